@@ -1,0 +1,24 @@
+/*
+ * fmt.h -- a small, bounded snprintf for the freestanding core.
+ *
+ * The core runs without libc, yet logs and explanations need formatting.
+ * Supported: %% %c %s %.*s %p, integers %d %i %u %x %X with the length
+ * modifiers hh h l ll z, flags '0' and '-', a field width. Always
+ * NUL-terminates when cap > 0; returns the length the full output would
+ * have had (like C99 snprintf), so callers can detect truncation.
+ */
+#ifndef MIGTD_FMT_H
+#define MIGTD_FMT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+size_t migtd_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+size_t migtd_snprintf(char *buf, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Lower-case hex of n bytes into out (2n+1 bytes incl. NUL, bounded by cap). */
+size_t migtd_hex(char *out, size_t cap, const void *bytes, size_t n);
+
+#endif /* MIGTD_FMT_H */

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# scripts/deps.sh -- install and fetch everything migtd-c builds and tests with.
+#
+# Idempotent: safe to run any number of times; does nothing when all is there.
+#  1. Debian packages (compiler, clang/lld for fuzzing, jsmn, cmocka, openssl,
+#     python3-cryptography, QEMU, socat, ...), installed only when missing.
+#  2. mbedTLS 3.6 LTS sources: the Debian source package from the next
+#     release (bookworm only carries 2.28, which has no TLS 1.3), fetched with
+#     apt through a private configuration that leaves the system's sources
+#     alone. apt checks the signed index and the file checksums; we check the
+#     orig tarball's sha256 against the pinned value as well. If the pinned
+#     version has left the index, the same tarball is fetched from the
+#     mirror's pool and checked against the pinned sha256.
+# The sources are unpacked into $MIGTD_DEPS_DIR (default: .deps/ in the
+# repository, ignored by git); the Makefile builds them with our own config.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+deps_dir=${MIGTD_DEPS_DIR:-$repo/.deps}
+
+MBEDTLS_VERSION=3.6.6
+MBEDTLS_DEB_VERSION=3.6.6-0.1~deb13u1
+MBEDTLS_ORIG=mbedtls_${MBEDTLS_VERSION}.orig.tar.bz2
+MBEDTLS_ORIG_SHA256=8fb65fae8dcae5840f793c0a334860a411f884cc537ea290ce1c52bb64ca007a
+SOURCE_SUITE=trixie
+SOURCE_KEYRING=/usr/share/keyrings/debian-archive-${SOURCE_SUITE}-stable.gpg
+
+PACKAGES=(
+  build-essential binutils make pkg-config
+  clang lld libclang-rt-14-dev
+  libjsmn-dev libcmocka-dev
+  openssl python3 python3-cryptography
+  qemu-system-x86 socat iproute2 procps
+  bzip2 xz-utils ca-certificates debian-archive-keyring
+  valgrind
+)
+
+die() { echo "deps.sh: error: $*" >&2; exit 1; }
+say() { echo "deps.sh: $*"; }
+
+# ---- 1. Debian packages ----------------------------------------------------
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  SUDO=
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "packages missing (${missing[*]}) and not root; install them or run as root"
+    SUDO=sudo
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq || die "apt-get update failed (is a Debian mirror reachable?)"
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install failed for: ${missing[*]}"
+fi
+for p in "${missing[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || die "Debian package '$p' could not be installed"
+done
+
+# ---- 2. mbedTLS sources ----------------------------------------------------
+mb_dir=$deps_dir/mbedtls-$MBEDTLS_VERSION
+if [ -f "$mb_dir/.migtd-verified" ] && [ -L "$deps_dir/mbedtls" ]; then
+  exit 0
+fi
+mkdir -p "$deps_dir"
+work=$(mktemp -d "$deps_dir/.fetch.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The Debian mirror this machine already uses (deb822 or one-line format).
+mirror=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null \
+           | awk '{print $2}' | grep -E '/debian/?$' | head -n 1 || true)
+if [ -z "$mirror" ]; then
+  mirror=$(grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+             | awk '{for (i=2;i<=NF;i++) if ($i !~ /^\[/ && $i !~ /\]$/) {print $i; exit}}' \
+             | grep -E '/debian/?$' | head -n 1 || true)
+fi
+[ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list*; cannot fetch the mbedtls source package"
+mirror=${mirror%/}
+[ -f "$SOURCE_KEYRING" ] || die "missing $SOURCE_KEYRING (package debian-archive-keyring) to verify the $SOURCE_SUITE index"
+
+mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/src"
+echo "deb-src [signed-by=$SOURCE_KEYRING] $mirror $SOURCE_SUITE main" > "$work/sources.list"
+apt_opts=(
+  -o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+  -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache"
+  -o APT::Sandbox::User=root -o Debug::NoLocking=1
+)
+got=
+say "fetching mbedtls $MBEDTLS_DEB_VERSION source package ($SOURCE_SUITE, signed index)"
+if apt-get "${apt_opts[@]}" -qq update 2>"$work/apt.err"; then
+  if (cd "$work/src" && apt-get "${apt_opts[@]}" -qq source --download-only \
+        "mbedtls=$MBEDTLS_DEB_VERSION" >/dev/null 2>>"$work/apt.err"); then
+    got=apt
+  else
+    say "pinned version not in the $SOURCE_SUITE index; falling back to the pool + pinned sha256"
+  fi
+else
+  say "apt could not read the $SOURCE_SUITE index ($(tail -n 1 "$work/apt.err")); falling back"
+fi
+if [ -z "$got" ]; then
+  url="$mirror/pool/main/m/mbedtls/$MBEDTLS_ORIG"
+  if command -v curl >/dev/null; then
+    curl -fsSL -o "$work/src/$MBEDTLS_ORIG" "$url" || die "could not download $MBEDTLS_ORIG"
+  elif command -v wget >/dev/null; then
+    wget -q -O "$work/src/$MBEDTLS_ORIG" "$url" || die "could not download $MBEDTLS_ORIG"
+  else
+    # apt's own transport helper needs no curl/wget.
+    /usr/lib/apt/apt-helper download-file "$url" "$work/src/$MBEDTLS_ORIG" "SHA256:$MBEDTLS_ORIG_SHA256" \
+      >/dev/null || die "could not download $MBEDTLS_ORIG"
+  fi
+fi
+echo "$MBEDTLS_ORIG_SHA256  $work/src/$MBEDTLS_ORIG" | sha256sum -c --quiet - \
+  || die "$MBEDTLS_ORIG does not match the pinned sha256"
+
+rm -rf "$mb_dir"
+tar -xjf "$work/src/$MBEDTLS_ORIG" -C "$deps_dir" || die "could not unpack $MBEDTLS_ORIG"
+[ -f "$mb_dir/include/mbedtls/ssl.h" ] || die "unpacked mbedtls has no include/mbedtls/ssl.h"
+touch "$mb_dir/.migtd-verified"
+ln -sfn "mbedtls-$MBEDTLS_VERSION" "$deps_dir/mbedtls"
+say "mbedtls $MBEDTLS_VERSION ready in $mb_dir"

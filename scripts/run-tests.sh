@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# scripts/run-tests.sh -- run test suites and print one summary line.
+#
+#   run-tests.sh --suite unit|sanitize DIR    every cmocka binary in DIR
+#   run-tests.sh --suite fuzz-smoke DIR       every libFuzzer binary in DIR for
+#                                             $FUZZ_SECONDS each (default 10)
+#   run-tests.sh --suite e2e DIR              every tests/e2e/*.sh
+#   run-tests.sh --suite freestanding         make freestanding-check
+#   run-tests.sh --all                        all of the above (make test)
+#
+# The last line is always "N passed, N failed[, N skipped]": cmocka test
+# cases count one each, an e2e script, a fuzz target or the freestanding
+# check count one each. Exit status is non-zero if anything failed.
+set -u
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo" || exit 2
+export MIGTD_VECTORS=${MIGTD_VECTORS:-$repo/../shared/vectors}
+export CMOCKA_MESSAGE_OUTPUT=stdout
+B=build
+logdir=$B/test-logs
+mkdir -p "$logdir"
+
+passed=0 failed=0 skipped=0
+failures=()
+
+note_fail() { failed=$((failed + 1)); failures+=("$1"); }
+
+run_cmocka_dir() { # suite dir
+  local suite=$1 dir=$2 t out rc p f
+  for t in "$dir"/test_*; do
+    [ -x "$t" ] || continue
+    out=$logdir/$suite-$(basename "$t").log
+    timeout 600 "$t" >"$out" 2>&1
+    rc=$?
+    p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$out" | tail -n 1 | grep -oE '[0-9]+' | head -n 1)
+    f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$out" | tail -n 1 | grep -oE '[0-9]+' | head -n 1)
+    p=${p:-0} f=${f:-0}
+    passed=$((passed + p))
+    if [ "$f" -gt 0 ]; then
+      failed=$((failed + f)); failures+=("$suite/$(basename "$t") ($f failed, see $out)")
+    elif [ $rc -ne 0 ]; then
+      note_fail "$suite/$(basename "$t") (exit $rc, see $out)"
+    fi
+    printf '%-10s %-32s %s passed, %s failed\n' "$suite" "$(basename "$t")" "$p" "$f"
+  done
+}
+
+run_fuzz_dir() { # dir
+  local dir=$1 secs=${FUZZ_SECONDS:-10} fz name corpus seeds out rc
+  for fz in "$dir"/fuzz_*; do
+    [ -x "$fz" ] || continue
+    name=$(basename "$fz")
+    corpus=$B/fuzz/corpus/$name
+    mkdir -p "$corpus"
+    seeds=()
+    [ -d "tests/fuzz/seeds/$name" ] && seeds+=("tests/fuzz/seeds/$name")
+    # tests/fuzz/<name>.seeds lists seed files or folders below $MIGTD_VECTORS.
+    if [ -f "tests/fuzz/$name.seeds" ]; then
+      while read -r s; do
+        [ -z "$s" ] || [ "${s#\#}" != "$s" ] && continue
+        for x in $MIGTD_VECTORS/$s; do [ -e "$x" ] && cp -r "$x" "$corpus/" 2>/dev/null; done
+      done <"tests/fuzz/$name.seeds"
+    fi
+    out=$logdir/fuzz-$name.log
+    timeout $((secs + 120)) "$fz" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+      -print_final_stats=1 "$corpus" "${seeds[@]}" >"$out" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ]; then
+      passed=$((passed + 1)); r=ok
+    else
+      note_fail "fuzz-smoke/$name (exit $rc, see $out)"; r=FAILED
+    fi
+    printf '%-10s %-32s %s (%s execs)\n' fuzz "$name" "$r" \
+      "$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$out" | grep -oE '[0-9]+$' || echo '?')"
+  done
+}
+
+run_e2e() {
+  local t out rc
+  for t in tests/e2e/*.sh; do
+    [ -f "$t" ] || continue
+    out=$logdir/e2e-$(basename "$t" .sh).log
+    timeout 900 bash "$t" >"$out" 2>&1
+    rc=$?
+    case $rc in
+      0) passed=$((passed + 1)); r=ok ;;
+      77) skipped=$((skipped + 1)); r="skipped ($(tail -n 1 "$out"))" ;;
+      *) note_fail "e2e/$(basename "$t") (exit $rc, see $out)"; r=FAILED ;;
+    esac
+    printf '%-10s %-32s %s\n' e2e "$(basename "$t")" "$r"
+  done
+}
+
+run_freestanding() {
+  local out=$logdir/freestanding.log
+  if make --no-print-directory freestanding-check >"$out" 2>&1; then
+    passed=$((passed + 1)); r=ok
+  else
+    note_fail "freestanding-check (see $out)"; r=FAILED
+  fi
+  printf '%-10s %-32s %s\n' build freestanding-check "$r"
+  grep -E '^(size|text|allowed)' "$out" | sed 's/^/           /'
+}
+
+case "${1:-}" in
+  --suite)
+    case "${2:-}" in
+      unit|sanitize) run_cmocka_dir "$2" "$3" ;;
+      fuzz-smoke) run_fuzz_dir "$3" ;;
+      e2e) run_e2e ;;
+      freestanding) run_freestanding ;;
+      *) echo "run-tests.sh: unknown suite '${2:-}'" >&2; exit 2 ;;
+    esac ;;
+  --all)
+    run_cmocka_dir unit $B/host/tests
+    run_cmocka_dir sanitize $B/san/tests
+    run_e2e
+    run_freestanding
+    run_fuzz_dir $B/fuzz/bin ;;
+  *) echo "usage: run-tests.sh --all | --suite NAME [DIR]" >&2; exit 2 ;;
+esac
+
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "failures:"
+  for f in "${failures[@]}"; do echo "  $f"; done
+fi
+if [ $skipped -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ $failed -eq 0 ] && [ $((passed + skipped)) -gt 0 ]
