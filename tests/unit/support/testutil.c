@@ -1,0 +1,74 @@
+/*
+ * testutil.c -- see testutil.h.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+const char *tu_vectors_dir(void)
+{
+	const char *d = getenv("MIGTD_VECTORS");
+
+	return (d && *d) ? d : "../shared/vectors";
+}
+
+uint8_t *tu_read_vector(const char *path, size_t *len)
+{
+	char full[4096];
+	FILE *f;
+	long n;
+	uint8_t *buf;
+
+	if (path[0] == '/')
+		snprintf(full, sizeof(full), "%s", path);
+	else
+		snprintf(full, sizeof(full), "%s/%s", tu_vectors_dir(), path);
+	f = fopen(full, "rb");
+	if (!f)
+		fail_msg("cannot open vector %s", full);
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+		fail_msg("cannot size vector %s", full);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+		fail_msg("short read on %s", full);
+	fclose(f);
+	buf[n] = 0;
+	*len = (size_t)n;
+	return buf;
+}
+
+static int tu_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t tu_unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(hex);
+
+	if (n % 2 || n / 2 > cap)
+		fail_msg("bad hex string (length %zu, capacity %zu)", n, cap);
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = tu_nibble(hex[2 * i]), lo = tu_nibble(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			fail_msg("bad hex digit at %zu", 2 * i);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return n / 2;
+}
