@@ -24,7 +24,7 @@ uint8_t *tu_read_vector(const char *path, size_t *len)
 {
 	char full[4096];
 	FILE *f;
-	long n;
+	long n = -1;
 	uint8_t *buf;
 
 	if (path[0] == '/')
