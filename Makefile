@@ -21,6 +21,7 @@ CC       ?= cc
 FUZZ_CC  ?= clang
 MBEDTLS_DIR ?= .deps/mbedtls
 B := build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 # ---------------------------------------------------------------- sources
 # The core: every .c under src/core (portable, freestanding-clean).
@@ -202,7 +203,7 @@ bench: deps all bench-bins
 
 # ---------------------------------------------------------------- the two commands
 test: deps
-	@$(MAKE) --no-print-directory all unit-bins san-bins fuzz-bins $(FS_OBJ)
+	@$(MAKE) --no-print-directory -j$(JOBS) all unit-bins san-bins fuzz-bins $(FS_OBJ)
 	@scripts/run-tests.sh --all
 
 demo: deps all
