@@ -48,7 +48,7 @@ MBEDTLS_SRC := $(sort $(wildcard $(MBEDTLS_DIR)/library/*.c))
 MBEDTLS_NAMES := $(basename $(notdir $(MBEDTLS_SRC)))
 
 # ---------------------------------------------------------------- flags
-MBEDTLS_CPPFLAGS := -I$(MBEDTLS_DIR)/include -Iconfig \
+MBEDTLS_CPPFLAGS := -isystem $(MBEDTLS_DIR)/include -Iconfig \
 	-DMBEDTLS_CONFIG_FILE='"migtd_mbedtls_config.h"'
 CPPFLAGS_COMMON := -Iinclude $(MBEDTLS_CPPFLAGS)
 
@@ -137,12 +137,12 @@ host_libs = $(B)/$(1)/libmigtd_hostlib.a $(B)/$(1)/libmigtd_core.a $(B)/$(1)/lib
 # ---------------------------------------------------------------- programs
 $(B)/bin/migtd: $(call objs,host,$(wildcard src/host/*.c)) $(call host_libs,host)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -pie $(HOST_CFLAGS) -o $@ $^
+	$(Q)$(CC) -pie $(HOST_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
 
 define TOOL
 $(B)/bin/$(1): $$(call objs,host,$$(wildcard tools/$(1)/*.c)) $$(call host_libs,host)
 	@mkdir -p $$(@D)
-	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ $$^
+	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ -Wl,--start-group $$^ -Wl,--end-group
 endef
 $(foreach t,$(TOOLS),$(eval $(call TOOL,$(t))))
 
@@ -150,7 +150,7 @@ $(foreach t,$(TOOLS),$(eval $(call TOOL,$(t))))
 define UNIT
 $(B)/$(1)/tests/$(2): $$(call objs,$(1),tests/unit/$(2).c $$(UNIT_SUPPORT_SRC) $$(TDX_TEST_SRC_$(2))) $$(call host_libs,$(1))
 	@mkdir -p $$(@D)
-	$$(Q)$$(CC) $(3) -o $$@ $$^ $$(LDLIBS_HOST)
+	$$(Q)$$(CC) $(3) -o $$@ -Wl,--start-group $$^ -Wl,--end-group $$(LDLIBS_HOST)
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT,host,$(t),$(HOST_CFLAGS) -pie)))
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT,san,$(t),$(SAN_CFLAGS))))
@@ -169,7 +169,7 @@ sanitize: san-bins
 define FUZZ
 $(B)/fuzz/bin/$(1): $$(call objs,fuzz,tests/fuzz/$(1).c) $$(call host_libs,fuzz)
 	@mkdir -p $$(@D)
-	$$(Q)$$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $$@ $$^
+	$$(Q)$$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $$@ -Wl,--start-group $$^ -Wl,--end-group
 endef
 $(foreach f,$(FUZZ_NAMES),$(eval $(call FUZZ,$(f))))
 
@@ -184,7 +184,7 @@ fuzz-smoke: fuzz-bins
 # object and require that nothing is left undefined beyond the allow-list.
 FS_OBJ := $(B)/fs/migtd-core-fs.o
 $(FS_OBJ): $(call objs,fs,$(CORE_SRC)) $(call mbedtls_objs,fs)
-	$(Q)ld -r -o $@ $^
+	$(Q)ld -r -o $@ -Wl,--start-group $^ -Wl,--end-group
 
 freestanding-check: $(FS_OBJ)
 	@scripts/freestanding-check.sh $(FS_OBJ) config/freestanding-allow.txt
@@ -193,7 +193,7 @@ freestanding-check: $(FS_OBJ)
 define BENCH
 $(B)/host/bench/$(1): $$(call objs,host,bench/$(1).c) $$(call host_libs,host)
 	@mkdir -p $$(@D)
-	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ $$^
+	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ -Wl,--start-group $$^ -Wl,--end-group
 endef
 $(foreach b,$(BENCH_NAMES),$(eval $(call BENCH,$(b))))
 

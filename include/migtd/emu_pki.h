@@ -1,0 +1,90 @@
+/*
+ * emu_pki.h -- the emulated Intel attestation PKI of one emulated platform.
+ *
+ * Hosted only (src/emu/, used by migtd-vmm and tests; never by the MigTD).
+ * One emulated root CA stands for Intel's SGX root CA; every emulated
+ * platform gets, under that root, its own platform CA, a PCK certificate
+ * carrying the SGX extension (FMSPC, TCB SVNs, PCE-ID, ...), a quoting
+ * enclave (QE) identity whose report is signed by the PCK key and binds the
+ * P-256 attestation key, a TCB-signing certificate and TCB Info / QE
+ * Identity collateral signed by it (design.md §7, spec §8.3-§8.4).
+ *
+ * On disk (one directory per platform):
+ *   root_ca.der                 the root certificate a MigTD enrolls
+ *   root_ca.key.pem             only where the root was created
+ *   platform_ca.der/.key.pem    PCK platform CA
+ *   pck.der/.key.pem            PCK leaf
+ *   pck_chain.pem               leaf, platform CA, root (as in a quote)
+ *   tcb_signing.der/.key.pem    TCB signing certificate
+ *   tcb_signing_chain.pem       TCB signing cert, root
+ *   attestation.key.pem         the QE's attestation key (P-256)
+ *   report_mac.key              32-byte key of the TDX module's REPORTMAC
+ *   platform.conf               the parameters below, key=hex lines
+ *   tcb_info.json, qe_identity.json   signed collateral
+ */
+#ifndef MIGTD_EMU_PKI_H
+#define MIGTD_EMU_PKI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/pk.h>
+
+#define EMU_PKI_CHAIN_MAX 8192
+#define EMU_PKI_PATH_MAX 1024
+
+/* SGX REPORT body of the quoting enclave, spec §8.3 (384 bytes). */
+#define EMU_QE_REPORT_LEN 384
+#define EMU_QE_AUTH_DATA_LEN 32
+
+struct emu_platform_params {
+	uint8_t fmspc[6];
+	uint8_t ppid[16];
+	uint16_t pce_id;
+	uint8_t sgx_tcb[16];  /* SGX TCB component SVNs in the PCK certificate */
+	uint16_t pcesvn;
+	uint8_t cpusvn[16];
+	uint8_t tdx_tcb[16];  /* TEE_TCB_SVN the emulated TDX module reports */
+	uint16_t qe_isvsvn;
+	uint16_t qe_isvprodid;
+	uint8_t qe_mrsigner[32];
+	uint8_t qe_mrenclave[32];
+};
+
+struct emu_pki {
+	struct emu_platform_params params;
+	mbedtls_pk_context pck_key;
+	mbedtls_pk_context att_key;
+	uint8_t att_pub[64];                  /* raw X||Y */
+	uint8_t qe_auth_data[EMU_QE_AUTH_DATA_LEN];
+	uint8_t qe_report[EMU_QE_REPORT_LEN]; /* binds att_pub and qe_auth_data */
+	uint8_t qe_report_sig[64];            /* by the PCK key, raw r||s */
+	uint8_t pck_chain_pem[EMU_PKI_CHAIN_MAX];
+	size_t pck_chain_len;                 /* without a trailing NUL */
+	uint8_t report_mac_key[32];
+};
+
+/* Defaults: FMSPC 00806F050000, TCB SVNs 1..., QE ISVPRODID 2 (TD QE). */
+void emu_platform_params_default(struct emu_platform_params *p);
+
+/*
+ * Create the PKI of one platform in dir. If root_dir is non-NULL the root
+ * CA (key and certificate) is taken from there, so several platforms share
+ * one root; otherwise dir gets a new root unless it has one already.
+ * Existing keys in dir are kept unless force is set (then all is new).
+ * On failure, msg (if non-NULL) says what went wrong.
+ */
+int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platform_params *p,
+		 int force, char *msg, size_t msglen);
+
+int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen);
+void emu_pki_free(struct emu_pki *pki);
+
+/* ECDSA P-256 over SHA-256(msg), raw r||s (the format used inside quotes). */
+int emu_pki_sign_raw(mbedtls_pk_context *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
+
+/* Read/write a whole file (hosted helpers shared by the emulated host). */
+int emu_read_file(const char *path, uint8_t **buf, size_t *len);
+int emu_write_file(const char *path, const void *buf, size_t len, int mode);
+
+#endif /* MIGTD_EMU_PKI_H */

@@ -1,0 +1,29 @@
+/*
+ * emu_quote.h -- the emulated quote generation service's quote builder.
+ *
+ * Produces a TDX quote v4 in the exact layout of spec §8.1-§8.3 (and of
+ * the real production quote in vectors/go-tdx-guest): 48-byte header,
+ * 584-byte TD report body, ECDSA-P256 signature by the attestation key over
+ * header||body, the attestation key, and certification data type 6 (QE
+ * report, its PCK signature, QE auth data) wrapping type 5 (PEM PCK chain).
+ */
+#ifndef MIGTD_EMU_QUOTE_H
+#define MIGTD_EMU_QUOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migtd/emu_pki.h"
+
+#define EMU_TD_REPORT_BODY_LEN 584
+#define EMU_QUOTE_HEADER_LEN 48
+#define EMU_QUOTE_MAX (EMU_QUOTE_HEADER_LEN + EMU_TD_REPORT_BODY_LEN + 4 + 128 + 6 + \
+		       EMU_QE_REPORT_LEN + 64 + 2 + EMU_QE_AUTH_DATA_LEN + 6 + EMU_PKI_CHAIN_MAX)
+
+/* The 16 raw bytes of Intel's QE vendor id (spec §8.1). */
+extern const uint8_t emu_quote_intel_qe_vendor_id[16];
+
+int emu_quote_build(const struct emu_pki *pki, const uint8_t body[EMU_TD_REPORT_BODY_LEN],
+		    uint8_t *out, size_t cap, size_t *len);
+
+#endif /* MIGTD_EMU_QUOTE_H */
