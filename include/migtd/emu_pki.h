@@ -21,6 +21,8 @@
  *   report_mac.key              32-byte key of the TDX module's REPORTMAC
  *   platform.conf               the parameters below, key=hex lines
  *   tcb_info.json, qe_identity.json   signed collateral
+ *   platform_ca.crl.der         PCK CRL (by the platform CA)
+ *   root_ca.crl.der             root CA CRL
  */
 #ifndef MIGTD_EMU_PKI_H
 #define MIGTD_EMU_PKI_H
@@ -79,6 +81,14 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 
 int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen);
 void emu_pki_free(struct emu_pki *pki);
+
+/*
+ * (Re)write DIR/<issuer>.crl.der, issued by DIR/<issuer>.der with its key
+ * ("platform_ca" = the PCK CRL, "root_ca" = the root CRL), revoking the
+ * given certificate serial numbers (our serials are small integers).
+ */
+int emu_pki_write_crl(const char *dir, const char *issuer, const uint8_t *revoked,
+		      size_t n_revoked);
 
 /* ECDSA P-256 over SHA-256(msg), raw r||s (the format used inside quotes). */
 int emu_pki_sign_raw(mbedtls_pk_context *key, const uint8_t *msg, size_t len, uint8_t sig[64]);

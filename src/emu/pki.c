@@ -616,6 +616,138 @@ static int collateral_write(const char *dir, const struct emu_platform_params *p
 	return write_signed_json(dir, "qe_identity.json", "enclaveIdentity", body, tcb_key);
 }
 
+
+/* ------------------------------------------------------------ CRLs */
+
+/* AlgorithmIdentifier ecdsa-with-SHA256 (1.2.840.10045.4.3.2), DER. */
+static const uint8_t alg_ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48,
+					    0xce, 0x3d, 0x04, 0x03, 0x02 };
+
+static int asn1_write_utctime(uint8_t **c, uint8_t *start, const char *t13)
+{
+	size_t len = 0;
+
+	ASN1_ADD(len, mbedtls_asn1_write_raw_buffer(c, start, (const uint8_t *)t13, 13));
+	ASN1_ADD(len, mbedtls_asn1_write_len(c, start, len));
+	ASN1_ADD(len, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_UTC_TIME));
+	return (int)len;
+}
+
+/* TBSCertList (RFC 5280 §5.1), written backwards ending at *c. */
+static int crl_tbs_write(uint8_t **c, uint8_t *start, const mbedtls_x509_buf *issuer,
+			 const uint8_t *revoked, size_t n_revoked)
+{
+	size_t len = 0, sub;
+
+	/* crlExtensions [0] { Extension { cRLNumber, INTEGER 1 } } */
+	sub = 0;
+	ASN1_ADD(sub, mbedtls_asn1_write_int(c, start, 1));
+	ASN1_ADD(sub, mbedtls_asn1_write_len(c, start, sub));
+	ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_OCTET_STRING));
+	ASN1_ADD(sub, mbedtls_asn1_write_oid(c, start, MBEDTLS_OID_CRL_NUMBER,
+					     MBEDTLS_OID_SIZE(MBEDTLS_OID_CRL_NUMBER)));
+	ASN1_ADD(sub, mbedtls_asn1_write_len(c, start, sub));
+	ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	ASN1_ADD(sub, mbedtls_asn1_write_len(c, start, sub));
+	ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	ASN1_ADD(sub, mbedtls_asn1_write_len(c, start, sub));
+	ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONTEXT_SPECIFIC |
+						    MBEDTLS_ASN1_CONSTRUCTED | 0));
+	len += sub;
+	/* revokedCertificates, omitted when empty as RFC 5280 requires. */
+	if (n_revoked) {
+		sub = 0;
+		for (size_t i = n_revoked; i-- > 0;) {
+			size_t entry = 0;
+
+			ASN1_ADD(entry, asn1_write_utctime(c, start, "240601000000Z"));
+			ASN1_ADD(entry, mbedtls_asn1_write_int(c, start, revoked[i]));
+			ASN1_ADD(entry, mbedtls_asn1_write_len(c, start, entry));
+			ASN1_ADD(entry, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONSTRUCTED |
+									  MBEDTLS_ASN1_SEQUENCE));
+			sub += entry;
+		}
+		ASN1_ADD(sub, mbedtls_asn1_write_len(c, start, sub));
+		ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONSTRUCTED |
+								MBEDTLS_ASN1_SEQUENCE));
+		len += sub;
+	}
+	ASN1_ADD(len, asn1_write_utctime(c, start, "491231235959Z")); /* nextUpdate */
+	ASN1_ADD(len, asn1_write_utctime(c, start, "240101000000Z")); /* thisUpdate */
+	ASN1_ADD(len, mbedtls_asn1_write_raw_buffer(c, start, issuer->p, issuer->len));
+	ASN1_ADD(len, mbedtls_asn1_write_raw_buffer(c, start, alg_ecdsa_sha256,
+						    sizeof(alg_ecdsa_sha256)));
+	ASN1_ADD(len, mbedtls_asn1_write_int(c, start, 1)); /* version v2 */
+	ASN1_ADD(len, mbedtls_asn1_write_len(c, start, len));
+	ASN1_ADD(len, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	return (int)len;
+}
+
+int emu_pki_write_crl(const char *dir, const char *issuer_name, const uint8_t *revoked,
+		      size_t n_revoked)
+{
+	char cert_file[64], key_file[64], crl_file[64];
+	uint8_t buf[2048], hash[32], sig[MBEDTLS_ECDSA_MAX_LEN];
+	uint8_t *c = buf + sizeof(buf), *der = NULL;
+	size_t der_len = 0, sig_len = 0, tbs_len, len;
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context key;
+	int n, ret = MIGTD_ERR_CRYPTO;
+
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_pk_init(&key);
+	snprintf(cert_file, sizeof(cert_file), "%s.der", issuer_name);
+	snprintf(key_file, sizeof(key_file), "%s.key.pem", issuer_name);
+	snprintf(crl_file, sizeof(crl_file), "%s.crl.der", issuer_name);
+	if ((ret = read_in(dir, cert_file, &der, &der_len)) ||
+	    (ret = key_load(&key, dir, key_file)))
+		goto out;
+	ret = MIGTD_ERR_CRYPTO;
+	if (mbedtls_x509_crt_parse_der(&crt, der, der_len) != 0)
+		goto out;
+	n = crl_tbs_write(&c, buf, &crt.subject_raw, revoked, n_revoked);
+	if (n < 0)
+		goto out;
+	tbs_len = (size_t)n;
+	if (mbedtls_sha256(c, tbs_len, hash, 0) != 0 ||
+	    mbedtls_pk_sign(&key, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig, sizeof(sig), &sig_len,
+			    mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE) != 0)
+		goto out;
+	/* CertificateList { tbs, signatureAlgorithm, BIT STRING signature }:
+	 * the TBS is already in place; prepend nothing, append by rebuilding. */
+	{
+		uint8_t out[2048];
+		uint8_t *o = out + sizeof(out);
+		size_t total = 0;
+		int r;
+
+		if ((r = mbedtls_asn1_write_bitstring(&o, out, sig, sig_len * 8)) < 0)
+			goto out;
+		total += (size_t)r;
+		if ((r = mbedtls_asn1_write_raw_buffer(&o, out, alg_ecdsa_sha256,
+						       sizeof(alg_ecdsa_sha256))) < 0)
+			goto out;
+		total += (size_t)r;
+		if ((r = mbedtls_asn1_write_raw_buffer(&o, out, c, tbs_len)) < 0)
+			goto out;
+		total += (size_t)r;
+		if ((r = mbedtls_asn1_write_len(&o, out, total)) < 0)
+			goto out;
+		total += (size_t)r;
+		if ((r = mbedtls_asn1_write_tag(&o, out, MBEDTLS_ASN1_CONSTRUCTED |
+							       MBEDTLS_ASN1_SEQUENCE)) < 0)
+			goto out;
+		total += (size_t)r;
+		len = total;
+		ret = write_in(dir, crl_file, o, len, 0644);
+	}
+out:
+	free(der);
+	mbedtls_x509_crt_free(&crt);
+	mbedtls_pk_free(&key);
+	return ret;
+}
+
 /* ------------------------------------------------------------ init / load */
 
 static int save_cert(const char *dir, const char *name, const struct cert_spec *s)
@@ -732,8 +864,11 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 		ret = ret ? ret : MIGTD_ERR_CRYPTO;
 		goto out;
 	}
-	if ((ret = conf_write(dir, p)) || (ret = collateral_write(dir, p, &tcb))) {
-		set_msg(msg, msglen, "cannot write platform.conf / collateral in %s", dir);
+	if ((ret = conf_write(dir, p)) || (ret = collateral_write(dir, p, &tcb)) ||
+	    (ret = emu_pki_write_crl(dir, "platform_ca", NULL, 0)) ||
+	    (root_dir == NULL && (ret = emu_pki_write_crl(dir, "root_ca", NULL, 0))) ||
+	    (root_dir != NULL && (ret = copy_file(root_dir, dir, "root_ca.crl.der", 0644)))) {
+		set_msg(msg, msglen, "cannot write platform.conf / collateral / CRLs in %s", dir);
 		goto out;
 	}
 	ret = MIGTD_OK;

@@ -42,6 +42,21 @@ openssl verify -CAfile "$t/other/root.pem" -untrusted "$t/a/pca.pem" "$t/a/pck.p
 openssl x509 -inform DER -in "$t/b/pck.der" -noout -text | grep -q '1.2.840.113741.1.13.1' \
   || fail "PCK certificate lacks the SGX extension"
 
+# 2b. CRLs: signed by their issuers; revocation is seen by openssl.
+out=$(openssl crl -inform DER -in "$t/a/root_ca.crl.der" -CAfile "$t/a/root.pem" -noout 2>&1)
+case $out in *"verify OK"*) ;; *) fail "root CRL signature: $out" ;; esac
+openssl crl -inform DER -in "$t/b/platform_ca.crl.der" -out "$t/b/pck_crl.pem"
+openssl crl -inform DER -in "$t/a/root_ca.crl.der" -out "$t/a/root_crl.pem"
+cat "$t/a/root.pem" "$t/b/pck_crl.pem" "$t/a/root_crl.pem" >"$t/b/trust.pem"
+openssl verify -crl_check_all -CAfile "$t/b/trust.pem" -untrusted "$t/b/pca.pem" "$t/b/pck.pem" \
+  >/dev/null || fail "openssl rejects the PCK chain with empty CRLs"
+$VMM pki revoke "$t/b" --serial 3
+openssl crl -inform DER -in "$t/b/platform_ca.crl.der" -out "$t/b/pck_crl.pem"
+cat "$t/a/root.pem" "$t/b/pck_crl.pem" "$t/a/root_crl.pem" >"$t/b/trust.pem"
+out=$(openssl verify -crl_check_all -CAfile "$t/b/trust.pem" -untrusted "$t/b/pca.pem" \
+  "$t/b/pck.pem" 2>&1 || true)
+case $out in *"certificate revoked"*) ;; *) fail "revoked PCK not seen as revoked: $out" ;; esac
+
 # 3. Quotes: the oracle verifies them (and the signed collateral).
 rd=$(printf '5a%.0s' $(seq 64))
 $VMM quote --pki "$t/b" --report-data "$rd" --out "$t/q.bin" >/dev/null

@@ -60,6 +60,9 @@ static void usage(FILE *f)
 		"      is the root certificate a MigTD enrolls. With --root, the root CA of ROOTDIR\n"
 		"      is used (platforms that share a root trust each other's quotes). Existing\n"
 		"      keys are kept unless --force.\n"
+		"  pki revoke DIR --serial N [--issuer platform_ca|root_ca]\n"
+		"      Reissue DIR's PCK CRL (or root CRL) revoking serial N (PCK leaf = 3,\n"
+		"      platform CA = 2, TCB signing = 4): for testing verifiers.\n"
 		"  quote --pki DIR --report-data HEX128 --out FILE\n"
 		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA.\n");
 }
@@ -110,6 +113,42 @@ static int cmd_pki_init(int argc, char **argv)
 		return 1;
 	}
 	printf("emulated platform PKI ready in %s (root certificate: %s/root_ca.der)\n", dir, dir);
+	return 0;
+}
+
+static int cmd_pki_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "serial", required_argument, NULL, 's' },
+		{ "issuer", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *issuer = "platform_ca";
+	uint16_t serial = 0;
+	uint8_t s8;
+	int c, have = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's' && parse_u16(optarg, &serial) == 0 && serial < 256)
+			have = 1;
+		else if (c == 'i' && (!strcmp(optarg, "platform_ca") || !strcmp(optarg, "root_ca")))
+			issuer = optarg;
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!have || optind + 1 != argc) {
+		fprintf(stderr, "migtd-vmm pki revoke: expected DIR and --serial N (0..255)\n");
+		return 2;
+	}
+	s8 = (uint8_t)serial;
+	if (emu_pki_write_crl(argv[optind], issuer, &s8, 1) != MIGTD_OK) {
+		fprintf(stderr, "migtd-vmm pki revoke: cannot write %s/%s.crl.der\n", argv[optind],
+			issuer);
+		return 1;
+	}
 	return 0;
 }
 
@@ -200,6 +239,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "pki") && argc >= 3 && !strcmp(argv[2], "init"))
 		return cmd_pki_init(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "pki") && argc >= 3 && !strcmp(argv[2], "revoke"))
+		return cmd_pki_revoke(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "quote"))
 		return cmd_quote(argc - 1, argv + 1);
 	fprintf(stderr, "migtd-vmm: unknown command '%s' (see --help)\n", argv[1]);
