@@ -184,7 +184,7 @@ fuzz-smoke: fuzz-bins
 # object and require that nothing is left undefined beyond the allow-list.
 FS_OBJ := $(B)/fs/migtd-core-fs.o
 $(FS_OBJ): $(call objs,fs,$(CORE_SRC)) $(call mbedtls_objs,fs)
-	$(Q)ld -r -o $@ -Wl,--start-group $^ -Wl,--end-group
+	$(Q)ld -r -o $@ $^
 
 freestanding-check: $(FS_OBJ)
 	@scripts/freestanding-check.sh $(FS_OBJ) config/freestanding-allow.txt
