@@ -32,6 +32,9 @@ HOSTLIB_SRC := $(sort $(shell find src/platform/emu src/transport src/emu -name 
 # The real TDX backend: compiled freestanding and unit-tested with a fake
 # TDCALL entry (it cannot run here).
 TDX_SRC := $(sort $(shell find src/platform/tdx -name '*.c' 2>/dev/null))
+TDX_ASM := $(sort $(wildcard src/platform/tdx/*.S))
+# The tdx backend's unit test links its C files (with a fake TDCALL entry).
+TDX_TEST_SRC_test_platform_tdx := $(TDX_SRC)
 # Programs: src/host -> migtd, tools/<name>/ -> <name>.
 TOOLS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))))
 PROGRAMS := $(if $(wildcard src/host/*.c),migtd) $(TOOLS)
@@ -107,6 +110,10 @@ $(B)/$(1)/obj/%.o: %.c $(MBEDTLS_DIR)/include/mbedtls/ssl.h
 	@mkdir -p $$(@D)
 	$$(Q)$(2) $(CPPFLAGS_COMMON) $(3) -MMD -MP -c $$< -o $$@
 
+$(B)/$(1)/obj/%.o: %.S
+	@mkdir -p $$(@D)
+	$$(Q)$(2) -c $$< -o $$@
+
 $(B)/$(1)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c config/migtd_mbedtls_config.h
 	@mkdir -p $$(@D)
 	$$(Q)$(2) $(MBEDTLS_CPPFLAGS) $(4) -c $$< -o $$@
@@ -180,10 +187,12 @@ fuzz-smoke: fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-tests.sh --suite fuzz-smoke $(B)/fuzz/bin
 
 # ---------------------------------------------------------------- freestanding
-# Link the whole core plus the freestanding mbedTLS into one relocatable
-# object and require that nothing is left undefined beyond the allow-list.
+# Link the whole core, the real TDX backend and the freestanding mbedTLS into
+# one relocatable object -- what the firmware image links -- and require that
+# nothing is left undefined beyond the allow-list.
 FS_OBJ := $(B)/fs/migtd-core-fs.o
-$(FS_OBJ): $(call objs,fs,$(CORE_SRC)) $(call mbedtls_objs,fs)
+$(FS_OBJ): $(call objs,fs,$(CORE_SRC) $(TDX_SRC)) $(patsubst %.S,$(B)/fs/obj/%.o,$(TDX_ASM)) \
+	$(call mbedtls_objs,fs)
 	$(Q)ld -r -o $@ $^
 
 freestanding-check: $(FS_OBJ)

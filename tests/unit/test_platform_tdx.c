@@ -1,8 +1,7 @@
 /*
  * Unit tests for the real TDX backend (src/platform/tdx) without TDX:
- * the backend's C files are compiled into this test (#include below: the
- * Makefile builds src/platform/tdx only for the firmware) and linked
- * against a FAKE tdx_tdcall() with the signature of the assembly entry in
+ * the backend's C files are linked into this test (the Makefile's
+ * TDX_TEST_SRC_test_platform_tdx) against a FAKE tdx_tdcall() with the signature of the assembly entry in
  * tdcall.S. The fake records every register file and plays the TDX
  * module / VMM, so each test checks the leaf number, the field id and the
  * register placement of spec §2.1, §2.2, §2.6, §3 and §3.1 (written here as
@@ -18,9 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/platform/tdx/tdx_leaves.c"
-#include "../../src/platform/tdx/tdx_platform.c"
-#include "../../src/platform/tdx/psa_random.c"
+#include "../../src/platform/tdx/tdx.h"
+#include "migtd/platform.h"
+#include "migtd/tdx_abi.h"
+#include "migtd/wire.h"
+
+#include <psa/crypto.h>
 
 /* ---- the fake TDCALL -------------------------------------------------------- */
 
