@@ -229,7 +229,15 @@ int migtd_quote_verify(const uint8_t *quote, size_t quote_len,
 		       struct migtd_quote_verify_result *res,
 		       uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]);
 
-/* Build the 822-byte verified report (spec §8.5) from a verification result (unmasked). */
+/*
+ * Build the 822-byte verified report (spec §8.5) from a verification result
+ * (unmasked). Bytes 0..584 are the TD report body (0..16 = TEE_TCB_SVN, as
+ * in the library's struct; MigTD ignores them). Without collateral: TDX TCB
+ * components = the quote's TEE_TCB_SVN, QE MISCSELECT/ATTRIBUTES masks =
+ * all ones (values pass through unmasked), dates 0 and statuses empty.
+ * Module major version = TEE_TCB_SVN[1], module SVN = TEE_TCB_SVN[0] (QVL).
+ * Status at 742 = the worse of platform (incl. TDX module) and QE status.
+ */
 void migtd_verified_report_build(const struct migtd_quote_verify_result *res,
 				 uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]);
 /* AND QE MISCSELECT/ATTRIBUTES with their masks in place, as MigTD does after verification. */
