@@ -1,0 +1,255 @@
+/*
+ * quote.h -- TDX quote (v4, v5) parsing and DCAP verification on mbedTLS.
+ *
+ * Upstream MigTD hands quotes to Intel's C++ verification library; here the
+ * same checks are done in C: the PCK chain to the enrolled root CA, the QE
+ * report signature, the attestation-key binding, the quote signature, and
+ * (when collateral is supplied) TCB Info / QE Identity matching. The output
+ * is the 822-byte "verified report" (supplemental data, spec §8.5) that the
+ * policy engine consumes.
+ *
+ * Parsing is zero-copy: struct migtd_quote points into the caller's quote
+ * buffer, which must outlive it. Nothing here allocates except mbedTLS's own
+ * X.509 parsing and a scratch buffer for PEM/JSON decoding, both on the
+ * mbedTLS heap (mbedtls_calloc), freed before return.
+ *
+ * Time: MigTD has no trusted clock, so every validity check is made at an
+ * explicit `now` (unix seconds) chosen by the caller. The CLI uses the
+ * system clock or --time; a MigTD should pass the issueDate of the signed
+ * collateral it trusts (migtd_quote_collateral_time() extracts it), which
+ * is the freshest time statement it holds that an attacker cannot forge.
+ */
+#ifndef MIGTD_QUOTE_H
+#define MIGTD_QUOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migtd/err.h"
+
+#define MIGTD_QUOTE_HEADER_SIZE 48u
+#define MIGTD_QUOTE_TD10_BODY_SIZE 584u
+#define MIGTD_QUOTE_TD15_BODY_SIZE 648u
+#define MIGTD_QUOTE_SGX_REPORT_SIZE 384u
+#define MIGTD_QUOTE_ECDSA_SIG_SIZE 64u
+#define MIGTD_QUOTE_ECDSA_KEY_SIZE 64u
+#define MIGTD_VERIFIED_REPORT_SIZE 822u
+/* Upper bound for any single quote (GetQuote buffers are 8 KiB upstream, 32 pages max). */
+#define MIGTD_QUOTE_MAX_SIZE (32u * 4096u)
+
+#define MIGTD_QUOTE_TEE_TDX 0x00000081u
+#define MIGTD_QUOTE_AK_ECDSA_P256 2u
+#define MIGTD_QUOTE_BODY_SGX 1u
+#define MIGTD_QUOTE_BODY_TD10 2u
+#define MIGTD_QUOTE_BODY_TD15 3u
+#define MIGTD_QUOTE_CERT_PCK_CHAIN 5u
+#define MIGTD_QUOTE_CERT_QE_REPORT 6u
+
+/* The 48-byte quote header (spec §8.1). */
+struct migtd_quote_header {
+	uint16_t version;
+	uint16_t att_key_type;
+	uint32_t tee_type;
+	uint16_t qe_svn;
+	uint16_t pce_svn;
+	uint8_t qe_vendor_id[16];
+	uint8_t user_data[20];
+};
+
+/* TD report body (spec §8.2); the last two fields only for v5 body type 3. */
+struct migtd_td_report_body {
+	uint8_t tee_tcb_svn[16];
+	uint8_t mr_seam[48];
+	uint8_t mr_signer_seam[48];
+	uint8_t seam_attributes[8];
+	uint8_t td_attributes[8];
+	uint8_t xfam[8];
+	uint8_t mr_td[48];
+	uint8_t mr_config_id[48];
+	uint8_t mr_owner[48];
+	uint8_t mr_owner_config[48];
+	uint8_t rtmr[4][48];
+	uint8_t report_data[64];
+	uint8_t tee_tcb_svn2[16];  /* zero unless body type 3 */
+	uint8_t mr_servicetd[48];  /* zero unless body type 3 */
+};
+
+/* The fields of the 384-byte SGX report body (the QE report) that verification uses. */
+struct migtd_sgx_report_body {
+	uint8_t cpu_svn[16];
+	uint32_t misc_select;
+	uint8_t attributes[16];
+	uint8_t mr_enclave[32];
+	uint8_t mr_signer[32];
+	uint16_t isv_prod_id;
+	uint16_t isv_svn;
+	uint8_t report_data[64];
+};
+
+/* A parsed quote. Pointers are views into the caller's buffer. */
+struct migtd_quote {
+	struct migtd_quote_header header;
+	uint16_t body_type;  /* v4: always 2 */
+	uint32_t body_size;  /* 584 or 648 */
+	struct migtd_td_report_body body;
+	const uint8_t *body_raw;       /* body_size bytes */
+	const uint8_t *signed_data;    /* everything before signature_data_len */
+	size_t signed_len;
+	uint32_t sig_data_len;
+	const uint8_t *signature;      /* 64: r||s, big endian */
+	const uint8_t *attest_key;     /* 64: X||Y */
+	uint16_t cert_type;            /* outer: 6 */
+	uint32_t cert_size;
+	const uint8_t *qe_report;      /* 384 raw bytes (what the PCK key signed) */
+	struct migtd_sgx_report_body qe;
+	const uint8_t *qe_report_sig;  /* 64 */
+	const uint8_t *qe_auth_data;
+	uint16_t qe_auth_len;
+	uint16_t pck_cert_type;        /* inner: 5 */
+	const uint8_t *pck_chain;      /* PEM, pck_chain_len bytes */
+	uint32_t pck_chain_len;
+	size_t total_len;              /* bytes consumed; trailing bytes are allowed */
+};
+
+/* Parse a TDX quote v4 or v5. Returns MIGTD_OK or a MIGTD_ERR_* (truncated, invalid...). */
+int migtd_quote_parse(const uint8_t *buf, size_t len, struct migtd_quote *q);
+
+/* The Intel SGX extension of a PCK certificate (OID 1.2.840.113741.1.13.1). */
+struct migtd_pck_ext {
+	uint8_t ppid[16];
+	uint8_t cpu_svn[16];
+	uint8_t sgx_tcb_comp[16];
+	uint16_t pce_svn;
+	uint8_t pce_id[2];
+	uint8_t fmspc[6];
+	int sgx_type;  /* 0 standard, 1 scalable, 2 scalable with integrity; -1 absent */
+};
+
+/*
+ * Extract the SGX extension from a certificate's DER "Extensions" SEQUENCE
+ * (what mbedtls_x509_crt.v3_ext points at). Bounded mbedtls_asn1 walk;
+ * MIGTD_ERR_INVALID if the extension is absent or malformed.
+ */
+int migtd_pck_ext_parse(const uint8_t *exts, size_t len, struct migtd_pck_ext *ext);
+
+/*
+ * ECDSA P-256 verification of a raw r||s signature over a SHA-256 digest.
+ * pub is the 64-byte X||Y point or the 65-byte 04||X||Y form. Rejects r or
+ * s equal to 0 or >= n and points not on the curve. MIGTD_OK if valid,
+ * MIGTD_ERR_QUOTE if the signature does not verify, MIGTD_ERR_INVALID for a
+ * malformed key.
+ */
+int migtd_quote_ecdsa_verify(const uint8_t *pub, size_t pub_len, const uint8_t hash[32],
+			     const uint8_t sig[64]);
+
+/* Verification steps, in the order they run. */
+enum migtd_quote_step {
+	MIGTD_QSTEP_PARSE = 0,        /* quote layout */
+	MIGTD_QSTEP_PCK_CHAIN,        /* PEM chain parse: leaf, intermediate CA, root */
+	MIGTD_QSTEP_ROOT_CA,          /* chain root key == enrolled root key, self-signed */
+	MIGTD_QSTEP_CHAIN_SIGS,       /* each certificate signed by the next */
+	MIGTD_QSTEP_CERT_VALIDITY,    /* each certificate valid at `now` */
+	MIGTD_QSTEP_ROOT_CRL,         /* root CA CRL (optional) */
+	MIGTD_QSTEP_PCK_CRL,          /* PCK platform/processor CA CRL (optional) */
+	MIGTD_QSTEP_PCK_EXT,          /* SGX extension of the PCK leaf */
+	MIGTD_QSTEP_QE_REPORT_SIG,    /* QE report signed by the PCK key */
+	MIGTD_QSTEP_QE_REPORT_DATA,   /* REPORTDATA == SHA256(att key || auth data) || 0^32 */
+	MIGTD_QSTEP_QUOTE_SIG,        /* header||body signed by the attestation key */
+	MIGTD_QSTEP_TCB_INFO,         /* TCB Info signature, chain, FMSPC, freshness (optional) */
+	MIGTD_QSTEP_QE_IDENTITY,      /* QE Identity signature and match (optional) */
+	MIGTD_QSTEP_TCB_LEVEL,        /* TCB level + TDX module matching (optional) */
+	MIGTD_QSTEP_COUNT
+};
+
+enum migtd_qstep_state {
+	MIGTD_QSTEP_NOT_RUN = 0,  /* an earlier step failed */
+	MIGTD_QSTEP_PASS,
+	MIGTD_QSTEP_FAIL,
+	MIGTD_QSTEP_SKIPPED,      /* optional input not supplied */
+};
+
+const char *migtd_quote_step_name(enum migtd_quote_step step);
+const char *migtd_qstep_state_name(enum migtd_qstep_state st);
+
+/* Collateral; any pointer may be NULL (the corresponding step is skipped). */
+struct migtd_quote_collateral {
+	const uint8_t *root_crl;                /* DER or PEM */
+	size_t root_crl_len;
+	const uint8_t *pck_crl;                 /* DER or PEM; signed by the quote's PCK CA */
+	size_t pck_crl_len;
+	const uint8_t *tcb_info;                /* JSON {"tcbInfo":{...},"signature":"hex"} */
+	size_t tcb_info_len;
+	const uint8_t *tcb_info_issuer_chain;   /* PEM: TCB signing cert [, root] */
+	size_t tcb_info_issuer_chain_len;
+	const uint8_t *qe_identity;             /* JSON {"enclaveIdentity":{...},"signature":"hex"} */
+	size_t qe_identity_len;
+	const uint8_t *qe_identity_issuer_chain;/* PEM; NULL: use tcb_info_issuer_chain */
+	size_t qe_identity_issuer_chain_len;
+};
+
+struct migtd_quote_verify_params {
+	/* Enrolled root: DER certificate, or its raw 65-byte uncompressed P-256 key. */
+	const uint8_t *root_ca;
+	size_t root_ca_len;
+	int64_t now;  /* unix seconds at which validity is evaluated */
+	const struct migtd_quote_collateral *collateral;  /* may be NULL */
+};
+
+#define MIGTD_TCB_STATUS_LEN 32
+
+struct migtd_quote_verify_result {
+	enum migtd_qstep_state state[MIGTD_QSTEP_COUNT];
+	const char *reason[MIGTD_QSTEP_COUNT];  /* static text; NULL when passed */
+	enum migtd_quote_step failed_step;      /* MIGTD_QSTEP_COUNT if none failed */
+	struct migtd_quote quote;
+	struct migtd_pck_ext pck;
+	/* From collateral (zero / empty when not supplied). */
+	char tcb_status[MIGTD_TCB_STATUS_LEN];       /* platform (with TDX module) */
+	char qe_tcb_status[MIGTD_TCB_STATUS_LEN];
+	int64_t tcb_date;
+	int64_t qe_tcb_date;
+	uint8_t tdx_tcb_comp[16];   /* of the matched TCB level */
+	uint32_t qe_misc_select_mask;
+	uint8_t qe_attributes_mask[16];
+	bool have_tcb;
+	bool have_qe_identity;
+};
+
+/*
+ * Verify a quote. Runs every step in order, stops at the first failure.
+ * Returns MIGTD_OK if all required steps (and all supplied optional ones)
+ * passed, MIGTD_ERR_QUOTE otherwise (res->failed_step names the step), or
+ * MIGTD_ERR_NOMEM if mbedTLS's heap ran out. If report is not NULL and
+ * verification passed, the 822-byte verified report is written to it
+ * (already masked as MigTD masks it, see migtd_verified_report_mask()).
+ */
+int migtd_quote_verify(const uint8_t *quote, size_t quote_len,
+		       const struct migtd_quote_verify_params *params,
+		       struct migtd_quote_verify_result *res,
+		       uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]);
+
+/*
+ * Build the 822-byte verified report (spec §8.5) from a verification result
+ * (unmasked). Bytes 0..584 are the TD report body (0..16 = TEE_TCB_SVN, as
+ * in the library's struct; MigTD ignores them). Without collateral: TDX TCB
+ * components = the quote's TEE_TCB_SVN, QE MISCSELECT/ATTRIBUTES masks =
+ * all ones (values pass through unmasked), dates 0 and statuses empty.
+ * Module major version = TEE_TCB_SVN[1], module SVN = TEE_TCB_SVN[0] (QVL).
+ * Status at 742 = the worse of platform (incl. TDX module) and QE status.
+ */
+void migtd_verified_report_build(const struct migtd_quote_verify_result *res,
+				 uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]);
+/* AND QE MISCSELECT/ATTRIBUTES with their masks in place, as MigTD does after verification. */
+void migtd_verified_report_mask(uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]);
+
+/* Unix seconds of an "YYYY-MM-DDTHH:MM:SSZ" string (exactly that form). */
+int migtd_quote_parse_time(const char *s, size_t len, int64_t *out);
+
+/* Unix seconds of a civil UTC date/time (proleptic Gregorian); no range checks. */
+int64_t migtd_quote_civil_to_unix(int year, int mon, int day, int hour, int min, int sec);
+
+/* The issueDate of a signed TCB Info / QE Identity JSON (the object is not verified here). */
+int migtd_quote_collateral_time(const uint8_t *json, size_t len, int64_t *issue_date);
+
+#endif /* MIGTD_QUOTE_H */

@@ -1,0 +1,51 @@
+/*
+ * quote_internal.h -- helpers shared by the quote verification files.
+ */
+#ifndef MIGTD_QUOTE_INTERNAL_H
+#define MIGTD_QUOTE_INTERNAL_H
+
+#include <mbedtls/x509_crl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "migtd/quote.h"
+
+/* Largest PEM/DER object we decode (CRLs of the processor CA are the biggest). */
+#define QV_MAX_OBJECT (256u * 1024u)
+/* Raw uncompressed P-256 point: 04 || X || Y. */
+#define QV_KEY_LEN 65u
+
+/* Append every "-----BEGIN <label>-----" block of pem[0..len) (or, if the
+ * input is DER, the single object) to chain. Returns the number of
+ * certificates added (>= 1) or a negative error. */
+int qv_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt *chain);
+int qv_load_crl(const uint8_t *buf, size_t len, mbedtls_x509_crl *crl);
+
+/* The certificate's P-256 public key as 04||X||Y; MIGTD_ERR_INVALID if not P-256. */
+int qv_cert_key(const mbedtls_x509_crt *crt, uint8_t out[QV_KEY_LEN]);
+/* Verify an X.509 object's ecdsa-with-SHA256 signature (cert or CRL). */
+int qv_verify_signed(const mbedtls_x509_buf *raw, const mbedtls_x509_buf *tbs,
+		     const uint8_t key[QV_KEY_LEN]);
+/* validity window of crt contains now? */
+bool qv_cert_valid_at(const mbedtls_x509_crt *crt, int64_t now);
+int64_t qv_x509_time(const mbedtls_x509_time *t);
+
+/*
+ * Verify a signing chain given as PEM (leaf first, root optional) against the
+ * enrolled root key at time now; on success leaf_key receives the leaf key.
+ * *why is set to a static reason on failure.
+ */
+int qv_verify_issuer_chain(const uint8_t *pem, size_t len, const uint8_t root_key[QV_KEY_LEN],
+			   int64_t now, uint8_t leaf_key[QV_KEY_LEN], const char **why);
+
+/* Collateral steps (collateral.c). */
+int qv_check_tcb_info(const struct migtd_quote_collateral *c, const uint8_t root_key[QV_KEY_LEN],
+		      int64_t now, struct migtd_quote_verify_result *res, const char **why);
+int qv_check_qe_identity(const struct migtd_quote_collateral *c,
+			 const uint8_t root_key[QV_KEY_LEN], int64_t now,
+			 struct migtd_quote_verify_result *res, const char **why);
+int qv_match_tcb_level(const struct migtd_quote_collateral *c,
+		       struct migtd_quote_verify_result *res, const char **why);
+/* The worse of two TCB status strings (either may be empty). */
+const char *qv_converge_status(const char *platform, const char *qe);
+
+#endif
