@@ -56,6 +56,7 @@ cat "$t/a/root.pem" "$t/b/pck_crl.pem" "$t/a/root_crl.pem" >"$t/b/trust.pem"
 out=$(openssl verify -crl_check_all -CAfile "$t/b/trust.pem" -untrusted "$t/b/pca.pem" \
   "$t/b/pck.pem" 2>&1 || true)
 case $out in *"certificate revoked"*) ;; *) fail "revoked PCK not seen as revoked: $out" ;; esac
+$VMM pki init "$t/b" --root "$t/a" --fmspc 00906F000000 --pcesvn 13 --force >/dev/null
 
 # 3. Quotes: the oracle verifies them (and the signed collateral).
 rd=$(printf '5a%.0s' $(seq 64))
@@ -64,6 +65,14 @@ $ORACLE "$t/q.bin" "$t/a/root_ca.der" --collateral "$t/b" || fail "oracle reject
 /usr/bin/python3 -c "import sys; d=open(sys.argv[1],'rb').read(); sys.exit(0 if d[48+520:48+584]==bytes.fromhex(sys.argv[2]) else 1)" \
   "$t/q.bin" "$rd" || fail "REPORTDATA not at body offset 520"
 $ORACLE "$t/q.bin" "$t/other/root_ca.der" >/dev/null && fail "oracle accepts our quote under another root"
+
+# 3b. Our own verifier (migtd-quote) agrees, with collateral and CRLs.
+QV="build/bin/migtd-quote verify --quote $t/q.bin --root-ca $t/a/root_ca.der --time 2025-06-01T00:00:00Z
+  --tcb-info $t/b/tcb_info.json --qe-identity $t/b/qe_identity.json
+  --tcb-chain $t/b/tcb_signing_chain.pem --qe-chain $t/b/tcb_signing_chain.pem
+  --root-crl $t/a/root_ca.crl.der"
+$QV --pck-crl "$t/b/platform_ca.crl.der" >"$t/qv.txt" || { cat "$t/qv.txt"; fail "migtd-quote rejects an emulated quote"; }
+grep -q 'TCB status *UpToDate' "$t/qv.txt" || fail "emulated platform not UpToDate"
 
 # 4. Corruptions are rejected: quote signature, attestation key, QE report,
 #    QE report signature, QE auth data, body.
@@ -75,6 +84,11 @@ for off in 100 $((636 + 10)) $((636 + 70)) $((636 + 128 + 6 + 30)) $((636 + 128 
   flip "$t/q.bin" "$off" "$t/bad.bin"
   $ORACLE "$t/bad.bin" "$t/a/root_ca.der" >/dev/null && fail "corruption at offset $off accepted"
 done
+
+# 4b. A revoked PCK certificate makes migtd-quote fail at the PCK CRL step.
+$VMM pki revoke "$t/b" --serial 3
+out=$($QV --pck-crl "$t/b/platform_ca.crl.der" 2>&1) && fail "migtd-quote accepts a revoked PCK"
+case $out in *pck-crl*FAIL*|*pck-crl*fail*) ;; *) echo "$out"; fail "revocation not reported at the pck-crl step" ;; esac
 
 # 5. pki init keeps existing keys; --force replaces them.
 k1=$(sha256sum <"$t/b/pck.key.pem")
