@@ -416,6 +416,9 @@ static void test_short_guid_hobs(void **state)
 		assert_int_equal(hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
 							     false, &req), MIGTD_OK);
 		assert_false(req.has_socket_info);
+		/* A partial read leaves nothing behind (found by fuzz_hob). */
+		assert_true(req.socket_info.communication_id == 0 &&
+			    req.socket_info.mig_td_cid == 0);
 
 		/* A GUID HOB of length 8 whose GUID would run past the buffer end:
 		 * upstream rejects the whole list. */

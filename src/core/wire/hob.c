@@ -246,6 +246,8 @@ int hob_parse_migration_request(const uint8_t *buf, size_t len, enum hob_mode mo
 	    hob_guid_data(buf, len, &found[HOB_IDX_SOCKET], &d) == MIGTD_OK &&
 	    hob_socket_info_parse(d.buf, d.len, &out->socket_info) == MIGTD_OK)
 		out->has_socket_info = true;
+	else
+		memset(&out->socket_info, 0, sizeof(out->socket_info));
 	if (require_socket_info && !out->has_socket_info)
 		return MIGTD_ERR_INVALID;
 
