@@ -1,0 +1,22 @@
+/*
+ * emu_link_fd.h -- the platform link over a file descriptor (a Unix socket
+ * to the emulated host), for a MigTD running as a Linux process. Provides
+ * the struct emu_link_io of emu_platform.h plus the clock (CLOCK_MONOTONIC)
+ * and randomness (getrandom) a Linux process has in place of TSC/RDRAND.
+ */
+#ifndef MIGTD_EMU_LINK_FD_H
+#define MIGTD_EMU_LINK_FD_H
+
+#include "migtd/emu_platform.h"
+
+struct emu_link_fd {
+	int fd;
+	int timeout_ms; /* how long a blocking read waits for the host */
+};
+
+void emu_link_fd_io(struct emu_link_fd *s, int fd, int timeout_ms, struct emu_link_io *io);
+
+uint64_t emu_linux_now_ms(void);
+int emu_linux_random(void *buf, size_t len);
+
+#endif /* MIGTD_EMU_LINK_FD_H */

@@ -1,0 +1,62 @@
+/*
+ * emu_platform.h -- the MigTD side of the emulated TDX platform.
+ *
+ * Implements struct migtd_platform_ops by sending each operation over the
+ * platform link (emu_link.h) to the emulated host and waiting for (the
+ * synchronous TDCALL-style leaves) or polling for (Service, GetQuote) its
+ * answer. The byte channel itself -- a Unix socket for the Linux program, a
+ * virtio-serial port for the firmware -- is given as struct emu_link_io;
+ * so are the clock and the randomness source, which are not the host's
+ * business on TDX either (TSC, RDRAND). Freestanding-clean.
+ */
+#ifndef MIGTD_EMU_PLATFORM_H
+#define MIGTD_EMU_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migtd/emu_link.h"
+#include "migtd/platform.h"
+
+struct emu_link_io {
+	void *ctx;
+	/* Send all len bytes or fail (MIGTD_ERR_NETWORK). */
+	int (*write_all)(void *ctx, const void *buf, size_t len);
+	/* Receive 1..cap bytes. With wait = false: MIGTD_ERR_AGAIN when nothing
+	 * is there. With wait = true: block (bounded by the channel's own
+	 * timeout, then MIGTD_ERR_TIMEOUT). A closed link is MIGTD_ERR_NETWORK. */
+	int (*read)(void *ctx, void *buf, size_t cap, size_t *got, bool wait);
+	uint64_t (*now_ms)(void *ctx);
+	int (*random)(void *ctx, void *buf, size_t len);
+};
+
+/* Enough for every session's outstanding Service/GetQuote call. */
+#define EMU_PLATFORM_MAX_PENDING 160
+
+struct emu_platform_pending {
+	bool used;
+	bool done;
+	uint16_t op;
+	uint32_t seq;
+	int result;  /* MIGTD_OK or the error the host reported */
+	void *call;  /* struct migtd_service_call or migtd_quote_call */
+};
+
+struct emu_platform {
+	struct emu_link_io io;
+	struct migtd_log *log; /* may be NULL */
+	uint32_t next_seq;
+	bool broken;           /* the link failed: every call fails from now on */
+	size_t rx_len;
+	struct emu_platform_pending pending[EMU_PLATFORM_MAX_PENDING];
+	uint8_t rx[EMU_LINK_FRAME_MAX];
+	uint8_t tx[EMU_LINK_FRAME_MAX];
+};
+
+extern const struct migtd_platform_ops emu_platform_ops;
+
+void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io,
+		       struct migtd_log *log);
+
+#endif /* MIGTD_EMU_PLATFORM_H */

@@ -1,0 +1,404 @@
+/*
+ * link_server.c -- the emulated host's end of the platform link
+ * (see include/migtd/emu_host.h, emu_link.h).
+ *
+ * Every request is parsed with the bounded reader; a request that is wrong
+ * gets an error answer naming what was wrong, and the MigTD's link goes on;
+ * only a stream that cannot be resynchronised (bad magic, oversized length)
+ * is dropped. Nothing the MigTD sends can make this side read out of bounds.
+ */
+#include "migtd/emu_host.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "migtd/emu_quote.h"
+#include "migtd/ghci.h"
+#include "migtd/wire.h"
+
+
+/* A peer that went away must be an error, not a SIGPIPE. */
+static ssize_t emu_send_nosig(int fd, const void *p, size_t n)
+{
+	ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+
+	return (r < 0 && errno == ENOTSOCK) ? write(fd, p, n) : r;
+}
+/* ------------------------------------------------------------ platform */
+
+static const char *const collateral_files[7] = {
+	"pck_crl_issuer_chain.pem", /* assembled below: platform CA + root */
+	"root_ca.crl.der",
+	"platform_ca.crl.der",
+	"tcb_signing_chain.pem",
+	"tcb_info.json",
+	"tcb_signing_chain.pem", /* the QE identity is signed by the same key */
+	"qe_identity.json",
+};
+
+static int load_blob(const char *dir, const char *name, uint8_t **buf, size_t *len, bool text)
+{
+	char path[EMU_PKI_PATH_MAX];
+	int ret;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return MIGTD_ERR_INVALID;
+	ret = emu_read_file(path, buf, len);
+	/* emu_read_file leaves a NUL after the data: text blobs carry it, as
+	 * the collateral interface wants (spec §8.6: size includes the NUL). */
+	if (!ret && text)
+		(*len)++;
+	return ret;
+}
+
+int emu_host_platform_load(struct emu_host_platform *h, const char *dir, char *msg,
+			   size_t msglen)
+{
+	int ret;
+
+	memset(h, 0, sizeof(*h));
+	ret = emu_pki_load(&h->pki, dir, msg, msglen);
+	if (ret)
+		return ret;
+	emu_tdx_init(&h->tdx, &h->pki);
+	for (int i = 0; i < 7; i++) {
+		bool text = strstr(collateral_files[i], ".der") == NULL;
+
+		if (i == 0) {
+			/* PCK CRL issuer chain = the PEM chain without its leaf. */
+			const char *chain = (const char *)h->pki.pck_chain_pem;
+			const char *second = strstr(chain + 1, "-----BEGIN CERTIFICATE-----");
+			size_t n;
+
+			if (!second) {
+				ret = MIGTD_ERR_INVALID;
+				break;
+			}
+			n = h->pki.pck_chain_len - (size_t)(second - chain);
+			h->collateral[0] = malloc(n + 1);
+			if (!h->collateral[0]) {
+				ret = MIGTD_ERR_NOMEM;
+				break;
+			}
+			memcpy(h->collateral[0], second, n);
+			h->collateral[0][n] = 0;
+			h->collateral_len[0] = n + 1;
+			continue;
+		}
+		ret = load_blob(dir, collateral_files[i], &h->collateral[i], &h->collateral_len[i],
+				text);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		if (msg && msglen)
+			snprintf(msg, msglen, "cannot load the collateral in %s", dir);
+		emu_host_platform_free(h);
+	}
+	return ret;
+}
+
+void emu_host_platform_free(struct emu_host_platform *h)
+{
+	for (int i = 0; i < 7; i++) {
+		free(h->collateral[i]);
+		h->collateral[i] = NULL;
+	}
+	emu_pki_free(&h->pki);
+	emu_tdx_wipe(&h->tdx);
+}
+
+/* ------------------------------------------------------------ QGS */
+
+/* QGS error code for a report that does not verify (qgs_msg_lib reports a
+ * non-zero error_code; the value itself is not interpreted by MigTD). */
+#define EMU_QGS_ERROR_INVALID_REPORT 0x12u
+#define EMU_QGS_ERROR_UNSUPPORTED 0x11u
+
+static uint64_t qgs_reply(uint8_t *buf, size_t cap, uint32_t in_len, const uint8_t *msg, size_t n)
+{
+	size_t out = 0;
+
+	/* The response overwrites the request in the TD's buffer, as the real
+	 * QGS does; build it aside first. */
+	if (ghci_getquote_rsp_build(buf, cap, GHCI_GETQUOTE_SUCCESS, in_len, msg, n, &out) !=
+	    MIGTD_OK)
+		return GHCI_GETQUOTE_ERROR;
+	return GHCI_GETQUOTE_SUCCESS;
+}
+
+static uint64_t qgs_error(uint8_t *buf, size_t cap, uint32_t in_len, uint64_t status)
+{
+	size_t out = 0;
+
+	ghci_getquote_rsp_build(buf, cap, status, in_len, NULL, 0, &out);
+	return status;
+}
+
+uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, size_t cap)
+{
+	static uint8_t quote[EMU_QUOTE_MAX];
+	static uint8_t msg[EMU_QUOTE_MAX + 256];
+	struct ghci_getquote_hdr hdr;
+	const uint8_t *req = NULL;
+	size_t req_len = 0, qlen = 0, mlen = 0;
+	uint32_t type;
+	uint64_t status;
+
+	if (ghci_getquote_req_parse(buf, len, &hdr, &req, &req_len) != MIGTD_OK || req_len < 16)
+		return qgs_error(buf, cap, 0, GHCI_GETQUOTE_ERROR);
+	type = wire_get_u32(req + 4);
+	if (type == GHCI_QGS_GET_QUOTE_REQ) {
+		struct ghci_qgs_get_quote_req q;
+		struct ghci_qgs_get_quote_resp r = { 0 };
+		struct tdreport_struct rep;
+		uint8_t body[EMU_TD_REPORT_BODY_LEN];
+		uint32_t err = 0;
+
+		if (ghci_qgs_get_quote_req_parse(req, req_len, &q) != MIGTD_OK)
+			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
+		/* The quoting enclave only signs reports this platform's TDX module made. */
+		if (emu_tdx_verify_report(&h->tdx, q.report.p) != MIGTD_OK ||
+		    tdreport_parse(q.report.p, TDREPORT_STRUCT_SIZE, &rep) != MIGTD_OK) {
+			err = EMU_QGS_ERROR_INVALID_REPORT;
+		} else {
+			emu_tdx_report_to_quote_body(&rep, body);
+			if (emu_quote_build(&h->pki, body, quote, sizeof(quote), &qlen) != MIGTD_OK)
+				err = EMU_QGS_ERROR_INVALID_REPORT;
+			else {
+				r.quote.p = quote;
+				r.quote.len = (uint32_t)qlen;
+				h->quotes_issued++;
+			}
+		}
+		if (ghci_qgs_get_quote_resp_build(msg, sizeof(msg), err, &r, &mlen) != MIGTD_OK)
+			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
+	} else if (type == GHCI_QGS_GET_COLLATERAL_REQ) {
+		struct ghci_qgs_get_collateral_req q;
+		struct ghci_qgs_get_collateral_resp r = { .major_version = 3, .minor_version = 1 };
+		uint32_t err = 0;
+
+		if (ghci_qgs_get_collateral_req_parse(req, req_len, &q) != MIGTD_OK)
+			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
+		/* Only this platform's collateral is cached here. */
+		if (memcmp(q.fmspc.p, h->pki.params.fmspc, 6) != 0) {
+			err = EMU_QGS_ERROR_UNSUPPORTED;
+		} else {
+			for (int i = 0; i < GHCI_QGS_COLLATERAL_BLOBS; i++) {
+				r.blob[i].p = h->collateral[i];
+				r.blob[i].len = (uint32_t)h->collateral_len[i];
+			}
+		}
+		if (ghci_qgs_get_collateral_resp_build(msg, sizeof(msg), err, &r, &mlen) != MIGTD_OK)
+			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
+	} else {
+		return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
+	}
+	status = qgs_reply(buf, cap, hdr.in_len, msg, mlen);
+	return status;
+}
+
+/* ------------------------------------------------------------ link */
+
+void emu_link_conn_init(struct emu_link_conn *c, int fd, struct emu_host_platform *host)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->host = host;
+}
+
+static int conn_drop(struct emu_link_conn *c, const char *why)
+{
+	if (!c->dead)
+		snprintf(c->why, sizeof(c->why), "%s", why);
+	c->dead = true;
+	return MIGTD_ERR_NETWORK;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = emu_send_nosig(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return MIGTD_ERR_NETWORK;
+		p += w;
+		n -= (size_t)w;
+	}
+	return MIGTD_OK;
+}
+
+/* Send header + payload already placed at c->tx + HDR. */
+static int conn_send(struct emu_link_conn *c, uint16_t op, uint32_t seq, size_t len)
+{
+	if (c->dead)
+		return MIGTD_ERR_NETWORK;
+	if (emu_link_header(c->tx, op, seq, len) != MIGTD_OK)
+		return conn_drop(c, "response too large");
+	if (write_all(c->fd, c->tx, EMU_LINK_HDR_LEN + len) != MIGTD_OK)
+		return conn_drop(c, "write to the MigTD failed");
+	return MIGTD_OK;
+}
+
+int emu_link_reply_error(struct emu_link_conn *c, uint32_t seq, int err, const char *reason)
+{
+	uint8_t *q = c->tx + EMU_LINK_HDR_LEN;
+	size_t n = strlen(reason);
+
+	if (n > 200)
+		n = 200;
+	wire_put_u32(q, (uint32_t)err);
+	memcpy(q + 4, reason, n);
+	return conn_send(c, EMU_LINK_ERROR, seq, 4 + n);
+}
+
+int emu_link_reply_service(struct emu_link_conn *c, uint32_t seq, uint64_t vmcall_status,
+			   const uint8_t *rsp, size_t rsp_len)
+{
+	uint8_t *q = c->tx + EMU_LINK_HDR_LEN;
+
+	if (rsp_len > EMU_LINK_MAX_PAYLOAD - 8)
+		return MIGTD_ERR_LENGTH;
+	wire_put_u64(q, vmcall_status);
+	memcpy(q + 8, rsp, rsp_len);
+	return conn_send(c, EMU_LINK_SERVICE | EMU_LINK_RESPONSE, seq, 8 + rsp_len);
+}
+
+static void binding_from(const uint8_t *p, struct migtd_servtd_binding *b)
+{
+	b->handle = wire_get_u64(p);
+	for (unsigned i = 0; i < 4; i++)
+		b->uuid.w[i] = wire_get_u64(p + 8 + 8 * i);
+}
+
+/* Expected request payload length per op (0 = variable). */
+static size_t op_len(uint16_t op)
+{
+	switch (op) {
+	case EMU_LINK_MR_REPORT: return 64;
+	case EMU_LINK_RTMR_EXTEND: return 4 + 48;
+	case EMU_LINK_SERVTD_RD: return 48;
+	case EMU_LINK_SERVTD_WR: return 64;
+	case EMU_LINK_SYS_RD: return 8;
+	default: return 0;
+	}
+}
+
+static int conn_handle(struct emu_link_conn *c, const struct emu_link_frame *f)
+{
+	struct emu_host_platform *h = c->host;
+	uint8_t *q = c->tx + EMU_LINK_HDR_LEN;
+	struct migtd_servtd_binding b;
+	uint64_t status, v = 0;
+	char why[96];
+
+	if (!emu_link_op_known(f->op)) {
+		snprintf(why, sizeof(why), "unknown operation %u", f->op);
+		return emu_link_reply_error(c, f->seq, MIGTD_ERR_UNSUPPORTED_OP, why);
+	}
+	if (op_len(f->op) && f->len != op_len(f->op)) {
+		snprintf(why, sizeof(why), "%s: payload of %u bytes, expected %zu",
+			 emu_link_op_name(f->op), f->len, op_len(f->op));
+		return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH, why);
+	}
+	c->frames++;
+	switch (f->op) {
+	case EMU_LINK_MR_REPORT:
+		status = emu_tdx_mr_report(&h->tdx, f->payload, q + 8);
+		wire_put_u64(q, status);
+		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 8 + TDREPORT_STRUCT_SIZE);
+	case EMU_LINK_RTMR_EXTEND:
+		status = emu_tdx_rtmr_extend(&h->tdx, wire_get_u32(f->payload), f->payload + 4);
+		wire_put_u64(q, status);
+		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 8);
+	case EMU_LINK_SERVTD_RD:
+		binding_from(f->payload, &b);
+		status = emu_tdx_servtd_rd(&h->tdx, &b, wire_get_u64(f->payload + 40), &v);
+		wire_put_u64(q, status);
+		wire_put_u64(q + 8, v);
+		v = 0;
+		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 16);
+	case EMU_LINK_SERVTD_WR:
+		binding_from(f->payload, &b);
+		status = emu_tdx_servtd_wr(&h->tdx, &b, wire_get_u64(f->payload + 40),
+					   wire_get_u64(f->payload + 48),
+					   wire_get_u64(f->payload + 56), &v);
+		wire_put_u64(q, status);
+		wire_put_u64(q + 8, v);
+		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 16);
+	case EMU_LINK_SYS_RD:
+		status = emu_tdx_sys_rd(&h->tdx, wire_get_u64(f->payload), &v);
+		wire_put_u64(q, status);
+		wire_put_u64(q + 8, v);
+		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 16);
+	case EMU_LINK_SERVICE: {
+		uint32_t rsp_cap;
+
+		if (f->len < 12 + GHCI_SERVICE_HDR_LEN)
+			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
+						    "SERVICE: command shorter than its header");
+		rsp_cap = wire_get_u32(f->payload + 8);
+		if (rsp_cap < GHCI_SERVICE_HDR_LEN || rsp_cap > EMU_LINK_MAX_PAYLOAD - 8)
+			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
+						    "SERVICE: response buffer size out of range");
+		if (!h->on_service)
+			return emu_link_reply_error(c, f->seq, MIGTD_ERR_UNSUPPORTED,
+						    "no VMM service on this platform");
+		h->on_service(h->service_ctx, c, f->seq, f->payload + 12, f->len - 12, rsp_cap);
+		return c->dead ? MIGTD_ERR_NETWORK : MIGTD_OK;
+	}
+	case EMU_LINK_GET_QUOTE:
+		if (f->len < GHCI_GETQUOTE_HDR_LEN)
+			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
+						    "GET_QUOTE: buffer shorter than its header");
+		memcpy(q + 8, f->payload, f->len);
+		status = emu_qgs_handle(h, q + 8, f->len, f->len);
+		/* The TDVMCALL itself succeeded; the outcome is in the buffer. */
+		wire_put_u64(q, 0);
+		(void)status;
+		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 8 + f->len);
+	default:
+		return emu_link_reply_error(c, f->seq, MIGTD_ERR_UNSUPPORTED_OP, "unhandled");
+	}
+}
+
+int emu_link_conn_on_readable(struct emu_link_conn *c)
+{
+	struct emu_link_frame f;
+	size_t used = 0;
+	ssize_t n;
+	int ret;
+
+	if (c->dead)
+		return MIGTD_ERR_NETWORK;
+	n = read(c->fd, c->rx + c->rx_len, sizeof(c->rx) - c->rx_len);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return MIGTD_OK;
+	if (n < 0)
+		return conn_drop(c, "read from the MigTD failed");
+	if (n == 0)
+		return conn_drop(c, "MigTD closed the link");
+	c->rx_len += (size_t)n;
+	while ((ret = emu_link_parse(c->rx, c->rx_len, &f, &used)) == MIGTD_OK) {
+		ret = conn_handle(c, &f);
+		memmove(c->rx, c->rx + used, c->rx_len - used);
+		c->rx_len -= used;
+		if (ret && c->dead)
+			return ret;
+	}
+	if (ret == MIGTD_ERR_AGAIN)
+		return MIGTD_OK;
+	/* Bad magic, version or length: the stream cannot be resynchronised.
+	 * Say so to the MigTD (seq 0: no request can be blamed) and drop it. */
+	emu_link_reply_error(c, 0, ret, ret == MIGTD_ERR_LENGTH ? "frame too large"
+								 : "bad frame header");
+	return conn_drop(c, ret == MIGTD_ERR_LENGTH ? "frame too large" : "bad frame header");
+}

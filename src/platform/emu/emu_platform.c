@@ -1,0 +1,422 @@
+/*
+ * emu_platform.c -- platform ops over the emulated platform link
+ * (see include/migtd/emu_platform.h and emu_link.h).
+ *
+ * One link carries everything, so a response can arrive while we wait for
+ * another: every frame read is dispatched by sequence number -- to the
+ * synchronous call being waited for, or to a pending asynchronous call,
+ * whose private buffers are filled right away (the caller owns them until
+ * its poll says done).
+ */
+#include "migtd/emu_platform.h"
+
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "migtd/log.h"
+#include "migtd/wire.h"
+
+/* What a synchronous request wants back from its response. */
+struct emu_sync_want {
+	uint32_t seq;
+	uint16_t op;
+	bool done;
+	int result;
+	uint8_t *out;    /* response payload copied here ... */
+	size_t out_cap;  /* ... if it has exactly this many bytes */
+};
+
+static void emu_fail_link(struct emu_platform *p, const char *why)
+{
+	if (!p->broken && p->log)
+		MIGTD_ERROR(p->log, MIGTD_LOG_NO_REQUEST, "platform link: %s", why);
+	p->broken = true;
+}
+
+void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io,
+		       struct migtd_log *log)
+{
+	memset(p, 0, sizeof(*p));
+	p->io = *io;
+	p->log = log;
+	p->next_seq = 1;
+}
+
+static int emu_send(struct emu_platform *p, uint16_t op, uint32_t seq, size_t len)
+{
+	int ret;
+
+	if (p->broken)
+		return MIGTD_ERR_NETWORK;
+	ret = emu_link_header(p->tx, op, seq, len);
+	if (ret)
+		return ret;
+	ret = p->io.write_all(p->io.ctx, p->tx, EMU_LINK_HDR_LEN + len);
+	if (ret) {
+		emu_fail_link(p, "write failed");
+		return MIGTD_ERR_NETWORK;
+	}
+	return MIGTD_OK;
+}
+
+/* An EMU_LINK_ERROR payload: u32 error (negative enum migtd_err as u32), reason. */
+static int emu_error_payload(const struct emu_link_frame *f)
+{
+	struct wire_reader r;
+	uint32_t e = 0;
+
+	wire_reader_init(&r, f->payload, f->len);
+	if (wire_read_u32(&r, &e) || (int32_t)e >= 0 || (int32_t)e < MIGTD_ERR_MIN)
+		return MIGTD_ERR_INVALID;
+	return (int32_t)e;
+}
+
+/* Complete an asynchronous call from its response frame. */
+static int emu_complete_pending(struct emu_platform_pending *pe, const struct emu_link_frame *f)
+{
+	struct wire_reader r;
+	uint64_t vmcall_status = 0;
+
+	pe->done = true;
+	if (f->op == EMU_LINK_ERROR) {
+		pe->result = emu_error_payload(f);
+		return MIGTD_OK;
+	}
+	if (f->op != (pe->op | EMU_LINK_RESPONSE))
+		return MIGTD_ERR_INVALID;
+	wire_reader_init(&r, f->payload, f->len);
+	wire_read_u64(&r, &vmcall_status);
+	if (wire_error(&r))
+		return MIGTD_ERR_INVALID;
+	if (vmcall_status != 0) {
+		pe->result = MIGTD_ERR_VMCALL;
+		return MIGTD_OK;
+	}
+	if (pe->op == EMU_LINK_SERVICE) {
+		struct migtd_service_call *c = pe->call;
+
+		/* The VMM writes the whole response page; we take exactly our buffer. */
+		if (wire_remaining(&r) != c->rsp_cap)
+			return MIGTD_ERR_INVALID;
+		wire_read_bytes(&r, c->rsp, c->rsp_cap);
+	} else {
+		struct migtd_quote_call *c = pe->call;
+		size_t n = wire_remaining(&r);
+
+		if (n > c->cap || n < 16)
+			return MIGTD_ERR_INVALID;
+		wire_read_bytes(&r, c->buf, n);
+		c->ghci_status = wire_get_u64(c->buf + 8);
+	}
+	pe->result = MIGTD_OK;
+	return MIGTD_OK;
+}
+
+/* Route one frame to the sync waiter or a pending call. */
+static int emu_dispatch(struct emu_platform *p, const struct emu_link_frame *f,
+			struct emu_sync_want *want)
+{
+	/* seq 0 is never ours: the host could not make sense of our stream. */
+	if (f->seq == 0)
+		return MIGTD_ERR_INVALID;
+	if (want && !want->done && f->seq == want->seq) {
+		want->done = true;
+		if (f->op == EMU_LINK_ERROR) {
+			want->result = emu_error_payload(f);
+			return MIGTD_OK;
+		}
+		if (f->op != (want->op | EMU_LINK_RESPONSE) || f->len != want->out_cap)
+			return MIGTD_ERR_INVALID;
+		memcpy(want->out, f->payload, f->len);
+		want->result = MIGTD_OK;
+		return MIGTD_OK;
+	}
+	for (size_t i = 0; i < EMU_PLATFORM_MAX_PENDING; i++) {
+		struct emu_platform_pending *pe = &p->pending[i];
+
+		if (pe->used && !pe->done && pe->seq == f->seq)
+			return emu_complete_pending(pe, f);
+	}
+	return MIGTD_ERR_INVALID; /* an answer to nothing we asked */
+}
+
+/* Read what the link has (blocking once if wait) and dispatch whole frames. */
+static int emu_pump(struct emu_platform *p, struct emu_sync_want *want, bool wait)
+{
+	for (;;) {
+		struct emu_link_frame f;
+		size_t used = 0, got = 0;
+		int ret;
+
+		while ((ret = emu_link_parse(p->rx, p->rx_len, &f, &used)) == MIGTD_OK) {
+			ret = emu_dispatch(p, &f, want);
+			memmove(p->rx, p->rx + used, p->rx_len - used);
+			p->rx_len -= used;
+			if (ret) {
+				emu_fail_link(p, "unexpected frame from the host");
+				return MIGTD_ERR_NETWORK;
+			}
+		}
+		if (ret != MIGTD_ERR_AGAIN) {
+			emu_fail_link(p, "malformed frame from the host");
+			return MIGTD_ERR_NETWORK;
+		}
+		if (want && want->done)
+			return MIGTD_OK;
+		ret = p->io.read(p->io.ctx, p->rx + p->rx_len, sizeof(p->rx) - p->rx_len, &got, wait);
+		if (ret == MIGTD_ERR_AGAIN && !wait)
+			return MIGTD_OK;
+		if (ret) {
+			emu_fail_link(p, ret == MIGTD_ERR_TIMEOUT ? "host did not answer" : "read failed");
+			return ret == MIGTD_ERR_TIMEOUT ? ret : MIGTD_ERR_NETWORK;
+		}
+		p->rx_len += got;
+	}
+}
+
+/* Send a request of len payload bytes (already in tx + header) and wait for
+ * a response of exactly out_cap bytes. */
+static int emu_call(struct emu_platform *p, uint16_t op, size_t len, uint8_t *out, size_t out_cap)
+{
+	struct emu_sync_want want = { .seq = p->next_seq++, .op = op, .out = out, .out_cap = out_cap };
+	int ret = emu_send(p, op, want.seq, len);
+
+	if (ret)
+		return ret;
+	ret = emu_pump(p, &want, true);
+	if (ret)
+		return ret;
+	return want.result;
+}
+
+static uint8_t *emu_payload(struct emu_platform *p)
+{
+	return p->tx + EMU_LINK_HDR_LEN;
+}
+
+/* The leaves return a TDX status first; non-zero is a failed TDCALL. */
+static int emu_tdx_status(struct emu_platform *p, const uint8_t *rsp, const char *leaf)
+{
+	uint64_t status = wire_get_u64(rsp);
+
+	if (status == 0)
+		return MIGTD_OK;
+	if (p->log)
+		MIGTD_DEBUG(p->log, MIGTD_LOG_NO_REQUEST, "%s: TDX status 0x%016llx", leaf,
+			    (unsigned long long)status);
+	return MIGTD_ERR_TDCALL;
+}
+
+static int emu_mr_report(void *ctx, const uint8_t report_data[MIGTD_REPORT_DATA_SIZE],
+			 uint8_t tdreport[MIGTD_TDREPORT_SIZE])
+{
+	struct emu_platform *p = ctx;
+	uint8_t rsp[8 + MIGTD_TDREPORT_SIZE];
+	int ret;
+
+	memcpy(emu_payload(p), report_data, MIGTD_REPORT_DATA_SIZE);
+	ret = emu_call(p, EMU_LINK_MR_REPORT, MIGTD_REPORT_DATA_SIZE, rsp, sizeof(rsp));
+	if (!ret)
+		ret = emu_tdx_status(p, rsp, "TDG.MR.REPORT");
+	if (!ret)
+		memcpy(tdreport, rsp + 8, MIGTD_TDREPORT_SIZE);
+	return ret;
+}
+
+static int emu_rtmr_extend(void *ctx, unsigned int index, const uint8_t digest[TDX_RTMR_DIGEST_SIZE])
+{
+	struct emu_platform *p = ctx;
+	uint8_t rsp[8];
+	int ret;
+
+	wire_put_u32(emu_payload(p), index);
+	memcpy(emu_payload(p) + 4, digest, TDX_RTMR_DIGEST_SIZE);
+	ret = emu_call(p, EMU_LINK_RTMR_EXTEND, 4 + TDX_RTMR_DIGEST_SIZE, rsp, sizeof(rsp));
+	return ret ? ret : emu_tdx_status(p, rsp, "TDG.MR.RTMR.EXTEND");
+}
+
+static size_t emu_put_binding(uint8_t *q, const struct migtd_servtd_binding *b, uint64_t field)
+{
+	wire_put_u64(q, b->handle);
+	for (unsigned i = 0; i < 4; i++)
+		wire_put_u64(q + 8 + 8 * i, b->uuid.w[i]);
+	wire_put_u64(q + 40, field);
+	return 48;
+}
+
+static int emu_servtd_rd(void *ctx, const struct migtd_servtd_binding *b, uint64_t field_id,
+			 uint64_t *value)
+{
+	struct emu_platform *p = ctx;
+	uint8_t rsp[16];
+	size_t n = emu_put_binding(emu_payload(p), b, field_id);
+	int ret = emu_call(p, EMU_LINK_SERVTD_RD, n, rsp, sizeof(rsp));
+
+	if (!ret)
+		ret = emu_tdx_status(p, rsp, "TDG.SERVTD.RD");
+	if (!ret)
+		*value = wire_get_u64(rsp + 8);
+	mbedtls_platform_zeroize(rsp, sizeof(rsp)); /* may be a key word */
+	return ret;
+}
+
+static int emu_servtd_wr(void *ctx, const struct migtd_servtd_binding *b, uint64_t field_id,
+			 uint64_t value, uint64_t mask, uint64_t *old_value)
+{
+	struct emu_platform *p = ctx;
+	uint8_t rsp[16];
+	uint8_t *q = emu_payload(p);
+	size_t n = emu_put_binding(q, b, field_id);
+	int ret;
+
+	wire_put_u64(q + n, value);
+	wire_put_u64(q + n + 8, mask);
+	ret = emu_call(p, EMU_LINK_SERVTD_WR, n + 16, rsp, sizeof(rsp));
+	mbedtls_platform_zeroize(q, n + 16); /* the request carried a key word */
+	if (!ret)
+		ret = emu_tdx_status(p, rsp, "TDG.SERVTD.WR");
+	if (!ret && old_value)
+		*old_value = wire_get_u64(rsp + 8);
+	mbedtls_platform_zeroize(rsp, sizeof(rsp));
+	return ret;
+}
+
+static int emu_sys_rd(void *ctx, uint64_t field_id, uint64_t *value)
+{
+	struct emu_platform *p = ctx;
+	uint8_t rsp[16];
+	int ret;
+
+	wire_put_u64(emu_payload(p), field_id);
+	ret = emu_call(p, EMU_LINK_SYS_RD, 8, rsp, sizeof(rsp));
+	if (!ret)
+		ret = emu_tdx_status(p, rsp, "TDG.SYS.RD");
+	if (!ret)
+		*value = wire_get_u64(rsp + 8);
+	return ret;
+}
+
+static struct emu_platform_pending *emu_pending_alloc(struct emu_platform *p, uint16_t op,
+						      void *call)
+{
+	for (size_t i = 0; i < EMU_PLATFORM_MAX_PENDING; i++) {
+		struct emu_platform_pending *pe = &p->pending[i];
+
+		if (!pe->used) {
+			memset(pe, 0, sizeof(*pe));
+			pe->used = true;
+			pe->op = op;
+			pe->seq = p->next_seq++;
+			pe->call = call;
+			return pe;
+		}
+	}
+	return NULL;
+}
+
+static int emu_service_start(void *ctx, struct migtd_service_call *call)
+{
+	struct emu_platform *p = ctx;
+	struct emu_platform_pending *pe;
+	uint8_t *q = emu_payload(p);
+	int ret;
+
+	if (call->cmd_len > EMU_LINK_MAX_PAYLOAD - 12 || call->rsp_cap > EMU_LINK_MAX_PAYLOAD - 8)
+		return MIGTD_ERR_LENGTH;
+	pe = emu_pending_alloc(p, EMU_LINK_SERVICE, call);
+	if (!pe)
+		return MIGTD_ERR_AGAIN; /* every slot busy: like a VMM asking to retry */
+	wire_put_u64(q, call->wait_ms);
+	wire_put_u32(q + 8, (uint32_t)call->rsp_cap);
+	memcpy(q + 12, call->cmd, call->cmd_len);
+	ret = emu_send(p, EMU_LINK_SERVICE, pe->seq, 12 + call->cmd_len);
+	if (ret) {
+		pe->used = false;
+		return ret;
+	}
+	call->plat = pe;
+	return MIGTD_OK;
+}
+
+static int emu_async_poll(struct emu_platform *p, void **plat)
+{
+	struct emu_platform_pending *pe = *plat;
+	int ret;
+
+	if (!pe || !pe->used)
+		return MIGTD_ERR_STATE;
+	if (!pe->done) {
+		ret = emu_pump(p, NULL, false);
+		if (ret) {
+			pe->used = false;
+			*plat = NULL;
+			return ret;
+		}
+	}
+	if (!pe->done)
+		return MIGTD_ERR_AGAIN;
+	ret = pe->result;
+	pe->used = false;
+	*plat = NULL;
+	return ret;
+}
+
+static int emu_service_poll(void *ctx, struct migtd_service_call *call)
+{
+	return emu_async_poll(ctx, &call->plat);
+}
+
+static int emu_quote_start(void *ctx, struct migtd_quote_call *call)
+{
+	struct emu_platform *p = ctx;
+	struct emu_platform_pending *pe;
+	int ret;
+
+	if (call->len > EMU_LINK_MAX_PAYLOAD || call->len > call->cap || call->len < 24)
+		return MIGTD_ERR_LENGTH;
+	pe = emu_pending_alloc(p, EMU_LINK_GET_QUOTE, call);
+	if (!pe)
+		return MIGTD_ERR_AGAIN;
+	memcpy(emu_payload(p), call->buf, call->len);
+	ret = emu_send(p, EMU_LINK_GET_QUOTE, pe->seq, call->len);
+	if (ret) {
+		pe->used = false;
+		return ret;
+	}
+	call->plat = pe;
+	return MIGTD_OK;
+}
+
+static int emu_quote_poll(void *ctx, struct migtd_quote_call *call)
+{
+	return emu_async_poll(ctx, &call->plat);
+}
+
+static int emu_random(void *ctx, void *buf, size_t len)
+{
+	struct emu_platform *p = ctx;
+
+	return p->io.random ? p->io.random(p->io.ctx, buf, len) : MIGTD_ERR_UNSUPPORTED;
+}
+
+static uint64_t emu_now_ms(void *ctx)
+{
+	struct emu_platform *p = ctx;
+
+	return p->io.now_ms ? p->io.now_ms(p->io.ctx) : 0;
+}
+
+const struct migtd_platform_ops emu_platform_ops = {
+	.mr_report = emu_mr_report,
+	.mr_rtmr_extend = emu_rtmr_extend,
+	.servtd_rd = emu_servtd_rd,
+	.servtd_wr = emu_servtd_wr,
+	.sys_rd = emu_sys_rd,
+	.service_start = emu_service_start,
+	.service_poll = emu_service_poll,
+	.quote_start = emu_quote_start,
+	.quote_poll = emu_quote_poll,
+	.random = emu_random,
+	.now_ms = emu_now_ms,
+};
