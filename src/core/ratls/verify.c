@@ -195,6 +195,12 @@ int ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, s
 		ret = fail(reason, "peer certificate does not parse", MIGTD_ERR_PEER_CERT);
 		goto out;
 	}
+	/* mbedTLS ignores bytes after the outer SEQUENCE; webpki does not. */
+	if (crt.raw.len != der_len) {
+		ret = fail(reason, "trailing bytes after the peer certificate",
+			   MIGTD_ERR_PEER_CERT);
+		goto out;
+	}
 	if (crt.version != 3) {
 		ret = fail(reason, "peer certificate is not X.509 v3", MIGTD_ERR_PEER_CERT);
 		goto out;
