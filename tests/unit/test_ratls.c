@@ -24,6 +24,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
 #include <mbedtls/asn1write.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/psa_util.h>
@@ -1176,6 +1183,152 @@ static void test_session_misuse(void **state)
 	free(work);
 }
 
+/* ---- interop with a TLS stack we did not write: openssl s_server ---------- */
+
+static long sock_send(void *ctx, const uint8_t *buf, size_t len)
+{
+	ssize_t n = send(*(int *)ctx, buf, len, MSG_NOSIGNAL);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? MIGTD_ERR_AGAIN : MIGTD_ERR_NETWORK;
+	return (long)n;
+}
+
+static long sock_recv(void *ctx, uint8_t *buf, size_t len)
+{
+	ssize_t n = recv(*(int *)ctx, buf, len, 0);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? MIGTD_ERR_AGAIN : MIGTD_ERR_NETWORK;
+	return (long)n;
+}
+
+/*
+ * Our client (the source) against `openssl s_server` configured with the
+ * §5.1 profile and an RA-TLS certificate we generated for a key OpenSSL
+ * holds: the handshake (TLS 1.3, AES-256-GCM-SHA384, secp384r1, mutual
+ * auth) must complete, our verifier must accept the server's certificate,
+ * OpenSSL must get ours, and application data must flow both ways.
+ */
+static void test_interop_openssl_server(void **state)
+{
+	char dir[] = "/tmp/ratls_interop_XXXXXX", path[256], port_s[16];
+	psa_key_attributes_t a = PSA_KEY_ATTRIBUTES_INIT;
+	psa_key_id_t k = 0;
+	uint8_t pub[RATLS_PUBKEY_SIZE], rd[64], quote[FQ_LEN], *der = malloc(WORK_CAP);
+	uint8_t pem[1024], got[64];
+	size_t pl, len, el, n_got = 0;
+	uint8_t *evlog = tu_read_vector(EVLOG, &el);
+	mbedtls_pk_context pk;
+	struct sockaddr_in sa;
+	struct fake f = { 0 };
+	struct ratls_session c;
+	struct ratls_io io;
+	int fd = -1, port, i, rc = MIGTD_ERR_AGAIN;
+	pid_t pid;
+	static const char line[] = "0123456789abcdefghijklmnopqrstuvwxyzABC\n"; /* 40 bytes */
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* The server's key and RA-TLS certificate, exported for OpenSSL. */
+	psa_set_key_type(&a, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
+	psa_set_key_bits(&a, 384);
+	psa_set_key_usage_flags(&a, PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_EXPORT);
+	psa_set_key_algorithm(&a, PSA_ALG_ECDSA(PSA_ALG_SHA_384));
+	assert_int_equal(psa_generate_key(&a, &k), PSA_SUCCESS);
+	assert_int_equal(psa_export_public_key(k, pub, sizeof(pub), &pl), PSA_SUCCESS);
+	ratls_report_data(pub, pl, rd);
+	make_quote(quote, rd, 0x5E, 0);
+	assert_int_equal(ratls_cert_write(k, quote, sizeof(quote), evlog, el, 0, der, WORK_CAP,
+					  &len),
+			 MIGTD_OK);
+	snprintf(path, sizeof(path), "%s/cert.der", dir);
+	write_file(path, der, len);
+	mbedtls_pk_init(&pk);
+	assert_int_equal(mbedtls_pk_copy_from_psa(k, &pk), 0);
+	assert_int_equal(mbedtls_pk_write_key_pem(&pk, pem, sizeof(pem)), 0);
+	mbedtls_pk_free(&pk);
+	psa_destroy_key(k);
+	snprintf(path, sizeof(path), "%s/key.pem", dir);
+	write_file(path, pem, strlen((char *)pem));
+
+	port = 20000 + (int)(getpid() % 20000);
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char cert[256], key[256], log[256];
+		int lfd;
+
+		snprintf(cert, sizeof(cert), "%s/cert.der", dir);
+		snprintf(key, sizeof(key), "%s/key.pem", dir);
+		snprintf(log, sizeof(log), "%s/server.log", dir);
+		lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(lfd, 1);
+		dup2(lfd, 2);
+		execlp("openssl", "openssl", "s_server", "-accept", port_s, "-naccept", "1",
+		       "-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384", "-groups", "secp384r1",
+		       "-sigalgs", "ecdsa_secp384r1_sha384", "-cert", cert, "-certform", "DER",
+		       "-key", key, "-Verify", "1", "-rev", (char *)NULL);
+		_exit(127);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(0x7F000001);
+	for (i = 0; i < 100; i++) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		close(fd);
+		fd = -1;
+		usleep(50000);
+	}
+	if (fd < 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		fail_msg("openssl s_server did not start");
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+
+	io = (struct ratls_io){ sock_send, sock_recv, &fd };
+	start_side(&c, RATLS_CLIENT, &f, NULL, evlog, el, &(struct side_opts){ 0 });
+	/* start_side wired the pipe I/O; point the session at the socket. */
+	c.io = io;
+	for (i = 0; i < 500 && (rc = ratls_handshake_step(&c)) == MIGTD_ERR_AGAIN; i++)
+		usleep(10000);
+	assert_int_equal(rc, MIGTD_OK);
+	assert_int_equal(f.policy_calls, 1);
+	assert_int_equal(f.peer_marker, 0x5E);
+	assert_string_equal(mbedtls_ssl_get_ciphersuite(&c.ssl), "TLS1-3-AES-256-GCM-SHA384");
+
+	/* -rev: the server answers each line reversed. OpenSSL also sends
+	 * NewSessionTicket messages, which the client must ignore. */
+	assert_int_equal(ratls_write(&c, (const uint8_t *)line, 40), 40);
+	for (i = 0; i < 500 && n_got < 40; i++) {
+		long n = ratls_read(&c, got + n_got, sizeof(got) - n_got);
+
+		if (n == MIGTD_ERR_AGAIN) {
+			usleep(10000);
+			continue;
+		}
+		assert_true(n > 0);
+		n_got += (size_t)n;
+	}
+	assert_int_equal(n_got, 40);
+	for (i = 0; i < 39; i++)
+		assert_int_equal(got[i], line[38 - i]);
+
+	ratls_session_free(&c);
+	close(fd);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+	free(der);
+	free(evlog);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1196,6 +1349,7 @@ int main(void)
 		cmocka_unit_test(test_quote_rejected),
 		cmocka_unit_test(test_corrupted_stream),
 		cmocka_unit_test(test_session_misuse),
+		cmocka_unit_test(test_interop_openssl_server),
 	};
 
 	return cmocka_run_group_tests(tests, setup_psa, NULL);
