@@ -34,7 +34,15 @@
  * MIGTD_ERR_INVALID_POLICY (9) from the policy callback. When our verifier
  * rejects the peer we send a fatal handshake_failure alert (40), as
  * upstream (rustls) does, and keep the precise error for our own report;
- * the peer sees MIGTD_ERR_TLS.
+ * the peer sees MIGTD_ERR_TLS. Two TLS 1.3 facts the caller must know:
+ *  - the client's handshake completes before the server has judged the
+ *    client certificate, so a server-side rejection reaches the client on
+ *    its first ratls_read() (the §6.2 ExchangeInformation read), not in
+ *    ratls_handshake_step();
+ *  - mbedTLS protects the alert with the keys its record layer is using at
+ *    that moment (client: none yet; server: handshake keys while the
+ *    finished client already expects application keys), so the peer may
+ *    see an undecryptable record instead of the alert. Still status 6.
  */
 #ifndef MIGTD_RATLS_H
 #define MIGTD_RATLS_H
