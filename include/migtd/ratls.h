@@ -1,0 +1,262 @@
+/*
+ * ratls.h -- RA-TLS: the attested TLS 1.3 channel between two MigTDs
+ * (spec §5, policy v1).
+ *
+ * Each side proves what it is with a self-signed certificate that carries
+ * its TD quote and event log; the quote's REPORTDATA binds the certificate
+ * key (§5.2). This module:
+ *  - builds that certificate byte-exactly per §5.3 (our own DER writer:
+ *    mbedtls_x509write_crt would encode the 1970 notBefore as UTCTime and
+ *    cannot emit upstream's explicit `critical FALSE`);
+ *  - verifies a peer certificate in the order of §5.5;
+ *  - runs the TLS 1.3 handshake on mbedTLS with the §5.1 profile over
+ *    caller-provided non-blocking send/recv callbacks.
+ *
+ * Quote verification and policy evaluation are NOT done here: the caller
+ * passes them in as callbacks (struct ratls_callbacks), so this module can
+ * be tested, fuzzed and linked without the quote verifier.
+ *
+ * Session flow (the caller drives it; nothing here blocks):
+ *
+ *   ratls_session_init(&s, RATLS_CLIENT or RATLS_SERVER, &cb)   new P-384 key
+ *   ratls_session_report_data(&s, rd)     REPORTDATA for TDG.MR.REPORT
+ *   ... caller obtains the quote for rd (GetQuote) ...
+ *   ratls_session_start(&s, quote, evlog, io)  builds the cert, sets up TLS
+ *   while ((e = ratls_handshake_step(&s)) == MIGTD_ERR_AGAIN) wait for I/O
+ *   ratls_write(&s, ...) / ratls_read(&s, ...)
+ *   ratls_session_free(&s)                wipes the key and all TLS state
+ *
+ * Errors (§1.5): MIGTD_ERR_TLS (6) for any TLS/stream failure and for an
+ * alert from the peer; MIGTD_ERR_PEER_CERT (6) for a malformed peer
+ * certificate, missing MigTD EKU or evidence extension, REPORTDATA not
+ * binding the key, bad self-signature; MIGTD_ERR_QUOTE (7) when the local or
+ * the peer quote does not verify; MIGTD_ERR_POLICY (8) /
+ * MIGTD_ERR_INVALID_POLICY (9) from the policy callback. When our verifier
+ * rejects the peer we send a fatal handshake_failure alert (40), as
+ * upstream (rustls) does, and keep the precise error for our own report;
+ * the peer sees MIGTD_ERR_TLS. Two TLS 1.3 facts the caller must know:
+ *  - the client's handshake completes before the server has judged the
+ *    client certificate, so a server-side rejection reaches the client on
+ *    its first ratls_read() (the §6.2 ExchangeInformation read), not in
+ *    ratls_handshake_step();
+ *  - mbedTLS protects the alert with the keys its record layer is using at
+ *    that moment (client: none yet; server: handshake keys while the
+ *    finished client already expects application keys), so the peer may
+ *    see an undecryptable record instead of the alert. Still status 6.
+ */
+#ifndef MIGTD_RATLS_H
+#define MIGTD_RATLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* mbedTLS's ssl.h tests an option its config adjustment #undefs with #if;
+ * we build with -Wundef -Werror. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wundef"
+#include <mbedtls/ssl.h>
+#pragma GCC diagnostic pop
+#include <mbedtls/x509_crt.h>
+#include <psa/crypto.h>
+
+#include "migtd/err.h"
+
+/* Size of the verified report the quote verifier produces (§8.5). */
+#define RATLS_REPORT_SIZE 822
+/* REPORTDATA is at this offset of the verified report (§5.2, §8.5). */
+#define RATLS_REPORT_REPORTDATA_OFFSET 520
+#define RATLS_REPORTDATA_SIZE 64
+/* Uncompressed SEC1 P-384 point: 0x04 || X || Y. */
+#define RATLS_PUBKEY_SIZE 97
+/* Largest single TLS record plaintext we send (RFC 8446 §5.1). */
+#define RATLS_MAX_RECORD 16384
+/*
+ * Largest certificate mbedTLS 3.6 can send or receive. It neither fragments
+ * an outgoing handshake message over several records nor reassembles an
+ * incoming one larger than its 16 KiB input buffer (and refuses to be
+ * configured above 16 KiB), so the whole Certificate handshake message
+ * (4 header + 1 context + 3 list + 3 length + cert + 2 extensions) must fit
+ * in 16384 bytes. A policy-v1 event log that embeds a large policy (the
+ * production one is ~27 KiB) does not fit: see the report on issue 4.
+ */
+#define RATLS_MAX_CERT (16384 - 13)
+
+/* DER value bytes (without tag/length) of the RA-TLS OIDs, §5.3. */
+#define RATLS_OID_MIGTD_EKU "\x2A\x86\x48\x86\xF8\x4D\x01\x05\x05\x01\x01"
+#define RATLS_OID_QUOTE "\x2A\x86\x48\x86\xF8\x4D\x01\x05\x05\x01\x02"
+#define RATLS_OID_EVENT_LOG "\x2A\x86\x48\x86\xF8\x4D\x01\x05\x05\x01\x03"
+#define RATLS_OID_LEN 11
+
+enum ratls_role {
+	RATLS_CLIENT = 0, /* migration source (MigTD-s) */
+	RATLS_SERVER = 1, /* migration destination (MigTD-d) */
+};
+
+/*
+ * Stand-ins for the attestation library and the policy engine.
+ *
+ * verify_quote: verify a TD quote and fill the 822-byte verified report.
+ *   Any non-MIGTD_OK result is a quote failure (MIGTD_ERR_QUOTE, status 7).
+ * eval_policy: policy v1 evaluation (§7) of the peer against us. is_src is
+ *   true on the TLS client. Returns MIGTD_OK, MIGTD_ERR_INVALID_POLICY (9),
+ *   or anything else, which is reported as MIGTD_ERR_POLICY (8). The event
+ *   log is the peer's, with its trailing byte (§9.5); replaying it against
+ *   the peer report's RTMRs is the policy callback's job (failure -> 8).
+ * All pointers are valid only during the call.
+ */
+struct ratls_callbacks {
+	int (*verify_quote)(void *ctx, const uint8_t *quote, size_t quote_len,
+			    uint8_t report[RATLS_REPORT_SIZE]);
+	int (*eval_policy)(void *ctx, bool is_src, const uint8_t local_report[RATLS_REPORT_SIZE],
+			   const uint8_t peer_report[RATLS_REPORT_SIZE], const uint8_t *peer_evlog,
+			   size_t peer_evlog_len);
+	void *ctx;
+};
+
+/* ---- certificate --------------------------------------------------------- */
+
+/* Flags for ratls_cert_write(). */
+/*
+ * Emit `critical BOOLEAN FALSE` (01 01 00) in every non-critical extension,
+ * byte-for-byte like upstream. Default (flag clear): omit it, which is the
+ * DER encoding of DEFAULT FALSE; upstream and mbedTLS accept both, strict
+ * DER parsers (Python cryptography) only the default. See §5.3.
+ */
+#define RATLS_CERT_EXPLICIT_NONCRITICAL 0x1u
+
+/*
+ * REPORTDATA for a public key (§5.2): SHA384(pubkey) || 16 zero bytes.
+ * pubkey is the 97-byte uncompressed point.
+ */
+int ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
+		      uint8_t out[RATLS_REPORTDATA_SIZE]);
+
+/*
+ * Write the RA-TLS certificate (§5.3) for the PSA P-384 key `key`, with the
+ * quote and event log (the event log already includes its trailing byte,
+ * §9.5) as extensions, signed ecdsa-with-SHA384 by key itself. The DER is
+ * placed at buf[0..*out_len). cap must hold the certificate plus ~700
+ * bytes. MIGTD_ERR_NOSPACE if it does not fit.
+ */
+int ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_len,
+		     const uint8_t *evlog, size_t evlog_len, unsigned flags, uint8_t *buf,
+		     size_t cap, size_t *out_len);
+
+/* ---- peer verification (§5.5, policy v1) ---------------------------------- */
+
+struct ratls_verifier {
+	const struct ratls_callbacks *cb;
+	bool is_src;                  /* we are the TLS client */
+	const uint8_t *local_quote;   /* the quote in our own certificate */
+	size_t local_quote_len;
+};
+
+/*
+ * Verify a peer's end-entity certificate (DER) in the order of §5.5:
+ *  1. local quote -> local report (MIGTD_ERR_QUOTE);
+ *  2. parse (well-formed X.509 v3, inner == outer signature algorithm, no
+ *     unknown critical extension), MigTD OID in extKeyUsage, first quote and
+ *     first event-log extension (MIGTD_ERR_PEER_CERT);
+ *  3. peer quote -> peer report (MIGTD_ERR_QUOTE);
+ *  4. SHA384(peer pubkey) == peer report[520..568], then the
+ *     ecdsa-with-SHA384 self-signature over the TBS bytes exactly as
+ *     received, with a P-384 key (MIGTD_ERR_PEER_CERT);
+ *  5. policy callback (MIGTD_ERR_POLICY / MIGTD_ERR_INVALID_POLICY).
+ * *reason (optional) receives a short static explanation.
+ */
+int ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
+			   const char **reason);
+
+/* ---- the TLS session -------------------------------------------------------- */
+
+/*
+ * Non-blocking byte stream to the peer. Return the number of bytes moved
+ * (> 0), MIGTD_ERR_AGAIN if nothing can be moved now, 0 from recv at end of
+ * stream, or another negative error (the session fails with MIGTD_ERR_TLS).
+ */
+struct ratls_io {
+	long (*send)(void *ctx, const uint8_t *buf, size_t len);
+	long (*recv)(void *ctx, uint8_t *buf, size_t len);
+	void *ctx;
+};
+
+enum ratls_peer_state {
+	RATLS_PEER_PENDING = 0, /* our verifier has not run yet */
+	RATLS_PEER_ACCEPTED = 1,
+	RATLS_PEER_REJECTED = 2,
+};
+
+/* Caller-owned; treat as opaque. */
+struct ratls_session {
+	enum ratls_role role;
+	struct ratls_callbacks cb;
+	struct ratls_io io;
+	psa_key_id_t key;
+	mbedtls_pk_context pk;           /* opaque wrapper around key */
+	mbedtls_x509_crt own_cert;
+	const uint8_t *own_quote;        /* inside own_cert.raw */
+	size_t own_quote_len;
+	mbedtls_ssl_config conf;
+	mbedtls_ssl_context ssl;
+	enum ratls_peer_state peer;
+	int err;                         /* first error, sticky */
+	const char *reason;              /* short static text for err */
+	int tls_ret;                     /* mbedTLS error behind MIGTD_ERR_TLS */
+	bool io_failed;                  /* a send/recv callback failed */
+	bool alert_pending;              /* our handshake_failure not yet out */
+	bool started;
+	bool handshake_done;
+};
+
+/* Generate the session's fresh P-384 key. psa_crypto_init() must have run. */
+int ratls_session_init(struct ratls_session *s, enum ratls_role role,
+		       const struct ratls_callbacks *cb);
+
+/* Our 97-byte public key and the REPORTDATA binding it (§5.2). */
+int ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY_SIZE]);
+int ratls_session_report_data(const struct ratls_session *s, uint8_t out[RATLS_REPORTDATA_SIZE]);
+
+/*
+ * Build our certificate from the quote (for ratls_session_report_data()) and
+ * event log (with trailing byte), using work[0..work_cap) as scratch (it
+ * may be freed after the call), and configure TLS per §5.1 over io.
+ * flags: RATLS_CERT_* for the certificate.
+ */
+int ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t quote_len,
+			const uint8_t *evlog, size_t evlog_len, unsigned flags,
+			const struct ratls_io *io, uint8_t *work, size_t work_cap);
+
+/*
+ * Advance the handshake as far as the I/O allows: MIGTD_OK when it is
+ * complete and the peer was accepted, MIGTD_ERR_AGAIN when it waits for the
+ * stream, or the session's error.
+ */
+int ratls_handshake_step(struct ratls_session *s);
+
+/*
+ * Application data, after the handshake. ratls_write sends at most
+ * RATLS_MAX_RECORD bytes as one record and returns the count written;
+ * ratls_read returns the count read (> 0). Both return MIGTD_ERR_AGAIN
+ * when the stream is not ready, or MIGTD_ERR_TLS (also for a peer alert,
+ * close_notify or end of stream).
+ */
+long ratls_write(struct ratls_session *s, const uint8_t *buf, size_t len);
+long ratls_read(struct ratls_session *s, uint8_t *buf, size_t len);
+
+/*
+ * After ratls_handshake_step() failed because we rejected the peer, the
+ * handshake_failure alert may still sit in the output buffer if the stream
+ * was full: call until it returns MIGTD_OK (best effort, then close).
+ */
+int ratls_flush(struct ratls_session *s);
+
+/* The session's first error (MIGTD_OK if none) and its reason. */
+int ratls_session_error(const struct ratls_session *s, const char **reason);
+/* The mbedTLS error code behind a MIGTD_ERR_TLS (0 if none), for logs. */
+int ratls_session_tls_error(const struct ratls_session *s);
+
+/* Free everything and wipe the private key and record keys. Idempotent. */
+void ratls_session_free(struct ratls_session *s);
+
+#endif /* MIGTD_RATLS_H */

@@ -1,0 +1,29 @@
+/*
+ * ratls_internal.h -- shared between the files of core/ratls only.
+ */
+#ifndef MIGTD_RATLS_INTERNAL_H
+#define MIGTD_RATLS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/x509_crt.h>
+
+/* The RA-TLS extensions of a parsed certificate (first occurrence of each). */
+struct ratls_evidence {
+	const uint8_t *quote;
+	size_t quote_len;
+	const uint8_t *evlog;
+	size_t evlog_len;
+};
+
+/*
+ * Parse a certificate with mbedTLS, collecting the evidence extensions.
+ * Unknown critical extensions make the parse fail. With make_copy == 0 the
+ * certificate (and the evidence pointers) refer to der, which must outlive
+ * crt. Returns 0 or an mbedTLS error.
+ */
+int ratls_parse_cert(mbedtls_x509_crt *crt, const uint8_t *der, size_t der_len, int make_copy,
+		     struct ratls_evidence *ev);
+
+#endif
