@@ -8,6 +8,9 @@
  * The pre-migration subcommands (demo, serve) come with the session work.
  */
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 
 #include "migtd/emu_pki.h"
 #include "migtd/emu_quote.h"
+#include "migtd/emu_vmm.h"
 #include "migtd/err.h"
 #include "migtd/wire.h"
 
@@ -64,7 +68,15 @@ static void usage(FILE *f)
 		"      Reissue DIR's PCK CRL (or root CRL) revoking serial N (PCK leaf = 3,\n"
 		"      platform CA = 2, TCB signing = 4): for testing verifiers.\n"
 		"  quote --pki DIR --report-data HEX128 --out FILE\n"
-		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA.\n");
+		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA.\n"
+		"  demo [--policy P] [--dest-policy P] [--sessions N] [--timeout-ms N]\n"
+		"       [--fault corrupt|drop|stall] [--fault-after BYTES] [--dir DIR] [--keep]\n"
+		"       [--quiet]\n"
+		"      Two emulated platforms (different FMSPC and TCB, one root CA), a migtd\n"
+		"      process on each, N pre-migrations (default 1) from source to destination;\n"
+		"      checks on the platform side that each MIG_DEC_KEY equals the peer's\n"
+		"      MIG_ENC_KEY and both MIG_VERSIONs agree. Exit 0 only if every session\n"
+		"      succeeded (or, with --fault or --dest-policy, prints the statuses).\n");
 }
 
 static int cmd_pki_init(int argc, char **argv)
@@ -227,6 +239,230 @@ static int cmd_quote(int argc, char **argv)
 	return 0;
 }
 
+
+/* ------------------------------------------------------------ demo */
+
+struct demo {
+	struct emu_vmm vmm;
+	struct emu_vmm_platform *src, *dst;
+	struct emu_vmm_request *sreq[EMU_VMM_MAX_REQUESTS], *dreq[EMU_VMM_MAX_REQUESTS];
+	unsigned sessions;
+};
+
+static struct demo demo;
+
+static bool demo_done(void *ctx)
+{
+	struct demo *d = ctx;
+
+	for (unsigned i = 0; i < d->sessions; i++)
+		if (d->sreq[i]->status < 0 || d->dreq[i]->status < 0)
+			return false;
+	return true;
+}
+
+static int remove_tree(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	if ((size_t)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) >= sizeof(cmd) ||
+	    strchr(dir, '\''))
+		return -1;
+	return system(cmd);
+}
+
+/* The two platforms' keys and versions, read where only the platform can see them. */
+static bool demo_check_keys(struct demo *d, unsigned i, char *why, size_t whylen)
+{
+	const struct emu_user_td *s = d->sreq[i]->td, *t = d->dreq[i]->td;
+
+	if (s->dec_key_written != 0xf || t->dec_key_written != 0xf) {
+		snprintf(why, whylen, "MIG_DEC_KEY not fully written (source %x, destination %x)",
+			 s->dec_key_written, t->dec_key_written);
+		return false;
+	}
+	if (memcmp(t->mig_dec_key, s->mig_enc_key, 32) != 0) {
+		snprintf(why, whylen, "destination MIG_DEC_KEY != source MIG_ENC_KEY");
+		return false;
+	}
+	if (memcmp(s->mig_dec_key, t->mig_enc_key, 32) != 0) {
+		snprintf(why, whylen, "source MIG_DEC_KEY != destination MIG_ENC_KEY");
+		return false;
+	}
+	if (!s->mig_version_written || !t->mig_version_written ||
+	    s->mig_version != t->mig_version) {
+		snprintf(why, whylen, "MIG_VERSION differs or is missing (%u/%u)", s->mig_version,
+			 t->mig_version);
+		return false;
+	}
+	return true;
+}
+
+static int cmd_demo(int argc, char **argv, const char *self)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "dest-policy", required_argument, NULL, 'P' },
+		{ "sessions", required_argument, NULL, 'n' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "fault", required_argument, NULL, 'f' },
+		{ "fault-after", required_argument, NULL, 'a' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char bindir[PATH_MAX], migtd[PATH_MAX + 8], dir[PATH_MAX] = "", a[PATH_MAX + 8],
+		b[PATH_MAX + 8], root[PATH_MAX + 32], msg[512], why[160], tmo[32];
+	const char *policy = "config/demo/policy.json", *dest_policy = NULL;
+	unsigned long sessions = 1, timeout_ms = 60000;
+	struct emu_platform_params pa, pb;
+	bool keep = false, quiet = false, ok;
+	unsigned failed = 0;
+	uint64_t t_start;
+	int c;
+
+	optind = 1;
+	memset(&demo, 0, sizeof(demo));
+	emu_vmm_init(&demo.vmm);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': policy = optarg; break;
+		case 'P': dest_policy = optarg; break;
+		case 'n': sessions = strtoul(optarg, NULL, 10); break;
+		case 't': timeout_ms = strtoul(optarg, NULL, 10); break;
+		case 'f':
+			if (!strcmp(optarg, "corrupt"))
+				demo.vmm.fault = EMU_VMM_FAULT_CORRUPT;
+			else if (!strcmp(optarg, "drop"))
+				demo.vmm.fault = EMU_VMM_FAULT_DROP;
+			else if (!strcmp(optarg, "stall"))
+				demo.vmm.fault = EMU_VMM_FAULT_STALL;
+			else {
+				fprintf(stderr, "migtd-vmm demo: unknown fault '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'a': demo.vmm.fault_after = strtoul(optarg, NULL, 10); break;
+		case 'd': snprintf(dir, sizeof(dir), "%s", optarg); break;
+		case 'k': keep = true; break;
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (sessions < 1 || sessions > 128 || timeout_ms < 100) {
+		fprintf(stderr, "migtd-vmm demo: --sessions must be 1..128, --timeout-ms >= 100\n");
+		return 2;
+	}
+	demo.sessions = (unsigned)sessions;
+	if (demo.vmm.fault && !demo.vmm.fault_after)
+		demo.vmm.fault_after = 600; /* inside the TLS handshake */
+	/* The migtd program sits next to this one (build/bin/). */
+	snprintf(bindir, sizeof(bindir), "%s", self);
+	snprintf(migtd, sizeof(migtd), "%s/migtd", dirname(bindir));
+	if (access(migtd, X_OK) != 0) {
+		fprintf(stderr, "migtd-vmm demo: %s not found (build it with make)\n", migtd);
+		return 1;
+	}
+	if (!dir[0]) {
+		snprintf(dir, sizeof(dir), "/tmp/migtd-demo-XXXXXX");
+		if (!mkdtemp(dir)) {
+			perror("mkdtemp");
+			return 1;
+		}
+	}
+	snprintf(a, sizeof(a), "%s/src", dir);
+	snprintf(b, sizeof(b), "%s/dst", dir);
+	snprintf(root, sizeof(root), "%s/root_ca.der", a);
+	snprintf(tmo, sizeof(tmo), "%lu", timeout_ms);
+
+	printf("migtd-c pre-migration demo: two emulated TDX platforms in %s\n", dir);
+	/* Two platforms under one emulated Intel root, with different FMSPC and TCB. */
+	emu_platform_params_default(&pa);
+	emu_platform_params_default(&pb);
+	pb.fmspc[1] = 0x90;
+	pb.fmspc[3] = 0x00;
+	pb.pcesvn = 13;
+	pb.qe_isvsvn = 5;
+	if (emu_pki_init(a, NULL, &pa, 0, msg, sizeof(msg)) != MIGTD_OK ||
+	    emu_pki_init(b, a, &pb, 0, msg, sizeof(msg)) != MIGTD_OK) {
+		fprintf(stderr, "migtd-vmm demo: %s\n", msg);
+		return 1;
+	}
+	demo.src = emu_vmm_add_platform(&demo.vmm, "source", a, msg, sizeof(msg));
+	demo.dst = demo.src ? emu_vmm_add_platform(&demo.vmm, "destination", b, msg, sizeof(msg))
+			    : NULL;
+	if (!demo.dst) {
+		fprintf(stderr, "migtd-vmm demo: %s\n", msg);
+		emu_vmm_fini(&demo.vmm);
+		return 1;
+	}
+	demo.src->echo_log = demo.dst->echo_log = !quiet;
+	/* Migration versions: source exports 1..3, destination imports 2..4 -> 3. */
+	demo.src->host.tdx.min_export_version = 1;
+	demo.src->host.tdx.max_export_version = 3;
+	demo.dst->host.tdx.min_import_version = 2;
+	demo.dst->host.tdx.max_import_version = 4;
+	printf("  source:      FMSPC 00806F050000, PCESVN %u; destination: FMSPC 00906F000000, PCESVN %u\n",
+	       pa.pcesvn, pb.pcesvn);
+	printf("  policy:      %s%s%s\n", policy, dest_policy ? ", destination: " : "",
+	       dest_policy ? dest_policy : "");
+	if (emu_vmm_launch(demo.src, migtd, policy, root, "info", tmo, msg, sizeof(msg)) ||
+	    emu_vmm_launch(demo.dst, migtd, dest_policy ? dest_policy : policy, root, "info", tmo,
+			   msg, sizeof(msg))) {
+		fprintf(stderr, "migtd-vmm demo: %s\n", msg);
+		emu_vmm_fini(&demo.vmm);
+		return 1;
+	}
+	t_start = emu_vmm_now_ms();
+	for (unsigned i = 0; i < demo.sessions; i++) {
+		demo.sreq[i] = emu_vmm_request(demo.src, 1000 + i, true, 40001 + i);
+		demo.dreq[i] = emu_vmm_request(demo.dst, 2000 + i, false, 40001 + i);
+		if (!demo.sreq[i] || !demo.dreq[i]) {
+			fprintf(stderr, "migtd-vmm demo: cannot bind user TD %u\n", i);
+			emu_vmm_fini(&demo.vmm);
+			return 1;
+		}
+	}
+	ok = emu_vmm_run(&demo.vmm, demo_done, &demo, timeout_ms * 3 + 30000);
+	printf("\nresults (%u session%s, %.3f s):\n", demo.sessions, demo.sessions > 1 ? "s" : "",
+	       (double)(emu_vmm_now_ms() - t_start) / 1000.0);
+	for (unsigned i = 0; i < demo.sessions; i++) {
+		struct emu_vmm_request *s = demo.sreq[i], *t = demo.dreq[i];
+		bool keys = s->status == 0 && t->status == 0 && demo_check_keys(&demo, i, why, sizeof(why));
+
+		if (!keys && s->status == 0 && t->status == 0)
+			failed++;
+		else if (s->status != 0 || t->status != 0)
+			failed++;
+		if (demo.sessions <= 8 || !keys)
+			printf("  session %u: source status %d (%s), destination status %d (%s)%s%s\n", i,
+			       s->status, s->status >= 0 ? migtd_status_name(s->status) : "no report",
+			       t->status, t->status >= 0 ? migtd_status_name(t->status) : "no report",
+			       keys ? ", keys installed and verified, MIG_VERSION " : "",
+			       keys ? "" : (s->status == 0 && t->status == 0 ? why : ""));
+		if (keys && demo.sessions <= 8)
+			printf("             MIG_VERSION %u on both sides; dec key == peer enc key both ways\n",
+			       s->td->mig_version);
+	}
+	printf("  quotes issued: source %lu, destination %lu\n", demo.src->host.quotes_issued,
+	       demo.dst->host.quotes_issued);
+	emu_vmm_fini(&demo.vmm);
+	if (!keep)
+		remove_tree(dir);
+	if (!ok)
+		printf("verdict: TIMEOUT -- not every session reported a status\n");
+	else if (failed)
+		printf("verdict: FAILED -- %u of %u session(s) did not complete\n", failed,
+		       demo.sessions);
+	else
+		printf("verdict: OK -- %u pre-migration%s completed, keys verified on both platforms\n",
+		       demo.sessions, demo.sessions > 1 ? "s" : "");
+	return ok && !failed ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -243,6 +479,8 @@ int main(int argc, char **argv)
 		return cmd_pki_revoke(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "quote"))
 		return cmd_quote(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "demo"))
+		return cmd_demo(argc - 1, argv + 1, argv[0]);
 	fprintf(stderr, "migtd-vmm: unknown command '%s' (see --help)\n", argv[1]);
 	return 2;
 }

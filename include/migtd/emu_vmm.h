@@ -1,0 +1,117 @@
+/*
+ * emu_vmm.h -- the emulated VMM: one or more emulated TDX platforms, each
+ * running a `migtd` process, with the VMM's side of the MigTD protocol.
+ *
+ * Hosted only (src/emu/). Per platform it plays what QEMU/KVM + the host
+ * play upstream: launches the MigTD ("launches the TD": MRTD = SHA-384 of
+ * the migtd executable, the stand-in for the image measurement), serves its
+ * platform link (emu_host.h: TDX module, quoting service), creates and binds
+ * user TDs, hands out migration requests through the real GHCI Service
+ * buffers and HOB layout, collects ReportStatus, and relays each session's
+ * MigTD<->MigTD byte stream -- to another platform of the same process
+ * (`migtd-vmm demo`) or over TCP to another host (`migtd-vmm serve`).
+ * The relay is untrusted by design: it sees only TLS records, and can be
+ * told to corrupt, drop or delay them for tests.
+ */
+#ifndef MIGTD_EMU_VMM_H
+#define MIGTD_EMU_VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "migtd/emu_host.h"
+
+#define EMU_VMM_MAX_PLATFORMS 2
+#define EMU_VMM_MAX_REQUESTS 256
+#define EMU_VMM_MAX_STREAMS 256
+#define EMU_VMM_RELAY_BUF 65536
+
+enum emu_vmm_fault {
+	EMU_VMM_FAULT_NONE = 0,
+	EMU_VMM_FAULT_CORRUPT, /* flip a byte in the middle of the relayed stream */
+	EMU_VMM_FAULT_DROP,    /* cut the connection after some bytes */
+	EMU_VMM_FAULT_STALL,   /* stop relaying (the peer never answers) */
+};
+
+struct emu_vmm_request {
+	bool used;
+	uint64_t id;
+	bool source;
+	struct emu_user_td *td;
+	uint32_t port;          /* mig_channel_port given in the HOB */
+	bool delivered;
+	int status;             /* -1 until ReportStatus */
+	uint64_t t_queued, t_delivered, t_reported; /* ms */
+};
+
+struct emu_vmm;
+
+struct emu_vmm_platform {
+	struct emu_vmm *vmm;
+	char name[32];
+	char dir[EMU_PKI_PATH_MAX];
+	char link_path[108];
+	char relay_path[108];
+	struct emu_host_platform host;
+	int link_listen_fd;
+	int relay_listen_fd;
+	struct emu_link_conn *conn; /* NULL until the MigTD connected */
+	pid_t migtd_pid;
+	int migtd_log_fd;           /* the MigTD's stderr, echoed with a prefix */
+	char log_line[1024];
+	size_t log_len;
+	bool echo_log;
+	/* A WaitForRequest the VMM holds until it has a request. */
+	bool wfr_pending;
+	uint32_t wfr_seq;
+	size_t wfr_rsp_cap;
+	struct emu_vmm_request reqs[EMU_VMM_MAX_REQUESTS];
+	unsigned long reports;
+};
+
+struct emu_vmm_stream {
+	bool used;
+	int fd;
+	struct emu_vmm_platform *plat;
+	uint8_t hello[16];
+	size_t hello_len;
+	uint32_t port;
+	struct emu_vmm_stream *peer;
+	/* Bytes read from this side, waiting to be written to the peer. */
+	uint8_t buf[EMU_VMM_RELAY_BUF];
+	size_t buf_len;
+	size_t relayed;      /* total bytes relayed from this side */
+	bool eof;
+};
+
+struct emu_vmm {
+	struct emu_vmm_platform plat[EMU_VMM_MAX_PLATFORMS];
+	unsigned nplat;
+	struct emu_vmm_stream streams[EMU_VMM_MAX_STREAMS];
+	enum emu_vmm_fault fault;
+	size_t fault_after;   /* bytes relayed before the fault hits */
+	bool verbose;
+	uint64_t t0;
+};
+
+uint64_t emu_vmm_now_ms(void);
+
+void emu_vmm_init(struct emu_vmm *v);
+/* Load DIR's PKI as a new platform, listen on DIR/link.sock and DIR/relay.sock. */
+struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *name,
+					      const char *dir, char *msg, size_t msglen);
+/* Launch `migtd` for a platform (argv[0] = migtd path; extra args appended). */
+int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const char *policy,
+		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
+		   size_t msglen);
+/* Queue a migration request for a newly bound user TD. */
+struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
+					uint32_t port);
+/* Run the event loop until done(ctx) is true or timeout_ms passed (-> false). */
+bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t timeout_ms);
+/* Stop the MigTDs and close everything. */
+void emu_vmm_fini(struct emu_vmm *v);
+
+#endif /* MIGTD_EMU_VMM_H */

@@ -1,0 +1,592 @@
+/*
+ * vmm.c -- the emulated VMM (see include/migtd/emu_vmm.h).
+ *
+ * One poll() loop serves every platform link, every MigTD log pipe, the
+ * relay listeners and the relayed streams. The VMM holds a WaitForRequest
+ * until it has a request for that MigTD (a real VMM may answer "no request"
+ * and let the MigTD poll; holding is also allowed and saves the busy loop).
+ */
+#define _GNU_SOURCE /* pipe2, accept4 */
+#include "migtd/emu_vmm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/sha512.h>
+
+#include "migtd/ghci.h"
+#include "migtd/hob.h"
+#include "migtd/uvsock.h"
+#include "migtd/wire.h"
+
+uint64_t emu_vmm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void vmm_say(struct emu_vmm *v, const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void vmm_say(struct emu_vmm *v, const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("[%6.3f s] %-12s ", (double)(emu_vmm_now_ms() - v->t0) / 1000.0, who);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void emu_vmm_init(struct emu_vmm *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->t0 = emu_vmm_now_ms();
+	for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++)
+		v->streams[i].fd = -1;
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ------------------------------------------------------------ Service */
+
+static void vmm_deliver(struct emu_vmm_platform *p);
+
+static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, const uint8_t *cmd,
+			   size_t cmd_len, size_t rsp_cap)
+{
+	struct emu_vmm_platform *p = ctx;
+	static uint8_t rsp[EMU_LINK_MAX_PAYLOAD];
+	struct ghci_service_cmd sc;
+	struct ghci_migtd_cmd mc;
+	size_t n = 0;
+
+	if (rsp_cap > sizeof(rsp) || ghci_service_cmd_parse(cmd, cmd_len, &sc) != MIGTD_OK) {
+		emu_link_reply_service(c, seq, TDX_VMCALL_INVALID_OPERAND, rsp, 0);
+		return;
+	}
+	memset(rsp, 0, rsp_cap);
+	if (migtd_guid_eq(&sc.guid, &ghci_guid_service_common)) {
+		/* Query: this VMM offers the MigTD service. */
+		if (ghci_query_cmd_parse(cmd, cmd_len, &(struct ghci_query){ 0 }) != MIGTD_OK ||
+		    ghci_query_rsp_build(rsp, rsp_cap, 0, &ghci_guid_service_migtd, &n) != MIGTD_OK) {
+			emu_link_reply_service(c, seq, TDX_VMCALL_INVALID_OPERAND, rsp, 0);
+			return;
+		}
+		emu_link_reply_service(c, seq, 0, rsp, rsp_cap);
+		if (p->vmm->verbose)
+			vmm_say(p->vmm, p->name, "Query: MigTD service supported");
+		return;
+	}
+	if (ghci_migtd_cmd_parse(cmd, cmd_len, &mc) != MIGTD_OK) {
+		emu_link_reply_service(c, seq, TDX_VMCALL_INVALID_OPERAND, rsp, 0);
+		return;
+	}
+	switch (mc.command) {
+	case 1: /* WaitForRequest: hold it until there is a request */
+		p->wfr_pending = true;
+		p->wfr_seq = seq;
+		p->wfr_rsp_cap = rsp_cap;
+		vmm_deliver(p);
+		return;
+	case 2: /* ReportStatus */
+		for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
+			struct emu_vmm_request *r = &p->reqs[i];
+
+			if (r->used && r->delivered && r->id == mc.mig_request_id && r->status < 0) {
+				r->status = mc.status;
+				r->t_reported = emu_vmm_now_ms();
+				p->reports++;
+				vmm_say(p->vmm, p->name, "ReportStatus: request %llu -> %u (%s)",
+					(unsigned long long)r->id, mc.status,
+					migtd_status_name(mc.status));
+				break;
+			}
+		}
+		ghci_migtd_rsp_build(rsp, rsp_cap, 2, &n);
+		emu_link_reply_service(c, seq, 0, rsp, rsp_cap);
+		return;
+	default: /* Shutdown */
+		ghci_migtd_rsp_build(rsp, rsp_cap, mc.command, &n);
+		emu_link_reply_service(c, seq, 0, rsp, rsp_cap);
+		return;
+	}
+}
+
+/* Answer a held WaitForRequest with the oldest undelivered request. */
+static void vmm_deliver(struct emu_vmm_platform *p)
+{
+	static uint8_t hob[4096], rsp[EMU_LINK_MAX_PAYLOAD];
+	struct emu_vmm_request *r = NULL;
+	struct migtd_migration_request mr;
+	size_t hob_len = 0, n = 0;
+
+	if (!p->wfr_pending || !p->conn)
+		return;
+	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
+		struct emu_vmm_request *q = &p->reqs[i];
+
+		if (q->used && !q->delivered && (!r || q->t_queued < r->t_queued))
+			r = q;
+	}
+	if (!r)
+		return;
+	memset(&mr, 0, sizeof(mr));
+	mr.info.mig_request_id = r->id;
+	mr.info.migration_source = r->source ? 1 : 0;
+	memcpy(mr.info.target_td_uuid, r->td->binding.uuid.w, sizeof(mr.info.target_td_uuid));
+	mr.info.binding_handle = r->td->binding.handle;
+	mr.has_socket_info = true;
+	mr.socket_info.mig_td_cid = 2; /* VMADDR_CID_HOST: the MigTD talks to its VMM */
+	mr.socket_info.mig_channel_port = r->port;
+	memset(rsp, 0, p->wfr_rsp_cap);
+	if (hob_build_migration_request(hob, sizeof(hob), &mr, &hob_len) != MIGTD_OK ||
+	    ghci_wfr_rsp_build(rsp, p->wfr_rsp_cap, 1, hob, hob_len, &n) != MIGTD_OK) {
+		vmm_say(p->vmm, p->name, "cannot build the request for %llu",
+			(unsigned long long)r->id);
+		r->used = false;
+		return;
+	}
+	p->wfr_pending = false;
+	r->delivered = true;
+	r->t_delivered = emu_vmm_now_ms();
+	emu_link_reply_service(p->conn, p->wfr_seq, 0, rsp, p->wfr_rsp_cap);
+	vmm_say(p->vmm, p->name, "request %llu delivered (%s, port %u)", (unsigned long long)r->id,
+		r->source ? "source" : "destination", r->port);
+}
+
+/* ------------------------------------------------------------ platforms */
+
+struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *name,
+					      const char *dir, char *msg, size_t msglen)
+{
+	struct emu_vmm_platform *p;
+
+	if (v->nplat >= EMU_VMM_MAX_PLATFORMS) {
+		snprintf(msg, msglen, "too many platforms");
+		return NULL;
+	}
+	p = &v->plat[v->nplat];
+	memset(p, 0, sizeof(*p));
+	p->vmm = v;
+	p->link_listen_fd = p->relay_listen_fd = p->migtd_log_fd = -1;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->dir, sizeof(p->dir), "%s", dir);
+	if (emu_host_platform_load(&p->host, dir, msg, msglen) != MIGTD_OK)
+		return NULL;
+	p->host.on_service = vmm_on_service;
+	p->host.service_ctx = p;
+	/* Default migration version ranges of the emulated TDX module. */
+	p->host.tdx.min_export_version = p->host.tdx.min_import_version = 0;
+	p->host.tdx.max_export_version = p->host.tdx.max_import_version = 0;
+	if ((size_t)snprintf(p->link_path, sizeof(p->link_path), "%s/link.sock", dir) >=
+		    sizeof(p->link_path) ||
+	    (size_t)snprintf(p->relay_path, sizeof(p->relay_path), "%s/relay.sock", dir) >=
+		    sizeof(p->relay_path)) {
+		snprintf(msg, msglen, "platform directory path too long for a socket: %s", dir);
+		emu_host_platform_free(&p->host);
+		return NULL;
+	}
+	p->link_listen_fd = listen_unix(p->link_path);
+	p->relay_listen_fd = listen_unix(p->relay_path);
+	if (p->link_listen_fd < 0 || p->relay_listen_fd < 0) {
+		snprintf(msg, msglen, "cannot listen on %s / %s", p->link_path, p->relay_path);
+		emu_host_platform_free(&p->host);
+		return NULL;
+	}
+	v->nplat++;
+	return p;
+}
+
+int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const char *policy,
+		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
+		   size_t msglen)
+{
+	uint8_t *exe = NULL, mrtd[48];
+	size_t exe_len = 0;
+	int pipefd[2];
+	pid_t pid;
+
+	/* "Launching the TD" measures it: MRTD = SHA-384 of the program image. */
+	if (emu_read_file(migtd_path, &exe, &exe_len) != MIGTD_OK) {
+		snprintf(msg, msglen, "cannot read %s", migtd_path);
+		return MIGTD_ERR_INVALID;
+	}
+	mbedtls_sha512(exe, exe_len, mrtd, 1);
+	free(exe);
+	emu_tdx_launch_servtd(&p->host.tdx, mrtd);
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		snprintf(msg, msglen, "pipe: %s", strerror(errno));
+		return MIGTD_ERR_INVALID;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(msg, msglen, "fork: %s", strerror(errno));
+		return MIGTD_ERR_INVALID;
+	}
+	if (pid == 0) {
+		dup2(pipefd[1], 2);
+		execl(migtd_path, migtd_path, "--platform", p->link_path, "--relay", p->relay_path,
+		      "--policy", policy, "--root-ca", root_ca, "--log-level", log_level,
+		      "--timeout-ms", timeout_ms, (char *)NULL);
+		fprintf(stderr, "exec %s: %s\n", migtd_path, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	p->migtd_pid = pid;
+	p->migtd_log_fd = pipefd[0];
+	vmm_say(p->vmm, p->name, "launched migtd (pid %d), MRTD %02x%02x%02x%02x...", (int)pid,
+		mrtd[0], mrtd[1], mrtd[2], mrtd[3]);
+	return MIGTD_OK;
+}
+
+struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
+					uint32_t port)
+{
+	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
+		struct emu_vmm_request *r = &p->reqs[i];
+
+		if (r->used)
+			continue;
+		memset(r, 0, sizeof(*r));
+		r->td = emu_tdx_bind_user_td(&p->host.tdx);
+		if (!r->td)
+			return NULL;
+		r->used = true;
+		r->id = id;
+		r->source = source;
+		r->port = port;
+		r->status = -1;
+		r->t_queued = emu_vmm_now_ms();
+		vmm_deliver(p);
+		return r;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ relay */
+
+static struct emu_vmm_stream *stream_alloc(struct emu_vmm *v)
+{
+	for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++) {
+		if (!v->streams[i].used) {
+			struct emu_vmm_stream *s = &v->streams[i];
+
+			memset(s, 0, sizeof(*s));
+			s->used = true;
+			s->fd = -1;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static void stream_close(struct emu_vmm_stream *s)
+{
+	if (!s->used)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->used = false;
+	if (s->peer) {
+		struct emu_vmm_stream *q = s->peer;
+
+		s->peer = NULL;
+		q->peer = NULL;
+		/* Pass the close on once the peer's pending bytes are out. */
+		if (q->used && q->fd >= 0)
+			shutdown(q->fd, SHUT_WR);
+	}
+}
+
+/* Pair a stream that said hello with its counterpart on another platform. */
+static void stream_pair(struct emu_vmm *v, struct emu_vmm_stream *s)
+{
+	for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++) {
+		struct emu_vmm_stream *q = &v->streams[i];
+
+		if (q != s && q->used && q->hello_len == 16 && !q->peer && q->port == s->port &&
+		    q->plat != s->plat) {
+			s->peer = q;
+			q->peer = s;
+			vmm_say(v, "relay", "port %u: %s <-> %s connected", s->port, q->plat->name,
+				s->plat->name);
+			return;
+		}
+	}
+}
+
+static void stream_on_readable(struct emu_vmm *v, struct emu_vmm_stream *s)
+{
+	ssize_t n;
+
+	if (s->hello_len < 16) {
+		uint64_t cid;
+
+		n = recv(s->fd, s->hello + s->hello_len, 16 - s->hello_len, 0);
+		if (n <= 0) {
+			stream_close(s);
+			return;
+		}
+		s->hello_len += (size_t)n;
+		if (s->hello_len < 16)
+			return;
+		if (uvsock_hello_parse(s->hello, &cid, &s->port) != MIGTD_OK) {
+			vmm_say(v, "relay", "%s: bad stream hello, closed", s->plat->name);
+			stream_close(s);
+			return;
+		}
+		stream_pair(v, s);
+		return;
+	}
+	/* Read only when the peer exists and has room: back-pressure. */
+	if (!s->peer || s->buf_len == sizeof(s->buf))
+		return;
+	n = recv(s->fd, s->buf + s->buf_len, sizeof(s->buf) - s->buf_len, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		s->eof = true;
+		return;
+	}
+	if (v->fault == EMU_VMM_FAULT_CORRUPT && s->relayed <= v->fault_after &&
+	    s->relayed + (size_t)n > v->fault_after) {
+		s->buf[s->buf_len + (v->fault_after - s->relayed)] ^= 0x5a;
+		vmm_say(v, "relay", "fault injected: corrupted byte %zu from %s", v->fault_after,
+			s->plat->name);
+	}
+	s->buf_len += (size_t)n;
+	s->relayed += (size_t)n;
+	if (v->fault == EMU_VMM_FAULT_DROP && s->relayed > v->fault_after) {
+		vmm_say(v, "relay", "fault injected: connection from %s cut after %zu bytes",
+			s->plat->name, s->relayed);
+		stream_close(s);
+	}
+}
+
+static void stream_flush(struct emu_vmm *v, struct emu_vmm_stream *s)
+{
+	struct emu_vmm_stream *q = s->peer;
+	ssize_t n;
+
+	if (!q || !s->buf_len || v->fault == EMU_VMM_FAULT_STALL)
+		return;
+	n = send(q->fd, s->buf, s->buf_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		stream_close(q);
+		return;
+	}
+	memmove(s->buf, s->buf + n, s->buf_len - (size_t)n);
+	s->buf_len -= (size_t)n;
+}
+
+/* ------------------------------------------------------------ loop */
+
+static void accept_link(struct emu_vmm_platform *p)
+{
+	int fd = accept4(p->link_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (p->conn) { /* one MigTD per platform */
+		close(fd);
+		return;
+	}
+	p->conn = malloc(sizeof(*p->conn));
+	if (!p->conn) {
+		close(fd);
+		return;
+	}
+	emu_link_conn_init(p->conn, fd, &p->host);
+	if (p->vmm->verbose)
+		vmm_say(p->vmm, p->name, "MigTD connected to its platform link");
+}
+
+static void accept_stream(struct emu_vmm_platform *p)
+{
+	int fd = accept4(p->relay_listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct emu_vmm_stream *s;
+
+	if (fd < 0)
+		return;
+	s = stream_alloc(p->vmm);
+	if (!s) {
+		close(fd);
+		return;
+	}
+	s->fd = fd;
+	s->plat = p;
+}
+
+static void echo_log(struct emu_vmm_platform *p)
+{
+	char buf[4096];
+	ssize_t n = read(p->migtd_log_fd, buf, sizeof(buf));
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			close(p->migtd_log_fd);
+			p->migtd_log_fd = -1;
+		}
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] == '\n' || p->log_len == sizeof(p->log_line) - 1) {
+			p->log_line[p->log_len] = '\0';
+			if (p->echo_log)
+				printf("%14s%s migtd | %s\n", "", p->name, p->log_line);
+			p->log_len = 0;
+			continue;
+		}
+		p->log_line[p->log_len++] = buf[i];
+	}
+	fflush(stdout);
+}
+
+bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t timeout_ms)
+{
+	uint64_t end = emu_vmm_now_ms() + timeout_ms;
+
+	while (!done(ctx)) {
+		struct pollfd pfd[3 * EMU_VMM_MAX_PLATFORMS + 2 + EMU_VMM_MAX_STREAMS];
+		void *who[sizeof(pfd) / sizeof(pfd[0])];
+		int kind[sizeof(pfd) / sizeof(pfd[0])];
+		nfds_t n = 0;
+		uint64_t now = emu_vmm_now_ms();
+
+		if (now >= end)
+			return false;
+		for (unsigned i = 0; i < v->nplat; i++) {
+			struct emu_vmm_platform *p = &v->plat[i];
+
+			pfd[n] = (struct pollfd){ .fd = p->link_listen_fd, .events = POLLIN };
+			who[n] = p, kind[n++] = 0;
+			pfd[n] = (struct pollfd){ .fd = p->relay_listen_fd, .events = POLLIN };
+			who[n] = p, kind[n++] = 1;
+			if (p->conn && !p->conn->dead) {
+				pfd[n] = (struct pollfd){ .fd = p->conn->fd, .events = POLLIN };
+				who[n] = p, kind[n++] = 2;
+			}
+			if (p->migtd_log_fd >= 0) {
+				pfd[n] = (struct pollfd){ .fd = p->migtd_log_fd, .events = POLLIN };
+				who[n] = p, kind[n++] = 3;
+			}
+		}
+		for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++) {
+			struct emu_vmm_stream *s = &v->streams[i];
+			short ev = 0;
+
+			if (!s->used)
+				continue;
+			if (s->eof && !s->buf_len) {
+				stream_close(s);
+				continue;
+			}
+			if (!s->eof && (s->hello_len < 16 || (s->peer && s->buf_len < sizeof(s->buf))))
+				ev |= POLLIN;
+			if (s->peer && s->peer->buf_len && v->fault != EMU_VMM_FAULT_STALL)
+				ev |= POLLOUT;
+			pfd[n] = (struct pollfd){ .fd = s->fd, .events = ev };
+			who[n] = s, kind[n++] = 4;
+		}
+		if (poll(pfd, n, (int)(end - now < 100 ? end - now : 100)) < 0 && errno != EINTR)
+			return false;
+		for (nfds_t i = 0; i < n; i++) {
+			if (!pfd[i].revents)
+				continue;
+			switch (kind[i]) {
+			case 0: accept_link(who[i]); break;
+			case 1: accept_stream(who[i]); break;
+			case 2: {
+				struct emu_vmm_platform *p = who[i];
+
+				if (emu_link_conn_on_readable(p->conn) != MIGTD_OK)
+					vmm_say(v, p->name, "platform link dropped: %s", p->conn->why);
+				break;
+			}
+			case 3: echo_log(who[i]); break;
+			case 4: {
+				struct emu_vmm_stream *s = who[i];
+
+				if (!s->used)
+					break;
+				if (pfd[i].revents & POLLOUT && s->peer)
+					stream_flush(v, s->peer);
+				if (s->used && pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+					stream_on_readable(v, s);
+				break;
+			}
+			}
+		}
+		/* Push whatever was read this round. */
+		for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++)
+			if (v->streams[i].used && v->streams[i].peer)
+				stream_flush(v, &v->streams[i]);
+	}
+	return true;
+}
+
+void emu_vmm_fini(struct emu_vmm *v)
+{
+	for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++)
+		stream_close(&v->streams[i]);
+	for (unsigned i = 0; i < v->nplat; i++) {
+		struct emu_vmm_platform *p = &v->plat[i];
+
+		if (p->migtd_pid > 0) {
+			kill(p->migtd_pid, SIGTERM);
+			waitpid(p->migtd_pid, NULL, 0);
+		}
+		while (p->migtd_log_fd >= 0)
+			echo_log(p);
+		if (p->conn) {
+			close(p->conn->fd);
+			free(p->conn);
+		}
+		if (p->link_listen_fd >= 0)
+			close(p->link_listen_fd);
+		if (p->relay_listen_fd >= 0)
+			close(p->relay_listen_fd);
+		unlink(p->link_path);
+		unlink(p->relay_path);
+		emu_host_platform_free(&p->host);
+	}
+	v->nplat = 0;
+}
