@@ -904,12 +904,11 @@ static void test_explain(void **state)
 	free(doc);
 }
 
-/* The shipped default policy of this repository must parse. */
-static void test_repo_default_policy(void **state)
+/* The upstream production policy: 13 FMSPC blocks + QE + 2 TDX modules + MigTD. */
+static void test_production_policy_shape(void **state)
 {
 	size_t len;
-	uint8_t *doc = tu_read_vector(
-		"upstream/config/policy_production_fmspc.json", &len);
+	uint8_t *doc = tu_read_vector(C "policy_production_fmspc.json", &len);
 	struct policy_parse_error e;
 
 	(void)state;
@@ -918,6 +917,60 @@ static void test_repo_default_policy(void **state)
 	assert_int_equal(policy_count_blocks(&ws.policy, POLICY_BLOCK_QE), 1);
 	assert_int_equal(policy_count_blocks(&ws.policy, POLICY_BLOCK_TDX_MODULE), 2);
 	assert_int_equal(policy_count_blocks(&ws.policy, POLICY_BLOCK_MIGTD), 1);
+	free(doc);
+}
+
+/* This repository's config/policy.json (see config/policy.md for what it admits). */
+static void test_repo_default_policy(void **state)
+{
+	char path[4096];
+	size_t len;
+	uint8_t *doc, local[POLICY_REPORT_SIZE], peer[POLICY_REPORT_SIZE];
+	struct full_log a, b;
+
+	(void)state;
+	assert_non_null(realpath("config/policy.json", path));
+	doc = tu_read_vector(path, &len);
+	build_full_log(&a, 13);
+	build_full_log(&b, 13);
+	/* Same image and platform: admitted in both roles; without event logs: refused. */
+	for (int src = 0; src <= 1; src++) {
+		assert_int_equal(eval_full(doc, len, report, 822, report, 822, &a.parsed, &a.parsed,
+					   src, NULL), POLICY_OK);
+		assert_int_equal(eval_full(doc, len, report, 822, report, 822, NULL, NULL, src, NULL),
+				 POLICY_UNQUALIFIED_MIGTD_INFO);
+	}
+	/* Another platform model. */
+	memcpy(local, report, sizeof(local));
+	memcpy(peer, report, sizeof(peer));
+	peer[586] = 0x70;
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true, NULL),
+			 POLICY_PLATFORM_NOT_MATCH);
+	/* Newer destination TCB is fine, older is not (both sides agree). */
+	memcpy(peer, report, sizeof(peer));
+	peer[625] = 1; /* peer TDX module SVN 1 > 0 */
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true, NULL),
+			 POLICY_OK);
+	assert_int_equal(eval_full(doc, len, peer, 822, local, 822, &a.parsed, &a.parsed, false, NULL),
+			 POLICY_OK);
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, false, NULL),
+			 POLICY_UNQUALIFIED_TDX_MODULE_INFO);
+	memcpy(peer, report, sizeof(peer));
+	peer[606] = 10; /* peer PCE SVN 10 < 11 */
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true, NULL),
+			 POLICY_UNQUALIFIED_PLATFORM_INFO);
+	memcpy(peer, report, sizeof(peer));
+	peer[732] = 1; /* QE ISVSVN */
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, false, NULL),
+			 POLICY_UNQUALIFIED_QE_INFO);
+	/* A different MigTD image or enrolled policy. */
+	memcpy(peer, report, sizeof(peer));
+	peer[424] ^= 1;
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true, NULL),
+			 POLICY_UNQUALIFIED_MIGTD_INFO);
+	b.parsed.value[EVENTLOG_SEL_MIGTD_SGX_ROOT_KEY] = b.parsed.value[EVENTLOG_SEL_MIGTD_POLICY];
+	assert_int_equal(eval_full(doc, len, report, 822, report, 822, &a.parsed, &b.parsed, true,
+				   NULL), POLICY_UNQUALIFIED_MIGTD_INFO);
 	free(doc);
 }
 
@@ -940,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_error_positions),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_explain),
+		cmocka_unit_test(test_production_policy_shape),
 		cmocka_unit_test(test_repo_default_policy),
 	};
 
