@@ -5,6 +5,7 @@
  * median time per parse+eval over several rounds and iterations/s.
  *
  *   build/host/bench/bench_policy [VECTORS_DIR]
+ *   BENCH_ITERS=11 valgrind --tool=callgrind build/host/bench/bench_policy
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,8 +16,10 @@
 #include "migtd/eventlog.h"
 #include "migtd/policy.h"
 
-#define ROUNDS 15
-#define ITERS 2000
+#define MAX_ROUNDS 15
+
+/* BENCH_ITERS=n (env) shrinks the run, e.g. for callgrind: rounds 1, n iterations. */
+static int ROUNDS = MAX_ROUNDS, ITERS = 2000;
 
 static struct policy_workspace ws;
 
@@ -57,7 +60,7 @@ static void run(const char *name, const uint8_t *doc, size_t len, const uint8_t 
 		const struct eventlog_parsed *log)
 {
 	struct policy_input in = { rep, POLICY_REPORT_SIZE, rep, POLICY_REPORT_SIZE, log, log, true };
-	double t[ROUNDS];
+	double t[MAX_ROUNDS];
 	enum policy_result r = POLICY_OK;
 
 	for (int k = 0; k < ROUNDS; k++) {
@@ -67,7 +70,7 @@ static void run(const char *name, const uint8_t *doc, size_t len, const uint8_t 
 			r = policy_eval_doc(&ws, doc, len, &in, NULL);
 		t[k] = (now() - t0) / ITERS;
 	}
-	qsort(t, ROUNDS, sizeof(t[0]), cmp);
+	qsort(t, (size_t)ROUNDS, sizeof(t[0]), cmp);
 	printf("%-34s %6zu bytes  %-22s median %7.2f us  %9.0f evals/s\n", name, len,
 	       policy_result_name(r), t[ROUNDS / 2] * 1e6, 1.0 / t[ROUNDS / 2]);
 }
@@ -82,6 +85,12 @@ int main(int argc, char **argv)
 
 	if (!v || !*v)
 		v = "../shared/vectors";
+	if (getenv("BENCH_ITERS")) {
+		ROUNDS = 1;
+		ITERS = atoi(getenv("BENCH_ITERS"));
+		if (ITERS < 1)
+			ITERS = 1;
+	}
 	snprintf(path, sizeof(path), "%s/upstream/src/policy/test/report.dat", v);
 	rep = slurp(path, &rlen);
 	if (rlen != POLICY_REPORT_SIZE)
