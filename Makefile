@@ -245,7 +245,7 @@ $(B)/fs/firmware.ld: src/firmware/firmware.ld.S config/image_layout.h
 	$(Q)$(CC) -E -P -x c -Iconfig $< -o $@
 
 $(FW_ELF): $(FW_OBJS) $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a $(B)/fs/firmware.ld
-	$(Q)ld -nostdlib -static --no-dynamic-linker -z noexecstack -z max-page-size=4096 \
+	$(Q)ld -nostdlib -static --no-dynamic-linker -z noexecstack --no-warn-rwx-segments -z max-page-size=4096 \
 		-T $(B)/fs/firmware.ld -Map $(B)/fs/migtd-fw.map -o $@ $(FW_OBJS) \
 		--start-group $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a --end-group
 

@@ -64,7 +64,8 @@ static void run_requested_fault(void)
 		return;
 	fw_printf("self-test fault requested: %s\n", what);
 	if (strcmp(what, "ud") == 0)
-		__asm__ volatile("ud2");
+		/* Labelled so the e2e test can match the reported RIP. */
+		__asm__ volatile(".globl fw_selftest_ud2\nfw_selftest_ud2: ud2");
 	else if (strcmp(what, "pf") == 0)
 		fw_printf("%u\n", overflow_stack(0));
 }
