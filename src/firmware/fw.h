@@ -54,8 +54,14 @@ void fw_mbedtls_platform_init(void);
 /* Copies the file's bytes (NUL-terminated) into buf; 0 if found, -1 else. */
 int fw_cfg_read_file(const char *name, char *buf, size_t cap);
 
-/* ---- PCI ------------------------------------------------------------------ */
+/* ---- MMIO: native in a VM, TDG.VP.VMCALL<#VE.RequestMMIO> in a TD ------ */
+uint32_t fw_mmio_read32(uint64_t addr);
+void fw_mmio_write32(uint64_t addr, uint32_t v);
+
+/* ---- PCI (ECAM at 0xE0000000 after programming Q35's PCIEXBAR) ----------- */
 void fw_pci_init(void);
+uint32_t fw_pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off);
+/* Prints every function on bus 0 as "pci 00:DD.F vvvv:dddd class cccccc". */
 void fw_pci_scan(void);
 
 #endif /* MIGTD_FW_H */

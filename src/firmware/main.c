@@ -83,6 +83,8 @@ void fw_main(uint32_t is_td)
 	selftest_heap();
 	selftest_sha384();
 	run_requested_fault();
+	fw_pci_init();
+	fw_pci_scan();
 	fw_puts("ready\n");
 	fw_exit(FW_EXIT_OK);
 }

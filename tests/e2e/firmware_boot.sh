@@ -21,7 +21,7 @@ boot() {
   rm -f "$t/serial.log"
   set +e
   timeout 60 qemu-system-x86_64 -accel tcg -machine q35 -m 64M -nographic -display none \
-    -no-reboot -monitor none -bios "$IMG" -serial "file:$t/serial.log" \
+    -nodefaults -no-reboot -monitor none -bios "$IMG" -serial "file:$t/serial.log" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 "$@" >"$t/qemu.out" 2>&1
   rc=$?
   set -e
@@ -38,6 +38,8 @@ grep -q '^heap: 1024 KiB at 0x400000$' "$t/serial.log" || fail "no heap line"
 grep -qx "sha384(\"$msg\") = $want" "$t/serial.log" || fail "sha384 missing or wrong (want $want)"
 grep -qx 'ready' "$t/serial.log" || fail "not ready"
 grep -q EXCEPTION "$t/serial.log" && fail "unexpected exception"
+# PCI through ECAM: the Q35 host bridge answers at 00:00.0.
+grep -q '^pci 00:00.0 8086:29c0 class 060000$' "$t/serial.log" || fail "no Q35 host bridge via ECAM"
 echo "boot: ok"
 
 # 2. #UD on request: vector 6 and the RIP of the labelled ud2 (fw_selftest_ud2).
@@ -61,10 +63,18 @@ cr2=$(sed -n 's/.* cr2=\(0x[0-9a-f]*\).*/\1/p' <<<"$line")
 grep -qx 'stack overflow: fault in the stack guard page' "$t/serial.log" || fail "no overflow note"
 echo "guard page: ok (cr2 $cr2)"
 
-# 4. Image layout, checked from the spec by an independent walker.
+# 4. A modern virtio-serial device (1af4:1043, class 0x0780) is enumerated.
+boot -device virtio-serial-pci,disable-legacy=on
+[ $rc -eq 33 ] || fail "virtio boot exit status $rc (want 33)"
+grep -Eq '^pci 00:[0-9a-f]{2}\.0 1af4:1043 class 078000$' "$t/serial.log" || fail "virtio-serial not found"
+boot
+grep -q '1af4:1043' "$t/serial.log" && fail "virtio-serial reported without the device"
+echo "pci: ok"
+
+# 5. Image layout, checked from the spec by an independent walker.
 /usr/bin/python3 tests/e2e/oracle/check_tdvf_image.py "$IMG" || fail "image layout"
 
-# 5. migtd-mkimage refuses a truncated payload and one that covers the
+# 6. migtd-mkimage refuses a truncated payload and one that covers the
 #    metadata page.
 blob=build/fs/migtd-fw.bin
 head -c 4096 "$blob" >"$t/short.bin"
