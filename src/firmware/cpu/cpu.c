@@ -124,8 +124,12 @@ static const char *const exc_names[32] = {
 
 void fw_exception(struct fw_frame *f)
 {
+	static int in_exception;
 	uint64_t cr2;
 
+	/* A fault while reporting one: do not recurse, just stop. */
+	if (in_exception++)
+		fw_exit(FW_EXIT_FAIL);
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	fw_printf("\nEXCEPTION %s vector=%llu error=0x%llx rip=0x%llx cs=0x%llx "
 		  "rflags=0x%llx rsp=0x%llx cr2=0x%llx\n",
