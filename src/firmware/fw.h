@@ -58,6 +58,18 @@ int fw_cfg_read_file(const char *name, char *buf, size_t cap);
 uint32_t fw_mmio_read32(uint64_t addr);
 void fw_mmio_write32(uint64_t addr, uint32_t v);
 
+/* ---- timer: 1 ms tick on vector 33, sti;hlt idle ------------------------- */
+void fw_idt_set_irq(unsigned int vector, void (*entry)(void));
+void fw_irq_timer(void);	/* isr.S entries */
+void fw_irq_spurious(void);
+void fw_timer_irq(void);	/* their C handlers */
+void fw_spurious_irq(void);
+/* 0 when ticking; -1 in a TD (TSC-deadline not yet done) or if calibration failed. */
+int fw_timer_init(void);
+uint64_t fw_ticks(void);
+/* Sleep in sti;hlt until ms ticks have passed. */
+void fw_idle_ms(uint64_t ms);
+
 /* ---- PCI (ECAM at 0xE0000000 after programming Q35's PCIEXBAR) ----------- */
 void fw_pci_init(void);
 uint32_t fw_pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off);

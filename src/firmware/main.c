@@ -85,6 +85,12 @@ void fw_main(uint32_t is_td)
 	run_requested_fault();
 	fw_pci_init();
 	fw_pci_scan();
+	if (fw_timer_init() == 0) {
+		uint64_t t0 = fw_ticks();
+
+		fw_idle_ms(10);
+		fw_printf("timer: idle %llu ticks\n", (unsigned long long)(fw_ticks() - t0));
+	}
 	fw_puts("ready\n");
 	fw_exit(FW_EXIT_OK);
 }

@@ -40,6 +40,10 @@ grep -qx 'ready' "$t/serial.log" || fail "not ready"
 grep -q EXCEPTION "$t/serial.log" && fail "unexpected exception"
 # PCI through ECAM: the Q35 host bridge answers at 00:00.0.
 grep -q '^pci 00:00.0 8086:29c0 class 060000$' "$t/serial.log" || fail "no Q35 host bridge via ECAM"
+# The APIC timer ticks (vector 33) and the sti;hlt idle wakes on it: 10 ms idle.
+grep -Eq '^timer: APIC [0-9]+ counts/ms, vector 33$' "$t/serial.log" || fail "no timer"
+idle=$(sed -n 's/^timer: idle \([0-9]*\) ticks$/\1/p' "$t/serial.log")
+[ -n "$idle" ] && [ "$idle" -ge 10 ] && [ "$idle" -le 15 ] || fail "idle ticks '$idle' (want 10..15)"
 echo "boot: ok"
 
 # 2. #UD on request: vector 6 and the RIP of the labelled ud2 (fw_selftest_ud2).

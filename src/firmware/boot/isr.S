@@ -96,3 +96,45 @@ fw_isr_table:
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad	isr_\n
 	.endr
+
+/*
+ * Interrupt entries (no error code, nothing to report): save the
+ * caller-saved registers, call the C handler, return.
+ */
+.macro	IRQ name, handler
+	.text
+	.p2align 4
+	.globl	\name
+\name:
+	push	%rax
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	cld
+	/* The interrupted code's stack need not be aligned: align for the call. */
+	mov	%rsp, %rax
+	and	$-16, %rsp
+	push	%rax
+	sub	$8, %rsp
+	call	\handler
+	add	$8, %rsp
+	pop	%rsp
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
+	iretq
+.endm
+
+	IRQ	fw_irq_timer, fw_timer_irq
+	IRQ	fw_irq_spurious, fw_spurious_irq

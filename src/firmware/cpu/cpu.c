@@ -95,6 +95,12 @@ static void idt_set(unsigned int vec, uint64_t handler, uint8_t ist)
 	g->reserved = 0;
 }
 
+void fw_idt_set_irq(unsigned int vector, void (*entry)(void))
+{
+	if (vector >= 32 && vector < 256)
+		idt_set(vector, (uint64_t)(uintptr_t)entry, 0);
+}
+
 static void idt_init(void)
 {
 	struct desc_ptr p;
