@@ -223,3 +223,41 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- firmware image
+# `make image` -> build/migtd.bin: the freestanding firmware (src/firmware,
+# its reset vector and libc subset) linked with the core, the TDX entry and
+# mbedTLS (all built with FS_FLAGS), then assembled by migtd-mkimage, which
+# adds the CFV, the TDVF metadata and the OVMF table from
+# config/image_layout.h (the one layout description).
+FW_C_SRC := $(sort $(shell find src/firmware -name '*.c' 2>/dev/null))
+FW_ASM_SRC := $(sort $(shell find src/firmware -name '*.S' ! -name '*.ld.S' 2>/dev/null))
+FW_OBJS := $(call objs,fs,$(FW_C_SRC)) $(patsubst %.S,$(B)/fs/obj/%.o,$(FW_ASM_SRC)) \
+	$(B)/fs/obj/src/platform/tdx/tdcall.o
+FW_ELF := $(B)/fs/migtd-fw.elf
+
+$(B)/fs/obj/src/firmware/%.o: src/firmware/%.S config/image_layout.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) -Iconfig -c $< -o $@
+
+$(B)/fs/firmware.ld: src/firmware/firmware.ld.S config/image_layout.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) -E -P -x c -Iconfig $< -o $@
+
+$(FW_ELF): $(FW_OBJS) $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a $(B)/fs/firmware.ld
+	$(Q)ld -nostdlib -static --no-dynamic-linker -z noexecstack --no-warn-rwx-segments -z max-page-size=4096 \
+		-T $(B)/fs/firmware.ld -Map $(B)/fs/migtd-fw.map -o $@ $(FW_OBJS) \
+		--start-group $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a --end-group
+
+$(B)/fs/migtd-fw.bin: $(FW_ELF)
+	$(Q)objcopy -O binary $< $@
+
+$(B)/migtd.bin: $(B)/fs/migtd-fw.bin $(B)/bin/migtd-mkimage
+	$(Q)$(B)/bin/migtd-mkimage --payload $< -o $@
+	@size $(FW_ELF) | sed 's/^/size: /'
+
+image: $(B)/migtd.bin
+
+# The firmware libc is unit-tested on the host under its fw_ names.
+$(B)/host/tests/test_fw_libc: $(call objs,host,src/firmware/libc/string.c)
+$(B)/san/tests/test_fw_libc: $(call objs,san,src/firmware/libc/string.c)

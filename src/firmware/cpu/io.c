@@ -1,0 +1,82 @@
+/*
+ * io.c -- port I/O. A plain VM executes IN/OUT; in a TD they would raise #VE,
+ * so the firmware asks the VMM directly with TDG.VP.VMCALL<Instruction.IO>
+ * (GHCI: R11 = 0x1E, R12 = size, R13 = 1 write / 0 read, R14 = port,
+ * R15 = value; R11 returns the value read).
+ */
+#include "../fw.h"
+#include "../../platform/tdx/tdx.h"
+
+int fw_is_td;
+
+#define VMCALL_IO 0x1E
+#define VMCALL_EXPOSE 0xFC00 /* R10-R15 */
+
+static uint64_t td_io(uint64_t size, uint64_t write, uint16_t port, uint64_t val)
+{
+	struct tdx_regs r = { 0 };
+
+	r.rax = 0; /* TDG.VP.VMCALL */
+	r.rcx = VMCALL_EXPOSE;
+	r.r10 = 0;
+	r.r11 = VMCALL_IO;
+	r.r12 = size;
+	r.r13 = write;
+	r.r14 = port;
+	r.r15 = val;
+	tdx_tdcall(&r);
+	/* A failed VMCALL reads as all ones, like a missing device. */
+	return r.r10 ? ~0ULL : r.r11;
+}
+
+void fw_outb(uint16_t port, uint8_t v)
+{
+	if (fw_is_td)
+		td_io(1, 1, port, v);
+	else
+		__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+void fw_outw(uint16_t port, uint16_t v)
+{
+	if (fw_is_td)
+		td_io(2, 1, port, v);
+	else
+		__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+void fw_outl(uint16_t port, uint32_t v)
+{
+	if (fw_is_td)
+		td_io(4, 1, port, v);
+	else
+		__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+uint8_t fw_inb(uint16_t port)
+{
+	uint8_t v;
+
+	if (fw_is_td)
+		return (uint8_t)td_io(1, 0, port, 0);
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+uint32_t fw_inl(uint16_t port)
+{
+	uint32_t v;
+
+	if (fw_is_td)
+		return (uint32_t)td_io(4, 0, port, 0);
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+__attribute__((noreturn)) void fw_exit(uint8_t code)
+{
+	/* isa-debug-exit ends QEMU with status 2*code+1; elsewhere a no-op. */
+	fw_outl(FW_DEBUG_EXIT_PORT, code);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}

@@ -1,0 +1,40 @@
+/*
+ * mmio.c -- 32-bit MMIO. In a TD, MMIO to emulated devices (PCIe ECAM,
+ * virtio BARs) would raise #VE; the firmware asks the VMM directly with
+ * TDG.VP.VMCALL<#VE.RequestMMIO> (R11 = 0x30, R12 = size, R13 = 1 write /
+ * 0 read, R14 = address, R15 = value; R11 returns the value read).
+ */
+#include "../fw.h"
+#include "../../platform/tdx/tdx.h"
+
+#define VMCALL_MMIO 0x30
+#define VMCALL_EXPOSE 0xFC00
+
+static uint64_t td_mmio(uint64_t write, uint64_t addr, uint64_t val)
+{
+	struct tdx_regs r = { 0 };
+
+	r.rcx = VMCALL_EXPOSE;
+	r.r11 = VMCALL_MMIO;
+	r.r12 = 4;
+	r.r13 = write;
+	r.r14 = addr;
+	r.r15 = val;
+	tdx_tdcall(&r);
+	return r.r10 ? ~0ULL : r.r11;
+}
+
+uint32_t fw_mmio_read32(uint64_t addr)
+{
+	if (fw_is_td)
+		return (uint32_t)td_mmio(0, addr, 0);
+	return *(volatile uint32_t *)(uintptr_t)addr;
+}
+
+void fw_mmio_write32(uint64_t addr, uint32_t v)
+{
+	if (fw_is_td)
+		td_mmio(1, addr, v);
+	else
+		*(volatile uint32_t *)(uintptr_t)addr = v;
+}

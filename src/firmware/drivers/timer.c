@@ -1,0 +1,103 @@
+/*
+ * timer.c -- the 1 ms tick (vector 33, spec §2.1) and the `sti; hlt` idle.
+ *
+ * Plain VM: the local APIC timer (xAPIC MMIO at 0xFEE00000) in periodic
+ * mode, calibrated once against PIT channel 2 over 10 ms; the legacy 8259
+ * PICs are masked so that nothing arrives on the exception vectors.
+ * A TD has no PIT and only x2APIC; there the tick will be TSC-deadline
+ * (spec §2.1) -- not implemented yet, fw_timer_init reports that.
+ */
+#include "../fw.h"
+
+#define LAPIC_BASE 0xFEE00000ULL
+#define LAPIC_EOI 0x0B0
+#define LAPIC_SVR 0x0F0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3E0
+#define LVT_MASKED (1u << 16)
+#define LVT_PERIODIC (1u << 17)
+#define FW_VECTOR_TIMER 33
+#define FW_VECTOR_SPURIOUS 0xFF
+
+#define PIT_HZ 1193182u
+#define CAL_MS 10u
+
+static volatile uint64_t ticks;
+
+static uint32_t lapic_rd(uint32_t reg)
+{
+	return fw_mmio_read32(LAPIC_BASE + reg);
+}
+
+static void lapic_wr(uint32_t reg, uint32_t v)
+{
+	fw_mmio_write32(LAPIC_BASE + reg, v);
+}
+
+void fw_timer_irq(void)
+{
+	ticks++;
+	lapic_wr(LAPIC_EOI, 0);
+}
+
+void fw_spurious_irq(void)
+{
+	/* No EOI for the spurious vector. */
+}
+
+/* APIC timer counts (divide by 16) in CAL_MS milliseconds of PIT time. */
+static uint32_t calibrate(void)
+{
+	uint16_t count = (uint16_t)(PIT_HZ * CAL_MS / 1000);
+	uint8_t gate;
+	uint32_t spins = 0;
+
+	gate = fw_inb(0x61) & (uint8_t)~0x03; /* gate off, speaker off */
+	fw_outb(0x61, gate);
+	fw_outb(0x43, 0xB0); /* channel 2, lo/hi byte, mode 0 */
+	fw_outb(0x42, (uint8_t)count);
+	fw_outb(0x42, (uint8_t)(count >> 8));
+	lapic_wr(LAPIC_LVT_TIMER, LVT_MASKED);
+	lapic_wr(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
+	fw_outb(0x61, gate | 0x01); /* start */
+	while (!(fw_inb(0x61) & 0x20) && ++spins < 100000000u)
+		;
+	return 0xFFFFFFFFu - lapic_rd(LAPIC_TIMER_CUR);
+}
+
+int fw_timer_init(void)
+{
+	uint32_t per_ms;
+
+	if (fw_is_td)
+		return -1;
+	fw_outb(0x21, 0xFF); /* mask both 8259s */
+	fw_outb(0xA1, 0xFF);
+	fw_idt_set_irq(FW_VECTOR_TIMER, fw_irq_timer);
+	fw_idt_set_irq(FW_VECTOR_SPURIOUS, fw_irq_spurious);
+	lapic_wr(LAPIC_SVR, 0x100 | FW_VECTOR_SPURIOUS); /* software enable */
+	lapic_wr(LAPIC_TIMER_DIV, 0x3);			  /* divide by 16 */
+	per_ms = calibrate() / CAL_MS;
+	if (per_ms == 0)
+		return -1;
+	lapic_wr(LAPIC_LVT_TIMER, FW_VECTOR_TIMER | LVT_PERIODIC);
+	lapic_wr(LAPIC_TIMER_INIT, per_ms);
+	fw_printf("timer: APIC %u counts/ms, vector %u\n", per_ms, FW_VECTOR_TIMER);
+	return 0;
+}
+
+uint64_t fw_ticks(void)
+{
+	return ticks;
+}
+
+void fw_idle_ms(uint64_t ms)
+{
+	uint64_t end = ticks + ms;
+
+	/* sti;hlt is atomic: an interrupt between them still wakes the hlt. */
+	while (ticks < end)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+}

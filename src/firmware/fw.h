@@ -1,0 +1,79 @@
+/*
+ * fw.h -- what the pieces of the firmware image share: boot facts, port
+ * I/O, the serial console, CPU tables, the heap, fw_cfg test options.
+ * The portable core never includes this (arrows point down).
+ */
+#ifndef MIGTD_FW_H
+#define MIGTD_FW_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image_layout.h"
+
+/* C entry, called by the reset vector on the boot stack (never returns). */
+void fw_main(uint32_t is_td);
+
+/* Set once by fw_main from the reset vector's CPUID leaf 0x21 test. */
+extern int fw_is_td;
+
+/* ---- port I/O: native in a VM, TDG.VP.VMCALL<Instruction.IO> in a TD ---- */
+void fw_outb(uint16_t port, uint8_t v);
+void fw_outw(uint16_t port, uint16_t v);
+void fw_outl(uint16_t port, uint32_t v);
+uint8_t fw_inb(uint16_t port);
+uint32_t fw_inl(uint16_t port);
+
+/* ---- COM1 console --------------------------------------------------------- */
+void fw_serial_init(void);
+void fw_puts(const char *s);
+void fw_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- CPU: runtime GDT with a TSS (IST for #DF/#PF/#NMI/#MC), IDT ---------- */
+void fw_cpu_init(void);
+
+/* ISR frame built by isr.S (lowest address first). */
+struct fw_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rcx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+void fw_exception(struct fw_frame *f);
+
+/* Leave QEMU through isa-debug-exit (no-op elsewhere), then halt forever. */
+__attribute__((noreturn)) void fw_exit(uint8_t code);
+
+/* ---- heap: hands FW_RAM_HEAP to mbedTLS's buffer allocator --------------- */
+void fw_heap_init(void);
+/* mbedTLS snprintf/vsnprintf/exit hooks. */
+void fw_mbedtls_platform_init(void);
+
+/* ---- fw_cfg (plain VM only): opt/migtd/test selects a self-test --------- */
+/* Copies the file's bytes (NUL-terminated) into buf; 0 if found, -1 else. */
+int fw_cfg_read_file(const char *name, char *buf, size_t cap);
+
+/* ---- MMIO: native in a VM, TDG.VP.VMCALL<#VE.RequestMMIO> in a TD ------ */
+uint32_t fw_mmio_read32(uint64_t addr);
+void fw_mmio_write32(uint64_t addr, uint32_t v);
+
+/* ---- timer: 1 ms tick on vector 33, sti;hlt idle ------------------------- */
+void fw_idt_set_irq(unsigned int vector, void (*entry)(void));
+void fw_irq_timer(void);	/* isr.S entries */
+void fw_irq_spurious(void);
+void fw_timer_irq(void);	/* their C handlers */
+void fw_spurious_irq(void);
+/* 0 when ticking; -1 in a TD (TSC-deadline not yet done) or if calibration failed. */
+int fw_timer_init(void);
+uint64_t fw_ticks(void);
+/* Sleep in sti;hlt until ms ticks have passed. */
+void fw_idle_ms(uint64_t ms);
+
+/* ---- PCI (ECAM at 0xE0000000 after programming Q35's PCIEXBAR) ----------- */
+void fw_pci_init(void);
+uint32_t fw_pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off);
+/* Prints every function on bus 0 as "pci 00:DD.F vvvv:dddd class cccccc". */
+void fw_pci_scan(void);
+
+#endif /* MIGTD_FW_H */
