@@ -200,6 +200,37 @@ static void hex48(char out[97], const uint8_t *b, size_t n)
 	migtd_hex(out, 97, b, n);
 }
 
+/* Name the enrolled file the build measures that MigTD would not find, and why. */
+static void explain_missing(const uint8_t *cfv, size_t cfv_len, unsigned flags)
+{
+	struct {
+		const char *name;
+		const struct migtd_guid *guid;
+		bool needed;
+	} want[] = {
+		{ "policy", &cfv_guid_policy, !(flags & TDVF_MEASURE_TEST_DISABLE_RA) },
+		{ "root CA", &cfv_guid_root_ca,
+		  !(flags & (TDVF_MEASURE_TEST_DISABLE_RA | TDVF_MEASURE_POLICY_V2)) },
+		{ "policy issuer chain", &cfv_guid_policy_issuer_chain,
+		  (flags & TDVF_MEASURE_POLICY_V2) != 0 },
+	};
+	const uint8_t *data;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int err;
+
+		if (!want[i].needed)
+			continue;
+		err = cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW, want[i].guid, &data, &len);
+		if (err == MIGTD_ERR_GUID)
+			fprintf(stderr, "%s: the CFV has no %s file\n", prog, want[i].name);
+		else if (err)
+			fprintf(stderr, "%s: %s not found: the CFV walk stopped at a bad file "
+					"header (%s)\n", prog, want[i].name, migtd_err_str(err));
+	}
+}
+
 static void verbose_metadata(const struct tdvf_metadata *md, size_t img_len)
 {
 	fprintf(stderr, "image: %zu bytes; metadata GUID at 0x%zx (%s), %u sections\n", img_len,
@@ -316,9 +347,7 @@ int main(int argc, char **argv)
 		die("CFV header", err);
 	err = tdvf_rtmrs(&files, flags, rtmr);
 	if (err) {
-		fprintf(stderr, "%s: the image lacks an enrolled file this build measures "
-				"(policy%s)\n", prog,
-			flags & TDVF_MEASURE_POLICY_V2 ? ", policy issuer chain" : ", root CA");
+		explain_missing(cfv, cfv_len, flags);
 		return 1;
 	}
 	tdvf_tdinfo(&manifest, mrtd, (const uint8_t(*)[48])rtmr, &ti);

@@ -203,18 +203,18 @@ def gen(path, layout, legacy, files, seed):
         meta_off = 0xFA7000        # the metadata page next to TdInfo
         cfv_size = 0xA0000
     else:
-        size = 0x40000
+        size = 0x80000
         base = 0x100000000 - size
-        cfv_size = 0x10000
+        cfv_size = 0x40000
         secs = [
-            (0x30000, 0x10000, base + 0x30000, 0x10000, 0, 1),   # BFV, metadata inside
-            (0x30000, 0x1000, 0, 0, 7, 0),                      # TdInfo
-            (0x10000, 0x1F80, base + 0x10000, 0x3000, 5, 1),    # Payload, partial raw
+            (0x70000, 0x10000, base + 0x70000, 0x10000, 0, 1),  # BFV, metadata inside
+            (0x70000, 0x1000, 0, 0, 7, 0),                      # TdInfo
+            (0x40000, 0x1F80, base + 0x40000, 0x3000, 5, 1),    # Payload, partial raw
             (0, cfv_size, base, cfv_size, 1, 0),                # CFV, PAGE.ADD only
-            (0, 0, base + 0x20000, 0x2000, 3, 0),               # TempMem
+            (0, 0, base + 0x50000, 0x2000, 3, 0),               # TempMem
             (0, 0, 0, 0x100000, 4, 2),                          # PermMem, PAGE_AUG
         ]
-        meta_off = 0x31000
+        meta_off = 0x71000
     img = bytearray(pattern(seed, size))
     img[0:cfv_size] = build_cfv(cfv_size, files)
     desc = META_GUID + struct.pack("<4sIII", b"TDVF", 16 + 32 * len(secs), 1, len(secs))
