@@ -193,24 +193,28 @@ int tdvf_parse(const uint8_t *img, size_t len, struct tdvf_metadata *md)
 	memset(md, 0, sizeof(*md));
 	err = tdvf_locate(img, len, &md->guid_offset, &md->via_ovmf_table);
 	if (err)
-		return err;
+		goto out;
 	wire_reader_init(&r, img, len);
 	wire_seek(&r, md->guid_offset);
 	err = wire_expect_guid(&r, &tdvf_guid_metadata);
 	if (err)
-		return err;
+		goto out;
 	wire_read_u32(&r, &sig);
 	wire_read_u32(&r, &md->length);
 	wire_read_u32(&r, &md->version);
 	wire_read_u32(&r, &md->number_of_sections);
 	err = wire_error(&r);
 	if (err)
-		return err;
-	if (sig != TDVF_SIGNATURE || md->version != TDVF_VERSION)
-		return MIGTD_ERR_INVALID;
+		goto out;
+	if (sig != TDVF_SIGNATURE || md->version != TDVF_VERSION) {
+		err = MIGTD_ERR_INVALID;
+		goto out;
+	}
 	if (md->number_of_sections == 0 || md->number_of_sections > TDVF_MAX_SECTIONS ||
-	    md->length != TDVF_DESCRIPTOR_LEN + TDVF_SECTION_LEN * md->number_of_sections)
-		return MIGTD_ERR_LENGTH;
+	    md->length != TDVF_DESCRIPTOR_LEN + TDVF_SECTION_LEN * md->number_of_sections) {
+		err = MIGTD_ERR_LENGTH;
+		goto out;
+	}
 	for (uint32_t i = 0; i < md->number_of_sections; i++) {
 		struct tdvf_section *s = &md->sections[i];
 
@@ -224,11 +228,10 @@ int tdvf_parse(const uint8_t *img, size_t len, struct tdvf_metadata *md)
 	err = wire_error(&r);
 	if (!err)
 		err = check_sections(md, len);
-	if (err) {
+out:
+	if (err)
 		memset(md, 0, sizeof(*md));
-		return err;
-	}
-	return MIGTD_OK;
+	return err;
 }
 
 const struct tdvf_section *tdvf_find_section(const struct tdvf_metadata *md, uint32_t type)
