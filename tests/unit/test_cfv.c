@@ -137,10 +137,10 @@ static void test_round_trip(void **state)
 	static const size_t lens[] = { 0, 1, 7, 8, 9, 255, 1000 };
 	const struct migtd_guid *names[] = { &cfv_guid_policy, &cfv_guid_root_ca,
 					     &cfv_guid_policy_issuer_chain };
-	uint8_t *fv = malloc(FV_LEN), *data = malloc(1000);
+	uint8_t *fv = malloc(FV_LEN), *data = malloc(1002);
 	(void)state;
 
-	for (size_t i = 0; i < 1000; i++)
+	for (size_t i = 0; i < 1002; i++)
 		data[i] = (uint8_t)(i * 7 + 3);
 	for (size_t a = 0; a < sizeof(lens) / sizeof(lens[0]); a++) {
 		for (size_t b = 0; b < sizeof(lens) / sizeof(lens[0]); b++) {
