@@ -79,6 +79,11 @@ rt() { # image field [flags]
   10627d0ece9fb6563dfea7af6480eedc409414e62f425db4621e4f1ddfa8d17fb878b5638d8dc3959b9621b65c091343 ] \
   || fail "test-mode RTMR2"
 
+# --output-td-info writes the 512 bytes whose SHA-384 is the printed hash.
+h=$($HASH -i "$t/v1.bin" -m "$t/distinct.json" -s 0x10500000000 --output-td-info "$t/tdinfo.bin")
+[ "$(stat -c %s "$t/tdinfo.bin")" = 512 ] || fail "TDINFO size"
+[ "$(sha384sum "$t/tdinfo.bin" | cut -d' ' -f1)" = "$h" ] || fail "TDINFO does not hash to the output"
+
 # 2. Upstream's 16 MiB layout (sections of config/metadata.json).
 $ORACLE gen "$t/up.bin" --layout upstream --file $G_POLICY=$POLICY --file $G_ROOTCA=$ROOTCA
 want=$($ORACLE hash "$t/up.bin" "$C/servtd_info.json")
