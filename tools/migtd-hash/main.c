@@ -1,0 +1,396 @@
+/*
+ * migtd-hash -- SERVTD_INFO_HASH (or SERVTD_HASH) of a MigTD image, the way
+ * upstream's `cargo hash` / tools/migtd-hash computes it (spec §9.6).
+ *
+ *   migtd-hash -i IMAGE [-m servtd_info.json] [-o OUT.bin] [--json]
+ *              [-t] [--policy-v2] [-s SERVTD_ATTR] [-c]
+ *              [--output-td-info FILE] [-v]
+ *
+ * The image is mapped read-only and walked page by page; all parsing and
+ * hashing is the core's (src/core/image).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#define JSMN_STATIC
+#include <jsmn.h>
+#pragma GCC diagnostic pop
+
+#include "migtd/cfv.h"
+#include "migtd/err.h"
+#include "migtd/fmt.h"
+#include "migtd/tdvf.h"
+
+static const char *prog = "migtd-hash";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: migtd-hash -i IMAGE [options]\n"
+		"\n"
+		"Print SERVTD_INFO_HASH (hex) of a MigTD image (spec §9.6).\n"
+		"  -i, --image FILE              the flat MigTD image (TDVF metadata)\n"
+		"  -m, --manifest FILE           servtd_info.json (attributes, xfam, mrconfigid,\n"
+		"      --servtd-info FILE        mrowner, mrownerconfig); default config/servtd_info.json\n"
+		"  -o, --output-file FILE        write the 48-byte hash there instead of printing it\n"
+		"      --json                    print every measurement as JSON\n"
+		"  -t, --test-disable-ra-and-accept-all   the image is a test_disable_ra build\n"
+		"      --policy-v2               the image is a policy v2 build\n"
+		"  -s, --servtd-attr U64         SERVTD_ATTR (default 0); ignore bits 32..41 apply\n"
+		"  -c, --calc-servtd-hash        output SERVTD_HASH instead of SERVTD_INFO_HASH\n"
+		"      --output-td-info FILE     write the 512-byte TDINFO_STRUCT that was hashed\n"
+		"  -v, --verbose                 show the metadata and the measurements on stderr\n"
+		"  -h, --help                    this text\n");
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, what, migtd_err_str(err));
+	exit(1);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		exit(1);
+	}
+	do {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 16384;
+			buf = realloc(buf, cap);
+			if (!buf) {
+				fprintf(stderr, "%s: out of memory\n", prog);
+				exit(1);
+			}
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+	} while (r != 0);
+	fclose(f);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static void spit(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		exit(1);
+	}
+}
+
+/* ---- servtd_info.json --------------------------------------------------- */
+
+static int unhex(const char *s, size_t n, uint8_t *out, size_t want)
+{
+	if (n != 2 * want)
+		return -1;
+	for (size_t i = 0; i < want; i++) {
+		unsigned v = 0;
+
+		for (size_t k = 0; k < 2; k++) {
+			char c = s[2 * i + k];
+			unsigned d;
+
+			if (c >= '0' && c <= '9')
+				d = (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				d = (unsigned)(c - 'a' + 10);
+			else if (c >= 'A' && c <= 'F')
+				d = (unsigned)(c - 'A' + 10);
+			else
+				return -1;
+			v = v * 16 + d;
+		}
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* The manifest: a JSON object whose five fields are hex strings of exactly
+ * the field size (byte order as written); other keys are ignored. */
+static void parse_manifest(const char *path, struct tdvf_manifest *m)
+{
+	static const struct {
+		const char *key;
+		size_t off, len;
+	} fields[] = {
+		{ "attributes", offsetof(struct tdvf_manifest, attributes), 8 },
+		{ "xfam", offsetof(struct tdvf_manifest, xfam), 8 },
+		{ "mrconfigid", offsetof(struct tdvf_manifest, mrconfigid), 48 },
+		{ "mrowner", offsetof(struct tdvf_manifest, mrowner), 48 },
+		{ "mrownerconfig", offsetof(struct tdvf_manifest, mrownerconfig), 48 },
+	};
+	jsmntok_t tok[128];
+	jsmn_parser p;
+	size_t len;
+	char *js = (char *)slurp(path, &len);
+	unsigned seen = 0;
+	int n, i;
+
+	memset(m, 0, sizeof(*m));
+	jsmn_init(&p);
+	n = jsmn_parse(&p, js, len, tok, sizeof(tok) / sizeof(tok[0]));
+	if (n < 1 || tok[0].type != JSMN_OBJECT) {
+		fprintf(stderr, "%s: %s: not a JSON object\n", prog, path);
+		exit(1);
+	}
+	/* Walk the top-level members: key token, then its value (skipping
+	 * nested values by their token extent). */
+	i = 1;
+	for (int member = 0; member < tok[0].size; member++) {
+		jsmntok_t *k = &tok[i], *v = &tok[i + 1];
+		size_t klen = (size_t)(k->end - k->start);
+		int j;
+
+		if (i + 1 >= n || k->type != JSMN_STRING) {
+			fprintf(stderr, "%s: %s: malformed manifest\n", prog, path);
+			exit(1);
+		}
+		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+			if (strlen(fields[f].key) != klen ||
+			    memcmp(js + k->start, fields[f].key, klen) != 0)
+				continue;
+			if (v->type != JSMN_STRING ||
+			    unhex(js + v->start, (size_t)(v->end - v->start),
+				  (uint8_t *)m + fields[f].off, fields[f].len) != 0) {
+				fprintf(stderr, "%s: %s: \"%s\" must be %zu hex bytes\n", prog,
+					path, fields[f].key, fields[f].len);
+				exit(1);
+			}
+			seen |= 1u << f;
+		}
+		/* Next key: first token that starts after this value ends. */
+		for (j = i + 2; j < n && tok[j].start < v->end; j++)
+			;
+		i = j;
+	}
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+		if (!(seen & (1u << f))) {
+			fprintf(stderr, "%s: %s: missing \"%s\"\n", prog, path, fields[f].key);
+			exit(1);
+		}
+	free(js);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static void hex48(char out[97], const uint8_t *b, size_t n)
+{
+	migtd_hex(out, 97, b, n);
+}
+
+/* Name the enrolled file the build measures that MigTD would not find, and why. */
+static void explain_missing(const uint8_t *cfv, size_t cfv_len, unsigned flags)
+{
+	struct {
+		const char *name;
+		const struct migtd_guid *guid;
+		bool needed;
+	} want[] = {
+		{ "policy", &cfv_guid_policy, !(flags & TDVF_MEASURE_TEST_DISABLE_RA) },
+		{ "root CA", &cfv_guid_root_ca,
+		  !(flags & (TDVF_MEASURE_TEST_DISABLE_RA | TDVF_MEASURE_POLICY_V2)) },
+		{ "policy issuer chain", &cfv_guid_policy_issuer_chain,
+		  (flags & TDVF_MEASURE_POLICY_V2) != 0 },
+	};
+	const uint8_t *data;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int err;
+
+		if (!want[i].needed)
+			continue;
+		err = cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW, want[i].guid, &data, &len);
+		if (err == MIGTD_ERR_GUID)
+			fprintf(stderr, "%s: the CFV has no %s file\n", prog, want[i].name);
+		else if (err)
+			fprintf(stderr, "%s: %s not found: the CFV walk stopped at a bad file "
+					"header (%s)\n", prog, want[i].name, migtd_err_str(err));
+	}
+}
+
+static void verbose_metadata(const struct tdvf_metadata *md, size_t img_len)
+{
+	fprintf(stderr, "image: %zu bytes; metadata GUID at 0x%zx (%s), %u sections\n", img_len,
+		md->guid_offset, md->via_ovmf_table ? "OVMF table" : "legacy offset",
+		md->number_of_sections);
+	for (uint32_t i = 0; i < md->number_of_sections; i++) {
+		const struct tdvf_section *s = &md->sections[i];
+
+		fprintf(stderr,
+			"  #%u %-12s data 0x%08x+0x%08x  gpa 0x%010llx+0x%010llx  attr 0x%x\n",
+			i + 1, tdvf_section_name(s->type), s->data_offset, s->raw_size,
+			(unsigned long long)s->gpa, (unsigned long long)s->mem_size,
+			s->attributes);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_JSON = 256, OPT_V2, OPT_TDINFO, OPT_SERVTD_INFO };
+	static const struct option opts[] = {
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "servtd-info", required_argument, NULL, OPT_SERVTD_INFO },
+		{ "image", required_argument, NULL, 'i' },
+		{ "output-file", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "test-disable-ra-and-accept-all", no_argument, NULL, 't' },
+		{ "policy-v2", no_argument, NULL, OPT_V2 },
+		{ "servtd-attr", required_argument, NULL, 's' },
+		{ "calc-servtd-hash", no_argument, NULL, 'c' },
+		{ "output-td-info", required_argument, NULL, OPT_TDINFO },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *manifest_path = "config/servtd_info.json", *image_path = NULL;
+	const char *out_path = NULL, *tdinfo_path = NULL;
+	bool json = false, calc_servtd = false, verbose = false;
+	unsigned flags = 0;
+	uint64_t servtd_attr = 0;
+	struct tdvf_manifest manifest;
+	struct tdvf_metadata md;
+	struct tdvf_enrolled files;
+	struct tdinfo_struct ti;
+	uint8_t mrtd[48], rtmr[4][48], info_hash[48], servtd_hash[48], tdinfo_bytes[512];
+	const uint8_t *cfv;
+	size_t cfv_len;
+	char hex[97];
+	struct stat st;
+	uint8_t *img;
+	size_t img_len;
+	int c, fd, err;
+
+	while ((c = getopt_long(argc, argv, "m:i:o:ts:cvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+		case OPT_SERVTD_INFO: manifest_path = optarg; break;
+		case 'i': image_path = optarg; break;
+		case 'o': out_path = optarg; break;
+		case OPT_JSON: json = true; break;
+		case 't': flags |= TDVF_MEASURE_TEST_DISABLE_RA; break;
+		case OPT_V2: flags |= TDVF_MEASURE_POLICY_V2; break;
+		case 's': {
+			char *end;
+
+			errno = 0;
+			servtd_attr = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || optarg[0] == '-') {
+				fprintf(stderr, "%s: bad --servtd-attr '%s'\n", prog, optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'c': calc_servtd = true; break;
+		case OPT_TDINFO: tdinfo_path = optarg; break;
+		case 'v': verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!image_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	parse_manifest(manifest_path, &manifest);
+
+	fd = open(image_path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, image_path, strerror(errno));
+		return 1;
+	}
+	img_len = (size_t)st.st_size;
+	if (img_len == 0)
+		die("image", MIGTD_ERR_TRUNCATED);
+	img = mmap(NULL, img_len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (img == MAP_FAILED) {
+		fprintf(stderr, "%s: mmap %s: %s\n", prog, image_path, strerror(errno));
+		return 1;
+	}
+	close(fd);
+
+	err = tdvf_parse(img, img_len, &md);
+	if (err)
+		die("TDVF metadata", err);
+	if (verbose)
+		verbose_metadata(&md, img_len);
+	err = tdvf_mrtd(img, img_len, &md, mrtd);
+	if (err)
+		die("MRTD", err);
+	err = tdvf_cfv_region(img, img_len, &md, &cfv, &cfv_len);
+	if (err)
+		die("CFV section", err);
+	err = tdvf_enrolled_from_cfv(cfv, cfv_len, &files);
+	if (err)
+		die("CFV header", err);
+	err = tdvf_rtmrs(&files, flags, rtmr);
+	if (err) {
+		explain_missing(cfv, cfv_len, flags);
+		return 1;
+	}
+	tdvf_tdinfo(&manifest, mrtd, (const uint8_t(*)[48])rtmr, &ti);
+	tdvf_servtd_attr_apply(&ti, servtd_attr);
+	err = tdvf_servtd_info_hash(&ti, info_hash);
+	if (!err)
+		err = tdvf_servtd_hash(info_hash, TDVF_SERVTD_TYPE_MIGTD, servtd_attr, servtd_hash);
+	if (err)
+		die("hash", err);
+
+	if (verbose) {
+		hex48(hex, mrtd, 48);
+		fprintf(stderr, "MRTD   %s\n", hex);
+		for (int r = 0; r < 4; r++) {
+			hex48(hex, rtmr[r], 48);
+			fprintf(stderr, "RTMR%d  %s\n", r, hex);
+		}
+	}
+	if (tdinfo_path) {
+		err = tdreport_build_tdinfo(&ti, tdinfo_bytes, sizeof(tdinfo_bytes), NULL);
+		if (err)
+			die("TDINFO", err);
+		spit(tdinfo_path, tdinfo_bytes, sizeof(tdinfo_bytes));
+	}
+	if (out_path)
+		spit(out_path, calc_servtd ? servtd_hash : info_hash, 48);
+	if (json) {
+		printf("{\n");
+		hex48(hex, ti.mrtd, 48);
+		printf("  \"mrtd\": \"%s\",\n", hex);
+		for (int r = 0; r < 4; r++) {
+			hex48(hex, ti.rtmr[r], 48);
+			printf("  \"rtmr%d\": \"%s\",\n", r, hex);
+		}
+		printf("  \"servtd_attr\": \"0x%016llx\",\n", (unsigned long long)servtd_attr);
+		hex48(hex, info_hash, 48);
+		printf("  \"servtd_info_hash\": \"%s\",\n", hex);
+		hex48(hex, servtd_hash, 48);
+		printf("  \"servtd_hash\": \"%s\"\n}\n", hex);
+	} else if (!out_path) {
+		hex48(hex, calc_servtd ? servtd_hash : info_hash, 48);
+		printf("%s\n", hex);
+	}
+	munmap(img, img_len);
+	return 0;
+}
