@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include "migtd/emu_host.h"
@@ -44,9 +45,15 @@ struct emu_vmm_request {
 	bool delivered;
 	int status;             /* -1 until ReportStatus */
 	uint64_t t_queued, t_delivered, t_reported; /* ms */
+	/* Two-host relay (serve): the source connects to peer, the destination
+	 * accepts on listen_fd. has_remote false: the peer is in-process (demo). */
+	bool has_remote;
+	struct sockaddr_in peer;
+	int listen_fd;
 };
 
 struct emu_vmm;
+typedef void (*emu_vmm_fd_fn)(void *ctx, int fd);
 
 struct emu_vmm_platform {
 	struct emu_vmm *vmm;
@@ -71,9 +78,18 @@ struct emu_vmm_platform {
 	unsigned long reports;
 };
 
+enum emu_vmm_stream_kind {
+	EMU_VMM_STREAM_MIGTD = 0, /* a MigTD's session stream (after its hello) */
+	EMU_VMM_STREAM_TCP = 1,   /* the other host, raw stream bytes */
+};
+
 struct emu_vmm_stream {
 	bool used;
 	int fd;
+	enum emu_vmm_stream_kind kind;
+	bool connecting;          /* TCP: connect() in progress */
+	struct emu_vmm_request *req; /* TCP: the request it belongs to */
+	uint64_t retry_at;        /* TCP source: next connect attempt (ms) */
 	struct emu_vmm_platform *plat;
 	uint8_t hello[16];
 	size_t hello_len;
@@ -94,6 +110,8 @@ struct emu_vmm {
 	size_t fault_after;   /* bytes relayed before the fault hits */
 	bool verbose;
 	uint64_t t0;
+	struct emu_vmm_watch { int fd; emu_vmm_fd_fn fn; void *ctx; } watch[8];
+	unsigned nwatch;
 };
 
 uint64_t emu_vmm_now_ms(void);
@@ -109,6 +127,14 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 /* Queue a migration request for a newly bound user TD. */
 struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
 					uint32_t port);
+/* Make a request's stream go to another host: the source connects to addr,
+ * the destination listens on addr (TCP, no framing added). */
+int emu_vmm_request_remote(struct emu_vmm_request *r, const struct sockaddr_in *addr,
+			   char *msg, size_t msglen);
+struct emu_vmm_request *emu_vmm_find_request(struct emu_vmm_platform *p, uint64_t id);
+
+/* Optional extra fd the loop watches (serve: the control socket). */
+void emu_vmm_watch(struct emu_vmm *v, int fd, emu_vmm_fd_fn fn, void *ctx);
 /* Run the event loop until done(ctx) is true or timeout_ms passed (-> false). */
 bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t timeout_ms);
 /* Stop the MigTDs and close everything. */

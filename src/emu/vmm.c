@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -291,11 +294,56 @@ struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id,
 		r->source = source;
 		r->port = port;
 		r->status = -1;
+		r->listen_fd = -1;
 		r->t_queued = emu_vmm_now_ms();
 		vmm_deliver(p);
 		return r;
 	}
 	return NULL;
+}
+
+struct emu_vmm_request *emu_vmm_find_request(struct emu_vmm_platform *p, uint64_t id)
+{
+	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++)
+		if (p->reqs[i].used && p->reqs[i].id == id)
+			return &p->reqs[i];
+	return NULL;
+}
+
+int emu_vmm_request_remote(struct emu_vmm_request *r, const struct sockaddr_in *addr, char *msg,
+			   size_t msglen)
+{
+	int one = 1;
+
+	r->has_remote = true;
+	r->peer = *addr;
+	if (r->source)
+		return MIGTD_OK;
+	r->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (r->listen_fd < 0)
+		goto fail;
+	setsockopt(r->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(r->listen_fd, (const struct sockaddr *)addr, sizeof(*addr)) != 0 ||
+	    listen(r->listen_fd, 4) != 0)
+		goto fail;
+	return MIGTD_OK;
+fail:
+	snprintf(msg, msglen, "cannot listen on %s:%u: %s", inet_ntoa(addr->sin_addr),
+		 ntohs(addr->sin_port), strerror(errno));
+	if (r->listen_fd >= 0)
+		close(r->listen_fd);
+	r->listen_fd = -1;
+	return MIGTD_ERR_NETWORK;
+}
+
+void emu_vmm_watch(struct emu_vmm *v, int fd, emu_vmm_fd_fn fn, void *ctx)
+{
+	if (v->nwatch < sizeof(v->watch) / sizeof(v->watch[0])) {
+		v->watch[v->nwatch].fd = fd;
+		v->watch[v->nwatch].fn = fn;
+		v->watch[v->nwatch].ctx = ctx;
+		v->nwatch++;
+	}
 }
 
 /* ------------------------------------------------------------ relay */
@@ -341,14 +389,111 @@ static void stream_pair(struct emu_vmm *v, struct emu_vmm_stream *s)
 		struct emu_vmm_stream *q = &v->streams[i];
 
 		if (q != s && q->used && q->hello_len == 16 && !q->peer && q->port == s->port &&
-		    q->plat != s->plat) {
+		    !q->connecting && (q->plat != s->plat || q->kind != s->kind)) {
 			s->peer = q;
 			q->peer = s;
-			vmm_say(v, "relay", "port %u: %s <-> %s connected", s->port, q->plat->name,
-				s->plat->name);
+			vmm_say(v, "relay", "port %u: %s <-> %s connected", s->port,
+				q->kind == EMU_VMM_STREAM_TCP ? "remote host" : q->plat->name,
+				s->kind == EMU_VMM_STREAM_TCP ? "remote host" : s->plat->name);
 			return;
 		}
 	}
+}
+
+/* The request a MigTD stream belongs to (by its port). */
+static struct emu_vmm_request *stream_request(struct emu_vmm_stream *s)
+{
+	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
+		struct emu_vmm_request *r = &s->plat->reqs[i];
+
+		if (r->used && r->delivered && r->port == s->port && r->status < 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* Start (or retry) the TCP connection of a source request's stream. */
+static void tcp_connect(struct emu_vmm *v, struct emu_vmm_stream *t)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&t->req->peer, sizeof(t->req->peer)) != 0 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		t->retry_at = emu_vmm_now_ms() + 200;
+		return;
+	}
+	t->fd = fd;
+	t->connecting = true;
+	(void)v;
+}
+
+/* A MigTD stream whose request goes to another host gets a TCP partner. */
+static void stream_remote_for(struct emu_vmm *v, struct emu_vmm_stream *s)
+{
+	struct emu_vmm_request *r = stream_request(s);
+	struct emu_vmm_stream *t;
+
+	if (!r || !r->has_remote || !r->source)
+		return; /* destination: the partner arrives through accept */
+	t = stream_alloc(v);
+	if (!t)
+		return;
+	t->kind = EMU_VMM_STREAM_TCP;
+	t->plat = s->plat;
+	t->req = r;
+	t->port = s->port;
+	t->hello_len = 16; /* TCP carries no hello: raw stream bytes only */
+	tcp_connect(v, t);
+	vmm_say(v, "relay", "port %u: connecting to %s:%u", s->port, inet_ntoa(r->peer.sin_addr),
+		ntohs(r->peer.sin_port));
+}
+
+static void tcp_on_writable_connecting(struct emu_vmm *v, struct emu_vmm_stream *t)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err) {
+		/* Like socat retrying: the destination may not be listening yet. */
+		close(t->fd);
+		t->fd = -1;
+		t->connecting = false;
+		t->retry_at = emu_vmm_now_ms() + 200;
+		return;
+	}
+	t->connecting = false;
+	stream_pair(v, t);
+}
+
+static void accept_tcp(struct emu_vmm *v, struct emu_vmm_platform *p, struct emu_vmm_request *r)
+{
+	int fd = accept4(r->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), one = 1;
+	struct emu_vmm_stream *t;
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	t = stream_alloc(v);
+	if (!t) {
+		close(fd);
+		return;
+	}
+	t->fd = fd;
+	t->kind = EMU_VMM_STREAM_TCP;
+	t->plat = p;
+	t->req = r;
+	t->port = r->port;
+	t->hello_len = 16;
+	/* One connection per session, as a socat pair would carry. */
+	close(r->listen_fd);
+	r->listen_fd = -1;
+	vmm_say(v, "relay", "port %u: remote host connected", r->port);
+	stream_pair(v, t);
 }
 
 static void stream_on_readable(struct emu_vmm *v, struct emu_vmm_stream *s)
@@ -371,6 +516,7 @@ static void stream_on_readable(struct emu_vmm *v, struct emu_vmm_stream *s)
 			stream_close(s);
 			return;
 		}
+		stream_remote_for(v, s);
 		stream_pair(v, s);
 		return;
 	}
@@ -485,7 +631,8 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 	uint64_t end = emu_vmm_now_ms() + timeout_ms;
 
 	while (!done(ctx)) {
-		struct pollfd pfd[3 * EMU_VMM_MAX_PLATFORMS + 2 + EMU_VMM_MAX_STREAMS];
+		struct pollfd pfd[4 * EMU_VMM_MAX_PLATFORMS + 8 + EMU_VMM_MAX_STREAMS +
+				  EMU_VMM_MAX_PLATFORMS * EMU_VMM_MAX_REQUESTS];
 		void *who[sizeof(pfd) / sizeof(pfd[0])];
 		int kind[sizeof(pfd) / sizeof(pfd[0])];
 		nfds_t n = 0;
@@ -509,12 +656,48 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 				who[n] = p, kind[n++] = 3;
 			}
 		}
+		for (unsigned i = 0; i < v->nplat; i++) {
+			for (size_t k = 0; k < EMU_VMM_MAX_REQUESTS; k++) {
+				struct emu_vmm_request *r = &v->plat[i].reqs[k];
+
+				if (!r->used || r->listen_fd < 0)
+					continue;
+				if (r->status >= 0) { /* over before the peer came */
+					close(r->listen_fd);
+					r->listen_fd = -1;
+					continue;
+				}
+				pfd[n] = (struct pollfd){ .fd = r->listen_fd, .events = POLLIN };
+				who[n] = r, kind[n++] = 5;
+			}
+		}
+		for (unsigned i = 0; i < v->nwatch; i++) {
+			pfd[n] = (struct pollfd){ .fd = v->watch[i].fd, .events = POLLIN };
+			who[n] = &v->watch[i], kind[n++] = 6;
+		}
 		for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++) {
 			struct emu_vmm_stream *s = &v->streams[i];
 			short ev = 0;
 
 			if (!s->used)
 				continue;
+			if (s->kind == EMU_VMM_STREAM_TCP && s->fd < 0) {
+				/* Source side waiting to retry its connect; give up with
+				 * the request. */
+				if (!s->req || s->req->status >= 0) {
+					stream_close(s);
+					continue;
+				}
+				if (now >= s->retry_at)
+					tcp_connect(v, s);
+				if (s->fd < 0)
+					continue;
+			}
+			if (s->connecting) {
+				pfd[n] = (struct pollfd){ .fd = s->fd, .events = POLLOUT };
+				who[n] = s, kind[n++] = 4;
+				continue;
+			}
 			if (s->eof && !s->buf_len) {
 				stream_close(s);
 				continue;
@@ -526,7 +709,7 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 			pfd[n] = (struct pollfd){ .fd = s->fd, .events = ev };
 			who[n] = s, kind[n++] = 4;
 		}
-		if (poll(pfd, n, (int)(end - now < 100 ? end - now : 100)) < 0 && errno != EINTR)
+		if (poll(pfd, n, (int)(end - now < 50 ? end - now : 50)) < 0 && errno != EINTR)
 			return false;
 		for (nfds_t i = 0; i < n; i++) {
 			if (!pfd[i].revents)
@@ -542,11 +725,30 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 				break;
 			}
 			case 3: echo_log(who[i]); break;
+			case 5: {
+				struct emu_vmm_request *r = who[i];
+
+				for (unsigned k = 0; k < v->nplat; k++)
+					if (r >= v->plat[k].reqs &&
+					    r < v->plat[k].reqs + EMU_VMM_MAX_REQUESTS)
+						accept_tcp(v, &v->plat[k], r);
+				break;
+			}
+			case 6: {
+				struct emu_vmm_watch *w = who[i];
+
+				w->fn(w->ctx, w->fd);
+				break;
+			}
 			case 4: {
 				struct emu_vmm_stream *s = who[i];
 
 				if (!s->used)
 					break;
+				if (s->connecting) {
+					tcp_on_writable_connecting(v, s);
+					break;
+				}
 				if (pfd[i].revents & POLLOUT && s->peer)
 					stream_flush(v, s->peer);
 				if (s->used && pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
@@ -570,6 +772,9 @@ void emu_vmm_fini(struct emu_vmm *v)
 	for (unsigned i = 0; i < v->nplat; i++) {
 		struct emu_vmm_platform *p = &v->plat[i];
 
+		for (size_t k = 0; k < EMU_VMM_MAX_REQUESTS; k++)
+			if (p->reqs[k].used && p->reqs[k].listen_fd >= 0)
+				close(p->reqs[k].listen_fd);
 		if (p->migtd_pid > 0) {
 			kill(p->migtd_pid, SIGTERM);
 			waitpid(p->migtd_pid, NULL, 0);

@@ -7,7 +7,14 @@
  *   quote --pki DIR --report-data HEX128 --out FILE
  * The pre-migration subcommands (demo, serve) come with the session work.
  */
+#define _GNU_SOURCE /* accept4 */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <libgen.h>
 #include <limits.h>
 #include <unistd.h>
@@ -76,7 +83,24 @@ static void usage(FILE *f)
 		"      process on each, N pre-migrations (default 1) from source to destination;\n"
 		"      checks on the platform side that each MIG_DEC_KEY equals the peer's\n"
 		"      MIG_ENC_KEY and both MIG_VERSIONs agree. Exit 0 only if every session\n"
-		"      succeeded (or, with --fault or --dest-policy, prints the statuses).\n");
+		"      succeeded (or, with --fault or --dest-policy, prints the statuses).\n"
+		"  serve --pki DIR --control SOCKET --root-ca C [--policy P] [--timeout-ms N]\n"
+		"        [--log-level L] [--export-versions MIN:MAX] [--import-versions MIN:MAX]\n"
+		"      Run ONE emulated platform (DIR from 'pki init') with its migtd, taking\n"
+		"      commands on the Unix SOCKET (see 'ctl'). Each session's MigTD stream is\n"
+		"      relayed over TCP to the other host with no added framing: the source\n"
+		"      connects, the destination listens.\n"
+		"  ctl SOCKET COMMAND...\n"
+		"      Send one command to a 'serve' process and print its answer:\n"
+		"        migrate ID source HOST:PORT       bind a user TD, request migration as\n"
+		"                                          source; the stream goes to HOST:PORT\n"
+		"        migrate ID destination ADDR:PORT  ... as destination, listening there\n"
+		"        status ID                         pending | status N NAME\n"
+		"        td-state ID                       FOR TESTS ONLY: the emulated TDX\n"
+		"                                          module's MIG_ENC_KEY, MIG_DEC_KEY and\n"
+		"                                          MIG_VERSION of that user TD (a real\n"
+		"                                          platform never exposes them)\n"
+		"        shutdown                          stop the platform and its migtd\n");
 }
 
 static int cmd_pki_init(int argc, char **argv)
@@ -463,6 +487,301 @@ static int cmd_demo(int argc, char **argv, const char *self)
 	return ok && !failed ? 0 : 1;
 }
 
+/* ------------------------------------------------------------ serve / ctl */
+
+struct serve {
+	struct emu_vmm vmm;
+	struct emu_vmm_platform *plat;
+	int control_fd;
+	bool stop;
+	uint32_t next_port;
+};
+
+static struct serve srv;
+static volatile sig_atomic_t serve_signal;
+
+static void serve_on_signal(int sig)
+{
+	(void)sig;
+	serve_signal = 1;
+}
+
+static bool serve_done(void *ctx)
+{
+	struct serve *s = ctx;
+
+	return s->stop || serve_signal;
+}
+
+static int parse_hostport(const char *hp, struct sockaddr_in *out)
+{
+	char host[256];
+	const char *colon = strrchr(hp, ':');
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res = NULL;
+	unsigned long port;
+	char *end;
+
+	if (!colon || (size_t)(colon - hp) >= sizeof(host) || colon == hp)
+		return -1;
+	memcpy(host, hp, (size_t)(colon - hp));
+	host[colon - hp] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || port == 0 || port > 65535)
+		return -1;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+		return -1;
+	memcpy(out, res->ai_addr, sizeof(*out));
+	out->sin_port = htons((uint16_t)port);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void hex_of(char *out, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
+{
+	char *argv[8], *save = NULL;
+	int argc = 0;
+
+	for (char *t = strtok_r(line, " \t\r\n", &save); t && argc < 8;
+	     t = strtok_r(NULL, " \t\r\n", &save))
+		argv[argc++] = t;
+	if (argc == 0) {
+		snprintf(reply, cap, "error empty command");
+		return;
+	}
+	if (!strcmp(argv[0], "migrate") && argc == 4) {
+		uint64_t id = strtoull(argv[1], NULL, 10);
+		bool source = !strcmp(argv[2], "source");
+		struct sockaddr_in addr;
+		struct emu_vmm_request *r;
+		char msg[256];
+
+		if ((!source && strcmp(argv[2], "destination")) || parse_hostport(argv[3], &addr)) {
+			snprintf(reply, cap, "error usage: migrate ID source|destination HOST:PORT");
+			return;
+		}
+		if (emu_vmm_find_request(s->plat, id)) {
+			snprintf(reply, cap, "error request %llu exists", (unsigned long long)id);
+			return;
+		}
+		r = emu_vmm_request(s->plat, id, source, s->next_port);
+		if (!r) {
+			snprintf(reply, cap, "error no room for another request");
+			return;
+		}
+		if (emu_vmm_request_remote(r, &addr, msg, sizeof(msg)) != MIGTD_OK) {
+			r->status = MIGTD_STATUS_NETWORK_ERROR; /* never delivered: report locally */
+			r->delivered = true;
+			snprintf(reply, cap, "error %s", msg);
+			return;
+		}
+		snprintf(reply, cap, "ok port %u", s->next_port++);
+		return;
+	}
+	if (!strcmp(argv[0], "status") && argc == 2) {
+		struct emu_vmm_request *r = emu_vmm_find_request(s->plat, strtoull(argv[1], NULL, 10));
+
+		if (!r)
+			snprintf(reply, cap, "error no such request");
+		else if (r->status < 0)
+			snprintf(reply, cap, "pending");
+		else
+			snprintf(reply, cap, "status %d %s", r->status, migtd_status_name(r->status));
+		return;
+	}
+	if (!strcmp(argv[0], "td-state") && argc == 2) {
+		struct emu_vmm_request *r = emu_vmm_find_request(s->plat, strtoull(argv[1], NULL, 10));
+		char enc[65], dec[65];
+
+		if (!r) {
+			snprintf(reply, cap, "error no such request");
+			return;
+		}
+		hex_of(enc, r->td->mig_enc_key, 32);
+		hex_of(dec, r->td->mig_dec_key, 32);
+		snprintf(reply, cap, "ok enc %s dec %s dec_written %x version %u version_written %d",
+			 enc, dec, r->td->dec_key_written, r->td->mig_version,
+			 r->td->mig_version_written);
+		return;
+	}
+	if (!strcmp(argv[0], "shutdown") && argc == 1) {
+		s->stop = true;
+		snprintf(reply, cap, "ok");
+		return;
+	}
+	snprintf(reply, cap, "error unknown command '%s'", argv[0]);
+}
+
+static void serve_on_control(void *ctx, int lfd)
+{
+	struct serve *s = ctx;
+	char line[512], reply[512];
+	struct timeval tv = { .tv_sec = 2 };
+	ssize_t n;
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = recv(fd, line, sizeof(line) - 1, 0);
+	if (n > 0) {
+		line[n] = '\0';
+		serve_command(s, line, reply, sizeof(reply));
+		strcat(reply, "\n");
+		send(fd, reply, strlen(reply), MSG_NOSIGNAL);
+	}
+	close(fd);
+}
+
+static int parse_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned a, b;
+
+	if (sscanf(s, "%u:%u", &a, &b) != 2 || a > 0xffff || b > 0xffff)
+		return -1;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+static int cmd_serve(int argc, char **argv, const char *self)
+{
+	static const struct option opts[] = {
+		{ "pki", required_argument, NULL, 'd' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "root-ca", required_argument, NULL, 'r' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "export-versions", required_argument, NULL, 'e' },
+		{ "import-versions", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *control = NULL, *policy = "config/policy.json", *root = NULL,
+		   *level = "info", *tmo = "60000";
+	uint16_t ex_lo = 0, ex_hi = 0, im_lo = 0, im_hi = 0;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char bindir[PATH_MAX], migtd[PATH_MAX + 8], msg[512];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'c': control = optarg; break;
+		case 'p': policy = optarg; break;
+		case 'r': root = optarg; break;
+		case 't': tmo = optarg; break;
+		case 'l': level = optarg; break;
+		case 'e':
+			if (parse_range(optarg, &ex_lo, &ex_hi)) {
+				fprintf(stderr, "migtd-vmm serve: bad --export-versions\n");
+				return 2;
+			}
+			break;
+		case 'i':
+			if (parse_range(optarg, &im_lo, &im_hi)) {
+				fprintf(stderr, "migtd-vmm serve: bad --import-versions\n");
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!dir || !control || !root || strlen(control) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "migtd-vmm serve: --pki, --control and --root-ca are required\n");
+		return 2;
+	}
+	memset(&srv, 0, sizeof(srv));
+	srv.next_port = 40001;
+	emu_vmm_init(&srv.vmm);
+	srv.plat = emu_vmm_add_platform(&srv.vmm, "platform", dir, msg, sizeof(msg));
+	if (!srv.plat) {
+		fprintf(stderr, "migtd-vmm serve: %s\n", msg);
+		return 1;
+	}
+	srv.plat->echo_log = true;
+	srv.plat->host.tdx.min_export_version = ex_lo;
+	srv.plat->host.tdx.max_export_version = ex_hi;
+	srv.plat->host.tdx.min_import_version = im_lo;
+	srv.plat->host.tdx.max_import_version = im_hi;
+	memcpy(sa.sun_path, control, strlen(control) + 1);
+	unlink(control);
+	srv.control_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (srv.control_fd < 0 || bind(srv.control_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(srv.control_fd, 8) != 0) {
+		fprintf(stderr, "migtd-vmm serve: cannot listen on %s: %s\n", control,
+			strerror(errno));
+		emu_vmm_fini(&srv.vmm);
+		return 1;
+	}
+	emu_vmm_watch(&srv.vmm, srv.control_fd, serve_on_control, &srv);
+	snprintf(bindir, sizeof(bindir), "%s", self);
+	snprintf(migtd, sizeof(migtd), "%s/migtd", dirname(bindir));
+	if (emu_vmm_launch(srv.plat, migtd, policy, root, level, tmo, msg, sizeof(msg))) {
+		fprintf(stderr, "migtd-vmm serve: %s\n", msg);
+		emu_vmm_fini(&srv.vmm);
+		return 1;
+	}
+	signal(SIGTERM, serve_on_signal);
+	signal(SIGINT, serve_on_signal);
+	printf("serving platform %s (control socket %s)\n", dir, control);
+	fflush(stdout);
+	emu_vmm_run(&srv.vmm, serve_done, &srv, UINT64_MAX / 2);
+	emu_vmm_fini(&srv.vmm);
+	close(srv.control_fd);
+	unlink(control);
+	return 0;
+}
+
+static int cmd_ctl(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char line[512] = "", reply[1024];
+	size_t used = 0;
+	ssize_t n;
+	int fd;
+
+	if (argc < 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "usage: migtd-vmm ctl SOCKET COMMAND...\n");
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		int w = snprintf(line + used, sizeof(line) - used, "%s%s", i > 2 ? " " : "", argv[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(line) - used) {
+			fprintf(stderr, "migtd-vmm ctl: command too long\n");
+			return 2;
+		}
+		used += (size_t)w;
+	}
+	memcpy(sa.sun_path, argv[1], strlen(argv[1]) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		fprintf(stderr, "migtd-vmm ctl: cannot connect to %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	strcat(line, "\n");
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
+		close(fd);
+		return 1;
+	}
+	used = 0;
+	while (used < sizeof(reply) - 1 && (n = recv(fd, reply + used, sizeof(reply) - 1 - used, 0)) > 0)
+		used += (size_t)n;
+	reply[used] = '\0';
+	close(fd);
+	fputs(reply, stdout);
+	return strncmp(reply, "error", 5) == 0 || used == 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -481,6 +800,10 @@ int main(int argc, char **argv)
 		return cmd_quote(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "demo"))
 		return cmd_demo(argc - 1, argv + 1, argv[0]);
+	if (!strcmp(argv[1], "serve"))
+		return cmd_serve(argc - 1, argv + 1, argv[0]);
+	if (!strcmp(argv[1], "ctl"))
+		return cmd_ctl(argc - 1, argv + 1);
 	fprintf(stderr, "migtd-vmm: unknown command '%s' (see --help)\n", argv[1]);
 	return 2;
 }
