@@ -14,6 +14,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "migtd/ghci.h"
 #include "migtd/log.h"
 #include "migtd/wire.h"
 
@@ -373,13 +374,18 @@ static int emu_quote_start(void *ctx, struct migtd_quote_call *call)
 	struct emu_platform_pending *pe;
 	int ret;
 
-	if (call->len > EMU_LINK_MAX_PAYLOAD || call->len > call->cap || call->len < 24)
+	size_t shared = call->cap < GHCI_GETQUOTE_MAX_BUF ? call->cap : GHCI_GETQUOTE_MAX_BUF;
+
+	if (call->len > shared || call->len < 24)
 		return MIGTD_ERR_LENGTH;
 	pe = emu_pending_alloc(p, EMU_LINK_GET_QUOTE, call);
 	if (!pe)
 		return MIGTD_ERR_AGAIN;
+	/* Like TDVMCALL<GetQuote> (R13 = the whole shared buffer, spec §2.6): the
+	 * VMM gets the buffer's full size to answer into, zeros past the request. */
 	memcpy(emu_payload(p), call->buf, call->len);
-	ret = emu_send(p, EMU_LINK_GET_QUOTE, pe->seq, call->len);
+	memset(emu_payload(p) + call->len, 0, shared - call->len);
+	ret = emu_send(p, EMU_LINK_GET_QUOTE, pe->seq, shared);
 	if (ret) {
 		pe->used = false;
 		return ret;
