@@ -465,7 +465,7 @@ static int cmd_demo(int argc, char **argv, const char *self)
 			printf("  session %u: source status %d (%s), destination status %d (%s)%s%s\n", i,
 			       s->status, s->status >= 0 ? migtd_status_name(s->status) : "no report",
 			       t->status, t->status >= 0 ? migtd_status_name(t->status) : "no report",
-			       keys ? ", keys installed and verified, MIG_VERSION " : "",
+			       keys ? ", keys installed and verified" : "",
 			       keys ? "" : (s->status == 0 && t->status == 0 ? why : ""));
 		if (keys && demo.sessions <= 8)
 			printf("             MIG_VERSION %u on both sides; dec key == peer enc key both ways\n",
