@@ -118,7 +118,9 @@ for h in a b; do
   [ "$(field "$(ctl "$t/$h/ctl.sock" td-state 3)" dec_written)" = 0 ] || fail "keys written on $h"
 done
 
-# 4. Host B's policy rejects host A: 8 on B, 6 on A, no keys anywhere.
+# 4. Host B runs a policy that admits only its own platform: the two MigTDs
+#    now differ in RTMR2 / policy digest, which host A's policy checks, so A
+#    (the TLS client, verifying first) rejects B: 8 on A, 6 on B, no keys.
 ctl "$t/b/ctl.sock" shutdown >/dev/null
 sleep 0.5
 serve "$B" "$t/b" tests/e2e/data/policy-reject-source.json "$t/b2.log"
@@ -126,8 +128,8 @@ ctl "$t/b/ctl.sock" migrate 4 destination "$IPB:7004" >/dev/null || fail "migrat
 ctl "$t/a/ctl.sock" migrate 4 source "$IPB:7004" >/dev/null || fail "migrate 4 a"
 sa=$(wait_status "$t/a/ctl.sock" 4) sb=$(wait_status "$t/b/ctl.sock" 4)
 echo "session 4 (policy): source $sa, destination $sb"
-[ "$(echo "$sb" | cut -d' ' -f2)" = 8 ] || fail "destination should report 8: $sb"
-[ "$(echo "$sa" | cut -d' ' -f2)" = 6 ] || fail "source should report 6: $sa"
+[ "$(echo "$sa" | cut -d' ' -f2)" = 8 ] || fail "source should report 8: $sa"
+[ "$(echo "$sb" | cut -d' ' -f2)" = 6 ] || fail "destination should report 6: $sb"
 for h in a b; do
   [ "$(field "$(ctl "$t/$h/ctl.sock" td-state 4)" dec_written)" = 0 ] || fail "keys written on $h"
 done
