@@ -428,8 +428,16 @@ static bool st_tls_start(struct migtd_session *s, uint64_t now)
 /* A TLS-layer failure: which §1.5 code does it deserve? */
 static int tls_err(const struct migtd_session *s, int ret)
 {
+	if (ret != MIGTD_ERR_TLS)
+		return ret;
 	/* The stream never carried a byte: the connection itself failed (5). */
-	if (ret == MIGTD_ERR_TLS && s->io_err != MIGTD_OK && !s->stream_up)
+	if (s->io_err != MIGTD_OK && !s->stream_up)
+		return MIGTD_ERR_NETWORK;
+	/* The peer disconnected (end of stream, no alert, no broken record):
+	 * a network failure (5), as the issue's e2e list expects for "peer
+	 * disconnects mid-handshake"; alerts and bad records stay 6. */
+	if (s->io_err == MIGTD_OK && s->peer_closed &&
+	    ratls_session_tls_error(&s->tls) == MBEDTLS_ERR_SSL_CONN_EOF)
 		return MIGTD_ERR_NETWORK;
 	return ret;
 }
@@ -596,7 +604,7 @@ static bool st_commit(struct migtd_session *s, uint64_t now)
 static bool st_abort(struct migtd_session *s, uint64_t now)
 {
 	if (s->tls_inited) {
-		if (ratls_flush(&s->tls) == MIGTD_ERR_AGAIN && !timed_out(s, now))
+		if (ratls_abort(&s->tls) == MIGTD_ERR_AGAIN && !timed_out(s, now))
 			return false;
 		ratls_session_free(&s->tls);
 		s->tls_inited = false;
