@@ -29,6 +29,8 @@
 #include "migtd/emu_tdx.h"
 #include "migtd/ghci.h"
 #include "migtd/hob.h"
+#include "migtd/quote.h"
+#include "migtd/ratls.h"
 #include "migtd/session.h"
 #include "support/testutil.h"
 
@@ -1041,6 +1043,139 @@ static void test_small_session_limit(void **state)
 	world_free(w);
 }
 
+/* ---- a hand-driven peer (destination) that sends what we tell it ---------------- */
+
+struct rogue {
+	struct world *w;
+	uint32_t stream;
+	struct ratls_session tls;
+	struct migtd_quote_verify_result res;
+};
+
+static long rogue_send(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct rogue *r = ctx;
+	size_t sent = 0;
+	int ret = net_send(&r->w->net, r->stream, buf, len, &sent);
+
+	return ret == MIGTD_OK ? (long)sent : ret;
+}
+
+static long rogue_recv(void *ctx, uint8_t *buf, size_t len)
+{
+	struct rogue *r = ctx;
+	size_t got = 0;
+	int ret = net_recv(&r->w->net, r->stream, buf, len, &got);
+
+	return ret == MIGTD_OK ? (long)got : ret;
+}
+
+static int rogue_verify(void *ctx, const uint8_t *q, size_t len, uint8_t rep[RATLS_REPORT_SIZE])
+{
+	struct rogue *r = ctx;
+	struct migtd_quote_verify_params p = { g_root, g_root_len, (int64_t)time(NULL), NULL };
+
+	return migtd_quote_verify(q, len, &p, &r->res, rep);
+}
+
+static int rogue_policy(void *ctx, bool is_src, const uint8_t l[RATLS_REPORT_SIZE],
+			const uint8_t p[RATLS_REPORT_SIZE], const uint8_t *log, size_t len)
+{
+	(void)ctx, (void)is_src, (void)l, (void)p, (void)log, (void)len;
+	return MIGTD_OK;
+}
+
+/*
+ * The source MigTD migrates to a peer that is a genuine MigTD on the
+ * destination platform (its quote, its event log) up to the end of the
+ * handshake, and then sends `msg` (n bytes) as its ExchangeInformation,
+ * closing the stream afterwards if `close_after`.
+ */
+static int exchange_with_rogue(const uint8_t *msg, size_t n, bool close_after)
+{
+	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct side *dst = &w->s[1];
+	struct rogue *r = calloc(1, sizeof(*r));
+	struct ratls_callbacks cb = { rogue_verify, rogue_policy, r };
+	struct ratls_io io = { rogue_send, rogue_recv, r };
+	struct migtd_stream_params sp = { .mig_request_id = 300, .peer_port = 1300 };
+	struct emu_user_td *td;
+	uint8_t rd[64], rep[1024], qmsg[1100], *buf = calloc(1, 16384), *work = calloc(1, 24576);
+	struct ghci_getquote_hdr hdr;
+	struct ghci_qgs_get_quote_resp qr;
+	const uint8_t *m, *evlog;
+	size_t mlen, len, evlog_len;
+	uint64_t wake, end;
+	int ret, status;
+
+	assert_non_null(r);
+	assert_non_null(buf);
+	assert_non_null(work);
+	r->w = w;
+	world_start(w);
+	/* Boot the destination MigTD (RTMRs, event log); it gets no request. */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(migtd_core_poll(dst->core, &wake), MIGTD_OK);
+	evlog = migtd_core_event_log(dst->core, &evlog_len);
+	assert_non_null(evlog);
+	td = emu_tdx_bind_user_td(&w->s[0].h.tdx);
+	queue_request(&w->s[0], 300, true, td, 1300);
+
+	assert_int_equal(ratls_session_init(&r->tls, RATLS_SERVER, &cb), MIGTD_OK);
+	assert_int_equal(ratls_session_report_data(&r->tls, rd), MIGTD_OK);
+	assert_int_equal(emu_tdx_mr_report(&dst->h.tdx, rd, rep), TDX_SUCCESS);
+	assert_int_equal(ghci_qgs_get_quote_req_build(qmsg, sizeof(qmsg), rep, 1024, NULL, 0, &mlen),
+			 MIGTD_OK);
+	assert_int_equal(ghci_getquote_req_build(buf, 16384, qmsg, mlen, &len), MIGTD_OK);
+	assert_int_equal(emu_qgs_handle(&dst->h, buf, len, 16384), 0);
+	assert_int_equal(ghci_getquote_rsp_parse(buf, 16384, &hdr, &m, &mlen), MIGTD_OK);
+	assert_int_equal(ghci_qgs_get_quote_resp_parse(m, mlen, &qr), MIGTD_OK);
+	assert_int_equal(net_open(&w->net, &sp, &r->stream), MIGTD_OK);
+	assert_int_equal(ratls_session_start(&r->tls, qr.quote.p, qr.quote.len, evlog, evlog_len, 0,
+					     &io, work, 24576),
+			 MIGTD_OK);
+	end = now_ms_real() + 20000;
+	while ((ret = ratls_handshake_step(&r->tls)) == MIGTD_ERR_AGAIN) {
+		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
+		assert_true(now_ms_real() < end);
+	}
+	assert_int_equal(ret, MIGTD_OK);
+	if (n > 0)
+		assert_int_equal(ratls_write(&r->tls, msg, n), (long)n);
+	if (close_after)
+		net_close(&w->net, r->stream);
+	while (w->s[0].nreports < 1) {
+		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
+		assert_true(now_ms_real() < end);
+	}
+	status = report_of(&w->s[0], 300);
+	assert_nothing_written(td);
+	ratls_session_free(&r->tls);
+	free(r);
+	free(buf);
+	free(work);
+	world_free(w);
+	return status;
+}
+
+static void test_peer_exchange_information(void **state)
+{
+	uint8_t msg[64];
+
+	(void)state;
+	memset(msg, 0x11, sizeof(msg));
+	memset(msg + 32, 0, 8); /* versions 0..0, reserved 0 */
+	/* An oversized message (48 bytes in one record) is refused: 1. */
+	assert_int_equal(exchange_with_rogue(msg, 48, false), 1);
+	/* Non-zero reserved bytes: 1 (§6.1). */
+	msg[38] = 1;
+	assert_int_equal(exchange_with_rogue(msg, 40, false), 1);
+	/* 20 bytes, then the peer closes: a short read is 5 (§6.2 step 3). */
+	assert_int_equal(exchange_with_rogue(msg, 20, true), 5);
+	/* The peer closes without sending anything after the handshake: 5. */
+	assert_int_equal(exchange_with_rogue(msg, 0, true), 5);
+}
+
 /* ---- setup ------------------------------------------------------------------------------ */
 
 static int group_setup(void **state)
@@ -1101,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_hob_dropped),
 		cmocka_unit_test(test_quote_retry),
 		cmocka_unit_test(test_small_session_limit),
+		cmocka_unit_test(test_peer_exchange_information),
 		cmocka_unit_test(test_64_concurrent),
 	};
 
