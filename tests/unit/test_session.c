@@ -949,6 +949,10 @@ static void test_64_concurrent(void **state)
 
 	(void)state;
 	set_versions(w, 0, 4, 2, 9);
+	/* The sources wait in the handshake until their peers get to them (slow
+	 * under the sanitizers): the spec's 60 s. */
+	w->s[0].cfg.timeout_ms = 60000;
+	w->s[1].cfg.timeout_ms = 60000;
 	world_start(w);
 	g_heap_cur = g_heap_peak = 0;
 	t0 = now_ms_real();
