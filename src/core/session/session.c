@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
-#include <mbedtls/ssl.h>
 
 #include "migtd/fmt.h"
 #include "migtd/log.h"
