@@ -86,6 +86,11 @@
 /* ---- PSA --------------------------------------------------------------- */
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_USE_PSA_CRYPTO
+/* Volatile key slots (static array). Each pre-migration session holds its
+ * RA-TLS key, its TLS 1.3 ECDHE key and transiently the keys of the
+ * certificates it verifies: 64 sessions (MIGTD_MAX_SESSIONS) need ~192;
+ * the unit tests run two MigTDs in one process. mbedTLS's default is 32. */
+#define MBEDTLS_PSA_KEY_SLOT_COUNT 400
 
 /* ---- TLS 1.3 ----------------------------------------------------------- */
 #define MBEDTLS_SSL_TLS_C

@@ -205,6 +205,7 @@ struct ratls_session {
 	int tls_ret;                     /* mbedTLS error behind MIGTD_ERR_TLS */
 	bool io_failed;                  /* a send/recv callback failed */
 	bool alert_pending;              /* our handshake_failure not yet out */
+	bool alert_sent;                 /* a fatal alert of ours went out */
 	bool started;
 	bool handshake_done;
 };
@@ -250,6 +251,17 @@ long ratls_read(struct ratls_session *s, uint8_t *buf, size_t len);
  * was full: call until it returns MIGTD_OK (best effort, then close).
  */
 int ratls_flush(struct ratls_session *s);
+
+/*
+ * The caller gives up on the session (any failure: ours, a timeout, a bad
+ * peer message): send a fatal alert, unless one already went out, the
+ * stream failed, or the peer ended the session itself, so that the peer
+ * reports a TLS failure (6) instead of a mere disconnect -- rustls, which
+ * upstream uses, alerts on every error; mbedTLS does not (e.g. on a failed
+ * Finished). Best effort: MIGTD_ERR_AGAIN while the stream is full, then
+ * MIGTD_OK; free the session afterwards.
+ */
+int ratls_abort(struct ratls_session *s);
 
 /* The session's first error (MIGTD_OK if none) and its reason. */
 int ratls_session_error(const struct ratls_session *s, const char **reason);

@@ -289,8 +289,10 @@ static void flush_alert(struct ratls_session *s)
 	 * calls only flush what is left of it. */
 	ret = mbedtls_ssl_send_alert_message(&s->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
 					     MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
-	if (ret != MBEDTLS_ERR_SSL_WANT_WRITE)
+	if (ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
 		s->alert_pending = false;
+		s->alert_sent = true;
+	}
 }
 
 static int reject_peer(struct ratls_session *s)
@@ -378,6 +380,17 @@ int ratls_flush(struct ratls_session *s)
 {
 	flush_alert(s);
 	return s->alert_pending ? MIGTD_ERR_AGAIN : MIGTD_OK;
+}
+
+int ratls_abort(struct ratls_session *s)
+{
+	if (!s->started || s->io_failed || s->tls_ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE ||
+	    s->tls_ret == MBEDTLS_ERR_SSL_CONN_EOF ||
+	    s->tls_ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+		return MIGTD_OK;
+	if (!s->alert_sent)
+		s->alert_pending = true;
+	return ratls_flush(s);
 }
 
 int ratls_session_error(const struct ratls_session *s, const char **reason)

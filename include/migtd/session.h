@@ -1,0 +1,232 @@
+/*
+ * session.h -- the MigTD core: boot measurements, the request loop and one
+ * pre-migration state machine per request (spec §1.2-§1.5, §2.2-§2.3, §5,
+ * §6, §9.4-§9.5).
+ *
+ * Everything is driven by migtd_core_poll(), which never blocks: it starts
+ * or polls platform calls (TDVMCALL<Service>, GetQuote), moves bytes on the
+ * MigTD<->MigTD streams, runs TLS steps, and says when it wants to be
+ * called again. The host program or the firmware event loop calls it
+ * whenever a file descriptor / interrupt fired or that time has come.
+ *
+ * Memory: struct migtd_core is caller-owned, large (put it in static
+ * storage) and holds every buffer the core needs; nothing here allocates
+ * except mbedTLS (TLS record buffers, X.509 parsing) through its calloc
+ * hook. The limits are the compile-time constants below; a request beyond
+ * them waits (sessions) or is refused (peer messages).
+ *
+ * Lifetime: cfg->policy and cfg->root_ca must stay valid and unchanged
+ * until migtd_core_fini() (the parsed policy points into them), and so
+ * must the platform. psa_crypto_init() is called by the core at boot.
+ */
+#ifndef MIGTD_SESSION_H
+#define MIGTD_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migtd/err.h"
+#include "migtd/eventlog.h"
+#include "migtd/exchange.h"
+#include "migtd/ghci.h"
+#include "migtd/hob.h"
+#include "migtd/platform.h"
+#include "migtd/policy.h"
+#include "migtd/quote.h"
+#include "migtd/ratls.h"
+
+/* ---- limits --------------------------------------------------------------- */
+
+/* Requests in flight at once (upstream: 12, spec §1.4). */
+#define MIGTD_MAX_SESSIONS 64u
+/* Per step (handshake, exchange write, exchange read, close), spec §6.2. */
+#define MIGTD_DEFAULT_TIMEOUT_MS 60000u
+/* WaitForRequest re-issue interval after "no request" (polling build). */
+#define MIGTD_DEFAULT_POLL_INTERVAL_MS 10u
+/* GetQuote: 6 attempts, back-off 1, 2, 4, 8, 16 s (spec §2.6). */
+#define MIGTD_QUOTE_ATTEMPTS 6u
+#define MIGTD_DEFAULT_QUOTE_RETRY_MS 1000u
+/* One GHCI GetQuote buffer per session: 24-byte GHCI header, 4-byte size,
+ * QGS header and GET_QUOTE_RESP fields, and the quote (a v4 quote with its
+ * PEM PCK chain is ~5 KiB; it must also fit in the RA-TLS certificate, which
+ * is limited to RATLS_MAX_CERT). */
+#define MIGTD_SESSION_QUOTE_BUF 12288u
+/* The peer's ExchangeInformation: 40 bytes; one more is read to detect an
+ * oversized message. */
+#define MIGTD_SESSION_EXCH_BUF (EXCHANGE_INFORMATION_SIZE + 1u)
+/* Our own CC event log (policy + root CA + td-shim's separators). */
+#define MIGTD_EVENT_LOG_MAX 65536u
+/* Scratch for building our certificate in ratls_session_start. */
+#define MIGTD_CERT_WORK_SIZE (RATLS_MAX_CERT + 2048u)
+/* Service buffers: one page, as upstream (§2.2). */
+#define MIGTD_SERVICE_BUF 4096u
+#define MIGTD_REPORT_RSP_BUF 64u
+
+/* ---- configuration ---------------------------------------------------------- */
+
+struct migtd_config {
+	const uint8_t *policy;   /* enrolled policy v1 JSON (measured, tag 1) */
+	size_t policy_len;
+	const uint8_t *root_ca;  /* enrolled root CA, DER (measured, tag 2) */
+	size_t root_ca_len;
+	uint32_t timeout_ms;     /* per step; 0 -> MIGTD_DEFAULT_TIMEOUT_MS */
+	/*
+	 * Unix seconds at which certificate validity is checked during quote
+	 * verification. MigTD has no trusted clock: the host program passes its
+	 * wall clock (an untrusted input: the VMM controls it). A firmware
+	 * build should pass a time it can defend (e.g. the issueDate of signed
+	 * collateral, quote.h).
+	 */
+	int64_t verify_time;
+	bool require_socket_info;   /* vsock builds: Stream-Socket-Info HOB mandatory */
+	unsigned max_sessions;      /* <= MIGTD_MAX_SESSIONS; 0 -> MIGTD_MAX_SESSIONS */
+	uint32_t poll_interval_ms;  /* 0 -> MIGTD_DEFAULT_POLL_INTERVAL_MS */
+	uint32_t quote_retry_ms;    /* first GetQuote back-off; 0 -> 1000 (tests: smaller) */
+};
+
+/* ---- one session -------------------------------------------------------------- */
+
+enum migtd_session_state {
+	MIGTD_SS_FREE = 0,
+	MIGTD_SS_OPEN,          /* open the stream to the peer */
+	MIGTD_SS_READ_TD,       /* SERVTD.RD x4 MIG_ENC_KEY, SYS.RD version range */
+	MIGTD_SS_QUOTE_START,   /* key, REPORTDATA, TDREPORT, GetQuote */
+	MIGTD_SS_QUOTE_WAIT,    /* GetQuote in flight */
+	MIGTD_SS_QUOTE_BACKOFF, /* QGS busy: wait before the next attempt */
+	MIGTD_SS_TLS_START,     /* own certificate, TLS set-up */
+	MIGTD_SS_HANDSHAKE,
+	MIGTD_SS_SEND_INFO,     /* our ExchangeInformation, one record */
+	MIGTD_SS_RECV_INFO,     /* the peer's 40 bytes */
+	MIGTD_SS_CLOSE,         /* orderly stream shutdown */
+	MIGTD_SS_COMMIT,        /* version, SERVTD_ATTR, MIG_VERSION, MIG_DEC_KEY */
+	MIGTD_SS_ABORT,         /* failure: flush our alert, close, wipe */
+	MIGTD_SS_REPORT,        /* ReportStatus(code) */
+	MIGTD_SS_REPORT_WAIT,
+};
+
+struct migtd_core;
+
+/* Caller must treat as opaque; exposed so its size is known (static storage). */
+struct migtd_session {
+	enum migtd_session_state state;
+	struct migtd_core *core;
+	unsigned index;
+	uint64_t request_id;
+	bool source;                      /* migration_source == 1: TLS client */
+	struct migtd_servtd_binding binding;
+	struct migtd_stream_params stream_params;
+	uint32_t stream;
+	bool stream_open;
+	bool stream_up;                   /* a byte moved: the peer is connected */
+	int io_err;                       /* first stream error seen by TLS I/O */
+	uint64_t step_start_ms;
+	uint64_t deadline_ms;             /* 0: no timer */
+	uint64_t t_start_ms;              /* request received */
+	int err;                          /* first error (MIGTD_OK while fine) */
+	const char *reason;               /* short static text for err */
+	/* secrets: wiped on every path */
+	uint64_t own_key[EXCHANGE_KEY_WORDS];
+	uint64_t peer_key[EXCHANGE_KEY_WORDS];
+	uint8_t tx_info[EXCHANGE_INFORMATION_SIZE];
+	uint8_t rx_info[MIGTD_SESSION_EXCH_BUF];
+	size_t tx_done, rx_got;
+	struct exchange_version_range own_ver, peer_ver;
+	uint16_t version;
+	uint8_t status;                   /* what ReportStatus sends */
+	/* attestation */
+	bool peer_closed;                 /* the stream reported end of stream */
+	unsigned quote_verifications;     /* callback calls: own quote, then peer's */
+	int policy_result;                /* enum policy_result; POLICY_RESULT_COUNT: none */
+	bool tls_inited;
+	struct ratls_session tls;
+	unsigned quote_attempt;
+	struct migtd_quote_call qcall;
+	const uint8_t *quote;             /* view into qbuf */
+	size_t quote_len;
+	uint8_t qbuf[MIGTD_SESSION_QUOTE_BUF];
+	/* ReportStatus */
+	struct migtd_service_call rcall;
+	uint8_t rcmd[GHCI_MIGTD_CMD_REPORT_LEN];
+	uint8_t rrsp[MIGTD_REPORT_RSP_BUF];
+};
+
+/* ---- the core ------------------------------------------------------------------ */
+
+enum migtd_core_state {
+	MIGTD_CORE_BOOT = 0,  /* measure, parse policy */
+	MIGTD_CORE_QUERY,     /* Query sent, waiting */
+	MIGTD_CORE_SERVE,     /* request loop */
+	MIGTD_CORE_FATAL,
+};
+
+struct migtd_core {
+	const struct migtd_platform *plat;
+	struct migtd_config cfg;
+	enum migtd_core_state state;
+	int fatal;
+	/* event log (with its trailing byte) and its parsed selection */
+	uint8_t evlog[MIGTD_EVENT_LOG_MAX];
+	size_t evlog_len;
+	struct eventlog_parsed local_log;
+	/* the policy, parsed once at boot */
+	struct policy_workspace policy_ws;
+	/* the one Service call of the request loop (Query, then WaitForRequest) */
+	bool svc_busy;
+	uint64_t next_wfr_ms;
+	struct migtd_service_call svc;
+	uint8_t svc_cmd[GHCI_QUERY_CMD_LEN];
+	uint8_t svc_rsp[MIGTD_SERVICE_BUF];
+	/* statistics, for logs and tests */
+	uint64_t requests_received;
+	uint64_t requests_dropped;    /* malformed HOB lists */
+	uint64_t requests_duplicate;
+	uint64_t sessions_succeeded;
+	uint64_t sessions_failed;
+	unsigned peak_sessions;
+	/* scratch shared by all sessions (the core is single-threaded and no
+	 * callback nests into another session) */
+	uint8_t cert_work[MIGTD_CERT_WORK_SIZE];
+	struct migtd_quote_verify_result qres;
+	struct policy_explain explain;
+	char text[2048];
+	struct migtd_session sessions[MIGTD_MAX_SESSIONS];
+};
+
+/* Check cfg and reset c (no platform call yet). MIGTD_ERR_INVALID for a bad
+ * configuration (missing policy/root CA, max_sessions > MIGTD_MAX_SESSIONS). */
+int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
+		    const struct migtd_config *cfg);
+
+/*
+ * Do all the work that can be done now, without blocking. The first calls
+ * boot the MigTD (spec §1.2 steps 4-6, §9.4, §9.5): RTMR0 and RTMR1 get
+ * td-shim's EV_SEPARATOR, RTMR2 SHA384(policy) (tag 1) and SHA384(root CA)
+ * (tag 2), all logged in our CC event log; the policy is parsed (invalid ->
+ * MIGTD_ERR_INVALID_POLICY, fatal); Query is sent (not supported ->
+ * MIGTD_ERR_UNSUPPORTED, fatal). Then it serves requests forever.
+ *
+ * Returns MIGTD_OK or a fatal error (the MigTD should stop; every later call
+ * returns the same error). *next_wakeup_ms = the platform time (now_ms) by
+ * which it wants to be polled again, even if nothing else happens.
+ */
+int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms);
+
+/* End every session (no report), wipe every secret and the whole core. Only
+ * call it once the platform no longer completes calls started by the core. */
+void migtd_core_fini(struct migtd_core *c);
+
+/* Introspection. */
+unsigned migtd_core_active_sessions(const struct migtd_core *c);
+/* Our CC event log, including the trailing byte (§9.5); NULL before boot. */
+const uint8_t *migtd_core_event_log(const struct migtd_core *c, size_t *len);
+/* Bytes of the core's own memory used per session slot (mbedTLS heap not included). */
+size_t migtd_core_session_size(void);
+
+/* The session state machine, one step (used by migtd_core_poll). Returns
+ * true if it made progress (call again), false if it waits. */
+bool session_step(struct migtd_session *s, uint64_t now);
+
+const char *migtd_session_state_name(enum migtd_session_state st);
+
+#endif /* MIGTD_SESSION_H */

@@ -1,0 +1,433 @@
+/*
+ * core.c -- MigTD boot (measurements, policy, Query) and the request loop
+ * (spec §1.2 steps 4-7, §1.4, §2.2, §2.3, §9.4, §9.5).
+ *
+ * The request loop keeps one WaitForRequest in flight at a time, as
+ * upstream's single background task does. An answer with operation 0 is
+ * asked again after poll_interval_ms (the polling build re-issues the call
+ * each time it is polled); an answer with a request is followed at once by
+ * the next WaitForRequest, so a burst of requests is drained quickly. No
+ * WaitForRequest is issued while max_sessions requests are in flight: the
+ * VMM keeps the next request until a slot is free.
+ */
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha512.h>
+
+#include "migtd/fmt.h"
+#include "migtd/log.h"
+#include "session_internal.h"
+
+/* Backstop wake-up when nothing is timed (the host also wakes on I/O). */
+#define CORE_IDLE_WAKEUP_MS 1000u
+
+int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
+		    const struct migtd_config *cfg)
+{
+	if (c == NULL)
+		return MIGTD_ERR_INVALID;
+	memset(c, 0, sizeof(*c));
+	if (plat == NULL || cfg == NULL || cfg->policy == NULL || cfg->policy_len == 0 ||
+	    cfg->root_ca == NULL || cfg->root_ca_len == 0 ||
+	    cfg->max_sessions > MIGTD_MAX_SESSIONS)
+		return MIGTD_ERR_INVALID;
+	c->plat = plat;
+	c->cfg = *cfg;
+	if (c->cfg.timeout_ms == 0)
+		c->cfg.timeout_ms = MIGTD_DEFAULT_TIMEOUT_MS;
+	if (c->cfg.max_sessions == 0)
+		c->cfg.max_sessions = MIGTD_MAX_SESSIONS;
+	if (c->cfg.poll_interval_ms == 0)
+		c->cfg.poll_interval_ms = MIGTD_DEFAULT_POLL_INTERVAL_MS;
+	if (c->cfg.quote_retry_ms == 0)
+		c->cfg.quote_retry_ms = MIGTD_DEFAULT_QUOTE_RETRY_MS;
+	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
+		c->sessions[i].core = c;
+		c->sessions[i].index = i;
+	}
+	c->state = MIGTD_CORE_BOOT;
+	return MIGTD_OK;
+}
+
+/* ---- boot ------------------------------------------------------------------ */
+
+/* Extend RTMR[index] with digest, the same value the event carries. */
+static int extend(struct migtd_core *c, unsigned index, const uint8_t digest[48],
+		  const char *what)
+{
+	int ret = migtd_plat_rtmr_extend(c->plat, index, digest);
+
+	if (ret != MIGTD_OK)
+		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+			    "boot: TDG.MR.RTMR.EXTEND RTMR%u (%s) failed: %s", index, what,
+			    migtd_err_str(ret));
+	return ret;
+}
+
+/*
+ * Spec §9.4: td-shim's EV_SEPARATOR into RTMR0 and RTMR1 (we play td-shim's
+ * part: on the emulated platform there is no firmware doing it), then the
+ * policy (tag 1) and the root CA (tag 2) into RTMR2. Each event's digest
+ * is exactly what is extended, so the log replays to the RTMRs.
+ */
+static int boot_measure(struct migtd_core *c)
+{
+	static const uint8_t sep[4] = { 0, 0, 0, 0 };
+	struct eventlog_builder b;
+	uint8_t d[EVENTLOG_DIGEST_SIZE];
+	const uint8_t *log;
+	size_t len;
+	int ret;
+
+	ret = eventlog_builder_init(&b, c->evlog, sizeof(c->evlog));
+	for (unsigned rtmr = 0; ret == MIGTD_OK && rtmr < 2; rtmr++) {
+		ret = eventlog_builder_add_measured(&b, rtmr + 1, EVENTLOG_EV_SEPARATOR, sep,
+						    sizeof(sep), sep, sizeof(sep), d);
+		if (ret == MIGTD_OK)
+			ret = extend(c, rtmr, d, "EV_SEPARATOR");
+	}
+	if (ret == MIGTD_OK)
+		ret = eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, c->cfg.policy,
+						  c->cfg.policy_len, c->cfg.policy,
+						  c->cfg.policy_len, d);
+	if (ret == MIGTD_OK)
+		ret = extend(c, 2, d, "policy");
+	if (ret == MIGTD_OK)
+		ret = eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, c->cfg.root_ca,
+						  c->cfg.root_ca_len, c->cfg.root_ca,
+						  c->cfg.root_ca_len, d);
+	if (ret == MIGTD_OK)
+		ret = extend(c, 2, d, "root CA");
+	/* td-shim fills the CCEL area with 0xFF: that is the trailing byte. */
+	if (ret == MIGTD_OK)
+		ret = eventlog_builder_finish(&b, 0xFF, &log, &len);
+	if (ret == MIGTD_OK)
+		ret = eventlog_parse(log, len, &c->local_log);
+	mbedtls_platform_zeroize(d, sizeof(d));
+	if (ret != MIGTD_OK) {
+		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+			    "boot: measuring the configuration failed: %s", migtd_err_str(ret));
+		return ret;
+	}
+	c->evlog_len = len;
+	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
+		   "boot: measured policy (%zu bytes) and root CA (%zu bytes) into RTMR2; "
+		   "event log %zu bytes",
+		   c->cfg.policy_len, c->cfg.root_ca_len, len);
+	/* The certificate carries the event log and the quote in 16 KiB (ratls.h). */
+	if (len + 4096u > RATLS_MAX_CERT)
+		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+			   "boot: the event log (%zu bytes) leaves too little room for the quote "
+			   "in a %u-byte RA-TLS certificate; sessions will fail",
+			   len, (unsigned)RATLS_MAX_CERT);
+	return MIGTD_OK;
+}
+
+static int boot_policy(struct migtd_core *c)
+{
+	struct policy_parse_error *pe = &c->explain.parse;
+	int ret;
+
+	memset(pe, 0, sizeof(*pe));
+	ret = policy_parse(&c->policy_ws, c->cfg.policy, c->cfg.policy_len, pe);
+	if (ret != MIGTD_OK) {
+		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+			    "boot: invalid migration policy at line %u, column %u (%s): %s%s",
+			    pe->line, pe->column, pe->path, pe->msg,
+			    pe->legacy ? " (legacy 2023 format)" : "");
+		return MIGTD_ERR_INVALID_POLICY;
+	}
+	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST, "boot: policy parsed: %u blocks, %u properties",
+		   c->policy_ws.policy.nblocks, c->policy_ws.policy.nprops);
+	return MIGTD_OK;
+}
+
+static void svc_setup(struct migtd_core *c, size_t cmd_len, const struct migtd_guid *guid)
+{
+	ghci_service_rsp_prefill(c->svc_rsp, sizeof(c->svc_rsp), guid, 0);
+	memset(&c->svc, 0, sizeof(c->svc));
+	c->svc.cmd = c->svc_cmd;
+	c->svc.cmd_len = cmd_len;
+	c->svc.rsp = c->svc_rsp;
+	c->svc.rsp_cap = sizeof(c->svc_rsp);
+}
+
+static int fatal(struct migtd_core *c, int err)
+{
+	c->state = MIGTD_CORE_FATAL;
+	c->fatal = err;
+	MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST, "fatal: %s (status %u)", migtd_err_str(err),
+		    (unsigned)migtd_err_status(err));
+	return err;
+}
+
+static int boot(struct migtd_core *c)
+{
+	size_t len = 0;
+	int ret;
+
+	if (psa_crypto_init() != PSA_SUCCESS)
+		return MIGTD_ERR_CRYPTO;
+	ret = boot_measure(c);
+	if (ret == MIGTD_OK)
+		ret = boot_policy(c);
+	if (ret == MIGTD_OK)
+		ret = ghci_query_cmd_build(c->svc_cmd, sizeof(c->svc_cmd), &len);
+	if (ret != MIGTD_OK)
+		return ret;
+	svc_setup(c, len, &ghci_guid_service_common);
+	c->state = MIGTD_CORE_QUERY;
+	return MIGTD_OK;
+}
+
+/* Query (§2.2.1): start it, then wait for the answer. */
+static int query_step(struct migtd_core *c, uint64_t now)
+{
+	struct ghci_query q;
+	int ret;
+
+	if (!c->svc_busy) {
+		if (now < c->next_wfr_ms)
+			return MIGTD_OK;
+		ret = migtd_plat_service_start(c->plat, &c->svc);
+		if (ret == MIGTD_ERR_AGAIN) {
+			c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+			return MIGTD_OK;
+		}
+		if (ret != MIGTD_OK)
+			return ret;
+		c->svc_busy = true;
+	}
+	ret = migtd_plat_service_poll(c->plat, &c->svc);
+	if (ret == MIGTD_ERR_AGAIN)
+		return MIGTD_OK;
+	c->svc_busy = false;
+	if (ret != MIGTD_OK)
+		return ret;
+	ret = ghci_query_rsp_parse(c->svc_rsp, sizeof(c->svc_rsp), &q);
+	if (ret != MIGTD_OK) {
+		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+			    "boot: Query: the VMM does not offer the MigTD service (%s)",
+			    migtd_err_str(ret));
+		return ret;
+	}
+	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
+		   "boot: Query: MigTD service supported; serving requests (at most %u at once)",
+		   c->cfg.max_sessions);
+	c->state = MIGTD_CORE_SERVE;
+	c->next_wfr_ms = now;
+	return MIGTD_OK;
+}
+
+/* ---- request loop -------------------------------------------------------------- */
+
+unsigned migtd_core_active_sessions(const struct migtd_core *c)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++)
+		n += c->sessions[i].state != MIGTD_SS_FREE;
+	return n;
+}
+
+static struct migtd_session *find_request(struct migtd_core *c, uint64_t id)
+{
+	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++)
+		if (c->sessions[i].state != MIGTD_SS_FREE && c->sessions[i].request_id == id)
+			return &c->sessions[i];
+	return NULL;
+}
+
+static struct migtd_session *free_slot(struct migtd_core *c)
+{
+	for (unsigned i = 0; i < c->cfg.max_sessions; i++)
+		if (c->sessions[i].state == MIGTD_SS_FREE)
+			return &c->sessions[i];
+	return NULL;
+}
+
+/* A WaitForRequest answer arrived in c->svc_rsp. */
+static void wfr_answer(struct migtd_core *c, uint64_t now)
+{
+	struct migtd_migration_request req;
+	struct migtd_session *s;
+	bool has = false;
+	int ret;
+
+	ret = ghci_wfr_rsp_parse_request(c->svc_rsp, sizeof(c->svc_rsp), HOB_MODE_DEFAULT,
+					 c->cfg.require_socket_info, &has, &req);
+	if (ret != MIGTD_OK) {
+		/* §2.3: no request id is known, so nothing is reported. */
+		c->requests_dropped++;
+		c->next_wfr_ms = now;
+		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+			   "malformed migration request dropped: %s", migtd_err_str(ret));
+		return;
+	}
+	if (!has) {
+		c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+		return;
+	}
+	c->next_wfr_ms = now;
+	if (find_request(c, req.info.mig_request_id) != NULL) {
+		/* §1.4: an id already in progress is ignored (no report). */
+		c->requests_duplicate++;
+		MIGTD_DEBUG(core_log(c), req.info.mig_request_id,
+			    "request id already in progress: ignored");
+		goto out;
+	}
+	s = free_slot(c);
+	if (s == NULL) {
+		/* Cannot happen: no WaitForRequest is issued while full. */
+		c->requests_dropped++;
+		MIGTD_ERROR(core_log(c), req.info.mig_request_id, "no free session slot: dropped");
+		goto out;
+	}
+	c->requests_received++;
+	session_begin(c, s, &req, now);
+	{
+		unsigned active = migtd_core_active_sessions(c);
+
+		if (active > c->peak_sessions)
+			c->peak_sessions = active;
+	}
+out:
+	mbedtls_platform_zeroize(&req, sizeof(req));
+}
+
+static void wfr_step(struct migtd_core *c, uint64_t now)
+{
+	size_t len = 0;
+	int ret;
+
+	if (!c->svc_busy) {
+		if (now < c->next_wfr_ms || migtd_core_active_sessions(c) >= c->cfg.max_sessions)
+			return;
+		if (ghci_wfr_cmd_build(c->svc_cmd, sizeof(c->svc_cmd), &len) != MIGTD_OK)
+			return;
+		svc_setup(c, len, &ghci_guid_service_migtd);
+		ret = migtd_plat_service_start(c->plat, &c->svc);
+		if (ret != MIGTD_OK) {
+			if (ret != MIGTD_ERR_AGAIN)
+				MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+					   "WaitForRequest could not be sent: %s",
+					   migtd_err_str(ret));
+			c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+			return;
+		}
+		c->svc_busy = true;
+	}
+	ret = migtd_plat_service_poll(c->plat, &c->svc);
+	if (ret == MIGTD_ERR_AGAIN)
+		return;
+	c->svc_busy = false;
+	if (ret != MIGTD_OK) {
+		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST, "WaitForRequest failed: %s",
+			   migtd_err_str(ret));
+		c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+		return;
+	}
+	wfr_answer(c, now);
+}
+
+static uint64_t min_wake(uint64_t a, uint64_t b)
+{
+	return b != 0 && b < a ? b : a;
+}
+
+int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
+{
+	uint64_t now = migtd_plat_now_ms(c->plat);
+	uint64_t wake = now + CORE_IDLE_WAKEUP_MS;
+	int ret = MIGTD_OK;
+
+	switch (c->state) {
+	case MIGTD_CORE_BOOT:
+		ret = boot(c);
+		if (ret != MIGTD_OK)
+			goto fail;
+		/* fall through */
+	case MIGTD_CORE_QUERY:
+		ret = query_step(c, now);
+		if (ret != MIGTD_OK)
+			goto fail;
+		if (c->state == MIGTD_CORE_QUERY) {
+			if (!c->svc_busy)
+				wake = min_wake(wake, c->next_wfr_ms);
+			else
+				wake = min_wake(wake, now + c->cfg.poll_interval_ms);
+			break;
+		}
+		/* fall through */
+	case MIGTD_CORE_SERVE:
+		/* Sessions first: one that ends frees a slot for the next request. */
+		for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
+			struct migtd_session *s = &c->sessions[i];
+
+			/* Bounded: every state either waits or moves forward. */
+			for (unsigned n = 0; n < 64 && s->state != MIGTD_SS_FREE; n++) {
+				if (!session_step(s, migtd_plat_now_ms(c->plat)))
+					break;
+			}
+		}
+		/* A new request may start and take its first steps right away. */
+		for (unsigned rounds = 0; rounds < 4; rounds++) {
+			wfr_step(c, now);
+			if (c->svc_busy || c->next_wfr_ms > now)
+				break;
+		}
+		for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
+			struct migtd_session *s = &c->sessions[i];
+
+			for (unsigned n = 0; n < 64 && s->state != MIGTD_SS_FREE; n++) {
+				if (!session_step(s, migtd_plat_now_ms(c->plat)))
+					break;
+			}
+			if (s->state != MIGTD_SS_FREE)
+				wake = min_wake(wake, session_wakeup(s, now));
+		}
+		if (c->svc_busy)
+			wake = min_wake(wake, now + c->cfg.poll_interval_ms);
+		else if (migtd_core_active_sessions(c) < c->cfg.max_sessions)
+			wake = min_wake(wake, c->next_wfr_ms > now ? c->next_wfr_ms : now);
+		break;
+	case MIGTD_CORE_FATAL:
+		ret = c->fatal;
+		break;
+	}
+	if (next_wakeup_ms != NULL)
+		*next_wakeup_ms = wake;
+	return ret;
+fail:
+	if (next_wakeup_ms != NULL)
+		*next_wakeup_ms = wake;
+	return fatal(c, ret);
+}
+
+void migtd_core_fini(struct migtd_core *c)
+{
+	if (c == NULL)
+		return;
+	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++)
+		if (c->sessions[i].state != MIGTD_SS_FREE && c->plat != NULL)
+			session_discard(&c->sessions[i]);
+	mbedtls_platform_zeroize(c, sizeof(*c));
+}
+
+const uint8_t *migtd_core_event_log(const struct migtd_core *c, size_t *len)
+{
+	if (c->evlog_len == 0) {
+		if (len != NULL)
+			*len = 0;
+		return NULL;
+	}
+	if (len != NULL)
+		*len = c->evlog_len;
+	return c->evlog;
+}
+
+size_t migtd_core_session_size(void)
+{
+	return sizeof(struct migtd_session);
+}

@@ -1,0 +1,737 @@
+/*
+ * session.c -- one pre-migration request as an explicit state machine
+ * (spec §1.3, §1.5, §2.6, §5, §6).
+ *
+ *   OPEN -> READ_TD -> QUOTE_START -> QUOTE_WAIT [-> QUOTE_BACKOFF -> QUOTE_START]
+ *        -> TLS_START -> HANDSHAKE -> SEND_INFO -> RECV_INFO -> CLOSE -> COMMIT
+ *        -> REPORT -> REPORT_WAIT -> FREE
+ *   any failure -> ABORT (flush our alert, free TLS, close the stream, wipe)
+ *        -> REPORT(code) -> REPORT_WAIT -> FREE
+ *
+ * session_step() never blocks: a state either finishes its work (returns
+ * true, the caller steps again) or waits for I/O, a platform completion or
+ * a timer (returns false). The first error wins and decides the status
+ * reported to the VMM (migtd_err_status, with the §1.5 rules applied where
+ * the error arises). Nothing is written to the TDX module before COMMIT,
+ * and the keys (ours and the peer's) are wiped on every way out.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "migtd/fmt.h"
+#include "migtd/log.h"
+#include "migtd/tdreport.h"
+#include "session_internal.h"
+
+#define SLOG(s) core_log((s)->core)
+#define PLAT(s) ((s)->core->plat)
+
+const char *migtd_session_state_name(enum migtd_session_state st)
+{
+	switch (st) {
+	case MIGTD_SS_FREE: return "free";
+	case MIGTD_SS_OPEN: return "open";
+	case MIGTD_SS_READ_TD: return "read-td";
+	case MIGTD_SS_QUOTE_START: return "quote";
+	case MIGTD_SS_QUOTE_WAIT: return "quote-wait";
+	case MIGTD_SS_QUOTE_BACKOFF: return "quote-backoff";
+	case MIGTD_SS_TLS_START: return "tls-start";
+	case MIGTD_SS_HANDSHAKE: return "handshake";
+	case MIGTD_SS_SEND_INFO: return "send-info";
+	case MIGTD_SS_RECV_INFO: return "recv-info";
+	case MIGTD_SS_CLOSE: return "close";
+	case MIGTD_SS_COMMIT: return "commit";
+	case MIGTD_SS_ABORT: return "abort";
+	case MIGTD_SS_REPORT: return "report";
+	case MIGTD_SS_REPORT_WAIT: return "report-wait";
+	}
+	return "?";
+}
+
+static void wipe_secrets(struct migtd_session *s)
+{
+	mbedtls_platform_zeroize(s->own_key, sizeof(s->own_key));
+	mbedtls_platform_zeroize(s->peer_key, sizeof(s->peer_key));
+	mbedtls_platform_zeroize(s->tx_info, sizeof(s->tx_info));
+	mbedtls_platform_zeroize(s->rx_info, sizeof(s->rx_info));
+}
+
+static void set_step(struct migtd_session *s, enum migtd_session_state st, uint64_t now,
+		     bool timed)
+{
+	s->state = st;
+	s->step_start_ms = now;
+	s->deadline_ms = timed ? now + s->core->cfg.timeout_ms : 0;
+}
+
+/* First error wins; the session then aborts. Always returns true (progress). */
+static bool fail(struct migtd_session *s, int err, const char *reason, uint64_t now)
+{
+	if (s->err == MIGTD_OK) {
+		s->err = err;
+		s->reason = reason;
+	}
+	MIGTD_ERROR(SLOG(s), s->request_id, "%s failed: %s (%s) -> status %u (%s)",
+		    migtd_session_state_name(s->state), reason, migtd_err_str(err),
+		    (unsigned)migtd_err_status(err), migtd_status_name(migtd_err_status(err)));
+	set_step(s, MIGTD_SS_ABORT, now, true);
+	return true;
+}
+
+static bool timed_out(const struct migtd_session *s, uint64_t now)
+{
+	return s->deadline_ms != 0 && now >= s->deadline_ms;
+}
+
+/* ---- RA-TLS callbacks --------------------------------------------------------- */
+
+static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
+			   uint8_t report[RATLS_REPORT_SIZE])
+{
+	struct migtd_session *s = ctx;
+	struct migtd_core *c = s->core;
+	/* No collateral yet (GET_COLLATERAL is later work): the chain to the
+	 * enrolled root CA, the QE report and the quote signature are checked;
+	 * TCB Info / QE Identity matching is skipped. */
+	struct migtd_quote_verify_params params = {
+		.root_ca = c->cfg.root_ca,
+		.root_ca_len = c->cfg.root_ca_len,
+		.now = c->cfg.verify_time,
+		.collateral = NULL,
+	};
+	/* ratls_verify_peer_cert verifies our own quote first, then the peer's. */
+	const char *whose = s->quote_verifications++ == 0 ? "own" : "peer";
+	int ret;
+
+	memset(&c->qres, 0, sizeof(c->qres));
+	ret = migtd_quote_verify(quote, quote_len, &params, &c->qres, report);
+	if (ret != MIGTD_OK) {
+		enum migtd_quote_step st = c->qres.failed_step;
+		const char *why = st < MIGTD_QSTEP_COUNT && c->qres.reason[st] ? c->qres.reason[st]
+										: migtd_err_str(ret);
+
+		MIGTD_ERROR(SLOG(s), s->request_id, "%s quote verification failed at step %s: %s",
+			    whose, st < MIGTD_QSTEP_COUNT ? migtd_quote_step_name(st) : "?", why);
+		return ret;
+	}
+	MIGTD_DEBUG(SLOG(s), s->request_id, "%s quote verified (%zu bytes)", whose, quote_len);
+	return MIGTD_OK;
+}
+
+/* Log a rendered policy explanation line by line. */
+static void log_explanation(struct migtd_session *s, enum migtd_log_level level)
+{
+	struct migtd_core *c = s->core;
+	const char *p = c->text;
+
+	policy_explain_render(&c->explain, c->text, sizeof(c->text));
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		if (n > 0)
+			migtd_logf(SLOG(s), level, s->request_id, "policy: %.*s", (int)n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[RATLS_REPORT_SIZE],
+			  const uint8_t peer_report[RATLS_REPORT_SIZE], const uint8_t *peer_evlog,
+			  size_t peer_evlog_len)
+{
+	struct migtd_session *s = ctx;
+	struct migtd_core *c = s->core;
+	struct eventlog_parsed peer_log;
+	struct policy_input in;
+	enum policy_result r;
+	int ret;
+
+	/* §7.4 / §9.5: the peer's log must replay to the RTMRs its quote signs. */
+	ret = eventlog_verify_rtmrs(peer_evlog, peer_evlog_len,
+				    peer_report + MIGTD_REPORT_RTMR_OFFSET);
+	if (ret != MIGTD_OK) {
+		MIGTD_ERROR(SLOG(s), s->request_id,
+			    "policy: InvalidEventLog: the peer event log does not replay to the "
+			    "RTMRs of its quote");
+		s->policy_result = POLICY_INVALID_EVENT_LOG;
+		return MIGTD_ERR_POLICY;
+	}
+	ret = eventlog_parse(peer_evlog, peer_evlog_len, &peer_log);
+	if (ret != MIGTD_OK) {
+		MIGTD_ERROR(SLOG(s), s->request_id, "policy: InvalidEventLog: peer log malformed");
+		s->policy_result = POLICY_INVALID_EVENT_LOG;
+		return MIGTD_ERR_POLICY;
+	}
+	in = (struct policy_input){
+		.local_report = local_report,
+		.local_len = RATLS_REPORT_SIZE,
+		.peer_report = peer_report,
+		.peer_len = RATLS_REPORT_SIZE,
+		.local_log = &c->local_log,
+		.peer_log = &peer_log,
+		.is_src = is_src,
+	};
+	memset(&c->explain, 0, sizeof(c->explain));
+	r = policy_eval(&c->policy_ws.policy, &in, &c->explain);
+	s->policy_result = r;
+	if (r != POLICY_OK) {
+		MIGTD_ERROR(SLOG(s), s->request_id, "policy: peer rejected: %s",
+			    policy_result_name(r));
+		log_explanation(s, MIGTD_LOG_ERROR);
+		return policy_result_err(r);
+	}
+	return MIGTD_OK;
+}
+
+/* ---- stream glue for RA-TLS ----------------------------------------------------- */
+
+static long io_send(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct migtd_session *s = ctx;
+	size_t sent = 0;
+	int ret = migtd_plat_stream_send(PLAT(s), s->stream, buf, len, &sent);
+
+	if (ret == MIGTD_ERR_AGAIN)
+		return MIGTD_ERR_AGAIN;
+	if (ret == MIGTD_OK && (sent == 0 || sent > len))
+		ret = MIGTD_ERR_NETWORK;
+	if (ret != MIGTD_OK) {
+		if (s->io_err == MIGTD_OK)
+			s->io_err = ret;
+		return ret;
+	}
+	s->stream_up = true;
+	return (long)sent;
+}
+
+static long io_recv(void *ctx, uint8_t *buf, size_t len)
+{
+	struct migtd_session *s = ctx;
+	size_t got = 0;
+	int ret = migtd_plat_stream_recv(PLAT(s), s->stream, buf, len, &got);
+
+	if (ret == MIGTD_ERR_AGAIN)
+		return MIGTD_ERR_AGAIN;
+	if (ret == MIGTD_OK && got > len)
+		ret = MIGTD_ERR_NETWORK;
+	if (ret != MIGTD_OK) {
+		if (s->io_err == MIGTD_OK)
+			s->io_err = ret;
+		return ret;
+	}
+	if (got == 0) {
+		s->peer_closed = true;
+		return 0;
+	}
+	s->stream_up = true;
+	return (long)got;
+}
+
+/* ---- the states -------------------------------------------------------------- */
+
+void session_begin(struct migtd_core *c, struct migtd_session *s,
+		   const struct migtd_migration_request *req, uint64_t now)
+{
+	unsigned index = s->index;
+
+	memset(s, 0, offsetof(struct migtd_session, qbuf));
+	memset(&s->rcall, 0, sizeof(s->rcall));
+	s->core = c;
+	s->index = index;
+	s->request_id = req->info.mig_request_id;
+	s->source = req->info.migration_source == 1;
+	s->binding.handle = req->info.binding_handle;
+	memcpy(s->binding.uuid.w, req->info.target_td_uuid, sizeof(s->binding.uuid.w));
+	s->stream_params.mig_request_id = req->info.mig_request_id;
+	s->stream_params.migration_source = s->source;
+	if (req->has_socket_info) {
+		s->stream_params.peer_cid = req->socket_info.mig_td_cid;
+		s->stream_params.peer_port = req->socket_info.mig_channel_port;
+	}
+	s->t_start_ms = now;
+	s->policy_result = POLICY_RESULT_COUNT;
+	set_step(s, MIGTD_SS_OPEN, now, false);
+	MIGTD_INFO(SLOG(s), s->request_id,
+		   "request received: %s (TLS %s), binding handle 0x%llx, peer cid %llu port %u",
+		   s->source ? "source" : "destination", s->source ? "client" : "server",
+		   (unsigned long long)s->binding.handle,
+		   (unsigned long long)s->stream_params.peer_cid, s->stream_params.peer_port);
+}
+
+static bool st_open(struct migtd_session *s, uint64_t now)
+{
+	int ret = migtd_plat_stream_open(PLAT(s), &s->stream_params, &s->stream);
+
+	if (ret == MIGTD_ERR_AGAIN) {
+		/* The transport has no free stream yet: retry within the step timeout. */
+		if (s->deadline_ms == 0)
+			s->deadline_ms = now + s->core->cfg.timeout_ms;
+		if (timed_out(s, now))
+			return fail(s, MIGTD_ERR_TIMEOUT, "no stream available", now);
+		return false;
+	}
+	if (ret != MIGTD_OK)
+		return fail(s, MIGTD_ERR_NETWORK, "stream open failed", now); /* §1.5: 5 */
+	s->stream_open = true;
+	MIGTD_DEBUG(SLOG(s), s->request_id, "stream %u opened", s->stream);
+	set_step(s, MIGTD_SS_READ_TD, now, false);
+	return true;
+}
+
+/* §6.2 step 1: our key and version range from the TDX module. */
+static bool st_read_td(struct migtd_session *s, uint64_t now)
+{
+	uint64_t vmin = 0, vmax = 0;
+	int ret = MIGTD_OK;
+
+	for (unsigned i = 0; ret == MIGTD_OK && i < EXCHANGE_KEY_WORDS; i++)
+		ret = migtd_plat_servtd_rd(PLAT(s), &s->binding, TDX_FIELD_MIG_ENC_KEY(i),
+					   &s->own_key[i]);
+	if (ret != MIGTD_OK)
+		return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.RD MIG_ENC_KEY failed", now);
+	ret = migtd_plat_sys_rd(PLAT(s), s->source ? TDX_FIELD_MIN_EXPORT_VERSION
+						   : TDX_FIELD_MIN_IMPORT_VERSION, &vmin);
+	if (ret == MIGTD_OK)
+		ret = migtd_plat_sys_rd(PLAT(s), s->source ? TDX_FIELD_MAX_EXPORT_VERSION
+							   : TDX_FIELD_MAX_IMPORT_VERSION, &vmax);
+	if (ret != MIGTD_OK)
+		return fail(s, MIGTD_ERR_TDCALL, "TDG.SYS.RD migration version failed", now);
+	if (exchange_version_from_u64(vmin, &s->own_ver.min) != MIGTD_OK ||
+	    exchange_version_from_u64(vmax, &s->own_ver.max) != MIGTD_OK)
+		return fail(s, MIGTD_ERR_INVALID, "migration version above 0xFFFF", now);
+	MIGTD_DEBUG(SLOG(s), s->request_id, "%s version range [%u, %u]",
+		    s->source ? "export" : "import", s->own_ver.min, s->own_ver.max);
+	set_step(s, MIGTD_SS_QUOTE_START, now, false);
+	return true;
+}
+
+/* §5.2 + §2.6: fresh key (once), REPORTDATA, TDREPORT, GetQuote. */
+static bool st_quote_start(struct migtd_session *s, uint64_t now)
+{
+	struct migtd_core *c = s->core;
+	uint8_t rd[RATLS_REPORTDATA_SIZE];
+	uint8_t *tdreport = c->cert_work;
+	uint8_t *msg = c->cert_work + MIGTD_TDREPORT_SIZE;
+	size_t msg_len = 0, len = 0;
+	int ret;
+
+	if (!s->tls_inited) {
+		struct ratls_callbacks cb = { cb_verify_quote, cb_eval_policy, s };
+
+		s->tls_inited = true;
+		ret = ratls_session_init(&s->tls, s->source ? RATLS_CLIENT : RATLS_SERVER, &cb);
+		if (ret != MIGTD_OK)
+			return fail(s, ret, "RA-TLS key generation failed", now);
+	}
+	ret = ratls_session_report_data(&s->tls, rd);
+	if (ret != MIGTD_OK)
+		return fail(s, ret, "REPORTDATA failed", now);
+	ret = migtd_plat_mr_report(PLAT(s), rd, tdreport);
+	if (ret != MIGTD_OK)
+		return fail(s, MIGTD_ERR_QUOTE, "TDG.MR.REPORT failed", now);
+	ret = ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - MIGTD_TDREPORT_SIZE,
+					   tdreport, MIGTD_TDREPORT_SIZE, NULL, 0, &msg_len);
+	if (ret == MIGTD_OK)
+		ret = ghci_getquote_req_build(s->qbuf, sizeof(s->qbuf), msg, msg_len, &len);
+	if (ret != MIGTD_OK)
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote request cannot be built", now);
+	memset(&s->qcall, 0, sizeof(s->qcall));
+	s->qcall.buf = s->qbuf;
+	s->qcall.len = len;
+	s->qcall.cap = sizeof(s->qbuf);
+	ret = migtd_plat_quote_start(PLAT(s), &s->qcall);
+	if (ret == MIGTD_ERR_AGAIN)
+		return false; /* the backend's channel is busy: try again later */
+	if (ret != MIGTD_OK)
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
+	s->quote_attempt++;
+	set_step(s, MIGTD_SS_QUOTE_WAIT, now, false);
+	return true;
+}
+
+static bool st_quote_wait(struct migtd_session *s, uint64_t now)
+{
+	const uint8_t *msg = NULL;
+	size_t msg_len = 0;
+	struct ghci_getquote_hdr hdr;
+	struct ghci_qgs_get_quote_resp resp;
+	int ret = migtd_plat_quote_poll(PLAT(s), &s->qcall);
+
+	/* No timeout here: the backend owns qbuf until the call completes. */
+	if (ret == MIGTD_ERR_AGAIN)
+		return false;
+	if (ret != MIGTD_OK)
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
+	switch (migtd_quote_outcome(s->qcall.ghci_status)) {
+	case MIGTD_QUOTE_DONE:
+		break;
+	case MIGTD_QUOTE_BUSY:
+		if (s->quote_attempt >= MIGTD_QUOTE_ATTEMPTS)
+			return fail(s, MIGTD_ERR_QUOTE, "quote service still busy after 6 attempts",
+				    now);
+		/* §2.6: back-off 1, 2, 4, 8, 16 s (scaled by quote_retry_ms). */
+		set_step(s, MIGTD_SS_QUOTE_BACKOFF, now, false);
+		s->deadline_ms = now + ((uint64_t)s->core->cfg.quote_retry_ms
+					<< (s->quote_attempt - 1));
+		MIGTD_WARN(SLOG(s), s->request_id, "quote service busy (attempt %u): retry in %llu ms",
+			   s->quote_attempt, (unsigned long long)(s->deadline_ms - now));
+		return true;
+	case MIGTD_QUOTE_FAILED:
+	default:
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
+	}
+	ret = ghci_getquote_rsp_parse(s->qbuf, sizeof(s->qbuf), &hdr, &msg, &msg_len);
+	if (ret == MIGTD_OK)
+		ret = ghci_qgs_get_quote_resp_parse(msg, msg_len, &resp);
+	if (ret != MIGTD_OK || resp.quote.len == 0)
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote response malformed", now);
+	s->quote = resp.quote.p;
+	s->quote_len = resp.quote.len;
+	MIGTD_INFO(SLOG(s), s->request_id, "quote obtained: %zu bytes (attempt %u)", s->quote_len,
+		   s->quote_attempt);
+	set_step(s, MIGTD_SS_TLS_START, now, false);
+	return true;
+}
+
+static bool st_quote_backoff(struct migtd_session *s, uint64_t now)
+{
+	if (!timed_out(s, now))
+		return false;
+	set_step(s, MIGTD_SS_QUOTE_START, now, false);
+	return true;
+}
+
+static bool st_tls_start(struct migtd_session *s, uint64_t now)
+{
+	struct migtd_core *c = s->core;
+	struct ratls_io io = { io_send, io_recv, s };
+	const char *why = NULL;
+	int ret;
+
+	ret = ratls_session_start(&s->tls, s->quote, s->quote_len, c->evlog, c->evlog_len, 0, &io,
+				  c->cert_work, sizeof(c->cert_work));
+	s->quote = NULL;
+	s->quote_len = 0;
+	if (ret != MIGTD_OK) {
+		ratls_session_error(&s->tls, &why);
+		return fail(s, ret, why, now);
+	}
+	set_step(s, MIGTD_SS_HANDSHAKE, now, true);
+	return true;
+}
+
+/* A TLS-layer failure: which §1.5 code does it deserve? */
+static int tls_err(const struct migtd_session *s, int ret)
+{
+	if (ret != MIGTD_ERR_TLS)
+		return ret;
+	/* The stream never carried a byte: the connection itself failed (5). */
+	if (s->io_err != MIGTD_OK && !s->stream_up)
+		return MIGTD_ERR_NETWORK;
+	/* The peer disconnected (end of stream, no alert, no broken record):
+	 * a network failure (5), as the issue's e2e list expects for "peer
+	 * disconnects mid-handshake"; alerts and bad records stay 6. */
+	if (s->io_err == MIGTD_OK && s->peer_closed &&
+	    ratls_session_tls_error(&s->tls) == MBEDTLS_ERR_SSL_CONN_EOF)
+		return MIGTD_ERR_NETWORK;
+	return ret;
+}
+
+static bool st_handshake(struct migtd_session *s, uint64_t now)
+{
+	const char *why = NULL;
+	int ret = ratls_handshake_step(&s->tls);
+
+	if (ret == MIGTD_ERR_AGAIN) {
+		if (timed_out(s, now))
+			return fail(s, MIGTD_ERR_TIMEOUT, "TLS handshake timed out", now);
+		return false;
+	}
+	if (ret != MIGTD_OK) {
+		ratls_session_error(&s->tls, &why);
+		if (ret == MIGTD_ERR_TLS)
+			MIGTD_DEBUG(SLOG(s), s->request_id, "mbedTLS error -0x%04x",
+				    (unsigned)-ratls_session_tls_error(&s->tls));
+		return fail(s, tls_err(s, ret), why, now);
+	}
+	MIGTD_INFO(SLOG(s), s->request_id,
+		   "handshake done: peer verified (quote and RA-TLS certificate), policy: %s",
+		   s->policy_result < POLICY_RESULT_COUNT ? policy_result_name(s->policy_result)
+							  : "not evaluated yet (TLS client)");
+	{
+		struct exchange_information info;
+		size_t n = 0;
+
+		exchange_key_from_words(s->own_key, info.key);
+		info.ver = s->own_ver;
+		ret = exchange_build(&info, s->tx_info, sizeof(s->tx_info), &n);
+		mbedtls_platform_zeroize(&info, sizeof(info));
+		if (ret != MIGTD_OK || n != EXCHANGE_INFORMATION_SIZE)
+			return fail(s, MIGTD_ERR_STATE, "ExchangeInformation cannot be built", now);
+	}
+	set_step(s, MIGTD_SS_SEND_INFO, now, true);
+	return true;
+}
+
+/* §6.2 step 2: one record with our 40 bytes. */
+static bool st_send_info(struct migtd_session *s, uint64_t now)
+{
+	const char *why = NULL;
+	long n = ratls_write(&s->tls, s->tx_info + s->tx_done,
+			     EXCHANGE_INFORMATION_SIZE - s->tx_done);
+
+	if (n == MIGTD_ERR_AGAIN) {
+		if (timed_out(s, now))
+			return fail(s, MIGTD_ERR_TIMEOUT, "ExchangeInformation write timed out", now);
+		return false;
+	}
+	if (n < 0) {
+		ratls_session_error(&s->tls, &why);
+		return fail(s, tls_err(s, (int)n), why, now);
+	}
+	s->tx_done += (size_t)n;
+	if (s->tx_done < EXCHANGE_INFORMATION_SIZE)
+		return true;
+	mbedtls_platform_zeroize(s->tx_info, sizeof(s->tx_info));
+	set_step(s, MIGTD_SS_RECV_INFO, now, true);
+	return true;
+}
+
+/* §6.2 step 3: exactly 40 bytes from the peer, reserved zero. */
+static bool st_recv_info(struct migtd_session *s, uint64_t now)
+{
+	struct exchange_information info;
+	const char *why = NULL;
+	long n = ratls_read(&s->tls, s->rx_info + s->rx_got, sizeof(s->rx_info) - s->rx_got);
+	int ret;
+
+	if (n == MIGTD_ERR_AGAIN) {
+		if (timed_out(s, now))
+			return fail(s, MIGTD_ERR_TIMEOUT, "ExchangeInformation read timed out", now);
+		return false;
+	}
+	if (n < 0) {
+		int tls_ret = ratls_session_tls_error(&s->tls);
+
+		ratls_session_error(&s->tls, &why);
+		/* §6.2: a short read (the peer closed before 40 bytes) is 5; an
+		 * alert or a broken record stays a TLS error (6). */
+		if (n == MIGTD_ERR_TLS && s->io_err == MIGTD_OK &&
+		    (tls_ret == MBEDTLS_ERR_SSL_CONN_EOF ||
+		     tls_ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY))
+			return fail(s, MIGTD_ERR_NETWORK,
+				    "peer closed before sending its ExchangeInformation", now);
+		return fail(s, (int)n, why, now);
+	}
+	s->rx_got += (size_t)n;
+	if (s->rx_got > EXCHANGE_INFORMATION_SIZE)
+		return fail(s, MIGTD_ERR_LENGTH, "peer ExchangeInformation longer than 40 bytes",
+			    now);
+	if (s->rx_got < EXCHANGE_INFORMATION_SIZE)
+		return true;
+	ret = exchange_parse(s->rx_info, EXCHANGE_INFORMATION_SIZE, &info);
+	mbedtls_platform_zeroize(s->rx_info, sizeof(s->rx_info));
+	if (ret != MIGTD_OK)
+		return fail(s, ret, ret == MIGTD_ERR_RESERVED
+					    ? "peer ExchangeInformation reserved bytes not zero"
+					    : "peer ExchangeInformation malformed",
+			    now);
+	exchange_key_to_words(info.key, s->peer_key);
+	s->peer_ver = info.ver;
+	mbedtls_platform_zeroize(&info, sizeof(info));
+	MIGTD_DEBUG(SLOG(s), s->request_id, "peer ExchangeInformation received: range [%u, %u]",
+		    s->peer_ver.min, s->peer_ver.max);
+	/* TLS is over: free it (wipes the traffic keys) before closing. */
+	ratls_session_free(&s->tls);
+	s->tls_inited = false;
+	set_step(s, MIGTD_SS_CLOSE, now, true);
+	return true;
+}
+
+/* §6.2 step 4. */
+static bool st_close(struct migtd_session *s, uint64_t now)
+{
+	int ret = migtd_plat_stream_close(PLAT(s), s->stream);
+
+	if (ret == MIGTD_ERR_AGAIN) {
+		if (timed_out(s, now))
+			return fail(s, MIGTD_ERR_TIMEOUT, "stream shutdown timed out", now);
+		return false;
+	}
+	s->stream_open = false;
+	if (ret != MIGTD_OK)
+		return fail(s, MIGTD_ERR_INVALID, "stream shutdown failed", now); /* §6.2: 1 */
+	set_step(s, MIGTD_SS_COMMIT, now, false);
+	return true;
+}
+
+/* §6.2 steps 5-8: the only place that writes to the TDX module. */
+static bool st_commit(struct migtd_session *s, uint64_t now)
+{
+	uint64_t attr = 0;
+	int ret;
+
+	ret = exchange_session_version(s->source, &s->own_ver, &s->peer_ver, &s->version);
+	if (ret != MIGTD_OK)
+		return fail(s, MIGTD_ERR_VERSION, "no common migration version", now);
+	if (migtd_plat_servtd_rd(PLAT(s), &s->binding, TDX_FIELD_SERVTD_ATTR, &attr) != MIGTD_OK)
+		return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.RD SERVTD_ATTR failed", now);
+	if (attr != 0)
+		return fail(s, MIGTD_ERR_INVALID, "SERVTD_ATTR is not 0", now);
+	if (migtd_plat_servtd_wr(PLAT(s), &s->binding, TDX_FIELD_MIG_VERSION, s->version,
+				 TDX_WRITE_MASK_ALL, NULL) != MIGTD_OK)
+		return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.WR MIG_VERSION failed", now);
+	for (unsigned i = 0; i < EXCHANGE_KEY_WORDS; i++) {
+		ret = migtd_plat_servtd_wr(PLAT(s), &s->binding, TDX_FIELD_MIG_DEC_KEY(i),
+					   s->peer_key[i], TDX_WRITE_MASK_ALL, NULL);
+		if (ret != MIGTD_OK)
+			return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.WR MIG_DEC_KEY failed", now);
+	}
+	wipe_secrets(s);
+	MIGTD_INFO(SLOG(s), s->request_id, "keys installed: MIG_VERSION %u, MIG_DEC_KEY written",
+		   s->version);
+	s->status = MIGTD_STATUS_SUCCESS;
+	set_step(s, MIGTD_SS_REPORT, now, false);
+	return true;
+}
+
+/* Failure: tell the peer (our alert, if any), tear down, wipe, then report. */
+static bool st_abort(struct migtd_session *s, uint64_t now)
+{
+	if (s->tls_inited) {
+		if (ratls_abort(&s->tls) == MIGTD_ERR_AGAIN && !timed_out(s, now))
+			return false;
+		ratls_session_free(&s->tls);
+		s->tls_inited = false;
+	}
+	if (s->stream_open) {
+		int ret = migtd_plat_stream_close(PLAT(s), s->stream);
+
+		if (ret == MIGTD_ERR_AGAIN && !timed_out(s, now))
+			return false;
+		if (ret != MIGTD_OK)
+			MIGTD_WARN(SLOG(s), s->request_id, "stream shutdown after failure: %s",
+				   migtd_err_str(ret));
+		s->stream_open = false;
+	}
+	wipe_secrets(s);
+	s->status = (uint8_t)migtd_err_status(s->err);
+	set_step(s, MIGTD_SS_REPORT, now, false);
+	return true;
+}
+
+static bool st_report(struct migtd_session *s, uint64_t now)
+{
+	size_t len = 0;
+	int ret;
+
+	ret = ghci_report_cmd_build(s->rcmd, sizeof(s->rcmd), s->request_id, s->status, &len);
+	if (ret == MIGTD_OK)
+		ret = ghci_service_rsp_prefill(s->rrsp, sizeof(s->rrsp), &ghci_guid_service_migtd,
+					       0);
+	if (ret == MIGTD_OK) {
+		memset(&s->rcall, 0, sizeof(s->rcall));
+		s->rcall.cmd = s->rcmd;
+		s->rcall.cmd_len = len;
+		s->rcall.rsp = s->rrsp;
+		s->rcall.rsp_cap = sizeof(s->rrsp);
+		ret = migtd_plat_service_start(PLAT(s), &s->rcall);
+		if (ret == MIGTD_ERR_AGAIN)
+			return false;
+	}
+	if (ret != MIGTD_OK) {
+		MIGTD_ERROR(SLOG(s), s->request_id, "ReportStatus(%u) could not be sent: %s",
+			    s->status, migtd_err_str(ret));
+		goto done;
+	}
+	set_step(s, MIGTD_SS_REPORT_WAIT, now, false);
+	return true;
+done:
+	session_discard(s);
+	return false;
+}
+
+static void session_release(struct migtd_session *s, uint64_t now)
+{
+	struct migtd_core *c = s->core;
+
+	if (s->status == MIGTD_STATUS_SUCCESS)
+		c->sessions_succeeded++;
+	else
+		c->sessions_failed++;
+	MIGTD_INFO(SLOG(s), s->request_id, "reported status %u (%s) after %llu ms", s->status,
+		   migtd_status_name(s->status), (unsigned long long)(now - s->t_start_ms));
+	session_discard(s);
+}
+
+static bool st_report_wait(struct migtd_session *s, uint64_t now)
+{
+	int ret = migtd_plat_service_poll(PLAT(s), &s->rcall);
+
+	if (ret == MIGTD_ERR_AGAIN)
+		return false;
+	if (ret == MIGTD_OK)
+		ret = ghci_report_rsp_parse(s->rrsp, sizeof(s->rrsp));
+	if (ret != MIGTD_OK)
+		MIGTD_WARN(SLOG(s), s->request_id, "ReportStatus answer: %s", migtd_err_str(ret));
+	session_release(s, now);
+	return false;
+}
+
+bool session_step(struct migtd_session *s, uint64_t now)
+{
+	switch (s->state) {
+	case MIGTD_SS_FREE: return false;
+	case MIGTD_SS_OPEN: return st_open(s, now);
+	case MIGTD_SS_READ_TD: return st_read_td(s, now);
+	case MIGTD_SS_QUOTE_START: return st_quote_start(s, now);
+	case MIGTD_SS_QUOTE_WAIT: return st_quote_wait(s, now);
+	case MIGTD_SS_QUOTE_BACKOFF: return st_quote_backoff(s, now);
+	case MIGTD_SS_TLS_START: return st_tls_start(s, now);
+	case MIGTD_SS_HANDSHAKE: return st_handshake(s, now);
+	case MIGTD_SS_SEND_INFO: return st_send_info(s, now);
+	case MIGTD_SS_RECV_INFO: return st_recv_info(s, now);
+	case MIGTD_SS_CLOSE: return st_close(s, now);
+	case MIGTD_SS_COMMIT: return st_commit(s, now);
+	case MIGTD_SS_ABORT: return st_abort(s, now);
+	case MIGTD_SS_REPORT: return st_report(s, now);
+	case MIGTD_SS_REPORT_WAIT: return st_report_wait(s, now);
+	}
+	return false;
+}
+
+uint64_t session_wakeup(const struct migtd_session *s, uint64_t now)
+{
+	switch (s->state) {
+	case MIGTD_SS_QUOTE_START:
+	case MIGTD_SS_QUOTE_WAIT:
+	case MIGTD_SS_OPEN:
+	case MIGTD_SS_REPORT:
+	case MIGTD_SS_REPORT_WAIT:
+		/* Waiting for a platform completion (or a retry): poll soon. */
+		return now + s->core->cfg.poll_interval_ms;
+	default:
+		return s->deadline_ms;
+	}
+}
+
+void session_discard(struct migtd_session *s)
+{
+	struct migtd_core *c = s->core;
+	unsigned index = s->index;
+
+	if (s->tls_inited)
+		ratls_session_free(&s->tls);
+	if (s->stream_open)
+		(void)migtd_plat_stream_close(PLAT(s), s->stream);
+	wipe_secrets(s);
+	/* qbuf holds only the (public) quote: not worth wiping 12 KiB. */
+	mbedtls_platform_zeroize(s, offsetof(struct migtd_session, qbuf));
+	s->core = c;
+	s->index = index;
+	s->state = MIGTD_SS_FREE;
+}
