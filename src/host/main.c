@@ -1,0 +1,258 @@
+/*
+ * migtd -- the Migration TD as a Linux program, on the emulated platform.
+ *
+ * It boots like the firmware would: reads its enrolled configuration (the
+ * policy and the root CA, files standing in for the image's CFV), connects
+ * to its platform (the emulated host's platform link: TDX module, VMM,
+ * quoting service), lets the core measure the configuration into RTMR2 with
+ * CC event log entries, sends Query and then serves migration requests
+ * forever. Everything protocol-related is in the portable core; this file
+ * only wires a Linux process to it: sockets, poll(), the log sink.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <psa/crypto.h>
+
+#include "migtd/emu_link_fd.h"
+#include "migtd/emu_pki.h"
+#include "migtd/emu_platform.h"
+#include "migtd/log.h"
+#include "migtd/session.h"
+#include "migtd/uvsock.h"
+
+enum log_format { LOG_TEXT, LOG_JSON };
+
+static enum log_format log_format = LOG_TEXT;
+static volatile sig_atomic_t stop;
+
+/* Large state lives here, not on the stack. */
+static struct migtd_core core;
+static struct emu_platform eplat;
+static struct uvsock uv;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void json_escape(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static void log_sink(void *ctx, enum migtd_log_level level, uint64_t request_id, const char *msg,
+		     size_t len)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (log_format == LOG_JSON) {
+		fprintf(stderr, "{\"ts\":%lld.%03ld,\"level\":\"%s\",", (long long)ts.tv_sec,
+			ts.tv_nsec / 1000000, migtd_log_level_name(level));
+		if (request_id != MIGTD_LOG_NO_REQUEST)
+			fprintf(stderr, "\"request_id\":%llu,", (unsigned long long)request_id);
+		fputs("\"msg\":\"", stderr);
+		json_escape(stderr, msg, len);
+		fputs("\"}\n", stderr);
+	} else if (request_id != MIGTD_LOG_NO_REQUEST) {
+		fprintf(stderr, "%-5s [req %llu] %.*s\n", migtd_log_level_name(level),
+			(unsigned long long)request_id, (int)len, msg);
+	} else {
+		fprintf(stderr, "%-5s %.*s\n", migtd_log_level_name(level), (int)len, msg);
+	}
+	fflush(stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: migtd --platform SOCKET --relay SOCKET --root-ca FILE [options]\n"
+		"\n"
+		"The migtd-c Migration TD as a Linux process on the emulated TDX platform.\n"
+		"It measures its policy and root CA, then serves pre-migration requests.\n"
+		"\n"
+		"  --policy FILE        migration policy v1 (default: config/policy.json)\n"
+		"  --root-ca FILE       the attestation root CA to enroll (DER)\n"
+		"  --platform SOCKET    the emulated host's platform link (Unix socket)\n"
+		"  --relay SOCKET       the VMM's stream socket (vsock stand-in)\n"
+		"  --timeout-ms N       per-step timeout (default 60000)\n"
+		"  --log-level L        error|warn|info|debug|trace (default info)\n"
+		"  --log-format F       text|json (default text)\n"
+		"  --help\n"
+		"\n"
+		"Certificate validity in quotes is checked against this machine's clock:\n"
+		"a MigTD has no trusted time.\n");
+}
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "root-ca", required_argument, NULL, 'r' },
+		{ "platform", required_argument, NULL, 'P' },
+		{ "relay", required_argument, NULL, 'R' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "log-format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *policy_path = "config/policy.json", *root_path = NULL;
+	const char *platform_path = NULL, *relay_path = NULL;
+	enum migtd_log_level level = MIGTD_LOG_INFO;
+	struct migtd_config cfg = { 0 };
+	struct migtd_platform plat = { 0 };
+	struct emu_link_fd link;
+	struct emu_link_io io;
+	uint8_t *policy = NULL, *root = NULL;
+	size_t policy_len = 0, root_len = 0;
+	int c, fd, ret;
+	unsigned long timeout = 60000;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': policy_path = optarg; break;
+		case 'r': root_path = optarg; break;
+		case 'P': platform_path = optarg; break;
+		case 'R': relay_path = optarg; break;
+		case 't': timeout = strtoul(optarg, NULL, 10); break;
+		case 'l':
+			level = migtd_log_level_parse(optarg);
+			if (!level) {
+				fprintf(stderr, "migtd: unknown log level '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				log_format = LOG_JSON;
+			else if (!strcmp(optarg, "text"))
+				log_format = LOG_TEXT;
+			else {
+				fprintf(stderr, "migtd: unknown log format '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!platform_path || !relay_path || !root_path || optind != argc || timeout == 0 ||
+	    timeout > 3600000) {
+		usage(stderr);
+		return 2;
+	}
+	if (emu_read_file(policy_path, &policy, &policy_len) != MIGTD_OK) {
+		fprintf(stderr, "migtd: cannot read the policy %s\n", policy_path);
+		return 1;
+	}
+	if (emu_read_file(root_path, &root, &root_len) != MIGTD_OK) {
+		fprintf(stderr, "migtd: cannot read the root CA %s\n", root_path);
+		return 1;
+	}
+	if (psa_crypto_init() != PSA_SUCCESS) {
+		fprintf(stderr, "migtd: PSA crypto initialisation failed\n");
+		return 1;
+	}
+	fd = connect_unix(platform_path);
+	if (fd < 0) {
+		fprintf(stderr, "migtd: cannot connect to the platform link %s: %s\n", platform_path,
+			strerror(errno));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+
+	/* A TDCALL-style leaf waits this long for the emulated TDX module. */
+	emu_link_fd_io(&link, fd, 30000, &io);
+	migtd_log_init(&plat.log, log_sink, NULL, level);
+	emu_platform_init(&eplat, &io, &plat.log);
+	if (uvsock_init(&uv, relay_path) != MIGTD_OK) {
+		fprintf(stderr, "migtd: relay socket path too long\n");
+		return 1;
+	}
+	plat.ops = &emu_platform_ops;
+	plat.ctx = &eplat;
+	plat.stream_ops = &uvsock_stream_ops;
+	plat.stream_ctx = &uv;
+
+	cfg.policy = policy;
+	cfg.policy_len = policy_len;
+	cfg.root_ca = root;
+	cfg.root_ca_len = root_len;
+	cfg.timeout_ms = (uint32_t)timeout;
+	cfg.verify_time = (int64_t)time(NULL);
+	cfg.require_socket_info = true;
+	cfg.max_sessions = MIGTD_MAX_SESSIONS;
+
+	ret = migtd_core_init(&core, &plat, &cfg);
+	while (ret == MIGTD_OK && !stop) {
+		struct pollfd pfd[1 + UVSOCK_MAX_STREAMS];
+		nfds_t n = 0;
+		uint64_t wake = 0, now;
+		int wait_ms;
+
+		ret = migtd_core_poll(&core, &wake);
+		if (ret != MIGTD_OK)
+			break;
+		/* Sleep until the link or a stream has bytes, or the core's deadline. */
+		pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		for (size_t i = 0; i < UVSOCK_MAX_STREAMS; i++)
+			if (uv.streams[i].fd >= 0)
+				pfd[n++] = (struct pollfd){ .fd = uv.streams[i].fd, .events = POLLIN };
+		now = emu_linux_now_ms();
+		wait_ms = wake > now ? (int)(wake - now < 50 ? wake - now : 50) : 0;
+		if (eplat.rx_len)
+			wait_ms = 0; /* frames already buffered */
+		poll(pfd, n, wait_ms);
+	}
+	if (ret != MIGTD_OK)
+		MIGTD_ERROR(&plat.log, MIGTD_LOG_NO_REQUEST, "fatal: %s (status %d)",
+			    migtd_err_str(ret), migtd_err_status(ret));
+	migtd_core_fini(&core);
+	uvsock_fini(&uv);
+	close(fd);
+	free(policy);
+	free(root);
+	return ret == MIGTD_OK ? 0 : 1;
+}
