@@ -461,17 +461,6 @@ static int conf_write(const char *dir, const struct emu_platform_params *p)
 	return write_in(dir, "platform.conf", text, used, 0644);
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int conf_read(const char *dir, struct emu_platform_params *p)
 {
 	uint8_t *buf = NULL;
@@ -506,14 +495,9 @@ static int conf_read(const char *dir, struct emu_platform_params *p)
 					ret = MIGTD_ERR_INVALID;
 					goto out;
 				}
-				for (size_t k = 0; k < f->len; k++) {
-					int hi = hex_nibble(val[2 * k]), lo = hex_nibble(val[2 * k + 1]);
-
-					if (hi < 0 || lo < 0) {
-						ret = MIGTD_ERR_INVALID;
-						goto out;
-					}
-					v[k] = (uint8_t)(hi << 4 | lo);
+				if (migtd_unhex(val, v, f->len)) {
+					ret = MIGTD_ERR_INVALID;
+					goto out;
 				}
 			}
 		}

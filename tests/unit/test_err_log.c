@@ -93,6 +93,14 @@ static void test_fmt_truncates_and_reports_length(void **state)
 	assert_string_equal(hex, "00ab7f");
 	assert_int_equal(migtd_hex(hex, 4, bytes, 3), 2); /* room for one byte only */
 	assert_string_equal(hex, "00");
+
+	uint8_t back[3];
+	assert_int_equal(migtd_unhex("00aB7F", back, 3), 0);
+	assert_memory_equal(back, bytes, 3);
+	assert_int_equal(migtd_unhex("00aG7F", back, 3), -1);
+	assert_int_equal(migtd_unhex("00a", back, 2), -1); /* stops at the NUL */
+	assert_int_equal(migtd_hex_digit('f'), 15);
+	assert_int_equal(migtd_hex_digit('/'), -1);
 }
 
 struct captured {

@@ -110,17 +110,6 @@ static void guid_str(char out[37], const struct migtd_guid *g)
 		 b[13], b[14], b[15]);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX" -> EFI byte order (first three
  * fields little-endian), or one of the known file names. */
 static int parse_guid(const char *s, struct migtd_guid *g)
@@ -143,7 +132,7 @@ static int parse_guid(const char *s, struct migtd_guid *g)
 				return -1;
 			continue;
 		}
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = migtd_hex_digit(s[i]), lo = migtd_hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		v[k++] = (uint8_t)(hi * 16 + lo);

@@ -204,3 +204,30 @@ size_t migtd_hex(char *out, size_t cap, const void *bytes, size_t n)
 	out[o] = '\0';
 	return o;
 }
+
+int migtd_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int migtd_unhex(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi = migtd_hex_digit(s[2 * i]), lo;
+
+		/* A NUL stops at hi, so no read goes past a short string's end. */
+		if (hi < 0)
+			return -1;
+		lo = migtd_hex_digit(s[2 * i + 1]);
+		if (lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}

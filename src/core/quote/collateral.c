@@ -27,6 +27,7 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include "migtd/fmt.h"
 #include "quote_internal.h"
 
 #define MAX_TOKENS 8192u
@@ -115,17 +116,6 @@ static int jtype(const struct jdoc *d, int i)
 	return i < 0 ? -1 : (int)d->t[i].type;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A string token holding exactly 2n hex digits. */
 static int jhex(const struct jdoc *d, int i, uint8_t *out, size_t n)
 {
@@ -134,14 +124,7 @@ static int jhex(const struct jdoc *d, int i, uint8_t *out, size_t n)
 	if (jtype(d, i) != JSMN_STRING || jlen(d, i) != 2 * n)
 		return MIGTD_ERR_INVALID;
 	s = d->js + d->t[i].start;
-	for (size_t k = 0; k < n; k++) {
-		int hi = hexval(s[2 * k]), lo = hexval(s[2 * k + 1]);
-
-		if (hi < 0 || lo < 0)
-			return MIGTD_ERR_INVALID;
-		out[k] = (uint8_t)(hi << 4 | lo);
-	}
-	return MIGTD_OK;
+	return migtd_unhex(s, out, n) ? MIGTD_ERR_INVALID : MIGTD_OK;
 }
 
 /* A non-negative integer primitive <= max. */

@@ -13,6 +13,8 @@
 
 #include "testutil.h"
 
+#include "migtd/fmt.h"
+
 const char *tu_vectors_dir(void)
 {
 	const char *d = getenv("MIGTD_VECTORS");
@@ -46,29 +48,13 @@ uint8_t *tu_read_vector(const char *path, size_t *len)
 	return buf;
 }
 
-static int tu_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t tu_unhex(const char *hex, uint8_t *out, size_t cap)
 {
 	size_t n = strlen(hex);
 
 	if (n % 2 || n / 2 > cap)
 		fail_msg("bad hex string (length %zu, capacity %zu)", n, cap);
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = tu_nibble(hex[2 * i]), lo = tu_nibble(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			fail_msg("bad hex digit at %zu", 2 * i);
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
+	if (migtd_unhex(hex, out, n / 2))
+		fail_msg("bad hex digit in '%s'", hex);
 	return n / 2;
 }
