@@ -125,8 +125,6 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *b, unsigned int n, uint1
 		return vq->broken;
 	if (n == 0 || n > VIRTQ_MAX_CHAIN)
 		return MIGTD_ERR_INVALID;
-	if (n > vq->num_free)
-		return MIGTD_ERR_AGAIN;
 	for (unsigned int k = 0; k < n; k++) {
 		if (b[k].len == 0)
 			return MIGTD_ERR_INVALID;
@@ -136,6 +134,8 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *b, unsigned int n, uint1
 			wlen += b[k].len;
 		}
 	}
+	if (n > vq->num_free)
+		return MIGTD_ERR_AGAIN;
 	h = i = vq->free_head;
 	for (unsigned int k = 0; k < n; k++) {
 		uint16_t next_free = vq->sh[i].next;
