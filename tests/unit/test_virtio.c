@@ -281,8 +281,9 @@ static void ser_ctrl_send(uint32_t id, uint16_t ev, uint16_t val, const char *na
 	wr16(msg + 4, ev);
 	wr16(msg + 6, val);
 	if (name) {
-		memcpy(msg + 8, name, strlen(name));
-		n += (uint32_t)strlen(name);
+		/* Like QEMU: the name and its NUL. */
+		memcpy(msg + 8, name, strlen(name) + 1);
+		n += (uint32_t)strlen(name) + 1;
 	}
 	assert_true(dq_pop(2, &c));
 	dq_push_raw(2, c.head, chain_write(&c, msg, n));
@@ -1276,24 +1277,31 @@ static void test_serial_bad_ctrl(void **state)
 	unsigned int before = M.n_ctl;
 	assert_int_equal(vser_poll(&SER), MIGTD_OK);
 	assert_int_equal(SER.bad_ctrl, 5);
-	/* Names: too long, empty, non-printable, for a port never added. */
+	/* Names: too long, empty, non-printable, two NULs, for a port never added. */
 	memset(longname, 'a', sizeof(longname));
 	longname[64] = '\0';
 	ser_ctrl_send(1, VSER_PORT_NAME, 1, longname);
 	ser_ctrl_send(1, VSER_PORT_NAME, 1, "");
 	ser_ctrl_send(1, VSER_PORT_NAME, 1, "bad\nname");
+	static const uint8_t twonul[] = { 1, 0, 0, 0, 7, 0, 1, 0, 'a', 0, 0 };
+	ser_ctrl_raw(twonul, sizeof(twonul));
 	ser_ctrl_send(0, VSER_PORT_NAME, 1, "evil");
 	assert_int_equal(vser_poll(&SER), MIGTD_OK);
-	assert_int_equal(SER.bad_ctrl, 9);
+	assert_int_equal(SER.bad_ctrl, 10);
 	assert_int_equal(M.n_ctl, before); /* nothing answered */
 	assert_false(SER.port[0].added);
 	assert_string_equal(SER.port[1].name, "migtd.link");
 	assert_true(SER.port[1].host_open);
-	/* 63 characters is the longest name accepted. */
+	/* 63 characters is the longest name accepted, with or without the NUL. */
 	longname[63] = '\0';
 	ser_ctrl_send(1, VSER_PORT_NAME, 1, longname);
 	assert_int_equal(vser_poll(&SER), MIGTD_OK);
 	assert_int_equal(strlen(SER.port[1].name), 63);
+	uint8_t nonul[8 + 3] = { 1, 0, 0, 0, 7, 0, 1, 0, 'x', 'y', 'z' };
+	ser_ctrl_raw(nonul, sizeof(nonul));
+	assert_int_equal(vser_poll(&SER), MIGTD_OK);
+	assert_string_equal(SER.port[1].name, "xyz");
+	assert_int_equal(SER.bad_ctrl, 10);
 	assert_int_equal(vser_find(&SER, "migtd.link"), MIGTD_ERR_UNSUPPORTED);
 	/* DEVICE_REMOVE forgets the port. */
 	ser_ctrl_send(1, VSER_DEVICE_REMOVE, 0, NULL);

@@ -202,6 +202,9 @@ static int handle_ctrl(struct vser *s, const uint8_t *buf, size_t len)
 		pt->host_open = m.value != 0;
 		return MIGTD_OK;
 	case VSER_PORT_NAME:
+		/* QEMU sends the name with its NUL; Linux also accepts it without. */
+		if (m.extra_len > 0 && m.extra[m.extra_len - 1] == 0)
+			m.extra_len--;
 		if (!pt->added || !valid_name(m.extra, m.extra_len)) {
 			s->bad_ctrl++;
 			return MIGTD_OK;
