@@ -261,3 +261,13 @@ image: $(B)/migtd.bin
 # The firmware libc is unit-tested on the host under its fw_ names.
 $(B)/host/tests/test_fw_libc: $(call objs,host,src/firmware/libc/string.c)
 $(B)/san/tests/test_fw_libc: $(call objs,san,src/firmware/libc/string.c)
+
+# The virtio drivers are unit-tested on the host against a device model
+# (tests/unit/test_virtio.c) and their device-data parsers fuzzed.
+VIRTIO_DRV_SRC := $(addprefix src/firmware/drivers/,virtio_pci.c virtqueue.c virtio_serial.c \
+	virtio_vsock.c)
+$(B)/host/tests/test_virtio: $(call objs,host,$(VIRTIO_DRV_SRC))
+$(B)/san/tests/test_virtio: $(call objs,san,$(VIRTIO_DRV_SRC))
+$(B)/fuzz/bin/fuzz_virtio_vsock: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
+$(B)/fuzz/bin/fuzz_virtio_serial: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
+$(B)/fuzz/bin/fuzz_virtio_virtq: $(call objs,fuzz,$(VIRTIO_DRV_SRC))

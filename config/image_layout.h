@@ -83,6 +83,18 @@
 #define FW_PERMMEM_BASE		(FW_TEMPMEM_BASE + FW_TEMPMEM_SIZE)
 #define FW_PERMMEM_SIZE		(0x2000000 - FW_PERMMEM_BASE)
 
+/*
+ * DMA region for virtio: every ring and buffer a device reads or writes
+ * (src/firmware/virtio.h). One block so that the TD path can accept it and
+ * convert it to shared (MapGPA) in one go; in a plain VM it is plain RAM.
+ */
+#define FW_RAM_DMA_BASE		FW_PERMMEM_BASE
+#define FW_RAM_DMA_SIZE		0x100000
+
+/* Fixed MMIO window the firmware assigns PCI BARs from (spec §4.1). */
+#define FW_MMIO32_BASE		0xC0000000
+#define FW_MMIO32_SIZE		0x20000000
+
 /* Segment selectors of the boot GDT (reset vector) and of the runtime GDT. */
 #define FW_SEL_CODE32		0x08
 #define FW_SEL_DATA		0x10

@@ -57,6 +57,9 @@ int fw_cfg_read_file(const char *name, char *buf, size_t cap);
 /* ---- MMIO: native in a VM, TDG.VP.VMCALL<#VE.RequestMMIO> in a TD ------ */
 uint32_t fw_mmio_read32(uint64_t addr);
 void fw_mmio_write32(uint64_t addr, uint32_t v);
+/* size 1, 2 or 4 */
+uint32_t fw_mmio_read(uint64_t addr, unsigned int size);
+void fw_mmio_write(uint64_t addr, unsigned int size, uint32_t v);
 
 /* ---- timer: 1 ms tick on vector 33, sti;hlt idle ------------------------- */
 void fw_idt_set_irq(unsigned int vector, void (*entry)(void));
@@ -73,7 +76,17 @@ void fw_idle_ms(uint64_t ms);
 /* ---- PCI (ECAM at 0xE0000000 after programming Q35's PCIEXBAR) ----------- */
 void fw_pci_init(void);
 uint32_t fw_pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off);
+void fw_pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, uint32_t v);
+/* Function 0 of a device on bus 0 with these IDs: 0 and *dev, or -1. */
+int fw_pci_find(uint16_t vendor, uint16_t device, uint8_t *dev);
 /* Prints every function on bus 0 as "pci 00:DD.F vvvv:dddd class cccccc". */
 void fw_pci_scan(void);
+
+/* ---- virtio (drivers/virtio_fw.c; the drivers themselves: virtio.h) ------ */
+/*
+ * -fw_cfg name=opt/migtd/link,string=NAME: open the virtio-serial port NAME,
+ * send a hello, print the peer's answer line. 0 on success.
+ */
+int fw_virtio_link_test(const char *port_name);
 
 #endif /* MIGTD_FW_H */

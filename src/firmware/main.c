@@ -6,6 +6,7 @@
  * a SHA-384 as proof that the core's crypto runs here, PCI, "ready".
  */
 #include "fw.h"
+#include "virtio.h"
 
 #include <string.h>
 
@@ -70,6 +71,17 @@ static void run_requested_fault(void)
 		fw_printf("%u\n", overflow_stack(0));
 }
 
+/* -fw_cfg name=opt/migtd/link,string=PORT: hello over a virtio-serial port. */
+static void run_link_test(void)
+{
+	char name[VSER_NAME_MAX + 1];
+
+	if (fw_cfg_read_file("opt/migtd/link", name, sizeof(name)) != 0)
+		return;
+	if (fw_virtio_link_test(name) != 0)
+		fw_exit(FW_EXIT_FAIL);
+}
+
 void fw_main(uint32_t is_td)
 {
 	fw_is_td = is_td != 0;
@@ -91,6 +103,7 @@ void fw_main(uint32_t is_td)
 		fw_idle_ms(10);
 		fw_printf("timer: idle %llu ticks\n", (unsigned long long)(fw_ticks() - t0));
 	}
+	run_link_test();
 	fw_puts("ready\n");
 	fw_exit(FW_EXIT_OK);
 }

@@ -29,12 +29,33 @@ void fw_pci_init(void)
 	legacy_write32(Q35_PCIEXBAR, (uint32_t)FW_ECAM_BASE | PCIEXBAR_EN);
 }
 
+static uint64_t ecam(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off)
+{
+	return FW_ECAM_BASE + ((uint64_t)bus << 20) + ((uint64_t)(dev & 31) << 15) +
+	       ((uint64_t)(fn & 7) << 12) + (off & 0xFFC);
+}
+
 uint32_t fw_pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off)
 {
-	uint64_t a = FW_ECAM_BASE + ((uint64_t)bus << 20) + ((uint64_t)(dev & 31) << 15) +
-		     ((uint64_t)(fn & 7) << 12) + (off & 0xFFC);
+	return fw_mmio_read32(ecam(bus, dev, fn, off));
+}
 
-	return fw_mmio_read32(a);
+void fw_pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, uint32_t v)
+{
+	fw_mmio_write32(ecam(bus, dev, fn, off), v);
+}
+
+int fw_pci_find(uint16_t vendor, uint16_t device, uint8_t *dev_out)
+{
+	for (uint8_t dev = 0; dev < 32; dev++) {
+		uint32_t id = fw_pci_read32(0, dev, 0, 0x00);
+
+		if ((id & 0xFFFF) == vendor && (id >> 16) == device) {
+			*dev_out = dev;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /* Bus 0 only (no bridges behind the root complex in our VMs). */
