@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"software, shaped like the real ones.\n"
 		"\n"
 		"commands:\n"
-		"  pki init DIR [--root ROOTDIR] [--fmspc HEX12] [--sgx-tcb HEX32] [--pcesvn N]\n"
+		"  pki init DIR [--root ROOTDIR] [--fmspc HEX12] [--tcb-svn|--sgx-tcb HEX32] [--pcesvn N]\n"
 		"           [--tdx-tcb HEX32] [--qe-isvsvn N] [--force]\n"
 		"      Create the emulated attestation PKI of one platform in DIR. DIR/root_ca.der\n"
 		"      is the root certificate a MigTD enrolls. With --root, the root CA of ROOTDIR\n"
@@ -108,6 +108,7 @@ static int cmd_pki_init(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },   { "fmspc", required_argument, NULL, 'f' },
 		{ "sgx-tcb", required_argument, NULL, 's' }, { "pcesvn", required_argument, NULL, 'p' },
+		{ "tcb-svn", required_argument, NULL, 's' }, /* the PCK's TCB SVNs, as in the issue */
 		{ "tdx-tcb", required_argument, NULL, 't' }, { "qe-isvsvn", required_argument, NULL, 'q' },
 		{ "force", no_argument, NULL, 'F' },        { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -134,8 +135,8 @@ static int cmd_pki_init(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 		if (bad) {
-			fprintf(stderr, "migtd-vmm pki init: bad value for --%s: '%s'\n",
-				opts[optind > 0 ? 0 : 0].name, optarg);
+			fprintf(stderr, "migtd-vmm pki init: bad value '%s' (hex of the right length, or a number)\n",
+				optarg);
 			return 2;
 		}
 	}
