@@ -526,7 +526,7 @@ void world_recycle(struct world *w)
 int world_fixture_init(struct world_fixture *f)
 {
 	struct emu_platform_params p;
-	char msg[256], path[400];
+	char msg[256], path[400], dir[sizeof(f->dir)];
 
 	memset(f, 0, sizeof(*f));
 	if (psa_crypto_init() != PSA_SUCCESS)
@@ -534,8 +534,9 @@ int world_fixture_init(struct world_fixture *f)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/migtd-world-XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
+	memcpy(dir, f->dir, sizeof(dir)); /* snprintf from a part of *f into *f: restrict */
 	for (int i = 0; i < 2; i++) {
-		snprintf(f->pki[i], sizeof(f->pki[i]), "%s/%s", f->dir, i == 0 ? "src" : "dst");
+		snprintf(f->pki[i], sizeof(f->pki[i]), "%s/%s", dir, i == 0 ? "src" : "dst");
 		emu_platform_params_default(&p);
 		p.ppid[0] = (uint8_t)(0x10 + i); /* another machine of the same model */
 		if (emu_pki_init(f->pki[i], i == 0 ? NULL : f->pki[0], &p, 1, msg, sizeof(msg)) != 0) {
