@@ -95,6 +95,7 @@ static struct world *bench_world(void)
 		w->s[i].cfg.timeout_ms = MIGTD_DEFAULT_TIMEOUT_MS;
 	}
 	w->idle_us = 0; /* spin: nothing but the two cores to wait for */
+	w->check_wake = false;
 	w->s[0].h.tdx.min_export_version = 1;
 	w->s[0].h.tdx.max_export_version = 3;
 	w->s[1].h.tdx.min_import_version = 2;
