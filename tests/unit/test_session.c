@@ -1,9 +1,8 @@
 /*
  * test_session.c -- whole pre-migrations inside one process (spec §1.3-§1.5,
  * §6, §9.4): two MigTD cores (source, destination) on two emulated
- * platforms (emu_pki/emu_tdx/emu_qgs_handle under one shared root CA),
- * an in-process platform adapter, a fake VMM (Query, WaitForRequest with
- * real HOB lists, ReportStatus) and in-memory streams between the cores.
+ * platforms with a fake VMM and in-memory streams -- the harness in
+ * support/world.c, shared with bench/bench_premigration.c.
  *
  * Set MIGTD_TEST_LOG=1 to see both MigTDs' logs on stderr.
  */
@@ -33,15 +32,11 @@
 #include "migtd/ratls.h"
 #include "migtd/session.h"
 #include "support/testutil.h"
+#include "support/world.h"
 
 /* ---- shared fixtures ------------------------------------------------------------ */
 
-static char g_dir[256];
-static char g_pki[2][300];
-static uint8_t *g_policy;      /* config/policy.json */
-static size_t g_policy_len;
-static uint8_t *g_root;        /* root_ca.der */
-static size_t g_root_len;
+static struct world_fixture g_fx;
 
 /* Admits any peer on the same platform model running the same MigTD image
  * (MRTD), whatever policy and root CA it enrolled. */
@@ -50,472 +45,6 @@ static const char permissive_policy[] =
 	"{\"fmspc\":\"self\",\"Platform\":{\"TcbInfo\":{\"pcesvn\":"
 	"{\"operation\":\"greater-or-equal\",\"reference\":0}}}},"
 	"{\"MigTD\":{\"TDINFO\":{\"MRTD\":{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}";
-
-static uint64_t now_ms_real(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* ---- mbedTLS heap accounting ------------------------------------------------------ */
-
-static size_t g_heap_cur, g_heap_peak;
-
-static void *count_calloc(size_t n, size_t size)
-{
-	size_t *p;
-
-	if (size != 0 && n > (SIZE_MAX - 16) / size)
-		return NULL;
-	p = calloc(1, n * size + 16);
-	if (p == NULL)
-		return NULL;
-	p[0] = n * size;
-	g_heap_cur += n * size;
-	if (g_heap_cur > g_heap_peak)
-		g_heap_peak = g_heap_cur;
-	return (uint8_t *)p + 16;
-}
-
-static void count_free(void *ptr)
-{
-	size_t *p;
-
-	if (ptr == NULL)
-		return;
-	p = (size_t *)(void *)((uint8_t *)ptr - 16);
-	g_heap_cur -= p[0];
-	free(p);
-}
-
-/* ---- in-memory streams (the two VMMs' relay) ----------------------------------------- */
-
-#define NET_MAX_LINKS 256
-#define NET_MAX_ENDS 512
-
-struct pipe {
-	uint8_t *buf;
-	size_t len, cap;
-	size_t total; /* bytes ever written */
-};
-
-struct link {
-	bool used;
-	uint32_t port;
-	bool opened[2], closed[2]; /* [0] source, [1] destination */
-	struct pipe to[2];         /* to[r]: bytes for role r */
-};
-
-struct net {
-	struct link links[NET_MAX_LINKS];
-	struct {
-		struct link *l;
-		int role;
-	} ends[NET_MAX_ENDS];
-	unsigned nends;
-	/* fault injection, source -> destination direction */
-	size_t flip_offset;      /* flip this byte (1-based; 0: off) */
-	size_t flip_send_len;    /* flip a byte of the first send of exactly this length */
-	bool flipped;
-};
-
-static void pipe_put(struct pipe *p, const uint8_t *b, size_t n)
-{
-	if (p->len + n > p->cap) {
-		p->cap = (p->len + n) * 2;
-		p->buf = realloc(p->buf, p->cap);
-		assert_non_null(p->buf);
-	}
-	memcpy(p->buf + p->len, b, n);
-	p->len += n;
-	p->total += n;
-}
-
-static int net_open(void *ctx, const struct migtd_stream_params *params, uint32_t *stream)
-{
-	struct net *net = ctx;
-	int role = params->migration_source ? 0 : 1;
-	struct link *l = NULL;
-
-	for (unsigned i = 0; i < NET_MAX_LINKS && !l; i++)
-		if (net->links[i].used && net->links[i].port == params->peer_port &&
-		    !net->links[i].opened[role])
-			l = &net->links[i];
-	for (unsigned i = 0; i < NET_MAX_LINKS && !l; i++)
-		if (!net->links[i].used) {
-			l = &net->links[i];
-			memset(l, 0, sizeof(*l));
-			l->used = true;
-			l->port = params->peer_port;
-		}
-	if (l == NULL || net->nends >= NET_MAX_ENDS)
-		return MIGTD_ERR_NOMEM;
-	l->opened[role] = true;
-	net->ends[net->nends].l = l;
-	net->ends[net->nends].role = role;
-	*stream = net->nends++;
-	return MIGTD_OK;
-}
-
-static int net_send(void *ctx, uint32_t stream, const void *buf, size_t len, size_t *sent)
-{
-	struct net *net = ctx;
-	struct link *l = net->ends[stream].l;
-	int role = net->ends[stream].role;
-	struct pipe *p = &l->to[1 - role];
-	size_t start = p->total;
-
-	if (l->closed[role] || l->closed[1 - role])
-		return MIGTD_ERR_NETWORK; /* like a vsock RST */
-	if (getenv("NET_TRACE")) fprintf(stderr, "send role %d len %zu\n", role, len);
-	pipe_put(p, buf, len);
-	if (role == 0 && !net->flipped) {
-		if (net->flip_offset > start && net->flip_offset <= start + len) {
-			p->buf[p->len - len + (net->flip_offset - 1 - start)] ^= 0x01;
-			net->flipped = true;
-		} else if (net->flip_send_len != 0 && len == net->flip_send_len) {
-			p->buf[p->len - len + 10] ^= 0x01;
-			net->flipped = true;
-		}
-	}
-	*sent = len;
-	return MIGTD_OK;
-}
-
-static int net_recv(void *ctx, uint32_t stream, void *buf, size_t cap, size_t *got)
-{
-	struct net *net = ctx;
-	struct link *l = net->ends[stream].l;
-	int role = net->ends[stream].role;
-	struct pipe *p = &l->to[role];
-	size_t n = p->len < cap ? p->len : cap;
-
-	*got = 0;
-	if (n == 0)
-		return l->closed[1 - role] ? MIGTD_OK : MIGTD_ERR_AGAIN;
-	memcpy(buf, p->buf, n);
-	memmove(p->buf, p->buf + n, p->len - n);
-	p->len -= n;
-	*got = n;
-	return MIGTD_OK;
-}
-
-static int net_close(void *ctx, uint32_t stream)
-{
-	struct net *net = ctx;
-
-	net->ends[stream].l->closed[net->ends[stream].role] = true;
-	return MIGTD_OK;
-}
-
-static const struct migtd_stream_ops net_ops = { net_open, net_send, net_recv, net_close };
-
-static void net_free(struct net *net)
-{
-	for (unsigned i = 0; i < NET_MAX_LINKS; i++)
-		for (int r = 0; r < 2; r++)
-			free(net->links[i].to[r].buf);
-}
-
-/* ---- one emulated platform + its VMM ------------------------------------------------ */
-
-#define MAX_QUEUED 80
-#define MAX_REPORTS 80
-
-struct report {
-	uint64_t id;
-	uint8_t status;
-};
-
-struct side {
-	const char *name;
-	struct emu_host_platform h;
-	struct migtd_platform plat;
-	struct migtd_core *core;
-	struct migtd_config cfg;
-	/* VMM */
-	bool query_unsupported;
-	uint8_t queue[MAX_QUEUED][2048];
-	size_t queue_len[MAX_QUEUED];
-	unsigned nqueued, next;
-	struct report reports[MAX_REPORTS];
-	unsigned nreports;
-	bool sys_rd_big;       /* TDG.SYS.RD MAX_*_VERSION answers 0x10000 */
-	unsigned quote_busy;   /* answer this many GetQuotes with "QGS unavailable" */
-	unsigned quotes;
-	/* log */
-	char *log;
-	size_t log_len;
-};
-
-static int tdx_err(uint64_t st)
-{
-	return st == TDX_SUCCESS ? MIGTD_OK : MIGTD_ERR_TDCALL;
-}
-
-static int p_mr_report(void *ctx, const uint8_t rd[64], uint8_t rep[1024])
-{
-	return tdx_err(emu_tdx_mr_report(&((struct side *)ctx)->h.tdx, rd, rep));
-}
-
-static int p_rtmr_extend(void *ctx, unsigned idx, const uint8_t d[48])
-{
-	return tdx_err(emu_tdx_rtmr_extend(&((struct side *)ctx)->h.tdx, idx, d));
-}
-
-static int p_servtd_rd(void *ctx, const struct migtd_servtd_binding *b, uint64_t f, uint64_t *v)
-{
-	return tdx_err(emu_tdx_servtd_rd(&((struct side *)ctx)->h.tdx, b, f, v));
-}
-
-static int p_servtd_wr(void *ctx, const struct migtd_servtd_binding *b, uint64_t f, uint64_t v,
-		       uint64_t mask, uint64_t *old)
-{
-	uint64_t dummy;
-
-	return tdx_err(emu_tdx_servtd_wr(&((struct side *)ctx)->h.tdx, b, f, v, mask,
-					 old ? old : &dummy));
-}
-
-static int p_sys_rd(void *ctx, uint64_t f, uint64_t *v)
-{
-	if (((struct side *)ctx)->sys_rd_big &&
-	    (f == TDX_FIELD_MAX_EXPORT_VERSION || f == TDX_FIELD_MAX_IMPORT_VERSION)) {
-		*v = 0x10000;
-		return MIGTD_OK;
-	}
-	return tdx_err(emu_tdx_sys_rd(&((struct side *)ctx)->h.tdx, f, v));
-}
-
-/* The VMM answers every Service call at once (polling build). */
-static int p_service_start(void *ctx, struct migtd_service_call *call)
-{
-	struct side *sd = ctx;
-	struct ghci_service_cmd cmd;
-	struct ghci_migtd_cmd mc;
-	size_t len = 0;
-	int ret;
-
-	ret = ghci_service_cmd_parse(call->cmd, call->cmd_len, &cmd);
-	assert_int_equal(ret, MIGTD_OK);
-	if (memcmp(&cmd.guid, &ghci_guid_service_common, sizeof(cmd.guid)) == 0) {
-		struct ghci_query q;
-
-		assert_int_equal(ghci_query_cmd_parse(call->cmd, call->cmd_len, &q), MIGTD_OK);
-		return ghci_query_rsp_build(call->rsp, call->rsp_cap, sd->query_unsupported ? 1 : 0,
-					    &ghci_guid_service_migtd, &len);
-	}
-	assert_int_equal(ghci_migtd_cmd_parse(call->cmd, call->cmd_len, &mc), MIGTD_OK);
-	switch (mc.command) {
-	case GHCI_MIGTD_CMD_WAIT_FOR_REQUEST:
-		if (sd->next < sd->nqueued) {
-			unsigned i = sd->next++;
-
-			return ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_REQUEST,
-						  sd->queue[i], sd->queue_len[i], &len);
-		}
-		return ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_NONE, NULL, 0, &len);
-	case GHCI_MIGTD_CMD_REPORT_STATUS:
-		assert_true(sd->nreports < MAX_REPORTS);
-		sd->reports[sd->nreports].id = mc.mig_request_id;
-		sd->reports[sd->nreports].status = mc.status;
-		sd->nreports++;
-		return ghci_migtd_rsp_build(call->rsp, call->rsp_cap, GHCI_MIGTD_CMD_REPORT_STATUS,
-					    &len);
-	default:
-		fail_msg("unexpected MigTD service command %u", mc.command);
-	}
-	return MIGTD_ERR_INVALID;
-}
-
-static int p_service_poll(void *ctx, struct migtd_service_call *call)
-{
-	(void)ctx;
-	(void)call;
-	return MIGTD_OK;
-}
-
-static int p_quote_start(void *ctx, struct migtd_quote_call *call)
-{
-	struct side *sd = ctx;
-
-	sd->quotes++;
-	if (sd->quote_busy > 0) {
-		sd->quote_busy--;
-		call->ghci_status = TDX_GETQUOTE_STATUS_QGS_UNAVAILABLE;
-		return MIGTD_OK;
-	}
-	call->ghci_status = emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
-	return MIGTD_OK;
-}
-
-static int p_quote_poll(void *ctx, struct migtd_quote_call *call)
-{
-	(void)ctx;
-	(void)call;
-	return MIGTD_OK;
-}
-
-static int p_random(void *ctx, void *buf, size_t len)
-{
-	(void)ctx;
-	return getrandom(buf, len, 0) == (ssize_t)len ? MIGTD_OK : MIGTD_ERR_CRYPTO;
-}
-
-static uint64_t p_now(void *ctx)
-{
-	(void)ctx;
-	return now_ms_real();
-}
-
-static const struct migtd_platform_ops plat_ops = {
-	p_mr_report, p_rtmr_extend, p_servtd_rd, p_servtd_wr, p_sys_rd, p_service_start,
-	p_service_poll, p_quote_start, p_quote_poll, p_random, p_now,
-};
-
-static void log_sink(void *ctx, enum migtd_log_level level, uint64_t id, const char *msg,
-		     size_t len)
-{
-	struct side *sd = ctx;
-	char line[MIGTD_LOG_LINE_MAX + 64];
-	int n;
-
-	if (id == MIGTD_LOG_NO_REQUEST)
-		n = snprintf(line, sizeof(line), "[%s] %s: %.*s\n", sd->name,
-			     migtd_log_level_name(level), (int)len, msg);
-	else
-		n = snprintf(line, sizeof(line), "[%s] %s req=%llu: %.*s\n", sd->name,
-			     migtd_log_level_name(level), (unsigned long long)id, (int)len, msg);
-	if (n <= 0)
-		return;
-	if (getenv("MIGTD_TEST_LOG"))
-		fputs(line, stderr);
-	if (sd->log_len + (size_t)n + 1 < (1u << 20)) {
-		sd->log = realloc(sd->log, sd->log_len + (size_t)n + 1);
-		memcpy(sd->log + sd->log_len, line, (size_t)n + 1);
-		sd->log_len += (size_t)n;
-	}
-}
-
-struct world {
-	struct net net;
-	struct side s[2]; /* [0] source platform, [1] destination platform */
-};
-
-static const uint8_t g_mrtd[48] = { 0x4d, 0x69, 0x67, 0x54, 0x44, 0x2d, 0x63 }; /* "MigTD-c" */
-
-static struct world *world_new(const uint8_t *pol0, size_t len0, const uint8_t *pol1,
-			       size_t len1)
-{
-	struct world *w = calloc(1, sizeof(*w));
-	const uint8_t *pol[2] = { pol0 ? pol0 : g_policy, pol1 ? pol1 : g_policy };
-	size_t plen[2] = { pol0 ? len0 : g_policy_len, pol1 ? len1 : g_policy_len };
-	char msg[256];
-
-	assert_non_null(w);
-	for (int i = 0; i < 2; i++) {
-		struct side *sd = &w->s[i];
-
-		sd->name = i == 0 ? "src" : "dst";
-		assert_int_equal(emu_host_platform_load(&sd->h, g_pki[i], msg, sizeof(msg)), 0);
-		emu_tdx_launch_servtd(&sd->h.tdx, g_mrtd);
-		sd->plat.ops = &plat_ops;
-		sd->plat.ctx = sd;
-		sd->plat.stream_ops = &net_ops;
-		sd->plat.stream_ctx = &w->net;
-		migtd_log_init(&sd->plat.log, log_sink, sd, MIGTD_LOG_DEBUG);
-		sd->core = calloc(1, sizeof(*sd->core));
-		assert_non_null(sd->core);
-		sd->cfg = (struct migtd_config){
-			.policy = pol[i],
-			.policy_len = plen[i],
-			.root_ca = g_root,
-			.root_ca_len = g_root_len,
-			.timeout_ms = 5000,
-			.verify_time = (int64_t)time(NULL),
-			.require_socket_info = true,
-			.poll_interval_ms = 1,
-			.quote_retry_ms = 5,
-		};
-	}
-	return w;
-}
-
-static void world_start(struct world *w)
-{
-	for (int i = 0; i < 2; i++)
-		assert_int_equal(migtd_core_init(w->s[i].core, &w->s[i].plat, &w->s[i].cfg),
-				 MIGTD_OK);
-}
-
-static void world_free(struct world *w)
-{
-	for (int i = 0; i < 2; i++) {
-		migtd_core_fini(w->s[i].core);
-		free(w->s[i].core);
-		emu_host_platform_free(&w->s[i].h);
-		free(w->s[i].log);
-	}
-	net_free(&w->net);
-	free(w);
-}
-
-/* Queue a migration request (real HOB list) on one side's VMM. */
-static void queue_request(struct side *sd, uint64_t id, bool source, const struct emu_user_td *td,
-			  uint32_t port)
-{
-	struct migtd_migration_request req;
-
-	assert_true(sd->nqueued < MAX_QUEUED);
-	memset(&req, 0, sizeof(req));
-	req.info.mig_request_id = id;
-	req.info.migration_source = source ? 1 : 0;
-	memcpy(req.info.target_td_uuid, td->binding.uuid.w, sizeof(req.info.target_td_uuid));
-	req.info.binding_handle = td->binding.handle;
-	req.info.communication_id = id;
-	req.has_socket_info = true;
-	req.socket_info.communication_id = id;
-	req.socket_info.mig_td_cid = 2;
-	req.socket_info.mig_channel_port = port;
-	assert_int_equal(hob_build_migration_request(sd->queue[sd->nqueued],
-						     sizeof(sd->queue[0]), &req,
-						     &sd->queue_len[sd->nqueued]),
-			 MIGTD_OK);
-	sd->nqueued++;
-}
-
-/* Poll both cores until each side has `want` reports or the time is up. */
-static void run(struct world *w, unsigned want0, unsigned want1, unsigned max_ms)
-{
-	uint64_t end = now_ms_real() + max_ms;
-
-	while (w->s[0].nreports < want0 || w->s[1].nreports < want1) {
-		for (int i = 0; i < 2; i++) {
-			uint64_t wake = 0;
-
-			assert_int_equal(migtd_core_poll(w->s[i].core, &wake), MIGTD_OK);
-			assert_true(wake >= now_ms_real() - 1000);
-		}
-		if (now_ms_real() > end)
-			fail_msg("timeout: src %u/%u reports, dst %u/%u", w->s[0].nreports, want0,
-				 w->s[1].nreports, want1);
-		usleep(50);
-	}
-}
-
-static int report_of(const struct side *sd, uint64_t id)
-{
-	int st = -1;
-
-	for (unsigned i = 0; i < sd->nreports; i++)
-		if (sd->reports[i].id == id) {
-			assert_int_equal(st, -1); /* one report per request */
-			st = sd->reports[i].status;
-		}
-	return st;
-}
 
 static void assert_nothing_written(const struct emu_user_td *td)
 {
@@ -563,12 +92,12 @@ static struct pair_result migrate_one(struct world *w, uint64_t id, bool dst_get
 	r.td[1] = emu_tdx_bind_user_td(&w->s[1].h.tdx);
 	assert_non_null(r.td[0]);
 	assert_non_null(r.td[1]);
-	queue_request(&w->s[0], id, true, r.td[0], (uint32_t)(1000 + id));
+	world_queue_request(&w->s[0], id, true, r.td[0], (uint32_t)(1000 + id));
 	if (dst_gets_request)
-		queue_request(&w->s[1], id, false, r.td[1], (uint32_t)(1000 + id));
-	run(w, w->s[0].nreports + 1, w->s[1].nreports + (dst_gets_request ? 1 : 0), max_ms);
-	r.src = report_of(&w->s[0], id);
-	r.dst = dst_gets_request ? report_of(&w->s[1], id) : -1;
+		world_queue_request(&w->s[1], id, false, r.td[1], (uint32_t)(1000 + id));
+	world_run(w, w->s[0].nreports + 1, w->s[1].nreports + (dst_gets_request ? 1 : 0), max_ms);
+	r.src = world_report_of(&w->s[0], id);
+	r.dst = dst_gets_request ? world_report_of(&w->s[1], id) : -1;
 	assert_int_equal(migtd_core_active_sessions(w->s[0].core), 0);
 	if (dst_gets_request)
 		assert_int_equal(migtd_core_active_sessions(w->s[1].core), 0);
@@ -592,7 +121,7 @@ static void sha384(const void *a, size_t alen, const void *b, size_t blen, uint8
 
 static void test_full_premigration(void **state)
 {
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct pair_result r;
 	uint8_t d1[48], d2[48], rtmr2[48], zero[48] = { 0 };
 	uint8_t rtmr01[48], rtmrs[4 * 48];
@@ -603,12 +132,12 @@ static void test_full_premigration(void **state)
 	(void)state;
 	set_versions(w, 1, 3, 2, 5);
 	world_start(w);
-	g_heap_cur = g_heap_peak = 0;
-	t0 = now_ms_real();
+	world_heap.peak = world_heap.cur;
+	t0 = world_now_ms();
 	r = migrate_one(w, 7, true, 20000);
 	printf("    one pre-migration (both sides, in-process): %llu ms, mbedTLS heap peak %zu "
 	       "bytes (two sessions)\n",
-	       (unsigned long long)(now_ms_real() - t0), g_heap_peak);
+	       (unsigned long long)(world_now_ms() - t0), world_heap.peak);
 	assert_int_equal(r.src, 0);
 	assert_int_equal(r.dst, 0);
 	assert_keys_exchanged(r.td[0], r.td[1], 3);
@@ -618,8 +147,8 @@ static void test_full_premigration(void **state)
 		 "afb65e7f95bf23c4",
 		 rtmr01, sizeof(rtmr01));
 	/* RTMR2 = SHA384(SHA384(0^48 || SHA384(policy)) || SHA384(root CA)), computed here. */
-	sha384(g_policy, g_policy_len, NULL, 0, d1);
-	sha384(g_root, g_root_len, NULL, 0, d2);
+	sha384(g_fx.policy, g_fx.policy_len, NULL, 0, d1);
+	sha384(g_fx.root, g_fx.root_len, NULL, 0, d2);
 	sha384(zero, 48, d1, 48, rtmr2);
 	sha384(rtmr2, 48, d2, 48, rtmr2);
 	for (int i = 0; i < 2; i++) {
@@ -664,8 +193,8 @@ static void test_policy_rejects(void **state)
 	for (int rejecting = 0; rejecting < 2; rejecting++) {
 		/* The strict default policy wants the peer's RTMR2 (its policy) equal to
 		 * ours; the permissive one on the other side accepts the strict peer. */
-		struct world *w = rejecting == 0 ? world_new(NULL, 0, perm, plen)
-						 : world_new(perm, plen, NULL, 0);
+		struct world *w = rejecting == 0 ? world_new(&g_fx, NULL, 0, perm, plen)
+						 : world_new(&g_fx, perm, plen, NULL, 0);
 		struct pair_result r;
 		struct side *v = &w->s[rejecting];
 
@@ -685,7 +214,7 @@ static void test_policy_rejects(void **state)
 static void test_invalid_policy_at_boot(void **state)
 {
 	static const uint8_t bad[] = "{\"id\":\"x\",\"policy\":[{\"nonsense\":1}]}";
-	struct world *w = world_new(bad, sizeof(bad) - 1, NULL, 0);
+	struct world *w = world_new(&g_fx, bad, sizeof(bad) - 1, NULL, 0);
 	uint64_t wake;
 
 	(void)state;
@@ -698,7 +227,7 @@ static void test_invalid_policy_at_boot(void **state)
 
 static void test_query_unsupported(void **state)
 {
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	uint64_t wake;
 
 	(void)state;
@@ -714,7 +243,7 @@ static void test_corrupted_stream(void **state)
 	(void)state;
 	/* A byte of the ClientHello: both ends see a TLS failure (6). */
 	{
-		struct world *w = world_new(NULL, 0, NULL, 0);
+		struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 		struct pair_result r;
 
 		w->net.flip_offset = 100;
@@ -733,7 +262,7 @@ static void test_corrupted_stream(void **state)
 	 * before they read (§6.2), so the source already has the destination's
 	 * intact message: it completes (0) -- inherent in the protocol. */
 	{
-		struct world *w = world_new(NULL, 0, NULL, 0);
+		struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 		struct pair_result r;
 
 		w->net.flip_send_len = 69;
@@ -749,17 +278,17 @@ static void test_corrupted_stream(void **state)
 
 static void test_peer_never_answers(void **state)
 {
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct pair_result r;
 	uint64_t t0;
 
 	(void)state;
 	w->s[0].cfg.timeout_ms = 300;
 	world_start(w);
-	t0 = now_ms_real();
+	t0 = world_now_ms();
 	r = migrate_one(w, 40, false, 10000);
 	assert_int_equal(r.src, 5);
-	assert_true(now_ms_real() - t0 >= 300);
+	assert_true(world_now_ms() - t0 >= 300);
 	assert_nothing_written(r.td[0]);
 	assert_non_null(strstr(w->s[0].log, "TLS handshake timed out"));
 	world_free(w);
@@ -767,26 +296,26 @@ static void test_peer_never_answers(void **state)
 
 static void test_servtd_attr_nonzero(void **state)
 {
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct emu_user_td *a = emu_tdx_bind_user_td(&w->s[0].h.tdx);
 	struct emu_user_td *b = emu_tdx_bind_user_td(&w->s[1].h.tdx);
 
 	(void)state;
 	a->servtd_attr = 1;
 	world_start(w);
-	queue_request(&w->s[0], 50, true, a, 1050);
-	queue_request(&w->s[1], 50, false, b, 1050);
-	run(w, 1, 1, 20000);
-	assert_int_equal(report_of(&w->s[0], 50), 1);
+	world_queue_request(&w->s[0], 50, true, a, 1050);
+	world_queue_request(&w->s[1], 50, false, b, 1050);
+	world_run(w, 1, 1, 20000);
+	assert_int_equal(world_report_of(&w->s[0], 50), 1);
 	assert_nothing_written(a);
 	/* The destination checks its own user TD only. */
-	assert_int_equal(report_of(&w->s[1], 50), 0);
+	assert_int_equal(world_report_of(&w->s[1], 50), 0);
 	world_free(w);
 }
 
 static void test_wrong_binding_handle(void **state)
 {
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct emu_user_td *a = emu_tdx_bind_user_td(&w->s[0].h.tdx);
 	struct emu_user_td *b = emu_tdx_bind_user_td(&w->s[1].h.tdx);
 	struct emu_user_td wrong = *a;
@@ -794,13 +323,13 @@ static void test_wrong_binding_handle(void **state)
 	(void)state;
 	wrong.binding.handle ^= 0x5a5a;
 	world_start(w);
-	queue_request(&w->s[0], 60, true, &wrong, 1060);
-	queue_request(&w->s[1], 60, false, b, 1060);
-	run(w, 1, 1, 20000);
-	assert_int_equal(report_of(&w->s[0], 60), 4);
+	world_queue_request(&w->s[0], 60, true, &wrong, 1060);
+	world_queue_request(&w->s[1], 60, false, b, 1060);
+	world_run(w, 1, 1, 20000);
+	assert_int_equal(world_report_of(&w->s[0], 60), 4);
 	/* The source closed the stream before TLS: the destination sees the
 	 * peer disconnect during the handshake (5). */
-	assert_int_equal(report_of(&w->s[1], 60), 5);
+	assert_int_equal(world_report_of(&w->s[1], 60), 5);
 	assert_nothing_written(a);
 	assert_nothing_written(b);
 	world_free(w);
@@ -808,7 +337,7 @@ static void test_wrong_binding_handle(void **state)
 
 static void test_versions_disjoint(void **state)
 {
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct pair_result r;
 
 	(void)state;
@@ -827,7 +356,7 @@ static void test_version_rules(void **state)
 	(void)state;
 	/* §6.3: an inverted range [5,4] fails on both sides (each sees both ranges). */
 	{
-		struct world *w = world_new(NULL, 0, NULL, 0);
+		struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 		struct pair_result r;
 
 		set_versions(w, 5, 4, 0, 9);
@@ -842,7 +371,7 @@ static void test_version_rules(void **state)
 	/* §3.1: a version field above 0xFFFF -> 1, before TLS (the peer sees the
 	 * stream close: 5). */
 	{
-		struct world *w = world_new(NULL, 0, NULL, 0);
+		struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 		struct pair_result r;
 
 		w->s[1].sys_rd_big = true;
@@ -858,16 +387,16 @@ static void test_version_rules(void **state)
 
 static void test_duplicate_request_ignored(void **state)
 {
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct emu_user_td *a = emu_tdx_bind_user_td(&w->s[0].h.tdx);
 	struct emu_user_td *b = emu_tdx_bind_user_td(&w->s[1].h.tdx);
 
 	(void)state;
 	world_start(w);
-	queue_request(&w->s[0], 80, true, a, 1080);
-	queue_request(&w->s[0], 80, true, a, 1080); /* same id while in progress */
-	queue_request(&w->s[1], 80, false, b, 1080);
-	run(w, 1, 1, 20000);
+	world_queue_request(&w->s[0], 80, true, a, 1080);
+	world_queue_request(&w->s[0], 80, true, a, 1080); /* same id while in progress */
+	world_queue_request(&w->s[1], 80, false, b, 1080);
+	world_run(w, 1, 1, 20000);
 	/* Let the loop run a little more: still one report. */
 	for (int i = 0; i < 50; i++) {
 		uint64_t wake;
@@ -875,7 +404,7 @@ static void test_duplicate_request_ignored(void **state)
 		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
 	}
 	assert_int_equal(w->s[0].nreports, 1);
-	assert_int_equal(report_of(&w->s[0], 80), 0);
+	assert_int_equal(world_report_of(&w->s[0], 80), 0);
 	assert_int_equal(w->s[0].core->requests_duplicate, 1);
 	assert_int_equal(w->s[0].core->requests_received, 1);
 	assert_keys_exchanged(a, b, 0);
@@ -884,7 +413,7 @@ static void test_duplicate_request_ignored(void **state)
 
 static void test_malformed_hob_dropped(void **state)
 {
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct pair_result r;
 	struct side *sd = &w->s[0];
 
@@ -910,7 +439,7 @@ static void test_quote_retry(void **state)
 	(void)state;
 	/* Busy twice: the third attempt (new TDREPORT) succeeds. */
 	{
-		struct world *w = world_new(NULL, 0, NULL, 0);
+		struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 		struct pair_result r;
 
 		w->s[1].quote_busy = 2;
@@ -923,7 +452,7 @@ static void test_quote_retry(void **state)
 	}
 	/* Busy 6 times: 7 on that side after 6 attempts (back-off 5..80 ms here). */
 	{
-		struct world *w = world_new(NULL, 0, NULL, 0);
+		struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 		struct pair_result r;
 
 		w->s[0].quote_busy = 6;
@@ -943,7 +472,7 @@ static void test_quote_retry(void **state)
 static void test_64_concurrent(void **state)
 {
 	enum { N = MIGTD_MAX_SESSIONS + 1 };
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct emu_user_td *td[2][N];
 	uint64_t t0, ms;
 
@@ -954,13 +483,13 @@ static void test_64_concurrent(void **state)
 	w->s[0].cfg.timeout_ms = 60000;
 	w->s[1].cfg.timeout_ms = 60000;
 	world_start(w);
-	g_heap_cur = g_heap_peak = 0;
-	t0 = now_ms_real();
+	world_heap.peak = world_heap.cur;
+	t0 = world_now_ms();
 	/* The source MigTD takes 64 requests; with no peer yet they all wait in
 	 * the handshake, and the 65th stays with the VMM. */
 	for (unsigned i = 0; i < N; i++) {
 		td[0][i] = emu_tdx_bind_user_td(&w->s[0].h.tdx);
-		queue_request(&w->s[0], 1000 + i, true, td[0][i], 5000 + i);
+		world_queue_request(&w->s[0], 1000 + i, true, td[0][i], 5000 + i);
 	}
 	for (int i = 0; i < 2000 && migtd_core_active_sessions(w->s[0].core) < MIGTD_MAX_SESSIONS;
 	     i++) {
@@ -978,28 +507,28 @@ static void test_64_concurrent(void **state)
 	assert_int_equal(w->s[0].nreports, 0);
 	for (unsigned i = 0; i < N; i++) {
 		td[1][i] = emu_tdx_bind_user_td(&w->s[1].h.tdx);
-		queue_request(&w->s[1], 1000 + i, false, td[1][i], 5000 + i);
+		world_queue_request(&w->s[1], 1000 + i, false, td[1][i], 5000 + i);
 	}
-	run(w, N, N, 120000);
-	ms = now_ms_real() - t0;
+	world_run(w, N, N, 120000);
+	ms = world_now_ms() - t0;
 	for (unsigned i = 0; i < N; i++) {
-		assert_int_equal(report_of(&w->s[0], 1000 + i), 0);
-		assert_int_equal(report_of(&w->s[1], 1000 + i), 0);
+		assert_int_equal(world_report_of(&w->s[0], 1000 + i), 0);
+		assert_int_equal(world_report_of(&w->s[1], 1000 + i), 0);
 		assert_keys_exchanged(td[0][i], td[1][i], 4);
 	}
 	assert_int_equal(w->s[0].core->peak_sessions, MIGTD_MAX_SESSIONS);
 	assert_true(w->s[1].core->peak_sessions <= MIGTD_MAX_SESSIONS);
 	printf("    %u pre-migrations, %u at once per MigTD: %llu ms; mbedTLS heap peak %zu bytes "
 	       "(%zu per session)\n",
-	       (unsigned)N, MIGTD_MAX_SESSIONS, (unsigned long long)ms, g_heap_peak,
-	       g_heap_peak / (2 * MIGTD_MAX_SESSIONS));
+	       (unsigned)N, MIGTD_MAX_SESSIONS, (unsigned long long)ms, world_heap.peak,
+	       world_heap.peak / (2 * MIGTD_MAX_SESSIONS));
 	world_free(w);
 }
 
 static void test_config_limits(void **state)
 {
 	struct migtd_core *c = calloc(1, sizeof(*c));
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct migtd_config cfg = w->s[0].cfg;
 
 	(void)state;
@@ -1026,7 +555,7 @@ static void test_config_limits(void **state)
 /* max_sessions = 1: the second request waits until the first is reported. */
 static void test_small_session_limit(void **state)
 {
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct emu_user_td *td[2][2];
 
 	(void)state;
@@ -1036,13 +565,13 @@ static void test_small_session_limit(void **state)
 	for (unsigned i = 0; i < 2; i++) {
 		td[0][i] = emu_tdx_bind_user_td(&w->s[0].h.tdx);
 		td[1][i] = emu_tdx_bind_user_td(&w->s[1].h.tdx);
-		queue_request(&w->s[0], 200 + i, true, td[0][i], 6000 + i);
-		queue_request(&w->s[1], 200 + i, false, td[1][i], 6000 + i);
+		world_queue_request(&w->s[0], 200 + i, true, td[0][i], 6000 + i);
+		world_queue_request(&w->s[1], 200 + i, false, td[1][i], 6000 + i);
 	}
-	run(w, 2, 2, 20000);
+	world_run(w, 2, 2, 20000);
 	assert_int_equal(w->s[0].core->peak_sessions, 1);
-	assert_int_equal(report_of(&w->s[0], 200), 0);
-	assert_int_equal(report_of(&w->s[0], 201), 0);
+	assert_int_equal(world_report_of(&w->s[0], 200), 0);
+	assert_int_equal(world_report_of(&w->s[0], 201), 0);
 	assert_int_equal(w->s[0].reports[0].id, 200);
 	world_free(w);
 }
@@ -1060,7 +589,7 @@ static long rogue_send(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct rogue *r = ctx;
 	size_t sent = 0;
-	int ret = net_send(&r->w->net, r->stream, buf, len, &sent);
+	int ret = world_net_ops.send(&r->w->net, r->stream, buf, len, &sent);
 
 	return ret == MIGTD_OK ? (long)sent : ret;
 }
@@ -1069,7 +598,7 @@ static long rogue_recv(void *ctx, uint8_t *buf, size_t len)
 {
 	struct rogue *r = ctx;
 	size_t got = 0;
-	int ret = net_recv(&r->w->net, r->stream, buf, len, &got);
+	int ret = world_net_ops.recv(&r->w->net, r->stream, buf, len, &got);
 
 	return ret == MIGTD_OK ? (long)got : ret;
 }
@@ -1077,7 +606,7 @@ static long rogue_recv(void *ctx, uint8_t *buf, size_t len)
 static int rogue_verify(void *ctx, const uint8_t *q, size_t len, uint8_t rep[RATLS_REPORT_SIZE])
 {
 	struct rogue *r = ctx;
-	struct migtd_quote_verify_params p = { g_root, g_root_len, (int64_t)time(NULL), NULL };
+	struct migtd_quote_verify_params p = { g_fx.root, g_fx.root_len, (int64_t)time(NULL), NULL };
 
 	return migtd_quote_verify(q, len, &p, &r->res, rep);
 }
@@ -1097,7 +626,7 @@ static int rogue_policy(void *ctx, bool is_src, const uint8_t l[RATLS_REPORT_SIZ
  */
 static int exchange_with_rogue(const uint8_t *msg, size_t n, bool close_after)
 {
-	struct world *w = world_new(NULL, 0, NULL, 0);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct side *dst = &w->s[1];
 	struct rogue *r = calloc(1, sizeof(*r));
 	struct ratls_callbacks cb = { rogue_verify, rogue_policy, r };
@@ -1123,7 +652,7 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, bool close_after)
 	evlog = migtd_core_event_log(dst->core, &evlog_len);
 	assert_non_null(evlog);
 	td = emu_tdx_bind_user_td(&w->s[0].h.tdx);
-	queue_request(&w->s[0], 300, true, td, 1300);
+	world_queue_request(&w->s[0], 300, true, td, 1300);
 
 	assert_int_equal(ratls_session_init(&r->tls, RATLS_SERVER, &cb), MIGTD_OK);
 	assert_int_equal(ratls_session_report_data(&r->tls, rd), MIGTD_OK);
@@ -1134,25 +663,25 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, bool close_after)
 	assert_int_equal(emu_qgs_handle(&dst->h, buf, len, 16384), 0);
 	assert_int_equal(ghci_getquote_rsp_parse(buf, 16384, &hdr, &m, &mlen), MIGTD_OK);
 	assert_int_equal(ghci_qgs_get_quote_resp_parse(m, mlen, &qr), MIGTD_OK);
-	assert_int_equal(net_open(&w->net, &sp, &r->stream), MIGTD_OK);
+	assert_int_equal(world_net_ops.open(&w->net, &sp, &r->stream), MIGTD_OK);
 	assert_int_equal(ratls_session_start(&r->tls, qr.quote.p, qr.quote.len, evlog, evlog_len, 0,
 					     &io, work, 24576),
 			 MIGTD_OK);
-	end = now_ms_real() + 20000;
+	end = world_now_ms() + 20000;
 	while ((ret = ratls_handshake_step(&r->tls)) == MIGTD_ERR_AGAIN) {
 		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
-		assert_true(now_ms_real() < end);
+		assert_true(world_now_ms() < end);
 	}
 	assert_int_equal(ret, MIGTD_OK);
 	if (n > 0)
 		assert_int_equal(ratls_write(&r->tls, msg, n), (long)n);
 	if (close_after)
-		net_close(&w->net, r->stream);
+		world_net_ops.close(&w->net, r->stream);
 	while (w->s[0].nreports < 1) {
 		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
-		assert_true(now_ms_real() < end);
+		assert_true(world_now_ms() < end);
 	}
-	status = report_of(&w->s[0], 300);
+	status = world_report_of(&w->s[0], 300);
 	assert_nothing_written(td);
 	ratls_session_free(&r->tls);
 	free(r);
@@ -1182,44 +711,30 @@ static void test_peer_exchange_information(void **state)
 
 /* ---- setup ------------------------------------------------------------------------------ */
 
+/* Harness failures end the current test. */
+static void cm_fail(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fail_msg("%s", msg);
+}
+
 static int group_setup(void **state)
 {
-	struct emu_platform_params p;
-	char msg[256], path[400];
-
 	(void)state;
-	mbedtls_platform_set_calloc_free(count_calloc, count_free);
-	if (psa_crypto_init() != PSA_SUCCESS)
-		return -1;
-	snprintf(g_dir, sizeof(g_dir), "/tmp/migtd-test-session-XXXXXX");
-	if (mkdtemp(g_dir) == NULL)
-		return -1;
-	for (int i = 0; i < 2; i++) {
-		snprintf(g_pki[i], sizeof(g_pki[i]), "%s/%s", g_dir, i == 0 ? "src" : "dst");
-		emu_platform_params_default(&p);
-		p.ppid[0] = (uint8_t)(0x10 + i); /* another machine of the same model */
-		if (emu_pki_init(g_pki[i], i == 0 ? NULL : g_pki[0], &p, 1, msg, sizeof(msg)) != 0) {
-			fprintf(stderr, "emu_pki_init: %s\n", msg);
-			return -1;
-		}
-	}
-	if (emu_read_file("config/policy.json", &g_policy, &g_policy_len) != 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/root_ca.der", g_pki[0]);
-	if (emu_read_file(path, &g_root, &g_root_len) != 0)
-		return -1;
-	return 0;
+	world_fail = cm_fail;
+	world_heap_hook();
+	return world_fixture_init(&g_fx);
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[400];
-
 	(void)state;
-	free(g_policy);
-	free(g_root);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return world_fixture_fini(&g_fx);
 }
 
 int main(void)

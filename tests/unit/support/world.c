@@ -1,0 +1,565 @@
+/*
+ * world.c -- see world.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/platform.h>
+#include <psa/crypto.h>
+
+#include "migtd/emu_pki.h"
+#include "migtd/ghci.h"
+#include "migtd/hob.h"
+#include "world.h"
+
+static void default_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("world: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+void (*world_fail)(const char *fmt, ...) = default_fail;
+
+const uint8_t world_mrtd[48] = { 0x4d, 0x69, 0x67, 0x54, 0x44, 0x2d, 0x63 }; /* "MigTD-c" */
+
+/* Environment switches, read once (they are looked at on every send/log line). */
+static bool env_flag(const char *name, int *cache)
+{
+	if (*cache < 0)
+		*cache = getenv(name) != NULL;
+	return *cache != 0;
+}
+
+static bool net_trace(void)
+{
+	static int c = -1;
+
+	return env_flag("NET_TRACE", &c);
+}
+
+static bool test_log(void)
+{
+	static int c = -1;
+
+	return env_flag("MIGTD_TEST_LOG", &c);
+}
+
+uint64_t world_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t world_now_ms(void)
+{
+	return world_now_us() / 1000u;
+}
+
+/* ---- mbedTLS heap accounting ------------------------------------------------------ */
+
+struct world_heap world_heap;
+
+static void *count_calloc(size_t n, size_t size)
+{
+	size_t *p;
+
+	if (size != 0 && n > (SIZE_MAX - 16) / size)
+		return NULL;
+	p = calloc(1, n * size + 16);
+	if (p == NULL)
+		return NULL;
+	p[0] = n * size;
+	world_heap.allocs++;
+	world_heap.cur += n * size;
+	if (world_heap.cur > world_heap.peak)
+		world_heap.peak = world_heap.cur;
+	return (uint8_t *)p + 16;
+}
+
+static void count_free(void *ptr)
+{
+	size_t *p;
+
+	if (ptr == NULL)
+		return;
+	p = (size_t *)(void *)((uint8_t *)ptr - 16);
+	world_heap.cur -= p[0];
+	free(p);
+}
+
+void world_heap_hook(void)
+{
+	mbedtls_platform_set_calloc_free(count_calloc, count_free);
+}
+
+/* ---- in-memory streams (the two VMMs' relay) ----------------------------------------- */
+
+
+static void pipe_put(struct pipe *p, const uint8_t *b, size_t n)
+{
+	if (p->len + n > p->cap) {
+		p->cap = (p->len + n) * 2;
+		p->buf = realloc(p->buf, p->cap);
+		if (p->buf == NULL)
+			world_fail("out of memory");
+	}
+	memcpy(p->buf + p->len, b, n);
+	p->len += n;
+	p->total += n;
+}
+
+static int net_open(void *ctx, const struct migtd_stream_params *params, uint32_t *stream)
+{
+	struct net *net = ctx;
+	int role = params->migration_source ? 0 : 1;
+	struct link *l = NULL;
+
+	for (unsigned i = 0; i < NET_MAX_LINKS && !l; i++)
+		if (net->links[i].used && net->links[i].port == params->peer_port &&
+		    !net->links[i].opened[role])
+			l = &net->links[i];
+	for (unsigned i = 0; i < NET_MAX_LINKS && !l; i++)
+		if (!net->links[i].used) {
+			l = &net->links[i];
+			memset(l, 0, sizeof(*l));
+			l->used = true;
+			l->port = params->peer_port;
+		}
+	if (l == NULL || net->nends >= NET_MAX_ENDS)
+		return MIGTD_ERR_NOMEM;
+	l->opened[role] = true;
+	net->ends[net->nends].l = l;
+	net->ends[net->nends].role = role;
+	*stream = net->nends++;
+	return MIGTD_OK;
+}
+
+static int net_send(void *ctx, uint32_t stream, const void *buf, size_t len, size_t *sent)
+{
+	struct net *net = ctx;
+	struct link *l = net->ends[stream].l;
+	int role = net->ends[stream].role;
+	struct pipe *p = &l->to[1 - role];
+	size_t start = p->total;
+
+	if (l->closed[role] || l->closed[1 - role])
+		return MIGTD_ERR_NETWORK; /* like a vsock RST */
+	if (net_trace())
+		fprintf(stderr, "send role %d len %zu\n", role, len);
+	pipe_put(p, buf, len);
+	if (role == 0 && !net->flipped) {
+		if (net->flip_offset > start && net->flip_offset <= start + len) {
+			p->buf[p->len - len + (net->flip_offset - 1 - start)] ^= 0x01;
+			net->flipped = true;
+		} else if (net->flip_send_len != 0 && len == net->flip_send_len) {
+			p->buf[p->len - len + 10] ^= 0x01;
+			net->flipped = true;
+		}
+	}
+	*sent = len;
+	return MIGTD_OK;
+}
+
+static int net_recv(void *ctx, uint32_t stream, void *buf, size_t cap, size_t *got)
+{
+	struct net *net = ctx;
+	struct link *l = net->ends[stream].l;
+	int role = net->ends[stream].role;
+	struct pipe *p = &l->to[role];
+	size_t n = p->len < cap ? p->len : cap;
+
+	*got = 0;
+	if (n == 0)
+		return l->closed[1 - role] ? MIGTD_OK : MIGTD_ERR_AGAIN;
+	memcpy(buf, p->buf, n);
+	memmove(p->buf, p->buf + n, p->len - n);
+	p->len -= n;
+	*got = n;
+	return MIGTD_OK;
+}
+
+static int net_close(void *ctx, uint32_t stream)
+{
+	struct net *net = ctx;
+
+	net->ends[stream].l->closed[net->ends[stream].role] = true;
+	return MIGTD_OK;
+}
+
+const struct migtd_stream_ops world_net_ops = { net_open, net_send, net_recv, net_close };
+
+static void net_free(struct net *net)
+{
+	for (unsigned i = 0; i < NET_MAX_LINKS; i++)
+		for (int r = 0; r < 2; r++)
+			free(net->links[i].to[r].buf);
+}
+
+/* ---- one emulated platform + its VMM ------------------------------------------------ */
+
+
+static int tdx_err(uint64_t st)
+{
+	return st == TDX_SUCCESS ? MIGTD_OK : MIGTD_ERR_TDCALL;
+}
+
+static int p_mr_report(void *ctx, const uint8_t rd[64], uint8_t rep[1024])
+{
+	return tdx_err(emu_tdx_mr_report(&((struct side *)ctx)->h.tdx, rd, rep));
+}
+
+static int p_rtmr_extend(void *ctx, unsigned idx, const uint8_t d[48])
+{
+	return tdx_err(emu_tdx_rtmr_extend(&((struct side *)ctx)->h.tdx, idx, d));
+}
+
+static int p_servtd_rd(void *ctx, const struct migtd_servtd_binding *b, uint64_t f, uint64_t *v)
+{
+	return tdx_err(emu_tdx_servtd_rd(&((struct side *)ctx)->h.tdx, b, f, v));
+}
+
+static int p_servtd_wr(void *ctx, const struct migtd_servtd_binding *b, uint64_t f, uint64_t v,
+		       uint64_t mask, uint64_t *old)
+{
+	uint64_t dummy;
+
+	return tdx_err(emu_tdx_servtd_wr(&((struct side *)ctx)->h.tdx, b, f, v, mask,
+					 old ? old : &dummy));
+}
+
+static int p_sys_rd(void *ctx, uint64_t f, uint64_t *v)
+{
+	if (((struct side *)ctx)->sys_rd_big &&
+	    (f == TDX_FIELD_MAX_EXPORT_VERSION || f == TDX_FIELD_MAX_IMPORT_VERSION)) {
+		*v = 0x10000;
+		return MIGTD_OK;
+	}
+	return tdx_err(emu_tdx_sys_rd(&((struct side *)ctx)->h.tdx, f, v));
+}
+
+/* The VMM answers every Service call at once (polling build). */
+static int p_service_start(void *ctx, struct migtd_service_call *call)
+{
+	struct side *sd = ctx;
+	struct ghci_service_cmd cmd;
+	struct ghci_migtd_cmd mc;
+	size_t len = 0;
+	int ret;
+
+	ret = ghci_service_cmd_parse(call->cmd, call->cmd_len, &cmd);
+	if (ret != MIGTD_OK)
+		world_fail("service command does not parse: %d", ret);
+	if (memcmp(&cmd.guid, &ghci_guid_service_common, sizeof(cmd.guid)) == 0) {
+		struct ghci_query q;
+
+		if (ghci_query_cmd_parse(call->cmd, call->cmd_len, &q) != MIGTD_OK)
+			world_fail("Query does not parse");
+		return ghci_query_rsp_build(call->rsp, call->rsp_cap, sd->query_unsupported ? 1 : 0,
+					    &ghci_guid_service_migtd, &len);
+	}
+	if (ghci_migtd_cmd_parse(call->cmd, call->cmd_len, &mc) != MIGTD_OK)
+		world_fail("MigTD service command does not parse");
+	switch (mc.command) {
+	case GHCI_MIGTD_CMD_WAIT_FOR_REQUEST:
+		if (sd->next < sd->nqueued) {
+			unsigned i = sd->next++;
+
+			return ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_REQUEST,
+						  sd->queue[i], sd->queue_len[i], &len);
+		}
+		return ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_NONE, NULL, 0, &len);
+	case GHCI_MIGTD_CMD_REPORT_STATUS:
+		if (sd->nreports >= MAX_REPORTS)
+			world_fail("%s: too many reports", sd->name);
+		sd->reports[sd->nreports].id = mc.mig_request_id;
+		sd->reports[sd->nreports].status = mc.status;
+		sd->reports[sd->nreports].t_us = world_now_us();
+		sd->nreports++;
+		return ghci_migtd_rsp_build(call->rsp, call->rsp_cap, GHCI_MIGTD_CMD_REPORT_STATUS,
+					    &len);
+	default:
+		world_fail("unexpected MigTD service command %u", mc.command);
+	}
+	return MIGTD_ERR_INVALID;
+}
+
+static int p_service_poll(void *ctx, struct migtd_service_call *call)
+{
+	(void)ctx;
+	(void)call;
+	return MIGTD_OK;
+}
+
+static int p_quote_start(void *ctx, struct migtd_quote_call *call)
+{
+	struct side *sd = ctx;
+
+	sd->quotes++;
+	if (sd->quote_busy > 0) {
+		sd->quote_busy--;
+		call->ghci_status = TDX_GETQUOTE_STATUS_QGS_UNAVAILABLE;
+		return MIGTD_OK;
+	}
+	call->ghci_status = emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
+	return MIGTD_OK;
+}
+
+static int p_quote_poll(void *ctx, struct migtd_quote_call *call)
+{
+	(void)ctx;
+	(void)call;
+	return MIGTD_OK;
+}
+
+static int p_random(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	return getrandom(buf, len, 0) == (ssize_t)len ? MIGTD_OK : MIGTD_ERR_CRYPTO;
+}
+
+static uint64_t p_now(void *ctx)
+{
+	(void)ctx;
+	return world_now_ms();
+}
+
+static const struct migtd_platform_ops plat_ops = {
+	p_mr_report, p_rtmr_extend, p_servtd_rd, p_servtd_wr, p_sys_rd, p_service_start,
+	p_service_poll, p_quote_start, p_quote_poll, p_random, p_now,
+};
+
+static void log_sink(void *ctx, enum migtd_log_level level, uint64_t id, const char *msg,
+		     size_t len)
+{
+	struct side *sd = ctx;
+	char line[MIGTD_LOG_LINE_MAX + 64];
+	int n;
+
+	if (id == MIGTD_LOG_NO_REQUEST)
+		n = snprintf(line, sizeof(line), "[%s] %s: %.*s\n", sd->name,
+			     migtd_log_level_name(level), (int)len, msg);
+	else
+		n = snprintf(line, sizeof(line), "[%s] %s req=%llu: %.*s\n", sd->name,
+			     migtd_log_level_name(level), (unsigned long long)id, (int)len, msg);
+	if (n <= 0)
+		return;
+	if (test_log())
+		fputs(line, stderr);
+	if (sd->keep_log && sd->log_len + (size_t)n + 1 < (1u << 20)) {
+		sd->log = realloc(sd->log, sd->log_len + (size_t)n + 1);
+		memcpy(sd->log + sd->log_len, line, (size_t)n + 1);
+		sd->log_len += (size_t)n;
+	}
+}
+
+
+/* ---- worlds ------------------------------------------------------------------------- */
+
+struct world *world_new(const struct world_fixture *f, const uint8_t *pol0, size_t len0,
+			const uint8_t *pol1, size_t len1)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	const uint8_t *pol[2] = { pol0 ? pol0 : f->policy, pol1 ? pol1 : f->policy };
+	size_t plen[2] = { pol0 ? len0 : f->policy_len, pol1 ? len1 : f->policy_len };
+	char msg[256];
+
+	if (w == NULL)
+		world_fail("out of memory");
+	w->idle_us = 50;
+	w->check_wake = true;
+	for (int i = 0; i < 2; i++) {
+		struct side *sd = &w->s[i];
+
+		sd->name = i == 0 ? "src" : "dst";
+		sd->keep_log = true;
+		if (emu_host_platform_load(&sd->h, f->pki[i], msg, sizeof(msg)) != 0)
+			world_fail("emu_host_platform_load %s: %s", f->pki[i], msg);
+		emu_tdx_launch_servtd(&sd->h.tdx, world_mrtd);
+		sd->plat.ops = &plat_ops;
+		sd->plat.ctx = sd;
+		sd->plat.stream_ops = &world_net_ops;
+		sd->plat.stream_ctx = &w->net;
+		migtd_log_init(&sd->plat.log, log_sink, sd, MIGTD_LOG_DEBUG);
+		sd->core = calloc(1, sizeof(*sd->core));
+		if (sd->core == NULL)
+			world_fail("out of memory");
+		sd->cfg = (struct migtd_config){
+			.policy = pol[i],
+			.policy_len = plen[i],
+			.root_ca = f->root,
+			.root_ca_len = f->root_len,
+			.timeout_ms = 5000,
+			.verify_time = (int64_t)time(NULL),
+			.require_socket_info = true,
+			.poll_interval_ms = 1,
+			.quote_retry_ms = 5,
+		};
+	}
+	return w;
+}
+
+void world_start(struct world *w)
+{
+	for (int i = 0; i < 2; i++) {
+		int ret = migtd_core_init(w->s[i].core, &w->s[i].plat, &w->s[i].cfg);
+
+		if (ret != MIGTD_OK)
+			world_fail("migtd_core_init %s: %d", w->s[i].name, ret);
+	}
+}
+
+void world_free(struct world *w)
+{
+	for (int i = 0; i < 2; i++) {
+		migtd_core_fini(w->s[i].core);
+		free(w->s[i].core);
+		emu_host_platform_free(&w->s[i].h);
+		free(w->s[i].log);
+	}
+	net_free(&w->net);
+	free(w);
+}
+
+void world_queue_request(struct side *sd, uint64_t id, bool source, const struct emu_user_td *td,
+			 uint32_t port)
+{
+	struct migtd_migration_request req;
+	int ret;
+
+	if (sd->nqueued >= MAX_QUEUED)
+		world_fail("%s: VMM queue full", sd->name);
+	memset(&req, 0, sizeof(req));
+	req.info.mig_request_id = id;
+	req.info.migration_source = source ? 1 : 0;
+	memcpy(req.info.target_td_uuid, td->binding.uuid.w, sizeof(req.info.target_td_uuid));
+	req.info.binding_handle = td->binding.handle;
+	req.info.communication_id = id;
+	req.has_socket_info = true;
+	req.socket_info.communication_id = id;
+	req.socket_info.mig_td_cid = 2;
+	req.socket_info.mig_channel_port = port;
+	ret = hob_build_migration_request(sd->queue[sd->nqueued], sizeof(sd->queue[0]), &req,
+					  &sd->queue_len[sd->nqueued]);
+	if (ret != MIGTD_OK)
+		world_fail("hob_build_migration_request: %d", ret);
+	sd->nqueued++;
+}
+
+void world_run(struct world *w, unsigned want0, unsigned want1, unsigned max_ms)
+{
+	uint64_t end = world_now_ms() + max_ms;
+
+	while (w->s[0].nreports < want0 || w->s[1].nreports < want1) {
+		for (int i = 0; i < 2; i++) {
+			uint64_t wake = 0;
+			int ret = migtd_core_poll(w->s[i].core, &wake);
+
+			if (ret != MIGTD_OK)
+				world_fail("migtd_core_poll %s: %d", w->s[i].name, ret);
+			if (w->check_wake && wake + 1000 < world_now_ms())
+				world_fail("%s: wake-up time %llu in the past", w->s[i].name,
+					   (unsigned long long)wake);
+		}
+		if (world_now_ms() > end)
+			world_fail("timeout: src %u/%u reports, dst %u/%u", w->s[0].nreports, want0,
+				   w->s[1].nreports, want1);
+		if (w->idle_us)
+			usleep(w->idle_us);
+	}
+}
+
+const struct report *world_find_report(const struct side *sd, uint64_t id)
+{
+	const struct report *r = NULL;
+
+	for (unsigned i = 0; i < sd->nreports; i++)
+		if (sd->reports[i].id == id) {
+			if (r != NULL) /* one report per request */
+				world_fail("%s: request %llu reported twice", sd->name,
+					   (unsigned long long)id);
+			r = &sd->reports[i];
+		}
+	return r;
+}
+
+int world_report_of(const struct side *sd, uint64_t id)
+{
+	const struct report *r = world_find_report(sd, id);
+
+	return r ? r->status : -1;
+}
+
+void world_recycle(struct world *w)
+{
+	for (int i = 0; i < 2; i++) {
+		struct side *sd = &w->s[i];
+
+		if (migtd_core_active_sessions(sd->core) != 0 || sd->next != sd->nqueued)
+			world_fail("%s: world_recycle with work in flight", sd->name);
+		sd->nqueued = sd->next = sd->nreports = 0;
+		sd->log_len = 0;
+	}
+	for (unsigned i = 0; i < NET_MAX_LINKS; i++) {
+		struct link *l = &w->net.links[i];
+
+		for (int r = 0; r < 2; r++)
+			free(l->to[r].buf);
+		memset(l, 0, sizeof(*l));
+	}
+	w->net.nends = 0;
+}
+
+/* ---- fixtures ------------------------------------------------------------------------- */
+
+int world_fixture_init(struct world_fixture *f)
+{
+	struct emu_platform_params p;
+	char msg[256], path[400], dir[sizeof(f->dir)];
+
+	memset(f, 0, sizeof(*f));
+	if (psa_crypto_init() != PSA_SUCCESS)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/migtd-world-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	memcpy(dir, f->dir, sizeof(dir)); /* snprintf from a part of *f into *f: restrict */
+	for (int i = 0; i < 2; i++) {
+		snprintf(f->pki[i], sizeof(f->pki[i]), "%s/%s", dir, i == 0 ? "src" : "dst");
+		emu_platform_params_default(&p);
+		p.ppid[0] = (uint8_t)(0x10 + i); /* another machine of the same model */
+		if (emu_pki_init(f->pki[i], i == 0 ? NULL : f->pki[0], &p, 1, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "emu_pki_init: %s\n", msg);
+			return -1;
+		}
+	}
+	if (emu_read_file("config/policy.json", &f->policy, &f->policy_len) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/root_ca.der", f->pki[0]);
+	if (emu_read_file(path, &f->root, &f->root_len) != 0)
+		return -1;
+	return 0;
+}
+
+int world_fixture_fini(struct world_fixture *f)
+{
+	char cmd[400];
+
+	free(f->policy);
+	free(f->root);
+	f->policy = f->root = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	return system(cmd) == 0 ? 0 : -1;
+}

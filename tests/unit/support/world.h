@@ -1,0 +1,158 @@
+/*
+ * world.h -- two MigTD cores in one process (shared by tests/unit/test_session.c
+ * and bench/bench_premigration.c): two emulated platforms (emu_pki/emu_tdx/
+ * emu_qgs_handle under one shared root CA), an in-process platform adapter, a
+ * fake VMM (Query, WaitForRequest with real HOB lists, ReportStatus) and
+ * in-memory streams between the cores.
+ *
+ * Not a framework: no cmocka in here. A harness failure (a broken invariant,
+ * a timeout) goes to world_fail, which the caller sets (the tests: cmocka's
+ * fail_msg; the benchmarks: print and exit).
+ *
+ * Set MIGTD_TEST_LOG=1 to see both MigTDs' logs on stderr.
+ */
+#ifndef MIGTD_TEST_WORLD_H
+#define MIGTD_TEST_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migtd/emu_host.h"
+#include "migtd/emu_tdx.h"
+#include "migtd/session.h"
+
+/* Never returns. Default: print to stderr and abort(). */
+extern void (*world_fail)(const char *fmt, ...);
+
+/* ---- fixtures shared by all worlds (world_fixture_init) --------------------------- */
+
+struct world_fixture {
+	char dir[256];       /* temporary directory holding both PKIs */
+	char pki[2][300];    /* [0] source platform, [1] destination platform */
+	uint8_t *policy;     /* config/policy.json */
+	size_t policy_len;
+	uint8_t *root;       /* root_ca.der (shared by both platforms) */
+	size_t root_len;
+};
+
+/* psa_crypto_init, two platforms of the same model under one root CA
+ * (emu_pki_init), config/policy.json. Returns 0 or -1 (message on stderr). */
+int world_fixture_init(struct world_fixture *f);
+/* Free and remove the temporary directory. Returns 0 or -1. */
+int world_fixture_fini(struct world_fixture *f);
+
+/* ---- mbedTLS heap accounting (install with world_heap_hook) ----------------------- */
+
+struct world_heap {
+	size_t cur, peak;      /* bytes live now / at most since the last reset */
+	uint64_t allocs;       /* calloc calls */
+};
+
+extern struct world_heap world_heap;
+
+/* mbedtls_platform_set_calloc_free() with the counting allocator. */
+void world_heap_hook(void);
+
+/* ---- in-memory streams (the two VMMs' relay) --------------------------------------- */
+
+#define NET_MAX_LINKS 256
+#define NET_MAX_ENDS 512
+
+struct pipe {
+	uint8_t *buf;
+	size_t len, cap;
+	size_t total; /* bytes ever written */
+};
+
+struct link {
+	bool used;
+	uint32_t port;
+	bool opened[2], closed[2]; /* [0] source, [1] destination */
+	struct pipe to[2];         /* to[r]: bytes for role r */
+};
+
+struct net {
+	struct link links[NET_MAX_LINKS];
+	struct {
+		struct link *l;
+		int role;
+	} ends[NET_MAX_ENDS];
+	unsigned nends;
+	/* fault injection, source -> destination direction */
+	size_t flip_offset;      /* flip this byte (1-based; 0: off) */
+	size_t flip_send_len;    /* flip a byte of the first send of exactly this length */
+	bool flipped;
+};
+
+/* The streams' operations (ctx: struct net), for tests that play a peer by hand. */
+extern const struct migtd_stream_ops world_net_ops;
+
+/* ---- one emulated platform + its VMM ------------------------------------------------ */
+
+#define MAX_QUEUED 80
+#define MAX_REPORTS 80
+
+struct report {
+	uint64_t id;
+	uint8_t status;
+	uint64_t t_us;         /* when ReportStatus arrived (world_now_us) */
+};
+
+struct side {
+	const char *name;
+	struct emu_host_platform h;
+	struct migtd_platform plat;
+	struct migtd_core *core;
+	struct migtd_config cfg;
+	/* VMM */
+	bool query_unsupported;
+	uint8_t queue[MAX_QUEUED][2048];
+	size_t queue_len[MAX_QUEUED];
+	unsigned nqueued, next;
+	struct report reports[MAX_REPORTS];
+	unsigned nreports;
+	bool sys_rd_big;       /* TDG.SYS.RD MAX_*_VERSION answers 0x10000 */
+	unsigned quote_busy;   /* answer this many GetQuotes with "QGS unavailable" */
+	unsigned quotes;
+	/* log */
+	bool keep_log;         /* collect the log lines in log (tests) */
+	char *log;
+	size_t log_len;
+};
+
+struct world {
+	struct net net;
+	struct side s[2];     /* [0] source platform, [1] destination platform */
+	unsigned idle_us;     /* world_run sleeps this long per round (0: spin) */
+	bool check_wake;      /* world_fail if a core asks for a wake-up time long past
+	                       * (off under valgrind, where one poll can take seconds) */
+};
+
+extern const uint8_t world_mrtd[48];
+
+uint64_t world_now_ms(void);
+uint64_t world_now_us(void);
+
+/* Two sides on f's platforms, policies pol0/pol1 (NULL: f->policy), not
+ * started; adjust cfg, versions, faults, then world_start. */
+struct world *world_new(const struct world_fixture *f, const uint8_t *pol0, size_t len0,
+			const uint8_t *pol1, size_t len1);
+void world_start(struct world *w);
+void world_free(struct world *w);
+
+/* Queue a migration request (real HOB list) on one side's VMM. */
+void world_queue_request(struct side *sd, uint64_t id, bool source, const struct emu_user_td *td,
+			 uint32_t port);
+/* Poll both cores until each side has `want` reports; world_fail after max_ms. */
+void world_run(struct world *w, unsigned want0, unsigned want1, unsigned max_ms);
+/* The status reported for id (-1: none); world_fail if reported twice. */
+int world_report_of(const struct side *sd, uint64_t id);
+/* The report of id, or NULL. */
+const struct report *world_find_report(const struct side *sd, uint64_t id);
+
+/* With no session active on either side: forget the VMM queues, the reports
+ * and the stream links, so that a long run can go on (benchmarks). */
+void world_recycle(struct world *w);
+
+#endif
