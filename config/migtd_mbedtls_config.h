@@ -107,6 +107,8 @@
 /* ---- sizes ------------------------------------------------------------- */
 #define MBEDTLS_MPI_MAX_SIZE 48 /* P-384 is the largest key we handle */
 #define MBEDTLS_ECP_WINDOW_SIZE 4
-#define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
+/* Precomputed comb tables for the base point (in ROM, +8 KiB of code):
+ * -37% instructions per pre-migration (callgrind, bench_premigration). */
+#define MBEDTLS_ECP_FIXED_POINT_OPTIM 1
 
 #endif /* MIGTD_MBEDTLS_CONFIG_H */
