@@ -1203,34 +1203,19 @@ static long sock_recv(void *ctx, uint8_t *buf, size_t len)
 	return (long)n;
 }
 
-/*
- * Our client (the source) against `openssl s_server` configured with the
- * §5.1 profile and an RA-TLS certificate we generated for a key OpenSSL
- * holds: the handshake (TLS 1.3, AES-256-GCM-SHA384, secp384r1, mutual
- * auth) must complete, our verifier must accept the server's certificate,
- * OpenSSL must get ours, and application data must flow both ways.
- */
-static void test_interop_openssl_server(void **state)
+/* An RA-TLS identity (key + certificate with a fake quote) for OpenSSL, in dir. */
+static void openssl_identity(const char *dir, uint8_t marker)
 {
-	char dir[] = "/tmp/ratls_interop_XXXXXX", path[256], port_s[16];
 	psa_key_attributes_t a = PSA_KEY_ATTRIBUTES_INIT;
 	psa_key_id_t k = 0;
 	uint8_t pub[RATLS_PUBKEY_SIZE], rd[64], quote[FQ_LEN], *der = malloc(WORK_CAP);
-	uint8_t pem[1024], got[64];
-	size_t pl, len, el, n_got = 0;
+	uint8_t pem[1024];
+	char path[256];
+	size_t pl, len, el;
 	uint8_t *evlog = tu_read_vector(EVLOG, &el);
 	mbedtls_pk_context pk;
-	struct sockaddr_in sa;
-	struct fake f = { 0 };
-	struct ratls_session c;
-	struct ratls_io io;
-	int fd = -1, port, i, rc = MIGTD_ERR_AGAIN;
-	pid_t pid;
-	static const char line[] = "0123456789abcdefghijklmnopqrstuvwxyzABC\n"; /* 40 bytes */
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	/* The server's key and RA-TLS certificate, exported for OpenSSL. */
+	assert_non_null(der);
 	psa_set_key_type(&a, PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_SECP_R1));
 	psa_set_key_bits(&a, 384);
 	psa_set_key_usage_flags(&a, PSA_KEY_USAGE_SIGN_HASH | PSA_KEY_USAGE_EXPORT);
@@ -1238,7 +1223,7 @@ static void test_interop_openssl_server(void **state)
 	assert_int_equal(psa_generate_key(&a, &k), PSA_SUCCESS);
 	assert_int_equal(psa_export_public_key(k, pub, sizeof(pub), &pl), PSA_SUCCESS);
 	ratls_report_data(pub, pl, rd);
-	make_quote(quote, rd, 0x5E, 0);
+	make_quote(quote, rd, marker, 0);
 	assert_int_equal(ratls_cert_write(k, quote, sizeof(quote), evlog, el, 0, der, WORK_CAP,
 					  &len),
 			 MIGTD_OK);
@@ -1251,26 +1236,94 @@ static void test_interop_openssl_server(void **state)
 	psa_destroy_key(k);
 	snprintf(path, sizeof(path), "%s/key.pem", dir);
 	write_file(path, pem, strlen((char *)pem));
+	free(der);
+	free(evlog);
+}
 
-	port = 20000 + (int)(getpid() % 20000);
-	snprintf(port_s, sizeof(port_s), "%d", port);
-	pid = fork();
+/* A TCP port that was free a moment ago. */
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	sa.sin_addr.s_addr = htonl(0x7F000001);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+/* fork + exec openssl with argv; stdin/stdout from the given fds (-1: /dev/null),
+ * stderr to dir/openssl.log. */
+static pid_t spawn_openssl(const char *dir, char *const argv[], int in_fd, int out_fd)
+{
+	pid_t pid = fork();
+
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		char cert[256], key[256], log[256];
-		int lfd;
+		char log[256];
+		int lfd, nul = open("/dev/null", O_RDWR);
 
-		snprintf(cert, sizeof(cert), "%s/cert.der", dir);
-		snprintf(key, sizeof(key), "%s/key.pem", dir);
-		snprintf(log, sizeof(log), "%s/server.log", dir);
-		lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(lfd, 1);
+		snprintf(log, sizeof(log), "%s/openssl.log", dir);
+		lfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(in_fd >= 0 ? in_fd : nul, 0);
+		dup2(out_fd >= 0 ? out_fd : lfd, 1);
 		dup2(lfd, 2);
-		execlp("openssl", "openssl", "s_server", "-accept", port_s, "-naccept", "1",
-		       "-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384", "-groups", "secp384r1",
-		       "-sigalgs", "ecdsa_secp384r1_sha384", "-cert", cert, "-certform", "DER",
-		       "-key", key, "-Verify", "1", "-rev", (char *)NULL);
+		execvp("openssl", argv);
 		_exit(127);
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+static void rm_dir(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Drive one of our sessions over a socket until it is done (5 s at most). */
+static int drive(struct ratls_session *s)
+{
+	int rc = MIGTD_ERR_AGAIN;
+
+	for (int i = 0; i < 500 && (rc = ratls_handshake_step(s)) == MIGTD_ERR_AGAIN; i++)
+		usleep(10000);
+	return rc;
+}
+
+/* Connect our client to `openssl s_server` on port (started with extra args). */
+static int client_vs_s_server(const char *dir, const char *suites, const char *groups,
+			      struct fake *f, struct ratls_session *c, int *fd_out, pid_t *pid_out)
+{
+	char port_s[16], cert[256], key[256], su[64], gr[64];
+	struct sockaddr_in sa;
+	int fd = -1, port = free_port(), i;
+	size_t el;
+	uint8_t *evlog = tu_read_vector(EVLOG, &el);
+
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	snprintf(cert, sizeof(cert), "%s/cert.der", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(su, sizeof(su), "%s", suites);
+	snprintf(gr, sizeof(gr), "%s", groups);
+	{
+		char *argv[] = { "openssl", "s_server", "-accept", port_s, "-naccept", "1",
+				 "-tls1_3", "-ciphersuites", su, "-groups",
+				 gr, "-sigalgs", "ecdsa_secp384r1_sha384", "-cert",
+				 cert, "-certform", "DER", "-key", key, "-Verify", "1", "-rev",
+				 NULL };
+
+		*pid_out = spawn_openssl(dir, argv, -1, -1);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -1285,18 +1338,40 @@ static void test_interop_openssl_server(void **state)
 		usleep(50000);
 	}
 	if (fd < 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
+		reap(*pid_out);
 		fail_msg("openssl s_server did not start");
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-
-	io = (struct ratls_io){ sock_send, sock_recv, &fd };
-	start_side(&c, RATLS_CLIENT, &f, NULL, evlog, el, &(struct side_opts){ 0 });
+	*fd_out = fd;
+	start_side(c, RATLS_CLIENT, f, NULL, evlog, el, &(struct side_opts){ 0 });
 	/* start_side wired the pipe I/O; point the session at the socket. */
-	c.io = io;
-	for (i = 0; i < 500 && (rc = ratls_handshake_step(&c)) == MIGTD_ERR_AGAIN; i++)
-		usleep(10000);
+	c->io = (struct ratls_io){ sock_send, sock_recv, fd_out };
+	free(evlog);
+	return drive(c);
+}
+
+/*
+ * Our client (the source) against `openssl s_server` configured with the
+ * §5.1 profile and an RA-TLS certificate we generated for a key OpenSSL
+ * holds: the handshake (TLS 1.3, AES-256-GCM-SHA384, secp384r1, mutual
+ * auth) must complete, our verifier must accept the server's certificate,
+ * OpenSSL must get ours, and application data must flow both ways.
+ */
+static void test_interop_openssl_server(void **state)
+{
+	char dir[] = "/tmp/ratls_interop_XXXXXX";
+	uint8_t got[64];
+	size_t n_got = 0;
+	struct fake f = { 0 };
+	struct ratls_session c;
+	int fd = -1, i, rc;
+	pid_t pid;
+	static const char line[] = "0123456789abcdefghijklmnopqrstuvwxyzABC\n"; /* 40 bytes */
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	openssl_identity(dir, 0x5E);
+	rc = client_vs_s_server(dir, "TLS_AES_256_GCM_SHA384", "secp384r1", &f, &c, &fd, &pid);
 	assert_int_equal(rc, MIGTD_OK);
 	assert_int_equal(f.policy_calls, 1);
 	assert_int_equal(f.peer_marker, 0x5E);
@@ -1321,12 +1396,189 @@ static void test_interop_openssl_server(void **state)
 
 	ratls_session_free(&c);
 	close(fd);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-	snprintf(path, sizeof(path), "rm -rf %s", dir);
-	assert_int_equal(system(path), 0);
-	free(der);
+	reap(pid);
+	rm_dir(dir);
+}
+
+/* A server offering only another suite or other groups: our client refuses (6). */
+static void test_interop_openssl_server_refused(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "TLS_AES_128_GCM_SHA256", "secp384r1" },
+		{ "TLS_CHACHA20_POLY1305_SHA256", "secp384r1" },
+		{ "TLS_AES_256_GCM_SHA384", "X25519" },
+		{ "TLS_AES_256_GCM_SHA384", "P-256" },
+	};
+	char dir[] = "/tmp/ratls_interop_XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	openssl_identity(dir, 0x5E);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct fake f = { 0 };
+		struct ratls_session c;
+		int fd = -1, rc;
+		pid_t pid;
+
+		rc = client_vs_s_server(dir, cases[k][0], cases[k][1], &f, &c, &fd, &pid);
+		if (rc != MIGTD_ERR_TLS)
+			fail_msg("s_server %s/%s: got %d", cases[k][0], cases[k][1], rc);
+		assert_int_equal(migtd_err_status(rc), 6);
+		assert_int_equal(f.policy_calls, 0);
+		ratls_session_free(&c);
+		close(fd);
+		reap(pid);
+	}
+	rm_dir(dir);
+}
+
+/*
+ * Our server (the destination) against `openssl s_client` with a P-384
+ * RA-TLS client certificate. extra: suites and groups the client offers.
+ * On success, a line typed into s_client reaches us and our answer comes
+ * back on its stdout.
+ */
+static int server_vs_s_client(const char *dir, const char *suites, const char *groups,
+			      struct fake *f, bool exchange)
+{
+	char conn[32], cert[256], key[256], su[64], gr[64];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), fd = -1, in[2], out[2], rc, i;
+	struct ratls_session s;
+	size_t el;
+	uint8_t *evlog = tu_read_vector(EVLOG, &el);
+	pid_t pid;
+
+	sa.sin_addr.s_addr = htonl(0x7F000001);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(conn, sizeof(conn), "127.0.0.1:%d", ntohs(sa.sin_port));
+	snprintf(cert, sizeof(cert), "%s/cert.der", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(su, sizeof(su), "%s", suites);
+	snprintf(gr, sizeof(gr), "%s", groups);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	{
+		char *argv[] = { "openssl", "s_client", "-connect", conn, "-tls1_3",
+				 "-ciphersuites", su, "-groups", gr,
+				 "-sigalgs", "ecdsa_secp384r1_sha384", "-cert", cert, "-certform",
+				 "DER", "-key", key, "-quiet", NULL };
+
+		pid = spawn_openssl(dir, argv, in[0], out[1]);
+	}
+	close(in[0]);
+	close(out[1]);
+	fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+	fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+	for (i = 0; i < 500 && fd < 0; i++) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			usleep(10000);
+	}
+	if (fd < 0) {
+		reap(pid);
+		fail_msg("openssl s_client did not connect");
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	start_side(&s, RATLS_SERVER, f, NULL, evlog, el, &(struct side_opts){ 0 });
+	s.io = (struct ratls_io){ sock_send, sock_recv, &fd };
+	rc = drive(&s);
+	if (rc == MIGTD_OK && exchange) {
+		static const char ping[] = "ping from openssl\n", pong[] = "pong from migtd-c\n";
+		char got[64];
+		size_t n_got = 0;
+
+		assert_int_equal(write(in[1], ping, strlen(ping)), (ssize_t)strlen(ping));
+		for (i = 0; i < 500 && n_got < strlen(ping); i++) {
+			long n = ratls_read(&s, (uint8_t *)got + n_got, sizeof(got) - n_got);
+
+			if (n == MIGTD_ERR_AGAIN) {
+				usleep(10000);
+				continue;
+			}
+			assert_true(n > 0);
+			n_got += (size_t)n;
+		}
+		assert_int_equal(n_got, strlen(ping));
+		assert_memory_equal(got, ping, n_got);
+		assert_int_equal(ratls_write(&s, (const uint8_t *)pong, strlen(pong)),
+				 (long)strlen(pong));
+		n_got = 0;
+		for (i = 0; i < 500 && n_got < strlen(pong); i++) {
+			ssize_t n = read(out[0], got + n_got, sizeof(got) - n_got);
+
+			if (n <= 0) {
+				usleep(10000);
+				continue;
+			}
+			n_got += (size_t)n;
+		}
+		assert_int_equal(n_got, strlen(pong));
+		assert_memory_equal(got, pong, n_got);
+	}
+	ratls_session_free(&s);
+	close(fd);
+	close(lfd);
+	close(in[1]);
+	close(out[0]);
+	reap(pid);
 	free(evlog);
+	return rc;
+}
+
+static void test_interop_openssl_client(void **state)
+{
+	char dir[] = "/tmp/ratls_interop_XXXXXX";
+	struct fake f = { 0 };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	openssl_identity(dir, 0xC1);
+	assert_int_equal(server_vs_s_client(dir, "TLS_AES_256_GCM_SHA384", "secp384r1", &f, true),
+			 MIGTD_OK);
+	/* our verifier judged OpenSSL's client certificate */
+	assert_int_equal(f.policy_calls, 1);
+	assert_false(f.is_src);
+	assert_int_equal(f.peer_marker, 0xC1);
+	rm_dir(dir);
+}
+
+/* A client offering only another suite or other groups: our server refuses (6). */
+static void test_interop_openssl_client_refused(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "TLS_AES_128_GCM_SHA256", "secp384r1" },
+		{ "TLS_CHACHA20_POLY1305_SHA256", "secp384r1" },
+		{ "TLS_AES_256_GCM_SHA384", "X25519" },
+		{ "TLS_AES_256_GCM_SHA384", "P-256" },
+		{ "TLS_AES_256_GCM_SHA384", "X25519:P-256" },
+	};
+	char dir[] = "/tmp/ratls_interop_XXXXXX";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	openssl_identity(dir, 0xC1);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct fake f = { 0 };
+		int rc = server_vs_s_client(dir, cases[k][0], cases[k][1], &f, false);
+
+		if (rc != MIGTD_ERR_TLS)
+			fail_msg("s_client %s/%s: got %d", cases[k][0], cases[k][1], rc);
+		assert_int_equal(f.policy_calls, 0);
+	}
+	/* control: the same harness with the §5.1 profile succeeds */
+	{
+		struct fake f = { 0 };
+
+		assert_int_equal(server_vs_s_client(dir, "TLS_AES_256_GCM_SHA384",
+						    "X25519:secp384r1", &f, false),
+				 MIGTD_OK);
+		assert_int_equal(f.policy_calls, 1);
+	}
+	rm_dir(dir);
 }
 
 int main(void)
@@ -1350,6 +1602,9 @@ int main(void)
 		cmocka_unit_test(test_corrupted_stream),
 		cmocka_unit_test(test_session_misuse),
 		cmocka_unit_test(test_interop_openssl_server),
+		cmocka_unit_test(test_interop_openssl_server_refused),
+		cmocka_unit_test(test_interop_openssl_client),
+		cmocka_unit_test(test_interop_openssl_client_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup_psa, NULL);

@@ -225,38 +225,41 @@ static int fresh(const struct jdoc *d, int body, int64_t now, const char **why)
 	return MIGTD_OK;
 }
 
+/* The signed TCB Info object's fields: TDX v3, FMSPC and PCE-ID of the PCK certificate, current. */
+static int tcb_info_fields(const struct jdoc *d, int body, int64_t now,
+			   const struct migtd_quote_verify_result *res, const char **why)
+{
+	uint8_t fmspc[6], pce_id[2];
+	uint32_t version;
+
+	if (!jstr_eq(d, jget(d, body, "id"), "TDX") ||
+	    jint(d, jget(d, body, "version"), 0xffff, &version) || version != 3) {
+		*why = "TCB Info is not a TDX v3 document";
+		return MIGTD_ERR_QUOTE;
+	}
+	if (jhex(d, jget(d, body, "fmspc"), fmspc, 6) ||
+	    memcmp(fmspc, res->pck.fmspc, 6) != 0) {
+		*why = "TCB Info FMSPC differs from the PCK certificate's";
+		return MIGTD_ERR_QUOTE;
+	}
+	if (jhex(d, jget(d, body, "pceId"), pce_id, 2) ||
+	    memcmp(pce_id, res->pck.pce_id, 2) != 0) {
+		*why = "TCB Info PCE-ID differs from the PCK certificate's";
+		return MIGTD_ERR_QUOTE;
+	}
+	return fresh(d, body, now, why);
+}
+
 int qv_check_tcb_info(const struct migtd_quote_collateral *c, const uint8_t root[QV_KEY_LEN],
 		      int64_t now, struct migtd_quote_verify_result *res, const char **why)
 {
 	struct jdoc d = { 0 };
-	uint8_t fmspc[6], pce_id[2];
-	uint32_t version;
 	int body, ret;
 
 	ret = signed_doc(&d, c->tcb_info, c->tcb_info_len, "tcbInfo", c->tcb_info_issuer_chain,
 			 c->tcb_info_issuer_chain_len, root, now, &body, why);
-	if (ret)
-		goto out;
-	ret = MIGTD_ERR_QUOTE;
-	if (!jstr_eq(&d, jget(&d, body, "id"), "TDX") ||
-	    jint(&d, jget(&d, body, "version"), 0xffff, &version) || version != 3) {
-		*why = "TCB Info is not a TDX v3 document";
-		goto out;
-	}
-	if (jhex(&d, jget(&d, body, "fmspc"), fmspc, 6) ||
-	    memcmp(fmspc, res->pck.fmspc, 6) != 0) {
-		*why = "TCB Info FMSPC differs from the PCK certificate's";
-		goto out;
-	}
-	if (jhex(&d, jget(&d, body, "pceId"), pce_id, 2) ||
-	    memcmp(pce_id, res->pck.pce_id, 2) != 0) {
-		*why = "TCB Info PCE-ID differs from the PCK certificate's";
-		goto out;
-	}
-	if (fresh(&d, body, now, why))
-		goto out;
-	ret = MIGTD_OK;
-out:
+	if (!ret)
+		ret = tcb_info_fields(&d, body, now, res, why);
 	jdoc_free(&d);
 	return ret;
 }
@@ -277,27 +280,16 @@ static uint32_t be32(const uint8_t b[4])
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-int qv_check_qe_identity(const struct migtd_quote_collateral *c,
-			 const uint8_t root[QV_KEY_LEN], int64_t now,
-			 struct migtd_quote_verify_result *res, const char **why)
+/* The signed QE Identity object against the quote's QE report. */
+static int qe_identity_fields(const struct jdoc *dp, int body, int64_t now,
+			      struct migtd_quote_verify_result *res, const char **why)
 {
+	const struct jdoc d = *dp;
 	const struct migtd_sgx_report_body *qe = &res->quote.qe;
-	const uint8_t *chain = c->qe_identity_issuer_chain;
-	size_t chain_len = c->qe_identity_issuer_chain_len;
-	struct jdoc d = { 0 };
 	uint8_t mrsigner[32], misc[4], misc_mask[4], attr[16], attr_mask[16];
 	uint32_t version, prodid;
-	int body, levels, ret;
+	int levels, ret = MIGTD_ERR_QUOTE;
 
-	if (!chain) {
-		chain = c->tcb_info_issuer_chain;
-		chain_len = c->tcb_info_issuer_chain_len;
-	}
-	ret = signed_doc(&d, c->qe_identity, c->qe_identity_len, "enclaveIdentity", chain,
-			 chain_len, root, now, &body, why);
-	if (ret)
-		goto out;
-	ret = MIGTD_ERR_QUOTE;
 	if (!jstr_eq(&d, jget(&d, body, "id"), "TD_QE") ||
 	    jint(&d, jget(&d, body, "version"), 0xffff, &version) || version != 2) {
 		*why = "QE Identity is not a TD_QE v2 document";
@@ -362,9 +354,53 @@ int qv_check_qe_identity(const struct migtd_quote_collateral *c,
 		break;
 	}
 out:
+	return ret;
+}
+
+int qv_check_qe_identity(const struct migtd_quote_collateral *c,
+			 const uint8_t root[QV_KEY_LEN], int64_t now,
+			 struct migtd_quote_verify_result *res, const char **why)
+{
+	const uint8_t *chain = c->qe_identity_issuer_chain;
+	size_t chain_len = c->qe_identity_issuer_chain_len;
+	struct jdoc d = { 0 };
+	int body, ret;
+
+	if (!chain) {
+		chain = c->tcb_info_issuer_chain;
+		chain_len = c->tcb_info_issuer_chain_len;
+	}
+	ret = signed_doc(&d, c->qe_identity, c->qe_identity_len, "enclaveIdentity", chain,
+			 chain_len, root, now, &body, why);
+	if (!ret)
+		ret = qe_identity_fields(&d, body, now, res, why);
 	jdoc_free(&d);
 	return ret;
 }
+
+/*
+ * The checks after the signature, on an unverified document: for fuzzing
+ * and tests only (quote_internal.h). MigTD reaches them only through
+ * qv_check_tcb_info / qv_check_qe_identity, after signed_doc().
+ */
+int qv_collateral_fields_unverified(const uint8_t *json, size_t len, bool qe_identity,
+				    int64_t now, struct migtd_quote_verify_result *res,
+				    const char **why)
+{
+	struct jdoc d = { 0 };
+	int ret = jdoc_parse(&d, json, len);
+
+	if (ret) {
+		*why = "collateral JSON does not parse";
+	} else if (qe_identity) {
+		ret = qe_identity_fields(&d, jget(&d, 0, "enclaveIdentity"), now, res, why);
+	} else {
+		ret = tcb_info_fields(&d, jget(&d, 0, "tcbInfo"), now, res, why);
+	}
+	jdoc_free(&d);
+	return ret;
+}
+
 
 /* ---------------------------------------------------------------- TCB levels */
 

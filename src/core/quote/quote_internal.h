@@ -45,6 +45,11 @@ int qv_check_qe_identity(const struct migtd_quote_collateral *c,
 			 struct migtd_quote_verify_result *res, const char **why);
 int qv_match_tcb_level(const struct migtd_quote_collateral *c,
 		       struct migtd_quote_verify_result *res, const char **why);
+/* Fuzzing/tests only: the TCB Info (qe_identity false) or QE Identity field
+ * checks and matching that follow the signature check, on an unverified document. */
+int qv_collateral_fields_unverified(const uint8_t *json, size_t len, bool qe_identity,
+				    int64_t now, struct migtd_quote_verify_result *res,
+				    const char **why);
 /* The worse of two TCB status strings (either may be empty). */
 const char *qv_converge_status(const char *platform, const char *qe);
 
