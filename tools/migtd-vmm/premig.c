@@ -42,6 +42,7 @@ struct pm_side {
 	const char *root_ca;  /* NULL: the shared root; "src"/"dst": that platform's; a file */
 	bool other_root;      /* its PKI under an emulated root CA of its own */
 	int pcesvn;           /* -1: the platform default */
+	int qe_svn;           /* -1: the platform default */
 	bool has_sgx_tcb, has_tdx_tcb;
 	uint8_t sgx_tcb[16], tdx_tcb[16];
 	uint16_t ex_lo, ex_hi, im_lo, im_hi;
@@ -117,7 +118,7 @@ enum {
 	O_DIR, O_KEEP, O_QUIET, O_VERBOSE, O_HELP,
 	/* per side: code + SIDE_BASE * (side + 1) */
 	S_POLICY = 0, S_ROOT_CA, S_PKI_ROOT, S_PCESVN, S_TCB, S_TDX_TCB, S_EXPORT, S_IMPORT,
-	S_SERVTD_ATTR, S_COUNT,
+	S_SERVTD_ATTR, S_QE_SVN, S_COUNT,
 	SIDE_BASE = 1024,
 };
 
@@ -137,6 +138,7 @@ static const struct option pm_longopts[] = {
 	SIDE_OPT("export", S_EXPORT),
 	SIDE_OPT("import", S_IMPORT),
 	SIDE_OPT("servtd-attr", S_SERVTD_ATTR),
+	SIDE_OPT("qe-svn", S_QE_SVN),
 	{ "sessions", required_argument, NULL, O_SESSIONS },
 	{ "count", required_argument, NULL, O_COUNT },
 	{ "parallel", required_argument, NULL, O_PARALLEL },
@@ -175,7 +177,7 @@ void premig_usage(FILE *f)
 		"      --X-root-ca src|dst|FILE   the root CA that MigTD enrolls (default: the\n"
 		"                                 root CA that signs the platforms)\n"
 		"      --X-pki-root shared|other  other: the platform's PKI under its own root CA\n"
-		"      --X-pcesvn N --X-tcb HEX32 --X-tdx-tcb HEX32   the platform's TCB\n"
+		"      --X-pcesvn N --X-tcb HEX32 --X-tdx-tcb HEX32 --X-qe-svn N   its TCB\n"
 		"      --X-export MIN:MAX --X-import MIN:MAX   TDX module migration versions\n"
 		"                                 (default export 1:3, import 2:4 -> version 3)\n"
 		"      --X-servtd-attr N          SERVTD_ATTR of the platform's user TDs\n"
@@ -187,7 +189,8 @@ void premig_usage(FILE *f)
 		"                                 the bytes one MigTD sends (default 600, the\n"
 		"                                 handshake); --fault-side: only that side's\n"
 		"      --only src|dst             only that side gets requests (no peer comes)\n"
-		"      --both-ways                odd sessions migrate the other way (B -> A)\n"
+		"      --both-ways                odd sessions migrate the other way (B -> A);\n"
+		"                                 B then gets A's QE SVN (unless --dst-qe-svn)\n"
 		"      --malformed-hob            also send the source MigTD one request with a\n"
 		"                                 broken HOB list (expected: dropped, no report)\n"
 		"      --duplicate-id             deliver session 0's source request twice while\n"
@@ -210,12 +213,13 @@ static int pm_side_opt(struct pm_side *sd, int code, const char *arg)
 			return 0;
 		}
 		return -1;
-	case S_PCESVN: {
+	case S_PCESVN:
+	case S_QE_SVN: {
 		uint16_t v;
 
 		if (vmm_parse_u16(arg, &v))
 			return -1;
-		sd->pcesvn = v;
+		*(code == S_PCESVN ? &sd->pcesvn : &sd->qe_svn) = v;
 		return 0;
 	}
 	case S_TCB: sd->has_sgx_tcb = true; return vmm_parse_hex(arg, sd->sgx_tcb, 16);
@@ -245,7 +249,7 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 	o->timeout_ms = 60000;
 	o->fault_side = o->only = -1;
 	for (int s = 0; s < 2; s++) {
-		o->side[s].pcesvn = -1;
+		o->side[s].pcesvn = o->side[s].qe_svn = -1;
 		o->side[s].ex_lo = 1, o->side[s].ex_hi = 3;
 		o->side[s].im_lo = 2, o->side[s].im_hi = 4;
 	}
@@ -342,12 +346,18 @@ static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8],
 	pp[DST].fmspc[3] = 0x00;
 	pp[DST].pcesvn = 13;
 	pp[DST].qe_isvsvn = 5;
+	/* The demo policy wants the peer's QE ISVSVN >= its own: for sessions
+	 * in both directions both platforms need the same QE SVN. */
+	if (m->o.both_ways)
+		pp[DST].qe_isvsvn = pp[SRC].qe_isvsvn;
 	for (int s = 0; s < 2; s++) {
 		const struct pm_side *sd = &m->o.side[s];
 
 		snprintf(dirs[s], PATH_MAX + 8, "%s/%s", m->o.dir, s == SRC ? "src" : "dst");
 		if (sd->pcesvn >= 0)
 			pp[s].pcesvn = (uint16_t)sd->pcesvn;
+		if (sd->qe_svn >= 0)
+			pp[s].qe_isvsvn = (uint16_t)sd->qe_svn;
 		if (sd->has_sgx_tcb)
 			memcpy(pp[s].sgx_tcb, sd->sgx_tcb, 16);
 		if (sd->has_tdx_tcb)
@@ -689,6 +699,16 @@ static bool pm_extras_ok(struct premig *m)
 	return ok;
 }
 
+/* A status, or "none" (no request) / "noreport". */
+static const char *pm_pair_name(int st, char buf[16])
+{
+	if (st >= 0)
+		snprintf(buf, 16, "%d", st);
+	else
+		snprintf(buf, 16, "%s", st == -1 ? "noreport" : "none");
+	return buf;
+}
+
 static void pm_print_summary(const struct premig *m, double secs)
 {
 	printf("summary: %u session%s, %lu at a time: %u succeeded with keys verified, %u failed; "
@@ -700,8 +720,10 @@ static void pm_print_summary(const struct premig *m, double secs)
 	printf("failures by status pair (source/destination):");
 	for (unsigned i = 0; i < m->npairs; i++) {
 		const struct pm_pair *p = &m->pairs[i];
+		char a[16], b[16];
 
-		printf("%s %d/%d x%u", i ? "," : "", p->s, p->d, p->n);
+		printf("%s %s/%s x%u", i ? "," : "", pm_pair_name(p->s, a), pm_pair_name(p->d, b),
+		       p->n);
 	}
 	if (m->other_pairs)
 		printf(", other pairs x%u", m->other_pairs);
