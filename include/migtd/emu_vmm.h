@@ -136,6 +136,7 @@ struct emu_vmm {
 	const struct emu_vmm_platform *fault_plat;
 	bool verbose;
 	bool quiet;           /* no event lines (vmm_say) */
+	bool hold;            /* relay nothing for now (a test barrier) */
 	uint64_t next_seq;
 	uint64_t t0;
 	struct emu_vmm_watch { int fd; emu_vmm_fd_fn fn; void *ctx; } watch[8];

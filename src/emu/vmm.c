@@ -490,6 +490,12 @@ static bool fault_hits(const struct emu_vmm *v, const struct emu_vmm_stream *s)
 	return v->fault != EMU_VMM_FAULT_NONE && (!v->fault_plat || s->plat == v->fault_plat);
 }
 
+/* Bytes read from s wait: STALL fault, or the run's barrier (v->hold). */
+static bool relay_held(const struct emu_vmm *v, const struct emu_vmm_stream *s)
+{
+	return v->hold || (v->fault == EMU_VMM_FAULT_STALL && fault_hits(v, s));
+}
+
 /*
  * DISCONNECT: from now on nothing more is relayed either way, and each
  * MigTD sees a clean end of stream (FIN, no reset), as when the other side
@@ -690,7 +696,7 @@ static void stream_flush(struct emu_vmm *v, struct emu_vmm_stream *s)
 	struct emu_vmm_stream *q = s->peer;
 	ssize_t n;
 
-	if (!q || !s->buf_len || (v->fault == EMU_VMM_FAULT_STALL && fault_hits(v, s)))
+	if (!q || !s->buf_len || relay_held(v, s))
 		return;
 	n = send(q->fd, s->buf, s->buf_len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -881,8 +887,7 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 			if (!s->eof && (s->hello_len < 16 || s->cut ||
 					(s->peer && s->buf_len < sizeof(s->buf))))
 				ev |= POLLIN;
-			if (s->peer && s->peer->buf_len &&
-			    !(v->fault == EMU_VMM_FAULT_STALL && fault_hits(v, s->peer)))
+			if (s->peer && s->peer->buf_len && !relay_held(v, s->peer))
 				ev |= POLLOUT;
 			pfd[n] = (struct pollfd){ .fd = s->fd, .events = ev };
 			who[n] = s, kind[n++] = 4;

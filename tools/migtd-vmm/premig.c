@@ -58,6 +58,7 @@ struct pm_opts {
 	size_t fault_after;
 	int fault_side;       /* -1: every stream; SRC/DST: bytes that platform sends */
 	int only;             /* -1: both; SRC/DST: only that side gets requests */
+	bool barrier;         /* hold the relay until --parallel sessions are in progress */
 	bool both_ways, malformed_hob, duplicate_id, show_td_state, keep, quiet, verbose;
 	char dir[PATH_MAX];
 };
@@ -106,6 +107,8 @@ struct premig {
 	bool dup_seen, dup_in_progress, dup_ignored;
 	unsigned dup_orig_reports;
 	uint64_t t_start;
+	/* Most requests a MigTD held at once (delivered, not yet reported). */
+	unsigned peak[2];
 };
 
 static struct premig pm;
@@ -115,7 +118,7 @@ static struct premig pm;
 enum {
 	O_POLICY = 256, O_SESSIONS, O_COUNT, O_PARALLEL, O_TIMEOUT, O_FAULT, O_FAULT_AFTER,
 	O_FAULT_SIDE, O_ONLY, O_BOTH_WAYS, O_MALFORMED_HOB, O_DUPLICATE_ID, O_SHOW_TD_STATE,
-	O_DIR, O_KEEP, O_QUIET, O_VERBOSE, O_HELP,
+	O_BARRIER, O_DIR, O_KEEP, O_QUIET, O_VERBOSE, O_HELP,
 	/* per side: code + SIDE_BASE * (side + 1) */
 	S_POLICY = 0, S_ROOT_CA, S_PKI_ROOT, S_PCESVN, S_TCB, S_TDX_TCB, S_EXPORT, S_IMPORT,
 	S_SERVTD_ATTR, S_QE_SVN, S_COUNT,
@@ -148,6 +151,7 @@ static const struct option pm_longopts[] = {
 	{ "fault-side", required_argument, NULL, O_FAULT_SIDE },
 	{ "only", required_argument, NULL, O_ONLY },
 	{ "both-ways", no_argument, NULL, O_BOTH_WAYS },
+	{ "barrier", no_argument, NULL, O_BARRIER },
 	{ "malformed-hob", no_argument, NULL, O_MALFORMED_HOB },
 	{ "duplicate-id", no_argument, NULL, O_DUPLICATE_ID },
 	{ "show-td-state", no_argument, NULL, O_SHOW_TD_STATE },
@@ -191,6 +195,9 @@ void premig_usage(FILE *f)
 		"      --only src|dst             only that side gets requests (no peer comes)\n"
 		"      --both-ways                odd sessions migrate the other way (B -> A);\n"
 		"                                 B then gets A's QE SVN (unless --dst-qe-svn)\n"
+		"      --barrier                  relay nothing until the first --parallel\n"
+		"                                 sessions are in progress on both MigTDs\n"
+		"                                 (they then truly run at the same time)\n"
 		"      --malformed-hob            also send the source MigTD one request with a\n"
 		"                                 broken HOB list (expected: dropped, no report)\n"
 		"      --duplicate-id             deliver session 0's source request twice while\n"
@@ -289,6 +296,7 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 		case O_FAULT_SIDE: bad = (o->fault_side = pm_side_name(optarg)) < 0; break;
 		case O_ONLY: bad = (o->only = pm_side_name(optarg)) < 0; break;
 		case O_BOTH_WAYS: o->both_ways = true; break;
+		case O_BARRIER: o->barrier = true; break;
 		case O_MALFORMED_HOB: o->malformed_hob = true; break;
 		case O_DUPLICATE_ID: o->duplicate_id = true; break;
 		case O_SHOW_TD_STATE: o->show_td_state = true; break;
@@ -588,6 +596,32 @@ static void pm_finish(struct premig *m, struct pm_session *sl)
 	m->finished++;
 }
 
+static void pm_sample_peak(struct premig *m)
+{
+	unsigned n[2] = { 0, 0 };
+
+	for (unsigned i = 0; i < PM_MAX_PARALLEL; i++) {
+		const struct pm_session *sl = &m->slot[i];
+
+		for (int role = 0; sl->active && role < 2; role++)
+			if (sl->req[role] && sl->req[role]->delivered && sl->req[role]->status < 0)
+				n[sl->plat[role] == m->plat[SRC] ? SRC : DST]++;
+	}
+	for (int s = 0; s < 2; s++)
+		if (n[s] > m->peak[s])
+			m->peak[s] = n[s];
+	if (m->vmm.hold) {
+		unsigned want = (unsigned)(m->o.parallel < m->o.count ? m->o.parallel : m->o.count);
+
+		/* --both-ways splits the roles, not the count per platform. */
+		if (n[SRC] + n[DST] >= 2 * want) {
+			m->vmm.hold = false;
+			printf("  barrier: %u + %u requests in progress, relaying from now on\n",
+			       n[SRC], n[DST]);
+		}
+	}
+}
+
 /* The scheduler, called by the VMM loop between polls. */
 static bool pm_tick(void *ctx)
 {
@@ -600,6 +634,7 @@ static bool pm_tick(void *ctx)
 	for (unsigned i = 0; i < m->o.parallel && m->started < m->o.count && !m->start_error; i++)
 		if (!m->slot[i].active)
 			pm_start(m, &m->slot[i]);
+	pm_sample_peak(m);
 	if (m->bad && !m->bad_settled)
 		m->bad_settled = (m->bad->delivered &&
 				  m->plat[SRC]->wfr_count > m->bad->wfr_at_delivery) ||
@@ -715,6 +750,8 @@ static void pm_print_summary(const struct premig *m, double secs)
 	       "wall %.3f s, %.1f sessions/s\n",
 	       m->finished, m->finished == 1 ? "" : "s", m->o.parallel, m->finished - m->failed,
 	       m->failed, secs, secs > 0 ? m->finished / secs : 0.0);
+	printf("peak requests in progress at once: %s %u, %s %u\n", plat_name(&m->o, SRC),
+	       m->peak[SRC], plat_name(&m->o, DST), m->peak[DST]);
 	if (!m->npairs)
 		return;
 	printf("failures by status pair (source/destination):");
@@ -764,6 +801,7 @@ static int premig_main(int argc, char **argv, const char *self, bool demo)
 	m->vmm.fault = m->o.fault;
 	m->vmm.fault_after = m->o.fault_after;
 	m->vmm.quiet = !demo && !m->o.verbose;
+	m->vmm.hold = m->o.barrier && m->o.only < 0;
 	if (pm_setup(m, self) != 0) {
 		emu_vmm_fini(&m->vmm);
 		free(m->res);
