@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
+# e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
 # Whole pre-migrations between two emulated platforms, each with its own
 # `migtd` process, through `migtd-vmm demo`: the good path (keys checked on
 # the platform side by the demo itself), a policy that rejects the source,
 # and a relay that corrupts, cuts or stalls the MigTD<->MigTD stream.
+# (The full list of negative cases, with the user TDs' state checked, is
+# premigration_run.sh.) `drop` resets one side's connection: that side may
+# see the reset inside TLS (6) or an end of stream (5).
 # Statuses are the spec's (§1.5): the rejecting side 8, the rejected side 6;
 # stream damage inside TLS 6; a silent peer 5 after the timeout.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-VMM=build/bin/migtd-vmm
+BIN=${MIGTD_BIN:-build/bin}
+VMM=$BIN/migtd-vmm
+[ -x "$VMM" ] && [ -x "$BIN/migtd" ] || { echo "FAIL: $VMM or $BIN/migtd not built"; exit 1; }
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 fail() { echo "FAIL: $*"; exit 1; }
 
 run() { # name expected-exit args...
   local name=$1 want=$2; shift 2
   out=$($VMM demo --quiet "$@" 2>&1); rc=$?
   echo "== $name (exit $rc)"; echo "$out" | sed 's/^/   /'
+  echo "$out" | grep -qE 'ended abnormally|migtd of platform .* died' && fail "$name: a migtd died"
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }
 status_is() { # source dest

@@ -447,7 +447,8 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	uint16_t ex_lo = 0, ex_hi = 0, im_lo = 0, im_hi = 0;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char bindir[PATH_MAX], migtd[PATH_MAX + 8], msg[512];
-	int c;
+	int c, abnormal;
+	bool ok;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -513,11 +514,12 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	signal(SIGINT, serve_on_signal);
 	printf("serving platform %s (control socket %s)\n", dir, control);
 	fflush(stdout);
-	emu_vmm_run(&srv.vmm, serve_done, &srv, UINT64_MAX / 2);
-	emu_vmm_fini(&srv.vmm);
+	/* false: the migtd died (a MigTD serves forever). */
+	ok = emu_vmm_run(&srv.vmm, serve_done, &srv, UINT64_MAX / 2);
+	abnormal = emu_vmm_fini(&srv.vmm);
 	close(srv.control_fd);
 	unlink(control);
-	return 0;
+	return ok && !abnormal ? 0 : 1;
 }
 
 static int cmd_ctl(int argc, char **argv)
