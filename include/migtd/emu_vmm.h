@@ -28,6 +28,7 @@
 #define EMU_VMM_MAX_REQUESTS 256
 #define EMU_VMM_MAX_STREAMS 256
 #define EMU_VMM_RELAY_BUF 65536
+#define EMU_VMM_LOG_TAIL 80
 
 enum emu_vmm_fault {
 	EMU_VMM_FAULT_NONE = 0,
@@ -83,6 +84,10 @@ struct emu_vmm_platform {
 	char log_line[1024];
 	size_t log_len;
 	bool echo_log;
+	/* The last lines of its log, echoed or not: shown if it dies (a
+	 * sanitizer report is written just before). */
+	char tail[EMU_VMM_LOG_TAIL][160];
+	unsigned tail_next, tail_count;
 	/* A WaitForRequest the VMM holds until it has a request. */
 	bool wfr_pending;
 	uint32_t wfr_seq;

@@ -762,6 +762,13 @@ static void echo_log(struct emu_vmm_platform *p)
 	for (ssize_t i = 0; i < n; i++) {
 		if (buf[i] == '\n' || p->log_len == sizeof(p->log_line) - 1) {
 			p->log_line[p->log_len] = '\0';
+			/* Truncated to the slot: it is a hint, not the log. */
+			memcpy(p->tail[p->tail_next], p->log_line,
+			       p->log_len < sizeof(p->tail[0]) ? p->log_len + 1 : sizeof(p->tail[0]));
+			p->tail[p->tail_next][sizeof(p->tail[0]) - 1] = '\0';
+			p->tail_next = (p->tail_next + 1) % EMU_VMM_LOG_TAIL;
+			if (p->tail_count < EMU_VMM_LOG_TAIL)
+				p->tail_count++;
 			if (p->echo_log)
 				printf("%14s%s migtd | %s\n", "", p->name, p->log_line);
 			p->log_len = 0;
@@ -770,6 +777,20 @@ static void echo_log(struct emu_vmm_platform *p)
 		p->log_line[p->log_len++] = buf[i];
 	}
 	fflush(stdout);
+}
+
+/* The last log lines of a MigTD that died, unless they were echoed already. */
+static void show_tail(struct emu_vmm_platform *p)
+{
+	if (p->echo_log)
+		return;
+	fprintf(stderr, "migtd-vmm: last %u log lines of the migtd of platform %s:\n",
+		p->tail_count, p->name);
+	for (unsigned i = 0; i < p->tail_count; i++) {
+		unsigned k = (p->tail_next + EMU_VMM_LOG_TAIL - p->tail_count + i) % EMU_VMM_LOG_TAIL;
+
+		fprintf(stderr, "  %s migtd | %s\n", p->name, p->tail[k]);
+	}
 }
 
 static void describe_exit(int st, char *buf, size_t cap)
@@ -800,6 +821,7 @@ static bool reap_migtds(struct emu_vmm *v)
 		describe_exit(st, how, sizeof(how));
 		while (p->migtd_log_fd >= 0)
 			echo_log(p);
+		show_tail(p);
 		fprintf(stderr, "migtd-vmm: the migtd of platform %s died: %s\n", p->name, how);
 		died = true;
 	}
@@ -978,6 +1000,9 @@ int emu_vmm_fini(struct emu_vmm *v)
 				describe_exit(st, how, sizeof(how));
 				p->migtd_died = true;
 				p->migtd_wstatus = st;
+				while (p->migtd_log_fd >= 0)
+					echo_log(p);
+				show_tail(p);
 				fprintf(stderr, "migtd-vmm: the migtd of platform %s ended abnormally: %s\n",
 					p->name, how);
 				abnormal++;
