@@ -11,18 +11,14 @@
 # stream damage inside TLS 6; a silent peer 5 after the timeout.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-BIN=${MIGTD_BIN:-build/bin}
-VMM=$BIN/migtd-vmm
-[ -x "$VMM" ] && [ -x "$BIN/migtd" ] || { echo "FAIL: $VMM or $BIN/migtd not built"; exit 1; }
-export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+. tests/e2e/lib/programs.sh
 fail() { echo "FAIL: $*"; exit 1; }
 
 run() { # name expected-exit args...
   local name=$1 want=$2; shift 2
   out=$($VMM demo --quiet "$@" 2>&1); rc=$?
   echo "== $name (exit $rc)"; echo "$out" | sed 's/^/   /'
-  echo "$out" | grep -qE 'ended abnormally|migtd of platform .* died' && fail "$name: a migtd died"
+  echo "$out" | grep -qE "$MIGTD_DIED" && fail "$name: a migtd died"
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }
 status_is() { # source dest

@@ -14,13 +14,7 @@
 # (test_peer_exchange_information) drives it with a hand-made peer.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-BIN=${MIGTD_BIN:-build/bin}
-VMM=$BIN/migtd-vmm
-[ -x "$VMM" ] && [ -x "$BIN/migtd" ] || { echo "FAIL: $VMM or $BIN/migtd not built"; exit 1; }
-# Sanitizer reports end the process with a non-zero status; the VMM turns a
-# migtd that died or exited non-zero into "ended abnormally" and exit 1.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+. tests/e2e/lib/programs.sh
 T=1000 # the MigTDs' per-step timeout in the failure cases (ms)
 t_all=$(date +%s%N)
 
@@ -32,7 +26,7 @@ run() { # name expected-exit args...
   out=$("$VMM" run --show-td-state "$@" 2>&1); local rc=$?
   echo "== $name (exit $rc, $(( ($(date +%s%N) - t0) / 1000000 )) ms): migtd-vmm run $*"
   echo "$out" | sed 's/^/   /'
-  if echo "$out" | grep -qE 'ended abnormally|migtd of platform .* died'; then
+  if echo "$out" | grep -qE "$MIGTD_DIED"; then
     fail "$name: a migtd process died or exited abnormally"
   fi
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"

@@ -10,11 +10,7 @@
 # Needs root for `ip netns`; without it the test says so and is skipped.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-BIN=${MIGTD_BIN:-build/bin}
-VMM=$PWD/$BIN/migtd-vmm
-[ -x "$VMM" ] && [ -x "$PWD/$BIN/migtd" ] || { echo "FAIL: $VMM or $BIN/migtd not built"; exit 1; }
-export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+. tests/e2e/lib/programs.sh
 [ "$(id -u)" = 0 ] || { echo "skipped: not root, cannot create network namespaces"; exit 77; }
 command -v ip >/dev/null || { echo "skipped: no ip (iproute2)"; exit 77; }
 A=migtd-a-$$ B=migtd-b-$$ IPA=10.231.$(( $$ % 200 )).1 IPB=10.231.$(( $$ % 200 )).2
