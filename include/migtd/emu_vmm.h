@@ -117,6 +117,7 @@ struct emu_vmm_stream {
 	uint64_t owner_seq;       /* owner->seq when set: the slot may be reused */
 	bool cut;                 /* DISCONNECT fault: ended; drain until closed */
 	short revents;            /* of the last poll() */
+	bool wdead;               /* writing to it failed: its MigTD closed */
 	uint64_t retry_at;        /* TCP source: next connect attempt (ms) */
 	struct emu_vmm_platform *plat;
 	uint8_t hello[16];

@@ -698,11 +698,20 @@ static void stream_flush(struct emu_vmm *v, struct emu_vmm_stream *s)
 
 	if (!q || !s->buf_len || relay_held(v, s))
 		return;
+	if (q->wdead) {
+		s->buf_len = 0; /* nobody to deliver to any more */
+		return;
+	}
 	n = send(q->fd, s->buf, s->buf_len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		stream_close(q);
+		/* q's MigTD closed its stream. What it sent before closing (its
+		 * TLS alert, say) may still wait in our socket: q stays open and
+		 * read until its end of stream, so the alert still reaches s's
+		 * side; only what can no longer be delivered is dropped. */
+		s->buf_len = 0;
+		q->wdead = true;
 		return;
 	}
 	memmove(s->buf, s->buf + n, s->buf_len - (size_t)n);
