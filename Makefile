@@ -8,7 +8,7 @@
 #
 # Layout of build/ (one folder per build variant, same tree below each):
 #   build/host/   hosted objects and libraries (-O2, fortify, stack protector)
-#   build/san/    the same under ASan+UBSan (unit tests only)
+#   build/san/    the same under ASan+UBSan (unit tests; bin/: migtd, migtd-vmm)
 #   build/fs/     freestanding core + mbedTLS (no libc, no SSE, no red zone)
 #   build/fuzz/   clang + libFuzzer + ASan/UBSan
 #   build/bin/    the programs: migtd, migtd-vmm, migtd-quote, migtd-policy, ...
@@ -92,7 +92,7 @@ objs = $(patsubst %.c,$(B)/$(1)/obj/%.o,$(2))
 mbedtls_objs = $(patsubst %,$(B)/$(1)/mbedtls/%.o,$(MBEDTLS_NAMES))
 
 .PHONY: all check test demo sanitize fuzz fuzz-smoke freestanding-check bench bench-soak clean deps \
-	unit-bins san-bins fuzz-bins bench-bins image
+	unit-bins san-bins fuzz-bins bench-bins image san-programs
 
 all: $(addprefix $(B)/bin/,$(PROGRAMS))
 
@@ -152,6 +152,19 @@ $(B)/bin/$(1): $$(call objs,host,$$(wildcard tools/$(1)/*.c)) $$(call host_libs,
 	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ -Wl,--start-group $$^ -Wl,--end-group
 endef
 $(foreach t,$(TOOLS),$(eval $(call TOOL,$(t))))
+
+# ---- sanitized programs [issue 6, e2e6 branch]: migtd and migtd-vmm under
+# ASan+UBSan in build/san/bin/ (migtd-vmm launches the migtd next to it), so
+# run-tests.sh can run the pre-migration e2e scripts again with
+# MIGTD_BIN=build/san/bin (suite e2e-asan).
+SAN_PROGRAMS := $(B)/san/bin/migtd $(B)/san/bin/migtd-vmm
+$(B)/san/bin/migtd: $(call objs,san,$(wildcard src/host/*.c)) $(call host_libs,san)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
+$(B)/san/bin/migtd-vmm: $(call objs,san,$(wildcard tools/migtd-vmm/*.c)) $(call host_libs,san)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
+san-programs: $(SAN_PROGRAMS)
 
 # ---------------------------------------------------------------- unit tests
 define UNIT
@@ -219,7 +232,7 @@ bench-soak: deps all bench-bins
 
 # ---------------------------------------------------------------- the two commands
 test: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) all unit-bins san-bins fuzz-bins $(FS_OBJ)
+	@$(MAKE) --no-print-directory -j$(JOBS) all unit-bins san-bins san-programs fuzz-bins $(FS_OBJ)
 	@scripts/run-tests.sh --all
 
 # One pre-migration between two emulated platforms, each with its migtd.

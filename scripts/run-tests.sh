@@ -5,6 +5,10 @@
 #   run-tests.sh --suite fuzz-smoke DIR       every libFuzzer binary in DIR for
 #                                             $FUZZ_SECONDS each (default 10)
 #   run-tests.sh --suite e2e DIR              every tests/e2e/*.sh
+#   run-tests.sh --suite e2e-asan             the tests/e2e/*.sh marked
+#                                             "# e2e-asan" (the pre-migration
+#                                             ones) again, with the ASan+UBSan
+#                                             programs: MIGTD_BIN=build/san/bin
 #   run-tests.sh --suite freestanding         make freestanding-check
 #   run-tests.sh --all                        all of the above (make test)
 #
@@ -75,19 +79,33 @@ run_fuzz_dir() { # dir
   done
 }
 
-run_e2e() {
-  local t out rc
+run_e2e() { # [suite]: e2e (default) or e2e-asan
+  local suite=${1:-e2e} t out rc t0 secs
   for t in tests/e2e/*.sh; do
     [ -f "$t" ] || continue
-    out=$logdir/e2e-$(basename "$t" .sh).log
-    timeout 900 bash "$t" >"$out" 2>&1
+    if [ "$suite" = e2e-asan ]; then
+      grep -q '^# e2e-asan' "$t" || continue
+      if [ ! -x $B/san/bin/migtd ] || [ ! -x $B/san/bin/migtd-vmm ]; then
+        note_fail "$suite/$(basename "$t") (build/san/bin not built: make san-programs)"
+        continue
+      fi
+    fi
+    out=$logdir/$suite-$(basename "$t" .sh).log
+    t0=$(date +%s)
+    if [ "$suite" = e2e-asan ]; then
+      MIGTD_BIN=$B/san/bin ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 timeout 900 bash "$t" >"$out" 2>&1
+    else
+      timeout 900 bash "$t" >"$out" 2>&1
+    fi
     rc=$?
+    secs=$(( $(date +%s) - t0 ))
     case $rc in
-      0) passed=$((passed + 1)); r=ok ;;
+      0) passed=$((passed + 1)); r="ok (${secs} s)" ;;
       77) skipped=$((skipped + 1)); r="skipped ($(tail -n 1 "$out"))" ;;
-      *) note_fail "e2e/$(basename "$t") (exit $rc, see $out)"; r=FAILED ;;
+      *) note_fail "$suite/$(basename "$t") (exit $rc, see $out)"; r=FAILED ;;
     esac
-    printf '%-10s %-32s %s\n' e2e "$(basename "$t")" "$r"
+    printf '%-10s %-32s %s\n' "$suite" "$(basename "$t")" "$r"
   done
 }
 
@@ -107,14 +125,16 @@ case "${1:-}" in
     case "${2:-}" in
       unit|sanitize) run_cmocka_dir "$2" "$3" ;;
       fuzz-smoke) run_fuzz_dir "$3" ;;
-      e2e) run_e2e ;;
+      e2e) run_e2e e2e ;;
+      e2e-asan) run_e2e e2e-asan ;;
       freestanding) run_freestanding ;;
       *) echo "run-tests.sh: unknown suite '${2:-}'" >&2; exit 2 ;;
     esac ;;
   --all)
     run_cmocka_dir unit $B/host/tests
     run_cmocka_dir sanitize $B/san/tests
-    run_e2e
+    run_e2e e2e
+    run_e2e e2e-asan
     run_freestanding
     run_fuzz_dir $B/fuzz/bin ;;
   *) echo "usage: run-tests.sh --all | --suite NAME [DIR]" >&2; exit 2 ;;

@@ -71,6 +71,8 @@ void emu_tdx_launch_servtd(struct emu_tdx_module *m, const uint8_t mrtd[48]);
 /* Create a user TD bound to the MigTD: random binding handle, TD UUID and
  * MIG_ENC_KEY. Returns NULL when the table is full. */
 struct emu_user_td *emu_tdx_bind_user_td(struct emu_tdx_module *m);
+/* The user TD is gone (migrated or destroyed): wipe its keys, free the slot. */
+void emu_tdx_unbind_user_td(struct emu_user_td *td);
 struct emu_user_td *emu_tdx_find_user_td(struct emu_tdx_module *m,
 					 const struct migtd_servtd_binding *b);
 

@@ -28,12 +28,16 @@
 #define EMU_VMM_MAX_REQUESTS 256
 #define EMU_VMM_MAX_STREAMS 256
 #define EMU_VMM_RELAY_BUF 65536
+#define EMU_VMM_LOG_TAIL 80
 
 enum emu_vmm_fault {
 	EMU_VMM_FAULT_NONE = 0,
 	EMU_VMM_FAULT_CORRUPT, /* flip a byte in the middle of the relayed stream */
 	EMU_VMM_FAULT_DROP,    /* cut the connection after some bytes */
 	EMU_VMM_FAULT_STALL,   /* stop relaying (the peer never answers) */
+	EMU_VMM_FAULT_DISCONNECT, /* after some bytes, end both MigTDs' streams
+				   * cleanly (end of stream, no reset): the peer
+				   * went away */
 };
 
 struct emu_vmm_request {
@@ -45,6 +49,16 @@ struct emu_vmm_request {
 	bool delivered;
 	int status;             /* -1 until ReportStatus */
 	uint64_t t_queued, t_delivered, t_reported; /* ms */
+	uint64_t seq;           /* queue order: requests are delivered oldest first */
+	/* Test injections (run/demo): deliver a broken HOB list instead of the
+	 * request; or deliver the same mig_request_id again (this entry is the
+	 * copy; it shares duplicate_of's user TD and port). */
+	bool malformed_hob;
+	struct emu_vmm_request *duplicate_of;
+	bool dup_while_in_progress;  /* the original had not reported yet */
+	uint32_t wfr_at_delivery;    /* WaitForRequests received before delivery */
+	unsigned reports;            /* ReportStatus calls attributed to it */
+	uint64_t bytes_sent;         /* stream bytes its MigTD sent through the relay */
 	/* Two-host relay (serve): the source connects to peer, the destination
 	 * accepts on listen_fd. has_remote false: the peer is in-process (demo). */
 	bool has_remote;
@@ -70,12 +84,22 @@ struct emu_vmm_platform {
 	char log_line[1024];
 	size_t log_len;
 	bool echo_log;
+	/* The last lines of its log, echoed or not: shown if it dies (a
+	 * sanitizer report is written just before). */
+	char tail[EMU_VMM_LOG_TAIL][160];
+	unsigned tail_next, tail_count;
 	/* A WaitForRequest the VMM holds until it has a request. */
 	bool wfr_pending;
 	uint32_t wfr_seq;
 	size_t wfr_rsp_cap;
 	struct emu_vmm_request reqs[EMU_VMM_MAX_REQUESTS];
 	unsigned long reports;
+	unsigned long stray_reports; /* ReportStatus for no request in progress */
+	uint32_t wfr_count;          /* WaitForRequests received */
+	/* The MigTD process ended while the VMM ran (crash, sanitizer abort,
+	 * fatal error), or at emu_vmm_fini with a non-zero status. */
+	bool migtd_died;
+	int migtd_wstatus;
 };
 
 enum emu_vmm_stream_kind {
@@ -89,6 +113,11 @@ struct emu_vmm_stream {
 	enum emu_vmm_stream_kind kind;
 	bool connecting;          /* TCP: connect() in progress */
 	struct emu_vmm_request *req; /* TCP: the request it belongs to */
+	struct emu_vmm_request *owner; /* MIGTD: the request (for byte counts) */
+	uint64_t owner_seq;       /* owner->seq when set: the slot may be reused */
+	bool cut;                 /* DISCONNECT fault: ended; drain until closed */
+	short revents;            /* of the last poll() */
+	bool wdead;               /* writing to it failed: its MigTD closed */
 	uint64_t retry_at;        /* TCP source: next connect attempt (ms) */
 	struct emu_vmm_platform *plat;
 	uint8_t hello[16];
@@ -108,7 +137,13 @@ struct emu_vmm {
 	struct emu_vmm_stream streams[EMU_VMM_MAX_STREAMS];
 	enum emu_vmm_fault fault;
 	size_t fault_after;   /* bytes relayed before the fault hits */
+	/* NULL: the fault hits the bytes of every stream; else only the bytes
+	 * sent by this platform's MigTD. */
+	const struct emu_vmm_platform *fault_plat;
 	bool verbose;
+	bool quiet;           /* no event lines (vmm_say) */
+	bool hold;            /* relay nothing for now (a test barrier) */
+	uint64_t next_seq;
 	uint64_t t0;
 	struct emu_vmm_watch { int fd; emu_vmm_fd_fn fn; void *ctx; } watch[8];
 	unsigned nwatch;
@@ -132,12 +167,23 @@ struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id,
 int emu_vmm_request_remote(struct emu_vmm_request *r, const struct sockaddr_in *addr,
 			   char *msg, size_t msglen);
 struct emu_vmm_request *emu_vmm_find_request(struct emu_vmm_platform *p, uint64_t id);
+/* Queue the same request (id, user TD, port, role) a second time, as a VMM
+ * that delivers an id twice would (spec §1.4: the MigTD ignores it). */
+struct emu_vmm_request *emu_vmm_request_duplicate(struct emu_vmm_platform *p,
+						  struct emu_vmm_request *orig);
+/* Forget a finished request and unbind its user TD (frees both slots). */
+void emu_vmm_request_release(struct emu_vmm_request *r);
 
 /* Optional extra fd the loop watches (serve: the control socket). */
 void emu_vmm_watch(struct emu_vmm *v, int fd, emu_vmm_fd_fn fn, void *ctx);
-/* Run the event loop until done(ctx) is true or timeout_ms passed (-> false). */
+/* Run the event loop until done(ctx) is true (-> true), or timeout_ms
+ * passed or a MigTD process died (-> false; see migtd_died). done() may
+ * queue new requests. */
 bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t timeout_ms);
-/* Stop the MigTDs and close everything. */
-void emu_vmm_fini(struct emu_vmm *v);
+/* Stop the MigTDs (SIGTERM) and close everything. Returns the number of
+ * MigTD processes that ended abnormally: died during the run, or exited
+ * with a non-zero status or a signal other than our SIGTERM (a sanitizer
+ * error or leak report makes the exit status non-zero). */
+int emu_vmm_fini(struct emu_vmm *v);
 
 #endif /* MIGTD_EMU_VMM_H */

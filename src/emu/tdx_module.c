@@ -69,6 +69,12 @@ struct emu_user_td *emu_tdx_bind_user_td(struct emu_tdx_module *m)
 	return NULL;
 }
 
+void emu_tdx_unbind_user_td(struct emu_user_td *td)
+{
+	if (td != NULL)
+		mbedtls_platform_zeroize(td, sizeof(*td));
+}
+
 struct emu_user_td *emu_tdx_find_user_td(struct emu_tdx_module *m,
 					 const struct migtd_servtd_binding *b)
 {

@@ -48,6 +48,8 @@ static void vmm_say(struct emu_vmm *v, const char *who, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (v->quiet)
+		return;
 	printf("[%6.3f s] %-12s ", (double)(emu_vmm_now_ms() - v->t0) / 1000.0, who);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -88,6 +90,40 @@ void emu_vmm_init(struct emu_vmm *v)
 
 static void vmm_deliver(struct emu_vmm_platform *p);
 
+/*
+ * A ReportStatus goes to the delivered request with that id that has no
+ * status yet -- the original before a duplicate copy, so a copy only gets
+ * a status if the MigTD reported the same id twice (which §1.4 forbids).
+ */
+static void vmm_on_report(struct emu_vmm_platform *p, uint64_t id, uint8_t status)
+{
+	struct emu_vmm_request *r = NULL;
+
+	for (int pass = 0; pass < 2 && !r; pass++) {
+		for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
+			struct emu_vmm_request *q = &p->reqs[i];
+
+			if (q->used && q->delivered && q->id == id && q->status < 0 &&
+			    (pass == 1 || !q->duplicate_of)) {
+				r = q;
+				break;
+			}
+		}
+	}
+	p->reports++;
+	if (!r) {
+		p->stray_reports++;
+		vmm_say(p->vmm, p->name, "ReportStatus for request %llu, which is not in progress",
+			(unsigned long long)id);
+		return;
+	}
+	r->status = status;
+	r->reports++;
+	r->t_reported = emu_vmm_now_ms();
+	vmm_say(p->vmm, p->name, "ReportStatus: request %llu -> %u (%s)%s", (unsigned long long)id,
+		status, migtd_status_name(status), r->duplicate_of ? " [for the duplicate!]" : "");
+}
+
 static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, const uint8_t *cmd,
 			   size_t cmd_len, size_t rsp_cap)
 {
@@ -120,25 +156,14 @@ static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, con
 	}
 	switch (mc.command) {
 	case 1: /* WaitForRequest: hold it until there is a request */
+		p->wfr_count++;
 		p->wfr_pending = true;
 		p->wfr_seq = seq;
 		p->wfr_rsp_cap = rsp_cap;
 		vmm_deliver(p);
 		return;
 	case 2: /* ReportStatus */
-		for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
-			struct emu_vmm_request *r = &p->reqs[i];
-
-			if (r->used && r->delivered && r->id == mc.mig_request_id && r->status < 0) {
-				r->status = mc.status;
-				r->t_reported = emu_vmm_now_ms();
-				p->reports++;
-				vmm_say(p->vmm, p->name, "ReportStatus: request %llu -> %u (%s)",
-					(unsigned long long)r->id, mc.status,
-					migtd_status_name(mc.status));
-				break;
-			}
-		}
+		vmm_on_report(p, mc.mig_request_id, mc.status);
 		ghci_migtd_rsp_build(rsp, rsp_cap, 2, &n);
 		emu_link_reply_service(c, seq, 0, rsp, rsp_cap);
 		return;
@@ -147,6 +172,18 @@ static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, con
 		emu_link_reply_service(c, seq, 0, rsp, rsp_cap);
 		return;
 	}
+}
+
+/*
+ * Test injection: make a well-formed request HOB list invalid the way a
+ * buggy VMM could -- the first HOB's type becomes 0x0003 (a resource
+ * descriptor). §2.3: only GUID-extension HOBs and the end HOB are allowed,
+ * any other type rejects the whole list.
+ */
+static void vmm_break_hob(uint8_t *hob, size_t len)
+{
+	if (len >= 2)
+		wire_put_u16(hob, 0x0003);
 }
 
 /* Answer a held WaitForRequest with the oldest undelivered request. */
@@ -162,7 +199,7 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
 		struct emu_vmm_request *q = &p->reqs[i];
 
-		if (q->used && !q->delivered && (!r || q->t_queued < r->t_queued))
+		if (q->used && !q->delivered && (!r || q->seq < r->seq))
 			r = q;
 	}
 	if (!r)
@@ -176,7 +213,10 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 	mr.socket_info.mig_td_cid = 2; /* VMADDR_CID_HOST: the MigTD talks to its VMM */
 	mr.socket_info.mig_channel_port = r->port;
 	memset(rsp, 0, p->wfr_rsp_cap);
-	if (hob_build_migration_request(hob, sizeof(hob), &mr, &hob_len) != MIGTD_OK ||
+	if (hob_build_migration_request(hob, sizeof(hob), &mr, &hob_len) == MIGTD_OK &&
+	    r->malformed_hob)
+		vmm_break_hob(hob, hob_len);
+	if (hob_len == 0 ||
 	    ghci_wfr_rsp_build(rsp, p->wfr_rsp_cap, 1, hob, hob_len, &n) != MIGTD_OK) {
 		vmm_say(p->vmm, p->name, "cannot build the request for %llu",
 			(unsigned long long)r->id);
@@ -186,9 +226,14 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 	p->wfr_pending = false;
 	r->delivered = true;
 	r->t_delivered = emu_vmm_now_ms();
+	r->wfr_at_delivery = p->wfr_count;
+	if (r->duplicate_of)
+		r->dup_while_in_progress = r->duplicate_of->delivered && r->duplicate_of->status < 0;
 	emu_link_reply_service(p->conn, p->wfr_seq, 0, rsp, p->wfr_rsp_cap);
-	vmm_say(p->vmm, p->name, "request %llu delivered (%s, port %u)", (unsigned long long)r->id,
-		r->source ? "source" : "destination", r->port);
+	vmm_say(p->vmm, p->name, "request %llu delivered (%s, port %u)%s", (unsigned long long)r->id,
+		r->source ? "source" : "destination", r->port,
+		r->malformed_hob ? " with a MALFORMED HOB list (test)"
+		: r->duplicate_of ? " AGAIN, the original in progress (test)" : "");
 }
 
 /* ------------------------------------------------------------ platforms */
@@ -296,10 +341,49 @@ struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id,
 		r->status = -1;
 		r->listen_fd = -1;
 		r->t_queued = emu_vmm_now_ms();
+		r->seq = ++p->vmm->next_seq;
 		vmm_deliver(p);
 		return r;
 	}
 	return NULL;
+}
+
+struct emu_vmm_request *emu_vmm_request_duplicate(struct emu_vmm_platform *p,
+						  struct emu_vmm_request *orig)
+{
+	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
+		struct emu_vmm_request *r = &p->reqs[i];
+
+		if (r->used)
+			continue;
+		memset(r, 0, sizeof(*r));
+		r->used = true;
+		r->id = orig->id;
+		r->source = orig->source;
+		r->td = orig->td;
+		r->port = orig->port;
+		r->status = -1;
+		r->listen_fd = -1;
+		r->duplicate_of = orig;
+		r->t_queued = emu_vmm_now_ms();
+		r->seq = ++p->vmm->next_seq;
+		vmm_deliver(p);
+		return r;
+	}
+	return NULL;
+}
+
+void emu_vmm_request_release(struct emu_vmm_request *r)
+{
+	if (!r || !r->used)
+		return;
+	if (r->listen_fd >= 0)
+		close(r->listen_fd);
+	/* A duplicate shares the original's user TD: only the original unbinds. */
+	if (!r->duplicate_of)
+		emu_tdx_unbind_user_td(r->td);
+	memset(r, 0, sizeof(*r));
+	r->listen_fd = -1;
 }
 
 struct emu_vmm_request *emu_vmm_find_request(struct emu_vmm_platform *p, uint64_t id)
@@ -400,13 +484,49 @@ static void stream_pair(struct emu_vmm *v, struct emu_vmm_stream *s)
 	}
 }
 
+/* Does the injected fault apply to the bytes this stream's side sends? */
+static bool fault_hits(const struct emu_vmm *v, const struct emu_vmm_stream *s)
+{
+	return v->fault != EMU_VMM_FAULT_NONE && (!v->fault_plat || s->plat == v->fault_plat);
+}
+
+/* Bytes read from s wait: STALL fault, or the run's barrier (v->hold). */
+static bool relay_held(const struct emu_vmm *v, const struct emu_vmm_stream *s)
+{
+	return v->hold || (v->fault == EMU_VMM_FAULT_STALL && fault_hits(v, s));
+}
+
+/*
+ * DISCONNECT: from now on nothing more is relayed either way, and each
+ * MigTD sees a clean end of stream (FIN, no reset), as when the other side
+ * went away; what they still send is read and discarded until they close.
+ * The bytes of s that crossed the limit are not delivered.
+ */
+static void stream_cut(struct emu_vmm_stream *s)
+{
+	struct emu_vmm_stream *q = s->peer;
+
+	s->buf_len = 0;
+	s->peer = NULL;
+	s->cut = true;
+	shutdown(s->fd, SHUT_WR);
+	if (q) {
+		q->buf_len = 0;
+		q->peer = NULL;
+		q->cut = true;
+		if (q->fd >= 0)
+			shutdown(q->fd, SHUT_WR);
+	}
+}
+
 /* The request a MigTD stream belongs to (by its port). */
 static struct emu_vmm_request *stream_request(struct emu_vmm_stream *s)
 {
 	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
 		struct emu_vmm_request *r = &s->plat->reqs[i];
 
-		if (r->used && r->delivered && r->port == s->port && r->status < 0)
+		if (r->used && r->delivered && r->port == s->port && r->status < 0 &&
+		    !r->duplicate_of)
 			return r;
 	}
 	return NULL;
@@ -516,8 +636,23 @@ static void stream_on_readable(struct emu_vmm *v, struct emu_vmm_stream *s)
 			stream_close(s);
 			return;
 		}
+		s->owner = stream_request(s);
+		s->owner_seq = s->owner ? s->owner->seq : 0;
 		stream_remote_for(v, s);
 		stream_pair(v, s);
+		return;
+	}
+	if (s->cut) { /* DISCONNECT fault: discard until the MigTD closes */
+		uint8_t sink[4096];
+
+		n = recv(s->fd, sink, sizeof(sink), 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			stream_close(s);
+		return;
+	}
+	if (!s->peer && (s->revents & POLLHUP)) {
+		/* Never paired and the MigTD hung up: nobody will take its bytes. */
+		stream_close(s);
 		return;
 	}
 	/* Read only when the peer exists and has room: back-pressure. */
@@ -528,6 +663,13 @@ static void stream_on_readable(struct emu_vmm *v, struct emu_vmm_stream *s)
 		return;
 	if (n <= 0) {
 		s->eof = true;
+		return;
+	}
+	if (s->owner && s->owner->used && s->owner->seq == s->owner_seq)
+		s->owner->bytes_sent += (uint64_t)n;
+	if (!fault_hits(v, s)) {
+		s->buf_len += (size_t)n;
+		s->relayed += (size_t)n;
 		return;
 	}
 	if (v->fault == EMU_VMM_FAULT_CORRUPT && s->relayed <= v->fault_after &&
@@ -542,6 +684,10 @@ static void stream_on_readable(struct emu_vmm *v, struct emu_vmm_stream *s)
 		vmm_say(v, "relay", "fault injected: connection from %s cut after %zu bytes",
 			s->plat->name, s->relayed);
 		stream_close(s);
+	} else if (v->fault == EMU_VMM_FAULT_DISCONNECT && s->relayed > v->fault_after) {
+		vmm_say(v, "relay", "fault injected: both MigTDs' streams ended after %zu bytes from %s",
+			v->fault_after, s->plat->name);
+		stream_cut(s);
 	}
 }
 
@@ -550,13 +696,22 @@ static void stream_flush(struct emu_vmm *v, struct emu_vmm_stream *s)
 	struct emu_vmm_stream *q = s->peer;
 	ssize_t n;
 
-	if (!q || !s->buf_len || v->fault == EMU_VMM_FAULT_STALL)
+	if (!q || !s->buf_len || relay_held(v, s))
 		return;
+	if (q->wdead) {
+		s->buf_len = 0; /* nobody to deliver to any more */
+		return;
+	}
 	n = send(q->fd, s->buf, s->buf_len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		stream_close(q);
+		/* q's MigTD closed its stream. What it sent before closing (its
+		 * TLS alert, say) may still wait in our socket: q stays open and
+		 * read until its end of stream, so the alert still reaches s's
+		 * side; only what can no longer be delivered is dropped. */
+		s->buf_len = 0;
+		q->wdead = true;
 		return;
 	}
 	memmove(s->buf, s->buf + n, s->buf_len - (size_t)n);
@@ -616,6 +771,13 @@ static void echo_log(struct emu_vmm_platform *p)
 	for (ssize_t i = 0; i < n; i++) {
 		if (buf[i] == '\n' || p->log_len == sizeof(p->log_line) - 1) {
 			p->log_line[p->log_len] = '\0';
+			/* Truncated to the slot: it is a hint, not the log. */
+			memcpy(p->tail[p->tail_next], p->log_line,
+			       p->log_len < sizeof(p->tail[0]) ? p->log_len + 1 : sizeof(p->tail[0]));
+			p->tail[p->tail_next][sizeof(p->tail[0]) - 1] = '\0';
+			p->tail_next = (p->tail_next + 1) % EMU_VMM_LOG_TAIL;
+			if (p->tail_count < EMU_VMM_LOG_TAIL)
+				p->tail_count++;
 			if (p->echo_log)
 				printf("%14s%s migtd | %s\n", "", p->name, p->log_line);
 			p->log_len = 0;
@@ -626,11 +788,62 @@ static void echo_log(struct emu_vmm_platform *p)
 	fflush(stdout);
 }
 
+/* The last log lines of a MigTD that died, unless they were echoed already. */
+static void show_tail(struct emu_vmm_platform *p)
+{
+	if (p->echo_log)
+		return;
+	fprintf(stderr, "migtd-vmm: last %u log lines of the migtd of platform %s:\n",
+		p->tail_count, p->name);
+	for (unsigned i = 0; i < p->tail_count; i++) {
+		unsigned k = (p->tail_next + EMU_VMM_LOG_TAIL - p->tail_count + i) % EMU_VMM_LOG_TAIL;
+
+		fprintf(stderr, "  %s migtd | %s\n", p->name, p->tail[k]);
+	}
+}
+
+static void describe_exit(int st, char *buf, size_t cap)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, cap, "exit status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, cap, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, cap, "wait status 0x%x", st);
+}
+
+/* A MigTD that ends on its own is always a failure: it serves forever. */
+static bool reap_migtds(struct emu_vmm *v)
+{
+	bool died = false;
+
+	for (unsigned i = 0; i < v->nplat; i++) {
+		struct emu_vmm_platform *p = &v->plat[i];
+		char how[96];
+		int st = 0;
+
+		if (p->migtd_pid <= 0 || waitpid(p->migtd_pid, &st, WNOHANG) != p->migtd_pid)
+			continue;
+		p->migtd_pid = 0;
+		p->migtd_died = true;
+		p->migtd_wstatus = st;
+		describe_exit(st, how, sizeof(how));
+		while (p->migtd_log_fd >= 0)
+			echo_log(p);
+		show_tail(p);
+		fprintf(stderr, "migtd-vmm: the migtd of platform %s died: %s\n", p->name, how);
+		died = true;
+	}
+	return died;
+}
+
 bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t timeout_ms)
 {
 	uint64_t end = emu_vmm_now_ms() + timeout_ms;
 
 	while (!done(ctx)) {
+		if (reap_migtds(v))
+			return false;
 		struct pollfd pfd[4 * EMU_VMM_MAX_PLATFORMS + 8 + EMU_VMM_MAX_STREAMS +
 				  EMU_VMM_MAX_PLATFORMS * EMU_VMM_MAX_REQUESTS];
 		void *who[sizeof(pfd) / sizeof(pfd[0])];
@@ -702,9 +915,10 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 				stream_close(s);
 				continue;
 			}
-			if (!s->eof && (s->hello_len < 16 || (s->peer && s->buf_len < sizeof(s->buf))))
+			if (!s->eof && (s->hello_len < 16 || s->cut ||
+					(s->peer && s->buf_len < sizeof(s->buf))))
 				ev |= POLLIN;
-			if (s->peer && s->peer->buf_len && v->fault != EMU_VMM_FAULT_STALL)
+			if (s->peer && s->peer->buf_len && !relay_held(v, s->peer))
 				ev |= POLLOUT;
 			pfd[n] = (struct pollfd){ .fd = s->fd, .events = ev };
 			who[n] = s, kind[n++] = 4;
@@ -751,6 +965,7 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 				}
 				if (pfd[i].revents & POLLOUT && s->peer)
 					stream_flush(v, s->peer);
+				s->revents = pfd[i].revents;
 				if (s->used && pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 					stream_on_readable(v, s);
 				break;
@@ -765,8 +980,10 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 	return true;
 }
 
-void emu_vmm_fini(struct emu_vmm *v)
+int emu_vmm_fini(struct emu_vmm *v)
 {
+	int abnormal = 0;
+
 	for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++)
 		stream_close(&v->streams[i]);
 	for (unsigned i = 0; i < v->nplat; i++) {
@@ -775,9 +992,30 @@ void emu_vmm_fini(struct emu_vmm *v)
 		for (size_t k = 0; k < EMU_VMM_MAX_REQUESTS; k++)
 			if (p->reqs[k].used && p->reqs[k].listen_fd >= 0)
 				close(p->reqs[k].listen_fd);
-		if (p->migtd_pid > 0) {
+		if (p->migtd_died) {
+			abnormal++;
+		} else if (p->migtd_pid > 0) {
+			int st = 0;
+
 			kill(p->migtd_pid, SIGTERM);
-			waitpid(p->migtd_pid, NULL, 0);
+			waitpid(p->migtd_pid, &st, 0);
+			p->migtd_pid = 0;
+			/* Exit 0 after SIGTERM; a sanitizer report (leaks found at
+			 * exit included) makes it non-zero. */
+			if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0) &&
+			    !(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM)) {
+				char how[96];
+
+				describe_exit(st, how, sizeof(how));
+				p->migtd_died = true;
+				p->migtd_wstatus = st;
+				while (p->migtd_log_fd >= 0)
+					echo_log(p);
+				show_tail(p);
+				fprintf(stderr, "migtd-vmm: the migtd of platform %s ended abnormally: %s\n",
+					p->name, how);
+				abnormal++;
+			}
 		}
 		while (p->migtd_log_fd >= 0)
 			echo_log(p);
@@ -794,4 +1032,5 @@ void emu_vmm_fini(struct emu_vmm *v)
 		emu_host_platform_free(&p->host);
 	}
 	v->nplat = 0;
+	return abnormal;
 }

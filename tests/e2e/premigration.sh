@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
+# e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
 # Whole pre-migrations between two emulated platforms, each with its own
 # `migtd` process, through `migtd-vmm demo`: the good path (keys checked on
 # the platform side by the demo itself), a policy that rejects the source,
 # and a relay that corrupts, cuts or stalls the MigTD<->MigTD stream.
+# (The full list of negative cases, with the user TDs' state checked, is
+# premigration_run.sh.) `drop` resets one side's connection: that side may
+# see the reset inside TLS (6) or an end of stream (5).
 # Statuses are the spec's (§1.5): the rejecting side 8, the rejected side 6;
 # stream damage inside TLS 6; a silent peer 5 after the timeout.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-VMM=build/bin/migtd-vmm
+. tests/e2e/lib/programs.sh
 fail() { echo "FAIL: $*"; exit 1; }
 
 run() { # name expected-exit args...
   local name=$1 want=$2; shift 2
   out=$($VMM demo --quiet "$@" 2>&1); rc=$?
   echo "== $name (exit $rc)"; echo "$out" | sed 's/^/   /'
+  echo "$out" | grep -qE "$MIGTD_DIED" && fail "$name: a migtd died"
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }
 status_is() { # source dest

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
 # Two hosts: one `migtd-vmm serve` (one emulated platform + its migtd) in each
 # of two network namespaces joined by a veth pair; the MigTD<->MigTD stream
 # crosses "the network" as raw TCP, exactly as upstream's socat pair carries
@@ -9,12 +10,12 @@
 # Needs root for `ip netns`; without it the test says so and is skipped.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-VMM=$PWD/build/bin/migtd-vmm
+. tests/e2e/lib/programs.sh
 [ "$(id -u)" = 0 ] || { echo "skipped: not root, cannot create network namespaces"; exit 77; }
 command -v ip >/dev/null || { echo "skipped: no ip (iproute2)"; exit 77; }
 A=migtd-a-$$ B=migtd-b-$$ IPA=10.231.$(( $$ % 200 )).1 IPB=10.231.$(( $$ % 200 )).2
 t=$(mktemp -d)
-pids=()
+pids=() spids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
@@ -44,7 +45,7 @@ $VMM pki init "$t/b" --root "$t/a" --fmspc 00906F000000 --pcesvn 13 >/dev/null |
 serve() { # ns dir policy log
   ip netns exec "$1" "$VMM" serve --pki "$2" --control "$2/ctl.sock" --root-ca "$t/a/root_ca.der" \
     --policy "$3" --export-versions 1:3 --import-versions 2:4 --timeout-ms 4000 >"$4" 2>&1 &
-  pids+=($!)
+  pids+=($!) spids+=($!)
   for _ in $(seq 100); do [ -S "$2/ctl.sock" ] && return 0; sleep 0.1; done
   fail "serve did not come up ($4)"
 }
@@ -132,4 +133,12 @@ echo "session 4 (policy): source $sa, destination $sb"
 for h in a b; do
   [ "$(field "$(ctl "$t/$h/ctl.sock" td-state 4)" dec_written)" = 0 ] || fail "keys written on $h"
 done
+# Each serve exits 0 only if its migtd never died and exited cleanly (under
+# MIGTD_BIN=build/san/bin: no sanitizer report).
+ctl "$t/a/ctl.sock" shutdown >/dev/null; ctl "$t/b/ctl.sock" shutdown >/dev/null
+for p in "${spids[@]}"; do
+  wait "$p"; rc=$?
+  [ $rc = 0 ] || fail "a migtd-vmm serve exited with $rc (a migtd ended abnormally?)"
+done
+pids=()
 echo "two hosts: all cases passed"

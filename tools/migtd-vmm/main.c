@@ -1,11 +1,8 @@
 /*
  * migtd-vmm -- the emulated host: one or two TDX platforms in software.
  *
- * Subcommands so far:
- *   pki init DIR [--root ROOTDIR] [--fmspc HEX12] [--sgx-tcb HEX32] [--pcesvn N]
- *                [--tdx-tcb HEX32] [--qe-isvsvn N] [--force]
- *   quote --pki DIR --report-data HEX128 --out FILE
- * The pre-migration subcommands (demo, serve) come with the session work.
+ * Subcommands: pki init|revoke, quote, demo and run (premig.c), serve and
+ * ctl (one platform per process, for two hosts). See usage().
  */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
@@ -30,8 +27,9 @@
 #include "migtd/emu_vmm.h"
 #include "migtd/err.h"
 #include "migtd/wire.h"
+#include "vmm_tool.h"
 
-static int parse_hex(const char *s, uint8_t *out, size_t n)
+int vmm_parse_hex(const char *s, uint8_t *out, size_t n)
 {
 	if (strlen(s) != 2 * n)
 		return -1;
@@ -45,7 +43,7 @@ static int parse_hex(const char *s, uint8_t *out, size_t n)
 	return 0;
 }
 
-static int parse_u16(const char *s, uint16_t *out)
+int vmm_parse_u16(const char *s, uint16_t *out)
 {
 	char *end;
 	unsigned long v = strtoul(s, &end, 0);
@@ -54,6 +52,26 @@ static int parse_u16(const char *s, uint16_t *out)
 		return -1;
 	*out = (uint16_t)v;
 	return 0;
+}
+
+int vmm_parse_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned a, b;
+
+	if (sscanf(s, "%u:%u", &a, &b) != 2 || a > 0xffff || b > 0xffff)
+		return -1;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+int vmm_migtd_path(const char *self, char *out, size_t cap)
+{
+	char bindir[PATH_MAX];
+
+	snprintf(bindir, sizeof(bindir), "%s", self);
+	snprintf(out, cap, "%s/migtd", dirname(bindir));
+	return access(out, X_OK) == 0 ? 0 : -1;
 }
 
 static void usage(FILE *f)
@@ -75,15 +93,9 @@ static void usage(FILE *f)
 		"      Reissue DIR's PCK CRL (or root CRL) revoking serial N (PCK leaf = 3,\n"
 		"      platform CA = 2, TCB signing = 4): for testing verifiers.\n"
 		"  quote --pki DIR --report-data HEX128 --out FILE\n"
-		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA.\n"
-		"  demo [--policy P] [--dest-policy P] [--sessions N] [--timeout-ms N]\n"
-		"       [--fault corrupt|drop|stall] [--fault-after BYTES] [--dir DIR] [--keep]\n"
-		"       [--quiet]\n"
-		"      Two emulated platforms (different FMSPC and TCB, one root CA), a migtd\n"
-		"      process on each, N pre-migrations (default 1) from source to destination;\n"
-		"      checks on the platform side that each MIG_DEC_KEY equals the peer's\n"
-		"      MIG_ENC_KEY and both MIG_VERSIONs agree. Exit 0 only if every session\n"
-		"      succeeded (or, with --fault or --dest-policy, prints the statuses).\n"
+		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA.\n");
+	premig_usage(f);
+	fprintf(f,
 		"  serve --pki DIR --control SOCKET --root-ca C [--policy P] [--timeout-ms N]\n"
 		"        [--log-level L] [--export-versions MIN:MAX] [--import-versions MIN:MAX]\n"
 		"      Run ONE emulated platform (DIR from 'pki init') with its migtd, taking\n"
@@ -125,11 +137,11 @@ static int cmd_pki_init(int argc, char **argv)
 
 		switch (c) {
 		case 'r': root = optarg; break;
-		case 'f': bad = parse_hex(optarg, p.fmspc, 6); break;
-		case 's': bad = parse_hex(optarg, p.sgx_tcb, 16); break;
-		case 't': bad = parse_hex(optarg, p.tdx_tcb, 16); break;
-		case 'p': bad = parse_u16(optarg, &p.pcesvn); break;
-		case 'q': bad = parse_u16(optarg, &p.qe_isvsvn); break;
+		case 'f': bad = vmm_parse_hex(optarg, p.fmspc, 6); break;
+		case 's': bad = vmm_parse_hex(optarg, p.sgx_tcb, 16); break;
+		case 't': bad = vmm_parse_hex(optarg, p.tdx_tcb, 16); break;
+		case 'p': bad = vmm_parse_u16(optarg, &p.pcesvn); break;
+		case 'q': bad = vmm_parse_u16(optarg, &p.qe_isvsvn); break;
 		case 'F': force = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -167,7 +179,7 @@ static int cmd_pki_revoke(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 's' && parse_u16(optarg, &serial) == 0 && serial < 256)
+		if (c == 's' && vmm_parse_u16(optarg, &serial) == 0 && serial < 256)
 			have = 1;
 		else if (c == 'i' && (!strcmp(optarg, "platform_ca") || !strcmp(optarg, "root_ca")))
 			issuer = optarg;
@@ -242,7 +254,7 @@ static int cmd_quote(int argc, char **argv)
 		fprintf(stderr, "migtd-vmm quote: --pki, --report-data and --out are required\n");
 		return 2;
 	}
-	if (parse_hex(rd, report_data, sizeof(report_data))) {
+	if (vmm_parse_hex(rd, report_data, sizeof(report_data))) {
 		fprintf(stderr, "migtd-vmm quote: --report-data must be 128 hex digits\n");
 		return 2;
 	}
@@ -264,229 +276,6 @@ static int cmd_quote(int argc, char **argv)
 	return 0;
 }
 
-
-/* ------------------------------------------------------------ demo */
-
-struct demo {
-	struct emu_vmm vmm;
-	struct emu_vmm_platform *src, *dst;
-	struct emu_vmm_request *sreq[EMU_VMM_MAX_REQUESTS], *dreq[EMU_VMM_MAX_REQUESTS];
-	unsigned sessions;
-};
-
-static struct demo demo;
-
-static bool demo_done(void *ctx)
-{
-	struct demo *d = ctx;
-
-	for (unsigned i = 0; i < d->sessions; i++)
-		if (d->sreq[i]->status < 0 || d->dreq[i]->status < 0)
-			return false;
-	return true;
-}
-
-static int remove_tree(const char *dir)
-{
-	char cmd[PATH_MAX + 16];
-
-	if ((size_t)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) >= sizeof(cmd) ||
-	    strchr(dir, '\''))
-		return -1;
-	return system(cmd);
-}
-
-/* The two platforms' keys and versions, read where only the platform can see them. */
-static bool demo_check_keys(struct demo *d, unsigned i, char *why, size_t whylen)
-{
-	const struct emu_user_td *s = d->sreq[i]->td, *t = d->dreq[i]->td;
-
-	if (s->dec_key_written != 0xf || t->dec_key_written != 0xf) {
-		snprintf(why, whylen, "MIG_DEC_KEY not fully written (source %x, destination %x)",
-			 s->dec_key_written, t->dec_key_written);
-		return false;
-	}
-	if (memcmp(t->mig_dec_key, s->mig_enc_key, 32) != 0) {
-		snprintf(why, whylen, "destination MIG_DEC_KEY != source MIG_ENC_KEY");
-		return false;
-	}
-	if (memcmp(s->mig_dec_key, t->mig_enc_key, 32) != 0) {
-		snprintf(why, whylen, "source MIG_DEC_KEY != destination MIG_ENC_KEY");
-		return false;
-	}
-	if (!s->mig_version_written || !t->mig_version_written ||
-	    s->mig_version != t->mig_version) {
-		snprintf(why, whylen, "MIG_VERSION differs or is missing (%u/%u)", s->mig_version,
-			 t->mig_version);
-		return false;
-	}
-	return true;
-}
-
-static int cmd_demo(int argc, char **argv, const char *self)
-{
-	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "dest-policy", required_argument, NULL, 'P' },
-		{ "sessions", required_argument, NULL, 'n' },
-		{ "timeout-ms", required_argument, NULL, 't' },
-		{ "fault", required_argument, NULL, 'f' },
-		{ "fault-after", required_argument, NULL, 'a' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "keep", no_argument, NULL, 'k' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char bindir[PATH_MAX], migtd[PATH_MAX + 8], dir[PATH_MAX] = "", a[PATH_MAX + 8],
-		b[PATH_MAX + 8], root[PATH_MAX + 32], msg[512], why[160], tmo[32];
-	const char *policy = "config/demo/policy.json", *dest_policy = NULL;
-	unsigned long sessions = 1, timeout_ms = 60000;
-	struct emu_platform_params pa, pb;
-	bool keep = false, quiet = false, ok;
-	unsigned failed = 0;
-	uint64_t t_start;
-	int c;
-
-	optind = 1;
-	memset(&demo, 0, sizeof(demo));
-	emu_vmm_init(&demo.vmm);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': policy = optarg; break;
-		case 'P': dest_policy = optarg; break;
-		case 'n': sessions = strtoul(optarg, NULL, 10); break;
-		case 't': timeout_ms = strtoul(optarg, NULL, 10); break;
-		case 'f':
-			if (!strcmp(optarg, "corrupt"))
-				demo.vmm.fault = EMU_VMM_FAULT_CORRUPT;
-			else if (!strcmp(optarg, "drop"))
-				demo.vmm.fault = EMU_VMM_FAULT_DROP;
-			else if (!strcmp(optarg, "stall"))
-				demo.vmm.fault = EMU_VMM_FAULT_STALL;
-			else {
-				fprintf(stderr, "migtd-vmm demo: unknown fault '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'a': demo.vmm.fault_after = strtoul(optarg, NULL, 10); break;
-		case 'd': snprintf(dir, sizeof(dir), "%s", optarg); break;
-		case 'k': keep = true; break;
-		case 'q': quiet = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (sessions < 1 || sessions > 128 || timeout_ms < 100) {
-		fprintf(stderr, "migtd-vmm demo: --sessions must be 1..128, --timeout-ms >= 100\n");
-		return 2;
-	}
-	demo.sessions = (unsigned)sessions;
-	if (demo.vmm.fault && !demo.vmm.fault_after)
-		demo.vmm.fault_after = 600; /* inside the TLS handshake */
-	/* The migtd program sits next to this one (build/bin/). */
-	snprintf(bindir, sizeof(bindir), "%s", self);
-	snprintf(migtd, sizeof(migtd), "%s/migtd", dirname(bindir));
-	if (access(migtd, X_OK) != 0) {
-		fprintf(stderr, "migtd-vmm demo: %s not found (build it with make)\n", migtd);
-		return 1;
-	}
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/migtd-demo-XXXXXX");
-		if (!mkdtemp(dir)) {
-			perror("mkdtemp");
-			return 1;
-		}
-	}
-	snprintf(a, sizeof(a), "%s/src", dir);
-	snprintf(b, sizeof(b), "%s/dst", dir);
-	snprintf(root, sizeof(root), "%s/root_ca.der", a);
-	snprintf(tmo, sizeof(tmo), "%lu", timeout_ms);
-
-	printf("migtd-c pre-migration demo: two emulated TDX platforms in %s\n", dir);
-	/* Two platforms under one emulated Intel root, with different FMSPC and TCB. */
-	emu_platform_params_default(&pa);
-	emu_platform_params_default(&pb);
-	pb.fmspc[1] = 0x90;
-	pb.fmspc[3] = 0x00;
-	pb.pcesvn = 13;
-	pb.qe_isvsvn = 5;
-	if (emu_pki_init(a, NULL, &pa, 0, msg, sizeof(msg)) != MIGTD_OK ||
-	    emu_pki_init(b, a, &pb, 0, msg, sizeof(msg)) != MIGTD_OK) {
-		fprintf(stderr, "migtd-vmm demo: %s\n", msg);
-		return 1;
-	}
-	demo.src = emu_vmm_add_platform(&demo.vmm, "source", a, msg, sizeof(msg));
-	demo.dst = demo.src ? emu_vmm_add_platform(&demo.vmm, "destination", b, msg, sizeof(msg))
-			    : NULL;
-	if (!demo.dst) {
-		fprintf(stderr, "migtd-vmm demo: %s\n", msg);
-		emu_vmm_fini(&demo.vmm);
-		return 1;
-	}
-	demo.src->echo_log = demo.dst->echo_log = !quiet;
-	/* Migration versions: source exports 1..3, destination imports 2..4 -> 3. */
-	demo.src->host.tdx.min_export_version = 1;
-	demo.src->host.tdx.max_export_version = 3;
-	demo.dst->host.tdx.min_import_version = 2;
-	demo.dst->host.tdx.max_import_version = 4;
-	printf("  source:      FMSPC 00806F050000, PCESVN %u; destination: FMSPC 00906F000000, PCESVN %u\n",
-	       pa.pcesvn, pb.pcesvn);
-	printf("  policy:      %s%s%s\n", policy, dest_policy ? ", destination: " : "",
-	       dest_policy ? dest_policy : "");
-	if (emu_vmm_launch(demo.src, migtd, policy, root, "info", tmo, msg, sizeof(msg)) ||
-	    emu_vmm_launch(demo.dst, migtd, dest_policy ? dest_policy : policy, root, "info", tmo,
-			   msg, sizeof(msg))) {
-		fprintf(stderr, "migtd-vmm demo: %s\n", msg);
-		emu_vmm_fini(&demo.vmm);
-		return 1;
-	}
-	t_start = emu_vmm_now_ms();
-	for (unsigned i = 0; i < demo.sessions; i++) {
-		demo.sreq[i] = emu_vmm_request(demo.src, 1000 + i, true, 40001 + i);
-		demo.dreq[i] = emu_vmm_request(demo.dst, 2000 + i, false, 40001 + i);
-		if (!demo.sreq[i] || !demo.dreq[i]) {
-			fprintf(stderr, "migtd-vmm demo: cannot bind user TD %u\n", i);
-			emu_vmm_fini(&demo.vmm);
-			return 1;
-		}
-	}
-	ok = emu_vmm_run(&demo.vmm, demo_done, &demo, timeout_ms * 3 + 30000);
-	printf("\nresults (%u session%s, %.3f s):\n", demo.sessions, demo.sessions > 1 ? "s" : "",
-	       (double)(emu_vmm_now_ms() - t_start) / 1000.0);
-	for (unsigned i = 0; i < demo.sessions; i++) {
-		struct emu_vmm_request *s = demo.sreq[i], *t = demo.dreq[i];
-		bool keys = s->status == 0 && t->status == 0 && demo_check_keys(&demo, i, why, sizeof(why));
-
-		if (!keys && s->status == 0 && t->status == 0)
-			failed++;
-		else if (s->status != 0 || t->status != 0)
-			failed++;
-		if (demo.sessions <= 8 || !keys)
-			printf("  session %u: source status %d (%s), destination status %d (%s)%s%s\n", i,
-			       s->status, s->status >= 0 ? migtd_status_name(s->status) : "no report",
-			       t->status, t->status >= 0 ? migtd_status_name(t->status) : "no report",
-			       keys ? ", keys installed and verified" : "",
-			       keys ? "" : (s->status == 0 && t->status == 0 ? why : ""));
-		if (keys && demo.sessions <= 8)
-			printf("             MIG_VERSION %u on both sides; dec key == peer enc key both ways\n",
-			       s->td->mig_version);
-	}
-	printf("  quotes issued: source %lu, destination %lu\n", demo.src->host.quotes_issued,
-	       demo.dst->host.quotes_issued);
-	emu_vmm_fini(&demo.vmm);
-	if (!keep)
-		remove_tree(dir);
-	if (!ok)
-		printf("verdict: TIMEOUT -- not every session reported a status\n");
-	else if (failed)
-		printf("verdict: FAILED -- %u of %u session(s) did not complete\n", failed,
-		       demo.sessions);
-	else
-		printf("verdict: OK -- %u pre-migration%s completed, keys verified on both platforms\n",
-		       demo.sessions, demo.sessions > 1 ? "s" : "");
-	return ok && !failed ? 0 : 1;
-}
 
 /* ------------------------------------------------------------ serve / ctl */
 
@@ -639,16 +428,6 @@ static void serve_on_control(void *ctx, int lfd)
 	close(fd);
 }
 
-static int parse_range(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	unsigned a, b;
-
-	if (sscanf(s, "%u:%u", &a, &b) != 2 || a > 0xffff || b > 0xffff)
-		return -1;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
-}
 
 static int cmd_serve(int argc, char **argv, const char *self)
 {
@@ -669,7 +448,8 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	uint16_t ex_lo = 0, ex_hi = 0, im_lo = 0, im_hi = 0;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char bindir[PATH_MAX], migtd[PATH_MAX + 8], msg[512];
-	int c;
+	int c, abnormal;
+	bool ok;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -681,13 +461,13 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		case 't': tmo = optarg; break;
 		case 'l': level = optarg; break;
 		case 'e':
-			if (parse_range(optarg, &ex_lo, &ex_hi)) {
+			if (vmm_parse_range(optarg, &ex_lo, &ex_hi)) {
 				fprintf(stderr, "migtd-vmm serve: bad --export-versions\n");
 				return 2;
 			}
 			break;
 		case 'i':
-			if (parse_range(optarg, &im_lo, &im_hi)) {
+			if (vmm_parse_range(optarg, &im_lo, &im_hi)) {
 				fprintf(stderr, "migtd-vmm serve: bad --import-versions\n");
 				return 2;
 			}
@@ -735,11 +515,12 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	signal(SIGINT, serve_on_signal);
 	printf("serving platform %s (control socket %s)\n", dir, control);
 	fflush(stdout);
-	emu_vmm_run(&srv.vmm, serve_done, &srv, UINT64_MAX / 2);
-	emu_vmm_fini(&srv.vmm);
+	/* false: the migtd died (a MigTD serves forever). */
+	ok = emu_vmm_run(&srv.vmm, serve_done, &srv, UINT64_MAX / 2);
+	abnormal = emu_vmm_fini(&srv.vmm);
 	close(srv.control_fd);
 	unlink(control);
-	return 0;
+	return ok && !abnormal ? 0 : 1;
 }
 
 static int cmd_ctl(int argc, char **argv)
@@ -801,6 +582,8 @@ int main(int argc, char **argv)
 		return cmd_quote(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "demo"))
 		return cmd_demo(argc - 1, argv + 1, argv[0]);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "serve"))
 		return cmd_serve(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "ctl"))

@@ -1,0 +1,858 @@
+/*
+ * premig.c -- `migtd-vmm demo` and `migtd-vmm run`: pre-migrations between
+ * two emulated platforms, each with its own migtd process.
+ *
+ * One implementation: `demo` is `run` with one session (or --sessions N
+ * started at once), the MigTDs' logs echoed and the VMM's events printed;
+ * `run` queues --count sessions, --parallel at a time, and prints a
+ * summary. Every option of one works in the other.
+ *
+ * Each platform (the "source" one and the "destination" one; "A" and "B"
+ * with --both-ways, where odd sessions migrate from B to A) has its own
+ * policy, enrolled root CA, PKI (which root signs it, PCESVN, TCB), TDX
+ * module version ranges and user-TD SERVTD_ATTR, so each negative case is
+ * one command. What the platform sees -- statuses, and with
+ * --show-td-state each user TD's MIG_DEC_KEY / MIG_VERSION -- is printed
+ * in lines scripts can match (tests/e2e/premigration*.sh).
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "migtd/emu_pki.h"
+#include "migtd/emu_vmm.h"
+#include "migtd/err.h"
+#include "vmm_tool.h"
+
+#define PM_MAX_PARALLEL 128u
+#define PM_MAX_COUNT 1000000u
+#define PM_MAX_PAIRS 32u
+#define PM_PRINT_FAILURES 20u
+#define PM_NO_REQUEST (-2) /* a side that got no request (--only) */
+
+enum { SRC = 0, DST = 1 };
+
+struct pm_side {
+	const char *policy;   /* NULL: --policy */
+	const char *root_ca;  /* NULL: the shared root; "src"/"dst": that platform's; a file */
+	bool other_root;      /* its PKI under an emulated root CA of its own */
+	int pcesvn;           /* -1: the platform default */
+	int qe_svn;           /* -1: the platform default */
+	bool has_sgx_tcb, has_tdx_tcb;
+	uint8_t sgx_tcb[16], tdx_tcb[16];
+	uint16_t ex_lo, ex_hi, im_lo, im_hi;
+	uint64_t servtd_attr;
+};
+
+struct pm_opts {
+	bool demo;
+	const char *policy;
+	struct pm_side side[2];
+	unsigned long count, parallel, timeout_ms;
+	enum emu_vmm_fault fault;
+	size_t fault_after;
+	int fault_side;       /* -1: every stream; SRC/DST: bytes that platform sends */
+	int only;             /* -1: both; SRC/DST: only that side gets requests */
+	bool barrier;         /* hold the relay until --parallel sessions are in progress */
+	bool both_ways, malformed_hob, duplicate_id, show_td_state, keep, quiet, verbose;
+	char dir[PATH_MAX];
+};
+
+/* What is kept of a finished session (printed at the end). */
+struct pm_result {
+	int status[2];        /* by role; -1 no report, PM_NO_REQUEST */
+	bool keys_ok;
+	bool src_on_b;
+	uint16_t version[2];
+	bool version_written[2], dec_is_peer_enc[2];
+	uint8_t dec_written[2];
+	uint64_t id[2], bytes_sent[2];
+	char why[96];
+};
+
+struct pm_session {
+	bool active;
+	unsigned index;
+	struct emu_vmm_request *req[2]; /* by role; NULL: no request (--only) */
+	struct emu_vmm_platform *plat[2];
+	uint64_t deadline;
+};
+
+struct pm_pair {
+	int s, d;
+	unsigned n;
+};
+
+struct premig {
+	struct pm_opts o;
+	struct emu_vmm vmm;
+	struct emu_vmm_platform *plat[2];
+	struct pm_session slot[PM_MAX_PARALLEL];
+	struct pm_result *res;
+	unsigned started, finished, failed, active;
+	struct pm_pair pairs[PM_MAX_PAIRS];
+	unsigned npairs, other_pairs;
+	bool start_error;
+	/* --malformed-hob: an extra request on the source platform */
+	struct emu_vmm_request *bad;
+	bool bad_settled;
+	uint64_t bad_deadline;
+	/* --duplicate-id: session 0's source request delivered twice */
+	struct emu_vmm_request *dup;
+	bool dup_seen, dup_in_progress, dup_ignored;
+	unsigned dup_orig_reports;
+	uint64_t t_start;
+	/* Most requests a MigTD held at once (delivered, not yet reported). */
+	unsigned peak[2];
+};
+
+static struct premig pm;
+
+/* ------------------------------------------------------------ options */
+
+enum {
+	O_POLICY = 256, O_SESSIONS, O_COUNT, O_PARALLEL, O_TIMEOUT, O_FAULT, O_FAULT_AFTER,
+	O_FAULT_SIDE, O_ONLY, O_BOTH_WAYS, O_MALFORMED_HOB, O_DUPLICATE_ID, O_SHOW_TD_STATE,
+	O_BARRIER, O_DIR, O_KEEP, O_QUIET, O_VERBOSE, O_HELP,
+	/* per side: code + SIDE_BASE * (side + 1) */
+	S_POLICY = 0, S_ROOT_CA, S_PKI_ROOT, S_PCESVN, S_TCB, S_TDX_TCB, S_EXPORT, S_IMPORT,
+	S_SERVTD_ATTR, S_QE_SVN, S_COUNT,
+	SIDE_BASE = 1024,
+};
+
+#define SIDE_OPT(name, code) \
+	{ "src-" name, required_argument, NULL, SIDE_BASE * 1 + (code) }, \
+	{ "dst-" name, required_argument, NULL, SIDE_BASE * 2 + (code) }
+
+static const struct option pm_longopts[] = {
+	{ "policy", required_argument, NULL, O_POLICY },
+	{ "dest-policy", required_argument, NULL, SIDE_BASE * 2 + S_POLICY },
+	SIDE_OPT("policy", S_POLICY),
+	SIDE_OPT("root-ca", S_ROOT_CA),
+	SIDE_OPT("pki-root", S_PKI_ROOT),
+	SIDE_OPT("pcesvn", S_PCESVN),
+	SIDE_OPT("tcb", S_TCB),
+	SIDE_OPT("tdx-tcb", S_TDX_TCB),
+	SIDE_OPT("export", S_EXPORT),
+	SIDE_OPT("import", S_IMPORT),
+	SIDE_OPT("servtd-attr", S_SERVTD_ATTR),
+	SIDE_OPT("qe-svn", S_QE_SVN),
+	{ "sessions", required_argument, NULL, O_SESSIONS },
+	{ "count", required_argument, NULL, O_COUNT },
+	{ "parallel", required_argument, NULL, O_PARALLEL },
+	{ "timeout-ms", required_argument, NULL, O_TIMEOUT },
+	{ "fault", required_argument, NULL, O_FAULT },
+	{ "fault-after", required_argument, NULL, O_FAULT_AFTER },
+	{ "fault-side", required_argument, NULL, O_FAULT_SIDE },
+	{ "only", required_argument, NULL, O_ONLY },
+	{ "both-ways", no_argument, NULL, O_BOTH_WAYS },
+	{ "barrier", no_argument, NULL, O_BARRIER },
+	{ "malformed-hob", no_argument, NULL, O_MALFORMED_HOB },
+	{ "duplicate-id", no_argument, NULL, O_DUPLICATE_ID },
+	{ "show-td-state", no_argument, NULL, O_SHOW_TD_STATE },
+	{ "dir", required_argument, NULL, O_DIR },
+	{ "keep", no_argument, NULL, O_KEEP },
+	{ "quiet", no_argument, NULL, O_QUIET },
+	{ "verbose", no_argument, NULL, O_VERBOSE },
+	{ "help", no_argument, NULL, O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+void premig_usage(FILE *f)
+{
+	fprintf(f,
+		"  demo [OPTIONS]\n"
+		"      Two emulated platforms (different FMSPC and TCB, one root CA), a migtd\n"
+		"      process on each, one pre-migration from source to destination (or\n"
+		"      --sessions N at once), every step printed; checks on the platform side\n"
+		"      that each MIG_DEC_KEY equals the peer's MIG_ENC_KEY and both MIG_VERSIONs\n"
+		"      agree. Exit 0 only if every session succeeded that way.\n"
+		"  run --count N [--parallel C] [OPTIONS]\n"
+		"      The same, N pre-migrations, C at a time (the next starts when one ends),\n"
+		"      quietly; prints a summary (failures by status pair, wall time,\n"
+		"      sessions/s). Exit 0 only if all succeeded with keys verified.\n"
+		"    OPTIONS (X is src or dst: the source or the destination platform):\n"
+		"      --policy P --X-policy P    migration policy (--dest-policy = --dst-policy)\n"
+		"      --X-root-ca src|dst|FILE   the root CA that MigTD enrolls (default: the\n"
+		"                                 root CA that signs the platforms)\n"
+		"      --X-pki-root shared|other  other: the platform's PKI under its own root CA\n"
+		"      --X-pcesvn N --X-tcb HEX32 --X-tdx-tcb HEX32 --X-qe-svn N   its TCB\n"
+		"      --X-export MIN:MAX --X-import MIN:MAX   TDX module migration versions\n"
+		"                                 (default export 1:3, import 2:4 -> version 3)\n"
+		"      --X-servtd-attr N          SERVTD_ATTR of the platform's user TDs\n"
+		"      --timeout-ms N             the MigTDs' per-step timeout (default 60000)\n"
+		"      --fault corrupt|drop|stall|disconnect [--fault-after BYTES]\n"
+		"              [--fault-side src|dst]   relay faults: flip byte BYTES, reset the\n"
+		"                                 connection after BYTES, relay nothing, or end\n"
+		"                                 both streams cleanly after BYTES; counted in\n"
+		"                                 the bytes one MigTD sends (default 600, the\n"
+		"                                 handshake); --fault-side: only that side's\n"
+		"      --only src|dst             only that side gets requests (no peer comes)\n"
+		"      --both-ways                odd sessions migrate the other way (B -> A);\n"
+		"                                 B then gets A's QE SVN (unless --dst-qe-svn)\n"
+		"      --barrier                  relay nothing until the first --parallel\n"
+		"                                 sessions are in progress on both MigTDs\n"
+		"                                 (they then truly run at the same time)\n"
+		"      --malformed-hob            also send the source MigTD one request with a\n"
+		"                                 broken HOB list (expected: dropped, no report)\n"
+		"      --duplicate-id             deliver session 0's source request twice while\n"
+		"                                 it is in progress (expected: ignored)\n"
+		"      --show-td-state            FOR TESTS: print both user TDs' MIG_DEC_KEY /\n"
+		"                                 MIG_VERSION state as the TDX module holds it\n"
+		"      --dir DIR --keep --quiet (no MigTD logs) --verbose (all events)\n");
+}
+
+static int pm_side_opt(struct pm_side *sd, int code, const char *arg)
+{
+	char *end;
+
+	switch (code) {
+	case S_POLICY: sd->policy = arg; return 0;
+	case S_ROOT_CA: sd->root_ca = arg; return 0;
+	case S_PKI_ROOT:
+		if (!strcmp(arg, "other") || !strcmp(arg, "shared")) {
+			sd->other_root = !strcmp(arg, "other");
+			return 0;
+		}
+		return -1;
+	case S_PCESVN:
+	case S_QE_SVN: {
+		uint16_t v;
+
+		if (vmm_parse_u16(arg, &v))
+			return -1;
+		*(code == S_PCESVN ? &sd->pcesvn : &sd->qe_svn) = v;
+		return 0;
+	}
+	case S_TCB: sd->has_sgx_tcb = true; return vmm_parse_hex(arg, sd->sgx_tcb, 16);
+	case S_TDX_TCB: sd->has_tdx_tcb = true; return vmm_parse_hex(arg, sd->tdx_tcb, 16);
+	case S_EXPORT: return vmm_parse_range(arg, &sd->ex_lo, &sd->ex_hi);
+	case S_IMPORT: return vmm_parse_range(arg, &sd->im_lo, &sd->im_hi);
+	case S_SERVTD_ATTR:
+		sd->servtd_attr = strtoull(arg, &end, 0);
+		return *arg && !*end ? 0 : -1;
+	}
+	return -1;
+}
+
+static int pm_side_name(const char *arg)
+{
+	return !strcmp(arg, "src") ? SRC : !strcmp(arg, "dst") ? DST : -1;
+}
+
+/* 0: go on; 1: --help printed; 2: usage error. */
+static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
+{
+	char *end;
+	int c;
+
+	o->policy = "config/demo/policy.json";
+	o->count = 1;
+	o->timeout_ms = 60000;
+	o->fault_side = o->only = -1;
+	for (int s = 0; s < 2; s++) {
+		o->side[s].pcesvn = o->side[s].qe_svn = -1;
+		o->side[s].ex_lo = 1, o->side[s].ex_hi = 3;
+		o->side[s].im_lo = 2, o->side[s].im_hi = 4;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", pm_longopts, NULL)) != -1) {
+		int bad = 0;
+
+		if (c >= SIDE_BASE) {
+			bad = pm_side_opt(&o->side[c / SIDE_BASE - 1], c % SIDE_BASE, optarg);
+			goto check;
+		}
+		switch (c) {
+		case O_POLICY: o->policy = optarg; break;
+		case O_SESSIONS: /* demo: N sessions started at once */
+			o->count = o->parallel = strtoul(optarg, &end, 10);
+			bad = *end != '\0';
+			break;
+		case O_COUNT: o->count = strtoul(optarg, &end, 10); bad = *end != '\0'; break;
+		case O_PARALLEL: o->parallel = strtoul(optarg, &end, 10); bad = *end != '\0'; break;
+		case O_TIMEOUT: o->timeout_ms = strtoul(optarg, &end, 10); bad = *end != '\0'; break;
+		case O_FAULT:
+			if (!strcmp(optarg, "corrupt"))
+				o->fault = EMU_VMM_FAULT_CORRUPT;
+			else if (!strcmp(optarg, "drop"))
+				o->fault = EMU_VMM_FAULT_DROP;
+			else if (!strcmp(optarg, "stall"))
+				o->fault = EMU_VMM_FAULT_STALL;
+			else if (!strcmp(optarg, "disconnect"))
+				o->fault = EMU_VMM_FAULT_DISCONNECT;
+			else
+				bad = 1;
+			break;
+		case O_FAULT_AFTER:
+			o->fault_after = strtoul(optarg, &end, 10);
+			bad = *end != '\0';
+			break;
+		case O_FAULT_SIDE: bad = (o->fault_side = pm_side_name(optarg)) < 0; break;
+		case O_ONLY: bad = (o->only = pm_side_name(optarg)) < 0; break;
+		case O_BOTH_WAYS: o->both_ways = true; break;
+		case O_BARRIER: o->barrier = true; break;
+		case O_MALFORMED_HOB: o->malformed_hob = true; break;
+		case O_DUPLICATE_ID: o->duplicate_id = true; break;
+		case O_SHOW_TD_STATE: o->show_td_state = true; break;
+		case O_DIR: snprintf(o->dir, sizeof(o->dir), "%s", optarg); break;
+		case O_KEEP: o->keep = true; break;
+		case O_QUIET: o->quiet = true; break;
+		case O_VERBOSE: o->verbose = true; break;
+		case 'h':
+		case O_HELP: premig_usage(stdout); return 1;
+		default: return 2;
+		}
+check:
+		if (bad) {
+			fprintf(stderr, "migtd-vmm %s: bad value '%s'\n", cmd, optarg);
+			return 2;
+		}
+	}
+	if (!o->parallel)
+		o->parallel = o->demo ? o->count : 1;
+	if (optind != argc || o->count < 1 || o->count > PM_MAX_COUNT || o->parallel < 1 ||
+	    o->parallel > PM_MAX_PARALLEL || o->timeout_ms < 100 || o->timeout_ms > 3600000) {
+		fprintf(stderr, "migtd-vmm %s: --count 1..%u, --parallel (--sessions) 1..%u, "
+				"--timeout-ms 100..3600000\n",
+			cmd, PM_MAX_COUNT, PM_MAX_PARALLEL);
+		return 2;
+	}
+	if (o->fault && !o->fault_after)
+		o->fault_after = 600; /* inside the TLS handshake */
+	return 0;
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static const char *plat_name(const struct pm_opts *o, int side)
+{
+	if (o->both_ways)
+		return side == SRC ? "A" : "B";
+	return side == SRC ? "source" : "destination";
+}
+
+/*
+ * Two PKIs in DIR/src and DIR/dst. The first platform that is not
+ * "other" creates the shared root CA, the others of that kind reuse it;
+ * an "other" one gets a root of its own. Returns the shared root's dir.
+ */
+static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8],
+			char root_dir[PATH_MAX + 8], char *msg, size_t msglen)
+{
+	struct emu_platform_params pp[2];
+	int shared = m->o.side[SRC].other_root && !m->o.side[DST].other_root ? DST : SRC;
+
+	emu_platform_params_default(&pp[SRC]);
+	emu_platform_params_default(&pp[DST]);
+	pp[DST].fmspc[1] = 0x90;
+	pp[DST].fmspc[3] = 0x00;
+	pp[DST].pcesvn = 13;
+	pp[DST].qe_isvsvn = 5;
+	/* The demo policy wants the peer's QE ISVSVN >= its own: for sessions
+	 * in both directions both platforms need the same QE SVN. */
+	if (m->o.both_ways)
+		pp[DST].qe_isvsvn = pp[SRC].qe_isvsvn;
+	for (int s = 0; s < 2; s++) {
+		const struct pm_side *sd = &m->o.side[s];
+
+		snprintf(dirs[s], PATH_MAX + 8, "%s/%s", m->o.dir, s == SRC ? "src" : "dst");
+		if (sd->pcesvn >= 0)
+			pp[s].pcesvn = (uint16_t)sd->pcesvn;
+		if (sd->qe_svn >= 0)
+			pp[s].qe_isvsvn = (uint16_t)sd->qe_svn;
+		if (sd->has_sgx_tcb)
+			memcpy(pp[s].sgx_tcb, sd->sgx_tcb, 16);
+		if (sd->has_tdx_tcb)
+			memcpy(pp[s].tdx_tcb, sd->tdx_tcb, 16);
+	}
+	memcpy(root_dir, dirs[shared], PATH_MAX + 8);
+	if (emu_pki_init(dirs[shared], NULL, &pp[shared], 0, msg, msglen) != MIGTD_OK ||
+	    emu_pki_init(dirs[!shared], m->o.side[!shared].other_root ? NULL : dirs[shared],
+			 &pp[!shared], 0, msg, msglen) != MIGTD_OK)
+		return -1;
+	printf("  %-12s FMSPC %02X%02X%02X%02X%02X%02X, PCESVN %u; %s: FMSPC "
+	       "%02X%02X%02X%02X%02X%02X, PCESVN %u\n",
+	       m->o.both_ways ? "platform A:" : "source:", pp[0].fmspc[0], pp[0].fmspc[1],
+	       pp[0].fmspc[2], pp[0].fmspc[3], pp[0].fmspc[4], pp[0].fmspc[5], pp[0].pcesvn,
+	       plat_name(&m->o, DST), pp[1].fmspc[0], pp[1].fmspc[1], pp[1].fmspc[2],
+	       pp[1].fmspc[3], pp[1].fmspc[4], pp[1].fmspc[5], pp[1].pcesvn);
+	for (int s = 0; s < 2; s++)
+		if (m->o.side[s].other_root)
+			printf("  %-12s its PKI is under a root CA of its own\n",
+			       s == SRC ? (m->o.both_ways ? "platform A:" : "source:")
+					: (m->o.both_ways ? "platform B:" : "destination:"));
+	return 0;
+}
+
+static int pm_setup(struct premig *m, const char *self)
+{
+	char migtd[PATH_MAX + 8], dirs[2][PATH_MAX + 8], root_dir[PATH_MAX + 8],
+		roots[2][PATH_MAX + 32], msg[512], tmo[32];
+	const char *pol[2];
+
+	if (vmm_migtd_path(self, migtd, sizeof(migtd)) != 0) {
+		fprintf(stderr, "migtd-vmm: %s not found (build it with make)\n", migtd);
+		return -1;
+	}
+	if (!m->o.dir[0]) {
+		snprintf(m->o.dir, sizeof(m->o.dir), "/tmp/migtd-demo-XXXXXX");
+		if (!mkdtemp(m->o.dir)) {
+			perror("mkdtemp");
+			return -1;
+		}
+	}
+	printf("migtd-c pre-migration %s: two emulated TDX platforms in %s\n",
+	       m->o.demo ? "demo" : "run", m->o.dir);
+	if (pm_make_pkis(m, dirs, root_dir, msg, sizeof(msg)) != 0)
+		goto fail;
+	for (int s = 0; s < 2; s++) {
+		const char *rc = m->o.side[s].root_ca;
+
+		pol[s] = m->o.side[s].policy ? m->o.side[s].policy : m->o.policy;
+		if (!rc)
+			snprintf(roots[s], sizeof(roots[s]), "%s/root_ca.der", root_dir);
+		else if (!strcmp(rc, "src") || !strcmp(rc, "dst"))
+			snprintf(roots[s], sizeof(roots[s]), "%s/root_ca.der",
+				 dirs[!strcmp(rc, "src") ? SRC : DST]);
+		else
+			snprintf(roots[s], sizeof(roots[s]), "%s", rc);
+		m->plat[s] = emu_vmm_add_platform(&m->vmm, plat_name(&m->o, s), dirs[s], msg,
+						  sizeof(msg));
+		if (!m->plat[s])
+			goto fail;
+		m->plat[s]->echo_log = m->o.demo ? !m->o.quiet : m->o.verbose && !m->o.quiet;
+		m->plat[s]->host.tdx.min_export_version = m->o.side[s].ex_lo;
+		m->plat[s]->host.tdx.max_export_version = m->o.side[s].ex_hi;
+		m->plat[s]->host.tdx.min_import_version = m->o.side[s].im_lo;
+		m->plat[s]->host.tdx.max_import_version = m->o.side[s].im_hi;
+	}
+	if (!strcmp(pol[SRC], pol[DST]))
+		printf("  policy:      %s\n", pol[SRC]);
+	else
+		printf("  policy:      %s, %s: %s\n", pol[SRC], plat_name(&m->o, DST), pol[DST]);
+	for (int s = 0; s < 2; s++)
+		if (m->o.side[s].root_ca)
+			printf("  %s enrolls the root CA %s\n", plat_name(&m->o, s), roots[s]);
+	m->vmm.fault_plat = m->o.fault_side < 0 ? NULL : m->plat[m->o.fault_side];
+	snprintf(tmo, sizeof(tmo), "%lu", m->o.timeout_ms);
+	for (int s = 0; s < 2; s++)
+		if (emu_vmm_launch(m->plat[s], migtd, pol[s], roots[s], "info", tmo, msg,
+				   sizeof(msg)) != 0)
+			goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "migtd-vmm: %s\n", msg);
+	return -1;
+}
+
+/* ------------------------------------------------------------ sessions */
+
+static void pm_start(struct premig *m, struct pm_session *sl)
+{
+	unsigned i = m->started;
+	bool rev = m->o.both_ways && (i & 1u);
+	uint32_t port = 40001u + i % 20000u;
+
+	memset(sl, 0, sizeof(*sl));
+	sl->active = true;
+	sl->index = i;
+	sl->plat[SRC] = m->plat[rev ? DST : SRC];
+	sl->plat[DST] = m->plat[rev ? SRC : DST];
+	sl->deadline = emu_vmm_now_ms() + 6 * m->o.timeout_ms + 10000;
+	for (int role = 0; role < 2; role++) {
+		struct emu_vmm_request *r;
+
+		if (m->o.only >= 0 && m->o.only != role)
+			continue;
+		r = emu_vmm_request(sl->plat[role], (role == SRC ? 1000u : 2000u) + i, role == SRC,
+				    port);
+		if (!r) {
+			fprintf(stderr, "migtd-vmm: cannot bind user TD %u\n", i);
+			m->start_error = true;
+			continue;
+		}
+		/* The platform's SERVTD_ATTR for its user TDs (per platform, not role). */
+		r->td->servtd_attr = m->o.side[sl->plat[role] == m->plat[SRC] ? SRC : DST].servtd_attr;
+		sl->req[role] = r;
+		if (role == SRC && i == 0 && m->o.duplicate_id) {
+			m->dup = emu_vmm_request_duplicate(sl->plat[SRC], r);
+			if (!m->dup)
+				m->start_error = true;
+		}
+	}
+	m->started++;
+	m->active++;
+}
+
+static int pm_status(const struct emu_vmm_request *r)
+{
+	return r ? r->status : PM_NO_REQUEST;
+}
+
+static const char *pm_status_name(int st)
+{
+	return st >= 0 ? migtd_status_name((uint8_t)st) : st == -1 ? "no report" : "no request";
+}
+
+/* The platforms' keys and versions, read where only the platform can see them. */
+static bool pm_check_keys(const struct emu_user_td *s, const struct emu_user_td *t, char *why,
+			  size_t whylen)
+{
+	if (s->dec_key_written != 0xf || t->dec_key_written != 0xf) {
+		snprintf(why, whylen, "MIG_DEC_KEY not fully written (source %x, destination %x)",
+			 s->dec_key_written, t->dec_key_written);
+		return false;
+	}
+	if (memcmp(t->mig_dec_key, s->mig_enc_key, 32) != 0) {
+		snprintf(why, whylen, "destination MIG_DEC_KEY != source MIG_ENC_KEY");
+		return false;
+	}
+	if (memcmp(s->mig_dec_key, t->mig_enc_key, 32) != 0) {
+		snprintf(why, whylen, "source MIG_DEC_KEY != destination MIG_ENC_KEY");
+		return false;
+	}
+	if (!s->mig_version_written || !t->mig_version_written ||
+	    s->mig_version != t->mig_version) {
+		snprintf(why, whylen, "MIG_VERSION differs or is missing (%u/%u)", s->mig_version,
+			 t->mig_version);
+		return false;
+	}
+	return true;
+}
+
+static void pm_count_pair(struct premig *m, int s, int d)
+{
+	for (unsigned i = 0; i < m->npairs; i++) {
+		if (m->pairs[i].s == s && m->pairs[i].d == d) {
+			m->pairs[i].n++;
+			return;
+		}
+	}
+	if (m->npairs < PM_MAX_PAIRS)
+		m->pairs[m->npairs++] = (struct pm_pair){ s, d, 1 };
+	else
+		m->other_pairs++;
+}
+
+static bool pm_session_over(const struct premig *m, const struct pm_session *sl, uint64_t now)
+{
+	for (int role = 0; role < 2; role++)
+		if (sl->req[role] && sl->req[role]->status < 0 && now < sl->deadline)
+			return false;
+	/* The copy of a duplicated id must have been taken (the MigTD asked for
+	 * the next request after it) before the original goes away. */
+	if (sl->index == 0 && m->dup && !(m->dup->delivered &&
+					  sl->plat[SRC]->wfr_count > m->dup->wfr_at_delivery) &&
+	    now < sl->deadline)
+		return false;
+	return true;
+}
+
+static void pm_finish(struct premig *m, struct pm_session *sl)
+{
+	struct pm_result *res = &m->res[sl->index];
+	struct emu_vmm_request *r[2] = { sl->req[SRC], sl->req[DST] };
+
+	res->src_on_b = sl->plat[SRC] != m->plat[SRC];
+	for (int role = 0; role < 2; role++) {
+		const struct emu_user_td *td = r[role] ? r[role]->td : NULL;
+		const struct emu_user_td *peer = r[!role] ? r[!role]->td : NULL;
+
+		res->status[role] = pm_status(r[role]);
+		if (!td)
+			continue;
+		res->id[role] = r[role]->id;
+		res->bytes_sent[role] = r[role]->bytes_sent;
+		res->dec_written[role] = td->dec_key_written;
+		res->version_written[role] = td->mig_version_written;
+		res->version[role] = td->mig_version;
+		res->dec_is_peer_enc[role] = peer && td->dec_key_written == 0xf &&
+					     !memcmp(td->mig_dec_key, peer->mig_enc_key, 32);
+	}
+	res->keys_ok = res->status[SRC] == 0 && res->status[DST] == 0 &&
+		       pm_check_keys(r[SRC]->td, r[DST]->td, res->why, sizeof(res->why));
+	if (!res->keys_ok) {
+		m->failed++;
+		pm_count_pair(m, res->status[SRC], res->status[DST]);
+	}
+	if (sl->index == 0 && m->dup) {
+		m->dup_seen = m->dup->delivered;
+		m->dup_in_progress = m->dup->dup_while_in_progress;
+		m->dup_ignored = m->dup->delivered && m->dup->status < 0;
+		m->dup_orig_reports = r[SRC] ? r[SRC]->reports : 0;
+		emu_vmm_request_release(m->dup);
+		m->dup = NULL;
+	}
+	for (int role = 0; role < 2; role++)
+		emu_vmm_request_release(r[role]);
+	sl->active = false;
+	m->active--;
+	m->finished++;
+}
+
+static void pm_sample_peak(struct premig *m)
+{
+	unsigned n[2] = { 0, 0 };
+
+	for (unsigned i = 0; i < PM_MAX_PARALLEL; i++) {
+		const struct pm_session *sl = &m->slot[i];
+
+		for (int role = 0; sl->active && role < 2; role++)
+			if (sl->req[role] && sl->req[role]->delivered && sl->req[role]->status < 0)
+				n[sl->plat[role] == m->plat[SRC] ? SRC : DST]++;
+	}
+	for (int s = 0; s < 2; s++)
+		if (n[s] > m->peak[s])
+			m->peak[s] = n[s];
+	if (m->vmm.hold) {
+		unsigned want = (unsigned)(m->o.parallel < m->o.count ? m->o.parallel : m->o.count);
+
+		/* --both-ways splits the roles, not the count per platform. */
+		if (n[SRC] + n[DST] >= 2 * want) {
+			m->vmm.hold = false;
+			printf("  barrier: %u + %u requests in progress, relaying from now on\n",
+			       n[SRC], n[DST]);
+		}
+	}
+}
+
+/* The scheduler, called by the VMM loop between polls. */
+static bool pm_tick(void *ctx)
+{
+	struct premig *m = ctx;
+	uint64_t now = emu_vmm_now_ms();
+
+	for (unsigned i = 0; i < PM_MAX_PARALLEL; i++)
+		if (m->slot[i].active && pm_session_over(m, &m->slot[i], now))
+			pm_finish(m, &m->slot[i]);
+	for (unsigned i = 0; i < m->o.parallel && m->started < m->o.count && !m->start_error; i++)
+		if (!m->slot[i].active)
+			pm_start(m, &m->slot[i]);
+	pm_sample_peak(m);
+	if (m->bad && !m->bad_settled)
+		m->bad_settled = (m->bad->delivered &&
+				  m->plat[SRC]->wfr_count > m->bad->wfr_at_delivery) ||
+				 now >= m->bad_deadline;
+	return m->start_error ||
+	       (m->finished == m->o.count && (!m->bad || m->bad_settled));
+}
+
+static bool pm_never(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
+/* ------------------------------------------------------------ output */
+
+static bool pm_print_session(const struct premig *m, unsigned i)
+{
+	const struct pm_result *r = &m->res[i];
+
+	return m->o.count <= 8 || m->o.verbose || m->o.show_td_state || !r->keys_ok;
+}
+
+static void pm_print_results(struct premig *m, double secs)
+{
+	unsigned shown_failures = 0;
+
+	printf("\nresults (%u session%s, %.3f s):\n", m->finished, m->finished > 1 ? "s" : "",
+	       secs);
+	for (unsigned i = 0; i < m->finished; i++) {
+		const struct pm_result *r = &m->res[i];
+
+		if (!pm_print_session(m, i))
+			continue;
+		if (!r->keys_ok && shown_failures++ >= PM_PRINT_FAILURES && !m->o.verbose)
+			continue;
+		printf("  session %u: source status %d (%s), destination status %d (%s)%s%s%s\n", i,
+		       r->status[SRC], pm_status_name(r->status[SRC]), r->status[DST],
+		       pm_status_name(r->status[DST]), r->keys_ok ? ", keys installed and verified" : "",
+		       !r->keys_ok && r->status[SRC] == 0 && r->status[DST] == 0 ? r->why : "",
+		       m->o.both_ways ? (r->src_on_b ? " [B -> A]" : " [A -> B]") : "");
+		if (r->keys_ok && m->o.count <= 8)
+			printf("             MIG_VERSION %u on both sides; dec key == peer enc key both ways\n",
+			       r->version[SRC]);
+		for (int role = 0; m->o.show_td_state && role < 2; role++) {
+			if (r->status[role] == PM_NO_REQUEST)
+				continue;
+			printf("  td-state session %u %s: request %llu status %d dec_written %x "
+			       "version_written %d version %u dec_is_peer_enc %s bytes_sent %llu\n",
+			       i, role == SRC ? "source" : "destination",
+			       (unsigned long long)r->id[role], r->status[role], r->dec_written[role],
+			       r->version_written[role], r->version[role],
+			       r->dec_is_peer_enc[role] ? "yes" : "no",
+			       (unsigned long long)r->bytes_sent[role]);
+		}
+	}
+	printf("  quotes issued: %s %lu, %s %lu\n", plat_name(&m->o, SRC),
+	       m->plat[SRC]->host.quotes_issued, plat_name(&m->o, DST),
+	       m->plat[DST]->host.quotes_issued);
+}
+
+/* The extra requests: what the spec says must happen, and whether it did. */
+static bool pm_extras_ok(struct premig *m)
+{
+	bool ok = true;
+
+	if (m->o.malformed_hob) {
+		const struct emu_vmm_request *b = m->bad;
+		bool taken = b && b->delivered && m->plat[SRC]->wfr_count > b->wfr_at_delivery;
+		bool clean = b && b->td->dec_key_written == 0 && !b->td->mig_version_written;
+
+		printf("  malformed HOB request %llu: %s; %s; %s\n",
+		       (unsigned long long)(b ? b->id : 0),
+		       taken ? "delivered, then the MigTD asked for the next request"
+			     : "NOT taken by the MigTD",
+		       b && b->status < 0 ? "no ReportStatus (dropped, spec 2.3)"
+					  : "a ReportStatus was sent for it",
+		       clean ? "nothing written to its user TD" : "ITS USER TD WAS WRITTEN");
+		ok = ok && taken && b->status < 0 && clean;
+	}
+	if (m->o.duplicate_id) {
+		printf("  duplicate request id: copy %s%s; %s; the original reported %u time%s\n",
+		       m->dup_seen ? "delivered" : "NOT delivered",
+		       m->dup_in_progress ? " while the original was in progress" : "",
+		       m->dup_ignored ? "ignored (no ReportStatus for it)" : "NOT ignored",
+		       m->dup_orig_reports, m->dup_orig_reports == 1 ? "" : "s");
+		ok = ok && m->dup_seen && m->dup_in_progress && m->dup_ignored &&
+		     m->dup_orig_reports == 1;
+	}
+	for (int s = 0; s < 2; s++) {
+		if (m->plat[s]->stray_reports) {
+			printf("  %s: %lu ReportStatus for no request in progress\n",
+			       plat_name(&m->o, s), m->plat[s]->stray_reports);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* A status, or "none" (no request) / "noreport". */
+static const char *pm_pair_name(int st, char buf[16])
+{
+	if (st >= 0)
+		snprintf(buf, 16, "%d", st);
+	else
+		snprintf(buf, 16, "%s", st == -1 ? "noreport" : "none");
+	return buf;
+}
+
+static void pm_print_summary(const struct premig *m, double secs)
+{
+	printf("summary: %u session%s, %lu at a time: %u succeeded with keys verified, %u failed; "
+	       "wall %.3f s, %.1f sessions/s\n",
+	       m->finished, m->finished == 1 ? "" : "s", m->o.parallel, m->finished - m->failed,
+	       m->failed, secs, secs > 0 ? m->finished / secs : 0.0);
+	printf("peak requests in progress at once: %s %u, %s %u\n", plat_name(&m->o, SRC),
+	       m->peak[SRC], plat_name(&m->o, DST), m->peak[DST]);
+	if (!m->npairs)
+		return;
+	printf("failures by status pair (source/destination):");
+	for (unsigned i = 0; i < m->npairs; i++) {
+		const struct pm_pair *p = &m->pairs[i];
+		char a[16], b[16];
+
+		printf("%s %s/%s x%u", i ? "," : "", pm_pair_name(p->s, a), pm_pair_name(p->d, b),
+		       p->n);
+	}
+	if (m->other_pairs)
+		printf(", other pairs x%u", m->other_pairs);
+	printf("\n");
+}
+
+/* ------------------------------------------------------------ the command */
+
+static int remove_tree(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	if ((size_t)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) >= sizeof(cmd) ||
+	    strchr(dir, '\''))
+		return -1;
+	return system(cmd);
+}
+
+static int premig_main(int argc, char **argv, const char *self, bool demo)
+{
+	struct premig *m = &pm;
+	const char *cmd = demo ? "demo" : "run";
+	bool ran, extras_ok;
+	int abnormal, rc;
+	double secs;
+
+	memset(m, 0, sizeof(*m));
+	m->o.demo = demo;
+	rc = pm_parse(&m->o, argc, argv, cmd);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	m->res = calloc(m->o.count, sizeof(*m->res));
+	if (!m->res) {
+		fprintf(stderr, "migtd-vmm %s: out of memory\n", cmd);
+		return 1;
+	}
+	emu_vmm_init(&m->vmm);
+	m->vmm.fault = m->o.fault;
+	m->vmm.fault_after = m->o.fault_after;
+	m->vmm.quiet = !demo && !m->o.verbose;
+	m->vmm.hold = m->o.barrier && m->o.only < 0;
+	if (pm_setup(m, self) != 0) {
+		emu_vmm_fini(&m->vmm);
+		free(m->res);
+		return 1;
+	}
+	m->t_start = emu_vmm_now_ms();
+	if (m->o.malformed_hob) {
+		/* Queued first, so it is delivered before any session's request. */
+		m->bad = emu_vmm_request(m->plat[SRC], 900, true, 39999);
+		m->bad_deadline = m->t_start + 10000;
+		if (m->bad)
+			m->bad->malformed_hob = true;
+		else
+			m->start_error = true;
+	}
+	ran = emu_vmm_run(&m->vmm, pm_tick, m, UINT64_MAX / 2) && !m->start_error;
+	secs = (double)(emu_vmm_now_ms() - m->t_start) / 1000.0;
+	/* Let the MigTDs' last log lines arrive before the results. */
+	if (ran && demo && !m->o.quiet)
+		emu_vmm_run(&m->vmm, pm_never, NULL, 30);
+	pm_print_results(m, secs);
+	extras_ok = pm_extras_ok(m);
+	if (!demo)
+		pm_print_summary(m, secs);
+	abnormal = emu_vmm_fini(&m->vmm);
+	if (!m->o.keep)
+		remove_tree(m->o.dir);
+	if (abnormal)
+		printf("verdict: FAILED -- %d migtd process%s ended abnormally (see above)\n", abnormal,
+		       abnormal > 1 ? "es" : "");
+	else if (!ran)
+		printf("verdict: FAILED -- the run stopped early\n");
+	else if (m->failed)
+		printf("verdict: FAILED -- %u of %u session(s) did not complete\n", m->failed,
+		       m->finished);
+	else if (!extras_ok)
+		printf("verdict: FAILED -- an injected request was not handled as the spec says\n");
+	else
+		printf("verdict: OK -- %u pre-migration%s completed, keys verified on both platforms\n",
+		       m->finished, m->finished > 1 ? "s" : "");
+	rc = ran && !abnormal && !m->failed && extras_ok ? 0 : 1;
+	free(m->res);
+	return rc;
+}
+
+int cmd_demo(int argc, char **argv, const char *self)
+{
+	return premig_main(argc, argv, self, true);
+}
+
+int cmd_run(int argc, char **argv, const char *self)
+{
+	return premig_main(argc, argv, self, false);
+}

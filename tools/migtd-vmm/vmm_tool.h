@@ -1,0 +1,24 @@
+/*
+ * vmm_tool.h -- what the files of the migtd-vmm program share (not a
+ * library header: tools/migtd-vmm/ only).
+ */
+#ifndef MIGTD_VMM_TOOL_H
+#define MIGTD_VMM_TOOL_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+int vmm_parse_hex(const char *s, uint8_t *out, size_t n);
+int vmm_parse_u16(const char *s, uint16_t *out);
+/* "MIN:MAX" */
+int vmm_parse_range(const char *s, uint16_t *lo, uint16_t *hi);
+/* The migtd program next to argv[0] (build/bin/ or build/san/bin/). */
+int vmm_migtd_path(const char *self, char *out, size_t cap);
+
+/* premig.c: one implementation, two faces. */
+int cmd_demo(int argc, char **argv, const char *self);
+int cmd_run(int argc, char **argv, const char *self);
+void premig_usage(FILE *f);
+
+#endif /* MIGTD_VMM_TOOL_H */
