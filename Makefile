@@ -232,7 +232,10 @@ clean:
 # config/image_layout.h (the one layout description).
 FW_C_SRC := $(sort $(shell find src/firmware -name '*.c' 2>/dev/null))
 FW_ASM_SRC := $(sort $(shell find src/firmware -name '*.S' ! -name '*.ld.S' 2>/dev/null))
-FW_OBJS := $(call objs,fs,$(FW_C_SRC)) $(patsubst %.S,$(B)/fs/obj/%.o,$(FW_ASM_SRC)) \
+# The plain-VM MigTD links the emulated platform backend (freestanding-clean,
+# the same code as the Linux program) over virtio-serial.
+FW_EMU_SRC := src/platform/emu/emu_platform.c src/platform/emu/link.c
+FW_OBJS := $(call objs,fs,$(FW_C_SRC) $(FW_EMU_SRC)) $(patsubst %.S,$(B)/fs/obj/%.o,$(FW_ASM_SRC)) \
 	$(B)/fs/obj/src/platform/tdx/tdcall.o
 FW_ELF := $(B)/fs/migtd-fw.elf
 
@@ -246,6 +249,7 @@ $(B)/fs/firmware.ld: src/firmware/firmware.ld.S config/image_layout.h
 
 $(FW_ELF): $(FW_OBJS) $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a $(B)/fs/firmware.ld
 	$(Q)ld -nostdlib -static --no-dynamic-linker -z noexecstack --no-warn-rwx-segments -z max-page-size=4096 \
+		--wrap=mbedtls_calloc --wrap=mbedtls_free \
 		-T $(B)/fs/firmware.ld -Map $(B)/fs/migtd-fw.map -o $@ $(FW_OBJS) \
 		--start-group $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a --end-group
 
