@@ -29,6 +29,8 @@
 #include "migtd/emu_quote.h"
 #include "migtd/emu_vmm.h"
 #include "migtd/err.h"
+#include "migtd/fmt.h"
+#include "migtd/tdvf.h"
 #include "migtd/wire.h"
 
 static int parse_hex(const char *s, uint8_t *out, size_t n)
@@ -78,9 +80,13 @@ static void usage(FILE *f)
 		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA.\n"
 		"  demo [--policy P] [--dest-policy P] [--sessions N] [--timeout-ms N]\n"
 		"       [--fault corrupt|drop|stall] [--fault-after BYTES] [--dir DIR] [--keep]\n"
-		"       [--quiet]\n"
+		"       [--quiet] [--vm [--image IMG] [--qemu PATH] [--vm-streams N]]\n"
 		"      Two emulated platforms (different FMSPC and TCB, one root CA), a migtd\n"
 		"      process on each, N pre-migrations (default 1) from source to destination;\n"
+		"      with --vm the MigTDs are the firmware image (default build/migtd.bin) in\n"
+		"      QEMU VMs instead: the policy and root CA are enrolled into a copy of the\n"
+		"      image per platform (DIR/src/migtd.bin, DIR/dst/migtd.bin), the MRTD is\n"
+		"      measured from it, and N stream ports (default 4) carry the sessions;\n"
 		"      checks on the platform side that each MIG_DEC_KEY equals the peer's\n"
 		"      MIG_ENC_KEY and both MIG_VERSIONs agree. Exit 0 only if every session\n"
 		"      succeeded (or, with --fault or --dest-policy, prints the statuses).\n"
@@ -322,6 +328,45 @@ static bool demo_check_keys(struct demo *d, unsigned i, char *why, size_t whylen
 	return true;
 }
 
+/* Enroll policy + root CA into a copy of the firmware image (migtd-image's
+ * enroll step, tdvf_enroll) for one platform's VM. */
+static int vm_image(const char *in, const char *out, const char *policy, const char *root,
+		    char *msg, size_t msglen)
+{
+	uint8_t *img = NULL, *pol = NULL, *ca = NULL;
+	size_t img_len = 0, pol_len = 0, ca_len = 0;
+	struct tdvf_metadata md;
+	FILE *f = NULL;
+	int err = MIGTD_ERR_INVALID;
+
+	if (emu_read_file(in, &img, &img_len) != MIGTD_OK ||
+	    emu_read_file(policy, &pol, &pol_len) != MIGTD_OK ||
+	    emu_read_file(root, &ca, &ca_len) != MIGTD_OK) {
+		snprintf(msg, msglen, "cannot read %s, %s or %s", in, policy, root);
+		goto out;
+	}
+	err = tdvf_parse(img, img_len, &md);
+	if (!err)
+		err = tdvf_enroll(img, img_len, &md, pol, pol_len, ca, ca_len, false, NULL, NULL);
+	if (err) {
+		snprintf(msg, msglen, "enrolling into %s: %s", in, migtd_err_str(err));
+		goto out;
+	}
+	f = fopen(out, "wb");
+	if (!f || fwrite(img, 1, img_len, f) != img_len || fclose(f) != 0) {
+		snprintf(msg, msglen, "cannot write %s", out);
+		err = MIGTD_ERR_INVALID;
+	}
+	f = NULL;
+out:
+	if (f)
+		fclose(f);
+	free(img);
+	free(pol);
+	free(ca);
+	return err;
+}
+
 static int cmd_demo(int argc, char **argv, const char *self)
 {
 	static const struct option opts[] = {
@@ -334,9 +379,16 @@ static int cmd_demo(int argc, char **argv, const char *self)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "vm", no_argument, NULL, 'V' },
+		{ "image", required_argument, NULL, 'I' },
+		{ "qemu", required_argument, NULL, 'Q' },
+		{ "vm-streams", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *image = "build/migtd.bin", *qemu = "qemu-system-x86_64";
+	unsigned long vm_streams = EMU_VMM_VM_STREAMS;
+	bool vm = false;
 	char bindir[PATH_MAX], migtd[PATH_MAX + 8], dir[PATH_MAX] = "", a[PATH_MAX + 8],
 		b[PATH_MAX + 8], root[PATH_MAX + 32], msg[512], why[160], tmo[32];
 	const char *policy = "config/demo/policy.json", *dest_policy = NULL;
@@ -372,9 +424,18 @@ static int cmd_demo(int argc, char **argv, const char *self)
 		case 'd': snprintf(dir, sizeof(dir), "%s", optarg); break;
 		case 'k': keep = true; break;
 		case 'q': quiet = true; break;
+		case 'V': vm = true; break;
+		case 'I': image = optarg; break;
+		case 'Q': qemu = optarg; break;
+		case 'S': vm_streams = strtoul(optarg, NULL, 10); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (vm && (vm_streams < 1 || vm_streams > EMU_VMM_VM_STREAMS_MAX)) {
+		fprintf(stderr, "migtd-vmm demo: --vm-streams must be 1..%u\n",
+			EMU_VMM_VM_STREAMS_MAX);
+		return 2;
 	}
 	if (sessions < 1 || sessions > 128 || timeout_ms < 100) {
 		fprintf(stderr, "migtd-vmm demo: --sessions must be 1..128, --timeout-ms >= 100\n");
@@ -386,7 +447,7 @@ static int cmd_demo(int argc, char **argv, const char *self)
 	/* The migtd program sits next to this one (build/bin/). */
 	snprintf(bindir, sizeof(bindir), "%s", self);
 	snprintf(migtd, sizeof(migtd), "%s/migtd", dirname(bindir));
-	if (access(migtd, X_OK) != 0) {
+	if (!vm && access(migtd, X_OK) != 0) {
 		fprintf(stderr, "migtd-vmm demo: %s not found (build it with make)\n", migtd);
 		return 1;
 	}
@@ -433,7 +494,25 @@ static int cmd_demo(int argc, char **argv, const char *self)
 	       pa.pcesvn, pb.pcesvn);
 	printf("  policy:      %s%s%s\n", policy, dest_policy ? ", destination: " : "",
 	       dest_policy ? dest_policy : "");
-	if (emu_vmm_launch(demo.src, migtd, policy, root, "info", tmo, msg, sizeof(msg)) ||
+	if (vm) {
+		char ia[sizeof(a) + 16], ib[sizeof(b) + 16], hex[97];
+
+		snprintf(ia, sizeof(ia), "%s/migtd.bin", a);
+		snprintf(ib, sizeof(ib), "%s/migtd.bin", b);
+		if (vm_image(image, ia, policy, root, msg, sizeof(msg)) ||
+		    vm_image(image, ib, dest_policy ? dest_policy : policy, root, msg,
+			     sizeof(msg)) ||
+		    emu_vmm_launch_vm(demo.src, qemu, ia, (unsigned)vm_streams, msg, sizeof(msg)) ||
+		    emu_vmm_launch_vm(demo.dst, qemu, ib, (unsigned)vm_streams, msg, sizeof(msg))) {
+			fprintf(stderr, "migtd-vmm demo: %s\n", msg);
+			emu_vmm_fini(&demo.vmm);
+			return 1;
+		}
+		migtd_hex(hex, sizeof(hex), demo.src->mrtd, 48);
+		printf("  MRTD:        source %s\n", hex);
+		migtd_hex(hex, sizeof(hex), demo.dst->mrtd, 48);
+		printf("               destination %s\n", hex);
+	} else if (emu_vmm_launch(demo.src, migtd, policy, root, "info", tmo, msg, sizeof(msg)) ||
 	    emu_vmm_launch(demo.dst, migtd, dest_policy ? dest_policy : policy, root, "info", tmo,
 			   msg, sizeof(msg))) {
 		fprintf(stderr, "migtd-vmm demo: %s\n", msg);
@@ -467,6 +546,9 @@ static int cmd_demo(int argc, char **argv, const char *self)
 			       t->status, t->status >= 0 ? migtd_status_name(t->status) : "no report",
 			       keys ? ", keys installed and verified" : "",
 			       keys ? "" : (s->status == 0 && t->status == 0 ? why : ""));
+		if (!keys && (demo.sessions <= 8 || s->td->dec_key_written || t->td->dec_key_written))
+			printf("             MIG_DEC_KEY words written: source %x, destination %x\n",
+			       s->td->dec_key_written, t->td->dec_key_written);
 		if (keys && demo.sessions <= 8)
 			printf("             MIG_VERSION %u on both sides; dec key == peer enc key both ways\n",
 			       s->td->mig_version);
