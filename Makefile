@@ -262,6 +262,14 @@ $(B)/migtd.bin: $(B)/fs/migtd-fw.bin $(B)/bin/migtd-mkimage
 
 image: $(B)/migtd.bin
 
+# The image under QEMU (TCG): boot and self-tests, virtio-serial against a
+# host peer, and a whole pre-migration between two firmware VMs with
+# migtd-vmm as their host. Also part of `make test` (tests/e2e/*.sh).
+.PHONY: qemu-test
+qemu-test: image all
+	@for t in firmware_boot firmware_virtio firmware_premigration; do \
+		echo "== $$t"; tests/e2e/$$t.sh || exit 1; done
+
 # The firmware libc is unit-tested on the host under its fw_ names.
 $(B)/host/tests/test_fw_libc: $(call objs,host,src/firmware/libc/string.c)
 $(B)/san/tests/test_fw_libc: $(call objs,san,src/firmware/libc/string.c)

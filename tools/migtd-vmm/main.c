@@ -555,6 +555,23 @@ static int cmd_demo(int argc, char **argv, const char *self)
 	}
 	printf("  quotes issued: source %lu, destination %lu\n", demo.src->host.quotes_issued,
 	       demo.dst->host.quotes_issued);
+	if (vm) {
+		/* What every TDREPORT (and so every quote) of the VMs carried: the
+		 * MRTD measured at launch, the RTMRs the firmware extended. */
+		struct emu_vmm_platform *pl[2] = { demo.src, demo.dst };
+		char hex[97];
+
+		for (unsigned k = 0; k < 2; k++) {
+			const struct tdinfo_struct *ti = &pl[k]->host.tdx.servtd.info;
+
+			migtd_hex(hex, sizeof(hex), ti->mrtd, 48);
+			printf("  %s TDREPORT: mrtd %s\n", pl[k]->name, hex);
+			for (unsigned r = 0; r < 3; r++) {
+				migtd_hex(hex, sizeof(hex), ti->rtmr[r], 48);
+				printf("  %s TDREPORT: rtmr%u %s\n", pl[k]->name, r, hex);
+			}
+		}
+	}
 	emu_vmm_fini(&demo.vmm);
 	if (!keep)
 		remove_tree(dir);
