@@ -165,7 +165,7 @@ int virtio_pci_setup_queue(struct virtio_pci_dev *d, struct virtq *vq, uint16_t 
 #define VSER_BUF 4096
 #define VSER_RX_BUFS 4
 #define VSER_TX_BUFS 4
-#define VSER_CTRL_BUFS 8
+#define VSER_CTRL_BUFS 16 /* the whole control RX queue: QEMU drops a control message when no buffer is posted */
 #define VSER_CTRL_BUF 128
 #define VSER_RX_RING (VSER_BUF * VSER_RX_BUFS)
 
