@@ -252,7 +252,10 @@ clean:
 # config/image_layout.h (the one layout description).
 FW_C_SRC := $(sort $(shell find src/firmware -name '*.c' 2>/dev/null))
 FW_ASM_SRC := $(sort $(shell find src/firmware -name '*.S' ! -name '*.ld.S' 2>/dev/null))
-FW_OBJS := $(call objs,fs,$(FW_C_SRC)) $(patsubst %.S,$(B)/fs/obj/%.o,$(FW_ASM_SRC)) \
+# The plain-VM MigTD links the emulated platform backend (freestanding-clean,
+# the same code as the Linux program) over virtio-serial.
+FW_EMU_SRC := src/platform/emu/emu_platform.c src/platform/emu/link.c
+FW_OBJS := $(call objs,fs,$(FW_C_SRC) $(FW_EMU_SRC)) $(patsubst %.S,$(B)/fs/obj/%.o,$(FW_ASM_SRC)) \
 	$(B)/fs/obj/src/platform/tdx/tdcall.o
 FW_ELF := $(B)/fs/migtd-fw.elf
 
@@ -266,6 +269,7 @@ $(B)/fs/firmware.ld: src/firmware/firmware.ld.S config/image_layout.h
 
 $(FW_ELF): $(FW_OBJS) $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a $(B)/fs/firmware.ld
 	$(Q)ld -nostdlib -static --no-dynamic-linker -z noexecstack --no-warn-rwx-segments -z max-page-size=4096 \
+		--wrap=mbedtls_calloc --wrap=mbedtls_free \
 		-T $(B)/fs/firmware.ld -Map $(B)/fs/migtd-fw.map -o $@ $(FW_OBJS) \
 		--start-group $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a --end-group
 
@@ -277,6 +281,14 @@ $(B)/migtd.bin: $(B)/fs/migtd-fw.bin $(B)/bin/migtd-mkimage
 	@size $(FW_ELF) | sed 's/^/size: /'
 
 image: $(B)/migtd.bin
+
+# The image under QEMU (TCG): boot and self-tests, virtio-serial against a
+# host peer, and a whole pre-migration between two firmware VMs with
+# migtd-vmm as their host. Also part of `make test` (tests/e2e/*.sh).
+.PHONY: qemu-test
+qemu-test: image all
+	@for t in firmware_boot firmware_virtio firmware_premigration; do \
+		echo "== $$t"; tests/e2e/$$t.sh || exit 1; done
 
 # The firmware libc is unit-tested on the host under its fw_ names.
 $(B)/host/tests/test_fw_libc: $(call objs,host,src/firmware/libc/string.c)

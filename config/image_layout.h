@@ -62,7 +62,7 @@
  * plain RAM in a VM. Holds everything the boot path needs.
  */
 #define FW_TEMPMEM_BASE		0x100000
-#define FW_TEMPMEM_SIZE		0x400000
+#define FW_TEMPMEM_SIZE		0xF00000
 
 /* Page tables: PML4, PDPT, 4 PD (2 MiB pages, 0..4 GiB), 1 PT (first 2 MiB). */
 #define FW_RAM_PT_BASE		0x100000
@@ -72,12 +72,17 @@
 #define FW_RAM_STACK_BASE	0x109000
 #define FW_RAM_STACK_SIZE	0x40000
 #define FW_RAM_STACK_TOP	(FW_RAM_STACK_BASE + FW_RAM_STACK_SIZE)
-/* The payload runs here: text, rodata, data, bss. */
+/*
+ * The payload runs here: text, rodata, data, bss. The bss holds the core
+ * (struct migtd_core, ~1.1 MiB for 64 session slots), the platform link's
+ * two frame buffers (2 x 128 KiB) and the virtio-serial receive rings.
+ */
 #define FW_RAM_PAYLOAD_BASE	0x200000
-#define FW_RAM_PAYLOAD_SIZE	0x200000
-/* Heap for mbedTLS (MBEDTLS_MEMORY_BUFFER_ALLOC_C). */
-#define FW_RAM_HEAP_BASE	0x400000
-#define FW_RAM_HEAP_SIZE	0x100000
+#define FW_RAM_PAYLOAD_SIZE	0x600000
+/* Heap for mbedTLS (MBEDTLS_MEMORY_BUFFER_ALLOC_C): ~100-200 KiB per live
+ * TLS session (record buffers, certificates, the peer's quote chain). */
+#define FW_RAM_HEAP_BASE	0x800000
+#define FW_RAM_HEAP_SIZE	0x800000
 
 /* PermMem: the rest of a 32 MiB TD, PAGE_AUG (accepted by the firmware). */
 #define FW_PERMMEM_BASE		(FW_TEMPMEM_BASE + FW_TEMPMEM_SIZE)
@@ -89,7 +94,7 @@
  * convert it to shared (MapGPA) in one go; in a plain VM it is plain RAM.
  */
 #define FW_RAM_DMA_BASE		FW_PERMMEM_BASE
-#define FW_RAM_DMA_SIZE		0x100000
+#define FW_RAM_DMA_SIZE		0x200000
 
 /* Fixed MMIO window the firmware assigns PCI BARs from (spec §4.1). */
 #define FW_MMIO32_BASE		0xC0000000

@@ -29,6 +29,9 @@
 #define EMU_VMM_MAX_STREAMS 256
 #define EMU_VMM_RELAY_BUF 65536
 #define EMU_VMM_LOG_TAIL 80
+/* Stream ports of a MigTD VM (virtserialport migtd.stream.N). */
+#define EMU_VMM_VM_STREAMS 4
+#define EMU_VMM_VM_STREAMS_MAX 18
 
 enum emu_vmm_fault {
 	EMU_VMM_FAULT_NONE = 0,
@@ -67,7 +70,21 @@ struct emu_vmm_request {
 };
 
 struct emu_vmm;
+struct emu_vmm_stream;
 typedef void (*emu_vmm_fd_fn)(void *ctx, int fd);
+
+/*
+ * One stream port of a MigTD VM: QEMU listens on path (a server chardev of
+ * the virtserialport migtd.stream.N); the VMM keeps one connection to it,
+ * handled like a MigTD process's relay connection (hello, then bytes).
+ * After the session's ReportStatus the VMM ends that connection and opens
+ * a fresh one for the next session.
+ */
+struct emu_vmm_vm_port {
+	char path[108];
+	struct emu_vmm_stream *s; /* the live connection, NULL while reconnecting */
+	uint64_t retry_at;
+};
 
 struct emu_vmm_platform {
 	struct emu_vmm *vmm;
@@ -88,6 +105,12 @@ struct emu_vmm_platform {
 	 * sanitizer report is written just before). */
 	char tail[EMU_VMM_LOG_TAIL][160];
 	unsigned tail_next, tail_count;
+	/* The MigTD is a QEMU VM (emu_vmm_launch_vm): its serial log comes on
+	 * migtd_log_fd, its streams through vm_port. */
+	bool vm;
+	unsigned vm_nports;
+	struct emu_vmm_vm_port vm_port[EMU_VMM_VM_STREAMS_MAX];
+	uint8_t mrtd[48];           /* what the emulated TDX module reports */
 	/* A WaitForRequest the VMM holds until it has a request. */
 	bool wfr_pending;
 	uint32_t wfr_seq;
@@ -120,6 +143,7 @@ struct emu_vmm_stream {
 	bool wdead;               /* writing to it failed: its MigTD closed */
 	uint64_t retry_at;        /* TCP source: next connect attempt (ms) */
 	struct emu_vmm_platform *plat;
+	struct emu_vmm_vm_port *vm_port; /* a VM's stream port connection, else NULL */
 	uint8_t hello[16];
 	size_t hello_len;
 	uint32_t port;
@@ -159,6 +183,16 @@ struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *nam
 int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const char *policy,
 		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
 		   size_t msglen);
+/*
+ * Launch the firmware image as the platform's MigTD in a QEMU VM (TCG, q35,
+ * -cpu max): the platform link is the virtserialport migtd.link (QEMU
+ * connects to DIR/link.sock), the streams nports virtserialports
+ * migtd.stream.0.. on server sockets DIR/stream<i>.sock the VMM connects to.
+ * "Launching the TD" measures the image: MRTD per spec §9.6 (tdvf_mrtd, the
+ * same code as migtd-hash). image must already carry the enrolled CFV.
+ */
+int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *image,
+		      unsigned nports, char *msg, size_t msglen);
 /* Queue a migration request for a newly bound user TD. */
 struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
 					uint32_t port);

@@ -145,6 +145,20 @@ int tdvf_cfv_region(const uint8_t *img, size_t len, const struct tdvf_metadata *
  * Fails only if the FV header itself is invalid. */
 int tdvf_enrolled_from_cfv(const uint8_t *cfv, size_t cfv_len, struct tdvf_enrolled *out);
 
+/*
+ * Enroll the configuration into a parsed image in place (what `migtd-image
+ * enroll` and the emulated VMM do): rebuild the image's CFV region with the
+ * policy and the trust anchor -- the SGX root CA (policy v1), or the policy
+ * issuer chain when issuer_chain is true (v2) -- then read it back the way
+ * MigTD does. *cfv_offset (file offset of the CFV) and *used (bytes of the
+ * CFV filled) may be NULL. Errors: tdvf_cfv_region's, cfv_build's
+ * (MIGTD_ERR_NOSPACE when the files do not fit), MIGTD_ERR_STATE if the
+ * read-back differs.
+ */
+int tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const uint8_t *policy,
+		size_t policy_len, const uint8_t *anchor, size_t anchor_len, bool issuer_chain,
+		size_t *cfv_offset, size_t *used);
+
 /* Which build measured the configuration (spec §9.4). */
 #define TDVF_MEASURE_POLICY_V2 0x1u
 #define TDVF_MEASURE_TEST_DISABLE_RA 0x2u

@@ -29,6 +29,7 @@
 #include <mbedtls/sha512.h>
 
 #include "migtd/ghci.h"
+#include "migtd/tdvf.h"
 #include "migtd/hob.h"
 #include "migtd/uvsock.h"
 #include "migtd/wire.h"
@@ -89,6 +90,7 @@ void emu_vmm_init(struct emu_vmm *v)
 /* ------------------------------------------------------------ Service */
 
 static void vmm_deliver(struct emu_vmm_platform *p);
+static void vm_streams_finish(struct emu_vmm_platform *p, uint32_t port);
 
 /*
  * A ReportStatus goes to the delivered request with that id that has no
@@ -122,6 +124,8 @@ static void vmm_on_report(struct emu_vmm_platform *p, uint64_t id, uint8_t statu
 	r->t_reported = emu_vmm_now_ms();
 	vmm_say(p->vmm, p->name, "ReportStatus: request %llu -> %u (%s)%s", (unsigned long long)id,
 		status, migtd_status_name(status), r->duplicate_of ? " [for the duplicate!]" : "");
+	if (p->vm)
+		vm_streams_finish(p, r->port);
 }
 
 static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, const uint8_t *cmd,
@@ -322,6 +326,90 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 	return MIGTD_OK;
 }
 
+int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *image,
+		      unsigned nports, char *msg, size_t msglen)
+{
+	static char args[64 + 4 * EMU_VMM_VM_STREAMS_MAX][160];
+	char *argv[sizeof(args) / sizeof(args[0]) + 1];
+	struct tdvf_metadata md;
+	uint8_t *img = NULL;
+	size_t img_len = 0;
+	unsigned n = 0;
+	int pipefd[2], err;
+	pid_t pid;
+
+	if (nports == 0 || nports > EMU_VMM_VM_STREAMS_MAX) {
+		snprintf(msg, msglen, "1..%u stream ports", EMU_VMM_VM_STREAMS_MAX);
+		return MIGTD_ERR_INVALID;
+	}
+	/* "Launching the TD" measures the image as the TDX module would. */
+	if (emu_read_file(image, &img, &img_len) != MIGTD_OK) {
+		snprintf(msg, msglen, "cannot read %s", image);
+		return MIGTD_ERR_INVALID;
+	}
+	err = tdvf_parse(img, img_len, &md);
+	if (!err)
+		err = tdvf_mrtd(img, img_len, &md, p->mrtd);
+	free(img);
+	if (err) {
+		snprintf(msg, msglen, "%s: not a TDVF image (%s)", image, migtd_err_str(err));
+		return err;
+	}
+	emu_tdx_launch_servtd(&p->host.tdx, p->mrtd);
+
+#define ARG(...) snprintf(args[n], sizeof(args[n]), __VA_ARGS__), argv[n] = args[n], n++
+	ARG("%s", qemu);
+	ARG("-accel"), ARG("tcg"), ARG("-machine"), ARG("q35"), ARG("-cpu"), ARG("max");
+	ARG("-m"), ARG("64M"), ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
+	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio"), ARG("-bios"), ARG("%s", image);
+	ARG("-device"), ARG("isa-debug-exit,iobase=0xf4,iosize=0x04");
+	ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on");
+	ARG("-chardev"), ARG("socket,id=link,path=%s", p->link_path);
+	ARG("-device"), ARG("virtserialport,chardev=link,name=migtd.link");
+	for (unsigned i = 0; i < nports; i++) {
+		struct emu_vmm_vm_port *vp = &p->vm_port[i];
+
+		if ((size_t)snprintf(vp->path, sizeof(vp->path), "%s/stream%u.sock", p->dir, i) >=
+		    sizeof(vp->path)) {
+			snprintf(msg, msglen, "platform directory path too long for a socket");
+			return MIGTD_ERR_INVALID;
+		}
+		unlink(vp->path);
+		vp->s = NULL;
+		vp->retry_at = 0;
+		ARG("-chardev"), ARG("socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
+		ARG("-device"), ARG("virtserialport,chardev=s%u,name=migtd.stream.%u", i, i);
+	}
+#undef ARG
+	argv[n] = NULL;
+	p->vm = true;
+	p->vm_nports = nports;
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		snprintf(msg, msglen, "pipe: %s", strerror(errno));
+		return MIGTD_ERR_INVALID;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(msg, msglen, "fork: %s", strerror(errno));
+		return MIGTD_ERR_INVALID;
+	}
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		execvp(qemu, argv);
+		fprintf(stderr, "exec %s: %s\n", qemu, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	p->migtd_pid = pid;
+	p->migtd_log_fd = pipefd[0];
+	vmm_say(p->vmm, p->name, "launched the MigTD VM (qemu pid %d, %u stream ports), MRTD "
+		"%02x%02x%02x%02x...", (int)pid, nports, p->mrtd[0], p->mrtd[1], p->mrtd[2],
+		p->mrtd[3]);
+	return MIGTD_OK;
+}
+
 struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
 					uint32_t port)
 {
@@ -455,6 +543,12 @@ static void stream_close(struct emu_vmm_stream *s)
 		close(s->fd);
 	s->fd = -1;
 	s->used = false;
+	if (s->vm_port) {
+		/* Open the next connection for the next session shortly. */
+		s->vm_port->s = NULL;
+		s->vm_port->retry_at = emu_vmm_now_ms() + 10;
+		s->vm_port = NULL;
+	}
 	if (s->peer) {
 		struct emu_vmm_stream *q = s->peer;
 
@@ -718,6 +812,71 @@ static void stream_flush(struct emu_vmm *v, struct emu_vmm_stream *s)
 	s->buf_len -= (size_t)n;
 }
 
+/*
+ * A VM's session reported its status: its stream port connection has
+ * carried everything it will (the firmware closes a stream only once the
+ * device took all its bytes, before it reports). Read what is still in the
+ * socket, then end the connection like an end of stream: flushed to the
+ * peer, closed, and replaced by a fresh one for the next session.
+ */
+static void vm_streams_finish(struct emu_vmm_platform *p, uint32_t port)
+{
+	for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++) {
+		struct emu_vmm_stream *s = &p->vmm->streams[i];
+
+		if (!s->used || s->plat != p || !s->vm_port || s->hello_len < 16 ||
+		    s->port != port || s->eof)
+			continue;
+		while (s->buf_len < sizeof(s->buf)) {
+			ssize_t n = recv(s->fd, s->buf + s->buf_len, sizeof(s->buf) - s->buf_len,
+					 MSG_DONTWAIT);
+
+			if (n <= 0)
+				break;
+			s->buf_len += (size_t)n;
+			s->relayed += (size_t)n;
+		}
+		s->eof = true;
+	}
+}
+
+/* Keep one connection open to every stream port of every MigTD VM. */
+static void vm_ports_connect(struct emu_vmm *v, uint64_t now)
+{
+	for (unsigned k = 0; k < v->nplat; k++) {
+		struct emu_vmm_platform *p = &v->plat[k];
+
+		for (unsigned i = 0; p->vm && i < p->vm_nports; i++) {
+			struct emu_vmm_vm_port *vp = &p->vm_port[i];
+			struct sockaddr_un sa = { .sun_family = AF_UNIX };
+			struct emu_vmm_stream *s;
+			int fd;
+
+			if (vp->s || now < vp->retry_at)
+				continue;
+			vp->retry_at = now + 50; /* QEMU may not listen yet */
+			memcpy(sa.sun_path, vp->path, strlen(vp->path) + 1);
+			fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fd < 0)
+				continue;
+			if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+				close(fd);
+				continue;
+			}
+			fcntl(fd, F_SETFL, O_NONBLOCK);
+			s = stream_alloc(v);
+			if (!s) {
+				close(fd);
+				continue;
+			}
+			s->fd = fd;
+			s->plat = p;
+			s->vm_port = vp;
+			vp->s = s;
+		}
+	}
+}
+
 /* ------------------------------------------------------------ loop */
 
 static void accept_link(struct emu_vmm_platform *p)
@@ -769,6 +928,8 @@ static void echo_log(struct emu_vmm_platform *p)
 		return;
 	}
 	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] == '\r')
+			continue; /* a VM's serial console */
 		if (buf[i] == '\n' || p->log_len == sizeof(p->log_line) - 1) {
 			p->log_line[p->log_len] = '\0';
 			/* Truncated to the slot: it is a hint, not the log. */
@@ -779,7 +940,8 @@ static void echo_log(struct emu_vmm_platform *p)
 			if (p->tail_count < EMU_VMM_LOG_TAIL)
 				p->tail_count++;
 			if (p->echo_log)
-				printf("%14s%s migtd | %s\n", "", p->name, p->log_line);
+				printf("%14s%s %s | %s\n", "", p->name, p->vm ? "vm" : "migtd",
+				       p->log_line);
 			p->log_len = 0;
 			continue;
 		}
@@ -853,6 +1015,7 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 
 		if (now >= end)
 			return false;
+		vm_ports_connect(v, now);
 		for (unsigned i = 0; i < v->nplat; i++) {
 			struct emu_vmm_platform *p = &v->plat[i];
 
@@ -911,7 +1074,8 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 				who[n] = s, kind[n++] = 4;
 				continue;
 			}
-			if (s->eof && !s->buf_len) {
+			/* Ended, and nothing left for the peer (or no peer to take it). */
+			if (s->eof && (!s->buf_len || !s->peer)) {
 				stream_close(s);
 				continue;
 			}

@@ -47,12 +47,27 @@ __attribute__((noreturn)) void fw_exit(uint8_t code);
 
 /* ---- heap: hands FW_RAM_HEAP to mbedTLS's buffer allocator --------------- */
 void fw_heap_init(void);
+/* Bytes handed out through mbedtls_calloc (payload only, no allocator overhead). */
+struct fw_heap_stats {
+	size_t in_use, peak;
+	uint64_t allocs, failures;
+};
+void fw_heap_stats(struct fw_heap_stats *out);
+/* Start a new peak measurement from the bytes in use now. */
+void fw_heap_peak_reset(void);
 /* mbedTLS snprintf/vsnprintf/exit hooks. */
 void fw_mbedtls_platform_init(void);
 
 /* ---- fw_cfg (plain VM only): opt/migtd/test selects a self-test --------- */
 /* Copies the file's bytes (NUL-terminated) into buf; 0 if found, -1 else. */
 int fw_cfg_read_file(const char *name, char *buf, size_t cap);
+
+/* ---- randomness: RDSEED, else RDRAND (cpu/random.c) ---------------------- */
+int fw_random(void *buf, size_t len);	/* MIGTD_OK or MIGTD_ERR_CRYPTO */
+const char *fw_random_source(void);	/* "RDSEED", "RDRAND" or "none" */
+
+/* ---- CMOS RTC (plain VM): the host's clock, untrusted; 0 or -1 ----------- */
+int fw_rtc_unix_time(int64_t *out);
 
 /* ---- MMIO: native in a VM, TDG.VP.VMCALL<#VE.RequestMMIO> in a TD ------ */
 uint32_t fw_mmio_read32(uint64_t addr);
@@ -88,5 +103,19 @@ void fw_pci_scan(void);
  * send a hello, print the peer's answer line. 0 on success.
  */
 int fw_virtio_link_test(const char *port_name);
+struct vser;
+/* The virtio-serial device, probed and started on first use; NULL if none. */
+struct vser *fw_vser_setup(void);
+/* Wait a little between two polls (~1 ms in sti;hlt once the timer ticks). */
+void fw_vser_relax(void);
+
+/* ---- the MigTD on the emulated platform (migtd/fw_migtd.c) -------------- */
+/*
+ * Plain VM with a virtio-serial port named migtd.link: read the enrolled
+ * policy and root CA from the CFV, run the portable core over the platform
+ * link and the migtd.stream.N ports. Returns only on a fatal error (or when
+ * there is no such port: 1).
+ */
+int fw_migtd_run(void);
 
 #endif /* MIGTD_FW_H */

@@ -8,6 +8,7 @@
 #include "fw.h"
 #include "virtio.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "mbedtls/platform.h"
@@ -72,18 +73,36 @@ static void run_requested_fault(void)
 }
 
 /* -fw_cfg name=opt/migtd/link,string=PORT: hello over a virtio-serial port. */
-static void run_link_test(void)
+static bool run_link_test(void)
 {
 	char name[VSER_NAME_MAX + 1];
 
 	if (fw_cfg_read_file("opt/migtd/link", name, sizeof(name)) != 0)
-		return;
+		return false;
 	if (fw_virtio_link_test(name) != 0)
+		fw_exit(FW_EXIT_FAIL);
+	return true;
+}
+
+/*
+ * A plain VM with a virtio-serial device: serve as the MigTD over the port
+ * migtd.link (returns only on a fatal error). Without the device (the boot
+ * self-tests) there is nothing to serve.
+ */
+static void run_migtd(void)
+{
+	uint8_t dev;
+
+	if (fw_is_td || fw_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_CONSOLE, &dev) != 0)
+		return;
+	if (fw_migtd_run() != 1)
 		fw_exit(FW_EXIT_FAIL);
 }
 
 void fw_main(uint32_t is_td)
 {
+	bool link_test;
+
 	fw_is_td = is_td != 0;
 	fw_serial_init();
 	fw_cpu_init();
@@ -103,7 +122,9 @@ void fw_main(uint32_t is_td)
 		fw_idle_ms(10);
 		fw_printf("timer: idle %llu ticks\n", (unsigned long long)(fw_ticks() - t0));
 	}
-	run_link_test();
+	link_test = run_link_test();
 	fw_puts("ready\n");
+	if (!link_test)
+		run_migtd();
 	fw_exit(FW_EXIT_OK);
 }

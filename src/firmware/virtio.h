@@ -158,12 +158,14 @@ int virtio_pci_setup_queue(struct virtio_pci_dev *d, struct virtq *vq, uint16_t 
 /* ---- virtio-serial (spec §4.3) -------------------------------------------- */
 #define VIRTIO_CONSOLE_F_MULTIPORT (1ull << 1)
 
-#define VSER_MAX_PORTS 4
+/* Port 0 is QEMU's console port: 19 named ports (the platform link and up
+ * to 18 session streams). */
+#define VSER_MAX_PORTS 20
 #define VSER_NAME_MAX 63
 #define VSER_BUF 4096
 #define VSER_RX_BUFS 4
 #define VSER_TX_BUFS 4
-#define VSER_CTRL_BUFS 8
+#define VSER_CTRL_BUFS 16 /* the whole control RX queue: QEMU drops a control message when no buffer is posted */
 #define VSER_CTRL_BUF 128
 #define VSER_RX_RING (VSER_BUF * VSER_RX_BUFS)
 
@@ -190,6 +192,13 @@ int vser_ctrl_parse(const uint8_t *buf, size_t len, struct vser_ctrl *m);
 
 struct vser_port {
 	bool added, host_open, guest_open;
+	/*
+	 * Counts host connects (PORT_OPEN 1 after 0). A new host connection is
+	 * a new byte stream: bytes still buffered from the previous one are
+	 * dropped when it starts, so a reader that remembers the generation
+	 * sees the end of its stream instead of the next stream's bytes.
+	 */
+	uint32_t host_gen;
 	char name[VSER_NAME_MAX + 1];
 	struct virtq rxq, txq;
 	uint8_t *rx_va[VSER_RX_BUFS], *tx_va[VSER_TX_BUFS];
@@ -229,6 +238,8 @@ int vser_send(struct vser *s, uint32_t port, const void *buf, size_t len);
 /* Non-blocking: bytes read, MIGTD_ERR_AGAIN if none yet. */
 int vser_recv(struct vser *s, uint32_t port, void *buf, size_t cap);
 int vser_close(struct vser *s, uint32_t port);
+/* True when every buffer sent on the port was taken by the device. */
+bool vser_tx_idle(struct vser *s, uint32_t port);
 
 /* ---- virtio-vsock (spec §4.1) ------------------------------------------------ */
 #define VSOCK_HDR_SIZE 44

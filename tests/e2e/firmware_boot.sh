@@ -34,7 +34,7 @@ want=$(printf '%s' "$msg" | sha384sum | cut -d' ' -f1)
 boot
 [ $rc -eq 33 ] || fail "boot exit status $rc (want 33)"
 grep -q '^migtd-c firmware: boot in a plain VM' "$t/serial.log" || fail "no banner"
-grep -q '^heap: 1024 KiB at 0x400000$' "$t/serial.log" || fail "no heap line"
+grep -q '^heap: 8192 KiB at 0x800000$' "$t/serial.log" || fail "no heap line"
 grep -qx "sha384(\"$msg\") = $want" "$t/serial.log" || fail "sha384 missing or wrong (want $want)"
 grep -qx 'ready' "$t/serial.log" || fail "not ready"
 grep -q EXCEPTION "$t/serial.log" && fail "unexpected exception"

@@ -71,7 +71,7 @@ boot -fw_cfg name=opt/migtd/link,string=migtd.link
 wait "$peer_pid" || fail "peer failed"
 peer_pid=
 [ $rc -eq 33 ] || fail "exit status $rc (want 33)"
-grep -Eq '^link: virtio-serial 00:[0-9a-f]{2}\.0, 4 ports, features 0x100000002, ' "$t/serial.log" \
+grep -Eq '^link: virtio-serial 00:[0-9a-f]{2}\.0, 20 ports, features 0x100000002, ' "$t/serial.log" \
   || fail "no virtio-serial setup line (VERSION_1|MULTIPORT)"
 grep -qx 'link: port 1 "migtd.link" open' "$t/serial.log" || fail "port not opened by name"
 [ "$(cat "$t/hello")" = "hello from migtd-c firmware" ] || fail "peer got '$(cat "$t/hello")'"

@@ -571,6 +571,53 @@ static void test_rtmr_extend(void **state)
 	assert_memory_equal(reg, d, 48);
 }
 
+/* tdvf_enroll writes into the image's CFV section (offset 0, 0x2000 bytes)
+ * what MigTD reads back, leaves every other byte alone, and refuses files
+ * that do not fit. */
+static void test_enroll(void **state)
+{
+	static const uint8_t policy[] = "{\"policy\":1}", anchor[] = { 0x30, 0x82, 0x01, 0x02 };
+	uint8_t *img = make_image(false), *orig = malloc(IMG_LEN), big[0x2000] = { 0 };
+	struct tdvf_metadata md;
+	struct tdvf_enrolled e;
+	const uint8_t *cfv;
+	size_t cfv_len, off = 99, used = 0;
+
+	(void)state;
+	assert_non_null(orig);
+	memcpy(orig, img, IMG_LEN);
+	assert_int_equal(tdvf_parse(img, IMG_LEN, &md), MIGTD_OK);
+	assert_int_equal(tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
+				     sizeof(anchor), false, &off, &used), MIGTD_OK);
+	assert_int_equal(off, 0);
+	/* 0x78 header, then two 24-byte headers, 8-aligned. */
+	assert_int_equal(used, 0x78 + 24 + 16 + 24 + 4);
+	assert_memory_equal(img + 0x2000, orig + 0x2000, IMG_LEN - 0x2000);
+	assert_int_equal(tdvf_cfv_region(img, IMG_LEN, &md, &cfv, &cfv_len), MIGTD_OK);
+	assert_int_equal(tdvf_enrolled_from_cfv(cfv, cfv_len, &e), MIGTD_OK);
+	assert_int_equal(e.policy_len, sizeof(policy) - 1);
+	assert_memory_equal(e.policy, policy, sizeof(policy) - 1);
+	assert_int_equal(e.root_ca_len, sizeof(anchor));
+	assert_memory_equal(e.root_ca, anchor, sizeof(anchor));
+	assert_null(e.issuer_chain);
+	/* v2: the same anchor bytes as the issuer chain, no root CA. */
+	assert_int_equal(tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
+				     sizeof(anchor), true, NULL, NULL), MIGTD_OK);
+	assert_int_equal(tdvf_enrolled_from_cfv(cfv, cfv_len, &e), MIGTD_OK);
+	assert_null(e.root_ca);
+	assert_int_equal(e.issuer_chain_len, sizeof(anchor));
+	/* Too large for the 8 KiB CFV: refused, nothing outside the CFV touched. */
+	assert_int_equal(tdvf_enroll(img, IMG_LEN, &md, big, sizeof(big), anchor, sizeof(anchor),
+				     false, NULL, NULL), MIGTD_ERR_NOSPACE);
+	assert_memory_equal(img + 0x2000, orig + 0x2000, IMG_LEN - 0x2000);
+	/* No CFV section: refused. */
+	md.sections[3].type = 99;
+	assert_int_not_equal(tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
+					 sizeof(anchor), false, NULL, NULL), MIGTD_OK);
+	free(orig);
+	free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_servtd_attr_bits),
 		cmocka_unit_test(test_servtd_hash_input),
 		cmocka_unit_test(test_rtmr_extend),
+		cmocka_unit_test(test_enroll),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

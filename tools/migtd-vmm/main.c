@@ -26,6 +26,8 @@
 #include "migtd/emu_quote.h"
 #include "migtd/emu_vmm.h"
 #include "migtd/err.h"
+#include "migtd/fmt.h"
+#include "migtd/tdvf.h"
 #include "migtd/wire.h"
 #include "vmm_tool.h"
 

@@ -27,6 +27,8 @@
 #include "migtd/emu_pki.h"
 #include "migtd/emu_vmm.h"
 #include "migtd/err.h"
+#include "migtd/fmt.h"
+#include "migtd/tdvf.h"
 #include "vmm_tool.h"
 
 #define PM_MAX_PARALLEL 128u
@@ -60,6 +62,10 @@ struct pm_opts {
 	int only;             /* -1: both; SRC/DST: only that side gets requests */
 	bool barrier;         /* hold the relay until --parallel sessions are in progress */
 	bool both_ways, malformed_hob, duplicate_id, show_td_state, keep, quiet, verbose;
+	/* --vm: the MigTDs are the firmware image in QEMU VMs */
+	bool vm;
+	const char *image, *qemu;
+	unsigned long vm_streams;
 	char dir[PATH_MAX];
 };
 
@@ -118,7 +124,7 @@ static struct premig pm;
 enum {
 	O_POLICY = 256, O_SESSIONS, O_COUNT, O_PARALLEL, O_TIMEOUT, O_FAULT, O_FAULT_AFTER,
 	O_FAULT_SIDE, O_ONLY, O_BOTH_WAYS, O_MALFORMED_HOB, O_DUPLICATE_ID, O_SHOW_TD_STATE,
-	O_BARRIER, O_DIR, O_KEEP, O_QUIET, O_VERBOSE, O_HELP,
+	O_BARRIER, O_DIR, O_KEEP, O_QUIET, O_VERBOSE, O_HELP, O_VM, O_IMAGE, O_QEMU, O_VM_STREAMS,
 	/* per side: code + SIDE_BASE * (side + 1) */
 	S_POLICY = 0, S_ROOT_CA, S_PKI_ROOT, S_PCESVN, S_TCB, S_TDX_TCB, S_EXPORT, S_IMPORT,
 	S_SERVTD_ATTR, S_QE_SVN, S_COUNT,
@@ -159,6 +165,10 @@ static const struct option pm_longopts[] = {
 	{ "keep", no_argument, NULL, O_KEEP },
 	{ "quiet", no_argument, NULL, O_QUIET },
 	{ "verbose", no_argument, NULL, O_VERBOSE },
+	{ "vm", no_argument, NULL, O_VM },
+	{ "image", required_argument, NULL, O_IMAGE },
+	{ "qemu", required_argument, NULL, O_QEMU },
+	{ "vm-streams", required_argument, NULL, O_VM_STREAMS },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -204,6 +214,12 @@ void premig_usage(FILE *f)
 		"                                 it is in progress (expected: ignored)\n"
 		"      --show-td-state            FOR TESTS: print both user TDs' MIG_DEC_KEY /\n"
 		"                                 MIG_VERSION state as the TDX module holds it\n"
+		"      --vm [--image IMG] [--qemu PATH] [--vm-streams N]\n"
+		"                                 the MigTDs are the firmware image (default\n"
+		"                                 build/migtd.bin) in QEMU VMs: policy and root\n"
+		"                                 CA enrolled into a copy per platform\n"
+		"                                 (DIR/src/migtd.bin, DIR/dst/migtd.bin), MRTD\n"
+		"                                 measured from it, N stream ports (default 4)\n"
 		"      --dir DIR --keep --quiet (no MigTD logs) --verbose (all events)\n");
 }
 
@@ -252,6 +268,9 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 	int c;
 
 	o->policy = "config/demo/policy.json";
+	o->image = "build/migtd.bin";
+	o->qemu = "qemu-system-x86_64";
+	o->vm_streams = EMU_VMM_VM_STREAMS;
 	o->count = 1;
 	o->timeout_ms = 60000;
 	o->fault_side = o->only = -1;
@@ -304,6 +323,14 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 		case O_KEEP: o->keep = true; break;
 		case O_QUIET: o->quiet = true; break;
 		case O_VERBOSE: o->verbose = true; break;
+		case O_VM: o->vm = true; break;
+		case O_IMAGE: o->image = optarg; break;
+		case O_QEMU: o->qemu = optarg; break;
+		case O_VM_STREAMS:
+			o->vm_streams = strtoul(optarg, &end, 10);
+			bad = *end != '\0' || o->vm_streams < 1 ||
+			      o->vm_streams > EMU_VMM_VM_STREAMS_MAX;
+			break;
 		case 'h':
 		case O_HELP: premig_usage(stdout); return 1;
 		default: return 2;
@@ -390,13 +417,46 @@ static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8],
 	return 0;
 }
 
+/* Enroll policy + root CA into a copy of the firmware image (migtd-image's
+ * enroll step, tdvf_enroll) for one platform's VM. */
+static int pm_vm_image(const char *in, const char *out, const char *policy, const char *root,
+		       char *msg, size_t msglen)
+{
+	uint8_t *img = NULL, *pol = NULL, *ca = NULL;
+	size_t img_len = 0, pol_len = 0, ca_len = 0;
+	struct tdvf_metadata md;
+	int err = MIGTD_ERR_INVALID;
+
+	if (emu_read_file(in, &img, &img_len) != MIGTD_OK ||
+	    emu_read_file(policy, &pol, &pol_len) != MIGTD_OK ||
+	    emu_read_file(root, &ca, &ca_len) != MIGTD_OK) {
+		snprintf(msg, msglen, "cannot read %.150s, %.150s or %.150s", in, policy, root);
+		goto out;
+	}
+	err = tdvf_parse(img, img_len, &md);
+	if (!err)
+		err = tdvf_enroll(img, img_len, &md, pol, pol_len, ca, ca_len, false, NULL, NULL);
+	if (err) {
+		snprintf(msg, msglen, "enrolling into %.300s: %s", in, migtd_err_str(err));
+		goto out;
+	}
+	err = emu_write_file(out, img, img_len, 0644);
+	if (err)
+		snprintf(msg, msglen, "cannot write %.400s", out);
+out:
+	free(img);
+	free(pol);
+	free(ca);
+	return err;
+}
+
 static int pm_setup(struct premig *m, const char *self)
 {
 	char migtd[PATH_MAX + 8], dirs[2][PATH_MAX + 8], root_dir[PATH_MAX + 8],
 		roots[2][PATH_MAX + 32], msg[512], tmo[32];
 	const char *pol[2];
 
-	if (vmm_migtd_path(self, migtd, sizeof(migtd)) != 0) {
+	if (!m->o.vm && vmm_migtd_path(self, migtd, sizeof(migtd)) != 0) {
 		fprintf(stderr, "migtd-vmm: %s not found (build it with make)\n", migtd);
 		return -1;
 	}
@@ -441,10 +501,22 @@ static int pm_setup(struct premig *m, const char *self)
 			printf("  %s enrolls the root CA %s\n", plat_name(&m->o, s), roots[s]);
 	m->vmm.fault_plat = m->o.fault_side < 0 ? NULL : m->plat[m->o.fault_side];
 	snprintf(tmo, sizeof(tmo), "%lu", m->o.timeout_ms);
-	for (int s = 0; s < 2; s++)
-		if (emu_vmm_launch(m->plat[s], migtd, pol[s], roots[s], "info", tmo, msg,
-				   sizeof(msg)) != 0)
+	for (int s = 0; s < 2; s++) {
+		if (m->o.vm) {
+			char img[PATH_MAX + 24], hex[97];
+
+			snprintf(img, sizeof(img), "%.*s/migtd.bin", PATH_MAX, dirs[s]);
+			if (pm_vm_image(m->o.image, img, pol[s], roots[s], msg, sizeof(msg)) ||
+			    emu_vmm_launch_vm(m->plat[s], m->o.qemu, img, (unsigned)m->o.vm_streams,
+					      msg, sizeof(msg)))
+				goto fail;
+			migtd_hex(hex, sizeof(hex), m->plat[s]->mrtd, 48);
+			printf("  MRTD:        %s %s\n", plat_name(&m->o, s), hex);
+		} else if (emu_vmm_launch(m->plat[s], migtd, pol[s], roots[s], "info", tmo, msg,
+					  sizeof(msg)) != 0) {
 			goto fail;
+		}
+	}
 	return 0;
 fail:
 	fprintf(stderr, "migtd-vmm: %s\n", msg);
@@ -679,6 +751,9 @@ static void pm_print_results(struct premig *m, double secs)
 		if (r->keys_ok && m->o.count <= 8)
 			printf("             MIG_VERSION %u on both sides; dec key == peer enc key both ways\n",
 			       r->version[SRC]);
+		if (!r->keys_ok && (m->o.count <= 8 || r->dec_written[SRC] || r->dec_written[DST]))
+			printf("             MIG_DEC_KEY words written: source %x, destination %x\n",
+			       r->dec_written[SRC], r->dec_written[DST]);
 		for (int role = 0; m->o.show_td_state && role < 2; role++) {
 			if (r->status[role] == PM_NO_REQUEST)
 				continue;
@@ -694,6 +769,19 @@ static void pm_print_results(struct premig *m, double secs)
 	printf("  quotes issued: %s %lu, %s %lu\n", plat_name(&m->o, SRC),
 	       m->plat[SRC]->host.quotes_issued, plat_name(&m->o, DST),
 	       m->plat[DST]->host.quotes_issued);
+	/* VMs: what every TDREPORT (and so every quote) carried -- the MRTD
+	 * measured at launch, the RTMRs the firmware extended. */
+	for (int s = 0; m->o.vm && s < 2; s++) {
+		const struct tdinfo_struct *ti = &m->plat[s]->host.tdx.servtd.info;
+		char hex[97];
+
+		migtd_hex(hex, sizeof(hex), ti->mrtd, 48);
+		printf("  %s TDREPORT: mrtd %s\n", m->plat[s]->name, hex);
+		for (unsigned r = 0; r < 3; r++) {
+			migtd_hex(hex, sizeof(hex), ti->rtmr[r], 48);
+			printf("  %s TDREPORT: rtmr%u %s\n", m->plat[s]->name, r, hex);
+		}
+	}
 }
 
 /* The extra requests: what the spec says must happen, and whether it did. */

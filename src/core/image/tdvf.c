@@ -524,3 +524,40 @@ int tdvf_servtd_hash(const uint8_t info_hash[TDVF_SHA384_LEN], uint16_t servtd_t
 		memcpy(out, digest, TDVF_SHA384_LEN);
 	return err;
 }
+
+int tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const uint8_t *policy,
+		size_t policy_len, const uint8_t *anchor, size_t anchor_len, bool issuer_chain,
+		size_t *cfv_offset, size_t *used)
+{
+	const uint8_t *cfv;
+	struct cfv_input in[2];
+	struct tdvf_enrolled check;
+	const uint8_t *got;
+	size_t cfv_len, off, got_len;
+	int err;
+
+	err = tdvf_cfv_region(img, len, md, &cfv, &cfv_len);
+	if (err)
+		return err;
+	off = (size_t)(cfv - img); /* inside img: tdvf_cfv_region checked it */
+	in[0] = (struct cfv_input){ &cfv_guid_policy, policy, policy_len };
+	in[1] = (struct cfv_input){ issuer_chain ? &cfv_guid_policy_issuer_chain
+						 : &cfv_guid_root_ca,
+				    anchor, anchor_len };
+	err = cfv_build(img + off, cfv_len, cfv_len, in, 2, used);
+	if (err)
+		return err;
+	/* Read back what MigTD will read. */
+	err = tdvf_enrolled_from_cfv(img + off, cfv_len, &check);
+	if (err)
+		return MIGTD_ERR_STATE;
+	got = issuer_chain ? check.issuer_chain : check.root_ca;
+	got_len = issuer_chain ? check.issuer_chain_len : check.root_ca_len;
+	if (!check.policy || check.policy_len != policy_len ||
+	    memcmp(check.policy, policy, policy_len) != 0 || !got || got_len != anchor_len ||
+	    memcmp(got, anchor, anchor_len) != 0)
+		return MIGTD_ERR_STATE;
+	if (cfv_offset)
+		*cfv_offset = off;
+	return MIGTD_OK;
+}

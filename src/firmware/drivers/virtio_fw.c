@@ -71,20 +71,26 @@ static void print_answer(const uint8_t *p, size_t n)
 	fw_printf("link: received \"%s\"\n", s);
 }
 
-int fw_virtio_link_test(const char *port_name)
+/*
+ * Probe and start the (first) virtio-serial device once; later calls
+ * return the same driver. NULL when there is none or it failed.
+ */
+struct vser *fw_vser_setup(void)
 {
 	static struct fw_pcidev pd;
 	static const struct virtio_hw hw = { &pd, cfg_read32, cfg_write32, mmio_read, mmio_write,
 					     relax };
+	static struct virtio_dma dma;
+	static int state; /* 0 not tried, 1 up, -1 failed */
 	struct virtio_mmio_window w32 = { FW_MMIO32_BASE, FW_MMIO32_SIZE, 0 };
-	struct virtio_dma dma;
-	uint8_t answer[128];
-	size_t got = 0, sent = 0;
-	int err = MIGTD_ERR_AGAIN, port;
+	int err;
 
+	if (state)
+		return state > 0 ? &fw_vser : NULL;
+	state = -1;
 	if (fw_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_CONSOLE, &pd.dev) != 0) {
 		fw_puts("link: no virtio-serial device\n");
-		return -1;
+		return NULL;
 	}
 	pd.ticking = fw_ticks() != 0;
 	virtio_dma_init(&dma, (void *)(uintptr_t)FW_RAM_DMA_BASE, FW_RAM_DMA_BASE, FW_RAM_DMA_SIZE);
@@ -93,11 +99,29 @@ int fw_virtio_link_test(const char *port_name)
 		err = vser_init(&fw_vser, &fw_vser_pci, &dma);
 	if (err) {
 		fw_printf("link: virtio-serial setup failed (%d)\n", err);
-		return -1;
+		return NULL;
 	}
 	fw_printf("link: virtio-serial 00:%02x.0, %u ports, features 0x%llx, dma %u KiB used\n",
 		  pd.dev, fw_vser.nports, (unsigned long long)fw_vser_pci.features,
 		  (unsigned int)(dma.used / 1024));
+	state = 1;
+	return &fw_vser;
+}
+
+void fw_vser_relax(void)
+{
+	if (fw_vser.pci)
+		fw_vser.pci->hw->relax(fw_vser.pci->hw->ctx);
+}
+
+int fw_virtio_link_test(const char *port_name)
+{
+	uint8_t answer[128];
+	size_t got = 0, sent = 0;
+	int err = MIGTD_ERR_AGAIN, port;
+
+	if (!fw_vser_setup())
+		return -1;
 	port = vser_open(&fw_vser, port_name, 5000);
 	if (port < 0) {
 		fw_printf("link: port \"%s\" not found (%d)\n", port_name, port);
@@ -123,7 +147,7 @@ int fw_virtio_link_test(const char *port_name)
 			fw_printf("link: stream error %d\n", err);
 			return -1;
 		}
-		relax(&pd);
+		fw_vser_relax();
 	}
 	if (sent < sizeof(LINK_HELLO) - 1 || got == 0) {
 		fw_printf("link: timeout (sent %u, received %u)\n", (unsigned int)sent,

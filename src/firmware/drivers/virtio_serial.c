@@ -180,6 +180,32 @@ static bool valid_name(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* Forget buffered bytes and hand every filled RX buffer back unread. */
+static int drop_rx(struct vser_port *pt)
+{
+	uint16_t h;
+	uint32_t len;
+	int r, err;
+
+	pt->host_open = true;
+	pt->ring_r = pt->ring_n = 0;
+	if (!pt->rxq.desc)
+		return MIGTD_OK; /* queues not set up (cannot happen after init) */
+	while ((r = virtq_get_used(&pt->rxq, &h, &len)) == 1) {
+		unsigned int i;
+
+		for (i = 0; i < VSER_RX_BUFS && pt->rx_head[i] != h; i++)
+			;
+		if (i == VSER_RX_BUFS)
+			return MIGTD_ERR_STATE;
+		err = post_rx(&pt->rxq, pt->rx_gpa[i], VSER_BUF, &pt->rx_head[i]);
+		if (err)
+			return err;
+	}
+	virtq_kick(&pt->rxq);
+	return r < 0 ? r : MIGTD_OK;
+}
+
 static int handle_ctrl(struct vser *s, const uint8_t *buf, size_t len)
 {
 	struct vser_ctrl m;
@@ -199,6 +225,11 @@ static int handle_ctrl(struct vser *s, const uint8_t *buf, size_t len)
 		pt->name[0] = '\0';
 		return MIGTD_OK;
 	case VSER_PORT_OPEN:
+		if (m.value != 0 && !pt->host_open) {
+			/* A new connection: what is left of the old one is stale. */
+			pt->host_gen++;
+			return drop_rx(pt);
+		}
 		pt->host_open = m.value != 0;
 		return MIGTD_OK;
 	case VSER_PORT_NAME:
@@ -386,6 +417,16 @@ int vser_recv(struct vser *s, uint32_t port, void *buf, size_t cap)
 	pt->ring_r = (pt->ring_r + n) % VSER_RX_RING;
 	pt->ring_n -= n;
 	return (int)n;
+}
+
+bool vser_tx_idle(struct vser *s, uint32_t port)
+{
+	if (port >= s->nports)
+		return true;
+	for (unsigned int i = 0; i < VSER_TX_BUFS; i++)
+		if (s->port[port].tx_busy[i])
+			return false;
+	return true;
 }
 
 int vser_close(struct vser *s, uint32_t port)

@@ -2,10 +2,19 @@
  * mbedtls_glue.c -- what the freestanding mbedTLS asks of its platform:
  * a heap (MBEDTLS_MEMORY_BUFFER_ALLOC_C over FW_RAM_HEAP), snprintf and
  * vsnprintf (the core's bounded formatter, include/migtd/fmt.h) and exit.
+ *
+ * Heap accounting: the firmware is linked with --wrap=mbedtls_calloc
+ * --wrap=mbedtls_free (Makefile), so every allocation of mbedTLS and the
+ * core goes through __wrap_mbedtls_calloc below, which keeps a 16-byte
+ * prefix with the size and counts bytes in use and the peak (the figures
+ * the serial log reports per session). The buffer allocator itself is
+ * mbedTLS's; its own debug statistics would need stdio.
  */
 #include "../fw.h"
 
 #include <limits.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/platform.h"
@@ -38,6 +47,61 @@ static void fw_mbedtls_exit(int status)
 {
 	fw_printf("mbedtls exit(%d)\n", status);
 	fw_exit(FW_EXIT_FAIL);
+}
+
+#define HEAP_PREFIX 16u /* keeps mbedTLS's 8-byte alignment, with room for the size */
+
+static struct fw_heap_stats heap_stats;
+
+void *__real_mbedtls_calloc(size_t n, size_t size);
+void __real_mbedtls_free(void *p);
+void *__wrap_mbedtls_calloc(size_t n, size_t size);
+void __wrap_mbedtls_free(void *p);
+
+void *__wrap_mbedtls_calloc(size_t n, size_t size)
+{
+	uint8_t *p;
+	size_t len;
+
+	if (size && n > (SIZE_MAX - HEAP_PREFIX) / size) {
+		heap_stats.failures++;
+		return NULL;
+	}
+	len = n * size;
+	p = __real_mbedtls_calloc(1, len + HEAP_PREFIX);
+	if (!p) {
+		heap_stats.failures++;
+		return NULL;
+	}
+	memcpy(p, &len, sizeof(len));
+	heap_stats.in_use += len;
+	heap_stats.allocs++;
+	if (heap_stats.in_use > heap_stats.peak)
+		heap_stats.peak = heap_stats.in_use;
+	return p + HEAP_PREFIX;
+}
+
+void __wrap_mbedtls_free(void *ptr)
+{
+	uint8_t *p = ptr;
+	size_t len;
+
+	if (!p)
+		return;
+	p -= HEAP_PREFIX;
+	memcpy(&len, p, sizeof(len));
+	heap_stats.in_use -= len;
+	__real_mbedtls_free(p);
+}
+
+void fw_heap_stats(struct fw_heap_stats *out)
+{
+	*out = heap_stats;
+}
+
+void fw_heap_peak_reset(void)
+{
+	heap_stats.peak = heap_stats.in_use;
 }
 
 void fw_heap_init(void)

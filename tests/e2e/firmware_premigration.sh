@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Pre-migration between two firmware VMs (issue 7, plain-VM path):
+# `migtd-vmm demo --vm` enrolls the policy and root CA into a copy of
+# build/migtd.bin per platform, boots each in QEMU (TCG, q35, -cpu max) as
+# its platform's MigTD -- the portable core over virtio-serial: platform link
+# migtd.link, session streams migtd.stream.N -- and runs one pre-migration.
+#  1. good path: both report 0, keys verified on the platform side (the
+#     demo compares MIG_DEC_KEY with the peer's MIG_ENC_KEY both ways);
+#     the MRTD and RTMR0..2 in the VMs' TDREPORTs equal what migtd-hash
+#     computes from the enrolled image.
+#  2. the destination runs another policy (tests/e2e/data/policy-reject-
+#     source.json), so its policy digest differs: the source, TLS client and
+#     first to verify, rejects it (8) and aborts; the destination sees the
+#     alert (6) -- as premigration.sh -- and no MIG_DEC_KEY word is written
+#     on either side.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64"; exit 77; }
+make --no-print-directory -s image build/bin/migtd-vmm build/bin/migtd-hash >/dev/null || exit 1
+VMM=build/bin/migtd-vmm
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+fail() { echo "FAIL: $*"; echo "$out" | sed 's/^/   /'; exit 1; }
+
+run() { # name expected-exit args...
+  local name=$1 want=$2; shift 2
+  rm -rf "$t/d" && mkdir -p "$t/d"
+  out=$(timeout 120 $VMM demo --vm --dir "$t/d" --keep "$@" 2>&1); rc=$?
+  echo "== $name (exit $rc)"
+  [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
+}
+
+run good 0
+echo "$out" | grep -q 'source vm | migtd: ready at' || fail "source VM never served"
+echo "$out" | grep -q 'destination vm | migtd: ready at' || fail "destination VM never served"
+echo "$out" | grep -q 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' \
+  || fail "keys not verified"
+echo "$out" | grep -q 'MIG_VERSION 3 on both sides' || fail "negotiated version is not 3"
+echo "$out" | grep -q 'verdict: OK' || fail "no OK verdict"
+for side in src dst; do
+  name=$([ $side = src ] && echo source || echo destination)
+  json=$(build/bin/migtd-hash --image "$t/d/$side/migtd.bin" --json) || fail "migtd-hash"
+  for f in mrtd rtmr0 rtmr1 rtmr2; do
+    want=$(echo "$json" | sed -n "s/.*\"$f\": \"\([0-9a-f]*\)\".*/\1/p")
+    got=$(echo "$out" | sed -n "s/^  $name TDREPORT: $f \([0-9a-f]*\)$/\1/p")
+    [ -n "$want" ] && [ "$want" = "$got" ] || fail "$name $f: TDREPORT '$got', migtd-hash '$want'"
+  done
+done
+echo "   keys verified; MRTD and RTMR0..2 of both VMs = migtd-hash of the enrolled images"
+
+run reject 1 --dest-policy tests/e2e/data/policy-reject-source.json --timeout-ms 5000
+echo "$out" | grep -q "session 0: source status 8 .*destination status 6 " \
+  || fail "expected source 8 / destination 6"
+echo "$out" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' \
+  || fail "a key was written after a rejection"
+echo "   statuses 8 / 6, no key written"
+echo "firmware pre-migration: ok"
