@@ -71,8 +71,12 @@ FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-unknown-warning-option $(FUZZ
 
 # The freestanding build: no libc headers but our own few declarations
 # (src/firmware/libc/include) and the compiler's own (stdint.h, stddef.h, ...).
+# jsmn is header-only and libc-free: the freestanding build sees the system's
+# copy (Debian libjsmn-dev) through a folder that holds only that header.
 FS_LIBC_INC := src/firmware/libc/include
-FS_FLAGS := -ffreestanding -nostdlib -nostdinc -isystem $(FS_LIBC_INC) \
+FS_SYSINC := $(B)/fs/sysinc
+$(shell mkdir -p $(FS_SYSINC) && ln -sfn /usr/include/jsmn.h $(FS_SYSINC)/jsmn.h)
+FS_FLAGS := -ffreestanding -nostdlib -nostdinc -isystem $(FS_LIBC_INC) -isystem $(FS_SYSINC) \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-mno-red-zone -mgeneral-regs-only -fno-pie -fno-stack-protector -fno-builtin \
 	-DMIGTD_MBEDTLS_FREESTANDING
