@@ -87,13 +87,14 @@ static void log_sink(void *ctx, enum migtd_log_level level, uint64_t request_id,
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: migtd --platform SOCKET --relay SOCKET --root-ca FILE [options]\n"
+		"usage: migtd --platform SOCKET --relay SOCKET [options]\n"
 		"\n"
 		"The migtd-c Migration TD as a Linux process on the emulated TDX platform.\n"
 		"It measures its policy and root CA, then serves pre-migration requests.\n"
 		"\n"
 		"  --policy FILE        migration policy v1 (default: config/policy.json)\n"
-		"  --root-ca FILE       the attestation root CA to enroll (DER)\n"
+		"  --root-ca FILE       the attestation root CA to enroll (DER; default: Intel's\n"
+		"                       production root, config/Intel_SGX_Provisioning_...cer)\n"
 		"  --platform SOCKET    the emulated host's platform link (Unix socket)\n"
 		"  --relay SOCKET       the VMM's stream socket (vsock stand-in)\n"
 		"  --timeout-ms N       per-step timeout (default 60000)\n"
@@ -136,7 +137,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *policy_path = "config/policy.json", *root_path = NULL;
+	const char *policy_path = "config/policy.json";
+	const char *root_path = "config/Intel_SGX_Provisioning_Certification_RootCA.cer";
 	const char *platform_path = NULL, *relay_path = NULL;
 	enum migtd_log_level level = MIGTD_LOG_INFO;
 	struct migtd_config cfg = { 0 };
@@ -176,7 +178,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!platform_path || !relay_path || !root_path || optind != argc || timeout == 0 ||
+	if (!platform_path || !relay_path || optind != argc || timeout == 0 ||
 	    timeout > 3600000) {
 		usage(stderr);
 		return 2;
