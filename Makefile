@@ -221,6 +221,8 @@ $(foreach b,$(BENCH_NAMES),$(eval $(call BENCH,$(b))))
 
 # The pre-migration benchmark runs the unit tests' in-process harness.
 $(B)/host/bench/bench_premigration: $(call objs,host,tests/unit/support/world.c)
+# The RA-TLS benchmark runs the unit tests' pipes and emulated nodes.
+$(B)/host/bench/bench_ratls: $(call objs,host,tests/unit/support/ratls_pair.c)
 
 bench-bins: $(addprefix $(B)/host/bench/,$(BENCH_NAMES))
 bench: deps all bench-bins
