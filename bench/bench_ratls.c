@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/sha256.h>
@@ -41,6 +40,7 @@
 #include "migtd/ratls.h"
 #include "migtd/tdreport.h"
 #include "../tests/unit/support/ratls_pair.h"
+#include "benchutil.h"
 
 psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
 					     uint8_t *output, size_t output_size,
@@ -63,46 +63,13 @@ static void die(const char *what, int ret)
 	exit(1);
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fprintf(stderr, "bench_ratls: cannot read %s\n", path);
-		exit(1);
-	}
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static uint8_t *vector(const char *rel, size_t *len)
 {
 	const char *v = getenv("MIGTD_VECTORS");
 	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/%s", v ? v : "../shared/vectors", rel);
-	return slurp(path, len);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
+	return bench_slurp("bench_ratls", path, len);
 }
 
 /* ---- quote verification --------------------------------------------------------- */
@@ -224,22 +191,6 @@ static psa_key_id_t new_key(size_t bits, psa_algorithm_t alg)
 	return k;
 }
 
-/* Median seconds per call of op over rounds of iters calls. */
-static double median(void (*op)(void), int rounds, int iters)
-{
-	double t[MAX_ROUNDS];
-
-	for (int r = 0; r < rounds; r++) {
-		double t0 = now();
-
-		for (int i = 0; i < iters; i++)
-			op();
-		t[r] = (now() - t0) / iters;
-	}
-	qsort(t, (size_t)rounds, sizeof(t[0]), cmp);
-	return t[rounds / 2];
-}
-
 static psa_key_id_t g_k256, g_k384;
 static uint8_t g_hash[48], g_sig256[64], g_sig384[96];
 static uint8_t g_q_hash[32];
@@ -313,9 +264,8 @@ int main(int argc, char **argv)
 	printf("bench_ratls: median wall time (%d rounds; shared machine: expect noise)\n",
 	       MAX_ROUNDS);
 	bench_quote_verify_once();
-	report("verify production v4 quote (Intel root)", median(bench_quote_verify_once,
-								 MAX_ROUNDS, 5),
-	       "");
+	report("verify production v4 quote (Intel root)",
+	       bench_median_of(bench_quote_verify_once, MAX_ROUNDS, 5), "");
 	{
 		double t[MAX_ROUNDS];
 		size_t bytes = 0;
@@ -324,12 +274,12 @@ int main(int argc, char **argv)
 			double t0;
 
 			pair_prepare();
-			t0 = now();
+			t0 = bench_now();
 			bytes = pair_handshake();
-			t[r] = now() - t0;
+			t[r] = bench_now() - t0;
 		}
-		qsort(t, MAX_ROUNDS, sizeof(t[0]), cmp);
-		report("RA-TLS handshake, both sides, 4 quote verifs", t[MAX_ROUNDS / 2], "");
+		report("RA-TLS handshake, both sides, 4 quote verifs", bench_median(t, MAX_ROUNDS),
+		       "");
 		printf("  (%zu bytes on the wire; emulated quote %zu bytes, event log %zu bytes)\n",
 		       bytes, g_node[0].quote_len, g_node[0].evlog_len);
 	}
@@ -345,10 +295,10 @@ int main(int argc, char **argv)
 				  sizeof(g_sig384), &l) != PSA_SUCCESS)
 			die("P-384 sign", -1);
 		printf("ecdsa (mbedTLS %s, PSA):\n", "3.6");
-		report("ecdsap256 sign", median(op_sign_p256, 7, 20), "");
-		report("ecdsap256 verify", median(op_quote_sig_p256, 7, 20), "");
-		report("ecdsap384 sign", median(op_sign_p384, 7, 10), "");
-		report("ecdsap384 verify", median(op_verify_p384, 7, 10), "");
+		report("ecdsap256 sign", bench_median_of(op_sign_p256, 7, 20), "");
+		report("ecdsap256 verify", bench_median_of(op_quote_sig_p256, 7, 20), "");
+		report("ecdsap384 sign", bench_median_of(op_sign_p384, 7, 10), "");
+		report("ecdsap384 verify", bench_median_of(op_verify_p384, 7, 10), "");
 		psa_destroy_key(g_k256);
 		psa_destroy_key(g_k384);
 	}
