@@ -36,7 +36,9 @@ TDX_ASM := $(sort $(wildcard src/platform/tdx/*.S))
 # The tdx backend's unit test links its C files (with a fake TDCALL entry).
 TDX_TEST_SRC_test_platform_tdx := $(TDX_SRC)
 # Programs: src/host -> migtd, tools/<name>/ -> <name>.
-TOOLS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))))
+# tools/common/ is no program: its helpers are linked into every tool.
+TOOL_COMMON_SRC := $(sort $(wildcard tools/common/*.c))
+TOOLS := $(filter-out common,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))))
 PROGRAMS := $(if $(wildcard src/host/*.c),migtd) $(TOOLS)
 # Unit tests: tests/unit/test_<name>.c, plus shared helpers in tests/unit/support/.
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -45,6 +47,8 @@ UNIT_NAMES := $(basename $(notdir $(UNIT_SRC)))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(basename $(notdir $(FUZZ_SRC)))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+# Helpers linked into every benchmark (not named bench_*.c: no program).
+BENCH_COMMON_SRC := $(filter-out $(BENCH_SRC),$(sort $(wildcard bench/*.c)))
 BENCH_NAMES := $(basename $(notdir $(BENCH_SRC)))
 
 MBEDTLS_SRC := $(sort $(wildcard $(MBEDTLS_DIR)/library/*.c))
@@ -151,7 +155,7 @@ $(B)/bin/migtd: $(call objs,host,$(wildcard src/host/*.c)) $(call host_libs,host
 	$(Q)$(CC) -pie $(HOST_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
 
 define TOOL
-$(B)/bin/$(1): $$(call objs,host,$$(wildcard tools/$(1)/*.c)) $$(call host_libs,host)
+$(B)/bin/$(1): $$(call objs,host,$$(wildcard tools/$(1)/*.c) $$(TOOL_COMMON_SRC)) $$(call host_libs,host)
 	@mkdir -p $$(@D)
 	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ -Wl,--start-group $$^ -Wl,--end-group
 endef
@@ -165,7 +169,7 @@ SAN_PROGRAMS := $(B)/san/bin/migtd $(B)/san/bin/migtd-vmm
 $(B)/san/bin/migtd: $(call objs,san,$(wildcard src/host/*.c)) $(call host_libs,san)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
-$(B)/san/bin/migtd-vmm: $(call objs,san,$(wildcard tools/migtd-vmm/*.c)) $(call host_libs,san)
+$(B)/san/bin/migtd-vmm: $(call objs,san,$(wildcard tools/migtd-vmm/*.c) $(TOOL_COMMON_SRC)) $(call host_libs,san)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
 san-programs: $(SAN_PROGRAMS)
@@ -217,7 +221,7 @@ freestanding-check: $(FS_OBJ)
 
 # ---------------------------------------------------------------- benchmarks
 define BENCH
-$(B)/host/bench/$(1): $$(call objs,host,bench/$(1).c) $$(call host_libs,host)
+$(B)/host/bench/$(1): $$(call objs,host,bench/$(1).c $$(BENCH_COMMON_SRC)) $$(call host_libs,host)
 	@mkdir -p $$(@D)
 	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ -Wl,--start-group $$^ -Wl,--end-group
 endef
@@ -225,6 +229,8 @@ $(foreach b,$(BENCH_NAMES),$(eval $(call BENCH,$(b))))
 
 # The pre-migration benchmark runs the unit tests' in-process harness.
 $(B)/host/bench/bench_premigration: $(call objs,host,tests/unit/support/world.c)
+# The RA-TLS benchmark runs the unit tests' pipes and emulated nodes.
+$(B)/host/bench/bench_ratls: $(call objs,host,tests/unit/support/ratls_pair.c)
 
 bench-bins: $(addprefix $(B)/host/bench/,$(BENCH_NAMES))
 bench: deps all bench-bins

@@ -38,6 +38,7 @@
 #include <psa/crypto.h>
 
 #include "migtd/ratls.h"
+#include "support/ratls_pair.h"
 #include "support/testutil.h"
 
 /*
@@ -125,57 +126,11 @@ static int fake_policy(void *ctx, bool is_src, const uint8_t local[RATLS_REPORT_
 	return f->policy_ret;
 }
 
-/* ---- in-memory pipes ------------------------------------------------------- */
-
-struct pipe {
-	uint8_t buf[1 << 17];
-	size_t len;
-	size_t total;      /* bytes ever written */
-	size_t corrupt_at; /* flip this stream offset (SIZE_MAX: never) */
-	bool closed;
-};
-
-struct end {
-	struct pipe *tx, *rx;
-};
-
-static long pipe_send(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct pipe *p = ((struct end *)ctx)->tx;
-	size_t room = sizeof(p->buf) - p->len, i;
-
-	if (room == 0)
-		return MIGTD_ERR_AGAIN;
-	if (len > room)
-		len = room;
-	memcpy(p->buf + p->len, buf, len);
-	for (i = 0; i < len; i++)
-		if (p->total + i == p->corrupt_at)
-			p->buf[p->len + i] ^= 0x5A;
-	p->len += len;
-	p->total += len;
-	return (long)len;
-}
-
-static long pipe_recv(void *ctx, uint8_t *buf, size_t len)
-{
-	struct pipe *p = ((struct end *)ctx)->rx;
-
-	if (p->len == 0)
-		return p->closed ? 0 : MIGTD_ERR_AGAIN;
-	if (len > p->len)
-		len = p->len;
-	memcpy(buf, p->buf, len);
-	memmove(p->buf, p->buf + len, p->len - len);
-	p->len -= len;
-	return (long)len;
-}
-
 /* ---- fixtures --------------------------------------------------------------- */
 
+/* In-memory pipes and the handshake loop: support/ratls_pair.h. */
 struct pair {
-	struct pipe c2s, s2c;
-	struct end ce, se;
+	struct rp_link l;
 	struct fake cf, sf;
 	struct ratls_session c, s;
 	uint8_t *evlog;
@@ -189,11 +144,11 @@ struct side_opts {
 };
 
 static void start_side(struct ratls_session *s, enum ratls_role role, struct fake *f,
-		       struct end *e, const uint8_t *evlog, size_t evlog_len,
+		       struct rp_end *e, const uint8_t *evlog, size_t evlog_len,
 		       const struct side_opts *o)
 {
 	struct ratls_callbacks cb = { fake_verify_quote, fake_policy, f };
-	struct ratls_io io = { pipe_send, pipe_recv, e };
+	struct ratls_io io = { rp_pipe_send, rp_pipe_recv, e };
 	uint8_t rd[64], quote[FQ_LEN];
 	uint8_t *work = malloc(WORK_CAP);
 
@@ -215,12 +170,10 @@ static struct pair *pair_new(const struct side_opts *co, const struct side_opts 
 	struct pair *p = calloc(1, sizeof(*p));
 
 	assert_non_null(p);
-	p->c2s.corrupt_at = p->s2c.corrupt_at = SIZE_MAX;
-	p->ce = (struct end){ &p->c2s, &p->s2c };
-	p->se = (struct end){ &p->s2c, &p->c2s };
+	rp_link_init(&p->l);
 	p->evlog = tu_read_vector(EVLOG, &p->evlog_len);
-	start_side(&p->c, RATLS_CLIENT, &p->cf, &p->ce, p->evlog, p->evlog_len, co ? co : &none);
-	start_side(&p->s, RATLS_SERVER, &p->sf, &p->se, p->evlog, p->evlog_len, so ? so : &none);
+	start_side(&p->c, RATLS_CLIENT, &p->cf, &p->l.ce, p->evlog, p->evlog_len, co ? co : &none);
+	start_side(&p->s, RATLS_SERVER, &p->sf, &p->l.se, p->evlog, p->evlog_len, so ? so : &none);
 	return p;
 }
 
@@ -230,28 +183,6 @@ static void pair_free(struct pair *p)
 	ratls_session_free(&p->s);
 	free(p->evlog);
 	free(p);
-}
-
-/* Step both sides until both finished or nothing moves any more. */
-static void run_handshake(struct pair *p, int *rc, int *rs)
-{
-	int i;
-
-	*rc = *rs = MIGTD_ERR_AGAIN;
-	for (i = 0; i < 200; i++) {
-		size_t before = p->c2s.total + p->s2c.total;
-
-		if (*rc == MIGTD_ERR_AGAIN)
-			*rc = ratls_handshake_step(&p->c);
-		if (*rs == MIGTD_ERR_AGAIN)
-			*rs = ratls_handshake_step(&p->s);
-		if (*rc != MIGTD_ERR_AGAIN && *rs != MIGTD_ERR_AGAIN)
-			return;
-		if (p->c2s.total + p->s2c.total == before && p->c2s.len == 0 && p->s2c.len == 0)
-			break;
-	}
-	/* Stalled: a side still waiting (MIGTD_ERR_AGAIN) would run into the
-	 * session's timeout. Callers check what they expect. */
 }
 
 static int setup_psa(void **state)
@@ -921,7 +852,7 @@ static void test_handshake_and_exchange(void **state)
 	long n;
 
 	(void)state;
-	run_handshake(p, &rc, &rs);
+	rp_run_handshake(&p->l, &p->c, &p->s, &rc, &rs);
 	assert_int_equal(rc, MIGTD_OK);
 	assert_int_equal(rs, MIGTD_OK);
 	assert_string_equal(mbedtls_ssl_get_version(&p->c.ssl), "TLSv1.3");
@@ -938,8 +869,8 @@ static void test_handshake_and_exchange(void **state)
 	assert_int_equal(p->sf.peer_marker, 0xC1);
 	assert_int_equal(p->sf.evlog_len, p->evlog_len);
 	assert_int_equal(p->sf.evlog_last, p->evlog[p->evlog_len - 1]);
-	assert_int_equal(p->c2s.len, 0);
-	assert_int_equal(p->s2c.len, 0);
+	assert_int_equal(p->l.c2s.len, 0);
+	assert_int_equal(p->l.s2c.len, 0);
 
 	/* §6.2: both write 40 bytes as one record, then read. */
 	for (i = 0; i < 40; i++) {
@@ -949,11 +880,11 @@ static void test_handshake_and_exchange(void **state)
 	assert_int_equal(ratls_write(&p->c, msg_c, 40), 40);
 	/* exactly one TLS 1.3 record: 17 03 03 LL LL, 40 data + 1 content
 	 * type, padded by mbedTLS to a multiple of 16, + 16 tag = 64 */
-	assert_int_equal(p->c2s.len, 5 + 64);
-	assert_memory_equal(p->c2s.buf, "\x17\x03\x03\x00\x40", 5);
+	assert_int_equal(p->l.c2s.len, 5 + 64);
+	assert_memory_equal(p->l.c2s.buf, "\x17\x03\x03\x00\x40", 5);
 	assert_int_equal(ratls_write(&p->s, msg_s, 40), 40);
-	assert_int_equal(p->s2c.len, 5 + 64);
-	assert_memory_equal(p->s2c.buf, "\x17\x03\x03\x00\x40", 5);
+	assert_int_equal(p->l.s2c.len, 5 + 64);
+	assert_memory_equal(p->l.s2c.buf, "\x17\x03\x03\x00\x40", 5);
 	n = ratls_read(&p->s, got, sizeof(got));
 	assert_int_equal(n, 40);
 	assert_memory_equal(got, msg_c, 40);
@@ -963,7 +894,7 @@ static void test_handshake_and_exchange(void **state)
 	/* nothing more: would block */
 	assert_int_equal(ratls_read(&p->c, got, sizeof(got)), MIGTD_ERR_AGAIN);
 	/* end of stream inside TLS -> 6 */
-	p->s2c.closed = true;
+	p->l.s2c.closed = true;
 	assert_int_equal(ratls_read(&p->c, got, sizeof(got)), MIGTD_ERR_TLS);
 	assert_int_equal(migtd_err_status(ratls_session_error(&p->c, NULL)), 6);
 	pair_free(p);
@@ -976,7 +907,7 @@ static void test_handshake_explicit_false_certs(void **state)
 	int rc, rs;
 
 	(void)state;
-	run_handshake(p, &rc, &rs);
+	rp_run_handshake(&p->l, &p->c, &p->s, &rc, &rs);
 	assert_int_equal(rc, MIGTD_OK);
 	assert_int_equal(rs, MIGTD_OK);
 	pair_free(p);
@@ -995,7 +926,7 @@ static void expect_reject(struct pair *p, bool server_rejects, int want, const c
 	const char *why;
 	int rc, rs;
 
-	run_handshake(p, &rc, &rs);
+	rp_run_handshake(&p->l, &p->c, &p->s, &rc, &rs);
 	assert_int_equal(server_rejects ? rs : rc, want);
 	assert_int_equal(ratls_session_error(v, &why), want);
 	if (reason != NULL && strstr(why, reason) == NULL)
@@ -1056,8 +987,8 @@ static void test_client_policy_rejects_alert_40(void **state)
 	assert_int_equal(ratls_handshake_step(&p->s), MIGTD_ERR_AGAIN); /* server flight */
 	rc = ratls_handshake_step(&p->c);
 	assert_int_equal(rc, MIGTD_ERR_POLICY);
-	assert_int_equal(p->c2s.len, 7);
-	assert_memory_equal(p->c2s.buf, "\x15\x03\x03\x00\x02\x02\x28", 7);
+	assert_int_equal(p->l.c2s.len, 7);
+	assert_memory_equal(p->l.c2s.buf, "\x15\x03\x03\x00\x02\x02\x28", 7);
 	assert_int_equal(ratls_flush(&p->c), MIGTD_OK);
 	rs = ratls_handshake_step(&p->s);
 	assert_int_equal(rs, MIGTD_ERR_TLS);
@@ -1115,10 +1046,10 @@ static void test_corrupted_stream(void **state)
 			struct pair *p = pair_new(NULL, NULL);
 
 			if (dir == 0)
-				p->s2c.corrupt_at = offsets[i];
+				p->l.s2c.corrupt_at = offsets[i];
 			else
-				p->c2s.corrupt_at = offsets[i];
-			run_handshake(p, &rc, &rs);
+				p->l.c2s.corrupt_at = offsets[i];
+			rp_run_handshake(&p->l, &p->c, &p->s, &rc, &rs);
 			/* A flipped byte never yields a session: the side that
 			 * notices reports 6; the other gets an alert (6) or is
 			 * left waiting for its session timeout. */
@@ -1149,7 +1080,7 @@ static void test_session_misuse(void **state)
 	struct ratls_session s;
 	struct ratls_callbacks cb = { fake_verify_quote, fake_policy, NULL };
 	struct ratls_callbacks nocb = { NULL, fake_policy, NULL };
-	struct ratls_io io = { pipe_send, pipe_recv, NULL };
+	struct ratls_io io = { rp_pipe_send, rp_pipe_recv, NULL };
 	uint8_t b[8], big_q[FQ_LEN];
 	uint8_t *evlog = calloc(1, 20000), *work = malloc(WORK_CAP);
 	static const uint8_t rd[64];

@@ -23,23 +23,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <mbedtls/oid.h>
 #include <mbedtls/psa_util.h>
 #include <mbedtls/x509_crt.h>
 #include <psa/crypto.h>
 
-#include "migtd/emu_host.h"
-#include "migtd/emu_pki.h"
-#include "migtd/emu_quote.h"
-#include "migtd/emu_tdx.h"
 #include "migtd/eventlog.h"
 #include "migtd/policy.h"
 #include "migtd/quote.h"
 #include "migtd/ratls.h"
-#include "migtd/tdreport.h"
+#include "support/ratls_pair.h"
 #include "support/testutil.h"
 
 psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
@@ -48,13 +42,6 @@ psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context
 typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uint8_t *, size_t,
 				    size_t *);
 rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
-
-/* Same platform model (FMSPC self) and same MigTD image (MRTD self). */
-static const char g_policy[] =
-	"{\"id\":\"11111111-2222-3333-4444-555555555555\",\"policy\":["
-	"{\"fmspc\":\"self\",\"Platform\":{\"TcbInfo\":{\"pcesvn\":"
-	"{\"operation\":\"greater-or-equal\",\"reference\":0}}}},"
-	"{\"MigTD\":{\"TDINFO\":{\"MRTD\":{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}";
 
 static const uint8_t g_mrtd[48] = { 0x4d, 0x69, 0x67, 0x54, 0x44, 0x2d, 0x63, 0x2d, 0x65 };
 
@@ -67,190 +54,28 @@ static struct policy_workspace g_ws;
 static int g_client_peer_root = -1; /* >= 0: the client trusts this root for the server */
 
 #define WORK_CAP (RATLS_MAX_CERT + 4096)
-/* RTMR0..3 in the verified report (§8.5). */
-#define REPORT_RTMR_OFFSET 328
 
-/* ---- one MigTD on one emulated platform --------------------------------------- */
+/* ---- one MigTD on one emulated platform (support/ratls_pair.h) ------------------ */
 
-struct node {
-	struct emu_host_platform h;
-	const uint8_t *root; /* enrolled root CA */
-	size_t root_len;
-	const uint8_t *peer_root; /* root for the peer's quote (normally == root) */
-	size_t peer_root_len;
-	uint8_t evlog[8192];  /* measured at "boot", with trailing byte */
-	size_t evlog_len;
-	struct eventlog_parsed local_log;
-	uint8_t quote[EMU_QUOTE_MAX];
-	size_t quote_len;
-	struct ratls_session tls;
-	/* what the callbacks saw */
-	int verify_calls, policy_calls;
-	int last_verify;
-	enum migtd_quote_step failed_step;
-	int policy_ret;
-	uint8_t peer_report[RATLS_REPORT_SIZE];
-	struct migtd_quote_verify_result qres;
-};
-
-static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t len,
-			   uint8_t report[RATLS_REPORT_SIZE])
+static struct rp_node *node_new(int plat, int root)
 {
-	struct node *n = ctx;
-	bool own = n->verify_calls == 0; /* the verifier checks our own quote first */
-	struct migtd_quote_verify_params p = {
-		.root_ca = own ? n->root : n->peer_root,
-		.root_ca_len = own ? n->root_len : n->peer_root_len,
-		.now = (int64_t)time(NULL),
-		.collateral = NULL,
-	};
-
-	n->verify_calls++;
-	memset(&n->qres, 0, sizeof(n->qres));
-	n->last_verify = migtd_quote_verify(quote, len, &p, &n->qres, report);
-	n->failed_step = n->qres.failed_step;
-	return n->last_verify;
-}
-
-static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local[RATLS_REPORT_SIZE],
-			  const uint8_t peer[RATLS_REPORT_SIZE], const uint8_t *evlog,
-			  size_t evlog_len)
-{
-	struct node *n = ctx;
-	struct eventlog_parsed peer_log;
-	struct policy_input in;
-	enum policy_result r;
-
-	n->policy_calls++;
-	memcpy(n->peer_report, peer, RATLS_REPORT_SIZE);
-	if (eventlog_verify_rtmrs(evlog, evlog_len, peer + REPORT_RTMR_OFFSET) != MIGTD_OK ||
-	    eventlog_parse(evlog, evlog_len, &peer_log) != MIGTD_OK) {
-		n->policy_ret = MIGTD_ERR_POLICY; /* InvalidEventLog */
-		return n->policy_ret;
-	}
-	in = (struct policy_input){ local, RATLS_REPORT_SIZE, peer, RATLS_REPORT_SIZE,
-				    &n->local_log, &peer_log, is_src };
-	r = policy_eval(&g_ws.policy, &in, NULL);
-	n->policy_ret = r == POLICY_OK ? MIGTD_OK : policy_result_err(r);
-	return n->policy_ret;
-}
-
-/* Build a boot event log like the core does (§9.4); extend the RTMRs only if measure. */
-static size_t build_log(struct node *n, uint8_t *buf, size_t cap, const char *policy,
-			bool measure)
-{
-	static const uint8_t sep[4];
-	struct eventlog_builder b;
-	uint8_t d[48];
-	const uint8_t *log;
-	size_t len;
-
-	assert_int_equal(eventlog_builder_init(&b, buf, cap), MIGTD_OK);
-	for (unsigned r = 0; r < 2; r++) {
-		assert_int_equal(eventlog_builder_add_measured(&b, r + 1, EVENTLOG_EV_SEPARATOR, sep,
-							       4, sep, 4, d),
-				 MIGTD_OK);
-		if (measure)
-			assert_int_equal(emu_tdx_rtmr_extend(&n->h.tdx, r, d), TDX_SUCCESS);
-	}
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy,
-						     strlen(policy), policy, strlen(policy), d),
-			 MIGTD_OK);
-	if (measure)
-		assert_int_equal(emu_tdx_rtmr_extend(&n->h.tdx, 2, d), TDX_SUCCESS);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, n->root,
-						     n->root_len, n->root, n->root_len, d),
-			 MIGTD_OK);
-	if (measure)
-		assert_int_equal(emu_tdx_rtmr_extend(&n->h.tdx, 2, d), TDX_SUCCESS);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
-	assert_ptr_equal(log, buf);
-	return len;
-}
-
-static struct node *node_new(int plat, int root)
-{
-	struct node *n = calloc(1, sizeof(*n));
-	char msg[256];
+	struct rp_node *n = calloc(1, sizeof(*n));
 
 	assert_non_null(n);
-	assert_int_equal(emu_host_platform_load(&n->h, g_pki[plat], msg, sizeof(msg)), 0);
-	emu_tdx_launch_servtd(&n->h.tdx, g_mrtd);
-	n->root = g_root[root];
-	n->root_len = g_root_len[root];
-	n->peer_root = n->root;
-	n->peer_root_len = n->root_len;
-	n->evlog_len = build_log(n, n->evlog, sizeof(n->evlog), g_policy, true);
-	assert_int_equal(eventlog_parse(n->evlog, n->evlog_len, &n->local_log), MIGTD_OK);
+	rp_node_boot(n, g_pki[plat], g_mrtd, g_root[root], g_root_len[root], rp_self_policy,
+		     &g_ws.policy);
 	return n;
 }
 
-static void node_free(struct node *n)
+static void node_free(struct rp_node *n)
 {
-	ratls_session_free(&n->tls);
-	emu_host_platform_free(&n->h);
+	rp_node_free(n);
 	free(n);
 }
 
-/* TDG.MR.REPORT for rd, then the QGS's quote: the real path of a GetQuote. */
-static void node_quote(struct node *n, const uint8_t rd[64])
-{
-	uint8_t tdreport[TDREPORT_STRUCT_SIZE], body[EMU_TD_REPORT_BODY_LEN];
-	struct tdreport_struct rep;
-
-	assert_int_equal(emu_tdx_mr_report(&n->h.tdx, rd, tdreport), TDX_SUCCESS);
-	assert_int_equal(emu_tdx_verify_report(&n->h.tdx, tdreport), MIGTD_OK);
-	assert_int_equal(tdreport_parse(tdreport, sizeof(tdreport), &rep), MIGTD_OK);
-	emu_tdx_report_to_quote_body(&rep, body);
-	assert_int_equal(emu_quote_build(&n->h.pki, body, n->quote, sizeof(n->quote),
-					 &n->quote_len),
-			 MIGTD_OK);
-}
-
-/* ---- in-memory pipes ---------------------------------------------------------- */
-
-struct pipe {
-	uint8_t buf[1 << 17];
-	size_t len, total;
-};
-
-struct end {
-	struct pipe *tx, *rx;
-};
-
-static long pipe_send(void *ctx, const uint8_t *buf, size_t len)
-{
-	struct pipe *p = ((struct end *)ctx)->tx;
-	size_t room = sizeof(p->buf) - p->len;
-
-	if (room == 0)
-		return MIGTD_ERR_AGAIN;
-	if (len > room)
-		len = room;
-	memcpy(p->buf + p->len, buf, len);
-	p->len += len;
-	p->total += len;
-	return (long)len;
-}
-
-static long pipe_recv(void *ctx, uint8_t *buf, size_t len)
-{
-	struct pipe *p = ((struct end *)ctx)->rx;
-
-	if (p->len == 0)
-		return MIGTD_ERR_AGAIN;
-	if (len > p->len)
-		len = p->len;
-	memcpy(buf, p->buf, len);
-	memmove(p->buf, p->buf + len, p->len - len);
-	p->len -= len;
-	return (long)len;
-}
-
 struct pair {
-	struct pipe c2s, s2c;
-	struct end ce, se;
-	struct node *c, *s;
+	struct rp_link l;
+	struct rp_node *c, *s;
 	int rc, rs;
 };
 
@@ -269,7 +94,7 @@ enum evil {
  * points at s->own_cert, which is re-filled in place). The verifier's
  * "local quote" stays the real quote kept in the node.
  */
-static void swap_cert_without_quote(struct node *n)
+static void swap_cert_without_quote(struct rp_node *n)
 {
 	/* serverAuth, clientAuth, MigTD (§5.3): mbedTLS checks the TLS usages */
 	static const uint8_t eku[] = {
@@ -317,37 +142,33 @@ static void swap_cert_without_quote(struct node *n)
 	free(der);
 }
 
-static void node_start(struct node *n, enum ratls_role role, struct end *e, enum evil evil)
+static void node_start(struct rp_node *n, enum ratls_role role, struct rp_end *e, enum evil evil)
 {
-	struct ratls_callbacks cb = { cb_verify_quote, cb_eval_policy, n };
-	struct ratls_io io = { pipe_send, pipe_recv, e };
 	uint8_t rd[64], fake_log[8192];
 	const uint8_t *log = n->evlog;
 	size_t log_len = n->evlog_len;
 	uint8_t *work = malloc(WORK_CAP);
 
 	assert_non_null(work);
-	assert_int_equal(ratls_session_init(&n->tls, role, &cb), MIGTD_OK);
-	assert_int_equal(ratls_session_report_data(&n->tls, rd), MIGTD_OK);
+	rp_node_session(n, role, rd);
 	if (evil == EVIL_OTHER_KEY) {
+		struct ratls_callbacks cb = { rp_cb_verify_quote, rp_cb_eval_policy, n };
 		struct ratls_session other;
 
 		assert_int_equal(ratls_session_init(&other, role, &cb), MIGTD_OK);
 		assert_int_equal(ratls_session_report_data(&other, rd), MIGTD_OK);
 		ratls_session_free(&other);
 	}
-	node_quote(n, rd);
+	rp_node_quote(n, rd);
 	if (evil == EVIL_TAMPER)
 		n->quote[48 + 136] ^= 0x01; /* first byte of MRTD */
 	if (evil == EVIL_EVLOG) {
 		/* The log of another policy, never extended into the RTMRs. */
-		log_len = build_log(n, fake_log, sizeof(fake_log),
-				    "{\"id\":\"x\",\"policy\":[]}", false);
+		log_len = rp_node_build_log(n, fake_log, sizeof(fake_log),
+					    "{\"id\":\"x\",\"policy\":[]}", false);
 		log = fake_log;
 	}
-	assert_int_equal(ratls_session_start(&n->tls, n->quote, n->quote_len, log, log_len, 0, &io,
-					     work, WORK_CAP),
-			 MIGTD_OK);
+	rp_node_start(n, log, log_len, e, work, WORK_CAP);
 	if (evil == EVIL_NO_QUOTE)
 		swap_cert_without_quote(n);
 	free(work);
@@ -359,29 +180,16 @@ static struct pair *pair_run(int cplat, int croot, enum evil cevil, int splat, i
 	struct pair *p = calloc(1, sizeof(*p));
 
 	assert_non_null(p);
-	p->ce = (struct end){ &p->c2s, &p->s2c };
-	p->se = (struct end){ &p->s2c, &p->c2s };
+	rp_link_init(&p->l);
 	p->c = node_new(cplat, croot);
 	p->s = node_new(splat, sroot);
 	if (g_client_peer_root >= 0) {
 		p->c->peer_root = g_root[g_client_peer_root];
 		p->c->peer_root_len = g_root_len[g_client_peer_root];
 	}
-	node_start(p->c, RATLS_CLIENT, &p->ce, cevil);
-	node_start(p->s, RATLS_SERVER, &p->se, sevil);
-	p->rc = p->rs = MIGTD_ERR_AGAIN;
-	for (int i = 0; i < 200; i++) {
-		size_t before = p->c2s.total + p->s2c.total;
-
-		if (p->rc == MIGTD_ERR_AGAIN)
-			p->rc = ratls_handshake_step(&p->c->tls);
-		if (p->rs == MIGTD_ERR_AGAIN)
-			p->rs = ratls_handshake_step(&p->s->tls);
-		if (p->rc != MIGTD_ERR_AGAIN && p->rs != MIGTD_ERR_AGAIN)
-			break;
-		if (p->c2s.total + p->s2c.total == before && p->c2s.len == 0 && p->s2c.len == 0)
-			break;
-	}
+	node_start(p->c, RATLS_CLIENT, &p->l.ce, cevil);
+	node_start(p->s, RATLS_SERVER, &p->l.se, sevil);
+	rp_run_handshake(&p->l, &p->c->tls, &p->s->tls, &p->rc, &p->rs);
 	return p;
 }
 
@@ -408,7 +216,7 @@ static void assert_client_read_fails(struct pair *p)
 
 /* ---- tests ---------------------------------------------------------------------- */
 
-static void check_peer_report(const struct node *me, const struct node *peer)
+static void check_peer_report(const struct rp_node *me, const struct rp_node *peer)
 {
 	uint8_t pub[RATLS_PUBKEY_SIZE], rd[64];
 
@@ -591,11 +399,11 @@ static void test_event_log_mismatch(void **state)
 
 static int group_setup(void **state)
 {
-	struct emu_platform_params prm;
-	char msg[256], path[1024];
+	char msg[256];
 	struct policy_parse_error pe;
 
 	(void)state;
+	rp_fail = tu_fail; /* harness failures end the current test */
 	if (psa_crypto_init() != PSA_SUCCESS)
 		return -1;
 	snprintf(g_dir, sizeof(g_dir), "/tmp/migtd-test-ratls-emu-XXXXXX");
@@ -603,31 +411,25 @@ static int group_setup(void **state)
 		return -1;
 	for (int i = 0; i < NPLAT; i++) {
 		snprintf(g_pki[i], sizeof(g_pki[i]), "%s/%c", g_dir, "ABF"[i]);
-		emu_platform_params_default(&prm);
-		prm.ppid[0] = (uint8_t)(0x20 + i);
-		if (emu_pki_init(g_pki[i], i == PLAT_B ? g_pki[PLAT_A] : NULL, &prm, 1, msg,
-				 sizeof(msg)) != 0) {
-			fprintf(stderr, "emu_pki_init: %s\n", msg);
+		if (rp_platform_init(g_pki[i], i == PLAT_B ? g_pki[PLAT_A] : NULL,
+				     (uint8_t)(0x20 + i), &g_root[i], &g_root_len[i], msg,
+				     sizeof(msg)) != 0) {
+			fprintf(stderr, "rp_platform_init: %s\n", msg);
 			return -1;
 		}
-		snprintf(path, sizeof(path), "%s/root_ca.der", g_pki[i]);
-		if (emu_read_file(path, &g_root[i], &g_root_len[i]) != 0)
-			return -1;
 	}
-	if (policy_parse(&g_ws, (const uint8_t *)g_policy, strlen(g_policy), &pe) != MIGTD_OK)
+	if (policy_parse(&g_ws, (const uint8_t *)rp_self_policy, strlen(rp_self_policy), &pe) !=
+	    MIGTD_OK)
 		return -1;
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
 	for (int i = 0; i < NPLAT; i++)
 		free(g_root[i]);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return rp_remove_dir(g_dir);
 }
 
 int main(void)

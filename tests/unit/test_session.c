@@ -711,22 +711,10 @@ static void test_peer_exchange_information(void **state)
 
 /* ---- setup ------------------------------------------------------------------------------ */
 
-/* Harness failures end the current test. */
-static void cm_fail(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fail_msg("%s", msg);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
-	world_fail = cm_fail;
+	world_fail = tu_fail; /* harness failures end the current test */
 	world_heap_hook();
 	return world_fixture_init(&g_fx);
 }

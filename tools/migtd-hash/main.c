@@ -32,6 +32,7 @@
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"
+#include "../common/toolutil.h"
 
 static const char *prog = "migtd-hash";
 
@@ -53,40 +54,6 @@ static void usage(FILE *f)
 		"      --output-td-info FILE     write the 512-byte TDINFO_STRUCT that was hashed\n"
 		"  -v, --verbose                 show the metadata and the measurements on stderr\n"
 		"  -h, --help                    this text\n");
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "%s: %s: %s\n", prog, what, migtd_err_str(err));
-	exit(1);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!f) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-		exit(1);
-	}
-	do {
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 16384;
-			buf = realloc(buf, cap);
-			if (!buf) {
-				fprintf(stderr, "%s: out of memory\n", prog);
-				exit(1);
-			}
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-	} while (r != 0);
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
 }
 
 static void spit(const char *path, const void *data, size_t len)
@@ -144,7 +111,7 @@ static void parse_manifest(const char *path, struct tdvf_manifest *m)
 	jsmntok_t tok[128];
 	jsmn_parser p;
 	size_t len;
-	char *js = (char *)slurp(path, &len);
+	char *js = (char *)tool_slurp(prog, path, &len, 1);
 	unsigned seen = 0;
 	int n, i;
 
@@ -323,7 +290,7 @@ int main(int argc, char **argv)
 	}
 	img_len = (size_t)st.st_size;
 	if (img_len == 0)
-		die("image", MIGTD_ERR_TRUNCATED);
+		tool_die(prog, "image", MIGTD_ERR_TRUNCATED);
 	img = mmap(NULL, img_len, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (img == MAP_FAILED) {
 		fprintf(stderr, "%s: mmap %s: %s\n", prog, image_path, strerror(errno));
@@ -333,18 +300,18 @@ int main(int argc, char **argv)
 
 	err = tdvf_parse(img, img_len, &md);
 	if (err)
-		die("TDVF metadata", err);
+		tool_die(prog, "TDVF metadata", err);
 	if (verbose)
 		verbose_metadata(&md, img_len);
 	err = tdvf_mrtd(img, img_len, &md, mrtd);
 	if (err)
-		die("MRTD", err);
+		tool_die(prog, "MRTD", err);
 	err = tdvf_cfv_region(img, img_len, &md, &cfv, &cfv_len);
 	if (err)
-		die("CFV section", err);
+		tool_die(prog, "CFV section", err);
 	err = tdvf_enrolled_from_cfv(cfv, cfv_len, &files);
 	if (err)
-		die("CFV header", err);
+		tool_die(prog, "CFV header", err);
 	err = tdvf_rtmrs(&files, flags, rtmr);
 	if (err) {
 		explain_missing(cfv, cfv_len, flags);
@@ -356,7 +323,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = tdvf_servtd_hash(info_hash, TDVF_SERVTD_TYPE_MIGTD, servtd_attr, servtd_hash);
 	if (err)
-		die("hash", err);
+		tool_die(prog, "hash", err);
 
 	if (verbose) {
 		hex48(hex, mrtd, 48);
@@ -369,7 +336,7 @@ int main(int argc, char **argv)
 	if (tdinfo_path) {
 		err = tdreport_build_tdinfo(&ti, tdinfo_bytes, sizeof(tdinfo_bytes), NULL);
 		if (err)
-			die("TDINFO", err);
+			tool_die(prog, "TDINFO", err);
 		spit(tdinfo_path, tdinfo_bytes, sizeof(tdinfo_bytes));
 	}
 	if (out_path)

@@ -24,6 +24,7 @@
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"
+#include "../common/toolutil.h"
 
 static const char *prog = "migtd-image";
 
@@ -46,40 +47,6 @@ static void usage(FILE *f)
 		"info     the TDVF metadata sections and the files enrolled in the CFV.\n"
 		"extract  the data of the CFV file named G (a GUID, or policy | root-ca |\n"
 		"         policy-issuer-chain).\n");
-}
-
-static void fail(const char *what, int err)
-{
-	fprintf(stderr, "%s: %s: %s\n", prog, what, migtd_err_str(err));
-	exit(1);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!f) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-		exit(1);
-	}
-	do {
-		if (n + 65536 + 1 > cap) {
-			cap = cap ? cap * 2 : 1u << 20;
-			buf = realloc(buf, cap);
-			if (!buf) {
-				fprintf(stderr, "%s: out of memory\n", prog);
-				exit(1);
-			}
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-	} while (r != 0);
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
 }
 
 /* Write through a temporary file and rename, so -o IN never leaves a
@@ -162,7 +129,7 @@ static void find_cfv(uint8_t *img, size_t len, struct tdvf_metadata *md, size_t 
 	int err = tdvf_parse(img, len, md);
 
 	if (err)
-		fail("TDVF metadata", err);
+		tool_die(prog, "TDVF metadata", err);
 	s = tdvf_find_section(md, TDVF_SECTION_CFV);
 	if (!s || s->raw_size == 0) {
 		fprintf(stderr, "%s: the image has no CFV section\n", prog);
@@ -213,9 +180,9 @@ static int cmd_enroll(int argc, char **argv)
 	if (!out)
 		out = image;
 
-	img = slurp(image, &img_len);
-	pol = slurp(policy, &pol_len);
-	anchor = slurp(chain ? chain : root_ca, &anchor_len);
+	img = tool_slurp(prog, image, &img_len, 1);
+	pol = tool_slurp(prog, policy, &pol_len, 1);
+	anchor = tool_slurp(prog, chain ? chain : root_ca, &anchor_len, 1);
 	find_cfv(img, img_len, &md, &off, &cfv_len);
 	err = tdvf_enroll(img, img_len, &md, pol, pol_len, anchor, anchor_len, chain != NULL, &off,
 			  &used);
@@ -229,7 +196,7 @@ static int cmd_enroll(int argc, char **argv)
 		return 1;
 	}
 	if (err)
-		fail("building the CFV", err);
+		tool_die(prog, "building the CFV", err);
 	spit(out, img, img_len);
 	printf("enrolled %s (%zu bytes) and %s (%zu bytes) into the CFV at 0x%zx "
 	       "(%zu of %zu bytes used): %s\n",
@@ -246,7 +213,7 @@ static void print_sha384(const uint8_t *data, size_t len)
 	char hex[97];
 
 	if (mbedtls_sha512(data, len, d, 1) != 0)
-		fail("sha384", MIGTD_ERR_CRYPTO);
+		tool_die(prog, "sha384", MIGTD_ERR_CRYPTO);
 	migtd_hex(hex, sizeof(hex), d, 48);
 	printf("      sha384 %s\n", hex);
 }
@@ -274,7 +241,7 @@ static int cmd_info(int argc, char **argv)
 		}
 		image = optarg;
 	}
-	img = slurp(image, &img_len);
+	img = tool_slurp(prog, image, &img_len, 1);
 	find_cfv(img, img_len, &md, &off, &cfv_len);
 	printf("image %s: %zu bytes\n", image, img_len);
 	printf("TDVF metadata at 0x%zx (found through the %s), version %u, %u sections:\n",
@@ -343,7 +310,7 @@ static int cmd_extract(int argc, char **argv)
 		fprintf(stderr, "%s: bad GUID '%s'\n", prog, gs);
 		return 2;
 	}
-	img = slurp(image, &img_len);
+	img = tool_slurp(prog, image, &img_len, 1);
 	find_cfv(img, img_len, &md, &off, &cfv_len);
 	err = cfv_find_file(img + off, cfv_len, CFV_FILETYPE_RAW, &g, &data, &len);
 	if (err == MIGTD_ERR_GUID) {
@@ -351,7 +318,7 @@ static int cmd_extract(int argc, char **argv)
 		return 1;
 	}
 	if (err)
-		fail("CFV", err);
+		tool_die(prog, "CFV", err);
 	spit(out, data, len);
 	free(img);
 	return 0;

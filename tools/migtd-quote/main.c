@@ -17,6 +17,7 @@
 
 #include "migtd/fmt.h"
 #include "migtd/quote.h"
+#include "../common/toolutil.h"
 
 static void usage(FILE *f)
 {
@@ -38,34 +39,10 @@ static void usage(FILE *f)
 		"  --help              this text\n");
 }
 
+/* Unreadable input: exit status 2. */
 static uint8_t *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f) {
-		fprintf(stderr, "migtd-quote: %s: %s\n", path, strerror(errno));
-		exit(2);
-	}
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 16384;
-			buf = realloc(buf, cap);
-			if (!buf) {
-				fprintf(stderr, "migtd-quote: out of memory\n");
-				exit(2);
-			}
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = 0;
-	*len = n;
-	return buf;
+	return tool_slurp("migtd-quote", path, len, 2);
 }
 
 static int parse_rfc3339(const char *s, int64_t *out)

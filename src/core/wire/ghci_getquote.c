@@ -172,6 +172,19 @@ static int qgs_body(const uint8_t *msg, size_t len, uint32_t type, struct wire_r
 	return wire_seek(r, GHCI_QGS_HDR_LEN);
 }
 
+/* A validated header, then the two u32 blob sizes that start the body. */
+static int qgs_body_sizes(const uint8_t *msg, size_t len, uint32_t type, struct wire_reader *r,
+			  uint32_t sizes[2])
+{
+	int err = qgs_body(msg, len, type, r);
+
+	if (err)
+		return err;
+	wire_read_u32(r, &sizes[0]);
+	wire_read_u32(r, &sizes[1]);
+	return wire_error(r);
+}
+
 /* Read n blobs whose sizes were read before; they must fill the message exactly. */
 static int qgs_blobs(struct wire_reader *r, struct ghci_qgs_blob *b, const uint32_t *sizes,
 		     unsigned n)
@@ -245,13 +258,9 @@ int ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = qgs_body(msg, len, GHCI_QGS_GET_QUOTE_REQ, &r);
+	err = qgs_body_sizes(msg, len, GHCI_QGS_GET_QUOTE_REQ, &r, sizes);
 	if (err)
 		return err;
-	wire_read_u32(&r, &sizes[0]);
-	wire_read_u32(&r, &sizes[1]);
-	if (wire_error(&r))
-		return wire_error(&r);
 	if (sizes[0] != GHCI_QGS_TDREPORT_LEN)
 		return MIGTD_ERR_LENGTH;
 	err = qgs_blobs(&r, b, sizes, 2);
@@ -289,13 +298,9 @@ int ghci_qgs_get_quote_resp_parse(const uint8_t *msg, size_t len,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = qgs_body(msg, len, GHCI_QGS_GET_QUOTE_RESP, &r);
+	err = qgs_body_sizes(msg, len, GHCI_QGS_GET_QUOTE_RESP, &r, sizes);
 	if (err)
 		return err;
-	wire_read_u32(&r, &sizes[0]);
-	wire_read_u32(&r, &sizes[1]);
-	if (wire_error(&r))
-		return wire_error(&r);
 	err = qgs_blobs(&r, b, sizes, 2);
 	if (err)
 		return err;
@@ -334,13 +339,9 @@ int ghci_qgs_get_collateral_req_parse(const uint8_t *msg, size_t len,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = qgs_body(msg, len, GHCI_QGS_GET_COLLATERAL_REQ, &r);
+	err = qgs_body_sizes(msg, len, GHCI_QGS_GET_COLLATERAL_REQ, &r, sizes);
 	if (err)
 		return err;
-	wire_read_u32(&r, &sizes[0]);
-	wire_read_u32(&r, &sizes[1]);
-	if (wire_error(&r))
-		return wire_error(&r);
 	if (sizes[0] != GHCI_QGS_FMSPC_LEN || sizes[1] == 0)
 		return MIGTD_ERR_LENGTH;
 	err = qgs_blobs(&r, b, sizes, 2);

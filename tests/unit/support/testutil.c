@@ -58,3 +58,14 @@ size_t tu_unhex(const char *hex, uint8_t *out, size_t cap)
 		fail_msg("bad hex digit in '%s'", hex);
 	return n / 2;
 }
+
+void tu_fail(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fail_msg("%s", msg);
+}

@@ -22,4 +22,8 @@ uint8_t *tu_read_vector(const char *path, size_t *len);
  * or fails the test if the string is malformed or does not fit. */
 size_t tu_unhex(const char *hex, uint8_t *out, size_t cap);
 
+/* printf-style fail_msg, for the support harnesses' failure hooks (world_fail,
+ * rp_fail): ends the current test. */
+void tu_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif
