@@ -304,6 +304,13 @@ qemu-test: image all
 $(B)/host/tests/test_fw_libc: $(call objs,host,src/firmware/libc/string.c)
 $(B)/san/tests/test_fw_libc: $(call objs,san,src/firmware/libc/string.c)
 
+# The TD start pieces (acceptance, shared DMA region, CCEL) are unit-tested
+# on the host with a fake TDCALL entry (tests/unit/test_fw_tdx.c).
+FW_TDX_TEST_SRC := $(addprefix src/firmware/tdx/,accept.c shared.c ccel.c) \
+	src/platform/tdx/tdx_leaves.c
+$(B)/host/tests/test_fw_tdx: $(call objs,host,$(FW_TDX_TEST_SRC))
+$(B)/san/tests/test_fw_tdx: $(call objs,san,$(FW_TDX_TEST_SRC))
+
 # The virtio drivers are unit-tested on the host against a device model
 # (tests/unit/test_virtio.c) and their device-data parsers fuzzed.
 VIRTIO_DRV_SRC := $(addprefix src/firmware/drivers/,virtio_pci.c virtqueue.c virtio_serial.c \
