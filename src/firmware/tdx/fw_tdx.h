@@ -82,6 +82,20 @@ int fw_ccel_publish(uint8_t *area, size_t area_len, uint64_t area_gpa, const uin
 
 /* ---- the TD start (td.c, image only) ---------------------------------------- */
 /*
+ * The top of the DMA region is not given to the virtio allocator: it holds
+ * the TDX backend's shared pages (Service command + response, one page
+ * each; GetQuote buffer, 32 pages as upstream's limit, spec §2.6).
+ */
+#define FW_TDX_SVC_PAGES 2u
+#define FW_TDX_QUOTE_PAGES 32u
+#define FW_TDX_SHARED_BYTES ((FW_TDX_SVC_PAGES + FW_TDX_QUOTE_PAGES) * 0x1000u)
+/* Bytes of the DMA region the virtio drivers may use. */
+#define FW_VIRTIO_DMA_SIZE (FW_RAM_DMA_SIZE - FW_TDX_SHARED_BYTES)
+#define FW_TDX_SHARED_BASE (FW_RAM_DMA_BASE + FW_VIRTIO_DMA_SIZE)
+/* The CC event log area the CCEL table points at (private). */
+#define FW_CCEL_AREA_SIZE 0x11000u /* > MIGTD_EVENT_LOG_MAX */
+
+/*
  * In a TD: TDG.VP.INFO, accept PermMem outside the DMA region, convert the
  * DMA region to shared. Then every virtio ring/buffer address the devices
  * see carries the shared bit (fw_dma_gpa_base()). 0 or a MIGTD_ERR_*.
@@ -91,5 +105,15 @@ int fw_tdx_start(void);
 uint64_t fw_dma_gpa_base(void);
 /* Shared mask from TDG.VP.INFO (0 in a plain VM). */
 uint64_t fw_tdx_shared_mask(void);
+
+struct migtd_platform;
+struct tdx_platform;
+/*
+ * Point p at the TDX backend with the shared pages of FW_TDX_SHARED_BASE
+ * (polling mode: no completion vectors yet). After fw_tdx_start().
+ */
+void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t);
+/* Copy the core's log into the CCEL area, build the table; 0 or MIGTD_ERR_*. */
+int fw_tdx_publish_event_log(const uint8_t *log, size_t len);
 
 #endif /* MIGTD_FW_TDX_H */
