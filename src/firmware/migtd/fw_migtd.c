@@ -351,12 +351,12 @@ static int publish_event_log(void)
  * Between two polls. Plain VM: nothing interrupts us but the tick, so idle
  * one tick unless the core wants to run now or link frames are buffered.
  * TD: no tick yet (TSC-deadline is to do) and the core's clock is the TSC,
- * so a short busy wait (the virtio relax) instead of hlt.
+ * so a short busy wait with interrupts on (Service/GetQuote completions).
  */
 static void idle(uint64_t wake)
 {
 	if (fw_is_td) {
-		fw_vser_relax();
+		fw_tdx_wait();
 		return;
 	}
 	if (wake > fw_ticks() && !eplat.rx_len)

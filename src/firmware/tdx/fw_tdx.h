@@ -109,10 +109,21 @@ uint64_t fw_tdx_shared_mask(void);
 struct migtd_platform;
 struct tdx_platform;
 /*
- * Point p at the TDX backend with the shared pages of FW_TDX_SHARED_BASE
- * (polling mode: no completion vectors yet). After fw_tdx_start().
+ * Point p at the TDX backend with the shared pages of FW_TDX_SHARED_BASE,
+ * and install the completion handlers: Service is issued with vector 0x50,
+ * GetQuote registers 0x51 with SetupEventNotifyInterrupt (spec §2.1); the
+ * handlers set the backend's flags. After fw_tdx_start(). The caller runs
+ * with interrupts enabled while it waits (fw_tdx_wait()).
  */
 void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t);
+/* isr.S entries and their C handlers (set a flag, x2APIC EOI). */
+void fw_irq_td_service(void);
+void fw_irq_td_quote(void);
+void fw_td_service_irq(void);
+void fw_td_quote_irq(void);
+/* Wait a little with interrupts enabled (no tick in a TD yet). */
+void fw_tdx_wait(void);
+
 /* Copy the core's log into the CCEL area, build the table; 0 or MIGTD_ERR_*. */
 int fw_tdx_publish_event_log(const uint8_t *log, size_t len);
 

@@ -16,6 +16,7 @@
 #include "../../platform/tdx/tdx.h"
 #include "migtd/err.h"
 #include "migtd/session.h"
+#include "migtd/tdx_abi.h"
 
 #define FW_RAM_PD_BASE (FW_RAM_PT_BASE + 0x2000) /* PD0..PD3, 2048 PDEs */
 
@@ -28,6 +29,15 @@ _Static_assert(FW_TDX_SHARED_BYTES < FW_RAM_DMA_SIZE, "shared pages fit the DMA 
 
 static uint64_t shared_mask;
 static uint64_t dma_gpa = FW_RAM_DMA_BASE;
+
+/* Set by the completion handlers, cleared by the backend before a call. */
+static volatile uint32_t service_done;
+static volatile uint32_t quote_done;
+
+#define MSR_X2APIC_EOI 0x80B
+#define MSR_X2APIC_SVR 0x80F
+#define APIC_SVR_ENABLE 0x100
+#define VECTOR_SPURIOUS 0xFF
 
 static _Alignas(4096) uint8_t ccel_area[FW_CCEL_AREA_SIZE];
 static uint8_t ccel_table[FW_CCEL_TABLE_SIZE];
@@ -117,8 +127,54 @@ static uint64_t tsc_khz(void)
 	return (uint64_t)c * b / a / 1000;
 }
 
+/*
+ * A TD's APIC is always x2APIC. EOI is virtualized by the CPU (a plain
+ * WRMSR, no #VE); other APIC registers are the VMM's, written with
+ * TDG.VP.VMCALL<Instruction.WRMSR> (what a #VE handler would do: this
+ * firmware has none).
+ */
+static void x2apic_eoi(void)
+{
+	__asm__ volatile("wrmsr" ::"c"(MSR_X2APIC_EOI), "a"(0), "d"(0) : "memory");
+}
+
+static int vmcall_wrmsr(uint32_t msr, uint64_t value)
+{
+	struct tdx_regs r = { 0 };
+
+	r.rcx = TDX_VMCALL_EXPOSE_R10_R15;
+	r.r11 = TDX_VMCALL_WRMSR;
+	r.r12 = msr;
+	r.r13 = value;
+	if (tdx_tdcall(&r) != TDX_SUCCESS)
+		return MIGTD_ERR_TDCALL;
+	return tdx_vmcall_status_err(r.r10);
+}
+
+void fw_td_service_irq(void)
+{
+	service_done = 1;
+	x2apic_eoi();
+}
+
+void fw_td_quote_irq(void)
+{
+	quote_done = 1;
+	x2apic_eoi();
+}
+
+void fw_tdx_wait(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+	for (volatile unsigned int i = 0; i < 100000; i++)
+		__asm__ volatile("pause");
+	__asm__ volatile("cli" ::: "memory");
+}
+
 void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 {
+	int err;
+
 	uint8_t *shared = (uint8_t *)(uintptr_t)FW_TDX_SHARED_BASE;
 
 	memset(t, 0, sizeof(*t));
@@ -127,9 +183,21 @@ void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 	t->svc_rsp = shared + TDX_PAGE_SIZE;
 	t->quote_buf = shared + FW_TDX_SVC_PAGES * TDX_PAGE_SIZE;
 	t->quote_buf_len = FW_TDX_QUOTE_PAGES * TDX_PAGE_SIZE;
-	/* Polling mode (upstream's default build): no 0x50/0x51 handlers yet. */
-	t->service_flag = NULL;
-	t->quote_flag = NULL;
+	/* Completion by interrupt (spec §2.1 vectors); without a working APIC
+	 * the backend polls instead (vector 0 Service, GetQuote status word). */
+	fw_idt_set_irq(TDX_VECTOR_SERVICE, fw_irq_td_service);
+	fw_idt_set_irq(TDX_VECTOR_GET_QUOTE, fw_irq_td_quote);
+	err = vmcall_wrmsr(MSR_X2APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
+	if (err == MIGTD_OK) {
+		fw_idt_set_irq(VECTOR_SPURIOUS, fw_irq_spurious);
+		t->service_flag = &service_done;
+		t->quote_flag = &quote_done;
+	} else {
+		fw_printf("tdx: enabling the x2APIC failed (%s): polling mode\n",
+			  migtd_err_str(err));
+		t->service_flag = NULL;
+		t->quote_flag = NULL;
+	}
 	t->tsc_khz = tsc_khz();
 	tdx_platform_init(p, t);
 }
