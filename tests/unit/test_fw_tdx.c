@@ -47,18 +47,6 @@ uint64_t tdx_tdcall(struct tdx_regs *regs)
 	return regs->rax;
 }
 
-/* tdx_leaves.c is linked for tdx_map_gpa; the platform's other entries. */
-int tdx_rdrand64(uint64_t *out)
-{
-	*out = 0;
-	return 1;
-}
-
-uint64_t tdx_rdtsc(void)
-{
-	return 0;
-}
-
 static int setup(void **state)
 {
 	(void)state;
