@@ -265,7 +265,10 @@ FW_ASM_SRC := $(sort $(shell find src/firmware -name '*.S' ! -name '*.ld.S' 2>/d
 # The plain-VM MigTD links the emulated platform backend (freestanding-clean,
 # the same code as the Linux program) over virtio-serial.
 FW_EMU_SRC := src/platform/emu/emu_platform.c src/platform/emu/link.c
-FW_OBJS := $(call objs,fs,$(FW_C_SRC) $(FW_EMU_SRC)) $(patsubst %.S,$(B)/fs/obj/%.o,$(FW_ASM_SRC)) \
+# A TD runs the same core on the real TDX backend (its RNG hook stays the
+# firmware's own, cpu/random.c: psa_random.c is not linked).
+FW_TDX_SRC := src/platform/tdx/tdx_leaves.c src/platform/tdx/tdx_platform.c
+FW_OBJS := $(call objs,fs,$(FW_C_SRC) $(FW_EMU_SRC) $(FW_TDX_SRC)) $(patsubst %.S,$(B)/fs/obj/%.o,$(FW_ASM_SRC)) \
 	$(B)/fs/obj/src/platform/tdx/tdcall.o
 FW_ELF := $(B)/fs/migtd-fw.elf
 
@@ -303,6 +306,13 @@ qemu-test: image all
 # The firmware libc is unit-tested on the host under its fw_ names.
 $(B)/host/tests/test_fw_libc: $(call objs,host,src/firmware/libc/string.c)
 $(B)/san/tests/test_fw_libc: $(call objs,san,src/firmware/libc/string.c)
+
+# The TD start pieces (acceptance, shared DMA region, CCEL) are unit-tested
+# on the host with a fake TDCALL entry (tests/unit/test_fw_tdx.c).
+FW_TDX_TEST_SRC := $(addprefix src/firmware/tdx/,accept.c shared.c ccel.c) \
+	src/platform/tdx/tdx_leaves.c
+$(B)/host/tests/test_fw_tdx: $(call objs,host,$(FW_TDX_TEST_SRC))
+$(B)/san/tests/test_fw_tdx: $(call objs,san,$(FW_TDX_TEST_SRC))
 
 # The virtio drivers are unit-tested on the host against a device model
 # (tests/unit/test_virtio.c) and their device-data parsers fuzzed.

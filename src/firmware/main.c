@@ -7,12 +7,14 @@
  */
 #include "fw.h"
 #include "virtio.h"
+#include "tdx/fw_tdx.h"
 
 #include <stdbool.h>
 #include <string.h>
 
 #include "mbedtls/platform.h"
 #include "mbedtls/sha512.h"
+#include "migtd/err.h"
 #include "migtd/fmt.h"
 
 #define FW_SELFTEST_MSG "migtd-c firmware self-test"
@@ -85,15 +87,16 @@ static bool run_link_test(void)
 }
 
 /*
- * A plain VM with a virtio-serial device: serve as the MigTD over the port
- * migtd.link (returns only on a fatal error). Without the device (the boot
+ * With a virtio-serial device: serve as the MigTD -- a plain VM over the
+ * port migtd.link (emulated platform), a TD on the TDX backend (returns
+ * only on a fatal error). Without the device (the boot
  * self-tests) there is nothing to serve.
  */
 static void run_migtd(void)
 {
 	uint8_t dev;
 
-	if (fw_is_td || fw_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_CONSOLE, &dev) != 0)
+	if (fw_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_CONSOLE, &dev) != 0)
 		return;
 	if (fw_migtd_run() != 1)
 		fw_exit(FW_EXIT_FAIL);
@@ -114,6 +117,10 @@ void fw_main(uint32_t is_td)
 	selftest_heap();
 	selftest_sha384();
 	run_requested_fault();
+	/* A TD: accept PermMem and make the DMA region shared before any
+	 * device or the TDX backend uses it (tdx/td.c). */
+	if (fw_is_td && fw_tdx_start() != MIGTD_OK)
+		fw_exit(FW_EXIT_FAIL);
 	fw_pci_init();
 	fw_pci_scan();
 	if (fw_timer_init() == 0) {

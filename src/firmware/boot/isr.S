@@ -138,3 +138,6 @@ fw_isr_table:
 
 	IRQ	fw_irq_timer, fw_timer_irq
 	IRQ	fw_irq_spurious, fw_spurious_irq
+	/* TD only: Service (0x50) and GetQuote (0x51) completion, tdx/td.c. */
+	IRQ	fw_irq_td_service, fw_td_service_irq
+	IRQ	fw_irq_td_quote, fw_td_quote_irq

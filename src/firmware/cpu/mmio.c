@@ -6,6 +6,7 @@
  */
 #include "../fw.h"
 #include "../../platform/tdx/tdx.h"
+#include "../tdx/fw_tdx.h"
 
 #define VMCALL_MMIO 0x30
 #define VMCALL_EXPOSE 0xFC00
@@ -18,7 +19,9 @@ static uint64_t td_mmio(uint64_t size, uint64_t write, uint64_t addr, uint64_t v
 	r.r11 = VMCALL_MMIO;
 	r.r12 = size;
 	r.r13 = write;
-	r.r14 = addr;
+	/* Emulated MMIO lives in shared GPA space: the VMM refuses a
+	 * private GPA. */
+	r.r14 = addr | fw_tdx_shared_mask();
 	r.r15 = val;
 	tdx_tdcall(&r);
 	return r.r10 ? ~0ULL : r.r11;

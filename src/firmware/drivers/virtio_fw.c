@@ -10,6 +10,7 @@
  */
 #include "../fw.h"
 #include "../virtio.h"
+#include "../tdx/fw_tdx.h"
 
 #include <string.h>
 
@@ -93,7 +94,10 @@ struct vser *fw_vser_setup(void)
 		return NULL;
 	}
 	pd.ticking = fw_ticks() != 0;
-	virtio_dma_init(&dma, (void *)(uintptr_t)FW_RAM_DMA_BASE, FW_RAM_DMA_BASE, FW_RAM_DMA_SIZE);
+	/* In a TD the devices see the region at its shared alias; its top
+	 * pages belong to the TDX backend (tdx/fw_tdx.h). */
+	virtio_dma_init(&dma, (void *)(uintptr_t)FW_RAM_DMA_BASE, fw_dma_gpa_base(),
+			FW_VIRTIO_DMA_SIZE);
 	err = virtio_pci_probe(&fw_vser_pci, &hw, VIRTIO_PCI_DEV_CONSOLE, &w32, NULL);
 	if (!err)
 		err = vser_init(&fw_vser, &fw_vser_pci, &dma);

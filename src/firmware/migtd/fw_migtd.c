@@ -16,12 +16,21 @@
  * last session used. A connection the host ends while a session still
  * reads from it is that session's end of stream.
  *
+ * In a TD the platform is the real TDX backend (src/platform/tdx: TDCALLs,
+ * Service and GetQuote over the shared pages at the top of the DMA region,
+ * every answer copied to private memory before the core parses it), there
+ * is no migtd.link, and the streams are the same virtio-serial ports. Once
+ * the core has measured the policy and root CA (RTMR2, spec §9.4), its
+ * event log is published through a CCEL table (§9.5).
+ *
  * The enrolled policy and root CA come from the image's CFV (spec §9.3),
  * copied into RAM first; the certificate-validity time is the CMOS RTC
  * (the host's clock, untrusted, as the Linux program's wall clock is).
  */
 #include "../fw.h"
 #include "../virtio.h"
+#include "../tdx/fw_tdx.h"
+#include "../../platform/tdx/tdx.h"
 
 #include <string.h>
 
@@ -63,6 +72,9 @@ struct fw_migtd {
 static struct fw_migtd fm;
 static struct migtd_core core;
 static struct emu_platform eplat;
+/* In a TD: the real TDX backend (its report/digest buffers are aligned
+ * inside the struct). */
+static struct tdx_platform tplat;
 
 /* ---- the platform link ------------------------------------------------------ */
 
@@ -323,6 +335,34 @@ static int load_config(uint8_t **policy, size_t *policy_len, uint8_t **root, siz
 
 /* ---- the loop -------------------------------------------------------------- */
 
+/* The core has measured the configuration: hand its log to the CCEL. */
+static int publish_event_log(void)
+{
+	size_t len = 0;
+	const uint8_t *log = migtd_core_event_log(&core, &len);
+	int err = log ? fw_tdx_publish_event_log(log, len) : MIGTD_ERR_STATE;
+
+	if (err != MIGTD_OK)
+		fw_printf("migtd: publishing the CC event log failed: %s\n", migtd_err_str(err));
+	return err;
+}
+
+/*
+ * Between two polls. Plain VM: nothing interrupts us but the tick, so idle
+ * one tick unless the core wants to run now or link frames are buffered.
+ * TD: no tick yet (TSC-deadline is to do) and the core's clock is the TSC,
+ * so a short busy wait with interrupts on (Service/GetQuote completions).
+ */
+static void idle(uint64_t wake)
+{
+	if (fw_is_td) {
+		fw_tdx_wait();
+		return;
+	}
+	if (wake > fw_ticks() && !eplat.rx_len)
+		fw_idle_ms(POLL_IDLE_MS);
+}
+
 static void find_ports(struct fw_migtd *m)
 {
 	unsigned int n = 0;
@@ -376,12 +416,14 @@ int fw_migtd_run(void)
 	fm.ser = fw_vser_setup();
 	if (!fm.ser)
 		return 1;
-	port = vser_open(fm.ser, LINK_PORT, 2000);
-	if (port < 0) {
-		fw_printf("migtd: no port \"%s\": nothing to serve\n", LINK_PORT);
-		return 1;
+	if (!fw_is_td) {
+		port = vser_open(fm.ser, LINK_PORT, 2000);
+		if (port < 0) {
+			fw_printf("migtd: no port \"%s\": nothing to serve\n", LINK_PORT);
+			return 1;
+		}
+		fm.link = (uint32_t)port;
 	}
-	fm.link = (uint32_t)port;
 	find_ports(&fm);
 	if (fw_rtc_unix_time(&now_s) != 0) {
 		fw_puts("migtd: cannot read the RTC\n");
@@ -393,11 +435,16 @@ int fw_migtd_run(void)
 	if (ret)
 		return ret;
 
-	io = (struct emu_link_io){ &fm, link_write_all, link_read, link_now_ms, link_random };
 	migtd_log_init(&plat.log, log_sink, NULL, MIGTD_LOG_INFO);
-	emu_platform_init(&eplat, &io, &plat.log);
-	plat.ops = &emu_platform_ops;
-	plat.ctx = &eplat;
+	if (fw_is_td) {
+		fw_tdx_platform_init(&plat, &tplat);
+	} else {
+		io = (struct emu_link_io){ &fm, link_write_all, link_read, link_now_ms,
+					   link_random };
+		emu_platform_init(&eplat, &io, &plat.log);
+		plat.ops = &emu_platform_ops;
+		plat.ctx = &eplat;
+	}
 	plat.stream_ops = &fw_stream_ops;
 	plat.stream_ctx = &fm;
 
@@ -424,12 +471,11 @@ int fw_migtd_run(void)
 				  "use %u bytes)\n",
 				  (unsigned long long)fw_ticks(), (unsigned int)st.in_use);
 			announced = true;
+			if (fw_is_td)
+				ret = publish_event_log();
 		}
 		heap_watch(&fm, &active);
-		/* Nothing interrupts us but the tick: idle one tick unless the
-		 * core wants to run now or link frames are buffered. */
-		if (wake > fw_ticks() && !eplat.rx_len)
-			fw_idle_ms(POLL_IDLE_MS);
+		idle(wake);
 	}
 	fw_printf("migtd: fatal: %s (status %d)\n", migtd_err_str(ret), migtd_err_status(ret));
 	migtd_core_fini(&core);

@@ -1,0 +1,525 @@
+/*
+ * Unit tests for the firmware's TD start pieces (src/firmware/tdx): memory
+ * acceptance (spec §3 leaf 6), the DMA region made shared (§2, §2.1 MapGPA)
+ * and the CCEL table (§9.5). The TDX module is a FAKE tdx_tdcall() that
+ * records every register file and answers from a per-test responder. Leaf
+ * numbers, statuses and offsets are literals copied from the spec.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/firmware/tdx/fw_tdx.h"
+#include "../../src/platform/tdx/tdx.h"
+#include "migtd/err.h"
+#include "migtd/eventlog.h"
+
+/* ---- the fake TDCALL ------------------------------------------------------- */
+
+#define MAX_CALLS 2048
+#define MiB (1024ULL * 1024)
+#define KiB 1024ULL
+
+/* Spec §3 statuses. */
+#define ST_ALREADY 0x00000B0A00000000ULL
+#define ST_MISMATCH 0xC0000B0B00000001ULL
+#define ST_BUSY 0x8000020000000000ULL
+#define ST_INVALID 0xC000010000000000ULL
+
+typedef uint64_t (*responder_fn)(struct tdx_regs *r, size_t i);
+
+static struct tdx_regs calls[MAX_CALLS];
+static size_t ncalls;
+static responder_fn responder;
+
+uint64_t tdx_tdcall(struct tdx_regs *regs)
+{
+	size_t i = ncalls;
+
+	assert_true(ncalls < MAX_CALLS);
+	calls[ncalls++] = *regs;
+	regs->rax = responder ? responder(regs, i) : 0;
+	return regs->rax;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	ncalls = 0;
+	responder = NULL;
+	return 0;
+}
+
+static void assert_accept_call(size_t i, uint64_t gpa, unsigned int level)
+{
+	assert_int_equal(calls[i].rax, 6);
+	assert_int_equal(calls[i].rcx, gpa | level);
+}
+
+/* ---- acceptance -------------------------------------------------------------- */
+
+static void test_accept_unaligned_both_ends(void **state)
+{
+	struct fw_tdx_accept_stats st;
+	size_t i = 0;
+
+	(void)state;
+	/* 8 KiB before a 2 MiB boundary, two whole 2 MiB pages, 12 KiB after. */
+	assert_int_equal(fw_tdx_accept(2 * MiB - 8 * KiB, 8 * KiB + 4 * MiB + 12 * KiB, &st),
+			 MIGTD_OK);
+	assert_int_equal(ncalls, 2 + 2 + 3);
+	assert_accept_call(i++, 2 * MiB - 8 * KiB, 0);
+	assert_accept_call(i++, 2 * MiB - 4 * KiB, 0);
+	assert_accept_call(i++, 2 * MiB, 1);
+	assert_accept_call(i++, 4 * MiB, 1);
+	assert_accept_call(i++, 6 * MiB, 0);
+	assert_accept_call(i++, 6 * MiB + 4 * KiB, 0);
+	assert_accept_call(i++, 6 * MiB + 8 * KiB, 0);
+	assert_int_equal(st.pages_2m, 2);
+	assert_int_equal(st.pages_4k, 5);
+	assert_int_equal(st.already, 0);
+	assert_int_equal(st.busy_retries, 0);
+}
+
+static void test_accept_inside_one_large_page(void **state)
+{
+	struct fw_tdx_accept_stats st;
+
+	(void)state;
+	/* Aligned start but shorter than 2 MiB: 4 KiB pages only. */
+	assert_int_equal(fw_tdx_accept(16 * MiB, 12 * KiB, &st), MIGTD_OK);
+	assert_int_equal(ncalls, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_accept_call(i, 16 * MiB + i * 4 * KiB, 0);
+	assert_int_equal(st.pages_2m, 0);
+	assert_int_equal(st.pages_4k, 3);
+}
+
+static void test_accept_permmem_layout(void **state)
+{
+	struct fw_tdx_accept_stats st;
+
+	(void)state;
+	/* The firmware's PermMem minus the DMA region: 18 MiB..32 MiB. */
+	assert_int_equal(fw_tdx_accept(18 * MiB, 14 * MiB, NULL), MIGTD_OK);
+	assert_int_equal(ncalls, 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_accept_call(i, 18 * MiB + i * 2 * MiB, 1);
+	ncalls = 0;
+	assert_int_equal(fw_tdx_accept(18 * MiB, 14 * MiB, &st), MIGTD_OK);
+	assert_int_equal(st.pages_2m, 7);
+}
+
+/* 2 MiB at 4 MiB was mapped with 4 KiB pages by the VMM. */
+static uint64_t mismatch_at_4m(struct tdx_regs *r, size_t i)
+{
+	(void)i;
+	if (r->rcx == (4 * MiB | 1))
+		return ST_MISMATCH;
+	return 0;
+}
+
+static void test_accept_mismatch_falls_back(void **state)
+{
+	struct fw_tdx_accept_stats st;
+
+	(void)state;
+	responder = mismatch_at_4m;
+	assert_int_equal(fw_tdx_accept(2 * MiB, 6 * MiB, &st), MIGTD_OK);
+	assert_int_equal(ncalls, 1 + 1 + 512 + 1);
+	assert_accept_call(0, 2 * MiB, 1);
+	assert_accept_call(1, 4 * MiB, 1);
+	for (size_t k = 0; k < 512; k++)
+		assert_accept_call(2 + k, 4 * MiB + k * 4 * KiB, 0);
+	assert_accept_call(514, 6 * MiB, 1);
+	assert_int_equal(st.pages_2m, 2);
+	assert_int_equal(st.pages_4k, 512);
+}
+
+/* A mismatch on a 4 KiB page is not a reason to split further: failure. */
+static uint64_t mismatch_always(struct tdx_regs *r, size_t i)
+{
+	(void)r;
+	(void)i;
+	return ST_MISMATCH;
+}
+
+static void test_accept_mismatch_on_small_page_fails(void **state)
+{
+	(void)state;
+	responder = mismatch_always;
+	assert_int_equal(fw_tdx_accept(2 * MiB, 2 * MiB, NULL), MIGTD_ERR_TDCALL);
+	/* The 2 MiB try, then the first 4 KiB page, then stop. */
+	assert_int_equal(ncalls, 2);
+	assert_accept_call(0, 2 * MiB, 1);
+	assert_accept_call(1, 2 * MiB, 0);
+	ncalls = 0;
+	assert_int_equal(fw_tdx_accept(8 * KiB, 4 * KiB, NULL), MIGTD_ERR_TDCALL);
+	assert_int_equal(ncalls, 1);
+}
+
+static uint64_t already_odd(struct tdx_regs *r, size_t i)
+{
+	(void)r;
+	return (i % 2) ? ST_ALREADY : 0;
+}
+
+static void test_accept_already_accepted(void **state)
+{
+	struct fw_tdx_accept_stats st;
+
+	(void)state;
+	responder = already_odd;
+	/* 4 KiB, 2 MiB (already), 4 KiB: all fine. */
+	assert_int_equal(fw_tdx_accept(2 * MiB - 4 * KiB, 2 * MiB + 8 * KiB, &st), MIGTD_OK);
+	assert_int_equal(ncalls, 3);
+	assert_accept_call(0, 2 * MiB - 4 * KiB, 0);
+	assert_accept_call(1, 2 * MiB, 1);
+	assert_accept_call(2, 4 * MiB, 0);
+	assert_int_equal(st.already, 1);
+	assert_int_equal(st.pages_2m, 1);
+	assert_int_equal(st.pages_4k, 2);
+}
+
+static unsigned int busy_left;
+
+static uint64_t busy_then_ok(struct tdx_regs *r, size_t i)
+{
+	(void)r;
+	(void)i;
+	if (busy_left) {
+		busy_left--;
+		return ST_BUSY;
+	}
+	return 0;
+}
+
+static void test_accept_busy_retried_five_times(void **state)
+{
+	struct fw_tdx_accept_stats st;
+
+	(void)state;
+	responder = busy_then_ok;
+	busy_left = 5;
+	assert_int_equal(fw_tdx_accept(0, 4 * KiB, &st), MIGTD_OK);
+	assert_int_equal(ncalls, 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_accept_call(i, 0, 0);
+	assert_int_equal(st.busy_retries, 5);
+	assert_int_equal(st.pages_4k, 1);
+
+	/* A sixth busy answer: give up, no further page tried. */
+	ncalls = 0;
+	busy_left = 6;
+	assert_int_equal(fw_tdx_accept(2 * MiB, 4 * MiB, &st), MIGTD_ERR_TDCALL);
+	assert_int_equal(ncalls, 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_accept_call(i, 2 * MiB, 1);
+}
+
+static uint64_t invalid_third(struct tdx_regs *r, size_t i)
+{
+	(void)r;
+	return i == 2 ? ST_INVALID : 0;
+}
+
+static void test_accept_hard_failure_stops(void **state)
+{
+	struct fw_tdx_accept_stats st;
+
+	(void)state;
+	responder = invalid_third;
+	assert_int_equal(fw_tdx_accept(0, 64 * KiB, &st), MIGTD_ERR_TDCALL);
+	assert_int_equal(ncalls, 3);
+	assert_int_equal(st.pages_4k, 2);
+}
+
+static void test_accept_rejects_bad_ranges(void **state)
+{
+	(void)state;
+	assert_int_equal(fw_tdx_accept(0, 0, NULL), MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_accept(0x800, 4 * KiB, NULL), MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_accept(4 * KiB, 4 * KiB + 1, NULL), MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_accept(UINT64_MAX - 4095, 8 * KiB, NULL), MIGTD_ERR_INVALID);
+	/* A range ending exactly at 2^64: the end is not representable. */
+	assert_int_equal(fw_tdx_accept(UINT64_MAX - 4095, 4 * KiB, NULL), MIGTD_ERR_INVALID);
+	assert_int_equal(ncalls, 0);
+	/* In the last 2 MiB of the address space the next boundary wraps to 0:
+	 * the loop must still stop at the end. */
+	assert_int_equal(fw_tdx_accept(UINT64_MAX - 8191, 4 * KiB, NULL), MIGTD_OK);
+	assert_int_equal(ncalls, 1);
+	assert_accept_call(0, UINT64_MAX - 8191, 0);
+}
+
+/* ---- shared DMA region ------------------------------------------------------- */
+
+#define SHARED_BIT (1ULL << 47)
+#define PDE_FLAGS 0x83ULL /* P | RW | PS */
+
+static uint64_t pd[2048];
+
+static void build_pd(void)
+{
+	for (uint64_t i = 0; i < 2048; i++)
+		pd[i] = (i << 21) | PDE_FLAGS;
+	pd[0] = 0x106000 | 3; /* the first 2 MiB: a 4 KiB page table */
+}
+
+static void assert_pd_private_except(uint64_t first, uint64_t count)
+{
+	for (uint64_t i = 1; i < 2048; i++) {
+		uint64_t want = (i << 21) | PDE_FLAGS;
+
+		if (i >= first && i < first + count)
+			want |= SHARED_BIT;
+		assert_int_equal(pd[i], want);
+	}
+}
+
+static void test_share_dma_region(void **state)
+{
+	uint64_t gpa = 0;
+
+	(void)state;
+	build_pd();
+	/* FW_RAM_DMA_*: 16 MiB, 2 MiB. */
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB, 2 * MiB, SHARED_BIT, &gpa), MIGTD_OK);
+	assert_int_equal(gpa, 16 * MiB | SHARED_BIT);
+	assert_int_equal(ncalls, 1);
+	/* TDG.VP.VMCALL<MapGPA>: RAX 0, RCX 0xFC00, R10 0, R11 0x10001,
+	 * R12 start GPA with the shared bit, R13 length. */
+	assert_int_equal(calls[0].rax, 0);
+	assert_int_equal(calls[0].rcx, 0xFC00);
+	assert_int_equal(calls[0].r10, 0);
+	assert_int_equal(calls[0].r11, 0x10001);
+	assert_int_equal(calls[0].r12, 16 * MiB | SHARED_BIT);
+	assert_int_equal(calls[0].r13, 2 * MiB);
+	assert_pd_private_except(8, 1);
+	assert_int_equal(pd[0], 0x106000 | 3);
+}
+
+/* "retry" from 17 MiB once, then success (§2.1: R11 = where to resume). */
+static uint64_t map_retry_once(struct tdx_regs *r, size_t i)
+{
+	if (i == 0) {
+		r->r10 = 1;
+		r->r11 = (17 * MiB) | SHARED_BIT;
+	} else {
+		r->r10 = 0;
+	}
+	return 0;
+}
+
+static void test_share_follows_map_gpa_retry(void **state)
+{
+	uint64_t gpa = 0;
+
+	(void)state;
+	build_pd();
+	responder = map_retry_once;
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB, 4 * MiB, SHARED_BIT, &gpa), MIGTD_OK);
+	assert_int_equal(ncalls, 2);
+	assert_int_equal(calls[1].r12, 17 * MiB | SHARED_BIT);
+	assert_int_equal(calls[1].r13, 3 * MiB);
+	assert_pd_private_except(8, 2);
+}
+
+static uint64_t map_fails(struct tdx_regs *r, size_t i)
+{
+	(void)i;
+	r->r10 = 0x8000000000000001ULL; /* GPA in use */
+	return 0;
+}
+
+static void test_share_failure_leaves_page_tables(void **state)
+{
+	uint64_t gpa = 0x1234;
+
+	(void)state;
+	build_pd();
+	responder = map_fails;
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB, 2 * MiB, SHARED_BIT, &gpa), MIGTD_ERR_VMCALL);
+	assert_int_equal(gpa, 0x1234);
+	assert_pd_private_except(0, 0);
+}
+
+static void test_share_rejects_bad_input(void **state)
+{
+	uint64_t gpa;
+
+	(void)state;
+	build_pd();
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB + 4 * KiB, 2 * MiB, SHARED_BIT, &gpa),
+			 MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB, 1 * MiB, SHARED_BIT, &gpa), MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB, 0, SHARED_BIT, &gpa), MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_share(pd, 0, 2 * MiB, SHARED_BIT, &gpa), MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_share(pd, 4096 * MiB, 2 * MiB, SHARED_BIT, &gpa),
+			 MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_share(pd, 4094 * MiB, 4 * MiB, SHARED_BIT, &gpa),
+			 MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB, UINT64_MAX - 2 * MiB + 1, SHARED_BIT, &gpa),
+			 MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB, 2 * MiB, 0, &gpa), MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB, 2 * MiB, SHARED_BIT | 1, &gpa),
+			 MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB, 2 * MiB, 1ULL << 20, &gpa), MIGTD_ERR_INVALID);
+	assert_int_equal(fw_tdx_share(NULL, 16 * MiB, 2 * MiB, SHARED_BIT, &gpa),
+			 MIGTD_ERR_INVALID);
+	/* A PDE that is not the identity 2 MiB mapping: refuse, no MapGPA. */
+	pd[9] = (10ULL << 21) | PDE_FLAGS;
+	assert_int_equal(fw_tdx_share(pd, 16 * MiB, 4 * MiB, SHARED_BIT, &gpa), MIGTD_ERR_STATE);
+	pd[9] = (9ULL << 21) | 3;
+	assert_int_equal(fw_tdx_share(pd, 18 * MiB, 2 * MiB, SHARED_BIT, &gpa), MIGTD_ERR_STATE);
+	assert_int_equal(ncalls, 0);
+	/* The last 2 MiB below 4 GiB is fine. */
+	build_pd();
+	assert_int_equal(fw_tdx_share(pd, 4094 * MiB, 2 * MiB, SHARED_BIT, &gpa), MIGTD_OK);
+	assert_int_equal(pd[2047], (2047ULL << 21) | PDE_FLAGS | SHARED_BIT);
+}
+
+/* ---- CCEL ---------------------------------------------------------------------- */
+
+static void test_ccel_table_bytes(void **state)
+{
+	/* Spec §9.5 + ACPI header, written out by hand. */
+	static const uint8_t want_head[36] = {
+		'C', 'C', 'E', 'L', 56, 0, 0, 0, 1, 0 /* checksum */,
+		'M', 'I', 'G', 'T', 'D', 'C', 'M', 'I', 'G', 'T', 'D', '-', 'C', ' ',
+		1, 0, 0, 0, 'M', 'T', 'D', 'C', 1, 0, 0, 0,
+	};
+	static const uint8_t want_tail[20] = {
+		2, 0, 0, 0,				/* cc_type, subtype, reserved */
+		0x00, 0x00, 0x01, 0, 0, 0, 0, 0,	/* LAML = 0x10000 */
+		0x00, 0x30, 0x40, 0x01, 0, 0, 0, 0,	/* LASA = 0x1403000 */
+	};
+	uint8_t t[64];
+	unsigned int sum = 0;
+
+	(void)state;
+	memset(t, 0xAA, sizeof(t));
+	assert_int_equal(fw_ccel_table_build(t, sizeof(t), 0x1403000, 0x10000), MIGTD_OK);
+	for (size_t i = 0; i < 36; i++)
+		if (i != 9)
+			assert_int_equal(t[i], want_head[i]);
+	assert_memory_equal(t + 36, want_tail, sizeof(want_tail));
+	for (size_t i = 0; i < 56; i++)
+		sum += t[i];
+	assert_int_equal(sum % 256, 0);
+	assert_int_not_equal(t[9], 0);
+	/* Nothing written past the table. */
+	for (size_t i = 56; i < sizeof(t); i++)
+		assert_int_equal(t[i], 0xAA);
+	/* LASA / LAML at their spec offsets, full 64 bits. */
+	assert_int_equal(fw_ccel_table_build(t, 56, 0x8000000001000000ULL, 0x123456789ULL),
+			 MIGTD_OK);
+	assert_int_equal(wire_get_u64(t + 40), 0x123456789ULL);
+	assert_int_equal(wire_get_u64(t + 48), 0x8000000001000000ULL);
+	sum = 0;
+	for (size_t i = 0; i < 56; i++)
+		sum += t[i];
+	assert_int_equal(sum % 256, 0);
+	assert_int_equal(fw_ccel_table_build(t, 55, 0, 0), MIGTD_ERR_LENGTH);
+	assert_int_equal(fw_ccel_table_build(NULL, 56, 0, 0), MIGTD_ERR_LENGTH);
+}
+
+/* A log as the core builds it (§9.4): separators, policy, root CA. */
+static size_t build_log(uint8_t *buf, size_t cap, const uint8_t **log)
+{
+	static const uint8_t policy[] = "{\"policy\":[]}";
+	static const uint8_t root[] = { 0x30, 0x82, 0x01, 0x02, 0xAA };
+	struct eventlog_builder b;
+	size_t len = 0;
+
+	assert_int_equal(eventlog_builder_init(&b, buf, cap), MIGTD_OK);
+	assert_int_equal(eventlog_builder_add_separators(&b), MIGTD_OK);
+	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy,
+						     sizeof(policy) - 1, policy,
+						     sizeof(policy) - 1, NULL),
+			 MIGTD_OK);
+	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, root,
+						     sizeof(root), root, sizeof(root), NULL),
+			 MIGTD_OK);
+	assert_int_equal(eventlog_builder_finish(&b, 0xFF, log, &len), MIGTD_OK);
+	return len;
+}
+
+static void test_ccel_publish_log(void **state)
+{
+	uint8_t buf[2048], area[4096], table[FW_CCEL_TABLE_SIZE];
+	uint8_t r1[4][48], r2[4][48];
+	struct eventlog_event ev;
+	const uint8_t *log, *payload;
+	size_t len, plen;
+
+	(void)state;
+	len = build_log(buf, sizeof(buf), &log);
+	memset(area, 0, sizeof(area));
+	assert_int_equal(fw_ccel_publish(area, sizeof(area), 0x2000000, log, len, table),
+			 MIGTD_OK);
+	assert_memory_equal(area, log, len);
+	for (size_t i = len; i < sizeof(area); i++)
+		assert_int_equal(area[i], 0xFF);
+	assert_memory_equal(table, "CCEL", 4);
+	assert_int_equal(wire_get_u64(table + 40), sizeof(area));
+	assert_int_equal(wire_get_u64(table + 48), 0x2000000);
+	/* A reader of the whole area sees the same events as of the log. */
+	assert_int_equal(eventlog_replay(log, len, r1), MIGTD_OK);
+	assert_int_equal(eventlog_replay(area, sizeof(area), r2), MIGTD_OK);
+	assert_memory_equal(r1, r2, sizeof(r1));
+	assert_int_equal(eventlog_find_tagged(area, sizeof(area), EVENTLOG_TAG_ROOT_CA, &ev,
+					      &payload, &plen),
+			 1);
+	assert_int_equal(plen, 5);
+	assert_int_equal(ev.mr_index, 3);
+}
+
+static void test_ccel_publish_rejects(void **state)
+{
+	uint8_t buf[2048], area[4096], table[FW_CCEL_TABLE_SIZE];
+	const uint8_t *log;
+	size_t len;
+
+	(void)state;
+	len = build_log(buf, sizeof(buf), &log);
+	/* No room for a byte after the log. */
+	assert_int_equal(fw_ccel_publish(area, len, 0x1000, log, len, table), MIGTD_ERR_LENGTH);
+	assert_int_equal(fw_ccel_publish(area, len - 1, 0x1000, log, len, table),
+			 MIGTD_ERR_LENGTH);
+	assert_int_equal(fw_ccel_publish(area, len + 1, 0x1000, log, len, table), MIGTD_OK);
+	assert_int_equal(area[len], 0xFF);
+	assert_int_equal(fw_ccel_publish(area, sizeof(area), UINT64_MAX - 100, log, len, table),
+			 MIGTD_ERR_INVALID);
+	assert_int_equal(fw_ccel_publish(area, sizeof(area), 0, log, 0, table), MIGTD_ERR_INVALID);
+	assert_int_equal(fw_ccel_publish(NULL, sizeof(area), 0, log, len, table),
+			 MIGTD_ERR_INVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_accept_unaligned_both_ends, setup),
+		cmocka_unit_test_setup(test_accept_inside_one_large_page, setup),
+		cmocka_unit_test_setup(test_accept_permmem_layout, setup),
+		cmocka_unit_test_setup(test_accept_mismatch_falls_back, setup),
+		cmocka_unit_test_setup(test_accept_mismatch_on_small_page_fails, setup),
+		cmocka_unit_test_setup(test_accept_already_accepted, setup),
+		cmocka_unit_test_setup(test_accept_busy_retried_five_times, setup),
+		cmocka_unit_test_setup(test_accept_hard_failure_stops, setup),
+		cmocka_unit_test_setup(test_accept_rejects_bad_ranges, setup),
+		cmocka_unit_test_setup(test_share_dma_region, setup),
+		cmocka_unit_test_setup(test_share_follows_map_gpa_retry, setup),
+		cmocka_unit_test_setup(test_share_failure_leaves_page_tables, setup),
+		cmocka_unit_test_setup(test_share_rejects_bad_input, setup),
+		cmocka_unit_test_setup(test_ccel_table_bytes, setup),
+		cmocka_unit_test_setup(test_ccel_publish_log, setup),
+		cmocka_unit_test_setup(test_ccel_publish_rejects, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
