@@ -261,6 +261,13 @@ int vser_recv(struct vser *s, uint32_t port, void *buf, size_t cap);
 int vser_close(struct vser *s, uint32_t port);
 /* True when every buffer sent on the port was taken by the device. */
 bool vser_tx_idle(struct vser *s, uint32_t port);
+/*
+ * Ask the device again about every port it added whose host side we see
+ * closed (PORT_READY, one per later poll): QEMU answers with the name and,
+ * if its side is connected, PORT_OPEN 1 -- which recovers a PORT_OPEN the
+ * device dropped because every control buffer was full.
+ */
+void vser_resync(struct vser *s);
 
 /* ---- virtio-vsock (spec §4.1) ------------------------------------------------ */
 #define VSOCK_HDR_SIZE 44

@@ -468,3 +468,10 @@ int vser_close(struct vser *s, uint32_t port)
 	pt->guest_open = false;
 	return send_ctrl(s, port, VSER_PORT_OPEN, 0);
 }
+
+void vser_resync(struct vser *s)
+{
+	for (uint32_t p = 0; p < s->nports; p++)
+		if (s->port[p].added && !s->port[p].host_open)
+			s->port[p].ready_due = true;
+}

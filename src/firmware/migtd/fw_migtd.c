@@ -40,6 +40,8 @@
 #define LINK_WAIT_MS 30000u
 /* Longest idle between two core polls: virtio has no interrupts yet. */
 #define POLL_IDLE_MS 1u
+/* How often ports seen closed are asked about again (vser_resync). */
+#define RESYNC_MS 500u
 
 struct fw_stream {
 	bool used;
@@ -376,6 +378,7 @@ int fw_migtd_run(void)
 	size_t policy_len = 0, root_len = 0;
 	int64_t now_s = 0;
 	unsigned int active = 0;
+	uint64_t resync_at = 0;
 	bool announced = false;
 	int ret, port;
 
@@ -432,6 +435,10 @@ int fw_migtd_run(void)
 			announced = true;
 		}
 		heap_watch(&fm, &active);
+		if (fw_ticks() >= resync_at) {
+			vser_resync(fm.ser);
+			resync_at = fw_ticks() + RESYNC_MS;
+		}
 		/* Nothing interrupts us but the tick: idle one tick unless the
 		 * core wants to run now or link frames are buffered. */
 		if (wake > fw_ticks() && !eplat.rx_len)
