@@ -78,12 +78,16 @@ typedef void (*emu_vmm_fd_fn)(void *ctx, int fd);
  * the virtserialport migtd.stream.N); the VMM keeps one connection to it,
  * handled like a MigTD process's relay connection (hello, then bytes).
  * After the session's ReportStatus the VMM ends that connection and opens
- * a fresh one for the next session.
+ * a fresh one for the next session. A connection that ends earlier (the
+ * peer closed) is replaced only once its session reported: the firmware
+ * drops what it still buffers from a connection when the next one opens.
  */
 struct emu_vmm_vm_port {
 	char path[108];
 	struct emu_vmm_stream *s; /* the live connection, NULL while reconnecting */
 	uint64_t retry_at;
+	struct emu_vmm_request *wait; /* reconnect once this request reported */
+	uint64_t wait_seq;            /* wait->seq then (the slot may be reused) */
 };
 
 struct emu_vmm_platform {

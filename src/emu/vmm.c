@@ -377,6 +377,7 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 		unlink(vp->path);
 		vp->s = NULL;
 		vp->retry_at = 0;
+		vp->wait = NULL;
 		ARG("-chardev"), ARG("socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
 		ARG("-device"), ARG("virtserialport,chardev=s%u,name=migtd.stream.%u", i, i);
 	}
@@ -544,9 +545,21 @@ static void stream_close(struct emu_vmm_stream *s)
 	s->fd = -1;
 	s->used = false;
 	if (s->vm_port) {
-		/* Open the next connection for the next session shortly. */
+		/*
+		 * Open the next connection for the next session shortly -- but
+		 * not before this session reported: QEMU tells the firmware about
+		 * a new connection with PORT_OPEN, and the firmware then drops
+		 * what it has not read yet from the old one (the peer's last
+		 * bytes before it closed, under load still unread).
+		 */
 		s->vm_port->s = NULL;
 		s->vm_port->retry_at = emu_vmm_now_ms() + 10;
+		s->vm_port->wait = NULL;
+		if (s->owner && s->owner->used && s->owner->seq == s->owner_seq &&
+		    s->owner->status < 0) {
+			s->vm_port->wait = s->owner;
+			s->vm_port->wait_seq = s->owner_seq;
+		}
 		s->vm_port = NULL;
 	}
 	if (s->peer) {
@@ -854,6 +867,10 @@ static void vm_ports_connect(struct emu_vmm *v, uint64_t now)
 
 			if (vp->s || now < vp->retry_at)
 				continue;
+			if (vp->wait && vp->wait->used && vp->wait->seq == vp->wait_seq &&
+			    vp->wait->status < 0)
+				continue; /* its session still reads the old connection */
+			vp->wait = NULL;
 			vp->retry_at = now + 50; /* QEMU may not listen yet */
 			memcpy(sa.sun_path, vp->path, strlen(vp->path) + 1);
 			fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

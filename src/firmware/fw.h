@@ -84,8 +84,9 @@ void fw_timer_irq(void);	/* their C handlers */
 void fw_spurious_irq(void);
 /* 0 when ticking; -1 in a TD (TSC-deadline not yet done) or if calibration failed. */
 int fw_timer_init(void);
+/* Milliseconds since fw_timer_init (TSC, calibrated against the PIT); 0 without a timer. */
 uint64_t fw_ticks(void);
-/* Sleep in sti;hlt until ms ticks have passed. */
+/* Sleep in sti;hlt (woken by the 1 ms tick) until ms milliseconds have passed. */
 void fw_idle_ms(uint64_t ms);
 
 /* ---- PCI (ECAM at 0xE0000000 after programming Q35's PCIEXBAR) ----------- */

@@ -110,6 +110,9 @@ uint8_t virtio_pci_status(struct virtio_pci_dev *d);
 
 /* ---- split virtqueue ------------------------------------------------------- */
 #define VIRTQ_SIZE 16	/* every queue (spec §4.1/§4.3); the device max must be >= 16 */
+/* Largest queue a driver may ask for (virtio_pci_setup_queue_n): the
+ * virtio-serial control RX queue uses QEMU's full 32 entries. */
+#define VIRTQ_MAX_SIZE 32
 #define VIRTQ_MAX_CHAIN 4
 
 struct virtq_buf {
@@ -131,15 +134,17 @@ struct virtq {
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	uint64_t notify_addr;
 	const struct virtio_hw *hw;
-	struct virtq_shadow sh[VIRTQ_SIZE];
-	uint32_t wlen[VIRTQ_SIZE];	/* device-writable bytes of the chain at this head */
-	uint8_t in_flight[VIRTQ_SIZE];	/* 1 at the head of a chain the device owns */
+	struct virtq_shadow sh[VIRTQ_MAX_SIZE];
+	uint32_t wlen[VIRTQ_MAX_SIZE];	/* device-writable bytes of the chain at this head */
+	uint8_t in_flight[VIRTQ_MAX_SIZE];	/* 1 at the head of a chain the device owns */
 	uint16_t free_head, num_free, avail_idx, last_used;
 	int broken;			/* sticky: the device broke the protocol */
 };
 
 /* Allocate the rings from dma; hw/notify_addr may be NULL/0 (host tests). */
 int virtq_init(struct virtq *vq, uint16_t index, struct virtio_dma *dma);
+/* The same with `size` entries: a power of two, 1..VIRTQ_MAX_SIZE. */
+int virtq_init_n(struct virtq *vq, uint16_t index, uint16_t size, struct virtio_dma *dma);
 /* Post a chain (readable buffers first); *head identifies it in virtq_get_used. */
 int virtq_add(struct virtq *vq, const struct virtq_buf *b, unsigned int n, uint16_t *head);
 void virtq_kick(struct virtq *vq);
@@ -154,6 +159,10 @@ int virtq_get_used(struct virtq *vq, uint16_t *head, uint32_t *len);
 /* Set up queue `index` on the device (size VIRTQ_SIZE, rings from dma), enable it. */
 int virtio_pci_setup_queue(struct virtio_pci_dev *d, struct virtq *vq, uint16_t index,
 			   struct virtio_dma *dma);
+/* The same with `size` entries (power of two <= VIRTQ_MAX_SIZE); the device's
+ * maximum for the queue must be at least that. */
+int virtio_pci_setup_queue_n(struct virtio_pci_dev *d, struct virtq *vq, uint16_t index,
+			     uint16_t size, struct virtio_dma *dma);
 
 /* ---- virtio-serial (spec §4.3) -------------------------------------------- */
 #define VIRTIO_CONSOLE_F_MULTIPORT (1ull << 1)
@@ -165,7 +174,17 @@ int virtio_pci_setup_queue(struct virtio_pci_dev *d, struct virtq *vq, uint16_t 
 #define VSER_BUF 4096
 #define VSER_RX_BUFS 4
 #define VSER_TX_BUFS 4
-#define VSER_CTRL_BUFS 16 /* the whole control RX queue: QEMU drops a control message when no buffer is posted */
+/*
+ * QEMU drops a control message when no control RX buffer is posted, so the
+ * control RX queue takes QEMU's whole 32 entries, each with a buffer: its
+ * DEVICE_ADD burst is one message per port (the link + 16 streams = 17),
+ * and at run time every stream port can have PORT_OPEN 0 and 1 pending
+ * (16 x 2). PORT_READY replies go out one per poll, after the queue was
+ * drained, so their answers (NAME, OPEN) never meet a full queue either.
+ * VSER_CTRL_BUFS is the control TX side (our own messages, reclaimed).
+ */
+#define VSER_CTRL_RX_BUFS 32
+#define VSER_CTRL_BUFS 16
 #define VSER_CTRL_BUF 128
 #define VSER_RX_RING (VSER_BUF * VSER_RX_BUFS)
 
@@ -192,6 +211,7 @@ int vser_ctrl_parse(const uint8_t *buf, size_t len, struct vser_ctrl *m);
 
 struct vser_port {
 	bool added, host_open, guest_open;
+	bool ready_due;		/* DEVICE_ADD seen, PORT_READY not sent yet */
 	/*
 	 * Counts host connects (PORT_OPEN 1 after 0). A new host connection is
 	 * a new byte stream: bytes still buffered from the previous one are
@@ -214,9 +234,10 @@ struct vser {
 	struct virtio_pci_dev *pci;
 	uint32_t nports;	/* min(max_nr_ports, VSER_MAX_PORTS) */
 	struct virtq crx, ctx;
-	uint8_t *crx_va[VSER_CTRL_BUFS];
-	uint64_t crx_gpa[VSER_CTRL_BUFS];
-	uint16_t crx_head[VSER_CTRL_BUFS];
+	uint16_t crx_n;		/* control RX buffers posted (the queue size) */
+	uint8_t *crx_va[VSER_CTRL_RX_BUFS];
+	uint64_t crx_gpa[VSER_CTRL_RX_BUFS];
+	uint16_t crx_head[VSER_CTRL_RX_BUFS];
 	uint8_t *ctx_va[VSER_CTRL_BUFS];
 	uint64_t ctx_gpa[VSER_CTRL_BUFS];
 	uint16_t ctx_head[VSER_CTRL_BUFS];
@@ -240,6 +261,13 @@ int vser_recv(struct vser *s, uint32_t port, void *buf, size_t cap);
 int vser_close(struct vser *s, uint32_t port);
 /* True when every buffer sent on the port was taken by the device. */
 bool vser_tx_idle(struct vser *s, uint32_t port);
+/*
+ * Ask the device again about every port it added whose host side we see
+ * closed (PORT_READY, one per later poll): QEMU answers with the name and,
+ * if its side is connected, PORT_OPEN 1 -- which recovers a PORT_OPEN the
+ * device dropped because every control buffer was full.
+ */
+void vser_resync(struct vser *s);
 
 /* ---- virtio-vsock (spec §4.1) ------------------------------------------------ */
 #define VSOCK_HDR_SIZE 44

@@ -13,6 +13,9 @@
 #     first to verify, rejects it (8) and aborts; the destination sees the
 #     alert (6) -- as premigration.sh -- and no MIG_DEC_KEY word is written
 #     on either side.
+#  3. 16 sessions at once over 16 stream ports (--barrier: all 16 in
+#     progress on both VMs before any byte is relayed): all succeed, keys
+#     verified; the VMs' heap peaks are printed (issue 7).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64"; exit 77; }
@@ -28,6 +31,10 @@ run() { # name expected-exit args...
   out=$(timeout 120 $VMM demo --vm --dir "$t/d" --keep "$@" 2>&1); rc=$?
   echo "== $name (exit $rc)"
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
+}
+
+heap_peaks() { # the VMs' "heap: peak" lines, shortened
+  echo "$out" | sed -n 's/^ *\(source\|destination\) vm | migtd: heap: peak \([0-9]*\) bytes while sessions ran (up to \([0-9]*\) at once.*/\1 \2 bytes (\3 at once)/p' | paste -sd, | sed 's/,/, /'
 }
 
 run good 0
@@ -47,6 +54,7 @@ for side in src dst; do
   done
 done
 echo "   keys verified; MRTD and RTMR0..2 of both VMs = migtd-hash of the enrolled images"
+echo "   heap peaks, 1 session: $(heap_peaks)"
 
 run reject 1 --dest-policy tests/e2e/data/policy-reject-source.json --timeout-ms 5000
 echo "$out" | grep -q "session 0: source status 8 .*destination status 6 " \
@@ -54,4 +62,17 @@ echo "$out" | grep -q "session 0: source status 8 .*destination status 6 " \
 echo "$out" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' \
   || fail "a key was written after a rejection"
 echo "   statuses 8 / 6, no key written"
+
+
+run sixteen 0 --sessions 16 --vm-streams 16 --barrier
+echo "$out" | grep -q 'source vm | migtd: 16 stream ports' || fail "source VM: not 16 stream ports"
+echo "$out" | grep -q 'destination vm | migtd: 16 stream ports' || fail "destination VM: not 16 stream ports"
+echo "$out" | grep -q 'quotes issued: source 16, destination 16' || fail "not 16 quotes per side"
+echo "$out" | grep -q 'verdict: OK -- 16 pre-migrations completed, keys verified on both platforms' \
+  || fail "no OK verdict for 16"
+for side in source destination; do
+  echo "$out" | grep -q "$side vm | migtd: heap: peak [0-9]* bytes while sessions ran (up to 16 at once" \
+    || fail "$side VM: the 16 sessions did not run at once"
+done
+echo "   16 at once, keys verified; heap peaks: $(heap_peaks)"
 echo "firmware pre-migration: ok"

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,9 @@ struct model {
 	struct { uint32_t id; uint16_t ev, val; } ctl_log[LOG_MAX];
 	unsigned int n_ctl;
 	int auto_ports; /* answer DEVICE_READY / PORT_READY like QEMU */
+	unsigned int ser_ports; /* ports 1..ser_ports exist (auto_ports) */
+	uint16_t q2_max; /* queue 2's maximum size after a reset, 0: 256 */
+	uint8_t ser_connected[NQ]; /* host side of port i connected */
 	uint8_t host_rx[65536];
 	size_t host_rx_n;
 	/* vsock host */
@@ -154,6 +158,8 @@ static void model_init(int kind)
 		M.numq = 2 * (2 + 1) + 2; /* max_nr_ports 2... plus spare */
 		wr32(&M.devcfg[4], 2);
 		M.auto_ports = 1;
+		M.ser_ports = 1;
+		M.ser_connected[1] = 1;
 	} else {
 		M.numq = 3;
 		wr32(&M.devcfg[0], 7);
@@ -325,11 +331,19 @@ static void ser_notify(unsigned int qi)
 			dq_push_raw(3, c.head, 0);
 			if (!M.auto_ports)
 				continue;
+			/* QEMU: every port at once on DEVICE_READY; its name and (if
+			 * connected) PORT_OPEN 1 on each PORT_READY. */
 			if (ev == VSER_DEVICE_READY)
-				ser_ctrl_send(1, VSER_DEVICE_ADD, 1, NULL);
-			if (ev == VSER_PORT_READY && id == 1) {
-				ser_ctrl_send(1, VSER_PORT_NAME, 1, "migtd.link");
-				ser_ctrl_send(1, VSER_PORT_OPEN, 1, NULL);
+				for (uint32_t k = 1; k <= M.ser_ports; k++)
+					ser_ctrl_send(k, VSER_DEVICE_ADD, 1, NULL);
+			if (ev == VSER_PORT_READY && id >= 1 && id <= M.ser_ports) {
+				char name[16] = "migtd.link";
+
+				if (id > 1)
+					snprintf(name, sizeof(name), "p.%u", (unsigned int)id);
+				ser_ctrl_send(id, VSER_PORT_NAME, 1, name);
+				if (M.ser_connected[id])
+					ser_ctrl_send(id, VSER_PORT_OPEN, 1, NULL);
 			}
 		}
 	} else if (qi == 5) {
@@ -465,6 +479,8 @@ static void cc_write(uint32_t off, unsigned int size, uint32_t v)
 				memset(M.q, 0, sizeof(M.q));
 				for (int i = 0; i < NQ; i++)
 					M.q[i].max = 256;
+				if (M.q2_max)
+					M.q[2].max = M.q2_max;
 			}
 			break;
 		}
@@ -1354,6 +1370,159 @@ static void test_serial_no_multiport(void **state)
 	assert_int_equal(M.relax_calls, 31);
 }
 
+/* Control buffers posted by the driver and not yet used by the device. */
+static unsigned int ctrl_bufs_free(void)
+{
+	uint8_t *avail = gpa2va(M.q[2].avail, 4);
+
+	return (uint16_t)(rd16(avail + 2) - M.q[2].last_avail);
+}
+
+static unsigned int ctl_count(uint16_t ev)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < M.n_ctl; i++)
+		n += M.ctl_log[i].ev == ev;
+	return n;
+}
+
+/*
+ * QEMU drops a control message when no buffer is posted: the control RX
+ * queue is QEMU's 32 entries, all posted; DEVICE_ADDs are answered with
+ * PORT_READY one per poll, each after the queue was drained.
+ */
+static void test_serial_ctrl_burst(void **state)
+{
+	unsigned int polls = 0;
+
+	(void)state;
+	model_init(VIRTIO_PCI_DEV_CONSOLE);
+	wr32(&M.devcfg[4], 5);
+	M.numq = 12;
+	M.ser_ports = 4;
+	for (int i = 1; i <= 4; i++)
+		M.ser_connected[i] = 1;
+	assert_int_equal(probe(), MIGTD_OK);
+	assert_int_equal(vser_init(&SER, &PD, &DMA), MIGTD_OK);
+	assert_int_equal(M.q[2].size, VSER_CTRL_RX_BUFS);
+	assert_int_equal(M.q[3].size, VIRTQ_SIZE);
+	assert_int_equal(M.q[4].size, VIRTQ_SIZE);
+	assert_int_equal(SER.crx_n, 32);
+	/* The four DEVICE_ADDs took four buffers; no PORT_READY yet. */
+	assert_int_equal(ctrl_bufs_free(), 28);
+	assert_int_equal(ctl_count(VSER_PORT_READY), 0);
+	/* One PORT_READY per poll; its answers are taken by the same poll. */
+	for (unsigned int k = 1; k <= 4; k++) {
+		assert_int_equal(vser_poll(&SER), MIGTD_OK);
+		polls++;
+		assert_int_equal(ctl_count(VSER_PORT_READY), k);
+		assert_int_equal(M.ctl_log[M.n_ctl - 1].id, k);
+		assert_int_equal(ctrl_bufs_free(), 32);
+		assert_true(SER.port[k].host_open);
+	}
+	assert_int_equal(vser_poll(&SER), MIGTD_OK);
+	assert_int_equal(ctl_count(VSER_PORT_READY), 4);
+	assert_int_equal(vser_find(&SER, "migtd.link"), 1);
+	assert_int_equal(vser_find(&SER, "p.4"), 4);
+	/* 32 messages before the next poll (every port closing and reopening,
+	 * eight times over): each finds a buffer (ser_ctrl_send asserts it). */
+	for (unsigned int k = 0; k < 32; k++)
+		ser_ctrl_send(1 + k % 4, VSER_PORT_OPEN, (uint16_t)((k / 4) % 2), NULL);
+	assert_int_equal(ctrl_bufs_free(), 0);
+	assert_int_equal(vser_poll(&SER), MIGTD_OK);
+	assert_int_equal(ctrl_bufs_free(), 32);
+	for (unsigned int k = 1; k <= 4; k++) {
+		assert_true(SER.port[k].host_open);
+		assert_int_equal(SER.port[k].host_gen, 1 + 4);
+	}
+	assert_int_equal(SER.bad_ctrl, 0);
+	assert_int_equal(polls, 4);
+}
+
+/* A device with a smaller control queue gets the default size. */
+static void test_serial_small_ctrl_queue(void **state)
+{
+	(void)state;
+	model_init(VIRTIO_PCI_DEV_CONSOLE);
+	M.q2_max = 16;
+	assert_int_equal(probe(), MIGTD_OK);
+	assert_int_equal(vser_init(&SER, &PD, &DMA), MIGTD_OK);
+	assert_int_equal(M.q[2].size, 16);
+	assert_int_equal(SER.crx_n, 16);
+	assert_int_equal(vser_open(&SER, "migtd.link", 10), 1);
+	/* Too small even for that. */
+	model_init(VIRTIO_PCI_DEV_CONSOLE);
+	M.q2_max = 8;
+	assert_int_equal(probe(), MIGTD_OK);
+	assert_int_equal(vser_init(&SER, &PD, &DMA), MIGTD_ERR_UNSUPPORTED);
+}
+
+/* A PORT_OPEN 1 the device dropped is recovered by asking again. */
+static void test_serial_resync(void **state)
+{
+	unsigned int before;
+
+	(void)state;
+	serial_up();
+	assert_int_equal(vser_open(&SER, "migtd.link", 10), 1);
+	assert_int_equal(SER.port[1].host_gen, 1);
+	ser_ctrl_send(1, VSER_PORT_OPEN, 0, NULL);
+	assert_int_equal(vser_poll(&SER), MIGTD_OK);
+	assert_false(SER.port[1].host_open);
+	/* The device dropped the PORT_OPEN 1 of its next connection. */
+	M.ser_connected[1] = 1;
+	before = ctl_count(VSER_PORT_READY);
+	vser_resync(&SER);
+	assert_int_equal(vser_poll(&SER), MIGTD_OK);
+	assert_int_equal(ctl_count(VSER_PORT_READY), before + 1);
+	assert_int_equal(M.ctl_log[M.n_ctl - 1].id, 1);
+	assert_true(SER.port[1].host_open);
+	assert_int_equal(SER.port[1].host_gen, 2);
+	/* Open ports are not asked about. */
+	vser_resync(&SER);
+	assert_int_equal(vser_poll(&SER), MIGTD_OK);
+	assert_int_equal(ctl_count(VSER_PORT_READY), before + 1);
+	/* Still closed on the host: the answer is only the name. */
+	ser_ctrl_send(1, VSER_PORT_OPEN, 0, NULL);
+	M.ser_connected[1] = 0;
+	assert_int_equal(vser_poll(&SER), MIGTD_OK);
+	vser_resync(&SER);
+	assert_int_equal(vser_poll(&SER), MIGTD_OK);
+	assert_int_equal(ctl_count(VSER_PORT_READY), before + 2);
+	assert_false(SER.port[1].host_open);
+	assert_string_equal(SER.port[1].name, "migtd.link");
+	assert_int_equal(SER.bad_ctrl, 0);
+}
+
+/* virtq_init_n: sizes are powers of two up to VIRTQ_MAX_SIZE. */
+static void test_vq_sizes(void **state)
+{
+	static const uint16_t bad[] = { 0, 3, 24, 64, 0xFFFF };
+	struct virtq vq;
+
+	(void)state;
+	virtio_dma_init(&DMA, M.dma, DMA_GPA, DMA_SIZE);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(virtq_init_n(&vq, 0, bad[i], &DMA), MIGTD_ERR_INVALID);
+	assert_int_equal(virtq_init_n(&vq, 0, VIRTQ_MAX_SIZE, &DMA), MIGTD_OK);
+	assert_int_equal(vq.size, 32);
+	assert_int_equal(vq.num_free, 32);
+	assert_int_equal(vq.avail_gpa - vq.desc_gpa, 16u * 32);
+	assert_true(vq.used_gpa - vq.avail_gpa >= 6u + 2u * 32);
+	assert_true(vq.used_gpa - vq.desc_gpa + 6u + 8u * 32 <= 4096);
+	/* All 32 entries usable, then full. */
+	for (unsigned int i = 0; i < 32; i++) {
+		struct virtq_buf b = { DMA_GPA, 8, true };
+		uint16_t h;
+
+		assert_int_equal(virtq_add(&vq, &b, 1, &h), MIGTD_OK);
+	}
+	struct virtq_buf b = { DMA_GPA, 8, true };
+	uint16_t h;
+	assert_int_equal(virtq_add(&vq, &b, 1, &h), MIGTD_ERR_AGAIN);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_model, teardown_model)
 
 int main(void)
@@ -1369,6 +1538,7 @@ int main(void)
 		T(test_negotiate_failures),
 		T(test_queue_setup),
 		T(test_vq_layout),
+		T(test_vq_sizes),
 		T(test_vq_bad_id),
 		T(test_vq_not_in_flight),
 		T(test_vq_bad_len),
@@ -1386,6 +1556,9 @@ int main(void)
 		T(test_serial_bad_ctrl),
 		T(test_serial_ctrl_parse),
 		T(test_serial_no_multiport),
+		T(test_serial_ctrl_burst),
+		T(test_serial_small_ctrl_queue),
+		T(test_serial_resync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

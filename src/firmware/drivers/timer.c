@@ -6,6 +6,12 @@
  * PICs are masked so that nothing arrives on the exception vectors.
  * A TD has no PIT and only x2APIC; there the tick will be TSC-deadline
  * (spec §2.1) -- not implemented yet, fw_timer_init reports that.
+ *
+ * The time in milliseconds is the TSC, calibrated over the same 10 ms: the
+ * tick only wakes `hlt`. Interrupts are enabled only while idle, so a count
+ * of tick interrupts misses every tick that falls into a computation (a
+ * periodic timer coalesces pending interrupts) and ran far slower than wall
+ * time under TCG -- timeouts then lasted many times their nominal length.
  */
 #include "../fw.h"
 
@@ -24,7 +30,15 @@
 #define PIT_HZ 1193182u
 #define CAL_MS 10u
 
-static volatile uint64_t ticks;
+static uint64_t tsc0, tsc_per_ms;	/* 0: no timer (fw_ticks stays 0) */
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
 
 static uint32_t lapic_rd(uint32_t reg)
 {
@@ -38,7 +52,7 @@ static void lapic_wr(uint32_t reg, uint32_t v)
 
 void fw_timer_irq(void)
 {
-	ticks++;
+	/* Only wakes hlt: the clock is the TSC. */
 	lapic_wr(LAPIC_EOI, 0);
 }
 
@@ -47,12 +61,13 @@ void fw_spurious_irq(void)
 	/* No EOI for the spurious vector. */
 }
 
-/* APIC timer counts (divide by 16) in CAL_MS milliseconds of PIT time. */
-static uint32_t calibrate(void)
+/* APIC timer counts (divide by 16) and TSC counts in CAL_MS milliseconds of PIT time. */
+static uint32_t calibrate(uint64_t *tsc)
 {
 	uint16_t count = (uint16_t)(PIT_HZ * CAL_MS / 1000);
 	uint8_t gate;
 	uint32_t spins = 0;
+	uint64_t t;
 
 	gate = fw_inb(0x61) & (uint8_t)~0x03; /* gate off, speaker off */
 	fw_outb(0x61, gate);
@@ -61,15 +76,18 @@ static uint32_t calibrate(void)
 	fw_outb(0x42, (uint8_t)(count >> 8));
 	lapic_wr(LAPIC_LVT_TIMER, LVT_MASKED);
 	lapic_wr(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
+	t = rdtsc();
 	fw_outb(0x61, gate | 0x01); /* start */
 	while (!(fw_inb(0x61) & 0x20) && ++spins < 100000000u)
 		;
+	*tsc = rdtsc() - t;
 	return 0xFFFFFFFFu - lapic_rd(LAPIC_TIMER_CUR);
 }
 
 int fw_timer_init(void)
 {
 	uint32_t per_ms;
+	uint64_t tsc;
 
 	if (fw_is_td)
 		return -1;
@@ -79,25 +97,32 @@ int fw_timer_init(void)
 	fw_idt_set_irq(FW_VECTOR_SPURIOUS, fw_irq_spurious);
 	lapic_wr(LAPIC_SVR, 0x100 | FW_VECTOR_SPURIOUS); /* software enable */
 	lapic_wr(LAPIC_TIMER_DIV, 0x3);			  /* divide by 16 */
-	per_ms = calibrate() / CAL_MS;
-	if (per_ms == 0)
+	per_ms = calibrate(&tsc) / CAL_MS;
+	if (per_ms == 0 || tsc / CAL_MS == 0)
 		return -1;
 	lapic_wr(LAPIC_LVT_TIMER, FW_VECTOR_TIMER | LVT_PERIODIC);
 	lapic_wr(LAPIC_TIMER_INIT, per_ms);
+	tsc0 = rdtsc();
+	tsc_per_ms = tsc / CAL_MS;
 	fw_printf("timer: APIC %u counts/ms, vector %u\n", per_ms, FW_VECTOR_TIMER);
+	fw_printf("timer: clock TSC %llu counts/ms\n", (unsigned long long)tsc_per_ms);
 	return 0;
 }
 
+/* Milliseconds since fw_timer_init (0 without a timer). */
 uint64_t fw_ticks(void)
 {
-	return ticks;
+	if (!tsc_per_ms)
+		return 0;
+	return (rdtsc() - tsc0) / tsc_per_ms;
 }
 
 void fw_idle_ms(uint64_t ms)
 {
-	uint64_t end = ticks + ms;
+	uint64_t end = fw_ticks() + ms;
 
-	/* sti;hlt is atomic: an interrupt between them still wakes the hlt. */
-	while (ticks < end)
+	/* sti;hlt is atomic: an interrupt between them still wakes the hlt;
+	 * the 1 ms tick ends every hlt. */
+	while (fw_ticks() < end)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 }

@@ -313,6 +313,12 @@ int virtio_pci_negotiate(struct virtio_pci_dev *d, uint64_t wanted)
 int virtio_pci_setup_queue(struct virtio_pci_dev *d, struct virtq *vq, uint16_t index,
 			   struct virtio_dma *dma)
 {
+	return virtio_pci_setup_queue_n(d, vq, index, VIRTQ_SIZE, dma);
+}
+
+int virtio_pci_setup_queue_n(struct virtio_pci_dev *d, struct virtq *vq, uint16_t index,
+			     uint16_t size, struct virtio_dma *dma)
+{
 	uint16_t max, noff;
 	uint64_t nbyte;
 	int err;
@@ -321,9 +327,9 @@ int virtio_pci_setup_queue(struct virtio_pci_dev *d, struct virtq *vq, uint16_t 
 		return MIGTD_ERR_UNSUPPORTED;
 	cc_wr(d, CC_Q_SELECT, 2, index);
 	max = (uint16_t)cc_rd(d, CC_Q_SIZE, 2);
-	if (max < VIRTQ_SIZE)
+	if (max < size)
 		return MIGTD_ERR_UNSUPPORTED;
-	err = virtq_init(vq, index, dma);
+	err = virtq_init_n(vq, index, size, dma);
 	if (err)
 		return err;
 	noff = (uint16_t)cc_rd(d, CC_Q_NOFF, 2);
@@ -333,7 +339,7 @@ int virtio_pci_setup_queue(struct virtio_pci_dev *d, struct virtq *vq, uint16_t 
 		return fail(d, MIGTD_ERR_LENGTH);
 	vq->hw = d->hw;
 	vq->notify_addr = d->notify.addr + nbyte;
-	cc_wr(d, CC_Q_SIZE, 2, VIRTQ_SIZE);
+	cc_wr(d, CC_Q_SIZE, 2, size);
 	cc_wr(d, CC_Q_MSIX, 2, VIRTIO_NO_VECTOR);
 	cc_wr(d, CC_Q_DESC, 4, (uint32_t)vq->desc_gpa);
 	cc_wr(d, CC_Q_DESC + 4, 4, (uint32_t)(vq->desc_gpa >> 32));

@@ -144,16 +144,20 @@ int vser_init(struct vser *s, struct virtio_pci_dev *pci, struct virtio_dma *dma
 	if (max_ports == 0)
 		return MIGTD_ERR_INVALID;
 	s->nports = max_ports < VSER_MAX_PORTS ? max_ports : VSER_MAX_PORTS;
-	err = virtio_pci_setup_queue(pci, &s->crx, 2, dma);
+	/* A device whose control queue is smaller gets the default size. */
+	err = virtio_pci_setup_queue_n(pci, &s->crx, 2, VSER_CTRL_RX_BUFS, dma);
+	if (err == MIGTD_ERR_UNSUPPORTED)
+		err = virtio_pci_setup_queue(pci, &s->crx, 2, dma);
+	s->crx_n = s->crx.size;
 	if (!err)
 		err = virtio_pci_setup_queue(pci, &s->ctx, 3, dma);
-	for (unsigned int i = 0; !err && i < VSER_CTRL_BUFS; i++) {
+	for (unsigned int i = 0; !err && i < s->crx_n; i++) {
 		err = alloc_buf(dma, VSER_CTRL_BUF, &s->crx_va[i], &s->crx_gpa[i]);
 		if (!err)
 			err = post_rx(&s->crx, s->crx_gpa[i], VSER_CTRL_BUF, &s->crx_head[i]);
-		if (!err)
-			err = alloc_buf(dma, VSER_CTRL_BUF, &s->ctx_va[i], &s->ctx_gpa[i]);
 	}
+	for (unsigned int i = 0; !err && i < VSER_CTRL_BUFS; i++)
+		err = alloc_buf(dma, VSER_CTRL_BUF, &s->ctx_va[i], &s->ctx_gpa[i]);
 	for (uint32_t p = 0; !err && p < s->nports; p++)
 		err = init_port(s, p, dma);
 	if (!err)
@@ -218,10 +222,13 @@ static int handle_ctrl(struct vser *s, const uint8_t *buf, size_t len)
 	pt = &s->port[m.id];
 	switch (m.event) {
 	case VSER_DEVICE_ADD:
+		/* PORT_READY later (poll_ctrl): QEMU answers it at once with up to
+		 * three messages, which must find posted buffers. */
 		pt->added = true;
-		return send_ctrl(s, m.id, VSER_PORT_READY, 1);
+		pt->ready_due = true;
+		return MIGTD_OK;
 	case VSER_DEVICE_REMOVE:
-		pt->added = pt->host_open = pt->guest_open = false;
+		pt->added = pt->host_open = pt->guest_open = pt->ready_due = false;
 		pt->name[0] = '\0';
 		return MIGTD_OK;
 	case VSER_PORT_OPEN:
@@ -252,7 +259,7 @@ static int handle_ctrl(struct vser *s, const uint8_t *buf, size_t len)
 	}
 }
 
-static int poll_ctrl(struct vser *s)
+static int drain_ctrl(struct vser *s)
 {
 	uint8_t msg[VSER_CTRL_BUF];
 	uint16_t h;
@@ -262,9 +269,9 @@ static int poll_ctrl(struct vser *s)
 	while ((r = virtq_get_used(&s->crx, &h, &len)) == 1) {
 		unsigned int i;
 
-		for (i = 0; i < VSER_CTRL_BUFS && s->crx_head[i] != h; i++)
+		for (i = 0; i < s->crx_n && s->crx_head[i] != h; i++)
 			;
-		if (i == VSER_CTRL_BUFS)
+		if (i == s->crx_n)
 			return MIGTD_ERR_STATE; /* cannot happen: the queue checked h */
 		/* Copy first: the device may still scribble on its buffer. */
 		memcpy(msg, s->crx_va[i], len);
@@ -277,6 +284,29 @@ static int poll_ctrl(struct vser *s)
 			return err;
 	}
 	return r;
+}
+
+/*
+ * Take every control message, then send at most one due PORT_READY: the
+ * queue is empty then, and its answers are taken by the next poll before
+ * the next PORT_READY goes out.
+ */
+static int poll_ctrl(struct vser *s)
+{
+	int err = drain_ctrl(s);
+
+	if (err < 0)
+		return err;
+	for (uint32_t p = 0; p < s->nports; p++) {
+		if (!s->port[p].ready_due)
+			continue;
+		s->port[p].ready_due = false;
+		err = send_ctrl(s, p, VSER_PORT_READY, 1);
+		if (err)
+			return err;
+		return drain_ctrl(s);
+	}
+	return MIGTD_OK;
 }
 
 static int poll_port(struct vser_port *pt)
@@ -437,4 +467,11 @@ int vser_close(struct vser *s, uint32_t port)
 		return MIGTD_ERR_STATE;
 	pt->guest_open = false;
 	return send_ctrl(s, port, VSER_PORT_OPEN, 0);
+}
+
+void vser_resync(struct vser *s)
+{
+	for (uint32_t p = 0; p < s->nports; p++)
+		if (s->port[p].added && !s->port[p].host_open)
+			s->port[p].ready_due = true;
 }

@@ -21,15 +21,16 @@
 #define VRING_DESC_F_NEXT 1u
 #define VRING_DESC_F_WRITE 2u
 
-/* Ring layout inside the queue's one page (all sizes for VIRTQ_SIZE = 16). */
+/* Ring layout inside the queue's one page (room for VIRTQ_MAX_SIZE = 32). */
 #define DESC_OFF 0u
-#define AVAIL_OFF (16u * VIRTQ_SIZE)
-#define USED_OFF 512u
+#define AVAIL_OFF (16u * VIRTQ_MAX_SIZE)
+#define USED_OFF 1024u
 #define RING_PAGE 4096u
 
-_Static_assert(AVAIL_OFF + 6u + 2u * VIRTQ_SIZE <= USED_OFF, "avail ring overlaps used");
-_Static_assert(USED_OFF + 6u + 8u * VIRTQ_SIZE <= RING_PAGE, "rings exceed a page");
+_Static_assert(AVAIL_OFF + 6u + 2u * VIRTQ_MAX_SIZE <= USED_OFF, "avail ring overlaps used");
+_Static_assert(USED_OFF + 6u + 8u * VIRTQ_MAX_SIZE <= RING_PAGE, "rings exceed a page");
 _Static_assert((VIRTQ_SIZE & (VIRTQ_SIZE - 1)) == 0, "queue size not a power of two");
+_Static_assert(VIRTQ_SIZE <= VIRTQ_MAX_SIZE, "default queue size above the maximum");
 
 void virtio_dma_init(struct virtio_dma *d, void *va, uint64_t gpa, size_t size)
 {
@@ -85,24 +86,32 @@ static uint32_t r32(const uint8_t *p)
 
 int virtq_init(struct virtq *vq, uint16_t index, struct virtio_dma *dma)
 {
+	return virtq_init_n(vq, index, VIRTQ_SIZE, dma);
+}
+
+int virtq_init_n(struct virtq *vq, uint16_t index, uint16_t size, struct virtio_dma *dma)
+{
 	uint64_t gpa;
-	uint8_t *page = virtio_dma_alloc(dma, RING_PAGE, RING_PAGE, &gpa);
+	uint8_t *page;
 
 	memset(vq, 0, sizeof(*vq));
+	if (size == 0 || size > VIRTQ_MAX_SIZE || (size & (size - 1)) != 0)
+		return MIGTD_ERR_INVALID;
+	page = virtio_dma_alloc(dma, RING_PAGE, RING_PAGE, &gpa);
 	if (!page)
 		return MIGTD_ERR_NOMEM;
 	vq->index = index;
-	vq->size = VIRTQ_SIZE;
+	vq->size = size;
 	vq->desc = page + DESC_OFF;
 	vq->avail = page + AVAIL_OFF;
 	vq->used = page + USED_OFF;
 	vq->desc_gpa = gpa + DESC_OFF;
 	vq->avail_gpa = gpa + AVAIL_OFF;
 	vq->used_gpa = gpa + USED_OFF;
-	for (uint16_t i = 0; i < VIRTQ_SIZE; i++)
+	for (uint16_t i = 0; i < size; i++)
 		vq->sh[i].next = (uint16_t)(i + 1);
 	vq->free_head = 0;
-	vq->num_free = VIRTQ_SIZE;
+	vq->num_free = size;
 	return MIGTD_OK;
 }
 

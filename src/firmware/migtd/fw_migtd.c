@@ -49,6 +49,8 @@
 #define LINK_WAIT_MS 30000u
 /* Longest idle between two core polls: virtio has no interrupts yet. */
 #define POLL_IDLE_MS 1u
+/* How often ports seen closed are asked about again (vser_resync). */
+#define RESYNC_MS 500u
 
 struct fw_stream {
 	bool used;
@@ -66,7 +68,8 @@ struct fw_migtd {
 	uint32_t used_gen[VSER_MAX_PORTS];
 	bool is_stream[VSER_MAX_PORTS];
 	struct fw_stream streams[VSER_MAX_PORTS];
-	unsigned int sessions_seen;
+	unsigned int busy_max;	/* most sessions at once since the last idle */
+	uint64_t busy_since;	/* fw_ticks when the first of them started */
 };
 
 static struct fw_migtd fm;
@@ -380,24 +383,29 @@ static void find_ports(struct fw_migtd *m)
 	fw_printf("migtd: %u stream ports (" STREAM_PREFIX "N)\n", n);
 }
 
-/* Per-session heap figures: reset the peak when the first session starts
- * from idle, print it when the last one ends. */
+/* Per-busy-period heap figures: reset the peak when the first session
+ * starts from idle, print it (and how many sessions ran at once at most)
+ * when the last one ends. */
 static void heap_watch(struct fw_migtd *m, unsigned int *active_before)
 {
 	unsigned int active = migtd_core_active_sessions(&core);
 	struct fw_heap_stats st;
 
-	if (*active_before == 0 && active > 0)
+	if (*active_before == 0 && active > 0) {
 		fw_heap_peak_reset();
+		m->busy_max = 0;
+		m->busy_since = fw_ticks();
+	}
+	if (active > m->busy_max)
+		m->busy_max = active;
 	if (*active_before > 0 && active == 0) {
 		fw_heap_stats(&st);
-		fw_printf("migtd: heap: peak %u bytes while sessions ran (in use now %u, "
-			  "%llu allocations, %llu failed)\n",
-			  (unsigned int)st.peak, (unsigned int)st.in_use,
+		fw_printf("migtd: heap: peak %u bytes while sessions ran (up to %u at once, "
+			  "%llu ms; in use now %u, %llu allocations, %llu failed)\n",
+			  (unsigned int)st.peak, m->busy_max,
+			  (unsigned long long)(fw_ticks() - m->busy_since), (unsigned int)st.in_use,
 			  (unsigned long long)st.allocs, (unsigned long long)st.failures);
 	}
-	if (active > m->sessions_seen)
-		m->sessions_seen = active;
 	*active_before = active;
 }
 
@@ -410,6 +418,7 @@ int fw_migtd_run(void)
 	size_t policy_len = 0, root_len = 0;
 	int64_t now_s = 0;
 	unsigned int active = 0;
+	uint64_t resync_at = 0;
 	bool announced = false;
 	int ret, port;
 
@@ -475,6 +484,10 @@ int fw_migtd_run(void)
 				ret = publish_event_log();
 		}
 		heap_watch(&fm, &active);
+		if (fw_ticks() >= resync_at) {
+			vser_resync(fm.ser);
+			resync_at = fw_ticks() + RESYNC_MS;
+		}
 		idle(wake);
 	}
 	fw_printf("migtd: fatal: %s (status %d)\n", migtd_err_str(ret), migtd_err_status(ret));
