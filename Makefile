@@ -255,7 +255,8 @@ clean:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # ---- firmware image
-# `make image` -> build/migtd.bin: the freestanding firmware (src/firmware,
+# `make image` -> build/migtd.bin (and build/migtd-unenrolled.bin, the same
+# with an empty CFV): the freestanding firmware (src/firmware,
 # its reset vector and libc subset) linked with the core, the TDX entry and
 # mbedTLS (all built with FS_FLAGS), then assembled by migtd-mkimage, which
 # adds the CFV, the TDVF metadata and the OVMF table from
@@ -289,9 +290,17 @@ $(FW_ELF): $(FW_OBJS) $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a $(B)/fs/firmw
 $(B)/fs/migtd-fw.bin: $(FW_ELF)
 	$(Q)objcopy -O binary $< $@
 
-$(B)/migtd.bin: $(B)/fs/migtd-fw.bin $(B)/bin/migtd-mkimage
+$(B)/migtd-unenrolled.bin: $(B)/fs/migtd-fw.bin $(B)/bin/migtd-mkimage
 	$(Q)$(B)/bin/migtd-mkimage --payload $< -o $@
 	@size $(FW_ELF) | sed 's/^/size: /'
+
+# Like upstream's `cargo image`: the image with the migration policy and the
+# attestation root CA enrolled in its CFV (override POLICY / ROOT_CA).
+POLICY ?= config/policy.json
+ROOT_CA ?= config/Intel_SGX_Provisioning_Certification_RootCA.cer
+$(B)/migtd.bin: $(B)/migtd-unenrolled.bin $(B)/bin/migtd-image $(POLICY) $(ROOT_CA)
+	$(Q)$(B)/bin/migtd-image enroll --image $< --policy $(POLICY) --root-ca $(ROOT_CA) -o $@ >/dev/null
+	@echo "image: $@ (policy $(POLICY), root CA $(ROOT_CA))"
 
 image: $(B)/migtd.bin
 
