@@ -188,12 +188,31 @@ struct migtd_quote_collateral {
 	size_t qe_identity_issuer_chain_len;
 };
 
+/*
+ * A memo of signatures that verified. ECDSA verification is a pure function
+ * of (public key, signed bytes, signature), so remembering a success under
+ * SHA-256 of all three gives exactly the answer a new verification would;
+ * failures are never remembered. It saves the checks that repeat for every
+ * quote of a platform: root, PCK CA and PCK leaf certificate signatures and
+ * the QE report signature (the quote signature itself changes every time).
+ * Caller-owned, e.g. one per MigTD core; not thread-safe.
+ */
+#define MIGTD_SIG_CACHE_ENTRIES 32
+
+struct migtd_sig_cache {
+	uint8_t digest[MIGTD_SIG_CACHE_ENTRIES][32];
+	unsigned used;  /* entries filled */
+	unsigned next;  /* next slot to replace (round robin) */
+	unsigned long hits, misses;
+};
+
 struct migtd_quote_verify_params {
 	/* Enrolled root: DER certificate, or its raw 65-byte uncompressed P-256 key. */
 	const uint8_t *root_ca;
 	size_t root_ca_len;
 	int64_t now;  /* unix seconds at which validity is evaluated */
 	const struct migtd_quote_collateral *collateral;  /* may be NULL */
+	struct migtd_sig_cache *sig_cache;  /* may be NULL: verify everything */
 };
 
 #define MIGTD_TCB_STATUS_LEN 32

@@ -188,6 +188,9 @@ struct migtd_core {
 	 * callback nests into another session) */
 	uint8_t cert_work[MIGTD_CERT_WORK_SIZE];
 	struct migtd_quote_verify_result qres;
+	/* PCK chain and QE report signatures repeat for every quote of a
+	 * platform: verified once per boot (see struct migtd_sig_cache). */
+	struct migtd_sig_cache sig_cache;
 	struct policy_explain explain;
 	char text[2048];
 	struct migtd_session sessions[MIGTD_MAX_SESSIONS];

@@ -98,6 +98,9 @@ static uint8_t *coll_str(const char *after, const char *key, size_t *len)
 	return out;
 }
 
+/* When set, every verification goes through this signature memo. */
+static struct migtd_sig_cache *g_cache;
+
 static int verify_with(const struct vec *q, const char *time, const char *root,
 		       const struct migtd_quote_collateral *c, struct migtd_quote_verify_result *res,
 		       uint8_t *report)
@@ -105,6 +108,7 @@ static int verify_with(const struct vec *q, const char *time, const char *root,
 	struct vec r = load(root);
 	struct migtd_quote_verify_params p = {
 		.root_ca = r.b, .root_ca_len = r.n, .now = at(time), .collateral = c,
+		.sig_cache = g_cache,
 	};
 	int ret = migtd_quote_verify(q->b, q->n, &p, res, report);
 
@@ -689,6 +693,47 @@ static void test_tamper_each_certificate(void **state)
 	free(v.b);
 }
 
+
+/*
+ * The signature memo: a warm cache gives the same report, skips exactly
+ * the four repeating checks (root, PCK CA and leaf certificates, QE report)
+ * and still catches every tampering the cold path catches.
+ */
+static void test_sig_cache(void **state)
+{
+	static struct migtd_sig_cache cache;
+	static struct migtd_quote_verify_result res;
+	static uint8_t cold[MIGTD_VERIFIED_REPORT_SIZE], warm[MIGTD_VERIFIED_REPORT_SIZE];
+	struct vec q = load(V4);
+
+	memset(&cache, 0, sizeof(cache));
+	g_cache = &cache;
+	assert_int_equal(verify_with(&q, T_2023, ROOT, NULL, &res, cold), MIGTD_OK);
+	assert_int_equal(cache.used, 4);
+	assert_int_equal(cache.misses, 4);
+	assert_int_equal(cache.hits, 0);
+	assert_int_equal(verify_with(&q, T_2023, ROOT, NULL, &res, warm), MIGTD_OK);
+	assert_int_equal(cache.hits, 4);
+	assert_int_equal(cache.used, 4);
+	assert_memory_equal(cold, warm, sizeof(cold));
+	/* Time still matters: the memo holds signatures, not validity. */
+	assert_int_equal(verify_with(&q, "2053-07-01T00:00:00Z", ROOT, NULL, &res, NULL),
+			 MIGTD_ERR_QUOTE);
+	assert_int_equal(res.failed_step, MIGTD_QSTEP_CERT_VALIDITY);
+	/* So does the enrolled root. */
+	assert_int_equal(verify_with(&q, T_2023, ROOT_PRE, NULL, &res, NULL), MIGTD_ERR_QUOTE);
+	assert_int_equal(res.failed_step, MIGTD_QSTEP_ROOT_CA);
+	/* Every tampering is caught at the same step with the cache warm, and
+	 * no failure is remembered. */
+	test_tamper_each_part(state);
+	test_tamper_each_certificate(state);
+	assert_int_equal(cache.used, 4);
+	assert_int_equal(verify_with(&q, T_2023, ROOT, NULL, &res, warm), MIGTD_OK);
+	assert_memory_equal(cold, warm, sizeof(cold));
+	g_cache = NULL;
+	free(q.b);
+}
+
 /* ---------------------------------------------------------------- ECDSA edge cases */
 
 static int test_rng(void *ctx, unsigned char *out, size_t n)
@@ -891,6 +936,7 @@ int main(void)
 		cmocka_unit_test(test_verify_v4_upstream_collateral),
 		cmocka_unit_test(test_tamper_each_part),
 		cmocka_unit_test(test_tamper_each_certificate),
+		cmocka_unit_test(test_sig_cache),
 		cmocka_unit_test(test_ecdsa_raw_edge_cases),
 		cmocka_unit_test(test_pck_ext_truncations),
 		cmocka_unit_test(test_time),

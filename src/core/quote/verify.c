@@ -155,6 +155,73 @@ out:
 	return ret;
 }
 
+/* ---- verified-signature memo (see struct migtd_sig_cache) ------------------ */
+
+/* SHA-256(tag || key || a || b): what a verification depended on. */
+static int sig_digest(const char tag[4], const uint8_t key[QV_KEY_LEN], const uint8_t *a,
+		      size_t alen, const uint8_t *b, size_t blen, uint8_t out[32])
+{
+	mbedtls_sha256_context sha;
+	int ret;
+
+	mbedtls_sha256_init(&sha);
+	ret = mbedtls_sha256_starts(&sha, 0);
+	if (!ret)
+		ret = mbedtls_sha256_update(&sha, (const uint8_t *)tag, 4);
+	if (!ret)
+		ret = mbedtls_sha256_update(&sha, key, QV_KEY_LEN);
+	if (!ret)
+		ret = mbedtls_sha256_update(&sha, a, alen);
+	if (!ret && blen)
+		ret = mbedtls_sha256_update(&sha, b, blen);
+	if (!ret)
+		ret = mbedtls_sha256_finish(&sha, out);
+	mbedtls_sha256_free(&sha);
+	return ret ? MIGTD_ERR_CRYPTO : MIGTD_OK;
+}
+
+static bool sig_cache_has(struct migtd_sig_cache *sc, const uint8_t d[32])
+{
+	if (!sc)
+		return false;
+	for (unsigned i = 0; i < sc->used; i++) {
+		if (memcmp(sc->digest[i], d, 32) == 0) {
+			sc->hits++;
+			return true;
+		}
+	}
+	sc->misses++;
+	return false;
+}
+
+static void sig_cache_add(struct migtd_sig_cache *sc, const uint8_t d[32])
+{
+	if (!sc)
+		return;
+	memcpy(sc->digest[sc->next], d, 32);
+	sc->next = (sc->next + 1) % MIGTD_SIG_CACHE_ENTRIES;
+	if (sc->used < MIGTD_SIG_CACHE_ENTRIES)
+		sc->used++;
+}
+
+/* qv_verify_signed with the memo: the certificate's raw bytes hold its TBS,
+ * algorithm and signature, so (signer key, raw) is everything it depends on. */
+static int verify_signed_cached(struct migtd_sig_cache *sc, const mbedtls_x509_buf *raw,
+				const mbedtls_x509_buf *tbs, const uint8_t key[QV_KEY_LEN])
+{
+	uint8_t d[32];
+	int ret;
+
+	if (sig_digest("crt\0", key, raw->p, raw->len, NULL, 0, d))
+		return MIGTD_ERR_CRYPTO;
+	if (sig_cache_has(sc, d))
+		return MIGTD_OK;
+	ret = qv_verify_signed(raw, tbs, key);
+	if (ret == MIGTD_OK)
+		sig_cache_add(sc, d);
+	return ret;
+}
+
 static int chain_steps(const struct migtd_quote_verify_params *params,
 		       struct migtd_quote_verify_result *res, mbedtls_x509_crt *chain,
 		       uint8_t leaf_key[QV_KEY_LEN])
@@ -187,16 +254,16 @@ static int chain_steps(const struct migtd_quote_verify_params *params,
 	pass(res, MIGTD_QSTEP_ROOT_CA);
 
 	if (!same_name(&root->issuer_raw, &root->subject_raw) ||
-	    qv_verify_signed(&root->raw, &root->tbs, root_key))
+	    verify_signed_cached(params->sig_cache, &root->raw, &root->tbs, root_key))
 		return fail(res, MIGTD_QSTEP_CHAIN_SIGS, "root CA self-signature does not verify");
 	if (!same_name(&ca->issuer_raw, &root->subject_raw) ||
 	    mbedtls_x509_crt_get_ca_istrue(root) != 1 ||
-	    qv_verify_signed(&ca->raw, &ca->tbs, root_key))
+	    verify_signed_cached(params->sig_cache, &ca->raw, &ca->tbs, root_key))
 		return fail(res, MIGTD_QSTEP_CHAIN_SIGS, "PCK CA signature does not verify");
 	if (!same_name(&leaf->issuer_raw, &ca->subject_raw) ||
 	    mbedtls_x509_crt_get_ca_istrue(ca) != 1 ||
 	    mbedtls_x509_crt_check_key_usage(ca, MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0 ||
-	    qv_verify_signed(&leaf->raw, &leaf->tbs, ca_key))
+	    verify_signed_cached(params->sig_cache, &leaf->raw, &leaf->tbs, ca_key))
 		return fail(res, MIGTD_QSTEP_CHAIN_SIGS, "PCK leaf signature does not verify");
 	pass(res, MIGTD_QSTEP_CHAIN_SIGS);
 
@@ -229,18 +296,25 @@ static int chain_steps(const struct migtd_quote_verify_params *params,
 	return MIGTD_OK;
 }
 
-static int signature_steps(struct migtd_quote_verify_result *res,
+static int signature_steps(struct migtd_sig_cache *sc, struct migtd_quote_verify_result *res,
 			   const uint8_t leaf_key[QV_KEY_LEN])
 {
 	const struct migtd_quote *q = &res->quote;
 	mbedtls_sha256_context sha;
-	uint8_t hash[32];
+	uint8_t hash[32], memo[32];
 	static const uint8_t zeros[32];
 	int ret;
 
-	if (mbedtls_sha256(q->qe_report, MIGTD_QUOTE_SGX_REPORT_SIZE, hash, 0))
+	if (mbedtls_sha256(q->qe_report, MIGTD_QUOTE_SGX_REPORT_SIZE, hash, 0) ||
+	    sig_digest("qer\0", leaf_key, hash, sizeof(hash), q->qe_report_sig, 64, memo))
 		return MIGTD_ERR_CRYPTO;
-	ret = migtd_quote_ecdsa_verify(leaf_key, QV_KEY_LEN, hash, q->qe_report_sig);
+	if (sig_cache_has(sc, memo)) {
+		ret = MIGTD_OK;
+	} else {
+		ret = migtd_quote_ecdsa_verify(leaf_key, QV_KEY_LEN, hash, q->qe_report_sig);
+		if (ret == MIGTD_OK)
+			sig_cache_add(sc, memo);
+	}
 	if (ret == MIGTD_ERR_NOMEM || ret == MIGTD_ERR_CRYPTO)
 		return ret;
 	if (ret)
@@ -356,7 +430,7 @@ int migtd_quote_verify(const uint8_t *quote, size_t quote_len,
 	ret = chain_steps(params, res, &chain, leaf_key);
 	if (ret)
 		goto out;
-	ret = signature_steps(res, leaf_key);
+	ret = signature_steps(params->sig_cache, res, leaf_key);
 	if (ret)
 		goto out;
 	ret = collateral_steps(params, res);

@@ -100,6 +100,7 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 		.root_ca_len = c->cfg.root_ca_len,
 		.now = c->cfg.verify_time,
 		.collateral = NULL,
+		.sig_cache = &c->sig_cache,
 	};
 	/* ratls_verify_peer_cert verifies our own quote first, then the peer's. */
 	const char *whose = s->quote_verifications++ == 0 ? "own" : "peer";
