@@ -122,6 +122,20 @@ int ghci_service_rsp_parse(const uint8_t *buf, size_t len, const struct migtd_gu
 	return wire_error(&r);
 }
 
+/* A command buffer for the given service: its data as a bounded reader. */
+static int service_cmd_open(const uint8_t *buf, size_t len, const struct migtd_guid *guid,
+			    struct ghci_service_cmd *cmd, struct wire_reader *r)
+{
+	int err = ghci_service_cmd_parse(buf, len, cmd);
+
+	if (err)
+		return err;
+	if (!migtd_guid_eq(&cmd->guid, guid))
+		return MIGTD_ERR_GUID;
+	wire_reader_init(r, cmd->data, cmd->data_len);
+	return MIGTD_OK;
+}
+
 /* ---- Query --------------------------------------------------------------- */
 
 int ghci_query_cmd_build(void *buf, size_t cap, size_t *out_len)
@@ -142,14 +156,11 @@ int ghci_query_cmd_parse(const uint8_t *buf, size_t len, struct ghci_query *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = ghci_service_cmd_parse(buf, len, &cmd);
+	err = service_cmd_open(buf, len, &ghci_guid_service_common, &cmd, &r);
 	if (err)
 		return err;
-	if (!migtd_guid_eq(&cmd.guid, &ghci_guid_service_common))
-		return MIGTD_ERR_GUID;
 	if (cmd.data_len != GHCI_QUERY_CMD_LEN - GHCI_SERVICE_HDR_LEN)
 		return MIGTD_ERR_LENGTH;
-	wire_reader_init(&r, cmd.data, cmd.data_len);
 	wire_read_u8(&r, &out->version);
 	wire_read_u8(&r, &out->command);
 	wire_read_zero(&r, 2);
@@ -244,12 +255,9 @@ int ghci_migtd_cmd_parse(const uint8_t *buf, size_t len, struct ghci_migtd_cmd *
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = ghci_service_cmd_parse(buf, len, &cmd);
+	err = service_cmd_open(buf, len, &ghci_guid_service_migtd, &cmd, &r);
 	if (err)
 		return err;
-	if (!migtd_guid_eq(&cmd.guid, &ghci_guid_service_migtd))
-		return MIGTD_ERR_GUID;
-	wire_reader_init(&r, cmd.data, cmd.data_len);
 	wire_read_u8(&r, &out->version);
 	wire_read_u8(&r, &out->command);
 	err = wire_error(&r);
