@@ -33,16 +33,7 @@
 
 int vmm_parse_hex(const char *s, uint8_t *out, size_t n)
 {
-	if (strlen(s) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return strlen(s) == 2 * n ? migtd_unhex(s, out, n) : -1;
 }
 
 int vmm_parse_u16(const char *s, uint16_t *out)
@@ -328,12 +319,6 @@ static int parse_hostport(const char *hp, struct sockaddr_in *out)
 	return 0;
 }
 
-static void hex_of(char *out, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
 static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 {
 	char *argv[8], *save = NULL;
@@ -394,8 +379,8 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 			snprintf(reply, cap, "error no such request");
 			return;
 		}
-		hex_of(enc, r->td->mig_enc_key, 32);
-		hex_of(dec, r->td->mig_dec_key, 32);
+		migtd_hex(enc, sizeof(enc), r->td->mig_enc_key, 32);
+		migtd_hex(dec, sizeof(dec), r->td->mig_dec_key, 32);
 		snprintf(reply, cap, "ok enc %s dec %s dec_written %x version %u version_written %d",
 			 enc, dec, r->td->dec_key_written, r->td->mig_version,
 			 r->td->mig_version_written);
