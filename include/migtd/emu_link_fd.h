@@ -16,6 +16,11 @@ struct emu_link_fd {
 
 void emu_link_fd_io(struct emu_link_fd *s, int fd, int timeout_ms, struct emu_link_io *io);
 
+/* Write all len bytes to a socket (or file) fd: a peer that went away is
+ * MIGTD_ERR_NETWORK, never SIGPIPE; a full socket is waited on up to
+ * timeout_ms. Used by both ends of the platform link. */
+int emu_fd_write_all(int fd, const void *buf, size_t len, int timeout_ms);
+
 uint64_t emu_linux_now_ms(void);
 int emu_linux_random(void *buf, size_t len);
 

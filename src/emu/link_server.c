@@ -18,18 +18,11 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "migtd/emu_link_fd.h"
 #include "migtd/emu_quote.h"
 #include "migtd/ghci.h"
 #include "migtd/wire.h"
 
-
-/* A peer that went away must be an error, not a SIGPIPE. */
-static ssize_t emu_send_nosig(int fd, const void *p, size_t n)
-{
-	ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
-
-	return (r < 0 && errno == ENOTSOCK) ? write(fd, p, n) : r;
-}
 /* ------------------------------------------------------------ platform */
 
 static const char *const collateral_files[7] = {
@@ -221,21 +214,6 @@ static int conn_drop(struct emu_link_conn *c, const char *why)
 	return MIGTD_ERR_NETWORK;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = emu_send_nosig(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return MIGTD_ERR_NETWORK;
-		p += w;
-		n -= (size_t)w;
-	}
-	return MIGTD_OK;
-}
-
 /* Send header + payload already placed at c->tx + HDR. */
 static int conn_send(struct emu_link_conn *c, uint16_t op, uint32_t seq, size_t len)
 {
@@ -243,7 +221,7 @@ static int conn_send(struct emu_link_conn *c, uint16_t op, uint32_t seq, size_t 
 		return MIGTD_ERR_NETWORK;
 	if (emu_link_header(c->tx, op, seq, len) != MIGTD_OK)
 		return conn_drop(c, "response too large");
-	if (write_all(c->fd, c->tx, EMU_LINK_HDR_LEN + len) != MIGTD_OK)
+	if (emu_fd_write_all(c->fd, c->tx, EMU_LINK_HDR_LEN + len, 5000) != MIGTD_OK)
 		return conn_drop(c, "write to the MigTD failed");
 	return MIGTD_OK;
 }

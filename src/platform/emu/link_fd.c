@@ -43,20 +43,19 @@ int emu_linux_random(void *buf, size_t len)
 	return MIGTD_OK;
 }
 
-static int fd_write_all(void *ctx, const void *buf, size_t len)
+int emu_fd_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 {
-	struct emu_link_fd *s = ctx;
 	const uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = emu_send_nosig(s->fd, p, len);
+		ssize_t n = emu_send_nosig(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 
-			if (poll(&pfd, 1, s->timeout_ms) <= 0)
+			if (poll(&pfd, 1, timeout_ms) <= 0)
 				return MIGTD_ERR_NETWORK;
 			continue;
 		}
@@ -66,6 +65,13 @@ static int fd_write_all(void *ctx, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return MIGTD_OK;
+}
+
+static int fd_write_all(void *ctx, const void *buf, size_t len)
+{
+	struct emu_link_fd *s = ctx;
+
+	return emu_fd_write_all(s->fd, buf, len, s->timeout_ms);
 }
 
 static int fd_read(void *ctx, void *buf, size_t cap, size_t *got, bool wait)
