@@ -154,6 +154,9 @@ static int emu_pump(struct emu_platform *p, struct emu_sync_want *want, bool wai
 			ret = emu_dispatch(p, &f, want);
 			memmove(p->rx, p->rx + used, p->rx_len - used);
 			p->rx_len -= used;
+			/* Answers can carry key words (SERVTD.RD of MIG_ENC_KEY): do
+			 * not leave the consumed frame behind in the buffer. */
+			mbedtls_platform_zeroize(p->rx + p->rx_len, used);
 			if (ret) {
 				emu_fail_link(p, "unexpected frame from the host");
 				return MIGTD_ERR_NETWORK;
