@@ -283,23 +283,16 @@ struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *nam
 	return p;
 }
 
-int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const char *policy,
-		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
-		   size_t msglen)
+/*
+ * Start the MigTD (a program or QEMU) with its log -- stderr, and stdout
+ * too when it carries the VM's serial console -- on a pipe the loop reads.
+ */
+static int vmm_spawn(struct emu_vmm_platform *p, const char *const argv[], bool capture_stdout,
+		     char *msg, size_t msglen)
 {
-	uint8_t *exe = NULL, mrtd[48];
-	size_t exe_len = 0;
 	int pipefd[2];
 	pid_t pid;
 
-	/* "Launching the TD" measures it: MRTD = SHA-384 of the program image. */
-	if (emu_read_file(migtd_path, &exe, &exe_len) != MIGTD_OK) {
-		snprintf(msg, msglen, "cannot read %s", migtd_path);
-		return MIGTD_ERR_INVALID;
-	}
-	mbedtls_sha512(exe, exe_len, mrtd, 1);
-	free(exe);
-	emu_tdx_launch_servtd(&p->host.tdx, mrtd);
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		snprintf(msg, msglen, "pipe: %s", strerror(errno));
 		return MIGTD_ERR_INVALID;
@@ -307,22 +300,51 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 	pid = fork();
 	if (pid < 0) {
 		snprintf(msg, msglen, "fork: %s", strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
 		return MIGTD_ERR_INVALID;
 	}
 	if (pid == 0) {
+		if (capture_stdout)
+			dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
-		execl(migtd_path, migtd_path, "--platform", p->link_path, "--relay", p->relay_path,
-		      "--policy", policy, "--root-ca", root_ca, "--log-level", log_level,
-		      "--timeout-ms", timeout_ms, (char *)NULL);
-		fprintf(stderr, "exec %s: %s\n", migtd_path, strerror(errno));
+		/* execvp's prototype predates const; it does not write argv. */
+		execvp(argv[0], (char *const *)(uintptr_t)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(pipefd[1]);
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 	p->migtd_pid = pid;
 	p->migtd_log_fd = pipefd[0];
-	vmm_say(p->vmm, p->name, "launched migtd (pid %d), MRTD %02x%02x%02x%02x...", (int)pid,
-		mrtd[0], mrtd[1], mrtd[2], mrtd[3]);
+	return MIGTD_OK;
+}
+
+int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const char *policy,
+		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
+		   size_t msglen)
+{
+	const char *const argv[] = { migtd_path, "--platform", p->link_path, "--relay",
+				     p->relay_path, "--policy", policy, "--root-ca", root_ca,
+				     "--log-level", log_level, "--timeout-ms", timeout_ms, NULL };
+	uint8_t *exe = NULL;
+	size_t exe_len = 0;
+	int err;
+
+	/* "Launching the TD" measures it: MRTD = SHA-384 of the program image. */
+	if (emu_read_file(migtd_path, &exe, &exe_len) != MIGTD_OK) {
+		snprintf(msg, msglen, "cannot read %s", migtd_path);
+		return MIGTD_ERR_INVALID;
+	}
+	mbedtls_sha512(exe, exe_len, p->mrtd, 1);
+	free(exe);
+	emu_tdx_launch_servtd(&p->host.tdx, p->mrtd);
+	/* A path with a '/' is not looked up in PATH: this runs exactly migtd_path. */
+	err = vmm_spawn(p, argv, false, msg, msglen);
+	if (err)
+		return err;
+	vmm_say(p->vmm, p->name, "launched migtd (pid %d), MRTD %02x%02x%02x%02x...",
+		(int)p->migtd_pid, p->mrtd[0], p->mrtd[1], p->mrtd[2], p->mrtd[3]);
 	return MIGTD_OK;
 }
 
@@ -335,9 +357,7 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 	uint8_t *img = NULL;
 	size_t img_len = 0;
 	unsigned n = 0;
-	int pipefd[2], err;
-	pid_t pid;
-
+	int err;
 	if (nports == 0 || nports > EMU_VMM_VM_STREAMS_MAX) {
 		snprintf(msg, msglen, "1..%u stream ports", EMU_VMM_VM_STREAMS_MAX);
 		return MIGTD_ERR_INVALID;
@@ -385,28 +405,11 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 	argv[n] = NULL;
 	p->vm = true;
 	p->vm_nports = nports;
-	if (pipe2(pipefd, O_CLOEXEC) != 0) {
-		snprintf(msg, msglen, "pipe: %s", strerror(errno));
-		return MIGTD_ERR_INVALID;
-	}
-	pid = fork();
-	if (pid < 0) {
-		snprintf(msg, msglen, "fork: %s", strerror(errno));
-		return MIGTD_ERR_INVALID;
-	}
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		execvp(qemu, argv);
-		fprintf(stderr, "exec %s: %s\n", qemu, strerror(errno));
-		_exit(127);
-	}
-	close(pipefd[1]);
-	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
-	p->migtd_pid = pid;
-	p->migtd_log_fd = pipefd[0];
+	err = vmm_spawn(p, (const char *const *)argv, true, msg, msglen);
+	if (err)
+		return err;
 	vmm_say(p->vmm, p->name, "launched the MigTD VM (qemu pid %d, %u stream ports), MRTD "
-		"%02x%02x%02x%02x...", (int)pid, nports, p->mrtd[0], p->mrtd[1], p->mrtd[2],
+		"%02x%02x%02x%02x...", (int)p->migtd_pid, nports, p->mrtd[0], p->mrtd[1], p->mrtd[2],
 		p->mrtd[3]);
 	return MIGTD_OK;
 }
