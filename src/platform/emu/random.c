@@ -7,12 +7,12 @@
  * its randomness (ECDHE shares, ECDSA nonces, key generation) from here
  * because the build enables MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG.
  */
-#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/random.h>
 
 #include <psa/crypto.h>
+
+#include "migtd/emu_link_fd.h"
 
 psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
 					     uint8_t *output, size_t output_size,
@@ -22,20 +22,12 @@ psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context
 					     uint8_t *output, size_t output_size,
 					     size_t *output_length)
 {
-	size_t done = 0;
-
 	(void)context;
-	while (done < output_size) {
-		ssize_t n = getrandom(output + done, output_size - done, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			*output_length = done;
-			return PSA_ERROR_INSUFFICIENT_ENTROPY;
-		}
-		done += (size_t)n;
+	/* The same getrandom() source the platform link hands the core. */
+	if (emu_linux_random(output, output_size) != MIGTD_OK) {
+		*output_length = 0;
+		return PSA_ERROR_INSUFFICIENT_ENTROPY;
 	}
-	*output_length = done;
+	*output_length = output_size;
 	return PSA_SUCCESS;
 }
