@@ -107,9 +107,21 @@ all: $(addprefix $(B)/bin/,$(PROGRAMS))
 deps:
 	@scripts/deps.sh
 
-# A missing mbedTLS tree (fresh clone) is fetched on demand.
-$(MBEDTLS_DIR)/include/mbedtls/ssl.h:
-	scripts/deps.sh
+# A fresh clone has no mbedTLS tree, and the source lists above (MBEDTLS_SRC)
+# are read when make parses this file. So the dependencies are fetched while
+# make reads its makefiles: this stamp is an included makefile, make remakes
+# it first (running deps.sh) and then starts over, now seeing the sources.
+# Every goal therefore works on the first run, not only `test`.
+DEPS_STAMP := $(B)/deps.stamp.mk
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+-include $(DEPS_STAMP)
+endif
+$(DEPS_STAMP): scripts/deps.sh $(if $(wildcard $(MBEDTLS_DIR)/library/ssl_tls.c),,deps-missing)
+	@scripts/deps.sh
+	@mkdir -p $(@D) && echo '# written after scripts/deps.sh succeeded' > $@
+.PHONY: deps-missing
+
+$(MBEDTLS_DIR)/include/mbedtls/ssl.h: $(DEPS_STAMP)
 
 # ---------------------------------------------------------------- per-variant rules
 # $(1) = variant, $(2) = compiler, $(3) = our CFLAGS, $(4) = mbedTLS CFLAGS
@@ -246,7 +258,8 @@ test: deps
 	@scripts/run-tests.sh --all
 
 # One pre-migration between two emulated platforms, each with its migtd.
-demo: deps all
+demo:
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@$(B)/bin/migtd-vmm demo
 
 clean:
