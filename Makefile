@@ -27,20 +27,24 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # The core: every .c under src/core (portable, freestanding-clean).
 CORE_SRC := $(sort $(shell find src/core -name '*.c' 2>/dev/null))
 # Hosted support linked into Linux programs and tests: the emulated platform
-# backend, transports, the emulated host library.
-HOSTLIB_SRC := $(sort $(shell find src/platform/emu src/transport src/emu -name '*.c' 2>/dev/null))
+# backend, the platform link shared by both its ends, transports, and the
+# emulated host library (the VMM side). See docs/layout.md.
+HOSTLIB_SRC := $(sort $(shell find src/platform/emu src/emulink src/transport src/emuhost -name '*.c' 2>/dev/null))
+# The in-process world of emulated platforms: a library for the unit tests and
+# the benchmarks (never linked into a program).
+EMUWORLD_SRC := $(sort $(wildcard src/emuworld/*.c))
 # The real TDX backend: compiled freestanding and unit-tested with a fake
 # TDCALL entry (it cannot run here).
 TDX_SRC := $(sort $(shell find src/platform/tdx -name '*.c' 2>/dev/null))
 TDX_ASM := $(sort $(wildcard src/platform/tdx/*.S))
 # The tdx backend's unit test links its C files (with a fake TDCALL entry).
 TDX_TEST_SRC_test_platform_tdx := $(TDX_SRC)
-# Programs: src/host -> migtd, tools/<name>/ -> <name>.
+# Programs: src/linux -> migtd, tools/<name>/ -> <name>.
 # tools/common/ is no program: its helpers are linked into every tool.
 TOOL_COMMON_SRC := $(sort $(wildcard tools/common/*.c))
 TOOLS := $(filter-out common,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))))
-PROGRAMS := $(if $(wildcard src/host/*.c),migtd) $(TOOLS)
-# Unit tests: tests/unit/test_<name>.c, plus shared helpers in tests/unit/support/.
+PROGRAMS := $(if $(wildcard src/linux/*.c),migtd) $(TOOLS)
+# Unit tests: tests/unit/test_<name>.c, plus cmocka-side helpers in tests/unit/support/.
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_SUPPORT_SRC := $(sort $(wildcard tests/unit/support/*.c))
 UNIT_NAMES := $(basename $(notdir $(UNIT_SRC)))
@@ -58,6 +62,26 @@ MBEDTLS_NAMES := $(basename $(notdir $(MBEDTLS_SRC)))
 MBEDTLS_CPPFLAGS := -isystem $(MBEDTLS_DIR)/include -Iconfig \
 	-DMBEDTLS_CONFIG_FILE='"migtd_mbedtls_config.h"'
 CPPFLAGS_COMMON := -Iinclude $(MBEDTLS_CPPFLAGS)
+
+# Private include paths, by folder (docs/layout.md): each folder sees the
+# public include/ plus only the headers of the folders it may use, so a
+# forbidden include fails to compile. src/core gets none: the core cannot
+# include a backend, emulator or program header. INC_<folder> applies to every
+# source below <folder>; src_inc collects them for one source path.
+INC_src/platform/emu/ := -Isrc/emulink
+INC_src/emuhost/ := -Isrc/emulink -Isrc/transport/uvsock
+INC_src/emuworld/ := -Isrc/emuhost -Isrc/emulink
+INC_src/linux/ := -Isrc/platform/emu -Isrc/emulink -Isrc/transport/uvsock -Isrc/emuhost
+INC_src/firmware/ := -Isrc/firmware -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
+	-Isrc/transport/uvsock
+INC_tools/migtd-vmm/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
+# Tests check private parts: every private include path.
+INC_tests/ := -Isrc/core/quote -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
+	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware
+INC_bench/ := -Isrc/emuworld -Isrc/emuhost -Isrc/emulink
+INC_FOLDERS := src/platform/emu/ src/emuhost/ src/emuworld/ src/linux/ src/firmware/ \
+	tools/migtd-vmm/ tests/ bench/
+src_inc = $(foreach d,$(INC_FOLDERS),$(if $(filter $(d)%,$(1)),$(INC_$(d))))
 
 # -Wconversion (with its sign-conversion part) is on: integer narrowing is
 # where length checks of untrusted input go wrong.
@@ -128,7 +152,7 @@ $(MBEDTLS_DIR)/include/mbedtls/ssl.h: $(DEPS_STAMP)
 define VARIANT
 $(B)/$(1)/obj/%.o: %.c $(MBEDTLS_DIR)/include/mbedtls/ssl.h
 	@mkdir -p $$(@D)
-	$$(Q)$(2) $(CPPFLAGS_COMMON) $(3) -MMD -MP -c $$< -o $$@
+	$$(Q)$(2) $(CPPFLAGS_COMMON) $$(call src_inc,$$<) $(3) -MMD -MP -c $$< -o $$@
 
 $(B)/$(1)/obj/%.o: %.S
 	@mkdir -p $$(@D)
@@ -150,6 +174,11 @@ $(B)/$(1)/libmigtd_hostlib.a: $$(call objs,$(1),$(HOSTLIB_SRC))
 	@rm -f $$@
 	@mkdir -p $$(@D)
 	$$(Q)ar rcs $$@ $$^
+
+$(B)/$(1)/libmigtd_emuworld.a: $$(call objs,$(1),$(EMUWORLD_SRC))
+	@rm -f $$@
+	@mkdir -p $$(@D)
+	$$(Q)ar rcs $$@ $$^
 endef
 
 Q ?= @
@@ -162,7 +191,7 @@ $(eval $(call VARIANT,fuzz,$(FUZZ_CC),$(FUZZ_CFLAGS),$(FUZZ_MBEDTLS_CFLAGS)))
 host_libs = $(B)/$(1)/libmigtd_hostlib.a $(B)/$(1)/libmigtd_core.a $(B)/$(1)/libmbedtls.a
 
 # ---------------------------------------------------------------- programs
-$(B)/bin/migtd: $(call objs,host,$(wildcard src/host/*.c)) $(call host_libs,host)
+$(B)/bin/migtd: $(call objs,host,$(wildcard src/linux/*.c)) $(call host_libs,host)
 	@mkdir -p $(@D)
 	$(Q)$(CC) -pie $(HOST_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
 
@@ -178,7 +207,7 @@ $(foreach t,$(TOOLS),$(eval $(call TOOL,$(t))))
 # run-tests.sh can run the pre-migration e2e scripts again with
 # MIGTD_BIN=build/san/bin (suite e2e-asan).
 SAN_PROGRAMS := $(B)/san/bin/migtd $(B)/san/bin/migtd-vmm
-$(B)/san/bin/migtd: $(call objs,san,$(wildcard src/host/*.c)) $(call host_libs,san)
+$(B)/san/bin/migtd: $(call objs,san,$(wildcard src/linux/*.c)) $(call host_libs,san)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
 $(B)/san/bin/migtd-vmm: $(call objs,san,$(wildcard tools/migtd-vmm/*.c) $(TOOL_COMMON_SRC)) $(call host_libs,san)
@@ -188,7 +217,8 @@ san-programs: $(SAN_PROGRAMS)
 
 # ---------------------------------------------------------------- unit tests
 define UNIT
-$(B)/$(1)/tests/$(2): $$(call objs,$(1),tests/unit/$(2).c $$(UNIT_SUPPORT_SRC) $$(TDX_TEST_SRC_$(2))) $$(call host_libs,$(1))
+$(B)/$(1)/tests/$(2): $$(call objs,$(1),tests/unit/$(2).c $$(UNIT_SUPPORT_SRC) $$(TDX_TEST_SRC_$(2))) \
+		$(B)/$(1)/libmigtd_emuworld.a $$(call host_libs,$(1))
 	@mkdir -p $$(@D)
 	$$(Q)$$(CC) $(3) -o $$@ -Wl,--start-group $$^ -Wl,--end-group $$(LDLIBS_HOST)
 endef
@@ -233,16 +263,12 @@ freestanding-check: $(FS_OBJ)
 
 # ---------------------------------------------------------------- benchmarks
 define BENCH
-$(B)/host/bench/$(1): $$(call objs,host,bench/$(1).c $$(BENCH_COMMON_SRC)) $$(call host_libs,host)
+$(B)/host/bench/$(1): $$(call objs,host,bench/$(1).c $$(BENCH_COMMON_SRC)) $(B)/host/libmigtd_emuworld.a \
+		$$(call host_libs,host)
 	@mkdir -p $$(@D)
 	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ -Wl,--start-group $$^ -Wl,--end-group
 endef
 $(foreach b,$(BENCH_NAMES),$(eval $(call BENCH,$(b))))
-
-# The pre-migration benchmark runs the unit tests' in-process harness.
-$(B)/host/bench/bench_premigration: $(call objs,host,tests/unit/support/world.c)
-# The RA-TLS benchmark runs the unit tests' pipes and emulated nodes.
-$(B)/host/bench/bench_ratls: $(call objs,host,tests/unit/support/ratls_pair.c)
 
 bench-bins: $(addprefix $(B)/host/bench/,$(BENCH_NAMES))
 bench: deps all bench-bins
@@ -278,7 +304,7 @@ FW_C_SRC := $(sort $(shell find src/firmware -name '*.c' 2>/dev/null))
 FW_ASM_SRC := $(sort $(shell find src/firmware -name '*.S' ! -name '*.ld.S' 2>/dev/null))
 # The plain-VM MigTD links the emulated platform backend (freestanding-clean,
 # the same code as the Linux program) over virtio-serial.
-FW_EMU_SRC := src/platform/emu/emu_platform.c src/platform/emu/link.c
+FW_EMU_SRC := src/platform/emu/emu_platform.c src/emulink/link.c
 # A TD runs the same core on the real TDX backend (its RNG hook stays the
 # firmware's own, cpu/random.c: psa_random.c is not linked).
 FW_TDX_SRC := src/platform/tdx/tdx_leaves.c src/platform/tdx/tdx_platform.c

@@ -1,6 +1,6 @@
 /*
  * bench_premigration -- whole pre-migrations between two MigTD cores in one
- * process (the harness of tests/unit/support/world.c: two emulated
+ * process (the harness of src/emuworld/world.c: two emulated
  * platforms, fake VMMs, in-memory streams), both sides polled by one thread.
  *
  *   build/host/bench/bench_premigration            latency, 1/8/64 concurrent,
@@ -27,9 +27,9 @@
 
 #include <valgrind/callgrind.h>
 
-#include "migtd/emu_tdx.h"
+#include "emu_tdx.h"
 #include "migtd/session.h"
-#include "../tests/unit/support/world.h"
+#include "world.h"
 
 #define LAT_ROUNDS 15
 #define MAX_CONC MIGTD_MAX_SESSIONS

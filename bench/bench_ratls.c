@@ -30,16 +30,16 @@
 #include <mbedtls/sha256.h>
 #include <psa/crypto.h>
 
-#include "migtd/emu_host.h"
-#include "migtd/emu_pki.h"
-#include "migtd/emu_quote.h"
-#include "migtd/emu_tdx.h"
+#include "emu_host.h"
+#include "emu_pki.h"
+#include "emu_quote.h"
+#include "emu_tdx.h"
 #include "migtd/eventlog.h"
 #include "migtd/policy.h"
 #include "migtd/quote.h"
 #include "migtd/ratls.h"
 #include "migtd/tdreport.h"
-#include "../tests/unit/support/ratls_pair.h"
+#include "ratls_pair.h"
 #include "benchutil.h"
 
 psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
@@ -93,7 +93,7 @@ __attribute__((noinline)) static void bench_quote_verify_once(void)
 static char g_dir[] = "/tmp/bench-ratls-XXXXXX";
 static struct policy_workspace g_ws;
 
-/* Two emulated MigTDs and the pipes between them: tests/unit/support/ratls_pair.h. */
+/* Two emulated MigTDs and the pipes between them: src/emuworld/ratls_pair.h. */
 static struct rp_node g_node[2];
 static struct rp_link g_link;
 static uint8_t *g_proot[2];

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../src/core/quote/quote_internal.h"
+#include "quote_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,8 +14,8 @@
 
 #include <psa/crypto.h>
 
-#include "migtd/emu_host.h"
-#include "migtd/emu_link.h"
+#include "emu_host.h"
+#include "emu_link.h"
 
 static struct emu_host_platform host;
 static int devnull = -1;

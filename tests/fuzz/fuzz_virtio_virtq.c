@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/firmware/virtio.h"
+#include "virtio.h"
 #include "migtd/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

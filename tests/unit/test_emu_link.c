@@ -23,9 +23,9 @@
 #include <mbedtls/sha512.h>
 #include <psa/crypto.h>
 
-#include "migtd/emu_host.h"
-#include "migtd/emu_link_fd.h"
-#include "migtd/emu_platform.h"
+#include "emu_host.h"
+#include "emu_link_fd.h"
+#include "emu_platform.h"
 #include "migtd/ghci.h"
 #include "migtd/quote.h"
 #include "migtd/tdx_abi.h"

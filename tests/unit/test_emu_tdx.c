@@ -1,5 +1,5 @@
 /*
- * Unit tests for the emulated TDX module (src/emu/tdx_module.c): RTMR
+ * Unit tests for the emulated TDX module (src/emuhost/tdx_module.c): RTMR
  * extension against the published td-shim value, TDREPORT layout and MAC,
  * SERVTD.RD/WR semantics and every error return, SYS.RD.
  */
@@ -14,7 +14,7 @@
 #include <mbedtls/sha512.h>
 #include <psa/crypto.h>
 
-#include "migtd/emu_tdx.h"
+#include "emu_tdx.h"
 #include "migtd/tdx_abi.h"
 #include "migtd/wire.h"
 #include "support/testutil.h"

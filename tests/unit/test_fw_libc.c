@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "../../src/firmware/libc/fw_string.h"
+#include "libc/fw_string.h"
 
 #define N 96
 

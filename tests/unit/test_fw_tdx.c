@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/firmware/tdx/fw_tdx.h"
-#include "../../src/platform/tdx/tdx.h"
+#include "tdx/fw_tdx.h"
+#include "tdx.h"
 #include "migtd/err.h"
 #include "migtd/eventlog.h"
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/platform/tdx/tdx.h"
+#include "tdx.h"
 #include "migtd/platform.h"
 #include "migtd/tdx_abi.h"
 #include "migtd/wire.h"

@@ -23,7 +23,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "migtd/quote.h"
-#include "../../src/core/quote/quote_internal.h"
+#include "quote_internal.h"
 #include "support/testutil.h"
 
 #define V4 "go-tdx-guest/tdx_prod_quote_SPR_E4.dat"

@@ -38,7 +38,7 @@
 #include <psa/crypto.h>
 
 #include "migtd/ratls.h"
-#include "support/ratls_pair.h"
+#include "ratls_pair.h"
 #include "support/testutil.h"
 
 /*

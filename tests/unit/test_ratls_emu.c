@@ -33,7 +33,7 @@
 #include "migtd/policy.h"
 #include "migtd/quote.h"
 #include "migtd/ratls.h"
-#include "support/ratls_pair.h"
+#include "ratls_pair.h"
 #include "support/testutil.h"
 
 psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,

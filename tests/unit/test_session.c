@@ -23,16 +23,16 @@
 #include <mbedtls/sha512.h>
 #include <psa/crypto.h>
 
-#include "migtd/emu_host.h"
-#include "migtd/emu_pki.h"
-#include "migtd/emu_tdx.h"
+#include "emu_host.h"
+#include "emu_pki.h"
+#include "emu_tdx.h"
 #include "migtd/ghci.h"
 #include "migtd/hob.h"
 #include "migtd/quote.h"
 #include "migtd/ratls.h"
 #include "migtd/session.h"
 #include "support/testutil.h"
-#include "support/world.h"
+#include "world.h"
 
 /* ---- shared fixtures ------------------------------------------------------------ */
 

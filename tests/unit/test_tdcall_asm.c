@@ -24,7 +24,7 @@
 #include <string.h>
 #include <ucontext.h>
 
-#include "../../src/platform/tdx/tdx.h"
+#include "tdx.h"
 
 __asm__(".pushsection .text\n"
 	".include \"src/platform/tdx/tdcall.S\"\n"

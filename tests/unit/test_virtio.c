@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/firmware/virtio.h"
+#include "virtio.h"
 #include "migtd/err.h"
 
 /* ------------------------------------------------------------------ model */

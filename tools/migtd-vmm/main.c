@@ -22,9 +22,9 @@
 #include <mbedtls/sha512.h>
 #include <psa/crypto.h>
 
-#include "migtd/emu_pki.h"
-#include "migtd/emu_quote.h"
-#include "migtd/emu_vmm.h"
+#include "emu_pki.h"
+#include "emu_quote.h"
+#include "emu_vmm.h"
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"

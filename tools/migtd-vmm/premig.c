@@ -24,8 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "migtd/emu_pki.h"
-#include "migtd/emu_vmm.h"
+#include "emu_pki.h"
+#include "emu_vmm.h"
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"

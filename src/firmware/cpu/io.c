@@ -5,7 +5,7 @@
  * R15 = value; R11 returns the value read).
  */
 #include "../fw.h"
-#include "../../platform/tdx/tdx.h"
+#include "tdx.h"
 
 int fw_is_td;
 

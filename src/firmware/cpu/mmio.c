@@ -5,7 +5,7 @@
  * 0 read, R14 = address, R15 = value; R11 returns the value read).
  */
 #include "../fw.h"
-#include "../../platform/tdx/tdx.h"
+#include "tdx.h"
 #include "../tdx/fw_tdx.h"
 
 #define VMCALL_MMIO 0x30

@@ -1,12 +1,12 @@
 /*
  * fw_migtd.c -- the MigTD of the firmware image in a plain VM: the portable
  * core (migtd/session.h) on the emulated platform backend
- * (migtd/emu_platform.h), exactly as the Linux program src/host/main.c
+ * (src/platform/emu/emu_platform.h), exactly as the Linux program src/linux/main.c
  * wires them, with virtio-serial instead of Unix sockets:
  *
  *   migtd.link        the platform link (framed TDCALL/TDVMCALL stand-ins)
  *   migtd.stream.N    one session stream each: the 16-byte uvsock hello
- *                     ("MVSK" | u32 port | u64 cid, migtd/uvsock.h), then
+ *                     ("MVSK" | u32 port | u64 cid, src/transport/uvsock/uvsock.h), then
  *                     the raw TLS bytes, as on the Linux program's socket
  *
  * A stream port is one host connection at a time (a QEMU chardev). The VMM
@@ -30,16 +30,16 @@
 #include "../fw.h"
 #include "../virtio.h"
 #include "../tdx/fw_tdx.h"
-#include "../../platform/tdx/tdx.h"
+#include "tdx.h"
 
 #include <string.h>
 
 #include "mbedtls/platform.h"
 #include "migtd/cfv.h"
-#include "migtd/emu_platform.h"
+#include "emu_platform.h"
 #include "migtd/log.h"
 #include "migtd/session.h"
-#include "migtd/uvsock.h"
+#include "uvsock.h"
 #include "migtd/wire.h"
 
 #define LINK_PORT "migtd.link"

@@ -11,7 +11,7 @@
  */
 #include "fw_tdx.h"
 
-#include "../../platform/tdx/tdx.h"
+#include "tdx.h"
 #include "migtd/err.h"
 #include "migtd/tdx_abi.h"
 

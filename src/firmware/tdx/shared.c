@@ -10,7 +10,7 @@
  */
 #include "fw_tdx.h"
 
-#include "../../platform/tdx/tdx.h"
+#include "tdx.h"
 #include "migtd/err.h"
 
 #define PDE_COUNT 2048u		/* 4 PDs x 512: 0..4 GiB in 2 MiB pages */

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "../../platform/tdx/tdx.h"
+#include "tdx.h"
 #include "migtd/err.h"
 #include "migtd/session.h"
 #include "migtd/tdx_abi.h"

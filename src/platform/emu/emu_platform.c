@@ -1,6 +1,6 @@
 /*
  * emu_platform.c -- platform ops over the emulated platform link
- * (see include/migtd/emu_platform.h and emu_link.h).
+ * (see emu_platform.h and src/emulink/emu_link.h).
  *
  * One link carries everything, so a response can arrive while we wait for
  * another: every frame read is dispatched by sequence number -- to the
@@ -8,7 +8,7 @@
  * whose private buffers are filled right away (the caller owns them until
  * its poll says done).
  */
-#include "migtd/emu_platform.h"
+#include "emu_platform.h"
 
 #include <string.h>
 

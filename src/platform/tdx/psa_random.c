@@ -1,6 +1,6 @@
 /*
  * psa_random.c -- mbedTLS's PSA randomness hook inside a TD: RDRAND through
- * the backend's random op (see random.c of the emulated platform for the
+ * the backend's random op (see src/emulink/psa_random.c for the
  * Linux counterpart; exactly one of them is linked into a binary).
  */
 #include <psa/crypto.h>

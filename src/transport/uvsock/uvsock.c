@@ -2,7 +2,7 @@
  * uvsock.c -- vsock-like session streams over a Unix socket (see uvsock.h).
  * Everything is non-blocking: the session state machine drives it.
  */
-#include "migtd/uvsock.h"
+#include "uvsock.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * emu_tdx.h -- the emulated TDX module of one emulated platform.
  *
- * Hosted only (src/emu/): it holds what the real TDX module holds and the
+ * Hosted only (src/emuhost/): it holds what the real TDX module holds and the
  * MigTD can never see directly -- the REPORTMAC key, each MigTD's TDINFO
  * and RTMRs, and per bound user TD the migration keys -- and implements the
  * leaves MigTD uses with their real semantics: TDG.MR.REPORT (spec §3.2
@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "migtd/emu_pki.h"
+#include "emu_pki.h"
 #include "migtd/platform.h"
 #include "migtd/tdreport.h"
 

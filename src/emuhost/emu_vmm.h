@@ -2,7 +2,7 @@
  * emu_vmm.h -- the emulated VMM: one or more emulated TDX platforms, each
  * running a `migtd` process, with the VMM's side of the MigTD protocol.
  *
- * Hosted only (src/emu/). Per platform it plays what QEMU/KVM + the host
+ * Hosted only (src/emuhost/). Per platform it plays what QEMU/KVM + the host
  * play upstream: launches the MigTD ("launches the TD": MRTD = SHA-384 of
  * the migtd executable, the stand-in for the image measurement), serves its
  * platform link (emu_host.h: TDX module, quoting service), creates and binds
@@ -22,7 +22,7 @@
 #include <netinet/in.h>
 #include <sys/types.h>
 
-#include "migtd/emu_host.h"
+#include "emu_host.h"
 
 #define EMU_VMM_MAX_PLATFORMS 2
 #define EMU_VMM_MAX_REQUESTS 256

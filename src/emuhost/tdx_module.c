@@ -1,7 +1,7 @@
 /*
- * tdx_module.c -- the emulated TDX module (see include/migtd/emu_tdx.h).
+ * tdx_module.c -- the emulated TDX module (see emu_tdx.h).
  */
-#include "migtd/emu_tdx.h"
+#include "emu_tdx.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * Shared by the MigTD side (platform/emu, also built freestanding for the
  * firmware) and the emulated host; both parse only through wire_reader.
  */
-#include "migtd/emu_link.h"
+#include "emu_link.h"
 
 #include "migtd/wire.h"
 

@@ -1,13 +1,13 @@
 /*
  * link_server.c -- the emulated host's end of the platform link
- * (see include/migtd/emu_host.h, emu_link.h).
+ * (see emu_host.h, src/emulink/emu_link.h).
  *
  * Every request is parsed with the bounded reader; a request that is wrong
  * gets an error answer naming what was wrong, and the MigTD's link goes on;
  * only a stream that cannot be resynchronised (bad magic, oversized length)
  * is dropped. Nothing the MigTD sends can make this side read out of bounds.
  */
-#include "migtd/emu_host.h"
+#include "emu_host.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,8 +18,8 @@
 
 #include <mbedtls/platform_util.h>
 
-#include "migtd/emu_link_fd.h"
-#include "migtd/emu_quote.h"
+#include "emu_link_fd.h"
+#include "emu_quote.h"
 #include "migtd/ghci.h"
 #include "migtd/wire.h"
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "migtd/emu_pki.h"
-#include "migtd/emu_tdx.h"
+#include "emu_pki.h"
+#include "emu_tdx.h"
 #include "migtd/tdreport.h"
 #include "ratls_pair.h"
 

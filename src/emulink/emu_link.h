@@ -29,6 +29,7 @@
 #ifndef MIGTD_EMU_LINK_H
 #define MIGTD_EMU_LINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,21 @@ enum emu_link_op {
 	EMU_LINK_SERVICE = 6,
 	EMU_LINK_GET_QUOTE = 7,
 	EMU_LINK_ERROR = 0x7fff,
+};
+
+/* The byte channel a MigTD reaches its emulated host through (a Unix socket
+ * for the Linux program, a virtio-serial port for the firmware), with the
+ * clock and randomness source that go with it (TSC and RDRAND on TDX). */
+struct emu_link_io {
+	void *ctx;
+	/* Send all len bytes or fail (MIGTD_ERR_NETWORK). */
+	int (*write_all)(void *ctx, const void *buf, size_t len);
+	/* Receive 1..cap bytes. With wait = false: MIGTD_ERR_AGAIN when nothing
+	 * is there. With wait = true: block (bounded by the channel's own
+	 * timeout, then MIGTD_ERR_TIMEOUT). A closed link is MIGTD_ERR_NETWORK. */
+	int (*read)(void *ctx, void *buf, size_t cap, size_t *got, bool wait);
+	uint64_t (*now_ms)(void *ctx);
+	int (*random)(void *ctx, void *buf, size_t len);
 };
 
 struct emu_link_frame {

@@ -1,5 +1,6 @@
 /*
- * random.c -- the randomness source of a MigTD running as a Linux process.
+ * psa_random.c -- the randomness source of a MigTD (and of every other
+ * program, test and benchmark) running as a Linux process.
  *
  * On TDX hardware randomness comes from RDSEED/RDRAND inside the TD
  * (platform/tdx); a MigTD process on the emulated platform uses the
@@ -12,7 +13,7 @@
 
 #include <psa/crypto.h>
 
-#include "migtd/emu_link_fd.h"
+#include "emu_link_fd.h"
 
 psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
 					     uint8_t *output, size_t output_size,

@@ -1,7 +1,7 @@
 /*
  * link_fd.c -- the platform link over a socket (see emu_link_fd.h).
  */
-#include "migtd/emu_link_fd.h"
+#include "emu_link_fd.h"
 
 #include <errno.h>
 #include <poll.h>

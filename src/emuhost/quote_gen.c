@@ -1,8 +1,8 @@
 /*
  * quote_gen.c -- build TDX quotes v4 for the emulated platform
- * (see include/migtd/emu_quote.h).
+ * (see emu_quote.h).
  */
-#include "migtd/emu_quote.h"
+#include "emu_quote.h"
 
 #include <string.h>
 

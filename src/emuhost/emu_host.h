@@ -1,6 +1,6 @@
 /*
  * emu_host.h -- the host side of the emulated TDX platform: what sits
- * behind the platform link of one MigTD (hosted only, src/emu/).
+ * behind the platform link of one MigTD (hosted only, src/emuhost/).
  *
  * A struct emu_host_platform is one emulated machine: its attestation PKI
  * (emu_pki.h), its TDX module (emu_tdx.h), a quote generation service that
@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "migtd/emu_link.h"
-#include "migtd/emu_pki.h"
-#include "migtd/emu_tdx.h"
+#include "emu_link.h"
+#include "emu_pki.h"
+#include "emu_tdx.h"
 
 struct emu_link_conn;
 

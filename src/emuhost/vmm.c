@@ -1,5 +1,5 @@
 /*
- * vmm.c -- the emulated VMM (see include/migtd/emu_vmm.h).
+ * vmm.c -- the emulated VMM (see src/emuhost/emu_vmm.h).
  *
  * One poll() loop serves every platform link, every MigTD log pipe, the
  * relay listeners and the relayed streams. The VMM holds a WaitForRequest
@@ -7,7 +7,7 @@
  * and let the MigTD poll; holding is also allowed and saves the busy loop).
  */
 #define _GNU_SOURCE /* pipe2, accept4 */
-#include "migtd/emu_vmm.h"
+#include "emu_vmm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +31,7 @@
 #include "migtd/ghci.h"
 #include "migtd/tdvf.h"
 #include "migtd/hob.h"
-#include "migtd/uvsock.h"
+#include "uvsock.h"
 #include "migtd/wire.h"
 
 uint64_t emu_vmm_now_ms(void)

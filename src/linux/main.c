@@ -23,12 +23,12 @@
 
 #include <psa/crypto.h>
 
-#include "migtd/emu_link_fd.h"
-#include "migtd/emu_pki.h"
-#include "migtd/emu_platform.h"
+#include "emu_link_fd.h"
+#include "emu_pki.h"
+#include "emu_platform.h"
 #include "migtd/log.h"
 #include "migtd/session.h"
-#include "migtd/uvsock.h"
+#include "uvsock.h"
 
 enum log_format { LOG_TEXT, LOG_JSON };
 

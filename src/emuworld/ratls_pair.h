@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "migtd/emu_host.h"
-#include "migtd/emu_quote.h"
+#include "emu_host.h"
+#include "emu_quote.h"
 #include "migtd/eventlog.h"
 #include "migtd/policy.h"
 #include "migtd/quote.h"

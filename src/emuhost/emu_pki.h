@@ -1,7 +1,7 @@
 /*
  * emu_pki.h -- the emulated Intel attestation PKI of one emulated platform.
  *
- * Hosted only (src/emu/, used by migtd-vmm and tests; never by the MigTD).
+ * Hosted only (src/emuhost/, used by migtd-vmm and tests; never by the MigTD).
  * One emulated root CA stands for Intel's SGX root CA; every emulated
  * platform gets, under that root, its own platform CA, a PCK certificate
  * carrying the SGX extension (FMSPC, TCB SVNs, PCE-ID, ...), a quoting

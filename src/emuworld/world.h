@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "migtd/emu_host.h"
-#include "migtd/emu_tdx.h"
+#include "emu_host.h"
+#include "emu_tdx.h"
 #include "migtd/session.h"
 
 /* Never returns. Default: print to stderr and abort(). */

@@ -12,7 +12,7 @@
 #include <mbedtls/platform.h>
 #include <psa/crypto.h>
 
-#include "migtd/emu_pki.h"
+#include "emu_pki.h"
 #include "migtd/ghci.h"
 #include "migtd/hob.h"
 #include "world.h"

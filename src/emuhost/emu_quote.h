@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "migtd/emu_pki.h"
+#include "emu_pki.h"
 
 #define EMU_TD_REPORT_BODY_LEN 584
 #define EMU_QUOTE_HEADER_LEN 48

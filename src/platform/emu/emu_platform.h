@@ -16,20 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "migtd/emu_link.h"
+#include "emu_link.h"
 #include "migtd/platform.h"
-
-struct emu_link_io {
-	void *ctx;
-	/* Send all len bytes or fail (MIGTD_ERR_NETWORK). */
-	int (*write_all)(void *ctx, const void *buf, size_t len);
-	/* Receive 1..cap bytes. With wait = false: MIGTD_ERR_AGAIN when nothing
-	 * is there. With wait = true: block (bounded by the channel's own
-	 * timeout, then MIGTD_ERR_TIMEOUT). A closed link is MIGTD_ERR_NETWORK. */
-	int (*read)(void *ctx, void *buf, size_t cap, size_t *got, bool wait);
-	uint64_t (*now_ms)(void *ctx);
-	int (*random)(void *ctx, void *buf, size_t len);
-};
 
 /* Enough for every session's outstanding Service/GetQuote call. */
 #define EMU_PLATFORM_MAX_PENDING 160

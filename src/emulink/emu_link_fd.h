@@ -1,13 +1,15 @@
 /*
  * emu_link_fd.h -- the platform link over a file descriptor (a Unix socket
  * to the emulated host), for a MigTD running as a Linux process. Provides
- * the struct emu_link_io of emu_platform.h plus the clock (CLOCK_MONOTONIC)
+ * the struct emu_link_io of emu_link.h plus the clock (CLOCK_MONOTONIC)
  * and randomness (getrandom) a Linux process has in place of TSC/RDRAND.
  */
 #ifndef MIGTD_EMU_LINK_FD_H
 #define MIGTD_EMU_LINK_FD_H
 
-#include "migtd/emu_platform.h"
+#include <stdint.h>
+
+#include "emu_link.h"
 
 struct emu_link_fd {
 	int fd;

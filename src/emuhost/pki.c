@@ -1,12 +1,12 @@
 /*
- * pki.c -- the emulated Intel attestation PKI (see include/migtd/emu_pki.h).
+ * pki.c -- the emulated Intel attestation PKI (see emu_pki.h).
  *
  * Everything here is shaped like Intel's PCS PKI so that the verifier that
  * checks real production quotes checks emulated ones unchanged: P-256 keys,
  * ECDSA-with-SHA256 certificates, the SGX extension of PCK certificates,
  * signed TCB Info / QE Identity JSON. Only the root differs.
  */
-#include "migtd/emu_pki.h"
+#include "emu_pki.h"
 
 #include <errno.h>
 #include <stdarg.h>
