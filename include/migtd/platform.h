@@ -8,7 +8,7 @@
  * struct migtd_platform that the core receives explicitly. There are three
  * groups because three different layers provide them, chosen at link time:
  *
- *   ops/ctx              TDX module + VMM + quotes + randomness + clock:
+ *   ops/ctx              TDX module + VMM + quotes + clock:
  *                        src/platform/tdx (TDCALL) or src/platform/emu
  *   stream_ops/stream_ctx  MigTD<->MigTD streams: src/transport (virtio-vsock,
  *                        vmcall-raw, ...), independent of the backend
@@ -102,7 +102,9 @@ static inline enum migtd_quote_outcome migtd_quote_outcome(uint64_t ghci_status)
 	return MIGTD_QUOTE_FAILED;
 }
 
-/* TDX module, VMM, quote service, randomness and clock. */
+/* TDX module, VMM, quote service and clock. Randomness is not here: mbedTLS
+ * draws it through the one link-time hook mbedtls_psa_external_get_random,
+ * defined once per binary (docs/layout.md), and the core draws none itself. */
 struct migtd_platform_ops {
 	/* §3 TDG.MR.REPORT (leaf 4): TDREPORT_STRUCT over report_data. */
 	int (*mr_report)(void *ctx, const uint8_t report_data[MIGTD_REPORT_DATA_SIZE],
@@ -131,8 +133,6 @@ struct migtd_platform_ops {
 	 * is back (judge call->ghci_status with migtd_quote_outcome()). */
 	int (*quote_poll)(void *ctx, struct migtd_quote_call *call);
 
-	/* Cryptographic random bytes (RDRAND/RDSEED on TDX). */
-	int (*random)(void *ctx, void *buf, size_t len);
 	/* Monotonic milliseconds since an arbitrary origin (timeouts, back-off). */
 	uint64_t (*now_ms)(void *ctx);
 };
@@ -238,11 +238,6 @@ static inline int migtd_plat_quote_poll(const struct migtd_platform *p,
 					struct migtd_quote_call *call)
 {
 	return MIGTD_PLAT_CALL(p, quote_poll, call);
-}
-
-static inline int migtd_plat_random(const struct migtd_platform *p, void *buf, size_t len)
-{
-	return MIGTD_PLAT_CALL(p, random, buf, len);
 }
 
 /* 0 if the platform has no clock (then every timeout is "not yet"). */

@@ -56,7 +56,8 @@ enum emu_link_op {
 
 /* The byte channel a MigTD reaches its emulated host through (a Unix socket
  * for the Linux program, a virtio-serial port for the firmware), with the
- * clock and randomness source that go with it (TSC and RDRAND on TDX). */
+ * clock that goes with it (the TSC on TDX). Randomness is no part of the link:
+ * each binary links one mbedtls_psa_external_get_random (docs/layout.md). */
 struct emu_link_io {
 	void *ctx;
 	/* Send all len bytes or fail (MIGTD_ERR_NETWORK). */
@@ -66,7 +67,6 @@ struct emu_link_io {
 	 * timeout, then MIGTD_ERR_TIMEOUT). A closed link is MIGTD_ERR_NETWORK. */
 	int (*read)(void *ctx, void *buf, size_t cap, size_t *got, bool wait);
 	uint64_t (*now_ms)(void *ctx);
-	int (*random)(void *ctx, void *buf, size_t len);
 };
 
 struct emu_link_frame {

@@ -105,12 +105,6 @@ static uint64_t fd_now_ms(void *ctx)
 	return emu_linux_now_ms();
 }
 
-static int fd_random(void *ctx, void *buf, size_t len)
-{
-	(void)ctx;
-	return emu_linux_random(buf, len);
-}
-
 void emu_link_fd_io(struct emu_link_fd *s, int fd, int timeout_ms, struct emu_link_io *io)
 {
 	s->fd = fd;
@@ -119,5 +113,4 @@ void emu_link_fd_io(struct emu_link_fd *s, int fd, int timeout_ms, struct emu_li
 	io->write_all = fd_write_all;
 	io->read = fd_read;
 	io->now_ms = fd_now_ms;
-	io->random = fd_random;
 }

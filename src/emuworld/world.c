@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -324,12 +323,6 @@ static int p_quote_poll(void *ctx, struct migtd_quote_call *call)
 	return MIGTD_OK;
 }
 
-static int p_random(void *ctx, void *buf, size_t len)
-{
-	(void)ctx;
-	return getrandom(buf, len, 0) == (ssize_t)len ? MIGTD_OK : MIGTD_ERR_CRYPTO;
-}
-
 static uint64_t p_now(void *ctx)
 {
 	(void)ctx;
@@ -338,7 +331,7 @@ static uint64_t p_now(void *ctx)
 
 static const struct migtd_platform_ops plat_ops = {
 	p_mr_report, p_rtmr_extend, p_servtd_rd, p_servtd_wr, p_sys_rd, p_service_start,
-	p_service_poll, p_quote_start, p_quote_poll, p_random, p_now,
+	p_service_poll, p_quote_start, p_quote_poll, p_now,
 };
 
 static void log_sink(void *ctx, enum migtd_log_level level, uint64_t id, const char *msg,

@@ -768,12 +768,12 @@ static void test_random_and_clock(void **state)
 
 	rdrand_seq = 0x0807060504030201ULL;
 	rdrand_fail = 9; /* 9 failures then success: within the retry budget */
-	assert_int_equal(migtd_plat_random(&fx.p, b, sizeof(b)), MIGTD_OK);
+	assert_int_equal(tdx_random(b, sizeof(b)), MIGTD_OK);
 	for (size_t k = 0; k < 8; k++)
 		assert_int_equal(b[k], k + 1); /* little-endian word */
 	assert_int_equal(b[8], 0x02);	 /* next word, seq + 1 */
 	rdrand_fail = 10;
-	assert_int_equal(migtd_plat_random(&fx.p, b, 1), MIGTD_ERR_CRYPTO);
+	assert_int_equal(tdx_random(b, 1), MIGTD_ERR_CRYPTO);
 	rdrand_fail = 0;
 	assert_int_equal(mbedtls_psa_external_get_random(NULL, b, 5, &n), PSA_SUCCESS);
 	assert_int_equal(n, 5);
@@ -813,7 +813,6 @@ static void test_wrappers(void **state)
 
 	assert_int_equal(migtd_plat_mr_report(&empty, b, rep), MIGTD_ERR_UNSUPPORTED);
 	assert_int_equal(migtd_plat_sys_rd(&empty, 0, &v), MIGTD_ERR_UNSUPPORTED);
-	assert_int_equal(migtd_plat_random(&empty, b, 1), MIGTD_ERR_UNSUPPORTED);
 	assert_true(migtd_plat_now_ms(&empty) == 0);
 	assert_int_equal(migtd_plat_stream_open(&empty, &sp, &s), MIGTD_ERR_UNSUPPORTED);
 	/* the TDX backend has no streams: the transport provides them */

@@ -87,12 +87,6 @@ static uint64_t link_now_ms(void *ctx)
 	return fw_ticks();
 }
 
-static int link_random(void *ctx, void *buf, size_t len)
-{
-	(void)ctx;
-	return fw_random(buf, len);
-}
-
 static int link_write_all(void *ctx, const void *buf, size_t len)
 {
 	struct fw_migtd *m = ctx;
@@ -448,8 +442,7 @@ int fw_migtd_run(void)
 	if (fw_is_td) {
 		fw_tdx_platform_init(&plat, &tplat);
 	} else {
-		io = (struct emu_link_io){ &fm, link_write_all, link_read, link_now_ms,
-					   link_random };
+		io = (struct emu_link_io){ &fm, link_write_all, link_read, link_now_ms };
 		emu_platform_init(&eplat, &io, &plat.log);
 		plat.ops = &emu_platform_ops;
 		plat.ctx = &eplat;

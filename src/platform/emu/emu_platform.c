@@ -402,13 +402,6 @@ static int emu_quote_poll(void *ctx, struct migtd_quote_call *call)
 	return emu_async_poll(ctx, &call->plat);
 }
 
-static int emu_random(void *ctx, void *buf, size_t len)
-{
-	struct emu_platform *p = ctx;
-
-	return p->io.random ? p->io.random(p->io.ctx, buf, len) : MIGTD_ERR_UNSUPPORTED;
-}
-
 static uint64_t emu_now_ms(void *ctx)
 {
 	struct emu_platform *p = ctx;
@@ -426,6 +419,5 @@ const struct migtd_platform_ops emu_platform_ops = {
 	.service_poll = emu_service_poll,
 	.quote_start = emu_quote_start,
 	.quote_poll = emu_quote_poll,
-	.random = emu_random,
 	.now_ms = emu_now_ms,
 };

@@ -6,8 +6,8 @@
  * synchronous TDCALL-style leaves) or polling for (Service, GetQuote) its
  * answer. The byte channel itself -- a Unix socket for the Linux program, a
  * virtio-serial port for the firmware -- is given as struct emu_link_io;
- * so are the clock and the randomness source, which are not the host's
- * business on TDX either (TSC, RDRAND). Freestanding-clean.
+ * so is the clock, which is not the host's business on TDX either (TSC).
+ * Freestanding-clean.
  */
 #ifndef MIGTD_EMU_PLATFORM_H
 #define MIGTD_EMU_PLATFORM_H

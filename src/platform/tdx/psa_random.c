@@ -1,6 +1,6 @@
 /*
  * psa_random.c -- mbedTLS's PSA randomness hook inside a TD: RDRAND through
- * the backend's random op (see src/emulink/psa_random.c for the
+ * tdx_random (see src/emulink/psa_random.c for the
  * Linux counterpart; exactly one of them is linked into a binary).
  */
 #include <psa/crypto.h>
@@ -17,7 +17,7 @@ psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context
 {
 	(void)context;
 	*output_length = 0;
-	if (tdx_platform_ops.random(NULL, output, output_size) != MIGTD_OK)
+	if (tdx_random(output, output_size) != MIGTD_OK)
 		return PSA_ERROR_INSUFFICIENT_ENTROPY;
 	*output_length = output_size;
 	return PSA_SUCCESS;

@@ -105,6 +105,9 @@ struct tdx_platform {
 
 /* The ops table of this backend. */
 extern const struct migtd_platform_ops tdx_platform_ops;
+/* Random bytes from RDRAND (retried 10 times per word): what the TD's PSA
+ * randomness hook (psa_random.c) draws from. MIGTD_OK or MIGTD_ERR_CRYPTO. */
+int tdx_random(void *buf, size_t len);
 
 /* Point p->ops/p->ctx at this backend (stream and log are set by the caller). */
 void tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t);

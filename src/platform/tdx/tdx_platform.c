@@ -176,12 +176,11 @@ static int op_quote_poll(void *ctx, struct migtd_quote_call *c)
 }
 
 /* RDRAND retried a few times per word, as Intel recommends (10). */
-static int op_random(void *ctx, void *buf, size_t len)
+int tdx_random(void *buf, size_t len)
 {
 	uint8_t *out = buf;
 	uint64_t v = 0;
 
-	(void)ctx;
 	while (len) {
 		unsigned int tries = 0;
 		size_t n = len < 8 ? len : 8;
@@ -215,7 +214,6 @@ const struct migtd_platform_ops tdx_platform_ops = {
 	.service_poll = op_service_poll,
 	.quote_start = op_quote_start,
 	.quote_poll = op_quote_poll,
-	.random = op_random,
 	.now_ms = op_now_ms,
 };
 
