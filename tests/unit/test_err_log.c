@@ -47,6 +47,43 @@ static void test_status_mapping(void **state)
 	assert_string_equal(migtd_status_name(0xFF), "InitializationError");
 }
 
+/*
+ * Every enum migtd_err value from MIGTD_OK down to MIGTD_ERR_MIN has its own
+ * entry: a reason of its own (a value left out of the table, or two names
+ * given one slot, would show as "unknown error" or as a repeated reason) and
+ * the status spec §1.5 maps it to, listed here independently of err.c.
+ */
+static void test_err_table_complete(void **state)
+{
+	(void)state;
+	static const struct {
+		int err;
+		int status;
+	} want[] = {
+		{ MIGTD_OK, 0 },		   { MIGTD_ERR_TRUNCATED, 1 },
+		{ MIGTD_ERR_INVALID, 1 },	   { MIGTD_ERR_RESERVED, 1 },
+		{ MIGTD_ERR_GUID, 1 },		   { MIGTD_ERR_LENGTH, 1 },
+		{ MIGTD_ERR_VERSION, 1 },	   { MIGTD_ERR_NOSPACE, 3 },
+		{ MIGTD_ERR_NOMEM, 3 },		   { MIGTD_ERR_UNSUPPORTED, 2 },
+		{ MIGTD_ERR_TDCALL, 4 },	   { MIGTD_ERR_VMCALL, 1 },
+		{ MIGTD_ERR_AGAIN, 1 },		   { MIGTD_ERR_NETWORK, 5 },
+		{ MIGTD_ERR_TIMEOUT, 5 },	   { MIGTD_ERR_TLS, 6 },
+		{ MIGTD_ERR_PEER_CERT, 6 },	   { MIGTD_ERR_QUOTE, 7 },
+		{ MIGTD_ERR_POLICY, 8 },	   { MIGTD_ERR_INVALID_POLICY, 9 },
+		{ MIGTD_ERR_VMM_CANCELED, 10 },	   { MIGTD_ERR_VMM_INTERNAL, 11 },
+		{ MIGTD_ERR_UNSUPPORTED_OP, 12 }, { MIGTD_ERR_CRYPTO, 6 },
+		{ MIGTD_ERR_STATE, 1 },
+	};
+	/* one row per enum value: a new value must be added here too */
+	assert_int_equal(sizeof(want) / sizeof(want[0]), 1 - MIGTD_ERR_MIN);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(migtd_err_status(want[i].err), want[i].status);
+		assert_string_not_equal(migtd_err_str(want[i].err), "unknown error");
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(migtd_err_str(want[i].err), migtd_err_str(want[j].err));
+	}
+}
+
 /* Our formatter must agree with libc's snprintf on the subset it supports. */
 static void test_fmt_matches_libc(void **state)
 {
@@ -160,6 +197,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_mapping),
+		cmocka_unit_test(test_err_table_complete),
 		cmocka_unit_test(test_fmt_matches_libc),
 		cmocka_unit_test(test_fmt_truncates_and_reports_length),
 		cmocka_unit_test(test_log_levels_and_request_id),

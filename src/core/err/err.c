@@ -15,33 +15,36 @@ struct err_entry {
 	enum migtd_status status;
 };
 
-/* Indexed by -err. */
+/* Indexed by -err, keyed by the enum's names (as Linux's lib/errname.c
+ * does): renumbering enum migtd_err cannot shift a reason or a status onto
+ * another error. A value left out has no reason, which err_lookup treats as
+ * unknown and the unit test test_err_table_complete catches. */
 static const struct err_entry err_table[] = {
-	[0] = { "ok", MIGTD_STATUS_SUCCESS },
-	[1] = { "input truncated", MIGTD_STATUS_INVALID_PARAMETER },
-	[2] = { "invalid field value", MIGTD_STATUS_INVALID_PARAMETER },
-	[3] = { "reserved field not zero", MIGTD_STATUS_INVALID_PARAMETER },
-	[4] = { "unexpected or duplicate GUID", MIGTD_STATUS_INVALID_PARAMETER },
-	[5] = { "length out of range", MIGTD_STATUS_INVALID_PARAMETER },
-	[6] = { "no common migration version", MIGTD_STATUS_INVALID_PARAMETER },
-	[7] = { "output buffer too small", MIGTD_STATUS_OUT_OF_RESOURCE },
-	[8] = { "out of resources", MIGTD_STATUS_OUT_OF_RESOURCE },
-	[9] = { "service not supported by the VMM", MIGTD_STATUS_UNSUPPORTED },
-	[10] = { "TDCALL failed", MIGTD_STATUS_TDX_MODULE_ERROR },
-	[11] = { "TDVMCALL failed", MIGTD_STATUS_INVALID_PARAMETER },
-	[12] = { "busy, try again", MIGTD_STATUS_INVALID_PARAMETER },
-	[13] = { "network error", MIGTD_STATUS_NETWORK_ERROR },
-	[14] = { "timeout", MIGTD_STATUS_NETWORK_ERROR },
-	[15] = { "TLS failure", MIGTD_STATUS_SECURE_SESSION_ERROR },
-	[16] = { "peer certificate rejected", MIGTD_STATUS_SECURE_SESSION_ERROR },
-	[17] = { "quote unavailable or not verified", MIGTD_STATUS_MUTUAL_ATTESTATION_ERROR },
-	[18] = { "migration policy not satisfied", MIGTD_STATUS_POLICY_UNSATISFIED },
-	[19] = { "invalid migration policy", MIGTD_STATUS_INVALID_POLICY },
-	[20] = { "canceled by the VMM", MIGTD_STATUS_VMM_CANCELED },
-	[21] = { "VMM internal error", MIGTD_STATUS_VMM_INTERNAL_ERROR },
-	[22] = { "unsupported operation", MIGTD_STATUS_UNSUPPORTED_OPERATION },
-	[23] = { "cryptographic operation failed", MIGTD_STATUS_SECURE_SESSION_ERROR },
-	[24] = { "invalid state", MIGTD_STATUS_INVALID_PARAMETER },
+	[MIGTD_OK] = { "ok", MIGTD_STATUS_SUCCESS },
+	[-MIGTD_ERR_TRUNCATED] = { "input truncated", MIGTD_STATUS_INVALID_PARAMETER },
+	[-MIGTD_ERR_INVALID] = { "invalid field value", MIGTD_STATUS_INVALID_PARAMETER },
+	[-MIGTD_ERR_RESERVED] = { "reserved field not zero", MIGTD_STATUS_INVALID_PARAMETER },
+	[-MIGTD_ERR_GUID] = { "unexpected or duplicate GUID", MIGTD_STATUS_INVALID_PARAMETER },
+	[-MIGTD_ERR_LENGTH] = { "length out of range", MIGTD_STATUS_INVALID_PARAMETER },
+	[-MIGTD_ERR_VERSION] = { "no common migration version", MIGTD_STATUS_INVALID_PARAMETER },
+	[-MIGTD_ERR_NOSPACE] = { "output buffer too small", MIGTD_STATUS_OUT_OF_RESOURCE },
+	[-MIGTD_ERR_NOMEM] = { "out of resources", MIGTD_STATUS_OUT_OF_RESOURCE },
+	[-MIGTD_ERR_UNSUPPORTED] = { "service not supported by the VMM", MIGTD_STATUS_UNSUPPORTED },
+	[-MIGTD_ERR_TDCALL] = { "TDCALL failed", MIGTD_STATUS_TDX_MODULE_ERROR },
+	[-MIGTD_ERR_VMCALL] = { "TDVMCALL failed", MIGTD_STATUS_INVALID_PARAMETER },
+	[-MIGTD_ERR_AGAIN] = { "busy, try again", MIGTD_STATUS_INVALID_PARAMETER },
+	[-MIGTD_ERR_NETWORK] = { "network error", MIGTD_STATUS_NETWORK_ERROR },
+	[-MIGTD_ERR_TIMEOUT] = { "timeout", MIGTD_STATUS_NETWORK_ERROR },
+	[-MIGTD_ERR_TLS] = { "TLS failure", MIGTD_STATUS_SECURE_SESSION_ERROR },
+	[-MIGTD_ERR_PEER_CERT] = { "peer certificate rejected", MIGTD_STATUS_SECURE_SESSION_ERROR },
+	[-MIGTD_ERR_QUOTE] = { "quote unavailable or not verified", MIGTD_STATUS_MUTUAL_ATTESTATION_ERROR },
+	[-MIGTD_ERR_POLICY] = { "migration policy not satisfied", MIGTD_STATUS_POLICY_UNSATISFIED },
+	[-MIGTD_ERR_INVALID_POLICY] = { "invalid migration policy", MIGTD_STATUS_INVALID_POLICY },
+	[-MIGTD_ERR_VMM_CANCELED] = { "canceled by the VMM", MIGTD_STATUS_VMM_CANCELED },
+	[-MIGTD_ERR_VMM_INTERNAL] = { "VMM internal error", MIGTD_STATUS_VMM_INTERNAL_ERROR },
+	[-MIGTD_ERR_UNSUPPORTED_OP] = { "unsupported operation", MIGTD_STATUS_UNSUPPORTED_OPERATION },
+	[-MIGTD_ERR_CRYPTO] = { "cryptographic operation failed", MIGTD_STATUS_SECURE_SESSION_ERROR },
+	[-MIGTD_ERR_STATE] = { "invalid state", MIGTD_STATUS_INVALID_PARAMETER },
 };
 
 _Static_assert(sizeof(err_table) / sizeof(err_table[0]) == (size_t)(-MIGTD_ERR_MIN) + 1,
@@ -49,7 +52,7 @@ _Static_assert(sizeof(err_table) / sizeof(err_table[0]) == (size_t)(-MIGTD_ERR_M
 
 static const struct err_entry *err_lookup(int err)
 {
-	if (err > 0 || err < MIGTD_ERR_MIN)
+	if (err > 0 || err < MIGTD_ERR_MIN || !err_table[-err].reason)
 		return NULL;
 	return &err_table[-err];
 }
