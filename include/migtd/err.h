@@ -60,9 +60,11 @@ enum migtd_err {
 	/* Internal. */
 	MIGTD_ERR_CRYPTO = -23,        /* a crypto primitive failed unexpectedly: 6 */
 	MIGTD_ERR_STATE = -24,         /* API misuse / wrong state: 1 */
+	/* Boot. */
+	MIGTD_ERR_INVALID_ROOT_CA = -25,/* enrolled root CA unusable: 9, fatal at boot */
 };
 
-#define MIGTD_ERR_MIN MIGTD_ERR_STATE
+#define MIGTD_ERR_MIN MIGTD_ERR_INVALID_ROOT_CA
 
 /* VMM status code for an error (MIGTD_OK -> 0). Unknown values -> 1. */
 enum migtd_status migtd_err_status(int err);

@@ -121,9 +121,12 @@ struct eventlog_parsed {
 void eventlog_parsed_empty(struct eventlog_parsed *p);
 
 /*
- * Select the policy-relevant events of a log. Fails if the log is shorter
- * than the spec-id event, or if a "td_payload_svn\0" event has a truncated
- * descriptor/info layout (upstream fails the whole parse then).
+ * Select the policy-relevant events of a log. Fails (MIGTD_ERR_TRUNCATED) if
+ * the log is shorter than the spec-id event, or if an event the selection
+ * looks into is cut short: a "td_payload_svn\0" event with a truncated
+ * descriptor/info layout, an EV_EFI_PLATFORM_FIRMWARE_BLOB2 whose
+ * description runs past its data, an EV_EVENT_TAG shorter than its u32 tag
+ * id (upstream fails the whole parse then).
  */
 int eventlog_parse(const uint8_t *log, size_t len, struct eventlog_parsed *out);
 

@@ -135,6 +135,13 @@ struct migtd_platform_ops {
 
 	/* Monotonic milliseconds since an arbitrary origin (timeouts, back-off). */
 	uint64_t (*now_ms)(void *ctx);
+
+	/* Give up on a started GetQuote the VMM has not answered (the core
+	 * bounds the wait, docs/status-codes.md): afterwards the backend never
+	 * touches call or call->buf again. A late answer is discarded; a backend
+	 * whose shared buffer is still in flight refuses the next quote_start
+	 * with MIGTD_ERR_AGAIN until the VMM let go of it. */
+	int (*quote_cancel)(void *ctx, struct migtd_quote_call *call);
 };
 
 /* Where a session's stream goes (spec §2.3.1, §2.3.2, §4). */
@@ -238,6 +245,12 @@ static inline int migtd_plat_quote_poll(const struct migtd_platform *p,
 					struct migtd_quote_call *call)
 {
 	return MIGTD_PLAT_CALL(p, quote_poll, call);
+}
+
+static inline int migtd_plat_quote_cancel(const struct migtd_platform *p,
+					  struct migtd_quote_call *call)
+{
+	return MIGTD_PLAT_CALL(p, quote_cancel, call);
 }
 
 /* 0 if the platform has no clock (then every timeout is "not yet"). */

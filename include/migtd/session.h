@@ -52,9 +52,8 @@
  * PEM PCK chain is ~5 KiB; it must also fit in the RA-TLS certificate, which
  * is limited to RATLS_MAX_CERT). */
 #define MIGTD_SESSION_QUOTE_BUF 12288u
-/* The peer's ExchangeInformation: 40 bytes; one more is read to detect an
- * oversized message. */
-#define MIGTD_SESSION_EXCH_BUF (EXCHANGE_INFORMATION_SIZE + 1u)
+/* The peer's ExchangeInformation: exactly 40 bytes are read (§6.2). */
+#define MIGTD_SESSION_EXCH_BUF EXCHANGE_INFORMATION_SIZE
 /* Our own CC event log (policy + root CA + td-shim's separators). */
 #define MIGTD_EVENT_LOG_MAX 65536u
 /* Scratch for building our certificate in ratls_session_start. */
@@ -169,8 +168,10 @@ struct migtd_core {
 	uint8_t evlog[MIGTD_EVENT_LOG_MAX];
 	size_t evlog_len;
 	struct eventlog_parsed local_log;
-	/* the policy, parsed once at boot */
+	/* the policy, parsed once at boot; policy_err != MIGTD_OK: it does not
+	 * parse, and every request fails with 9 when it evaluates its peer */
 	struct policy_workspace policy_ws;
+	int policy_err;
 	/* the one Service call of the request loop (Query, then WaitForRequest) */
 	bool svc_busy;
 	uint64_t next_wfr_ms;
@@ -205,9 +206,11 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
  * Do all the work that can be done now, without blocking. The first calls
  * boot the MigTD (spec §1.2 steps 4-6, §9.4, §9.5): RTMR0 and RTMR1 get
  * td-shim's EV_SEPARATOR, RTMR2 SHA384(policy) (tag 1) and SHA384(root CA)
- * (tag 2), all logged in our CC event log; the policy is parsed (invalid ->
- * MIGTD_ERR_INVALID_POLICY, fatal); Query is sent (not supported ->
- * MIGTD_ERR_UNSUPPORTED, fatal). Then it serves requests forever.
+ * (tag 2), all logged in our CC event log; the root CA is parsed (not a DER
+ * certificate -> MIGTD_ERR_INVALID_ROOT_CA, fatal); the policy is parsed (an
+ * invalid one is logged, not fatal: each request then fails with status 9);
+ * Query is sent (not supported -> MIGTD_ERR_UNSUPPORTED, fatal). Then it
+ * serves requests forever.
  *
  * Returns MIGTD_OK or a fatal error (the MigTD should stop; every later call
  * returns the same error). *next_wakeup_ms = the platform time (now_ms) by

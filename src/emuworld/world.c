@@ -154,10 +154,18 @@ static int net_send(void *ctx, uint32_t stream, const void *buf, size_t len, siz
 	struct pipe *p = &l->to[1 - role];
 	size_t start = p->total;
 
-	if (l->closed[role] || l->closed[1 - role])
+	if (l->closed[role] || l->closed[1 - role] || l->cut)
 		return MIGTD_ERR_NETWORK; /* like a vsock RST */
 	if (net_trace())
 		fprintf(stderr, "send role %d len %zu\n", role, len);
+	if (role == 0 && net->cut_after != 0 && start + len > net->cut_after) {
+		/* The relay goes away: what is past the limit is lost, and both
+		 * ends see the stream end (or break) once they read what came. */
+		pipe_put(p, buf, net->cut_after - start);
+		l->cut = true;
+		*sent = len;
+		return MIGTD_OK;
+	}
 	pipe_put(p, buf, len);
 	if (role == 0 && !net->flipped) {
 		if (net->flip_offset > start && net->flip_offset <= start + len) {
@@ -181,6 +189,8 @@ static int net_recv(void *ctx, uint32_t stream, void *buf, size_t cap, size_t *g
 	size_t n = p->len < cap ? p->len : cap;
 
 	*got = 0;
+	if (n == 0 && l->cut)
+		return net->cut_reset ? MIGTD_ERR_NETWORK : MIGTD_OK;
 	if (n == 0)
 		return l->closed[1 - role] ? MIGTD_OK : MIGTD_ERR_AGAIN;
 	memcpy(buf, p->buf, n);
@@ -302,11 +312,23 @@ static int p_service_poll(void *ctx, struct migtd_service_call *call)
 	return MIGTD_OK;
 }
 
+static uint64_t p_now(void *ctx);
+
 static int p_quote_start(void *ctx, struct migtd_quote_call *call)
 {
 	struct side *sd = ctx;
 
+	if (sd->quote_pending)
+		return MIGTD_ERR_AGAIN; /* one GetQuote channel, as a TD has */
+	if (sd->quotes < WORLD_MAX_QUOTES)
+		sd->quote_at[sd->quotes] = p_now(sd);
 	sd->quotes++;
+	if (sd->quote_hang) {
+		/* The VMM takes the call and never answers. */
+		sd->quote_pending = call;
+		call->ghci_status = TDX_GETQUOTE_STATUS_IN_FLIGHT;
+		return MIGTD_OK;
+	}
 	if (sd->quote_busy > 0) {
 		sd->quote_busy--;
 		call->ghci_status = TDX_GETQUOTE_STATUS_QGS_UNAVAILABLE;
@@ -318,20 +340,44 @@ static int p_quote_start(void *ctx, struct migtd_quote_call *call)
 
 static int p_quote_poll(void *ctx, struct migtd_quote_call *call)
 {
-	(void)ctx;
-	(void)call;
+	struct side *sd = ctx;
+
+	return sd->quote_pending == call ? MIGTD_ERR_AGAIN : MIGTD_OK;
+}
+
+static int p_quote_cancel(void *ctx, struct migtd_quote_call *call)
+{
+	struct side *sd = ctx;
+
+	sd->quote_cancels++;
+	if (sd->quote_pending != call)
+		return MIGTD_ERR_STATE;
+	sd->quote_pending = NULL;
 	return MIGTD_OK;
 }
 
+/* The platform clock: real time, plus what world_skip_to added. */
 static uint64_t p_now(void *ctx)
 {
-	(void)ctx;
-	return world_now_ms();
+	return world_now_ms() + ((struct side *)ctx)->clock_skip_ms;
+}
+
+uint64_t world_side_now_ms(const struct side *sd)
+{
+	return p_now((void *)(uintptr_t)sd);
+}
+
+void world_skip_to(struct side *sd, uint64_t t_ms)
+{
+	uint64_t now = world_side_now_ms(sd);
+
+	if (t_ms > now)
+		sd->clock_skip_ms += t_ms - now;
 }
 
 static const struct migtd_platform_ops plat_ops = {
 	p_mr_report, p_rtmr_extend, p_servtd_rd, p_servtd_wr, p_sys_rd, p_service_start,
-	p_service_poll, p_quote_start, p_quote_poll, p_now,
+	p_service_poll, p_quote_start, p_quote_poll, p_now, p_quote_cancel,
 };
 
 static void log_sink(void *ctx, enum migtd_log_level level, uint64_t id, const char *msg,

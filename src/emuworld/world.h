@@ -69,6 +69,7 @@ struct link {
 	bool used;
 	uint32_t port;
 	bool opened[2], closed[2]; /* [0] source, [1] destination */
+	bool cut;                  /* cut_after reached: the relay is gone */
 	struct pipe to[2];         /* to[r]: bytes for role r */
 };
 
@@ -83,6 +84,8 @@ struct net {
 	size_t flip_offset;      /* flip this byte (1-based; 0: off) */
 	size_t flip_send_len;    /* flip a byte of the first send of exactly this length */
 	bool flipped;
+	size_t cut_after;        /* end the link after this many bytes (0: off) */
+	bool cut_reset;          /* ... as a reset (recv fails) instead of an end of stream */
 };
 
 /* The streams' operations (ctx: struct net), for tests that play a peer by hand. */
@@ -91,6 +94,7 @@ extern const struct migtd_stream_ops world_net_ops;
 /* ---- one emulated platform + its VMM ------------------------------------------------ */
 
 #define MAX_QUEUED 80
+#define WORLD_MAX_QUOTES 16
 #define MAX_REPORTS 80
 
 struct report {
@@ -114,7 +118,14 @@ struct side {
 	unsigned nreports;
 	bool sys_rd_big;       /* TDG.SYS.RD MAX_*_VERSION answers 0x10000 */
 	unsigned quote_busy;   /* answer this many GetQuotes with "QGS unavailable" */
-	unsigned quotes;
+	bool quote_hang;       /* take every GetQuote and never answer it */
+	unsigned quotes;       /* GetQuote calls started */
+	uint64_t quote_at[WORLD_MAX_QUOTES]; /* platform time of each (ms) */
+	struct migtd_quote_call *quote_pending; /* the unanswered one (quote_hang) */
+	unsigned quote_cancels;
+	/* The platform clock is real time + clock_skip_ms: a test can move one
+	 * side's clock forward (world_skip_to) instead of sleeping. */
+	uint64_t clock_skip_ms;
 	/* log */
 	bool keep_log;         /* collect the log lines in log (tests) */
 	char *log;
@@ -133,6 +144,10 @@ extern const uint8_t world_mrtd[48];
 
 uint64_t world_now_ms(void);
 uint64_t world_now_us(void);
+/* One side's platform clock (what its core sees), and moving it forward to
+ * t_ms (never backwards). */
+uint64_t world_side_now_ms(const struct side *sd);
+void world_skip_to(struct side *sd, uint64_t t_ms);
 
 /* Two sides on f's platforms, policies pol0/pol1 (NULL: f->policy), not
  * started; adjust cfg, versions, faults, then world_start. */

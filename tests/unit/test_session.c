@@ -211,18 +211,79 @@ static void test_policy_rejects(void **state)
 	}
 }
 
-static void test_invalid_policy_at_boot(void **state)
+/*
+ * An enrolled policy that does not parse: the MigTD boots and serves (it
+ * logs the parse error loudly at boot), and each request fails with 9 when
+ * it evaluates its peer -- as upstream, which parses the policy only then.
+ * The peer sees the verifier's abort: 6. Run on each side.
+ */
+static void test_invalid_policy_per_request(void **state)
 {
 	static const uint8_t bad[] = "{\"id\":\"x\",\"policy\":[{\"nonsense\":1}]}";
-	struct world *w = world_new(&g_fx, bad, sizeof(bad) - 1, NULL, 0);
-	uint64_t wake;
+	const uint8_t *perm = (const uint8_t *)permissive_policy;
+	size_t plen = sizeof(permissive_policy) - 1;
 
 	(void)state;
-	world_start(w);
-	assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_ERR_INVALID_POLICY);
-	assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_ERR_INVALID_POLICY);
-	assert_non_null(strstr(w->s[0].log, "invalid migration policy"));
-	world_free(w);
+	for (int bad_side = 0; bad_side < 2; bad_side++) {
+		/* The other side admits the peer whatever policy it measured. */
+		struct world *w = bad_side == 0 ? world_new(&g_fx, bad, sizeof(bad) - 1, perm, plen)
+						: world_new(&g_fx, perm, plen, bad, sizeof(bad) - 1);
+		struct side *v = &w->s[bad_side];
+		struct pair_result r;
+		uint64_t wake;
+
+		world_start(w);
+		assert_int_equal(migtd_core_poll(v->core, &wake), MIGTD_OK);
+		assert_non_null(strstr(v->log, "boot: invalid migration policy"));
+		assert_non_null(strstr(v->log, "every migration request will fail with status 9"));
+		for (uint64_t id = 0; id < 2; id++) {
+			r = migrate_one(w, 60 + id, true, 20000);
+			assert_int_equal(bad_side == 0 ? r.src : r.dst, 9);
+			assert_int_equal(bad_side == 0 ? r.dst : r.src, 6);
+			assert_nothing_written(r.td[0]);
+			assert_nothing_written(r.td[1]);
+		}
+		assert_non_null(strstr(v->log, "policy: InvalidPolicy"));
+		world_free(w);
+	}
+}
+
+/* An enrolled root CA that is not a DER certificate stops the MigTD at boot
+ * (as upstream), after measuring it; nothing is served (no Query). */
+static void test_invalid_root_ca_at_boot(void **state)
+{
+	static const uint8_t junk[] = "-----BEGIN CERTIFICATE-----";
+
+	(void)state;
+	for (int variant = 0; variant < 2; variant++) {
+		struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+		uint8_t *cut = NULL;
+		uint64_t wake;
+
+		if (variant == 0) {
+			w->s[0].cfg.root_ca = junk;
+			w->s[0].cfg.root_ca_len = sizeof(junk) - 1;
+		} else {
+			/* The real root CA, one byte short. */
+			cut = malloc(g_fx.root_len);
+			assert_non_null(cut);
+			memcpy(cut, g_fx.root, g_fx.root_len);
+			w->s[0].cfg.root_ca = cut;
+			w->s[0].cfg.root_ca_len = g_fx.root_len - 1;
+		}
+		world_start(w);
+		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_ERR_INVALID_ROOT_CA);
+		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_ERR_INVALID_ROOT_CA);
+		assert_int_equal(migtd_err_status(MIGTD_ERR_INVALID_ROOT_CA), 9);
+		assert_non_null(strstr(w->s[0].log, "enrolled root CA"));
+		/* Measured before the check, as upstream does. */
+		assert_non_null(migtd_core_event_log(w->s[0].core, NULL));
+		assert_int_equal(w->s[0].core->state, MIGTD_CORE_FATAL);
+		/* The other side, with the good root CA, boots. */
+		assert_int_equal(migtd_core_poll(w->s[1].core, &wake), MIGTD_OK);
+		world_free(w);
+		free(cut);
+	}
 }
 
 static void test_query_unsupported(void **state)
@@ -272,6 +333,31 @@ static void test_corrupted_stream(void **state)
 		assert_int_equal(r.dst, 6);
 		assert_nothing_written(r.td[1]);
 		assert_int_equal(r.src, 0);
+		world_free(w);
+	}
+}
+
+/*
+ * The stream ends (or is reset) in the middle of the handshake, after the
+ * stream was connected: a transport failure while TLS runs is a
+ * SecureSessionError (6) on both sides, as upstream's TLS layer reports it
+ * (spec §1.5); only timeouts and a failed connect are 5.
+ */
+static void test_disconnect_in_tls(void **state)
+{
+	(void)state;
+	for (int reset = 0; reset < 2; reset++) {
+		struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+		struct pair_result r;
+
+		w->net.cut_after = 700;
+		w->net.cut_reset = reset;
+		world_start(w);
+		r = migrate_one(w, 32, true, 20000);
+		assert_int_equal(r.src, 6);
+		assert_int_equal(r.dst, 6);
+		assert_nothing_written(r.td[0]);
+		assert_nothing_written(r.td[1]);
 		world_free(w);
 	}
 }
@@ -327,9 +413,9 @@ static void test_wrong_binding_handle(void **state)
 	world_queue_request(&w->s[1], 60, false, b, 1060);
 	world_run(w, 1, 1, 20000);
 	assert_int_equal(world_report_of(&w->s[0], 60), 4);
-	/* The source closed the stream before TLS: the destination sees the
-	 * peer disconnect during the handshake (5). */
-	assert_int_equal(world_report_of(&w->s[1], 60), 5);
+	/* The source closed its connected stream: the destination, already
+	 * in its TLS handshake, sees a transport failure inside TLS (6). */
+	assert_int_equal(world_report_of(&w->s[1], 60), 6);
 	assert_nothing_written(a);
 	assert_nothing_written(b);
 	world_free(w);
@@ -466,6 +552,132 @@ static void test_quote_retry(void **state)
 		assert_nothing_written(r.td[1]);
 		world_free(w);
 	}
+}
+
+/*
+ * Like world_run, but side k's clock jumps over its GetQuote waits: when a
+ * session of that side waits in QUOTE_BACKOFF or QUOTE_WAIT, its platform
+ * clock moves to that wait's deadline. The schedule is then observable in
+ * platform time (side->quote_at) without sleeping through it.
+ */
+static void run_skipping_quote_waits(struct world *w, int k, unsigned want0, unsigned want1,
+				     unsigned max_ms)
+{
+	uint64_t end = world_now_ms() + max_ms;
+	struct side *sd = &w->s[k];
+
+	while (w->s[0].nreports < want0 || w->s[1].nreports < want1) {
+		for (int i = 0; i < 2; i++) {
+			uint64_t wake = 0;
+
+			assert_int_equal(migtd_core_poll(w->s[i].core, &wake), MIGTD_OK);
+		}
+		for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
+			const struct migtd_session *s = &sd->core->sessions[i];
+
+			if ((s->state == MIGTD_SS_QUOTE_BACKOFF || s->state == MIGTD_SS_QUOTE_WAIT) &&
+			    s->deadline_ms != 0)
+				world_skip_to(sd, s->deadline_ms);
+		}
+		assert_true(world_now_ms() < end);
+		usleep(50);
+	}
+}
+
+/*
+ * §2.6 with the production back-off (quote_retry_ms 0 -> 1000 ms): the QGS
+ * is busy 6 times; the attempts go out 1, 2, 4, 8 and 16 s apart in platform
+ * time (31 s in all), then the session fails with 7. The source's clock is
+ * moved forward, so this takes well under a second of wall time. With 5
+ * busy answers the 6th attempt gets the quote and the migration succeeds.
+ */
+static void test_quote_backoff_schedule(void **state)
+{
+	(void)state;
+	for (unsigned busy = 5; busy <= 6; busy++) {
+		struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+		struct emu_user_td *a = emu_tdx_bind_user_td(&w->s[0].h.tdx);
+		struct emu_user_td *b = emu_tdx_bind_user_td(&w->s[1].h.tdx);
+		uint64_t t0 = world_now_ms();
+
+		w->s[0].cfg.quote_retry_ms = 0;   /* the default: 1000 ms */
+		w->s[0].cfg.timeout_ms = 60000;   /* the default step timeout */
+		w->s[1].cfg.timeout_ms = 3000;
+		w->s[0].quote_busy = busy;
+		set_versions(w, 1, 3, 2, 5); /* -> MIG_VERSION 3 */
+		world_start(w);
+		world_queue_request(&w->s[0], 110, true, a, 1110);
+		world_queue_request(&w->s[1], 110, false, b, 1110);
+		run_skipping_quote_waits(w, 0, 1, 1, 20000);
+		assert_int_equal(w->s[0].quotes, 6);
+		for (unsigned i = 0; i + 1 < 6; i++) {
+			uint64_t gap = w->s[0].quote_at[i + 1] - w->s[0].quote_at[i];
+
+			/* 1000 << i ms, plus at most a few polls of real time. */
+			assert_true(gap >= (1000u << i));
+			assert_true(gap < (1000u << i) + 200u);
+		}
+		assert_true(w->s[0].quote_at[5] - w->s[0].quote_at[0] >= 31000);
+		if (busy == 6) {
+			assert_int_equal(world_report_of(&w->s[0], 110), 7);
+			assert_true(world_report_of(&w->s[1], 110) == 5 ||
+				    world_report_of(&w->s[1], 110) == 6);
+			assert_non_null(strstr(w->s[0].log, "still busy after 6 attempts"));
+			assert_nothing_written(a);
+			assert_nothing_written(b);
+		} else {
+			assert_int_equal(world_report_of(&w->s[0], 110), 0);
+			assert_int_equal(world_report_of(&w->s[1], 110), 0);
+			assert_keys_exchanged(a, b, 3);
+		}
+		/* Wall time: the 31 s were skipped, not slept. */
+		assert_true(world_now_ms() - t0 < 15000);
+		world_free(w);
+	}
+}
+
+/*
+ * The VMM takes a GetQuote and never answers: the wait is bounded by the
+ * step timeout (60 s by default); then the call is cancelled (the backend
+ * lets go of the buffer) and the session fails with 7, as upstream fails
+ * any GetQuote error. The next request gets a fresh GetQuote channel.
+ */
+static void test_quote_unanswered(void **state)
+{
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	struct emu_user_td *a = emu_tdx_bind_user_td(&w->s[0].h.tdx);
+	struct emu_user_td *b = emu_tdx_bind_user_td(&w->s[1].h.tdx);
+	uint64_t t_start;
+
+	(void)state;
+	w->s[0].cfg.timeout_ms = 0; /* the default: 60 s */
+	w->s[1].cfg.timeout_ms = 2000;
+	w->s[0].quote_hang = true;
+	world_start(w);
+	t_start = world_side_now_ms(&w->s[0]);
+	world_queue_request(&w->s[0], 120, true, a, 1120);
+	world_queue_request(&w->s[1], 120, false, b, 1120);
+	run_skipping_quote_waits(w, 0, 1, 1, 20000);
+	assert_int_equal(world_report_of(&w->s[0], 120), 7);
+	/* The source closed its stream during the handshake: a transport
+	 * failure inside TLS on the destination. */
+	assert_int_equal(world_report_of(&w->s[1], 120), 6);
+	assert_int_equal(w->s[0].quotes, 1);
+	assert_int_equal(w->s[0].quote_cancels, 1);
+	assert_null(w->s[0].quote_pending);
+	assert_true(world_side_now_ms(&w->s[0]) - t_start >= MIGTD_DEFAULT_TIMEOUT_MS);
+	assert_non_null(strstr(w->s[0].log, "GetQuote not answered in time"));
+	assert_nothing_written(a);
+	assert_nothing_written(b);
+	/* The VMM answers again: the next request migrates. */
+	w->s[0].quote_hang = false;
+	{
+		struct pair_result r = migrate_one(w, 121, true, 20000);
+
+		assert_int_equal(r.src, 0);
+		assert_int_equal(r.dst, 0);
+	}
+	world_free(w);
 }
 
 /* 65 requests on each side: 64 run at once, the 65th waits for a slot. */
@@ -621,10 +833,13 @@ static int rogue_policy(void *ctx, bool is_src, const uint8_t l[RATLS_REPORT_SIZ
 /*
  * The source MigTD migrates to a peer that is a genuine MigTD on the
  * destination platform (its quote, its event log) up to the end of the
- * handshake, and then sends `msg` (n bytes) as its ExchangeInformation,
- * closing the stream afterwards if `close_after`.
+ * handshake, and then sends `msg` (n bytes) as its ExchangeInformation --
+ * in one record, or in two if split (the first split bytes, then the rest)
+ * -- closing the stream afterwards if `close_after`. Returns the source's
+ * status; on 0 its user TD holds msg[0..32) as MIG_DEC_KEY, otherwise
+ * nothing was written.
  */
-static int exchange_with_rogue(const uint8_t *msg, size_t n, bool close_after)
+static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool close_after)
 {
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct side *dst = &w->s[1];
@@ -673,8 +888,16 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, bool close_after)
 		assert_true(world_now_ms() < end);
 	}
 	assert_int_equal(ret, MIGTD_OK);
-	if (n > 0)
+	if (split > 0 && split < n) {
+		assert_int_equal(ratls_write(&r->tls, msg, split), (long)split);
+		/* Let the source read the first part before the rest comes. */
+		for (int i = 0; i < 20; i++)
+			assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
+		assert_int_equal(w->s[0].nreports, 0);
+		assert_int_equal(ratls_write(&r->tls, msg + split, n - split), (long)(n - split));
+	} else if (n > 0) {
 		assert_int_equal(ratls_write(&r->tls, msg, n), (long)n);
+	}
 	if (close_after)
 		world_net_ops.close(&w->net, r->stream);
 	while (w->s[0].nreports < 1) {
@@ -682,7 +905,12 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, bool close_after)
 		assert_true(world_now_ms() < end);
 	}
 	status = world_report_of(&w->s[0], 300);
-	assert_nothing_written(td);
+	if (status == 0) {
+		assert_int_equal(td->dec_key_written, 0xF);
+		assert_memory_equal(td->mig_dec_key, msg, 32);
+	} else {
+		assert_nothing_written(td);
+	}
 	ratls_session_free(&r->tls);
 	free(r);
 	free(buf);
@@ -698,15 +926,25 @@ static void test_peer_exchange_information(void **state)
 	(void)state;
 	memset(msg, 0x11, sizeof(msg));
 	memset(msg + 32, 0, 8); /* versions 0..0, reserved 0 */
-	/* An oversized message (48 bytes in one record) is refused: 1. */
-	assert_int_equal(exchange_with_rogue(msg, 48, false), 1);
-	/* Non-zero reserved bytes: 1 (§6.1). */
-	msg[38] = 1;
-	assert_int_equal(exchange_with_rogue(msg, 40, false), 1);
+	/* Versions 0..0 against the emulated import range: the source's own
+	 * export range decides; make the peer's range cover it. */
+	msg[34] = 0xFF; /* max_ver 0x00FF */
+	/* Exactly 40 bytes: the keys are installed. */
+	assert_int_equal(exchange_with_rogue(msg, 40, 0, false), 0);
+	/* 48 bytes in one record: exactly 40 are read, as upstream's one
+	 * 40-byte read does; the rest is never looked at: 0. */
+	assert_int_equal(exchange_with_rogue(msg, 48, 0, false), 0);
+	/* 40 bytes in two records: read until 40 (compatible with upstream). */
+	assert_int_equal(exchange_with_rogue(msg, 40, 20, false), 0);
 	/* 20 bytes, then the peer closes: a short read is 5 (§6.2 step 3). */
-	assert_int_equal(exchange_with_rogue(msg, 20, true), 5);
-	/* The peer closes without sending anything after the handshake: 5. */
-	assert_int_equal(exchange_with_rogue(msg, 0, true), 5);
+	assert_int_equal(exchange_with_rogue(msg, 20, 0, true), 5);
+	/* The peer closes without sending anything after the handshake: the
+	 * read fails inside TLS, 6 (upstream's read gets a transport error). */
+	assert_int_equal(exchange_with_rogue(msg, 0, 0, true), 6);
+	/* Non-zero reserved bytes: 1 (§6.1), also when more bytes follow. */
+	msg[38] = 1;
+	assert_int_equal(exchange_with_rogue(msg, 40, 0, false), 1);
+	assert_int_equal(exchange_with_rogue(msg, 48, 0, false), 1);
 }
 
 /* ---- setup ------------------------------------------------------------------------------ */
@@ -731,7 +969,11 @@ int main(void)
 		cmocka_unit_test(test_config_limits),
 		cmocka_unit_test(test_full_premigration),
 		cmocka_unit_test(test_policy_rejects),
-		cmocka_unit_test(test_invalid_policy_at_boot),
+		cmocka_unit_test(test_invalid_policy_per_request),
+		cmocka_unit_test(test_invalid_root_ca_at_boot),
+		cmocka_unit_test(test_quote_backoff_schedule),
+		cmocka_unit_test(test_quote_unanswered),
+		cmocka_unit_test(test_disconnect_in_tls),
 		cmocka_unit_test(test_query_unsupported),
 		cmocka_unit_test(test_corrupted_stream),
 		cmocka_unit_test(test_peer_never_answers),

@@ -45,6 +45,9 @@ static const struct err_entry err_table[] = {
 	[-MIGTD_ERR_UNSUPPORTED_OP] = { "unsupported operation", MIGTD_STATUS_UNSUPPORTED_OPERATION },
 	[-MIGTD_ERR_CRYPTO] = { "cryptographic operation failed", MIGTD_STATUS_SECURE_SESSION_ERROR },
 	[-MIGTD_ERR_STATE] = { "invalid state", MIGTD_STATUS_INVALID_PARAMETER },
+	/* Upstream stops with InvalidPolicyError when the enrolled root CA
+	 * does not parse (docs/status-codes.md). */
+	[-MIGTD_ERR_INVALID_ROOT_CA] = { "invalid enrolled root CA", MIGTD_STATUS_INVALID_POLICY },
 };
 
 _Static_assert(sizeof(err_table) / sizeof(err_table[0]) == (size_t)(-MIGTD_ERR_MIN) + 1,

@@ -203,9 +203,12 @@ static int select_event(struct eventlog_parsed *p, const struct eventlog_event *
 
 	switch (ev->event_type) {
 	case EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2:
-		/* u8 description length, then the description. */
-		if (ev->data_len >= 1 && ev->data[0] == sizeof(PAYLOAD_NAME) &&
-		    ev->data_len >= 1u + sizeof(PAYLOAD_NAME) &&
+		/* u8 description length, then the description. A description
+		 * that runs past the event fails the whole parse, as upstream's
+		 * parse_events does (docs/status-codes.md: status 8). */
+		if (ev->data_len < 1 || ev->data_len - 1u < ev->data[0])
+			return MIGTD_ERR_TRUNCATED;
+		if (ev->data[0] == sizeof(PAYLOAD_NAME) &&
 		    memcmp(ev->data + 1, PAYLOAD_NAME, sizeof(PAYLOAD_NAME)) == 0)
 			select_digest(p, EVENTLOG_SEL_MIGTD_CORE, ev);
 		break;
@@ -216,8 +219,9 @@ static int select_event(struct eventlog_parsed *p, const struct eventlog_event *
 			return select_svn(p, ev);
 		break;
 	case EVENTLOG_EV_EVENT_TAG:
+		/* Shorter than its u32 tag id: the parse fails (as upstream). */
 		if (!tagged_payload(ev, &tag, &payload, &n))
-			break;
+			return MIGTD_ERR_TRUNCATED;
 		if (tag == EVENTLOG_TAG_POLICY)
 			select_digest(p, EVENTLOG_SEL_MIGTD_POLICY, ev);
 		else if (tag == EVENTLOG_TAG_ROOT_CA)

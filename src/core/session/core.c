@@ -14,6 +14,7 @@
 
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha512.h>
+#include <mbedtls/x509_crt.h>
 
 #include "migtd/fmt.h"
 #include "migtd/log.h"
@@ -124,6 +125,12 @@ static int boot_measure(struct migtd_core *c)
 	return MIGTD_OK;
 }
 
+/*
+ * The policy is parsed once here, but a policy that does not parse does not
+ * stop the MigTD: upstream only parses it when it evaluates a peer, so each
+ * request then fails with 9 (session.c). It is logged loudly, here and per
+ * request.
+ */
 static int boot_policy(struct migtd_core *c)
 {
 	struct policy_parse_error *pe = &c->explain.parse;
@@ -132,14 +139,46 @@ static int boot_policy(struct migtd_core *c)
 	memset(pe, 0, sizeof(*pe));
 	ret = policy_parse(&c->policy_ws, c->cfg.policy, c->cfg.policy_len, pe);
 	if (ret != MIGTD_OK) {
+		c->policy_err = MIGTD_ERR_INVALID_POLICY;
 		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
 			    "boot: invalid migration policy at line %u, column %u (%s): %s%s",
 			    pe->line, pe->column, pe->path, pe->msg,
 			    pe->legacy ? " (legacy 2023 format)" : "");
-		return MIGTD_ERR_INVALID_POLICY;
+		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+			    "boot: every migration request will fail with status %u (%s) "
+			    "until a valid policy is enrolled",
+			    (unsigned)MIGTD_STATUS_INVALID_POLICY,
+			    migtd_status_name(MIGTD_STATUS_INVALID_POLICY));
+		return MIGTD_OK;
 	}
 	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST, "boot: policy parsed: %u blocks, %u properties",
 		   c->policy_ws.policy.nblocks, c->policy_ws.policy.nprops);
+	return MIGTD_OK;
+}
+
+/*
+ * The enrolled root CA must be a certificate (DER) with a public key, as
+ * upstream requires at boot before it serves anything: otherwise the MigTD
+ * stops (fatal, status 9 as upstream's crash code). Checked after it was
+ * measured, as upstream does.
+ */
+static int boot_root_ca(struct migtd_core *c)
+{
+	mbedtls_x509_crt crt;
+	int ret;
+
+	mbedtls_x509_crt_init(&crt);
+	ret = mbedtls_x509_crt_parse_der(&crt, c->cfg.root_ca, c->cfg.root_ca_len);
+	if (ret == 0 && mbedtls_pk_get_type(&crt.pk) == MBEDTLS_PK_NONE)
+		ret = -1;
+	mbedtls_x509_crt_free(&crt);
+	if (ret != 0) {
+		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+			    "boot: the enrolled root CA (%zu bytes) is not a DER certificate "
+			    "(mbedTLS -0x%04x): stopping",
+			    c->cfg.root_ca_len, (unsigned)(ret < 0 ? -ret : ret));
+		return MIGTD_ERR_INVALID_ROOT_CA;
+	}
 	return MIGTD_OK;
 }
 
@@ -170,6 +209,8 @@ static int boot(struct migtd_core *c)
 	if (psa_crypto_init() != PSA_SUCCESS)
 		return MIGTD_ERR_CRYPTO;
 	ret = boot_measure(c);
+	if (ret == MIGTD_OK)
+		ret = boot_root_ca(c);
 	if (ret == MIGTD_OK)
 		ret = boot_policy(c);
 	if (ret == MIGTD_OK)

@@ -167,6 +167,16 @@ static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[RAT
 		s->policy_result = POLICY_INVALID_EVENT_LOG;
 		return MIGTD_ERR_POLICY;
 	}
+	/* §1.5: upstream parses its policy when it evaluates a peer, so an
+	 * enrolled policy that does not parse fails each request with 9 (the
+	 * MigTD keeps serving; boot logged the parse error). */
+	if (c->policy_err != MIGTD_OK) {
+		MIGTD_ERROR(SLOG(s), s->request_id,
+			    "policy: InvalidPolicy: the enrolled migration policy does not parse "
+			    "(see the boot log)");
+		s->policy_result = POLICY_INVALID_POLICY;
+		return MIGTD_ERR_INVALID_POLICY;
+	}
 	in = (struct policy_input){
 		.local_report = local_report,
 		.local_len = RATLS_REPORT_SIZE,
@@ -345,12 +355,21 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 	s->qcall.len = len;
 	s->qcall.cap = sizeof(s->qbuf);
 	ret = migtd_plat_quote_start(PLAT(s), &s->qcall);
-	if (ret == MIGTD_ERR_AGAIN)
-		return false; /* the backend's channel is busy: try again later */
+	if (ret == MIGTD_ERR_AGAIN) {
+		/* The backend's one GetQuote channel is taken (another session,
+		 * or a cancelled call the VMM still holds): retry, but not forever. */
+		if (s->deadline_ms == 0)
+			s->deadline_ms = now + s->core->cfg.timeout_ms;
+		if (timed_out(s, now))
+			return fail(s, MIGTD_ERR_QUOTE, "GetQuote channel busy for too long", now);
+		return false;
+	}
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
 	s->quote_attempt++;
-	set_step(s, MIGTD_SS_QUOTE_WAIT, now, false);
+	MIGTD_DEBUG(SLOG(s), s->request_id, "GetQuote attempt %u sent", s->quote_attempt);
+	/* The answer is awaited at most one step timeout (docs/status-codes.md). */
+	set_step(s, MIGTD_SS_QUOTE_WAIT, now, true);
 	return true;
 }
 
@@ -362,9 +381,17 @@ static bool st_quote_wait(struct migtd_session *s, uint64_t now)
 	struct ghci_qgs_get_quote_resp resp;
 	int ret = migtd_plat_quote_poll(PLAT(s), &s->qcall);
 
-	/* No timeout here: the backend owns qbuf until the call completes. */
-	if (ret == MIGTD_ERR_AGAIN)
-		return false;
+	if (ret == MIGTD_ERR_AGAIN) {
+		if (!timed_out(s, now))
+			return false;
+		/* The VMM never answered: take qbuf back from the backend, then
+		 * fail as upstream fails any GetQuote error (7). */
+		ret = migtd_plat_quote_cancel(PLAT(s), &s->qcall);
+		if (ret != MIGTD_OK)
+			MIGTD_WARN(SLOG(s), s->request_id, "GetQuote cancel: %s",
+				   migtd_err_str(ret));
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote not answered in time", now);
+	}
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
 	switch (migtd_quote_outcome(s->qcall.ghci_status)) {
@@ -425,20 +452,18 @@ static bool st_tls_start(struct migtd_session *s, uint64_t now)
 	return true;
 }
 
-/* A TLS-layer failure: which §1.5 code does it deserve? */
+/*
+ * A TLS-layer failure keeps its code (6), also when the stream under TLS
+ * failed or ended: the stream is connected before TLS starts (st_open; a
+ * failed connect is 5 there), and from then on upstream sees every
+ * transport error through its TLS layer (docs/status-codes.md). Only the
+ * step timeouts (5) and a short ExchangeInformation (5) are not TLS errors.
+ */
 static int tls_err(const struct migtd_session *s, int ret)
 {
-	if (ret != MIGTD_ERR_TLS)
-		return ret;
-	/* The stream never carried a byte: the connection itself failed (5). */
-	if (s->io_err != MIGTD_OK && !s->stream_up)
-		return MIGTD_ERR_NETWORK;
-	/* The peer disconnected (end of stream, no alert, no broken record):
-	 * a network failure (5), as the issue's e2e list expects for "peer
-	 * disconnects mid-handshake"; alerts and bad records stay 6. */
-	if (s->io_err == MIGTD_OK && s->peer_closed &&
-	    ratls_session_tls_error(&s->tls) == MBEDTLS_ERR_SSL_CONN_EOF)
-		return MIGTD_ERR_NETWORK;
+	if (ret == MIGTD_ERR_TLS && s->io_err != MIGTD_OK)
+		MIGTD_DEBUG(SLOG(s), s->request_id, "stream failure under TLS: %s",
+			    migtd_err_str(s->io_err));
 	return ret;
 }
 
@@ -502,12 +527,17 @@ static bool st_send_info(struct migtd_session *s, uint64_t now)
 	return true;
 }
 
-/* §6.2 step 3: exactly 40 bytes from the peer, reserved zero. */
+/*
+ * §6.2 step 3: exactly 40 bytes from the peer, reserved zero. Like
+ * upstream, never more than 40 bytes are read: anything the peer sent
+ * after them is left unread and dropped with the TLS session.
+ */
 static bool st_recv_info(struct migtd_session *s, uint64_t now)
 {
 	struct exchange_information info;
 	const char *why = NULL;
-	long n = ratls_read(&s->tls, s->rx_info + s->rx_got, sizeof(s->rx_info) - s->rx_got);
+	long n = ratls_read(&s->tls, s->rx_info + s->rx_got,
+			    EXCHANGE_INFORMATION_SIZE - s->rx_got);
 	int ret;
 
 	if (n == MIGTD_ERR_AGAIN) {
@@ -516,22 +546,18 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 		return false;
 	}
 	if (n < 0) {
-		int tls_ret = ratls_session_tls_error(&s->tls);
-
 		ratls_session_error(&s->tls, &why);
-		/* §6.2: a short read (the peer closed before 40 bytes) is 5; an
-		 * alert or a broken record stays a TLS error (6). */
-		if (n == MIGTD_ERR_TLS && s->io_err == MIGTD_OK &&
-		    (tls_ret == MBEDTLS_ERR_SSL_CONN_EOF ||
-		     tls_ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY))
-			return fail(s, MIGTD_ERR_NETWORK,
-				    "peer closed before sending its ExchangeInformation", now);
-		return fail(s, (int)n, why, now);
+		/* §6.2: upstream's one read returned fewer than 40 bytes: 5. With
+		 * nothing read, the read itself failed inside TLS: 6. */
+		if (s->rx_got > 0) {
+			MIGTD_DEBUG(SLOG(s), s->request_id, "read ended after %zu bytes: %s",
+				    s->rx_got, why);
+			return fail(s, MIGTD_ERR_NETWORK, "peer ExchangeInformation shorter than 40 bytes",
+				    now);
+		}
+		return fail(s, tls_err(s, (int)n), why, now);
 	}
 	s->rx_got += (size_t)n;
-	if (s->rx_got > EXCHANGE_INFORMATION_SIZE)
-		return fail(s, MIGTD_ERR_LENGTH, "peer ExchangeInformation longer than 40 bytes",
-			    now);
 	if (s->rx_got < EXCHANGE_INFORMATION_SIZE)
 		return true;
 	ret = exchange_parse(s->rx_info, EXCHANGE_INFORMATION_SIZE, &info);

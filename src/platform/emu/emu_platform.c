@@ -79,6 +79,11 @@ static int emu_complete_pending(struct emu_platform_pending *pe, const struct em
 	struct wire_reader r;
 	uint64_t vmcall_status = 0;
 
+	if (pe->call == NULL) {
+		/* The core gave up on this call (quote_cancel): drop the answer. */
+		pe->used = false;
+		return MIGTD_OK;
+	}
 	pe->done = true;
 	if (f->op == EMU_LINK_ERROR) {
 		pe->result = emu_error_payload(f);
@@ -402,6 +407,23 @@ static int emu_quote_poll(void *ctx, struct migtd_quote_call *call)
 	return emu_async_poll(ctx, &call->plat);
 }
 
+/* The host may still answer: the slot stays taken (call NULL) until it
+ * does, and that answer is dropped (emu_complete_pending). */
+static int emu_quote_cancel(void *ctx, struct migtd_quote_call *call)
+{
+	struct emu_platform_pending *pe = call->plat;
+
+	(void)ctx;
+	if (!pe || !pe->used)
+		return MIGTD_ERR_STATE;
+	if (pe->done)
+		pe->used = false;
+	else
+		pe->call = NULL;
+	call->plat = NULL;
+	return MIGTD_OK;
+}
+
 static uint64_t emu_now_ms(void *ctx)
 {
 	struct emu_platform *p = ctx;
@@ -420,4 +442,5 @@ const struct migtd_platform_ops emu_platform_ops = {
 	.quote_start = emu_quote_start,
 	.quote_poll = emu_quote_poll,
 	.now_ms = emu_now_ms,
+	.quote_cancel = emu_quote_cancel,
 };

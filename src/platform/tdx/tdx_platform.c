@@ -129,6 +129,14 @@ static int op_quote_start(void *ctx, struct migtd_quote_call *c)
 
 	if (t->quote_busy)
 		return MIGTD_ERR_AGAIN;
+	if (t->quote_abandoned) {
+		/* The VMM still owns the shared buffer of a cancelled GetQuote
+		 * until it completes it: only then can the next one start. */
+		if (t->quote_notify_ok && t->quote_flag ? !*t->quote_flag
+		    : wire_get_u64(t->quote_buf + 8) == TDX_GETQUOTE_STATUS_IN_FLIGHT)
+			return MIGTD_ERR_AGAIN;
+		t->quote_abandoned = 0;
+	}
 	if (!t->quote_buf || t->quote_buf_len < TDX_GETQUOTE_HEADER_SIZE)
 		return MIGTD_ERR_UNSUPPORTED;
 	if (c->len < TDX_GETQUOTE_HEADER_SIZE || c->len > t->quote_buf_len || c->len > c->cap)
@@ -175,6 +183,17 @@ static int op_quote_poll(void *ctx, struct migtd_quote_call *c)
 	return MIGTD_OK;
 }
 
+static int op_quote_cancel(void *ctx, struct migtd_quote_call *c)
+{
+	struct tdx_platform *t = ctx;
+
+	if (t->quote_busy != c)
+		return MIGTD_ERR_STATE;
+	t->quote_busy = NULL;
+	t->quote_abandoned = 1;
+	return MIGTD_OK;
+}
+
 /* RDRAND retried a few times per word, as Intel recommends (10). */
 int tdx_random(void *buf, size_t len)
 {
@@ -215,6 +234,7 @@ const struct migtd_platform_ops tdx_platform_ops = {
 	.quote_start = op_quote_start,
 	.quote_poll = op_quote_poll,
 	.now_ms = op_now_ms,
+	.quote_cancel = op_quote_cancel,
 };
 
 void tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
@@ -222,6 +242,7 @@ void tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 	t->svc_busy = NULL;
 	t->quote_busy = NULL;
 	t->quote_notify_ok = 0;
+	t->quote_abandoned = 0;
 	p->ops = &tdx_platform_ops;
 	p->ctx = t;
 }
