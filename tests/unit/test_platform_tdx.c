@@ -649,6 +649,48 @@ static void test_quote_interrupt(void **state)
 	assert_int_equal(migtd_quote_outcome(c.ghci_status), MIGTD_QUOTE_BUSY);
 }
 
+/*
+ * A GetQuote the core gave up on (quote_cancel): the caller's buffer is
+ * released at once, but the VMM still owns the shared buffer, so the next
+ * GetQuote waits (AGAIN) until the VMM completed the abandoned one -- by
+ * the status word, or by the interrupt when notification is set up.
+ */
+static void test_quote_cancel(void **state)
+{
+	(void)state;
+	uint8_t buf[512], buf2[512];
+	struct migtd_quote_call c = { 0 }, next = { 0 };
+
+	make_quote_req(buf, sizeof(buf), &c);
+	make_quote_req(buf2, sizeof(buf2), &next);
+	responder = quote_vmm_rsp;
+	assert_int_equal(migtd_plat_quote_cancel(&fx.p, &c), MIGTD_ERR_STATE); /* not started */
+	assert_int_equal(migtd_plat_quote_start(&fx.p, &c), MIGTD_OK);
+	assert_int_equal(migtd_plat_quote_cancel(&fx.p, &c), MIGTD_OK);
+	assert_int_equal(migtd_plat_quote_poll(&fx.p, &c), MIGTD_ERR_STATE);
+	ncalls = 0;
+	assert_int_equal(migtd_plat_quote_start(&fx.p, &next), MIGTD_ERR_AGAIN);
+	assert_int_equal(ncalls, 0);
+	/* The late answer lands in the shared buffer, never in buf. */
+	memset(buf, 0xEE, sizeof(buf));
+	vmm_completes_quote(0, 0x51);
+	assert_int_equal(buf[24], 0xEE);
+	assert_int_equal(migtd_plat_quote_start(&fx.p, &next), MIGTD_OK);
+	assert_int_equal(ncalls, 1);
+	vmm_completes_quote(0, 0x52);
+	assert_int_equal(migtd_plat_quote_poll(&fx.p, &next), MIGTD_OK);
+	assert_int_equal(buf2[24], 0x52);
+
+	/* With notification, the interrupt says when the VMM let go. */
+	fx.t->quote_flag = &fx.quote_flag;
+	assert_int_equal(migtd_plat_quote_start(&fx.p, &c), MIGTD_OK);
+	assert_int_equal(migtd_plat_quote_cancel(&fx.p, &c), MIGTD_OK);
+	vmm_completes_quote(0, 0x53); /* status set, interrupt not yet */
+	assert_int_equal(migtd_plat_quote_start(&fx.p, &next), MIGTD_ERR_AGAIN);
+	fx.quote_flag = 1;
+	assert_int_equal(migtd_plat_quote_start(&fx.p, &next), MIGTD_OK);
+}
+
 static void test_quote_errors(void **state)
 {
 	(void)state;
@@ -835,7 +877,7 @@ int main(void)
 		T(test_mr_report_errors),  T(test_rtmr_extend),	    T(test_servtd_rd_enc_key),
 		T(test_servtd_rd_errors),  T(test_servtd_wr),	    T(test_sys_rd),
 		T(test_service_polling),   T(test_service_errors),  T(test_service_interrupt),
-		T(test_quote_polling),	   T(test_quote_interrupt), T(test_quote_errors),
+		T(test_quote_polling),	   T(test_quote_interrupt), T(test_quote_errors), T(test_quote_cancel),
 		T(test_map_gpa),	   T(test_report_fatal_error), T(test_random_and_clock),
 		T(test_wrappers),
 	};
