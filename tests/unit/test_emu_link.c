@@ -213,6 +213,43 @@ static void test_quote_through_ghci_and_qgs(void **state)
 	assert_int_equal(ghci_qgs_get_quote_resp_parse(rmsg, qlen, &resp), MIGTD_ERR_QUOTE);
 }
 
+/*
+ * A GetQuote the core gave up on (quote_cancel): the host's late answer is
+ * dropped, never copied into the abandoned buffer, and the pending slot is
+ * freed once it arrives; the next GetQuote works.
+ */
+static void test_quote_cancel(void **state)
+{
+	(void)state;
+	static uint8_t buf[GHCI_GETQUOTE_MAX_BUF], buf2[GHCI_GETQUOTE_MAX_BUF], msg[2048];
+	uint8_t rd[64] = { 0 }, rep[1024];
+	size_t mlen = 0, blen = 0;
+	struct migtd_quote_call call = { 0 }, call2 = { 0 };
+
+	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_OK);
+	assert_int_equal(ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
+			 MIGTD_OK);
+	assert_int_equal(ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
+	memcpy(buf2, buf, blen);
+	call = (struct migtd_quote_call){ .buf = buf, .len = blen, .cap = sizeof(buf) };
+	call2 = (struct migtd_quote_call){ .buf = buf2, .len = blen, .cap = sizeof(buf2) };
+	assert_int_equal(emu_platform_ops.quote_cancel(&plat, &call), MIGTD_ERR_STATE);
+	assert_int_equal(emu_platform_ops.quote_start(&plat, &call), MIGTD_OK);
+	assert_int_equal(emu_platform_ops.quote_cancel(&plat, &call), MIGTD_OK);
+	assert_null(call.plat);
+	assert_int_equal(emu_platform_ops.quote_poll(&plat, &call), MIGTD_ERR_STATE);
+	memset(buf, 0xEE, sizeof(buf));
+	/* The host answers both in order: the first answer is dropped. */
+	assert_int_equal(emu_platform_ops.quote_start(&plat, &call2), MIGTD_OK);
+	assert_int_equal(wait_quote(&call2), MIGTD_OK);
+	assert_int_equal(migtd_quote_outcome(call2.ghci_status), MIGTD_QUOTE_DONE);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		if (buf[i] != 0xEE)
+			fail_msg("the cancelled call's buffer was written at %zu", i);
+	for (size_t i = 0; i < EMU_PLATFORM_MAX_PENDING; i++)
+		assert_false(plat.pending[i].used);
+}
+
 static void test_collateral(void **state)
 {
 	(void)state;
@@ -345,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_report_and_rtmr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_servtd_and_sys_rd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quote_through_ghci_and_qgs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quote_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collateral, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_service_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_rejects_bad_requests, setup, teardown),
