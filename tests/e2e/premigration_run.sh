@@ -120,10 +120,50 @@ run flip-destination-exchange 1 --fault corrupt --fault-side dst \
   --fault-after $((dst_bytes - 31)) --timeout-ms $T
 status_is 0 6 0; no_keys 0 source; keys_in 0 destination
 
-# --- the peer disconnects mid-handshake: both streams end cleanly (end of
-# stream, no alert) -> NetworkError 5 on both.
+# --- the stream fails mid-handshake, after it was connected: a transport
+# failure while TLS runs is a SecureSessionError (6) on both sides, as
+# upstream's TLS layer reports it (spec 1.5; docs/status-codes.md) -- whether
+# both streams end cleanly (end of stream, no alert) or the relay resets the
+# connection of one side.
 run disconnect 1 --fault disconnect --fault-after 700 --timeout-ms $T
-failed_no_keys 0 5 5
+failed_no_keys 0 6 6
+run drop-source-stream 1 --fault drop --fault-side src --fault-after 700 --timeout-ms $T
+failed_no_keys 0 6 6
+run drop-destination-stream 1 --fault drop --fault-side dst --fault-after 700 --timeout-ms $T
+failed_no_keys 0 6 6
+
+# --- an enrolled policy that does not parse: the MigTD still boots and
+# serves (the parse error is logged at boot), and each request fails with 9
+# when it evaluates its peer, as upstream parses its policy only then; the
+# peer sees the abort (6). The other side's policy admits the peer whatever
+# policy it measured (its platform's FMSPC, same MigTD image).
+tmpd=$(mktemp -d); trap 'rm -rf "$other" "$tmpd"' EXIT
+printf '{"id":"x","policy":[' >"$tmpd/bad.json"
+cat >"$tmpd/admit-dst.json" <<'JSON'
+{"id":"11111111-2222-3333-4444-555555555555","policy":[
+ {"fmspc":"00906F000000","Platform":{"TcbInfo":{"pcesvn":{"operation":"greater-or-equal","reference":0}}}},
+ {"MigTD":{"TDINFO":{"MRTD":{"operation":"equal","reference":"self"}}}}]}
+JSON
+run invalid-policy-source 1 --count 2 --src-policy "$tmpd/bad.json" --timeout-ms $T --verbose
+failed_no_keys 0 9 6; failed_no_keys 1 9 6
+has 'source migtd \| error boot: invalid migration policy'
+run invalid-policy-destination 1 --count 2 --src-policy "$tmpd/admit-dst.json" \
+  --dst-policy "$tmpd/bad.json" --timeout-ms $T --verbose
+failed_no_keys 0 6 9; failed_no_keys 1 6 9
+has 'destination migtd \| error \[req 2001\] policy: InvalidPolicy'
+
+# --- an enrolled root CA that is not a DER certificate stops that MigTD at
+# boot, as upstream does (spec 1.2; its crash code is 9): it never serves a
+# request, so migtd-vmm reports the process ended and no session ran.
+printf 'not a certificate' >"$tmpd/junk.der"
+name=invalid-root-ca
+out=$("$VMM" run --show-td-state --dst-root-ca "$tmpd/junk.der" --timeout-ms $T 2>&1); rc=$?
+echo "== $name (exit $rc): migtd-vmm run --dst-root-ca junk"
+echo "$out" | sed 's/^/   /'
+[ "$rc" != 0 ] || fail "$name: exit 0"
+has 'destination migtd \| error +boot: the enrolled root CA \(17 bytes\) is not a DER certificate'
+has 'the migtd of platform destination died: exit status 1'
+has '^summary: 0 sessions'
 
 # --- no peer connects: only one side gets a request; its handshake times out
 # after the configured step timeout -> 5; the other side has no request.
