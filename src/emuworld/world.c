@@ -126,6 +126,11 @@ static int net_open(void *ctx, const struct migtd_stream_params *params, uint32_
 	int role = params->migration_source ? 0 : 1;
 	struct link *l = NULL;
 
+	if (net->open_fail[role])
+		return MIGTD_ERR_NETWORK; /* like a refused vsock connect */
+	if (net->open_busy[role])
+		return MIGTD_ERR_AGAIN;
+
 	for (unsigned i = 0; i < NET_MAX_LINKS && !l; i++)
 		if (net->links[i].used && net->links[i].port == params->peer_port &&
 		    !net->links[i].opened[role])
@@ -203,9 +208,10 @@ static int net_recv(void *ctx, uint32_t stream, void *buf, size_t cap, size_t *g
 static int net_close(void *ctx, uint32_t stream)
 {
 	struct net *net = ctx;
+	int role = net->ends[stream].role;
 
-	net->ends[stream].l->closed[net->ends[stream].role] = true;
-	return MIGTD_OK;
+	net->ends[stream].l->closed[role] = true;
+	return net->close_fail[role] ? MIGTD_ERR_NETWORK : MIGTD_OK;
 }
 
 const struct migtd_stream_ops world_net_ops = { net_open, net_send, net_recv, net_close };
@@ -227,6 +233,8 @@ static int tdx_err(uint64_t st)
 
 static int p_mr_report(void *ctx, const uint8_t rd[64], uint8_t rep[1024])
 {
+	if (((struct side *)ctx)->fail_mr_report)
+		return MIGTD_ERR_TDCALL;
 	return tdx_err(emu_tdx_mr_report(&((struct side *)ctx)->h.tdx, rd, rep));
 }
 
@@ -245,12 +253,16 @@ static int p_servtd_wr(void *ctx, const struct migtd_servtd_binding *b, uint64_t
 {
 	uint64_t dummy;
 
+	if (((struct side *)ctx)->fail_servtd_wr_field == f)
+		return MIGTD_ERR_TDCALL;
 	return tdx_err(emu_tdx_servtd_wr(&((struct side *)ctx)->h.tdx, b, f, v, mask,
 					 old ? old : &dummy));
 }
 
 static int p_sys_rd(void *ctx, uint64_t f, uint64_t *v)
 {
+	if (((struct side *)ctx)->fail_sys_rd)
+		return MIGTD_ERR_TDCALL;
 	if (((struct side *)ctx)->sys_rd_big &&
 	    (f == TDX_FIELD_MAX_EXPORT_VERSION || f == TDX_FIELD_MAX_IMPORT_VERSION)) {
 		*v = 0x10000;
@@ -320,6 +332,8 @@ static int p_quote_start(void *ctx, struct migtd_quote_call *call)
 
 	if (sd->quote_pending)
 		return MIGTD_ERR_AGAIN; /* one GetQuote channel, as a TD has */
+	if (sd->fail_quote_start)
+		return MIGTD_ERR_VMCALL;
 	if (sd->quotes < WORLD_MAX_QUOTES)
 		sd->quote_at[sd->quotes] = p_now(sd);
 	sd->quotes++;
@@ -335,6 +349,10 @@ static int p_quote_start(void *ctx, struct migtd_quote_call *call)
 		return MIGTD_OK;
 	}
 	call->ghci_status = emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
+	if (sd->quote_status != 0)
+		call->ghci_status = sd->quote_status;
+	if (sd->quote_malformed)
+		memset(call->buf + 16, 0, call->cap - 16); /* in_len, out_len 0: no message */
 	return MIGTD_OK;
 }
 

@@ -85,6 +85,9 @@ struct net {
 	size_t flip_send_len;    /* flip a byte of the first send of exactly this length */
 	bool flipped;
 	size_t cut_after;        /* end the link after this many bytes (0: off) */
+	bool open_fail[2];       /* [role]: stream open fails (refused connect) */
+	bool open_busy[2];       /* [role]: stream open says "no stream yet" forever */
+	bool close_fail[2];      /* [role]: stream shutdown fails */
 	bool cut_reset;          /* ... as a reset (recv fails) instead of an end of stream */
 };
 
@@ -122,6 +125,12 @@ struct side {
 	unsigned quotes;       /* GetQuote calls started */
 	uint64_t quote_at[WORLD_MAX_QUOTES]; /* platform time of each (ms) */
 	struct migtd_quote_call *quote_pending; /* the unanswered one (quote_hang) */
+	uint64_t quote_status; /* nonzero: the GHCI status every GetQuote completes with */
+	bool quote_malformed;  /* GetQuote completes with status 0 but no message */
+	bool fail_quote_start; /* TDVMCALL<GetQuote> itself fails */
+	bool fail_mr_report;   /* TDG.MR.REPORT fails */
+	bool fail_sys_rd;      /* TDG.SYS.RD fails */
+	uint64_t fail_servtd_wr_field; /* nonzero: TDG.SERVTD.WR of this field fails */
 	unsigned quote_cancels;
 	/* The platform clock is real time + clock_skip_ms: a test can move one
 	 * side's clock forward (world_skip_to) instead of sleeping. */

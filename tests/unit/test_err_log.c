@@ -35,6 +35,8 @@ static void test_status_mapping(void **state)
 	assert_int_equal(migtd_err_status(MIGTD_ERR_VMM_CANCELED), 10);
 	assert_int_equal(migtd_err_status(MIGTD_ERR_VMM_INTERNAL), 11);
 	assert_int_equal(migtd_err_status(MIGTD_ERR_UNSUPPORTED_OP), 12);
+	/* Upstream's crash code for a root CA that does not parse. */
+	assert_int_equal(migtd_err_status(MIGTD_ERR_INVALID_ROOT_CA), 9);
 	/* Out of range values are InvalidParameter, never "success". */
 	assert_int_equal(migtd_err_status(5), 1);
 	assert_int_equal(migtd_err_status(-1000), 1);

@@ -680,6 +680,80 @@ static void test_quote_unanswered(void **state)
 	world_free(w);
 }
 
+/*
+ * One platform failure on the source at a time, and the status each side
+ * reports (spec §1.5, docs/status-codes.md). The destination is healthy: it
+ * sees the source's stream end inside TLS (6), or its own handshake time
+ * out when the source never connected (5), or it completes (0) when the
+ * source failed only after the exchange.
+ */
+enum src_fault {
+	F_OPEN_REFUSED, F_OPEN_BUSY, F_SYS_RD, F_MR_REPORT, F_QUOTE_VMCALL, F_QUOTE_STATUS,
+	F_QUOTE_MALFORMED, F_CLOSE, F_WR_VERSION, F_WR_DEC_KEY, F_COUNT
+};
+
+static void test_failure_codes(void **state)
+{
+	static const struct {
+		const char *name;
+		int src, dst;
+		const char *log; /* in the source's log */
+	} want[F_COUNT] = {
+		[F_OPEN_REFUSED] = { "stream open refused", 5, 5, "stream open failed" },
+		[F_OPEN_BUSY] = { "no stream ever", 5, 5, "no stream available" },
+		[F_SYS_RD] = { "TDG.SYS.RD fails", 4, 6, "TDG.SYS.RD migration version failed" },
+		[F_MR_REPORT] = { "TDG.MR.REPORT fails", 7, 6, "TDG.MR.REPORT failed" },
+		[F_QUOTE_VMCALL] = { "TDVMCALL<GetQuote> fails", 7, 6, "GetQuote failed" },
+		[F_QUOTE_STATUS] = { "GetQuote non-retriable status", 7, 6, "GetQuote failed" },
+		[F_QUOTE_MALFORMED] = { "GetQuote answer malformed", 7, 6,
+					"GetQuote response malformed" },
+		[F_CLOSE] = { "stream shutdown fails", 1, 0, "stream shutdown failed" },
+		[F_WR_VERSION] = { "SERVTD.WR MIG_VERSION fails", 4, 0,
+				   "TDG.SERVTD.WR MIG_VERSION failed" },
+		[F_WR_DEC_KEY] = { "SERVTD.WR MIG_DEC_KEY fails", 4, 0,
+				   "TDG.SERVTD.WR MIG_DEC_KEY failed" },
+	};
+
+	(void)state;
+	for (int f = 0; f < F_COUNT; f++) {
+		struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+		struct side *src = &w->s[0];
+		struct pair_result r;
+
+		src->cfg.timeout_ms = 300;
+		w->s[1].cfg.timeout_ms = 600;
+		switch ((enum src_fault)f) {
+		case F_OPEN_REFUSED: w->net.open_fail[0] = true; break;
+		case F_OPEN_BUSY: w->net.open_busy[0] = true; break;
+		case F_SYS_RD: src->fail_sys_rd = true; break;
+		case F_MR_REPORT: src->fail_mr_report = true; break;
+		case F_QUOTE_VMCALL: src->fail_quote_start = true; break;
+		case F_QUOTE_STATUS: src->quote_status = 0x8000000000000002ULL; break;
+		case F_QUOTE_MALFORMED: src->quote_malformed = true; break;
+		case F_CLOSE: w->net.close_fail[0] = true; break;
+		case F_WR_VERSION: src->fail_servtd_wr_field = TDX_FIELD_MIG_VERSION; break;
+		case F_WR_DEC_KEY: src->fail_servtd_wr_field = TDX_FIELD_MIG_DEC_KEY(0); break;
+		case F_COUNT: break;
+		}
+		world_start(w);
+		r = migrate_one(w, 130, true, 20000);
+		if (r.src != want[f].src || r.dst != want[f].dst)
+			fail_msg("%s: source %d destination %d, expected %d / %d", want[f].name, r.src,
+				 r.dst, want[f].src, want[f].dst);
+		if (strstr(src->log, want[f].log) == NULL)
+			fail_msg("%s: no \"%s\" in the source's log", want[f].name, want[f].log);
+		/* The failing side wrote nothing -- except MIG_VERSION when only the
+		 * key write failed (spec §1.3: it stays written). */
+		assert_int_equal(r.td[0]->dec_key_written, 0);
+		assert_int_equal(r.td[0]->mig_version_written, f == F_WR_DEC_KEY);
+		if (want[f].dst != 0)
+			assert_nothing_written(r.td[1]);
+		else
+			assert_int_equal(r.td[1]->dec_key_written, 0xF);
+		world_free(w);
+	}
+}
+
 /* 65 requests on each side: 64 run at once, the 65th waits for a slot. */
 static void test_64_concurrent(void **state)
 {
@@ -974,6 +1048,7 @@ int main(void)
 		cmocka_unit_test(test_quote_backoff_schedule),
 		cmocka_unit_test(test_quote_unanswered),
 		cmocka_unit_test(test_disconnect_in_tls),
+		cmocka_unit_test(test_failure_codes),
 		cmocka_unit_test(test_query_unsupported),
 		cmocka_unit_test(test_corrupted_stream),
 		cmocka_unit_test(test_peer_never_answers),
