@@ -31,6 +31,7 @@
 #include "migtd/quote.h"
 #include "migtd/ratls.h"
 #include "migtd/session.h"
+#include "migtd/wire.h"
 #include "support/testutil.h"
 #include "world.h"
 
@@ -869,6 +870,7 @@ struct rogue {
 	uint32_t stream;
 	struct ratls_session tls;
 	struct migtd_quote_verify_result res;
+	uint8_t *log2; /* the modified event log, if any */
 };
 
 static long rogue_send(void *ctx, const uint8_t *buf, size_t len)
@@ -913,9 +915,23 @@ static int rogue_policy(void *ctx, bool is_src, const uint8_t l[RATLS_REPORT_SIZ
  * status; on 0 its user TD holds msg[0..32) as MIG_DEC_KEY, otherwise
  * nothing was written.
  */
+/* An extra event the rogue appends to its genuine event log (extending its
+ * platform's RTMR so that the log still replays): type 0 for none. */
+static struct {
+	uint32_t mr_index, type;
+	const uint8_t *data;
+	size_t len;
+} g_rogue_event;
+
 static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool close_after)
 {
-	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	/* With an extra event the peer's RTMRs differ from ours: the source
+	 * then admits any peer of its platform model running its image, so
+	 * that only the event log check can refuse. */
+	struct world *w = g_rogue_event.type != 0
+				  ? world_new(&g_fx, (const uint8_t *)permissive_policy,
+					      sizeof(permissive_policy) - 1, NULL, 0)
+				  : world_new(&g_fx, NULL, 0, NULL, 0);
 	struct side *dst = &w->s[1];
 	struct rogue *r = calloc(1, sizeof(*r));
 	struct ratls_callbacks cb = { rogue_verify, rogue_policy, r };
@@ -940,6 +956,30 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 		assert_int_equal(migtd_core_poll(dst->core, &wake), MIGTD_OK);
 	evlog = migtd_core_event_log(dst->core, &evlog_len);
 	assert_non_null(evlog);
+	if (g_rogue_event.type != 0) {
+		/* log without its trailing byte, one CC event, the trailing byte */
+		uint8_t *log2 = calloc(1, evlog_len + 66 + g_rogue_event.len);
+		uint8_t *e;
+		uint8_t digest[48];
+
+		assert_non_null(log2);
+		memcpy(log2, evlog, evlog_len - 1);
+		e = log2 + evlog_len - 1;
+		memset(digest, 0x5c, sizeof(digest));
+		wire_put_u32(e, g_rogue_event.mr_index);
+		wire_put_u32(e + 4, g_rogue_event.type);
+		wire_put_u32(e + 8, 1);
+		wire_put_u16(e + 12, 0x000C);
+		memcpy(e + 14, digest, 48);
+		wire_put_u32(e + 62, (uint32_t)g_rogue_event.len);
+		memcpy(e + 66, g_rogue_event.data, g_rogue_event.len);
+		e[66 + g_rogue_event.len] = 0xFF;
+		assert_int_equal(emu_tdx_rtmr_extend(&dst->h.tdx, g_rogue_event.mr_index - 1, digest),
+				 TDX_SUCCESS);
+		evlog = log2;
+		evlog_len += 66 + g_rogue_event.len;
+		r->log2 = log2;
+	}
 	td = emu_tdx_bind_user_td(&w->s[0].h.tdx);
 	world_queue_request(&w->s[0], 300, true, td, 1300);
 
@@ -961,7 +1001,11 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
 		assert_true(world_now_ms() < end);
 	}
-	assert_int_equal(ret, MIGTD_OK);
+	if (ret != MIGTD_OK) {
+		/* The source rejected us (its alert ended our handshake). */
+		n = 0;
+		split = 0;
+	}
 	if (split > 0 && split < n) {
 		assert_int_equal(ratls_write(&r->tls, msg, split), (long)split);
 		/* Let the source read the first part before the rest comes. */
@@ -986,6 +1030,7 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 		assert_nothing_written(td);
 	}
 	ratls_session_free(&r->tls);
+	free(r->log2);
 	free(r);
 	free(buf);
 	free(work);
@@ -1019,6 +1064,40 @@ static void test_peer_exchange_information(void **state)
 	msg[38] = 1;
 	assert_int_equal(exchange_with_rogue(msg, 40, 0, false), 1);
 	assert_int_equal(exchange_with_rogue(msg, 48, 0, false), 1);
+}
+
+/*
+ * A peer whose event log replays to the RTMRs its quote signs, but carries
+ * an event the policy's event selection cannot read: a BLOB2 whose
+ * description runs past the event, or a tagged event shorter than its tag
+ * id. The log check fails (InvalidEventLog): 8, nothing written -- as
+ * upstream's parse_events fails; such events were skipped before. The same
+ * log with a complete BLOB2 passes (control).
+ */
+static void test_peer_truncated_event(void **state)
+{
+	static const uint8_t blob_short[] = { 0x10, 'T' };
+	static const uint8_t blob_ok[] = { 7, 't', 'd', '_', 'h', 'o', 'b', 0 };
+	static const uint8_t tag_short[] = { 0x01, 0x00, 0x00 };
+	uint8_t msg[40];
+
+	(void)state;
+	memset(msg, 0x22, 32);
+	memset(msg + 32, 0, 8);
+	msg[34] = 0xFF;
+	g_rogue_event.mr_index = 2; /* RTMR1 */
+	g_rogue_event.type = EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2;
+	g_rogue_event.data = blob_ok;
+	g_rogue_event.len = sizeof(blob_ok);
+	assert_int_equal(exchange_with_rogue(msg, 40, 0, false), 0);
+	g_rogue_event.data = blob_short;
+	g_rogue_event.len = sizeof(blob_short);
+	assert_int_equal(exchange_with_rogue(msg, 40, 0, false), 8);
+	g_rogue_event.type = EVENTLOG_EV_EVENT_TAG;
+	g_rogue_event.data = tag_short;
+	g_rogue_event.len = sizeof(tag_short);
+	assert_int_equal(exchange_with_rogue(msg, 40, 0, false), 8);
+	memset(&g_rogue_event, 0, sizeof(g_rogue_event));
 }
 
 /* ---- setup ------------------------------------------------------------------------------ */
@@ -1061,6 +1140,7 @@ int main(void)
 		cmocka_unit_test(test_quote_retry),
 		cmocka_unit_test(test_small_session_limit),
 		cmocka_unit_test(test_peer_exchange_information),
+		cmocka_unit_test(test_peer_truncated_event),
 		cmocka_unit_test(test_64_concurrent),
 	};
 
