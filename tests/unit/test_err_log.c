@@ -74,7 +74,7 @@ static void test_err_table_complete(void **state)
 		{ MIGTD_ERR_POLICY, 8 },	   { MIGTD_ERR_INVALID_POLICY, 9 },
 		{ MIGTD_ERR_VMM_CANCELED, 10 },	   { MIGTD_ERR_VMM_INTERNAL, 11 },
 		{ MIGTD_ERR_UNSUPPORTED_OP, 12 }, { MIGTD_ERR_CRYPTO, 6 },
-		{ MIGTD_ERR_STATE, 1 },
+		{ MIGTD_ERR_STATE, 1 },		   { MIGTD_ERR_INVALID_ROOT_CA, 9 },
 	};
 	/* one row per enum value: a new value must be added here too */
 	assert_int_equal(sizeof(want) / sizeof(want[0]), 1 - MIGTD_ERR_MIN);
