@@ -245,6 +245,8 @@ static int p_rtmr_extend(void *ctx, unsigned idx, const uint8_t d[48])
 
 static int p_servtd_rd(void *ctx, const struct migtd_servtd_binding *b, uint64_t f, uint64_t *v)
 {
+	if (((struct side *)ctx)->fail_servtd_rd_field == f)
+		return MIGTD_ERR_TDCALL;
 	return tdx_err(emu_tdx_servtd_rd(&((struct side *)ctx)->h.tdx, b, f, v));
 }
 
@@ -334,6 +336,8 @@ static int p_quote_start(void *ctx, struct migtd_quote_call *call)
 		return MIGTD_ERR_AGAIN; /* one GetQuote channel, as a TD has */
 	if (sd->fail_quote_start)
 		return MIGTD_ERR_VMCALL;
+	if (sd->quote_channel_busy)
+		return MIGTD_ERR_AGAIN;
 	if (sd->quotes < WORLD_MAX_QUOTES)
 		sd->quote_at[sd->quotes] = p_now(sd);
 	sd->quotes++;

@@ -128,9 +128,11 @@ struct side {
 	uint64_t quote_status; /* nonzero: the GHCI status every GetQuote completes with */
 	bool quote_malformed;  /* GetQuote completes with status 0 but no message */
 	bool fail_quote_start; /* TDVMCALL<GetQuote> itself fails */
+	bool quote_channel_busy; /* GetQuote never gets started (backend busy) */
 	bool fail_mr_report;   /* TDG.MR.REPORT fails */
 	bool fail_sys_rd;      /* TDG.SYS.RD fails */
 	uint64_t fail_servtd_wr_field; /* nonzero: TDG.SERVTD.WR of this field fails */
+	uint64_t fail_servtd_rd_field; /* nonzero: TDG.SERVTD.RD of this field fails */
 	unsigned quote_cancels;
 	/* The platform clock is real time + clock_skip_ms: a test can move one
 	 * side's clock forward (world_skip_to) instead of sleeping. */
