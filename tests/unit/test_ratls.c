@@ -1369,6 +1369,9 @@ static void test_interop_openssl_server_refused(void **state)
  * On success, a line typed into s_client reaches us and our answer comes
  * back on its stdout.
  */
+/* s_client presents no client certificate (it offers none when asked). */
+static bool g_s_client_no_cert;
+
 static int server_vs_s_client(const char *dir, const char *suites, const char *groups,
 			      struct fake *f, bool exchange)
 {
@@ -1398,6 +1401,8 @@ static int server_vs_s_client(const char *dir, const char *suites, const char *g
 				 "-sigalgs", "ecdsa_secp384r1_sha384", "-cert", cert, "-certform",
 				 "DER", "-key", key, "-quiet", NULL };
 
+		if (g_s_client_no_cert) /* cut "-cert cert -certform DER -key key" */
+			memmove(&argv[11], &argv[17], 2 * sizeof(argv[0]));
 		pid = spawn_openssl(dir, argv, in[0], out[1]);
 	}
 	close(in[0]);
@@ -1477,6 +1482,26 @@ static void test_interop_openssl_client(void **state)
 	rm_dir(dir);
 }
 
+/* A client that presents no certificate: our server refuses it (6), and
+ * no verifier or policy ever runs. */
+static void test_interop_openssl_client_no_cert(void **state)
+{
+	char dir[] = "/tmp/ratls_interop_XXXXXX";
+	struct fake f = { 0 };
+	int rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	openssl_identity(dir, 0xC1);
+	g_s_client_no_cert = true;
+	rc = server_vs_s_client(dir, "TLS_AES_256_GCM_SHA384", "secp384r1", &f, false);
+	g_s_client_no_cert = false;
+	assert_true(rc == MIGTD_ERR_TLS || rc == MIGTD_ERR_PEER_CERT);
+	assert_int_equal(migtd_err_status(rc), 6);
+	assert_int_equal(f.policy_calls, 0);
+	rm_dir(dir);
+}
+
 /* A client offering only another suite or other groups: our server refuses (6). */
 static void test_interop_openssl_client_refused(void **state)
 {
@@ -1536,6 +1561,7 @@ int main(void)
 		cmocka_unit_test(test_interop_openssl_server_refused),
 		cmocka_unit_test(test_interop_openssl_client),
 		cmocka_unit_test(test_interop_openssl_client_refused),
+		cmocka_unit_test(test_interop_openssl_client_no_cert),
 	};
 
 	return cmocka_run_group_tests(tests, setup_psa, NULL);
