@@ -163,6 +163,10 @@ static int net_send(void *ctx, uint32_t stream, const void *buf, size_t len, siz
 		return MIGTD_ERR_NETWORK; /* like a vsock RST */
 	if (net_trace())
 		fprintf(stderr, "send role %d len %zu\n", role, len);
+	if (role == 0 && net->fail_send_len != 0 && len == net->fail_send_len) {
+		l->cut = true; /* the relay dropped the connection under this send */
+		return MIGTD_ERR_NETWORK;
+	}
 	if (role == 0 && net->cut_after != 0 && start + len > net->cut_after) {
 		/* The relay goes away: what is past the limit is lost, and both
 		 * ends see the stream end (or break) once they read what came. */

@@ -85,6 +85,8 @@ struct net {
 	size_t flip_send_len;    /* flip a byte of the first send of exactly this length */
 	bool flipped;
 	size_t cut_after;        /* end the link after this many bytes (0: off) */
+	size_t fail_send_len;    /* the source's first send of exactly this length fails
+	                          * (a reset under it) and ends the link */
 	bool open_fail[2];       /* [role]: stream open fails (refused connect) */
 	bool open_busy[2];       /* [role]: stream open says "no stream yet" forever */
 	bool close_fail[2];      /* [role]: stream shutdown fails */

@@ -363,6 +363,31 @@ static void test_disconnect_in_tls(void **state)
 	}
 }
 
+/*
+ * The stream breaks under the source's ExchangeInformation write (its one
+ * 69-byte record, see test_corrupted_stream): a transport failure while TLS
+ * runs, 6; the destination meets the broken stream in its own exchange
+ * (its write, or its read before any of the 40 bytes): 6 as well. Nothing
+ * is written on either side.
+ */
+static void test_exchange_write_fails(void **state)
+{
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	struct pair_result r;
+
+	(void)state;
+	w->net.fail_send_len = 69;
+	world_start(w);
+	r = migrate_one(w, 33, true, 20000);
+	assert_true(w->net.links[0].cut);
+	assert_int_equal(r.src, 6);
+	assert_int_equal(r.dst, 6);
+	assert_non_null(strstr(w->s[0].log, "send-info failed"));
+	assert_nothing_written(r.td[0]);
+	assert_nothing_written(r.td[1]);
+	world_free(w);
+}
+
 static void test_peer_never_answers(void **state)
 {
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
@@ -1144,6 +1169,7 @@ int main(void)
 		cmocka_unit_test(test_quote_backoff_schedule),
 		cmocka_unit_test(test_quote_unanswered),
 		cmocka_unit_test(test_disconnect_in_tls),
+		cmocka_unit_test(test_exchange_write_fails),
 		cmocka_unit_test(test_failure_codes),
 		cmocka_unit_test(test_query_unsupported),
 		cmocka_unit_test(test_corrupted_stream),
