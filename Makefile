@@ -59,6 +59,10 @@ MBEDTLS_SRC := $(sort $(wildcard $(MBEDTLS_DIR)/library/*.c))
 MBEDTLS_NAMES := $(basename $(notdir $(MBEDTLS_SRC)))
 
 # ---------------------------------------------------------------- flags
+# The version every program prints for --version: one place, the VERSION file
+# (read by the CLI module only, so a new version rebuilds one object).
+MIGTD_VERSION := $(shell cat VERSION 2>/dev/null || echo unknown)
+CPPFLAGS_tools/common/cli := -DMIGTD_VERSION='"$(MIGTD_VERSION)"'
 MBEDTLS_CPPFLAGS := -isystem $(MBEDTLS_DIR)/include -Iconfig \
 	-DMBEDTLS_CONFIG_FILE='"migtd_mbedtls_config.h"'
 CPPFLAGS_COMMON := -Iinclude $(MBEDTLS_CPPFLAGS)
@@ -71,7 +75,8 @@ CPPFLAGS_COMMON := -Iinclude $(MBEDTLS_CPPFLAGS)
 INC_src/platform/emu/ := -Isrc/emulink
 INC_src/emuhost/ := -Isrc/emulink -Isrc/transport/uvsock
 INC_src/emuworld/ := -Isrc/emuhost -Isrc/emulink
-INC_src/linux/ := -Isrc/platform/emu -Isrc/emulink -Isrc/transport/uvsock -Isrc/emuhost
+INC_src/linux/ := -Isrc/platform/emu -Isrc/emulink -Isrc/transport/uvsock -Isrc/emuhost \
+	-Itools/common
 INC_src/firmware/ := -Isrc/firmware -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
 	-Isrc/transport/uvsock
 INC_tools/migtd-vmm/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
@@ -152,7 +157,7 @@ $(MBEDTLS_DIR)/include/mbedtls/ssl.h: $(DEPS_STAMP)
 define VARIANT
 $(B)/$(1)/obj/%.o: %.c $(MBEDTLS_DIR)/include/mbedtls/ssl.h
 	@mkdir -p $$(@D)
-	$$(Q)$(2) $(CPPFLAGS_COMMON) $$(call src_inc,$$<) $(3) -MMD -MP -c $$< -o $$@
+	$$(Q)$(2) $(CPPFLAGS_COMMON) $$(call src_inc,$$<) $(3) $$(CPPFLAGS_$$*) -MMD -MP -c $$< -o $$@
 
 $(B)/$(1)/obj/%.o: %.S
 	@mkdir -p $$(@D)
@@ -191,7 +196,10 @@ $(eval $(call VARIANT,fuzz,$(FUZZ_CC),$(FUZZ_CFLAGS),$(FUZZ_MBEDTLS_CFLAGS)))
 host_libs = $(B)/$(1)/libmigtd_hostlib.a $(B)/$(1)/libmigtd_core.a $(B)/$(1)/libmbedtls.a
 
 # ---------------------------------------------------------------- programs
-$(B)/bin/migtd: $(call objs,host,$(wildcard src/linux/*.c)) $(call host_libs,host)
+$(B)/host/obj/tools/common/cli.o $(B)/san/obj/tools/common/cli.o: VERSION
+
+# migtd shares the tools' command-line conventions (tools/common).
+$(B)/bin/migtd: $(call objs,host,$(wildcard src/linux/*.c) $(TOOL_COMMON_SRC)) $(call host_libs,host)
 	@mkdir -p $(@D)
 	$(Q)$(CC) -pie $(HOST_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
 
@@ -207,7 +215,7 @@ $(foreach t,$(TOOLS),$(eval $(call TOOL,$(t))))
 # run-tests.sh can run the pre-migration e2e scripts again with
 # MIGTD_BIN=build/san/bin (suite e2e-asan).
 SAN_PROGRAMS := $(B)/san/bin/migtd $(B)/san/bin/migtd-vmm
-$(B)/san/bin/migtd: $(call objs,san,$(wildcard src/linux/*.c)) $(call host_libs,san)
+$(B)/san/bin/migtd: $(call objs,san,$(wildcard src/linux/*.c) $(TOOL_COMMON_SRC)) $(call host_libs,san)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
 $(B)/san/bin/migtd-vmm: $(call objs,san,$(wildcard tools/migtd-vmm/*.c) $(TOOL_COMMON_SRC)) $(call host_libs,san)

@@ -5,11 +5,13 @@
  *       [--tcb-info F --qe-identity F --tcb-chain F --qe-chain F]
  *       [--pck-crl F --root-crl F] [--out verified-report.bin]
  *
- * Exit status 0 only if every required step (and every supplied optional
- * one) passed; otherwise 1 and the failing step is named. 2 = usage error.
+ * Exit status (docs/cli.md): 0 only if every required step (and every
+ * supplied optional one) passed; 1 if one failed (the step is named); 2
+ * usage; 4 a file could not be read or the report could not be written.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +19,15 @@
 
 #include "migtd/fmt.h"
 #include "migtd/quote.h"
+#include "../common/atomic_file.h"
+#include "../common/cli.h"
 #include "../common/toolutil.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: migtd-quote verify --quote FILE --root-ca FILE [options]\n"
+		"       migtd-quote --help | --version\n"
 		"\n"
 		"Verify a TDX quote (v4/v5) to an enrolled Intel SGX root CA.\n"
 		"  --quote FILE        the quote (trailing bytes are ignored)\n"
@@ -35,14 +40,19 @@ static void usage(FILE *f)
 		"  --qe-chain FILE     PEM issuer chain of the QE Identity (default: --tcb-chain)\n"
 		"  --pck-crl FILE      PCK platform/processor CA CRL (DER or PEM)\n"
 		"  --root-crl FILE     root CA CRL (DER or PEM)\n"
-		"  --out FILE          write the 822-byte verified report (masked as MigTD does)\n"
-		"  --help              this text\n");
+		"  --out FILE          write the 822-byte verified report (masked as MigTD does),\n"
+		"                      only when the quote verifies; written atomically\n"
+		"  --help              this text\n"
+		"  --version           print the version\n"
+		"\n"
+		"FILE may be - for standard input (one input at most) or standard output (--out).\n");
+	cli_print_exit_codes(f);
 }
 
-/* Unreadable input: exit status 2. */
+/* Unreadable input: exit status CLI_EXIT_IO. */
 static uint8_t *slurp(const char *path, size_t *len)
 {
-	return tool_slurp("migtd-quote", path, len, 2);
+	return tool_slurp("migtd-quote", path, len);
 }
 
 static int parse_rfc3339(const char *s, int64_t *out)
@@ -51,23 +61,15 @@ static int parse_rfc3339(const char *s, int64_t *out)
 	return migtd_quote_parse_time(s, strlen(s), out);
 }
 
+/* The human-readable text: stdout, or stderr when --out - takes stdout. */
+static FILE *txt;
+
 static void print_hex(const char *label, const uint8_t *b, size_t n)
 {
 	char hex[2 * 64 + 1];
 
 	migtd_hex(hex, sizeof(hex), b, n);
-	printf("  %-14s %s\n", label, hex);
-}
-
-static int write_file(const char *path, const uint8_t *b, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (!f || fwrite(b, 1, n, f) != n || fclose(f) != 0) {
-		fprintf(stderr, "migtd-quote: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	fprintf(txt, "  %-14s %s\n", label, hex);
 }
 
 int main(int argc, char **argv)
@@ -83,59 +85,68 @@ int main(int argc, char **argv)
 	size_t quote_len, root_len;
 	int ret;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
-		usage(stderr);
-		return 2;
-	}
-	for (int i = 2; i < argc; i++) {
-		const char **dst = NULL;
+	static const struct option opts[] = {
+		{ "quote", required_argument, NULL, 'q' },
+		{ "root-ca", required_argument, NULL, 'r' },
+		{ "time", required_argument, NULL, 'T' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "tcb-info", required_argument, NULL, 't' },
+		{ "qe-identity", required_argument, NULL, 'e' },
+		{ "tcb-chain", required_argument, NULL, 'c' },
+		{ "qe-chain", required_argument, NULL, 'C' },
+		{ "pck-crl", required_argument, NULL, 'p' },
+		{ "root-crl", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prog = "migtd-quote";
+	int c, nstdin = 0;
 
-		if (!strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--quote"))
-			dst = &quote_path;
-		else if (!strcmp(argv[i], "--root-ca"))
-			dst = &root_path;
-		else if (!strcmp(argv[i], "--time"))
-			dst = &time_str;
-		else if (!strcmp(argv[i], "--out"))
-			dst = &out_path;
-		else if (!strcmp(argv[i], "--tcb-info"))
-			dst = &tcb_path;
-		else if (!strcmp(argv[i], "--qe-identity"))
-			dst = &qe_path;
-		else if (!strcmp(argv[i], "--tcb-chain"))
-			dst = &tcb_chain;
-		else if (!strcmp(argv[i], "--qe-chain"))
-			dst = &qe_chain;
-		else if (!strcmp(argv[i], "--pck-crl"))
-			dst = &pck_crl;
-		else if (!strcmp(argv[i], "--root-crl"))
-			dst = &root_crl;
-		if (!dst || i + 1 >= argc) {
-			fprintf(stderr, "migtd-quote: bad argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-		*dst = argv[++i];
+	/* The subcommand may come first (`verify --quote ...`) or the options. */
+	if (argc >= 2 && !strcmp(argv[1], "verify")) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	} else if (argc >= 2 && argv[1][0] != '-') {
+		return cli_usage_error(prog, "unknown command '%s'", argv[1]);
 	}
-	if (!quote_path || !root_path) {
-		usage(stderr);
-		return 2;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q': quote_path = optarg; break;
+		case 'r': root_path = optarg; break;
+		case 'T': time_str = optarg; break;
+		case 'o': out_path = optarg; break;
+		case 't': tcb_path = optarg; break;
+		case 'e': qe_path = optarg; break;
+		case 'c': tcb_chain = optarg; break;
+		case 'C': qe_chain = optarg; break;
+		case 'p': pck_crl = optarg; break;
+		case 'R': root_crl = optarg; break;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		case 'V': cli_print_version(prog); return CLI_EXIT_OK;
+		default: return cli_try_help(prog);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if (!quote_path || !root_path)
+		return cli_usage_error(prog, "verify needs --quote and --root-ca");
+	{
+		const char *ins[] = { quote_path, root_path, tcb_path, qe_path, tcb_chain,
+				      qe_chain, pck_crl, root_crl };
+
+		for (size_t i = 0; i < sizeof(ins) / sizeof(ins[0]); i++)
+			nstdin += ins[i] && !strcmp(ins[i], "-");
+		if (nstdin > 1)
+			return cli_usage_error(prog, "only one input can be standard input");
 	}
 
 	memset(&params, 0, sizeof(params));
 	memset(&col, 0, sizeof(col));
 	if (time_str) {
 		if (parse_rfc3339(time_str, &params.now)) {
-			fprintf(stderr, "migtd-quote: --time wants YYYY-MM-DDTHH:MM:SSZ\n");
-			return 2;
+			return cli_usage_error(prog, "--time wants YYYY-MM-DDTHH:MM:SSZ");
 		}
 	} else {
 		params.now = (int64_t)time(NULL);
@@ -158,26 +169,27 @@ int main(int argc, char **argv)
 		col.root_crl = slurp(root_crl, &col.root_crl_len);
 	params.collateral = &col;
 
+	txt = out_path && !strcmp(out_path, "-") ? stderr : stdout;
 	ret = migtd_quote_verify(quote, quote_len, &params, &res, report);
 
-	printf("quote: %s (%zu bytes)\n", quote_path, quote_len);
+	fprintf(txt, "quote: %s (%zu bytes)\n", quote_path, quote_len);
 	for (int i = 0; i < MIGTD_QSTEP_COUNT; i++) {
-		printf("  %-22s %-8s%s%s\n", migtd_quote_step_name((enum migtd_quote_step)i),
+		fprintf(txt, "  %-22s %-8s%s%s\n", migtd_quote_step_name((enum migtd_quote_step)i),
 		       migtd_qstep_state_name(res.state[i]), res.reason[i] ? " " : "",
 		       res.reason[i] ? res.reason[i] : "");
 	}
 	if (res.state[MIGTD_QSTEP_PARSE] == MIGTD_QSTEP_PASS) {
 		const struct migtd_quote *q = &res.quote;
 
-		printf("fields:\n  %-14s %u (body type %u)\n", "version", q->header.version,
+		fprintf(txt, "fields:\n  %-14s %u (body type %u)\n", "version", q->header.version,
 		       q->body_type);
 		if (res.state[MIGTD_QSTEP_PCK_EXT] == MIGTD_QSTEP_PASS) {
 			print_hex("FMSPC", res.pck.fmspc, 6);
-			printf("  %-14s %u\n", "PCESVN", res.pck.pce_svn);
+			fprintf(txt, "  %-14s %u\n", "PCESVN", res.pck.pce_svn);
 		}
-		printf("  %-14s %s\n", "TCB status", res.tcb_status[0] ? res.tcb_status : "(no collateral)");
+		fprintf(txt, "  %-14s %s\n", "TCB status", res.tcb_status[0] ? res.tcb_status : "(no collateral)");
 		if (res.qe_tcb_status[0])
-			printf("  %-14s %s\n", "QE TCB status", res.qe_tcb_status);
+			fprintf(txt, "  %-14s %s\n", "QE TCB status", res.qe_tcb_status);
 		print_hex("TEE_TCB_SVN", q->body.tee_tcb_svn, 16);
 		print_hex("MRTD", q->body.mr_td, 48);
 		for (int r = 0; r < 4; r++) {
@@ -189,12 +201,18 @@ int main(int argc, char **argv)
 		print_hex("REPORTDATA", q->body.report_data, 64);
 	}
 	if (ret) {
-		printf("result: FAIL at step %s: %s\n", migtd_quote_step_name(res.failed_step),
+		fprintf(txt, "result: FAIL at step %s: %s\n", migtd_quote_step_name(res.failed_step),
 		       res.reason[res.failed_step] ? res.reason[res.failed_step] : "error");
-		return 1;
+		return CLI_EXIT_FAIL;
 	}
-	printf("result: OK\n");
-	if (out_path && write_file(out_path, report, sizeof(report)))
-		return 1;
-	return 0;
+	/* The report first: "result: OK" is printed only once all is done. */
+	if (out_path) {
+		fflush(stdout);
+		if (atomic_file_write(prog, out_path, report, sizeof(report), 0644) != 0) {
+			fprintf(txt, "result: FAIL: the verified report could not be written\n");
+			return CLI_EXIT_IO;
+		}
+	}
+	fprintf(txt, "result: OK\n");
+	return CLI_EXIT_OK;
 }
