@@ -142,6 +142,32 @@ struct policy_workspace {
 int policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 		 struct policy_parse_error *err);
 
+/*
+ * policy_parse, but refusing what upstream's parser lets through and that
+ * can only be a mistake (docs/policy.md, "Unknown fields"): an unknown
+ * member of any object (e.g. a section spelled "Eventlog", which upstream
+ * ignores, dropping its checks) and a property name the evaluation does not
+ * know for its section (e.g. "MRSINGER", on which upstream fails every
+ * evaluation). Used by the tools that check and enroll policies.
+ */
+int policy_parse_strict(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+			struct policy_parse_error *err);
+
+/*
+ * What the MigTD does with its enrolled policy: parse it as upstream does
+ * (policy_parse; ws then holds that policy; its result is returned) and,
+ * when it is valid, look for what policy_parse_strict refuses: then
+ * *unknown is true and *err names the first such field or property (the
+ * MigTD logs it as a warning and keeps upstream's behaviour).
+ */
+int policy_lint(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+		struct policy_parse_error *err, bool *unknown);
+
+/* Whether an evaluation knows the property name in a block of this kind
+ * (eventlog: the MigTD block's EventLog section). */
+bool policy_property_known(enum policy_block_kind kind, bool eventlog, const uint8_t *name,
+			   size_t len);
+
 /* Number of blocks of a kind in a parsed policy. */
 unsigned policy_count_blocks(const struct policy *p, enum policy_block_kind k);
 

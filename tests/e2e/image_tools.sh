@@ -79,10 +79,15 @@ rt() { # image field [flags]
   10627d0ece9fb6563dfea7af6480eedc409414e62f425db4621e4f1ddfa8d17fb878b5638d8dc3959b9621b65c091343 ] \
   || fail "test-mode RTMR2"
 
-# --output-td-info writes the 512 bytes whose SHA-384 is the printed hash.
-h=$($HASH -i "$t/v1.bin" -m "$t/distinct.json" -s 0x10500000000 --output-td-info "$t/tdinfo.bin")
-[ "$(stat -c %s "$t/tdinfo.bin")" = 512 ] || fail "TDINFO size"
-[ "$(sha384sum "$t/tdinfo.bin" | cut -d' ' -f1)" = "$h" ] || fail "TDINFO does not hash to the output"
+# --output-td-info writes upstream's JSON: the measured registers, the same
+# values --json prints (compact, no newline, keys mrtd and rtmr0..rtmr3).
+$HASH -i "$t/v1.bin" -m "$t/distinct.json" --output-td-info "$t/tdinfo.json" >/dev/null
+tdj=$(cat "$t/tdinfo.json")
+want="{\"mrtd\":\"$(rt "$t/v1.bin" mrtd)\""
+for r in 0 1 2 3; do want="$want,\"rtmr$r\":\"$(rt "$t/v1.bin" rtmr$r)\""; done
+[ "$tdj" = "$want}" ] || fail "TD info JSON: $tdj != $want}"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert sorted(d)==["mrtd","rtmr0","rtmr1","rtmr2","rtmr3"]' \
+  "$t/tdinfo.json" || fail "TD info JSON does not parse"
 
 # 2. Upstream's 16 MiB layout (sections of config/metadata.json).
 $ORACLE gen "$t/up.bin" --layout upstream --file $G_POLICY=$POLICY --file $G_ROOTCA=$ROOTCA
@@ -112,11 +117,11 @@ $ORACLE gen "$t/upempty.bin" --layout upstream
 $IMG enroll --image "$t/upempty.bin" --policy $POLICY --root-ca $ROOTCA -o "$t/upe.bin" >/dev/null
 cmp -s "$t/upe.bin" "$t/up.bin" || fail "upstream-layout enroll"
 
-# 4. Refusals, each with a reason and exit status 1.
+# 4. Refusals, each with a reason and exit status 3 (invalid input, docs/cli.md).
 refuse() { # description file [flags]
   local out rc=0
   out=$($HASH -i "$2" -m "$C/servtd_info.json" "${@:3}" 2>&1) || rc=$?
-  [ $rc -eq 1 ] || fail "$1: exit $rc ($out)"
+  [ $rc -eq 3 ] || fail "$1: exit $rc ($out)"
   [ -n "$out" ] || fail "$1: no reason given"
   [ -z "${VERBOSE:-}" ] || echo "$1 -> $out"
 }

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -141,8 +142,14 @@ const char *cli_default_path(enum cli_default which)
 		for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
 			const char *name = i == 0 ? DEFAULTS[which].installed : DEFAULTS[which].source;
 
-			if (join3(p, dir, up[i], name) == 0 && access(p, F_OK) == 0)
+			if (join3(p, dir, up[i], name) == 0 && access(p, F_OK) == 0) {
+				char real[PATH_MAX];
+
+				/* Shorter messages: no "bin/../../" in them. */
+				if (realpath(p, real))
+					memcpy(p, real, strlen(real) + 1);
 				return p;
+			}
 		}
 	}
 	if (join3(p, dir, "/../share/migtd-c/", DEFAULTS[which].installed) != 0)

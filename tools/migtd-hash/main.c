@@ -4,7 +4,10 @@
  *
  *   migtd-hash -i IMAGE [-m servtd_info.json] [-o OUT.bin] [--json]
  *              [-t] [--policy-v2] [-s SERVTD_ATTR] [-c]
- *              [--output-td-info FILE] [-v]
+ *              [--output-td-info FILE.json] [-v]
+ *
+ * Exit status as in docs/cli.md: 2 usage, 3 a malformed image or manifest,
+ * 4 a file that cannot be read or written.
  *
  * The image is mapped read-only and walked page by page; all parsing and
  * hashing is the core's (src/core/image).
@@ -32,6 +35,8 @@
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"
+#include "../common/atomic_file.h"
+#include "../common/cli.h"
 #include "../common/toolutil.h"
 
 static const char *prog = "migtd-hash";
@@ -40,30 +45,35 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: migtd-hash -i IMAGE [options]\n"
+		"       migtd-hash --help | --version\n"
 		"\n"
-		"Print SERVTD_INFO_HASH (hex) of a MigTD image (spec §9.6).\n"
+		"Print SERVTD_INFO_HASH (hex) of a MigTD image (docs/image.md).\n"
 		"  -i, --image FILE              the flat MigTD image (TDVF metadata)\n"
 		"  -m, --manifest FILE           servtd_info.json (attributes, xfam, mrconfigid,\n"
-		"      --servtd-info FILE        mrowner, mrownerconfig); default config/servtd_info.json\n"
+		"      --servtd-info FILE        mrowner, mrownerconfig); default: the installed\n"
+		"                                servtd_info.json (%s in the source tree)\n"
 		"  -o, --output-file FILE        write the 48-byte hash there instead of printing it\n"
 		"      --json                    print every measurement as JSON\n"
 		"  -t, --test-disable-ra-and-accept-all   the image is a test_disable_ra build\n"
 		"      --policy-v2               the image is a policy v2 build\n"
 		"  -s, --servtd-attr U64         SERVTD_ATTR (default 0); ignore bits 32..41 apply\n"
 		"  -c, --calc-servtd-hash        output SERVTD_HASH instead of SERVTD_INFO_HASH\n"
-		"      --output-td-info FILE     write the 512-byte TDINFO_STRUCT that was hashed\n"
+		"      --output-td-info FILE     write the measured TD info as JSON, as upstream's\n"
+		"                                tool does: {\"mrtd\",\"rtmr0\"..\"rtmr3\"} in hex\n"
 		"  -v, --verbose                 show the metadata and the measurements on stderr\n"
-		"  -h, --help                    this text\n");
+		"  -h, --help                    this text\n"
+		"  -V, --version                 print the version\n"
+		"\n"
+		"FILE may be - for standard input (-m) or standard output (-o, --output-td-info).\n"
+		"Output files are written atomically (never partial).\n",
+		cli_default_name(CLI_DEFAULT_SERVTD_INFO));
+	cli_print_exit_codes(f);
 }
 
 static void spit(const char *path, const void *data, size_t len)
 {
-	FILE *f = fopen(path, "wb");
-
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-		exit(1);
-	}
+	if (atomic_file_write(prog, path, data, len, 0644) != 0)
+		exit(CLI_EXIT_IO);
 }
 
 /* ---- servtd_info.json --------------------------------------------------- */
@@ -111,7 +121,7 @@ static void parse_manifest(const char *path, struct tdvf_manifest *m)
 	jsmntok_t tok[128];
 	jsmn_parser p;
 	size_t len;
-	char *js = (char *)tool_slurp(prog, path, &len, 1);
+	char *js = (char *)tool_slurp(prog, path, &len);
 	unsigned seen = 0;
 	int n, i;
 
@@ -120,7 +130,7 @@ static void parse_manifest(const char *path, struct tdvf_manifest *m)
 	n = jsmn_parse(&p, js, len, tok, sizeof(tok) / sizeof(tok[0]));
 	if (n < 1 || tok[0].type != JSMN_OBJECT) {
 		fprintf(stderr, "%s: %s: not a JSON object\n", prog, path);
-		exit(1);
+		exit(CLI_EXIT_INPUT);
 	}
 	/* Walk the top-level members: key token, then its value (skipping
 	 * nested values by their token extent). */
@@ -132,7 +142,7 @@ static void parse_manifest(const char *path, struct tdvf_manifest *m)
 
 		if (i + 1 >= n || k->type != JSMN_STRING) {
 			fprintf(stderr, "%s: %s: malformed manifest\n", prog, path);
-			exit(1);
+			exit(CLI_EXIT_INPUT);
 		}
 		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 			if (strlen(fields[f].key) != klen ||
@@ -143,7 +153,7 @@ static void parse_manifest(const char *path, struct tdvf_manifest *m)
 				  (uint8_t *)m + fields[f].off, fields[f].len) != 0) {
 				fprintf(stderr, "%s: %s: \"%s\" must be %zu hex bytes\n", prog,
 					path, fields[f].key, fields[f].len);
-				exit(1);
+				exit(CLI_EXIT_INPUT);
 			}
 			seen |= 1u << f;
 		}
@@ -155,7 +165,7 @@ static void parse_manifest(const char *path, struct tdvf_manifest *m)
 	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
 		if (!(seen & (1u << f))) {
 			fprintf(stderr, "%s: %s: missing \"%s\"\n", prog, path, fields[f].key);
-			exit(1);
+			exit(CLI_EXIT_INPUT);
 		}
 	free(js);
 }
@@ -230,9 +240,10 @@ int main(int argc, char **argv)
 		{ "output-td-info", required_argument, NULL, OPT_TDINFO },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *manifest_path = "config/servtd_info.json", *image_path = NULL;
+	const char *manifest_path = NULL, *image_path = NULL;
 	const char *out_path = NULL, *tdinfo_path = NULL;
 	bool json = false, calc_servtd = false, verbose = false;
 	unsigned flags = 0;
@@ -241,7 +252,7 @@ int main(int argc, char **argv)
 	struct tdvf_metadata md;
 	struct tdvf_enrolled files;
 	struct tdinfo_struct ti;
-	uint8_t mrtd[48], rtmr[4][48], info_hash[48], servtd_hash[48], tdinfo_bytes[512];
+	uint8_t mrtd[48], rtmr[4][48], info_hash[48], servtd_hash[48];
 	const uint8_t *cfv;
 	size_t cfv_len;
 	char hex[97];
@@ -250,7 +261,7 @@ int main(int argc, char **argv)
 	size_t img_len;
 	int c, fd, err;
 
-	while ((c = getopt_long(argc, argv, "m:i:o:ts:cvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:i:o:ts:cvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 		case OPT_SERVTD_INFO: manifest_path = optarg; break;
@@ -265,28 +276,32 @@ int main(int argc, char **argv)
 			errno = 0;
 			servtd_attr = strtoull(optarg, &end, 0);
 			if (errno || *end || !*optarg || optarg[0] == '-') {
-				fprintf(stderr, "%s: bad --servtd-attr '%s'\n", prog, optarg);
-				return 2;
+				return cli_usage_error(prog, "bad --servtd-attr '%s'", optarg);
 			}
 			break;
 		}
 		case 'c': calc_servtd = true; break;
 		case OPT_TDINFO: tdinfo_path = optarg; break;
 		case 'v': verbose = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		case 'V': cli_print_version(prog); return CLI_EXIT_OK;
+		default: return cli_try_help(prog);
 		}
 	}
-	if (!image_path || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if (!image_path)
+		return cli_usage_error(prog, "-i IMAGE is required");
+	if (!manifest_path)
+		manifest_path = cli_default_path(CLI_DEFAULT_SERVTD_INFO);
+	if (!strcmp(image_path, "-"))
+		return cli_usage_error(prog, "the image must be a file (it is mapped)");
 	parse_manifest(manifest_path, &manifest);
 
 	fd = open(image_path, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, image_path, strerror(errno));
-		return 1;
+		return CLI_EXIT_IO;
 	}
 	img_len = (size_t)st.st_size;
 	if (img_len == 0)
@@ -294,7 +309,7 @@ int main(int argc, char **argv)
 	img = mmap(NULL, img_len, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (img == MAP_FAILED) {
 		fprintf(stderr, "%s: mmap %s: %s\n", prog, image_path, strerror(errno));
-		return 1;
+		return CLI_EXIT_IO;
 	}
 	close(fd);
 
@@ -315,7 +330,7 @@ int main(int argc, char **argv)
 	err = tdvf_rtmrs(&files, flags, rtmr);
 	if (err) {
 		explain_missing(cfv, cfv_len, flags);
-		return 1;
+		return CLI_EXIT_INPUT;
 	}
 	tdvf_tdinfo(&manifest, mrtd, (const uint8_t(*)[48])rtmr, &ti);
 	tdvf_servtd_attr_apply(&ti, servtd_attr);
@@ -334,10 +349,19 @@ int main(int argc, char **argv)
 		}
 	}
 	if (tdinfo_path) {
-		err = tdreport_build_tdinfo(&ti, tdinfo_bytes, sizeof(tdinfo_bytes), NULL);
-		if (err)
-			tool_die(prog, "TDINFO", err);
-		spit(tdinfo_path, tdinfo_bytes, sizeof(tdinfo_bytes));
+		/* Upstream's tool writes exactly this compact JSON (no newline). */
+		char js[8 + 5 * (12 + 96) + 8];
+		size_t used = 0;
+		const uint8_t *regs[5] = { ti.mrtd, ti.rtmr[0], ti.rtmr[1], ti.rtmr[2], ti.rtmr[3] };
+		static const char *const names[5] = { "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
+
+		for (int r = 0; r < 5; r++) {
+			hex48(hex, regs[r], 48);
+			used += (size_t)snprintf(js + used, sizeof(js) - used, "%s\"%s\":\"%s\"",
+						 r ? "," : "{", names[r], hex);
+		}
+		used += (size_t)snprintf(js + used, sizeof(js) - used, "}");
+		spit(tdinfo_path, js, used);
 	}
 	if (out_path)
 		spit(out_path, calc_servtd ? servtd_hash : info_hash, 48);

@@ -9,6 +9,11 @@
  *                      [--root-ca C | --policy-issuer-chain I] [-o OUT]
  *   migtd-image info --image IN
  *   migtd-image extract --image IN --guid G -o FILE
+ *
+ * enroll checks what it enrolls before writing anything: the policy through
+ * the MigTD's own parser, the root CA as a self-signed P-256 CA certificate,
+ * stored as DER whatever encoding it came in (docs/cli.md). Exit status as
+ * in docs/cli.md.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,52 +24,76 @@
 #include <unistd.h>
 
 #include <mbedtls/sha512.h>
+#include <mbedtls/x509_crt.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#define JSMN_STATIC
+#include <jsmn.h>
+#pragma GCC diagnostic pop
 
 #include "migtd/cfv.h"
 #include "migtd/err.h"
 #include "migtd/fmt.h"
+#include "migtd/policy.h"
 #include "migtd/tdvf.h"
+#include "../common/atomic_file.h"
+#include "../common/cli.h"
+#include "../common/rootca.h"
 #include "../common/toolutil.h"
 
 static const char *prog = "migtd-image";
-
-#define DEFAULT_IMAGE "build/migtd.bin"
-#define DEFAULT_POLICY "config/policy.json"
-#define DEFAULT_ROOT_CA "config/Intel_SGX_Provisioning_Certification_RootCA.cer"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: migtd-image enroll [--image IN] [--policy P] [--root-ca C | --policy-issuer-chain I]\n"
 		"                          [-o OUT]\n"
-		"       migtd-image info --image IN\n"
-		"       migtd-image extract --image IN --guid G -o FILE\n"
+		"       migtd-image info [--image IN]\n"
+		"       migtd-image extract [--image IN] --guid G -o FILE\n"
+		"       migtd-image --help | --version\n"
 		"\n"
 		"enroll   write the policy and the SGX root CA (policy v1) or the policy issuer chain\n"
-		"         (policy v2) as RAW files into the image's CFV (spec §9.3). Defaults: --image\n"
-		"         " DEFAULT_IMAGE ", --policy " DEFAULT_POLICY ",\n"
-		"         --root-ca " DEFAULT_ROOT_CA ", -o = the input image.\n"
+		"         (policy v2) as RAW files into the image's CFV (docs/image.md). Nothing is\n"
+		"         written unless both are usable: the policy must parse with the MigTD's own\n"
+		"         parser (no unknown sections or properties); the root CA must be one\n"
+		"         self-signed X.509 CA certificate with an ECDSA P-256 key, given as DER or\n"
+		"         PEM and always enrolled as DER (so both measure the same).\n"
+		"         Defaults: --image the installed migtd.bin (%s in the source tree),\n"
+		"         --policy %s, --root-ca %s\n"
+		"         (found next to the program, not in the current directory); -o = the input\n"
+		"         image.\n"
 		"info     the TDVF metadata sections and the files enrolled in the CFV.\n"
 		"extract  the data of the CFV file named G (a GUID, or policy | root-ca |\n"
-		"         policy-issuer-chain).\n");
+		"         policy-issuer-chain).\n"
+		"\n"
+		"options:\n"
+		"  -i, --image FILE   -p, --policy FILE   -r, --root-ca FILE\n"
+		"  -I, --policy-issuer-chain FILE   -g, --guid G   -o, --output FILE\n"
+		"  -h, --help         -V, --version\n"
+		"FILE may be - for standard input (one input) or standard output (-o).\n"
+		"Output files are written atomically: never partial, and a device or FIFO\n"
+		"given as -o is written into, never replaced.\n",
+		cli_default_name(CLI_DEFAULT_IMAGE), cli_default_name(CLI_DEFAULT_POLICY),
+		cli_default_name(CLI_DEFAULT_ROOT_CA));
+	cli_print_exit_codes(f);
 }
 
-/* Write through a temporary file and rename, so -o IN never leaves a
- * half-written image behind. */
 static void spit(const char *path, const void *data, size_t len)
 {
-	char tmp[4096];
-	FILE *f;
+	if (atomic_file_write(prog, path, data, len, 0644) != 0)
+		exit(CLI_EXIT_IO);
+}
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp)) {
-		fprintf(stderr, "%s: %s: path too long\n", prog, path);
-		exit(1);
-	}
-	f = fopen(tmp, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-		unlink(tmp);
-		exit(1);
+/* Shared by the subcommands: --help and --version anywhere, bad options. */
+static int common_opt(int c)
+{
+	switch (c) {
+	case 'h': usage(stdout); exit(CLI_EXIT_OK);
+	case 'V': cli_print_version(prog); exit(CLI_EXIT_OK);
+	default: return cli_try_help(prog);
 	}
 }
 
@@ -133,10 +162,72 @@ static void find_cfv(uint8_t *img, size_t len, struct tdvf_metadata *md, size_t 
 	s = tdvf_find_section(md, TDVF_SECTION_CFV);
 	if (!s || s->raw_size == 0) {
 		fprintf(stderr, "%s: the image has no CFV section\n", prog);
-		exit(1);
+		exit(CLI_EXIT_INPUT);
 	}
 	*off = s->data_offset; /* tdvf_parse checked it lies inside the image */
 	*cfv_len = s->raw_size;
+}
+
+static struct policy_workspace policy_ws; /* ~130 KiB: not on the stack */
+
+/* The v1 policy through the MigTD's parser, strictly (docs/cli.md). */
+static int check_policy_v1(const char *path, const uint8_t *doc, size_t len)
+{
+	struct policy_parse_error err;
+
+	memset(&err, 0, sizeof(err));
+	if (policy_parse_strict(&policy_ws, doc, len, &err) == MIGTD_OK)
+		return 0;
+	fprintf(stderr, "%s: %s:%u:%u: invalid policy: %s%s%s\n", prog, path, err.line,
+		err.column, err.msg, err.path[0] ? " at " : "", err.path);
+	if (err.legacy)
+		fprintf(stderr, "%s: the document is in the legacy 2023 format\n", prog);
+	return -1;
+}
+
+/* A v2 policy is signed JSON the MigTD checks against the issuer chain at
+ * run time; here it must at least be one complete JSON object. */
+static int check_policy_v2(const char *path, const uint8_t *doc, size_t len)
+{
+	static jsmntok_t tok[POLICY_MAX_TOKENS];
+	jsmn_parser p;
+	int n;
+
+	jsmn_init(&p);
+	n = jsmn_parse(&p, (const char *)doc, len, tok, POLICY_MAX_TOKENS);
+	if (n < 1 || tok[0].type != JSMN_OBJECT || (size_t)tok[0].end != len) {
+		/* trailing whitespace is fine */
+		size_t end = n >= 1 ? (size_t)tok[0].end : 0;
+
+		while (n >= 1 && end < len && (doc[end] == ' ' || doc[end] == '\n' ||
+					       doc[end] == '\r' || doc[end] == '\t'))
+			end++;
+		if (n < 1 || tok[0].type != JSMN_OBJECT || end != len) {
+			fprintf(stderr, "%s: %s: invalid policy: not one complete JSON object\n",
+				prog, path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The v2 issuer chain: PEM certificates, at least one, all parsing. */
+static int check_chain(const char *path, const uint8_t *pem, size_t len)
+{
+	mbedtls_x509_crt chain;
+	int r;
+
+	mbedtls_x509_crt_init(&chain);
+	/* tool_read_file leaves a NUL after the data, which mbedTLS's PEM
+	 * parser wants counted in the length. */
+	r = len ? mbedtls_x509_crt_parse(&chain, pem, len + 1) : -1;
+	mbedtls_x509_crt_free(&chain);
+	if (r != 0) {
+		fprintf(stderr, "%s: %s: the policy issuer chain is not a list of PEM "
+				"certificates\n", prog, path);
+		return -1;
+	}
+	return 0;
 }
 
 static int cmd_enroll(int argc, char **argv)
@@ -148,63 +239,92 @@ static int cmd_enroll(int argc, char **argv)
 		{ "policy-issuer-chain", required_argument, NULL, 'I' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *image = DEFAULT_IMAGE, *policy = DEFAULT_POLICY, *root_ca = NULL;
+	const char *image = NULL, *policy = NULL, *root_ca = NULL;
 	const char *chain = NULL, *out = NULL;
 	struct tdvf_metadata md;
-	uint8_t *img, *pol, *anchor;
+	uint8_t *img = NULL, *pol = NULL, *anchor = NULL, *der = NULL;
 	size_t img_len, pol_len, anchor_len, off, cfv_len, used;
-	int c, err;
+	char why[160];
+	int c, err, rc = CLI_EXIT_INPUT, nstdin = 0;
 
-	while ((c = getopt_long(argc, argv, "i:p:r:I:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:p:r:I:o:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': image = optarg; break;
 		case 'p': policy = optarg; break;
 		case 'r': root_ca = optarg; break;
 		case 'I': chain = optarg; break;
 		case 'o': out = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: return common_opt(c);
 		}
 	}
-	if (optind != argc || (root_ca && chain)) {
-		if (root_ca && chain)
-			fprintf(stderr, "%s: --root-ca (v1) and --policy-issuer-chain (v2) "
-					"exclude each other\n", prog);
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if (root_ca && chain)
+		return cli_usage_error(prog, "--root-ca (v1) and --policy-issuer-chain (v2) "
+					     "exclude each other");
+	if (!image)
+		image = cli_default_path(CLI_DEFAULT_IMAGE);
+	if (!policy)
+		policy = cli_default_path(CLI_DEFAULT_POLICY);
 	if (!root_ca && !chain)
-		root_ca = DEFAULT_ROOT_CA;
-	if (!out)
+		root_ca = cli_default_path(CLI_DEFAULT_ROOT_CA);
+	nstdin = !strcmp(image, "-") + !strcmp(policy, "-") + !strcmp(chain ? chain : root_ca, "-");
+	if (nstdin > 1)
+		return cli_usage_error(prog, "only one input can be standard input");
+	if (!out) {
+		if (!strcmp(image, "-"))
+			return cli_usage_error(prog, "-o is needed when the image is standard input");
 		out = image;
+	}
 
-	img = tool_slurp(prog, image, &img_len, 1);
-	pol = tool_slurp(prog, policy, &pol_len, 1);
-	anchor = tool_slurp(prog, chain ? chain : root_ca, &anchor_len, 1);
+	img = tool_slurp(prog, image, &img_len);
+	pol = tool_slurp(prog, policy, &pol_len);
+	anchor = tool_slurp(prog, chain ? chain : root_ca, &anchor_len);
+	/* Check everything before writing anything. */
+	if (chain ? check_policy_v2(policy, pol, pol_len) : check_policy_v1(policy, pol, pol_len))
+		goto out;
+	if (chain) {
+		if (check_chain(chain, anchor, anchor_len))
+			goto out;
+	} else {
+		if (rootca_canonical(anchor, anchor_len, &der, &anchor_len, why, sizeof(why))) {
+			fprintf(stderr, "%s: %s: unusable root CA: %s\n", prog, root_ca, why);
+			goto out;
+		}
+		free(anchor);
+		anchor = der;
+	}
 	find_cfv(img, img_len, &md, &off, &cfv_len);
 	err = tdvf_enroll(img, img_len, &md, pol, pol_len, anchor, anchor_len, chain != NULL, &off,
 			  &used);
 	if (err == MIGTD_ERR_NOSPACE) {
 		fprintf(stderr, "%s: the files (%zu + %zu bytes) do not fit the %zu-byte CFV\n",
 			prog, pol_len, anchor_len, cfv_len);
-		return 1;
+		goto out;
 	}
 	if (err == MIGTD_ERR_STATE) {
 		fprintf(stderr, "%s: internal error: the enrolled CFV does not read back\n", prog);
-		return 1;
+		rc = CLI_EXIT_RUNTIME;
+		goto out;
 	}
 	if (err)
 		tool_die(prog, "building the CFV", err);
 	spit(out, img, img_len);
-	printf("enrolled %s (%zu bytes) and %s (%zu bytes) into the CFV at 0x%zx "
-	       "(%zu of %zu bytes used): %s\n",
-	       policy, pol_len, chain ? chain : root_ca, anchor_len, off, used, cfv_len, out);
+	/* The summary goes to stderr when the image itself went to stdout. */
+	fprintf(strcmp(out, "-") ? stdout : stderr,
+		"enrolled %s (%zu bytes) and %s (%zu bytes%s) into the CFV at 0x%zx "
+		"(%zu of %zu bytes used): %s\n",
+		policy, pol_len, chain ? chain : root_ca, anchor_len, chain ? "" : ", DER", off,
+		used, cfv_len, out);
+	rc = CLI_EXIT_OK;
+out:
 	free(img);
 	free(pol);
 	free(anchor);
-	return 0;
+	return rc;
 }
 
 static void print_sha384(const uint8_t *data, size_t len)
@@ -222,9 +342,11 @@ static int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "image", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *image = DEFAULT_IMAGE;
+	const char *image = NULL;
 	struct tdvf_metadata md;
 	struct cfv_header h;
 	struct cfv_iter it;
@@ -234,14 +356,16 @@ static int cmd_info(int argc, char **argv)
 	char g[37];
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "i:", opts, NULL)) != -1) {
-		if (c != 'i') {
-			usage(stderr);
-			return 2;
-		}
+	while ((c = getopt_long(argc, argv, "i:hV", opts, NULL)) != -1) {
+		if (c != 'i')
+			return common_opt(c);
 		image = optarg;
 	}
-	img = tool_slurp(prog, image, &img_len, 1);
+	if (optind != argc)
+		return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if (!image)
+		image = cli_default_path(CLI_DEFAULT_IMAGE);
+	img = tool_slurp(prog, image, &img_len);
 	find_cfv(img, img_len, &md, &off, &cfv_len);
 	printf("image %s: %zu bytes\n", image, img_len);
 	printf("TDVF metadata at 0x%zx (found through the %s), version %u, %u sections:\n",
@@ -260,7 +384,8 @@ static int cmd_info(int argc, char **argv)
 	err = cfv_parse_header(img + off, cfv_len, &h);
 	if (err) {
 		printf("CFV at 0x%zx: invalid FV header (%s)\n", off, migtd_err_str(err));
-		return 1;
+		free(img);
+		return CLI_EXIT_INPUT;
 	}
 	guid_str(g, &h.fs_guid);
 	printf("CFV at 0x%zx: fv_length 0x%llx, header_length 0x%x, file system %s\n", off,
@@ -284,9 +409,11 @@ static int cmd_extract(int argc, char **argv)
 		{ "image", required_argument, NULL, 'i' },
 		{ "guid", required_argument, NULL, 'g' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *image = DEFAULT_IMAGE, *out = NULL, *gs = NULL;
+	const char *image = NULL, *out = NULL, *gs = NULL;
 	struct tdvf_metadata md;
 	struct migtd_guid g;
 	const uint8_t *data;
@@ -294,28 +421,29 @@ static int cmd_extract(int argc, char **argv)
 	size_t img_len, off, cfv_len, len;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "i:g:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:g:o:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': image = optarg; break;
 		case 'g': gs = optarg; break;
 		case 'o': out = optarg; break;
-		default: usage(stderr); return 2;
+		default: return common_opt(c);
 		}
 	}
-	if (!gs || !out || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (parse_guid(gs, &g) != 0) {
-		fprintf(stderr, "%s: bad GUID '%s'\n", prog, gs);
-		return 2;
-	}
-	img = tool_slurp(prog, image, &img_len, 1);
+	if (optind != argc)
+		return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if (!gs || !out)
+		return cli_usage_error(prog, "extract needs --guid and -o");
+	if (parse_guid(gs, &g) != 0)
+		return cli_usage_error(prog, "bad GUID '%s'", gs);
+	if (!image)
+		image = cli_default_path(CLI_DEFAULT_IMAGE);
+	img = tool_slurp(prog, image, &img_len);
 	find_cfv(img, img_len, &md, &off, &cfv_len);
 	err = cfv_find_file(img + off, cfv_len, CFV_FILETYPE_RAW, &g, &data, &len);
 	if (err == MIGTD_ERR_GUID) {
 		fprintf(stderr, "%s: no RAW file %s in the CFV\n", prog, gs);
-		return 1;
+		free(img);
+		return CLI_EXIT_INPUT;
 	}
 	if (err)
 		tool_die(prog, "CFV", err);
@@ -334,11 +462,16 @@ int main(int argc, char **argv)
 		return cmd_extract(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
-		return 0;
+		return CLI_EXIT_OK;
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))) {
+		cli_print_version(prog);
+		return CLI_EXIT_OK;
 	}
 	/* `migtd-image --policy P --root-ca C ...` (the form) enrolls. */
 	if (argc >= 2 && argv[1][0] == '-')
 		return cmd_enroll(argc, argv);
-	usage(stderr);
-	return 2;
+	if (argc < 2)
+		return cli_usage_error(prog, "a command is needed: enroll, info or extract");
+	return cli_usage_error(prog, "unknown command '%s'", argv[1]);
 }

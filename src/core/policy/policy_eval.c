@@ -411,6 +411,30 @@ static int event_index(struct policy_bytes name)
 	return -1;
 }
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+bool policy_property_known(enum policy_block_kind kind, bool eventlog, const uint8_t *name,
+			   size_t len)
+{
+	struct policy_bytes b = { name, len };
+
+	if (eventlog)
+		return kind == POLICY_BLOCK_MIGTD && event_index(b) != -1;
+	switch (kind) {
+	case POLICY_BLOCK_PLATFORM:
+		return find_field(PLATFORM_FIELDS, ARRAY_LEN(PLATFORM_FIELDS), b) != NULL;
+	case POLICY_BLOCK_QE:
+		return find_field(QE_FIELDS, ARRAY_LEN(QE_FIELDS), b) != NULL;
+	case POLICY_BLOCK_TDX_MODULE:
+		return find_field(TDX_MODULE_FIELDS, ARRAY_LEN(TDX_MODULE_FIELDS), b) != NULL;
+	case POLICY_BLOCK_MIGTD:
+		return find_field(TDINFO_FIELDS, ARRAY_LEN(TDINFO_FIELDS), b) != NULL;
+	default:
+		return false;
+	}
+}
+
+
 static enum policy_result check_eventlog(struct ectx *c, const struct policy_block *b)
 {
 	static const struct eventlog_parsed none;

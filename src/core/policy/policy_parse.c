@@ -34,6 +34,7 @@ struct pctx {
 	struct policy_parse_error *err;
 	char path[128];
 	size_t plen;
+	bool strict;              /* policy_parse_strict: unknown members are errors */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -493,6 +494,42 @@ static int need_field(struct pctx *c, int obj, const char *name, jsmntype_t type
 	return MIGTD_OK;
 }
 
+/*
+ * Strict mode (docs/policy.md, "Unknown fields"): every member of obj must
+ * be one of names. Upstream's serde structs ignore unknown members, so a
+ * misspelled section ("Eventlog") silently drops its checks; the tools
+ * refuse such a document, the MigTD (lenient) warns about it.
+ */
+static int only_fields(struct pctx *c, int obj, const char *const *names, size_t n)
+{
+	int j = obj + 1;
+
+	if (!c->strict)
+		return MIGTD_OK;
+	for (int k = 0; k < c->t[obj].size; k++) {
+		bool known = false;
+
+		for (size_t i = 0; i < n && !known; i++)
+			known = key_eq(c, &c->t[j], names[i]);
+		if (!known) {
+			size_t saved = path_key(c, &c->t[j]);
+			int err = fail_at(c, tok_begin(&c->t[j]), "unknown field \"%.*s\"",
+					  (int)(c->t[j].end - c->t[j].start > 40
+							? 40 : c->t[j].end - c->t[j].start),
+					  c->js + c->t[j].start);
+
+			path_pop(c, saved);
+			return err;
+		}
+		j = skip(c, j + 1);
+	}
+	return MIGTD_OK;
+}
+
+#define ONLY(c, obj, ...) \
+	only_fields((c), (obj), (const char *const[]){ __VA_ARGS__ }, \
+		    sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
+
 static const char *const OP_NAMES[] = {
 	[POLICY_OP_EQUAL] = "equal",
 	[POLICY_OP_GREATER_OR_EQUAL] = "greater-or-equal",
@@ -677,6 +714,8 @@ static int parse_props(struct pctx *c, int obj, uint16_t *first, uint16_t *count
 			err = fail_at(c, tok_begin(&c->t[val]),
 				      "property must be an object {\"operation\", \"reference\"}");
 		if (!err)
+			err = ONLY(c, val, "operation", "reference");
+		if (!err)
 			err = need_field(c, val, "operation", JSMN_STRING, &opi);
 		if (!err) {
 			int nref = field(c, val, "reference", &refi);
@@ -716,7 +755,9 @@ static int nested_props(struct pctx *c, int elem, const char *x, const char *y,
 	if (err)
 		return err;
 	saved = path_key(c, &c->t[xv - 1]);
-	err = need_field(c, xv, y, JSMN_OBJECT, &yv);
+	err = only_fields(c, xv, &y, 1);
+	if (!err)
+		err = need_field(c, xv, y, JSMN_OBJECT, &yv);
 	if (!err) {
 		size_t s2 = path_key(c, &c->t[yv - 1]);
 
@@ -730,8 +771,10 @@ static int nested_props(struct pctx *c, int elem, const char *x, const char *y,
 static int try_platform(struct pctx *c, int elem, struct policy_block *b)
 {
 	int fv;
-	int err = need_field(c, elem, "fmspc", JSMN_STRING, &fv);
+	int err = ONLY(c, elem, "fmspc", "Platform");
 
+	if (!err)
+		err = need_field(c, elem, "fmspc", JSMN_STRING, &fv);
 	if (!err)
 		err = string_value(c, &c->t[fv], &b->fmspc);
 	if (!err)
@@ -743,12 +786,16 @@ static int try_platform(struct pctx *c, int elem, struct policy_block *b)
 static int try_qe(struct pctx *c, int elem, struct policy_block *b)
 {
 	b->kind = POLICY_BLOCK_QE;
+	if (ONLY(c, elem, "QE"))
+		return MIGTD_ERR_INVALID_POLICY;
 	return nested_props(c, elem, "QE", "QeIdentity", b);
 }
 
 static int try_tdx_module(struct pctx *c, int elem, struct policy_block *b)
 {
 	b->kind = POLICY_BLOCK_TDX_MODULE;
+	if (ONLY(c, elem, "TDXModule"))
+		return MIGTD_ERR_INVALID_POLICY;
 	return nested_props(c, elem, "TDXModule", "TDXModule_Identity", b);
 }
 
@@ -758,11 +805,15 @@ static int try_migtd(struct pctx *c, int elem, struct policy_block *b)
 	size_t saved, s2;
 
 	b->kind = POLICY_BLOCK_MIGTD;
-	err = need_field(c, elem, "MigTD", JSMN_OBJECT, &mv);
+	err = ONLY(c, elem, "MigTD");
+	if (!err)
+		err = need_field(c, elem, "MigTD", JSMN_OBJECT, &mv);
 	if (err)
 		return err;
 	saved = path_key(c, &c->t[mv - 1]);
-	err = need_field(c, mv, "TDINFO", JSMN_OBJECT, &tv);
+	err = ONLY(c, mv, "TDINFO", "EventLog");
+	if (!err)
+		err = need_field(c, mv, "TDINFO", JSMN_OBJECT, &tv);
 	if (!err) {
 		s2 = path_key(c, &c->t[tv - 1]);
 		err = parse_props(c, tv, &b->first, &b->count);
@@ -879,7 +930,9 @@ static int parse_top(struct pctx *c)
 			       "legacy 2023 policy format (top-level \"MigTd\", spec §7.6) is not "
 			       "supported; rewrite it as a policy v1 document with a \"policy\" array");
 	}
-	err = need_field(c, 0, "id", JSMN_STRING, &idv);
+	err = ONLY(c, 0, "id", "policy");
+	if (!err)
+		err = need_field(c, 0, "id", JSMN_STRING, &idv);
 	if (err)
 		return err;
 	saved = path_key(c, &c->t[idv - 1]);
@@ -909,8 +962,47 @@ static int parse_top(struct pctx *c)
 	return err;
 }
 
-int policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
-		 struct policy_parse_error *err)
+/*
+ * Strict mode: every property name must be one the evaluation knows for its
+ * section. Upstream accepts any name when parsing and fails every
+ * evaluation on an unknown one (a misspelled "MRSINGER" -> status 8), so a
+ * tool that writes images refuses it up front.
+ */
+static int check_names(struct pctx *c)
+{
+	static const char *const SECTION[POLICY_BLOCK_KIND_COUNT] = {
+		"Platform.TcbInfo", "QE.QeIdentity", "TDXModule.TDXModule_Identity",
+		"MigTD.TDINFO",
+	};
+
+	for (unsigned i = 0; i < c->pol->nblocks; i++) {
+		const struct policy_block *b = &c->pol->blocks[i];
+
+		for (unsigned k = 0; k < (unsigned)b->count + b->ev_count; k++) {
+			bool ev = k >= b->count;
+			const struct policy_prop *pr =
+				&c->pol->props[ev ? b->ev_first + (k - b->count) : b->first + k];
+
+			if (policy_property_known(b->kind, ev, pr->name.p, pr->name.len))
+				continue;
+			c->plen = 0;
+			c->path[0] = '\0';
+			c->plen = (size_t)migtd_snprintf(c->path, sizeof(c->path), "policy[%u].%s",
+							 b->index,
+							 ev ? "MigTD.EventLog" : SECTION[b->kind]);
+			if (c->plen >= sizeof(c->path))
+				c->plen = sizeof(c->path) - 1;
+			return fail_at(c, pr->ref_off, "unknown property \"%.*s\" (no such "
+				       "field: every evaluation would fail)",
+				       (int)(pr->name.len > 40 ? 40 : pr->name.len),
+				       (const char *)pr->name.p);
+		}
+	}
+	return MIGTD_OK;
+}
+
+static int parse_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+		     struct policy_parse_error *err, bool strict)
 {
 	struct pctx c;
 	jsmn_parser jp;
@@ -923,6 +1015,7 @@ int policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 	c.ws = ws;
 	c.pol = &ws->policy;
 	c.err = err;
+	c.strict = strict;
 	if (err)
 		memset(err, 0, sizeof(*err));
 	c.js = (const char *)doc;
@@ -967,7 +1060,37 @@ int policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 
 	c.pol->doc = (const uint8_t *)c.js;
 	c.pol->doc_len = c.len;
-	return parse_top(&c);
+	rc = parse_top(&c);
+	if (rc || !strict)
+		return rc;
+	return check_names(&c);
+}
+
+int policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+		 struct policy_parse_error *err)
+{
+	return parse_doc(ws, doc, len, err, false);
+}
+
+int policy_parse_strict(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+			struct policy_parse_error *err)
+{
+	return parse_doc(ws, doc, len, err, true);
+}
+
+int policy_lint(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+		struct policy_parse_error *err, bool *unknown)
+{
+	int rc = policy_parse(ws, doc, len, err);
+
+	*unknown = false;
+	if (rc)
+		return rc;
+	/* Valid for upstream; now look for what strict mode would refuse,
+	 * then parse leniently again so ws holds the policy the MigTD uses. */
+	if (policy_parse_strict(ws, doc, len, err) != MIGTD_OK)
+		*unknown = true;
+	return policy_parse(ws, doc, len, NULL);
 }
 
 unsigned policy_count_blocks(const struct policy *p, enum policy_block_kind k)

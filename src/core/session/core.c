@@ -134,10 +134,13 @@ static int boot_measure(struct migtd_core *c)
 static int boot_policy(struct migtd_core *c)
 {
 	struct policy_parse_error *pe = &c->explain.parse;
+	bool unknown;
 	int ret;
 
 	memset(pe, 0, sizeof(*pe));
-	ret = policy_parse(&c->policy_ws, c->cfg.policy, c->cfg.policy_len, pe);
+	/* Accept what upstream accepts, but say what it would silently ignore
+	 * or fail on at every evaluation (docs/policy.md, "Unknown fields"). */
+	ret = policy_lint(&c->policy_ws, c->cfg.policy, c->cfg.policy_len, pe, &unknown);
 	if (ret != MIGTD_OK) {
 		c->policy_err = MIGTD_ERR_INVALID_POLICY;
 		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
@@ -150,6 +153,13 @@ static int boot_policy(struct migtd_core *c)
 			    (unsigned)MIGTD_STATUS_INVALID_POLICY,
 			    migtd_status_name(MIGTD_STATUS_INVALID_POLICY));
 		return MIGTD_OK;
+	}
+	if (unknown) {
+		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+			   "boot: policy line %u, column %u (%s): %s; upstream accepts it, "
+			   "migtd-policy check refuses it",
+			   pe->line, pe->column, pe->path, pe->msg);
+		memset(pe, 0, sizeof(*pe));
 	}
 	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST, "boot: policy parsed: %u blocks, %u properties",
 		   c->policy_ws.policy.nblocks, c->policy_ws.policy.nprops);
