@@ -1,6 +1,8 @@
 /*
  * fuzz_policy -- policy v1 parse + evaluate on arbitrary bytes.
  *
+ * The strict parse (tools) and policy_lint (MigTD) run on it too.
+ *
  * Input layout: the whole input is the policy document; the peer report is
  * a fixed report.dat-like blob perturbed by the input's first bytes, so the
  * evaluator's branches (platform match, masks, ranges) are reached too.
@@ -47,6 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.local_report = peer;
 	in.peer_report = local;
 	policy_eval_doc(&ws, doc, size, &in, NULL);
+	/* The tools' strict parse and the MigTD's lint walk the same bytes. */
+	{
+		struct policy_parse_error e;
+		bool unknown;
+
+		policy_parse_strict(&ws, doc, size, &e);
+		policy_lint(&ws, doc, size, &e, &unknown);
+	}
 	free(doc);
 	return 0;
 }

@@ -974,6 +974,65 @@ static void test_repo_default_policy(void **state)
 	free(doc);
 }
 
+/* Strict mode (tools) refuses what upstream ignores or can never satisfy;
+ * the lenient parser (MigTD) accepts it and policy_lint reports it. */
+static void test_strict_unknown(void **state)
+{
+	static const char *const refused[][2] = {
+		/* document, where the error must point */
+		{ "{" ID ",\"policy\":[],\"extra\":1}", "extra" },
+		{ "{" ID ",\"policy\":[{\"MigTD\":{\"TDINFO\":{},\"Eventlog\":{}}}]}",
+		  "policy[0].MigTD.Eventlog" },
+		{ "{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"MRSINGER\":{\"operation\":"
+		  "\"equal\",\"reference\":\"self\"}}}}]}", "policy[0].QE.QeIdentity" },
+		{ "{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"MRSIGNER\":{\"operation\":"
+		  "\"equal\",\"reference\":\"self\",\"note\":1}}}}]}",
+		  "policy[0].QE.QeIdentity.MRSIGNER.note" },
+		{ "{" ID ",\"policy\":[{\"MigTD\":{\"TDINFO\":{},\"EventLog\":{\"Digest.Nope\":"
+		  "{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}",
+		  "policy[0].MigTD.EventLog" },
+		{ "{" ID ",\"policy\":[{\"fmspc\":\"self\",\"Platform\":{\"TcbInfo\":{},"
+		  "\"TcbInfo2\":{}}}]}", "policy[0].Platform.TcbInfo2" },
+	};
+	static const char ok[] =
+		"{" ID ",\"policy\":[{\"MigTD\":{\"TDINFO\":{\"MRTD\":{\"operation\":\"equal\","
+		"\"reference\":\"self\"}},\"EventLog\":{\"Digest.MigTdPolicy\":{\"operation\":"
+		"\"equal\",\"reference\":\"self\"}}}},{\"fmspc\":\"self\",\"Platform\":{\"TcbInfo\":"
+		"{\"pcesvn\":{\"operation\":\"greater-or-equal\",\"reference\":\"self\"}}}}]}";
+	struct policy_parse_error e;
+	bool unknown;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const uint8_t *d = (const uint8_t *)refused[i][0];
+		size_t n = strlen(refused[i][0]);
+
+		assert_int_equal(policy_parse(&ws, d, n, &e), MIGTD_OK);
+		assert_int_equal(policy_parse_strict(&ws, d, n, &e), MIGTD_ERR_INVALID_POLICY);
+		assert_string_equal(e.path, refused[i][1]);
+		assert_true(strstr(e.msg, "unknown") != NULL);
+		/* lint: valid (the MigTD keeps upstream's behaviour) but flagged,
+		 * and the workspace holds the lenient parse. */
+		assert_int_equal(policy_lint(&ws, d, n, &e, &unknown), MIGTD_OK);
+		assert_true(unknown);
+		assert_string_equal(e.path, refused[i][1]);
+		assert_true(ws.policy.doc != NULL);
+	}
+	assert_int_equal(policy_parse_strict(&ws, (const uint8_t *)ok, strlen(ok), &e), MIGTD_OK);
+	assert_int_equal(ws.policy.nblocks, 2);
+	assert_int_equal(policy_lint(&ws, (const uint8_t *)ok, strlen(ok), &e, &unknown), MIGTD_OK);
+	assert_false(unknown);
+	/* A document invalid for upstream is invalid for lint too, unflagged. */
+	assert_int_equal(policy_lint(&ws, (const uint8_t *)"{", 1, &e, &unknown),
+			 MIGTD_ERR_INVALID_POLICY);
+	assert_false(unknown);
+	assert_true(policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRSIGNER", 8));
+	assert_false(policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRSINGER", 8));
+	assert_false(policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRENCLAVE", 9));
+	assert_false(policy_property_known(POLICY_BLOCK_QE, true, (const uint8_t *)"Digest.MigTdPolicy",
+					   18));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -995,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_production_policy_shape),
 		cmocka_unit_test(test_repo_default_policy),
+		cmocka_unit_test(test_strict_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -2,9 +2,12 @@
  * migtd-policy -- check and evaluate MigTD migration policies (v1).
  *
  * Subcommands live in a table so later policy-v2 commands (sign, verify,
- * generate) slot in next to check/eval.
+ * generate) slot in next to check/eval. Exit status follows docs/cli.md;
+ * eval's verdicts are 10 + the policy result so they never collide with
+ * the usage (2), input (3) and I/O (4) codes.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,53 +17,22 @@
 #include "migtd/err.h"
 #include "migtd/eventlog.h"
 #include "migtd/policy.h"
+#include "../common/cli.h"
+#include "../common/toolutil.h"
 
-#define EXIT_USAGE 64
-#define EXIT_IO 66
+static const char *prog = "migtd-policy";
+
+/* eval's exit status for a verdict (docs/cli.md). */
+static int verdict_exit(enum policy_result r)
+{
+	return r == POLICY_OK ? CLI_EXIT_OK : CLI_EXIT_VERDICT_BASE + (int)r;
+}
 
 static struct policy_workspace ws; /* ~130 KiB: too big for the stack */
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f) {
-		fprintf(stderr, "migtd-policy: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		if (n == cap) {
-			uint8_t *nb;
-
-			cap = cap ? cap * 2 : 65536;
-			if (cap > (64u << 20)) {
-				fprintf(stderr, "migtd-policy: %s: file too large\n", path);
-				goto fail;
-			}
-			nb = realloc(buf, cap);
-			if (!nb)
-				goto fail;
-			buf = nb;
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "migtd-policy: %s: read error\n", path);
-		goto fail;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-fail:
-	free(buf);
-	fclose(f);
-	return NULL;
+	return tool_read_file(prog, path, len);
 }
 
 static void usage(FILE *out)
@@ -70,22 +42,31 @@ static void usage(FILE *out)
 		"       migtd-policy eval --policy P --local L.bin --peer R.bin\n"
 		"                         [--local-eventlog E] [--peer-eventlog E]\n"
 		"                         [--role source|destination] [--no-replay]\n"
+		"       migtd-policy --help | --version\n"
 		"\n"
-		"check  parse a policy v1 document and print a summary (exit 0 if valid,\n"
-		"       1 with the position of the error otherwise).\n"
+		"check  parse a policy v1 document and print a summary. Exit 0 if valid; 1 with\n"
+		"       \"InvalidPolicy\" on stdout and the position of the error on stderr\n"
+		"       otherwise. Stricter than upstream's parser: an unknown field anywhere\n"
+		"       (e.g. a section spelled \"Eventlog\", which upstream silently ignores)\n"
+		"       and an unknown property name (e.g. \"MRSINGER\", on which upstream fails\n"
+		"       every evaluation) are errors (docs/policy.md).\n"
 		"eval   evaluate the peer's 822-byte verified report (and event log) against\n"
 		"       the policy, with the local report as the reference for \"self\"\n"
-		"       (spec §7.4). Default role: source. Unless --no-replay is given, a\n"
+		"       (docs/policy.md). Default role: source. Unless --no-replay is given, a\n"
 		"       peer event log is first replayed against the peer report's RTMRs.\n"
 		"       A missing event log counts as a log without events. Prints the\n"
-		"       result name on the first line, then the explanation.\n"
+		"       result name on the first line, then the explanation. It parses the\n"
+		"       policy as the MigTD does (upstream's rules).\n"
 		"\n"
-		"exit codes (eval):\n");
+		"POLICY, P, L, R and E may be - for standard input (one of them).\n"
+		"\n"
+		"eval verdicts (exit status = 10 + result, 0 for Ok):\n");
 	for (int r = 0; r < POLICY_RESULT_COUNT; r++)
-		fprintf(out, "  %2d  %s%s\n", r, policy_result_name((enum policy_result)r),
+		fprintf(out, "  %2d  %s%s\n", verdict_exit((enum policy_result)r),
+			policy_result_name((enum policy_result)r),
 			r == POLICY_OK ? "" :
 			r == POLICY_INVALID_POLICY ? "  (VMM status 9)" : "  (VMM status 8)");
-	fprintf(out, "  %2d  usage error\n  %2d  a file could not be read\n", EXIT_USAGE, EXIT_IO);
+	cli_print_exit_codes(out);
 }
 
 static int cmd_check(int argc, char **argv)
@@ -96,19 +77,23 @@ static int cmd_check(int argc, char **argv)
 	size_t len;
 	int rc;
 
-	if (argc != 2) {
-		usage(stderr);
-		return EXIT_USAGE;
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return CLI_EXIT_OK;
 	}
+	if (argc != 2)
+		return cli_usage_error(prog, "check takes exactly one POLICY file");
 	doc = read_file(argv[1], &len);
 	if (!doc)
-		return EXIT_IO;
-	if (policy_parse(&ws, doc, len, &err) != MIGTD_OK) {
-		printf("InvalidPolicy\n%s:%u:%u: %s%s%s\n", argv[1], err.line, err.column, err.msg,
-		       err.path[0] ? " at " : "", err.path);
+		return CLI_EXIT_IO;
+	if (policy_parse_strict(&ws, doc, len, &err) != MIGTD_OK) {
+		printf("InvalidPolicy\n");
+		fflush(stdout);
+		fprintf(stderr, "%s:%u:%u: %s%s%s\n", argv[1], err.line, err.column, err.msg,
+			err.path[0] ? " at " : "", err.path);
 		if (err.legacy)
-			printf("the document is in the legacy 2023 format (spec §7.6)\n");
-		rc = POLICY_INVALID_POLICY;
+			fprintf(stderr, "the document is in the legacy 2023 format (docs/policy.md)\n");
+		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
 	printf("valid policy v1\nid: %.*s\nblocks: %u\n", (int)p->id.len, (const char *)p->id.p,
@@ -133,47 +118,59 @@ struct eval_opts {
 	bool is_src, replay;
 };
 
+/* 0: go on; otherwise the exit status. */
 static int parse_eval_opts(int argc, char **argv, struct eval_opts *o)
 {
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "local", required_argument, NULL, 'l' },
+		{ "peer", required_argument, NULL, 'r' },
+		{ "local-eventlog", required_argument, NULL, 'L' },
+		{ "peer-eventlog", required_argument, NULL, 'E' },
+		{ "role", required_argument, NULL, 'o' },
+		{ "no-replay", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, nstdin = 0;
+
 	memset(o, 0, sizeof(*o));
 	o->is_src = true;
 	o->replay = true;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char **slot = NULL;
-
-		if (!strcmp(a, "--no-replay")) {
-			o->replay = false;
-			continue;
-		}
-		if (i + 1 >= argc)
-			return -1;
-		if (!strcmp(a, "--policy"))
-			slot = &o->policy;
-		else if (!strcmp(a, "--local"))
-			slot = &o->local;
-		else if (!strcmp(a, "--peer"))
-			slot = &o->peer;
-		else if (!strcmp(a, "--local-eventlog"))
-			slot = &o->local_log;
-		else if (!strcmp(a, "--peer-eventlog"))
-			slot = &o->peer_log;
-		else if (!strcmp(a, "--role")) {
-			const char *v = argv[++i];
-
-			if (!strcmp(v, "source"))
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': o->policy = optarg; break;
+		case 'l': o->local = optarg; break;
+		case 'r': o->peer = optarg; break;
+		case 'L': o->local_log = optarg; break;
+		case 'E': o->peer_log = optarg; break;
+		case 'n': o->replay = false; break;
+		case 'o':
+			if (!strcmp(optarg, "source"))
 				o->is_src = true;
-			else if (!strcmp(v, "destination"))
+			else if (!strcmp(optarg, "destination"))
 				o->is_src = false;
 			else
-				return -1;
-			continue;
-		} else {
-			return -1;
+				return cli_usage_error(prog, "--role is source or destination");
+			break;
+		case 'h': usage(stdout); return -1;
+		default: return cli_try_help(prog);
 		}
-		*slot = argv[++i];
 	}
-	return (o->policy && o->local && o->peer) ? 0 : -1;
+	if (optind != argc)
+		return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if (!o->policy || !o->local || !o->peer)
+		return cli_usage_error(prog, "eval needs --policy, --local and --peer");
+	{
+		const char *ins[] = { o->policy, o->local, o->peer, o->local_log, o->peer_log };
+
+		for (size_t i = 0; i < sizeof(ins) / sizeof(ins[0]); i++)
+			nstdin += ins[i] && !strcmp(ins[i], "-");
+	}
+	if (nstdin > 1)
+		return cli_usage_error(prog, "only one input can be standard input");
+	return 0;
 }
 
 static int print_result(enum policy_result r, const struct policy_explain *ex)
@@ -185,7 +182,7 @@ static int print_result(enum policy_result r, const struct policy_explain *ex)
 		policy_explain_render(ex, text, sizeof(text));
 		fputs(text, stdout);
 	}
-	return (int)r;
+	return verdict_exit(r);
 }
 
 static int cmd_eval(int argc, char **argv)
@@ -196,12 +193,11 @@ static int cmd_eval(int argc, char **argv)
 	struct policy_input in;
 	uint8_t *doc = NULL, *lrep = NULL, *prep = NULL, *lev = NULL, *pev = NULL;
 	size_t dlen, llen, plen, lelen = 0, pelen = 0;
-	int rc = EXIT_IO;
+	int rc = parse_eval_opts(argc, argv, &o);
 
-	if (parse_eval_opts(argc, argv, &o) != 0) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (rc)
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	rc = CLI_EXIT_IO;
 	if (!(doc = read_file(o.policy, &dlen)) || !(lrep = read_file(o.local, &llen)) ||
 	    !(prep = read_file(o.peer, &plen)))
 		goto out;
@@ -260,7 +256,15 @@ static int cmd_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	usage(stdout);
-	return 0;
+	return CLI_EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	cli_print_version(prog);
+	return CLI_EXIT_OK;
 }
 
 static const struct command {
@@ -272,18 +276,16 @@ static const struct command {
 	{ "help", cmd_help },
 	{ "--help", cmd_help },
 	{ "-h", cmd_help },
+	{ "--version", cmd_version },
+	{ "-V", cmd_version },
 };
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return cli_usage_error(prog, "a command is needed: check or eval");
 	for (size_t i = 0; i < sizeof(COMMANDS) / sizeof(COMMANDS[0]); i++)
 		if (!strcmp(argv[1], COMMANDS[i].name))
 			return COMMANDS[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "migtd-policy: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	return cli_usage_error(prog, "unknown command '%s'", argv[1]);
 }
