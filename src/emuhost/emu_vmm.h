@@ -65,7 +65,8 @@ struct emu_vmm_request {
 	/* Two-host relay (serve): the source connects to peer, the destination
 	 * accepts on listen_fd. has_remote false: the peer is in-process (demo). */
 	bool has_remote;
-	struct sockaddr_in peer;
+	struct sockaddr_storage peer;   /* IPv4 or IPv6 */
+	socklen_t peer_len;
 	int listen_fd;
 };
 
@@ -202,7 +203,7 @@ struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id,
 					uint32_t port);
 /* Make a request's stream go to another host: the source connects to addr,
  * the destination listens on addr (TCP, no framing added). */
-int emu_vmm_request_remote(struct emu_vmm_request *r, const struct sockaddr_in *addr,
+int emu_vmm_request_remote(struct emu_vmm_request *r, const struct sockaddr *addr, socklen_t addr_len,
 			   char *msg, size_t msglen);
 struct emu_vmm_request *emu_vmm_find_request(struct emu_vmm_platform *p, uint64_t id);
 /* Queue the same request (id, user TD, port, role) a second time, as a VMM

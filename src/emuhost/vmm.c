@@ -10,6 +10,7 @@
 #include "emu_vmm.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -486,26 +487,34 @@ struct emu_vmm_request *emu_vmm_find_request(struct emu_vmm_platform *p, uint64_
 	return NULL;
 }
 
-int emu_vmm_request_remote(struct emu_vmm_request *r, const struct sockaddr_in *addr, char *msg,
-			   size_t msglen)
+int emu_vmm_request_remote(struct emu_vmm_request *r, const struct sockaddr *addr,
+			   socklen_t addr_len, char *msg, size_t msglen)
 {
-	int one = 1;
+	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
+	int one = 1, err;
 
+	if (addr_len > sizeof(r->peer) ||
+	    (addr->sa_family != AF_INET && addr->sa_family != AF_INET6)) {
+		snprintf(msg, msglen, "not an IPv4 or IPv6 address");
+		return MIGTD_ERR_INVALID;
+	}
 	r->has_remote = true;
-	r->peer = *addr;
+	memcpy(&r->peer, addr, addr_len);
+	r->peer_len = addr_len;
 	if (r->source)
 		return MIGTD_OK;
-	r->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	r->listen_fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (r->listen_fd < 0)
 		goto fail;
 	setsockopt(r->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(r->listen_fd, (const struct sockaddr *)addr, sizeof(*addr)) != 0 ||
-	    listen(r->listen_fd, 4) != 0)
+	if (bind(r->listen_fd, addr, addr_len) != 0 || listen(r->listen_fd, 4) != 0)
 		goto fail;
 	return MIGTD_OK;
 fail:
-	snprintf(msg, msglen, "cannot listen on %s:%u: %s", inet_ntoa(addr->sin_addr),
-		 ntohs(addr->sin_port), strerror(errno));
+	err = errno;
+	getnameinfo(addr, addr_len, host, sizeof(host), serv, sizeof(serv),
+		    NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(msg, msglen, "cannot listen on [%s]:%s: %s", host, serv, strerror(err));
 	if (r->listen_fd >= 0)
 		close(r->listen_fd);
 	r->listen_fd = -1;
@@ -645,12 +654,13 @@ static struct emu_vmm_request *stream_request(struct emu_vmm_stream *s)
 /* Start (or retry) the TCP connection of a source request's stream. */
 static void tcp_connect(struct emu_vmm *v, struct emu_vmm_stream *t)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	int fd = socket(t->req->peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+	    one = 1;
 
 	if (fd < 0)
 		return;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (const struct sockaddr *)&t->req->peer, sizeof(t->req->peer)) != 0 &&
+	if (connect(fd, (const struct sockaddr *)&t->req->peer, t->req->peer_len) != 0 &&
 	    errno != EINPROGRESS) {
 		close(fd);
 		t->retry_at = emu_vmm_now_ms() + 200;
@@ -678,8 +688,15 @@ static void stream_remote_for(struct emu_vmm *v, struct emu_vmm_stream *s)
 	t->port = s->port;
 	t->hello_len = 16; /* TCP carries no hello: raw stream bytes only */
 	tcp_connect(v, t);
-	vmm_say(v, "relay", "port %u: connecting to %s:%u", s->port, inet_ntoa(r->peer.sin_addr),
-		ntohs(r->peer.sin_port));
+	{
+		char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
+
+		getnameinfo((const struct sockaddr *)&r->peer, r->peer_len, host, sizeof(host), serv,
+			    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV);
+		vmm_say(v, "relay", "port %u: connecting to %s%s%s:%s", s->port,
+			r->peer.ss_family == AF_INET6 ? "[" : "", host,
+			r->peer.ss_family == AF_INET6 ? "]" : "", serv);
+	}
 }
 
 static void tcp_on_writable_connecting(struct emu_vmm *v, struct emu_vmm_stream *t)

@@ -29,6 +29,8 @@
 #include "migtd/log.h"
 #include "migtd/session.h"
 #include "uvsock.h"
+#include "cli.h"
+#include "rootca.h"
 
 enum log_format { LOG_TEXT, LOG_JSON };
 
@@ -92,18 +94,24 @@ static void usage(FILE *f)
 		"The migtd-c Migration TD as a Linux process on the emulated TDX platform.\n"
 		"It measures its policy and root CA, then serves pre-migration requests.\n"
 		"\n"
-		"  --policy FILE        migration policy v1 (default: config/policy.json)\n"
-		"  --root-ca FILE       the attestation root CA to enroll (DER; default: Intel's\n"
-		"                       production root, config/Intel_SGX_Provisioning_...cer)\n"
+		"  --policy FILE        migration policy v1 (default: the installed policy.json,\n"
+		"                       %s in the source tree)\n"
+		"  --root-ca FILE       the attestation root CA to enroll, DER or PEM; a valid root\n"
+		"                       certificate is measured as DER whatever its encoding\n"
+		"                       (default: Intel's production root, %s)\n"
 		"  --platform SOCKET    the emulated host's platform link (Unix socket)\n"
 		"  --relay SOCKET       the VMM's stream socket (vsock stand-in)\n"
 		"  --timeout-ms N       per-step timeout (default 60000)\n"
 		"  --log-level L        error|warn|info|debug|trace (default info)\n"
 		"  --log-format F       text|json (default text)\n"
-		"  --help\n"
+		"  --help               this text\n"
+		"  --version            print the version\n"
 		"\n"
+		"Defaults are found next to the program, never in the current directory.\n"
 		"Certificate validity in quotes is checked against this machine's clock:\n"
-		"a MigTD has no trusted time.\n");
+		"a MigTD has no trusted time.\n",
+		cli_default_name(CLI_DEFAULT_POLICY), cli_default_name(CLI_DEFAULT_ROOT_CA));
+	cli_print_exit_codes(f);
 }
 
 static int connect_unix(const char *path)
@@ -135,10 +143,13 @@ int main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "log-format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *policy_path = "config/policy.json";
-	const char *root_path = "config/Intel_SGX_Provisioning_Certification_RootCA.cer";
+	const char *policy_path = NULL, *root_path = NULL;
+	char why[160];
+	uint8_t *der;
+	size_t der_len;
 	const char *platform_path = NULL, *relay_path = NULL;
 	enum migtd_log_level level = MIGTD_LOG_INFO;
 	struct migtd_config cfg = { 0 };
@@ -156,51 +167,63 @@ int main(int argc, char **argv)
 		case 'r': root_path = optarg; break;
 		case 'P': platform_path = optarg; break;
 		case 'R': relay_path = optarg; break;
-		case 't': timeout = strtoul(optarg, NULL, 10); break;
+		case 't': {
+			char *end;
+
+			timeout = strtoul(optarg, &end, 10);
+			if (*end || !*optarg)
+				return cli_usage_error("migtd", "bad --timeout-ms '%s'", optarg);
+			break;
+		}
 		case 'l':
 			level = migtd_log_level_parse(optarg);
-			if (!level) {
-				fprintf(stderr, "migtd: unknown log level '%s'\n", optarg);
-				return 2;
-			}
+			if (!level)
+				return cli_usage_error("migtd", "unknown log level '%s'", optarg);
 			break;
 		case 'f':
 			if (!strcmp(optarg, "json"))
 				log_format = LOG_JSON;
 			else if (!strcmp(optarg, "text"))
 				log_format = LOG_TEXT;
-			else {
-				fprintf(stderr, "migtd: unknown log format '%s'\n", optarg);
-				return 2;
-			}
+			else
+				return cli_usage_error("migtd", "unknown log format '%s'", optarg);
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		case 'V': cli_print_version("migtd"); return CLI_EXIT_OK;
+		default: return cli_try_help("migtd");
 		}
 	}
-	if (!platform_path || !relay_path || optind != argc || timeout == 0 ||
-	    timeout > 3600000) {
-		usage(stderr);
-		return 2;
-	}
-	if (emu_read_file(policy_path, &policy, &policy_len) != MIGTD_OK) {
-		fprintf(stderr, "migtd: cannot read the policy %s\n", policy_path);
-		return 1;
-	}
-	if (emu_read_file(root_path, &root, &root_len) != MIGTD_OK) {
-		fprintf(stderr, "migtd: cannot read the root CA %s\n", root_path);
-		return 1;
-	}
-	if (psa_crypto_init() != PSA_SUCCESS) {
-		fprintf(stderr, "migtd: PSA crypto initialisation failed\n");
-		return 1;
+	if (optind != argc)
+		return cli_usage_error("migtd", "unexpected argument '%s'", argv[optind]);
+	if (!platform_path || !relay_path)
+		return cli_usage_error("migtd", "--platform and --relay are required");
+	if (timeout == 0 || timeout > 3600000)
+		return cli_usage_error("migtd", "--timeout-ms must be 1..3600000");
+	if (!policy_path)
+		policy_path = cli_default_path(CLI_DEFAULT_POLICY);
+	if (!root_path)
+		root_path = cli_default_path(CLI_DEFAULT_ROOT_CA);
+	if (emu_read_file(policy_path, &policy, &policy_len) != MIGTD_OK)
+		return cli_error(CLI_EXIT_IO, "migtd", "cannot read the policy %s", policy_path);
+	if (emu_read_file(root_path, &root, &root_len) != MIGTD_OK)
+		return cli_error(CLI_EXIT_IO, "migtd", "cannot read the root CA %s", root_path);
+	if (psa_crypto_init() != PSA_SUCCESS)
+		return cli_error(CLI_EXIT_RUNTIME, "migtd", "PSA crypto initialisation failed");
+	/* One canonical encoding, as migtd-image enroll stores it, so PEM and
+	 * DER measure the same (docs/cli.md, "Root CA"). Anything else is
+	 * measured as given: the quote verification then names the problem. */
+	if (rootca_canonical(root, root_len, &der, &der_len, why, sizeof(why)) == 0) {
+		free(root);
+		root = der;
+		root_len = der_len;
+	} else {
+		fprintf(stderr, "migtd: warning: root CA %s: %s; sessions will fail\n", root_path,
+			why);
 	}
 	fd = connect_unix(platform_path);
-	if (fd < 0) {
-		fprintf(stderr, "migtd: cannot connect to the platform link %s: %s\n", platform_path,
-			strerror(errno));
-		return 1;
-	}
+	if (fd < 0)
+		return cli_error(CLI_EXIT_IO, "migtd", "cannot connect to the platform link %s: %s",
+				 platform_path, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -209,10 +232,8 @@ int main(int argc, char **argv)
 	emu_link_fd_io(&link, fd, 30000, &io);
 	migtd_log_init(&plat.log, log_sink, NULL, level);
 	emu_platform_init(&eplat, &io, &plat.log);
-	if (uvsock_init(&uv, relay_path) != MIGTD_OK) {
-		fprintf(stderr, "migtd: relay socket path too long\n");
-		return 1;
-	}
+	if (uvsock_init(&uv, relay_path) != MIGTD_OK)
+		return cli_usage_error("migtd", "relay socket path too long");
 	plat.ops = &emu_platform_ops;
 	plat.ctx = &eplat;
 	plat.stream_ops = &uvsock_stream_ops;
@@ -256,5 +277,5 @@ int main(int argc, char **argv)
 	close(fd);
 	free(policy);
 	free(root);
-	return ret == MIGTD_OK ? 0 : 1;
+	return ret == MIGTD_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
 }

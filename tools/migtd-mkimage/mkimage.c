@@ -18,15 +18,22 @@
  *    descriptor offset at image_size - 0x20.
  *
  * It refuses to overwrite anything the linker placed there (those bytes
- * must be zero in the blob).
+ * must be zero in the blob). The image is written atomically and the exit
+ * status follows docs/cli.md.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "image_layout.h"
+#include "../common/atomic_file.h"
+#include "../common/cli.h"
+#include "../common/toolutil.h"
+
+static const char *prog = "migtd-mkimage";
 
 #define U32(x) ((uint32_t)(x))
 #define U64(x) ((uint64_t)(x))
@@ -203,76 +210,75 @@ static int check_reserved(const uint8_t *img)
 
 	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
 		if (!all_zero(img + zones[i].off, zones[i].len)) {
-			fprintf(stderr, "migtd-mkimage: the payload overlaps the %s (offset 0x%zx)\n",
-				zones[i].what, zones[i].off);
+			fprintf(stderr, "%s: the payload overlaps the %s (offset 0x%zx)\n",
+				prog, zones[i].what, zones[i].off);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
+static void usage(FILE *f)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long n;
-
-	if (!f)
-		goto fail;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-		goto fail;
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		goto fail;
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-fail:
-	fprintf(stderr, "migtd-mkimage: %s: %s\n", path, strerror(errno ? errno : EIO));
-	free(buf);
-	if (f)
-		fclose(f);
-	return NULL;
-}
-
-static void usage(void)
-{
-	fprintf(stderr, "usage: migtd-mkimage --payload BLOB -o OUT\n");
+	fprintf(f,
+		"usage: migtd-mkimage --payload BLOB -o OUT\n"
+		"       migtd-mkimage --help | --version\n"
+		"\n"
+		"Assemble the flat MigTD image from the firmware payload blob (objcopy -O binary\n"
+		"of the firmware ELF): add the empty CFV, the TDX metadata and the OVMF table,\n"
+		"all from config/image_layout.h. The payload must not overlap them.\n"
+		"  -p, --payload BLOB   the blob (0x%x bytes: image offset 0x%x to the end)\n"
+		"  -o, --output OUT     the image (%u KiB), written atomically; - = stdout\n"
+		"  -h, --help           this text\n"
+		"  -V, --version        print the version\n"
+		"BLOB may be - for standard input.\n",
+		FW_IMAGE_SIZE - FW_PAYLOAD_OFFSET, FW_PAYLOAD_OFFSET, FW_IMAGE_SIZE / 1024);
+	cli_print_exit_codes(f);
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "payload", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *payload = NULL, *out = NULL;
 	uint8_t *img = NULL, *blob = NULL;
 	size_t blob_len = 0, want = FW_IMAGE_SIZE - FW_PAYLOAD_OFFSET;
-	FILE *f = NULL;
-	int rc = 1;
+	int c, rc = CLI_EXIT_INPUT;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--payload") && i + 1 < argc)
-			payload = argv[++i];
-		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
-			out = argv[++i];
-		else {
-			usage();
-			return 2;
+	while ((c = getopt_long(argc, argv, "p:o:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': payload = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		case 'V': cli_print_version(prog); return CLI_EXIT_OK;
+		default: return cli_try_help(prog);
 		}
 	}
-	if (!payload || !out) {
-		usage();
-		return 2;
-	}
-	blob = read_file(payload, &blob_len);
-	if (!blob)
+	if (optind != argc)
+		return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if (!payload || !out)
+		return cli_usage_error(prog, "--payload and -o are required");
+	blob = tool_read_file(prog, payload, &blob_len);
+	if (!blob) {
+		rc = CLI_EXIT_IO;
 		goto out;
+	}
 	if (blob_len != want) {
-		fprintf(stderr, "migtd-mkimage: %s is %zu bytes, expected 0x%zx (image offset 0x%x"
-			" to the end)\n", payload, blob_len, want, FW_PAYLOAD_OFFSET);
+		fprintf(stderr, "%s: %s is %zu bytes, expected 0x%zx (image offset 0x%x"
+			" to the end)\n", prog, payload, blob_len, want, FW_PAYLOAD_OFFSET);
 		goto out;
 	}
 	img = calloc(1, FW_IMAGE_SIZE);
-	if (!img)
+	if (!img) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		rc = CLI_EXIT_RUNTIME;
 		goto out;
+	}
 	memcpy(img + FW_PAYLOAD_OFFSET, blob, blob_len);
 	if (check_reserved(img) != 0)
 		goto out;
@@ -280,17 +286,15 @@ int main(int argc, char **argv)
 	build_metadata(img);
 	build_ovmf_table(img);
 
-	f = fopen(out, "wb");
-	if (!f || fwrite(img, 1, FW_IMAGE_SIZE, f) != FW_IMAGE_SIZE || fclose(f) != 0) {
-		f = NULL;
-		fprintf(stderr, "migtd-mkimage: cannot write %s\n", out);
+	if (atomic_file_write(prog, out, img, FW_IMAGE_SIZE, 0644) != 0) {
+		rc = CLI_EXIT_IO;
 		goto out;
 	}
-	f = NULL;
-	printf("%s: %u KiB at 0x%llx (CFV 0x%x+0x%x, payload 0x%x+0x%x, BFV 0x%x+0x%x)\n", out,
-	       FW_IMAGE_SIZE / 1024, (unsigned long long)FW_IMAGE_BASE, FW_CFV_OFFSET, FW_CFV_SIZE,
-	       FW_PAYLOAD_OFFSET, FW_PAYLOAD_SIZE, FW_BFV_OFFSET, FW_BFV_SIZE);
-	rc = 0;
+	fprintf(strcmp(out, "-") ? stdout : stderr,
+		"%s: %u KiB at 0x%llx (CFV 0x%x+0x%x, payload 0x%x+0x%x, BFV 0x%x+0x%x)\n", out,
+		FW_IMAGE_SIZE / 1024, (unsigned long long)FW_IMAGE_BASE, FW_CFV_OFFSET, FW_CFV_SIZE,
+		FW_PAYLOAD_OFFSET, FW_PAYLOAD_SIZE, FW_BFV_OFFSET, FW_BFV_SIZE);
+	rc = CLI_EXIT_OK;
 out:
 	free(img);
 	free(blob);

@@ -2,7 +2,8 @@
  * migtd-vmm -- the emulated host: one or two TDX platforms in software.
  *
  * Subcommands: pki init|revoke, quote, demo and run (premig.c), serve and
- * ctl (one platform per process, for two hosts). See usage().
+ * ctl (one platform per process, for two hosts). See usage(). Exit status
+ * as in docs/cli.md.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
@@ -11,6 +12,7 @@
 #include <netdb.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <libgen.h>
 #include <limits.h>
@@ -30,6 +32,10 @@
 #include "migtd/tdvf.h"
 #include "migtd/wire.h"
 #include "vmm_tool.h"
+#include "../common/atomic_file.h"
+#include "../common/cli.h"
+
+static const char *prog = "migtd-vmm";
 
 int vmm_parse_hex(const char *s, uint8_t *out, size_t n)
 {
@@ -61,8 +67,14 @@ int vmm_parse_range(const char *s, uint16_t *lo, uint16_t *hi)
 int vmm_migtd_path(const char *self, char *out, size_t cap)
 {
 	char bindir[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", bindir, sizeof(bindir) - 1);
 
-	snprintf(bindir, sizeof(bindir), "%s", self);
+	/* The running binary, not argv[0]: found through PATH, argv[0] has no
+	 * directory. */
+	if (n > 0 && (size_t)n < sizeof(bindir) - 1)
+		bindir[n] = '\0';
+	else
+		snprintf(bindir, sizeof(bindir), "%s", self);
 	snprintf(out, cap, "%s/migtd", dirname(bindir));
 	return access(out, X_OK) == 0 ? 0 : -1;
 }
@@ -86,7 +98,8 @@ static void usage(FILE *f)
 		"      Reissue DIR's PCK CRL (or root CRL) revoking serial N (PCK leaf = 3,\n"
 		"      platform CA = 2, TCB signing = 4): for testing verifiers.\n"
 		"  quote --pki DIR --report-data HEX128 --out FILE\n"
-		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA.\n");
+		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA (atomically;\n"
+		"      FILE - = standard output).\n");
 	premig_usage(f);
 	fprintf(f,
 		"  serve --pki DIR --control SOCKET --root-ca C [--policy P] [--timeout-ms N]\n"
@@ -94,18 +107,30 @@ static void usage(FILE *f)
 		"      Run ONE emulated platform (DIR from 'pki init') with its migtd, taking\n"
 		"      commands on the Unix SOCKET (see 'ctl'). Each session's MigTD stream is\n"
 		"      relayed over TCP to the other host with no added framing: the source\n"
-		"      connects, the destination listens.\n"
+		"      connects, the destination listens. SOCKET must not exist, or be a stale\n"
+		"      socket (replaced); a live one (another serve) or any other file is\n"
+		"      refused and left alone. --policy defaults to the installed policy.json\n"
+		"      (%s in the source tree).\n"
 		"  ctl SOCKET COMMAND...\n"
-		"      Send one command to a 'serve' process and print its answer:\n"
+		"      Send one command to a 'serve' process and print its answer on stdout (an\n"
+		"      \"error ...\" answer goes to stderr, exit 1):\n"
 		"        migrate ID source HOST:PORT       bind a user TD, request migration as\n"
 		"                                          source; the stream goes to HOST:PORT\n"
 		"        migrate ID destination ADDR:PORT  ... as destination, listening there\n"
+		"                                          (IPv6: [ADDR]:PORT)\n"
 		"        status ID                         pending | status N NAME\n"
+		"        list                              every request: id, role, phase\n"
+		"                                          (queued|running|done), status and\n"
+		"                                          timings in ms (queued->delivered,\n"
+		"                                          delivered->reported)\n"
 		"        td-state ID                       FOR TESTS ONLY: the emulated TDX\n"
 		"                                          module's MIG_ENC_KEY, MIG_DEC_KEY and\n"
 		"                                          MIG_VERSION of that user TD (a real\n"
 		"                                          platform never exposes them)\n"
-		"        shutdown                          stop the platform and its migtd\n");
+		"        shutdown                          stop the platform and its migtd\n"
+		"  --help | --version\n",
+		cli_default_name(CLI_DEFAULT_POLICY));
+	cli_print_exit_codes(f);
 }
 
 static int cmd_pki_init(int argc, char **argv)
@@ -136,23 +161,19 @@ static int cmd_pki_init(int argc, char **argv)
 		case 'p': bad = vmm_parse_u16(optarg, &p.pcesvn); break;
 		case 'q': bad = vmm_parse_u16(optarg, &p.qe_isvsvn); break;
 		case 'F': force = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		default: return cli_try_help(prog);
 		}
-		if (bad) {
-			fprintf(stderr, "migtd-vmm pki init: bad value '%s' (hex of the right length, or a number)\n",
-				optarg);
-			return 2;
-		}
+		if (bad)
+			return cli_usage_error(prog, "pki init: bad value '%s' (hex of the right "
+					       "length, or a number)", optarg);
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "migtd-vmm pki init: expected exactly one DIR\n");
-		return 2;
-	}
+	if (optind + 1 != argc)
+		return cli_usage_error(prog, "pki init: expected exactly one DIR");
 	dir = argv[optind];
 	if (emu_pki_init(dir, root, &p, force, msg, sizeof(msg)) != MIGTD_OK) {
 		fprintf(stderr, "migtd-vmm pki init: %s\n", msg[0] ? msg : "failed");
-		return 1;
+		return CLI_EXIT_IO;
 	}
 	printf("emulated platform PKI ready in %s (root certificate: %s/root_ca.der)\n", dir, dir);
 	return 0;
@@ -163,6 +184,7 @@ static int cmd_pki_revoke(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "serial", required_argument, NULL, 's' },
 		{ "issuer", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *issuer = "platform_ca";
@@ -171,27 +193,29 @@ static int cmd_pki_revoke(int argc, char **argv)
 	int c, have = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return CLI_EXIT_OK;
+		}
 		if (c == 's' && vmm_parse_u16(optarg, &serial) == 0 && serial < 256)
 			have = 1;
 		else if (c == 'i' && (!strcmp(optarg, "platform_ca") || !strcmp(optarg, "root_ca")))
 			issuer = optarg;
-		else {
-			usage(stderr);
-			return 2;
-		}
+		else if (c == 's' || c == 'i')
+			return cli_usage_error(prog, "pki revoke: bad value '%s'", optarg);
+		else
+			return cli_try_help(prog);
 	}
-	if (!have || optind + 1 != argc) {
-		fprintf(stderr, "migtd-vmm pki revoke: expected DIR and --serial N (0..255)\n");
-		return 2;
-	}
+	if (!have || optind + 1 != argc)
+		return cli_usage_error(prog, "pki revoke: expected DIR and --serial N (0..255)");
 	s8 = (uint8_t)serial;
 	if (emu_pki_write_crl(argv[optind], issuer, &s8, 1) != MIGTD_OK) {
 		fprintf(stderr, "migtd-vmm pki revoke: cannot write %s/%s.crl.der\n", argv[optind],
 			issuer);
-		return 1;
+		return CLI_EXIT_IO;
 	}
-	return 0;
+	return CLI_EXIT_OK;
 }
 
 /*
@@ -239,34 +263,34 @@ static int cmd_quote(int argc, char **argv)
 		case 'p': dir = optarg; break;
 		case 'r': rd = optarg; break;
 		case 'o': out = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		default: return cli_try_help(prog);
 		}
 	}
-	if (!dir || !out || !rd) {
-		fprintf(stderr, "migtd-vmm quote: --pki, --report-data and --out are required\n");
-		return 2;
-	}
-	if (vmm_parse_hex(rd, report_data, sizeof(report_data))) {
-		fprintf(stderr, "migtd-vmm quote: --report-data must be 128 hex digits\n");
-		return 2;
-	}
+	if (optind != argc)
+		return cli_usage_error(prog, "quote: unexpected argument '%s'", argv[optind]);
+	if (!dir || !out || !rd)
+		return cli_usage_error(prog, "quote: --pki, --report-data and --out are required");
+	if (vmm_parse_hex(rd, report_data, sizeof(report_data)))
+		return cli_usage_error(prog, "quote: --report-data must be 128 hex digits");
 	if (emu_pki_load(&pki, dir, msg, sizeof(msg)) != MIGTD_OK) {
 		fprintf(stderr, "migtd-vmm quote: %s\n", msg[0] ? msg : "cannot load the PKI");
-		return 1;
+		return CLI_EXIT_INPUT;
 	}
 	ret = emu_td_body(&pki, report_data, body);
 	if (!ret)
 		ret = emu_quote_build(&pki, body, quote, sizeof(quote), &qlen);
-	if (!ret)
-		ret = emu_write_file(out, quote, qlen, 0644);
 	emu_pki_free(&pki);
 	if (ret) {
-		fprintf(stderr, "migtd-vmm quote: %s\n", migtd_err_str(ret));
-		return 1;
+		fprintf(stderr, "migtd-vmm quote: cannot build the quote: %s\n", migtd_err_str(ret));
+		return CLI_EXIT_RUNTIME;
 	}
-	printf("wrote a %zu-byte TDX quote v4 to %s\n", qlen, out);
-	return 0;
+	/* A write failure is an I/O error with its errno, not a field error. */
+	if (atomic_file_write("migtd-vmm quote", out, quote, qlen, 0644) != 0)
+		return CLI_EXIT_IO;
+	fprintf(strcmp(out, "-") ? stdout : stderr, "wrote a %zu-byte TDX quote v4 to %s\n", qlen,
+		out);
+	return CLI_EXIT_OK;
 }
 
 
@@ -296,27 +320,87 @@ static bool serve_done(void *ctx)
 	return s->stop || serve_signal;
 }
 
-static int parse_hostport(const char *hp, struct sockaddr_in *out)
+/* "HOST:PORT", "[IPV6]:PORT" or "IPV6-LITERAL:PORT" (the last colon splits). */
+static int parse_hostport(const char *hp, struct sockaddr_storage *out, socklen_t *out_len)
 {
 	char host[256];
-	const char *colon = strrchr(hp, ':');
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res = NULL;
+	const char *colon = strrchr(hp, ':'), *h = hp;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
+	size_t hlen;
 	unsigned long port;
 	char *end;
 
-	if (!colon || (size_t)(colon - hp) >= sizeof(host) || colon == hp)
+	if (!colon || colon == hp)
 		return -1;
-	memcpy(host, hp, (size_t)(colon - hp));
-	host[colon - hp] = '\0';
+	hlen = (size_t)(colon - hp);
+	if (hp[0] == '[') { /* [addr]:port */
+		if (hlen < 3 || hp[hlen - 1] != ']')
+			return -1;
+		h = hp + 1;
+		hlen -= 2;
+		hints.ai_family = AF_INET6;
+	}
+	if (hlen >= sizeof(host))
+		return -1;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	errno = 0;
 	port = strtoul(colon + 1, &end, 10);
-	if (*end || port == 0 || port > 65535)
+	if (errno || *end || colon[1] == '\0' || port == 0 || port > 65535)
 		return -1;
 	if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
 		return -1;
-	memcpy(out, res->ai_addr, sizeof(*out));
-	out->sin_port = htons((uint16_t)port);
+	if (res->ai_addrlen > sizeof(*out)) {
+		freeaddrinfo(res);
+		return -1;
+	}
+	memcpy(out, res->ai_addr, res->ai_addrlen);
+	*out_len = res->ai_addrlen;
+	if (res->ai_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)out)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)(void *)out)->sin_port = htons((uint16_t)port);
 	freeaddrinfo(res);
 	return 0;
+}
+
+/* "list": one line per request, with its phase and timings. */
+static void serve_list(struct serve *s, char *reply, size_t cap)
+{
+	uint64_t now = emu_vmm_now_ms();
+	size_t used = 0;
+	unsigned n = 0;
+
+	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
+		const struct emu_vmm_request *r = &s->plat->reqs[i];
+		const char *phase = !r->delivered ? "queued" : r->status < 0 ? "running" : "done";
+		char st[64] = "-";
+		int w;
+
+		if (!r->used)
+			continue;
+		if (r->status >= 0)
+			snprintf(st, sizeof(st), "%d:%s", r->status, migtd_status_name(r->status));
+		/* Times not reached yet count up to now (marked with +). */
+		w = snprintf(reply + used, cap - used,
+			     "%sid %llu role %s phase %s status %s queued_ms %llu%s run_ms %llu%s",
+			     n ? "\n" : "", (unsigned long long)r->id,
+			     r->source ? "source" : "destination", phase, st,
+			     (unsigned long long)((r->delivered ? r->t_delivered : now) - r->t_queued),
+			     r->delivered ? "" : "+",
+			     (unsigned long long)(!r->delivered ? 0 :
+						  (r->status >= 0 ? r->t_reported : now) -
+							  r->t_delivered),
+			     r->delivered && r->status < 0 ? "+" : "");
+		if (w < 0 || (size_t)w >= cap - used) {
+			reply[used] = '\0';
+			return;
+		}
+		used += (size_t)w;
+		n++;
+	}
+	if (n == 0)
+		snprintf(reply, cap, "ok no requests");
 }
 
 static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
@@ -334,11 +418,12 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 	if (!strcmp(argv[0], "migrate") && argc == 4) {
 		uint64_t id = strtoull(argv[1], NULL, 10);
 		bool source = !strcmp(argv[2], "source");
-		struct sockaddr_in addr;
+		struct sockaddr_storage addr;
+		socklen_t addr_len = 0;
 		struct emu_vmm_request *r;
 		char msg[256];
 
-		if ((!source && strcmp(argv[2], "destination")) || parse_hostport(argv[3], &addr)) {
+		if ((!source && strcmp(argv[2], "destination")) || parse_hostport(argv[3], &addr, &addr_len)) {
 			snprintf(reply, cap, "error usage: migrate ID source|destination HOST:PORT");
 			return;
 		}
@@ -351,7 +436,8 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 			snprintf(reply, cap, "error no room for another request");
 			return;
 		}
-		if (emu_vmm_request_remote(r, &addr, msg, sizeof(msg)) != MIGTD_OK) {
+		if (emu_vmm_request_remote(r, (const struct sockaddr *)&addr, addr_len, msg,
+					   sizeof(msg)) != MIGTD_OK) {
 			r->status = MIGTD_STATUS_NETWORK_ERROR; /* never delivered: report locally */
 			r->delivered = true;
 			snprintf(reply, cap, "error %s", msg);
@@ -386,6 +472,10 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 			 r->td->mig_version_written);
 		return;
 	}
+	if (!strcmp(argv[0], "list") && argc == 1) {
+		serve_list(s, reply, cap);
+		return;
+	}
 	if (!strcmp(argv[0], "shutdown") && argc == 1) {
 		s->stop = true;
 		snprintf(reply, cap, "ok");
@@ -397,7 +487,8 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 static void serve_on_control(void *ctx, int lfd)
 {
 	struct serve *s = ctx;
-	char line[512], reply[512];
+	static char reply[EMU_VMM_MAX_REQUESTS * 160 + 2];
+	char line[512];
 	struct timeval tv = { .tv_sec = 2 };
 	ssize_t n;
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -408,13 +499,51 @@ static void serve_on_control(void *ctx, int lfd)
 	n = recv(fd, line, sizeof(line) - 1, 0);
 	if (n > 0) {
 		line[n] = '\0';
-		serve_command(s, line, reply, sizeof(reply));
+		serve_command(s, line, reply, sizeof(reply) - 1);
 		strcat(reply, "\n");
 		send(fd, reply, strlen(reply), MSG_NOSIGNAL);
 	}
 	close(fd);
 }
 
+
+/*
+ * The control socket's path may be taken only if nothing is there or a
+ * stale socket (no listener: a serve that died). A live socket means
+ * another serve is running; any other file is someone's data. Returns 0
+ * (path free) or the exit status, with the reason printed.
+ */
+static int control_path_claim(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, err;
+
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return cli_error(CLI_EXIT_IO, prog, "serve: %s: %s", path, strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return cli_error(CLI_EXIT_IO, prog, "serve: %s exists and is not a socket; "
+				 "refusing to replace it (choose another --control path)", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return cli_error(CLI_EXIT_RUNTIME, prog, "serve: socket: %s", strerror(errno));
+	err = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : errno;
+	close(fd);
+	if (err == 0)
+		return cli_error(CLI_EXIT_RUNTIME, prog, "serve: %s is in use: another serve is "
+				 "listening there", path);
+	if (err != ECONNREFUSED)
+		return cli_error(CLI_EXIT_IO, prog, "serve: %s: %s", path, strerror(err));
+	/* Stale: nobody listens; the socket file is a leftover. */
+	if (unlink(path) != 0)
+		return cli_error(CLI_EXIT_IO, prog, "serve: cannot remove the stale socket %s: %s",
+				 path, strerror(errno));
+	return 0;
+}
 
 static int cmd_serve(int argc, char **argv, const char *self)
 {
@@ -430,11 +559,11 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *control = NULL, *policy = "config/policy.json", *root = NULL,
+	const char *dir = NULL, *control = NULL, *policy = NULL, *root = NULL,
 		   *level = "info", *tmo = "60000";
 	uint16_t ex_lo = 0, ex_hi = 0, im_lo = 0, im_hi = 0;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char bindir[PATH_MAX], migtd[PATH_MAX + 8], msg[512];
+	char migtd[PATH_MAX + 8], msg[512];
 	int c, abnormal;
 	bool ok;
 
@@ -448,32 +577,40 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		case 't': tmo = optarg; break;
 		case 'l': level = optarg; break;
 		case 'e':
-			if (vmm_parse_range(optarg, &ex_lo, &ex_hi)) {
-				fprintf(stderr, "migtd-vmm serve: bad --export-versions\n");
-				return 2;
-			}
+			if (vmm_parse_range(optarg, &ex_lo, &ex_hi))
+				return cli_usage_error(prog, "serve: bad --export-versions");
 			break;
 		case 'i':
-			if (vmm_parse_range(optarg, &im_lo, &im_hi)) {
-				fprintf(stderr, "migtd-vmm serve: bad --import-versions\n");
-				return 2;
-			}
+			if (vmm_parse_range(optarg, &im_lo, &im_hi))
+				return cli_usage_error(prog, "serve: bad --import-versions");
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		default: return cli_try_help(prog);
 		}
 	}
-	if (!dir || !control || !root || strlen(control) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "migtd-vmm serve: --pki, --control and --root-ca are required\n");
-		return 2;
-	}
+	if (optind != argc)
+		return cli_usage_error(prog, "serve: unexpected argument '%s'", argv[optind]);
+	if (!dir || !control || !root)
+		return cli_usage_error(prog, "serve: --pki, --control and --root-ca are required");
+	if (strlen(control) >= sizeof(sa.sun_path))
+		return cli_usage_error(prog, "serve: --control path longer than %zu bytes",
+				       sizeof(sa.sun_path) - 1);
+	if (!policy)
+		policy = cli_default_path(CLI_DEFAULT_POLICY);
+	if (access(policy, R_OK) != 0)
+		return cli_error(CLI_EXIT_IO, prog, "serve: policy %s: %s", policy, strerror(errno));
+	if (access(root, R_OK) != 0)
+		return cli_error(CLI_EXIT_IO, prog, "serve: root CA %s: %s", root, strerror(errno));
+	c = control_path_claim(control);
+	if (c)
+		return c;
 	memset(&srv, 0, sizeof(srv));
 	srv.next_port = 40001;
 	emu_vmm_init(&srv.vmm);
 	srv.plat = emu_vmm_add_platform(&srv.vmm, "platform", dir, msg, sizeof(msg));
 	if (!srv.plat) {
 		fprintf(stderr, "migtd-vmm serve: %s\n", msg);
-		return 1;
+		return CLI_EXIT_INPUT;
 	}
 	srv.plat->echo_log = true;
 	srv.plat->host.tdx.min_export_version = ex_lo;
@@ -481,22 +618,22 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	srv.plat->host.tdx.min_import_version = im_lo;
 	srv.plat->host.tdx.max_import_version = im_hi;
 	memcpy(sa.sun_path, control, strlen(control) + 1);
-	unlink(control);
 	srv.control_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (srv.control_fd < 0 || bind(srv.control_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    listen(srv.control_fd, 8) != 0) {
 		fprintf(stderr, "migtd-vmm serve: cannot listen on %s: %s\n", control,
 			strerror(errno));
 		emu_vmm_fini(&srv.vmm);
-		return 1;
+		return CLI_EXIT_IO;
 	}
 	emu_vmm_watch(&srv.vmm, srv.control_fd, serve_on_control, &srv);
-	snprintf(bindir, sizeof(bindir), "%s", self);
-	snprintf(migtd, sizeof(migtd), "%s/migtd", dirname(bindir));
+	vmm_migtd_path(self, migtd, sizeof(migtd));
 	if (emu_vmm_launch(srv.plat, migtd, policy, root, level, tmo, msg, sizeof(msg))) {
 		fprintf(stderr, "migtd-vmm serve: %s\n", msg);
 		emu_vmm_fini(&srv.vmm);
-		return 1;
+		close(srv.control_fd);
+		unlink(control);
+		return CLI_EXIT_RUNTIME;
 	}
 	signal(SIGTERM, serve_on_signal);
 	signal(SIGINT, serve_on_signal);
@@ -507,64 +644,87 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	abnormal = emu_vmm_fini(&srv.vmm);
 	close(srv.control_fd);
 	unlink(control);
-	return ok && !abnormal ? 0 : 1;
+	return ok && !abnormal ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
 }
 
 static int cmd_ctl(int argc, char **argv)
 {
+	static char reply[EMU_VMM_MAX_REQUESTS * 160 + 64];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char line[512] = "", reply[1024];
+	char line[512] = "";
 	size_t used = 0;
 	ssize_t n;
 	int fd;
 
-	if (argc < 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "usage: migtd-vmm ctl SOCKET COMMAND...\n");
-		return 2;
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return CLI_EXIT_OK;
 	}
+	if (argc < 3)
+		return cli_usage_error(prog, "ctl SOCKET COMMAND...");
+	if (strlen(argv[1]) >= sizeof(sa.sun_path))
+		return cli_usage_error(prog, "ctl: socket path longer than %zu bytes",
+				       sizeof(sa.sun_path) - 1);
 	for (int i = 2; i < argc; i++) {
 		int w = snprintf(line + used, sizeof(line) - used, "%s%s", i > 2 ? " " : "", argv[i]);
 
-		if (w < 0 || (size_t)w >= sizeof(line) - used) {
-			fprintf(stderr, "migtd-vmm ctl: command too long\n");
-			return 2;
-		}
+		if (w < 0 || (size_t)w >= sizeof(line) - used - 1)
+			return cli_usage_error(prog, "ctl: command too long");
 		used += (size_t)w;
 	}
 	memcpy(sa.sun_path, argv[1], strlen(argv[1]) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		fprintf(stderr, "migtd-vmm ctl: cannot connect to %s: %s\n", argv[1], strerror(errno));
-		return 1;
+		if (fd >= 0)
+			close(fd);
+		return CLI_EXIT_IO;
 	}
 	strcat(line, "\n");
 	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "migtd-vmm ctl: %s: %s\n", argv[1], strerror(errno));
 		close(fd);
-		return 1;
+		return CLI_EXIT_IO;
 	}
 	used = 0;
 	while (used < sizeof(reply) - 1 && (n = recv(fd, reply + used, sizeof(reply) - 1 - used, 0)) > 0)
 		used += (size_t)n;
 	reply[used] = '\0';
 	close(fd);
+	if (used == 0) {
+		fprintf(stderr, "migtd-vmm ctl: %s closed without an answer\n", argv[1]);
+		return CLI_EXIT_IO;
+	}
+	if (strncmp(reply, "error", 5) == 0) {
+		fprintf(stderr, "migtd-vmm ctl: %s", reply);
+		return CLI_EXIT_FAIL;
+	}
 	fputs(reply, stdout);
-	return strncmp(reply, "error", 5) == 0 || used == 0 ? 1 : 0;
+	return CLI_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc < 2)
+		return cli_usage_error(prog, "a command is needed (see --help)");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		cli_print_version(prog);
+		return CLI_EXIT_OK;
 	}
 	if (psa_crypto_init() != PSA_SUCCESS) {
 		fprintf(stderr, "migtd-vmm: PSA crypto initialisation failed\n");
-		return 1;
+		return CLI_EXIT_RUNTIME;
 	}
 	if (!strcmp(argv[1], "pki") && argc >= 3 && !strcmp(argv[2], "init"))
 		return cmd_pki_init(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "pki") && argc >= 3 && !strcmp(argv[2], "revoke"))
 		return cmd_pki_revoke(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "pki"))
+		return cli_usage_error(prog, "pki init DIR | pki revoke DIR --serial N");
 	if (!strcmp(argv[1], "quote"))
 		return cmd_quote(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "demo"))
@@ -575,6 +735,5 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "ctl"))
 		return cmd_ctl(argc - 1, argv + 1);
-	fprintf(stderr, "migtd-vmm: unknown command '%s' (see --help)\n", argv[1]);
-	return 2;
+	return cli_usage_error(prog, "unknown command '%s'", argv[1]);
 }

@@ -30,6 +30,7 @@
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"
 #include "vmm_tool.h"
+#include "../common/cli.h"
 
 #define PM_MAX_PARALLEL 128u
 #define PM_MAX_COUNT 1000000u
@@ -267,8 +268,9 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 	char *end;
 	int c;
 
-	o->policy = "config/demo/policy.json";
-	o->image = "build/migtd.bin";
+	/* Found next to the program, not in the current directory. */
+	o->policy = cli_default_path(CLI_DEFAULT_DEMO_POLICY);
+	o->image = cli_default_path(CLI_DEFAULT_IMAGE);
 	o->qemu = "qemu-system-x86_64";
 	o->vm_streams = EMU_VMM_VM_STREAMS;
 	o->count = 1;
@@ -333,7 +335,7 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 			break;
 		case 'h':
 		case O_HELP: premig_usage(stdout); return 1;
-		default: return 2;
+		default: cli_try_help("migtd-vmm"); return 2;
 		}
 check:
 		if (bad) {
@@ -883,7 +885,7 @@ static int premig_main(int argc, char **argv, const char *self, bool demo)
 	m->res = calloc(m->o.count, sizeof(*m->res));
 	if (!m->res) {
 		fprintf(stderr, "migtd-vmm %s: out of memory\n", cmd);
-		return 1;
+		return CLI_EXIT_RUNTIME;
 	}
 	emu_vmm_init(&m->vmm);
 	m->vmm.fault = m->o.fault;
@@ -893,7 +895,7 @@ static int premig_main(int argc, char **argv, const char *self, bool demo)
 	if (pm_setup(m, self) != 0) {
 		emu_vmm_fini(&m->vmm);
 		free(m->res);
-		return 1;
+		return CLI_EXIT_RUNTIME;
 	}
 	m->t_start = emu_vmm_now_ms();
 	if (m->o.malformed_hob) {
