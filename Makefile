@@ -4,7 +4,8 @@
 #   make test      set up everything and run every test suite
 #
 # Other targets: all (host programs into build/bin/), check (host unit tests
-# only, quick), sanitize, fuzz, fuzz-smoke, freestanding-check, bench, clean.
+# only, quick), sanitize, fuzz, fuzz-smoke, freestanding-check, bench, clean,
+# image (POLICY=... ROOT_CA=...), help.
 #
 # Layout of build/ (one folder per build variant, same tree below each):
 #   build/host/   hosted objects and libraries (-O2, fortify, stack protector)
@@ -129,7 +130,7 @@ objs = $(patsubst %.c,$(B)/$(1)/obj/%.o,$(2))
 mbedtls_objs = $(patsubst %,$(B)/$(1)/mbedtls/%.o,$(MBEDTLS_NAMES))
 
 .PHONY: all check test demo sanitize fuzz fuzz-smoke freestanding-check bench bench-soak clean deps \
-	unit-bins san-bins fuzz-bins bench-bins image san-programs
+	unit-bins san-bins fuzz-bins bench-bins image san-programs help
 
 all: $(addprefix $(B)/bin/,$(PROGRAMS))
 
@@ -157,6 +158,7 @@ $(MBEDTLS_DIR)/include/mbedtls/ssl.h: $(DEPS_STAMP)
 define VARIANT
 $(B)/$(1)/obj/%.o: %.c $(MBEDTLS_DIR)/include/mbedtls/ssl.h
 	@mkdir -p $$(@D)
+	$$(if $$(SHOW_CC),@echo "  CC [$(1)] $$<")
 	$$(Q)$(2) $(CPPFLAGS_COMMON) $$(call src_inc,$$<) $(3) $$(CPPFLAGS_$$*) -MMD -MP -c $$< -o $$@
 
 $(B)/$(1)/obj/%.o: %.S
@@ -165,6 +167,7 @@ $(B)/$(1)/obj/%.o: %.S
 
 $(B)/$(1)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c config/migtd_mbedtls_config.h
 	@mkdir -p $$(@D)
+	$$(if $$(SHOW_CC),@echo "  CC [$(1)] mbedtls/$$*.c")
 	$$(Q)$(2) $(MBEDTLS_CPPFLAGS) $(4) -c $$< -o $$@
 
 $(B)/$(1)/libmbedtls.a: $$(call mbedtls_objs,$(1))
@@ -299,6 +302,20 @@ demo:
 clean:
 	rm -rf $(B)
 
+help:
+	@echo "make demo        set up everything and run one pre-migration (emulated platforms)"
+	@echo "make test        set up everything and run every test suite"
+	@echo "make all         the programs into $(B)/bin/ (migtd, migtd-vmm, migtd-image, ...)"
+	@echo "make check       host unit tests only (quick)"
+	@echo "make image       the firmware image $(B)/migtd.bin with a policy and root CA enrolled:"
+	@echo "                   POLICY=FILE   migration policy v1 (default $(POLICY))"
+	@echo "                   ROOT_CA=FILE  attestation root CA, DER or PEM (enrolled as DER;"
+	@echo "                                 default $(ROOT_CA))"
+	@echo "                 changing either value re-enrols; both are checked before writing"
+	@echo "make qemu-test   the image under QEMU: boot, virtio, a pre-migration"
+	@echo "make sanitize | fuzz | fuzz-smoke | freestanding-check | bench | clean"
+	@echo "version $(MIGTD_VERSION) (VERSION file); exit codes of the tools: docs/cli.md"
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # ---- firmware image
@@ -342,14 +359,31 @@ $(B)/migtd-unenrolled.bin: $(B)/fs/migtd-fw.bin $(B)/bin/migtd-mkimage
 	@size $(FW_ELF) | sed 's/^/size: /'
 
 # Like upstream's `cargo image`: the image with the migration policy and the
-# attestation root CA enrolled in its CFV (override POLICY / ROOT_CA).
+# attestation root CA enrolled in its CFV. Override POLICY / ROOT_CA:
+#   make image POLICY=my-policy.json ROOT_CA=my-root.cer
+# The values themselves are a prerequisite: build/image-config.stamp is
+# rewritten (at parse time) only when they differ from the last build's, so
+# naming other files re-enrols even when they are older than the image.
 POLICY ?= config/policy.json
 ROOT_CA ?= config/Intel_SGX_Provisioning_Certification_RootCA.cer
-$(B)/migtd.bin: $(B)/migtd-unenrolled.bin $(B)/bin/migtd-image $(POLICY) $(ROOT_CA)
+IMAGE_CONFIG := POLICY=$(POLICY) ROOT_CA=$(ROOT_CA)
+IMAGE_STAMP := $(B)/image-config.stamp
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(shell mkdir -p $(B) && { [ "$$(cat $(IMAGE_STAMP) 2>/dev/null)" = '$(IMAGE_CONFIG)' ] || \
+	printf '%s\n' '$(IMAGE_CONFIG)' > $(IMAGE_STAMP); })
+endif
+$(B)/migtd.bin: $(B)/migtd-unenrolled.bin $(B)/bin/migtd-image $(POLICY) $(ROOT_CA) $(IMAGE_STAMP)
+	@echo "image: [3/3] enrolling $(POLICY) and $(ROOT_CA) (checked first)"
 	$(Q)$(B)/bin/migtd-image enroll --image $< --policy $(POLICY) --root-ca $(ROOT_CA) -o $@ >/dev/null
 	@echo "image: $@ (policy $(POLICY), root CA $(ROOT_CA))"
 
-image: $(B)/migtd.bin
+# Progress while it builds: each step, and each compiled file of the image.
+image:
+	@echo "image: [1/3] firmware, freestanding core and mbedTLS ($(B)/fs/)"
+	@$(MAKE) --no-print-directory SHOW_CC=1 $(FW_ELF)
+	@echo "image: [2/3] assembling $(B)/migtd-unenrolled.bin (migtd-mkimage)"
+	@$(MAKE) --no-print-directory SHOW_CC=1 $(B)/migtd-unenrolled.bin
+	@$(MAKE) --no-print-directory SHOW_CC=1 $(B)/migtd.bin
 
 # The image under QEMU (TCG): boot and self-tests, virtio-serial against a
 # host peer, and a whole pre-migration between two firmware VMs with
