@@ -144,7 +144,7 @@ int policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 
 /*
  * policy_parse, but refusing what upstream's parser lets through and that
- * can only be a mistake (docs/policy.md, "Unknown fields"): an unknown
+ * can only be a mistake (docs/cli.md, "Unknown fields and properties"): an unknown
  * member of any object (e.g. a section spelled "Eventlog", which upstream
  * ignores, dropping its checks) and a property name the evaluation does not
  * know for its section (e.g. "MRSINGER", on which upstream fails every

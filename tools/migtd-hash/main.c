@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"usage: migtd-hash -i IMAGE [options]\n"
 		"       migtd-hash --help | --version\n"
 		"\n"
-		"Print SERVTD_INFO_HASH (hex) of a MigTD image (docs/image.md).\n"
+		"Print SERVTD_INFO_HASH (hex) of a MigTD image.\n"
 		"  -i, --image FILE              the flat MigTD image (TDVF metadata)\n"
 		"  -m, --manifest FILE           servtd_info.json (attributes, xfam, mrconfigid,\n"
 		"      --servtd-info FILE        mrowner, mrownerconfig); default: the installed\n"

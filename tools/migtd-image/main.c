@@ -56,7 +56,7 @@ static void usage(FILE *f)
 		"       migtd-image --help | --version\n"
 		"\n"
 		"enroll   write the policy and the SGX root CA (policy v1) or the policy issuer chain\n"
-		"         (policy v2) as RAW files into the image's CFV (docs/image.md). Nothing is\n"
+		"         (policy v2) as RAW files into the image's CFV. Nothing is\n"
 		"         written unless both are usable: the policy must parse with the MigTD's own\n"
 		"         parser (no unknown sections or properties); the root CA must be one\n"
 		"         self-signed X.509 CA certificate with an ECDSA P-256 key, given as DER or\n"

@@ -49,10 +49,10 @@ static void usage(FILE *out)
 		"       otherwise. Stricter than upstream's parser: an unknown field anywhere\n"
 		"       (e.g. a section spelled \"Eventlog\", which upstream silently ignores)\n"
 		"       and an unknown property name (e.g. \"MRSINGER\", on which upstream fails\n"
-		"       every evaluation) are errors (docs/policy.md).\n"
+		"       every evaluation) are errors (docs/cli.md).\n"
 		"eval   evaluate the peer's 822-byte verified report (and event log) against\n"
-		"       the policy, with the local report as the reference for \"self\"\n"
-		"       (docs/policy.md). Default role: source. Unless --no-replay is given, a\n"
+		"       the policy, with the local report as the reference for \"self\".\n"
+		"       Default role: source. Unless --no-replay is given, a\n"
 		"       peer event log is first replayed against the peer report's RTMRs.\n"
 		"       A missing event log counts as a log without events. Prints the\n"
 		"       result name on the first line, then the explanation. It parses the\n"
@@ -92,7 +92,7 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "%s:%u:%u: %s%s%s\n", argv[1], err.line, err.column, err.msg,
 			err.path[0] ? " at " : "", err.path);
 		if (err.legacy)
-			fprintf(stderr, "the document is in the legacy 2023 format (docs/policy.md)\n");
+			fprintf(stderr, "the document is in the legacy 2023 format\n");
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}

@@ -495,7 +495,7 @@ static int need_field(struct pctx *c, int obj, const char *name, jsmntype_t type
 }
 
 /*
- * Strict mode (docs/policy.md, "Unknown fields"): every member of obj must
+ * Strict mode (docs/cli.md, "Unknown fields and properties"): every member of obj must
  * be one of names. Upstream's serde structs ignore unknown members, so a
  * misspelled section ("Eventlog") silently drops its checks; the tools
  * refuse such a document, the MigTD (lenient) warns about it.

@@ -139,7 +139,7 @@ static int boot_policy(struct migtd_core *c)
 
 	memset(pe, 0, sizeof(*pe));
 	/* Accept what upstream accepts, but say what it would silently ignore
-	 * or fail on at every evaluation (docs/policy.md, "Unknown fields"). */
+	 * or fail on at every evaluation (docs/cli.md, "Unknown fields and properties"). */
 	ret = policy_lint(&c->policy_ws, c->cfg.policy, c->cfg.policy_len, pe, &unknown);
 	if (ret != MIGTD_OK) {
 		c->policy_err = MIGTD_ERR_INVALID_POLICY;
