@@ -122,7 +122,11 @@ done
 #    now differ in RTMR2 / policy digest, which host A's policy checks, so A
 #    (the TLS client, verifying first) rejects B: 8 on A, 6 on B, no keys.
 ctl "$t/b/ctl.sock" shutdown >/dev/null
-sleep 0.5
+# serve now refuses a control socket that is still live, so the first one
+# must be gone (and must have removed its socket) before the second starts.
+wait "${spids[1]}" || fail "the first serve on b exited with $?"
+spids=("${spids[0]}")
+[ ! -e "$t/b/ctl.sock" ] || fail "serve left its control socket behind"
 serve "$B" "$t/b" tests/e2e/data/policy-reject-source.json "$t/b2.log"
 ctl "$t/b/ctl.sock" migrate 4 destination "$IPB:7004" >/dev/null || fail "migrate 4 b"
 ctl "$t/a/ctl.sock" migrate 4 source "$IPB:7004" >/dev/null || fail "migrate 4 a"

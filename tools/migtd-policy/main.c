@@ -287,5 +287,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(COMMANDS) / sizeof(COMMANDS[0]); i++)
 		if (!strcmp(argv[1], COMMANDS[i].name))
 			return COMMANDS[i].run(argc - 1, argv + 1);
+	if (argv[1][0] == '-')
+		return cli_usage_error(prog, "unrecognized option '%s'", argv[1]);
 	return cli_usage_error(prog, "unknown command '%s'", argv[1]);
 }

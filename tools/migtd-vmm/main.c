@@ -735,5 +735,7 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "ctl"))
 		return cmd_ctl(argc - 1, argv + 1);
+	if (argv[1][0] == '-')
+		return cli_usage_error(prog, "unrecognized option '%s'", argv[1]);
 	return cli_usage_error(prog, "unknown command '%s'", argv[1]);
 }
