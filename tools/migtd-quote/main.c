@@ -49,10 +49,25 @@ static void usage(FILE *f)
 	cli_print_exit_codes(f);
 }
 
+/* Every input read, freed on the way out. */
+static uint8_t *inputs[8];
+static size_t ninputs;
+
 /* Unreadable input: exit status CLI_EXIT_IO. */
 static uint8_t *slurp(const char *path, size_t *len)
 {
-	return tool_slurp("migtd-quote", path, len);
+	uint8_t *p = tool_slurp("migtd-quote", path, len);
+
+	if (ninputs < sizeof(inputs) / sizeof(inputs[0]))
+		inputs[ninputs++] = p;
+	return p;
+}
+
+static int free_inputs(int rc)
+{
+	while (ninputs)
+		free(inputs[--ninputs]);
+	return rc;
 }
 
 static int parse_rfc3339(const char *s, int64_t *out)
@@ -193,7 +208,7 @@ int main(int argc, char **argv)
 		print_hex("TEE_TCB_SVN", q->body.tee_tcb_svn, 16);
 		print_hex("MRTD", q->body.mr_td, 48);
 		for (int r = 0; r < 4; r++) {
-			char label[8];
+			char label[16];
 
 			snprintf(label, sizeof(label), "RTMR%d", r);
 			print_hex(label, q->body.rtmr[r], 48);
@@ -203,16 +218,16 @@ int main(int argc, char **argv)
 	if (ret) {
 		fprintf(txt, "result: FAIL at step %s: %s\n", migtd_quote_step_name(res.failed_step),
 		       res.reason[res.failed_step] ? res.reason[res.failed_step] : "error");
-		return CLI_EXIT_FAIL;
+		return free_inputs(CLI_EXIT_FAIL);
 	}
 	/* The report first: "result: OK" is printed only once all is done. */
 	if (out_path) {
 		fflush(stdout);
 		if (atomic_file_write(prog, out_path, report, sizeof(report), 0644) != 0) {
 			fprintf(txt, "result: FAIL: the verified report could not be written\n");
-			return CLI_EXIT_IO;
+			return free_inputs(CLI_EXIT_IO);
 		}
 	}
 	fprintf(txt, "result: OK\n");
-	return CLI_EXIT_OK;
+	return free_inputs(CLI_EXIT_OK);
 }
