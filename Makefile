@@ -83,7 +83,7 @@ INC_src/firmware/ := -Isrc/firmware -Isrc/platform/tdx -Isrc/platform/emu -Isrc/
 INC_tools/migtd-vmm/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
 # Tests check private parts: every private include path.
 INC_tests/ := -Isrc/core/quote -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
-	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware
+	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware -Itools/common
 INC_bench/ := -Isrc/emuworld -Isrc/emuhost -Isrc/emulink
 INC_FOLDERS := src/platform/emu/ src/emuhost/ src/emuworld/ src/linux/ src/firmware/ \
 	tools/migtd-vmm/ tests/ bench/
@@ -394,6 +394,11 @@ qemu-test: image all
 		echo "== $$t"; tests/e2e/$$t.sh || exit 1; done
 
 # The firmware libc is unit-tested on the host under its fw_ names.
+# The tools' shared output writer and root CA check (tests/unit/test_toolcommon.c).
+TOOLCOMMON_TEST_SRC := tools/common/atomic_file.c tools/common/rootca.c
+$(B)/host/tests/test_toolcommon: $(call objs,host,$(TOOLCOMMON_TEST_SRC))
+$(B)/san/tests/test_toolcommon: $(call objs,san,$(TOOLCOMMON_TEST_SRC))
+
 $(B)/host/tests/test_fw_libc: $(call objs,host,src/firmware/libc/string.c)
 $(B)/san/tests/test_fw_libc: $(call objs,san,src/firmware/libc/string.c)
 
