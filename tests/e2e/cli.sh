@@ -99,6 +99,14 @@ cmp -s "$t/e1.bin" "$t/e2.bin" || fail "enroll through stdin/stdout differs"
   "$("$BIN/migtd-hash" -i "$t/e1.bin")" ] || fail "hash -m -"
 "$BIN/migtd-image" extract --image "$t/e1.bin" --guid root-ca -o - | cmp -s - "$ROOT" ||
   fail "extract -o -"
+"$BIN/migtd-hash" --image="$t/e1.bin" --servtd-attr=0 --output-file="$t/h.bin" ||
+  fail "migtd-hash --opt=value"
+[ "$(stat -c %s "$t/h.bin")" = 48 ] || fail "migtd-hash --output-file="
+"$BIN/migtd-policy" eval --policy=config/demo/policy.json --local="$t/rep0.bin" \
+  --peer="$t/rep0.bin" --role=destination >/dev/null 2>&1
+[ $? = 4 ] || fail "migtd-policy eval --opt=value with a missing report: not 4"
+expect_rc "bad --role" 2 "source or destination" "$BIN/migtd-policy" eval --policy=x --local=x \
+  --peer=x --role=sideways
 expect_rc "two stdin inputs" 2 "only one input" \
   "$BIN/migtd-image" enroll --image "$UNENROLLED" --policy - --root-ca - -o "$t/x.bin"
 
@@ -208,18 +216,27 @@ umount "$t/small"
 # ---------------------------------------------------------------- serve / ctl
 "$BIN/migtd-vmm" pki init "$t/pb" --root "$t/pki" --fmspc 00906F000000 --pcesvn 13 >/dev/null ||
   fail "pki init b"
-start_serve() { # dir control log
-  (cd "$t/elsewhere" && exec "$BIN/migtd-vmm" serve --pki "$1" --control "$2" \
-    --root-ca "$t/pki/root_ca.der" --policy "$REPO/config/demo/policy.json" --timeout-ms 8000) \
-    >"$3" 2>&1 &
+start_serve() { # dir control log [serve options]
+  local d=$1 c=$2 log=$3
+  shift 3
+  (cd "$t/elsewhere" && exec "$BIN/migtd-vmm" serve --pki "$d" --control "$c" \
+    --root-ca "$t/pki/root_ca.der" --timeout-ms 8000 "$@") >"$log" 2>&1 &
   spids+=($!)
   for _ in $(seq 100); do
-    "$BIN/migtd-vmm" ctl "$2" list >/dev/null 2>&1 && return 0
+    "$BIN/migtd-vmm" ctl "$c" list >/dev/null 2>&1 && return 0
     sleep 0.1
   done
-  fail "serve did not come up: $(tail -n 5 "$3")"
+  fail "serve did not come up: $(tail -n 5 "$log")"
   return 1
 }
+# serve without --policy, started in another directory: the default policy
+# is found next to the binary (it used to be looked up in ./config/).
+if start_serve "$t/pki" "$t/c.sock" "$t/c.log"; then
+  "$BIN/migtd-vmm" ctl "$t/c.sock" shutdown >/dev/null
+  wait "${spids[-1]}" || fail "serve without --policy exited with $? ($(tail -n 3 "$t/c.log"))"
+  unset 'spids[-1]'
+  grep -q "policy parsed" "$t/c.log" || fail "serve without --policy: the migtd did not load it"
+fi
 echo precious >"$t/precious.txt"
 expect_rc "serve --control regular file" 4 "exists and is not a socket" \
   "$BIN/migtd-vmm" serve --pki "$t/pki" --control "$t/precious.txt" --root-ca "$t/pki/root_ca.der"
@@ -228,12 +245,11 @@ expect_rc "serve --control regular file" 4 "exists and is not a socket" \
 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()' \
   "$t/a.sock"
 [ -S "$t/a.sock" ] || fail "test set-up: no stale socket"
-if start_serve "$t/pki" "$t/a.sock" "$t/a.log"; then
+if start_serve "$t/pki" "$t/a.sock" "$t/a.log" --policy="$REPO/config/demo/policy.json"; then
   # A second serve on a live socket is refused; the first stays reachable.
   expect_rc "second serve" 5 "in use: another serve" \
     "$BIN/migtd-vmm" serve --pki "$t/pki" --control "$t/a.sock" --root-ca "$t/pki/root_ca.der"
   "$BIN/migtd-vmm" ctl "$t/a.sock" list >/dev/null || fail "the first serve became unreachable"
-  # serve without --policy, started elsewhere: the default policy is found.
   expect_rc "ctl error" 1 "^migtd-vmm ctl: error no such request" \
     "$BIN/migtd-vmm" ctl "$t/a.sock" status 99
   [ -s "$t/out" ] && fail "ctl printed an error answer on stdout"
@@ -242,7 +258,7 @@ if start_serve "$t/pki" "$t/a.sock" "$t/a.log"; then
   expect_rc "ctl bad address" 1 "error usage" \
     "$BIN/migtd-vmm" ctl "$t/a.sock" migrate 7 source "[::1:7001"
   # IPv6 end to end: a pre-migration between two serves over [::1].
-  if start_serve "$t/pb" "$t/b.sock" "$t/b.log"; then
+  if start_serve "$t/pb" "$t/b.sock" "$t/b.log" --policy "$REPO/config/demo/policy.json"; then
     port=$((20000 + $$ % 20000))
     "$BIN/migtd-vmm" ctl "$t/b.sock" migrate 1 destination "[::1]:$port" >/dev/null ||
       fail "migrate destination [::1]"

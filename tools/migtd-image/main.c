@@ -385,7 +385,9 @@ static int cmd_info(int argc, char **argv)
 	}
 	err = cfv_parse_header(img + off, cfv_len, &h);
 	if (err) {
-		printf("CFV at 0x%zx: invalid FV header (%s)\n", off, migtd_err_str(err));
+		fflush(stdout);
+		fprintf(stderr, "%s: CFV at 0x%zx: invalid FV header (%s)\n", prog, off,
+			migtd_err_str(err));
 		free(img);
 		return CLI_EXIT_INPUT;
 	}
