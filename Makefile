@@ -213,17 +213,21 @@ $(B)/bin/$(1): $$(call objs,host,$$(wildcard tools/$(1)/*.c) $$(TOOL_COMMON_SRC)
 endef
 $(foreach t,$(TOOLS),$(eval $(call TOOL,$(t))))
 
-# ---- sanitized programs [issue 6, e2e6 branch]: migtd and migtd-vmm under
-# ASan+UBSan in build/san/bin/ (migtd-vmm launches the migtd next to it), so
-# run-tests.sh can run the pre-migration e2e scripts again with
-# MIGTD_BIN=build/san/bin (suite e2e-asan).
-SAN_PROGRAMS := $(B)/san/bin/migtd $(B)/san/bin/migtd-vmm
+# ---- sanitized programs: migtd and every tool under ASan+UBSan in
+# build/san/bin/ (migtd-vmm launches the migtd next to it), so run-tests.sh
+# can run the e2e scripts marked "# e2e-asan" again with
+# MIGTD_BIN=build/san/bin (suite e2e-asan): the pre-migration scripts and
+# the CLI tests (tests/e2e/cli.sh, every tool on bad input).
+SAN_PROGRAMS := $(B)/san/bin/migtd $(addprefix $(B)/san/bin/,$(TOOLS))
 $(B)/san/bin/migtd: $(call objs,san,$(wildcard src/linux/*.c) $(TOOL_COMMON_SRC)) $(call host_libs,san)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
-$(B)/san/bin/migtd-vmm: $(call objs,san,$(wildcard tools/migtd-vmm/*.c) $(TOOL_COMMON_SRC)) $(call host_libs,san)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
+define SAN_TOOL
+$(B)/san/bin/$(1): $$(call objs,san,$$(wildcard tools/$(1)/*.c) $$(TOOL_COMMON_SRC)) $$(call host_libs,san)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(SAN_CFLAGS) -o $$@ -Wl,--start-group $$^ -Wl,--end-group
+endef
+$(foreach t,$(TOOLS),$(eval $(call SAN_TOOL,$(t))))
 san-programs: $(SAN_PROGRAMS)
 
 # ---------------------------------------------------------------- unit tests

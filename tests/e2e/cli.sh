@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
 # The command-line convention of every program (docs/cli.md), and every bad
 # input a new user met: each must give a clear message on stderr and the
 # documented exit status, leave no partial file, delete nothing and never
@@ -13,7 +14,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
-BIN=$REPO/build/bin
+# MIGTD_BIN=build/san/bin: the ASan+UBSan builds of every program.
+BIN=${MIGTD_BIN:-build/bin}
+case $BIN in /*) ;; *) BIN=$REPO/$BIN ;; esac
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 fails=0
 t=$(mktemp -d)
 spids=()
