@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 		root = der;
 		root_len = der_len;
 	} else {
-		fprintf(stderr, "migtd: warning: root CA %s: %s; sessions will fail\n", root_path,
+		fprintf(stderr, "migtd: warning: root CA %s: %s (measured as given)\n", root_path,
 			why);
 	}
 	fd = connect_unix(platform_path);
@@ -277,5 +277,10 @@ int main(int argc, char **argv)
 	close(fd);
 	free(policy);
 	free(root);
-	return ret == MIGTD_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+	/* An enrolled configuration the core refuses is invalid input; any
+	 * other fatal error means the MigTD could not run (docs/cli.md). */
+	if (ret == MIGTD_OK)
+		return CLI_EXIT_OK;
+	return ret == MIGTD_ERR_INVALID_ROOT_CA || ret == MIGTD_ERR_INVALID_POLICY ? CLI_EXIT_INPUT
+										    : CLI_EXIT_RUNTIME;
 }
