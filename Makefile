@@ -130,7 +130,7 @@ objs = $(patsubst %.c,$(B)/$(1)/obj/%.o,$(2))
 mbedtls_objs = $(patsubst %,$(B)/$(1)/mbedtls/%.o,$(MBEDTLS_NAMES))
 
 .PHONY: all check test demo sanitize fuzz fuzz-smoke freestanding-check bench bench-soak clean deps \
-	unit-bins san-bins fuzz-bins bench-bins image san-programs help
+	unit-bins san-bins fuzz-bins bench-bins image images san-programs help
 
 all: $(addprefix $(B)/bin/,$(PROGRAMS))
 
@@ -329,10 +329,23 @@ help:
 # mbedTLS (all built with FS_FLAGS), then assembled by migtd-mkimage, which
 # adds the CFV, the TDVF metadata and the OVMF table from
 # config/image_layout.h (the one layout description).
-FW_C_SRC := $(sort $(shell find src/firmware -name '*.c' 2>/dev/null))
+#
+# The MigTD<->MigTD stream transport is chosen at build time, like upstream's
+# cargo features (spec §0.2; docs/firmware-transports.md): one
+# src/firmware/migtd/tr_*.c per image.
+#   TRANSPORT=virtio-vsock (default)   build/migtd.bin
+#   TRANSPORT=virtio-serial            build/migtd-serial.bin (upstream's serial build)
+#   TRANSPORT=virtio-serial-ports      build/migtd-serial-ports.bin (test transport:
+#                                      one named port per session, for migtd-vmm demo --vm)
+TRANSPORT ?= virtio-vsock
+FW_TRANSPORTS := virtio-vsock virtio-serial virtio-serial-ports
+fw_tr_src = src/firmware/migtd/tr_$(subst -,_,$(patsubst virtio-%,%,$1)).c
+fw_tr_sfx = $(if $(filter virtio-vsock,$1),,-$(patsubst virtio-%,%,$1))
+FW_TR_ALL := $(foreach t,$(FW_TRANSPORTS),$(call fw_tr_src,$t))
+FW_C_SRC := $(filter-out $(FW_TR_ALL),$(sort $(shell find src/firmware -name '*.c' 2>/dev/null)))
 FW_ASM_SRC := $(sort $(shell find src/firmware -name '*.S' ! -name '*.ld.S' 2>/dev/null))
 # The plain-VM MigTD links the emulated platform backend (freestanding-clean,
-# the same code as the Linux program) over virtio-serial.
+# the same code as the Linux program) over the transport's platform link.
 FW_EMU_SRC := src/platform/emu/emu_platform.c src/emulink/link.c
 # A TD runs the same core on the real TDX backend (its RNG hook stays the
 # firmware's own, cpu/random.c: psa_random.c is not linked).
@@ -349,19 +362,6 @@ $(B)/fs/firmware.ld: src/firmware/firmware.ld.S config/image_layout.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) -E -P -x c -Iconfig $< -o $@
 
-$(FW_ELF): $(FW_OBJS) $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a $(B)/fs/firmware.ld
-	$(Q)ld -nostdlib -static --no-dynamic-linker -z noexecstack --no-warn-rwx-segments -z max-page-size=4096 \
-		--wrap=mbedtls_calloc --wrap=mbedtls_free \
-		-T $(B)/fs/firmware.ld -Map $(B)/fs/migtd-fw.map -o $@ $(FW_OBJS) \
-		--start-group $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a --end-group
-
-$(B)/fs/migtd-fw.bin: $(FW_ELF)
-	$(Q)objcopy -O binary $< $@
-
-$(B)/migtd-unenrolled.bin: $(B)/fs/migtd-fw.bin $(B)/bin/migtd-mkimage
-	$(Q)$(B)/bin/migtd-mkimage --payload $< -o $@
-	@size $(FW_ELF) | sed 's/^/size: /'
-
 # Like upstream's `cargo image`: the image with the migration policy and the
 # attestation root CA enrolled in its CFV. Override POLICY / ROOT_CA:
 #   make image POLICY=my-policy.json ROOT_CA=my-root.cer
@@ -376,18 +376,44 @@ ifeq ($(filter clean,$(MAKECMDGOALS)),)
 $(shell mkdir -p $(B) && { [ "$$(cat $(IMAGE_STAMP) 2>/dev/null)" = '$(IMAGE_CONFIG)' ] || \
 	printf '%s\n' '$(IMAGE_CONFIG)' > $(IMAGE_STAMP); })
 endif
-$(B)/migtd.bin: $(B)/migtd-unenrolled.bin $(B)/bin/migtd-image $(POLICY) $(ROOT_CA) $(IMAGE_STAMP)
-	@echo "image: [3/3] enrolling $(POLICY) and $(ROOT_CA) (checked first)"
-	$(Q)$(B)/bin/migtd-image enroll --image $< --policy $(POLICY) --root-ca $(ROOT_CA) -o $@ >/dev/null
-	@echo "image: $@ (policy $(POLICY), root CA $(ROOT_CA))"
 
+# One ELF, payload blob and image pair per transport ($1 = transport).
+define FW_IMAGE_RULES
+$(B)/fs/migtd-fw$(call fw_tr_sfx,$1).elf: $(FW_OBJS) $(call objs,fs,$(call fw_tr_src,$1)) \
+		$(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a $(B)/fs/firmware.ld
+	$$(Q)ld -nostdlib -static --no-dynamic-linker -z noexecstack --no-warn-rwx-segments -z max-page-size=4096 \
+		--wrap=mbedtls_calloc --wrap=mbedtls_free \
+		-T $(B)/fs/firmware.ld -Map $$(@:.elf=.map) -o $$@ $(FW_OBJS) $(call objs,fs,$(call fw_tr_src,$1)) \
+		--start-group $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a --end-group
+
+$(B)/fs/migtd-fw$(call fw_tr_sfx,$1).bin: $(B)/fs/migtd-fw$(call fw_tr_sfx,$1).elf
+	$$(Q)objcopy -O binary $$< $$@
+
+$(B)/migtd$(call fw_tr_sfx,$1)-unenrolled.bin: $(B)/fs/migtd-fw$(call fw_tr_sfx,$1).bin $(B)/bin/migtd-mkimage
+	$$(Q)$(B)/bin/migtd-mkimage --payload $$< -o $$@
+	@size $(B)/fs/migtd-fw$(call fw_tr_sfx,$1).elf | sed 's/^/size ($1): /'
+
+$(B)/migtd$(call fw_tr_sfx,$1).bin: $(B)/migtd$(call fw_tr_sfx,$1)-unenrolled.bin $(B)/bin/migtd-image \
+		$$(POLICY) $$(ROOT_CA) $(IMAGE_STAMP)
+	@echo "image: [3/3] enrolling $$(POLICY) and $$(ROOT_CA) (checked first)"
+	$$(Q)$(B)/bin/migtd-image enroll --image $$< --policy $$(POLICY) --root-ca $$(ROOT_CA) -o $$@ >/dev/null
+	@echo "image: $$@ ($1; policy $$(POLICY), root CA $$(ROOT_CA))"
+endef
+$(foreach t,$(FW_TRANSPORTS),$(eval $(call FW_IMAGE_RULES,$t)))
+
+ifeq ($(filter $(TRANSPORT),$(FW_TRANSPORTS)),)
+$(error TRANSPORT=$(TRANSPORT): one of $(FW_TRANSPORTS))
+endif
+FW_IMG_SFX := $(call fw_tr_sfx,$(TRANSPORT))
 # Progress while it builds: each step, and each compiled file of the image.
 image:
-	@echo "image: [1/3] firmware, freestanding core and mbedTLS ($(B)/fs/)"
-	@$(MAKE) --no-print-directory SHOW_CC=1 $(FW_ELF)
-	@echo "image: [2/3] assembling $(B)/migtd-unenrolled.bin (migtd-mkimage)"
-	@$(MAKE) --no-print-directory SHOW_CC=1 $(B)/migtd-unenrolled.bin
-	@$(MAKE) --no-print-directory SHOW_CC=1 $(B)/migtd.bin
+	@echo "image: [1/3] firmware ($(TRANSPORT)), freestanding core and mbedTLS ($(B)/fs/)"
+	@$(MAKE) --no-print-directory SHOW_CC=1 $(B)/fs/migtd-fw$(FW_IMG_SFX).elf
+	@echo "image: [2/3] assembling $(B)/migtd$(FW_IMG_SFX)-unenrolled.bin (migtd-mkimage)"
+	@$(MAKE) --no-print-directory SHOW_CC=1 $(B)/migtd$(FW_IMG_SFX)-unenrolled.bin
+	@$(MAKE) --no-print-directory SHOW_CC=1 $(B)/migtd$(FW_IMG_SFX).bin
+# Every transport's image (the e2e tests use more than one).
+images: $(foreach t,$(FW_TRANSPORTS),$(B)/migtd$(call fw_tr_sfx,$t).bin)
 
 # The image under QEMU (TCG): boot and self-tests, virtio-serial against a
 # host peer, and a whole pre-migration between two firmware VMs with

@@ -111,4 +111,14 @@
 #define FW_EXIT_OK		0x10 /* QEMU exits 33 */
 #define FW_EXIT_FAIL		0x11 /* QEMU exits 35 */
 
+/*
+ * Build record in the payload (16-byte aligned, FW_BUILD_INFO_SIZE bytes):
+ * the 8-byte magic, then the name of the stream transport compiled in
+ * ("virtio-vsock", "virtio-serial", ...), NUL-padded. migtd-image info
+ * scans the payload for it (docs/firmware-transports.md).
+ */
+#define FW_BUILD_INFO_MAGIC	"MIGTDBLD"
+#define FW_BUILD_INFO_MAGIC_LEN	8
+#define FW_BUILD_INFO_SIZE	32
+
 #endif /* MIGTD_IMAGE_LAYOUT_H */

@@ -16,7 +16,7 @@
 /*
  * A PLAIN (non-TD) VM's emulated platform link: at boot the firmware
  * connects to (MIGTD_VSOCK_HOST_CID, this port) and speaks the MLNK frames of
- * migtd/emu_link.h over that stream. A TD never uses it.
+ * src/emulink/emu_link.h over that stream. A TD never uses it.
  */
 #define MIGTD_EMU_LINK_VSOCK_PORT 5100u
 /* Guest CIDs of the demo's two VMs (the device backend sets them). */

@@ -198,6 +198,17 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
  */
 int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *image,
 		      unsigned nports, char *msg, size_t msglen);
+/*
+ * Launch the TRANSPORT=virtio-serial image with upstream's virtio-serial
+ * set-up: virtio-serial-pci with port 1 (unnamed) on the QEMU chardev
+ * `stream_chardev` (e.g. "socket,host=127.0.0.1,port=1236,server=on,wait=off"
+ * -- the two VMs' chardevs are joined directly, no VMM relay), plus the
+ * emulated platform link on the reserved port EMU_VMM_SERIAL_LINK_NR named
+ * migtd.link (docs/firmware-transports.md).
+ */
+#define EMU_VMM_SERIAL_LINK_NR 2u
+int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const char *image,
+			     const char *stream_chardev, char *msg, size_t msglen);
 /* Queue a migration request for a newly bound user TD. */
 struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
 					uint32_t port);

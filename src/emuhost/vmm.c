@@ -349,21 +349,14 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 	return MIGTD_OK;
 }
 
-int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *image,
-		      unsigned nports, char *msg, size_t msglen)
+/* "Launching the TD" measures the image as the TDX module would. */
+static int vm_measure(struct emu_vmm_platform *p, const char *image, char *msg, size_t msglen)
 {
-	static char args[64 + 4 * EMU_VMM_VM_STREAMS_MAX][160];
-	char *argv[sizeof(args) / sizeof(args[0]) + 1];
 	struct tdvf_metadata md;
 	uint8_t *img = NULL;
 	size_t img_len = 0;
-	unsigned n = 0;
 	int err;
-	if (nports == 0 || nports > EMU_VMM_VM_STREAMS_MAX) {
-		snprintf(msg, msglen, "1..%u stream ports", EMU_VMM_VM_STREAMS_MAX);
-		return MIGTD_ERR_INVALID;
-	}
-	/* "Launching the TD" measures the image as the TDX module would. */
+
 	if (emu_read_file(image, &img, &img_len) != MIGTD_OK) {
 		snprintf(msg, msglen, "cannot read %s", image);
 		return MIGTD_ERR_INVALID;
@@ -377,6 +370,23 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 		return err;
 	}
 	emu_tdx_launch_servtd(&p->host.tdx, p->mrtd);
+	return MIGTD_OK;
+}
+
+int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *image,
+		      unsigned nports, char *msg, size_t msglen)
+{
+	static char args[64 + 4 * EMU_VMM_VM_STREAMS_MAX][160];
+	char *argv[sizeof(args) / sizeof(args[0]) + 1];
+	unsigned n = 0;
+	int err;
+	if (nports == 0 || nports > EMU_VMM_VM_STREAMS_MAX) {
+		snprintf(msg, msglen, "1..%u stream ports", EMU_VMM_VM_STREAMS_MAX);
+		return MIGTD_ERR_INVALID;
+	}
+	err = vm_measure(p, image, msg, msglen);
+	if (err)
+		return err;
 
 #define ARG(...) snprintf(args[n], sizeof(args[n]), __VA_ARGS__), argv[n] = args[n], n++
 	ARG("%s", qemu);
@@ -412,6 +422,44 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 	vmm_say(p->vmm, p->name, "launched the MigTD VM (qemu pid %d, %u stream ports), MRTD "
 		"%02x%02x%02x%02x...", (int)p->migtd_pid, nports, p->mrtd[0], p->mrtd[1], p->mrtd[2],
 		p->mrtd[3]);
+	return MIGTD_OK;
+}
+
+int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const char *image,
+			     const char *stream_chardev, char *msg, size_t msglen)
+{
+	static char args[48][200];
+	char *argv[sizeof(args) / sizeof(args[0]) + 1];
+	unsigned n = 0;
+	int err = vm_measure(p, image, msg, msglen);
+
+	if (err)
+		return err;
+#define ARG(...) snprintf(args[n], sizeof(args[n]), __VA_ARGS__), argv[n] = args[n], n++
+	ARG("%s", qemu);
+	ARG("-accel"), ARG("tcg"), ARG("-machine"), ARG("q35"), ARG("-cpu"), ARG("max");
+	ARG("-m"), ARG("64M"), ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
+	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio"), ARG("-bios"), ARG("%s", image);
+	ARG("-device"), ARG("isa-debug-exit,iobase=0xf4,iosize=0x04");
+	/* Upstream's virtio-serial set-up: the device, port 1 (unnamed) on a
+	 * chardev that joins the two VMs directly. */
+	ARG("-device"), ARG("virtio-serial-pci,id=virtio-serial0,disable-legacy=on");
+	ARG("-chardev"), ARG("%s,id=mig", stream_chardev);
+	ARG("-device"), ARG("virtserialport,bus=virtio-serial0.0,nr=1,chardev=mig");
+	/* The emulated platform's link on a reserved, named port (a TD has none). */
+	ARG("-chardev"), ARG("socket,id=link,path=%s", p->link_path);
+	ARG("-device"), ARG("virtserialport,bus=virtio-serial0.0,nr=%u,chardev=link,name=migtd.link",
+			    EMU_VMM_SERIAL_LINK_NR);
+#undef ARG
+	argv[n] = NULL;
+	p->vm = true;
+	p->vm_nports = 0; /* the streams never pass through this VMM */
+	err = vmm_spawn(p, (const char *const *)argv, true, msg, msglen);
+	if (err)
+		return err;
+	vmm_say(p->vmm, p->name, "launched the MigTD VM (qemu pid %d, virtio-serial port 1 on %s), "
+		"MRTD %02x%02x%02x%02x...", (int)p->migtd_pid, stream_chardev, p->mrtd[0],
+		p->mrtd[1], p->mrtd[2], p->mrtd[3]);
 	return MIGTD_OK;
 }
 

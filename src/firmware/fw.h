@@ -109,13 +109,17 @@ struct vser;
 struct vser *fw_vser_setup(void);
 /* Wait a little between two polls (~1 ms in sti;hlt once the timer ticks). */
 void fw_vser_relax(void);
+struct vsock;
+/* The virtio-vsock device, probed and started on first use; NULL if none. */
+struct vsock *fw_vsock_setup(void);
+void fw_vsock_relax(void);
 
 /* ---- the MigTD on the emulated platform (migtd/fw_migtd.c) -------------- */
 /*
- * Plain VM with a virtio-serial port named migtd.link: read the enrolled
- * policy and root CA from the CFV, run the portable core over the platform
- * link and the migtd.stream.N ports. Returns only on a fatal error (or when
- * there is no such port: 1).
+ * Read the enrolled policy and root CA from the CFV and run the portable
+ * core: in a plain VM on the emulated platform over the image's transport
+ * (migtd/fw_transport.h), in a TD on the TDX backend. Returns only on a
+ * fatal error (or when the transport finds nothing to serve: 1).
  */
 int fw_migtd_run(void);
 

@@ -87,17 +87,13 @@ static bool run_link_test(void)
 }
 
 /*
- * With a virtio-serial device: serve as the MigTD -- a plain VM over the
- * port migtd.link (emulated platform), a TD on the TDX backend (returns
- * only on a fatal error). Without the device (the boot
+ * Serve as the MigTD over the image's transport (migtd/fw_transport.h) --
+ * a plain VM on the emulated platform, a TD on the TDX backend; returns
+ * only on a fatal error. Without the transport's device (the boot
  * self-tests) there is nothing to serve.
  */
 static void run_migtd(void)
 {
-	uint8_t dev;
-
-	if (fw_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_CONSOLE, &dev) != 0)
-		return;
 	if (fw_migtd_run() != 1)
 		fw_exit(FW_EXIT_FAIL);
 }

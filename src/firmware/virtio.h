@@ -254,6 +254,9 @@ int vser_poll(struct vser *s);
 int vser_find(struct vser *s, const char *name);
 /* Wait (bounded polls) for the named port, open it (PORT_OPEN 1); port id. */
 int vser_open(struct vser *s, const char *name, unsigned int max_polls);
+/* Open port `port` by number (an unnamed port, spec §4.3): PORT_OPEN 1 once
+ * the device added it; MIGTD_ERR_AGAIN before that. */
+int vser_open_id(struct vser *s, uint32_t port);
 /* Non-blocking: bytes queued (<= VSER_BUF), MIGTD_ERR_AGAIN if not now. */
 int vser_send(struct vser *s, uint32_t port, const void *buf, size_t len);
 /* Non-blocking: bytes read, MIGTD_ERR_AGAIN if none yet. */
@@ -287,7 +290,7 @@ void vser_resync(struct vser *s);
 #define VSOCK_RX_CHAINS 8
 #define VSOCK_TX_SLOTS 8
 #define VSOCK_TX_DATA 4096		/* payload per packet we send (<= 0x10000) */
-#define VSOCK_MAX_CONN 8
+#define VSOCK_MAX_CONN 24	/* 16+ concurrent sessions and the link */
 
 struct vsock_hdr {
 	uint64_t src_cid, dst_cid;
@@ -348,6 +351,17 @@ int vsock_poll(struct vsock *v);
  */
 int vsock_connect(struct vsock *v, struct vsock_conn *c, uint64_t cid, uint32_t port, uint8_t *rx,
 		  uint32_t rx_cap, unsigned int max_polls);
+/*
+ * Non-blocking connect: send REQUEST from a fresh local port and register
+ * c; vsock_poll moves it to CONNECTED (RESPONSE) or REFUSED.
+ */
+int vsock_connect_start(struct vsock *v, struct vsock_conn *c, uint64_t cid, uint32_t port,
+			uint8_t *rx, uint32_t rx_cap);
+/* Non-blocking close: SHUTDOWN(3) if connected (state CLOSING until the
+ * peer's RST, answered by vsock_poll). */
+int vsock_shutdown(struct vsock *v, struct vsock_conn *c);
+/* Forget c (an RST first if the peer may still think it open). */
+void vsock_release(struct vsock *v, struct vsock_conn *c);
 /* Non-blocking: bytes sent (<= peer credit), MIGTD_ERR_AGAIN without credit/slot. */
 int vsock_send(struct vsock *v, struct vsock_conn *c, const void *buf, size_t len);
 /* Non-blocking: bytes read; 0 at end of stream; MIGTD_ERR_AGAIN if none yet. */

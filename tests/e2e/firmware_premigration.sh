@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pre-migration between two firmware VMs (issue 7, plain-VM path):
 # `migtd-vmm demo --vm` enrolls the policy and root CA into a copy of
-# build/migtd.bin per platform, boots each in QEMU (TCG, q35, -cpu max) as
+# build/migtd-serial-ports.bin (TRANSPORT=virtio-serial-ports) per platform, boots each in QEMU (TCG, q35, -cpu max) as
 # its platform's MigTD -- the portable core over virtio-serial: platform link
 # migtd.link, session streams migtd.stream.N -- and runs one pre-migration.
 #  1. good path: both report 0, keys verified on the platform side (the
@@ -19,7 +19,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64"; exit 77; }
-make --no-print-directory -s image build/bin/migtd-vmm build/bin/migtd-hash >/dev/null || exit 1
+make --no-print-directory -s build/migtd-serial-ports.bin build/bin/migtd-vmm build/bin/migtd-hash >/dev/null || exit 1
 VMM=build/bin/migtd-vmm
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT

@@ -43,6 +43,7 @@
 #include "../common/cli.h"
 #include "../common/rootca.h"
 #include "../common/toolutil.h"
+#include "image_layout.h"
 
 static const char *prog = "migtd-image";
 
@@ -340,6 +341,30 @@ static void print_sha384(const uint8_t *data, size_t len)
 	printf("      sha384 %s\n", hex);
 }
 
+/*
+ * The stream transport a migtd-c image was built with: the build record
+ * (config/image_layout.h, FW_BUILD_INFO_*) somewhere in the image,
+ * 16-byte aligned. Upstream images have none.
+ */
+static void print_transport(const uint8_t *img, size_t len)
+{
+	for (size_t off = 0; off + FW_BUILD_INFO_SIZE <= len; off += 16) {
+		const uint8_t *r = img + off;
+		char name[FW_BUILD_INFO_SIZE - FW_BUILD_INFO_MAGIC_LEN + 1];
+		size_t n = 0;
+
+		if (memcmp(r, FW_BUILD_INFO_MAGIC, FW_BUILD_INFO_MAGIC_LEN) != 0)
+			continue;
+		for (size_t i = FW_BUILD_INFO_MAGIC_LEN; i < FW_BUILD_INFO_SIZE && r[i]; i++)
+			if (r[i] >= 0x20 && r[i] < 0x7F)
+				name[n++] = (char)r[i];
+		name[n] = '\0';
+		printf("transport: %s (build record at 0x%zx)\n", n ? name : "?", off);
+		return;
+	}
+	printf("transport: not recorded (not a migtd-c image)\n");
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -370,6 +395,7 @@ static int cmd_info(int argc, char **argv)
 	img = tool_slurp(prog, image, &img_len);
 	find_cfv(img, img_len, &md, &off, &cfv_len);
 	printf("image %s: %zu bytes\n", image, img_len);
+	print_transport(img, img_len);
 	printf("TDVF metadata at 0x%zx (found through the %s), version %u, %u sections:\n",
 	       md.guid_offset, md.via_ovmf_table ? "OVMF table" : "legacy offset", md.version,
 	       md.number_of_sections);

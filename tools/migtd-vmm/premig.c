@@ -67,6 +67,10 @@ struct pm_opts {
 	bool vm;
 	const char *image, *qemu;
 	unsigned long vm_streams;
+	/* --vm-serial PORT: upstream's virtio-serial set-up, the VMs' port-1
+	 * chardevs joined directly over TCP 127.0.0.1:PORT (0: off) */
+	unsigned long vm_serial_port;
+	bool image_set;
 	char dir[PATH_MAX];
 };
 
@@ -126,6 +130,7 @@ enum {
 	O_POLICY = 256, O_SESSIONS, O_COUNT, O_PARALLEL, O_TIMEOUT, O_FAULT, O_FAULT_AFTER,
 	O_FAULT_SIDE, O_ONLY, O_BOTH_WAYS, O_MALFORMED_HOB, O_DUPLICATE_ID, O_SHOW_TD_STATE,
 	O_BARRIER, O_DIR, O_KEEP, O_QUIET, O_VERBOSE, O_HELP, O_VM, O_IMAGE, O_QEMU, O_VM_STREAMS,
+	O_VM_SERIAL,
 	/* per side: code + SIDE_BASE * (side + 1) */
 	S_POLICY = 0, S_ROOT_CA, S_PKI_ROOT, S_PCESVN, S_TCB, S_TDX_TCB, S_EXPORT, S_IMPORT,
 	S_SERVTD_ATTR, S_QE_SVN, S_COUNT,
@@ -170,6 +175,7 @@ static const struct option pm_longopts[] = {
 	{ "image", required_argument, NULL, O_IMAGE },
 	{ "qemu", required_argument, NULL, O_QEMU },
 	{ "vm-streams", required_argument, NULL, O_VM_STREAMS },
+	{ "vm-serial", required_argument, NULL, O_VM_SERIAL },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -218,12 +224,17 @@ void premig_usage(FILE *f)
 		"      --show-td-state            FOR TESTS: print both user TDs' MIG_DEC_KEY /\n"
 		"                                 MIG_VERSION state as the TDX module holds it\n"
 		"      --vm [--image IMG] [--qemu PATH] [--vm-streams N]\n"
-		"                                 the MigTDs are the firmware image (default:\n"
-		"                                 the installed migtd.bin, build/migtd.bin in\n"
-		"                                 the source tree) in QEMU VMs: policy and root\n"
+		"                                 the MigTDs are the firmware image (default\n"
+		"                                 build/migtd-serial-ports.bin, the stream ports\n"
+		"                                 test transport) in QEMU VMs: policy and root\n"
 		"                                 CA enrolled into a copy per platform\n"
 		"                                 (DIR/src/migtd.bin, DIR/dst/migtd.bin), MRTD\n"
 		"                                 measured from it, N stream ports (default 4)\n"
+		"      --vm-serial PORT           --vm with upstream's virtio-serial set-up: the\n"
+		"                                 TRANSPORT=virtio-serial image (default\n"
+		"                                 build/migtd-serial.bin), port 1 of the two VMs\n"
+		"                                 joined over TCP 127.0.0.1:PORT (destination\n"
+		"                                 server=on, source server=off); one session\n"
 		"      --dir DIR --keep --quiet (no MigTD logs) --verbose (all events)\n");
 }
 
@@ -329,12 +340,17 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 		case O_QUIET: o->quiet = true; break;
 		case O_VERBOSE: o->verbose = true; break;
 		case O_VM: o->vm = true; break;
-		case O_IMAGE: o->image = optarg; break;
+		case O_IMAGE: o->image = optarg; o->image_set = true; break;
 		case O_QEMU: o->qemu = optarg; break;
 		case O_VM_STREAMS:
 			o->vm_streams = strtoul(optarg, &end, 10);
 			bad = *end != '\0' || o->vm_streams < 1 ||
 			      o->vm_streams > EMU_VMM_VM_STREAMS_MAX;
+			break;
+		case O_VM_SERIAL:
+			o->vm = true;
+			o->vm_serial_port = strtoul(optarg, &end, 10);
+			bad = *end != '\0' || o->vm_serial_port < 1 || o->vm_serial_port > 65535;
 			break;
 		case 'h':
 		case O_HELP: premig_usage(stdout); return 1;
@@ -357,6 +373,15 @@ check:
 	}
 	if (o->fault && !o->fault_after)
 		o->fault_after = 600; /* inside the TLS handshake */
+	if (o->vm_serial_port && !o->image_set)
+		o->image = "build/migtd-serial.bin";
+	else if (o->vm && !o->image_set)
+		o->image = "build/migtd-serial-ports.bin"; /* one port per session */
+	if (o->vm_serial_port && o->parallel > 1) {
+		fprintf(stderr, "migtd-vmm %s: --vm-serial carries one session at a time "
+				"(one port, as upstream's virtio-serial build)\n", cmd);
+		return 2;
+	}
 	return 0;
 }
 
@@ -511,10 +536,23 @@ static int pm_setup(struct premig *m, const char *self)
 			char img[PATH_MAX + 24], hex[97];
 
 			snprintf(img, sizeof(img), "%.*s/migtd.bin", PATH_MAX, dirs[s]);
-			if (pm_vm_image(m->o.image, img, pol[s], roots[s], msg, sizeof(msg)) ||
-			    emu_vmm_launch_vm(m->plat[s], m->o.qemu, img, (unsigned)m->o.vm_streams,
-					      msg, sizeof(msg)))
+			if (pm_vm_image(m->o.image, img, pol[s], roots[s], msg, sizeof(msg)))
 				goto fail;
+			if (m->o.vm_serial_port) {
+				/* As upstream's README: the destination's chardev listens,
+				 * the source's connects (reconnecting until it is up). */
+				char chr[128];
+
+				snprintf(chr, sizeof(chr),
+					 "socket,host=127.0.0.1,port=%lu,%s", m->o.vm_serial_port,
+					 s == DST ? "server=on,wait=off" : "server=off,reconnect=1");
+				if (emu_vmm_launch_vm_serial(m->plat[s], m->o.qemu, img, chr, msg,
+							     sizeof(msg)))
+					goto fail;
+			} else if (emu_vmm_launch_vm(m->plat[s], m->o.qemu, img,
+						     (unsigned)m->o.vm_streams, msg, sizeof(msg))) {
+				goto fail;
+			}
 			migtd_hex(hex, sizeof(hex), m->plat[s]->mrtd, 48);
 			printf("  MRTD:        %s %s\n", plat_name(&m->o, s), hex);
 		} else if (emu_vmm_launch(m->plat[s], migtd, pol[s], roots[s], "info", tmo, msg,

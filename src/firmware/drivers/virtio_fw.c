@@ -58,6 +58,27 @@ static void relax(void *ctx)
 
 static struct vser fw_vser;
 static struct virtio_pci_dev fw_vser_pci;
+static struct vsock fw_vsock;
+static struct virtio_pci_dev fw_vsock_pci;
+
+/*
+ * One allocator over the DMA region for every device, so a virtio-serial
+ * and a virtio-vsock device can both be up. In a TD the devices see the
+ * region at its shared alias; its top pages belong to the TDX backend
+ * (tdx/fw_tdx.h).
+ */
+static struct virtio_dma *fw_dma(void)
+{
+	static struct virtio_dma dma;
+	static bool inited;
+
+	if (!inited) {
+		virtio_dma_init(&dma, (void *)(uintptr_t)FW_RAM_DMA_BASE, fw_dma_gpa_base(),
+				FW_VIRTIO_DMA_SIZE);
+		inited = true;
+	}
+	return &dma;
+}
 
 /* Print what the peer sent, minus anything that is not printable ASCII. */
 static void print_answer(const uint8_t *p, size_t n)
@@ -81,9 +102,9 @@ struct vser *fw_vser_setup(void)
 	static struct fw_pcidev pd;
 	static const struct virtio_hw hw = { &pd, cfg_read32, cfg_write32, mmio_read, mmio_write,
 					     relax };
-	static struct virtio_dma dma;
 	static int state; /* 0 not tried, 1 up, -1 failed */
 	struct virtio_mmio_window w32 = { FW_MMIO32_BASE, FW_MMIO32_SIZE, 0 };
+	struct virtio_dma *dma = fw_dma();
 	int err;
 
 	if (state)
@@ -94,22 +115,57 @@ struct vser *fw_vser_setup(void)
 		return NULL;
 	}
 	pd.ticking = fw_ticks() != 0;
-	/* In a TD the devices see the region at its shared alias; its top
-	 * pages belong to the TDX backend (tdx/fw_tdx.h). */
-	virtio_dma_init(&dma, (void *)(uintptr_t)FW_RAM_DMA_BASE, fw_dma_gpa_base(),
-			FW_VIRTIO_DMA_SIZE);
 	err = virtio_pci_probe(&fw_vser_pci, &hw, VIRTIO_PCI_DEV_CONSOLE, &w32, NULL);
 	if (!err)
-		err = vser_init(&fw_vser, &fw_vser_pci, &dma);
+		err = vser_init(&fw_vser, &fw_vser_pci, dma);
 	if (err) {
 		fw_printf("link: virtio-serial setup failed (%d)\n", err);
 		return NULL;
 	}
 	fw_printf("link: virtio-serial 00:%02x.0, %u ports, features 0x%llx, dma %u KiB used\n",
 		  pd.dev, fw_vser.nports, (unsigned long long)fw_vser_pci.features,
-		  (unsigned int)(dma.used / 1024));
+		  (unsigned int)(dma->used / 1024));
 	state = 1;
 	return &fw_vser;
+}
+
+/* The same for the (first) virtio-vsock device (spec §4.1). */
+struct vsock *fw_vsock_setup(void)
+{
+	static struct fw_pcidev pd;
+	static const struct virtio_hw hw = { &pd, cfg_read32, cfg_write32, mmio_read, mmio_write,
+					     relax };
+	static int state;
+	struct virtio_mmio_window w32 = { FW_MMIO32_BASE, FW_MMIO32_SIZE, 0 };
+	struct virtio_dma *dma = fw_dma();
+	int err;
+
+	if (state)
+		return state > 0 ? &fw_vsock : NULL;
+	state = -1;
+	if (fw_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_VSOCK, &pd.dev) != 0) {
+		fw_puts("vsock: no virtio-vsock device\n");
+		return NULL;
+	}
+	pd.ticking = fw_ticks() != 0;
+	err = virtio_pci_probe(&fw_vsock_pci, &hw, VIRTIO_PCI_DEV_VSOCK, &w32, NULL);
+	if (!err)
+		err = vsock_init(&fw_vsock, &fw_vsock_pci, dma);
+	if (err) {
+		fw_printf("vsock: virtio-vsock setup failed (%d)\n", err);
+		return NULL;
+	}
+	fw_printf("vsock: virtio-vsock 00:%02x.0, guest CID %llu, features 0x%llx, dma %u KiB used\n",
+		  pd.dev, (unsigned long long)fw_vsock.guest_cid,
+		  (unsigned long long)fw_vsock_pci.features, (unsigned int)(dma->used / 1024));
+	state = 1;
+	return &fw_vsock;
+}
+
+void fw_vsock_relax(void)
+{
+	if (fw_vsock.pci)
+		fw_vsock.pci->hw->relax(fw_vsock.pci->hw->ctx);
 }
 
 void fw_vser_relax(void)

@@ -385,6 +385,21 @@ int vser_open(struct vser *s, const char *name, unsigned int max_polls)
 	return MIGTD_ERR_TIMEOUT;
 }
 
+int vser_open_id(struct vser *s, uint32_t port)
+{
+	int err;
+
+	if (port >= s->nports || !s->port[port].added)
+		return MIGTD_ERR_AGAIN;
+	if (s->port[port].guest_open)
+		return MIGTD_OK;
+	err = send_ctrl(s, port, VSER_PORT_OPEN, 1);
+	if (err)
+		return err;
+	s->port[port].guest_open = true;
+	return MIGTD_OK;
+}
+
 static struct vser_port *open_port(struct vser *s, uint32_t port)
 {
 	if (port >= s->nports || !s->port[port].added || !s->port[port].guest_open)

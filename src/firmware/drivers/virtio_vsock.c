@@ -398,8 +398,8 @@ static void unregister(struct vsock *v, struct vsock_conn *c)
 			v->conn[i] = NULL;
 }
 
-int vsock_connect(struct vsock *v, struct vsock_conn *c, uint64_t cid, uint32_t port, uint8_t *rx,
-		  uint32_t rx_cap, unsigned int max_polls)
+int vsock_connect_start(struct vsock *v, struct vsock_conn *c, uint64_t cid, uint32_t port,
+			uint8_t *rx, uint32_t rx_cap)
 {
 	unsigned int slot;
 	int err;
@@ -419,6 +419,20 @@ int vsock_connect(struct vsock *v, struct vsock_conn *c, uint64_t cid, uint32_t 
 	c->state = VSOCK_CONNECTING;
 	v->conn[slot] = c;
 	err = send_ctl(v, c, VSOCK_OP_REQUEST, 0);
+	if (err) {
+		c->state = VSOCK_CLOSED;
+		unregister(v, c);
+	}
+	return err;
+}
+
+int vsock_connect(struct vsock *v, struct vsock_conn *c, uint64_t cid, uint32_t port, uint8_t *rx,
+		  uint32_t rx_cap, unsigned int max_polls)
+{
+	int err = vsock_connect_start(v, c, cid, port, rx, rx_cap);
+
+	if (err)
+		return err;
 	for (unsigned int i = 0; !err && c->state == VSOCK_CONNECTING && i <= max_polls; i++) {
 		err = vsock_poll(v);
 		if (!err && c->state == VSOCK_CONNECTING)
@@ -426,15 +440,30 @@ int vsock_connect(struct vsock *v, struct vsock_conn *c, uint64_t cid, uint32_t 
 	}
 	if (!err && c->state == VSOCK_CONNECTED)
 		return MIGTD_OK;
-	if (!err && c->state == VSOCK_CONNECTING) {
-		(void)send_ctl(v, c, VSOCK_OP_RST, 0);
+	if (!err && c->state == VSOCK_CONNECTING)
 		err = MIGTD_ERR_TIMEOUT;
-	} else if (!err) {
+	else if (!err)
 		err = MIGTD_ERR_NETWORK; /* refused */
-	}
+	vsock_release(v, c);
+	return err;
+}
+
+int vsock_shutdown(struct vsock *v, struct vsock_conn *c)
+{
+	if (c->state != VSOCK_CONNECTED)
+		return MIGTD_OK;
+	c->state = VSOCK_CLOSING;
+	return send_ctl(v, c, VSOCK_OP_SHUTDOWN, VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND);
+}
+
+void vsock_release(struct vsock *v, struct vsock_conn *c)
+{
+	/* A stream the peer may still think open gets an RST (best effort). */
+	if (c->state == VSOCK_CONNECTING || c->state == VSOCK_CONNECTED ||
+	    c->state == VSOCK_CLOSING)
+		(void)send_ctl(v, c, VSOCK_OP_RST, 0);
 	c->state = VSOCK_CLOSED;
 	unregister(v, c);
-	return err;
 }
 
 int vsock_send(struct vsock *v, struct vsock_conn *c, const void *buf, size_t len)
@@ -508,20 +537,17 @@ int vsock_close(struct vsock *v, struct vsock_conn *c, unsigned int max_polls)
 	int err = MIGTD_OK;
 
 	if (c->state == VSOCK_CONNECTED) {
-		c->state = VSOCK_CLOSING;
-		err = send_ctl(v, c, VSOCK_OP_SHUTDOWN, VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND);
+		err = vsock_shutdown(v, c);
 		for (unsigned int i = 0; !err && c->state == VSOCK_CLOSING && i <= max_polls; i++) {
 			err = vsock_poll(v);
 			if (!err && c->state == VSOCK_CLOSING)
 				relax(v);
 		}
-		if (!err && c->state == VSOCK_CLOSING) {
-			/* The peer never answered: give up on the stream (spec leaves it "closing"). */
-			(void)send_ctl(v, c, VSOCK_OP_RST, 0);
+		/* The peer never answered: give up on the stream (the spec's MigTD
+		 * would leave it "closing" for good); vsock_release sends RST. */
+		if (!err && c->state == VSOCK_CLOSING)
 			err = MIGTD_ERR_TIMEOUT;
-		}
 	}
-	c->state = VSOCK_CLOSED;
-	unregister(v, c);
+	vsock_release(v, c);
 	return err;
 }
