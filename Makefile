@@ -419,8 +419,8 @@ images: $(foreach t,$(FW_TRANSPORTS),$(B)/migtd$(call fw_tr_sfx,$t).bin)
 # host peer, and a whole pre-migration between two firmware VMs with
 # migtd-vmm as their host. Also part of `make test` (tests/e2e/*.sh).
 .PHONY: qemu-test
-qemu-test: image all
-	@for t in firmware_boot firmware_virtio firmware_premigration; do \
+qemu-test: images all
+	@for t in firmware_boot firmware_virtio firmware_premigration firmware_serial_upstream; do \
 		echo "== $$t"; tests/e2e/$$t.sh || exit 1; done
 
 # The firmware libc is unit-tested on the host under its fw_ names.
