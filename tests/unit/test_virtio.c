@@ -1087,6 +1087,77 @@ static void test_vsock_credit_recv(void **state)
 	assert_int_equal(vsock_send(&VS, &C2, out, 1), MIGTD_ERR_NETWORK);
 }
 
+/*
+ * The firmware's stream transport drives many streams at once through the
+ * non-blocking calls: connects answered out of order, data routed by port,
+ * the driver's connection table full, SHUTDOWN then the peer's RST.
+ */
+static struct vsock_conn CM[VSOCK_MAX_CONN + 1];
+static uint8_t RXM[VSOCK_MAX_CONN + 1][256];
+
+static void test_vsock_nonblocking_many(void **state)
+{
+	uint8_t out[16];
+
+	(void)state;
+	vsock_up();
+	M.accept = 0; /* the test answers */
+	M.answer_shutdown = 0;
+	M.n_log = 0;
+	for (unsigned int i = 0; i < VSOCK_MAX_CONN; i++) {
+		assert_int_equal(vsock_connect_start(&VS, &CM[i], 2, 5000 + i, RXM[i], 256),
+				 MIGTD_OK);
+		assert_int_equal(CM[i].state, VSOCK_CONNECTING);
+		assert_int_equal(CM[i].local_port, 40001 + i);
+		assert_int_equal(M.log[i].op, VSOCK_OP_REQUEST);
+		assert_int_equal(M.log[i].dst_port, 5000 + i);
+		assert_int_equal(M.log[i].buf_alloc, 256);
+	}
+	/* Every driver slot taken: the next one must wait, and says so. */
+	assert_int_equal(vsock_connect_start(&VS, &CM[VSOCK_MAX_CONN], 2, 9, RXM[0], 256),
+			 MIGTD_ERR_NOMEM);
+	/* Answers in reverse order; one stream is refused. */
+	for (unsigned int i = VSOCK_MAX_CONN; i-- > 0;) {
+		vs_host_send(5000 + i, 40001 + i, i == 3 ? VSOCK_OP_RST : VSOCK_OP_RESPONSE, 0,
+			     NULL, 0);
+		assert_int_equal(vsock_poll(&VS), MIGTD_OK);
+	}
+	for (unsigned int i = 0; i < VSOCK_MAX_CONN; i++)
+		assert_int_equal(CM[i].state, i == 3 ? VSOCK_REFUSED : VSOCK_CONNECTED);
+	/* Data for stream 7 lands only there. */
+	vs_host_send(5007, 40008, VSOCK_OP_RW, 0, "seven", 5);
+	assert_int_equal(vsock_recv(&VS, &CM[6], out, sizeof(out)), MIGTD_ERR_AGAIN);
+	assert_int_equal(vsock_recv(&VS, &CM[7], out, sizeof(out)), 5);
+	assert_memory_equal(out, "seven", 5);
+	/* Release the refused one: its slot is free again, the port is not reused. */
+	vsock_release(&VS, &CM[3]);
+	assert_int_equal(vsock_connect_start(&VS, &CM[VSOCK_MAX_CONN], 2, 9, RXM[3], 256),
+			 MIGTD_OK);
+	assert_int_equal(CM[VSOCK_MAX_CONN].local_port, 40001 + VSOCK_MAX_CONN);
+	/* Non-blocking close: SHUTDOWN(3), CLOSING until the peer's RST, which we answer. */
+	M.n_log = 0;
+	assert_int_equal(vsock_shutdown(&VS, &CM[5]), MIGTD_OK);
+	assert_int_equal(CM[5].state, VSOCK_CLOSING);
+	assert_int_equal(M.log[0].op, VSOCK_OP_SHUTDOWN);
+	assert_int_equal(M.log[0].flags, 3);
+	assert_int_equal(vsock_poll(&VS), MIGTD_OK);
+	assert_int_equal(CM[5].state, VSOCK_CLOSING);
+	vs_host_send(5005, 40006, VSOCK_OP_RST, 0, NULL, 0);
+	assert_int_equal(vsock_poll(&VS), MIGTD_OK);
+	assert_int_equal(CM[5].state, VSOCK_CLOSED);
+	assert_int_equal(M.log[M.n_log - 1].op, VSOCK_OP_RST);
+	/* Released after the orderly end: no second RST. */
+	M.n_log = 0;
+	vsock_release(&VS, &CM[5]);
+	assert_int_equal(M.n_log, 0);
+	/* Releasing a live stream resets it so the peer does not wait. */
+	vsock_release(&VS, &CM[6]);
+	assert_int_equal(M.n_log, 1);
+	assert_int_equal(M.log[0].op, VSOCK_OP_RST);
+	assert_int_equal(M.log[0].src_port, 40007);
+	assert_int_equal(VS.dropped, 0);
+}
+
 static void test_vsock_shutdown(void **state)
 {
 	uint8_t out[16];
@@ -1549,6 +1620,7 @@ int main(void)
 		T(test_vsock_credit_send),
 		T(test_vsock_credit_recv),
 		T(test_vsock_shutdown),
+		T(test_vsock_nonblocking_many),
 		T(test_vsock_malicious_packets),
 		T(test_vsock_transport_reset),
 		T(test_serial_open_echo),
