@@ -115,6 +115,12 @@ FS_FLAGS := -ffreestanding -nostdlib -nostdinc -isystem $(FS_LIBC_INC) -isystem 
 	-mno-red-zone -mgeneral-regs-only -fno-pie -fno-stack-protector -fno-builtin \
 	-DMIGTD_MBEDTLS_FREESTANDING
 FS_CFLAGS := $(WARN) -O2 $(FS_FLAGS)
+# TDX_INTERRUPTS=1: the TD's Service/GetQuote completions by interrupt
+# (upstream's vmcall-interrupt option); default polling, as upstream's
+# default build (docs/td-path.md). `make clean` when switching.
+ifeq ($(TDX_INTERRUPTS),1)
+FS_CFLAGS += -DFW_TDX_INTERRUPTS=1
+endif
 
 # mbedTLS is third-party code: its own warning level, never -Werror.
 MBEDTLS_WARN := -std=c11 -w
@@ -434,7 +440,7 @@ $(B)/san/tests/test_fw_libc: $(call objs,san,src/firmware/libc/string.c)
 
 # The TD start pieces (acceptance, shared DMA region, CCEL) are unit-tested
 # on the host with a fake TDCALL entry (tests/unit/test_fw_tdx.c).
-FW_TDX_TEST_SRC := $(addprefix src/firmware/tdx/,accept.c shared.c ccel.c) \
+FW_TDX_TEST_SRC := $(addprefix src/firmware/tdx/,accept.c shared.c ccel.c ve.c) \
 	src/platform/tdx/tdx_leaves.c
 $(B)/host/tests/test_fw_tdx: $(call objs,host,$(FW_TDX_TEST_SRC))
 $(B)/san/tests/test_fw_tdx: $(call objs,san,$(FW_TDX_TEST_SRC))

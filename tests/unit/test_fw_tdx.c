@@ -500,6 +500,195 @@ static void test_ccel_publish_rejects(void **state)
 			 MIGTD_ERR_INVALID);
 }
 
+/* ---- #VE, HLT, ReportFatalError (ve.c) -------------------------------------- */
+
+/* The fake module: leaf 3 answers with the #VE below; VMCALLs succeed
+ * (R10 = 0) and CPUID/RDMSR/IO-in return recognisable values. */
+static struct tdx_regs ve_answer;
+static uint64_t vmcall_r10;
+
+static uint64_t ve_responder(struct tdx_regs *r, size_t i)
+{
+	(void)i;
+	if (r->rax == 3) {
+		r->rcx = ve_answer.rcx, r->rdx = ve_answer.rdx, r->r8 = ve_answer.r8;
+		r->r9 = ve_answer.r9, r->r10 = ve_answer.r10;
+		return 0;
+	}
+	assert_int_equal(r->rax, 0); /* TDG.VP.VMCALL */
+	r->r10 = vmcall_r10;
+	switch (r->r11) {
+	case 0x0A: /* CPUID */
+		r->r12 = 0xA0000000 | r->r12, r->r13 = 0xB0000000 | r->r13;
+		r->r14 = 0xC, r->r15 = 0xD;
+		break;
+	case 0x1F: r->r11 = 0x1122334455667788ULL; break; /* RDMSR */
+	case 0x1E: if (r->r13 == 0) r->r11 = 0xFFFFFFA5; break; /* IO in */
+	default: break;
+	}
+	return 0;
+}
+
+static void set_ve(uint32_t reason, uint64_t qual, uint32_t len)
+{
+	memset(&ve_answer, 0, sizeof(ve_answer));
+	ve_answer.rcx = reason;
+	ve_answer.rdx = qual;
+	ve_answer.r8 = 0x1234;
+	ve_answer.r9 = 0xE0000000;
+	ve_answer.r10 = (uint64_t)0x77 << 32 | len;
+	responder = ve_responder;
+	vmcall_r10 = 0;
+	ncalls = 0;
+}
+
+static void test_ve_cpuid(void **state)
+{
+	struct fw_ve_cpu cpu = { .rax = 0x15, .rcx = 2, .rip = 0x1000, .rflags = 0x202 };
+	struct fw_ve_info ve;
+
+	(void)state;
+	set_ve(10, 0, 2);
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_OK);
+	/* Leaf 3 first, then VMCALL CPUID with leaf/subleaf in R12/R13. */
+	assert_int_equal(ncalls, 2);
+	assert_int_equal(calls[0].rax, 3);
+	assert_int_equal(calls[1].rcx, 0xFC00);
+	assert_int_equal(calls[1].r10, 0);
+	assert_int_equal(calls[1].r11, 0x0A);
+	assert_int_equal(calls[1].r12, 0x15);
+	assert_int_equal(calls[1].r13, 2);
+	assert_int_equal(cpu.rax, 0xA0000015);
+	assert_int_equal(cpu.rbx, 0xB0000002);
+	assert_int_equal(cpu.rcx, 0xC);
+	assert_int_equal(cpu.rdx, 0xD);
+	assert_int_equal(cpu.rip, 0x1002);
+	/* The decoded #VE fields. */
+	assert_int_equal(ve.exit_reason, 10);
+	assert_int_equal(ve.gla, 0x1234);
+	assert_int_equal(ve.gpa, 0xE0000000);
+	assert_int_equal(ve.insn_len, 2);
+	assert_int_equal(ve.insn_info, 0x77);
+}
+
+static void test_ve_msr_hlt(void **state)
+{
+	struct fw_ve_cpu cpu = { .rcx = 0x1B, .rip = 0x2000, .rflags = 0x2 };
+	struct fw_ve_info ve;
+
+	(void)state;
+	set_ve(31, 0, 2); /* RDMSR: value split into EDX:EAX */
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_OK);
+	assert_int_equal(calls[1].r11, 0x1F);
+	assert_int_equal(calls[1].r12, 0x1B);
+	assert_int_equal(cpu.rax, 0x55667788);
+	assert_int_equal(cpu.rdx, 0x11223344);
+	assert_int_equal(cpu.rip, 0x2002);
+	set_ve(32, 0, 2); /* WRMSR: EDX:EAX into R13 */
+	cpu.rcx = 0x80B, cpu.rax = 0xFFFFFFFF00000001ULL, cpu.rdx = 0xFFFFFFFF00000002ULL;
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_OK);
+	assert_int_equal(calls[1].r11, 0x20);
+	assert_int_equal(calls[1].r12, 0x80B);
+	assert_int_equal(calls[1].r13, 0x0000000200000001ULL);
+	/* HLT with IF clear: "interrupts blocked" = 1; with IF set: 0. */
+	set_ve(12, 0, 1);
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_OK);
+	assert_int_equal(calls[1].r11, 0x0C);
+	assert_int_equal(calls[1].r12, 1);
+	cpu.rflags = 0x202;
+	set_ve(12, 0, 1);
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_OK);
+	assert_int_equal(calls[1].r12, 0);
+	assert_int_equal(cpu.rip, 0x2002 + 2 + 1 + 1);
+	/* A VMCALL the VMM rejects: not handled, rip unchanged. */
+	set_ve(31, 0, 2);
+	vmcall_r10 = 0x8000000000000000ULL;
+	assert_int_not_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_OK);
+	assert_int_equal(cpu.rip, 0x2006);
+}
+
+static void test_ve_io(void **state)
+{
+	struct fw_ve_cpu cpu = { .rax = 0x12345678, .rip = 0x3000 };
+	struct fw_ve_info ve;
+
+	(void)state;
+	/* OUT byte to port 0x70: size 1 (bits 2:0 = 0), direction out, port 31:16. */
+	set_ve(30, 0x70ULL << 16, 2);
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_OK);
+	assert_int_equal(calls[1].r11, 0x1E);
+	assert_int_equal(calls[1].r12, 1);
+	assert_int_equal(calls[1].r13, 1);
+	assert_int_equal(calls[1].r14, 0x70);
+	assert_int_equal(calls[1].r15, 0x78);
+	/* IN byte from 0x71: only AL changes. */
+	set_ve(30, 0x71ULL << 16 | 1 << 3, 1);
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_OK);
+	assert_int_equal(calls[1].r13, 0);
+	assert_int_equal(cpu.rax, 0x123456A5);
+	/* IN dword (size-1 = 3). */
+	set_ve(30, 0xCFCULL << 16 | 1 << 3 | 3, 1);
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_OK);
+	assert_int_equal(calls[1].r12, 4);
+	assert_int_equal(cpu.rax, 0xFFFFFFA5);
+	/* String / REP I/O and a 3-byte size are refused, nothing called. */
+	set_ve(30, 0x70ULL << 16 | 1 << 4, 1);
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_ERR_UNSUPPORTED);
+	assert_int_equal(ncalls, 1);
+	set_ve(30, 0x70ULL << 16 | 2, 1);
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_ERR_INVALID);
+	assert_int_equal(ncalls, 1);
+}
+
+static void test_ve_refuses(void **state)
+{
+	struct fw_ve_cpu cpu = { .rip = 0x4000 };
+	struct fw_ve_info ve;
+
+	(void)state;
+	/* EPT violation (MMIO not through fw_mmio_*): not emulated, fatal. */
+	set_ve(48, 0x181, 3);
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_ERR_UNSUPPORTED);
+	assert_int_equal(ve.gpa, 0xE0000000);
+	assert_int_equal(ncalls, 1);
+	/* An instruction length of 0 would #VE forever. */
+	set_ve(10, 0, 0);
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_ERR_INVALID);
+	assert_int_equal(cpu.rip, 0x4000);
+}
+
+static uint64_t fail_leaf3(struct tdx_regs *r, size_t i)
+{
+	(void)i;
+	return r->rax == 3 ? 0xC000010000000000ULL : 0;
+}
+
+static void test_ve_info_failure_and_fatal(void **state)
+{
+	struct fw_ve_cpu cpu = { .rip = 0x5000 };
+	struct fw_ve_info ve;
+
+	(void)state;
+	responder = fail_leaf3;
+	assert_int_equal(fw_tdx_handle_ve(&cpu, &ve), MIGTD_ERR_TDCALL);
+	assert_int_equal(cpu.rip, 0x5000);
+	/* ReportFatalError: VMCALL 0x10003, code in R12, no message (bit 63 clear). */
+	responder = NULL;
+	ncalls = 0;
+	fw_tdx_report_fatal(0);
+	assert_int_equal(ncalls, 1);
+	assert_int_equal(calls[0].rax, 0);
+	assert_int_equal(calls[0].r11, 0x10003);
+	assert_int_equal(calls[0].r12, 0);
+	assert_int_equal(calls[0].r13, 0);
+	/* TDVMCALL<HLT> on its own. */
+	ncalls = 0;
+	assert_int_equal(fw_tdx_hlt(false), MIGTD_OK);
+	assert_int_equal(calls[0].r11, 0x0C);
+	assert_int_equal(calls[0].r12, 0);
+	assert_int_equal(calls[0].rcx, 0xFC00);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +708,11 @@ int main(void)
 		cmocka_unit_test_setup(test_ccel_table_bytes, setup),
 		cmocka_unit_test_setup(test_ccel_publish_log, setup),
 		cmocka_unit_test_setup(test_ccel_publish_rejects, setup),
+		cmocka_unit_test_setup(test_ve_cpuid, setup),
+		cmocka_unit_test_setup(test_ve_msr_hlt, setup),
+		cmocka_unit_test_setup(test_ve_io, setup),
+		cmocka_unit_test_setup(test_ve_refuses, setup),
+		cmocka_unit_test_setup(test_ve_info_failure_and_fatal, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -131,18 +131,36 @@ main32:
 	mov	%eax, %cr4
 	mov	$PML4, %eax
 	mov	%eax, %cr3
+	/* A TD starts with EFER.LME already set, and RDMSR/WRMSR of EFER
+	 * would raise #VE with no IDT loaded yet (a triple fault): only a
+	 * plain VM sets LME (docs/td-path.md). */
+	test	%ebp, %ebp
+	jnz	main32_paging
+	/* Global labels around the plain-VM-only MSR access, so the TD-path
+	 * lint sees it in its own symbol. */
+	.globl	vm_set_efer_lme
+vm_set_efer_lme:
 	mov	$0xC0000080, %ecx	/* IA32_EFER */
 	rdmsr
 	or	$0x100, %eax		/* LME */
 	wrmsr
+	.globl	main32_paging
+main32_paging:
 	mov	%cr0, %eax
 	or	$0x80000000, %eax	/* PG */
 	mov	%eax, %cr0
 	ljmp	$FW_SEL_CODE64, $main64
 
+/*
+ * vCPUs other than 0 of a TD park here for good (MigTD runs on one vCPU).
+ * Not HLT: in a TD it raises #VE, and without an IDT that is a triple
+ * fault; td-shim's APs spin on their mailbox with PAUSE the same way.
+ */
+	.globl	td_ap_park
+td_ap_park:
 park:
 	cli
-	hlt
+	pause
 	jmp	park
 
 /* ---- 64-bit --------------------------------------------------------------- */
@@ -159,9 +177,11 @@ main64:
 	xor	%ebp, %ebp		/* end of frame chain */
 	movabs	$fw_main, %rax
 	call	*%rax
-6:	cli
-	hlt
-	jmp	6b
+	/* fw_main never returns; if it did, end as a failure the way every
+	 * other path does (fw_exit: ReportFatalError in a TD, no raw HLT). */
+	mov	$FW_EXIT_FAIL, %edi
+	movabs	$fw_exit, %rax
+	call	*%rax
 
 /* ---- boot GDT: flat 32-bit code, data, 64-bit code (accessed bit set) ---- */
 	.p2align 3

@@ -7,6 +7,11 @@
  * then reports a #PF instead of triple-faulting.
  */
 #include "../fw.h"
+#include "../tdx/fw_tdx.h"
+
+#include <stdbool.h>
+
+#include "migtd/err.h"
 
 struct tss64 {
 	uint32_t reserved0;
@@ -128,10 +133,32 @@ static const char *const exc_names[32] = {
 	"?", "?", "?", "?", "#HV", "#VC", "#SX", "?",
 };
 
+/* #VE in a TD: emulate what can be (tdx/ve.c) and go on; else report. */
+static bool handle_ve(struct fw_frame *f)
+{
+	struct fw_ve_cpu cpu = { f->rax, f->rbx, f->rcx, f->rdx, f->rip, f->rflags };
+	struct fw_ve_info ve = { 0 };
+	int err = fw_tdx_handle_ve(&cpu, &ve);
+
+	if (err == MIGTD_OK) {
+		f->rax = cpu.rax, f->rbx = cpu.rbx, f->rcx = cpu.rcx, f->rdx = cpu.rdx;
+		f->rip = cpu.rip;
+		return true;
+	}
+	fw_printf("\n#VE not handled (%s): exit reason %u, qualification 0x%llx, GPA 0x%llx, "
+		  "GLA 0x%llx, instruction length %u\n", migtd_err_str(err), ve.exit_reason,
+		  (unsigned long long)ve.qualification, (unsigned long long)ve.gpa,
+		  (unsigned long long)ve.gla, ve.insn_len);
+	return false;
+}
+
 void fw_exception(struct fw_frame *f)
 {
 	static int in_exception;
 	uint64_t cr2;
+
+	if (f->vector == 20 && fw_is_td && !in_exception && handle_ve(f))
+		return;
 
 	/* A fault while reporting one: do not recurse, just stop. */
 	if (in_exception++)

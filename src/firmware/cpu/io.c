@@ -6,6 +6,7 @@
  */
 #include "../fw.h"
 #include "tdx.h"
+#include "../tdx/fw_tdx.h"
 
 int fw_is_td;
 
@@ -29,12 +30,54 @@ static uint64_t td_io(uint64_t size, uint64_t write, uint16_t port, uint64_t val
 	return r.r10 ? ~0ULL : r.r11;
 }
 
+/*
+ * The raw instructions live in these plain-VM-only functions (vm_*), so
+ * the TD-path lint (tests/e2e/firmware_td_lint.sh) can check that no other
+ * function executes IN/OUT/HLT: in a TD each would raise #VE.
+ */
+__attribute__((noinline)) static void vm_outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+__attribute__((noinline)) static void vm_outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+__attribute__((noinline)) static void vm_outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+__attribute__((noinline)) static uint8_t vm_inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+__attribute__((noinline)) static uint32_t vm_inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+__attribute__((noinline, noreturn)) static void vm_halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
 void fw_outb(uint16_t port, uint8_t v)
 {
 	if (fw_is_td)
 		td_io(1, 1, port, v);
 	else
-		__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+		vm_outb(port, v);
 }
 
 void fw_outw(uint16_t port, uint16_t v)
@@ -42,7 +85,7 @@ void fw_outw(uint16_t port, uint16_t v)
 	if (fw_is_td)
 		td_io(2, 1, port, v);
 	else
-		__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+		vm_outw(port, v);
 }
 
 void fw_outl(uint16_t port, uint32_t v)
@@ -50,33 +93,41 @@ void fw_outl(uint16_t port, uint32_t v)
 	if (fw_is_td)
 		td_io(4, 1, port, v);
 	else
-		__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+		vm_outl(port, v);
 }
 
 uint8_t fw_inb(uint16_t port)
 {
-	uint8_t v;
-
 	if (fw_is_td)
 		return (uint8_t)td_io(1, 0, port, 0);
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
+	return vm_inb(port);
 }
 
 uint32_t fw_inl(uint16_t port)
 {
-	uint32_t v;
-
 	if (fw_is_td)
 		return (uint32_t)td_io(4, 0, port, 0);
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
+	return vm_inl(port);
 }
 
+/*
+ * Plain VM: isa-debug-exit ends QEMU with status 2*code+1 (elsewhere a
+ * no-op), then halt. TD: every failure ends in ReportFatalError (error code
+ * 0, as upstream's panic path, spec §1.2), then TDVMCALL<HLT> with
+ * interrupts blocked, forever -- a raw HLT would raise #VE.
+ */
 __attribute__((noreturn)) void fw_exit(uint8_t code)
 {
-	/* isa-debug-exit ends QEMU with status 2*code+1; elsewhere a no-op. */
-	fw_outl(FW_DEBUG_EXIT_PORT, code);
-	for (;;)
-		__asm__ volatile("cli; hlt");
+	if (!fw_is_td) {
+		vm_outl(FW_DEBUG_EXIT_PORT, code);
+		vm_halt_forever();
+	}
+	if (code != FW_EXIT_OK)
+		fw_tdx_report_fatal(0);
+	/* A VMM that models isa-debug-exit may end the TD here as well. */
+	(void)td_io(4, 1, FW_DEBUG_EXIT_PORT, code);
+	for (;;) {
+		__asm__ volatile("cli" ::: "memory");
+		(void)fw_tdx_hlt(true);
+	}
 }

@@ -3,8 +3,10 @@
  * 0x70/0x71), read once as Unix seconds. This is the host's clock and the
  * host is untrusted: the core only uses it as the time at which
  * certificate validity is checked, exactly like the Linux program uses its
- * machine's wall clock (include/migtd/session.h, verify_time). A TD has no
- * RTC of its own; there the time must come from signed collateral.
+ * machine's wall clock (include/migtd/session.h, verify_time). A TD reads
+ * the same CMOS clock through TDG.VP.VMCALL<Instruction.IO> (fw_inb/fw_outb
+ * do that in a TD), as upstream MigTD does (spec §2.1: IO is used for the
+ * CMOS RTC): the VMM's time, exactly as untrusted as in a plain VM.
  */
 #include "../fw.h"
 
@@ -56,8 +58,6 @@ int fw_rtc_unix_time(int64_t *out)
 	unsigned int sec, min, hour, day, mon, year;
 	bool binary, pm = false;
 
-	if (fw_is_td)
-		return -1;
 	/* Read twice outside an update until two reads agree. */
 	for (unsigned int tries = 0;; tries++) {
 		if (tries > 1000)

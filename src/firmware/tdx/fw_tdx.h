@@ -13,6 +13,7 @@
 #ifndef MIGTD_FW_TDX_H
 #define MIGTD_FW_TDX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -126,5 +127,42 @@ void fw_tdx_wait(void);
 
 /* Copy the core's log into the CCEL area, build the table; 0 or MIGTD_ERR_*. */
 int fw_tdx_publish_event_log(const uint8_t *log, size_t len);
+
+/* ---- what a TD asks for instead of executing it (ve.c, docs/td-path.md) ---- */
+
+/* TDG.VP.VEINFO.GET (leaf 3) outputs: RCX exit reason, RDX qualification,
+ * R8 GLA, R9 GPA, R10 instruction length (31:0) and information (63:32). */
+struct fw_ve_info {
+	uint32_t exit_reason;
+	uint64_t qualification, gla, gpa;
+	uint32_t insn_len, insn_info;
+};
+/* VMX basic exit reasons a #VE reports. */
+#define FW_VE_EXIT_CPUID 10
+#define FW_VE_EXIT_HLT 12
+#define FW_VE_EXIT_IO 30
+#define FW_VE_EXIT_RDMSR 31
+#define FW_VE_EXIT_WRMSR 32
+#define FW_VE_EXIT_EPT_VIOLATION 48
+
+/* The interrupted context the handler may read and change. */
+struct fw_ve_cpu {
+	uint64_t rax, rbx, rcx, rdx, rip, rflags;
+};
+
+int fw_tdx_veinfo_get(struct fw_ve_info *out);
+/*
+ * #VE: fetch the info, emulate CPUID/HLT/RDMSR/WRMSR/port I/O through
+ * TDG.VP.VMCALL and advance rip past the instruction. MIGTD_OK if handled;
+ * anything else is fatal for the caller (ve says why).
+ */
+int fw_tdx_handle_ve(struct fw_ve_cpu *cpu, struct fw_ve_info *ve);
+/* TDG.VP.VMCALL<Instruction.HLT>; irq_blocked = false after sti. */
+int fw_tdx_hlt(bool irq_blocked);
+int fw_tdx_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]);
+int fw_tdx_rdmsr(uint32_t msr, uint64_t *value);
+int fw_tdx_wrmsr(uint32_t msr, uint64_t value);
+/* TDG.VP.VMCALL<ReportFatalError> with this code (no message page). */
+void fw_tdx_report_fatal(uint64_t code);
 
 #endif /* MIGTD_FW_TDX_H */

@@ -31,6 +31,10 @@ static uint64_t shared_mask;
 static uint64_t dma_gpa = FW_RAM_DMA_BASE;
 
 /* Set by the completion handlers, cleared by the backend before a call. */
+#ifndef FW_TDX_INTERRUPTS
+#define FW_TDX_INTERRUPTS 0
+#endif
+
 static volatile uint32_t service_done;
 static volatile uint32_t quote_done;
 
@@ -133,34 +137,23 @@ static uint64_t tsc_khz(void)
  * TDG.VP.VMCALL<Instruction.WRMSR> (what a #VE handler would do: this
  * firmware has none).
  */
-static void x2apic_eoi(void)
+/* The x2APIC EOI MSR is virtualized by the TDX module (no #VE): the one
+ * raw WRMSR the TD path may execute (the TD-path lint allows td_x2apic_eoi). */
+__attribute__((noinline)) static void td_x2apic_eoi(void)
 {
 	__asm__ volatile("wrmsr" ::"c"(MSR_X2APIC_EOI), "a"(0), "d"(0) : "memory");
-}
-
-static int vmcall_wrmsr(uint32_t msr, uint64_t value)
-{
-	struct tdx_regs r = { 0 };
-
-	r.rcx = TDX_VMCALL_EXPOSE_R10_R15;
-	r.r11 = TDX_VMCALL_WRMSR;
-	r.r12 = msr;
-	r.r13 = value;
-	if (tdx_tdcall(&r) != TDX_SUCCESS)
-		return MIGTD_ERR_TDCALL;
-	return tdx_vmcall_status_err(r.r10);
 }
 
 void fw_td_service_irq(void)
 {
 	service_done = 1;
-	x2apic_eoi();
+	td_x2apic_eoi();
 }
 
 void fw_td_quote_irq(void)
 {
 	quote_done = 1;
-	x2apic_eoi();
+	td_x2apic_eoi();
 }
 
 void fw_tdx_wait(void)
@@ -183,11 +176,20 @@ void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 	t->svc_rsp = shared + TDX_PAGE_SIZE;
 	t->quote_buf = shared + FW_TDX_SVC_PAGES * TDX_PAGE_SIZE;
 	t->quote_buf_len = FW_TDX_QUOTE_PAGES * TDX_PAGE_SIZE;
-	/* Completion by interrupt (spec §2.1 vectors); without a working APIC
-	 * the backend polls instead (vector 0 Service, GetQuote status word). */
+	/*
+	 * Completion polling, as upstream's default build: Service is issued
+	 * with R14 = 0 and the backend polls the response status; GetQuote
+	 * polls its buffer's status word. The interrupt mode (vector 0x50,
+	 * 0x51 with SetupEventNotifyInterrupt, x2APIC enabled through
+	 * TDVMCALL<WRMSR>) is upstream's `vmcall-interrupt` option: build with
+	 * FW_TDX_INTERRUPTS=1 (make TDX_INTERRUPTS=1).
+	 */
+	t->service_flag = NULL;
+	t->quote_flag = NULL;
+#if FW_TDX_INTERRUPTS
 	fw_idt_set_irq(TDX_VECTOR_SERVICE, fw_irq_td_service);
 	fw_idt_set_irq(TDX_VECTOR_GET_QUOTE, fw_irq_td_quote);
-	err = vmcall_wrmsr(MSR_X2APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
+	err = fw_tdx_wrmsr(MSR_X2APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
 	if (err == MIGTD_OK) {
 		fw_idt_set_irq(VECTOR_SPURIOUS, fw_irq_spurious);
 		t->service_flag = &service_done;
@@ -195,9 +197,10 @@ void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 	} else {
 		fw_printf("tdx: enabling the x2APIC failed (%s): polling mode\n",
 			  migtd_err_str(err));
-		t->service_flag = NULL;
-		t->quote_flag = NULL;
 	}
+#else
+	(void)err;
+#endif
 	t->tsc_khz = tsc_khz();
 	tdx_platform_init(p, t);
 }
