@@ -689,6 +689,64 @@ static void test_ve_info_failure_and_fatal(void **state)
 	assert_int_equal(calls[0].rcx, 0xFC00);
 }
 
+/* ---- the ACPI table list (acpi.c) ---------------------------------------------- */
+
+static uint8_t acpi_sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s = (uint8_t)(s + p[i]);
+	return s;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void test_acpi_list_points_at_ccel(void **state)
+{
+	uint8_t rsdp[36], xsdt[44 + 8], ccel[56];
+	uint64_t ccel_gpa = 0x7F0000;
+
+	(void)state;
+	assert_int_equal(fw_ccel_table_build(ccel, sizeof(ccel), 0x800000, 0x11000), MIGTD_OK);
+	memset(xsdt, 0xEE, sizeof(xsdt));
+	assert_int_equal(fw_acpi_list_build(rsdp, xsdt, sizeof(xsdt), 0x7E0000, &ccel_gpa, 1),
+			 MIGTD_OK);
+	/* RSDP 2.0: signature, revision 2, no RSDT, length 36, XSDT address, both sums. */
+	assert_memory_equal(rsdp, "RSD PTR ", 8);
+	assert_int_equal(rsdp[15], 2);
+	assert_int_equal(rsdp[16] | rsdp[17] | rsdp[18] | rsdp[19], 0);
+	assert_int_equal(rsdp[20], 36);
+	assert_int_equal(le64(rsdp + 24), 0x7E0000);
+	assert_int_equal(acpi_sum(rsdp, 20), 0);
+	assert_int_equal(acpi_sum(rsdp, 36), 0);
+	/* XSDT: 36-byte header + one entry = 44 bytes, sums to 0, entry = CCEL. */
+	assert_memory_equal(xsdt, "XSDT", 4);
+	assert_int_equal(xsdt[4], 44);
+	assert_int_equal(acpi_sum(xsdt, 44), 0);
+	assert_int_equal(le64(xsdt + 36), ccel_gpa);
+	assert_int_equal(xsdt[44], 0xEE); /* nothing written past the table */
+	assert_memory_equal(ccel, "CCEL", 4);
+	assert_int_equal(acpi_sum(ccel, 56), 0);
+	/* Bounded: no tables, too many, a zero address, a short buffer. */
+	assert_int_equal(fw_acpi_list_build(rsdp, xsdt, sizeof(xsdt), 1, &ccel_gpa, 0),
+			 MIGTD_ERR_INVALID);
+	assert_int_equal(fw_acpi_list_build(rsdp, xsdt, sizeof(xsdt), 1, &ccel_gpa, 5),
+			 MIGTD_ERR_INVALID);
+	ccel_gpa = 0;
+	assert_int_equal(fw_acpi_list_build(rsdp, xsdt, sizeof(xsdt), 1, &ccel_gpa, 1),
+			 MIGTD_ERR_INVALID);
+	ccel_gpa = 0x1000;
+	assert_int_equal(fw_acpi_list_build(rsdp, xsdt, 43, 1, &ccel_gpa, 1), MIGTD_ERR_LENGTH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -708,6 +766,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ccel_table_bytes, setup),
 		cmocka_unit_test_setup(test_ccel_publish_log, setup),
 		cmocka_unit_test_setup(test_ccel_publish_rejects, setup),
+		cmocka_unit_test_setup(test_acpi_list_points_at_ccel, setup),
 		cmocka_unit_test_setup(test_ve_cpuid, setup),
 		cmocka_unit_test_setup(test_ve_msr_hlt, setup),
 		cmocka_unit_test_setup(test_ve_io, setup),

@@ -81,6 +81,21 @@ int fw_ccel_table_build(uint8_t *out, size_t cap, uint64_t lasa, uint64_t laml);
 int fw_ccel_publish(uint8_t *area, size_t area_len, uint64_t area_gpa, const uint8_t *log,
 		    size_t log_len, uint8_t table[FW_CCEL_TABLE_SIZE]);
 
+/* ---- the ACPI table list (acpi.c) ----------------------------------------- */
+#define FW_ACPI_RSDP_SIZE 36u
+#define FW_ACPI_HDR_SIZE 36u
+#define FW_ACPI_XSDT_MAX 4u
+#define FW_ACPI_XSDT_SIZE(n) (FW_ACPI_HDR_SIZE + 8u * (n))
+
+/*
+ * The list a reader of the TD's ACPI tables starts from: an RSDP
+ * (revision 2, 36 bytes, both checksums, RSDT address 0, XSDT address
+ * xsdt_gpa) and the XSDT at xsdt (36-byte header + one u64 GPA per table,
+ * checksum over all of it). Today the list holds the CCEL table.
+ */
+int fw_acpi_list_build(uint8_t rsdp[FW_ACPI_RSDP_SIZE], uint8_t *xsdt, size_t xsdt_cap,
+		       uint64_t xsdt_gpa, const uint64_t *tables, size_t n);
+
 /* ---- the TD start (td.c, image only) ---------------------------------------- */
 /*
  * The top of the DMA region is not given to the virtio allocator: it holds

@@ -44,7 +44,10 @@ static volatile uint32_t quote_done;
 #define VECTOR_SPURIOUS 0xFF
 
 static _Alignas(4096) uint8_t ccel_area[FW_CCEL_AREA_SIZE];
-static uint8_t ccel_table[FW_CCEL_TABLE_SIZE];
+static _Alignas(16) uint8_t ccel_table[FW_CCEL_TABLE_SIZE];
+/* The ACPI table list that points at the CCEL table (acpi.c). */
+static _Alignas(16) uint8_t acpi_rsdp[FW_ACPI_RSDP_SIZE];
+static _Alignas(16) uint8_t acpi_xsdt[FW_ACPI_XSDT_SIZE(1)];
 
 uint64_t fw_dma_gpa_base(void)
 {
@@ -207,13 +210,19 @@ void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 
 int fw_tdx_publish_event_log(const uint8_t *log, size_t len)
 {
+	uint64_t ccel_gpa = (uint64_t)(uintptr_t)ccel_table;
 	int err = fw_ccel_publish(ccel_area, sizeof(ccel_area), (uint64_t)(uintptr_t)ccel_area,
 				  log, len, ccel_table);
 
 	if (err == MIGTD_OK)
-		fw_printf("tdx: CCEL table at 0x%llx: log area 0x%llx, %u bytes (%u used)\n",
-			  (unsigned long long)(uintptr_t)ccel_table,
-			  (unsigned long long)(uintptr_t)ccel_area, (unsigned int)sizeof(ccel_area),
-			  (unsigned int)len);
+		err = fw_acpi_list_build(acpi_rsdp, acpi_xsdt, sizeof(acpi_xsdt),
+					 (uint64_t)(uintptr_t)acpi_xsdt, &ccel_gpa, 1);
+	if (err == MIGTD_OK)
+		fw_printf("tdx: CCEL table at 0x%llx: log area 0x%llx, %u bytes (%u used); "
+			  "RSDP 0x%llx -> XSDT 0x%llx -> CCEL\n",
+			  (unsigned long long)ccel_gpa, (unsigned long long)(uintptr_t)ccel_area,
+			  (unsigned int)sizeof(ccel_area), (unsigned int)len,
+			  (unsigned long long)(uintptr_t)acpi_rsdp,
+			  (unsigned long long)(uintptr_t)acpi_xsdt);
 	return err;
 }
