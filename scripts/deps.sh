@@ -11,6 +11,12 @@
 #     orig tarball's sha256 against the pinned value as well. If the pinned
 #     version has left the index, the same tarball is fetched from the
 #     mirror's pool and checked against the pinned sha256.
+#  3. QEMU's libvhost-user (the vhost-user device-side library, GPL-2.0-or-
+#     later; docs/vhost-user.md says why it is linked only into the separate
+#     program migtd-vsock-backend): Debian trixie's qemu source package, the
+#     same private apt configuration and a pinned sha256. Only the files the
+#     library needs are unpacked (about 130 KB of the 40 MB tarball), and the
+#     tarball is deleted afterwards.
 # The sources are unpacked into $MIGTD_DEPS_DIR (default: .deps/ in the
 # repository, ignored by git); the Makefile builds them with our own config.
 set -euo pipefail
@@ -22,6 +28,10 @@ MBEDTLS_VERSION=3.6.6
 MBEDTLS_DEB_VERSION=3.6.6-0.1~deb13u1
 MBEDTLS_ORIG=mbedtls_${MBEDTLS_VERSION}.orig.tar.bz2
 MBEDTLS_ORIG_SHA256=8fb65fae8dcae5840f793c0a334860a411f884cc537ea290ce1c52bb64ca007a
+QEMU_VERSION=10.0.13
+QEMU_DEB_VERSION=1:10.0.13+ds-0+deb13u1
+QEMU_ORIG=qemu_${QEMU_VERSION}+ds.orig.tar.xz
+QEMU_ORIG_SHA256=6a0888e806c2ffc0c5f0733e974f9aea55491950d3c47c98669c8b236dde59ae
 SOURCE_SUITE=trixie
 SOURCE_KEYRING=/usr/share/keyrings/debian-archive-${SOURCE_SUITE}-stable.gpg
 
@@ -61,9 +71,13 @@ for p in "${missing[@]}"; do
   [ "$status" = "install ok installed" ] || die "Debian package '$p' could not be installed"
 done
 
-# ---- 2. mbedTLS sources ----------------------------------------------------
+# ---- 2./3. source packages -------------------------------------------------
 mb_dir=$deps_dir/mbedtls-$MBEDTLS_VERSION
-if [ -f "$mb_dir/.migtd-verified" ] && [ -L "$deps_dir/mbedtls" ]; then
+vu_dir=$deps_dir/libvhost-user-$QEMU_VERSION
+mb_ok=; vu_ok=
+[ -f "$mb_dir/.migtd-verified" ] && [ -L "$deps_dir/mbedtls" ] && mb_ok=1
+[ -f "$vu_dir/.migtd-verified" ] && [ -L "$deps_dir/libvhost-user" ] && vu_ok=1
+if [ -n "$mb_ok" ] && [ -n "$vu_ok" ]; then
   exit 0
 fi
 mkdir -p "$deps_dir"
@@ -78,7 +92,7 @@ if [ -z "$mirror" ]; then
              | awk '{for (i=2;i<=NF;i++) if ($i !~ /^\[/ && $i !~ /\]$/) {print $i; exit}}' \
              | grep -E '/debian/?$' | head -n 1 || true)
 fi
-[ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list*; cannot fetch the mbedtls source package"
+[ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list*; cannot fetch source packages"
 mirror=${mirror%/}
 [ -f "$SOURCE_KEYRING" ] || die "missing $SOURCE_KEYRING (package debian-archive-keyring) to verify the $SOURCE_SUITE index"
 
@@ -89,36 +103,75 @@ apt_opts=(
   -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache"
   -o APT::Sandbox::User=root -o Debug::NoLocking=1
 )
-got=
-say "fetching mbedtls $MBEDTLS_DEB_VERSION source package ($SOURCE_SUITE, signed index)"
+index_ok=
 if apt-get "${apt_opts[@]}" -qq update 2>"$work/apt.err"; then
-  if (cd "$work/src" && apt-get "${apt_opts[@]}" -qq source --download-only \
-        "mbedtls=$MBEDTLS_DEB_VERSION" >/dev/null 2>>"$work/apt.err"); then
+  index_ok=1
+else
+  say "apt could not read the $SOURCE_SUITE index ($(tail -n 1 "$work/apt.err")); falling back to the pool"
+fi
+
+# fetch_orig PKG DEB_VERSION ORIG SHA256 POOL_DIR: the orig tarball into
+# $work/src, through the signed index when it still lists the pinned version,
+# else from the mirror's pool; either way checked against the pinned sha256.
+fetch_orig() {
+  local pkg=$1 ver=$2 orig=$3 sha=$4 pool=$5 got= url
+  say "fetching $pkg $ver source package ($SOURCE_SUITE, signed index)"
+  if [ -n "$index_ok" ] && (cd "$work/src" && apt-get "${apt_opts[@]}" -qq source --download-only \
+        "$pkg=$ver" >/dev/null 2>>"$work/apt.err"); then
     got=apt
   else
-    say "pinned version not in the $SOURCE_SUITE index; falling back to the pool + pinned sha256"
+    say "$pkg $ver not in the $SOURCE_SUITE index; falling back to the pool + pinned sha256"
   fi
-else
-  say "apt could not read the $SOURCE_SUITE index ($(tail -n 1 "$work/apt.err")); falling back"
-fi
-if [ -z "$got" ]; then
-  url="$mirror/pool/main/m/mbedtls/$MBEDTLS_ORIG"
-  if command -v curl >/dev/null; then
-    curl -fsSL -o "$work/src/$MBEDTLS_ORIG" "$url" || die "could not download $MBEDTLS_ORIG"
-  elif command -v wget >/dev/null; then
-    wget -q -O "$work/src/$MBEDTLS_ORIG" "$url" || die "could not download $MBEDTLS_ORIG"
-  else
-    # apt's own transport helper needs no curl/wget.
-    /usr/lib/apt/apt-helper download-file "$url" "$work/src/$MBEDTLS_ORIG" "SHA256:$MBEDTLS_ORIG_SHA256" \
-      >/dev/null || die "could not download $MBEDTLS_ORIG"
+  if [ -z "$got" ]; then
+    url="$mirror/pool/main/$pool/$orig"
+    if command -v curl >/dev/null; then
+      curl -fsSL -o "$work/src/$orig" "$url" || die "could not download $orig"
+    elif command -v wget >/dev/null; then
+      wget -q -O "$work/src/$orig" "$url" || die "could not download $orig"
+    else
+      # apt's own transport helper needs no curl/wget.
+      /usr/lib/apt/apt-helper download-file "$url" "$work/src/$orig" "SHA256:$sha" \
+        >/dev/null || die "could not download $orig"
+    fi
   fi
-fi
-echo "$MBEDTLS_ORIG_SHA256  $work/src/$MBEDTLS_ORIG" | sha256sum -c --quiet - \
-  || die "$MBEDTLS_ORIG does not match the pinned sha256"
+  echo "$sha  $work/src/$orig" | sha256sum -c --quiet - \
+    || die "$orig does not match the pinned sha256"
+}
 
-rm -rf "$mb_dir"
-tar -xjf "$work/src/$MBEDTLS_ORIG" -C "$deps_dir" || die "could not unpack $MBEDTLS_ORIG"
-[ -f "$mb_dir/include/mbedtls/ssl.h" ] || die "unpacked mbedtls has no include/mbedtls/ssl.h"
-touch "$mb_dir/.migtd-verified"
-ln -sfn "mbedtls-$MBEDTLS_VERSION" "$deps_dir/mbedtls"
-say "mbedtls $MBEDTLS_VERSION ready in $mb_dir"
+if [ -z "$mb_ok" ]; then
+  fetch_orig mbedtls "$MBEDTLS_DEB_VERSION" "$MBEDTLS_ORIG" "$MBEDTLS_ORIG_SHA256" m/mbedtls
+  rm -rf "$mb_dir"
+  tar -xjf "$work/src/$MBEDTLS_ORIG" -C "$deps_dir" || die "could not unpack $MBEDTLS_ORIG"
+  [ -f "$mb_dir/include/mbedtls/ssl.h" ] || die "unpacked mbedtls has no include/mbedtls/ssl.h"
+  touch "$mb_dir/.migtd-verified"
+  ln -sfn "mbedtls-$MBEDTLS_VERSION" "$deps_dir/mbedtls"
+  rm -f "$work/src/$MBEDTLS_ORIG"
+  say "mbedtls $MBEDTLS_VERSION ready in $mb_dir"
+fi
+
+if [ -z "$vu_ok" ]; then
+  fetch_orig qemu "$QEMU_DEB_VERSION" "$QEMU_ORIG" "$QEMU_ORIG_SHA256" q/qemu
+  # Only libvhost-user, the headers it includes (its include/ and
+  # standard-headers/ are symlinks into QEMU's tree) and QEMU's licence.
+  top=qemu-$QEMU_VERSION
+  rm -rf "$vu_dir"
+  mkdir -p "$vu_dir"
+  tar -xJf "$work/src/$QEMU_ORIG" -C "$vu_dir" --strip-components=1 \
+    "$top/COPYING" "$top/subprojects/libvhost-user/libvhost-user.c" \
+    "$top/subprojects/libvhost-user/libvhost-user.h" \
+    "$top/subprojects/libvhost-user/include" "$top/subprojects/libvhost-user/standard-headers" \
+    "$top/include/qemu/atomic.h" "$top/include/qemu/compiler.h" \
+    "$top/include/standard-headers/linux/types.h" \
+    "$top/include/standard-headers/linux/virtio_config.h" \
+    "$top/include/standard-headers/linux/virtio_ring.h" \
+    "$top/include/standard-headers/linux/virtio_types.h" \
+    || die "could not unpack libvhost-user from $QEMU_ORIG"
+  [ -f "$vu_dir/subprojects/libvhost-user/standard-headers/linux/virtio_ring.h" ] \
+    || die "unpacked libvhost-user misses its headers"
+  grep -q 'GNU GPL, version 2 or' "$vu_dir/subprojects/libvhost-user/libvhost-user.c" \
+    || die "libvhost-user's licence header changed: re-check docs/vhost-user.md"
+  touch "$vu_dir/.migtd-verified"
+  ln -sfn "libvhost-user-$QEMU_VERSION" "$deps_dir/libvhost-user"
+  rm -f "$work/src/$QEMU_ORIG"
+  say "libvhost-user (qemu $QEMU_VERSION) ready in $vu_dir"
+fi
