@@ -21,6 +21,7 @@ MAKEFLAGS += --no-builtin-rules
 CC       ?= cc
 FUZZ_CC  ?= clang
 MBEDTLS_DIR ?= .deps/mbedtls
+VHU_DIR ?= .deps/libvhost-user
 B := build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -43,8 +44,10 @@ TDX_TEST_SRC_test_platform_tdx := $(TDX_SRC)
 # Programs: src/linux -> migtd, tools/<name>/ -> <name>.
 # tools/common/ is no program: its helpers are linked into every tool.
 TOOL_COMMON_SRC := $(sort $(wildcard tools/common/*.c))
-TOOLS := $(filter-out common,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))))
-PROGRAMS := $(if $(wildcard src/linux/*.c),migtd) $(TOOLS)
+# migtd-vsock-backend links libvhost-user (GPL-2.0-or-later) and has its own
+# rule below (docs/vhost-user.md): it is no TOOL.
+TOOLS := $(filter-out common migtd-vsock-backend,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))))
+PROGRAMS := $(if $(wildcard src/linux/*.c),migtd) $(TOOLS) migtd-vsock-backend
 # Unit tests: tests/unit/test_<name>.c, plus cmocka-side helpers in tests/unit/support/.
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_SUPPORT_SRC := $(sort $(wildcard tests/unit/support/*.c))
@@ -81,12 +84,15 @@ INC_src/linux/ := -Isrc/platform/emu -Isrc/emulink -Isrc/transport/uvsock -Isrc/
 INC_src/firmware/ := -Isrc/firmware -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
 	-Isrc/transport/uvsock
 INC_tools/migtd-vmm/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
+# The vsock device backend: the device model (src/emuhost/vsockdev.h) and the
+# MVSK hello it opens relay streams with (docs/vhost-user.md).
+INC_tools/migtd-vsock-backend/ := -Isrc/emuhost -Isrc/transport/uvsock
 # Tests check private parts: every private include path.
 INC_tests/ := -Isrc/core/quote -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
 	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware -Itools/common
 INC_bench/ := -Isrc/emuworld -Isrc/emuhost -Isrc/emulink
 INC_FOLDERS := src/platform/emu/ src/emuhost/ src/emuworld/ src/linux/ src/firmware/ \
-	tools/migtd-vmm/ tests/ bench/
+	tools/migtd-vmm/ tools/migtd-vsock-backend/ tests/ bench/
 src_inc = $(foreach d,$(INC_FOLDERS),$(if $(filter $(d)%,$(1)),$(INC_$(d))))
 
 # -Wconversion (with its sign-conversion part) is on: integer narrowing is
@@ -152,7 +158,8 @@ DEPS_STAMP := $(B)/deps.stamp.mk
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 -include $(DEPS_STAMP)
 endif
-$(DEPS_STAMP): scripts/deps.sh $(if $(wildcard $(MBEDTLS_DIR)/library/ssl_tls.c),,deps-missing)
+$(DEPS_STAMP): scripts/deps.sh $(if $(wildcard $(MBEDTLS_DIR)/library/ssl_tls.c),,deps-missing) \
+	$(if $(wildcard $(VHU_DIR)/.migtd-verified),,deps-missing)
 	@scripts/deps.sh
 	@mkdir -p $(@D) && echo '# written after scripts/deps.sh succeeded' > $@
 .PHONY: deps-missing
@@ -218,6 +225,29 @@ $(B)/bin/$(1): $$(call objs,host,$$(wildcard tools/$(1)/*.c) $$(TOOL_COMMON_SRC)
 	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ -Wl,--start-group $$^ -Wl,--end-group
 endef
 $(foreach t,$(TOOLS),$(eval $(call TOOL,$(t))))
+
+# ---- the vhost-user-vsock backend (docs/vhost-user.md): QEMU's libvhost-user
+# as a static library with its own warning level (third-party code, never
+# -Werror), linked into this one program only -- the library is
+# GPL-2.0-or-later, so no other binary of ours may link it.
+VHU_SRC := $(VHU_DIR)/subprojects/libvhost-user
+VHU_CFLAGS := -std=gnu99 -w -O2 -g -fPIE -fstack-protector-strong -D_GNU_SOURCE -pthread
+$(VHU_SRC)/libvhost-user.c $(VHU_SRC)/libvhost-user.h: $(DEPS_STAMP)
+$(B)/host/vhu/libvhost-user.a: $(VHU_SRC)/libvhost-user.c $(VHU_SRC)/libvhost-user.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(VHU_CFLAGS) -I$(VHU_SRC) -c $< -o $(@D)/libvhost-user.o
+	@rm -f $@
+	$(Q)ar rcs $@ $(@D)/libvhost-user.o
+# Our own code sees the library's header as a system header (its style is
+# not ours to warn about).
+$(B)/host/obj/tools/migtd-vsock-backend/%.o: tools/migtd-vsock-backend/%.c $(VHU_SRC)/libvhost-user.h \
+	$(MBEDTLS_DIR)/include/mbedtls/ssl.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_COMMON) $(call src_inc,$<) -isystem $(VHU_SRC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/bin/migtd-vsock-backend: $(call objs,host,$(wildcard tools/migtd-vsock-backend/*.c)) \
+	$(B)/host/vhu/libvhost-user.a $(call host_libs,host)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -pie $(HOST_CFLAGS) -pthread -o $@ -Wl,--start-group $^ -Wl,--end-group
 
 # ---- sanitized programs: migtd and every tool under ASan+UBSan in
 # build/san/bin/ (migtd-vmm launches the migtd next to it), so run-tests.sh
