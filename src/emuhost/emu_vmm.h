@@ -115,6 +115,9 @@ struct emu_vmm_platform {
 	bool vm;
 	unsigned vm_nports;
 	struct emu_vmm_vm_port vm_port[EMU_VMM_VM_STREAMS_MAX];
+	/* A vsock VM's device backend (0: none); stopped with the VM. */
+	pid_t backend_pid;
+	char vhost_path[108];
 	uint8_t mrtd[48];           /* what the emulated TDX module reports */
 	/* A WaitForRequest the VMM holds until it has a request. */
 	bool wfr_pending;
@@ -209,6 +212,21 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 #define EMU_VMM_SERIAL_LINK_NR 2u
 int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const char *image,
 			     const char *stream_chardev, char *msg, size_t msglen);
+/*
+ * Launch the default (TRANSPORT=virtio-vsock) image with upstream's device
+ * set: only vhost-user-vsock-pci (+ COM1 for the log). Guest RAM is a
+ * shared memfd so the device backend can map it. The device is served by
+ * `backend` (the migtd-vsock-backend program, docs/vhost-user.md), started
+ * first on the listening socket DIR/vhost.sock with guest CID `guest_cid`;
+ * it hands the VM's platform-link stream (port MIGTD_EMU_LINK_VSOCK_PORT)
+ * to DIR/link.sock and every other stream, with its MVSK hello, to
+ * DIR/relay.sock -- the same sockets a `migtd` process uses.
+ */
+int emu_vmm_launch_vm_vsock(struct emu_vmm_platform *p, const char *qemu, const char *image,
+			    const char *backend, uint64_t guest_cid, char *msg, size_t msglen);
+/* The stream transport recorded in a migtd-c image ("virtio-vsock", ...;
+ * docs/firmware-transports.md) into name; false if none is recorded. */
+bool emu_vmm_image_transport(const char *image, char *name, size_t cap);
 /* Queue a migration request for a newly bound user TD. */
 struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
 					uint32_t port);

@@ -29,6 +29,7 @@
 
 #include <mbedtls/sha512.h>
 
+#include "image_layout.h"
 #include "migtd/ghci.h"
 #include "migtd/tdvf.h"
 #include "migtd/hob.h"
@@ -460,6 +461,115 @@ int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const
 	vmm_say(p->vmm, p->name, "launched the MigTD VM (qemu pid %d, virtio-serial port 1 on %s), "
 		"MRTD %02x%02x%02x%02x...", (int)p->migtd_pid, stream_chardev, p->mrtd[0],
 		p->mrtd[1], p->mrtd[2], p->mrtd[3]);
+	return MIGTD_OK;
+}
+
+bool emu_vmm_image_transport(const char *image, char *name, size_t cap)
+{
+	uint8_t *img = NULL;
+	size_t len = 0;
+	bool found = false;
+
+	if (cap == 0 || emu_read_file(image, &img, &len) != MIGTD_OK)
+		return false;
+	for (size_t off = 0; off + FW_BUILD_INFO_SIZE <= len && !found; off += 16) {
+		const uint8_t *r = img + off;
+		size_t n = 0;
+
+		if (memcmp(r, FW_BUILD_INFO_MAGIC, FW_BUILD_INFO_MAGIC_LEN) != 0)
+			continue;
+		for (size_t i = FW_BUILD_INFO_MAGIC_LEN; i < FW_BUILD_INFO_SIZE && r[i] &&
+		     n + 1 < cap; i++)
+			name[n++] = (r[i] >= 0x20 && r[i] < 0x7f) ? (char)r[i] : '?';
+		name[n] = '\0';
+		found = true;
+	}
+	free(img);
+	return found;
+}
+
+/*
+ * The device backend gets the listening vhost-user socket as its fd 3, so
+ * it is listening before QEMU starts (QEMU connects at once and fails if
+ * nobody listens). Its log goes to our stderr.
+ */
+static int vmm_spawn_backend(struct emu_vmm_platform *p, const char *backend, uint64_t guest_cid,
+			     char *msg, size_t msglen)
+{
+	char cid[24];
+	int lfd;
+	pid_t pid;
+
+	if ((size_t)snprintf(p->vhost_path, sizeof(p->vhost_path), "%s/vhost.sock", p->dir) >=
+	    sizeof(p->vhost_path)) {
+		snprintf(msg, msglen, "platform directory path too long for a socket");
+		return MIGTD_ERR_INVALID;
+	}
+	lfd = listen_unix(p->vhost_path);
+	if (lfd < 0) {
+		snprintf(msg, msglen, "cannot listen on %s", p->vhost_path);
+		return MIGTD_ERR_INVALID;
+	}
+	snprintf(cid, sizeof(cid), "%llu", (unsigned long long)guest_cid);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(msg, msglen, "fork: %s", strerror(errno));
+		close(lfd);
+		return MIGTD_ERR_INVALID;
+	}
+	if (pid == 0) {
+		const char *const argv[] = { backend, "--listen-fd", "3", "--guest-cid", cid,
+					     "--link", p->link_path, "--relay", p->relay_path,
+					     NULL };
+
+		if (dup2(lfd, 3) != 3)
+			_exit(127);
+		execvp(argv[0], (char *const *)(uintptr_t)argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(lfd);
+	p->backend_pid = pid;
+	return MIGTD_OK;
+}
+
+int emu_vmm_launch_vm_vsock(struct emu_vmm_platform *p, const char *qemu, const char *image,
+			    const char *backend, uint64_t guest_cid, char *msg, size_t msglen)
+{
+	static char args[48][200];
+	char *argv[sizeof(args) / sizeof(args[0]) + 1];
+	unsigned n = 0;
+	int err = vm_measure(p, image, msg, msglen);
+
+	if (err)
+		return err;
+	err = vmm_spawn_backend(p, backend, guest_cid, msg, msglen);
+	if (err)
+		return err;
+#define ARG(...) snprintf(args[n], sizeof(args[n]), __VA_ARGS__), argv[n] = args[n], n++
+	ARG("%s", qemu);
+	ARG("-accel"), ARG("tcg"), ARG("-cpu"), ARG("max");
+	/* A vhost-user device reads guest RAM itself: RAM must be shareable. */
+	ARG("-object"), ARG("memory-backend-memfd,id=mem,size=64M,share=on");
+	ARG("-machine"), ARG("q35,memory-backend=mem"), ARG("-m"), ARG("64M");
+	ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
+	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio"), ARG("-bios"), ARG("%s", image);
+	ARG("-device"), ARG("isa-debug-exit,iobase=0xf4,iosize=0x04");
+	/* Upstream's device set: the vsock device, nothing else. */
+	ARG("-chardev"), ARG("socket,id=vsock,path=%s", p->vhost_path);
+	ARG("-device"), ARG("vhost-user-vsock-pci,chardev=vsock,disable-legacy=on");
+#undef ARG
+	argv[n] = NULL;
+	p->vm = true;
+	p->vm_nports = 0; /* streams arrive on relay.sock through the backend */
+	err = vmm_spawn(p, (const char *const *)argv, true, msg, msglen);
+	if (err)
+		return err;
+	vmm_say(p->vmm, p->name, "launched the MigTD VM (qemu pid %d, vhost-user-vsock guest CID "
+		"%llu, backend pid %d), MRTD %02x%02x%02x%02x...", (int)p->migtd_pid,
+		(unsigned long long)guest_cid, (int)p->backend_pid, p->mrtd[0], p->mrtd[1],
+		p->mrtd[2], p->mrtd[3]);
 	return MIGTD_OK;
 }
 
@@ -1265,6 +1375,30 @@ int emu_vmm_fini(struct emu_vmm *v)
 					p->name, how);
 				abnormal++;
 			}
+		}
+		if (p->backend_pid > 0) {
+			/* It ends by itself once QEMU closed the vhost-user
+			 * socket; a non-zero exit is a backend failure. */
+			int st = 0;
+			pid_t w = 0;
+
+			for (int k = 0; k < 200 && (w = waitpid(p->backend_pid, &st, WNOHANG)) == 0; k++)
+				usleep(10000);
+			if (w == 0) {
+				kill(p->backend_pid, SIGKILL);
+				waitpid(p->backend_pid, &st, 0);
+				fprintf(stderr, "migtd-vmm: the vsock backend of %s did not stop\n", p->name);
+				abnormal++;
+			} else if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+				char how[96];
+
+				describe_exit(st, how, sizeof(how));
+				fprintf(stderr, "migtd-vmm: the vsock backend of %s ended abnormally: %s\n",
+					p->name, how);
+				abnormal++;
+			}
+			p->backend_pid = 0;
+			unlink(p->vhost_path);
 		}
 		while (p->migtd_log_fd >= 0)
 			echo_log(p);

@@ -28,7 +28,7 @@ fail() { echo "FAIL: $*"; echo "$out" | sed 's/^/   /'; exit 1; }
 run() { # name expected-exit args...
   local name=$1 want=$2; shift 2
   rm -rf "$t/d" && mkdir -p "$t/d"
-  out=$(timeout 120 $VMM demo --vm --dir "$t/d" --keep "$@" 2>&1); rc=$?
+  out=$(timeout 120 $VMM demo --vm --image build/migtd-serial-ports.bin --dir "$t/d" --keep "$@" 2>&1); rc=$?
   echo "== $name (exit $rc)"
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }

@@ -64,7 +64,7 @@ int vmm_parse_range(const char *s, uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
-int vmm_migtd_path(const char *self, char *out, size_t cap)
+int vmm_sibling_path(const char *self, const char *name, char *out, size_t cap)
 {
 	char bindir[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", bindir, sizeof(bindir) - 1);
@@ -75,8 +75,13 @@ int vmm_migtd_path(const char *self, char *out, size_t cap)
 		bindir[n] = '\0';
 	else
 		snprintf(bindir, sizeof(bindir), "%s", self);
-	snprintf(out, cap, "%s/migtd", dirname(bindir));
+	snprintf(out, cap, "%s/%s", dirname(bindir), name);
 	return access(out, X_OK) == 0 ? 0 : -1;
+}
+
+int vmm_migtd_path(const char *self, char *out, size_t cap)
+{
+	return vmm_sibling_path(self, "migtd", out, cap);
 }
 
 static void usage(FILE *f)

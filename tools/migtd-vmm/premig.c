@@ -29,6 +29,7 @@
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"
+#include "migtd/vsock_ids.h"
 #include "vmm_tool.h"
 #include "../common/cli.h"
 
@@ -71,6 +72,9 @@ struct pm_opts {
 	 * chardevs joined directly over TCP 127.0.0.1:PORT (0: off) */
 	unsigned long vm_serial_port;
 	bool image_set;
+	/* the image is a virtio-vsock build (its build record says so): the VMs
+	 * get vhost-user-vsock-pci served by migtd-vsock-backend */
+	bool vm_vsock;
 	char dir[PATH_MAX];
 };
 
@@ -224,12 +228,16 @@ void premig_usage(FILE *f)
 		"      --show-td-state            FOR TESTS: print both user TDs' MIG_DEC_KEY /\n"
 		"                                 MIG_VERSION state as the TDX module holds it\n"
 		"      --vm [--image IMG] [--qemu PATH] [--vm-streams N]\n"
-		"                                 the MigTDs are the firmware image (default\n"
-		"                                 build/migtd-serial-ports.bin, the stream ports\n"
-		"                                 test transport) in QEMU VMs: policy and root\n"
+		"                                 the MigTDs are the firmware image (default:\n"
+		"                                 the installed migtd.bin, build/migtd.bin in\n"
+		"                                 the source tree) in QEMU VMs: policy and root\n"
 		"                                 CA enrolled into a copy per platform\n"
 		"                                 (DIR/src/migtd.bin, DIR/dst/migtd.bin), MRTD\n"
-		"                                 measured from it, N stream ports (default 4)\n"
+		"                                 measured from it. The devices follow the\n"
+		"                                 image's transport: virtio-vsock -> only\n"
+		"                                 vhost-user-vsock-pci (guest CIDs 18/19) served\n"
+		"                                 by migtd-vsock-backend next to migtd-vmm;\n"
+		"                                 virtio-serial-ports -> N stream ports (default 4)\n"
 		"      --vm-serial PORT           --vm with upstream's virtio-serial set-up: the\n"
 		"                                 TRANSPORT=virtio-serial image (default\n"
 		"                                 build/migtd-serial.bin), port 1 of the two VMs\n"
@@ -373,10 +381,10 @@ check:
 	}
 	if (o->fault && !o->fault_after)
 		o->fault_after = 600; /* inside the TLS handshake */
+	/* --vm's default is the default build (virtio-vsock, found like every
+	 * default file); --vm-serial needs the virtio-serial build. */
 	if (o->vm_serial_port && !o->image_set)
 		o->image = "build/migtd-serial.bin";
-	else if (o->vm && !o->image_set)
-		o->image = "build/migtd-serial-ports.bin"; /* one port per session */
 	if (o->vm_serial_port && o->parallel > 1) {
 		fprintf(stderr, "migtd-vmm %s: --vm-serial carries one session at a time "
 				"(one port, as upstream's virtio-serial build)\n", cmd);
@@ -483,12 +491,32 @@ out:
 static int pm_setup(struct premig *m, const char *self)
 {
 	char migtd[PATH_MAX + 8], dirs[2][PATH_MAX + 8], root_dir[PATH_MAX + 8],
-		roots[2][PATH_MAX + 32], msg[512], tmo[32];
+		roots[2][PATH_MAX + 32], msg[512], tmo[32], backend[PATH_MAX + 32];
 	const char *pol[2];
 
 	if (!m->o.vm && vmm_migtd_path(self, migtd, sizeof(migtd)) != 0) {
 		fprintf(stderr, "migtd-vmm: %s not found (build it with make)\n", migtd);
 		return -1;
+	}
+	if (m->o.vm && !m->o.vm_serial_port) {
+		char tr[32];
+
+		if (!emu_vmm_image_transport(m->o.image, tr, sizeof(tr))) {
+			fprintf(stderr, "migtd-vmm: %s: no migtd-c build record (make image)\n",
+				m->o.image);
+			return -1;
+		}
+		m->o.vm_vsock = !strcmp(tr, "virtio-vsock");
+		if (!m->o.vm_vsock && strcmp(tr, "virtio-serial-ports") != 0) {
+			fprintf(stderr, "migtd-vmm: %s is a %s image: use --vm-serial PORT\n",
+				m->o.image, tr);
+			return -1;
+		}
+		if (m->o.vm_vsock &&
+		    vmm_sibling_path(self, "migtd-vsock-backend", backend, sizeof(backend)) != 0) {
+			fprintf(stderr, "migtd-vmm: %s not found (build it with make)\n", backend);
+			return -1;
+		}
 	}
 	if (!m->o.dir[0]) {
 		snprintf(m->o.dir, sizeof(m->o.dir), "/tmp/migtd-demo-XXXXXX");
@@ -548,6 +576,14 @@ static int pm_setup(struct premig *m, const char *self)
 					 s == DST ? "server=on,wait=off" : "server=off,reconnect=1");
 				if (emu_vmm_launch_vm_serial(m->plat[s], m->o.qemu, img, chr, msg,
 							     sizeof(msg)))
+					goto fail;
+			} else if (m->o.vm_vsock) {
+				/* Upstream's device set: vhost-user-vsock-pci only,
+				 * guest CIDs 18 (source) and 19 (destination). */
+				if (emu_vmm_launch_vm_vsock(m->plat[s], m->o.qemu, img, backend,
+							    s == SRC ? MIGTD_VSOCK_DEMO_SRC_CID
+								     : MIGTD_VSOCK_DEMO_DST_CID,
+							    msg, sizeof(msg)))
 					goto fail;
 			} else if (emu_vmm_launch_vm(m->plat[s], m->o.qemu, img,
 						     (unsigned)m->o.vm_streams, msg, sizeof(msg))) {

@@ -13,7 +13,9 @@ int vmm_parse_hex(const char *s, uint8_t *out, size_t n);
 int vmm_parse_u16(const char *s, uint16_t *out);
 /* "MIN:MAX" */
 int vmm_parse_range(const char *s, uint16_t *lo, uint16_t *hi);
-/* The migtd program next to argv[0] (build/bin/ or build/san/bin/). */
+/* The program `name` next to argv[0] (build/bin/ or build/san/bin/). */
+int vmm_sibling_path(const char *self, const char *name, char *out, size_t cap);
+/* The migtd program next to argv[0]. */
 int vmm_migtd_path(const char *self, char *out, size_t cap);
 
 /* premig.c: one implementation, two faces. */

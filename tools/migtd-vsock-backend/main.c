@@ -63,13 +63,16 @@ static uint8_t pkt[VSOCKDEV_MAX_PKT];
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
+	char line[512];
+	int n;
 	va_list ap;
 
-	fprintf(stderr, "vsock-backend[cid %" PRIu64 "]: ", be.guest_cid);
+	/* One write per line: the log is shared with QEMU's and migtd-vmm's. */
+	n = snprintf(line, sizeof(line), "vsock-backend[cid %" PRIu64 "]: ", be.guest_cid);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s\n", line);
 }
 
 /* ------------------------------------------------------------ host ends */
@@ -462,7 +465,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	/* One VM, one QEMU connection. */
+	/* One VM, one QEMU connection (an inherited socket may be non-blocking). */
+	fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) & ~O_NONBLOCK);
 	sock = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (sock < 0) {
 		say("accept: %s", strerror(errno));
