@@ -298,7 +298,30 @@ static int set_config(VuDev *vu, const uint8_t *data, uint32_t offset, uint32_t 
 	return -1; /* read-only */
 }
 
+static void print_stats(const char *why)
+{
+	say("%s (%lu connections, %lu refused, %lu bad packets, %lu credit violations, "
+	    "%lu RST sent, %lu dropped)", why, be.dev.stats.connects, be.dev.stats.refused,
+	    be.dev.stats.bad_packets, be.dev.stats.credit_violations, be.dev.stats.resets_sent,
+	    be.dev.stats.dropped);
+}
+
+/* libvhost-user reads QEMU's end of the socket as request 0 and exits the
+ * process from inside vu_dispatch: say goodbye first. */
+static int process_msg(VuDev *vu, VhostUserMsg *vmsg, int *do_reply)
+{
+	(void)vu;
+	(void)do_reply;
+	if (vmsg->request == VHOST_USER_NONE) {
+		print_stats("QEMU closed the vhost-user connection");
+		vsockdev_fini(&be.dev);
+		exit(be.broken ? 1 : 0);
+	}
+	return 0;
+}
+
 static const VuDevIface iface = {
+	.process_msg = process_msg,
 	.get_features = get_features,
 	.set_features = set_features,
 	.queue_set_started = queue_set_started,
@@ -369,12 +392,8 @@ static int run(int sock)
 		}
 		if (pfd[0].revents) {
 			if (!vu_dispatch(&be.vu)) {
-				say("QEMU closed the vhost-user connection (%lu connections, %lu "
-				    "refused, %lu bad packets, %lu credit violations, %lu RST sent)",
-				    be.dev.stats.connects, be.dev.stats.refused,
-				    be.dev.stats.bad_packets, be.dev.stats.credit_violations,
-				    be.dev.stats.resets_sent);
-				return be.broken ? 1 : 0;
+				print_stats("vhost-user connection failed");
+				return 1;
 			}
 			continue; /* the watch list may have changed */
 		}
