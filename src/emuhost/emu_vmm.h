@@ -203,7 +203,8 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 		      unsigned nports, char *msg, size_t msglen);
 /*
  * Launch the TRANSPORT=virtio-serial image with upstream's virtio-serial
- * set-up: virtio-serial-pci with port 1 (unnamed) on the QEMU chardev
+ * set-up: virtio-serial-pci (transitional, as upstream's README has it) with
+ * one unnamed virtserialport (port 1) on the QEMU chardev
  * `stream_chardev` (e.g. "socket,host=127.0.0.1,port=1236,server=on,wait=off"
  * -- the two VMs' chardevs are joined directly, no VMM relay), plus the
  * emulated platform link on the reserved port EMU_VMM_SERIAL_LINK_NR named

@@ -442,11 +442,12 @@ int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const
 	ARG("-m"), ARG("64M"), ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
 	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio"), ARG("-bios"), ARG("%s", image);
 	ARG("-device"), ARG("isa-debug-exit,iobase=0xf4,iosize=0x04");
-	/* Upstream's virtio-serial set-up: the device, port 1 (unnamed) on a
-	 * chardev that joins the two VMs directly. */
-	ARG("-device"), ARG("virtio-serial-pci,id=virtio-serial0,disable-legacy=on");
-	ARG("-chardev"), ARG("%s,id=mig", stream_chardev);
-	ARG("-device"), ARG("virtserialport,bus=virtio-serial0.0,nr=1,chardev=mig");
+	/* Upstream README's virtio-serial set-up, as written there: the
+	 * (transitional) device and one unnamed virtserialport -- QEMU gives
+	 * it port 1 -- on a chardev that joins the two VMs directly. */
+	ARG("-device"), ARG("virtio-serial-pci,id=virtio-serial0");
+	ARG("-chardev"), ARG("%s,id=foo", stream_chardev);
+	ARG("-device"), ARG("virtserialport,chardev=foo,bus=virtio-serial0.0");
 	/* The emulated platform's link on a reserved, named port (a TD has none). */
 	ARG("-chardev"), ARG("socket,id=link,path=%s", p->link_path);
 	ARG("-device"), ARG("virtserialport,bus=virtio-serial0.0,nr=%u,chardev=link,name=migtd.link",

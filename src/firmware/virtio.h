@@ -57,6 +57,7 @@ void *virtio_dma_alloc(struct virtio_dma *d, size_t size, size_t align, uint64_t
 /* ---- virtio-pci (modern) --------------------------------------------------- */
 #define VIRTIO_PCI_VENDOR 0x1AF4
 #define VIRTIO_PCI_DEV_CONSOLE 0x1043
+#define VIRTIO_PCI_DEV_CONSOLE_TRANSITIONAL 0x1003
 #define VIRTIO_PCI_DEV_VSOCK 0x1053
 
 #define VIRTIO_STATUS_ACK 1u

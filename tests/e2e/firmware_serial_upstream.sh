@@ -12,7 +12,8 @@
 #  2. good path: both report 0, keys verified on the platform side, MRTD
 #     and RTMR0..2 in the TDREPORTs = migtd-hash of the enrolled images;
 #     the QEMU arguments were upstream's (server=on / server=off, nr=1)
-#     and neither VM has a virtio-vsock device;
+#     and neither VM has a virtio-vsock device; the device is the
+#     transitional 1af4:1003 that upstream's arguments give on q35;
 #  3. three sessions one after another over the one stream all succeed;
 #  4. the destination runs another policy: the source rejects it (8), the
 #     destination sees the alert (6), no key written.
@@ -58,6 +59,7 @@ run good 0
 has 'source vm | migtd: transport virtio-serial$' || fail "source VM transport"
 has 'destination vm | migtd: transport virtio-serial$' || fail "destination VM transport"
 has ' vm | pci 00:..\.0 1af4:1053' && fail "a VM has a virtio-vsock device"
+has 'source vm | pci 00:..\.0 1af4:1003 ' || fail "source VM: no transitional virtio-serial device"
 has 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' \
   || fail "keys not verified"
 has 'verdict: OK' || fail "no OK verdict"

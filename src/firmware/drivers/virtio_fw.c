@@ -105,17 +105,26 @@ struct vser *fw_vser_setup(void)
 	static int state; /* 0 not tried, 1 up, -1 failed */
 	struct virtio_mmio_window w32 = { FW_MMIO32_BASE, FW_MMIO32_SIZE, 0 };
 	struct virtio_dma *dma = fw_dma();
+	uint16_t id;
 	int err;
 
 	if (state)
 		return state > 0 ? &fw_vser : NULL;
 	state = -1;
-	if (fw_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_CONSOLE, &pd.dev) != 0) {
+	/* Modern-only (disable-legacy=on) or transitional: upstream's README
+	 * starts virtio-serial-pci without disable-legacy, which on q35's root
+	 * bus is the transitional 1AF4:1003. Either way only the modern
+	 * (virtio 1.x) interface is used. */
+	if (fw_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_CONSOLE, &pd.dev) == 0)
+		id = VIRTIO_PCI_DEV_CONSOLE;
+	else if (fw_pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_CONSOLE_TRANSITIONAL, &pd.dev) == 0)
+		id = VIRTIO_PCI_DEV_CONSOLE_TRANSITIONAL;
+	else {
 		fw_puts("link: no virtio-serial device\n");
 		return NULL;
 	}
 	pd.ticking = fw_ticks() != 0;
-	err = virtio_pci_probe(&fw_vser_pci, &hw, VIRTIO_PCI_DEV_CONSOLE, &w32, NULL);
+	err = virtio_pci_probe(&fw_vser_pci, &hw, id, &w32, NULL);
 	if (!err)
 		err = vser_init(&fw_vser, &fw_vser_pci, dma);
 	if (err) {
