@@ -86,7 +86,7 @@ INC_src/firmware/ := -Isrc/firmware -Isrc/platform/tdx -Isrc/platform/emu -Isrc/
 INC_tools/migtd-vmm/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
 # The vsock device backend: the device model (src/emuhost/vsockdev.h) and the
 # MVSK hello it opens relay streams with (docs/vhost-user.md).
-INC_tools/migtd-vsock-backend/ := -Isrc/emuhost -Isrc/transport/uvsock
+INC_tools/migtd-vsock-backend/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
 # Tests check private parts: every private include path.
 INC_tests/ := -Isrc/core/quote -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
 	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware -Itools/common

@@ -1,5 +1,5 @@
 /*
- * vsockdev.c -- the device side of virtio-vsock (see migtd/vsockdev.h and
+ * vsockdev.c -- the device side of virtio-vsock (see vsockdev.h and
  * docs/vhost-user.md).
  *
  * Credit, both ways (docs/vsock.md):
@@ -14,12 +14,12 @@
  *    u32 as on the wire, and 0 when the guest's numbers are inconsistent),
  *    and asks once with CREDIT_REQUEST when that is 0 and data waits.
  */
-#include "migtd/vsockdev.h"
+#include "vsockdev.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "migtd/vsock_ids.h"
+#include "vsock_ids.h"
 #include "migtd/wire.h"
 
 void vsockdev_hdr_parse(const uint8_t b[VSOCKDEV_HDR_LEN], struct vsockdev_hdr *h)

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "migtd/vsock_ids.h"
-#include "migtd/vsockdev.h"
+#include "vsock_ids.h"
+#include "vsockdev.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "migtd/vsock_ids.h"
-#include "migtd/vsockdev.h"
+#include "vsock_ids.h"
+#include "vsockdev.h"
 
 #define GCID 18u
 

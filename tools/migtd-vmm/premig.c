@@ -29,7 +29,7 @@
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"
-#include "migtd/vsock_ids.h"
+#include "vsock_ids.h"
 #include "vmm_tool.h"
 #include "../common/cli.h"
 

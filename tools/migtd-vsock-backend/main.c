@@ -4,7 +4,7 @@
  *
  * QEMU's `-device vhost-user-vsock-pci` leaves the device to this program:
  * libvhost-user speaks the vhost-user protocol (guest memory table, vrings,
- * kick/call eventfds), src/emu/vsockdev.c is the virtio-vsock device
+ * kick/call eventfds), src/emuhost/vsockdev.c is the virtio-vsock device
  * (connections, credit, RST/SHUTDOWN), and this file joins the two and
  * opens the host end of each guest connection as the `migtd` process
  * would:
@@ -36,9 +36,9 @@
 
 #include <libvhost-user.h>
 
-#include "migtd/uvsock.h"
-#include "migtd/vsock_ids.h"
-#include "migtd/vsockdev.h"
+#include "uvsock.h"
+#include "vsock_ids.h"
+#include "vsockdev.h"
 #include "migtd/wire.h"
 
 #define RXQ 0

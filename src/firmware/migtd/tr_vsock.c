@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "migtd/err.h"
-#include "migtd/vsock_ids.h"
+#include "vsock_ids.h"
 
 /* 16 concurrent sessions (issue 13) plus spares; the link is separate. */
 #define TV_STREAMS 20
