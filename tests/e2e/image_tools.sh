@@ -153,4 +153,14 @@ $HASH -i "$t/v1.bin" -m "$t/short.json" >/dev/null 2>&1 && fail "short manifest 
 head -c 300000 /dev/zero >"$t/big.json"
 $IMG enroll --image "$t/empty.bin" --policy "$t/big.json" --root-ca $ROOTCA -o "$t/x.bin" >/dev/null 2>&1 \
   && fail "oversized policy enrolled"
+# The transport an image was built with (docs/firmware-transports.md): ours
+# carry a build record, an upstream-layout image has none.
+$IMG info --image "$t/upe.bin" | grep -qx 'transport: not recorded (not a migtd-c image)' \
+  || fail "upstream-layout image: transport line"
+make --no-print-directory -s build/migtd.bin build/migtd-serial.bin build/migtd-serial-ports.bin >/dev/null
+for pair in migtd.bin:virtio-vsock migtd-serial.bin:virtio-serial migtd-serial-ports.bin:virtio-serial-ports; do
+  got=$($IMG info --image "build/${pair%%:*}" | sed -n 's/^transport: \([a-z-]*\) (build record at .*/\1/p')
+  [ "$got" = "${pair#*:}" ] || fail "build/${pair%%:*}: transport '$got', expected ${pair#*:}"
+done
+echo "   transports recorded: migtd.bin vsock, migtd-serial.bin serial, serial-ports; upstream layout: none"
 echo "image tools: ok"
