@@ -479,8 +479,8 @@ $(B)/san/tests/test_fw_tdx: $(call objs,san,$(FW_TDX_TEST_SRC))
 # (tests/unit/test_virtio.c) and their device-data parsers fuzzed.
 VIRTIO_DRV_SRC := $(addprefix src/firmware/drivers/,virtio_pci.c virtqueue.c virtio_serial.c \
 	virtio_vsock.c)
-$(B)/host/tests/test_virtio: $(call objs,host,$(VIRTIO_DRV_SRC))
-$(B)/san/tests/test_virtio: $(call objs,san,$(VIRTIO_DRV_SRC))
+$(B)/host/tests/test_virtio: $(call objs,host,$(VIRTIO_DRV_SRC) src/firmware/migtd/tr_vsock.c)
+$(B)/san/tests/test_virtio: $(call objs,san,$(VIRTIO_DRV_SRC) src/firmware/migtd/tr_vsock.c)
 $(B)/fuzz/bin/fuzz_virtio_vsock: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
 $(B)/fuzz/bin/fuzz_virtio_serial: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
 $(B)/fuzz/bin/fuzz_virtio_virtq: $(call objs,fuzz,$(VIRTIO_DRV_SRC))

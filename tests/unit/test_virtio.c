@@ -22,6 +22,10 @@
 
 #include "virtio.h"
 #include "migtd/err.h"
+/* The firmware transport header (src/firmware/migtd/, found through the
+ * tests' -Isrc/firmware). */
+#include "fw.h"
+#include "migtd/fw_transport.h"
 
 /* ------------------------------------------------------------------ model */
 #define DMA_SIZE (1u << 20)
@@ -1158,6 +1162,115 @@ static void test_vsock_nonblocking_many(void **state)
 	assert_int_equal(VS.dropped, 0);
 }
 
+/* ---- the firmware's vsock stream transport (src/firmware/migtd/tr_vsock.c) ----
+ * linked into this test with the few firmware services it uses stubbed: the
+ * device is the model above, the clock a counter the test moves. */
+static uint64_t fake_ms;
+
+struct vsock *fw_vsock_setup(void)
+{
+	return &VS;
+}
+
+void fw_vsock_relax(void)
+{
+	fake_ms++;
+}
+
+uint64_t fw_ticks(void)
+{
+	return fake_ms;
+}
+
+void fw_printf(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+static void test_vsock_transport_streams(void **state)
+{
+	const struct migtd_stream_ops *ops = fw_transport.stream_ops;
+	void *ctx = fw_transport.stream_ctx;
+	struct migtd_stream_params prm = { .peer_cid = 0xAB00000002ull, .peer_port = 1234 };
+	uint32_t h, h2, hs[32];
+	size_t n;
+	uint8_t buf[64];
+	unsigned int k;
+
+	(void)state;
+	assert_string_equal(fw_transport.name, "virtio-vsock");
+	assert_true(fw_transport.require_socket_info);
+	vsock_up();
+	assert_int_equal(fw_transport.start(NULL), MIGTD_OK); /* a TD: no link */
+	M.accept = 0;
+	M.answer_shutdown = 0;
+	M.n_log = 0;
+	/* Open = REQUEST to (low 32 bits of mig_td_cid, mig_channel_port) from 40001. */
+	assert_int_equal(ops->open(ctx, &prm, &h), MIGTD_OK);
+	assert_int_equal(M.n_log, 1);
+	assert_int_equal(M.log[0].op, VSOCK_OP_REQUEST);
+	assert_int_equal(M.log[0].dst_cid, 2);
+	assert_int_equal(M.log[0].dst_port, 1234);
+	assert_int_equal(M.log[0].src_port, 40001);
+	assert_int_equal(M.log[0].buf_alloc, 0x10000);
+	/* Until RESPONSE: AGAIN both ways, nothing sent. */
+	assert_int_equal(ops->send(ctx, h, "x", 1, &n), MIGTD_ERR_AGAIN);
+	assert_int_equal(ops->recv(ctx, h, buf, sizeof(buf), &n), MIGTD_ERR_AGAIN);
+	assert_int_equal(M.n_log, 1);
+	vs_host_send(1234, 40001, VSOCK_OP_RESPONSE, 0, NULL, 0);
+	/* Raw bytes both ways, no header of ours in front. */
+	assert_int_equal(ops->send(ctx, h, "\x16\x03\x03", 3, &n), MIGTD_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(M.log[M.n_log - 1].op, VSOCK_OP_RW);
+	assert_memory_equal(M.log[M.n_log - 1].data, "\x16\x03\x03", 3);
+	vs_host_send(1234, 40001, VSOCK_OP_RW, 0, "tls", 3);
+	assert_int_equal(ops->recv(ctx, h, buf, sizeof(buf), &n), MIGTD_OK);
+	assert_int_equal(n, 3);
+	assert_memory_equal(buf, "tls", 3);
+	/* Close: SHUTDOWN(3), AGAIN until the peer's RST, then done. */
+	M.n_log = 0;
+	assert_int_equal(ops->close(ctx, h), MIGTD_ERR_AGAIN);
+	assert_int_equal(M.log[0].op, VSOCK_OP_SHUTDOWN);
+	assert_int_equal(M.log[0].flags, 3);
+	assert_int_equal(ops->close(ctx, h), MIGTD_ERR_AGAIN);
+	vs_host_send(1234, 40001, VSOCK_OP_RST, 0, NULL, 0);
+	assert_int_equal(ops->close(ctx, h), MIGTD_OK);
+	assert_int_equal(ops->send(ctx, h, "x", 1, &n), MIGTD_ERR_STATE);
+
+	/* A refused stream fails the session's first I/O; closing it is immediate. */
+	assert_int_equal(ops->open(ctx, &prm, &h), MIGTD_OK);
+	vs_host_send(1234, 40002, VSOCK_OP_RST, 0, NULL, 0);
+	assert_int_equal(ops->send(ctx, h, "x", 1, &n), MIGTD_ERR_NETWORK);
+	assert_int_equal(ops->close(ctx, h), MIGTD_OK);
+
+	/* A peer that never answers the SHUTDOWN: after 3 s we RST it ourselves. */
+	assert_int_equal(ops->open(ctx, &prm, &h), MIGTD_OK);
+	vs_host_send(1234, 40003, VSOCK_OP_RESPONSE, 0, NULL, 0);
+	assert_int_equal(ops->recv(ctx, h, buf, sizeof(buf), &n), MIGTD_ERR_AGAIN);
+	assert_int_equal(ops->close(ctx, h), MIGTD_ERR_AGAIN);
+	fake_ms += 3001;
+	M.n_log = 0;
+	assert_int_equal(ops->close(ctx, h), MIGTD_OK);
+	assert_int_equal(M.log[M.n_log - 1].op, VSOCK_OP_RST);
+	assert_int_equal(M.log[M.n_log - 1].src_port, 40003);
+
+	/* 20 streams at once; the 21st waits (AGAIN), ports keep counting up. */
+	for (k = 0; k < 20; k++)
+		assert_int_equal(ops->open(ctx, &prm, &hs[k]), MIGTD_OK);
+	assert_int_equal(ops->open(ctx, &prm, &h2), MIGTD_ERR_AGAIN);
+	/* A stream the core abandoned while closing is reclaimed on the next open. */
+	vs_host_send(1234, 40004, VSOCK_OP_RESPONSE, 0, NULL, 0);
+	assert_int_equal(ops->recv(ctx, hs[0], buf, sizeof(buf), &n), MIGTD_ERR_AGAIN);
+	assert_int_equal(ops->close(ctx, hs[0]), MIGTD_ERR_AGAIN);
+	assert_int_equal(ops->open(ctx, &prm, &h2), MIGTD_ERR_AGAIN);
+	fake_ms += 3001;
+	M.n_log = 0;
+	assert_int_equal(ops->open(ctx, &prm, &h2), MIGTD_OK);
+	assert_int_equal(M.log[M.n_log - 1].op, VSOCK_OP_REQUEST);
+	assert_int_equal(M.log[M.n_log - 1].src_port, 40024);
+	assert_int_equal(VS.dropped, 0);
+}
+
 static void test_vsock_shutdown(void **state)
 {
 	uint8_t out[16];
@@ -1621,6 +1734,7 @@ int main(void)
 		T(test_vsock_credit_recv),
 		T(test_vsock_shutdown),
 		T(test_vsock_nonblocking_many),
+		T(test_vsock_transport_streams),
 		T(test_vsock_malicious_packets),
 		T(test_vsock_transport_reset),
 		T(test_serial_open_echo),
