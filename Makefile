@@ -374,6 +374,8 @@ help:
 #   TRANSPORT=virtio-serial-ports      build/migtd-serial-ports.bin (test transport:
 #                                      one named port per session, for migtd-vmm demo --vm)
 TRANSPORT ?= virtio-vsock
+# design.md's profile name `vsock` is the same build.
+override TRANSPORT := $(patsubst vsock,virtio-vsock,$(TRANSPORT))
 FW_TRANSPORTS := virtio-vsock virtio-serial virtio-serial-ports
 fw_tr_src = src/firmware/migtd/tr_$(subst -,_,$(patsubst virtio-%,%,$1)).c
 fw_tr_sfx = $(if $(filter virtio-vsock,$1),,-$(patsubst virtio-%,%,$1))
