@@ -20,7 +20,7 @@
 # Prints boot-to-serving and the wall time of one pre-migration.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64"; exit 77; }
+command -v qemu-system-x86_64 >/dev/null || { echo "FAIL: no qemu-system-x86_64 (scripts/deps.sh installs it)"; exit 1; }
 make --no-print-directory -s build/migtd-serial.bin build/bin/migtd-vmm build/bin/migtd-hash \
   build/bin/migtd-image >/dev/null || exit 1
 VMM=build/bin/migtd-vmm
