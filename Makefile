@@ -352,7 +352,10 @@ help:
 	@echo "                   ROOT_CA=FILE  attestation root CA, DER or PEM (enrolled as DER;"
 	@echo "                                 default $(ROOT_CA))"
 	@echo "                 changing either value re-enrols; both are checked before writing"
-	@echo "make qemu-test   the image under QEMU: boot, virtio, a pre-migration"
+	@echo "                   TRANSPORT=virtio-vsock (default) | virtio-serial (-> $(B)/migtd-serial.bin)"
+	@echo "                                 | virtio-serial-ports (test transport)"
+	@echo "make images      the image of every transport (docs/firmware-transports.md)"
+	@echo "make qemu-test   the image under QEMU: boot, virtio, pre-migrations over each transport"
 	@echo "make sanitize | fuzz | fuzz-smoke | freestanding-check | bench | clean"
 	@echo "version $(MIGTD_VERSION) (VERSION file); exit codes of the tools: docs/cli.md"
 
@@ -458,7 +461,7 @@ images: $(foreach t,$(FW_TRANSPORTS),$(B)/migtd$(call fw_tr_sfx,$t).bin)
 # migtd-vmm as their host. Also part of `make test` (tests/e2e/*.sh).
 .PHONY: qemu-test
 qemu-test: images all
-	@for t in firmware_boot firmware_virtio firmware_premigration firmware_serial_upstream; do \
+	@for t in firmware_boot firmware_virtio firmware_premigration firmware_serial_upstream firmware_vsock firmware_td_lint; do \
 		echo "== $$t"; tests/e2e/$$t.sh || exit 1; done
 
 # The firmware libc is unit-tested on the host under its fw_ names.
