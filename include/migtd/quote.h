@@ -149,10 +149,11 @@ enum migtd_quote_step {
 	MIGTD_QSTEP_PCK_CHAIN,        /* PEM chain parse: leaf, intermediate CA, root */
 	MIGTD_QSTEP_ROOT_CA,          /* chain root key == enrolled root key, self-signed */
 	MIGTD_QSTEP_CHAIN_SIGS,       /* each certificate signed by the next */
+	MIGTD_QSTEP_PCK_EXT,          /* SGX extension of the PCK leaf */
+	MIGTD_QSTEP_COLLATERAL,       /* collateral for the FMSPC/CA type obtained (provider) */
 	MIGTD_QSTEP_CERT_VALIDITY,    /* each certificate valid at `now` */
 	MIGTD_QSTEP_ROOT_CRL,         /* root CA CRL (optional) */
 	MIGTD_QSTEP_PCK_CRL,          /* PCK platform/processor CA CRL (optional) */
-	MIGTD_QSTEP_PCK_EXT,          /* SGX extension of the PCK leaf */
 	MIGTD_QSTEP_QE_REPORT_SIG,    /* QE report signed by the PCK key */
 	MIGTD_QSTEP_QE_REPORT_DATA,   /* REPORTDATA == SHA256(att key || auth data) || 0^32 */
 	MIGTD_QSTEP_QUOTE_SIG,        /* header||body signed by the attestation key */
@@ -186,7 +187,54 @@ struct migtd_quote_collateral {
 	size_t qe_identity_len;
 	const uint8_t *qe_identity_issuer_chain;/* PEM; NULL: use tcb_info_issuer_chain */
 	size_t qe_identity_issuer_chain_len;
+	/* Optional, for MIGTD_QTIME_COLLATERAL: the latest issue date and the
+	 * earliest expiry over these documents (migtd_quote_collateral_window());
+	 * both 0: computed during verification. */
+	int64_t latest_issue;
+	int64_t earliest_expiry;
 };
+
+/* Which PCK CA issued a PCK certificate (GET_COLLATERAL's "pck_ca" string). */
+enum migtd_pck_ca {
+	MIGTD_PCK_CA_PLATFORM = 0,
+	MIGTD_PCK_CA_PROCESSOR = 1,
+};
+
+/* "platform" or "processor". */
+const char *migtd_pck_ca_name(enum migtd_pck_ca ca);
+
+/*
+ * Collateral provider: asked once the PCK certificate names the platform
+ * (FMSPC, CA type). Returns MIGTD_OK with *out set, MIGTD_ERR_AGAIN when
+ * the collateral is not there yet (migtd_quote_verify then returns
+ * MIGTD_ERR_AGAIN and may be called again later), or an error (the
+ * COLLATERAL step fails).
+ */
+typedef int (*migtd_collateral_provider)(void *ctx, const uint8_t fmspc[6], enum migtd_pck_ca ca,
+					 const struct migtd_quote_collateral **out);
+
+/*
+ * The time at which validity is evaluated.
+ * EXPLICIT: params->now. COLLATERAL: as upstream's in-TD library does
+ * (docs/collateral.md): the middle of [latest issue date, earliest expiry]
+ * over the PCK chain, both CRLs, the TCB Info, the QE Identity and the
+ * TCB signing chain -- the verdict then does not depend on any clock.
+ */
+enum migtd_quote_time_mode {
+	MIGTD_QTIME_EXPLICIT = 0,
+	MIGTD_QTIME_COLLATERAL = 1,
+};
+
+/* Latest issue / earliest expiry over the collateral's documents and certificates. */
+int migtd_quote_collateral_window(const struct migtd_quote_collateral *c, int64_t *latest_issue,
+				  int64_t *earliest_expiry);
+
+/*
+ * TCB status acceptance of upstream's library (docs/collateral.md): every
+ * status except "Revoked" (and any unknown string) lets verification
+ * succeed; policy v1 then sees the status only through the report.
+ */
+bool migtd_tcb_status_accepted(const char *status);
 
 /*
  * A memo of signatures that verified. ECDSA verification is a pure function
@@ -197,7 +245,7 @@ struct migtd_quote_collateral {
  * the QE report signature (the quote signature itself changes every time).
  * Caller-owned, e.g. one per MigTD core; not thread-safe.
  */
-#define MIGTD_SIG_CACHE_ENTRIES 32
+#define MIGTD_SIG_CACHE_ENTRIES 64
 
 struct migtd_sig_cache {
 	uint8_t digest[MIGTD_SIG_CACHE_ENTRIES][32];
@@ -210,8 +258,12 @@ struct migtd_quote_verify_params {
 	/* Enrolled root: DER certificate, or its raw 65-byte uncompressed P-256 key. */
 	const uint8_t *root_ca;
 	size_t root_ca_len;
-	int64_t now;  /* unix seconds at which validity is evaluated */
+	int64_t now;  /* unix seconds at which validity is evaluated (EXPLICIT) */
+	enum migtd_quote_time_mode time_mode;
 	const struct migtd_quote_collateral *collateral;  /* may be NULL */
+	/* If set (and collateral is NULL), asked for the collateral. */
+	migtd_collateral_provider provider;
+	void *provider_ctx;
 	struct migtd_sig_cache *sig_cache;  /* may be NULL: verify everything */
 };
 
@@ -229,6 +281,12 @@ struct migtd_quote_verify_result {
 	int64_t tcb_date;
 	int64_t qe_tcb_date;
 	uint8_t tdx_tcb_comp[16];   /* of the matched TCB level */
+	uint8_t level_sgx_comp[16]; /* of the matched TCB level */
+	uint16_t level_pcesvn;      /* of the matched TCB level */
+	uint8_t module_svn;         /* isvsvn of the matched TDX module level (0: major 0) */
+	uint16_t qe_level_isvsvn;   /* isvsvn of the matched QE Identity level */
+	enum migtd_pck_ca pck_ca;
+	int64_t verify_time;        /* the time validity was evaluated at */
 	uint32_t qe_misc_select_mask;
 	uint8_t qe_attributes_mask[16];
 	bool have_tcb;
@@ -253,8 +311,13 @@ int migtd_quote_verify(const uint8_t *quote, size_t quote_len,
  * (unmasked). Bytes 0..584 are the TD report body (0..16 = TEE_TCB_SVN, as
  * in the library's struct; MigTD ignores them). Without collateral: TDX TCB
  * components = the quote's TEE_TCB_SVN, QE MISCSELECT/ATTRIBUTES masks =
- * all ones (values pass through unmasked), dates 0 and statuses empty.
- * Module major version = TEE_TCB_SVN[1], module SVN = TEE_TCB_SVN[0] (QVL).
+ * all ones (values pass through unmasked), dates 0 and statuses empty,
+ * PCESVN / SGX components from the PCK certificate, module SVN =
+ * TEE_TCB_SVN[0], QE ISVSVN from the QE report. With collateral, as
+ * upstream's library fills them (docs/collateral.md): 590 TDX components,
+ * 606 PCESVN, 608 SGX components of the matched TCB level, 625 the isvsvn
+ * of the matched TDX module level (0 for module major version 0), 732 the
+ * isvsvn of the matched QE Identity level, masks from the QE Identity.
  * Status at 742 = the worse of platform (incl. TDX module) and QE status.
  */
 void migtd_verified_report_build(const struct migtd_quote_verify_result *res,

@@ -72,8 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * header fields are wrong. */
 	platform(&res, 1);
 	(void)qv_match_tcb_level(&c, &res, &why);
-	(void)qv_check_tcb_info(&c, root, NOW, &res, &why);
-	(void)qv_check_qe_identity(&c, root, NOW, &res, &why);
+	(void)qv_check_tcb_info(NULL, &c, root, NOW, &res, &why);
+	(void)qv_check_qe_identity(NULL, &c, root, NOW, &res, &why);
 	(void)migtd_quote_collateral_time(data, size, &t);
 	return 0;
 }

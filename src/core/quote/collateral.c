@@ -175,9 +175,9 @@ static int jstatus(const struct jdoc *d, int i, char out[MIGTD_TCB_STATUS_LEN])
  * Parse {"<name>":{...},"signature":"hex"}, verify the chain and the
  * signature; on success *body is the token of the signed object.
  */
-static int signed_doc(struct jdoc *d, const uint8_t *json, size_t len, const char *name,
-		      const uint8_t *chain, size_t chain_len, const uint8_t root[QV_KEY_LEN],
-		      int64_t now, int *body, const char **why)
+static int signed_doc(struct migtd_sig_cache *sc, struct jdoc *d, const uint8_t *json,
+		      size_t len, const char *name, const uint8_t *chain, size_t chain_len,
+		      const uint8_t root[QV_KEY_LEN], int64_t now, int *body, const char **why)
 {
 	uint8_t key[QV_KEY_LEN], sig[64], hash[32];
 	int sig_tok, ret;
@@ -197,12 +197,15 @@ static int signed_doc(struct jdoc *d, const uint8_t *json, size_t len, const cha
 		*why = "no issuer chain supplied for the collateral";
 		return MIGTD_ERR_QUOTE;
 	}
-	ret = qv_verify_issuer_chain(chain, chain_len, root, now, key, why);
+	ret = qv_verify_issuer_chain(sc, chain, chain_len, root, now, key, why);
 	if (ret)
 		return ret == MIGTD_ERR_NOMEM ? ret : MIGTD_ERR_QUOTE;
 	if (mbedtls_sha256((const uint8_t *)d->js + d->t[*body].start, jlen(d, *body), hash, 0))
 		return MIGTD_ERR_CRYPTO;
-	if (migtd_quote_ecdsa_verify(key, QV_KEY_LEN, hash, sig)) {
+	ret = qv_ecdsa_verify_memo(sc, key, hash, sig);
+	if (ret == MIGTD_ERR_NOMEM || ret == MIGTD_ERR_CRYPTO)
+		return ret;
+	if (ret) {
 		*why = "collateral signature does not verify with the TCB signing key";
 		return MIGTD_ERR_QUOTE;
 	}
@@ -250,13 +253,14 @@ static int tcb_info_fields(const struct jdoc *d, int body, int64_t now,
 	return fresh(d, body, now, why);
 }
 
-int qv_check_tcb_info(const struct migtd_quote_collateral *c, const uint8_t root[QV_KEY_LEN],
-		      int64_t now, struct migtd_quote_verify_result *res, const char **why)
+int qv_check_tcb_info(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
+		      const uint8_t root[QV_KEY_LEN], int64_t now,
+		      struct migtd_quote_verify_result *res, const char **why)
 {
 	struct jdoc d = { 0 };
 	int body, ret;
 
-	ret = signed_doc(&d, c->tcb_info, c->tcb_info_len, "tcbInfo", c->tcb_info_issuer_chain,
+	ret = signed_doc(sc, &d, c->tcb_info, c->tcb_info_len, "tcbInfo", c->tcb_info_issuer_chain,
 			 c->tcb_info_issuer_chain_len, root, now, &body, why);
 	if (!ret)
 		ret = tcb_info_fields(&d, body, now, res, why);
@@ -343,10 +347,12 @@ static int qe_identity_fields(const struct jdoc *dp, int body, int64_t now,
 			*why = "QE Identity TCB level malformed";
 			goto out;
 		}
-		if (strcmp(res->qe_tcb_status, "Revoked") == 0) {
-			*why = "QE TCB level is Revoked";
+		if (!migtd_tcb_status_accepted(res->qe_tcb_status)) {
+			*why = strcmp(res->qe_tcb_status, "Revoked") == 0 ? "QE TCB level is Revoked"
+									  : "QE TCB status unknown";
 			goto out;
 		}
+		res->qe_level_isvsvn = (uint16_t)svn;
 		res->qe_misc_select_mask = be32(misc_mask);
 		memcpy(res->qe_attributes_mask, attr_mask, 16);
 		res->have_qe_identity = true;
@@ -357,7 +363,7 @@ out:
 	return ret;
 }
 
-int qv_check_qe_identity(const struct migtd_quote_collateral *c,
+int qv_check_qe_identity(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
 			 const uint8_t root[QV_KEY_LEN], int64_t now,
 			 struct migtd_quote_verify_result *res, const char **why)
 {
@@ -370,7 +376,7 @@ int qv_check_qe_identity(const struct migtd_quote_collateral *c,
 		chain = c->tcb_info_issuer_chain;
 		chain_len = c->tcb_info_issuer_chain_len;
 	}
-	ret = signed_doc(&d, c->qe_identity, c->qe_identity_len, "enclaveIdentity", chain,
+	ret = signed_doc(sc, &d, c->qe_identity, c->qe_identity_len, "enclaveIdentity", chain,
 			 chain_len, root, now, &body, why);
 	if (!ret)
 		ret = qe_identity_fields(&d, body, now, res, why);
@@ -416,6 +422,14 @@ static size_t rank(const char *s)
 		if (strcmp(s, severity[i]) == 0)
 			return i;
 	return sizeof(severity) / sizeof(severity[0]); /* unknown: worst */
+}
+
+bool migtd_tcb_status_accepted(const char *status)
+{
+	size_t r = rank(status);
+
+	/* Everything below Revoked in the list is a non-terminal result. */
+	return r < sizeof(severity) / sizeof(severity[0]) - 1;
 }
 
 const char *qv_converge_status(const char *platform, const char *qe)
@@ -474,7 +488,7 @@ static int module_identity(const struct jdoc *d, int obj, const struct migtd_td_
 }
 
 static int module_status(const struct jdoc *d, int body, const struct migtd_td_report_body *b,
-			 char status[MIGTD_TCB_STATUS_LEN], const char **why)
+			 char status[MIGTD_TCB_STATUS_LEN], uint8_t *svn_out, const char **why)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char id[7] = { 'T', 'D', 'X', '_', hex[b->tee_tcb_svn[1] >> 4],
@@ -483,6 +497,7 @@ static int module_status(const struct jdoc *d, int body, const struct migtd_td_r
 	bool found = false;
 
 	status[0] = 0;
+	*svn_out = 0; /* module major 0: the library leaves the SVN 0 */
 	if (b->tee_tcb_svn[1] == 0) {
 		/* TDX 1.0 module: only the single tdxModule identity, if present. */
 		int m = jget(d, body, "tdxModule");
@@ -526,6 +541,7 @@ static int module_status(const struct jdoc *d, int body, const struct migtd_td_r
 				*why = "TDX module TCB level malformed";
 				return MIGTD_ERR_QUOTE;
 			}
+			*svn_out = (uint8_t)svn;
 			return MIGTD_OK;
 		}
 	}
@@ -577,12 +593,16 @@ int qv_match_tcb_level(const struct migtd_quote_collateral *c,
 			goto out;
 		}
 		memcpy(res->tdx_tcb_comp, tdx, 16);
-		if (module_status(&d, body, b, mod, why))
+		memcpy(res->level_sgx_comp, sgx, 16);
+		res->level_pcesvn = (uint16_t)pcesvn;
+		if (module_status(&d, body, b, mod, &res->module_svn, why))
 			goto out;
 		if (mod[0] && rank(mod) > rank(res->tcb_status))
 			memcpy(res->tcb_status, mod, MIGTD_TCB_STATUS_LEN);
-		if (strcmp(res->tcb_status, "Revoked") == 0) {
-			*why = "platform TCB level is Revoked";
+		if (!migtd_tcb_status_accepted(res->tcb_status)) {
+			*why = strcmp(res->tcb_status, "Revoked") == 0
+				       ? "platform TCB level is Revoked"
+				       : "platform TCB status unknown";
 			goto out;
 		}
 		res->have_tcb = true;
@@ -590,6 +610,24 @@ int qv_match_tcb_level(const struct migtd_quote_collateral *c,
 		break;
 	}
 out:
+	jdoc_free(&d);
+	return ret;
+}
+
+int qv_collateral_dates(const uint8_t *json, size_t len, int64_t *issue, int64_t *next)
+{
+	struct jdoc d = { 0 };
+	int body, ret;
+
+	ret = jdoc_parse(&d, json, len);
+	if (!ret) {
+		body = jget(&d, 0, "tcbInfo");
+		if (body < 0)
+			body = jget(&d, 0, "enclaveIdentity");
+		ret = jtime(&d, jget(&d, body, "issueDate"), issue);
+		if (!ret)
+			ret = jtime(&d, jget(&d, body, "nextUpdate"), next);
+	}
 	jdoc_free(&d);
 	return ret;
 }

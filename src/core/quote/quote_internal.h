@@ -34,15 +34,28 @@ int64_t qv_x509_time(const mbedtls_x509_time *t);
  * enrolled root key at time now; on success leaf_key receives the leaf key.
  * *why is set to a static reason on failure.
  */
-int qv_verify_issuer_chain(const uint8_t *pem, size_t len, const uint8_t root_key[QV_KEY_LEN],
-			   int64_t now, uint8_t leaf_key[QV_KEY_LEN], const char **why);
+int qv_verify_issuer_chain(struct migtd_sig_cache *sc, const uint8_t *pem, size_t len,
+			   const uint8_t root_key[QV_KEY_LEN], int64_t now,
+			   uint8_t leaf_key[QV_KEY_LEN], const char **why);
+
+/* Signature checks through the memo (struct migtd_sig_cache; sc may be NULL). */
+int qv_verify_signed_memo(struct migtd_sig_cache *sc, const mbedtls_x509_buf *raw,
+			  const mbedtls_x509_buf *tbs, const uint8_t key[QV_KEY_LEN]);
+int qv_ecdsa_verify_memo(struct migtd_sig_cache *sc, const uint8_t key[QV_KEY_LEN],
+			 const uint8_t hash[32], const uint8_t sig[64]);
+
+/* Widen [*issue, *expiry] with one document's window (0 = unset). */
+void qv_window_add(int64_t *latest_issue, int64_t *earliest_expiry, int64_t issue, int64_t expiry);
 
 /* Collateral steps (collateral.c). */
-int qv_check_tcb_info(const struct migtd_quote_collateral *c, const uint8_t root_key[QV_KEY_LEN],
-		      int64_t now, struct migtd_quote_verify_result *res, const char **why);
-int qv_check_qe_identity(const struct migtd_quote_collateral *c,
+int qv_check_tcb_info(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
+		      const uint8_t root_key[QV_KEY_LEN], int64_t now,
+		      struct migtd_quote_verify_result *res, const char **why);
+int qv_check_qe_identity(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
 			 const uint8_t root_key[QV_KEY_LEN], int64_t now,
 			 struct migtd_quote_verify_result *res, const char **why);
+/* issueDate / nextUpdate of a TCB Info or QE Identity document (not verified). */
+int qv_collateral_dates(const uint8_t *json, size_t len, int64_t *issue, int64_t *next);
 int qv_match_tcb_level(const struct migtd_quote_collateral *c,
 		       struct migtd_quote_verify_result *res, const char **why);
 /* Fuzzing/tests only: the TCB Info (qe_identity false) or QE Identity field

@@ -21,6 +21,7 @@ static const char *const step_names[MIGTD_QSTEP_COUNT] = {
 	[MIGTD_QSTEP_PCK_CHAIN] = "pck-chain-parse",
 	[MIGTD_QSTEP_ROOT_CA] = "root-ca",
 	[MIGTD_QSTEP_CHAIN_SIGS] = "pck-chain-signatures",
+	[MIGTD_QSTEP_COLLATERAL] = "collateral",
 	[MIGTD_QSTEP_CERT_VALIDITY] = "cert-validity",
 	[MIGTD_QSTEP_ROOT_CRL] = "root-ca-crl",
 	[MIGTD_QSTEP_PCK_CRL] = "pck-crl",
@@ -120,8 +121,9 @@ static bool serial_revoked(const mbedtls_x509_crt *crt, const mbedtls_x509_crl *
 }
 
 /* Check a CRL: issued and signed by `issuer`, current at now, `subject` not listed. */
-static int check_crl(const uint8_t *buf, size_t len, const mbedtls_x509_crt *issuer,
-		     const mbedtls_x509_crt *subject, int64_t now, const char **why)
+static int check_crl(struct migtd_sig_cache *sc, const uint8_t *buf, size_t len,
+		     const mbedtls_x509_crt *issuer, const mbedtls_x509_crt *subject, int64_t now,
+		     const char **why)
 {
 	mbedtls_x509_crl crl;
 	uint8_t key[QV_KEY_LEN];
@@ -136,7 +138,7 @@ static int check_crl(const uint8_t *buf, size_t len, const mbedtls_x509_crt *iss
 		*why = "CRL is not issued by the certificate's CA";
 		goto out;
 	}
-	if (qv_cert_key(issuer, key) || qv_verify_signed(&crl.raw, &crl.tbs, key)) {
+	if (qv_cert_key(issuer, key) || qv_verify_signed_memo(sc, &crl.raw, &crl.tbs, key)) {
 		*why = "CRL signature does not verify";
 		goto out;
 	}
@@ -206,8 +208,8 @@ static void sig_cache_add(struct migtd_sig_cache *sc, const uint8_t d[32])
 
 /* qv_verify_signed with the memo: the certificate's raw bytes hold its TBS,
  * algorithm and signature, so (signer key, raw) is everything it depends on. */
-static int verify_signed_cached(struct migtd_sig_cache *sc, const mbedtls_x509_buf *raw,
-				const mbedtls_x509_buf *tbs, const uint8_t key[QV_KEY_LEN])
+int qv_verify_signed_memo(struct migtd_sig_cache *sc, const mbedtls_x509_buf *raw,
+			  const mbedtls_x509_buf *tbs, const uint8_t key[QV_KEY_LEN])
 {
 	uint8_t d[32];
 	int ret;
@@ -222,16 +224,176 @@ static int verify_signed_cached(struct migtd_sig_cache *sc, const mbedtls_x509_b
 	return ret;
 }
 
-static int chain_steps(const struct migtd_quote_verify_params *params,
-		       struct migtd_quote_verify_result *res, mbedtls_x509_crt *chain,
-		       uint8_t leaf_key[QV_KEY_LEN])
+/* A raw ECDSA check (collateral JSON) with the memo: (key, hash, sig) is all it depends on. */
+int qv_ecdsa_verify_memo(struct migtd_sig_cache *sc, const uint8_t key[QV_KEY_LEN],
+			 const uint8_t hash[32], const uint8_t sig[64])
+{
+	uint8_t d[32];
+	int ret;
+
+	if (sig_digest("ecd\0", key, hash, 32, sig, 64, d))
+		return MIGTD_ERR_CRYPTO;
+	if (sig_cache_has(sc, d))
+		return MIGTD_OK;
+	ret = migtd_quote_ecdsa_verify(key, QV_KEY_LEN, hash, sig);
+	if (ret == MIGTD_OK)
+		sig_cache_add(sc, d);
+	return ret;
+}
+
+/* ---- time window (MIGTD_QTIME_COLLATERAL) ------------------------------------ */
+
+void qv_window_add(int64_t *latest_issue, int64_t *earliest_expiry, int64_t issue, int64_t expiry)
+{
+	if (issue && (!*latest_issue || issue > *latest_issue))
+		*latest_issue = issue;
+	if (expiry && (!*earliest_expiry || expiry < *earliest_expiry))
+		*earliest_expiry = expiry;
+}
+
+static void window_certs(const mbedtls_x509_crt *c, int64_t *li, int64_t *ee)
+{
+	for (; c && c->raw.p; c = c->next)
+		qv_window_add(li, ee, qv_x509_time(&c->valid_from), qv_x509_time(&c->valid_to));
+}
+
+static int window_chain(const uint8_t *pem, size_t len, int64_t *li, int64_t *ee)
+{
+	mbedtls_x509_crt chain;
+	int n;
+
+	if (!pem)
+		return MIGTD_OK;
+	mbedtls_x509_crt_init(&chain);
+	n = qv_load_certs(pem, len, &chain);
+	if (n > 0)
+		window_certs(&chain, li, ee);
+	mbedtls_x509_crt_free(&chain);
+	return n == MIGTD_ERR_NOMEM ? n : (n > 0 ? MIGTD_OK : MIGTD_ERR_QUOTE);
+}
+
+static int window_crl(const uint8_t *buf, size_t len, int64_t *li, int64_t *ee)
+{
+	mbedtls_x509_crl crl;
+	int ret = MIGTD_OK;
+
+	if (!buf)
+		return MIGTD_OK;
+	mbedtls_x509_crl_init(&crl);
+	if (qv_load_crl(buf, len, &crl))
+		ret = MIGTD_ERR_QUOTE;
+	else
+		qv_window_add(li, ee, qv_x509_time(&crl.this_update),
+			      crl.next_update.year ? qv_x509_time(&crl.next_update) : 0);
+	mbedtls_x509_crl_free(&crl);
+	return ret;
+}
+
+static int window_json(const uint8_t *json, size_t len, int64_t *li, int64_t *ee)
+{
+	int64_t issue = 0, next = 0;
+
+	if (!json)
+		return MIGTD_OK;
+	if (qv_collateral_dates(json, len, &issue, &next))
+		return MIGTD_ERR_QUOTE;
+	qv_window_add(li, ee, issue, next);
+	return MIGTD_OK;
+}
+
+int migtd_quote_collateral_window(const struct migtd_quote_collateral *c, int64_t *latest_issue,
+				  int64_t *earliest_expiry)
+{
+	int64_t li = 0, ee = 0;
+	int ret;
+
+	if (!c || !latest_issue || !earliest_expiry)
+		return MIGTD_ERR_STATE;
+	if ((ret = window_crl(c->root_crl, c->root_crl_len, &li, &ee)) ||
+	    (ret = window_crl(c->pck_crl, c->pck_crl_len, &li, &ee)) ||
+	    (ret = window_json(c->tcb_info, c->tcb_info_len, &li, &ee)) ||
+	    (ret = window_json(c->qe_identity, c->qe_identity_len, &li, &ee)) ||
+	    (ret = window_chain(c->tcb_info_issuer_chain, c->tcb_info_issuer_chain_len, &li, &ee)) ||
+	    (ret = window_chain(c->qe_identity_issuer_chain, c->qe_identity_issuer_chain_len, &li,
+				&ee)))
+		return ret;
+	*latest_issue = li;
+	*earliest_expiry = ee;
+	return MIGTD_OK;
+}
+
+const char *migtd_pck_ca_name(enum migtd_pck_ca ca)
+{
+	return ca == MIGTD_PCK_CA_PROCESSOR ? "processor" : "platform";
+}
+
+/* Intel names its PCK CAs "Intel SGX PCK Processor CA" / "... Platform CA". */
+static enum migtd_pck_ca pck_ca_type(const mbedtls_x509_crt *ca)
+{
+	static const char word[] = "Processor";
+	const uint8_t *p = ca->subject_raw.p;
+	size_t n = ca->subject_raw.len, w = sizeof(word) - 1;
+
+	for (size_t i = 0; n >= w && i <= n - w; i++)
+		if (memcmp(p + i, word, w) == 0)
+			return MIGTD_PCK_CA_PROCESSOR;
+	return MIGTD_PCK_CA_PLATFORM;
+}
+
+/* The COLLATERAL step: ask the provider (if any), then fix the evaluation time. */
+static int collateral_step(const struct migtd_quote_verify_params *params,
+			   struct migtd_quote_verify_result *res, const mbedtls_x509_crt *chain,
+			   const struct migtd_quote_collateral **cp)
 {
 	const struct migtd_quote_collateral *c = params->collateral;
+	int64_t li = 0, ee = 0;
+	int ret;
+
+	if (!c && params->provider) {
+		ret = params->provider(params->provider_ctx, res->pck.fmspc, res->pck_ca, &c);
+		if (ret == MIGTD_ERR_AGAIN || ret == MIGTD_ERR_NOMEM)
+			return ret;
+		if (ret || !c)
+			return fail(res, MIGTD_QSTEP_COLLATERAL,
+				    "collateral for the platform could not be obtained");
+	}
+	*cp = c;
+	res->verify_time = params->now;
+	if (params->time_mode == MIGTD_QTIME_COLLATERAL) {
+		if (!c)
+			return fail(res, MIGTD_QSTEP_COLLATERAL,
+				    "collateral time requested without collateral");
+		if (c->latest_issue || c->earliest_expiry) {
+			li = c->latest_issue;
+			ee = c->earliest_expiry;
+		} else if ((ret = migtd_quote_collateral_window(c, &li, &ee)) != MIGTD_OK) {
+			if (ret == MIGTD_ERR_NOMEM)
+				return ret;
+			return fail(res, MIGTD_QSTEP_COLLATERAL, "collateral dates malformed");
+		}
+		window_certs(chain, &li, &ee);
+		/* The middle of the window, as upstream's library picks it. */
+		res->verify_time = li / 2 + ee / 2 + (li % 2 + ee % 2) / 2;
+	}
+	if (c)
+		pass(res, MIGTD_QSTEP_COLLATERAL);
+	else
+		skip(res, MIGTD_QSTEP_COLLATERAL, "no collateral supplied");
+	return MIGTD_OK;
+}
+
+static int chain_steps(const struct migtd_quote_verify_params *params,
+		       struct migtd_quote_verify_result *res, mbedtls_x509_crt *chain,
+		       uint8_t leaf_key[QV_KEY_LEN], const struct migtd_quote_collateral **cp)
+{
+	struct migtd_sig_cache *sc = params->sig_cache;
+	const struct migtd_quote_collateral *c = NULL;
 	const struct migtd_quote *q = &res->quote;
 	const mbedtls_x509_crt *leaf, *ca, *root;
 	uint8_t root_key[QV_KEY_LEN], enrolled[QV_KEY_LEN], ca_key[QV_KEY_LEN];
 	const char *why = NULL;
-	int n;
+	int64_t now;
+	int n, ret;
 
 	n = qv_load_certs(q->pck_chain, q->pck_chain_len, chain);
 	if (n == MIGTD_ERR_NOMEM)
@@ -254,45 +416,53 @@ static int chain_steps(const struct migtd_quote_verify_params *params,
 	pass(res, MIGTD_QSTEP_ROOT_CA);
 
 	if (!same_name(&root->issuer_raw, &root->subject_raw) ||
-	    verify_signed_cached(params->sig_cache, &root->raw, &root->tbs, root_key))
+	    qv_verify_signed_memo(sc, &root->raw, &root->tbs, root_key))
 		return fail(res, MIGTD_QSTEP_CHAIN_SIGS, "root CA self-signature does not verify");
 	if (!same_name(&ca->issuer_raw, &root->subject_raw) ||
 	    mbedtls_x509_crt_get_ca_istrue(root) != 1 ||
-	    verify_signed_cached(params->sig_cache, &ca->raw, &ca->tbs, root_key))
+	    qv_verify_signed_memo(sc, &ca->raw, &ca->tbs, root_key))
 		return fail(res, MIGTD_QSTEP_CHAIN_SIGS, "PCK CA signature does not verify");
 	if (!same_name(&leaf->issuer_raw, &ca->subject_raw) ||
 	    mbedtls_x509_crt_get_ca_istrue(ca) != 1 ||
 	    mbedtls_x509_crt_check_key_usage(ca, MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0 ||
-	    verify_signed_cached(params->sig_cache, &leaf->raw, &leaf->tbs, ca_key))
+	    qv_verify_signed_memo(sc, &leaf->raw, &leaf->tbs, ca_key))
 		return fail(res, MIGTD_QSTEP_CHAIN_SIGS, "PCK leaf signature does not verify");
 	pass(res, MIGTD_QSTEP_CHAIN_SIGS);
 
-	if (!qv_cert_valid_at(leaf, params->now))
+	/* The SGX extension names the platform (FMSPC) whose collateral applies. */
+	if (migtd_pck_ext_parse(leaf->v3_ext.p, leaf->v3_ext.len, &res->pck))
+		return fail(res, MIGTD_QSTEP_PCK_EXT, "PCK leaf has no valid SGX extension");
+	res->pck_ca = pck_ca_type(ca);
+	pass(res, MIGTD_QSTEP_PCK_EXT);
+
+	ret = collateral_step(params, res, chain, &c);
+	if (ret)
+		return ret;
+	*cp = c;
+	now = res->verify_time;
+
+	if (!qv_cert_valid_at(leaf, now))
 		return fail(res, MIGTD_QSTEP_CERT_VALIDITY, "PCK leaf not valid at the given time");
-	if (!qv_cert_valid_at(ca, params->now))
+	if (!qv_cert_valid_at(ca, now))
 		return fail(res, MIGTD_QSTEP_CERT_VALIDITY, "PCK CA not valid at the given time");
-	if (!qv_cert_valid_at(root, params->now))
+	if (!qv_cert_valid_at(root, now))
 		return fail(res, MIGTD_QSTEP_CERT_VALIDITY, "root CA not valid at the given time");
 	pass(res, MIGTD_QSTEP_CERT_VALIDITY);
 
 	if (c && c->root_crl) {
-		if (check_crl(c->root_crl, c->root_crl_len, root, ca, params->now, &why))
+		if (check_crl(sc, c->root_crl, c->root_crl_len, root, ca, now, &why))
 			return fail(res, MIGTD_QSTEP_ROOT_CRL, why);
 		pass(res, MIGTD_QSTEP_ROOT_CRL);
 	} else {
 		skip(res, MIGTD_QSTEP_ROOT_CRL, "no root CA CRL supplied");
 	}
 	if (c && c->pck_crl) {
-		if (check_crl(c->pck_crl, c->pck_crl_len, ca, leaf, params->now, &why))
+		if (check_crl(sc, c->pck_crl, c->pck_crl_len, ca, leaf, now, &why))
 			return fail(res, MIGTD_QSTEP_PCK_CRL, why);
 		pass(res, MIGTD_QSTEP_PCK_CRL);
 	} else {
 		skip(res, MIGTD_QSTEP_PCK_CRL, "no PCK CRL supplied");
 	}
-
-	if (migtd_pck_ext_parse(leaf->v3_ext.p, leaf->v3_ext.len, &res->pck))
-		return fail(res, MIGTD_QSTEP_PCK_EXT, "PCK leaf has no valid SGX extension");
-	pass(res, MIGTD_QSTEP_PCK_EXT);
 	return MIGTD_OK;
 }
 
@@ -353,9 +523,9 @@ static int signature_steps(struct migtd_sig_cache *sc, struct migtd_quote_verify
 }
 
 static int collateral_steps(const struct migtd_quote_verify_params *params,
+			    const struct migtd_quote_collateral *c,
 			    struct migtd_quote_verify_result *res)
 {
-	const struct migtd_quote_collateral *c = params->collateral;
 	uint8_t root[QV_KEY_LEN];
 	const char *why = NULL;
 	int ret;
@@ -370,7 +540,7 @@ static int collateral_steps(const struct migtd_quote_verify_params *params,
 	if (ret)
 		return ret;
 	if (c->tcb_info) {
-		ret = qv_check_tcb_info(c, root, params->now, res, &why);
+		ret = qv_check_tcb_info(params->sig_cache, c, root, res->verify_time, res, &why);
 		if (ret == MIGTD_ERR_NOMEM)
 			return ret;
 		if (ret)
@@ -380,7 +550,7 @@ static int collateral_steps(const struct migtd_quote_verify_params *params,
 		skip(res, MIGTD_QSTEP_TCB_INFO, "no TCB Info supplied");
 	}
 	if (c->qe_identity) {
-		ret = qv_check_qe_identity(c, root, params->now, res, &why);
+		ret = qv_check_qe_identity(params->sig_cache, c, root, res->verify_time, res, &why);
 		if (ret == MIGTD_ERR_NOMEM)
 			return ret;
 		if (ret)
@@ -407,6 +577,7 @@ int migtd_quote_verify(const uint8_t *quote, size_t quote_len,
 		       struct migtd_quote_verify_result *res,
 		       uint8_t report[MIGTD_VERIFIED_REPORT_SIZE])
 {
+	const struct migtd_quote_collateral *coll = NULL;
 	mbedtls_x509_crt chain;
 	uint8_t leaf_key[QV_KEY_LEN];
 	int ret;
@@ -427,13 +598,13 @@ int migtd_quote_verify(const uint8_t *quote, size_t quote_len,
 	pass(res, MIGTD_QSTEP_PARSE);
 	memcpy(res->tdx_tcb_comp, res->quote.body.tee_tcb_svn, 16);
 
-	ret = chain_steps(params, res, &chain, leaf_key);
+	ret = chain_steps(params, res, &chain, leaf_key, &coll);
 	if (ret)
 		goto out;
 	ret = signature_steps(params->sig_cache, res, leaf_key);
 	if (ret)
 		goto out;
-	ret = collateral_steps(params, res);
+	ret = collateral_steps(params, coll, res);
 	if (ret)
 		goto out;
 	if (report) {
@@ -442,6 +613,9 @@ int migtd_quote_verify(const uint8_t *quote, size_t quote_len,
 	}
 out:
 	mbedtls_x509_crt_free(&chain);
+	/* Collateral not there yet: no verdict, the caller asks again later. */
+	if (ret == MIGTD_ERR_AGAIN)
+		return ret;
 	/* Anything that is not a step failure (heap, crypto) still names a step. */
 	if (ret && res->failed_step == MIGTD_QSTEP_COUNT) {
 		for (int i = 0; i < MIGTD_QSTEP_COUNT; i++) {
@@ -487,11 +661,13 @@ void migtd_verified_report_build(const struct migtd_quote_verify_result *res,
 	 * bytes 0..16 carry TEE_TCB_SVN, which MigTD's policy does not read). */
 	wire_write_bytes(&w, q->body_raw, MIGTD_QUOTE_TD10_BODY_SIZE);
 	wire_write_bytes(&w, res->pck.fmspc, 6);                     /* 584 */
+	/* With collateral, the matched levels' values (docs/collateral.md). */
 	wire_write_bytes(&w, res->tdx_tcb_comp, 16);                 /* 590 */
-	wire_write_u16(&w, res->pck.pce_svn);                        /* 606 */
-	wire_write_bytes(&w, res->pck.sgx_tcb_comp, 16);             /* 608 */
+	wire_write_u16(&w, res->have_tcb ? res->level_pcesvn : res->pck.pce_svn); /* 606 */
+	wire_write_bytes(&w, res->have_tcb ? res->level_sgx_comp : res->pck.sgx_tcb_comp,
+			 16);                                        /* 608 */
 	wire_write_u8(&w, q->body.tee_tcb_svn[1]);                   /* 624 module major */
-	wire_write_u8(&w, q->body.tee_tcb_svn[0]);                   /* 625 module SVN */
+	wire_write_u8(&w, res->have_tcb ? res->module_svn : q->body.tee_tcb_svn[0]); /* 625 */
 	wire_write_u32(&w, q->qe.misc_select);                       /* 626 */
 	wire_write_u32(&w, res->qe_misc_select_mask);                /* 630 */
 	wire_write_bytes(&w, q->qe.attributes, 16);                  /* 634 */
@@ -499,7 +675,7 @@ void migtd_verified_report_build(const struct migtd_quote_verify_result *res,
 	wire_write_bytes(&w, q->qe.mr_enclave, 32);                  /* 666 */
 	wire_write_bytes(&w, q->qe.mr_signer, 32);                   /* 698 */
 	wire_write_u16(&w, q->qe.isv_prod_id);                       /* 730 */
-	wire_write_u16(&w, q->qe.isv_svn);                           /* 732 */
+	wire_write_u16(&w, res->have_qe_identity ? res->qe_level_isvsvn : q->qe.isv_svn); /* 732 */
 	wire_write_u64(&w, (uint64_t)min_date(res->tcb_date, res->qe_tcb_date)); /* 734 */
 	wire_write_zero(&w, MIGTD_TCB_STATUS_LEN);                   /* 742 status */
 	wire_write_u64(&w, (uint64_t)res->tcb_date);                 /* 774 */

@@ -331,8 +331,9 @@ static bool same_name(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
 	return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
 }
 
-int qv_verify_issuer_chain(const uint8_t *pem, size_t len, const uint8_t root_key[QV_KEY_LEN],
-			   int64_t now, uint8_t leaf_key[QV_KEY_LEN], const char **why)
+int qv_verify_issuer_chain(struct migtd_sig_cache *sc, const uint8_t *pem, size_t len,
+			   const uint8_t root_key[QV_KEY_LEN], int64_t now,
+			   uint8_t leaf_key[QV_KEY_LEN], const char **why)
 {
 	mbedtls_x509_crt chain;
 	const mbedtls_x509_crt *c;
@@ -362,14 +363,14 @@ int qv_verify_issuer_chain(const uint8_t *pem, size_t len, const uint8_t root_ke
 			if (!same_name(&c->issuer_raw, &c->next->subject_raw) ||
 			    mbedtls_x509_crt_get_ca_istrue(c->next) != 1 ||
 			    qv_cert_key(c->next, next_key) ||
-			    qv_verify_signed(&c->raw, &c->tbs, next_key)) {
+			    qv_verify_signed_memo(sc, &c->raw, &c->tbs, next_key)) {
 				*why = "issuer chain signature does not verify";
 				goto out;
 			}
 			continue;
 		}
 		/* Last certificate: the enrolled root itself, or signed by it. */
-		if (qv_verify_signed(&c->raw, &c->tbs, root_key)) {
+		if (qv_verify_signed_memo(sc, &c->raw, &c->tbs, root_key)) {
 			*why = "issuer chain does not end at the enrolled root CA";
 			goto out;
 		}
