@@ -218,7 +218,10 @@ typedef int (*migtd_collateral_provider)(void *ctx, const uint8_t fmspc[6], enum
  * EXPLICIT: params->now. COLLATERAL: as upstream's in-TD library does
  * (docs/collateral.md): the middle of [latest issue date, earliest expiry]
  * over the PCK chain, both CRLs, the TCB Info, the QE Identity and the
- * TCB signing chain -- the verdict then does not depend on any clock.
+ * TCB signing chain -- and, as there, a validity window that does not
+ * contain it (expired or not-yet-valid collateral or certificates) is only
+ * reported (collateral_expired), never a failure: the verdict does not
+ * depend on any clock.
  */
 enum migtd_quote_time_mode {
 	MIGTD_QTIME_EXPLICIT = 0,
@@ -287,6 +290,7 @@ struct migtd_quote_verify_result {
 	uint16_t qe_level_isvsvn;   /* isvsvn of the matched QE Identity level */
 	enum migtd_pck_ca pck_ca;
 	int64_t verify_time;        /* the time validity was evaluated at */
+	bool collateral_expired;    /* QTIME_COLLATERAL: earliest expiry <= verify_time */
 	uint32_t qe_misc_select_mask;
 	uint8_t qe_attributes_mask[16];
 	bool have_tcb;

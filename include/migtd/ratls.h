@@ -97,7 +97,11 @@ enum ratls_role {
  * Stand-ins for the attestation library and the policy engine.
  *
  * verify_quote: verify a TD quote and fill the 822-byte verified report.
- *   Any non-MIGTD_OK result is a quote failure (MIGTD_ERR_QUOTE, status 7).
+ *   MIGTD_ERR_AGAIN means "not decidable yet" (e.g. collateral still being
+ *   fetched): the handshake pauses after the peer's Certificate and the
+ *   whole peer verification is run again from a copy of the certificate on
+ *   a later ratls_handshake_step(). Any other non-MIGTD_OK result is a quote
+ *   failure (MIGTD_ERR_QUOTE, status 7).
  * eval_policy: policy v1 evaluation (§7) of the peer against us. is_src is
  *   true on the TLS client. Returns MIGTD_OK, MIGTD_ERR_INVALID_POLICY (9),
  *   or anything else, which is reported as MIGTD_ERR_POLICY (8). The event
@@ -163,6 +167,7 @@ struct ratls_verifier {
  *     ecdsa-with-SHA384 self-signature over the TBS bytes exactly as
  *     received, with a P-384 key (MIGTD_ERR_PEER_CERT);
  *  5. policy callback (MIGTD_ERR_POLICY / MIGTD_ERR_INVALID_POLICY).
+ * MIGTD_ERR_AGAIN if a verify_quote call said so (nothing decided).
  * *reason (optional) receives a short static explanation.
  */
 int ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
@@ -185,6 +190,7 @@ enum ratls_peer_state {
 	RATLS_PEER_PENDING = 0, /* our verifier has not run yet */
 	RATLS_PEER_ACCEPTED = 1,
 	RATLS_PEER_REJECTED = 2,
+	RATLS_PEER_DEFERRED = 3, /* verifier said "again later": handshake paused */
 };
 
 /* Caller-owned; treat as opaque. */
@@ -200,6 +206,8 @@ struct ratls_session {
 	mbedtls_ssl_config conf;
 	mbedtls_ssl_context ssl;
 	enum ratls_peer_state peer;
+	uint8_t *deferred_cert;          /* copy of the peer certificate while DEFERRED */
+	size_t deferred_len;
 	int err;                         /* first error, sticky */
 	const char *reason;              /* short static text for err */
 	int tls_ret;                     /* mbedTLS error behind MIGTD_ERR_TLS */

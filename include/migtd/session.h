@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "migtd/collateral_cache.h"
 #include "migtd/err.h"
 #include "migtd/eventlog.h"
 #include "migtd/exchange.h"
@@ -78,6 +79,16 @@ struct migtd_config {
 	 * collateral, quote.h).
 	 */
 	int64_t verify_time;
+	/*
+	 * The wall clock, read once per session (unix seconds; <= 0: none):
+	 * decides only when cached collateral is past its nextUpdate and
+	 * fetched anew. Quote verification itself is evaluated at the
+	 * collateral's own time, as upstream does (docs/collateral.md), so
+	 * whoever controls this clock can cause refetches, nothing more.
+	 * NULL: verify_time is used.
+	 */
+	int64_t (*wall_clock)(void *ctx);
+	void *wall_clock_ctx;
 	bool require_socket_info;   /* vsock builds: Stream-Socket-Info HOB mandatory */
 	unsigned max_sessions;      /* <= MIGTD_MAX_SESSIONS; 0 -> MIGTD_MAX_SESSIONS */
 	uint32_t poll_interval_ms;  /* 0 -> MIGTD_DEFAULT_POLL_INTERVAL_MS */
@@ -136,6 +147,8 @@ struct migtd_session {
 	/* attestation */
 	bool peer_closed;                 /* the stream reported end of stream */
 	unsigned quote_verifications;     /* callback calls: own quote, then peer's */
+	int64_t wall_time;                /* cfg wall clock, read at session start */
+	struct migtd_coll_ticket coll_ticket; /* the collateral fetch we wait for */
 	int policy_result;                /* enum policy_result; POLICY_RESULT_COUNT: none */
 	bool tls_inited;
 	struct ratls_session tls;
@@ -192,6 +205,8 @@ struct migtd_core {
 	/* PCK chain and QE report signatures repeat for every quote of a
 	 * platform: verified once per boot (see struct migtd_sig_cache). */
 	struct migtd_sig_cache sig_cache;
+	/* TCB Info, QE Identity, CRLs per platform (FMSPC + CA type). */
+	struct migtd_coll_cache coll;
 	struct policy_explain explain;
 	char text[2048];
 	struct migtd_session sessions[MIGTD_MAX_SESSIONS];

@@ -30,15 +30,33 @@ struct emu_link_conn;
 typedef void (*emu_service_fn)(void *ctx, struct emu_link_conn *conn, uint32_t seq,
 			       const uint8_t *cmd, size_t cmd_len, size_t rsp_cap);
 
+/* One platform's public collateral, as a PCCS would hand it out. */
+struct emu_collateral {
+	uint8_t fmspc[6];
+	/* GET_COLLATERAL_RESP order, text ones NUL-terminated. */
+	uint8_t *blob[7];
+	size_t len[7];
+};
+
+/* Load DIR's collateral (platform.conf, the signed JSON, chains, CRLs). */
+int emu_collateral_load(struct emu_collateral *c, const char *dir, char *msg, size_t msglen);
+void emu_collateral_free(struct emu_collateral *c);
+
+#define EMU_PCS_MAX 8
+
 struct emu_host_platform {
 	struct emu_pki pki;
 	struct emu_tdx_module tdx;
-	/* Collateral blobs (GET_COLLATERAL_RESP order, text ones NUL-terminated). */
-	uint8_t *collateral[7];
-	size_t collateral_len[7];
+	struct emu_collateral own;
+	/* Other platforms' collateral this QGS also serves: the stand-in for a
+	 * PCCS that caches Intel PCS for every FMSPC (not owned). */
+	const struct emu_collateral *pcs[EMU_PCS_MAX];
+	unsigned pcs_n;
+	bool collateral_error; /* answer every GET_COLLATERAL with a QGS error */
 	emu_service_fn on_service; /* NULL: every Service call fails (unsupported) */
 	void *service_ctx;
 	unsigned long quotes_issued;
+	unsigned long collateral_requests;
 };
 
 int emu_host_platform_load(struct emu_host_platform *h, const char *pki_dir, char *msg,

@@ -27,6 +27,7 @@
 #ifndef MIGTD_EMU_PKI_H
 #define MIGTD_EMU_PKI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,8 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 		 int force, char *msg, size_t msglen);
 
 int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen);
+/* DIR/platform.conf only (no keys). */
+int emu_pki_read_params(const char *dir, struct emu_platform_params *p);
 void emu_pki_free(struct emu_pki *pki);
 
 /*
@@ -89,6 +92,29 @@ void emu_pki_free(struct emu_pki *pki);
  */
 int emu_pki_write_crl(const char *dir, const char *issuer, const uint8_t *revoked,
 		      size_t n_revoked);
+
+/* The TCB status strings of Intel's TCB Info / QE Identity levels. */
+bool emu_tcb_status_valid(const char *status);
+
+enum emu_collateral_when {
+	EMU_COLLATERAL_CURRENT = 0,     /* issueDate 2024-01-01, nextUpdate 2049-12-31 */
+	EMU_COLLATERAL_EXPIRED = 1,     /* nextUpdate 2020-02-01 */
+	EMU_COLLATERAL_NOT_YET_VALID = 2, /* issueDate 2048-01-01 */
+};
+
+struct emu_collateral_opts {
+	const char *tcb_status;     /* the platform's TCB level status; NULL: UpToDate */
+	const char *qe_tcb_status;  /* the QE Identity level's status; NULL: UpToDate */
+	enum emu_collateral_when when;
+};
+
+/* Re-sign DIR's TCB Info and QE Identity with these statuses and dates. */
+int emu_pki_set_collateral(const char *dir, const struct emu_collateral_opts *o, char *msg,
+			   size_t msglen);
+
+/* The PCK certificate's serial number (what `pki revoke --pck` revokes). */
+uint8_t emu_pki_pck_serial_of(const struct emu_platform_params *p);
+int emu_pki_pck_serial(const char *dir, uint8_t *serial);
 
 /* ECDSA P-256 over SHA-256(msg), raw r||s (the format used inside quotes). */
 int emu_pki_sign_raw(mbedtls_pk_context *key, const uint8_t *msg, size_t len, uint8_t sig[64]);

@@ -50,6 +50,62 @@ static int load_blob(const char *dir, const char *name, uint8_t **buf, size_t *l
 	return ret;
 }
 
+int emu_collateral_load(struct emu_collateral *c, const char *dir, char *msg, size_t msglen)
+{
+	struct emu_platform_params prm;
+	uint8_t *chain = NULL;
+	size_t chain_len = 0;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	ret = emu_pki_read_params(dir, &prm);
+	if (ret == MIGTD_OK)
+		memcpy(c->fmspc, prm.fmspc, 6);
+	for (int i = 0; ret == MIGTD_OK && i < 7; i++) {
+		bool text = strstr(collateral_files[i], ".der") == NULL;
+
+		if (i == 0) {
+			/* PCK CRL issuer chain = the PCK chain without its leaf. */
+			const char *second;
+			size_t n;
+
+			ret = load_blob(dir, "pck_chain.pem", &chain, &chain_len, true);
+			if (ret)
+				break;
+			second = strstr((const char *)chain + 1, "-----BEGIN CERTIFICATE-----");
+			if (!second) {
+				ret = MIGTD_ERR_INVALID;
+				break;
+			}
+			n = chain_len - (size_t)(second - (const char *)chain);
+			c->blob[0] = malloc(n);
+			if (!c->blob[0]) {
+				ret = MIGTD_ERR_NOMEM;
+				break;
+			}
+			memcpy(c->blob[0], second, n); /* chain_len counts the NUL */
+			c->len[0] = n;
+			continue;
+		}
+		ret = load_blob(dir, collateral_files[i], &c->blob[i], &c->len[i], text);
+	}
+	free(chain);
+	if (ret) {
+		if (msg && msglen)
+			snprintf(msg, msglen, "cannot load the collateral in %s", dir);
+		emu_collateral_free(c);
+	}
+	return ret;
+}
+
+void emu_collateral_free(struct emu_collateral *c)
+{
+	for (int i = 0; i < 7; i++) {
+		free(c->blob[i]);
+		c->blob[i] = NULL;
+	}
+}
+
 int emu_host_platform_load(struct emu_host_platform *h, const char *dir, char *msg,
 			   size_t msglen)
 {
@@ -60,49 +116,15 @@ int emu_host_platform_load(struct emu_host_platform *h, const char *dir, char *m
 	if (ret)
 		return ret;
 	emu_tdx_init(&h->tdx, &h->pki);
-	for (int i = 0; i < 7; i++) {
-		bool text = strstr(collateral_files[i], ".der") == NULL;
-
-		if (i == 0) {
-			/* PCK CRL issuer chain = the PEM chain without its leaf. */
-			const char *chain = (const char *)h->pki.pck_chain_pem;
-			const char *second = strstr(chain + 1, "-----BEGIN CERTIFICATE-----");
-			size_t n;
-
-			if (!second) {
-				ret = MIGTD_ERR_INVALID;
-				break;
-			}
-			n = h->pki.pck_chain_len - (size_t)(second - chain);
-			h->collateral[0] = malloc(n + 1);
-			if (!h->collateral[0]) {
-				ret = MIGTD_ERR_NOMEM;
-				break;
-			}
-			memcpy(h->collateral[0], second, n);
-			h->collateral[0][n] = 0;
-			h->collateral_len[0] = n + 1;
-			continue;
-		}
-		ret = load_blob(dir, collateral_files[i], &h->collateral[i], &h->collateral_len[i],
-				text);
-		if (ret)
-			break;
-	}
-	if (ret) {
-		if (msg && msglen)
-			snprintf(msg, msglen, "cannot load the collateral in %s", dir);
+	ret = emu_collateral_load(&h->own, dir, msg, msglen);
+	if (ret)
 		emu_host_platform_free(h);
-	}
 	return ret;
 }
 
 void emu_host_platform_free(struct emu_host_platform *h)
 {
-	for (int i = 0; i < 7; i++) {
-		free(h->collateral[i]);
-		h->collateral[i] = NULL;
-	}
+	emu_collateral_free(&h->own);
 	emu_pki_free(&h->pki);
 	emu_tdx_wipe(&h->tdx);
 }
@@ -137,7 +159,7 @@ static uint64_t qgs_error(uint8_t *buf, size_t cap, uint32_t in_len, uint64_t st
 uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, size_t cap)
 {
 	static uint8_t quote[EMU_QUOTE_MAX];
-	static uint8_t msg[EMU_QUOTE_MAX + 256];
+	static uint8_t msg[EMU_QUOTE_MAX + 65536]; /* quotes and collateral */
 	struct ghci_getquote_hdr hdr;
 	const uint8_t *req = NULL;
 	size_t req_len = 0, qlen = 0, mlen = 0;
@@ -179,13 +201,21 @@ uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, s
 
 		if (ghci_qgs_get_collateral_req_parse(req, req_len, &q) != MIGTD_OK)
 			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
-		/* Only this platform's collateral is cached here. */
-		if (memcmp(q.fmspc.p, h->pki.params.fmspc, 6) != 0) {
+		/* This platform's collateral, or a known one's (the PCCS stand-in). */
+		const struct emu_collateral *c = NULL;
+
+		if (memcmp(q.fmspc.p, h->own.fmspc, 6) == 0)
+			c = &h->own;
+		for (unsigned i = 0; !c && i < h->pcs_n; i++)
+			if (memcmp(q.fmspc.p, h->pcs[i]->fmspc, 6) == 0)
+				c = h->pcs[i];
+		h->collateral_requests++;
+		if (h->collateral_error || !c) {
 			err = EMU_QGS_ERROR_UNSUPPORTED;
 		} else {
 			for (int i = 0; i < GHCI_QGS_COLLATERAL_BLOBS; i++) {
-				r.blob[i].p = h->collateral[i];
-				r.blob[i].len = (uint32_t)h->collateral_len[i];
+				r.blob[i].p = c->blob[i];
+				r.blob[i].len = (uint32_t)c->len[i];
 			}
 		}
 		if (ghci_qgs_get_collateral_resp_build(msg, sizeof(msg), err, &r, &mlen) != MIGTD_OK)

@@ -552,32 +552,77 @@ static int write_signed_json(const char *dir, const char *name, const char *key,
 	return write_in(dir, name, out, (size_t)n, 0644);
 }
 
+static const char *const tcb_statuses[] = {
+	"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
+	"ConfigurationAndSWHardeningNeeded", "OutOfDate", "OutOfDateConfigurationNeeded",
+	"Revoked",
+};
+
+bool emu_tcb_status_valid(const char *s)
+{
+	for (size_t i = 0; i < sizeof(tcb_statuses) / sizeof(tcb_statuses[0]); i++)
+		if (strcmp(s, tcb_statuses[i]) == 0)
+			return true;
+	return false;
+}
+
+uint8_t emu_pki_pck_serial_of(const struct emu_platform_params *p)
+{
+	unsigned sum = p->pcesvn;
+
+	/* Distinct per machine (PPID) and model (FMSPC) under a shared platform CA. */
+	for (int i = 0; i < 16; i++)
+		sum += p->ppid[i] * (unsigned)(i + 1);
+	for (int i = 0; i < 6; i++)
+		sum += p->fmspc[i] * (unsigned)(i + 17);
+	return (uint8_t)(16 + sum % 240);
+}
+
+static void collateral_dates(enum emu_collateral_when when, const char **issue, const char **next)
+{
+	switch (when) {
+	case EMU_COLLATERAL_EXPIRED:
+		*issue = "2020-01-01T00:00:00Z", *next = "2020-02-01T00:00:00Z";
+		break;
+	case EMU_COLLATERAL_NOT_YET_VALID:
+		*issue = "2048-01-01T00:00:00Z", *next = "2049-12-31T00:00:00Z";
+		break;
+	default:
+		*issue = "2024-01-01T00:00:00Z", *next = "2049-12-31T00:00:00Z";
+		break;
+	}
+}
+
 static int collateral_write(const char *dir, const struct emu_platform_params *p,
-			    mbedtls_pk_context *tcb_key)
+			    mbedtls_pk_context *tcb_key, const struct emu_collateral_opts *o)
 {
 	char body[JSON_MAX], fmspc[13], sgx[512], tdx[512], sgx0[512], tdx0[512], mrsigner[65];
 	uint8_t zero[16] = { 0 };
+	const char *tcb_status = o && o->tcb_status ? o->tcb_status : "UpToDate";
+	const char *qe_status = o && o->qe_tcb_status ? o->qe_tcb_status : "UpToDate";
+	const char *issue, *next;
 	int n, ret;
 
+	collateral_dates(o ? o->when : EMU_COLLATERAL_CURRENT, &issue, &next);
 	migtd_hex(fmspc, sizeof(fmspc), p->fmspc, 6);
 	svn_array(sgx, sizeof(sgx), p->sgx_tcb);
 	svn_array(tdx, sizeof(tdx), p->tdx_tcb);
 	svn_array(sgx0, sizeof(sgx0), zero);
 	svn_array(tdx0, sizeof(tdx0), zero);
-	/* Two levels: the platform's own (UpToDate) and an all-zero one below it. */
+	/* Two levels: the platform's own (tcb_status) and an all-zero one below it. */
 	n = snprintf(body, sizeof(body),
-		     "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"2024-01-01T00:00:00Z\","
-		     "\"nextUpdate\":\"2049-12-31T00:00:00Z\",\"fmspc\":\"%s\",\"pceId\":\"%02x%02x\","
+		     "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"%s\","
+		     "\"nextUpdate\":\"%s\",\"fmspc\":\"%s\",\"pceId\":\"%02x%02x\","
 		     "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,"
 		     "\"tdxModule\":{\"mrsigner\":\"%096d\",\"attributes\":\"0000000000000000\","
 		     "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},"
 		     "\"tcbLevels\":["
 		     "{\"tcb\":{\"sgxtcbcomponents\":[%s],\"pcesvn\":%u,\"tdxtcbcomponents\":[%s]},"
-		     "\"tcbDate\":\"2024-01-01T00:00:00Z\",\"tcbStatus\":\"UpToDate\"},"
+		     "\"tcbDate\":\"2024-01-01T00:00:00Z\",\"tcbStatus\":\"%s\"},"
 		     "{\"tcb\":{\"sgxtcbcomponents\":[%s],\"pcesvn\":0,\"tdxtcbcomponents\":[%s]},"
 		     "\"tcbDate\":\"2023-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\"}]}",
-		     fmspc, (unsigned)(p->pce_id & 0xff), (unsigned)(p->pce_id >> 8), 0, sgx,
-		     p->pcesvn, tdx, sgx0, tdx0);
+		     issue, next, fmspc, (unsigned)(p->pce_id & 0xff), (unsigned)(p->pce_id >> 8), 0,
+		     sgx, p->pcesvn, tdx, tcb_status, sgx0, tdx0);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return MIGTD_ERR_NOSPACE;
 	ret = write_signed_json(dir, "tcb_info.json", "tcbInfo", body, tcb_key);
@@ -585,21 +630,57 @@ static int collateral_write(const char *dir, const struct emu_platform_params *p
 		return ret;
 
 	hex_upper(mrsigner, p->qe_mrsigner, 32);
+	/* The QE's own level (qe_status) and level 0 below it. */
 	n = snprintf(body, sizeof(body),
-		     "{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"2024-01-01T00:00:00Z\","
-		     "\"nextUpdate\":\"2049-12-31T00:00:00Z\",\"tcbEvaluationDataNumber\":17,"
+		     "{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"%s\","
+		     "\"nextUpdate\":\"%s\",\"tcbEvaluationDataNumber\":17,"
 		     "\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\","
 		     "\"attributes\":\"11000000000000000000000000000000\","
 		     "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\","
 		     "\"mrsigner\":\"%s\",\"isvprodid\":%u,"
 		     "\"tcbLevels\":[{\"tcb\":{\"isvsvn\":%u},\"tcbDate\":\"2024-01-01T00:00:00Z\","
-		     "\"tcbStatus\":\"UpToDate\"}]}",
-		     mrsigner, p->qe_isvprodid, p->qe_isvsvn);
+		     "\"tcbStatus\":\"%s\"},{\"tcb\":{\"isvsvn\":0},"
+		     "\"tcbDate\":\"2023-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\"}]}",
+		     issue, next, mrsigner, p->qe_isvprodid, p->qe_isvsvn, qe_status);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return MIGTD_ERR_NOSPACE;
 	return write_signed_json(dir, "qe_identity.json", "enclaveIdentity", body, tcb_key);
 }
 
+int emu_pki_set_collateral(const char *dir, const struct emu_collateral_opts *o, char *msg,
+			   size_t msglen)
+{
+	struct emu_platform_params p;
+	mbedtls_pk_context tcb;
+	int ret;
+
+	if ((o->tcb_status && !emu_tcb_status_valid(o->tcb_status)) ||
+	    (o->qe_tcb_status && !emu_tcb_status_valid(o->qe_tcb_status))) {
+		set_msg(msg, msglen, "%s", "unknown TCB status");
+		return MIGTD_ERR_INVALID;
+	}
+	mbedtls_pk_init(&tcb);
+	if ((ret = conf_read(dir, &p)) || (ret = key_load(&tcb, dir, "tcb_signing.key.pem"))) {
+		set_msg(msg, msglen, "cannot read %s/platform.conf or its TCB signing key", dir);
+		goto out;
+	}
+	ret = collateral_write(dir, &p, &tcb, o);
+	if (ret)
+		set_msg(msg, msglen, "cannot write the collateral in %s", dir);
+out:
+	mbedtls_pk_free(&tcb);
+	return ret;
+}
+
+int emu_pki_pck_serial(const char *dir, uint8_t *serial)
+{
+	struct emu_platform_params p;
+	int ret = conf_read(dir, &p);
+
+	if (ret == MIGTD_OK)
+		*serial = emu_pki_pck_serial_of(&p);
+	return ret;
+}
 
 /* ------------------------------------------------------------ CRLs */
 
@@ -810,14 +891,36 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 		}
 	}
 
-	{
+	/*
+	 * Intel issues every platform's PCK from one "PCK Platform CA", so two
+	 * platforms under one root share it (and its CRL): a platform made with
+	 * --root takes the platform CA from there when it has one.
+	 */
+	if (root_dir && file_exists(root_dir, "platform_ca.key.pem") &&
+	    file_exists(root_dir, "platform_ca.der")) {
+		if ((ret = key_load(&pca, root_dir, "platform_ca.key.pem")) ||
+		    (ret = copy_file(root_dir, dir, "platform_ca.key.pem", 0600)) ||
+		    (ret = copy_file(root_dir, dir, "platform_ca.der", 0644))) {
+			set_msg(msg, msglen, "cannot take the platform CA from %s", root_dir);
+			goto out;
+		}
+	} else {
 		struct cert_spec pca_s = { &pca, &root, PLATFORM_CA_NAME, ROOT_NAME, 1, 0,
 					   MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN,
 					   2, NULL };
+
+		if ((ret = key_generate(&pca)) || (ret = key_save(&pca, dir, "platform_ca.key.pem")) ||
+		    (ret = save_cert(dir, "platform_ca.der", &pca_s))) {
+			set_msg(msg, msglen, "cannot create the platform CA in %s", dir);
+			goto out;
+		}
+	}
+
+	{
 		struct cert_spec pck_s = { &pck, &pca, PCK_NAME, PLATFORM_CA_NAME, 0, -1,
 					   MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
 						   MBEDTLS_X509_KU_NON_REPUDIATION,
-					   3, p };
+					   emu_pki_pck_serial_of(p), p };
 		struct cert_spec tcb_s = { &tcb, &root, TCB_NAME, ROOT_NAME, 0, -1,
 					   MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
 						   MBEDTLS_X509_KU_NON_REPUDIATION,
@@ -826,13 +929,11 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 							 "root_ca.der" };
 		static const char *const tcb_chain[] = { "tcb_signing.der", "root_ca.der" };
 
-		if ((ret = key_generate(&pca)) || (ret = key_generate(&pck)) ||
+		if ((ret = key_generate(&pck)) ||
 		    (ret = key_generate(&tcb)) || (ret = key_generate(&att)) ||
-		    (ret = key_save(&pca, dir, "platform_ca.key.pem")) ||
 		    (ret = key_save(&pck, dir, "pck.key.pem")) ||
 		    (ret = key_save(&tcb, dir, "tcb_signing.key.pem")) ||
 		    (ret = key_save(&att, dir, "attestation.key.pem")) ||
-		    (ret = save_cert(dir, "platform_ca.der", &pca_s)) ||
 		    (ret = save_cert(dir, "pck.der", &pck_s)) ||
 		    (ret = save_cert(dir, "tcb_signing.der", &tcb_s)) ||
 		    (ret = write_chain(dir, "pck_chain.pem", pck_chain, 3)) ||
@@ -848,7 +949,7 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 		ret = ret ? ret : MIGTD_ERR_CRYPTO;
 		goto out;
 	}
-	if ((ret = conf_write(dir, p)) || (ret = collateral_write(dir, p, &tcb)) ||
+	if ((ret = conf_write(dir, p)) || (ret = collateral_write(dir, p, &tcb, NULL)) ||
 	    (ret = emu_pki_write_crl(dir, "platform_ca", NULL, 0)) ||
 	    (root_dir == NULL && (ret = emu_pki_write_crl(dir, "root_ca", NULL, 0))) ||
 	    (root_dir != NULL && (ret = copy_file(root_dir, dir, "root_ca.crl.der", 0644)))) {
@@ -889,6 +990,11 @@ static int qe_report_build(struct emu_pki *pki)
 	if (mbedtls_sha256(bind, sizeof(bind), r + 320, 0) != 0)
 		return MIGTD_ERR_CRYPTO;
 	return emu_pki_sign_raw(&pki->pck_key, r, EMU_QE_REPORT_LEN, pki->qe_report_sig);
+}
+
+int emu_pki_read_params(const char *dir, struct emu_platform_params *p)
+{
+	return conf_read(dir, p);
 }
 
 int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen)

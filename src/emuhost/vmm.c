@@ -281,6 +281,16 @@ struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *nam
 		emu_host_platform_free(&p->host);
 		return NULL;
 	}
+	/* Every platform's QGS can hand out every other's collateral, as one
+	 * PCCS caching Intel PCS would (GET_COLLATERAL for a peer's FMSPC). */
+	for (unsigned i = 0; i < v->nplat; i++) {
+		struct emu_host_platform *o = &v->plat[i].host;
+
+		if (o->pcs_n < EMU_PCS_MAX)
+			o->pcs[o->pcs_n++] = &p->host.own;
+		if (p->host.pcs_n < EMU_PCS_MAX)
+			p->host.pcs[p->host.pcs_n++] = &o->own;
+	}
 	v->nplat++;
 	return p;
 }

@@ -338,6 +338,13 @@ static int p_quote_start(void *ctx, struct migtd_quote_call *call)
 
 	if (sd->quote_pending)
 		return MIGTD_ERR_AGAIN; /* one GetQuote channel, as a TD has */
+	/* GET_COLLATERAL (QGS type 2 after the 24-byte header and 4-byte size)
+	 * is counted apart from quotes; the quote knobs below are for quotes. */
+	if (call->len >= 36 && call->buf[32] == GHCI_QGS_GET_COLLATERAL_REQ) {
+		sd->collateral_fetches++;
+		call->ghci_status = emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
+		return MIGTD_OK;
+	}
 	if (sd->fail_quote_start)
 		return MIGTD_ERR_VMCALL;
 	if (sd->quote_channel_busy)
@@ -473,6 +480,10 @@ struct world *world_new(const struct world_fixture *f, const uint8_t *pol0, size
 			.quote_retry_ms = 5,
 		};
 	}
+	/* Each side's QGS also serves the other's collateral (a PCCS stand-in). */
+	w->s[0].h.pcs[0] = &w->s[1].h.own;
+	w->s[1].h.pcs[0] = &w->s[0].h.own;
+	w->s[0].h.pcs_n = w->s[1].h.pcs_n = 1;
 	return w;
 }
 

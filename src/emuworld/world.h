@@ -125,6 +125,7 @@ struct side {
 	unsigned quote_busy;   /* answer this many GetQuotes with "QGS unavailable" */
 	bool quote_hang;       /* take every GetQuote and never answer it */
 	unsigned quotes;       /* GetQuote calls started */
+	unsigned collateral_fetches; /* GET_COLLATERAL requests seen (not in quotes) */
 	uint64_t quote_at[WORLD_MAX_QUOTES]; /* platform time of each (ms) */
 	struct migtd_quote_call *quote_pending; /* the unanswered one (quote_hang) */
 	uint64_t quote_status; /* nonzero: the GHCI status every GetQuote completes with */

@@ -50,7 +50,7 @@ openssl crl -inform DER -in "$t/a/root_ca.crl.der" -out "$t/a/root_crl.pem"
 cat "$t/a/root.pem" "$t/b/pck_crl.pem" "$t/a/root_crl.pem" >"$t/b/trust.pem"
 openssl verify -crl_check_all -CAfile "$t/b/trust.pem" -untrusted "$t/b/pca.pem" "$t/b/pck.pem" \
   >/dev/null || fail "openssl rejects the PCK chain with empty CRLs"
-$VMM pki revoke "$t/b" --serial 3
+$VMM pki revoke "$t/b" --pck
 openssl crl -inform DER -in "$t/b/platform_ca.crl.der" -out "$t/b/pck_crl.pem"
 cat "$t/a/root.pem" "$t/b/pck_crl.pem" "$t/a/root_crl.pem" >"$t/b/trust.pem"
 out=$(openssl verify -crl_check_all -CAfile "$t/b/trust.pem" -untrusted "$t/b/pca.pem" \
@@ -86,7 +86,7 @@ for off in 100 $((636 + 10)) $((636 + 70)) $((636 + 128 + 6 + 30)) $((636 + 128 
 done
 
 # 4b. A revoked PCK certificate makes migtd-quote fail at the PCK CRL step.
-$VMM pki revoke "$t/b" --serial 3
+$VMM pki revoke "$t/b" --pck
 out=$($QV --pck-crl "$t/b/platform_ca.crl.der" 2>&1) && fail "migtd-quote accepts a revoked PCK"
 case $out in *pck-crl*FAIL*|*pck-crl*fail*) ;; *) echo "$out"; fail "revocation not reported at the pck-crl step" ;; esac
 

@@ -926,7 +926,8 @@ static long rogue_recv(void *ctx, uint8_t *buf, size_t len)
 static int rogue_verify(void *ctx, const uint8_t *q, size_t len, uint8_t rep[RATLS_REPORT_SIZE])
 {
 	struct rogue *r = ctx;
-	struct migtd_quote_verify_params p = { g_fx.root, g_fx.root_len, (int64_t)time(NULL), NULL, NULL };
+	struct migtd_quote_verify_params p = { .root_ca = g_fx.root, .root_ca_len = g_fx.root_len,
+					       .now = (int64_t)time(NULL) };
 
 	return migtd_quote_verify(q, len, &p, &r->res, rep);
 }

@@ -99,9 +99,15 @@ static void usage(FILE *f)
 		"      is the root certificate a MigTD enrolls. With --root, the root CA of ROOTDIR\n"
 		"      is used (platforms that share a root trust each other's quotes). Existing\n"
 		"      keys are kept unless --force.\n"
-		"  pki revoke DIR --serial N [--issuer platform_ca|root_ca]\n"
-		"      Reissue DIR's PCK CRL (or root CRL) revoking serial N (PCK leaf = 3,\n"
-		"      platform CA = 2, TCB signing = 4): for testing verifiers.\n"
+		"  pki revoke DIR (--pck | --serial N) [--issuer platform_ca|root_ca]\n"
+		"      Reissue DIR's PCK CRL (or root CRL) revoking DIR's PCK certificate or\n"
+		"      serial N (platform CA = 2, TCB signing = 4): for testing verifiers.\n"
+		"  pki tcb DIR [--tcb-status S] [--qe-tcb-status S] [--collateral current|expired|future]\n"
+		"      Re-sign DIR's TCB Info / QE Identity: S is the status of the platform's\n"
+		"      TCB level / QE level (UpToDate, SWHardeningNeeded, ConfigurationNeeded,\n"
+		"      ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded,\n"
+		"      Revoked); the dates: current, expired (nextUpdate 2020-02-01) or not yet\n"
+		"      valid (issueDate 2048-01-01). pki init takes the same options.\n"
 		"  quote --pki DIR --report-data HEX128 --out FILE\n"
 		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA (atomically;\n"
 		"      FILE - = standard output).\n");
@@ -138,6 +144,59 @@ static void usage(FILE *f)
 	cli_print_exit_codes(f);
 }
 
+/* --tcb-status (S), --qe-tcb-status (Q), --collateral (C) of pki init / pki tcb. */
+static int collateral_opt(struct emu_collateral_opts *o, int c, const char *arg)
+{
+	if (c == 'S' || c == 'Q') {
+		if (!emu_tcb_status_valid(arg))
+			return -1;
+		*(c == 'S' ? &o->tcb_status : &o->qe_tcb_status) = arg;
+		return 0;
+	}
+	if (!strcmp(arg, "current"))
+		o->when = EMU_COLLATERAL_CURRENT;
+	else if (!strcmp(arg, "expired"))
+		o->when = EMU_COLLATERAL_EXPIRED;
+	else if (!strcmp(arg, "future"))
+		o->when = EMU_COLLATERAL_NOT_YET_VALID;
+	else
+		return -1;
+	return 0;
+}
+
+static int cmd_pki_tcb(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tcb-status", required_argument, NULL, 'S' },
+		{ "qe-tcb-status", required_argument, NULL, 'Q' },
+		{ "collateral", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct emu_collateral_opts co = { 0 };
+	char msg[512] = "";
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return CLI_EXIT_OK;
+		}
+		if (c == '?')
+			return cli_try_help(prog);
+		if (collateral_opt(&co, c, optarg))
+			return cli_usage_error(prog, "pki tcb: bad value '%s'", optarg);
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(prog, "pki tcb: expected exactly one DIR");
+	if (emu_pki_set_collateral(argv[optind], &co, msg, sizeof(msg)) != MIGTD_OK) {
+		fprintf(stderr, "migtd-vmm pki tcb: %s\n", msg[0] ? msg : "failed");
+		return CLI_EXIT_IO;
+	}
+	return CLI_EXIT_OK;
+}
+
 static int cmd_pki_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -146,12 +205,16 @@ static int cmd_pki_init(int argc, char **argv)
 		{ "tcb-svn", required_argument, NULL, 's' }, /* the PCK's TCB SVNs, as in the issue */
 		{ "tdx-tcb", required_argument, NULL, 't' }, { "qe-isvsvn", required_argument, NULL, 'q' },
 		{ "force", no_argument, NULL, 'F' },        { "help", no_argument, NULL, 'h' },
+		{ "tcb-status", required_argument, NULL, 'S' },
+		{ "qe-tcb-status", required_argument, NULL, 'Q' },
+		{ "collateral", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct emu_platform_params p;
+	struct emu_collateral_opts co = { 0 };
 	const char *root = NULL, *dir;
 	char msg[512] = "";
-	int force = 0, c;
+	int force = 0, c, coll = 0;
 
 	emu_platform_params_default(&p);
 	optind = 1;
@@ -166,6 +229,9 @@ static int cmd_pki_init(int argc, char **argv)
 		case 'p': bad = vmm_parse_u16(optarg, &p.pcesvn); break;
 		case 'q': bad = vmm_parse_u16(optarg, &p.qe_isvsvn); break;
 		case 'F': force = 1; break;
+		case 'S':
+		case 'Q':
+		case 'C': bad = collateral_opt(&co, c, optarg); coll = 1; break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: return cli_try_help(prog);
 		}
@@ -176,7 +242,8 @@ static int cmd_pki_init(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error(prog, "pki init: expected exactly one DIR");
 	dir = argv[optind];
-	if (emu_pki_init(dir, root, &p, force, msg, sizeof(msg)) != MIGTD_OK) {
+	if (emu_pki_init(dir, root, &p, force, msg, sizeof(msg)) != MIGTD_OK ||
+	    (coll && emu_pki_set_collateral(dir, &co, msg, sizeof(msg)) != MIGTD_OK)) {
 		fprintf(stderr, "migtd-vmm pki init: %s\n", msg[0] ? msg : "failed");
 		return CLI_EXIT_IO;
 	}
@@ -190,9 +257,11 @@ static int cmd_pki_revoke(int argc, char **argv)
 		{ "serial", required_argument, NULL, 's' },
 		{ "issuer", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "pck", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *issuer = "platform_ca";
+	bool pck = false;
 	uint16_t serial = 0;
 	uint8_t s8;
 	int c, have = 0;
@@ -205,6 +274,8 @@ static int cmd_pki_revoke(int argc, char **argv)
 		}
 		if (c == 's' && vmm_parse_u16(optarg, &serial) == 0 && serial < 256)
 			have = 1;
+		else if (c == 'P')
+			pck = true, have = 1;
 		else if (c == 'i' && (!strcmp(optarg, "platform_ca") || !strcmp(optarg, "root_ca")))
 			issuer = optarg;
 		else if (c == 's' || c == 'i')
@@ -213,8 +284,12 @@ static int cmd_pki_revoke(int argc, char **argv)
 			return cli_try_help(prog);
 	}
 	if (!have || optind + 1 != argc)
-		return cli_usage_error(prog, "pki revoke: expected DIR and --serial N (0..255)");
+		return cli_usage_error(prog, "pki revoke: expected DIR and --pck or --serial N (0..255)");
 	s8 = (uint8_t)serial;
+	if (pck && emu_pki_pck_serial(argv[optind], &s8) != MIGTD_OK) {
+		fprintf(stderr, "migtd-vmm pki revoke: cannot read %s/platform.conf\n", argv[optind]);
+		return CLI_EXIT_IO;
+	}
 	if (emu_pki_write_crl(argv[optind], issuer, &s8, 1) != MIGTD_OK) {
 		fprintf(stderr, "migtd-vmm pki revoke: cannot write %s/%s.crl.der\n", argv[optind],
 			issuer);
@@ -728,8 +803,11 @@ int main(int argc, char **argv)
 		return cmd_pki_init(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "pki") && argc >= 3 && !strcmp(argv[2], "revoke"))
 		return cmd_pki_revoke(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "pki") && argc >= 3 && !strcmp(argv[2], "tcb"))
+		return cmd_pki_tcb(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "pki"))
-		return cli_usage_error(prog, "pki init DIR | pki revoke DIR --serial N");
+		return cli_usage_error(prog, "pki init DIR | pki revoke DIR (--pck | --serial N) | "
+					     "pki tcb DIR");
 	if (!strcmp(argv[1], "quote"))
 		return cmd_quote(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "demo"))

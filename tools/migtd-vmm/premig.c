@@ -51,6 +51,11 @@ struct pm_side {
 	uint8_t sgx_tcb[16], tdx_tcb[16];
 	uint16_t ex_lo, ex_hi, im_lo, im_hi;
 	uint64_t servtd_attr;
+	/* collateral the platform's QGS hands out (docs/collateral.md) */
+	struct emu_collateral_opts coll;
+	bool coll_set;
+	bool revoke_pck;      /* its PCK certificate on the platform CA's CRL */
+	bool coll_error;      /* its QGS answers GET_COLLATERAL with an error */
 };
 
 struct pm_opts {
@@ -137,7 +142,8 @@ enum {
 	O_VM_SERIAL,
 	/* per side: code + SIDE_BASE * (side + 1) */
 	S_POLICY = 0, S_ROOT_CA, S_PKI_ROOT, S_PCESVN, S_TCB, S_TDX_TCB, S_EXPORT, S_IMPORT,
-	S_SERVTD_ATTR, S_QE_SVN, S_COUNT,
+	S_SERVTD_ATTR, S_QE_SVN, S_TCB_STATUS, S_QE_TCB_STATUS, S_COLLATERAL, S_REVOKE_PCK,
+	S_COLL_ERROR, S_COUNT,
 	SIDE_BASE = 1024,
 };
 
@@ -158,6 +164,13 @@ static const struct option pm_longopts[] = {
 	SIDE_OPT("import", S_IMPORT),
 	SIDE_OPT("servtd-attr", S_SERVTD_ATTR),
 	SIDE_OPT("qe-svn", S_QE_SVN),
+	SIDE_OPT("tcb-status", S_TCB_STATUS),
+	SIDE_OPT("qe-tcb-status", S_QE_TCB_STATUS),
+	SIDE_OPT("collateral", S_COLLATERAL),
+	{ "src-revoke-pck", no_argument, NULL, SIDE_BASE * 1 + S_REVOKE_PCK },
+	{ "dst-revoke-pck", no_argument, NULL, SIDE_BASE * 2 + S_REVOKE_PCK },
+	{ "src-collateral-error", no_argument, NULL, SIDE_BASE * 1 + S_COLL_ERROR },
+	{ "dst-collateral-error", no_argument, NULL, SIDE_BASE * 2 + S_COLL_ERROR },
 	{ "sessions", required_argument, NULL, O_SESSIONS },
 	{ "count", required_argument, NULL, O_COUNT },
 	{ "parallel", required_argument, NULL, O_PARALLEL },
@@ -208,6 +221,15 @@ void premig_usage(FILE *f)
 		"      --X-export MIN:MAX --X-import MIN:MAX   TDX module migration versions\n"
 		"                                 (default export 1:3, import 2:4 -> version 3)\n"
 		"      --X-servtd-attr N          SERVTD_ATTR of the platform's user TDs\n"
+		"      --X-tcb-status S --X-qe-tcb-status S   the status of the platform's TCB\n"
+		"                                 level / QE Identity level in its collateral:\n"
+		"                                 UpToDate, SWHardeningNeeded,\n"
+		"                                 ConfigurationNeeded,\n"
+		"                                 ConfigurationAndSWHardeningNeeded, OutOfDate,\n"
+		"                                 OutOfDateConfigurationNeeded, Revoked\n"
+		"      --X-collateral current|expired|future   its collateral's issueDate/nextUpdate\n"
+		"      --X-revoke-pck             its PCK certificate on the platform CA's CRL\n"
+		"      --X-collateral-error       its QGS answers every GET_COLLATERAL with an error\n"
 		"      --timeout-ms N             the MigTDs' per-step timeout (default 60000)\n"
 		"      --fault corrupt|drop|stall|disconnect [--fault-after BYTES]\n"
 		"              [--fault-side src|dst]   relay faults: flip byte BYTES, reset the\n"
@@ -275,6 +297,26 @@ static int pm_side_opt(struct pm_side *sd, int code, const char *arg)
 	case S_SERVTD_ATTR:
 		sd->servtd_attr = strtoull(arg, &end, 0);
 		return *arg && !*end ? 0 : -1;
+	case S_TCB_STATUS:
+	case S_QE_TCB_STATUS:
+		if (!emu_tcb_status_valid(arg))
+			return -1;
+		*(code == S_TCB_STATUS ? &sd->coll.tcb_status : &sd->coll.qe_tcb_status) = arg;
+		sd->coll_set = true;
+		return 0;
+	case S_COLLATERAL:
+		if (!strcmp(arg, "current"))
+			sd->coll.when = EMU_COLLATERAL_CURRENT;
+		else if (!strcmp(arg, "expired"))
+			sd->coll.when = EMU_COLLATERAL_EXPIRED;
+		else if (!strcmp(arg, "future"))
+			sd->coll.when = EMU_COLLATERAL_NOT_YET_VALID;
+		else
+			return -1;
+		sd->coll_set = true;
+		return 0;
+	case S_REVOKE_PCK: sd->revoke_pck = true; return 0;
+	case S_COLL_ERROR: sd->coll_error = true; return 0;
 	}
 	return -1;
 }
@@ -441,6 +483,27 @@ static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8],
 	    emu_pki_init(dirs[!shared], m->o.side[!shared].other_root ? NULL : dirs[shared],
 			 &pp[!shared], 0, msg, msglen) != MIGTD_OK)
 		return -1;
+	for (int s = 0; s < 2; s++) {
+		const struct pm_side *sd = &m->o.side[s];
+		uint8_t serial = emu_pki_pck_serial_of(&pp[s]);
+
+		if (sd->coll_set && emu_pki_set_collateral(dirs[s], &sd->coll, msg, msglen))
+			return -1;
+		if (sd->revoke_pck && emu_pki_write_crl(dirs[s], "platform_ca", &serial, 1)) {
+			snprintf(msg, msglen, "cannot revoke the %s PCK certificate",
+				 s == SRC ? "source" : "destination");
+			return -1;
+		}
+		if (sd->coll_set || sd->revoke_pck)
+			printf("  %-12s collateral: TCB %s, QE %s, %s%s\n",
+			       s == SRC ? "source:" : "destination:",
+			       sd->coll.tcb_status ? sd->coll.tcb_status : "UpToDate",
+			       sd->coll.qe_tcb_status ? sd->coll.qe_tcb_status : "UpToDate",
+			       sd->coll.when == EMU_COLLATERAL_EXPIRED	      ? "expired"
+			       : sd->coll.when == EMU_COLLATERAL_NOT_YET_VALID ? "not yet valid"
+									      : "current",
+			       sd->revoke_pck ? ", PCK certificate revoked" : "");
+	}
 	printf("  %-12s FMSPC %02X%02X%02X%02X%02X%02X, PCESVN %u; %s: FMSPC "
 	       "%02X%02X%02X%02X%02X%02X, PCESVN %u\n",
 	       m->o.both_ways ? "platform A:" : "source:", pp[0].fmspc[0], pp[0].fmspc[1],
@@ -549,6 +612,7 @@ static int pm_setup(struct premig *m, const char *self)
 		m->plat[s]->host.tdx.max_export_version = m->o.side[s].ex_hi;
 		m->plat[s]->host.tdx.min_import_version = m->o.side[s].im_lo;
 		m->plat[s]->host.tdx.max_import_version = m->o.side[s].im_hi;
+		m->plat[s]->host.collateral_error = m->o.side[s].coll_error;
 	}
 	if (!strcmp(pol[SRC], pol[DST]))
 		printf("  policy:      %s\n", pol[SRC]);

@@ -221,7 +221,7 @@ static int fresh(const struct jdoc *d, int body, int64_t now, const char **why)
 		*why = "collateral issueDate/nextUpdate malformed";
 		return MIGTD_ERR_QUOTE;
 	}
-	if (now < issue || now > next) {
+	if (now != QV_TIME_ANY && (now < issue || now > next)) {
 		*why = "collateral not current at the given time (issueDate..nextUpdate)";
 		return MIGTD_ERR_QUOTE;
 	}

@@ -11,6 +11,10 @@
 
 /* Largest PEM/DER object we decode (CRLs of the processor CA are the biggest). */
 #define QV_MAX_OBJECT (256u * 1024u)
+/* "Any time": validity windows are not enforced (MIGTD_QTIME_COLLATERAL,
+ * where upstream's library only reports expiry, docs/collateral.md). */
+#define QV_TIME_ANY INT64_MIN
+
 /* Raw uncompressed P-256 point: 04 || X || Y. */
 #define QV_KEY_LEN 65u
 

@@ -142,8 +142,9 @@ static int check_crl(struct migtd_sig_cache *sc, const uint8_t *buf, size_t len,
 		*why = "CRL signature does not verify";
 		goto out;
 	}
-	if (qv_x509_time(&crl.this_update) > now ||
-	    (crl.next_update.year != 0 && qv_x509_time(&crl.next_update) < now)) {
+	if (now != QV_TIME_ANY &&
+	    (qv_x509_time(&crl.this_update) > now ||
+	     (crl.next_update.year != 0 && qv_x509_time(&crl.next_update) < now))) {
 		*why = "CRL not current at the given time";
 		goto out;
 	}
@@ -372,8 +373,10 @@ static int collateral_step(const struct migtd_quote_verify_params *params,
 			return fail(res, MIGTD_QSTEP_COLLATERAL, "collateral dates malformed");
 		}
 		window_certs(chain, &li, &ee);
-		/* The middle of the window, as upstream's library picks it. */
+		/* The middle of the window, as upstream's library picks it; at
+		 * that time expiry is only reported, never fatal. */
 		res->verify_time = li / 2 + ee / 2 + (li % 2 + ee % 2) / 2;
+		res->collateral_expired = ee <= res->verify_time;
 	}
 	if (c)
 		pass(res, MIGTD_QSTEP_COLLATERAL);
@@ -439,7 +442,7 @@ static int chain_steps(const struct migtd_quote_verify_params *params,
 	if (ret)
 		return ret;
 	*cp = c;
-	now = res->verify_time;
+	now = params->time_mode == MIGTD_QTIME_COLLATERAL ? QV_TIME_ANY : res->verify_time;
 
 	if (!qv_cert_valid_at(leaf, now))
 		return fail(res, MIGTD_QSTEP_CERT_VALIDITY, "PCK leaf not valid at the given time");
@@ -522,6 +525,12 @@ static int signature_steps(struct migtd_sig_cache *sc, struct migtd_quote_verify
 	return MIGTD_OK;
 }
 
+static int64_t check_time(const struct migtd_quote_verify_params *params,
+			  const struct migtd_quote_verify_result *res)
+{
+	return params->time_mode == MIGTD_QTIME_COLLATERAL ? QV_TIME_ANY : res->verify_time;
+}
+
 static int collateral_steps(const struct migtd_quote_verify_params *params,
 			    const struct migtd_quote_collateral *c,
 			    struct migtd_quote_verify_result *res)
@@ -540,7 +549,8 @@ static int collateral_steps(const struct migtd_quote_verify_params *params,
 	if (ret)
 		return ret;
 	if (c->tcb_info) {
-		ret = qv_check_tcb_info(params->sig_cache, c, root, res->verify_time, res, &why);
+		ret = qv_check_tcb_info(params->sig_cache, c, root, check_time(params, res), res,
+					&why);
 		if (ret == MIGTD_ERR_NOMEM)
 			return ret;
 		if (ret)
@@ -550,7 +560,8 @@ static int collateral_steps(const struct migtd_quote_verify_params *params,
 		skip(res, MIGTD_QSTEP_TCB_INFO, "no TCB Info supplied");
 	}
 	if (c->qe_identity) {
-		ret = qv_check_qe_identity(params->sig_cache, c, root, res->verify_time, res, &why);
+		ret = qv_check_qe_identity(params->sig_cache, c, root, check_time(params, res), res,
+					   &why);
 		if (ret == MIGTD_ERR_NOMEM)
 			return ret;
 		if (ret)

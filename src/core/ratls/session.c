@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include <mbedtls/platform.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/psa_util.h>
 
@@ -144,6 +145,23 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 	v.local_quote = s->own_quote;
 	v.local_quote_len = s->own_quote_len;
 	ret = ratls_verify_peer_cert(&v, crt->raw.p, crt->raw.len, &reason);
+	if (ret == MIGTD_ERR_AGAIN) {
+		/* Not decidable yet (collateral on its way): keep the certificate
+		 * and pause before the next handshake message (see
+		 * ratls_handshake_step). Nothing has been sent since it arrived. */
+		s->deferred_cert = mbedtls_calloc(1, crt->raw.len);
+		if (s->deferred_cert == NULL) {
+			s->peer = RATLS_PEER_REJECTED;
+			set_err(s, MIGTD_ERR_NOMEM, "no memory to hold the peer certificate");
+			*flags = MBEDTLS_X509_BADCERT_OTHER;
+			return 0;
+		}
+		memcpy(s->deferred_cert, crt->raw.p, crt->raw.len);
+		s->deferred_len = crt->raw.len;
+		s->peer = RATLS_PEER_DEFERRED;
+		*flags = 0;
+		return 0;
+	}
 	if (ret == MIGTD_OK) {
 		s->peer = RATLS_PEER_ACCEPTED;
 		*flags = 0;
@@ -302,6 +320,39 @@ static int reject_peer(struct ratls_session *s)
 	return s->err;
 }
 
+static void drop_deferred(struct ratls_session *s)
+{
+	if (s->deferred_cert != NULL) {
+		mbedtls_free(s->deferred_cert);
+		s->deferred_cert = NULL;
+		s->deferred_len = 0;
+	}
+}
+
+/* Run the peer verification again on the kept certificate. */
+static int resume_deferred(struct ratls_session *s)
+{
+	struct ratls_verifier v;
+	const char *reason = NULL;
+	int ret;
+
+	v.cb = &s->cb;
+	v.is_src = s->role == RATLS_CLIENT;
+	v.local_quote = s->own_quote;
+	v.local_quote_len = s->own_quote_len;
+	ret = ratls_verify_peer_cert(&v, s->deferred_cert, s->deferred_len, &reason);
+	if (ret == MIGTD_ERR_AGAIN)
+		return ret;
+	drop_deferred(s);
+	if (ret != MIGTD_OK) {
+		s->peer = RATLS_PEER_REJECTED;
+		set_err(s, ret, reason);
+		return reject_peer(s);
+	}
+	s->peer = RATLS_PEER_ACCEPTED;
+	return MIGTD_OK;
+}
+
 int ratls_handshake_step(struct ratls_session *s)
 {
 	int ret;
@@ -314,9 +365,18 @@ int ratls_handshake_step(struct ratls_session *s)
 		return set_err(s, MIGTD_ERR_STATE, "handshake before start");
 	if (s->handshake_done)
 		return MIGTD_OK;
+	if (s->peer == RATLS_PEER_DEFERRED) {
+		ret = resume_deferred(s);
+		if (ret != MIGTD_OK)
+			return ret;
+	}
 
 	for (;;) {
 		ret = mbedtls_ssl_handshake_step(&s->ssl);
+		/* Our verifier could not decide yet: hold the handshake here. */
+		if (s->peer == RATLS_PEER_DEFERRED && (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ ||
+						       ret == MBEDTLS_ERR_SSL_WANT_WRITE))
+			return MIGTD_ERR_AGAIN;
 		/* Our verifier ran inside that step and said no: abort before
 		 * anything else goes out (§5.1). */
 		if (s->peer == RATLS_PEER_REJECTED)
@@ -409,6 +469,7 @@ void ratls_session_free(struct ratls_session *s)
 {
 	/* mbedtls_ssl_free wipes the traffic keys; psa_destroy_key wipes the
 	 * private key. A zeroed struct is a valid "freed" session. */
+	drop_deferred(s);
 	mbedtls_ssl_free(&s->ssl);
 	mbedtls_ssl_config_free(&s->conf);
 	mbedtls_x509_crt_free(&s->own_cert);

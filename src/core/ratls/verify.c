@@ -183,9 +183,12 @@ int ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, s
 	memset(peer, 0, sizeof(peer));
 
 	/* 1. Our own quote first: without it we cannot evaluate anything. */
-	if (v->local_quote == NULL ||
-	    v->cb->verify_quote(v->cb->ctx, v->local_quote, v->local_quote_len, local) !=
-		    MIGTD_OK) {
+	ret = v->local_quote == NULL
+		      ? MIGTD_ERR_QUOTE
+		      : v->cb->verify_quote(v->cb->ctx, v->local_quote, v->local_quote_len, local);
+	if (ret == MIGTD_ERR_AGAIN)
+		goto out; /* not decidable yet: the caller runs us again later */
+	if (ret != MIGTD_OK) {
 		ret = fail(reason, "local quote does not verify", MIGTD_ERR_QUOTE);
 		goto out;
 	}
@@ -220,7 +223,10 @@ int ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, s
 	}
 
 	/* 3. The peer's quote. */
-	if (v->cb->verify_quote(v->cb->ctx, ev.quote, ev.quote_len, peer) != MIGTD_OK) {
+	ret = v->cb->verify_quote(v->cb->ctx, ev.quote, ev.quote_len, peer);
+	if (ret == MIGTD_ERR_AGAIN)
+		goto out;
+	if (ret != MIGTD_OK) {
 		ret = fail(reason, "peer quote does not verify", MIGTD_ERR_QUOTE);
 		goto out;
 	}

@@ -412,6 +412,9 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 		}
 		/* fall through */
 	case MIGTD_CORE_SERVE:
+		/* Collateral fetches first: sessions paused on one resume below. */
+		if (migtd_coll_poll(&c->coll, c->plat, core_log(c)))
+			wake = min_wake(wake, now + c->cfg.poll_interval_ms);
 		/* Sessions first: one that ends frees a slot for the next request. */
 		for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
 			struct migtd_session *s = &c->sessions[i];

@@ -87,27 +87,61 @@ static bool timed_out(const struct migtd_session *s, uint64_t now)
 
 /* ---- RA-TLS callbacks --------------------------------------------------------- */
 
+/* The collateral provider for migtd_quote_verify (collateral_cache.h). */
+static int cb_collateral(void *ctx, const uint8_t fmspc[6], enum migtd_pck_ca ca,
+			 const struct migtd_quote_collateral **out)
+{
+	struct migtd_session *s = ctx;
+
+	return migtd_coll_provide(&s->core->coll, PLAT(s), SLOG(s), s->request_id,
+				  &s->coll_ticket, fmspc, ca, s->wall_time, out);
+}
+
+/* Collateral that failed its own checks is dropped so the next session fetches it anew. */
+static void drop_bad_collateral(struct migtd_session *s, const struct migtd_quote_verify_result *r)
+{
+	switch (r->failed_step) {
+	case MIGTD_QSTEP_COLLATERAL:
+	case MIGTD_QSTEP_TCB_INFO:
+	case MIGTD_QSTEP_QE_IDENTITY:
+		if (r->state[MIGTD_QSTEP_PCK_EXT] == MIGTD_QSTEP_PASS)
+			migtd_coll_invalidate(&s->core->coll, r->pck.fmspc, r->pck_ca);
+		break;
+	default:
+		break;
+	}
+}
+
 static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 			   uint8_t report[RATLS_REPORT_SIZE])
 {
 	struct migtd_session *s = ctx;
 	struct migtd_core *c = s->core;
-	/* No collateral yet (GET_COLLATERAL is later work): the chain to the
-	 * enrolled root CA, the QE report and the quote signature are checked;
-	 * TCB Info / QE Identity matching is skipped. */
+	/* As upstream's library: collateral for the quote's platform through
+	 * GET_COLLATERAL (cached), evaluated at the collateral's own time. */
 	struct migtd_quote_verify_params params = {
 		.root_ca = c->cfg.root_ca,
 		.root_ca_len = c->cfg.root_ca_len,
 		.now = c->cfg.verify_time,
-		.collateral = NULL,
+		.time_mode = MIGTD_QTIME_COLLATERAL,
+		.provider = cb_collateral,
+		.provider_ctx = s,
 		.sig_cache = &c->sig_cache,
 	};
 	/* ratls_verify_peer_cert verifies our own quote first, then the peer's. */
-	const char *whose = s->quote_verifications++ == 0 ? "own" : "peer";
+	const char *whose = s->quote_verifications % 2 == 0 ? "own" : "peer";
+	unsigned long misses = c->sig_cache.misses;
 	int ret;
 
 	memset(&c->qres, 0, sizeof(c->qres));
 	ret = migtd_quote_verify(quote, quote_len, &params, &c->qres, report);
+	if (ret == MIGTD_ERR_AGAIN) {
+		/* Collateral on its way: the same quote is verified again later
+		 * (and so is our own, which comes first). */
+		s->quote_verifications = 0;
+		return ret;
+	}
+	s->quote_verifications++;
 	if (ret != MIGTD_OK) {
 		enum migtd_quote_step st = c->qres.failed_step;
 		const char *why = st < MIGTD_QSTEP_COUNT && c->qres.reason[st] ? c->qres.reason[st]
@@ -115,9 +149,15 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 
 		MIGTD_ERROR(SLOG(s), s->request_id, "%s quote verification failed at step %s: %s",
 			    whose, st < MIGTD_QSTEP_COUNT ? migtd_quote_step_name(st) : "?", why);
+		drop_bad_collateral(s, &c->qres);
 		return ret;
 	}
-	MIGTD_DEBUG(SLOG(s), s->request_id, "%s quote verified (%zu bytes)", whose, quote_len);
+	MIGTD_INFO(SLOG(s), s->request_id,
+		   "%s quote verified (%zu bytes): TCB %s, QE %s, %lu certificate/CRL/collateral/QE "
+		   "signature verification(s) not in the memo",
+		   whose, quote_len, c->qres.tcb_status[0] ? c->qres.tcb_status : "-",
+		   c->qres.qe_tcb_status[0] ? c->qres.qe_tcb_status : "-",
+		   c->sig_cache.misses - misses);
 	return MIGTD_OK;
 }
 
@@ -264,6 +304,9 @@ void session_begin(struct migtd_core *c, struct migtd_session *s,
 		s->stream_params.peer_port = req->socket_info.mig_channel_port;
 	}
 	s->t_start_ms = now;
+	/* The wall clock is read per session, never once at boot. */
+	s->wall_time = c->cfg.wall_clock ? c->cfg.wall_clock(c->cfg.wall_clock_ctx)
+					 : c->cfg.verify_time;
 	s->policy_result = POLICY_RESULT_COUNT;
 	set_step(s, MIGTD_SS_OPEN, now, false);
 	MIGTD_INFO(SLOG(s), s->request_id,
@@ -734,6 +777,11 @@ bool session_step(struct migtd_session *s, uint64_t now)
 uint64_t session_wakeup(const struct migtd_session *s, uint64_t now)
 {
 	switch (s->state) {
+	case MIGTD_SS_HANDSHAKE:
+		/* Paused for collateral: the fetch completes without stream I/O. */
+		if (s->tls_inited && s->tls.peer == RATLS_PEER_DEFERRED)
+			return now + s->core->cfg.poll_interval_ms;
+		return s->deadline_ms;
 	case MIGTD_SS_QUOTE_START:
 	case MIGTD_SS_QUOTE_WAIT:
 	case MIGTD_SS_OPEN:
