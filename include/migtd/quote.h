@@ -270,7 +270,11 @@ struct migtd_quote_verify_params {
 	struct migtd_sig_cache *sig_cache;  /* may be NULL: verify everything */
 };
 
+/* The status fields of the verified report (742, 790): 32 bytes, NUL-terminated. */
 #define MIGTD_TCB_STATUS_LEN 32
+/* A status string as parsed ("ConfigurationAndSWHardeningNeeded" has 33
+ * characters: it does not fit the report's field, docs/collateral.md). */
+#define MIGTD_TCB_STATUS_MAX 48
 
 struct migtd_quote_verify_result {
 	enum migtd_qstep_state state[MIGTD_QSTEP_COUNT];
@@ -279,8 +283,8 @@ struct migtd_quote_verify_result {
 	struct migtd_quote quote;
 	struct migtd_pck_ext pck;
 	/* From collateral (zero / empty when not supplied). */
-	char tcb_status[MIGTD_TCB_STATUS_LEN];       /* platform (with TDX module) */
-	char qe_tcb_status[MIGTD_TCB_STATUS_LEN];
+	char tcb_status[MIGTD_TCB_STATUS_MAX];       /* platform (with TDX module) */
+	char qe_tcb_status[MIGTD_TCB_STATUS_MAX];
 	int64_t tcb_date;
 	int64_t qe_tcb_date;
 	uint8_t tdx_tcb_comp[16];   /* of the matched TCB level */

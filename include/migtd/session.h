@@ -207,6 +207,11 @@ struct migtd_core {
 	struct migtd_sig_cache sig_cache;
 	/* TCB Info, QE Identity, CRLs per platform (FMSPC + CA type). */
 	struct migtd_coll_cache coll;
+	/* The last peer quote that verified and its verified report (what the
+	 * policy saw), for tests and diagnostics. */
+	uint8_t last_peer_quote[MIGTD_SESSION_QUOTE_BUF];
+	size_t last_peer_quote_len;
+	uint8_t last_peer_report[MIGTD_VERIFIED_REPORT_SIZE];
 	struct policy_explain explain;
 	char text[2048];
 	struct migtd_session sessions[MIGTD_MAX_SESSIONS];

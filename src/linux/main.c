@@ -132,6 +132,12 @@ static int connect_unix(const char *path)
 	return fd;
 }
 
+static int64_t host_wall_clock(void *ctx)
+{
+	(void)ctx;
+	return (int64_t)time(NULL);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -245,6 +251,9 @@ int main(int argc, char **argv)
 	cfg.root_ca_len = root_len;
 	cfg.timeout_ms = (uint32_t)timeout;
 	cfg.verify_time = (int64_t)time(NULL);
+	/* Read per session; only decides when cached collateral is refetched
+	 * (the host's clock is the VMM's: docs/collateral.md). */
+	cfg.wall_clock = host_wall_clock;
 	cfg.require_socket_info = true;
 	cfg.max_sessions = MIGTD_MAX_SESSIONS;
 

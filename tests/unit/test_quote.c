@@ -425,6 +425,24 @@ static void test_verify_v5_with_tcb_info(void **state)
 	/* 625 is the isvsvn of the matched TDX_01 level (6), not the raw SVN 11. */
 	assert_int_equal(report[625], 6);
 	assert_int_equal(res.module_svn, 6);
+	/*
+	 * As upstream's library fills them: 590/606/608 from the matched TCB
+	 * level (level 0 of this TCB Info, found independently with a python
+	 * walk over the JSON and the PCK extension), not the PCK's own SVNs
+	 * 04 04 02 02 04 01 00 05 / the quote's TEE_TCB_SVN 0b 01 04.
+	 */
+	{
+		static const uint8_t level_sgx[16] = { 3, 3, 2, 2, 4, 1, 0, 5 };
+		static const uint8_t level_tdx[16] = { 5, 0, 3 };
+		static const uint8_t pck_sgx[16] = { 4, 4, 2, 2, 4, 1, 0, 5 };
+
+		assert_memory_equal(res.pck.sgx_tcb_comp, pck_sgx, 16);
+		assert_memory_equal(report + 608, level_sgx, 16);
+		assert_memory_equal(report + 590, level_tdx, 16);
+		assert_int_equal(report[606] | report[607] << 8, 13);
+		/* No QE Identity given: 732 stays the QE report's ISVSVN. */
+		assert_int_equal(report[732] | report[733] << 8, res.quote.qe.isv_svn);
+	}
 	assert_memory_equal(report + 590, res.tdx_tcb_comp, 16);
 	{
 		uint64_t d = 0;

@@ -34,6 +34,9 @@ static void usage(FILE *f)
 		"  --root-ca FILE      enrolled root CA: DER/PEM certificate or 65-byte raw P-256 key\n"
 		"  --time T            evaluate validity at T (RFC 3339 UTC, e.g. 2023-07-01T01:00:00Z;\n"
 		"                      default: now). MigTD has no trusted clock; the time is an input.\n"
+		"                      --time collateral: as a MigTD session (and upstream's library)\n"
+		"                      does: at the middle of the collateral's validity window, where\n"
+		"                      expiry is reported, not fatal (docs/collateral.md)\n"
 		"  --tcb-info FILE     PCS TDX TCB Info JSON ({\"tcbInfo\":...,\"signature\":...})\n"
 		"  --qe-identity FILE  PCS QE Identity JSON ({\"enclaveIdentity\":...})\n"
 		"  --tcb-chain FILE    PEM issuer chain of the TCB Info (Intel SGX TCB Signing, root)\n"
@@ -159,7 +162,9 @@ int main(int argc, char **argv)
 
 	memset(&params, 0, sizeof(params));
 	memset(&col, 0, sizeof(col));
-	if (time_str) {
+	if (time_str && !strcmp(time_str, "collateral")) {
+		params.time_mode = MIGTD_QTIME_COLLATERAL;
+	} else if (time_str) {
 		if (parse_rfc3339(time_str, &params.now)) {
 			return cli_usage_error(prog, "--time wants YYYY-MM-DDTHH:MM:SSZ");
 		}
@@ -205,6 +210,9 @@ int main(int argc, char **argv)
 		fprintf(txt, "  %-14s %s\n", "TCB status", res.tcb_status[0] ? res.tcb_status : "(no collateral)");
 		if (res.qe_tcb_status[0])
 			fprintf(txt, "  %-14s %s\n", "QE TCB status", res.qe_tcb_status);
+		if (params.time_mode == MIGTD_QTIME_COLLATERAL)
+			fprintf(txt, "  %-14s %lld%s\n", "verify time", (long long)res.verify_time,
+				res.collateral_expired ? " (collateral expired: reported only)" : "");
 		print_hex("TEE_TCB_SVN", q->body.tee_tcb_svn, 16);
 		print_hex("MRTD", q->body.mr_td, 48);
 		for (int r = 0; r < 4; r++) {

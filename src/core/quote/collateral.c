@@ -158,13 +158,13 @@ static int jtime(const struct jdoc *d, int i, int64_t *out)
 	return migtd_quote_parse_time(d->js + d->t[i].start, jlen(d, i), out);
 }
 
-static int jstatus(const struct jdoc *d, int i, char out[MIGTD_TCB_STATUS_LEN])
+static int jstatus(const struct jdoc *d, int i, char out[MIGTD_TCB_STATUS_MAX])
 {
 	size_t n;
 
-	if (jtype(d, i) != JSMN_STRING || (n = jlen(d, i)) == 0 || n >= MIGTD_TCB_STATUS_LEN)
+	if (jtype(d, i) != JSMN_STRING || (n = jlen(d, i)) == 0 || n >= MIGTD_TCB_STATUS_MAX)
 		return MIGTD_ERR_INVALID;
-	memset(out, 0, MIGTD_TCB_STATUS_LEN);
+	memset(out, 0, MIGTD_TCB_STATUS_MAX);
 	memcpy(out, d->js + d->t[i].start, n);
 	return MIGTD_OK;
 }
@@ -488,7 +488,7 @@ static int module_identity(const struct jdoc *d, int obj, const struct migtd_td_
 }
 
 static int module_status(const struct jdoc *d, int body, const struct migtd_td_report_body *b,
-			 char status[MIGTD_TCB_STATUS_LEN], uint8_t *svn_out, const char **why)
+			 char status[MIGTD_TCB_STATUS_MAX], uint8_t *svn_out, const char **why)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char id[7] = { 'T', 'D', 'X', '_', hex[b->tee_tcb_svn[1] >> 4],
@@ -554,7 +554,7 @@ int qv_match_tcb_level(const struct migtd_quote_collateral *c,
 {
 	const struct migtd_td_report_body *b = &res->quote.body;
 	struct jdoc d = { 0 };
-	char mod[MIGTD_TCB_STATUS_LEN];
+	char mod[MIGTD_TCB_STATUS_MAX];
 	size_t from = b->tee_tcb_svn[1] > 0 ? 2 : 0;
 	int body, levels, j, ret;
 
@@ -598,7 +598,7 @@ int qv_match_tcb_level(const struct migtd_quote_collateral *c,
 		if (module_status(&d, body, b, mod, &res->module_svn, why))
 			goto out;
 		if (mod[0] && rank(mod) > rank(res->tcb_status))
-			memcpy(res->tcb_status, mod, MIGTD_TCB_STATUS_LEN);
+			memcpy(res->tcb_status, mod, MIGTD_TCB_STATUS_MAX);
 		if (!migtd_tcb_status_accepted(res->tcb_status)) {
 			*why = strcmp(res->tcb_status, "Revoked") == 0
 				       ? "platform TCB level is Revoked"

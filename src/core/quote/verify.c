@@ -647,6 +647,7 @@ static void put_status(uint8_t *dst, const char *s)
 {
 	size_t n = strlen(s);
 
+	/* Longer names are cut to 31 characters and keep their NUL (docs/collateral.md). */
 	memset(dst, 0, MIGTD_TCB_STATUS_LEN);
 	memcpy(dst, s, n < MIGTD_TCB_STATUS_LEN - 1 ? n : MIGTD_TCB_STATUS_LEN - 1);
 }

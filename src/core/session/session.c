@@ -152,6 +152,11 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 		drop_bad_collateral(s, &c->qres);
 		return ret;
 	}
+	if (s->quote_verifications % 2 == 0 && quote_len <= sizeof(c->last_peer_quote)) {
+		memcpy(c->last_peer_quote, quote, quote_len);
+		c->last_peer_quote_len = quote_len;
+		memcpy(c->last_peer_report, report, MIGTD_VERIFIED_REPORT_SIZE);
+	}
 	MIGTD_INFO(SLOG(s), s->request_id,
 		   "%s quote verified (%zu bytes): TCB %s, QE %s, %lu certificate/CRL/collateral/QE "
 		   "signature verification(s) not in the memo",

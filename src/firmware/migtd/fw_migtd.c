@@ -162,6 +162,15 @@ static void heap_watch(struct fw_migtd *m, unsigned int *active_before)
 	*active_before = active;
 }
 
+/* The core's wall clock: the CMOS RTC, read once per session (host-controlled). */
+static int64_t fw_wall_clock(void *ctx)
+{
+	int64_t now = 0;
+
+	(void)ctx;
+	return fw_rtc_unix_time(&now) == 0 ? now : 0;
+}
+
 int fw_migtd_run(void)
 {
 	struct migtd_platform plat = { 0 };
@@ -180,9 +189,12 @@ int fw_migtd_run(void)
 		return 1; /* no device of this transport: nothing to serve */
 	if (ret != MIGTD_OK)
 		return ret;
+	/* The verdict on quotes does not depend on the clock (collateral time,
+	 * docs/collateral.md): without an RTC, cached collateral is only never
+	 * refetched. */
 	if (fw_rtc_unix_time(&now_s) != 0) {
-		fw_puts("migtd: cannot read the RTC\n");
-		return MIGTD_ERR_INVALID;
+		fw_puts("migtd: cannot read the RTC: collateral is kept until restart\n");
+		now_s = 0;
 	}
 	fw_printf("migtd: randomness %s, RTC %lld (host clock, untrusted)\n", fw_random_source(),
 		  (long long)now_s);
@@ -207,6 +219,7 @@ int fw_migtd_run(void)
 	cfg.root_ca = root;
 	cfg.root_ca_len = root_len;
 	cfg.verify_time = now_s;
+	cfg.wall_clock = fw_wall_clock; /* the CMOS RTC again at each session */
 	cfg.require_socket_info = fw_transport.require_socket_info;
 	cfg.max_sessions = MIGTD_MAX_SESSIONS;
 
