@@ -58,6 +58,8 @@ struct migtd_coll_entry {
 /* What a session waits for (one fetch at a time per session). */
 struct migtd_coll_ticket {
 	bool waiting;
+	uint8_t fmspc[6];      /* the platform it waits for */
+	enum migtd_pck_ca ca;
 	unsigned entry;
 	uint32_t gen;
 };

@@ -187,8 +187,11 @@ int migtd_coll_provide(struct migtd_coll_cache *cc, const struct migtd_platform 
 	struct migtd_coll_entry *e = find(cc, fmspc, ca);
 	char k[24];
 
-	/* The fetch this session waited for ended without collateral. */
-	if (t->waiting && t->entry < MIGTD_COLL_ENTRIES) {
+	/* The fetch this session waited for (for this platform: a session asks
+	 * for its own quote's platform again before the peer's) ended without
+	 * collateral. */
+	if (t->waiting && t->entry < MIGTD_COLL_ENTRIES && t->ca == ca &&
+	    memcmp(t->fmspc, fmspc, 6) == 0) {
 		struct migtd_coll_entry *w = &cc->e[t->entry];
 
 		/* Its fetch ended (gen moved on) and left no collateral behind. */
@@ -199,7 +202,12 @@ int migtd_coll_provide(struct migtd_coll_cache *cc, const struct migtd_platform 
 			return MIGTD_ERR_QUOTE;
 		}
 	}
-	if (e && e->state == MIGTD_COLL_READY && now_s > 0 && now_s > e->next_update) {
+	/* Past its nextUpdate: fetch anew -- unless this session waited for
+	 * exactly this fetch (the VMM has nothing newer; upstream's library
+	 * would use it, expiry is only reported: docs/collateral.md). */
+	if (e && e->state == MIGTD_COLL_READY && now_s > 0 && now_s > e->next_update &&
+	    !(t->waiting && t->entry == (unsigned)(e - cc->e) && t->gen != e->gen &&
+	      t->ca == ca && memcmp(t->fmspc, fmspc, 6) == 0)) {
 		key_text(k, e);
 		MIGTD_INFO(log, request_id,
 			   "collateral for FMSPC %s past its nextUpdate (%lld < %lld): fetching anew",
@@ -208,7 +216,8 @@ int migtd_coll_provide(struct migtd_coll_cache *cc, const struct migtd_platform 
 		memset(&e->coll, 0, sizeof(e->coll));
 	}
 	if (e && e->state == MIGTD_COLL_READY) {
-		t->waiting = false;
+		if (t->waiting && t->ca == ca && memcmp(t->fmspc, fmspc, 6) == 0)
+			t->waiting = false;
 		e->used = ++cc->clock;
 		cc->hits++;
 		*out = &e->coll;
@@ -235,6 +244,8 @@ int migtd_coll_provide(struct migtd_coll_cache *cc, const struct migtd_platform 
 		}
 	}
 	t->waiting = true;
+	memcpy(t->fmspc, fmspc, 6);
+	t->ca = ca;
 	t->entry = (unsigned)(e - cc->e);
 	t->gen = e->gen;
 	return MIGTD_ERR_AGAIN;

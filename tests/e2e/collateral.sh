@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
+#
+# Quote verification with collateral inside real pre-migrations
+# (docs/collateral.md): `migtd-vmm run` sets each platform's collateral
+# (TCB level status, QE Identity status, dates, revoked PCK, a QGS that
+# answers GET_COLLATERAL with an error) and every case is one command.
+# Expected codes are upstream's (spec §1.5): the side whose verification
+# fails reports 7 (MutualAttestationError), its peer, which only sees the
+# handshake_failure alert, 6; no MIG_DEC_KEY / MIG_VERSION written.
+# The source (TLS client) verifies the destination's quote first.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/e2e/lib/programs.sh
+t_all=$(date +%s%N)
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+run() { # name expected-exit args...
+  name=$1; local want=$2 t0; shift 2
+  t0=$(date +%s%N)
+  out=$("$VMM" run --show-td-state --timeout-ms 5000 "$@" 2>&1); local rc=$?
+  echo "== $name (exit $rc, $(( ($(date +%s%N) - t0) / 1000000 )) ms): migtd-vmm run $*"
+  echo "$out" | grep -vE '^ {10,}(source|destination) migtd' | sed 's/^/   /'
+  if echo "$out" | grep -qE "$MIGTD_DIED"; then
+    fail "$name: a migtd process died or exited abnormally"
+  fi
+  [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
+}
+has() { echo "$out" | grep -qE -- "$1" || fail "$name: expected a line matching: $1"; }
+count() { echo "$out" | grep -cE -- "$1"; }
+status_is() { has "^  session $1: source status $2 .*destination status $3 "; }
+td() { echo "$out" | grep -E "^  td-state session $1 $2:"; }
+no_keys() {
+  local l; l=$(td "$1" "$2")
+  [ -n "$l" ] || fail "$name: no td-state line for session $1 $2"
+  echo "$l" | grep -q ' dec_written 0 version_written 0 ' || fail "$name: $2 user TD written: $l"
+}
+keys_in() {
+  td "$1" "$2" | grep -q ' dec_written f version_written 1 version 3 dec_is_peer_enc yes ' \
+    || fail "$name: $2 should hold the peer's key: $(td "$1" "$2")"
+}
+refused() { # source-status destination-status
+  status_is 0 "$1" "$2"; no_keys 0 source; no_keys 0 destination
+}
+admitted() { status_is 0 0 0; keys_in 0 source; keys_in 0 destination; }
+
+# --- every TCB level status on the destination platform: only Revoked fails
+# verification (upstream's library: the other six are non-terminal results).
+for s in UpToDate SWHardeningNeeded ConfigurationNeeded ConfigurationAndSWHardeningNeeded \
+         OutOfDate OutOfDateConfigurationNeeded; do
+  run "dst TCB $s" 0 --count 1 --dst-tcb-status "$s"
+  admitted
+done
+run "dst TCB Revoked" 1 --count 1 --dst-tcb-status Revoked
+refused 7 6
+has 'failures by status pair \(source/destination\): 7/6 x1'
+
+# --- the QE Identity level of the destination Revoked: the same.
+run "dst QE Revoked" 1 --count 1 --dst-qe-tcb-status Revoked
+refused 7 6
+run "dst QE OutOfDate" 0 --count 1 --dst-qe-tcb-status OutOfDate
+admitted
+
+# --- the source platform Revoked: a MigTD verifies its own quote too (before
+# the peer's, as upstream), so the source stops itself: 7, its peer 6.
+run "src TCB Revoked" 1 --count 1 --src-tcb-status Revoked --verbose
+refused 7 6
+has 'own quote verification failed at step tcb-level: platform TCB level is Revoked'
+
+# --- the destination's PCK certificate on the platform CA's CRL.
+run "dst PCK revoked" 1 --count 1 --dst-revoke-pck --verbose
+refused 7 6
+has 'peer quote verification failed at step pck-crl: certificate is revoked'
+
+# --- expired and not-yet-valid collateral: upstream's library evaluates at
+# the middle of the collateral's own window and only reports expiry.
+run "dst collateral expired" 0 --count 1 --dst-collateral expired
+admitted
+run "dst collateral not yet valid" 0 --count 1 --dst-collateral future
+admitted
+
+# --- the VMM answers GET_COLLATERAL with an error: that side cannot verify
+# (7); a failed fetch is not cached.
+run "src collateral fetch fails" 1 --count 1 --src-collateral-error --verbose
+refused 7 6
+has 'collateral for FMSPC .* fetch failed'
+run "dst collateral fetch fails" 1 --count 1 --dst-collateral-error
+refused 6 7
+
+# --- cache: two migrations with the same peer, one after the other. Each
+# MigTD fetches its own and the peer's collateral once (2 fetches each), and
+# the second session's verifications need no certificate / CRL / collateral /
+# QE report signature check (all in the memo): only the quote signatures.
+run "cache hit on the second migration" 0 --count 2 --parallel 1 --verbose
+status_is 0 0 0; status_is 1 0 0
+n=$(count 'source migtd .*fetching \(GET_COLLATERAL\)')
+[ "$n" = 2 ] || fail "$name: source fetched collateral $n times, expected 2"
+n=$(count 'destination migtd .*fetching \(GET_COLLATERAL\)')
+[ "$n" = 2 ] || fail "$name: destination fetched collateral $n times, expected 2"
+for side in 'source migtd .*req 1001' 'destination migtd .*req 2001'; do
+  n=$(count "$side\] (own|peer) quote verified .*, 0 certificate/CRL/collateral/QE signature")
+  [ "$n" = 2 ] || fail "$name: second session ($side): $n of 2 verifications free of signature checks"
+done
+
+echo "collateral e2e: all cases passed in $(( ($(date +%s%N) - t_all) / 1000000 )) ms"
