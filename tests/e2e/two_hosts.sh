@@ -43,7 +43,10 @@ $VMM pki init "$t/a" --fmspc 00806F050000 >/dev/null || fail "pki a"
 $VMM pki init "$t/b" --root "$t/a" --fmspc 00906F000000 --pcesvn 13 >/dev/null || fail "pki b"
 
 serve() { # ns dir policy log
-  ip netns exec "$1" "$VMM" serve --pki "$2" --control "$2/ctl.sock" --root-ca "$t/a/root_ca.der" \
+  # --pcs: each host's quoting service also has the other platform's
+  # collateral, as a PCCS caching Intel PCS has every FMSPC's.
+  local other=$t/a; [ "$2" = "$t/a" ] && other=$t/b
+  ip netns exec "$1" "$VMM" serve --pki "$2" --pcs "$other" --control "$2/ctl.sock" --root-ca "$t/a/root_ca.der" \
     --policy "$3" --export-versions 1:3 --import-versions 2:4 --timeout-ms 4000 >"$4" 2>&1 &
   pids+=($!) spids+=($!)
   for _ in $(seq 100); do [ -S "$2/ctl.sock" ] && return 0; sleep 0.1; done

@@ -115,6 +115,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"  serve --pki DIR --control SOCKET --root-ca C [--policy P] [--timeout-ms N]\n"
 		"        [--log-level L] [--export-versions MIN:MAX] [--import-versions MIN:MAX]\n"
+		"        [--pcs DIR]...\n"
 		"      Run ONE emulated platform (DIR from 'pki init') with its migtd, taking\n"
 		"      commands on the Unix SOCKET (see 'ctl'). Each session's MigTD stream is\n"
 		"      relayed over TCP to the other host with no added framing: the source\n"
@@ -122,6 +123,9 @@ static void usage(FILE *f)
 		"      socket (replaced); a live one (another serve) or any other file is\n"
 		"      refused and left alone. --policy defaults to the installed policy.json\n"
 		"      (%s in the source tree).\n"
+		"      --pcs DIR: this host's quoting service also hands out DIR's collateral\n"
+		"      (a copy of the other host's platform directory, as a PCCS would have it\n"
+		"      from Intel PCS).\n"
 		"  ctl SOCKET COMMAND...\n"
 		"      Send one command to a 'serve' process and print its answer on stdout (an\n"
 		"      \"error ...\" answer goes to stderr, exit 1):\n"
@@ -636,9 +640,13 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "export-versions", required_argument, NULL, 'e' },
 		{ "import-versions", required_argument, NULL, 'i' },
+		{ "pcs", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static struct emu_collateral pcs[EMU_PCS_MAX];
+	const char *pcs_dir[EMU_PCS_MAX];
+	unsigned npcs = 0;
 	const char *dir = NULL, *control = NULL, *policy = NULL, *root = NULL,
 		   *level = "info", *tmo = "60000";
 	uint16_t ex_lo = 0, ex_hi = 0, im_lo = 0, im_hi = 0;
@@ -663,6 +671,11 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		case 'i':
 			if (vmm_parse_range(optarg, &im_lo, &im_hi))
 				return cli_usage_error(prog, "serve: bad --import-versions");
+			break;
+		case 'P':
+			if (npcs == EMU_PCS_MAX)
+				return cli_usage_error(prog, "serve: at most %u --pcs", EMU_PCS_MAX);
+			pcs_dir[npcs++] = optarg;
 			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: return cli_try_help(prog);
@@ -691,6 +704,16 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	if (!srv.plat) {
 		fprintf(stderr, "migtd-vmm serve: %s\n", msg);
 		return CLI_EXIT_INPUT;
+	}
+	/* Other platforms' collateral this host's QGS serves, as a PCCS
+	 * caching Intel PCS would (GET_COLLATERAL for the peer's FMSPC). */
+	for (unsigned i = 0; i < npcs; i++) {
+		if (emu_collateral_load(&pcs[i], pcs_dir[i], msg, sizeof(msg)) != MIGTD_OK) {
+			fprintf(stderr, "migtd-vmm serve: --pcs: %s\n", msg);
+			emu_vmm_fini(&srv.vmm);
+			return CLI_EXIT_INPUT;
+		}
+		srv.plat->host.pcs[srv.plat->host.pcs_n++] = &pcs[i];
 	}
 	srv.plat->echo_log = true;
 	srv.plat->host.tdx.min_export_version = ex_lo;
@@ -722,6 +745,8 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	/* false: the migtd died (a MigTD serves forever). */
 	ok = emu_vmm_run(&srv.vmm, serve_done, &srv, UINT64_MAX / 2);
 	abnormal = emu_vmm_fini(&srv.vmm);
+	for (unsigned i = 0; i < npcs; i++)
+		emu_collateral_free(&pcs[i]);
 	close(srv.control_fd);
 	unlink(control);
 	return ok && !abnormal ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
