@@ -13,11 +13,11 @@
  * X.509 parsing and a scratch buffer for PEM/JSON decoding, both on the
  * mbedTLS heap (mbedtls_calloc), freed before return.
  *
- * Time: MigTD has no trusted clock, so every validity check is made at an
- * explicit `now` (unix seconds) chosen by the caller. The CLI uses the
- * system clock or --time; a MigTD should pass the issueDate of the signed
- * collateral it trusts (migtd_quote_collateral_time() extracts it), which
- * is the freshest time statement it holds that an attacker cannot forge.
+ * Time: MigTD has no trusted clock. Validity is checked either at an
+ * explicit `now` (unix seconds) chosen by the caller (the CLI: system clock
+ * or --time), or, as a MigTD session and upstream's in-TD library do, at
+ * the middle of the collateral's own validity window, where expiry is
+ * reported and never fatal (MIGTD_QTIME_COLLATERAL, docs/collateral.md).
  */
 #ifndef MIGTD_QUOTE_H
 #define MIGTD_QUOTE_H

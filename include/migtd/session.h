@@ -72,11 +72,9 @@ struct migtd_config {
 	size_t root_ca_len;
 	uint32_t timeout_ms;     /* per step; 0 -> MIGTD_DEFAULT_TIMEOUT_MS */
 	/*
-	 * Unix seconds at which certificate validity is checked during quote
-	 * verification. MigTD has no trusted clock: the host program passes its
-	 * wall clock (an untrusted input: the VMM controls it). A firmware
-	 * build should pass a time it can defend (e.g. the issueDate of signed
-	 * collateral, quote.h).
+	 * The wall clock when wall_clock is NULL (unix seconds). Quote
+	 * verification does not use it: sessions verify at the collateral's
+	 * own time, as upstream does (docs/collateral.md).
 	 */
 	int64_t verify_time;
 	/*
