@@ -836,6 +836,9 @@ static void test_64_concurrent(void **state)
 		assert_keys_exchanged(td[0][i], td[1][i], 4);
 	}
 	assert_int_equal(w->s[0].core->peak_sessions, MIGTD_MAX_SESSIONS);
+	/* 64 sessions needed the same platform's collateral: one fetch each side. */
+	assert_int_equal(w->s[0].collateral_fetches, 1);
+	assert_int_equal(w->s[1].collateral_fetches, 1);
 	assert_true(w->s[1].core->peak_sessions <= MIGTD_MAX_SESSIONS);
 	printf("    %u pre-migrations, %u at once per MigTD: %llu ms; mbedTLS heap peak %zu bytes "
 	       "(%zu per session)\n",
