@@ -27,14 +27,14 @@
 #include <psa/crypto.h>
 
 #include "migtd/collateral_cache.h"
-#include "migtd/emu_host.h"
-#include "migtd/emu_pki.h"
-#include "migtd/emu_tdx.h"
+#include "emu_host.h"
+#include "emu_pki.h"
+#include "emu_tdx.h"
 #include "migtd/ghci.h"
 #include "migtd/quote.h"
 #include "migtd/session.h"
 #include "support/testutil.h"
-#include "support/world.h"
+#include "world.h"
 
 static struct world_fixture g_fx;
 
