@@ -391,6 +391,7 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 {
 	uint64_t now = migtd_plat_now_ms(c->plat);
 	uint64_t wake = now + CORE_IDLE_WAKEUP_MS;
+	bool coll_pending = false;
 	int ret = MIGTD_OK;
 
 	switch (c->state) {
@@ -413,8 +414,7 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 		/* fall through */
 	case MIGTD_CORE_SERVE:
 		/* Collateral fetches first: sessions paused on one resume below. */
-		if (migtd_coll_poll(&c->coll, c->plat, core_log(c)))
-			wake = min_wake(wake, now + c->cfg.poll_interval_ms);
+		coll_pending = migtd_coll_poll(&c->coll, c->plat, core_log(c));
 		/* Sessions first: one that ends frees a slot for the next request. */
 		for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
 			struct migtd_session *s = &c->sessions[i];
@@ -438,9 +438,13 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 				if (!session_step(s, migtd_plat_now_ms(c->plat)))
 					break;
 			}
+			/* Relative to the time after the work: resuming sessions paused
+			 * for collateral can make one poll long. */
 			if (s->state != MIGTD_SS_FREE)
-				wake = min_wake(wake, session_wakeup(s, now));
+				wake = min_wake(wake, session_wakeup(s, migtd_plat_now_ms(c->plat)));
 		}
+		if (coll_pending)
+			wake = min_wake(wake, migtd_plat_now_ms(c->plat) + c->cfg.poll_interval_ms);
 		if (c->svc_busy)
 			wake = min_wake(wake, now + c->cfg.poll_interval_ms);
 		else if (migtd_core_active_sessions(c) < c->cfg.max_sessions)
