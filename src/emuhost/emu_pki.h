@@ -106,6 +106,11 @@ struct emu_collateral_opts {
 	const char *tcb_status;     /* the platform's TCB level status; NULL: UpToDate */
 	const char *qe_tcb_status;  /* the QE Identity level's status; NULL: UpToDate */
 	enum emu_collateral_when when;
+	/* The top TCB level's PCESVN (default: the PCK's). Below the PCK's, the
+	 * platform still matches that level, and the report carries the level's
+	 * PCESVN -- as for a PCK newer than the TCB Info's levels. */
+	bool has_level_pcesvn;
+	uint16_t level_pcesvn;
 };
 
 /* Re-sign DIR's TCB Info and QE Identity with these statuses and dates. */

@@ -622,7 +622,8 @@ static int collateral_write(const char *dir, const struct emu_platform_params *p
 		     "{\"tcb\":{\"sgxtcbcomponents\":[%s],\"pcesvn\":0,\"tdxtcbcomponents\":[%s]},"
 		     "\"tcbDate\":\"2023-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\"}]}",
 		     issue, next, fmspc, (unsigned)(p->pce_id & 0xff), (unsigned)(p->pce_id >> 8), 0,
-		     sgx, p->pcesvn, tdx, tcb_status, sgx0, tdx0);
+		     sgx, o && o->has_level_pcesvn ? o->level_pcesvn : p->pcesvn, tdx, tcb_status,
+		     sgx0, tdx0);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return MIGTD_ERR_NOSPACE;
 	ret = write_signed_json(dir, "tcb_info.json", "tcbInfo", body, tcb_key);

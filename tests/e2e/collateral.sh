@@ -56,6 +56,19 @@ run "dst TCB Revoked" 1 --count 1 --dst-tcb-status Revoked
 refused 7 6
 has 'failures by status pair \(source/destination\): 7/6 x1'
 
+# --- OutOfDate passes verification; policy v1 then judges the matched level's
+# values. The destination's PCK has PCESVN 13; with its TCB Info's level at
+# PCESVN 12 the report says 12 (as upstream's library fills it), and the demo
+# policy (PCESVN >= 13 for that FMSPC) refuses: 8 / 6. The PCK's own 13 would
+# have been admitted.
+run "dst OutOfDate, level PCESVN 12" 1 --count 1 --dst-tcb-status OutOfDate \
+  --dst-tcb-level-pcesvn 12 --verbose
+refused 8 6
+has 'peer quote verified .*TCB OutOfDate'
+has 'property: TcbInfo.pcesvn'
+run "dst OutOfDate, level PCESVN 13" 0 --count 1 --dst-tcb-status OutOfDate --dst-tcb-level-pcesvn 13
+admitted
+
 # --- the QE Identity level of the destination Revoked: the same.
 run "dst QE Revoked" 1 --count 1 --dst-qe-tcb-status Revoked
 refused 7 6

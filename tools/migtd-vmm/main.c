@@ -103,11 +103,13 @@ static void usage(FILE *f)
 		"      Reissue DIR's PCK CRL (or root CRL) revoking DIR's PCK certificate or\n"
 		"      serial N (platform CA = 2, TCB signing = 4): for testing verifiers.\n"
 		"  pki tcb DIR [--tcb-status S] [--qe-tcb-status S] [--collateral current|expired|future]\n"
+		"          [--level-pcesvn N]\n"
 		"      Re-sign DIR's TCB Info / QE Identity: S is the status of the platform's\n"
 		"      TCB level / QE level (UpToDate, SWHardeningNeeded, ConfigurationNeeded,\n"
 		"      ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded,\n"
 		"      Revoked); the dates: current, expired (nextUpdate 2020-02-01) or not yet\n"
-		"      valid (issueDate 2048-01-01). pki init takes the same options.\n"
+		"      valid (issueDate 2048-01-01); --level-pcesvn: the top TCB level's PCESVN.\n"
+		"      pki init takes the same options but --level-pcesvn.\n"
 		"  quote --pki DIR --report-data HEX128 --out FILE\n"
 		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA (atomically;\n"
 		"      FILE - = standard output).\n");
@@ -148,9 +150,13 @@ static void usage(FILE *f)
 	cli_print_exit_codes(f);
 }
 
-/* --tcb-status (S), --qe-tcb-status (Q), --collateral (C) of pki init / pki tcb. */
+/* --tcb-status (S), --qe-tcb-status (Q), --collateral (C), --level-pcesvn (L) of pki init / tcb. */
 static int collateral_opt(struct emu_collateral_opts *o, int c, const char *arg)
 {
+	if (c == 'L') {
+		o->has_level_pcesvn = true;
+		return vmm_parse_u16(arg, &o->level_pcesvn);
+	}
 	if (c == 'S' || c == 'Q') {
 		if (!emu_tcb_status_valid(arg))
 			return -1;
@@ -175,6 +181,7 @@ static int cmd_pki_tcb(int argc, char **argv)
 		{ "qe-tcb-status", required_argument, NULL, 'Q' },
 		{ "collateral", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "level-pcesvn", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct emu_collateral_opts co = { 0 };

@@ -143,7 +143,7 @@ enum {
 	/* per side: code + SIDE_BASE * (side + 1) */
 	S_POLICY = 0, S_ROOT_CA, S_PKI_ROOT, S_PCESVN, S_TCB, S_TDX_TCB, S_EXPORT, S_IMPORT,
 	S_SERVTD_ATTR, S_QE_SVN, S_TCB_STATUS, S_QE_TCB_STATUS, S_COLLATERAL, S_REVOKE_PCK,
-	S_COLL_ERROR, S_COUNT,
+	S_COLL_ERROR, S_LEVEL_PCESVN, S_COUNT,
 	SIDE_BASE = 1024,
 };
 
@@ -167,6 +167,7 @@ static const struct option pm_longopts[] = {
 	SIDE_OPT("tcb-status", S_TCB_STATUS),
 	SIDE_OPT("qe-tcb-status", S_QE_TCB_STATUS),
 	SIDE_OPT("collateral", S_COLLATERAL),
+	SIDE_OPT("tcb-level-pcesvn", S_LEVEL_PCESVN),
 	{ "src-revoke-pck", no_argument, NULL, SIDE_BASE * 1 + S_REVOKE_PCK },
 	{ "dst-revoke-pck", no_argument, NULL, SIDE_BASE * 2 + S_REVOKE_PCK },
 	{ "src-collateral-error", no_argument, NULL, SIDE_BASE * 1 + S_COLL_ERROR },
@@ -228,6 +229,9 @@ void premig_usage(FILE *f)
 		"                                 ConfigurationAndSWHardeningNeeded, OutOfDate,\n"
 		"                                 OutOfDateConfigurationNeeded, Revoked\n"
 		"      --X-collateral current|expired|future   its collateral's issueDate/nextUpdate\n"
+		"      --X-tcb-level-pcesvn N     the PCESVN of its TCB Info's top level (default:\n"
+		"                                 the PCK's); the report carries the matched\n"
+		"                                 level's PCESVN, not the PCK's\n"
 		"      --X-revoke-pck             its PCK certificate on the platform CA's CRL\n"
 		"      --X-collateral-error       its QGS answers every GET_COLLATERAL with an error\n"
 		"      --timeout-ms N             the MigTDs' per-step timeout (default 60000)\n"
@@ -313,6 +317,12 @@ static int pm_side_opt(struct pm_side *sd, int code, const char *arg)
 			sd->coll.when = EMU_COLLATERAL_NOT_YET_VALID;
 		else
 			return -1;
+		sd->coll_set = true;
+		return 0;
+	case S_LEVEL_PCESVN:
+		if (vmm_parse_u16(arg, &sd->coll.level_pcesvn))
+			return -1;
+		sd->coll.has_level_pcesvn = true;
 		sd->coll_set = true;
 		return 0;
 	case S_REVOKE_PCK: sd->revoke_pck = true; return 0;
