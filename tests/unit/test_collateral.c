@@ -130,7 +130,7 @@ static int verify(struct plat *p, struct migtd_sig_cache *sc, struct migtd_quote
 
 static void set_collateral(int i, const char *tcb, const char *qe, enum emu_collateral_when when)
 {
-	struct emu_collateral_opts o = { tcb, qe, when };
+	struct emu_collateral_opts o = { .tcb_status = tcb, .qe_tcb_status = qe, .when = when };
 	char msg[256];
 
 	assert_int_equal(emu_pki_set_collateral(g_fx.pki[i], &o, msg, sizeof(msg)), 0);
