@@ -250,7 +250,10 @@ expect_rc "serve --control regular file" 4 "exists and is not a socket" \
 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()' \
   "$t/a.sock"
 [ -S "$t/a.sock" ] || fail "test set-up: no stale socket"
-if start_serve "$t/pki" "$t/a.sock" "$t/a.log" --policy="$REPO/config/demo/policy.json"; then
+# --pcs: each serve's quoting service also has the other platform's collateral
+# (docs/collateral.md), needed by the IPv6 pre-migration below.
+if start_serve "$t/pki" "$t/a.sock" "$t/a.log" --policy="$REPO/config/demo/policy.json" \
+  --pcs "$t/pb"; then
   # A second serve on a live socket is refused; the first stays reachable.
   expect_rc "second serve" 5 "in use: another serve" \
     "$BIN/migtd-vmm" serve --pki "$t/pki" --control "$t/a.sock" --root-ca "$t/pki/root_ca.der"
@@ -263,7 +266,8 @@ if start_serve "$t/pki" "$t/a.sock" "$t/a.log" --policy="$REPO/config/demo/polic
   expect_rc "ctl bad address" 1 "error usage" \
     "$BIN/migtd-vmm" ctl "$t/a.sock" migrate 7 source "[::1:7001"
   # IPv6 end to end: a pre-migration between two serves over [::1].
-  if start_serve "$t/pb" "$t/b.sock" "$t/b.log" --policy "$REPO/config/demo/policy.json"; then
+  if start_serve "$t/pb" "$t/b.sock" "$t/b.log" --policy "$REPO/config/demo/policy.json" \
+    --pcs "$t/pki"; then
     port=$((20000 + $$ % 20000))
     "$BIN/migtd-vmm" ctl "$t/b.sock" migrate 1 destination "[::1]:$port" >/dev/null ||
       fail "migrate destination [::1]"
