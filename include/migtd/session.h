@@ -210,6 +210,8 @@ struct migtd_core {
 	uint8_t last_peer_quote[MIGTD_SESSION_QUOTE_BUF];
 	size_t last_peer_quote_len;
 	uint8_t last_peer_report[MIGTD_VERIFIED_REPORT_SIZE];
+	uint64_t last_peer_request;        /* the request that verified it */
+	uint64_t peer_quotes_verified;     /* +1 each time the three above change */
 	struct policy_explain explain;
 	char text[2048];
 	struct migtd_session sessions[MIGTD_MAX_SESSIONS];

@@ -138,6 +138,40 @@ static int64_t host_wall_clock(void *ctx)
 	return (int64_t)time(NULL);
 }
 
+/*
+ * FOR TESTS ONLY (like migtd-vmm's td-state): with MIGTD_DUMP_VERIFIED=DIR
+ * in the environment, each peer quote that verified and the verified report
+ * the policy saw are written to DIR/peer-<request id>.quote and .report, so
+ * tests/e2e/collateral.sh can compare the report with `migtd-quote verify
+ * --time collateral --out` on the same quote and collateral
+ * (docs/collateral.md). Both are public (the quote travels in the peer's
+ * certificate).
+ */
+static void dump_verified(const struct migtd_core *c, const char *dir, uint64_t *seen)
+{
+	static const char *const ext[2] = { "quote", "report" };
+	const uint8_t *data[2] = { c->last_peer_quote, c->last_peer_report };
+	size_t len[2] = { c->last_peer_quote_len, MIGTD_VERIFIED_REPORT_SIZE };
+
+	if (!dir || c->peer_quotes_verified == *seen)
+		return;
+	*seen = c->peer_quotes_verified;
+	for (int i = 0; i < 2; i++) {
+		char path[4096], tmp[4200];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/peer-%llu.%s", dir,
+			 (unsigned long long)c->last_peer_request, ext[i]);
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		f = fopen(tmp, "wb");
+		if (!f)
+			continue;
+		if (fwrite(data[i], 1, len[i], f) != len[i] || fclose(f) != 0 ||
+		    rename(tmp, path) != 0)
+			unlink(tmp);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -165,6 +199,8 @@ int main(int argc, char **argv)
 	uint8_t *policy = NULL, *root = NULL;
 	size_t policy_len = 0, root_len = 0;
 	int c, fd, ret;
+	const char *dump_dir;
+	uint64_t dumped = 0;
 	unsigned long timeout = 60000;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -258,6 +294,7 @@ int main(int argc, char **argv)
 	cfg.max_sessions = MIGTD_MAX_SESSIONS;
 
 	ret = migtd_core_init(&core, &plat, &cfg);
+	dump_dir = getenv("MIGTD_DUMP_VERIFIED");
 	while (ret == MIGTD_OK && !stop) {
 		struct pollfd pfd[1 + UVSOCK_MAX_STREAMS];
 		nfds_t n = 0;
@@ -267,6 +304,7 @@ int main(int argc, char **argv)
 		ret = migtd_core_poll(&core, &wake);
 		if (ret != MIGTD_OK)
 			break;
+		dump_verified(&core, dump_dir, &dumped);
 		/* Sleep until the link or a stream has bytes, or the core's deadline. */
 		pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 		for (size_t i = 0; i < UVSOCK_MAX_STREAMS; i++)

@@ -116,4 +116,41 @@ for side in 'source migtd .*req 1001' 'destination migtd .*req 2001'; do
   [ "$n" = 2 ] || fail "$name: second session ($side): $n of 2 verifications free of signature checks"
 done
 
+# --- the verified report of a session == `migtd-quote verify --time collateral
+# --out` on the same quote with the same collateral, byte for byte. The migtd
+# programs dump each peer quote that verified and its report (test-only
+# MIGTD_DUMP_VERIFIED); the collateral is the peer platform's own files. Then
+# with the destination's TCB Info level at PCESVN 12 (its PCK: 13) the report
+# must carry 12 at 606 -- the matched level's value -- in both.
+QV=$BIN/migtd-quote
+[ -x "$QV" ] || fail "$QV not built"
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+same_as_cli() { # dump-dir request platform-dir
+  [ -s "$1/peer-$2.report" ] || fail "$name: no verified report dumped for request $2"
+  "$QV" verify --quote "$1/peer-$2.quote" --root-ca "$3/root_ca.der" --time collateral \
+    --tcb-info "$3/tcb_info.json" --qe-identity "$3/qe_identity.json" \
+    --tcb-chain "$3/tcb_signing_chain.pem" --pck-crl "$3/platform_ca.crl.der" \
+    --root-crl "$3/root_ca.crl.der" --out "$1/cli-$2.report" >"$1/cli-$2.txt" 2>&1 \
+    || fail "$name: migtd-quote rejects the quote request $2 verified: $(tail -n 3 "$1/cli-$2.txt")"
+  cmp "$1/cli-$2.report" "$1/peer-$2.report" \
+    || fail "$name: request $2's report differs from migtd-quote's"
+  echo "   request $2: $(wc -c <"$1/peer-$2.report") bytes, identical to migtd-quote's"
+}
+name="report equals migtd-quote verify --out"
+echo "== $name"
+mkdir -p "$d/a/run" "$d/b/run"
+MIGTD_DUMP_VERIFIED=$d/a "$VMM" run --count 1 --keep --dir "$d/a/run" --timeout-ms 5000 \
+  >"$d/a/out" 2>&1 || fail "$name: run failed: $(tail -n 3 "$d/a/out")"
+same_as_cli "$d/a" 1000 "$d/a/run/dst"   # the source's view of the destination
+same_as_cli "$d/a" 2000 "$d/a/run/src"   # and the other way
+name="report carries the matched level (PCESVN 12), as migtd-quote"
+echo "== $name"
+MIGTD_DUMP_VERIFIED=$d/b "$VMM" run --count 1 --keep --dir "$d/b/run" --timeout-ms 5000 \
+  --dst-tcb-status OutOfDate --dst-tcb-level-pcesvn 12 >"$d/b/out" 2>&1
+same_as_cli "$d/b" 1000 "$d/b/run/dst"
+pcesvn=$(od -An -tu2 -j606 -N2 "$d/b/peer-1000.report" | tr -d ' ')
+[ "$pcesvn" = 12 ] || fail "$name: report[606] = $pcesvn, expected the matched level's 12"
+echo "   destination report[606] (PCESVN) = $pcesvn: the matched level's, not the PCK's 13"
+
 echo "collateral e2e: all cases passed in $(( ($(date +%s%N) - t_all) / 1000000 )) ms"

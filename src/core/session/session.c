@@ -156,6 +156,8 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 		memcpy(c->last_peer_quote, quote, quote_len);
 		c->last_peer_quote_len = quote_len;
 		memcpy(c->last_peer_report, report, MIGTD_VERIFIED_REPORT_SIZE);
+		c->last_peer_request = s->request_id;
+		c->peer_quotes_verified++;
 	}
 	MIGTD_INFO(SLOG(s), s->request_id,
 		   "%s quote verified (%zu bytes): TCB %s, QE %s, %lu certificate/CRL/collateral/QE "
