@@ -122,8 +122,11 @@ done
 # MIGTD_DUMP_VERIFIED); the collateral is the peer platform's own files. Then
 # with the destination's TCB Info level at PCESVN 12 (its PCK: 13) the report
 # must carry 12 at 606 -- the matched level's value -- in both.
+# migtd-quote: the suite's build, else the plain one (e2e-asan builds only
+# the sanitized migtd and migtd-vmm).
 QV=$BIN/migtd-quote
-[ -x "$QV" ] || fail "$QV not built"
+[ -x "$QV" ] || QV=$PWD/build/bin/migtd-quote
+[ -x "$QV" ] || fail "$QV not built (make all)"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 same_as_cli() { # dump-dir request platform-dir
