@@ -348,17 +348,19 @@ static int p_quote_start(void *ctx, struct migtd_quote_call *call)
 	if (sd->quote_hang) {
 		/* The VMM takes the call and never answers. */
 		sd->quote_pending = call;
-		call->ghci_status = TDX_GETQUOTE_STATUS_IN_FLIGHT;
 		return MIGTD_OK;
 	}
 	if (sd->quote_busy > 0) {
 		sd->quote_busy--;
-		call->ghci_status = TDX_GETQUOTE_STATUS_QGS_UNAVAILABLE;
+		/* as the VMM does: the status word in the buffer's header */
+		if (call->len < GHCI_GETQUOTE_HDR_LEN)
+			return MIGTD_ERR_LENGTH;
+		wire_put_u64(call->buf + 8, GHCI_GETQUOTE_QGS_UNAVAILABLE);
 		return MIGTD_OK;
 	}
-	call->ghci_status = emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
-	if (sd->quote_status != 0)
-		call->ghci_status = sd->quote_status;
+	(void)emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
+	if (sd->quote_status != 0) /* the status word the VMM leaves in the header */
+		wire_put_u64(call->buf + 8, sd->quote_status);
 	if (sd->quote_malformed)
 		memset(call->buf + 16, 0, call->cap - 16); /* in_len, out_len 0: no message */
 	return MIGTD_OK;

@@ -88,7 +88,7 @@ static bool timed_out(const struct migtd_session *s, uint64_t now)
 /* ---- RA-TLS callbacks --------------------------------------------------------- */
 
 static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
-			   uint8_t report[RATLS_REPORT_SIZE])
+			   uint8_t report[MIGTD_VERIFIED_REPORT_SIZE])
 {
 	struct migtd_session *s = ctx;
 	struct migtd_core *c = s->core;
@@ -140,8 +140,8 @@ static void log_explanation(struct migtd_session *s, enum migtd_log_level level)
 	}
 }
 
-static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[RATLS_REPORT_SIZE],
-			  const uint8_t peer_report[RATLS_REPORT_SIZE], const uint8_t *peer_evlog,
+static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[MIGTD_VERIFIED_REPORT_SIZE],
+			  const uint8_t peer_report[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *peer_evlog,
 			  size_t peer_evlog_len)
 {
 	struct migtd_session *s = ctx;
@@ -153,7 +153,7 @@ static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[RAT
 
 	/* §7.4 / §9.5: the peer's log must replay to the RTMRs its quote signs. */
 	ret = eventlog_verify_rtmrs(peer_evlog, peer_evlog_len,
-				    peer_report + MIGTD_REPORT_RTMR_OFFSET);
+				    peer_report + MIGTD_VR_RTMR(0));
 	if (ret != MIGTD_OK) {
 		MIGTD_ERROR(SLOG(s), s->request_id,
 			    "policy: InvalidEventLog: the peer event log does not replay to the "
@@ -179,9 +179,9 @@ static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[RAT
 	}
 	in = (struct policy_input){
 		.local_report = local_report,
-		.local_len = RATLS_REPORT_SIZE,
+		.local_len = MIGTD_VERIFIED_REPORT_SIZE,
 		.peer_report = peer_report,
-		.peer_len = RATLS_REPORT_SIZE,
+		.peer_len = MIGTD_VERIFIED_REPORT_SIZE,
 		.local_log = &c->local_log,
 		.peer_log = &peer_log,
 		.is_src = is_src,
@@ -324,9 +324,9 @@ static bool st_read_td(struct migtd_session *s, uint64_t now)
 static bool st_quote_start(struct migtd_session *s, uint64_t now)
 {
 	struct migtd_core *c = s->core;
-	uint8_t rd[RATLS_REPORTDATA_SIZE];
+	uint8_t rd[TDREPORT_REPORT_DATA_SIZE];
 	uint8_t *tdreport = c->cert_work;
-	uint8_t *msg = c->cert_work + MIGTD_TDREPORT_SIZE;
+	uint8_t *msg = c->cert_work + TDREPORT_STRUCT_SIZE;
 	size_t msg_len = 0, len = 0;
 	int ret;
 
@@ -344,8 +344,8 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 	ret = migtd_plat_mr_report(PLAT(s), rd, tdreport);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "TDG.MR.REPORT failed", now);
-	ret = ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - MIGTD_TDREPORT_SIZE,
-					   tdreport, MIGTD_TDREPORT_SIZE, NULL, 0, &msg_len);
+	ret = ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
+					   tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
 	if (ret == MIGTD_OK)
 		ret = ghci_getquote_req_build(s->qbuf, sizeof(s->qbuf), msg, msg_len, &len);
 	if (ret != MIGTD_OK)
@@ -394,10 +394,10 @@ static bool st_quote_wait(struct migtd_session *s, uint64_t now)
 	}
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
-	switch (migtd_quote_outcome(s->qcall.ghci_status)) {
-	case MIGTD_QUOTE_DONE:
-		break;
-	case MIGTD_QUOTE_BUSY:
+	/* One classification of the status word (ghci_getquote_status_class):
+	 * in flight / error / QGS unavailable -> MIGTD_ERR_AGAIN, retriable. */
+	ret = ghci_getquote_rsp_parse(s->qbuf, sizeof(s->qbuf), &hdr, &msg, &msg_len);
+	if (ret == MIGTD_ERR_AGAIN) {
 		if (s->quote_attempt >= MIGTD_QUOTE_ATTEMPTS)
 			return fail(s, MIGTD_ERR_QUOTE, "quote service still busy after 6 attempts",
 				    now);
@@ -408,11 +408,9 @@ static bool st_quote_wait(struct migtd_session *s, uint64_t now)
 		MIGTD_WARN(SLOG(s), s->request_id, "quote service busy (attempt %u): retry in %llu ms",
 			   s->quote_attempt, (unsigned long long)(s->deadline_ms - now));
 		return true;
-	case MIGTD_QUOTE_FAILED:
-	default:
-		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
 	}
-	ret = ghci_getquote_rsp_parse(s->qbuf, sizeof(s->qbuf), &hdr, &msg, &msg_len);
+	if (ret == MIGTD_ERR_QUOTE)
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
 	if (ret == MIGTD_OK)
 		ret = ghci_qgs_get_quote_resp_parse(msg, msg_len, &resp);
 	if (ret != MIGTD_OK || resp.quote.len == 0)

@@ -236,7 +236,7 @@ int ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report, s
 	int err;
 
 	*out_len = 0;
-	if (report_len != GHCI_QGS_TDREPORT_LEN || blob_len_ok(id_len))
+	if (report_len != TDREPORT_STRUCT_SIZE || blob_len_ok(id_len))
 		return MIGTD_ERR_LENGTH;
 	err = qgs_start(&w, buf, cap, GHCI_QGS_GET_QUOTE_REQ, 0, &size_at);
 	if (err)
@@ -261,7 +261,7 @@ int ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
 	err = qgs_body_sizes(msg, len, GHCI_QGS_GET_QUOTE_REQ, &r, sizes);
 	if (err)
 		return err;
-	if (sizes[0] != GHCI_QGS_TDREPORT_LEN)
+	if (sizes[0] != TDREPORT_STRUCT_SIZE)
 		return MIGTD_ERR_LENGTH;
 	err = qgs_blobs(&r, b, sizes, 2);
 	out->report = b[0];
