@@ -50,12 +50,10 @@ const char *migtd_session_state_name(enum migtd_session_state st)
 	return "?";
 }
 
+/* The one wipe of a session's secrets: the whole struct, by its size. */
 static void wipe_secrets(struct migtd_session *s)
 {
-	mbedtls_platform_zeroize(s->own_key, sizeof(s->own_key));
-	mbedtls_platform_zeroize(s->peer_key, sizeof(s->peer_key));
-	mbedtls_platform_zeroize(s->tx_info, sizeof(s->tx_info));
-	mbedtls_platform_zeroize(s->rx_info, sizeof(s->rx_info));
+	mbedtls_platform_zeroize(&s->sec, sizeof(s->sec));
 }
 
 static void set_step(struct migtd_session *s, enum migtd_session_state st, uint64_t now,
@@ -249,8 +247,9 @@ void session_begin(struct migtd_core *c, struct migtd_session *s,
 {
 	unsigned index = s->index;
 
-	memset(s, 0, offsetof(struct migtd_session, qbuf));
-	memset(&s->rcall, 0, sizeof(s->rcall));
+	/* The whole slot, by its size: nothing of an earlier session survives,
+	 * whatever order the fields are in. */
+	memset(s, 0, sizeof(*s));
 	s->core = c;
 	s->index = index;
 	s->request_id = req->info.mig_request_id;
@@ -301,7 +300,7 @@ static bool st_read_td(struct migtd_session *s, uint64_t now)
 
 	for (unsigned i = 0; ret == MIGTD_OK && i < EXCHANGE_KEY_WORDS; i++)
 		ret = migtd_plat_servtd_rd(PLAT(s), &s->binding, TDX_FIELD_MIG_ENC_KEY(i),
-					   &s->own_key[i]);
+					   &s->sec.own_key[i]);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.RD MIG_ENC_KEY failed", now);
 	ret = migtd_plat_sys_rd(PLAT(s), s->source ? TDX_FIELD_MIN_EXPORT_VERSION
@@ -490,9 +489,9 @@ static bool st_handshake(struct migtd_session *s, uint64_t now)
 		struct exchange_information info;
 		size_t n = 0;
 
-		exchange_key_from_words(s->own_key, info.key);
+		exchange_key_from_words(s->sec.own_key, info.key);
 		info.ver = s->own_ver;
-		ret = exchange_build(&info, s->tx_info, sizeof(s->tx_info), &n);
+		ret = exchange_build(&info, s->sec.tx_info, sizeof(s->sec.tx_info), &n);
 		mbedtls_platform_zeroize(&info, sizeof(info));
 		if (ret != MIGTD_OK || n != EXCHANGE_INFORMATION_SIZE)
 			return fail(s, MIGTD_ERR_STATE, "ExchangeInformation cannot be built", now);
@@ -505,7 +504,7 @@ static bool st_handshake(struct migtd_session *s, uint64_t now)
 static bool st_send_info(struct migtd_session *s, uint64_t now)
 {
 	const char *why = NULL;
-	long n = ratls_write(&s->tls, s->tx_info + s->tx_done,
+	long n = ratls_write(&s->tls, s->sec.tx_info + s->tx_done,
 			     EXCHANGE_INFORMATION_SIZE - s->tx_done);
 
 	if (n == MIGTD_ERR_AGAIN) {
@@ -520,7 +519,7 @@ static bool st_send_info(struct migtd_session *s, uint64_t now)
 	s->tx_done += (size_t)n;
 	if (s->tx_done < EXCHANGE_INFORMATION_SIZE)
 		return true;
-	mbedtls_platform_zeroize(s->tx_info, sizeof(s->tx_info));
+	mbedtls_platform_zeroize(s->sec.tx_info, sizeof(s->sec.tx_info));
 	set_step(s, MIGTD_SS_RECV_INFO, now, true);
 	return true;
 }
@@ -534,7 +533,7 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 {
 	struct exchange_information info;
 	const char *why = NULL;
-	long n = ratls_read(&s->tls, s->rx_info + s->rx_got,
+	long n = ratls_read(&s->tls, s->sec.rx_info + s->rx_got,
 			    EXCHANGE_INFORMATION_SIZE - s->rx_got);
 	int ret;
 
@@ -558,14 +557,14 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 	s->rx_got += (size_t)n;
 	if (s->rx_got < EXCHANGE_INFORMATION_SIZE)
 		return true;
-	ret = exchange_parse(s->rx_info, EXCHANGE_INFORMATION_SIZE, &info);
-	mbedtls_platform_zeroize(s->rx_info, sizeof(s->rx_info));
+	ret = exchange_parse(s->sec.rx_info, EXCHANGE_INFORMATION_SIZE, &info);
+	mbedtls_platform_zeroize(s->sec.rx_info, sizeof(s->sec.rx_info));
 	if (ret != MIGTD_OK)
 		return fail(s, ret, ret == MIGTD_ERR_RESERVED
 					    ? "peer ExchangeInformation reserved bytes not zero"
 					    : "peer ExchangeInformation malformed",
 			    now);
-	exchange_key_to_words(info.key, s->peer_key);
+	exchange_key_to_words(info.key, s->sec.peer_key);
 	s->peer_ver = info.ver;
 	mbedtls_platform_zeroize(&info, sizeof(info));
 	MIGTD_DEBUG(SLOG(s), s->request_id, "peer ExchangeInformation received: range [%u, %u]",
@@ -612,7 +611,7 @@ static bool st_commit(struct migtd_session *s, uint64_t now)
 		return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.WR MIG_VERSION failed", now);
 	for (unsigned i = 0; i < EXCHANGE_KEY_WORDS; i++) {
 		ret = migtd_plat_servtd_wr(PLAT(s), &s->binding, TDX_FIELD_MIG_DEC_KEY(i),
-					   s->peer_key[i], TDX_WRITE_MASK_ALL, NULL);
+					   s->sec.peer_key[i], TDX_WRITE_MASK_ALL, NULL);
 		if (ret != MIGTD_OK)
 			return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.WR MIG_DEC_KEY failed", now);
 	}
@@ -754,8 +753,9 @@ void session_discard(struct migtd_session *s)
 	if (s->stream_open)
 		(void)migtd_plat_stream_close(PLAT(s), s->stream);
 	wipe_secrets(s);
-	/* qbuf holds only the (public) quote: not worth wiping 12 KiB. */
-	mbedtls_platform_zeroize(s, offsetof(struct migtd_session, qbuf));
+	/* Then the whole slot by its size (TLS state, buffers, the quote): a
+	 * field added anywhere in struct migtd_session is covered. */
+	mbedtls_platform_zeroize(s, sizeof(*s));
 	s->core = c;
 	s->index = index;
 	s->state = MIGTD_SS_FREE;
