@@ -93,8 +93,8 @@ int emu_pki_write_crl(const char *dir, const char *issuer, const uint8_t *revoke
 /* ECDSA P-256 over SHA-256(msg), raw r||s (the format used inside quotes). */
 int emu_pki_sign_raw(mbedtls_pk_context *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
 
-/* Read/write a whole file (hosted helpers shared by the emulated host). */
-int emu_read_file(const char *path, uint8_t **buf, size_t *len);
+/* Write a whole file (hosted helper shared by the emulated host); reading is
+ * hostio_read_file (src/hostio/hostio.h). */
 int emu_write_file(const char *path, const void *buf, size_t len, int mode);
 
 #endif /* MIGTD_EMU_PKI_H */

@@ -29,6 +29,7 @@
 #include <mbedtls/x509_crt.h>
 #include <psa/crypto.h>
 
+#include "hostio.h"
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/wire.h"
@@ -74,35 +75,6 @@ static void set_msg(char *msg, size_t msglen, const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------ files */
-
-int emu_read_file(const char *path, uint8_t **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	long n = -1;
-	uint8_t *b = NULL;
-	int ret = MIGTD_ERR_INVALID;
-
-	if (!f)
-		return MIGTD_ERR_INVALID;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-		goto out;
-	b = malloc((size_t)n + 1);
-	if (!b) {
-		ret = MIGTD_ERR_NOMEM;
-		goto out;
-	}
-	if (fread(b, 1, (size_t)n, f) != (size_t)n)
-		goto out;
-	b[n] = 0; /* lets PEM/JSON parsers see a terminated string */
-	*buf = b;
-	*len = (size_t)n;
-	b = NULL;
-	ret = MIGTD_OK;
-out:
-	free(b);
-	fclose(f);
-	return ret;
-}
 
 int emu_write_file(const char *path, const void *buf, size_t len, int mode)
 {
@@ -165,7 +137,7 @@ static int read_in(const char *dir, const char *name, uint8_t **buf, size_t *len
 
 	if (path_join(p, sizeof(p), dir, name))
 		return MIGTD_ERR_INVALID;
-	return emu_read_file(p, buf, len);
+	return hostio_read_file(p, HOSTIO_READ_MAX, buf, len);
 }
 
 /* ------------------------------------------------------------ keys */

@@ -29,12 +29,13 @@
 
 #include <mbedtls/sha512.h>
 
+#include "hostio.h"
 #include "image_layout.h"
 #include "migtd/ghci.h"
-#include "migtd/tdvf.h"
 #include "migtd/hob.h"
-#include "uvsock.h"
+#include "migtd/tdvf.h"
 #include "migtd/wire.h"
+#include "uvsock.h"
 
 uint64_t emu_vmm_now_ms(void)
 {
@@ -334,7 +335,7 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 	int err;
 
 	/* "Launching the TD" measures it: MRTD = SHA-384 of the program image. */
-	if (emu_read_file(migtd_path, &exe, &exe_len) != MIGTD_OK) {
+	if (hostio_read_file(migtd_path, HOSTIO_READ_MAX, &exe, &exe_len) != MIGTD_OK) {
 		snprintf(msg, msglen, "cannot read %s", migtd_path);
 		return MIGTD_ERR_INVALID;
 	}
@@ -358,7 +359,7 @@ static int vm_measure(struct emu_vmm_platform *p, const char *image, char *msg, 
 	size_t img_len = 0;
 	int err;
 
-	if (emu_read_file(image, &img, &img_len) != MIGTD_OK) {
+	if (hostio_read_file(image, HOSTIO_READ_MAX, &img, &img_len) != MIGTD_OK) {
 		snprintf(msg, msglen, "cannot read %s", image);
 		return MIGTD_ERR_INVALID;
 	}
@@ -471,7 +472,7 @@ bool emu_vmm_image_transport(const char *image, char *name, size_t cap)
 	size_t len = 0;
 	bool found = false;
 
-	if (cap == 0 || emu_read_file(image, &img, &len) != MIGTD_OK)
+	if (cap == 0 || hostio_read_file(image, HOSTIO_READ_MAX, &img, &len) != MIGTD_OK)
 		return false;
 	for (size_t off = 0; off + FW_BUILD_INFO_SIZE <= len && !found; off += 16) {
 		const uint8_t *r = img + off;

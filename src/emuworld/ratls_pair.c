@@ -10,6 +10,7 @@
 
 #include "emu_pki.h"
 #include "emu_tdx.h"
+#include "hostio.h"
 #include "migtd/tdreport.h"
 #include "ratls_pair.h"
 
@@ -112,7 +113,7 @@ int rp_platform_init(const char *dir, const char *root_dir, uint8_t ppid0, uint8
 	if (emu_pki_init(dir, root_dir, &prm, 1, msg, msg_cap) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/root_ca.der", dir);
-	if (emu_read_file(path, root, root_len) != 0) {
+	if (hostio_read_file(path, HOSTIO_READ_MAX, root, root_len) != 0) {
 		snprintf(msg, msg_cap, "cannot read %s", path);
 		return -1;
 	}

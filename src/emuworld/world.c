@@ -12,6 +12,7 @@
 #include <psa/crypto.h>
 
 #include "emu_pki.h"
+#include "hostio.h"
 #include "migtd/ghci.h"
 #include "migtd/hob.h"
 #include "world.h"
@@ -612,10 +613,11 @@ int world_fixture_init(struct world_fixture *f)
 			return -1;
 		}
 	}
-	if (emu_read_file("config/policy.json", &f->policy, &f->policy_len) != 0)
+	if (hostio_read_file("config/policy.json", HOSTIO_READ_MAX, &f->policy,
+			     &f->policy_len) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/root_ca.der", f->pki[0]);
-	if (emu_read_file(path, &f->root, &f->root_len) != 0)
+	if (hostio_read_file(path, HOSTIO_READ_MAX, &f->root, &f->root_len) != 0)
 		return -1;
 	return 0;
 }

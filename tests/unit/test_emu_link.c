@@ -26,6 +26,7 @@
 #include "emu_host.h"
 #include "emu_link_fd.h"
 #include "emu_platform.h"
+#include "hostio.h"
 #include "migtd/ghci.h"
 #include "migtd/quote.h"
 #include "migtd/tdx_abi.h"
@@ -189,7 +190,7 @@ static void test_quote_through_ghci_and_qgs(void **state)
 
 	/* The quote verifies to the platform's root and carries our REPORTDATA. */
 	snprintf(path, sizeof(path), "%s/root_ca.der", pki_dir);
-	assert_int_equal(emu_read_file(path, &root, &vp.root_ca_len), MIGTD_OK);
+	assert_int_equal(hostio_read_file(path, HOSTIO_READ_MAX, &root, &vp.root_ca_len), MIGTD_OK);
 	vp.root_ca = root;
 	vp.now = migtd_quote_civil_to_unix(2030, 1, 1, 0, 0, 0);
 	assert_int_equal(migtd_quote_verify(resp.quote.p, resp.quote.len, &vp, &res, report),

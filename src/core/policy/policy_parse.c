@@ -303,22 +303,11 @@ static bool has_escape(const struct pctx *c, const jsmntok_t *t)
 	return false;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static bool hex4(const char *s, uint32_t *v)
 {
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(s[i]);
+		int h = migtd_hex_digit(s[i]);
 
 		if (h < 0)
 			return false;
@@ -902,8 +891,8 @@ static bool parse_guid(const char *s, size_t n, uint8_t g[16])
 				return false;
 			continue;
 		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
+		hi = migtd_hex_digit(s[i]);
+		lo = migtd_hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		raw[o++] = (uint8_t)(hi << 4 | lo);
