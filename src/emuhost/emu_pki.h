@@ -32,11 +32,13 @@
 
 #include <mbedtls/pk.h>
 
+#include "migtd/quote.h"
+
 #define EMU_PKI_CHAIN_MAX 8192
 #define EMU_PKI_PATH_MAX 1024
 
-/* SGX REPORT body of the quoting enclave, spec §8.3 (384 bytes). */
-#define EMU_QE_REPORT_LEN 384
+/* The QE authentication data of the emulated quotes (spec §8.3); the QE
+ * report itself is MIGTD_QUOTE_SGX_REPORT_SIZE bytes (migtd/quote.h). */
 #define EMU_QE_AUTH_DATA_LEN 32
 
 struct emu_platform_params {
@@ -59,7 +61,7 @@ struct emu_pki {
 	mbedtls_pk_context att_key;
 	uint8_t att_pub[64];                  /* raw X||Y */
 	uint8_t qe_auth_data[EMU_QE_AUTH_DATA_LEN];
-	uint8_t qe_report[EMU_QE_REPORT_LEN]; /* binds att_pub and qe_auth_data */
+	uint8_t qe_report[MIGTD_QUOTE_SGX_REPORT_SIZE]; /* binds att_pub and qe_auth_data */
 	uint8_t qe_report_sig[64];            /* by the PCK key, raw r||s */
 	uint8_t pck_chain_pem[EMU_PKI_CHAIN_MAX];
 	size_t pck_chain_len;                 /* without a trailing NUL */

@@ -152,7 +152,7 @@ uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, s
 		struct ghci_qgs_get_quote_req q;
 		struct ghci_qgs_get_quote_resp r = { 0 };
 		struct tdreport_struct rep;
-		uint8_t body[EMU_TD_REPORT_BODY_LEN];
+		uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE];
 		uint32_t err = 0;
 
 		if (ghci_qgs_get_quote_req_parse(req, req_len, &q) != MIGTD_OK)

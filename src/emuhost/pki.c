@@ -848,7 +848,7 @@ static int qe_report_build(struct emu_pki *pki)
 	uint8_t *r = pki->qe_report;
 	uint8_t bind[64 + EMU_QE_AUTH_DATA_LEN];
 
-	memset(r, 0, EMU_QE_REPORT_LEN);
+	memset(r, 0, MIGTD_QUOTE_SGX_REPORT_SIZE);
 	memcpy(r + 0, p->cpusvn, 16);       /* CPUSVN */
 	wire_put_u32(r + 16, 0);            /* MISCSELECT */
 	r[48] = 0x11;                       /* ATTRIBUTES: INIT | MODE64BIT */
@@ -860,7 +860,7 @@ static int qe_report_build(struct emu_pki *pki)
 	memcpy(bind + 64, pki->qe_auth_data, EMU_QE_AUTH_DATA_LEN);
 	if (mbedtls_sha256(bind, sizeof(bind), r + 320, 0) != 0)
 		return MIGTD_ERR_CRYPTO;
-	return emu_pki_sign_raw(&pki->pck_key, r, EMU_QE_REPORT_LEN, pki->qe_report_sig);
+	return emu_pki_sign_raw(&pki->pck_key, r, MIGTD_QUOTE_SGX_REPORT_SIZE, pki->qe_report_sig);
 }
 
 int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen)

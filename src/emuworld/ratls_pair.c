@@ -248,7 +248,7 @@ void rp_node_session(struct rp_node *n, enum ratls_role role, uint8_t rd[64])
 
 void rp_node_quote(struct rp_node *n, const uint8_t rd[64])
 {
-	uint8_t tdreport[TDREPORT_STRUCT_SIZE], body[EMU_TD_REPORT_BODY_LEN];
+	uint8_t tdreport[TDREPORT_STRUCT_SIZE], body[MIGTD_QUOTE_TD10_BODY_SIZE];
 	struct tdreport_struct rep;
 	int ret;
 
