@@ -29,9 +29,11 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # The core: every .c under src/core (portable, freestanding-clean).
 CORE_SRC := $(sort $(shell find src/core -name '*.c' 2>/dev/null))
 # Hosted support linked into Linux programs and tests: the emulated platform
-# backend, the platform link shared by both its ends, transports, and the
-# emulated host library (the VMM side). See docs/layout.md.
-HOSTLIB_SRC := $(sort $(shell find src/platform/emu src/emulink src/transport src/emuhost -name '*.c' 2>/dev/null))
+# backend, the platform link shared by both its ends, transports, the
+# emulated host library (the VMM side) and the hosted file reader. See
+# docs/layout.md.
+HOSTLIB_SRC := $(sort $(shell find src/platform/emu src/emulink src/transport src/emuhost src/hostio \
+	-name '*.c' 2>/dev/null))
 # The in-process world of emulated platforms: a library for the unit tests and
 # the benchmarks (never linked into a program).
 EMUWORLD_SRC := $(sort $(wildcard src/emuworld/*.c))
@@ -77,22 +79,23 @@ CPPFLAGS_COMMON := -Iinclude $(MBEDTLS_CPPFLAGS)
 # include a backend, emulator or program header. INC_<folder> applies to every
 # source below <folder>; src_inc collects them for one source path.
 INC_src/platform/emu/ := -Isrc/emulink
-INC_src/emuhost/ := -Isrc/emulink -Isrc/transport/uvsock
-INC_src/emuworld/ := -Isrc/emuhost -Isrc/emulink
-INC_src/linux/ := -Isrc/platform/emu -Isrc/emulink -Isrc/transport/uvsock -Isrc/emuhost \
+INC_src/emuhost/ := -Isrc/emulink -Isrc/transport/uvsock -Isrc/hostio
+INC_src/emuworld/ := -Isrc/emuhost -Isrc/emulink -Isrc/hostio
+INC_src/linux/ := -Isrc/platform/emu -Isrc/emulink -Isrc/transport/uvsock -Isrc/hostio \
 	-Itools/common
 INC_src/firmware/ := -Isrc/firmware -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
 	-Isrc/transport/uvsock
+INC_tools/ := -Isrc/hostio
 INC_tools/migtd-vmm/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
 # The vsock device backend: the device model (src/emuhost/vsockdev.h) and the
 # MVSK hello it opens relay streams with (docs/vhost-user.md).
 INC_tools/migtd-vsock-backend/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
 # Tests check private parts: every private include path.
 INC_tests/ := -Isrc/core/quote -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
-	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware -Itools/common
-INC_bench/ := -Isrc/emuworld -Isrc/emuhost -Isrc/emulink
+	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware -Itools/common -Isrc/hostio
+INC_bench/ := -Isrc/emuworld -Isrc/emuhost -Isrc/emulink -Isrc/hostio
 INC_FOLDERS := src/platform/emu/ src/emuhost/ src/emuworld/ src/linux/ src/firmware/ \
-	tools/migtd-vmm/ tools/migtd-vsock-backend/ tests/ bench/
+	tools/ tools/migtd-vmm/ tools/migtd-vsock-backend/ tests/ bench/
 src_inc = $(foreach d,$(INC_FOLDERS),$(if $(filter $(d)%,$(1)),$(INC_$(d))))
 
 # -Wconversion (with its sign-conversion part) is on: integer narrowing is

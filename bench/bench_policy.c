@@ -26,7 +26,7 @@ static struct policy_workspace ws;
 static void run(const char *name, const uint8_t *doc, size_t len, const uint8_t *rep,
 		const struct eventlog_parsed *log)
 {
-	struct policy_input in = { rep, POLICY_REPORT_SIZE, rep, POLICY_REPORT_SIZE, log, log, true };
+	struct policy_input in = { rep, MIGTD_VERIFIED_REPORT_SIZE, rep, MIGTD_VERIFIED_REPORT_SIZE, log, log, true };
 	double t[MAX_ROUNDS], med;
 	enum policy_result r = POLICY_OK;
 
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "%s/upstream/src/policy/test/report.dat", v);
 	rep = bench_slurp("bench_policy", path, &rlen);
-	if (rlen != POLICY_REPORT_SIZE)
+	if (rlen != MIGTD_VERIFIED_REPORT_SIZE)
 		return 1;
 	eventlog_parsed_empty(&empty);
 	snprintf(path, sizeof(path), "%s/upstream/config/policy_production_fmspc.json", v);

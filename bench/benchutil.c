@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "benchutil.h"
+#include "hostio.h"
+#include "migtd/err.h"
 
 double bench_now(void)
 {
@@ -46,18 +48,11 @@ double bench_median_of(void (*op)(void), int rounds, int iters)
 
 uint8_t *bench_slurp(const char *prog, const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	uint8_t *buf;
-	long n;
 
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+	if (hostio_read_file(path, HOSTIO_READ_MAX, &buf, len) != MIGTD_OK) {
 		fprintf(stderr, "%s: cannot read %s\n", prog, path);
 		exit(1);
 	}
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
-	fclose(f);
-	*len = (size_t)n;
 	return buf;
 }

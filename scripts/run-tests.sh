@@ -12,9 +12,13 @@
 #   run-tests.sh --suite freestanding         make freestanding-check
 #   run-tests.sh --all                        all of the above (make test)
 #
-# The last line is always "N passed, N failed[, N skipped]": cmocka test
-# cases count one each, an e2e script, a fuzz target or the freestanding
-# check count one each. Exit status is non-zero if anything failed.
+# Each suite ends with its own line, "suite NAME: N passed, N failed, N
+# skipped (what one count is)", and the last line is always the total
+# "N passed, N failed, N skipped" over the suites run. A cmocka test case
+# counts one (skip() counts as skipped), an e2e script, a fuzz target or the
+# freestanding check counts one. The sanitizer rerun is a suite of its own:
+# the same cmocka cases run a second time under ASan+UBSan, so the total
+# counts them twice, and says so. Exit status is non-zero if anything failed.
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 2
@@ -26,11 +30,30 @@ mkdir -p "$logdir"
 
 passed=0 failed=0 skipped=0
 failures=()
+# Per-suite counts, in the order the suites ran.
+declare -A s_pass=() s_fail=() s_skip=() s_unit=()
+suites=()
 
-note_fail() { failed=$((failed + 1)); failures+=("$1"); }
+suite_begin() { # suite "what one count is"
+  suites+=("$1"); s_pass[$1]=0; s_fail[$1]=0; s_skip[$1]=0; s_unit[$1]=$2
+}
+count() { # suite passed failed skipped
+  s_pass[$1]=$(( ${s_pass[$1]} + $2 )); s_fail[$1]=$(( ${s_fail[$1]} + $3 ))
+  s_skip[$1]=$(( ${s_skip[$1]} + $4 ))
+  passed=$((passed + $2)); failed=$((failed + $3)); skipped=$((skipped + $4))
+}
+suite_end() { # suite
+  printf 'suite %-13s %s passed, %s failed, %s skipped (%s)\n' "$1:" "${s_pass[$1]}" \
+    "${s_fail[$1]}" "${s_skip[$1]}" "${s_unit[$1]}"
+}
+note_fail() { # suite message
+  count "$1" 0 1 0; failures+=("$2")
+}
 
 run_cmocka_dir() { # suite dir
-  local suite=$1 dir=$2 t out rc p f
+  local suite=$1 dir=$2 t out rc p f k what="cmocka test cases"
+  [ "$suite" = sanitize ] && what="the unit suite's cmocka cases again, under ASan+UBSan"
+  suite_begin "$suite" "$what"
   for t in "$dir"/test_*; do
     [ -x "$t" ] || continue
     out=$logdir/$suite-$(basename "$t").log
@@ -38,19 +61,23 @@ run_cmocka_dir() { # suite dir
     rc=$?
     p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$out" | tail -n 1 | grep -oE '[0-9]+' | head -n 1)
     f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$out" | tail -n 1 | grep -oE '[0-9]+' | head -n 1)
-    p=${p:-0} f=${f:-0}
-    passed=$((passed + p))
+    k=$(grep -E '^\[  SKIPPED \] [0-9]+ test' "$out" | tail -n 1 | grep -oE '[0-9]+' | head -n 1)
+    p=${p:-0} f=${f:-0} k=${k:-0}
+    count "$suite" "$p" 0 "$k"
     if [ "$f" -gt 0 ]; then
-      failed=$((failed + f)); failures+=("$suite/$(basename "$t") ($f failed, see $out)")
+      count "$suite" 0 "$f" 0; failures+=("$suite/$(basename "$t") ($f failed, see $out)")
     elif [ $rc -ne 0 ]; then
-      note_fail "$suite/$(basename "$t") (exit $rc, see $out)"
+      note_fail "$suite" "$suite/$(basename "$t") (exit $rc, see $out)"
     fi
-    printf '%-10s %-32s %s passed, %s failed\n' "$suite" "$(basename "$t")" "$p" "$f"
+    printf '%-10s %-32s %s passed, %s failed, %s skipped\n' "$suite" "$(basename "$t")" \
+      "$p" "$f" "$k"
   done
+  suite_end "$suite"
 }
 
 run_fuzz_dir() { # dir
   local dir=$1 secs=${FUZZ_SECONDS:-10} fz name corpus seeds out rc
+  suite_begin fuzz-smoke "libFuzzer targets, ${secs} s each"
   for fz in "$dir"/fuzz_*; do
     [ -x "$fz" ] || continue
     name=$(basename "$fz")
@@ -70,23 +97,26 @@ run_fuzz_dir() { # dir
       -print_final_stats=1 "$corpus" "${seeds[@]}" >"$out" 2>&1
     rc=$?
     if [ $rc -eq 0 ]; then
-      passed=$((passed + 1)); r=ok
+      count fuzz-smoke 1 0 0; r=ok
     else
-      note_fail "fuzz-smoke/$name (exit $rc, see $out)"; r=FAILED
+      note_fail fuzz-smoke "fuzz-smoke/$name (exit $rc, see $out)"; r=FAILED
     fi
     printf '%-10s %-32s %s (%s execs)\n' fuzz "$name" "$r" \
       "$(grep -oE 'stat::number_of_executed_units: [0-9]+' "$out" | grep -oE '[0-9]+$' || echo '?')"
   done
+  suite_end fuzz-smoke
 }
 
 run_e2e() { # [suite]: e2e (default) or e2e-asan
-  local suite=${1:-e2e} t out rc t0 secs
+  local suite=${1:-e2e} t out rc t0 secs what="end-to-end scripts"
+  [ "$suite" = e2e-asan ] && what="the pre-migration scripts again, ASan+UBSan programs"
+  suite_begin "$suite" "$what"
   for t in tests/e2e/*.sh; do
     [ -f "$t" ] || continue
     if [ "$suite" = e2e-asan ]; then
       grep -q '^# e2e-asan' "$t" || continue
       if [ ! -x $B/san/bin/migtd ] || [ ! -x $B/san/bin/migtd-vmm ]; then
-        note_fail "$suite/$(basename "$t") (build/san/bin not built: make san-programs)"
+        note_fail "$suite" "$suite/$(basename "$t") (build/san/bin not built: make san-programs)"
         continue
       fi
     fi
@@ -101,23 +131,26 @@ run_e2e() { # [suite]: e2e (default) or e2e-asan
     rc=$?
     secs=$(( $(date +%s) - t0 ))
     case $rc in
-      0) passed=$((passed + 1)); r="ok (${secs} s)" ;;
-      77) skipped=$((skipped + 1)); r="skipped ($(tail -n 1 "$out"))" ;;
-      *) note_fail "$suite/$(basename "$t") (exit $rc, see $out)"; r=FAILED ;;
+      0) count "$suite" 1 0 0; r="ok (${secs} s)" ;;
+      77) count "$suite" 0 0 1; r="skipped ($(tail -n 1 "$out"))" ;;
+      *) note_fail "$suite" "$suite/$(basename "$t") (exit $rc, see $out)"; r=FAILED ;;
     esac
     printf '%-10s %-32s %s\n' "$suite" "$(basename "$t")" "$r"
   done
+  suite_end "$suite"
 }
 
 run_freestanding() {
   local out=$logdir/freestanding.log
+  suite_begin freestanding "the freestanding link check"
   if make --no-print-directory freestanding-check >"$out" 2>&1; then
-    passed=$((passed + 1)); r=ok
+    count freestanding 1 0 0; r=ok
   else
-    note_fail "freestanding-check (see $out)"; r=FAILED
+    note_fail freestanding "freestanding-check (see $out)"; r=FAILED
   fi
   printf '%-10s %-32s %s\n' build freestanding-check "$r"
   grep -E '^(size|text|allowed)' "$out" | sed 's/^/           /'
+  suite_end freestanding
 }
 
 case "${1:-}" in
@@ -144,9 +177,13 @@ if [ ${#failures[@]} -gt 0 ]; then
   echo "failures:"
   for f in "${failures[@]}"; do echo "  $f"; done
 fi
-if [ $skipped -gt 0 ]; then
-  echo "$passed passed, $failed failed, $skipped skipped"
-else
-  echo "$passed passed, $failed failed"
+if [ ${#suites[@]} -gt 1 ]; then
+  echo "suites:"
+  for s in "${suites[@]}"; do
+    printf '  %-13s %s passed, %s failed, %s skipped\n' "$s" "${s_pass[$s]}" "${s_fail[$s]}" \
+      "${s_skip[$s]}"
+  done
+  [ -n "${s_unit[sanitize]:-}" ] && echo "  (sanitize reruns the unit cases: the total counts them twice)"
 fi
+echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ] && [ $((passed + skipped)) -gt 0 ]

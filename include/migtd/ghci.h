@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "migtd/hob.h"
+#include "migtd/tdreport.h"
 #include "migtd/wire.h"
 
 /* ---- TDG.VP.VMCALL ABI (§2.1) ------------------------------------------- */
@@ -322,7 +323,6 @@ int ghci_getquote_rsp_parse(const uint8_t *buf, size_t len, struct ghci_getquote
 #define GHCI_QGS_HDR_LEN 16u
 #define GHCI_QGS_MAJOR 1u
 #define GHCI_QGS_MINOR 1u
-#define GHCI_QGS_TDREPORT_LEN 1024u
 #define GHCI_QGS_FMSPC_LEN 6u
 enum ghci_qgs_type {
 	GHCI_QGS_GET_QUOTE_REQ = 0,

@@ -36,10 +36,9 @@
 
 #include "migtd/err.h"
 #include "migtd/log.h"
+#include "migtd/tdreport.h"
 #include "migtd/tdx_abi.h"
 
-#define MIGTD_REPORT_DATA_SIZE 64
-#define MIGTD_TDREPORT_SIZE 1024
 
 /* Target TD UUID (HOB target_td_uuid, spec §2.3.1): passed verbatim in R10..R13. */
 struct migtd_td_uuid {
@@ -73,42 +72,25 @@ struct migtd_service_call {
  * One TDG.VP.VMCALL<GetQuote> (spec §2.6). buf holds the GHCI GetQuote
  * buffer (24-byte header + QGS message) built by the caller, len bytes of
  * it meaningful, cap bytes available; on completion the backend has copied
- * the buffer back (min(cap, its shared buffer) bytes) and set ghci_status
- * to the status word the VMM left at offset 8.
+ * the buffer back (min(cap, its shared buffer) bytes). The status word the
+ * VMM left in the buffer's header is judged by the caller, once, from that
+ * copy (ghci_getquote_rsp_parse); the backend keeps no second copy of it.
  */
 struct migtd_quote_call {
 	uint8_t *buf;
 	size_t len;
 	size_t cap;
-	uint64_t ghci_status;	/* out: TDX_GETQUOTE_STATUS_* */
 	void *plat;
 };
 
-/* How the core should treat a completed GetQuote (spec §2.6). */
-enum migtd_quote_outcome {
-	MIGTD_QUOTE_DONE = 0,	/* status 0: the buffer holds the response */
-	MIGTD_QUOTE_BUSY = 1,	/* in flight / error / QGS unavailable: retry later */
-	MIGTD_QUOTE_FAILED = 2, /* anything else: do not retry */
-};
-
-static inline enum migtd_quote_outcome migtd_quote_outcome(uint64_t ghci_status)
-{
-	if (ghci_status == TDX_GETQUOTE_STATUS_SUCCESS)
-		return MIGTD_QUOTE_DONE;
-	if (ghci_status == TDX_GETQUOTE_STATUS_IN_FLIGHT ||
-	    ghci_status == TDX_GETQUOTE_STATUS_ERROR ||
-	    ghci_status == TDX_GETQUOTE_STATUS_QGS_UNAVAILABLE)
-		return MIGTD_QUOTE_BUSY;
-	return MIGTD_QUOTE_FAILED;
-}
 
 /* TDX module, VMM, quote service and clock. Randomness is not here: mbedTLS
  * draws it through the one link-time hook mbedtls_psa_external_get_random,
  * defined once per binary (docs/layout.md), and the core draws none itself. */
 struct migtd_platform_ops {
 	/* §3 TDG.MR.REPORT (leaf 4): TDREPORT_STRUCT over report_data. */
-	int (*mr_report)(void *ctx, const uint8_t report_data[MIGTD_REPORT_DATA_SIZE],
-			 uint8_t tdreport[MIGTD_TDREPORT_SIZE]);
+	int (*mr_report)(void *ctx, const uint8_t report_data[TDREPORT_REPORT_DATA_SIZE],
+			 uint8_t tdreport[TDREPORT_STRUCT_SIZE]);
 	/* §3 TDG.MR.RTMR.EXTEND (leaf 2): RTMR[index] = SHA384(RTMR || digest), index 0..3. */
 	int (*mr_rtmr_extend)(void *ctx, unsigned int index,
 			      const uint8_t digest[TDX_RTMR_DIGEST_SIZE]);
@@ -130,7 +112,7 @@ struct migtd_platform_ops {
 	/* §2.6 TDG.VP.VMCALL<GetQuote> (+ SetupEventNotifyInterrupt): start. */
 	int (*quote_start)(void *ctx, struct migtd_quote_call *call);
 	/* MIGTD_ERR_AGAIN while the VMM has not answered; MIGTD_OK when the buffer
-	 * is back (judge call->ghci_status with migtd_quote_outcome()). */
+	 * is back (the core judges it once, with ghci_getquote_rsp_parse()). */
 	int (*quote_poll)(void *ctx, struct migtd_quote_call *call);
 
 	/* Monotonic milliseconds since an arbitrary origin (timeouts, back-off). */
@@ -189,8 +171,8 @@ struct migtd_platform {
 		 : MIGTD_ERR_UNSUPPORTED)
 
 static inline int migtd_plat_mr_report(const struct migtd_platform *p,
-				       const uint8_t report_data[MIGTD_REPORT_DATA_SIZE],
-				       uint8_t tdreport[MIGTD_TDREPORT_SIZE])
+				       const uint8_t report_data[TDREPORT_REPORT_DATA_SIZE],
+				       uint8_t tdreport[TDREPORT_STRUCT_SIZE])
 {
 	return MIGTD_PLAT_CALL(p, mr_report, report_data, tdreport);
 }

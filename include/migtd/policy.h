@@ -18,9 +18,8 @@
 #include <stdint.h>
 
 #include "migtd/eventlog.h"
+#include "migtd/quote.h"
 
-/* Size of a verified report / supplemental data blob (§8.5). */
-#define POLICY_REPORT_SIZE 822u
 
 /*
  * Caps. The largest shipped policy (config/policy_pre_production_fmspc.json,

@@ -35,6 +35,45 @@
 #define MIGTD_QUOTE_ECDSA_SIG_SIZE 64u
 #define MIGTD_QUOTE_ECDSA_KEY_SIZE 64u
 #define MIGTD_VERIFIED_REPORT_SIZE 822u
+
+/*
+ * The verified report (spec §8.5), the one definition of its layout:
+ * migtd_verified_report_build() writes it, the policy, RA-TLS and the
+ * session read it. Offsets in bytes; the field width follows each.
+ * 0..584 is the TD report body as the TDX 1.0 quote carries it.
+ */
+#define MIGTD_VR_TEE_TCB_SVN 0u		    /* 16 */
+#define MIGTD_VR_MRSEAM 16u		    /* 48 */
+#define MIGTD_VR_MRSIGNERSEAM 64u	    /* 48 */
+#define MIGTD_VR_SEAM_ATTRIBUTES 112u	    /* 8 */
+#define MIGTD_VR_TD_ATTRIBUTES 120u	    /* 8 */
+#define MIGTD_VR_XFAM 128u		    /* 8 */
+#define MIGTD_VR_MRTD 136u		    /* 48 */
+#define MIGTD_VR_MRCONFIGID 184u	    /* 48 */
+#define MIGTD_VR_MROWNER 232u		    /* 48 */
+#define MIGTD_VR_MROWNERCONFIG 280u	    /* 48 */
+#define MIGTD_VR_RTMR(i) (328u + 48u * (i)) /* 48 each, i = 0..3 */
+#define MIGTD_VR_REPORT_DATA 520u	    /* 64 */
+/* What verification adds after the body. */
+#define MIGTD_VR_FMSPC 584u		    /* 6 */
+#define MIGTD_VR_TDX_TCB_COMPONENTS 590u    /* 16 */
+#define MIGTD_VR_PCESVN 606u		    /* 2 */
+#define MIGTD_VR_SGX_TCB_COMPONENTS 608u    /* 16 */
+#define MIGTD_VR_TDX_MODULE_MAJOR 624u	    /* 1 */
+#define MIGTD_VR_TDX_MODULE_SVN 625u	    /* 1 */
+#define MIGTD_VR_QE_MISCSELECT 626u	    /* 4 */
+#define MIGTD_VR_QE_MISCSELECT_MASK 630u    /* 4 */
+#define MIGTD_VR_QE_ATTRIBUTES 634u	    /* 16 */
+#define MIGTD_VR_QE_ATTRIBUTES_MASK 650u    /* 16 */
+#define MIGTD_VR_QE_MRENCLAVE 666u	    /* 32 */
+#define MIGTD_VR_QE_MRSIGNER 698u	    /* 32 */
+#define MIGTD_VR_QE_ISVPRODID 730u	    /* 2 */
+#define MIGTD_VR_QE_ISVSVN 732u		    /* 2 */
+#define MIGTD_VR_EARLIEST_TCB_DATE 734u	    /* 8 */
+#define MIGTD_VR_TCB_STATUS 742u	    /* MIGTD_TCB_STATUS_LEN */
+#define MIGTD_VR_PLATFORM_TCB_DATE 774u	    /* 8 */
+#define MIGTD_VR_QE_TCB_DATE 782u	    /* 8 */
+#define MIGTD_VR_QE_TCB_STATUS 790u	    /* MIGTD_TCB_STATUS_LEN */
 /* Upper bound for any single quote (GetQuote buffers are 8 KiB upstream, 32 pages max). */
 #define MIGTD_QUOTE_MAX_SIZE (32u * 4096u)
 

@@ -61,12 +61,11 @@
 #include <psa/crypto.h>
 
 #include "migtd/err.h"
+#include "migtd/quote.h"
+#include "migtd/tdreport.h"
 
-/* Size of the verified report the quote verifier produces (§8.5). */
-#define RATLS_REPORT_SIZE 822
-/* REPORTDATA is at this offset of the verified report (§5.2, §8.5). */
-#define RATLS_REPORT_REPORTDATA_OFFSET 520
-#define RATLS_REPORTDATA_SIZE 64
+/* The verified report and its REPORTDATA field (§5.2, §8.5) are laid out in
+ * migtd/quote.h (MIGTD_VERIFIED_REPORT_SIZE, MIGTD_VR_REPORT_DATA). */
 /* Uncompressed SEC1 P-384 point: 0x04 || X || Y. */
 #define RATLS_PUBKEY_SIZE 97
 /* Largest single TLS record plaintext we send (RFC 8446 §5.1). */
@@ -111,9 +110,9 @@ enum ratls_role {
  */
 struct ratls_callbacks {
 	int (*verify_quote)(void *ctx, const uint8_t *quote, size_t quote_len,
-			    uint8_t report[RATLS_REPORT_SIZE]);
-	int (*eval_policy)(void *ctx, bool is_src, const uint8_t local_report[RATLS_REPORT_SIZE],
-			   const uint8_t peer_report[RATLS_REPORT_SIZE], const uint8_t *peer_evlog,
+			    uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]);
+	int (*eval_policy)(void *ctx, bool is_src, const uint8_t local_report[MIGTD_VERIFIED_REPORT_SIZE],
+			   const uint8_t peer_report[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *peer_evlog,
 			   size_t peer_evlog_len);
 	void *ctx;
 };
@@ -134,7 +133,7 @@ struct ratls_callbacks {
  * pubkey is the 97-byte uncompressed point.
  */
 int ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
-		      uint8_t out[RATLS_REPORTDATA_SIZE]);
+		      uint8_t out[TDREPORT_REPORT_DATA_SIZE]);
 
 /*
  * Write the RA-TLS certificate (§5.3) for the PSA P-384 key `key`, with the
@@ -224,7 +223,7 @@ int ratls_session_init(struct ratls_session *s, enum ratls_role role,
 
 /* Our 97-byte public key and the REPORTDATA binding it (§5.2). */
 int ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY_SIZE]);
-int ratls_session_report_data(const struct ratls_session *s, uint8_t out[RATLS_REPORTDATA_SIZE]);
+int ratls_session_report_data(const struct ratls_session *s, uint8_t out[TDREPORT_REPORT_DATA_SIZE]);
 
 /*
  * Build our certificate from the quote (for ratls_session_report_data()) and

@@ -115,6 +115,20 @@ enum migtd_session_state {
 
 struct migtd_core;
 
+/*
+ * Every secret a session holds, in one struct: the migration keys (ours, read
+ * from MIG_ENC_KEY, and the peer's, for MIG_DEC_KEY) and the ExchangeInformation
+ * buffers that carry them. wipe by sizeof(struct migtd_session_secrets) on
+ * every path out (as Monocypher's WIPE_CTX does), so a secret added here is
+ * wiped without touching the wiping code, wherever it sits in the struct.
+ */
+struct migtd_session_secrets {
+	uint64_t own_key[EXCHANGE_KEY_WORDS];
+	uint64_t peer_key[EXCHANGE_KEY_WORDS];
+	uint8_t tx_info[EXCHANGE_INFORMATION_SIZE];
+	uint8_t rx_info[MIGTD_SESSION_EXCH_BUF];
+};
+
 /* Caller must treat as opaque; exposed so its size is known (static storage). */
 struct migtd_session {
 	enum migtd_session_state state;
@@ -133,11 +147,7 @@ struct migtd_session {
 	uint64_t t_start_ms;              /* request received */
 	int err;                          /* first error (MIGTD_OK while fine) */
 	const char *reason;               /* short static text for err */
-	/* secrets: wiped on every path */
-	uint64_t own_key[EXCHANGE_KEY_WORDS];
-	uint64_t peer_key[EXCHANGE_KEY_WORDS];
-	uint8_t tx_info[EXCHANGE_INFORMATION_SIZE];
-	uint8_t rx_info[MIGTD_SESSION_EXCH_BUF];
+	struct migtd_session_secrets sec; /* wiped on every path (wipe_secrets) */
 	size_t tx_done, rx_got;
 	struct exchange_version_range own_ver, peer_ver;
 	uint16_t version;

@@ -74,13 +74,8 @@
 #define TDX_VECTOR_GET_QUOTE 0x51
 #define TDX_VECTOR_STREAM 0x52
 
-/* ---- GetQuote buffer (§2.6) ------------------------------------------- */
-#define TDX_GETQUOTE_HEADER_SIZE 24
-#define TDX_GETQUOTE_VERSION 1ULL
-#define TDX_GETQUOTE_STATUS_SUCCESS 0ULL
-#define TDX_GETQUOTE_STATUS_IN_FLIGHT 0xFFFFFFFFFFFFFFFFULL
-#define TDX_GETQUOTE_STATUS_ERROR 0x8000000000000000ULL
-#define TDX_GETQUOTE_STATUS_QGS_UNAVAILABLE 0x8000000000000001ULL
+/* The GetQuote buffer (§2.6): its layout and status words are defined once,
+ * with struct ghci_getquote_hdr, in migtd/ghci.h. */
 
 /* ---- field identifiers (§3.1) ------------------------------------------ */
 /* Target (user) TD's TDCS, through TDG.SERVTD.RD/WR with the binding handle. */

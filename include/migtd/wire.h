@@ -24,6 +24,11 @@ struct migtd_guid {
 
 bool migtd_guid_eq(const struct migtd_guid *a, const struct migtd_guid *b);
 
+/* The text form "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX" (n == 36 characters,
+ * hex digits of either case) into the on-wire byte form, whose first three
+ * fields are little-endian. MIGTD_OK or MIGTD_ERR_INVALID (g untouched). */
+int migtd_guid_parse(const char *s, size_t n, uint8_t g[16]);
+
 struct wire_reader {
 	const uint8_t *buf;
 	size_t len;

@@ -33,11 +33,13 @@
 
 #include <mbedtls/pk.h>
 
+#include "migtd/quote.h"
+
 #define EMU_PKI_CHAIN_MAX 8192
 #define EMU_PKI_PATH_MAX 1024
 
-/* SGX REPORT body of the quoting enclave, spec §8.3 (384 bytes). */
-#define EMU_QE_REPORT_LEN 384
+/* The QE authentication data of the emulated quotes (spec §8.3); the QE
+ * report itself is MIGTD_QUOTE_SGX_REPORT_SIZE bytes (migtd/quote.h). */
 #define EMU_QE_AUTH_DATA_LEN 32
 
 struct emu_platform_params {
@@ -60,7 +62,7 @@ struct emu_pki {
 	mbedtls_pk_context att_key;
 	uint8_t att_pub[64];                  /* raw X||Y */
 	uint8_t qe_auth_data[EMU_QE_AUTH_DATA_LEN];
-	uint8_t qe_report[EMU_QE_REPORT_LEN]; /* binds att_pub and qe_auth_data */
+	uint8_t qe_report[MIGTD_QUOTE_SGX_REPORT_SIZE]; /* binds att_pub and qe_auth_data */
 	uint8_t qe_report_sig[64];            /* by the PCK key, raw r||s */
 	uint8_t pck_chain_pem[EMU_PKI_CHAIN_MAX];
 	size_t pck_chain_len;                 /* without a trailing NUL */
@@ -124,8 +126,8 @@ int emu_pki_pck_serial(const char *dir, uint8_t *serial);
 /* ECDSA P-256 over SHA-256(msg), raw r||s (the format used inside quotes). */
 int emu_pki_sign_raw(mbedtls_pk_context *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
 
-/* Read/write a whole file (hosted helpers shared by the emulated host). */
-int emu_read_file(const char *path, uint8_t **buf, size_t *len);
+/* Write a whole file (hosted helper shared by the emulated host); reading is
+ * hostio_read_file (src/hostio/hostio.h). */
 int emu_write_file(const char *path, const void *buf, size_t len, int mode);
 
 #endif /* MIGTD_EMU_PKI_H */

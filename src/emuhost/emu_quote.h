@@ -14,16 +14,15 @@
 #include <stdint.h>
 
 #include "emu_pki.h"
+#include "migtd/quote.h"
 
-#define EMU_TD_REPORT_BODY_LEN 584
-#define EMU_QUOTE_HEADER_LEN 48
-#define EMU_QUOTE_MAX (EMU_QUOTE_HEADER_LEN + EMU_TD_REPORT_BODY_LEN + 4 + 128 + 6 + \
-		       EMU_QE_REPORT_LEN + 64 + 2 + EMU_QE_AUTH_DATA_LEN + 6 + EMU_PKI_CHAIN_MAX)
+#define EMU_QUOTE_MAX (MIGTD_QUOTE_HEADER_SIZE + MIGTD_QUOTE_TD10_BODY_SIZE + 4 + 128 + 6 + \
+		       MIGTD_QUOTE_SGX_REPORT_SIZE + 64 + 2 + EMU_QE_AUTH_DATA_LEN + 6 + EMU_PKI_CHAIN_MAX)
 
 /* The 16 raw bytes of Intel's QE vendor id (spec §8.1). */
 extern const uint8_t emu_quote_intel_qe_vendor_id[16];
 
-int emu_quote_build(const struct emu_pki *pki, const uint8_t body[EMU_TD_REPORT_BODY_LEN],
+int emu_quote_build(const struct emu_pki *pki, const uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE],
 		    uint8_t *out, size_t cap, size_t *len);
 
 #endif /* MIGTD_EMU_QUOTE_H */

@@ -24,6 +24,7 @@
 
 #include "emu_pki.h"
 #include "migtd/platform.h"
+#include "migtd/quote.h"
 #include "migtd/tdreport.h"
 
 #define EMU_TDX_MAX_USER_TDS 256
@@ -91,6 +92,6 @@ uint64_t emu_tdx_sys_rd(const struct emu_tdx_module *m, uint64_t field, uint64_t
 int emu_tdx_verify_report(const struct emu_tdx_module *m, const uint8_t tdreport[TDREPORT_STRUCT_SIZE]);
 
 /* The quote's 584-byte TD report body from a verified TDREPORT (spec §8.2). */
-void emu_tdx_report_to_quote_body(const struct tdreport_struct *rep, uint8_t body[584]);
+void emu_tdx_report_to_quote_body(const struct tdreport_struct *rep, uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE]);
 
 #endif /* MIGTD_EMU_TDX_H */

@@ -20,6 +20,7 @@
 
 #include "emu_link_fd.h"
 #include "emu_quote.h"
+#include "hostio.h"
 #include "migtd/ghci.h"
 #include "migtd/wire.h"
 
@@ -42,8 +43,8 @@ static int load_blob(const char *dir, const char *name, uint8_t **buf, size_t *l
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return MIGTD_ERR_INVALID;
-	ret = emu_read_file(path, buf, len);
-	/* emu_read_file leaves a NUL after the data: text blobs carry it, as
+	ret = hostio_read_file(path, HOSTIO_READ_MAX, buf, len);
+	/* hostio_read_file leaves a NUL after the data: text blobs carry it, as
 	 * the collateral interface wants (spec §8.6: size includes the NUL). */
 	if (!ret && text)
 		(*len)++;
@@ -173,7 +174,7 @@ uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, s
 		struct ghci_qgs_get_quote_req q;
 		struct ghci_qgs_get_quote_resp r = { 0 };
 		struct tdreport_struct rep;
-		uint8_t body[EMU_TD_REPORT_BODY_LEN];
+		uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE];
 		uint32_t err = 0;
 
 		if (ghci_qgs_get_quote_req_parse(req, req_len, &q) != MIGTD_OK)

@@ -29,6 +29,7 @@
 #include <mbedtls/x509_crt.h>
 #include <psa/crypto.h>
 
+#include "hostio.h"
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/wire.h"
@@ -74,35 +75,6 @@ static void set_msg(char *msg, size_t msglen, const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------ files */
-
-int emu_read_file(const char *path, uint8_t **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	long n = -1;
-	uint8_t *b = NULL;
-	int ret = MIGTD_ERR_INVALID;
-
-	if (!f)
-		return MIGTD_ERR_INVALID;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-		goto out;
-	b = malloc((size_t)n + 1);
-	if (!b) {
-		ret = MIGTD_ERR_NOMEM;
-		goto out;
-	}
-	if (fread(b, 1, (size_t)n, f) != (size_t)n)
-		goto out;
-	b[n] = 0; /* lets PEM/JSON parsers see a terminated string */
-	*buf = b;
-	*len = (size_t)n;
-	b = NULL;
-	ret = MIGTD_OK;
-out:
-	free(b);
-	fclose(f);
-	return ret;
-}
 
 int emu_write_file(const char *path, const void *buf, size_t len, int mode)
 {
@@ -165,7 +137,7 @@ static int read_in(const char *dir, const char *name, uint8_t **buf, size_t *len
 
 	if (path_join(p, sizeof(p), dir, name))
 		return MIGTD_ERR_INVALID;
-	return emu_read_file(p, buf, len);
+	return hostio_read_file(p, HOSTIO_READ_MAX, buf, len);
 }
 
 /* ------------------------------------------------------------ keys */
@@ -978,7 +950,7 @@ static int qe_report_build(struct emu_pki *pki)
 	uint8_t *r = pki->qe_report;
 	uint8_t bind[64 + EMU_QE_AUTH_DATA_LEN];
 
-	memset(r, 0, EMU_QE_REPORT_LEN);
+	memset(r, 0, MIGTD_QUOTE_SGX_REPORT_SIZE);
 	memcpy(r + 0, p->cpusvn, 16);       /* CPUSVN */
 	wire_put_u32(r + 16, 0);            /* MISCSELECT */
 	r[48] = 0x11;                       /* ATTRIBUTES: INIT | MODE64BIT */
@@ -990,7 +962,7 @@ static int qe_report_build(struct emu_pki *pki)
 	memcpy(bind + 64, pki->qe_auth_data, EMU_QE_AUTH_DATA_LEN);
 	if (mbedtls_sha256(bind, sizeof(bind), r + 320, 0) != 0)
 		return MIGTD_ERR_CRYPTO;
-	return emu_pki_sign_raw(&pki->pck_key, r, EMU_QE_REPORT_LEN, pki->qe_report_sig);
+	return emu_pki_sign_raw(&pki->pck_key, r, MIGTD_QUOTE_SGX_REPORT_SIZE, pki->qe_report_sig);
 }
 
 int emu_pki_read_params(const char *dir, struct emu_platform_params *p)

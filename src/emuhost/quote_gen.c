@@ -12,7 +12,7 @@
 const uint8_t emu_quote_intel_qe_vendor_id[16] = { 0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
 						   0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07 };
 
-int emu_quote_build(const struct emu_pki *pki, const uint8_t body[EMU_TD_REPORT_BODY_LEN],
+int emu_quote_build(const struct emu_pki *pki, const uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE],
 		    uint8_t *out, size_t cap, size_t *len)
 {
 	struct wire_writer w;
@@ -31,7 +31,7 @@ int emu_quote_build(const struct emu_pki *pki, const uint8_t body[EMU_TD_REPORT_
 	wire_write_bytes(&w, pki->params.ppid, 16);
 	wire_write_zero(&w, 4);
 	/* Body (§8.2). */
-	wire_write_bytes(&w, body, EMU_TD_REPORT_BODY_LEN);
+	wire_write_bytes(&w, body, MIGTD_QUOTE_TD10_BODY_SIZE);
 	/* Signature data (§8.3). */
 	wire_reserve(&w, &sig_len_field, 4);
 	sig_start = wire_written(&w);
@@ -40,7 +40,7 @@ int emu_quote_build(const struct emu_pki *pki, const uint8_t body[EMU_TD_REPORT_
 	wire_write_u16(&w, 6); /* QE report certification data */
 	wire_reserve(&w, &outer_len_field, 4);
 	outer_start = wire_written(&w);
-	wire_write_bytes(&w, pki->qe_report, EMU_QE_REPORT_LEN);
+	wire_write_bytes(&w, pki->qe_report, MIGTD_QUOTE_SGX_REPORT_SIZE);
 	wire_write_bytes(&w, pki->qe_report_sig, 64);
 	wire_write_u16(&w, EMU_QE_AUTH_DATA_LEN);
 	wire_write_bytes(&w, pki->qe_auth_data, EMU_QE_AUTH_DATA_LEN);
@@ -56,7 +56,7 @@ int emu_quote_build(const struct emu_pki *pki, const uint8_t body[EMU_TD_REPORT_
 	 * context is not const in mbedTLS's API although signing does not
 	 * change it. */
 	ret = emu_pki_sign_raw((mbedtls_pk_context *)(uintptr_t)&pki->att_key, out,
-			       EMU_QUOTE_HEADER_LEN + EMU_TD_REPORT_BODY_LEN, sig);
+			       MIGTD_QUOTE_HEADER_SIZE + MIGTD_QUOTE_TD10_BODY_SIZE, sig);
 	if (ret)
 		return ret;
 	*len = wire_written(&w);

@@ -233,23 +233,23 @@ out:
 	return ret;
 }
 
-void emu_tdx_report_to_quote_body(const struct tdreport_struct *rep, uint8_t body[584])
+void emu_tdx_report_to_quote_body(const struct tdreport_struct *rep, uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE])
 {
 	const struct tdinfo_struct *td = &rep->tdinfo;
 
 	/* Spec §8.2: the body is TEE_TCB_INFO's SVN/MRSEAM/MRSIGNERSEAM/attributes,
 	 * then TDINFO up to RTMR3, then REPORTDATA. */
-	memcpy(body + 0, rep->tee_tcb_info.tee_tcb_svn, 16);
-	memcpy(body + 16, rep->tee_tcb_info.mrseam, 48);
-	memcpy(body + 64, rep->tee_tcb_info.mrsignerseam, 48);
-	memcpy(body + 112, rep->tee_tcb_info.attributes, 8);
-	memcpy(body + 120, td->attributes, 8);
-	memcpy(body + 128, td->xfam, 8);
-	memcpy(body + 136, td->mrtd, 48);
-	memcpy(body + 184, td->mrconfigid, 48);
-	memcpy(body + 232, td->mrowner, 48);
-	memcpy(body + 280, td->mrownerconfig, 48);
+	memcpy(body + MIGTD_VR_TEE_TCB_SVN, rep->tee_tcb_info.tee_tcb_svn, 16);
+	memcpy(body + MIGTD_VR_MRSEAM, rep->tee_tcb_info.mrseam, 48);
+	memcpy(body + MIGTD_VR_MRSIGNERSEAM, rep->tee_tcb_info.mrsignerseam, 48);
+	memcpy(body + MIGTD_VR_SEAM_ATTRIBUTES, rep->tee_tcb_info.attributes, 8);
+	memcpy(body + MIGTD_VR_TD_ATTRIBUTES, td->attributes, 8);
+	memcpy(body + MIGTD_VR_XFAM, td->xfam, 8);
+	memcpy(body + MIGTD_VR_MRTD, td->mrtd, 48);
+	memcpy(body + MIGTD_VR_MRCONFIGID, td->mrconfigid, 48);
+	memcpy(body + MIGTD_VR_MROWNER, td->mrowner, 48);
+	memcpy(body + MIGTD_VR_MROWNERCONFIG, td->mrownerconfig, 48);
 	for (unsigned i = 0; i < 4; i++)
-		memcpy(body + 328 + 48 * i, td->rtmr[i], 48);
-	memcpy(body + 520, rep->mac.report_data, 64);
+		memcpy(body + MIGTD_VR_RTMR(i), td->rtmr[i], 48);
+	memcpy(body + MIGTD_VR_REPORT_DATA, rep->mac.report_data, 64);
 }

@@ -29,12 +29,13 @@
 
 #include <mbedtls/sha512.h>
 
+#include "hostio.h"
 #include "image_layout.h"
 #include "migtd/ghci.h"
-#include "migtd/tdvf.h"
 #include "migtd/hob.h"
-#include "uvsock.h"
+#include "migtd/tdvf.h"
 #include "migtd/wire.h"
+#include "uvsock.h"
 
 uint64_t emu_vmm_now_ms(void)
 {
@@ -344,7 +345,7 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 	int err;
 
 	/* "Launching the TD" measures it: MRTD = SHA-384 of the program image. */
-	if (emu_read_file(migtd_path, &exe, &exe_len) != MIGTD_OK) {
+	if (hostio_read_file(migtd_path, HOSTIO_READ_MAX, &exe, &exe_len) != MIGTD_OK) {
 		snprintf(msg, msglen, "cannot read %s", migtd_path);
 		return MIGTD_ERR_INVALID;
 	}
@@ -368,7 +369,7 @@ static int vm_measure(struct emu_vmm_platform *p, const char *image, char *msg, 
 	size_t img_len = 0;
 	int err;
 
-	if (emu_read_file(image, &img, &img_len) != MIGTD_OK) {
+	if (hostio_read_file(image, HOSTIO_READ_MAX, &img, &img_len) != MIGTD_OK) {
 		snprintf(msg, msglen, "cannot read %s", image);
 		return MIGTD_ERR_INVALID;
 	}
@@ -481,7 +482,7 @@ bool emu_vmm_image_transport(const char *image, char *name, size_t cap)
 	size_t len = 0;
 	bool found = false;
 
-	if (cap == 0 || emu_read_file(image, &img, &len) != MIGTD_OK)
+	if (cap == 0 || hostio_read_file(image, HOSTIO_READ_MAX, &img, &len) != MIGTD_OK)
 		return false;
 	for (size_t off = 0; off + FW_BUILD_INFO_SIZE <= len && !found; off += 16) {
 		const uint8_t *r = img + off;
@@ -1205,147 +1206,199 @@ static bool reap_migtds(struct emu_vmm *v)
 	return died;
 }
 
-bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t timeout_ms)
+/* ---- the event loop ------------------------------------------------------------------ */
+
+/* What a polled descriptor is, so the loop knows whom to hand its events. */
+enum vmm_fd_kind {
+	VMM_FD_LINK_LISTEN,  /* a platform's link socket: a migtd connects */
+	VMM_FD_RELAY_LISTEN, /* a platform's relay socket: a session stream opens */
+	VMM_FD_LINK_CONN,    /* a platform link: frames from its migtd */
+	VMM_FD_MIGTD_LOG,    /* a migtd's stderr, echoed and kept for its tail */
+	VMM_FD_STREAM,       /* a relayed session stream (or its TCP leg) */
+	VMM_FD_REQ_LISTEN,   /* a request's TCP listener: the other host connects */
+	VMM_FD_WATCH,        /* a descriptor the program asked to be told about */
+};
+
+/* Every descriptor one round can poll: per platform its two listeners, link
+ * and log, the streams, each request's listener, and the watches. */
+#define VMM_POLL_MAX (4 * EMU_VMM_MAX_PLATFORMS + 8 + EMU_VMM_MAX_STREAMS + \
+		      EMU_VMM_MAX_PLATFORMS * EMU_VMM_MAX_REQUESTS)
+
+struct vmm_pollset {
+	struct pollfd pfd[VMM_POLL_MAX];
+	void *who[VMM_POLL_MAX];
+	enum vmm_fd_kind kind[VMM_POLL_MAX];
+	nfds_t n;
+};
+
+static void pollset_add(struct vmm_pollset *ps, int fd, short events, void *who,
+			enum vmm_fd_kind kind)
 {
-	uint64_t end = emu_vmm_now_ms() + timeout_ms;
+	if (ps->n >= VMM_POLL_MAX) /* cannot happen: VMM_POLL_MAX counts them all */
+		return;
+	ps->pfd[ps->n] = (struct pollfd){ .fd = fd, .events = events };
+	ps->who[ps->n] = who;
+	ps->kind[ps->n++] = kind;
+}
 
-	while (!done(ctx)) {
-		if (reap_migtds(v))
-			return false;
-		struct pollfd pfd[4 * EMU_VMM_MAX_PLATFORMS + 8 + EMU_VMM_MAX_STREAMS +
-				  EMU_VMM_MAX_PLATFORMS * EMU_VMM_MAX_REQUESTS];
-		void *who[sizeof(pfd) / sizeof(pfd[0])];
-		int kind[sizeof(pfd) / sizeof(pfd[0])];
-		nfds_t n = 0;
-		uint64_t now = emu_vmm_now_ms();
+static void watch_platforms(struct emu_vmm *v, struct vmm_pollset *ps)
+{
+	for (unsigned i = 0; i < v->nplat; i++) {
+		struct emu_vmm_platform *p = &v->plat[i];
 
-		if (now >= end)
-			return false;
-		vm_ports_connect(v, now);
-		for (unsigned i = 0; i < v->nplat; i++) {
-			struct emu_vmm_platform *p = &v->plat[i];
+		pollset_add(ps, p->link_listen_fd, POLLIN, p, VMM_FD_LINK_LISTEN);
+		pollset_add(ps, p->relay_listen_fd, POLLIN, p, VMM_FD_RELAY_LISTEN);
+		if (p->conn && !p->conn->dead)
+			pollset_add(ps, p->conn->fd, POLLIN, p, VMM_FD_LINK_CONN);
+		if (p->migtd_log_fd >= 0)
+			pollset_add(ps, p->migtd_log_fd, POLLIN, p, VMM_FD_MIGTD_LOG);
+	}
+}
 
-			pfd[n] = (struct pollfd){ .fd = p->link_listen_fd, .events = POLLIN };
-			who[n] = p, kind[n++] = 0;
-			pfd[n] = (struct pollfd){ .fd = p->relay_listen_fd, .events = POLLIN };
-			who[n] = p, kind[n++] = 1;
-			if (p->conn && !p->conn->dead) {
-				pfd[n] = (struct pollfd){ .fd = p->conn->fd, .events = POLLIN };
-				who[n] = p, kind[n++] = 2;
-			}
-			if (p->migtd_log_fd >= 0) {
-				pfd[n] = (struct pollfd){ .fd = p->migtd_log_fd, .events = POLLIN };
-				who[n] = p, kind[n++] = 3;
-			}
-		}
-		for (unsigned i = 0; i < v->nplat; i++) {
-			for (size_t k = 0; k < EMU_VMM_MAX_REQUESTS; k++) {
-				struct emu_vmm_request *r = &v->plat[i].reqs[k];
+static void watch_request_listeners(struct emu_vmm *v, struct vmm_pollset *ps)
+{
+	for (unsigned i = 0; i < v->nplat; i++) {
+		for (size_t k = 0; k < EMU_VMM_MAX_REQUESTS; k++) {
+			struct emu_vmm_request *r = &v->plat[i].reqs[k];
 
-				if (!r->used || r->listen_fd < 0)
-					continue;
-				if (r->status >= 0) { /* over before the peer came */
-					close(r->listen_fd);
-					r->listen_fd = -1;
-					continue;
-				}
-				pfd[n] = (struct pollfd){ .fd = r->listen_fd, .events = POLLIN };
-				who[n] = r, kind[n++] = 5;
-			}
-		}
-		for (unsigned i = 0; i < v->nwatch; i++) {
-			pfd[n] = (struct pollfd){ .fd = v->watch[i].fd, .events = POLLIN };
-			who[n] = &v->watch[i], kind[n++] = 6;
-		}
-		for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++) {
-			struct emu_vmm_stream *s = &v->streams[i];
-			short ev = 0;
-
-			if (!s->used)
+			if (!r->used || r->listen_fd < 0)
 				continue;
-			if (s->kind == EMU_VMM_STREAM_TCP && s->fd < 0) {
-				/* Source side waiting to retry its connect; give up with
-				 * the request. */
-				if (!s->req || s->req->status >= 0) {
-					stream_close(s);
-					continue;
-				}
-				if (now >= s->retry_at)
-					tcp_connect(v, s);
-				if (s->fd < 0)
-					continue;
-			}
-			if (s->connecting) {
-				pfd[n] = (struct pollfd){ .fd = s->fd, .events = POLLOUT };
-				who[n] = s, kind[n++] = 4;
+			if (r->status >= 0) { /* over before the peer came */
+				close(r->listen_fd);
+				r->listen_fd = -1;
 				continue;
 			}
-			/* Ended, and nothing left for the peer (or no peer to take it). */
-			if (s->eof && (!s->buf_len || !s->peer)) {
+			pollset_add(ps, r->listen_fd, POLLIN, r, VMM_FD_REQ_LISTEN);
+		}
+	}
+	for (unsigned i = 0; i < v->nwatch; i++)
+		pollset_add(ps, v->watch[i].fd, POLLIN, &v->watch[i], VMM_FD_WATCH);
+}
+
+/* Which events a stream waits for now; closes the ones that are over and
+ * retries a source-side TCP connect that is due. */
+static void watch_streams(struct emu_vmm *v, struct vmm_pollset *ps, uint64_t now)
+{
+	for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++) {
+		struct emu_vmm_stream *s = &v->streams[i];
+		short ev = 0;
+
+		if (!s->used)
+			continue;
+		if (s->kind == EMU_VMM_STREAM_TCP && s->fd < 0) {
+			/* Source side waiting to retry its connect; give up with
+			 * the request. */
+			if (!s->req || s->req->status >= 0) {
 				stream_close(s);
 				continue;
 			}
-			if (!s->eof && (s->hello_len < 16 || s->cut ||
-					(s->peer && s->buf_len < sizeof(s->buf))))
-				ev |= POLLIN;
-			if (s->peer && s->peer->buf_len && !relay_held(v, s->peer))
-				ev |= POLLOUT;
-			pfd[n] = (struct pollfd){ .fd = s->fd, .events = ev };
-			who[n] = s, kind[n++] = 4;
-		}
-		if (poll(pfd, n, (int)(end - now < 50 ? end - now : 50)) < 0 && errno != EINTR)
-			return false;
-		for (nfds_t i = 0; i < n; i++) {
-			if (!pfd[i].revents)
+			if (now >= s->retry_at)
+				tcp_connect(v, s);
+			if (s->fd < 0)
 				continue;
-			switch (kind[i]) {
-			case 0: accept_link(who[i]); break;
-			case 1: accept_stream(who[i]); break;
-			case 2: {
-				struct emu_vmm_platform *p = who[i];
-
-				if (emu_link_conn_on_readable(p->conn) != MIGTD_OK)
-					vmm_say(v, p->name, "platform link dropped: %s", p->conn->why);
-				break;
-			}
-			case 3: echo_log(who[i]); break;
-			case 5: {
-				struct emu_vmm_request *r = who[i];
-
-				for (unsigned k = 0; k < v->nplat; k++)
-					if (r >= v->plat[k].reqs &&
-					    r < v->plat[k].reqs + EMU_VMM_MAX_REQUESTS)
-						accept_tcp(v, &v->plat[k], r);
-				break;
-			}
-			case 6: {
-				struct emu_vmm_watch *w = who[i];
-
-				w->fn(w->ctx, w->fd);
-				break;
-			}
-			case 4: {
-				struct emu_vmm_stream *s = who[i];
-
-				if (!s->used)
-					break;
-				if (s->connecting) {
-					tcp_on_writable_connecting(v, s);
-					break;
-				}
-				if (pfd[i].revents & POLLOUT && s->peer)
-					stream_flush(v, s->peer);
-				s->revents = pfd[i].revents;
-				if (s->used && pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-					stream_on_readable(v, s);
-				break;
-			}
-			}
 		}
-		/* Push whatever was read this round. */
-		for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++)
-			if (v->streams[i].used && v->streams[i].peer)
-				stream_flush(v, &v->streams[i]);
+		if (s->connecting) {
+			pollset_add(ps, s->fd, POLLOUT, s, VMM_FD_STREAM);
+			continue;
+		}
+		/* Ended, and nothing left for the peer (or no peer to take it). */
+		if (s->eof && (!s->buf_len || !s->peer)) {
+			stream_close(s);
+			continue;
+		}
+		if (!s->eof && (s->hello_len < 16 || s->cut ||
+				(s->peer && s->buf_len < sizeof(s->buf))))
+			ev |= POLLIN;
+		if (s->peer && s->peer->buf_len && !relay_held(v, s->peer))
+			ev |= POLLOUT;
+		pollset_add(ps, s->fd, ev, s, VMM_FD_STREAM);
+	}
+}
+
+static void on_link_readable(struct emu_vmm *v, struct emu_vmm_platform *p)
+{
+	if (emu_link_conn_on_readable(p->conn) != MIGTD_OK)
+		vmm_say(v, p->name, "platform link dropped: %s", p->conn->why);
+}
+
+static void on_request_listener(struct emu_vmm *v, struct emu_vmm_request *r)
+{
+	for (unsigned k = 0; k < v->nplat; k++)
+		if (r >= v->plat[k].reqs && r < v->plat[k].reqs + EMU_VMM_MAX_REQUESTS)
+			accept_tcp(v, &v->plat[k], r);
+}
+
+static void on_stream_events(struct emu_vmm *v, struct emu_vmm_stream *s, short revents)
+{
+	if (!s->used)
+		return;
+	if (s->connecting) {
+		tcp_on_writable_connecting(v, s);
+		return;
+	}
+	if (revents & POLLOUT && s->peer)
+		stream_flush(v, s->peer);
+	s->revents = revents;
+	if (s->used && revents & (POLLIN | POLLHUP | POLLERR))
+		stream_on_readable(v, s);
+}
+
+static void dispatch(struct emu_vmm *v, const struct vmm_pollset *ps)
+{
+	for (nfds_t i = 0; i < ps->n; i++) {
+		void *who = ps->who[i];
+
+		if (!ps->pfd[i].revents)
+			continue;
+		switch (ps->kind[i]) {
+		case VMM_FD_LINK_LISTEN: accept_link(who); break;
+		case VMM_FD_RELAY_LISTEN: accept_stream(who); break;
+		case VMM_FD_LINK_CONN: on_link_readable(v, who); break;
+		case VMM_FD_MIGTD_LOG: echo_log(who); break;
+		case VMM_FD_REQ_LISTEN: on_request_listener(v, who); break;
+		case VMM_FD_WATCH: {
+			struct emu_vmm_watch *w = who;
+
+			w->fn(w->ctx, w->fd);
+			break;
+		}
+		case VMM_FD_STREAM: on_stream_events(v, who, ps->pfd[i].revents); break;
+		}
+	}
+}
+
+/* Push whatever was read this round. */
+static void flush_streams(struct emu_vmm *v)
+{
+	for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++)
+		if (v->streams[i].used && v->streams[i].peer)
+			stream_flush(v, &v->streams[i]);
+}
+
+/* The longest one poll waits, so timers (connect retries, deadlines) run. */
+#define VMM_POLL_TICK_MS 50u
+
+bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t timeout_ms)
+{
+	uint64_t end = emu_vmm_now_ms() + timeout_ms;
+	struct vmm_pollset ps;
+	int wait_ms;
+
+	while (!done(ctx)) {
+		uint64_t now = emu_vmm_now_ms();
+
+		if (reap_migtds(v) || now >= end)
+			return false;
+		vm_ports_connect(v, now);
+		ps.n = 0;
+		watch_platforms(v, &ps);
+		watch_request_listeners(v, &ps);
+		watch_streams(v, &ps, now);
+		wait_ms = (int)(end - now < VMM_POLL_TICK_MS ? end - now : VMM_POLL_TICK_MS);
+		if (poll(ps.pfd, ps.n, wait_ms) < 0 && errno != EINTR)
+			return false;
+		dispatch(v, &ps);
+		flush_streams(v);
 	}
 	return true;
 }

@@ -10,6 +10,7 @@
 
 #include "emu_pki.h"
 #include "emu_tdx.h"
+#include "hostio.h"
 #include "migtd/tdreport.h"
 #include "ratls_pair.h"
 
@@ -112,7 +113,7 @@ int rp_platform_init(const char *dir, const char *root_dir, uint8_t ppid0, uint8
 	if (emu_pki_init(dir, root_dir, &prm, 1, msg, msg_cap) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/root_ca.der", dir);
-	if (emu_read_file(path, root, root_len) != 0) {
+	if (hostio_read_file(path, HOSTIO_READ_MAX, root, root_len) != 0) {
 		snprintf(msg, msg_cap, "cannot read %s", path);
 		return -1;
 	}
@@ -120,7 +121,7 @@ int rp_platform_init(const char *dir, const char *root_dir, uint8_t ppid0, uint8
 }
 
 int rp_cb_verify_quote(void *ctx, const uint8_t *quote, size_t len,
-		       uint8_t report[RATLS_REPORT_SIZE])
+		       uint8_t report[MIGTD_VERIFIED_REPORT_SIZE])
 {
 	struct rp_node *n = ctx;
 	bool own = n->verify_calls == 0; /* the verifier checks our own quote first */
@@ -138,8 +139,8 @@ int rp_cb_verify_quote(void *ctx, const uint8_t *quote, size_t len,
 	return n->last_verify;
 }
 
-int rp_cb_eval_policy(void *ctx, bool is_src, const uint8_t local[RATLS_REPORT_SIZE],
-		      const uint8_t peer[RATLS_REPORT_SIZE], const uint8_t *evlog,
+int rp_cb_eval_policy(void *ctx, bool is_src, const uint8_t local[MIGTD_VERIFIED_REPORT_SIZE],
+		      const uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *evlog,
 		      size_t evlog_len)
 {
 	struct rp_node *n = ctx;
@@ -148,13 +149,13 @@ int rp_cb_eval_policy(void *ctx, bool is_src, const uint8_t local[RATLS_REPORT_S
 	enum policy_result r;
 
 	n->policy_calls++;
-	memcpy(n->peer_report, peer, RATLS_REPORT_SIZE);
+	memcpy(n->peer_report, peer, MIGTD_VERIFIED_REPORT_SIZE);
 	if (eventlog_verify_rtmrs(evlog, evlog_len, peer + RP_REPORT_RTMR_OFFSET) != MIGTD_OK ||
 	    eventlog_parse(evlog, evlog_len, &peer_log) != MIGTD_OK) {
 		n->policy_ret = MIGTD_ERR_POLICY; /* InvalidEventLog */
 		return n->policy_ret;
 	}
-	in = (struct policy_input){ local, RATLS_REPORT_SIZE, peer, RATLS_REPORT_SIZE,
+	in = (struct policy_input){ local, MIGTD_VERIFIED_REPORT_SIZE, peer, MIGTD_VERIFIED_REPORT_SIZE,
 				    &n->local_log, &peer_log, is_src };
 	r = policy_eval(n->policy, &in, NULL);
 	n->policy_ret = r == POLICY_OK ? MIGTD_OK : policy_result_err(r);
@@ -247,7 +248,7 @@ void rp_node_session(struct rp_node *n, enum ratls_role role, uint8_t rd[64])
 
 void rp_node_quote(struct rp_node *n, const uint8_t rd[64])
 {
-	uint8_t tdreport[TDREPORT_STRUCT_SIZE], body[EMU_TD_REPORT_BODY_LEN];
+	uint8_t tdreport[TDREPORT_STRUCT_SIZE], body[MIGTD_QUOTE_TD10_BODY_SIZE];
 	struct tdreport_struct rep;
 	int ret;
 

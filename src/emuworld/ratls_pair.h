@@ -89,7 +89,7 @@ struct rp_node {
 	int last_verify;
 	enum migtd_quote_step failed_step;
 	int policy_ret;
-	uint8_t peer_report[RATLS_REPORT_SIZE];
+	uint8_t peer_report[MIGTD_VERIFIED_REPORT_SIZE];
 	struct migtd_quote_verify_result qres;
 };
 
@@ -119,9 +119,9 @@ size_t rp_node_build_log(struct rp_node *n, uint8_t *buf, size_t cap, const char
 
 /* The node's RA-TLS callbacks (ctx: the struct rp_node). */
 int rp_cb_verify_quote(void *ctx, const uint8_t *quote, size_t len,
-		       uint8_t report[RATLS_REPORT_SIZE]);
-int rp_cb_eval_policy(void *ctx, bool is_src, const uint8_t local[RATLS_REPORT_SIZE],
-		      const uint8_t peer[RATLS_REPORT_SIZE], const uint8_t *evlog,
+		       uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]);
+int rp_cb_eval_policy(void *ctx, bool is_src, const uint8_t local[MIGTD_VERIFIED_REPORT_SIZE],
+		      const uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *evlog,
 		      size_t evlog_len);
 
 /* ratls_session_init with the node's callbacks (their counters reset);

@@ -12,6 +12,7 @@
 #include <psa/crypto.h>
 
 #include "emu_pki.h"
+#include "hostio.h"
 #include "migtd/ghci.h"
 #include "migtd/hob.h"
 #include "world.h"
@@ -342,7 +343,7 @@ static int p_quote_start(void *ctx, struct migtd_quote_call *call)
 	 * is counted apart from quotes; the quote knobs below are for quotes. */
 	if (call->len >= 36 && call->buf[32] == GHCI_QGS_GET_COLLATERAL_REQ) {
 		sd->collateral_fetches++;
-		call->ghci_status = emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
+		(void)emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
 		return MIGTD_OK;
 	}
 	if (sd->fail_quote_start)
@@ -355,17 +356,19 @@ static int p_quote_start(void *ctx, struct migtd_quote_call *call)
 	if (sd->quote_hang) {
 		/* The VMM takes the call and never answers. */
 		sd->quote_pending = call;
-		call->ghci_status = TDX_GETQUOTE_STATUS_IN_FLIGHT;
 		return MIGTD_OK;
 	}
 	if (sd->quote_busy > 0) {
 		sd->quote_busy--;
-		call->ghci_status = TDX_GETQUOTE_STATUS_QGS_UNAVAILABLE;
+		/* as the VMM does: the status word in the buffer's header */
+		if (call->len < GHCI_GETQUOTE_HDR_LEN)
+			return MIGTD_ERR_LENGTH;
+		wire_put_u64(call->buf + 8, GHCI_GETQUOTE_QGS_UNAVAILABLE);
 		return MIGTD_OK;
 	}
-	call->ghci_status = emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
-	if (sd->quote_status != 0)
-		call->ghci_status = sd->quote_status;
+	(void)emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
+	if (sd->quote_status != 0) /* the status word the VMM leaves in the header */
+		wire_put_u64(call->buf + 8, sd->quote_status);
 	if (sd->quote_malformed)
 		memset(call->buf + 16, 0, call->cap - 16); /* in_len, out_len 0: no message */
 	return MIGTD_OK;
@@ -621,10 +624,11 @@ int world_fixture_init(struct world_fixture *f)
 			return -1;
 		}
 	}
-	if (emu_read_file("config/policy.json", &f->policy, &f->policy_len) != 0)
+	if (hostio_read_file("config/policy.json", HOSTIO_READ_MAX, &f->policy,
+			     &f->policy_len) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/root_ca.der", f->pki[0]);
-	if (emu_read_file(path, &f->root, &f->root_len) != 0)
+	if (hostio_read_file(path, HOSTIO_READ_MAX, &f->root, &f->root_len) != 0)
 		return -1;
 	return 0;
 }

@@ -24,8 +24,8 @@
 #include <psa/crypto.h>
 
 #include "emu_link_fd.h"
-#include "emu_pki.h"
 #include "emu_platform.h"
+#include "hostio.h"
 #include "migtd/log.h"
 #include "migtd/session.h"
 #include "uvsock.h"
@@ -245,9 +245,9 @@ int main(int argc, char **argv)
 		policy_path = cli_default_path(CLI_DEFAULT_POLICY);
 	if (!root_path)
 		root_path = cli_default_path(CLI_DEFAULT_ROOT_CA);
-	if (emu_read_file(policy_path, &policy, &policy_len) != MIGTD_OK)
+	if (hostio_read_file(policy_path, HOSTIO_READ_MAX, &policy, &policy_len) != MIGTD_OK)
 		return cli_error(CLI_EXIT_IO, "migtd", "cannot read the policy %s", policy_path);
-	if (emu_read_file(root_path, &root, &root_len) != MIGTD_OK)
+	if (hostio_read_file(root_path, HOSTIO_READ_MAX, &root, &root_len) != MIGTD_OK)
 		return cli_error(CLI_EXIT_IO, "migtd", "cannot read the root CA %s", root_path);
 	if (psa_crypto_init() != PSA_SUCCESS)
 		return cli_error(CLI_EXIT_RUNTIME, "migtd", "PSA crypto initialisation failed");

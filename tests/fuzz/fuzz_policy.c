@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t local[POLICY_REPORT_SIZE], peer[POLICY_REPORT_SIZE];
+	static uint8_t local[MIGTD_VERIFIED_REPORT_SIZE], peer[MIGTD_VERIFIED_REPORT_SIZE];
 	struct policy_explain ex;
 	struct eventlog_parsed logs;
 	struct policy_input in;
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	local[624] = 1;
 	memcpy(peer, local, sizeof(peer));
 	for (size_t i = 0; i < size && i < 64; i++)
-		peer[(data[i] * 7u + i * 13u) % POLICY_REPORT_SIZE] ^= data[i];
+		peer[(data[i] * 7u + i * 13u) % MIGTD_VERIFIED_REPORT_SIZE] ^= data[i];
 	eventlog_parsed_empty(&logs);
 	/* Exact-size copy so ASan sees any over-read. */
 	doc = malloc(size ? size : 1);

@@ -29,7 +29,7 @@ typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uin
 rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
 
 /* SHA384 of the example certificate's public key || 16 zero bytes. */
-static const uint8_t example_rd[RATLS_REPORTDATA_SIZE] = {
+static const uint8_t example_rd[TDREPORT_REPORT_DATA_SIZE] = {
 	0x58, 0x78, 0xcd, 0xda, 0x96, 0xa8, 0x91, 0x85, 0xdb, 0x8e, 0x85, 0x58, 0xf4, 0x77,
 	0xe2, 0x78, 0x4f, 0x5b, 0xf6, 0x7c, 0xeb, 0x0b, 0xec, 0x86, 0x05, 0x4c, 0x88, 0x6b,
 	0xd5, 0x56, 0xb2, 0x6e, 0x1a, 0x42, 0x31, 0xaf, 0xe6, 0xf5, 0x9e, 0xf8, 0xa3, 0x5f,
@@ -37,29 +37,29 @@ static const uint8_t example_rd[RATLS_REPORTDATA_SIZE] = {
 };
 
 static int quote_from_body(void *ctx, const uint8_t *quote, size_t len,
-			   uint8_t report[RATLS_REPORT_SIZE])
+			   uint8_t report[MIGTD_VERIFIED_REPORT_SIZE])
 {
 	(void)ctx;
-	memset(report, 0, RATLS_REPORT_SIZE);
+	memset(report, 0, MIGTD_VERIFIED_REPORT_SIZE);
 	if (len < 632)
 		return MIGTD_ERR_QUOTE;
-	memcpy(report + RATLS_REPORT_REPORTDATA_OFFSET, quote + 568, 64);
+	memcpy(report + MIGTD_VR_REPORT_DATA, quote + 568, 64);
 	return MIGTD_OK;
 }
 
 static int quote_example_key(void *ctx, const uint8_t *quote, size_t len,
-			     uint8_t report[RATLS_REPORT_SIZE])
+			     uint8_t report[MIGTD_VERIFIED_REPORT_SIZE])
 {
 	(void)ctx;
 	(void)quote;
 	(void)len;
-	memset(report, 0, RATLS_REPORT_SIZE);
-	memcpy(report + RATLS_REPORT_REPORTDATA_OFFSET, example_rd, sizeof(example_rd));
+	memset(report, 0, MIGTD_VERIFIED_REPORT_SIZE);
+	memcpy(report + MIGTD_VR_REPORT_DATA, example_rd, sizeof(example_rd));
 	return MIGTD_OK;
 }
 
-static int policy(void *ctx, bool is_src, const uint8_t local[RATLS_REPORT_SIZE],
-		  const uint8_t peer[RATLS_REPORT_SIZE], const uint8_t *evlog, size_t len)
+static int policy(void *ctx, bool is_src, const uint8_t local[MIGTD_VERIFIED_REPORT_SIZE],
+		  const uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *evlog, size_t len)
 {
 	size_t i, sum = 0;
 
@@ -68,7 +68,7 @@ static int policy(void *ctx, bool is_src, const uint8_t local[RATLS_REPORT_SIZE]
 	/* Touch every byte handed over, so ASan checks the extents. */
 	for (i = 0; i < len; i++)
 		sum += evlog[i];
-	for (i = 0; i < RATLS_REPORT_SIZE; i++)
+	for (i = 0; i < MIGTD_VERIFIED_REPORT_SIZE; i++)
 		sum += local[i] ^ peer[i];
 	return sum & 1 ? MIGTD_ERR_POLICY : MIGTD_OK;
 }

@@ -98,8 +98,8 @@ static enum policy_result eval_mut(const char *path, const uint8_t *local, const
 {
 	size_t len;
 	uint8_t *doc = tu_read_vector(path, &len);
-	enum policy_result r = eval_full(doc, len, local, POLICY_REPORT_SIZE, peer,
-					 POLICY_REPORT_SIZE, NULL, NULL, true, NULL);
+	enum policy_result r = eval_full(doc, len, local, MIGTD_VERIFIED_REPORT_SIZE, peer,
+					 MIGTD_VERIFIED_REPORT_SIZE, NULL, NULL, true, NULL);
 
 	free(doc);
 	return r;
@@ -109,7 +109,7 @@ static enum policy_result eval_str(const char *json, const uint8_t *local, const
 				   struct policy_explain *ex)
 {
 	return eval_full((const uint8_t *)json, strlen(json), local ? local : report,
-			 POLICY_REPORT_SIZE, peer ? peer : report, POLICY_REPORT_SIZE, NULL, NULL,
+			 MIGTD_VERIFIED_REPORT_SIZE, peer ? peer : report, MIGTD_VERIFIED_REPORT_SIZE, NULL, NULL,
 			 true, ex);
 }
 
@@ -117,7 +117,7 @@ static int setup(void **state)
 {
 	(void)state;
 	report = tu_read_vector(T "report.dat", &report_len);
-	return report_len == POLICY_REPORT_SIZE ? 0 : -1;
+	return report_len == MIGTD_VERIFIED_REPORT_SIZE ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -262,7 +262,7 @@ static void set(uint8_t *r, size_t off, const char *hex)
 
 static void test_mutations(void **state)
 {
-	uint8_t peer[POLICY_REPORT_SIZE], local[POLICY_REPORT_SIZE];
+	uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE], local[MIGTD_VERIFIED_REPORT_SIZE];
 	static const size_t mr[] = { 136, 184, 232, 280, 328, 376, 424, 472 };
 
 	(void)state;
@@ -339,12 +339,12 @@ static void test_report_lengths(void **state)
 	size_t len, badlen;
 	uint8_t *doc = tu_read_vector(T "policy.json", &len);
 	uint8_t *bad = tu_read_vector(T "policy_005.json", &badlen);
-	uint8_t big[POLICY_REPORT_SIZE + 1];
+	uint8_t big[MIGTD_VERIFIED_REPORT_SIZE + 1];
 	struct policy_explain ex;
 
 	(void)state;
-	memcpy(big, report, POLICY_REPORT_SIZE);
-	big[POLICY_REPORT_SIZE] = 0;
+	memcpy(big, report, MIGTD_VERIFIED_REPORT_SIZE);
+	big[MIGTD_VERIFIED_REPORT_SIZE] = 0;
 	assert_int_equal(eval_full(doc, len, report, 821, report, 822, NULL, NULL, true, &ex),
 			 POLICY_INVALID_PARAMETER);
 	assert_non_null(strstr(ex.detail, "821"));
@@ -419,7 +419,7 @@ static enum policy_result one(const char *block_fmt, const char *name, const cha
 
 static void test_semantics(void **state)
 {
-	uint8_t lo[POLICY_REPORT_SIZE], hi[POLICY_REPORT_SIZE];
+	uint8_t lo[MIGTD_VERIFIED_REPORT_SIZE], hi[MIGTD_VERIFIED_REPORT_SIZE];
 	const enum policy_result U = POLICY_UNQUALIFIED_TDX_MODULE_INFO, K = POLICY_OK;
 
 	(void)state;
@@ -503,7 +503,7 @@ static void test_semantics(void **state)
 /* Evaluation order and which error wins (§7.4). */
 static void test_order(void **state)
 {
-	uint8_t peer[POLICY_REPORT_SIZE];
+	uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE];
 
 	(void)state;
 	memcpy(peer, report, sizeof(peer));
@@ -846,7 +846,7 @@ static void test_caps(void **state)
 
 static void test_explain(void **state)
 {
-	uint8_t peer[POLICY_REPORT_SIZE];
+	uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE];
 	struct policy_explain ex;
 	char text[2048];
 	size_t len;
@@ -925,7 +925,7 @@ static void test_repo_default_policy(void **state)
 {
 	char path[4096];
 	size_t len;
-	uint8_t *doc, local[POLICY_REPORT_SIZE], peer[POLICY_REPORT_SIZE];
+	uint8_t *doc, local[MIGTD_VERIFIED_REPORT_SIZE], peer[MIGTD_VERIFIED_REPORT_SIZE];
 	struct full_log a, b;
 
 	(void)state;

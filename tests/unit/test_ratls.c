@@ -94,12 +94,12 @@ static void make_quote(uint8_t q[FQ_LEN], const uint8_t rd[64], uint8_t marker, 
 }
 
 static int fake_verify_quote(void *ctx, const uint8_t *quote, size_t len,
-			     uint8_t report[RATLS_REPORT_SIZE])
+			     uint8_t report[MIGTD_VERIFIED_REPORT_SIZE])
 {
 	struct fake *f = ctx;
 
 	f->quote_calls++;
-	memset(report, 0, RATLS_REPORT_SIZE);
+	memset(report, 0, MIGTD_VERIFIED_REPORT_SIZE);
 	if (f->force_rd != NULL) {
 		memcpy(report + 520, f->force_rd, 64);
 		return MIGTD_OK;
@@ -112,8 +112,8 @@ static int fake_verify_quote(void *ctx, const uint8_t *quote, size_t len,
 	return MIGTD_OK;
 }
 
-static int fake_policy(void *ctx, bool is_src, const uint8_t local[RATLS_REPORT_SIZE],
-		       const uint8_t peer[RATLS_REPORT_SIZE], const uint8_t *evlog, size_t len)
+static int fake_policy(void *ctx, bool is_src, const uint8_t local[MIGTD_VERIFIED_REPORT_SIZE],
+		       const uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *evlog, size_t len)
 {
 	struct fake *f = ctx;
 

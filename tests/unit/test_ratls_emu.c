@@ -222,7 +222,7 @@ static void check_peer_report(const struct rp_node *me, const struct rp_node *pe
 
 	assert_int_equal(ratls_session_pubkey(&peer->tls, pub), MIGTD_OK);
 	assert_int_equal(ratls_report_data(pub, sizeof(pub), rd), MIGTD_OK);
-	assert_memory_equal(me->peer_report + RATLS_REPORT_REPORTDATA_OFFSET, rd, 64);
+	assert_memory_equal(me->peer_report + MIGTD_VR_REPORT_DATA, rd, 64);
 	assert_memory_equal(me->peer_report + 136, g_mrtd, 48); /* MRTD, §8.5 */
 }
 

@@ -926,7 +926,7 @@ static long rogue_recv(void *ctx, uint8_t *buf, size_t len)
 	return ret == MIGTD_OK ? (long)got : ret;
 }
 
-static int rogue_verify(void *ctx, const uint8_t *q, size_t len, uint8_t rep[RATLS_REPORT_SIZE])
+static int rogue_verify(void *ctx, const uint8_t *q, size_t len, uint8_t rep[MIGTD_VERIFIED_REPORT_SIZE])
 {
 	struct rogue *r = ctx;
 	struct migtd_quote_verify_params p = { .root_ca = g_fx.root, .root_ca_len = g_fx.root_len,
@@ -935,8 +935,8 @@ static int rogue_verify(void *ctx, const uint8_t *q, size_t len, uint8_t rep[RAT
 	return migtd_quote_verify(q, len, &p, &r->res, rep);
 }
 
-static int rogue_policy(void *ctx, bool is_src, const uint8_t l[RATLS_REPORT_SIZE],
-			const uint8_t p[RATLS_REPORT_SIZE], const uint8_t *log, size_t len)
+static int rogue_policy(void *ctx, bool is_src, const uint8_t l[MIGTD_VERIFIED_REPORT_SIZE],
+			const uint8_t p[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *log, size_t len)
 {
 	(void)ctx, (void)is_src, (void)l, (void)p, (void)log, (void)len;
 	return MIGTD_OK;

@@ -122,6 +122,34 @@ static void test_zero_and_guid(void **state)
 	assert_int_equal(wire_error(&r), MIGTD_ERR_GUID);
 }
 
+/* The text form of a GUID, in the byte order the spec lists its GUIDs in: the
+ * MigTD Service GUID e60e6330-1e09-4387-a444-8f32b8d611e5 (spec §2.2). */
+static void test_guid_text(void **state)
+{
+	(void)state;
+	static const uint8_t want[16] = { 0x30, 0x63, 0x0e, 0xe6, 0x09, 0x1e, 0x87, 0x43,
+					  0xa4, 0x44, 0x8f, 0x32, 0xb8, 0xd6, 0x11, 0xe5 };
+	static const char *const bad[] = {
+		"e60e6330-1e09-4387-a444-8f32b8d611e",   /* 35 characters */
+		"e60e6330-1e09-4387-a444-8f32b8d611e3 ",  /* 37 */
+		"e60e6330+1e09-4387-a444-8f32b8d611e3",  /* separator */
+		"e60e63301-e09-4387-a444-8f32b8d611e3",  /* separator moved */
+		"e60e6330-1e09-4387-a444-8f32b8d611eg",  /* not hex */
+		"e60e6330-1e09-4387-a4-48f32b8d611e3a",  /* dash inside a byte */
+	};
+	uint8_t g[16];
+
+	assert_int_equal(migtd_guid_parse("e60e6330-1e09-4387-a444-8f32b8d611e5", 36, g), MIGTD_OK);
+	assert_memory_equal(g, want, 16);
+	assert_int_equal(migtd_guid_parse("E60E6330-1E09-4387-A444-8F32B8D611E5", 36, g), MIGTD_OK);
+	assert_memory_equal(g, want, 16);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(g, 0x5a, sizeof(g));
+		assert_int_equal(migtd_guid_parse(bad[i], strlen(bad[i]), g), MIGTD_ERR_INVALID);
+		assert_int_equal(g[0], 0x5a); /* untouched */
+	}
+}
+
 static void test_sub_reader(void **state)
 {
 	(void)state;
@@ -222,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_every_length),
 		cmocka_unit_test(test_huge_lengths_do_not_overflow),
 		cmocka_unit_test(test_zero_and_guid),
+		cmocka_unit_test(test_guid_text),
 		cmocka_unit_test(test_sub_reader),
 		cmocka_unit_test(test_writer_roundtrip),
 		cmocka_unit_test(test_writer_overflow_is_sticky),

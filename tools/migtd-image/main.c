@@ -114,33 +114,13 @@ static void guid_str(char out[37], const struct migtd_guid *g)
  * fields little-endian), or one of the known file names. */
 static int parse_guid(const char *s, struct migtd_guid *g)
 {
-	static const int order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
-	uint8_t v[16];
-	size_t k = 0;
-
 	if (!strcmp(s, "policy"))
 		return *g = cfv_guid_policy, 0;
 	if (!strcmp(s, "root-ca"))
 		return *g = cfv_guid_root_ca, 0;
 	if (!strcmp(s, "policy-issuer-chain"))
 		return *g = cfv_guid_policy_issuer_chain, 0;
-	if (strlen(s) != 36)
-		return -1;
-	for (size_t i = 0; i < 36;) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i++] != '-')
-				return -1;
-			continue;
-		}
-		int hi = migtd_hex_digit(s[i]), lo = migtd_hex_digit(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		v[k++] = (uint8_t)(hi * 16 + lo);
-		i += 2;
-	}
-	for (size_t i = 0; i < 16; i++)
-		g->b[order[i]] = v[i];
-	return 0;
+	return migtd_guid_parse(s, strlen(s), g->b) == MIGTD_OK ? 0 : -1;
 }
 
 static const char *known_name(const struct migtd_guid *g)

@@ -211,10 +211,10 @@ static int cmd_eval(int argc, char **argv)
 	memset(&ex, 0, sizeof(ex));
 	/* What MigTD does before the policy (§7.4): replay and parse the logs. */
 	if (pev && o.replay) {
-		if (plen != POLICY_REPORT_SIZE) {
+		if (plen != MIGTD_VERIFIED_REPORT_SIZE) {
 			ex.result = POLICY_INVALID_PARAMETER;
 			snprintf(ex.detail, sizeof(ex.detail), "peer report is %zu bytes (must be %u)",
-				 plen, POLICY_REPORT_SIZE);
+				 plen, MIGTD_VERIFIED_REPORT_SIZE);
 			rc = print_result(POLICY_INVALID_PARAMETER, &ex);
 			goto out;
 		}

@@ -315,13 +315,13 @@ static int cmd_pki_revoke(int argc, char **argv)
  * derives these from the TD it runs).
  */
 static int emu_td_body(const struct emu_pki *pki, const uint8_t report_data[64],
-		       uint8_t body[EMU_TD_REPORT_BODY_LEN])
+		       uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE])
 {
 	static const char seam[] = "migtd-c emulated TDX module";
 	static const char td[] = "migtd-c emulated TD";
 	static const uint8_t xfam[8] = { 0xe7, 0x1a, 0x06, 0, 0, 0, 0, 0 };
 
-	memset(body, 0, EMU_TD_REPORT_BODY_LEN);
+	memset(body, 0, MIGTD_QUOTE_TD10_BODY_SIZE);
 	memcpy(body + 0, pki->params.tdx_tcb, 16);
 	if (mbedtls_sha512((const uint8_t *)seam, sizeof(seam) - 1, body + 16, 1) ||
 	    mbedtls_sha512((const uint8_t *)td, sizeof(td) - 1, body + 136, 1))
@@ -341,7 +341,7 @@ static int cmd_quote(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *out = NULL, *rd = NULL;
-	uint8_t report_data[64], body[EMU_TD_REPORT_BODY_LEN];
+	uint8_t report_data[64], body[MIGTD_QUOTE_TD10_BODY_SIZE];
 	static uint8_t quote[EMU_QUOTE_MAX];
 	struct emu_pki pki;
 	char msg[512] = "";

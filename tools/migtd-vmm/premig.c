@@ -26,6 +26,7 @@
 
 #include "emu_pki.h"
 #include "emu_vmm.h"
+#include "hostio.h"
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"
@@ -538,9 +539,9 @@ static int pm_vm_image(const char *in, const char *out, const char *policy, cons
 	struct tdvf_metadata md;
 	int err = MIGTD_ERR_INVALID;
 
-	if (emu_read_file(in, &img, &img_len) != MIGTD_OK ||
-	    emu_read_file(policy, &pol, &pol_len) != MIGTD_OK ||
-	    emu_read_file(root, &ca, &ca_len) != MIGTD_OK) {
+	if (hostio_read_file(in, HOSTIO_READ_MAX, &img, &img_len) != MIGTD_OK ||
+	    hostio_read_file(policy, HOSTIO_READ_MAX, &pol, &pol_len) != MIGTD_OK ||
+	    hostio_read_file(root, HOSTIO_READ_MAX, &ca, &ca_len) != MIGTD_OK) {
 		snprintf(msg, msglen, "cannot read %.150s, %.150s or %.150s", in, policy, root);
 		goto out;
 	}

@@ -54,39 +54,39 @@ struct field {
 	uint16_t off, len;
 };
 
-/* §7.2 / §8.5 offsets in the 822-byte verified report. */
+/* §7.2: the properties and where they sit in the verified report (§8.5). */
 static const struct field PLATFORM_FIELDS[] = {
-	{ "fmspc", 584, 6 },
-	{ "tdxtcbcomponents", 590, 16 },
-	{ "pcesvn", 606, 2 },
-	{ "sgxtcbcomponents", 608, 16 },
+	{ "fmspc", MIGTD_VR_FMSPC, 6 },
+	{ "tdxtcbcomponents", MIGTD_VR_TDX_TCB_COMPONENTS, 16 },
+	{ "pcesvn", MIGTD_VR_PCESVN, 2 },
+	{ "sgxtcbcomponents", MIGTD_VR_SGX_TCB_COMPONENTS, 16 },
 };
 static const struct field QE_FIELDS[] = {
 	/* MRENCLAVE is deliberately absent: upstream treats it as unknown. */
-	{ "MISCSELECT", 626, 4 },
-	{ "ATTRIBUTES", 634, 16 },
-	{ "MRSIGNER", 698, 32 },
-	{ "ISVPRODID", 730, 2 },
-	{ "ISVSVN", 732, 2 },
+	{ "MISCSELECT", MIGTD_VR_QE_MISCSELECT, 4 },
+	{ "ATTRIBUTES", MIGTD_VR_QE_ATTRIBUTES, 16 },
+	{ "MRSIGNER", MIGTD_VR_QE_MRSIGNER, 32 },
+	{ "ISVPRODID", MIGTD_VR_QE_ISVPRODID, 2 },
+	{ "ISVSVN", MIGTD_VR_QE_ISVSVN, 2 },
 };
 static const struct field TDX_MODULE_FIELDS[] = {
-	{ "TDXModuleMajorVersion", 624, 1 },
-	{ "TDXModuleSVN", 625, 1 },
-	{ "MRSEAM", 16, 48 },
-	{ "MRSIGNERSEAM", 64, 48 },
-	{ "ATTRIBUTES", 112, 8 },
+	{ "TDXModuleMajorVersion", MIGTD_VR_TDX_MODULE_MAJOR, 1 },
+	{ "TDXModuleSVN", MIGTD_VR_TDX_MODULE_SVN, 1 },
+	{ "MRSEAM", MIGTD_VR_MRSEAM, 48 },
+	{ "MRSIGNERSEAM", MIGTD_VR_MRSIGNERSEAM, 48 },
+	{ "ATTRIBUTES", MIGTD_VR_SEAM_ATTRIBUTES, 8 },
 };
 static const struct field TDINFO_FIELDS[] = {
-	{ "ATTRIBUTES", 120, 8 },
-	{ "XFAM", 128, 8 },
-	{ "MRTD", 136, 48 },
-	{ "MRCONFIGID", 184, 48 },
-	{ "MROWNER", 232, 48 },
-	{ "MROWNERCONFIG", 280, 48 },
-	{ "RTMR0", 328, 48 },
-	{ "RTMR1", 376, 48 },
-	{ "RTMR2", 424, 48 },
-	{ "RTMR3", 472, 48 },
+	{ "ATTRIBUTES", MIGTD_VR_TD_ATTRIBUTES, 8 },
+	{ "XFAM", MIGTD_VR_XFAM, 8 },
+	{ "MRTD", MIGTD_VR_MRTD, 48 },
+	{ "MRCONFIGID", MIGTD_VR_MRCONFIGID, 48 },
+	{ "MROWNER", MIGTD_VR_MROWNER, 48 },
+	{ "MROWNERCONFIG", MIGTD_VR_MROWNERCONFIG, 48 },
+	{ "RTMR0", MIGTD_VR_RTMR(0), 48 },
+	{ "RTMR1", MIGTD_VR_RTMR(1), 48 },
+	{ "RTMR2", MIGTD_VR_RTMR(2), 48 },
+	{ "RTMR3", MIGTD_VR_RTMR(3), 48 },
 };
 
 /* Masks of the upstream MigTD (byte order as stored). */
@@ -305,8 +305,8 @@ static enum policy_result check_props(struct ectx *c, const struct policy_block 
 		}
 		l = in->local_report + f->off;
 		p = in->peer_report + f->off;
-		if (tab == TDINFO_FIELDS && (f->off == 120 || f->off == 128)) {
-			const uint8_t *mask = f->off == 120 ? TD_ATTRIBUTES_MASK : XFAM_MASK;
+		if (tab == TDINFO_FIELDS && (f->off == MIGTD_VR_TD_ATTRIBUTES || f->off == MIGTD_VR_XFAM)) {
+			const uint8_t *mask = f->off == MIGTD_VR_TD_ATTRIBUTES ? TD_ATTRIBUTES_MASK : XFAM_MASK;
 
 			for (unsigned k = 0; k < 8; k++) {
 				ml[k] = l[k] & mask[k];
@@ -329,7 +329,8 @@ static enum policy_result check_props(struct ectx *c, const struct policy_block 
 static enum policy_result check_platform(struct ectx *c)
 {
 	const struct policy *pol = c->pol;
-	const uint8_t *lf = c->in->local_report + 584, *pf = c->in->peer_report + 584;
+	const uint8_t *lf = c->in->local_report + MIGTD_VR_FMSPC,
+		      *pf = c->in->peer_report + MIGTD_VR_FMSPC;
 	const struct policy_block *only = NULL, *chosen = NULL;
 	unsigned n = 0;
 	char lhex[13], phex[13];
@@ -481,10 +482,10 @@ enum policy_result policy_eval(const struct policy *p, const struct policy_input
 	if (ex)
 		memset(ex, 0, sizeof(*ex));
 	/* Step 2, after parsing: both reports must be exactly 822 bytes. */
-	if (in->local_len != POLICY_REPORT_SIZE || in->peer_len != POLICY_REPORT_SIZE) {
+	if (in->local_len != MIGTD_VERIFIED_REPORT_SIZE || in->peer_len != MIGTD_VERIFIED_REPORT_SIZE) {
 		explain(&c, POLICY_INVALID_PARAMETER, NULL, NULL, NULL);
 		detail(&c, "verified report lengths: local %zu, peer %zu (must be %u)",
-		       in->local_len, in->peer_len, POLICY_REPORT_SIZE);
+		       in->local_len, in->peer_len, MIGTD_VERIFIED_REPORT_SIZE);
 		return POLICY_INVALID_PARAMETER;
 	}
 	r = check_platform(&c);
@@ -524,11 +525,11 @@ enum policy_result policy_eval_doc(struct policy_workspace *ws, const uint8_t *d
 		ex = &local;
 	memset(ex, 0, sizeof(*ex));
 	/* Step 1: a short report is refused before the policy is even parsed. */
-	if (in->local_len < POLICY_REPORT_SIZE || in->peer_len < POLICY_REPORT_SIZE) {
+	if (in->local_len < MIGTD_VERIFIED_REPORT_SIZE || in->peer_len < MIGTD_VERIFIED_REPORT_SIZE) {
 		ex->result = POLICY_INVALID_PARAMETER;
 		migtd_snprintf(ex->detail, sizeof(ex->detail),
 			       "verified report lengths: local %zu, peer %zu (must be %u)",
-			       in->local_len, in->peer_len, POLICY_REPORT_SIZE);
+			       in->local_len, in->peer_len, MIGTD_VERIFIED_REPORT_SIZE);
 		return POLICY_INVALID_PARAMETER;
 	}
 	if (policy_parse(ws, doc, len, &ex->parse) != MIGTD_OK) {

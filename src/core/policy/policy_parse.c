@@ -19,6 +19,7 @@
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/policy.h"
+#include "migtd/wire.h"
 
 _Static_assert(sizeof(jsmntok_t) == POLICY_TOKEN_SIZE, "POLICY_TOKEN_SIZE != sizeof(jsmntok_t)");
 _Static_assert(POLICY_MAX_TOKENS <= INT_MAX / 2, "token cap");
@@ -303,22 +304,11 @@ static bool has_escape(const struct pctx *c, const jsmntok_t *t)
 	return false;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static bool hex4(const char *s, uint32_t *v)
 {
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(s[i]);
+		int h = migtd_hex_digit(s[i]);
 
 		if (h < 0)
 			return false;
@@ -886,36 +876,6 @@ static int parse_block(struct pctx *c, int elem, unsigned index)
 		       "\"TDXModule\" or \"MigTD\")");
 }
 
-/* "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX" -> EFI byte order. */
-static bool parse_guid(const char *s, size_t n, uint8_t g[16])
-{
-	uint8_t raw[16];
-	unsigned o = 0;
-
-	if (n != 36)
-		return false;
-	for (size_t i = 0; i < 36;) {
-		int hi, lo;
-
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i++] != '-')
-				return false;
-			continue;
-		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		raw[o++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
-	}
-	/* data1 (u32), data2, data3 (u16) are little-endian in memory. */
-	g[0] = raw[3], g[1] = raw[2], g[2] = raw[1], g[3] = raw[0];
-	g[4] = raw[5], g[5] = raw[4], g[6] = raw[7], g[7] = raw[6];
-	memcpy(g + 8, raw + 8, 8);
-	return true;
-}
-
 static int parse_top(struct pctx *c)
 {
 	int idv, pv, dummy, j, err;
@@ -937,8 +897,8 @@ static int parse_top(struct pctx *c)
 		return err;
 	saved = path_key(c, &c->t[idv - 1]);
 	if (has_escape(c, &c->t[idv]) ||
-	    !parse_guid(c->js + c->t[idv].start, (size_t)(c->t[idv].end - c->t[idv].start),
-			c->pol->guid))
+	    migtd_guid_parse(c->js + c->t[idv].start, (size_t)(c->t[idv].end - c->t[idv].start),
+			     c->pol->guid) != MIGTD_OK)
 		err = fail_at(c, tok_begin(&c->t[idv]),
 			      "\"id\" is not a GUID (XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX)");
 	path_pop(c, saved);

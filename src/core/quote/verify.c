@@ -693,14 +693,15 @@ void migtd_verified_report_build(const struct migtd_quote_verify_result *res,
 	wire_write_u64(&w, (uint64_t)res->tcb_date);                 /* 774 */
 	wire_write_u64(&w, (uint64_t)res->qe_tcb_date);              /* 782 */
 	wire_write_zero(&w, MIGTD_TCB_STATUS_LEN);                   /* 790 QE status */
-	put_status(report + 742, qv_converge_status(res->tcb_status, res->qe_tcb_status));
-	put_status(report + 790, res->qe_tcb_status);
+	put_status(report + MIGTD_VR_TCB_STATUS,
+		   qv_converge_status(res->tcb_status, res->qe_tcb_status));
+	put_status(report + MIGTD_VR_QE_TCB_STATUS, res->qe_tcb_status);
 }
 
 void migtd_verified_report_mask(uint8_t report[MIGTD_VERIFIED_REPORT_SIZE])
 {
 	for (size_t i = 0; i < 4; i++)
-		report[626 + i] &= report[630 + i];
+		report[MIGTD_VR_QE_MISCSELECT + i] &= report[MIGTD_VR_QE_MISCSELECT_MASK + i];
 	for (size_t i = 0; i < 16; i++)
-		report[634 + i] &= report[650 + i];
+		report[MIGTD_VR_QE_ATTRIBUTES + i] &= report[MIGTD_VR_QE_ATTRIBUTES_MASK + i];
 }

@@ -170,14 +170,14 @@ static int write_tbs(unsigned char **p, unsigned char *start, const struct tbs_i
 }
 
 int ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
-		      uint8_t out[RATLS_REPORTDATA_SIZE])
+		      uint8_t out[TDREPORT_REPORT_DATA_SIZE])
 {
 	uint8_t hash[48];
 	size_t hlen = 0;
 
 	/* Hash into an exact-size buffer: PSA fills the unused tail of an
 	 * output buffer with '!' bytes. */
-	memset(out, 0, RATLS_REPORTDATA_SIZE);
+	memset(out, 0, TDREPORT_REPORT_DATA_SIZE);
 	if (pubkey == NULL && pubkey_len != 0)
 		return MIGTD_ERR_STATE;
 	if (psa_hash_compute(PSA_ALG_SHA_384, pubkey, pubkey_len, hash, sizeof(hash), &hlen) !=

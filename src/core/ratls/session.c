@@ -219,12 +219,12 @@ int ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY
 	return MIGTD_OK;
 }
 
-int ratls_session_report_data(const struct ratls_session *s, uint8_t out[RATLS_REPORTDATA_SIZE])
+int ratls_session_report_data(const struct ratls_session *s, uint8_t out[TDREPORT_REPORT_DATA_SIZE])
 {
 	uint8_t pub[RATLS_PUBKEY_SIZE];
 	int ret;
 
-	memset(out, 0, RATLS_REPORTDATA_SIZE);
+	memset(out, 0, TDREPORT_REPORT_DATA_SIZE);
 	ret = ratls_session_pubkey(s, pub);
 	if (ret != MIGTD_OK)
 		return ret;

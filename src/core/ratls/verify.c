@@ -137,9 +137,9 @@ static int check_self_signature(mbedtls_x509_crt *crt)
 
 /* SHA384(pubkey) == REPORTDATA[0..48] of the verified report (§5.2). */
 static int check_binding(const uint8_t *pub, size_t pub_len,
-			 const uint8_t report[RATLS_REPORT_SIZE])
+			 const uint8_t report[MIGTD_VERIFIED_REPORT_SIZE])
 {
-	uint8_t want[RATLS_REPORTDATA_SIZE];
+	uint8_t want[TDREPORT_REPORT_DATA_SIZE];
 	const uint8_t *got;
 	struct wire_reader r;
 	int ret;
@@ -147,8 +147,8 @@ static int check_binding(const uint8_t *pub, size_t pub_len,
 	ret = ratls_report_data(pub, pub_len, want);
 	if (ret != MIGTD_OK)
 		return ret;
-	wire_reader_init(&r, report, RATLS_REPORT_SIZE);
-	wire_seek(&r, RATLS_REPORT_REPORTDATA_OFFSET);
+	wire_reader_init(&r, report, MIGTD_VERIFIED_REPORT_SIZE);
+	wire_seek(&r, MIGTD_VR_REPORT_DATA);
 	if (wire_read_ref(&r, &got, 48) != MIGTD_OK)
 		return MIGTD_ERR_STATE;
 	/* The trailing 16 bytes are not checked, like upstream. */
@@ -165,7 +165,7 @@ static int fail(const char **reason, const char *why, int err)
 int ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
 			   const char **reason)
 {
-	uint8_t local[RATLS_REPORT_SIZE], peer[RATLS_REPORT_SIZE];
+	uint8_t local[MIGTD_VERIFIED_REPORT_SIZE], peer[MIGTD_VERIFIED_REPORT_SIZE];
 	struct ratls_evidence ev;
 	mbedtls_x509_crt crt;
 	const uint8_t *pub = NULL;

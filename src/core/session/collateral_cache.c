@@ -143,14 +143,12 @@ static void step_entry(struct migtd_coll_cache *cc, struct migtd_coll_entry *e,
 		fetch_failed(cc, e, log, "GetQuote failed");
 		return;
 	}
-	if (migtd_quote_outcome(e->call.ghci_status) != MIGTD_QUOTE_DONE) {
-		fetch_failed(cc, e, log, "the VMM answered with an error status");
-		return;
-	}
+	/* The GetQuote status word is classified once, by the parse below
+	 * (ghci_getquote_status_class): an error status is MIGTD_ERR_QUOTE. */
 	ret = migtd_coll_parse(e->buf, sizeof(e->buf), &e->coll);
 	if (ret != MIGTD_OK) {
 		fetch_failed(cc, e, log,
-			     ret == MIGTD_ERR_QUOTE ? "the quote service answered with an error"
+			     ret == MIGTD_ERR_QUOTE ? "the VMM or quote service answered with an error"
 						    : "the answer is malformed");
 		return;
 	}

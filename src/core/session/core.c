@@ -387,6 +387,26 @@ static uint64_t min_wake(uint64_t a, uint64_t b)
 	return b != 0 && b < a ? b : a;
 }
 
+/* Step every active session as far as it goes now (bounded: every state
+ * either waits or moves forward); returns the earliest wake-up it asks for,
+ * folded into wake. */
+static uint64_t step_sessions(struct migtd_core *c, uint64_t wake)
+{
+	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
+		struct migtd_session *s = &c->sessions[i];
+
+		for (unsigned n = 0; n < 64 && s->state != MIGTD_SS_FREE; n++) {
+			if (!session_step(s, migtd_plat_now_ms(c->plat)))
+				break;
+		}
+		/* Relative to the time after the work: resuming sessions paused
+		 * for collateral can make one poll long. */
+		if (s->state != MIGTD_SS_FREE)
+			wake = min_wake(wake, session_wakeup(s, migtd_plat_now_ms(c->plat)));
+	}
+	return wake;
+}
+
 int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 {
 	uint64_t now = migtd_plat_now_ms(c->plat);
@@ -415,34 +435,17 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 	case MIGTD_CORE_SERVE:
 		/* Collateral fetches first: sessions paused on one resume below. */
 		coll_pending = migtd_coll_poll(&c->coll, c->plat, core_log(c));
-		/* Sessions first: one that ends frees a slot for the next request. */
-		for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
-			struct migtd_session *s = &c->sessions[i];
-
-			/* Bounded: every state either waits or moves forward. */
-			for (unsigned n = 0; n < 64 && s->state != MIGTD_SS_FREE; n++) {
-				if (!session_step(s, migtd_plat_now_ms(c->plat)))
-					break;
-			}
-		}
+		/* Sessions first: one that ends frees a slot for the next request
+		 * (the wake-up times come from the second pass, which sees the
+		 * sessions as they are left). */
+		(void)step_sessions(c, wake);
 		/* A new request may start and take its first steps right away. */
 		for (unsigned rounds = 0; rounds < 4; rounds++) {
 			wfr_step(c, now);
 			if (c->svc_busy || c->next_wfr_ms > now)
 				break;
 		}
-		for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
-			struct migtd_session *s = &c->sessions[i];
-
-			for (unsigned n = 0; n < 64 && s->state != MIGTD_SS_FREE; n++) {
-				if (!session_step(s, migtd_plat_now_ms(c->plat)))
-					break;
-			}
-			/* Relative to the time after the work: resuming sessions paused
-			 * for collateral can make one poll long. */
-			if (s->state != MIGTD_SS_FREE)
-				wake = min_wake(wake, session_wakeup(s, migtd_plat_now_ms(c->plat)));
-		}
+		wake = step_sessions(c, wake);
 		if (coll_pending)
 			wake = min_wake(wake, migtd_plat_now_ms(c->plat) + c->cfg.poll_interval_ms);
 		if (c->svc_busy)

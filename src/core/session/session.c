@@ -50,12 +50,10 @@ const char *migtd_session_state_name(enum migtd_session_state st)
 	return "?";
 }
 
+/* The one wipe of a session's secrets: the whole struct, by its size. */
 static void wipe_secrets(struct migtd_session *s)
 {
-	mbedtls_platform_zeroize(s->own_key, sizeof(s->own_key));
-	mbedtls_platform_zeroize(s->peer_key, sizeof(s->peer_key));
-	mbedtls_platform_zeroize(s->tx_info, sizeof(s->tx_info));
-	mbedtls_platform_zeroize(s->rx_info, sizeof(s->rx_info));
+	mbedtls_platform_zeroize(&s->sec, sizeof(s->sec));
 }
 
 static void set_step(struct migtd_session *s, enum migtd_session_state st, uint64_t now,
@@ -113,7 +111,7 @@ static void drop_bad_collateral(struct migtd_session *s, const struct migtd_quot
 }
 
 static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
-			   uint8_t report[RATLS_REPORT_SIZE])
+			   uint8_t report[MIGTD_VERIFIED_REPORT_SIZE])
 {
 	struct migtd_session *s = ctx;
 	struct migtd_core *c = s->core;
@@ -187,8 +185,8 @@ static void log_explanation(struct migtd_session *s, enum migtd_log_level level)
 	}
 }
 
-static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[RATLS_REPORT_SIZE],
-			  const uint8_t peer_report[RATLS_REPORT_SIZE], const uint8_t *peer_evlog,
+static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[MIGTD_VERIFIED_REPORT_SIZE],
+			  const uint8_t peer_report[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *peer_evlog,
 			  size_t peer_evlog_len)
 {
 	struct migtd_session *s = ctx;
@@ -200,7 +198,7 @@ static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[RAT
 
 	/* §7.4 / §9.5: the peer's log must replay to the RTMRs its quote signs. */
 	ret = eventlog_verify_rtmrs(peer_evlog, peer_evlog_len,
-				    peer_report + MIGTD_REPORT_RTMR_OFFSET);
+				    peer_report + MIGTD_VR_RTMR(0));
 	if (ret != MIGTD_OK) {
 		MIGTD_ERROR(SLOG(s), s->request_id,
 			    "policy: InvalidEventLog: the peer event log does not replay to the "
@@ -226,9 +224,9 @@ static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[RAT
 	}
 	in = (struct policy_input){
 		.local_report = local_report,
-		.local_len = RATLS_REPORT_SIZE,
+		.local_len = MIGTD_VERIFIED_REPORT_SIZE,
 		.peer_report = peer_report,
-		.peer_len = RATLS_REPORT_SIZE,
+		.peer_len = MIGTD_VERIFIED_REPORT_SIZE,
 		.local_log = &c->local_log,
 		.peer_log = &peer_log,
 		.is_src = is_src,
@@ -296,8 +294,9 @@ void session_begin(struct migtd_core *c, struct migtd_session *s,
 {
 	unsigned index = s->index;
 
-	memset(s, 0, offsetof(struct migtd_session, qbuf));
-	memset(&s->rcall, 0, sizeof(s->rcall));
+	/* The whole slot, by its size: nothing of an earlier session survives,
+	 * whatever order the fields are in. */
+	memset(s, 0, sizeof(*s));
 	s->core = c;
 	s->index = index;
 	s->request_id = req->info.mig_request_id;
@@ -351,7 +350,7 @@ static bool st_read_td(struct migtd_session *s, uint64_t now)
 
 	for (unsigned i = 0; ret == MIGTD_OK && i < EXCHANGE_KEY_WORDS; i++)
 		ret = migtd_plat_servtd_rd(PLAT(s), &s->binding, TDX_FIELD_MIG_ENC_KEY(i),
-					   &s->own_key[i]);
+					   &s->sec.own_key[i]);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.RD MIG_ENC_KEY failed", now);
 	ret = migtd_plat_sys_rd(PLAT(s), s->source ? TDX_FIELD_MIN_EXPORT_VERSION
@@ -374,9 +373,9 @@ static bool st_read_td(struct migtd_session *s, uint64_t now)
 static bool st_quote_start(struct migtd_session *s, uint64_t now)
 {
 	struct migtd_core *c = s->core;
-	uint8_t rd[RATLS_REPORTDATA_SIZE];
+	uint8_t rd[TDREPORT_REPORT_DATA_SIZE];
 	uint8_t *tdreport = c->cert_work;
-	uint8_t *msg = c->cert_work + MIGTD_TDREPORT_SIZE;
+	uint8_t *msg = c->cert_work + TDREPORT_STRUCT_SIZE;
 	size_t msg_len = 0, len = 0;
 	int ret;
 
@@ -394,8 +393,8 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 	ret = migtd_plat_mr_report(PLAT(s), rd, tdreport);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "TDG.MR.REPORT failed", now);
-	ret = ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - MIGTD_TDREPORT_SIZE,
-					   tdreport, MIGTD_TDREPORT_SIZE, NULL, 0, &msg_len);
+	ret = ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
+					   tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
 	if (ret == MIGTD_OK)
 		ret = ghci_getquote_req_build(s->qbuf, sizeof(s->qbuf), msg, msg_len, &len);
 	if (ret != MIGTD_OK)
@@ -444,10 +443,10 @@ static bool st_quote_wait(struct migtd_session *s, uint64_t now)
 	}
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
-	switch (migtd_quote_outcome(s->qcall.ghci_status)) {
-	case MIGTD_QUOTE_DONE:
-		break;
-	case MIGTD_QUOTE_BUSY:
+	/* One classification of the status word (ghci_getquote_status_class):
+	 * in flight / error / QGS unavailable -> MIGTD_ERR_AGAIN, retriable. */
+	ret = ghci_getquote_rsp_parse(s->qbuf, sizeof(s->qbuf), &hdr, &msg, &msg_len);
+	if (ret == MIGTD_ERR_AGAIN) {
 		if (s->quote_attempt >= MIGTD_QUOTE_ATTEMPTS)
 			return fail(s, MIGTD_ERR_QUOTE, "quote service still busy after 6 attempts",
 				    now);
@@ -458,11 +457,9 @@ static bool st_quote_wait(struct migtd_session *s, uint64_t now)
 		MIGTD_WARN(SLOG(s), s->request_id, "quote service busy (attempt %u): retry in %llu ms",
 			   s->quote_attempt, (unsigned long long)(s->deadline_ms - now));
 		return true;
-	case MIGTD_QUOTE_FAILED:
-	default:
-		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
 	}
-	ret = ghci_getquote_rsp_parse(s->qbuf, sizeof(s->qbuf), &hdr, &msg, &msg_len);
+	if (ret == MIGTD_ERR_QUOTE)
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
 	if (ret == MIGTD_OK)
 		ret = ghci_qgs_get_quote_resp_parse(msg, msg_len, &resp);
 	if (ret != MIGTD_OK || resp.quote.len == 0)
@@ -542,9 +539,9 @@ static bool st_handshake(struct migtd_session *s, uint64_t now)
 		struct exchange_information info;
 		size_t n = 0;
 
-		exchange_key_from_words(s->own_key, info.key);
+		exchange_key_from_words(s->sec.own_key, info.key);
 		info.ver = s->own_ver;
-		ret = exchange_build(&info, s->tx_info, sizeof(s->tx_info), &n);
+		ret = exchange_build(&info, s->sec.tx_info, sizeof(s->sec.tx_info), &n);
 		mbedtls_platform_zeroize(&info, sizeof(info));
 		if (ret != MIGTD_OK || n != EXCHANGE_INFORMATION_SIZE)
 			return fail(s, MIGTD_ERR_STATE, "ExchangeInformation cannot be built", now);
@@ -557,7 +554,7 @@ static bool st_handshake(struct migtd_session *s, uint64_t now)
 static bool st_send_info(struct migtd_session *s, uint64_t now)
 {
 	const char *why = NULL;
-	long n = ratls_write(&s->tls, s->tx_info + s->tx_done,
+	long n = ratls_write(&s->tls, s->sec.tx_info + s->tx_done,
 			     EXCHANGE_INFORMATION_SIZE - s->tx_done);
 
 	if (n == MIGTD_ERR_AGAIN) {
@@ -572,7 +569,7 @@ static bool st_send_info(struct migtd_session *s, uint64_t now)
 	s->tx_done += (size_t)n;
 	if (s->tx_done < EXCHANGE_INFORMATION_SIZE)
 		return true;
-	mbedtls_platform_zeroize(s->tx_info, sizeof(s->tx_info));
+	mbedtls_platform_zeroize(s->sec.tx_info, sizeof(s->sec.tx_info));
 	set_step(s, MIGTD_SS_RECV_INFO, now, true);
 	return true;
 }
@@ -586,7 +583,7 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 {
 	struct exchange_information info;
 	const char *why = NULL;
-	long n = ratls_read(&s->tls, s->rx_info + s->rx_got,
+	long n = ratls_read(&s->tls, s->sec.rx_info + s->rx_got,
 			    EXCHANGE_INFORMATION_SIZE - s->rx_got);
 	int ret;
 
@@ -610,14 +607,14 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 	s->rx_got += (size_t)n;
 	if (s->rx_got < EXCHANGE_INFORMATION_SIZE)
 		return true;
-	ret = exchange_parse(s->rx_info, EXCHANGE_INFORMATION_SIZE, &info);
-	mbedtls_platform_zeroize(s->rx_info, sizeof(s->rx_info));
+	ret = exchange_parse(s->sec.rx_info, EXCHANGE_INFORMATION_SIZE, &info);
+	mbedtls_platform_zeroize(s->sec.rx_info, sizeof(s->sec.rx_info));
 	if (ret != MIGTD_OK)
 		return fail(s, ret, ret == MIGTD_ERR_RESERVED
 					    ? "peer ExchangeInformation reserved bytes not zero"
 					    : "peer ExchangeInformation malformed",
 			    now);
-	exchange_key_to_words(info.key, s->peer_key);
+	exchange_key_to_words(info.key, s->sec.peer_key);
 	s->peer_ver = info.ver;
 	mbedtls_platform_zeroize(&info, sizeof(info));
 	MIGTD_DEBUG(SLOG(s), s->request_id, "peer ExchangeInformation received: range [%u, %u]",
@@ -664,7 +661,7 @@ static bool st_commit(struct migtd_session *s, uint64_t now)
 		return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.WR MIG_VERSION failed", now);
 	for (unsigned i = 0; i < EXCHANGE_KEY_WORDS; i++) {
 		ret = migtd_plat_servtd_wr(PLAT(s), &s->binding, TDX_FIELD_MIG_DEC_KEY(i),
-					   s->peer_key[i], TDX_WRITE_MASK_ALL, NULL);
+					   s->sec.peer_key[i], TDX_WRITE_MASK_ALL, NULL);
 		if (ret != MIGTD_OK)
 			return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.WR MIG_DEC_KEY failed", now);
 	}
@@ -811,8 +808,9 @@ void session_discard(struct migtd_session *s)
 	if (s->stream_open)
 		(void)migtd_plat_stream_close(PLAT(s), s->stream);
 	wipe_secrets(s);
-	/* qbuf holds only the (public) quote: not worth wiping 12 KiB. */
-	mbedtls_platform_zeroize(s, offsetof(struct migtd_session, qbuf));
+	/* Then the whole slot by its size (TLS state, buffers, the quote): a
+	 * field added anywhere in struct migtd_session is covered. */
+	mbedtls_platform_zeroize(s, sizeof(*s));
 	s->core = c;
 	s->index = index;
 	s->state = MIGTD_SS_FREE;

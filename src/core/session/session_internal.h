@@ -7,11 +7,6 @@
 
 #include "migtd/session.h"
 
-/* RTMR0..3 inside the 822-byte verified report: TD report body bytes
- * 328..520 (tee_tcb_svn 16, mrseam 48, mrsignerseam 48, seam attributes 8,
- * td attributes 8, xfam 8, mrtd/mrconfigid/mrowner/mrownerconfig 4 x 48). */
-#define MIGTD_REPORT_RTMR_OFFSET 328u
-
 static inline const struct migtd_log *core_log(const struct migtd_core *c)
 {
 	return migtd_plat_log(c->plat);

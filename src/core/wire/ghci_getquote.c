@@ -223,9 +223,10 @@ static int qgs_finish(struct wire_writer *w, uint8_t *size_at, size_t *out_len)
 	return MIGTD_OK;
 }
 
-static int blob_len_ok(size_t n)
+/* A QGS blob's length travels as a u32. */
+static bool blob_len_fits(size_t n)
 {
-	return n <= UINT32_MAX ? MIGTD_OK : MIGTD_ERR_LENGTH;
+	return n <= UINT32_MAX;
 }
 
 int ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report, size_t report_len,
@@ -236,7 +237,7 @@ int ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report, s
 	int err;
 
 	*out_len = 0;
-	if (report_len != GHCI_QGS_TDREPORT_LEN || blob_len_ok(id_len))
+	if (report_len != TDREPORT_STRUCT_SIZE || !blob_len_fits(id_len))
 		return MIGTD_ERR_LENGTH;
 	err = qgs_start(&w, buf, cap, GHCI_QGS_GET_QUOTE_REQ, 0, &size_at);
 	if (err)
@@ -261,7 +262,7 @@ int ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
 	err = qgs_body_sizes(msg, len, GHCI_QGS_GET_QUOTE_REQ, &r, sizes);
 	if (err)
 		return err;
-	if (sizes[0] != GHCI_QGS_TDREPORT_LEN)
+	if (sizes[0] != TDREPORT_STRUCT_SIZE)
 		return MIGTD_ERR_LENGTH;
 	err = qgs_blobs(&r, b, sizes, 2);
 	out->report = b[0];
@@ -318,7 +319,7 @@ int ghci_qgs_get_collateral_req_build(void *buf, size_t cap, const uint8_t fmspc
 	int err;
 
 	*out_len = 0;
-	if (blob_len_ok(ca_len))
+	if (!blob_len_fits(ca_len))
 		return MIGTD_ERR_LENGTH;
 	err = qgs_start(&w, buf, cap, GHCI_QGS_GET_COLLATERAL_REQ, 0, &size_at);
 	if (err)

@@ -4,6 +4,7 @@
  * All bounds checks are written as "n > remaining" so that no length
  * arithmetic can overflow: pos <= len is an invariant of both types.
  */
+#include "migtd/fmt.h"
 #include "migtd/wire.h"
 
 #include <string.h>
@@ -11,6 +12,35 @@
 bool migtd_guid_eq(const struct migtd_guid *a, const struct migtd_guid *b)
 {
 	return memcmp(a->b, b->b, sizeof(a->b)) == 0;
+}
+
+int migtd_guid_parse(const char *s, size_t n, uint8_t g[16])
+{
+	/* text byte k -> wire byte order[k]: data1 (u32), data2, data3 (u16) swap */
+	static const uint8_t order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+	uint8_t raw[16];
+	unsigned k = 0;
+
+	if (n != 36)
+		return MIGTD_ERR_INVALID;
+	for (size_t i = 0; i < 36;) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i++] != '-')
+				return MIGTD_ERR_INVALID;
+			continue;
+		}
+		hi = migtd_hex_digit(s[i]);
+		lo = migtd_hex_digit(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return MIGTD_ERR_INVALID;
+		raw[k++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	for (unsigned i = 0; i < 16; i++)
+		g[order[i]] = raw[i];
+	return MIGTD_OK;
 }
 
 bool wire_add_ok(size_t a, size_t b, size_t *out)

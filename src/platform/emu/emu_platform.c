@@ -113,7 +113,6 @@ static int emu_complete_pending(struct emu_platform_pending *pe, const struct em
 		if (n > c->cap || n < 16)
 			return MIGTD_ERR_INVALID;
 		wire_read_bytes(&r, c->buf, n);
-		c->ghci_status = wire_get_u64(c->buf + 8);
 	}
 	pe->result = MIGTD_OK;
 	return MIGTD_OK;
@@ -217,19 +216,19 @@ static int emu_tdx_status(struct emu_platform *p, const uint8_t *rsp, const char
 	return MIGTD_ERR_TDCALL;
 }
 
-static int emu_mr_report(void *ctx, const uint8_t report_data[MIGTD_REPORT_DATA_SIZE],
-			 uint8_t tdreport[MIGTD_TDREPORT_SIZE])
+static int emu_mr_report(void *ctx, const uint8_t report_data[TDREPORT_REPORT_DATA_SIZE],
+			 uint8_t tdreport[TDREPORT_STRUCT_SIZE])
 {
 	struct emu_platform *p = ctx;
-	uint8_t rsp[8 + MIGTD_TDREPORT_SIZE];
+	uint8_t rsp[8 + TDREPORT_STRUCT_SIZE];
 	int ret;
 
-	memcpy(emu_payload(p), report_data, MIGTD_REPORT_DATA_SIZE);
-	ret = emu_call(p, EMU_LINK_MR_REPORT, MIGTD_REPORT_DATA_SIZE, rsp, sizeof(rsp));
+	memcpy(emu_payload(p), report_data, TDREPORT_REPORT_DATA_SIZE);
+	ret = emu_call(p, EMU_LINK_MR_REPORT, TDREPORT_REPORT_DATA_SIZE, rsp, sizeof(rsp));
 	if (!ret)
 		ret = emu_tdx_status(p, rsp, "TDG.MR.REPORT");
 	if (!ret)
-		memcpy(tdreport, rsp + 8, MIGTD_TDREPORT_SIZE);
+		memcpy(tdreport, rsp + 8, TDREPORT_STRUCT_SIZE);
 	return ret;
 }
 

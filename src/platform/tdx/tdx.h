@@ -99,8 +99,8 @@ struct tdx_platform {
 	struct migtd_quote_call *quote_busy;
 	int quote_notify_ok;		/* SetupEventNotifyInterrupt succeeded */
 	int quote_abandoned;		/* a cancelled GetQuote may still own quote_buf */
-	_Alignas(1024) uint8_t report[1024];	/* TDG.MR.REPORT output: 1024-aligned */
-	_Alignas(64) uint8_t reportdata[64];	/* REPORTDATA: 64-aligned */
+	_Alignas(1024) uint8_t report[TDREPORT_STRUCT_SIZE];	/* TDG.MR.REPORT output: 1024-aligned */
+	_Alignas(64) uint8_t reportdata[TDREPORT_REPORT_DATA_SIZE];	/* REPORTDATA: 64-aligned */
 	_Alignas(64) uint8_t digest[64];	/* RTMR.EXTEND input: 64-aligned */
 };
 

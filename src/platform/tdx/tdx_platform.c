@@ -13,6 +13,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "migtd/ghci.h"
 #include "migtd/wire.h"
 
 /* Identity-mapped firmware: a private buffer's GPA is its address. */
@@ -26,16 +27,16 @@ static uint64_t gpa_shared(const struct tdx_platform *t, const void *p)
 	return (uint64_t)(uintptr_t)p | t->shared_mask;
 }
 
-static int op_mr_report(void *ctx, const uint8_t report_data[MIGTD_REPORT_DATA_SIZE],
-			uint8_t tdreport[MIGTD_TDREPORT_SIZE])
+static int op_mr_report(void *ctx, const uint8_t report_data[TDREPORT_REPORT_DATA_SIZE],
+			uint8_t tdreport[TDREPORT_STRUCT_SIZE])
 {
 	struct tdx_platform *t = ctx;
 	int err;
 
-	memcpy(t->reportdata, report_data, MIGTD_REPORT_DATA_SIZE);
+	memcpy(t->reportdata, report_data, TDREPORT_REPORT_DATA_SIZE);
 	err = tdx_mr_report(gpa_private(t->report), gpa_private(t->reportdata));
 	if (err == MIGTD_OK)
-		memcpy(tdreport, t->report, MIGTD_TDREPORT_SIZE);
+		memcpy(tdreport, t->report, TDREPORT_STRUCT_SIZE);
 	return err;
 }
 
@@ -133,13 +134,13 @@ static int op_quote_start(void *ctx, struct migtd_quote_call *c)
 		/* The VMM still owns the shared buffer of a cancelled GetQuote
 		 * until it completes it: only then can the next one start. */
 		if (t->quote_notify_ok && t->quote_flag ? !*t->quote_flag
-		    : wire_get_u64(t->quote_buf + 8) == TDX_GETQUOTE_STATUS_IN_FLIGHT)
+		    : wire_get_u64(t->quote_buf + 8) == GHCI_GETQUOTE_IN_FLIGHT)
 			return MIGTD_ERR_AGAIN;
 		t->quote_abandoned = 0;
 	}
-	if (!t->quote_buf || t->quote_buf_len < TDX_GETQUOTE_HEADER_SIZE)
+	if (!t->quote_buf || t->quote_buf_len < GHCI_GETQUOTE_HDR_LEN)
 		return MIGTD_ERR_UNSUPPORTED;
-	if (c->len < TDX_GETQUOTE_HEADER_SIZE || c->len > t->quote_buf_len || c->len > c->cap)
+	if (c->len < GHCI_GETQUOTE_HDR_LEN || c->len > t->quote_buf_len || c->len > c->cap)
 		return MIGTD_ERR_LENGTH;
 	if (t->quote_flag && !t->quote_notify_ok)
 		t->quote_notify_ok =
@@ -151,7 +152,6 @@ static int op_quote_start(void *ctx, struct migtd_quote_call *c)
 	err = tdx_vmcall_get_quote(gpa_shared(t, t->quote_buf), t->quote_buf_len);
 	if (err != MIGTD_OK)
 		return err;
-	c->ghci_status = TDX_GETQUOTE_STATUS_IN_FLIGHT;
 	t->quote_busy = c;
 	return MIGTD_OK;
 }
@@ -172,13 +172,12 @@ static int op_quote_poll(void *ctx, struct migtd_quote_call *c)
 	/* One read of the status word, from a private copy. */
 	memcpy(hdr, t->quote_buf, sizeof(hdr));
 	status = wire_get_u64(hdr + 8);
-	if (!(t->quote_notify_ok && t->quote_flag) && status == TDX_GETQUOTE_STATUS_IN_FLIGHT)
+	if (!(t->quote_notify_ok && t->quote_flag) && status == GHCI_GETQUOTE_IN_FLIGHT)
 		return MIGTD_ERR_AGAIN;
 	n = c->cap < t->quote_buf_len ? c->cap : t->quote_buf_len;
+	/* The copy may differ from hdr if the VMM is still writing: the caller
+	 * judges the status word of this copy, the one it parses. */
 	memcpy(c->buf, t->quote_buf, n);
-	/* The copy may differ from hdr if the VMM is still writing: report the
-	 * status from the copy the caller will parse. */
-	c->ghci_status = wire_get_u64(c->buf + 8);
 	t->quote_busy = NULL;
 	return MIGTD_OK;
 }

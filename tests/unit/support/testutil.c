@@ -13,6 +13,8 @@
 
 #include "testutil.h"
 
+#include "hostio.h"
+#include "migtd/err.h"
 #include "migtd/fmt.h"
 
 const char *tu_vectors_dir(void)
@@ -25,26 +27,14 @@ const char *tu_vectors_dir(void)
 uint8_t *tu_read_vector(const char *path, size_t *len)
 {
 	char full[4096];
-	FILE *f;
-	long n = -1;
 	uint8_t *buf;
 
 	if (path[0] == '/')
 		snprintf(full, sizeof(full), "%s", path);
 	else
 		snprintf(full, sizeof(full), "%s/%s", tu_vectors_dir(), path);
-	f = fopen(full, "rb");
-	if (!f)
-		fail_msg("cannot open vector %s", full);
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-		fail_msg("cannot size vector %s", full);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("short read on %s", full);
-	fclose(f);
-	buf[n] = 0;
-	*len = (size_t)n;
+	if (hostio_read_file(full, HOSTIO_READ_MAX, &buf, len) != MIGTD_OK)
+		fail_msg("cannot read vector %s", full);
 	return buf;
 }
 
