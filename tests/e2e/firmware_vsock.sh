@@ -16,6 +16,8 @@
 #     both sides report a transport failure -- 5 (NetworkError, end of
 #     stream) or 6 (SecureSessionError, failure inside TLS), spec §1.5 --
 #     and no MIG_DEC_KEY word is written on either platform.
+#  4. two `migtd-vmm serve --vm` (one per "host", on loopback) relay the
+#     session over TCP between the two VMs: keys verified with ctl td-state.
 # Prints boot-to-serving (QEMU launched -> the VM's first WaitForRequest
 # answered) and one pre-migration's wall time.
 set -uo pipefail
@@ -98,4 +100,55 @@ echo "$out" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' \
 echo "$out" | grep -q 'handshake failed' || fail "no handshake failure logged"
 backends_clean
 echo "   $(echo "$out" | grep -o 'session 0: source status .*')"
+# 4. Two hosts' worth of `migtd-vmm serve --vm` (here on loopback): each
+# platform's MigTD is a VM with only the vsock device; the session stream
+# leaves the source VM through its backend and the serve relay, crosses TCP
+# (the source host connects, the destination host listens, as upstream's
+# socat pair), and enters the destination VM the same way.
+out=
+VMM_PIDS=()
+cleanup_serve() { for p in "${VMM_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; }
+trap 'cleanup_serve; rm -rf "$t"' EXIT
+$VMM pki init "$t/a" --fmspc 00806F050000 >/dev/null || fail "pki a"
+$VMM pki init "$t/b" --root "$t/a" --fmspc 00906F000000 --pcesvn 13 >/dev/null || fail "pki b"
+serve_vm() { # dir cid log
+  $VMM serve --vm --guest-cid "$2" --pki "$1" --control "$1/ctl.sock" --root-ca "$t/a/root_ca.der" \
+    --policy config/demo/policy.json --export-versions 1:3 --import-versions 2:4 --timeout-ms 8000 \
+    >"$3" 2>&1 &
+  VMM_PIDS+=($!)
+  for _ in $(seq 100); do [ -S "$1/ctl.sock" ] && return 0; sleep 0.1; done
+  out=$(cat "$3"); fail "serve --vm did not come up"
+}
+wait_status() { # ctlsock id
+  for _ in $(seq 300); do
+    r=$($VMM ctl "$1" status "$2") || return 1
+    [ "$r" != pending ] && { echo "$r"; return 0; }
+    sleep 0.1
+  done
+  echo timeout
+}
+field() { echo "$1" | tr ' ' '\n' | grep -A1 -x "$2" | tail -n1; }
+serve_vm "$t/a" 18 "$t/a.log"
+serve_vm "$t/b" 19 "$t/b.log"
+port=$(( 20000 + $$ % 20000 ))
+echo "== two serve --vm over TCP 127.0.0.1:$port"
+$VMM ctl "$t/b/ctl.sock" migrate 1 destination "127.0.0.1:$port" >/dev/null || fail "migrate on b"
+$VMM ctl "$t/a/ctl.sock" migrate 1 source "127.0.0.1:$port" >/dev/null || fail "migrate on a"
+sa=$(wait_status "$t/a/ctl.sock" 1) sb=$(wait_status "$t/b/ctl.sock" 1)
+out="$(cat "$t/a.log")
+$(cat "$t/b.log")"
+[ "$sa" = "status 0 Success" ] && [ "$sb" = "status 0 Success" ] || fail "source '$sa', destination '$sb'"
+ta=$($VMM ctl "$t/a/ctl.sock" td-state 1) tb=$($VMM ctl "$t/b/ctl.sock" td-state 1)
+[ "$(field "$ta" enc)" = "$(field "$tb" dec)" ] || fail "destination MIG_DEC_KEY != source MIG_ENC_KEY"
+[ "$(field "$tb" enc)" = "$(field "$ta" dec)" ] || fail "source MIG_DEC_KEY != destination MIG_ENC_KEY"
+[ "$(field "$ta" version)" = 3 ] && [ "$(field "$tb" version)" = 3 ] || fail "MIG_VERSION not 3 on both"
+grep -q 'vhost-user-vsock guest CID 18' "$t/a.log" && grep -q 'vhost-user-vsock guest CID 19' "$t/b.log" \
+  || fail "serve --vm did not start vhost-user-vsock VMs"
+$VMM ctl "$t/a/ctl.sock" shutdown >/dev/null; $VMM ctl "$t/b/ctl.sock" shutdown >/dev/null
+for p in "${VMM_PIDS[@]}"; do wait "$p" || fail "a serve --vm process ended with an error"; done
+VMM_PIDS=()
+out="$(cat "$t/a.log")
+$(cat "$t/b.log")"
+backends_clean
+echo "   source $sa, destination $sb; keys verified across the two platforms, MIG_VERSION 3"
 echo "firmware vsock: ok"

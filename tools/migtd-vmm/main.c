@@ -32,6 +32,7 @@
 #include "migtd/tdvf.h"
 #include "migtd/wire.h"
 #include "vmm_tool.h"
+#include "vsock_ids.h"
 #include "../common/atomic_file.h"
 #include "../common/cli.h"
 
@@ -118,6 +119,7 @@ static void usage(FILE *f)
 		"  serve --pki DIR --control SOCKET --root-ca C [--policy P] [--timeout-ms N]\n"
 		"        [--log-level L] [--export-versions MIN:MAX] [--import-versions MIN:MAX]\n"
 		"        [--pcs DIR]...\n"
+		"        [--vm [--image IMG] [--qemu PATH] [--guest-cid N]]\n"
 		"      Run ONE emulated platform (DIR from 'pki init') with its migtd, taking\n"
 		"      commands on the Unix SOCKET (see 'ctl'). Each session's MigTD stream is\n"
 		"      relayed over TCP to the other host with no added framing: the source\n"
@@ -128,6 +130,11 @@ static void usage(FILE *f)
 		"      --pcs DIR: this host's quoting service also hands out DIR's collateral\n"
 		"      (a copy of the other host's platform directory, as a PCCS would have it\n"
 		"      from Intel PCS).\n"
+		"      --vm: the MigTD is the virtio-vsock firmware image (default: the\n"
+		"      installed migtd.bin, build/migtd.bin in the source tree; policy and root\n"
+		"      CA enrolled into DIR/migtd.bin) in a QEMU VM whose only device is\n"
+		"      vhost-user-vsock-pci, served by migtd-vsock-backend with guest CID N\n"
+		"      (default 18).\n"
 		"  ctl SOCKET COMMAND...\n"
 		"      Send one command to a 'serve' process and print its answer on stdout (an\n"
 		"      \"error ...\" answer goes to stderr, exit 1):\n"
@@ -636,6 +643,32 @@ static int control_path_claim(const char *path)
 	return 0;
 }
 
+/*
+ * serve --vm: the platform's MigTD is the virtio-vsock image in a plain VM
+ * with upstream's device set (vhost-user-vsock-pci only, docs/vhost-user.md):
+ * policy and root CA enrolled into DIR/migtd.bin, the measured copy.
+ */
+static int serve_launch_vm(struct emu_vmm_platform *p, const char *self, const char *dir,
+			   const char *image, const char *qemu, const char *policy,
+			   const char *root, unsigned long long guest_cid, char *msg,
+			   size_t msglen)
+{
+	char img[PATH_MAX + 16], backend[PATH_MAX + 32], tr[32];
+
+	if (!emu_vmm_image_transport(image, tr, sizeof(tr)) || strcmp(tr, "virtio-vsock") != 0) {
+		snprintf(msg, msglen, "%.300s is not a virtio-vsock migtd-c image", image);
+		return -1;
+	}
+	if (vmm_sibling_path(self, "migtd-vsock-backend", backend, sizeof(backend)) != 0) {
+		snprintf(msg, msglen, "%.300s not found (build it with make)", backend);
+		return -1;
+	}
+	snprintf(img, sizeof(img), "%.*s/migtd.bin", PATH_MAX, dir);
+	if (vmm_vm_image(image, img, policy, root, msg, msglen))
+		return -1;
+	return emu_vmm_launch_vm_vsock(p, qemu, img, backend, guest_cid, msg, msglen);
+}
+
 static int cmd_serve(int argc, char **argv, const char *self)
 {
 	static const struct option opts[] = {
@@ -648,6 +681,10 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		{ "export-versions", required_argument, NULL, 'e' },
 		{ "import-versions", required_argument, NULL, 'i' },
 		{ "pcs", required_argument, NULL, 'P' },
+		{ "vm", no_argument, NULL, 'v' },
+		{ "image", required_argument, NULL, 'm' },
+		{ "qemu", required_argument, NULL, 'q' },
+		{ "guest-cid", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -655,8 +692,11 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	const char *pcs_dir[EMU_PCS_MAX];
 	unsigned npcs = 0;
 	const char *dir = NULL, *control = NULL, *policy = NULL, *root = NULL,
-		   *level = "info", *tmo = "60000";
+		   *level = "info", *tmo = "60000", *image = NULL, *qemu = "qemu-system-x86_64";
 	uint16_t ex_lo = 0, ex_hi = 0, im_lo = 0, im_hi = 0;
+	unsigned long long guest_cid = MIGTD_VSOCK_DEMO_SRC_CID;
+	bool vm = false;
+	char *end;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char migtd[PATH_MAX + 8], msg[512];
 	int c, abnormal;
@@ -683,6 +723,14 @@ static int cmd_serve(int argc, char **argv, const char *self)
 			if (npcs == EMU_PCS_MAX)
 				return cli_usage_error(prog, "serve: at most %u --pcs", EMU_PCS_MAX);
 			pcs_dir[npcs++] = optarg;
+			break;
+		case 'v': vm = true; break;
+		case 'm': image = optarg; break;
+		case 'q': qemu = optarg; break;
+		case 'g':
+			guest_cid = strtoull(optarg, &end, 10);
+			if (*end || guest_cid < 3 || guest_cid >= 0xffffffffull)
+				return cli_usage_error(prog, "serve: bad --guest-cid (3..2^32-2)");
 			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: return cli_try_help(prog);
@@ -738,7 +786,11 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	}
 	emu_vmm_watch(&srv.vmm, srv.control_fd, serve_on_control, &srv);
 	vmm_migtd_path(self, migtd, sizeof(migtd));
-	if (emu_vmm_launch(srv.plat, migtd, policy, root, level, tmo, msg, sizeof(msg))) {
+	if (!image)
+		image = cli_default_path(CLI_DEFAULT_IMAGE);
+	if (vm ? serve_launch_vm(srv.plat, self, dir, image, qemu, policy, root, guest_cid, msg,
+				 sizeof(msg))
+	       : emu_vmm_launch(srv.plat, migtd, policy, root, level, tmo, msg, sizeof(msg))) {
 		fprintf(stderr, "migtd-vmm serve: %s\n", msg);
 		emu_vmm_fini(&srv.vmm);
 		close(srv.control_fd);

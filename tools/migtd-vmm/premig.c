@@ -531,8 +531,8 @@ static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8],
 
 /* Enroll policy + root CA into a copy of the firmware image (migtd-image's
  * enroll step, tdvf_enroll) for one platform's VM. */
-static int pm_vm_image(const char *in, const char *out, const char *policy, const char *root,
-		       char *msg, size_t msglen)
+int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root,
+		 char *msg, size_t msglen)
 {
 	uint8_t *img = NULL, *pol = NULL, *ca = NULL;
 	size_t img_len = 0, pol_len = 0, ca_len = 0;
@@ -639,7 +639,7 @@ static int pm_setup(struct premig *m, const char *self)
 			char img[PATH_MAX + 24], hex[97];
 
 			snprintf(img, sizeof(img), "%.*s/migtd.bin", PATH_MAX, dirs[s]);
-			if (pm_vm_image(m->o.image, img, pol[s], roots[s], msg, sizeof(msg)))
+			if (vmm_vm_image(m->o.image, img, pol[s], roots[s], msg, sizeof(msg)))
 				goto fail;
 			if (m->o.vm_serial_port) {
 				/* As upstream's README: the destination's chardev listens,
