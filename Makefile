@@ -252,6 +252,9 @@ $(B)/bin/migtd-vsock-backend: $(call objs,host,$(wildcard tools/migtd-vsock-back
 	@mkdir -p $(@D)
 	$(Q)$(CC) -pie $(HOST_CFLAGS) -pthread -o $@ -Wl,--start-group $^ -Wl,--end-group
 
+# The backend's unit test drives the real program as its vhost-user front end.
+$(B)/host/tests/test_vsock_backend $(B)/san/tests/test_vsock_backend: | $(B)/bin/migtd-vsock-backend
+
 # ---- sanitized programs: migtd and every tool under ASan+UBSan in
 # build/san/bin/ (migtd-vmm launches the migtd next to it), so run-tests.sh
 # can run the e2e scripts marked "# e2e-asan" again with

@@ -285,6 +285,10 @@ static int get_config(VuDev *vu, uint8_t *config, uint32_t len)
 	uint8_t cfg[8];
 
 	(void)vu;
+	/* libvhost-user passes the front-end's size unchecked; the buffer is
+	 * the message's config region. */
+	if (len > VHOST_USER_MAX_CONFIG_SIZE)
+		return -1;
 	wire_put_u64(cfg, be.guest_cid);
 	memset(config, 0, len);
 	memcpy(config, cfg, len < sizeof(cfg) ? len : sizeof(cfg));
