@@ -252,8 +252,27 @@ $(B)/bin/migtd-vsock-backend: $(call objs,host,$(wildcard tools/migtd-vsock-back
 	@mkdir -p $(@D)
 	$(Q)$(CC) -pie $(HOST_CFLAGS) -pthread -o $@ -Wl,--start-group $^ -Wl,--end-group
 
-# The backend's unit test drives the real program as its vhost-user front end.
-$(B)/host/tests/test_vsock_backend $(B)/san/tests/test_vsock_backend: | $(B)/bin/migtd-vsock-backend
+# Under ASan+UBSan too: the sanitized unit test drives this one, so the
+# malicious-guest cases run with every copy checked (libvhost-user included).
+VHU_SAN_CFLAGS := -std=gnu99 -w -O1 -g $(SAN_FLAGS) -D_GNU_SOURCE -pthread
+$(B)/san/vhu/libvhost-user.a: $(VHU_SRC)/libvhost-user.c $(VHU_SRC)/libvhost-user.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(VHU_SAN_CFLAGS) -I$(VHU_SRC) -c $< -o $(@D)/libvhost-user.o
+	@rm -f $@
+	$(Q)ar rcs $@ $(@D)/libvhost-user.o
+$(B)/san/obj/tools/migtd-vsock-backend/%.o: tools/migtd-vsock-backend/%.c $(VHU_SRC)/libvhost-user.h \
+	$(MBEDTLS_DIR)/include/mbedtls/ssl.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_COMMON) -isystem $(VHU_SRC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/san/bin/migtd-vsock-backend: $(call objs,san,$(wildcard tools/migtd-vsock-backend/*.c)) \
+	$(B)/san/vhu/libvhost-user.a $(call host_libs,san)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_CFLAGS) -pthread -o $@ -Wl,--start-group $^ -Wl,--end-group
+
+# The backend's unit test drives the real program as its vhost-user front end
+# (the one built with the same flags: build/bin/ or build/san/bin/).
+$(B)/host/tests/test_vsock_backend: | $(B)/bin/migtd-vsock-backend
+$(B)/san/tests/test_vsock_backend: | $(B)/san/bin/migtd-vsock-backend
 
 # ---- sanitized programs: migtd and every tool under ASan+UBSan in
 # build/san/bin/ (migtd-vmm launches the migtd next to it), so run-tests.sh

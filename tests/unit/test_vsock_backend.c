@@ -11,7 +11,9 @@
  * answer with RST where the device can, and otherwise stop cleanly with a
  * message -- never die from a signal. (docs/vhost-user.md)
  *
- * The program is found in $MIGTD_BIN (default build/bin).
+ * The program is found in $MIGTD_BIN, else in the bin/ of this test's own
+ * build variant (build/host/tests -> build/bin, build/san/tests ->
+ * build/san/bin: the sanitized test drives the sanitized backend).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -144,8 +146,9 @@ static void vring_setup(uint32_t q)
 
 static int setup(void **state)
 {
-	const char *bin = getenv("MIGTD_BIN") ? getenv("MIGTD_BIN") : "build/bin";
-	char prog[256];
+	const char *bin = getenv("MIGTD_BIN");
+	char prog[256], self[256] = "";
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	int lfd, logfd;
 	uint64_t features = 0;
 	uint8_t region[40];
@@ -157,6 +160,10 @@ static int setup(void **state)
 	snprintf(path_link, sizeof(path_link), "%s/link.sock", dir);
 	snprintf(path_relay, sizeof(path_relay), "%s/relay.sock", dir);
 	snprintf(path_log, sizeof(path_log), "%s/backend.log", dir);
+	if (sl > 0)
+		self[sl] = '\0';
+	if (!bin)
+		bin = strstr(self, "/san/tests/") ? "build/san/bin" : "build/bin";
 	snprintf(prog, sizeof(prog), "%s/migtd-vsock-backend", bin);
 	link_l = listen_at(path_link);
 	relay_l = listen_at(path_relay);
