@@ -263,7 +263,7 @@ $(B)/san/vhu/libvhost-user.a: $(VHU_SRC)/libvhost-user.c $(VHU_SRC)/libvhost-use
 $(B)/san/obj/tools/migtd-vsock-backend/%.o: tools/migtd-vsock-backend/%.c $(VHU_SRC)/libvhost-user.h \
 	$(MBEDTLS_DIR)/include/mbedtls/ssl.h
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_COMMON) -isystem $(VHU_SRC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS_COMMON) $(call src_inc,$<) -isystem $(VHU_SRC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
 $(B)/san/bin/migtd-vsock-backend: $(call objs,san,$(wildcard tools/migtd-vsock-backend/*.c)) \
 	$(B)/san/vhu/libvhost-user.a $(call host_libs,san)
 	@mkdir -p $(@D)

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the virtio-vsock device model (src/emu/vsockdev.c) as
+ * libFuzzer target: the virtio-vsock device model (src/emuhost/vsockdev.c) as
  * a malicious guest drives it. The input is a script of steps: raw guest
  * packets, structured packets (valid addresses, any op/flags/credit/length,
  * a header len that may lie), RX buffers of any size taken by the guest,

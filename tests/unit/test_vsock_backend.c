@@ -36,9 +36,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "migtd/vsock_ids.h"
+#include "vsock_ids.h"
 #include "migtd/wire.h"
-#include "migtd/vsockdev.h"
+#include "vsockdev.h"
 
 #define MEM_SIZE (1u << 20)
 #define QSZ 16u

@@ -1,5 +1,5 @@
 /*
- * The virtio-vsock device model (src/emu/vsockdev.c) against a scripted
+ * The virtio-vsock device model (src/emuhost/vsockdev.c) against a scripted
  * guest: connect/RESPONSE, data both ways with credit, the shutdown
  * sequence a MigTD runs, host end of stream, and everything a malicious
  * guest can try (other CIDs, bad lengths, credit violations, unknown ops,

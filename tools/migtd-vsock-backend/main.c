@@ -12,7 +12,7 @@
  *     socket (MLNK frames, as they come; migtd/emu_link.h);
  *   - any other host port: the VMM's relay socket, opened with the
  *     16-byte MVSK hello naming (CID 2, port), then the raw stream
- *     (migtd/uvsock.h) -- the VMM relays it to the peer like any MigTD's.
+ *     (src/transport/uvsock/uvsock.h) -- the VMM relays it to the peer like any MigTD's.
  *
  * It is a separate program because libvhost-user is GPL-2.0-or-later: only
  * this binary links it; migtd-vmm talks to it through those sockets.
