@@ -279,7 +279,8 @@ $(B)/san/tests/test_vsock_backend: | $(B)/san/bin/migtd-vsock-backend
 # can run the e2e scripts marked "# e2e-asan" again with
 # MIGTD_BIN=build/san/bin (suite e2e-asan): the pre-migration scripts and
 # the CLI tests (tests/e2e/cli.sh, every tool on bad input).
-SAN_PROGRAMS := $(B)/san/bin/migtd $(addprefix $(B)/san/bin/,$(TOOLS))
+# The vsock backend has its own sanitized rule above (libvhost-user).
+SAN_PROGRAMS := $(B)/san/bin/migtd $(addprefix $(B)/san/bin/,$(TOOLS)) $(B)/san/bin/migtd-vsock-backend
 $(B)/san/bin/migtd: $(call objs,san,$(wildcard src/linux/*.c) $(TOOL_COMMON_SRC)) $(call host_libs,san)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
