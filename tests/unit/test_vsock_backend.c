@@ -6,7 +6,8 @@
  * descriptor handling, our queue glue, the vsockdev model, the host ends on
  * link.sock / relay.sock -- runs as it does under QEMU, and a test can be the
  * malicious guest QEMU would never let a unit test be: descriptors outside
- * guest memory, descriptor loops, lengths past the end, an avail index
+ * guest memory, zero-sized or bad indirect descriptors, descriptor loops,
+ * lengths past the end, an avail index
  * racing ahead, oversized packets and credit violations. The backend must
  * answer with RST where the device can, and otherwise stop cleanly with a
  * message -- never die from a signal. (docs/vhost-user.md)
@@ -544,6 +545,34 @@ static void test_desc_past_end(void **state)
 	expect_clean_stop();
 }
 
+static void test_desc_zero_length(void **state)
+{
+	uint16_t d = next_desc[TXQ];
+
+	(void)state;
+	*desc(TXQ, d) = (struct vring_desc_){ TXBUF, 0, 0, 0 };
+	avail_push(TXQ, d);
+	expect_clean_stop();
+}
+
+/* An indirect table whose size is no multiple of a descriptor, and one
+ * that points outside guest memory. */
+static void test_desc_indirect_bad(void **state)
+{
+	(void)state;
+	*desc(TXQ, 0) = (struct vring_desc_){ TXBUF, 24, 4 /* INDIRECT */, 0 };
+	avail_push(TXQ, 0);
+	expect_clean_stop();
+}
+
+static void test_desc_indirect_outside(void **state)
+{
+	(void)state;
+	*desc(TXQ, 0) = (struct vring_desc_){ 0x7fff0000u, 64, 4 /* INDIRECT */, 0 };
+	avail_push(TXQ, 0);
+	expect_clean_stop();
+}
+
 static void test_desc_loop(void **state)
 {
 	(void)state;
@@ -597,6 +626,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_packets_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_desc_outside_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_desc_past_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_desc_zero_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_desc_indirect_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_desc_indirect_outside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_desc_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_avail_index_jump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_out_of_range, setup, teardown),
