@@ -395,8 +395,6 @@ void vsockdev_host_error(struct vsockdev *d, struct vsockdev_conn *c)
 
 void vsockdev_g2h_consumed(struct vsockdev *d, struct vsockdev_conn *c, size_t n)
 {
-	uint32_t seen_free;
-
 	if (!c->used)
 		return;
 	if (n > c->g2h_len)
@@ -404,9 +402,11 @@ void vsockdev_g2h_consumed(struct vsockdev *d, struct vsockdev_conn *c, size_t n
 	memmove(c->g2h, c->g2h + n, c->g2h_len - n);
 	c->g2h_len -= n;
 	c->fwd_cnt += (uint32_t)n;
-	/* What the guest believes is free, from the last fwd_cnt it saw. */
-	seen_free = VSOCKDEV_BUF - (c->rx_cnt - c->fwd_cnt_sent);
-	if (seen_free < VSOCKDEV_BUF / 2 && c->fwd_cnt != c->fwd_cnt_sent)
+	/* Tell the guest once it believes more than half the buffer is used
+	 * (from the last fwd_cnt it saw) while we have freed some of it.
+	 * Compared as bytes in flight: a guest that overran its view of the
+	 * credit cannot make this wrap. */
+	if (c->rx_cnt - c->fwd_cnt_sent > VSOCKDEV_BUF / 2 && c->fwd_cnt != c->fwd_cnt_sent)
 		c->need_credit_update = true;
 	conn_check_guest_done(d, c);
 }

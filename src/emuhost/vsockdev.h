@@ -14,7 +14,8 @@
  * Only guest-initiated streams to the host CID exist: a MigTD is a vsock
  * client (docs/vsock.md). Anything the device cannot accept -- another CID,
  * a non-stream type, an unknown op, a length that disagrees with the
- * packet, more bytes than the advertised credit, too many connections --
+ * packet, more bytes than the buffer the device advertised has room for,
+ * too many connections --
  * is answered with RST (or dropped when there is nobody to answer) and
  * counted; nothing the guest sends is read beyond the buffer it came in.
  */

@@ -253,6 +253,33 @@ static void test_credit_update_to_guest(void **state)
 	assert_int_equal(dev.stats.credit_violations, 0);
 }
 
+/* A guest that sends again before it saw our CREDIT_UPDATE (more than its
+ * view of the credit, still within the real free space): accepted, and the
+ * next consumption still produces a CREDIT_UPDATE (no wrap-around). */
+static void test_credit_view_overrun(void **state)
+{
+	static uint8_t big[VSOCKDEV_BUF];
+	struct vsockdev_conn *c;
+	struct vsockdev_hdr h;
+
+	(void)state;
+	connect_ok(40001, 7001);
+	c = conn_of(40001);
+	/* 30000 in flight by the guest's view: under half, no update yet. */
+	gsend(40001, 7001, VSOCKDEV_OP_RW, 0, 0, big, 30000);
+	vsockdev_g2h_consumed(&dev, c, 30000);
+	grecv(0);
+	/* 60000 more: beyond the guest's view (it saw fwd_cnt 0), within the
+	 * real free space. 90000 bytes are now "in flight" for the guest. */
+	gsend(40001, 7001, VSOCKDEV_OP_RW, 0, 0, big, 60000);
+	assert_int_equal(dev.stats.credit_violations, 0);
+	assert_int_equal(c->g2h_len, 60000);
+	vsockdev_g2h_consumed(&dev, c, 10000);
+	h = grecv(VSOCKDEV_OP_CREDIT_UPDATE);
+	assert_int_equal(h.fwd_cnt, 40000);
+	grecv(0);
+}
+
 static void test_credit_violation_rst(void **state)
 {
 	static uint8_t big[VSOCKDEV_BUF];
@@ -463,6 +490,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_and_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_credit_respected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credit_update_to_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credit_view_overrun, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credit_violation_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_packets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_and_limits, setup, teardown),
