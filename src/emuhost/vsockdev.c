@@ -75,6 +75,12 @@ void vsockdev_fini(struct vsockdev *d)
 		conn_free(d, &d->conns[i]);
 }
 
+void vsockdev_reset(struct vsockdev *d)
+{
+	vsockdev_fini(d);
+	d->rst_head = d->rst_count = 0;
+}
+
 /* Queue an RST for an address pair that has (or keeps) no connection. */
 static void rst_queue(struct vsockdev *d, uint32_t guest_port, uint32_t host_port)
 {

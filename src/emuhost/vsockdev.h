@@ -108,6 +108,12 @@ void vsockdev_init(struct vsockdev *d, uint64_t guest_cid, const struct vsockdev
 /* Close every connection (host ops close) and free the buffers. */
 void vsockdev_fini(struct vsockdev *d);
 
+/* The guest reset the device (its queues stopped): every connection ends
+ * without a word to the guest -- its driver has forgotten them -- and the
+ * host ends are closed; pending RSTs are dropped. A rebooted guest reuses
+ * its local ports from 40001, which must not meet stale connections. */
+void vsockdev_reset(struct vsockdev *d);
+
 /* One packet the guest sent (its TX chain gathered; len as gathered). */
 void vsockdev_guest_packet(struct vsockdev *d, const uint8_t *pkt, size_t len);
 

@@ -447,6 +447,22 @@ static void test_host_eof(void **state)
 	grecv(0);
 }
 
+/* A device reset forgets every connection silently; a rebooted guest
+ * connects again from the same local port. */
+static void test_reset(void **state)
+{
+	(void)state;
+	connect_ok(40001, 7001);
+	connect_ok(40002, 5100);
+	gsend(50000, 7001, VSOCKDEV_OP_RW, 0, 0, NULL, 0); /* queues an RST */
+	vsockdev_reset(&dev);
+	assert_int_equal(fh.nclosed, 2);
+	assert_null(conn_find(40001));
+	grecv(0);
+	connect_ok(40001, 7001);
+	grecv(0);
+}
+
 /* 16 streams at once, interleaved, each with its own bytes and credit. */
 static void test_many_streams(void **state)
 {
@@ -496,6 +512,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_and_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_eof, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_streams, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,6 +275,18 @@ static void queue_set_started(VuDev *vu, int qidx, bool started)
 {
 	if (qidx == RXQ || qidx == TXQ)
 		vu_set_queue_handler(vu, vu_get_queue(vu, qidx), started ? queue_kicked : NULL);
+	/* A stopped queue is a device reset (or the VM going away): the
+	 * guest's connections are gone with it. */
+	if (!started && (qidx == RXQ || qidx == TXQ)) {
+		unsigned live = 0;
+
+		for (unsigned i = 0; i < VSOCKDEV_MAX_CONNS; i++)
+			live += be.dev.conns[i].used;
+		if (live)
+			say("queue %d stopped (device reset or VM exit): %u connections closed", qidx,
+			    live);
+		vsockdev_reset(&be.dev);
+	}
 	if (be.verbose)
 		say("queue %d %s", qidx, started ? "started" : "stopped");
 }
