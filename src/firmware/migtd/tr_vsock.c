@@ -36,11 +36,16 @@
 #define TV_LINK_WAIT_MS 30000u
 /* How long a closing stream waits for the peer's RST before it RSTs itself. */
 #define TV_CLOSE_WAIT_MS 3000u
+/* The core calls close again on every poll until it returns OK; a closing
+ * stream it has not asked about for this long was given up (its step timed
+ * out) and may be reaped. */
+#define TV_ABANDON_MS 1000u
 
 struct tv_stream {
 	bool used;
 	bool closing;
 	uint64_t close_deadline;
+	uint64_t close_polled;	/* fw_ticks of the core's last close call */
 	struct vsock_conn c;
 };
 
@@ -145,7 +150,11 @@ static void stream_free(struct tv_stream *s)
 }
 
 /* A stream the core gave up on while it was closing (its step timed out)
- * is released here, so a slot is never lost. */
+ * is released here, so a slot is never lost. Only one the core stopped
+ * asking about: a stream whose close merely completed (the peer's RST came)
+ * still belongs to the session until its next close call says OK -- freeing
+ * it here made that call fail (status 1) and could hand its slot to the new
+ * session being opened. */
 static void reap_closing(void)
 {
 	uint64_t now = fw_ticks();
@@ -153,8 +162,7 @@ static void reap_closing(void)
 	for (unsigned int i = 0; i < TV_STREAMS; i++) {
 		struct tv_stream *s = &tv.s[i];
 
-		if (s->used && s->closing &&
-		    (now > s->close_deadline || s->c.state != VSOCK_CLOSING))
+		if (s->used && s->closing && now - s->close_polled > TV_ABANDON_MS)
 			stream_free(s);
 	}
 }
@@ -270,6 +278,7 @@ static int st_close(void *ctx, uint32_t h)
 			return MIGTD_ERR_NETWORK;
 		}
 	}
+	s->close_polled = fw_ticks();
 	if (vsock_poll(tv.v) == MIGTD_OK && s->c.state == VSOCK_CLOSING &&
 	    fw_ticks() <= s->close_deadline)
 		return MIGTD_ERR_AGAIN;
