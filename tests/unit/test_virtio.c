@@ -1268,6 +1268,17 @@ static void test_vsock_transport_streams(void **state)
 	assert_int_equal(ops->open(ctx, &prm, &h2), MIGTD_OK);
 	assert_int_equal(M.log[M.n_log - 1].op, VSOCK_OP_REQUEST);
 	assert_int_equal(M.log[M.n_log - 1].src_port, 40024);
+	/* A stream whose close completed (the peer's RST came) still belongs to
+	 * its session until that session's next close call: an open in between
+	 * must not take its slot (it did: the close then failed with status 1). */
+	vs_host_send(1234, 40005, VSOCK_OP_RESPONSE, 0, NULL, 0);
+	assert_int_equal(ops->recv(ctx, hs[1], buf, sizeof(buf), &n), MIGTD_ERR_AGAIN);
+	assert_int_equal(ops->close(ctx, hs[1]), MIGTD_ERR_AGAIN);
+	vs_host_send(1234, 40005, VSOCK_OP_RST, 0, NULL, 0);
+	assert_int_equal(ops->recv(ctx, hs[2], buf, sizeof(buf), &n), MIGTD_ERR_AGAIN);
+	assert_int_equal(ops->open(ctx, &prm, &h), MIGTD_ERR_AGAIN);
+	assert_int_equal(ops->close(ctx, hs[1]), MIGTD_OK);
+	assert_int_equal(ops->open(ctx, &prm, &h), MIGTD_OK);
 	assert_int_equal(VS.dropped, 0);
 }
 
