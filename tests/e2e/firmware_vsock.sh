@@ -119,7 +119,11 @@ trap 'cleanup_serve; rm -rf "$t"' EXIT
 $VMM pki init "$t/a" --fmspc 00806F050000 >/dev/null || fail "pki a"
 $VMM pki init "$t/b" --root "$t/a" --fmspc 00906F000000 --pcesvn 13 >/dev/null || fail "pki b"
 serve_vm() { # dir cid log
-  $VMM serve --vm --guest-cid "$2" --pki "$1" --control "$1/ctl.sock" --root-ca "$t/a/root_ca.der" \
+  # --pcs: each host's quoting service also has the other platform's
+  # collateral, as a PCCS caching Intel PCS has every FMSPC's.
+  local other=$t/a; [ "$1" = "$t/a" ] && other=$t/b
+  $VMM serve --vm --guest-cid "$2" --pki "$1" --pcs "$other" --control "$1/ctl.sock" \
+    --root-ca "$t/a/root_ca.der" \
     --policy config/demo/policy.json --export-versions 1:3 --import-versions 2:4 --timeout-ms 8000 \
     >"$3" 2>&1 &
   VMM_PIDS+=($!)
