@@ -210,6 +210,10 @@ $(eval $(call VARIANT,host,$(CC),$(HOST_CFLAGS),$(HOST_MBEDTLS_CFLAGS)))
 $(eval $(call VARIANT,san,$(CC),$(SAN_CFLAGS),$(SAN_MBEDTLS_CFLAGS)))
 $(eval $(call VARIANT,fs,$(CC),$(FS_CFLAGS),$(FS_MBEDTLS_CFLAGS)))
 $(eval $(call VARIANT,fuzz,$(FUZZ_CC),$(FUZZ_CFLAGS),$(FUZZ_MBEDTLS_CFLAGS)))
+# The second compiler: clang with the very same flags (build/clang/), so a
+# construct only one compiler accepts fails here (`make clang-check`).
+CLANG ?= clang
+$(eval $(call VARIANT,clang,$(CLANG),$(HOST_CFLAGS),$(HOST_MBEDTLS_CFLAGS)))
 
 # Libraries a hosted binary links, in link order.
 host_libs = $(B)/$(1)/libmigtd_hostlib.a $(B)/$(1)/libmigtd_core.a $(B)/$(1)/libmbedtls.a
@@ -301,6 +305,14 @@ $(B)/$(1)/tests/$(2): $$(call objs,$(1),tests/unit/$(2).c $$(UNIT_SUPPORT_SRC) $
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT,host,$(t),$(HOST_CFLAGS) -pie)))
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT,san,$(t),$(SAN_CFLAGS))))
+
+# clang links its own unit tests (UNIT above links with $(CC)).
+define CLANG_UNIT
+$(B)/clang/tests/$(1): $$(call objs,clang,tests/unit/$(1).c $$(UNIT_SUPPORT_SRC) $$(TDX_TEST_SRC_$(1))) $$(call host_libs,clang)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CLANG) $(HOST_CFLAGS) -pie -o $$@ -Wl,--start-group $$^ -Wl,--end-group $$(LDLIBS_HOST)
+endef
+$(foreach t,$(UNIT_NAMES),$(eval $(call CLANG_UNIT,$(t))))
 
 unit-bins: $(addprefix $(B)/host/tests/,$(UNIT_NAMES))
 san-bins: $(addprefix $(B)/san/tests/,$(UNIT_NAMES))
@@ -495,9 +507,11 @@ qemu-test: images all
 TOOLCOMMON_TEST_SRC := tools/common/atomic_file.c tools/common/rootca.c
 $(B)/host/tests/test_toolcommon: $(call objs,host,$(TOOLCOMMON_TEST_SRC))
 $(B)/san/tests/test_toolcommon: $(call objs,san,$(TOOLCOMMON_TEST_SRC))
+$(B)/clang/tests/test_toolcommon: $(call objs,clang,$(TOOLCOMMON_TEST_SRC))
 
 $(B)/host/tests/test_fw_libc: $(call objs,host,src/firmware/libc/string.c)
 $(B)/san/tests/test_fw_libc: $(call objs,san,src/firmware/libc/string.c)
+$(B)/clang/tests/test_fw_libc: $(call objs,clang,src/firmware/libc/string.c)
 
 # The TD start pieces (acceptance, shared DMA region, CCEL) are unit-tested
 # on the host with a fake TDCALL entry (tests/unit/test_fw_tdx.c).
@@ -505,6 +519,7 @@ FW_TDX_TEST_SRC := $(addprefix src/firmware/tdx/,accept.c shared.c ccel.c ve.c a
 	src/platform/tdx/tdx_leaves.c
 $(B)/host/tests/test_fw_tdx: $(call objs,host,$(FW_TDX_TEST_SRC))
 $(B)/san/tests/test_fw_tdx: $(call objs,san,$(FW_TDX_TEST_SRC))
+$(B)/clang/tests/test_fw_tdx: $(call objs,clang,$(FW_TDX_TEST_SRC))
 
 # The virtio drivers are unit-tested on the host against a device model
 # (tests/unit/test_virtio.c) and their device-data parsers fuzzed.
@@ -512,6 +527,21 @@ VIRTIO_DRV_SRC := $(addprefix src/firmware/drivers/,virtio_pci.c virtqueue.c vir
 	virtio_vsock.c)
 $(B)/host/tests/test_virtio: $(call objs,host,$(VIRTIO_DRV_SRC) src/firmware/migtd/tr_vsock.c)
 $(B)/san/tests/test_virtio: $(call objs,san,$(VIRTIO_DRV_SRC) src/firmware/migtd/tr_vsock.c)
+$(B)/clang/tests/test_virtio: $(call objs,clang,$(VIRTIO_DRV_SRC) src/firmware/migtd/tr_vsock.c)
 $(B)/fuzz/bin/fuzz_virtio_vsock: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
 $(B)/fuzz/bin/fuzz_virtio_serial: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
 $(B)/fuzz/bin/fuzz_virtio_virtq: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
+
+# ---- second compiler: `make clang-check` builds every hosted program, the
+# unit tests and the benchmarks with clang (build/clang/), and the
+# freestanding core, TDX backend and firmware C files with clang's
+# freestanding flags (build/clangfs/, compiled only: the image stays gcc's).
+# Same WARN set, so the tree is warning-free under both compilers.
+CLANG_FS_FLAGS := $(subst $(shell $(CC) -print-file-name=include),$(shell $(CLANG) -print-file-name=include),$(FS_FLAGS))
+$(eval $(call VARIANT,clangfs,$(CLANG),$(WARN) -O2 $(CLANG_FS_FLAGS),$(FS_MBEDTLS_CFLAGS)))
+CLANG_OBJS := $(call objs,clang,$(wildcard src/host/*.c) $(wildcard tools/*/*.c) $(BENCH_SRC) \
+	$(BENCH_COMMON_SRC)) $(call objs,clangfs,$(CORE_SRC) $(TDX_SRC) $(FW_C_SRC))
+.PHONY: clang-check
+clang-check: $(addprefix $(B)/clang/tests/,$(UNIT_NAMES)) $(CLANG_OBJS)
+	@echo "clang-check: $(words $(UNIT_NAMES)) unit tests and $(words $(CLANG_OBJS)) more objects built with $(CLANG), no warnings"
+	@scripts/run-tests.sh --suite clang $(B)/clang/tests

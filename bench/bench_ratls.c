@@ -100,6 +100,8 @@ static uint8_t *g_proot[2];
 static size_t g_proot_len[2];
 static uint8_t g_work[WORK_CAP];
 
+static void bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void bench_fail(const char *fmt, ...)
 {
 	va_list ap;

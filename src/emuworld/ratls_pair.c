@@ -14,6 +14,8 @@
 #include "migtd/tdreport.h"
 #include "ratls_pair.h"
 
+static void default_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void default_fail(const char *fmt, ...)
 {
 	va_list ap;

@@ -17,6 +17,8 @@
 #include "migtd/hob.h"
 #include "world.h"
 
+static void default_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void default_fail(const char *fmt, ...)
 {
 	va_list ap;

@@ -111,7 +111,12 @@ static void test_fmt_matches_libc(void **state)
 	SAME("%s|%10s|%-10s|%.3s|%.*s", "abc", "right", "left", "truncate", 2, "xyz");
 	SAME("%c%c %%", 'o', 'k');
 	SAME("%02x%02x", 0u, 255u);
+	/* int arguments wider than %hh/%h on purpose (both formatters must
+	 * truncate), which clang's format check rejects: off for this line only. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"
 	SAME("%hhu %hu", 300, 70000);
+#pragma GCC diagnostic pop
 #undef SAME
 }
 

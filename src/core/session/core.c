@@ -419,7 +419,7 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 		ret = boot(c);
 		if (ret != MIGTD_OK)
 			goto fail;
-		/* fall through */
+		__attribute__((fallthrough)); /* a comment is not enough for clang */
 	case MIGTD_CORE_QUERY:
 		ret = query_step(c, now);
 		if (ret != MIGTD_OK)
@@ -431,7 +431,7 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 				wake = min_wake(wake, now + c->cfg.poll_interval_ms);
 			break;
 		}
-		/* fall through */
+		__attribute__((fallthrough));
 	case MIGTD_CORE_SERVE:
 		/* Collateral fetches first: sessions paused on one resume below. */
 		coll_pending = migtd_coll_poll(&c->coll, c->plat, core_log(c));

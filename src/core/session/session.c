@@ -73,7 +73,7 @@ static bool fail(struct migtd_session *s, int err, const char *reason, uint64_t 
 	}
 	MIGTD_ERROR(SLOG(s), s->request_id, "%s failed: %s (%s) -> status %u (%s)",
 		    migtd_session_state_name(s->state), reason, migtd_err_str(err),
-		    (unsigned)migtd_err_status(err), migtd_status_name(migtd_err_status(err)));
+		    (unsigned)migtd_err_status(err), migtd_status_name((int)migtd_err_status(err)));
 	set_step(s, MIGTD_SS_ABORT, now, true);
 	return true;
 }
@@ -233,7 +233,7 @@ static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[MIG
 	};
 	memset(&c->explain, 0, sizeof(c->explain));
 	r = policy_eval(&c->policy_ws.policy, &in, &c->explain);
-	s->policy_result = r;
+	s->policy_result = (int)r;
 	if (r != POLICY_OK) {
 		MIGTD_ERROR(SLOG(s), s->request_id, "policy: peer rejected: %s",
 			    policy_result_name(r));
@@ -533,8 +533,9 @@ static bool st_handshake(struct migtd_session *s, uint64_t now)
 	}
 	MIGTD_INFO(SLOG(s), s->request_id,
 		   "handshake done: peer verified (quote and RA-TLS certificate), policy: %s",
-		   s->policy_result < POLICY_RESULT_COUNT ? policy_result_name(s->policy_result)
-							  : "not evaluated yet (TLS client)");
+		   s->policy_result < POLICY_RESULT_COUNT
+			   ? policy_result_name((enum policy_result)s->policy_result)
+			   : "not evaluated yet (TLS client)");
 	{
 		struct exchange_information info;
 		size_t n = 0;

@@ -200,7 +200,7 @@ int fw_virtio_link_test(const char *port_name)
 	/* Send the hello once the host side is connected, then read one line back. */
 	for (unsigned int i = 0; i < LINK_WAIT_MS; i++) {
 		if (sent < sizeof(LINK_HELLO) - 1) {
-			err = vser_send(&fw_vser, (uint32_t)port, LINK_HELLO + sent,
+			err = vser_send(&fw_vser, (uint32_t)port, &LINK_HELLO[sent],
 					sizeof(LINK_HELLO) - 1 - sent);
 			if (err > 0)
 				sent += (size_t)err;

@@ -11,7 +11,13 @@
 
 #include <stdint.h>
 
+#if defined(__clang__)
+/* clang has no per-function optimize attribute; with -ffreestanding (the
+ * firmware build) it does not turn these loops into library calls anyway. */
+#define FW_NO_LIBCALL
+#else
 #define FW_NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
 
 FW_NO_LIBCALL void *fw_memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
