@@ -5,13 +5,16 @@
 #
 # Other targets: all (host programs into build/bin/), check (host unit tests
 # only, quick), sanitize, fuzz, fuzz-smoke, freestanding-check, bench, clean,
-# image (POLICY=... ROOT_CA=...), help.
+# image (POLICY=... ROOT_CA=...), help, lint (clang-check + clang-tidy + cppcheck
+# + format check), clang-check.
 #
 # Layout of build/ (one folder per build variant, same tree below each):
 #   build/host/   hosted objects and libraries (-O2, fortify, stack protector)
 #   build/san/    the same under ASan+UBSan (unit tests; bin/: migtd, migtd-vmm)
 #   build/fs/     freestanding core + mbedTLS (no libc, no SSE, no red zone)
 #   build/fuzz/   clang + libFuzzer + ASan/UBSan
+#   build/clang/  the host variant built with clang (make clang-check)
+#   build/clangfs/ the freestanding C files built with clang (compile check)
 #   build/bin/    the programs: migtd, migtd-vmm, migtd-quote, migtd-policy, ...
 
 MAKEFLAGS += --no-builtin-rules
@@ -545,3 +548,15 @@ CLANG_OBJS := $(call objs,clang,$(wildcard src/host/*.c) $(wildcard tools/*/*.c)
 clang-check: $(addprefix $(B)/clang/tests/,$(UNIT_NAMES)) $(CLANG_OBJS)
 	@echo "clang-check: $(words $(UNIT_NAMES)) unit tests and $(words $(CLANG_OBJS)) more objects built with $(CLANG), no warnings"
 	@scripts/run-tests.sh --suite clang $(B)/clang/tests
+
+# ---- static analysis: `make lint` = the clang build above, clang-tidy and
+# cppcheck over the core, the platform backends and the firmware, and the
+# clang-format check (scripts/lint.sh; tools from Debian via deps.sh).
+LINT_SRC := $(CORE_SRC) $(sort $(shell find src/platform -name '*.c' 2>/dev/null))
+.PHONY: lint
+lint: export LINT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(CPPFLAGS_COMMON)
+lint: export LINT_FS_CFLAGS := -std=c11 $(CLANG_FS_FLAGS) $(CPPFLAGS_COMMON)
+lint: export LINT_SRC := $(LINT_SRC)
+lint: export LINT_FS_SRC := $(FW_C_SRC)
+lint: clang-check
+	@JOBS=$(JOBS) scripts/lint.sh

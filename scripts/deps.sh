@@ -43,6 +43,7 @@ PACKAGES=(
   qemu-system-x86 socat iproute2 procps
   bzip2 xz-utils ca-certificates debian-archive-keyring
   valgrind
+  clang-tidy clang-format cppcheck lcov
 )
 
 die() { echo "deps.sh: error: $*" >&2; exit 1; }

@@ -267,7 +267,7 @@ static int mrtd_block(struct tdvf_mrtd_ctx *ctx, const char *tag, uint64_t gpa)
 	uint8_t block[TDVF_MRTD_BLOCK];
 
 	memset(block, 0, sizeof(block));
-	memcpy(block, tag, strlen(tag));
+	memcpy(block, tag, strlen(tag) + 1); /* the NUL is one of the zero pad bytes */
 	wire_put_u64(block + 16, gpa);
 	return sha_ok(mbedtls_sha512_update(&ctx->sha, block, sizeof(block)));
 }

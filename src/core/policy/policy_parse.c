@@ -332,9 +332,11 @@ static int decode(const struct pctx *c, const jsmntok_t *t, uint8_t *out, size_t
 		if (s[i] != '\\') {
 			enc[k++] = (uint8_t)s[i++];
 		} else {
-			char e = (i + 1 < n) ? s[i + 1] : 0;
+			char e = '\0';
 			uint32_t cp, lo;
 
+			if (i + 1 < n)
+				e = s[i + 1];
 			i += 2;
 			switch (e) {
 			case '"': enc[k++] = '"'; break;
@@ -453,6 +455,7 @@ static int field(const struct pctx *c, int obj, const char *name, int *val)
 {
 	int n = 0, j = obj + 1;
 
+	*val = 0; /* defined on every path, also when the field is missing */
 	for (int k = 0; k < c->t[obj].size; k++) {
 		if (key_eq(c, &c->t[j], name)) {
 			if (n++ == 0)
@@ -967,7 +970,7 @@ static int parse_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len
 	struct pctx c;
 	jsmn_parser jp;
 	size_t bad, lead = 0, pos;
-	int n, next, rc;
+	int n, next = 0, rc;
 
 	memset(&c, 0, sizeof(c));
 	memset(&ws->policy, 0, sizeof(ws->policy));
@@ -992,6 +995,7 @@ static int parse_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len
 	c.js = (const char *)doc + lead;
 	c.len = len - lead;
 	c.base = lead;
+	/* cppcheck-suppress knownConditionTrueFalse ; false positive: len is the caller's, unbounded here */
 	if (len - lead > (size_t)INT_MAX / 2)
 		return fail_at(&c, 0, "document too large");
 

@@ -506,7 +506,7 @@ static int signature_steps(struct migtd_sig_cache *sc, struct migtd_quote_verify
 	mbedtls_sha256_free(&sha);
 	if (ret)
 		return MIGTD_ERR_CRYPTO;
-	if (memcmp(hash, q->qe.report_data, 32) != 0 || memcmp(q->qe.report_data + 32, zeros, 32))
+	if (memcmp(hash, q->qe.report_data, 32) != 0 || memcmp(q->qe.report_data + 32, zeros, 32) != 0)
 		return fail(res, MIGTD_QSTEP_QE_REPORT_DATA,
 			    "QE REPORTDATA does not bind the attestation key and QE auth data");
 	pass(res, MIGTD_QSTEP_QE_REPORT_DATA);

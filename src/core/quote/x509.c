@@ -20,6 +20,7 @@
 #include <mbedtls/platform.h>
 #include <mbedtls/sha256.h>
 
+#include "migtd/fmt.h"
 #include "quote_internal.h"
 
 int64_t migtd_quote_civil_to_unix(int year, int mon, int day, int hour, int min, int sec)
@@ -257,14 +258,10 @@ static int for_each_object(const uint8_t *buf, size_t len, const char *label, de
 		int ret = sink(ctx, buf, len);
 		return ret ? ret : 1;
 	}
-	memset(begin, 0, sizeof(begin));
-	memset(endm, 0, sizeof(endm));
-	memcpy(begin, "-----BEGIN ", 11);
-	memcpy(endm, "-----END ", 9);
-	strncpy(begin + 11, label, 24);
-	strncpy(endm + 9, label, 24);
-	memcpy(begin + strlen(begin), "-----", 5);
-	memcpy(endm + strlen(endm), "-----", 5);
+	/* Labels are our own constants: one that does not fit is a bug, not input. */
+	if (migtd_snprintf(begin, sizeof(begin), "-----BEGIN %s-----", label) >= sizeof(begin) ||
+	    migtd_snprintf(endm, sizeof(endm), "-----END %s-----", label) >= sizeof(endm))
+		return MIGTD_ERR_INVALID;
 
 	for (;;) {
 		const uint8_t *b = find(p, end, begin), *e;

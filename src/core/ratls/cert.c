@@ -164,7 +164,7 @@ static int write_tbs(unsigned char **p, unsigned char *start, const struct tbs_i
 
 	sub = 0;
 	CHK(sub, mbedtls_asn1_write_int(p, start, 2)); /* version v3 */
-	CHK(len, wrap(p, start, sub, MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 0));
+	CHK(len, wrap(p, start, sub, MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED)); /* [0] */
 
 	return wrap(p, start, len, SEQ);
 }

@@ -103,6 +103,7 @@ int fw_random(void *buf, size_t len)
 			ret = MIGTD_ERR_CRYPTO;
 			break;
 		}
+		/* cppcheck-suppress knownConditionTrueFalse ; false positive: n is 1..8 */
 		for (size_t i = 0; i < n; i++)
 			out[i] = (uint8_t)(v >> (8 * i));
 		out += n;

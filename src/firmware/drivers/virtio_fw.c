@@ -187,7 +187,7 @@ int fw_virtio_link_test(const char *port_name)
 {
 	uint8_t answer[128];
 	size_t got = 0, sent = 0;
-	int err = MIGTD_ERR_AGAIN, port;
+	int err, port;
 
 	if (!fw_vser_setup())
 		return -1;

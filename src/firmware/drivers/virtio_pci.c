@@ -117,8 +117,9 @@ static int assign_bars(struct virtio_pci_dev *d, struct virtio_mmio_window *w32,
 			continue;
 		}
 		size = ~mask + 1;
-		/* The writable bits must be contiguous from the top: a power of two. */
-		if (size == 0 || (size & (size - 1)) != 0 || size < 16)
+		/* The writable bits must be contiguous from the top: a power of two
+		 * (size < 16 also rejects 0, which the bit test would let through). */
+		if ((size & (size - 1)) != 0 || size < 16)
 			return MIGTD_ERR_INVALID;
 		if (is64 && w64 && w64->size)
 			w = w64;

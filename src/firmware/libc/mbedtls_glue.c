@@ -53,10 +53,13 @@ static void fw_mbedtls_exit(int status)
 
 static struct fw_heap_stats heap_stats;
 
+/* Reserved names, but these are the ones ld's --wrap defines and expects. */
+/* NOLINTBEGIN(bugprone-reserved-identifier) */
 void *__real_mbedtls_calloc(size_t n, size_t size);
 void __real_mbedtls_free(void *p);
 void *__wrap_mbedtls_calloc(size_t n, size_t size);
 void __wrap_mbedtls_free(void *p);
+/* NOLINTEND(bugprone-reserved-identifier) */
 
 void *__wrap_mbedtls_calloc(size_t n, size_t size)
 {

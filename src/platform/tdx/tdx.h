@@ -84,6 +84,11 @@ int tdx_vmcall_report_fatal_error(uint64_t code, uint64_t msg_gpa);
  * works in the polling mode of upstream's default build.
  */
 struct tdx_platform {
+	/* TDCALL buffers first: their alignment then costs no padding inside */
+	_Alignas(1024) uint8_t report[TDREPORT_STRUCT_SIZE];	/* TDG.MR.REPORT output: 1024-aligned */
+	_Alignas(64) uint8_t reportdata[TDREPORT_REPORT_DATA_SIZE];	/* REPORTDATA: 64-aligned */
+	_Alignas(64) uint8_t digest[64];	/* RTMR.EXTEND input: 64-aligned */
+
 	/* configuration (set before tdx_platform_init) */
 	uint64_t shared_mask;		/* tdx_shared_mask(vp_info.gpaw) */
 	uint8_t *svc_cmd;		/* one shared page */
@@ -99,9 +104,6 @@ struct tdx_platform {
 	struct migtd_quote_call *quote_busy;
 	int quote_notify_ok;		/* SetupEventNotifyInterrupt succeeded */
 	int quote_abandoned;		/* a cancelled GetQuote may still own quote_buf */
-	_Alignas(1024) uint8_t report[TDREPORT_STRUCT_SIZE];	/* TDG.MR.REPORT output: 1024-aligned */
-	_Alignas(64) uint8_t reportdata[TDREPORT_REPORT_DATA_SIZE];	/* REPORTDATA: 64-aligned */
-	_Alignas(64) uint8_t digest[64];	/* RTMR.EXTEND input: 64-aligned */
 };
 
 /* The ops table of this backend. */

@@ -206,6 +206,7 @@ int tdx_random(void *buf, size_t len)
 		while (!tdx_rdrand64(&v))
 			if (++tries >= 10)
 				return MIGTD_ERR_CRYPTO;
+		/* cppcheck-suppress knownConditionTrueFalse ; false positive: n is 1..8 */
 		for (size_t i = 0; i < n; i++)
 			out[i] = (uint8_t)(v >> (8 * i));
 		out += n;

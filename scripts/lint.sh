@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# scripts/lint.sh -- static analysis and the format check (`make lint`).
+#
+#   clang-tidy   the checks in .clang-tidy over src/core, src/platform (hosted
+#                flags) and src/firmware (freestanding flags)
+#   cppcheck     warning, style, performance and portability checks over the
+#                same folders; suppressions: scripts/cppcheck-suppressions.txt
+#   format       scripts/format.sh --check against .clang-format
+#
+# Every tool runs even if an earlier one failed; one line per tool, then
+# "lint: ok" or "lint: FAILED (...)", exit status 1 on any finding. Logs in
+# build/lint/. The compiler flags come from the Makefile (run it through
+# `make lint`): LINT_CFLAGS, LINT_FS_CFLAGS, LINT_SRC, LINT_FS_SRC, JOBS.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo" || exit 2
+: "${LINT_CFLAGS:?run through make lint}" "${LINT_FS_CFLAGS:?}" "${LINT_SRC:?}" "${LINT_FS_SRC:?}"
+JOBS=${JOBS:-2}
+out=build/lint
+rm -rf "$out" && mkdir -p "$out/tidy"
+failed=()
+
+# ---- clang-tidy: one process per file, JOBS at once -------------------------
+tidy_one() { # flags-var file
+  local log=$out/tidy/$(echo "$2" | tr / _).log fl
+  eval "fl=(${!1})" # the Makefile's flags carry shell quotes (MBEDTLS_CONFIG_FILE)
+  clang-tidy --quiet "$2" -- "${fl[@]}" >"$log" 2>&1 || { echo "$2" >>"$out/tidy/.failed"; }
+}
+export -f tidy_one
+export out LINT_CFLAGS LINT_FS_CFLAGS
+t0=$(date +%s)
+{
+  for f in $LINT_SRC; do printf 'LINT_CFLAGS\0%s\0' "$f"; done
+  for f in $LINT_FS_SRC; do printf 'LINT_FS_CFLAGS\0%s\0' "$f"; done
+} | xargs -0 -n 2 -P "$JOBS" bash -c 'tidy_one "$0" "$1"'
+nfiles=$(( $(wc -w <<<"$LINT_SRC") + $(wc -w <<<"$LINT_FS_SRC") ))
+cat "$out"/tidy/*.log >"$out/clang-tidy.log" 2>/dev/null
+nfind=$(grep -cE '(warning|error): ' "$out/clang-tidy.log")
+if [ -s "$out/tidy/.failed" ] || [ "$nfind" -gt 0 ]; then
+  grep -E '(warning|error): ' "$out/clang-tidy.log" | sort -u | head -n 40
+  failed+=(clang-tidy)
+  echo "clang-tidy: $nfind findings in $nfiles files ($(( $(date +%s) - t0 )) s, $out/clang-tidy.log)"
+else
+  echo "clang-tidy: $nfiles files clean ($(( $(date +%s) - t0 )) s)"
+fi
+
+# ---- cppcheck ----------------------------------------------------------------
+t0=$(date +%s)
+# shellcheck disable=SC2046
+if cppcheck -j "$JOBS" --quiet --std=c11 --enable=warning,style,performance,portability \
+     --inline-suppr --suppressions-list=scripts/cppcheck-suppressions.txt --error-exitcode=1 \
+     -Iinclude -Iconfig -DMBEDTLS_CONFIG_FILE='"migtd_mbedtls_config.h"' \
+     --template='{file}:{line}: {severity}: {message} [{id}]' \
+     src/core src/platform src/firmware >"$out/cppcheck.log" 2>&1; then
+  echo "cppcheck: clean ($(( $(date +%s) - t0 )) s)"
+else
+  grep -E '^\S+:[0-9]+: ' "$out/cppcheck.log" | head -n 40
+  failed+=(cppcheck)
+  echo "cppcheck: $(grep -cE '^\S+:[0-9]+: ' "$out/cppcheck.log") findings ($out/cppcheck.log)"
+fi
+
+# ---- format --------------------------------------------------------------------
+if scripts/format.sh --check >"$out/format.log" 2>&1; then
+  echo "format: $(tail -n 1 "$out/format.log" | sed 's/^format.sh: //')"
+else
+  head -n 4 "$out/format.log"
+  failed+=(format)
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "lint: FAILED (${failed[*]})"
+  exit 1
+fi
+echo "lint: ok"
