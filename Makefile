@@ -311,7 +311,8 @@ $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT,san,$(t),$(SAN_CFLAGS))))
 
 # clang links its own unit tests (UNIT above links with $(CC)).
 define CLANG_UNIT
-$(B)/clang/tests/$(1): $$(call objs,clang,tests/unit/$(1).c $$(UNIT_SUPPORT_SRC) $$(TDX_TEST_SRC_$(1))) $$(call host_libs,clang)
+$(B)/clang/tests/$(1): $$(call objs,clang,tests/unit/$(1).c $$(UNIT_SUPPORT_SRC) $$(TDX_TEST_SRC_$(1))) \
+		$(B)/clang/libmigtd_emuworld.a $$(call host_libs,clang)
 	@mkdir -p $$(@D)
 	$$(Q)$$(CLANG) $(HOST_CFLAGS) -pie -o $$@ -Wl,--start-group $$^ -Wl,--end-group $$(LDLIBS_HOST)
 endef
@@ -542,7 +543,7 @@ $(B)/fuzz/bin/fuzz_virtio_virtq: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
 # Same WARN set, so the tree is warning-free under both compilers.
 CLANG_FS_FLAGS := $(subst $(shell $(CC) -print-file-name=include),$(shell $(CLANG) -print-file-name=include),$(FS_FLAGS))
 $(eval $(call VARIANT,clangfs,$(CLANG),$(WARN) -O2 $(CLANG_FS_FLAGS),$(FS_MBEDTLS_CFLAGS)))
-CLANG_OBJS := $(call objs,clang,$(wildcard src/host/*.c) $(wildcard tools/*/*.c) $(BENCH_SRC) \
+CLANG_OBJS := $(call objs,clang,$(wildcard src/linux/*.c) $(wildcard tools/*/*.c) $(BENCH_SRC) \
 	$(BENCH_COMMON_SRC)) $(call objs,clangfs,$(CORE_SRC) $(TDX_SRC) $(FW_C_SRC))
 .PHONY: clang-check
 clang-check: $(addprefix $(B)/clang/tests/,$(UNIT_NAMES)) $(CLANG_OBJS)
@@ -550,13 +551,16 @@ clang-check: $(addprefix $(B)/clang/tests/,$(UNIT_NAMES)) $(CLANG_OBJS)
 	@scripts/run-tests.sh --suite clang $(B)/clang/tests
 
 # ---- static analysis: `make lint` = the clang build above, clang-tidy and
-# cppcheck over the core, the platform backends and the firmware, and the
-# clang-format check (scripts/lint.sh; tools from Debian via deps.sh).
-LINT_SRC := $(CORE_SRC) $(sort $(shell find src/platform -name '*.c' 2>/dev/null))
+# cppcheck over what runs in a MigTD -- the core, the platform backends, the
+# platform link and the firmware -- and the clang-format check
+# (scripts/lint.sh; tools from Debian via deps.sh). Each file is analysed with
+# the flags it is built with (its folder's include paths; the firmware
+# freestanding), listed one file a line in build/lint.units.
+LINT_SRC := $(CORE_SRC) $(sort $(shell find src/platform src/emulink -name '*.c' 2>/dev/null))
+LINT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(CPPFLAGS_COMMON)
+LINT_FS_CFLAGS := -std=c11 $(CLANG_FS_FLAGS) $(CPPFLAGS_COMMON)
+LINT_UNITS := $(B)/lint.units
 .PHONY: lint
-lint: export LINT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(CPPFLAGS_COMMON)
-lint: export LINT_FS_CFLAGS := -std=c11 $(CLANG_FS_FLAGS) $(CPPFLAGS_COMMON)
-lint: export LINT_SRC := $(LINT_SRC)
-lint: export LINT_FS_SRC := $(FW_C_SRC)
 lint: clang-check
-	@JOBS=$(JOBS) scripts/lint.sh
+	$(shell mkdir -p $(B))$(file >$(LINT_UNITS))$(foreach f,$(LINT_SRC),$(file >>$(LINT_UNITS),$(f) $(LINT_CFLAGS) $(call src_inc,$(f))))$(foreach f,$(FW_C_SRC),$(file >>$(LINT_UNITS),$(f) $(LINT_FS_CFLAGS) $(call src_inc,$(f))))
+	@JOBS=$(JOBS) scripts/lint.sh $(LINT_UNITS)

@@ -1,39 +1,40 @@
 #!/usr/bin/env bash
 # scripts/lint.sh -- static analysis and the format check (`make lint`).
 #
-#   clang-tidy   the checks in .clang-tidy over src/core, src/platform (hosted
-#                flags) and src/firmware (freestanding flags)
+#   clang-tidy   the checks in .clang-tidy over src/core, src/platform,
+#                src/emulink (hosted flags) and src/firmware (freestanding)
 #   cppcheck     warning, style, performance and portability checks over the
 #                same folders; suppressions: scripts/cppcheck-suppressions.txt
 #   format       scripts/format.sh --check against .clang-format
 #
 # Every tool runs even if an earlier one failed; one line per tool, then
 # "lint: ok" or "lint: FAILED (...)", exit status 1 on any finding. Logs in
-# build/lint/. The compiler flags come from the Makefile (run it through
-# `make lint`): LINT_CFLAGS, LINT_FS_CFLAGS, LINT_SRC, LINT_FS_SRC, JOBS.
+# build/lint/.
+#
+#   lint.sh UNITS   UNITS: one line per C file, "FILE FLAGS...", the flags it is
+#                   built with; the Makefile writes it (run through `make lint`)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 2
-: "${LINT_CFLAGS:?run through make lint}" "${LINT_FS_CFLAGS:?}" "${LINT_SRC:?}" "${LINT_FS_SRC:?}"
+units=${1:?usage: lint.sh UNITS (run through make lint)}
+[ -s "$units" ] || { echo "lint.sh: $units is empty" >&2; exit 2; }
 JOBS=${JOBS:-2}
 out=build/lint
 rm -rf "$out" && mkdir -p "$out/tidy"
 failed=()
 
 # ---- clang-tidy: one process per file, JOBS at once -------------------------
-tidy_one() { # flags-var file
-  local log=$out/tidy/$(echo "$2" | tr / _).log fl
-  eval "fl=(${!1})" # the Makefile's flags carry shell quotes (MBEDTLS_CONFIG_FILE)
-  clang-tidy --quiet "$2" -- "${fl[@]}" >"$log" 2>&1 || { echo "$2" >>"$out/tidy/.failed"; }
+tidy_one() { # line of the units file: FILE FLAGS...
+  local -a a
+  eval "a=($1)" # the Makefile's flags carry shell quotes (MBEDTLS_CONFIG_FILE)
+  local log=$out/tidy/$(echo "${a[0]}" | tr / _).log
+  clang-tidy --quiet "${a[0]}" -- "${a[@]:1}" >"$log" 2>&1 || echo "${a[0]}" >>"$out/tidy/.failed"
 }
 export -f tidy_one
-export out LINT_CFLAGS LINT_FS_CFLAGS
+export out
 t0=$(date +%s)
-{
-  for f in $LINT_SRC; do printf 'LINT_CFLAGS\0%s\0' "$f"; done
-  for f in $LINT_FS_SRC; do printf 'LINT_FS_CFLAGS\0%s\0' "$f"; done
-} | xargs -0 -n 2 -P "$JOBS" bash -c 'tidy_one "$0" "$1"'
-nfiles=$(( $(wc -w <<<"$LINT_SRC") + $(wc -w <<<"$LINT_FS_SRC") ))
+tr '\n' '\0' <"$units" | xargs -0 -n 1 -P "$JOBS" bash -c 'tidy_one "$0"'
+nfiles=$(grep -c . "$units")
 cat "$out"/tidy/*.log >"$out/clang-tidy.log" 2>/dev/null
 nfind=$(grep -cE '(warning|error): ' "$out/clang-tidy.log")
 if [ -s "$out/tidy/.failed" ] || [ "$nfind" -gt 0 ]; then
@@ -51,7 +52,7 @@ if cppcheck -j "$JOBS" --quiet --std=c11 --enable=warning,style,performance,port
      --inline-suppr --suppressions-list=scripts/cppcheck-suppressions.txt --error-exitcode=1 \
      -Iinclude -Iconfig -DMBEDTLS_CONFIG_FILE='"migtd_mbedtls_config.h"' \
      --template='{file}:{line}: {severity}: {message} [{id}]' \
-     src/core src/platform src/firmware >"$out/cppcheck.log" 2>&1; then
+     src/core src/platform src/emulink src/firmware >"$out/cppcheck.log" 2>&1; then
   echo "cppcheck: clean ($(( $(date +%s) - t0 )) s)"
 else
   grep -E '^\S+:[0-9]+: ' "$out/cppcheck.log" | head -n 40
