@@ -512,10 +512,12 @@ TOOLCOMMON_TEST_SRC := tools/common/atomic_file.c tools/common/rootca.c
 $(B)/host/tests/test_toolcommon: $(call objs,host,$(TOOLCOMMON_TEST_SRC))
 $(B)/san/tests/test_toolcommon: $(call objs,san,$(TOOLCOMMON_TEST_SRC))
 $(B)/clang/tests/test_toolcommon: $(call objs,clang,$(TOOLCOMMON_TEST_SRC))
+$(B)/cov/tests/test_toolcommon: $(call objs,cov,$(TOOLCOMMON_TEST_SRC))
 
 $(B)/host/tests/test_fw_libc: $(call objs,host,src/firmware/libc/string.c)
 $(B)/san/tests/test_fw_libc: $(call objs,san,src/firmware/libc/string.c)
 $(B)/clang/tests/test_fw_libc: $(call objs,clang,src/firmware/libc/string.c)
+$(B)/cov/tests/test_fw_libc: $(call objs,cov,src/firmware/libc/string.c)
 
 # The TD start pieces (acceptance, shared DMA region, CCEL) are unit-tested
 # on the host with a fake TDCALL entry (tests/unit/test_fw_tdx.c).
@@ -524,6 +526,7 @@ FW_TDX_TEST_SRC := $(addprefix src/firmware/tdx/,accept.c shared.c ccel.c ve.c a
 $(B)/host/tests/test_fw_tdx: $(call objs,host,$(FW_TDX_TEST_SRC))
 $(B)/san/tests/test_fw_tdx: $(call objs,san,$(FW_TDX_TEST_SRC))
 $(B)/clang/tests/test_fw_tdx: $(call objs,clang,$(FW_TDX_TEST_SRC))
+$(B)/cov/tests/test_fw_tdx: $(call objs,cov,$(FW_TDX_TEST_SRC))
 
 # The virtio drivers are unit-tested on the host against a device model
 # (tests/unit/test_virtio.c) and their device-data parsers fuzzed.
@@ -532,6 +535,7 @@ VIRTIO_DRV_SRC := $(addprefix src/firmware/drivers/,virtio_pci.c virtqueue.c vir
 $(B)/host/tests/test_virtio: $(call objs,host,$(VIRTIO_DRV_SRC) src/firmware/migtd/tr_vsock.c)
 $(B)/san/tests/test_virtio: $(call objs,san,$(VIRTIO_DRV_SRC) src/firmware/migtd/tr_vsock.c)
 $(B)/clang/tests/test_virtio: $(call objs,clang,$(VIRTIO_DRV_SRC) src/firmware/migtd/tr_vsock.c)
+$(B)/cov/tests/test_virtio: $(call objs,cov,$(VIRTIO_DRV_SRC) src/firmware/migtd/tr_vsock.c)
 $(B)/fuzz/bin/fuzz_virtio_vsock: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
 $(B)/fuzz/bin/fuzz_virtio_serial: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
 $(B)/fuzz/bin/fuzz_virtio_virtq: $(call objs,fuzz,$(VIRTIO_DRV_SRC))
@@ -564,3 +568,14 @@ LINT_UNITS := $(B)/lint.units
 lint: clang-check
 	$(shell mkdir -p $(B))$(file >$(LINT_UNITS))$(foreach f,$(LINT_SRC),$(file >>$(LINT_UNITS),$(f) $(LINT_CFLAGS) $(call src_inc,$(f))))$(foreach f,$(FW_C_SRC),$(file >>$(LINT_UNITS),$(f) $(LINT_FS_CFLAGS) $(call src_inc,$(f))))
 	@JOBS=$(JOBS) scripts/lint.sh $(LINT_UNITS)
+
+# ---- coverage: `make coverage` builds the unit tests with gcov
+# instrumentation (build/cov/, -O0 so branches map to the source), runs them
+# and prints the line, function and branch coverage of src/core (lcov from
+# Debian; HTML report in build/cov/html/).
+COV_CFLAGS := $(WARN) -O0 -g --coverage -D_DEFAULT_SOURCE
+$(eval $(call VARIANT,cov,$(CC),$(COV_CFLAGS),$(HOST_MBEDTLS_CFLAGS)))
+$(foreach t,$(UNIT_NAMES),$(eval $(call UNIT,cov,$(t),$(COV_CFLAGS))))
+.PHONY: coverage
+coverage: $(addprefix $(B)/cov/tests/,$(UNIT_NAMES))
+	@scripts/coverage.sh $(B)/cov

@@ -3,6 +3,7 @@
 #
 #   run-tests.sh --suite unit|sanitize DIR    every cmocka binary in DIR
 #   run-tests.sh --suite clang DIR            the same, built with clang (make clang-check)
+#   run-tests.sh --suite coverage DIR         the same, gcov-instrumented (make coverage)
 #   run-tests.sh --suite fuzz-smoke DIR       every libFuzzer binary in DIR for
 #                                             $FUZZ_SECONDS each (default 10)
 #   run-tests.sh --suite e2e DIR              every tests/e2e/*.sh
@@ -157,7 +158,7 @@ run_freestanding() {
 case "${1:-}" in
   --suite)
     case "${2:-}" in
-      unit|sanitize|clang) run_cmocka_dir "$2" "$3" ;;
+      unit|sanitize|clang|coverage) run_cmocka_dir "$2" "$3" ;;
       fuzz-smoke) run_fuzz_dir "$3" ;;
       e2e) run_e2e e2e ;;
       e2e-asan) run_e2e e2e-asan ;;
