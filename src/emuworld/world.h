@@ -47,7 +47,19 @@ int world_fixture_fini(struct world_fixture *f);
 struct world_heap {
 	size_t cur, peak;      /* bytes live now / at most since the last reset */
 	uint64_t allocs;       /* calloc calls */
+	/* Allocations by the core world_run is polling (the two MigTDs of a
+	 * world share the process's allocator; world_heap_side says whose turn
+	 * it is: 0 source, 1 destination, -1 neither). */
+	uint64_t side_allocs[2];
+	/* Out of heap for one MigTD: once side_allocs[fail_side] reaches
+	 * fail_from (0: never), this and every later calloc of that side returns
+	 * NULL, until the test clears fail_from. */
+	int fail_side;
+	uint64_t fail_from;
+	uint64_t failed;       /* callocs refused so far */
 };
+
+extern int world_heap_side;
 
 extern struct world_heap world_heap;
 
@@ -96,6 +108,54 @@ struct net {
 /* The streams' operations (ctx: struct net), for tests that play a peer by hand. */
 extern const struct migtd_stream_ops world_net_ops;
 
+/* ---- fault injection into one side's platform (struct side.faults) ----------------- */
+
+/* The platform calls of a core, by kind; Service calls by what they carry. */
+enum world_call {
+	WORLD_MR_REPORT,
+	WORLD_RTMR_EXTEND,
+	WORLD_SERVTD_RD,
+	WORLD_SERVTD_WR,
+	WORLD_SYS_RD,
+	WORLD_QUERY,        /* Service: Query */
+	WORLD_WFR,          /* Service: WaitForRequest */
+	WORLD_REPORT,       /* Service: ReportStatus */
+	WORLD_QUOTE,        /* GetQuote */
+	WORLD_STREAM_OPEN,
+	WORLD_STREAM_CLOSE,
+	WORLD_CALL_COUNT
+};
+
+/*
+ * All zero: the platform answers every call at once and correctly. Calls are
+ * counted per kind from 1 (for Service, GetQuote and the streams: the calls
+ * the platform accepted, so a refusal with MIGTD_ERR_AGAIN does not count).
+ */
+struct world_faults {
+	unsigned calls[WORLD_CALL_COUNT];
+	/* The fail_at[k]-th call of kind k fails with fail_err[k] (0: the kind's
+	 * own error: MIGTD_ERR_TDCALL for TDCALLs, MIGTD_ERR_VMCALL for Service
+	 * and GetQuote, MIGTD_ERR_NETWORK for streams). Service and GetQuote fail
+	 * when started, or on completion (their last poll) if fail_on_poll[k]. */
+	unsigned fail_at[WORLD_CALL_COUNT];
+	int fail_err[WORLD_CALL_COUNT];
+	bool fail_on_poll[WORLD_CALL_COUNT];
+	/* The next busy[k] attempts of kind k (Service, GetQuote, stream open and
+	 * close) are refused with MIGTD_ERR_AGAIN: the channel is busy. */
+	unsigned busy[WORLD_CALL_COUNT];
+	/* Service and GetQuote calls stay in flight: polls answer MIGTD_ERR_AGAIN
+	 * this many times before the completion. */
+	unsigned in_flight;
+	/* The malformed_at[k]-th answer of kind k (Service, GetQuote) comes back
+	 * corrupted: its GUID (Service) or its message's length prefix (GetQuote). */
+	unsigned malformed_at[WORLD_CALL_COUNT];
+	/* The quote_status_at-th GetQuote completes with this GHCI status word. */
+	unsigned quote_status_at;
+	uint64_t quote_status;
+	/* What was injected (tests check that the fault really happened). */
+	unsigned injected, busy_answers, in_flight_answers;
+};
+
 /* ---- one emulated platform + its VMM ------------------------------------------------ */
 
 #define MAX_QUEUED 80
@@ -108,8 +168,17 @@ struct report {
 	uint64_t t_us;         /* when ReportStatus arrived (world_now_us) */
 };
 
+#define WORLD_MAX_PENDING 96
+
 struct side {
 	const char *name;
+	struct net *net;        /* the world's streams (stream_ctx is the side) */
+	struct world_faults faults;
+	struct {                /* Service/GetQuote calls in flight */
+		const void *call;
+		unsigned polls_left;
+		int ret;        /* what the completing poll returns */
+	} pending[WORLD_MAX_PENDING];
 	struct emu_host_platform h;
 	struct migtd_platform plat;
 	struct migtd_core *core;
