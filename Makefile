@@ -6,7 +6,8 @@
 # Other targets: all (host programs into build/bin/), check (host unit tests
 # only, quick), sanitize, fuzz, fuzz-smoke, freestanding-check, bench, clean,
 # image (POLICY=... ROOT_CA=...), help, lint (clang-check + clang-tidy + cppcheck
-# + format check), clang-check.
+# + format check), clang-check, coverage (gcov/lcov branch coverage of src/core
+# by the unit tests).
 #
 # Layout of build/ (one folder per build variant, same tree below each):
 #   build/host/   hosted objects and libraries (-O2, fortify, stack protector)
@@ -15,6 +16,7 @@
 #   build/fuzz/   clang + libFuzzer + ASan/UBSan
 #   build/clang/  the host variant built with clang (make clang-check)
 #   build/clangfs/ the freestanding C files built with clang (compile check)
+#   build/cov/    the unit tests with gcov instrumentation (make coverage)
 #   build/bin/    the programs: migtd, migtd-vmm, migtd-quote, migtd-policy, ...
 
 MAKEFLAGS += --no-builtin-rules

@@ -190,8 +190,9 @@ static void test_servtd_wr_fails(void **state)
 			/* The peer finished its own commit before ours failed. */
 			assert_int_equal(r.status[1 - side], ST_OK);
 			assert_consistent(&r, 1 - side);
-			assert_true(log_has(&r.w->s[side], k == 1 ? "TDG.SERVTD.WR MIG_VERSION failed"
-								   : "TDG.SERVTD.WR MIG_DEC_KEY failed"));
+			assert_true(log_has(&r.w->s[side],
+					    k == 1 ? "TDG.SERVTD.WR MIG_VERSION failed"
+						   : "TDG.SERVTD.WR MIG_DEC_KEY failed"));
 			world_free(r.w);
 		}
 }
@@ -250,9 +251,7 @@ static void test_getquote_failures(void **state)
 			struct world_faults *f = &r.w->s[side].faults;
 
 			switch (how) {
-			case 0: /* the TDVMCALL fails */
-				f->fail_at[WORLD_QUOTE] = 1;
-				break;
+			case 0: /* the TDVMCALL fails */ f->fail_at[WORLD_QUOTE] = 1; break;
 			case 1: /* the call completes with an error */
 				f->fail_at[WORLD_QUOTE] = 1;
 				f->fail_on_poll[WORLD_QUOTE] = true;
@@ -447,7 +446,8 @@ static void test_stream_close_failures(void **state)
 			else
 				f->busy[WORLD_STREAM_CLOSE] = 1000000;
 			run(&r, 90 + (uint64_t)how, 3);
-			assert_int_equal(r.status[side], how == 0 ? ST_INVALID_PARAMETER : ST_NETWORK);
+			assert_int_equal(r.status[side],
+					 how == 0 ? ST_INVALID_PARAMETER : ST_NETWORK);
 			assert_consistent(&r, SRC);
 			assert_consistent(&r, DST);
 			assert_true(log_has(&r.w->s[side], how == 0 ? "stream shutdown failed"
@@ -475,8 +475,10 @@ static void test_stream_close_failures(void **state)
  * succeeds as if nothing happened. */
 static void test_in_flight_and_busy(void **state)
 {
-	static const enum world_call busy[] = { WORLD_QUERY, WORLD_WFR, WORLD_REPORT, WORLD_QUOTE,
-						WORLD_STREAM_OPEN, WORLD_STREAM_CLOSE };
+	static const enum world_call busy[] = {
+		WORLD_QUERY, WORLD_WFR,         WORLD_REPORT,
+		WORLD_QUOTE, WORLD_STREAM_OPEN, WORLD_STREAM_CLOSE
+	};
 
 	(void)state;
 	for (unsigned polls = 1; polls <= 4; polls += 3) {
