@@ -251,7 +251,10 @@ static void test_getquote_failures(void **state)
 			struct world_faults *f = &r.w->s[side].faults;
 
 			switch (how) {
-			case 0: /* the TDVMCALL fails */ f->fail_at[WORLD_QUOTE] = 1; break;
+			case 0: /* the TDVMCALL fails */
+				f->fail_at[WORLD_QUOTE] = 1;
+				f->fail_on_poll[WORLD_QUOTE] = false;
+				break;
 			case 1: /* the call completes with an error */
 				f->fail_at[WORLD_QUOTE] = 1;
 				f->fail_on_poll[WORLD_QUOTE] = true;
