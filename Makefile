@@ -400,6 +400,9 @@ help:
 	@echo "                                 | virtio-serial-ports (test transport)"
 	@echo "make images      the image of every transport (docs/firmware-transports.md)"
 	@echo "make qemu-test   the image under QEMU: boot, virtio, pre-migrations over each transport"
+	@echo "make lint        clang build + clang-tidy + cppcheck + format check (scripts/format.sh --fix)"
+	@echo "make clang-check everything built and unit-tested with clang"
+	@echo "make coverage    branch coverage of src/core by the unit tests (gcov/lcov)"
 	@echo "make sanitize | fuzz | fuzz-smoke | freestanding-check | bench | clean"
 	@echo "version $(MIGTD_VERSION) (VERSION file); exit codes of the tools: docs/cli.md"
 
