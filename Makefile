@@ -554,6 +554,12 @@ CLANG_FS_FLAGS := $(subst $(shell $(CC) -print-file-name=include),$(shell $(CLAN
 $(eval $(call VARIANT,clangfs,$(CLANG),$(WARN) -O2 $(CLANG_FS_FLAGS),$(FS_MBEDTLS_CFLAGS)))
 CLANG_OBJS := $(call objs,clang,$(wildcard src/linux/*.c) $(wildcard tools/*/*.c) $(BENCH_SRC) \
 	$(BENCH_COMMON_SRC)) $(call objs,clangfs,$(CORE_SRC) $(TDX_SRC) $(FW_C_SRC))
+# The vhost-user backend sees libvhost-user's header as a system header, as
+# in its host rule above.
+$(B)/clang/obj/tools/migtd-vsock-backend/%.o: tools/migtd-vsock-backend/%.c \
+	$(VHU_SRC)/libvhost-user.h $(MBEDTLS_DIR)/include/mbedtls/ssl.h
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(CPPFLAGS_COMMON) $(call src_inc,$<) -isystem $(VHU_SRC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 .PHONY: clang-check
 clang-check: $(addprefix $(B)/clang/tests/,$(UNIT_NAMES)) $(CLANG_OBJS)
 	@echo "clang-check: $(words $(UNIT_NAMES)) unit tests and $(words $(CLANG_OBJS)) more objects built with $(CLANG), no warnings"

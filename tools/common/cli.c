@@ -40,6 +40,9 @@ void cli_print_exit_codes(FILE *f)
 }
 
 static void vmsg(const char *prog, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vmsg(const char *prog, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", prog);
 	vfprintf(stderr, fmt, ap);

@@ -347,25 +347,26 @@ static const VuDevIface iface = {
 
 /* ------------------------------------------------------------ main loop */
 
-static void conn_io(struct vsockdev_conn *c, short revents)
+/* (Not `c`: libvhost-user.h has a static `c`, which clang's -Wshadow sees.) */
+static void conn_io(struct vsockdev_conn *conn, short revents)
 {
-	if (c->used && c->g2h_len && (revents & (POLLOUT | POLLERR | POLLHUP))) {
-		ssize_t n = write(c->handle, c->g2h, c->g2h_len);
+	if (conn->used && conn->g2h_len && (revents & (POLLOUT | POLLERR | POLLHUP))) {
+		ssize_t n = write(conn->handle, conn->g2h, conn->g2h_len);
 
 		if (n > 0)
-			vsockdev_g2h_consumed(&be.dev, c, (size_t)n);
+			vsockdev_g2h_consumed(&be.dev, conn, (size_t)n);
 		else if (n < 0 && errno != EAGAIN && errno != EINTR)
-			vsockdev_host_error(&be.dev, c);
+			vsockdev_host_error(&be.dev, conn);
 	}
-	if (c->used && vsockdev_h2g_room(c) && (revents & (POLLIN | POLLERR | POLLHUP))) {
-		ssize_t n = read(c->handle, vsockdev_h2g_tail(c), vsockdev_h2g_room(c));
+	if (conn->used && vsockdev_h2g_room(conn) && (revents & (POLLIN | POLLERR | POLLHUP))) {
+		ssize_t n = read(conn->handle, vsockdev_h2g_tail(conn), vsockdev_h2g_room(conn));
 
 		if (n > 0)
-			vsockdev_h2g_produced(c, (size_t)n);
+			vsockdev_h2g_produced(conn, (size_t)n);
 		else if (n == 0)
-			vsockdev_host_eof(&be.dev, c);
+			vsockdev_host_eof(&be.dev, conn);
 		else if (errno != EAGAIN && errno != EINTR)
-			vsockdev_host_error(&be.dev, c);
+			vsockdev_host_error(&be.dev, conn);
 	}
 }
 
@@ -385,20 +386,20 @@ static int run(int sock)
 			pfd[n++] = (struct pollfd){ .fd = be.watch[i].fd,
 						    .events = (short)be.watch[i].cond };
 		for (unsigned i = 0; i < VSOCKDEV_MAX_CONNS; i++) {
-			struct vsockdev_conn *c = &be.dev.conns[i];
+			struct vsockdev_conn *conn = &be.dev.conns[i];
 			short ev = 0;
 
 			conn_of[i] = -1;
-			if (!c->used)
+			if (!conn->used)
 				continue;
-			if (c->g2h_len)
+			if (conn->g2h_len)
 				ev |= POLLOUT;
-			if (vsockdev_h2g_room(c))
+			if (vsockdev_h2g_room(conn))
 				ev |= POLLIN;
 			if (!ev)
 				continue;
 			conn_of[i] = (int)n;
-			pfd[n++] = (struct pollfd){ .fd = c->handle, .events = ev };
+			pfd[n++] = (struct pollfd){ .fd = conn->handle, .events = ev };
 		}
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
