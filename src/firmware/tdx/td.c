@@ -169,8 +169,6 @@ void fw_tdx_wait(void)
 
 void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 {
-	int err;
-
 	uint8_t *shared = (uint8_t *)(uintptr_t)FW_TDX_SHARED_BASE;
 
 	memset(t, 0, sizeof(*t));
@@ -190,19 +188,21 @@ void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 	t->service_flag = NULL;
 	t->quote_flag = NULL;
 #if FW_TDX_INTERRUPTS
-	fw_idt_set_irq(TDX_VECTOR_SERVICE, fw_irq_td_service);
-	fw_idt_set_irq(TDX_VECTOR_GET_QUOTE, fw_irq_td_quote);
-	err = fw_tdx_wrmsr(MSR_X2APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
-	if (err == MIGTD_OK) {
-		fw_idt_set_irq(VECTOR_SPURIOUS, fw_irq_spurious);
-		t->service_flag = &service_done;
-		t->quote_flag = &quote_done;
-	} else {
-		fw_printf("tdx: enabling the x2APIC failed (%s): polling mode\n",
-			  migtd_err_str(err));
+	{
+		int err;
+
+		fw_idt_set_irq(TDX_VECTOR_SERVICE, fw_irq_td_service);
+		fw_idt_set_irq(TDX_VECTOR_GET_QUOTE, fw_irq_td_quote);
+		err = fw_tdx_wrmsr(MSR_X2APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
+		if (err == MIGTD_OK) {
+			fw_idt_set_irq(VECTOR_SPURIOUS, fw_irq_spurious);
+			t->service_flag = &service_done;
+			t->quote_flag = &quote_done;
+		} else {
+			fw_printf("tdx: enabling the x2APIC failed (%s): polling mode\n",
+				  migtd_err_str(err));
+		}
 	}
-#else
-	(void)err;
 #endif
 	t->tsc_khz = tsc_khz();
 	tdx_platform_init(p, t);
