@@ -27,11 +27,11 @@ struct exchange_version_range {
 	uint16_t max;
 };
 
-/* ExchangeInformation (40 bytes, spec §6.1). */
+/* ExchangeInformation (40 bytes, spec §6.1); the wire's last 4 bytes (@36)
+ * are reserved, zero, and have no field here. */
 struct exchange_information {
 	uint8_t key[EXCHANGE_KEY_SIZE];		/* @0: four LE u64, word 0 first */
 	struct exchange_version_range ver;	/* @32 min_ver, @34 max_ver */
-	/* @36: 4 reserved bytes, zero on the wire */
 };
 
 /*
