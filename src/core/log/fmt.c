@@ -133,11 +133,13 @@ size_t migtd_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
 		case 'd':
 		case 'i': {
 			int64_t v;
-			/* the branches differ in va_arg's type, which the clone check ignores */
+			/* The branches differ in va_arg's type, which the clone check
+			 * ignores (NOLINTNEXTLINE: survives reformatting). */
 			if (lng >= 2 && !size)
-				v = va_arg(ap, long long); /* NOLINT(bugprone-branch-clone) */
+				/* NOLINTNEXTLINE(bugprone-branch-clone) */
+				v = va_arg(ap, long long);
 			else if (size || lng == 1)
-				v = va_arg(ap, long); /* %zd: ssize_t is long (LP64) */
+				v = va_arg(ap, long); /* %zd: ssize_t (LP64) */
 			else
 				v = va_arg(ap, int);
 			if (hlf == 1)
@@ -152,11 +154,13 @@ size_t migtd_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
 		case 'x':
 		case 'X': {
 			uint64_t v;
-			/* the branches differ in va_arg's type, which the clone check ignores */
+			/* The branches differ in va_arg's type, which the clone check
+			 * ignores (NOLINTNEXTLINE: survives reformatting). */
 			if (lng >= 2 && !size)
-				v = va_arg(ap, unsigned long long); /* NOLINT(bugprone-branch-clone) */
+				/* NOLINTNEXTLINE(bugprone-branch-clone) */
+				v = va_arg(ap, unsigned long long);
 			else if (size || lng == 1)
-				v = va_arg(ap, unsigned long); /* %zu: size_t is unsigned long (LP64) */
+				v = va_arg(ap, unsigned long); /* %zu: size_t (LP64) */
 			else
 				v = va_arg(ap, unsigned int);
 			if (hlf == 1)
