@@ -80,7 +80,9 @@ static struct migtd_quote_verify_result g_res;
 
 __attribute__((noinline)) static void bench_quote_verify_once(void)
 {
-	struct migtd_quote_verify_params p = { g_root, g_root_len, T_2023_07_01, NULL, NULL };
+	struct migtd_quote_verify_params p = {
+		.root_ca = g_root, .root_ca_len = g_root_len, .now = T_2023_07_01,
+	};
 	uint8_t report[MIGTD_VERIFIED_REPORT_SIZE];
 	int ret = migtd_quote_verify(g_quote, g_quote_len, &p, &g_res, report);
 
