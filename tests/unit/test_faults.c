@@ -575,7 +575,7 @@ static void test_out_of_heap(void **state)
 		assert_true(n[side] > 0);
 		/* Every k of the first 48 allocations (key generation, REPORTDATA, the
 		 * quote, the TLS set-up), then every step-th up to past the last: all
-		 * ~20,000 points would take an hour. */
+		 * ~28,000 points per side would take hours. */
 		for (uint64_t k = 1; k <= n[side] + 1; k += k < 48 ? 1 : step, cases++)
 			heap_case(side, k, hist);
 		printf("    %s: %llu allocations per pre-migration; out of heap at %llu points:"
