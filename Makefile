@@ -5,9 +5,9 @@
 #
 # Other targets: all (host programs into build/bin/), check (host unit tests
 # only, quick), sanitize, fuzz, fuzz-smoke, freestanding-check, bench, clean,
-# image (POLICY=... ROOT_CA=...), help, lint (clang-check + clang-tidy + cppcheck
-# + format check), clang-check, coverage (gcov/lcov branch coverage of src/core
-# by the unit tests).
+# image (POLICY=... ROOT_CA=...), man, install, uninstall (PREFIX=/usr/local
+# DESTDIR=), help, lint (clang-check + clang-tidy + cppcheck + format check),
+# clang-check, coverage (gcov/lcov branch coverage of src/core by the unit tests).
 #
 # Layout of build/ (one folder per build variant, same tree below each):
 #   build/host/   hosted objects and libraries (-O2, fortify, stack protector)
@@ -590,3 +590,71 @@ $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT,cov,$(t),$(COV_CFLAGS))))
 .PHONY: coverage
 coverage: $(addprefix $(B)/cov/tests/,$(UNIT_NAMES))
 	@scripts/coverage.sh $(B)/cov
+# ---------------------------------------------------------------- man pages, install
+# Man pages are generated from each program's --help by help2man
+# (scripts/gen-man.sh), so they describe exactly the options the program
+# takes; `make man` writes them to build/man/.
+MIGTD_VERSION ?= 0.1.0
+MAN_PAGES := $(addprefix $(B)/man/,$(addsuffix .1,$(PROGRAMS)))
+$(B)/man/%.1: $(B)/bin/% scripts/gen-man.sh
+	@mkdir -p $(@D)
+	$(Q)scripts/gen-man.sh $< $@ $(MIGTD_VERSION)
+man: $(MAN_PAGES)
+
+# `make install PREFIX=/usr/local DESTDIR=`: programs into $(PREFIX)/bin, the
+# image and the configuration into $(PREFIX)/share/migtd-c/ (where the tools
+# look for their defaults, relative to their own location), man pages, docs,
+# a systemd unit for `migtd-vmm serve` and its EnvironmentFile (kept if it
+# exists: it is the administrator's).
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/migtd-c
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/migtd-c
+# /usr installs configure /etc (as Debian packages do); other prefixes keep
+# their configuration below themselves.
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+INSTALL ?= install
+INSTALL_DATA_FILES := config/policy.json config/servtd_info.json \
+	config/Intel_SGX_Provisioning_Certification_RootCA.cer
+INSTALL_DOCS := README.md LICENSE CHANGELOG.md SECURITY.md CONTRIBUTING.md config/policy.md
+SUBST_DIRS = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+# Regenerated on every install: the paths in them follow PREFIX and friends.
+$(B)/dist/%: dist/systemd/%.in FORCE
+	@mkdir -p $(@D)
+	$(Q)$(SUBST_DIRS) $< > $@
+
+install: all image man $(B)/dist/migtd-vmm.service $(B)/dist/migtd-vmm.env
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/demo $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/migtd-c
+	$(INSTALL) -m 0755 $(addprefix $(B)/bin/,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 $(B)/migtd.bin $(B)/migtd-unenrolled.bin $(INSTALL_DATA_FILES) $(DESTDIR)$(DATADIR)/
+	$(INSTALL) -m 0644 config/demo/*.json $(DESTDIR)$(DATADIR)/demo/
+	$(INSTALL) -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 $(wildcard $(INSTALL_DOCS)) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/docs/
+	$(INSTALL) -m 0644 $(B)/dist/migtd-vmm.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/migtd-c/migtd-vmm.env ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/migtd-c/migtd-vmm.env"; \
+	else $(INSTALL) -m 0644 $(B)/dist/migtd-vmm.env $(DESTDIR)$(SYSCONFDIR)/migtd-c/; fi
+
+# Removes what install put there, nothing else (the EnvironmentFile only if
+# it is still the one install wrote; the service's state in /var/lib stays).
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(PROGRAMS)))
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/migtd-vmm.service
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	@if [ -e $(B)/dist/migtd-vmm.env ] && cmp -s $(B)/dist/migtd-vmm.env \
+		$(DESTDIR)$(SYSCONFDIR)/migtd-c/migtd-vmm.env; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/migtd-c/migtd-vmm.env; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/migtd-c 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/migtd-c/migtd-vmm.env ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/migtd-c/migtd-vmm.env (edited)"; fi
+
+.PHONY: man install uninstall FORCE
+FORCE:
