@@ -4,7 +4,8 @@
 # Idempotent: safe to run any number of times; does nothing when all is there.
 #  1. Debian packages (compiler, clang/lld for fuzzing, jsmn, cmocka, openssl,
 #     python3-cryptography, QEMU, socat, help2man and man-db for the man
-#     pages, ...), installed only when missing.
+#     pages, systemd-analyze for checking the installed unit, ...),
+#     installed only when missing.
 #  2. mbedTLS 3.6 LTS sources: the Debian source package from the next
 #     release (bookworm only carries 2.28, which has no TLS 1.3), fetched with
 #     apt through a private configuration that leaves the system's sources
@@ -45,7 +46,7 @@ PACKAGES=(
   bzip2 xz-utils ca-certificates debian-archive-keyring
   valgrind
   clang-tidy clang-format cppcheck lcov
-  help2man man-db
+  help2man man-db systemd
 )
 
 die() { echo "deps.sh: error: $*" >&2; exit 1; }

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
+#
+# `make install DESTDIR=$tmp PREFIX=/usr`, then the installed programs are run
+# from another directory: every file where the Makefile promises it, the
+# programs answer --help, the installed image hashes to the same
+# SERVTD_INFO_HASH as the build tree's, the installed policy checks, a whole
+# pre-migration runs with the installed migtd-vmm and the migtd next to it,
+# the systemd unit verifies, the man pages render. Then `make uninstall`
+# removes exactly what install added (an edited EnvironmentFile stays).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+D=$t/root
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
+make --no-print-directory install DESTDIR="$D" PREFIX=/usr >"$t/install.log" 2>&1 \
+  || { tail -n 30 "$t/install.log"; fail "make install"; }
+
+programs="migtd migtd-vmm migtd-quote migtd-policy migtd-image migtd-hash migtd-mkimage"
+for p in $programs; do
+  [ -x "$D/usr/bin/$p" ] || fail "/usr/bin/$p not installed"
+  [ -s "$D/usr/share/man/man1/$p.1" ] || fail "man page $p.1 not installed"
+done
+for f in migtd.bin migtd-unenrolled.bin policy.json servtd_info.json \
+         Intel_SGX_Provisioning_Certification_RootCA.cer demo/policy.json; do
+  [ -s "$D/usr/share/migtd-c/$f" ] || fail "/usr/share/migtd-c/$f not installed"
+done
+[ -s "$D/usr/lib/systemd/system/migtd-vmm.service" ] || fail "systemd unit not installed"
+[ -s "$D/etc/migtd-c/migtd-vmm.env" ] || fail "EnvironmentFile not installed in /etc (PREFIX=/usr)"
+[ -s "$D/usr/share/doc/migtd-c/LICENSE" ] || fail "LICENSE not installed"
+[ -s "$D/usr/share/doc/migtd-c/docs/protocol.md" ] || fail "docs/protocol.md not installed"
+# Paths in the unit and its EnvironmentFile follow PREFIX, not the build tree.
+grep -q '^ExecStart=/usr/bin/migtd-vmm serve ' "$D/usr/lib/systemd/system/migtd-vmm.service" \
+  || fail "unit ExecStart does not run /usr/bin/migtd-vmm serve"
+grep -q '^EnvironmentFile=-/etc/migtd-c/migtd-vmm.env' "$D/usr/lib/systemd/system/migtd-vmm.service" \
+  || fail "unit EnvironmentFile is not /etc/migtd-c/migtd-vmm.env"
+grep -q -- '--policy /usr/share/migtd-c/demo/policy.json' "$D/etc/migtd-c/migtd-vmm.env" \
+  || fail "EnvironmentFile does not point at the installed demo policy"
+if grep -rq "$repo" "$D/usr/lib/systemd" "$D/etc"; then fail "the build tree's path leaked into installed files"; fi
+
+# The installed programs, run from a directory that is not the repository.
+mkdir "$t/elsewhere"
+cd "$t/elsewhere"
+for p in $programs; do
+  "$D/usr/bin/$p" --help >"$t/help.txt" 2>&1 || [ "$p" = migtd-mkimage ] \
+    || fail "$p --help exited non-zero from another directory"
+  grep -qi usage "$t/help.txt" || fail "$p --help printed no usage"
+done
+got=$("$D/usr/bin/migtd-hash" -i "$D/usr/share/migtd-c/migtd.bin" \
+        -m "$D/usr/share/migtd-c/servtd_info.json")
+want=$("$repo/build/bin/migtd-hash" -i "$repo/build/migtd.bin" -m "$repo/config/servtd_info.json")
+[[ $got =~ ^[0-9a-f]{96}$ ]] || fail "installed migtd-hash printed '$got'"
+[ "$got" = "$want" ] || fail "installed image hashes to $got, build tree to $want"
+"$D/usr/bin/migtd-policy" check "$D/usr/share/migtd-c/policy.json" >/dev/null \
+  || fail "installed migtd-policy rejects the installed policy"
+# migtd-vmm launches the migtd installed next to it.
+mkdir "$t/demo"
+"$D/usr/bin/migtd-vmm" demo --dir "$t/demo" --policy "$D/usr/share/migtd-c/demo/policy.json" \
+  >"$t/demo.log" 2>&1 || { tail -n 20 "$t/demo.log"; fail "installed migtd-vmm demo"; }
+grep -q '^verdict: OK' "$t/demo.log" || fail "installed demo printed no OK verdict"
+for p in $programs; do
+  out=$(man --warnings -l "$D/usr/share/man/man1/$p.1" 2>&1 >/dev/null) \
+    || fail "man -l $p.1 failed"
+  [ -z "$out" ] || fail "man -l $p.1 warns: $out"
+done
+# The unit, with ExecStart pointing into DESTDIR so the binaries exist.
+sed "s|/usr/bin/migtd-vmm|$D/usr/bin/migtd-vmm|g" "$D/usr/lib/systemd/system/migtd-vmm.service" \
+  >"$t/migtd-vmm.service"
+systemd-analyze verify --man=no "$t/migtd-vmm.service" || fail "systemd-analyze verify"
+cd "$repo"
+
+# Install again over an edited EnvironmentFile: kept. Uninstall: it stays,
+# everything else goes.
+echo '# edited' >>"$D/etc/migtd-c/migtd-vmm.env"
+make --no-print-directory install DESTDIR="$D" PREFIX=/usr >"$t/install2.log" 2>&1 \
+  || fail "second make install"
+grep -q '^# edited' "$D/etc/migtd-c/migtd-vmm.env" || fail "install overwrote the edited EnvironmentFile"
+make --no-print-directory uninstall DESTDIR="$D" PREFIX=/usr >"$t/uninstall.log" 2>&1 \
+  || fail "make uninstall"
+left=$(cd "$D" && find . -type f | sort)
+[ "$left" = "./etc/migtd-c/migtd-vmm.env" ] || fail "after uninstall, left: $left"
+echo "install: $(echo $programs | wc -w) programs, image, config, man pages, unit; ran from $t/elsewhere; uninstall clean"
