@@ -7,7 +7,9 @@
 # programs answer --help, the installed image hashes to the same
 # SERVTD_INFO_HASH as the build tree's, the installed policy checks, a whole
 # pre-migration runs with the installed migtd-vmm and the migtd next to it,
-# the systemd unit verifies, the man pages render. Then `make uninstall`
+# the systemd unit verifies and its own ExecStartPre/ExecStart lines (with its
+# EnvironmentFile) bring a platform up that ctl can shut down, the man pages
+# render. Then `make uninstall`
 # removes exactly what install added (an edited EnvironmentFile stays).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -72,6 +74,30 @@ done
 sed "s|/usr/bin/migtd-vmm|$D/usr/bin/migtd-vmm|g" "$D/usr/lib/systemd/system/migtd-vmm.service" \
   >"$t/migtd-vmm.service"
 systemd-analyze verify --man=no "$t/migtd-vmm.service" || fail "systemd-analyze verify"
+
+# What the unit would run, with its own ExecStartPre/ExecStart lines and
+# EnvironmentFile, the state and runtime directories mapped into $t: the
+# platform comes up, its migtd boots, ctl answers, shutdown ends it cleanly.
+unit=$D/usr/lib/systemd/system/migtd-vmm.service
+mkdir -p "$t/state" "$t/run"
+map() { local s=$1; s=${s//\/var\/lib\/migtd-c/$t/state}; s=${s//\/run\/migtd-c/$t/run}
+        s=${s//\/usr\/bin\//$D/usr/bin/}; s=${s//\/usr\/share\/migtd-c/$D/usr/share/migtd-c}
+        printf '%s' "$s"; }
+set -a; . "$D/etc/migtd-c/migtd-vmm.env"; set +a
+MIGTD_SERVE_ARGS=$(map "$MIGTD_SERVE_ARGS")
+pre=$(map "$(sed -n 's/^ExecStartPre=//p' "$unit")")
+start=$(map "$(sed -n 's/^ExecStart=//p' "$unit")")
+eval "${pre//\$\$/\$}" >"$t/pre.log" 2>&1 || { cat "$t/pre.log"; fail "the unit's ExecStartPre"; }
+[ -s "$t/state/pki/root_ca.der" ] || fail "ExecStartPre created no PKI"
+eval "set -- $start"
+"$@" >"$t/serve.log" 2>&1 &
+serve=$!
+for _ in $(seq 50); do [ -S "$t/run/control.sock" ] && break; sleep 0.1; done
+"$D/usr/bin/migtd-vmm" ctl "$t/run/control.sock" shutdown >/dev/null \
+  || { cat "$t/serve.log"; fail "ctl shutdown to the unit's serve"; }
+wait "$serve" || { cat "$t/serve.log"; fail "the unit's serve exited non-zero"; }
+grep -q 'Query: MigTD service supported' "$t/serve.log" \
+  || { cat "$t/serve.log"; fail "the unit's serve did not boot its migtd"; }
 cd "$repo"
 
 # Install again over an edited EnvironmentFile: kept. Uninstall: it stays,
