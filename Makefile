@@ -594,9 +594,7 @@ coverage: $(addprefix $(B)/cov/tests/,$(UNIT_NAMES))
 # Man pages are generated from each program's --help by help2man
 # (scripts/gen-man.sh), so they describe exactly the options the program
 # takes; `make man` writes them to build/man/.
-# The version help2man prints when a program has no --version: the VERSION
-# file when the tree has one.
-MIGTD_VERSION ?= $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+# A program without a working --version gets MIGTD_VERSION (the VERSION file).
 MAN_PAGES := $(addprefix $(B)/man/,$(addsuffix .1,$(PROGRAMS)))
 $(B)/man/%.1: $(B)/bin/% scripts/gen-man.sh
 	@mkdir -p $(@D)

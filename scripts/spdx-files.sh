@@ -21,7 +21,7 @@ spdx_source_files() { # [files...]: the given files, else every tracked file
     case "$f" in
       *.c|*.h|*.S|*.s|*.ld|*.lds|*.sh|*.py|*.mk|Makefile|*/Makefile) echo "$f" ;;
       *.md|*.json|*.txt|*.cer|*.der|*.pem|*.seeds|*.bin) ;;
-      *) [ "$(head -c 2 "$f" 2>/dev/null)" = '#!' ] && echo "$f" ;;
+      *) head -c 2 "$f" 2>/dev/null | LC_ALL=C grep -aq '^#!' && echo "$f" ;;
     esac
   done
 }
