@@ -403,6 +403,9 @@ help:
 	@echo "make lint        clang build + clang-tidy + cppcheck + format check (scripts/format.sh --fix)"
 	@echo "make clang-check everything built and unit-tested with clang"
 	@echo "make coverage    branch coverage of src/core by the unit tests (gcov/lcov)"
+	@echo "make man         man pages in $(B)/man/, generated from each program's --help"
+	@echo "make install     programs, image, config, man pages, systemd unit; PREFIX=$(PREFIX)"
+	@echo "                 DESTDIR= (staging root); make uninstall removes them again"
 	@echo "make sanitize | fuzz | fuzz-smoke | freestanding-check | bench | clean"
 	@echo "version $(MIGTD_VERSION) (VERSION file); exit codes of the tools: docs/cli.md"
 
