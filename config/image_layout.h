@@ -2,7 +2,7 @@
  * image_layout.h -- the ONE description of the firmware image and of the
  * RAM the firmware uses. Included by the reset vector (.S), the linker
  * script (preprocessed), the firmware C code and tools/migtd-mkimage, which
- * derives the TDVF metadata (spec §9.2) from these numbers. Change a size
+ * derives the TDVF metadata (docs/protocol.md §9.2) from these numbers. Change a size
  * here and everything else follows.
  *
  * Plain numbers only (no casts, no U/L suffixes): the assembler and the
@@ -12,7 +12,7 @@
  * The image (file offset = GPA - FW_IMAGE_BASE), mapped to end at 4 GiB:
  *
  *   FW_CFV_OFFSET       CFV: empty firmware volume, policy + root CA enrolled
- *                       later by migtd-image (spec §9.3; added, not measured)
+ *                       later by migtd-image (docs/protocol.md §9.3; added, not measured)
  *   FW_PAYLOAD_OFFSET   Payload: the C firmware (text, rodata, data image),
  *                       copied to FW_RAM_PAYLOAD_BASE at boot
  *   FW_BFV_OFFSET       BFV = TdInfo page, TDX metadata page, reset vector
@@ -28,7 +28,7 @@
 #define FW_IMAGE_END		0x100000000 /* the image ends at 4 GiB */
 #define FW_IMAGE_BASE		(FW_IMAGE_END - FW_IMAGE_SIZE)
 
-/* CFV: fv_length = 0xA0000 is what MigTD checks (spec §9.3). */
+/* CFV: fv_length = 0xA0000 is what MigTD checks (docs/protocol.md §9.3). */
 #define FW_CFV_OFFSET		0x0
 #define FW_CFV_SIZE		0xA0000
 #define FW_CFV_BLOCK_SIZE	0x1000
@@ -46,7 +46,7 @@
 #define FW_RESETVEC_SIZE	0x1000
 
 /*
- * The last bytes of the reset vector page (OVMF convention, spec §9.2):
+ * The last bytes of the reset vector page (OVMF convention, docs/protocol.md §9.2):
  *   end-0x10  16-byte reset entry (0xFFFFFFF0)
  *   end-0x20  u32 file offset of the TDVF descriptor (legacy locator)
  *   end-0x30  OVMF table footer GUID, u16 table length at end-0x32,
@@ -96,7 +96,7 @@
 #define FW_RAM_DMA_BASE		FW_PERMMEM_BASE
 #define FW_RAM_DMA_SIZE		0x200000
 
-/* Fixed MMIO window the firmware assigns PCI BARs from (spec §4.1). */
+/* Fixed MMIO window the firmware assigns PCI BARs from (docs/protocol.md §4.1). */
 #define FW_MMIO32_BASE		0xC0000000
 #define FW_MMIO32_SIZE		0x20000000
 

@@ -8,7 +8,7 @@
  *    memcpy & co.; the heap is mbedTLS's own buffer allocator over memory the
  *    firmware hands it, and snprintf goes through a platform hook.
  *
- * What is enabled is exactly what MigTD needs (spec §5, §8):
+ * What is enabled is exactly what MigTD needs (docs/protocol.md §5, §8):
  *  - TLS 1.3 only, client and server, TLS_AES_256_GCM_SHA384 with
  *    secp384r1 (the upstream profile) -- AES-128-GCM/SHA-256 stay compiled in
  *    because the quote verifier needs SHA-256 and P-256 anyway;

@@ -1,5 +1,5 @@
 /*
- * cfv.h -- the Configuration Firmware Volume (spec §9.3): the UEFI-PI
+ * cfv.h -- the Configuration Firmware Volume (docs/protocol.md §9.3): the UEFI-PI
  * firmware volume at the start of a MigTD image that carries the enrolled
  * migration policy, the SGX root CA (policy v1) or the policy issuer chain
  * (policy v2) as RAW FFS files.
@@ -110,7 +110,7 @@ struct cfv_iter {
 };
 
 /*
- * Check the FV header of the len-byte volume at fv (spec §9.3). Errors:
+ * Check the FV header of the len-byte volume at fv (docs/protocol.md §9.3). Errors:
  * MIGTD_ERR_TRUNCATED (shorter than the header), MIGTD_ERR_INVALID (signature,
  * revision, checksum), MIGTD_ERR_RESERVED (zero vector), MIGTD_ERR_LENGTH
  * (fv_length != len, header_length outside [56, len)).

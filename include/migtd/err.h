@@ -3,13 +3,13 @@
  *
  * Every core function that can fail returns MIGTD_OK (0) or a negative
  * enum migtd_err. Each error maps to exactly one VMM status code
- * (spec §1.5, `MigrationResult`), so the session only has to carry the
+ * (docs/protocol.md §1.5, `MigrationResult`), so the session only has to carry the
  * first error it met to report the right code.
  */
 #ifndef MIGTD_ERR_H
 #define MIGTD_ERR_H
 
-/* VMM status codes reported with ReportStatus (spec §1.5). */
+/* VMM status codes reported with ReportStatus (docs/protocol.md §1.5). */
 enum migtd_status {
 	MIGTD_STATUS_SUCCESS = 0,
 	MIGTD_STATUS_INVALID_PARAMETER = 1,

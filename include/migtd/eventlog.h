@@ -1,5 +1,5 @@
 /*
- * eventlog.h -- the TDX CC event log (CCEL, spec §9.5): iterate, replay,
+ * eventlog.h -- the TDX CC event log (CCEL, docs/protocol.md §9.5): iterate, replay,
  * select the events policy v1 looks at (§7.2), and build logs (§9.4).
  *
  * Layout (TCG crypto-agile, SHA-384 only): one legacy TCG_PCR_EVENT header

@@ -1,5 +1,5 @@
 /*
- * ghci.h -- VMM <-> MigTD buffers of the GHCI (spec §2.1, §2.2, §2.4, §2.6).
+ * ghci.h -- VMM <-> MigTD buffers of the GHCI (docs/protocol.md §2.1, §2.2, §2.4, §2.6).
  *
  *   TDG.VP.VMCALL<Service>  command/response buffers, Query, MigTD service
  *                           (Shutdown, WaitForRequest, ReportStatus)   §2.2

@@ -1,5 +1,5 @@
 /*
- * hob.h -- the migration request HOB list (spec §2.3) and the structures it
+ * hob.h -- the migration request HOB list (docs/protocol.md §2.3) and the structures it
  * carries: MigtdMigrationInformation, MigtdStreamSocketInfo and
  * MigtdMigpolicyInfo.
  *

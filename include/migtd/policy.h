@@ -1,5 +1,5 @@
 /*
- * policy.h -- migration policy v1 (spec §7.1-§7.6): parse, evaluate, explain.
+ * policy.h -- migration policy v1 (docs/protocol.md §7.1-§7.6): parse, evaluate, explain.
  *
  * The policy is JSON enrolled in the image; each MigTD evaluates the PEER's
  * verified report (822 bytes, §8.5) and event log against its own policy,

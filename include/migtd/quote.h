@@ -5,7 +5,7 @@
  * same checks are done in C: the PCK chain to the enrolled root CA, the QE
  * report signature, the attestation-key binding, the quote signature, and
  * (when collateral is supplied) TCB Info / QE Identity matching. The output
- * is the 822-byte "verified report" (supplemental data, spec §8.5) that the
+ * is the 822-byte "verified report" (supplemental data, docs/protocol.md §8.5) that the
  * policy engine consumes.
  *
  * Parsing is zero-copy: struct migtd_quote points into the caller's quote
@@ -85,7 +85,7 @@
 #define MIGTD_QUOTE_CERT_PCK_CHAIN 5u
 #define MIGTD_QUOTE_CERT_QE_REPORT 6u
 
-/* The 48-byte quote header (spec §8.1). */
+/* The 48-byte quote header (docs/protocol.md §8.1). */
 struct migtd_quote_header {
 	uint16_t version;
 	uint16_t att_key_type;
@@ -96,7 +96,7 @@ struct migtd_quote_header {
 	uint8_t user_data[20];
 };
 
-/* TD report body (spec §8.2); the last two fields only for v5 body type 3. */
+/* TD report body (docs/protocol.md §8.2); the last two fields only for v5 body type 3. */
 struct migtd_td_report_body {
 	uint8_t tee_tcb_svn[16];
 	uint8_t mr_seam[48];
@@ -354,7 +354,7 @@ int migtd_quote_verify(const uint8_t *quote, size_t quote_len,
 		       uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]);
 
 /*
- * Build the 822-byte verified report (spec §8.5) from a verification result
+ * Build the 822-byte verified report (docs/protocol.md §8.5) from a verification result
  * (unmasked). Bytes 0..584 are the TD report body (0..16 = TEE_TCB_SVN, as
  * in the library's struct; MigTD ignores them). Without collateral: TDX TCB
  * components = the quote's TEE_TCB_SVN, QE MISCSELECT/ATTRIBUTES masks =

@@ -1,6 +1,6 @@
 /*
  * ratls.h -- RA-TLS: the attested TLS 1.3 channel between two MigTDs
- * (spec §5, policy v1).
+ * (docs/protocol.md §5, policy v1).
  *
  * Each side proves what it is with a self-signed certificate that carries
  * its TD quote and event log; the quote's REPORTDATA binds the certificate

@@ -1,6 +1,6 @@
 /*
  * session.h -- the MigTD core: boot measurements, the request loop and one
- * pre-migration state machine per request (spec §1.2-§1.5, §2.2-§2.3, §5,
+ * pre-migration state machine per request (docs/protocol.md §1.2-§1.5, §2.2-§2.3, §5,
  * §6, §9.4-§9.5).
  *
  * Everything is driven by migtd_core_poll(), which never blocks: it starts
@@ -39,13 +39,13 @@
 
 /* ---- limits --------------------------------------------------------------- */
 
-/* Requests in flight at once (upstream: 12, spec §1.4). */
+/* Requests in flight at once (upstream: 12, docs/protocol.md §1.4). */
 #define MIGTD_MAX_SESSIONS 64u
-/* Per step (handshake, exchange write, exchange read, close), spec §6.2. */
+/* Per step (handshake, exchange write, exchange read, close), docs/protocol.md §6.2. */
 #define MIGTD_DEFAULT_TIMEOUT_MS 60000u
 /* WaitForRequest re-issue interval after "no request" (polling build). */
 #define MIGTD_DEFAULT_POLL_INTERVAL_MS 10u
-/* GetQuote: 6 attempts, back-off 1, 2, 4, 8, 16 s (spec §2.6). */
+/* GetQuote: 6 attempts, back-off 1, 2, 4, 8, 16 s (docs/protocol.md §2.6). */
 #define MIGTD_QUOTE_ATTEMPTS 6u
 #define MIGTD_DEFAULT_QUOTE_RETRY_MS 1000u
 /* One GHCI GetQuote buffer per session: 24-byte GHCI header, 4-byte size,
@@ -234,7 +234,7 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
 
 /*
  * Do all the work that can be done now, without blocking. The first calls
- * boot the MigTD (spec §1.2 steps 4-6, §9.4, §9.5): RTMR0 and RTMR1 get
+ * boot the MigTD (docs/protocol.md §1.2 steps 4-6, §9.4, §9.5): RTMR0 and RTMR1 get
  * td-shim's EV_SEPARATOR, RTMR2 SHA384(policy) (tag 1) and SHA384(root CA)
  * (tag 2), all logged in our CC event log; the root CA is parsed (not a DER
  * certificate -> MIGTD_ERR_INVALID_ROOT_CA, fatal); the policy is parsed (an

@@ -1,5 +1,5 @@
 /*
- * tdreport.h -- TDREPORT_STRUCT and its parts (spec §3.2), as returned by
+ * tdreport.h -- TDREPORT_STRUCT and its parts (docs/protocol.md §3.2), as returned by
  * TDG.MR.REPORT.
  *
  * The structures keep every byte of the 1024-byte report, reserved bytes
@@ -28,7 +28,7 @@
 #define TDREPORT_SHA384_SIZE 48
 #define TDREPORT_REPORT_DATA_SIZE 64
 
-/* Offsets of the three parts inside TDREPORT_STRUCT (spec §3.2). */
+/* Offsets of the three parts inside TDREPORT_STRUCT (docs/protocol.md §3.2). */
 #define TDREPORT_OFF_REPORTMACSTRUCT 0
 #define TDREPORT_OFF_TEE_TCB_INFO 256
 #define TDREPORT_OFF_RESERVED 495
@@ -115,7 +115,7 @@ int tdreport_hash_tee_tcb_info(const struct tee_tcb_info *info,
 int tdreport_hash_tdinfo(const struct tdinfo_struct *info, uint8_t digest[TDREPORT_SHA384_SIZE]);
 
 /*
- * The integrity rules of spec §3.2 for a report received from a peer on the
+ * The integrity rules of docs/protocol.md §3.2 for a report received from a peer on the
  * same platform (the MAC itself is checked by TDG.MR.VERIFYREPORT, which
  * only the platform can do):
  *   tee_tcb_info_hash == SHA-384(TEE_TCB_INFO),

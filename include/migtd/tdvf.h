@@ -1,6 +1,6 @@
 /*
  * tdvf.h -- TDVF metadata of a flat MigTD image and the measurements a host
- * derives from it (spec §9.2, §9.4, §9.6): MRTD as the TDX module computes
+ * derives from it (docs/protocol.md §9.2, §9.4, §9.6): MRTD as the TDX module computes
  * it while the VMM adds the image, the RTMR values of the enrolled
  * configuration, TDINFO_STRUCT, SERVTD_INFO_HASH and SERVTD_HASH.
  *
@@ -29,7 +29,7 @@
 #define TDVF_EXTEND_CHUNK 0x100u   /* TDH.MR.EXTEND granularity */
 #define TDVF_MRTD_BLOCK 128u       /* the buffer hashed per PAGE.ADD / MR.EXTEND */
 
-/* Locating the metadata (spec §9.2). */
+/* Locating the metadata (docs/protocol.md §9.2). */
 #define TDVF_OVMF_FOOTER_OFFSET 0x30u  /* footer GUID at image_size - 0x30 */
 #define TDVF_OVMF_TABLE_LEN_OFFSET 0x32u
 #define TDVF_LEGACY_OFFSET 0x20u       /* u32 descriptor offset at image_size - 0x20 */
@@ -87,7 +87,7 @@ struct tdvf_metadata {
 const char *tdvf_section_name(uint32_t type);
 
 /*
- * Find the metadata GUID in the len-byte image (spec §9.2): through the OVMF
+ * Find the metadata GUID in the len-byte image (docs/protocol.md §9.2): through the OVMF
  * table when its footer GUID is at len - 0x30, else through the u32 at
  * len - 0x20. *guid_offset is checked to leave room for GUID + descriptor.
  * Errors: MIGTD_ERR_TRUNCATED (image too small), MIGTD_ERR_GUID (table without
@@ -124,7 +124,7 @@ int tdvf_mrtd_extend(struct tdvf_mrtd_ctx *ctx, uint64_t gpa, const uint8_t chun
 int tdvf_mrtd_finish(struct tdvf_mrtd_ctx *ctx, uint8_t mrtd[TDVF_SHA384_LEN]);
 void tdvf_mrtd_free(struct tdvf_mrtd_ctx *ctx);
 
-/* MRTD of a parsed image (spec §9.6): every section in metadata order. */
+/* MRTD of a parsed image (docs/protocol.md §9.6): every section in metadata order. */
 int tdvf_mrtd(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
 	      uint8_t mrtd[TDVF_SHA384_LEN]);
 
@@ -159,7 +159,7 @@ int tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const 
 		size_t policy_len, const uint8_t *anchor, size_t anchor_len, bool issuer_chain,
 		size_t *cfv_offset, size_t *used);
 
-/* Which build measured the configuration (spec §9.4). */
+/* Which build measured the configuration (docs/protocol.md §9.4). */
 #define TDVF_MEASURE_POLICY_V2 0x1u
 #define TDVF_MEASURE_TEST_DISABLE_RA 0x2u
 
@@ -167,7 +167,7 @@ int tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const 
 int tdvf_rtmr_extend(uint8_t reg[TDVF_SHA384_LEN], const void *data, size_t len);
 
 /*
- * RTMR0..3 of a MigTD booted with the enrolled files (spec §9.6 steps 2-4):
+ * RTMR0..3 of a MigTD booted with the enrolled files (docs/protocol.md §9.6 steps 2-4):
  * RTMR0 = RTMR1 = td-shim's separator; v2 extends RTMR1 with the issuer
  * chain; RTMR2 gets the test string, or the policy (and for v1 the root CA);
  * RTMR3 = 0. MIGTD_ERR_GUID when a file the build measures is absent.
@@ -184,11 +184,11 @@ struct tdvf_manifest {
 	uint8_t mrownerconfig[48];
 };
 
-/* TDINFO_STRUCT for binding (spec §9.6 step 1): servtd_hash and reserved 0. */
+/* TDINFO_STRUCT for binding (docs/protocol.md §9.6 step 1): servtd_hash and reserved 0. */
 void tdvf_tdinfo(const struct tdvf_manifest *m, const uint8_t mrtd[TDVF_SHA384_LEN],
 		 const uint8_t rtmr[4][TDVF_SHA384_LEN], struct tdinfo_struct *out);
 
-/* SERVTD_ATTR "ignore" bits (spec §9.6 step 5). */
+/* SERVTD_ATTR "ignore" bits (docs/protocol.md §9.6 step 5). */
 #define TDVF_SERVTD_IGNORE_ATTRIBUTES (1ull << 32)
 #define TDVF_SERVTD_IGNORE_XFAM (1ull << 33)
 #define TDVF_SERVTD_IGNORE_MRTD (1ull << 34)

@@ -1,8 +1,8 @@
 /*
  * tdx_abi.h -- numbers of the TDX module and GHCI ABI that MigTD uses:
- * TDCALL leaves (spec §3), TDG.VP.VMCALL sub-functions and status codes
- * (spec §2.1), metadata field identifiers (spec §3.1), GetQuote status
- * words (spec §2.6) and the interrupt vectors MigTD registers.
+ * TDCALL leaves (docs/protocol.md §3), TDG.VP.VMCALL sub-functions and status codes
+ * (docs/protocol.md §2.1), metadata field identifiers (docs/protocol.md §3.1), GetQuote status
+ * words (docs/protocol.md §2.6) and the interrupt vectors MigTD registers.
  *
  * Constants only: the core names fields with these, a backend puts them in
  * registers.

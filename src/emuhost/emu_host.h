@@ -64,7 +64,7 @@ int emu_host_platform_load(struct emu_host_platform *h, const char *pki_dir, cha
 void emu_host_platform_free(struct emu_host_platform *h);
 
 /*
- * The QGS: answer a GetQuote buffer in place (spec §2.6). buf holds len
+ * The QGS: answer a GetQuote buffer in place (docs/protocol.md §2.6). buf holds len
  * bytes of the TD's buffer; the response is written into buf (cap bytes).
  * Returns the GHCI status word it set (0 on success).
  */

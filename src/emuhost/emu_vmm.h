@@ -196,7 +196,7 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
  * -cpu max): the platform link is the virtserialport migtd.link (QEMU
  * connects to DIR/link.sock), the streams nports virtserialports
  * migtd.stream.0.. on server sockets DIR/stream<i>.sock the VMM connects to.
- * "Launching the TD" measures the image: MRTD per spec §9.6 (tdvf_mrtd, the
+ * "Launching the TD" measures the image: MRTD per docs/protocol.md §9.6 (tdvf_mrtd, the
  * same code as migtd-hash). image must already carry the enrolled CFV.
  */
 int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *image,
@@ -237,7 +237,7 @@ int emu_vmm_request_remote(struct emu_vmm_request *r, const struct sockaddr *add
 			   char *msg, size_t msglen);
 struct emu_vmm_request *emu_vmm_find_request(struct emu_vmm_platform *p, uint64_t id);
 /* Queue the same request (id, user TD, port, role) a second time, as a VMM
- * that delivers an id twice would (spec §1.4: the MigTD ignores it). */
+ * that delivers an id twice would (docs/protocol.md §1.4: the MigTD ignores it). */
 struct emu_vmm_request *emu_vmm_request_duplicate(struct emu_vmm_platform *p,
 						  struct emu_vmm_request *orig);
 /* Forget a finished request and unbind its user TD (frees both slots). */

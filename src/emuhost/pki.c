@@ -941,7 +941,7 @@ out:
 }
 
 /*
- * The QE's SGX report (spec §8.3): its REPORTDATA binds the attestation key
+ * The QE's SGX report (docs/protocol.md §8.3): its REPORTDATA binds the attestation key
  * as SHA-256(attestation key || QE auth data) || 32 zero bytes.
  */
 static int qe_report_build(struct emu_pki *pki)

@@ -15,7 +15,7 @@
 #include "migtd/wire.h"
 
 /* The MAC covers REPORTMACSTRUCT up to the MAC field; TEE_TCB_INFO and
- * TDINFO are bound through their hashes inside it (spec §3.2). */
+ * TDINFO are bound through their hashes inside it (docs/protocol.md §3.2). */
 #define REPORTMAC_COVERED 224
 
 static const char emu_seam_name[] = "migtd-c emulated TDX module";
@@ -237,7 +237,7 @@ void emu_tdx_report_to_quote_body(const struct tdreport_struct *rep, uint8_t bod
 {
 	const struct tdinfo_struct *td = &rep->tdinfo;
 
-	/* Spec §8.2: the body is TEE_TCB_INFO's SVN/MRSEAM/MRSIGNERSEAM/attributes,
+	/* docs/protocol.md §8.2: the body is TEE_TCB_INFO's SVN/MRSEAM/MRSIGNERSEAM/attributes,
 	 * then TDINFO up to RTMR3, then REPORTDATA. */
 	memcpy(body + MIGTD_VR_TEE_TCB_SVN, rep->tee_tcb_info.tee_tcb_svn, 16);
 	memcpy(body + MIGTD_VR_MRSEAM, rep->tee_tcb_info.mrseam, 48);

@@ -38,7 +38,7 @@
 #define EMU_LINK_MAGIC 0x4b4e4c4du /* "MLNK" */
 #define EMU_LINK_VERSION 1
 #define EMU_LINK_HDR_LEN 16
-/* Largest payload: a GetQuote buffer of 32 pages (spec §2.6) plus headroom. */
+/* Largest payload: a GetQuote buffer of 32 pages (docs/protocol.md §2.6) plus headroom. */
 #define EMU_LINK_MAX_PAYLOAD (32u * 4096u + 64u)
 #define EMU_LINK_FRAME_MAX (EMU_LINK_HDR_LEN + EMU_LINK_MAX_PAYLOAD)
 #define EMU_LINK_RESPONSE 0x8000u

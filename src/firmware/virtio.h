@@ -1,6 +1,6 @@
 /*
  * virtio.h -- modern (1.x) virtio-pci, split virtqueues, virtio-serial and
- * virtio-vsock for the firmware (spec §4.1, §4.3).
+ * virtio-vsock for the firmware (docs/protocol.md §4.1, §4.3).
  *
  * Everything coming back from the device is untrusted: BARs and capability
  * regions are bounds-checked, used-ring entries are validated against a
@@ -11,7 +11,7 @@
  * The drivers reach hardware only through struct virtio_hw (config space,
  * MMIO, a relax hook between polls), so the unit tests run them unchanged
  * against an in-process device model. Little-endian hosts only (x86).
- * No interrupts yet: everything polls (MSI-X, spec §2.1 vectors 0x52/0x53,
+ * No interrupts yet: everything polls (MSI-X, docs/protocol.md §2.1 vectors 0x52/0x53,
  * is left for later).
  */
 #ifndef MIGTD_FW_VIRTIO_H
@@ -110,7 +110,7 @@ int virtio_pci_devcfg_read32(struct virtio_pci_dev *d, uint32_t off, uint32_t *v
 uint8_t virtio_pci_status(struct virtio_pci_dev *d);
 
 /* ---- split virtqueue ------------------------------------------------------- */
-#define VIRTQ_SIZE 16	/* every queue (spec §4.1/§4.3); the device max must be >= 16 */
+#define VIRTQ_SIZE 16	/* every queue (docs/protocol.md §4.1/§4.3); the device max must be >= 16 */
 /* Largest queue a driver may ask for (virtio_pci_setup_queue_n): the
  * virtio-serial control RX queue uses QEMU's full 32 entries. */
 #define VIRTQ_MAX_SIZE 32
@@ -165,7 +165,7 @@ int virtio_pci_setup_queue(struct virtio_pci_dev *d, struct virtq *vq, uint16_t 
 int virtio_pci_setup_queue_n(struct virtio_pci_dev *d, struct virtq *vq, uint16_t index,
 			     uint16_t size, struct virtio_dma *dma);
 
-/* ---- virtio-serial (spec §4.3) -------------------------------------------- */
+/* ---- virtio-serial (docs/protocol.md §4.3) -------------------------------------------- */
 #define VIRTIO_CONSOLE_F_MULTIPORT (1ull << 1)
 
 /* Port 0 is QEMU's console port: 19 named ports (the platform link and up
@@ -273,7 +273,7 @@ bool vser_tx_idle(struct vser *s, uint32_t port);
  */
 void vser_resync(struct vser *s);
 
-/* ---- virtio-vsock (spec §4.1) ------------------------------------------------ */
+/* ---- virtio-vsock (docs/protocol.md §4.1) ------------------------------------------------ */
 #define VSOCK_HDR_SIZE 44
 #define VSOCK_TYPE_STREAM 1
 #define VSOCK_OP_REQUEST 1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # migtd-image and migtd-hash against an independent oracle
-# (tests/e2e/oracle/tdvf_oracle.py, python hashlib only, written from spec
+# (tests/e2e/oracle/tdvf_oracle.py, python hashlib only, written from docs/protocol.md
 # §9.2-§9.6): synthetic TDVF images built by the oracle's own generator
 # (small layout, upstream's 16 MiB layout, legacy metadata pointer), enrolled
 # by the oracle or by migtd-image with the upstream vector files; every
@@ -63,7 +63,7 @@ compare "$t/v1.bin" --test -- -t
 compare "$t/v2.bin" --v2 -- --policy-v2
 compare "$t/v2.bin" --v2 --test -- --policy-v2 --test-disable-ra-and-accept-all
 
-# The documented RTMR values come out of the images (spec §9.4).
+# The documented RTMR values come out of the images (docs/protocol.md §9.4).
 rt() { # image field [flags]
   $HASH -i "$1" -m "$C/servtd_info.json" --json "${@:3}" | sed -n "s/.*\"$2\": \"\(.*\)\".*/\1/p"
 }

@@ -6,7 +6,7 @@
 # platform; every case is one command. What is asserted comes from the
 # platform side only: each side's ReportStatus, and (--show-td-state) each
 # user TD's MIG_DEC_KEY words written, MIG_VERSION written, and whether
-# MIG_DEC_KEY equals the peer's MIG_ENC_KEY. Statuses are spec §1.5.
+# MIG_DEC_KEY equals the peer's MIG_ENC_KEY. Statuses are docs/protocol.md §1.5.
 #
 # Not here: a non-zero `reserved` in ExchangeInformation (status 1) -- the
 # message travels inside TLS, so neither the relay nor the VMM can alter
@@ -108,7 +108,7 @@ failed_no_keys 0 6 6
 
 # --- a stream byte flipped after the handshake, inside the ExchangeInformation
 # record (the last 62 bytes a side sends; its offset comes from the first run:
-# sizes vary by a few bytes, the record by none). Spec §6.2: both sides write
+# sizes vary by a few bytes, the record by none). docs/protocol.md §6.2: both sides write
 # their ExchangeInformation, then read the peer's. So the side whose INCOMING
 # record is damaged fails its read (bad record MAC: 6) and writes nothing,
 # while the other side has already received an intact record and legitimately
@@ -122,7 +122,7 @@ status_is 0 6 0; no_keys 0 source; keys_in 0 destination
 
 # --- the stream fails mid-handshake, after it was connected: a transport
 # failure while TLS runs is a SecureSessionError (6) on both sides, as
-# upstream's TLS layer reports it (spec 1.5; docs/status-codes.md) -- whether
+# upstream's TLS layer reports it (docs/protocol.md §1.5; docs/status-codes.md) -- whether
 # both streams end cleanly (end of stream, no alert) or the relay resets the
 # connection of one side.
 run disconnect 1 --fault disconnect --fault-after 700 --timeout-ms $T
@@ -153,7 +153,7 @@ failed_no_keys 0 6 9; failed_no_keys 1 6 9
 has 'destination migtd \| error \[req 2001\] policy: InvalidPolicy'
 
 # --- an enrolled root CA that is not a DER certificate stops that MigTD at
-# boot, as upstream does (spec 1.2; its crash code is 9): it never serves a
+# boot, as upstream does (docs/protocol.md §1.2; its crash code is 9): it never serves a
 # request, so migtd-vmm reports the process ended and no session ran.
 printf 'not a certificate' >"$tmpd/junk.der"
 name=invalid-root-ca
@@ -174,7 +174,7 @@ has 'source migtd \| error \[req 1000\] .*timed out'
 run no-peer-for-destination 1 --only dst --timeout-ms 500
 status_is 0 -2 5; no_keys 0 destination
 
-# --- a malformed HOB list (spec §2.3): the MigTD drops the answer without a
+# --- a malformed HOB list (docs/protocol.md §2.3): the MigTD drops the answer without a
 # report (no request id is known) and asks for the next request; the VMM
 # never gets a status for it, its user TD is untouched, and the session
 # queued behind it succeeds.

@@ -115,7 +115,7 @@ ctl "$t/a/ctl.sock" migrate 3 source "127.0.0.1:7100" >/dev/null || fail "migrat
 sa=$(wait_status "$t/a/ctl.sock" 3) sb=$(wait_status "$t/b/ctl.sock" 3)
 echo "session 3 (cut): source $sa, destination $sb"
 case "$(echo "$sa" | cut -d' ' -f2)/$(echo "$sb" | cut -d' ' -f2)" in
-  6/6) ;; *) fail "a connection cut while TLS runs must end in 6 on both sides (spec 1.5)" ;;
+  6/6) ;; *) fail "a connection cut while TLS runs must end in 6 on both sides (docs/protocol.md §1.5)" ;;
 esac
 for h in a b; do
   [ "$(field "$(ctl "$t/$h/ctl.sock" td-state 3)" dec_written)" = 0 ] || fail "keys written on $h"

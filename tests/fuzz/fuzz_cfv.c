@@ -1,5 +1,5 @@
 /*
- * fuzz_cfv -- the Configuration Firmware Volume reader (spec §9.3) on
+ * fuzz_cfv -- the Configuration Firmware Volume reader (docs/protocol.md §9.3) on
  * arbitrary bytes: header check, the whole file walk, lookups of the three
  * enrolled files. Every file the walk returns must lie inside the volume,
  * and rebuilding the found RAW files gives a volume that reads back the same.

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: ExchangeInformation (spec §6.1) as received from the
+ * libFuzzer target: ExchangeInformation (docs/protocol.md §6.1) as received from the
  * peer, and the §6.3 negotiation on the ranges it carries.
  * Invariants: no crash; a successful parse round-trips byte-exactly; a
  * negotiated version lies inside both ranges and equals min(max, max).

@@ -1,5 +1,5 @@
 /*
- * fuzz_getquote -- the GetQuote buffer and the QGS messages in it (spec
+ * fuzz_getquote -- the GetQuote buffer and the QGS messages in it (docs/protocol.md
  * §2.6), both directions. The first input byte picks which QGS message the
  * GetQuote data is read as; accepted messages are rebuilt and parsed again.
  */

@@ -1,5 +1,5 @@
 /*
- * fuzz_hob -- the migration request HOB list (spec §2.3) and the
+ * fuzz_hob -- the migration request HOB list (docs/protocol.md §2.3) and the
  * MigtdMigrationInformation layouts. Every accepted list is rebuilt with the
  * builder and parsed again: the two parses must agree.
  */

@@ -1,5 +1,5 @@
 /*
- * fuzz_ratls_cert -- the RA-TLS peer-certificate verifier (spec §5.5) on
+ * fuzz_ratls_cert -- the RA-TLS peer-certificate verifier (docs/protocol.md §5.5) on
  * arbitrary DER: X.509 parsing, EKU and evidence extraction, the REPORTDATA
  * binding and the self-signature check, with fake quote/policy callbacks.
  *

@@ -1,5 +1,5 @@
 /*
- * fuzz_service_response -- TDG.VP.VMCALL<Service> buffers (spec §2.2): the
+ * fuzz_service_response -- TDG.VP.VMCALL<Service> buffers (docs/protocol.md §2.2): the
  * responses MigTD parses (Query, WaitForRequest + HOB list, ReportStatus)
  * and the commands the emulated VMM parses. Accepted inputs are rebuilt and
  * parsed again.

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: TDREPORT_STRUCT and its parts (spec §3.2).
+ * libFuzzer target: TDREPORT_STRUCT and its parts (docs/protocol.md §3.2).
  * Invariants: no crash; a successful parse round-trips byte-exactly; the
  * semantic checks run on anything that parsed.
  */

@@ -1,5 +1,5 @@
 /*
- * fuzz_tdvf -- TDVF metadata location and section parsing (spec §9.2) on
+ * fuzz_tdvf -- TDVF metadata location and section parsing (docs/protocol.md §9.2) on
  * arbitrary images, and the MRTD walk over whatever parses (bounded to keep
  * runs fast). Every accepted section must lie inside the image.
  */

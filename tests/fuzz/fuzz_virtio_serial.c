@@ -1,5 +1,5 @@
 /*
- * fuzz_virtio_serial -- the virtio-serial control message parser (spec
+ * fuzz_virtio_serial -- the virtio-serial control message parser (docs/protocol.md
  * §4.3) on arbitrary bytes: 8-byte header, the rest a view that must stay
  * inside the input.
  */

@@ -1,5 +1,5 @@
 /*
- * fuzz_virtio_vsock -- the virtio-vsock packet header parser (spec §4.1) on
+ * fuzz_virtio_vsock -- the virtio-vsock packet header parser (docs/protocol.md §4.1) on
  * arbitrary bytes: it accepts exactly the inputs of at least 44 bytes, and
  * what it accepts rebuilds to the same 44 bytes.
  */

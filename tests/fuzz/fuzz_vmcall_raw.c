@@ -1,5 +1,5 @@
 /*
- * fuzz_vmcall_raw -- TDG.VP.VMCALL<MigTD> GHCI 1.5 data buffers (spec §2.4):
+ * fuzz_vmcall_raw -- TDG.VP.VMCALL<MigTD> GHCI 1.5 data buffers (docs/protocol.md §2.4):
  * WaitForRequest completions (both builds), Send/Receive completions,
  * ReportStatus status words. Accepted requests are rebuilt and parsed again.
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the Configuration Firmware Volume (spec §9.3): every header
+ * Unit tests for the Configuration Firmware Volume (docs/protocol.md §9.3): every header
  * field at its spec offset against bytes the test computes itself, the GUIDs
  * against the spec's byte table, builder/reader round trips, and the reader's
  * rejections (FV header fields, truncation, FFS checksums and sizes).

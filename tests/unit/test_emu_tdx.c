@@ -44,7 +44,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* td-shim extends RTMR0 with SHA-384(00 00 00 00) (EV_SEPARATOR); spec §9.4
+/* td-shim extends RTMR0 with SHA-384(00 00 00 00) (EV_SEPARATOR); docs/protocol.md §9.4
  * gives the resulting register value. */
 static void test_rtmr_extend_matches_spec_value(void **state)
 {
@@ -79,7 +79,7 @@ static void test_report_layout_and_mac(void **state)
 	for (unsigned i = 0; i < 64; i++)
 		rd[i] = (uint8_t)(0x80 + i);
 	assert_true(emu_tdx_mr_report(&mod, rd, rep) == TDX_SUCCESS);
-	/* Spec §3.2 offsets. */
+	/* docs/protocol.md §3.2 offsets. */
 	assert_int_equal(rep[0], 0x81);
 	assert_memory_equal(rep + 128, rd, 64);
 	assert_memory_equal(rep + 256 + 8, mod.tee_tcb_info.tee_tcb_svn, 16);
@@ -116,7 +116,7 @@ static void test_quote_body_from_report(void **state)
 	assert_true(emu_tdx_mr_report(&mod, rd, rep) == TDX_SUCCESS);
 	assert_int_equal(tdreport_parse(rep, sizeof(rep), &r), MIGTD_OK);
 	emu_tdx_report_to_quote_body(&r, body);
-	/* Spec §8.2 offsets. */
+	/* docs/protocol.md §8.2 offsets. */
 	assert_memory_equal(body + 0, rep + 256 + 8, 16);    /* TEE_TCB_SVN */
 	assert_memory_equal(body + 16, rep + 256 + 24, 48);  /* MRSEAM */
 	assert_memory_equal(body + 120, rep + 512, 8);       /* TDATTRIBUTES */

@@ -17,7 +17,7 @@
 static void test_status_mapping(void **state)
 {
 	(void)state;
-	/* Spec §1.5: the codes operators see. */
+	/* docs/protocol.md §1.5: the codes operators see. */
 	assert_int_equal(migtd_err_status(MIGTD_OK), 0);
 	assert_int_equal(migtd_err_status(MIGTD_ERR_TRUNCATED), 1);
 	assert_int_equal(migtd_err_status(MIGTD_ERR_RESERVED), 1);
@@ -53,7 +53,7 @@ static void test_status_mapping(void **state)
  * Every enum migtd_err value from MIGTD_OK down to MIGTD_ERR_MIN has its own
  * entry: a reason of its own (a value left out of the table, or two names
  * given one slot, would show as "unknown error" or as a repeated reason) and
- * the status spec §1.5 maps it to, listed here independently of err.c.
+ * the status docs/protocol.md §1.5 maps it to, listed here independently of err.c.
  */
 static void test_err_table_complete(void **state)
 {

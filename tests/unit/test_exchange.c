@@ -1,6 +1,6 @@
 /*
- * Unit tests for core/wire/exchange: ExchangeInformation (spec §6.1) and
- * migration version negotiation (spec §6.3, with all of its test vectors).
+ * Unit tests for core/wire/exchange: ExchangeInformation (docs/protocol.md §6.1) and
+ * migration version negotiation (docs/protocol.md §6.3, with all of its test vectors).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -159,7 +159,7 @@ struct ver_row {
 	uint16_t version;
 };
 
-/* Spec §6.3 test-vector table (export at source, import at destination). */
+/* docs/protocol.md §6.3 test-vector table (export at source, import at destination). */
 static const struct ver_row spec_rows[] = {
 	{ 0, 0, 0, 0, MIGTD_OK, 0 },
 	{ 4, 5, 5, 6, MIGTD_OK, 5 },

@@ -1,6 +1,6 @@
 /*
  * Unit tests for the firmware's TD start pieces (src/firmware/tdx): memory
- * acceptance (spec §3 leaf 6), the DMA region made shared (§2, §2.1 MapGPA)
+ * acceptance (docs/protocol.md §3 leaf 6), the DMA region made shared (§2, §2.1 MapGPA)
  * and the CCEL table (§9.5). The TDX module is a FAKE tdx_tdcall() that
  * records every register file and answers from a per-test responder. Leaf
  * numbers, statuses and offsets are literals copied from the spec.
@@ -25,7 +25,7 @@
 #define MiB (1024ULL * 1024)
 #define KiB 1024ULL
 
-/* Spec §3 statuses. */
+/* docs/protocol.md §3 statuses. */
 #define ST_ALREADY 0x00000B0A00000000ULL
 #define ST_MISMATCH 0xC0000B0B00000001ULL
 #define ST_BUSY 0x8000020000000000ULL
@@ -387,7 +387,7 @@ static void test_share_rejects_bad_input(void **state)
 
 static void test_ccel_table_bytes(void **state)
 {
-	/* Spec §9.5 + ACPI header, written out by hand. */
+	/* docs/protocol.md §9.5 + ACPI header, written out by hand. */
 	static const uint8_t want_head[36] = {
 		'C', 'C', 'E', 'L', 56, 0, 0, 0, 1, 0 /* checksum */,
 		'M', 'I', 'G', 'T', 'D', 'C', 'M', 'I', 'G', 'T', 'D', '-', 'C', ' ',

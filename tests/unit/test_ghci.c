@@ -1,5 +1,5 @@
 /*
- * Unit tests for the GHCI buffers (spec §2.2, §2.4, §2.6): exact bytes of
+ * Unit tests for the GHCI buffers (docs/protocol.md §2.2, §2.4, §2.6): exact bytes of
  * what MigTD builds, every field at its offset, upstream fuzz seeds, round
  * trips and negative cases.
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the migration request HOB list (spec §2.3): field offsets
+ * Unit tests for the migration request HOB list (docs/protocol.md §2.3): field offsets
  * against hand-built bytes, the upstream fuzz seed, builder round trips and
  * every walk/validation rule.
  */

@@ -1,7 +1,7 @@
 /*
  * Unit tests for core/policy: every policy v1 vector of
  * vectors/upstream/README.md §1/§3 with empty and with identical full event
- * logs, the SVN rules, the single-field mutations of spec §7.5, the
+ * logs, the SVN rules, the single-field mutations of docs/protocol.md §7.5, the
  * comparison table of §7.3, error precedence of §7.4, and malformed input.
  */
 #include <setjmp.h>

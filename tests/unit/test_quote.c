@@ -181,7 +181,7 @@ static void test_parse_v5(void **state)
 	free(v.b);
 }
 
-/* Spec §8.3's worked example. */
+/* docs/protocol.md §8.3's worked example. */
 static void test_parse_az_blob(void **state)
 {
 	struct vec v = load(AZ);

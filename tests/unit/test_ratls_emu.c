@@ -1,5 +1,5 @@
 /*
- * test_ratls_emu.c -- RA-TLS end to end with REAL quotes (spec §5, §8):
+ * test_ratls_emu.c -- RA-TLS end to end with REAL quotes (docs/protocol.md §5, §8):
  * two in-process RA-TLS sessions, each on an emulated platform (emu_pki:
  * PCK chain under an emulated root CA; emu_tdx: TDG.MR.REPORT and RTMRs;
  * emu_quote_build: a TDX quote v4), over in-memory pipes.

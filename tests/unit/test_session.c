@@ -1,5 +1,5 @@
 /*
- * test_session.c -- whole pre-migrations inside one process (spec §1.3-§1.5,
+ * test_session.c -- whole pre-migrations inside one process (docs/protocol.md §1.3-§1.5,
  * §6, §9.4): two MigTD cores (source, destination) on two emulated
  * platforms with a fake VMM and in-memory streams -- the harness in
  * support/world.c, shared with bench/bench_premigration.c.
@@ -342,7 +342,7 @@ static void test_corrupted_stream(void **state)
  * The stream ends (or is reset) in the middle of the handshake, after the
  * stream was connected: a transport failure while TLS runs is a
  * SecureSessionError (6) on both sides, as upstream's TLS layer reports it
- * (spec §1.5); only timeouts and a failed connect are 5.
+ * (docs/protocol.md §1.5); only timeouts and a failed connect are 5.
  */
 static void test_disconnect_in_tls(void **state)
 {
@@ -708,7 +708,7 @@ static void test_quote_unanswered(void **state)
 
 /*
  * One platform failure on the source at a time, and the status each side
- * reports (spec §1.5, docs/status-codes.md). The destination is healthy: it
+ * reports (docs/protocol.md §1.5, docs/status-codes.md). The destination is healthy: it
  * sees the source's stream end inside TLS (6), or its own handshake time
  * out when the source never connected (5), or it completes (0) when the
  * source failed only after the exchange.
@@ -776,7 +776,7 @@ static void test_failure_codes(void **state)
 		if (strstr(src->log, want[f].log) == NULL)
 			fail_msg("%s: no \"%s\" in the source's log", want[f].name, want[f].log);
 		/* The failing side wrote nothing -- except MIG_VERSION when only the
-		 * key write failed (spec §1.3: it stays written). */
+		 * key write failed (docs/protocol.md §1.3: it stays written). */
 		assert_int_equal(r.td[0]->dec_key_written, 0);
 		assert_int_equal(r.td[0]->mig_version_written, f == F_WR_DEC_KEY);
 		if (want[f].dst != 0)

@@ -1,6 +1,6 @@
 /*
  * Unit tests for core/wire/tdreport: TDREPORT_STRUCT and its parts at the
- * offsets of spec §3.2, round trips, truncation, and the §3.2 integrity
+ * offsets of docs/protocol.md §3.2, round trips, truncation, and the §3.2 integrity
  * rules checked against SHA-384 values computed independently (Python
  * hashlib).
  */

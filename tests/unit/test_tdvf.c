@@ -1,5 +1,5 @@
 /*
- * Unit tests for TDVF metadata and the binding measurements (spec §9.2-§9.6):
+ * Unit tests for TDVF metadata and the binding measurements (docs/protocol.md §9.2-§9.6):
  * the RTMR values of the derived vectors reproduced from the vector files
  * (through a CFV), MRTD of a hand-built image against a whole-stream SHA-384
  * the test assembles itself from the §9.6 text, both metadata location paths,

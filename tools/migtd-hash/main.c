@@ -1,6 +1,6 @@
 /*
  * migtd-hash -- SERVTD_INFO_HASH (or SERVTD_HASH) of a MigTD image, the way
- * upstream's `cargo hash` / tools/migtd-hash computes it (spec §9.6).
+ * upstream's `cargo hash` / tools/migtd-hash computes it (docs/protocol.md §9.6).
  *
  *   migtd-hash -i IMAGE [-m servtd_info.json] [-o OUT.bin] [--json]
  *              [-t] [--policy-v2] [-s SERVTD_ATTR] [-c]

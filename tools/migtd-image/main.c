@@ -1,6 +1,6 @@
 /*
  * migtd-image -- enroll the migration policy and its trust anchor into a
- * MigTD image's CFV, and look inside images (spec §9.1-§9.3). The
+ * MigTD image's CFV, and look inside images (docs/protocol.md §9.1-§9.3). The
  * counterpart of upstream's `cargo image --policy P --root-ca C` enrollment
  * step (td-shim-enroll); works on upstream images and ours alike because the
  * CFV is found through the image's TDVF metadata (section of type CFV).

@@ -8,10 +8,10 @@
  * adds what the linker cannot compute, all derived from
  * config/image_layout.h (the one layout description):
  *
- *  - the CFV at FW_CFV_OFFSET: an empty firmware volume of the spec §9.3
+ *  - the CFV at FW_CFV_OFFSET: an empty firmware volume of the docs/protocol.md §9.3
  *    shape (FV header "_FVH" with checksum, block map, pad file, extension
  *    header; the rest erased to 0xFF) that migtd-image enrolls files into;
- *  - the TDX metadata page (spec §9.2): metadata GUID, "TDVF" descriptor,
+ *  - the TDX metadata page (docs/protocol.md §9.2): metadata GUID, "TDVF" descriptor,
  *    sections BFV, TdInfo, Payload, CFV, TempMem, PermMem;
  *  - the OVMF GUIDed table at the end of the image (footer GUID at
  *    image_size - 0x30, TDX metadata offset entry) and the legacy
@@ -38,7 +38,7 @@ static const char *prog = "migtd-mkimage";
 #define U32(x) ((uint32_t)(x))
 #define U64(x) ((uint64_t)(x))
 
-/* Spec §9.2 / §9.3 GUIDs, in their on-disk byte order. */
+/* docs/protocol.md §9.2 / §9.3 GUIDs, in their on-disk byte order. */
 static const uint8_t guid_tdx_metadata[16] = { 0xf3, 0xf9, 0xea, 0xe9, 0x8e, 0x16, 0xd5, 0x44,
 					       0xa8, 0xeb, 0x7f, 0x4d, 0x87, 0x38, 0xf6, 0xae };
 static const uint8_t guid_ovmf_footer[16] = { 0xde, 0x82, 0xb5, 0x96, 0xb2, 0x1f, 0xf7, 0x45,
@@ -59,7 +59,7 @@ struct section {
 	uint32_t type, attributes;
 };
 
-/* Order as upstream's metadata.json (spec §9.2 table). */
+/* Order as upstream's metadata.json (docs/protocol.md §9.2 table). */
 static const struct section sections[] = {
 	{ U32(FW_BFV_OFFSET), U32(FW_BFV_SIZE), U64(FW_IMAGE_BASE + FW_BFV_OFFSET),
 	  U64(FW_BFV_SIZE), SEC_BFV, ATTR_EXTENDMR },
@@ -116,7 +116,7 @@ static uint8_t sum8_fix(const uint8_t *p, size_t n)
 	return (uint8_t)(0x100 - s);
 }
 
-/* Empty CFV (spec §9.3): FV header, block map, pad FFS file, FV ext header. */
+/* Empty CFV (docs/protocol.md §9.3): FV header, block map, pad FFS file, FV ext header. */
 static void build_cfv(uint8_t *cfv)
 {
 	uint8_t *pad = cfv + 0x48, *ext = cfv + 0x60;

@@ -1,7 +1,7 @@
 /*
  * err.c -- error reasons and the error -> VMM status code mapping.
  *
- * The mapping follows spec §1.5. Note the two transport errors: a stream
+ * The mapping follows docs/protocol.md §1.5. Note the two transport errors: a stream
  * failure outside TLS is a NetworkError (5), inside TLS it is reported by
  * the TLS layer as a SecureSessionError (6); the session decides which one
  * it hit, so both have their own enum value.

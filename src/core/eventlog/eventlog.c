@@ -1,6 +1,6 @@
 /*
  * eventlog.c -- CC event log iteration, replay, policy selections, builder
- * (spec §9.4, §9.5, §7.2).
+ * (docs/protocol.md §9.4, §9.5, §7.2).
  */
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
  * cfv.c -- the Configuration Firmware Volume reader and builder
- * (see include/migtd/cfv.h, spec §9.3).
+ * (see include/migtd/cfv.h, docs/protocol.md §9.3).
  */
 #include "migtd/cfv.h"
 

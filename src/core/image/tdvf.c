@@ -1,6 +1,6 @@
 /*
  * tdvf.c -- TDVF metadata, MRTD emulation, RTMRs of the enrolled
- * configuration, SERVTD_INFO_HASH (see include/migtd/tdvf.h, spec §9.2-§9.6).
+ * configuration, SERVTD_INFO_HASH (see include/migtd/tdvf.h, docs/protocol.md §9.2-§9.6).
  */
 #include "migtd/tdvf.h"
 

@@ -1,6 +1,6 @@
 /*
  * policy_eval.c -- evaluate a parsed policy v1 on two verified reports and
- * two event logs (spec §7.2-§7.4), and explain every non-Ok result.
+ * two event logs (docs/protocol.md §7.2-§7.4), and explain every non-Ok result.
  */
 #include <stdint.h>
 #include <string.h>

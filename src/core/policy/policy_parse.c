@@ -1,5 +1,5 @@
 /*
- * policy_parse.c -- policy v1 JSON -> struct policy (spec §7.1, §7.6).
+ * policy_parse.c -- policy v1 JSON -> struct policy (docs/protocol.md §7.1, §7.6).
  *
  * jsmn splits the text into tokens; jsmn is lenient (it accepts trailing
  * commas, missing commas, bare words), so every gap between tokens is
@@ -890,7 +890,7 @@ static int parse_top(struct pctx *c)
 		if (c->err)
 			c->err->legacy = true;
 		return fail_at(c, tok_begin(&c->t[0]),
-			       "legacy 2023 policy format (top-level \"MigTd\", spec §7.6) is not "
+			       "legacy 2023 policy format (top-level \"MigTd\", docs/protocol.md §7.6) is not "
 			       "supported; rewrite it as a policy v1 document with a \"policy\" array");
 	}
 	err = ONLY(c, 0, "id", "policy");

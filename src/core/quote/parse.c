@@ -1,5 +1,5 @@
 /*
- * parse.c -- TDX quote v4/v5 layout (spec §8.1-8.3), through wire_reader only.
+ * parse.c -- TDX quote v4/v5 layout (docs/protocol.md §8.1-8.3), through wire_reader only.
  */
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * cert.c -- the RA-TLS certificate (spec §5.2, §5.3).
+ * cert.c -- the RA-TLS certificate (docs/protocol.md §5.2, §5.3).
  *
  * The TBSCertificate is written by hand with mbedTLS's ASN.1 writer
  * instead of mbedtls_x509write_crt because the spec fixes details that

@@ -1,5 +1,5 @@
 /*
- * session.c -- the RA-TLS TLS 1.3 session on mbedTLS (spec §5.1, §5.5).
+ * session.c -- the RA-TLS TLS 1.3 session on mbedTLS (docs/protocol.md §5.1, §5.5).
  *
  * Profile: TLS 1.3 only, TLS_AES_256_GCM_SHA384 only, secp384r1 only, our
  * key signs with ecdsa_secp384r1_sha384, the source is the client and the

@@ -1,5 +1,5 @@
 /*
- * verify.c -- the custom peer-certificate verifier (spec §5.5, policy v1).
+ * verify.c -- the custom peer-certificate verifier (docs/protocol.md §5.5, policy v1).
  *
  * No chain, no trust anchors, no names, no validity period: the peer is
  * trusted because its quote verifies, the quote's REPORTDATA binds the

@@ -1,6 +1,6 @@
 /*
  * core.c -- MigTD boot (measurements, policy, Query) and the request loop
- * (spec §1.2 steps 4-7, §1.4, §2.2, §2.3, §9.4, §9.5).
+ * (docs/protocol.md §1.2 steps 4-7, §1.4, §2.2, §2.3, §9.4, §9.5).
  *
  * The request loop keeps one WaitForRequest in flight at a time, as
  * upstream's single background task does. An answer with operation 0 is
@@ -67,7 +67,7 @@ static int extend(struct migtd_core *c, unsigned index, const uint8_t digest[48]
 }
 
 /*
- * Spec §9.4: td-shim's EV_SEPARATOR into RTMR0 and RTMR1 (we play td-shim's
+ * docs/protocol.md §9.4: td-shim's EV_SEPARATOR into RTMR0 and RTMR1 (we play td-shim's
  * part: on the emulated platform there is no firmware doing it), then the
  * policy (tag 1) and the root CA (tag 2) into RTMR2. Each event's digest
  * is exactly what is extended, so the log replays to the RTMRs.

@@ -1,6 +1,6 @@
 /*
  * session.c -- one pre-migration request as an explicit state machine
- * (spec §1.3, §1.5, §2.6, §5, §6).
+ * (docs/protocol.md §1.3, §1.5, §2.6, §5, §6).
  *
  *   OPEN -> READ_TD -> QUOTE_START -> QUOTE_WAIT [-> QUOTE_BACKOFF -> QUOTE_START]
  *        -> TLS_START -> HANDSHAKE -> SEND_INFO -> RECV_INFO -> CLOSE -> COMMIT

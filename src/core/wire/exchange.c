@@ -1,5 +1,5 @@
 /*
- * exchange.c -- ExchangeInformation and version negotiation (spec §6).
+ * exchange.c -- ExchangeInformation and version negotiation (docs/protocol.md §6).
  */
 #include "migtd/exchange.h"
 

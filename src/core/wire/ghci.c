@@ -1,5 +1,5 @@
 /*
- * ghci.c -- TDG.VP.VMCALL<Service> buffers (spec §2.2), see migtd/ghci.h.
+ * ghci.c -- TDG.VP.VMCALL<Service> buffers (docs/protocol.md §2.2), see migtd/ghci.h.
  */
 #include "migtd/ghci.h"
 

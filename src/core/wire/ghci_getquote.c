@@ -1,6 +1,6 @@
 /*
  * ghci_getquote.c -- TDG.VP.VMCALL<GetQuote> buffer and the QGS messages it
- * carries (spec §2.6), see migtd/ghci.h.
+ * carries (docs/protocol.md §2.6), see migtd/ghci.h.
  */
 #include "migtd/ghci.h"
 

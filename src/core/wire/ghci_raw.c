@@ -1,5 +1,5 @@
 /*
- * ghci_raw.c -- TDG.VP.VMCALL<MigTD> "vmcall-raw" data buffers (spec §2.4).
+ * ghci_raw.c -- TDG.VP.VMCALL<MigTD> "vmcall-raw" data buffers (docs/protocol.md §2.4).
  */
 #include "migtd/ghci.h"
 

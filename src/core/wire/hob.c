@@ -1,5 +1,5 @@
 /*
- * hob.c -- migration request HOB list (spec §2.3), see include/migtd/hob.h.
+ * hob.c -- migration request HOB list (docs/protocol.md §2.3), see include/migtd/hob.h.
  */
 #include "migtd/hob.h"
 

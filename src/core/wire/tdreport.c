@@ -1,5 +1,5 @@
 /*
- * tdreport.c -- TDREPORT_STRUCT parse/build and integrity rules (spec §3.2).
+ * tdreport.c -- TDREPORT_STRUCT parse/build and integrity rules (docs/protocol.md §3.2).
  *
  * Every field is read and written in order through wire_reader/wire_writer;
  * the structures are never memcpy'd as a whole, so the C layout (padding,

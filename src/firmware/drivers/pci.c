@@ -1,5 +1,5 @@
 /*
- * pci.c -- PCI configuration space through PCIe ECAM (spec §4.1).
+ * pci.c -- PCI configuration space through PCIe ECAM (docs/protocol.md §4.1).
  *
  * Q35's ECAM window is off at reset: program the host bridge's PCIEXBAR
  * (0:0.0, offsets 0x60/0x64) once through the legacy 0xCF8/0xCFC

@@ -1,11 +1,11 @@
 /*
- * timer.c -- the 1 ms tick (vector 33, spec §2.1) and the `sti; hlt` idle.
+ * timer.c -- the 1 ms tick (vector 33, docs/protocol.md §2.1) and the `sti; hlt` idle.
  *
  * Plain VM: the local APIC timer (xAPIC MMIO at 0xFEE00000) in periodic
  * mode, calibrated once against PIT channel 2 over 10 ms; the legacy 8259
  * PICs are masked so that nothing arrives on the exception vectors.
  * A TD has no PIT and only x2APIC; there the tick will be TSC-deadline
- * (spec §2.1) -- not implemented yet, fw_timer_init reports that.
+ * (docs/protocol.md §2.1) -- not implemented yet, fw_timer_init reports that.
  *
  * The time in milliseconds is the TSC, calibrated over the same 10 ms: the
  * tick only wakes `hlt`. Interrupts are enabled only while idle, so a count

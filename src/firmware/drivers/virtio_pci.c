@@ -1,5 +1,5 @@
 /*
- * virtio_pci.c -- modern virtio over PCI (virtio 1.x §4.1), spec §4.1.
+ * virtio_pci.c -- modern virtio over PCI (virtio 1.x §4.1), docs/protocol.md §4.1.
  *
  * Nothing in the firmware assigns BARs for us (no BIOS ran before it), so
  * probe() sizes each memory BAR and places it in a fixed MMIO window; a BAR

@@ -1,5 +1,5 @@
 /*
- * virtio_serial.c -- virtio console with MULTIPORT (1AF4:1043), spec §4.3:
+ * virtio_serial.c -- virtio console with MULTIPORT (1AF4:1043), docs/protocol.md §4.3:
  * byte-stream ports found by name (PORT_NAME), non-blocking send/recv.
  *
  * Queues: port 0 RX/TX = 0/1, control RX/TX = 2/3, port n >= 1 RX/TX =

@@ -1,5 +1,5 @@
 /*
- * virtio_vsock.c -- virtio-vsock (1AF4:1053), spec §4.1: queues 0 RX, 1 TX,
+ * virtio_vsock.c -- virtio-vsock (1AF4:1053), docs/protocol.md §4.1: queues 0 RX, 1 TX,
  * 2 event; 44-byte header; stream connections as a client with local ports
  * from 40001 (never reused); buf_alloc/fwd_cnt credit flow control.
  *
@@ -413,7 +413,7 @@ int vsock_connect_start(struct vsock *v, struct vsock_conn *c, uint64_t cid, uin
 	memset(c, 0, sizeof(*c));
 	c->peer_cid = cid;
 	c->peer_port = port;
-	c->local_port = v->next_port++; /* never reused (spec §4.1) */
+	c->local_port = v->next_port++; /* never reused (docs/protocol.md §4.1) */
 	c->rx = rx;
 	c->rx_cap = rx_cap;
 	c->state = VSOCK_CONNECTING;

@@ -1,7 +1,7 @@
 /*
- * accept.c -- TDG.MEM.PAGE.ACCEPT over a GPA range (spec §3, leaf 6).
+ * accept.c -- TDG.MEM.PAGE.ACCEPT over a GPA range (docs/protocol.md §3, leaf 6).
  *
- * PAGE_AUG memory (the PermMem section, spec §9.2) is unusable until the TD
+ * PAGE_AUG memory (the PermMem section, docs/protocol.md §9.2) is unusable until the TD
  * accepts it. 2 MiB pages first: one TDCALL instead of 512, and the VMM may
  * have backed the range with large pages. The module answers "page size
  * mismatch" when the VMM mapped the 2 MiB range with 4 KiB pages; then the

@@ -1,5 +1,5 @@
 /*
- * ccel.c -- the CC event log ACPI table (spec §9.5).
+ * ccel.c -- the CC event log ACPI table (docs/protocol.md §9.5).
  *
  * td-shim hands the payload a "CCEL" table that says where the log area is;
  * here the firmware is both, and the log is the one the core built when it
@@ -63,7 +63,7 @@ int fw_ccel_publish(uint8_t *area, size_t area_len, uint64_t area_gpa, const uin
 {
 	if (!area || !log || !table || log_len == 0)
 		return MIGTD_ERR_INVALID;
-	/* At least one byte must follow the log (spec §9.5 iteration rule). */
+	/* At least one byte must follow the log (docs/protocol.md §9.5 iteration rule). */
 	if (log_len >= area_len)
 		return MIGTD_ERR_LENGTH;
 	if (area_gpa > UINT64_MAX - area_len)

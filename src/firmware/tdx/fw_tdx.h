@@ -1,5 +1,5 @@
 /*
- * fw_tdx.h -- the firmware's TD start (spec §2, §3, §9.2, §9.5): accept the
+ * fw_tdx.h -- the firmware's TD start (docs/protocol.md §2, §3, §9.2, §9.5): accept the
  * PermMem section, convert the DMA region to shared memory, publish the CC
  * event log through a CCEL ACPI table, and run the core on the real TDX
  * backend (src/platform/tdx).
@@ -23,7 +23,7 @@
 /* TDG.MEM.PAGE.ACCEPT (leaf 6) RCX level field: GPA | level. */
 #define FW_TDX_ACCEPT_LEVEL_4K 0
 #define FW_TDX_ACCEPT_LEVEL_2M 1
-/* Completion statuses of leaf 6 the firmware acts on (spec §3). */
+/* Completion statuses of leaf 6 the firmware acts on (docs/protocol.md §3). */
 #define FW_TDX_STATUS_ALREADY_ACCEPTED 0x00000B0A00000000ULL
 #define FW_TDX_STATUS_PAGE_SIZE_MISMATCH 0xC0000B0B00000001ULL
 /* Operand busy (class 0x80000200): retried this many times per page. */
@@ -50,7 +50,7 @@ int fw_tdx_accept(uint64_t gpa, uint64_t len, struct fw_tdx_accept_stats *stats)
 
 /*
  * Make [base, base+size) shared: MapGPA of base|shared_mask (with the
- * retry protocol of spec §2.1), then set the shared bit in the 2 MiB PDEs
+ * retry protocol of docs/protocol.md §2.1), then set the shared bit in the 2 MiB PDEs
  * that map the range. pd points at the 2048 PDEs that identity-map
  * 0..4 GiB (pd[i] maps i << 21). base and size must be 2 MiB multiples,
  * the range below 4 GiB and not the first 2 MiB (mapped with 4 KiB
@@ -60,7 +60,7 @@ int fw_tdx_accept(uint64_t gpa, uint64_t len, struct fw_tdx_accept_stats *stats)
 int fw_tdx_share(uint64_t *pd, uint64_t base, uint64_t size, uint64_t shared_mask,
 		 uint64_t *shared_gpa);
 
-/* ---- CCEL (spec §9.5) ---------------------------------------------------- */
+/* ---- CCEL (docs/protocol.md §9.5) ---------------------------------------------------- */
 #define FW_CCEL_TABLE_SIZE 56u
 #define FW_CCEL_REVISION 1u
 #define FW_CCEL_CC_TYPE_TDX 2u
@@ -100,7 +100,7 @@ int fw_acpi_list_build(uint8_t rsdp[FW_ACPI_RSDP_SIZE], uint8_t *xsdt, size_t xs
 /*
  * The top of the DMA region is not given to the virtio allocator: it holds
  * the TDX backend's shared pages (Service command + response, one page
- * each; GetQuote buffer, 32 pages as upstream's limit, spec §2.6).
+ * each; GetQuote buffer, 32 pages as upstream's limit, docs/protocol.md §2.6).
  */
 #define FW_TDX_SVC_PAGES 2u
 #define FW_TDX_QUOTE_PAGES 32u
@@ -127,7 +127,7 @@ struct tdx_platform;
 /*
  * Point p at the TDX backend with the shared pages of FW_TDX_SHARED_BASE,
  * and install the completion handlers: Service is issued with vector 0x50,
- * GetQuote registers 0x51 with SetupEventNotifyInterrupt (spec §2.1); the
+ * GetQuote registers 0x51 with SetupEventNotifyInterrupt (docs/protocol.md §2.1); the
  * handlers set the backend's flags. After fw_tdx_start(). The caller runs
  * with interrupts enabled while it waits (fw_tdx_wait()).
  */

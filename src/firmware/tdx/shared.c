@@ -1,5 +1,5 @@
 /*
- * shared.c -- convert a private range to shared memory (spec §2, §2.1).
+ * shared.c -- convert a private range to shared memory (docs/protocol.md §2, §2.1).
  *
  * Two halves, both needed: MapGPA tells the VMM (and through it the TDX
  * module) that the GPAs with the shared bit are now the valid ones, and the

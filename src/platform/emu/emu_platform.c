@@ -388,7 +388,7 @@ static int emu_quote_start(void *ctx, struct migtd_quote_call *call)
 	pe = emu_pending_alloc(p, EMU_LINK_GET_QUOTE, call);
 	if (!pe)
 		return MIGTD_ERR_AGAIN;
-	/* Like TDVMCALL<GetQuote> (R13 = the whole shared buffer, spec §2.6): the
+	/* Like TDVMCALL<GetQuote> (R13 = the whole shared buffer, docs/protocol.md §2.6): the
 	 * VMM gets the buffer's full size to answer into, zeros past the request. */
 	memcpy(emu_payload(p), call->buf, call->len);
 	memset(emu_payload(p) + call->len, 0, shared - call->len);

@@ -3,7 +3,7 @@
  *
  * Two layers:
  *  - raw leaves (tdx_leaves.c): one C function per TDCALL leaf / TDVMCALL
- *    sub-function MigTD uses, putting arguments in the registers of spec
+ *    sub-function MigTD uses, putting arguments in the registers of docs/protocol.md
  *    §2.1/§3 and decoding the status; all go through tdx_tdcall() in
  *    tdcall.S. The firmware uses some directly (TDG.VP.INFO, MapGPA).
  *  - the platform ops (tdx_platform.c): struct migtd_platform_ops on top of
@@ -12,7 +12,7 @@
  * Addressing: the firmware identity-maps private memory, so a private
  * buffer's GPA is its address; shared buffers are mapped at their private
  * address with the shared bit set in the page tables, and their GPA for
- * the VMM is address | shared_mask (spec §2).
+ * the VMM is address | shared_mask (docs/protocol.md §2).
  */
 #ifndef MIGTD_PLATFORM_TDX_H
 #define MIGTD_PLATFORM_TDX_H
@@ -44,7 +44,7 @@ int tdx_status_err(uint64_t rax);
 /* TDVMCALL R10 -> MIGTD_OK, MIGTD_ERR_AGAIN (retry), MIGTD_ERR_VMCALL. */
 int tdx_vmcall_status_err(uint64_t r10);
 
-/* ---- TDCALL leaves (spec §3) ---------------------------------------------- */
+/* ---- TDCALL leaves (docs/protocol.md §3) ---------------------------------------------- */
 struct tdx_vp_info {
 	unsigned int gpaw;	/* RCX bits 5:0 */
 	uint64_t attributes;	/* RDX */
@@ -64,7 +64,7 @@ int tdx_servtd_wr(uint64_t handle, const struct migtd_td_uuid *uuid, uint64_t fi
 		  uint64_t value, uint64_t mask, uint64_t *old_value);
 int tdx_sys_rd(uint64_t field_id, uint64_t *value);
 
-/* ---- TDG.VP.VMCALL sub-functions (spec §2.1) ------------------------------ */
+/* ---- TDG.VP.VMCALL sub-functions (docs/protocol.md §2.1) ------------------------------ */
 /* One MapGPA call; on MIGTD_ERR_AGAIN *retry_gpa is where to resume. */
 int tdx_vmcall_map_gpa(uint64_t gpa, uint64_t len, uint64_t *retry_gpa);
 /* MapGPA of [gpa, gpa+len) with the "retry" protocol (3 retries per address). */

@@ -1,6 +1,6 @@
 /*
  * tdx_leaves.c -- one function per TDCALL leaf / TDVMCALL sub-function,
- * with the register placement of spec §2.1 and §3. Nothing here touches
+ * with the register placement of docs/protocol.md §2.1 and §3. Nothing here touches
  * memory other than through the TDX module: callers pass GPAs.
  */
 #include "tdx.h"

@@ -5,7 +5,7 @@
  * (kept in struct tdx_platform), and the VMM sees only the shared pages the
  * firmware provided; every byte crosses into the caller's private buffer by
  * an explicit copy here, so the core only ever parses private copies
- * (spec §2).
+ * (docs/protocol.md §2).
  */
 #include "tdx.h"
 
@@ -119,7 +119,7 @@ static int op_service_poll(void *ctx, struct migtd_service_call *c)
 
 /*
  * GetQuote: the request goes into the shared buffer, the VMM gets the
- * whole buffer (spec §2.6: upstream passes the page-rounded size). If the
+ * whole buffer (docs/protocol.md §2.6: upstream passes the page-rounded size). If the
  * firmware has a 0x51 handler, SetupEventNotifyInterrupt is tried once;
  * when it worked, completion is the interrupt, otherwise the status word.
  */

@@ -3,7 +3,7 @@
  * vsock semantics over a Unix socket.
  *
  * Upstream MigTD opens each session's stream with a vsock connect to its
- * VMM at (mig_td_cid, mig_channel_port) from the request's HOB (spec §2.3.2,
+ * VMM at (mig_td_cid, mig_channel_port) from the request's HOB (docs/protocol.md §2.3.2,
  * §4.1); the VMM relays the bytes to the peer platform. A Linux process has
  * no vsock to its emulated VMM, so it connects to the VMM's Unix socket and
  * first sends the address it would have connected to:

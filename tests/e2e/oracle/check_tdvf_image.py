@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Independent check of a migtd-c firmware image against spec section 9.2/9.3.
+"""Independent check of a migtd-c firmware image against docs/protocol.md §9.2/§9.3.
 
 usage: check_tdvf_image.py IMAGE
 
 Locates the TDX metadata the way a measurement tool does (OVMF table footer
 at image_size - 0x30, the TDX metadata offset entry; and the legacy u32 at
 image_size - 0x20), then checks the descriptor, the sections and the empty
-CFV. Written from the spec, not from tools/migtd-mkimage. Prints the
+CFV. Written from docs/protocol.md, not from tools/migtd-mkimage. Prints the
 sections and exits non-zero on the first violation.
 """
 import struct
@@ -99,7 +99,7 @@ def main():
     if bfv[1] + bfv[2] != n:
         fail("BFV does not end the image (reset vector)")
 
-    # The empty CFV (spec 9.3).
+    # The empty CFV (docs/protocol.md §9.3).
     cfv = [s for s in secs if s[0] == "CFV"][0]
     fv = img[cfv[1]:cfv[1] + cfv[2]]
     if fv[0:16] != bytes(16) or fv[16:32] != FFS3 or fv[40:44] != b"_FVH":

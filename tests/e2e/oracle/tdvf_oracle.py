@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Independent oracle for the MigTD image measurements (spec §9.2-§9.6).
+"""Independent oracle for the MigTD image measurements (docs/protocol.md §9.2-§9.6).
 
-Written from the spec text only (hashlib, struct; no code shared with
+Written from the text of docs/protocol.md only (hashlib, struct; no code shared with
 migtd-c), to check build/bin/migtd-hash and migtd-image:
 
   tdvf_oracle.py gen OUT [--layout small|upstream] [--legacy]
@@ -41,7 +41,7 @@ def die(msg):
 # ---------------------------------------------------------------- metadata
 
 def locate(img):
-    """Metadata GUID offset (spec §9.2)."""
+    """Metadata GUID offset (docs/protocol.md §9.2)."""
     n = len(img)
     if img[n - 0x30:n - 0x20] == FOOTER_GUID:
         table_len = struct.unpack_from("<H", img, n - 0x32)[0]
@@ -105,7 +105,7 @@ def cfv_region(img):
 
 
 def cfv_files(cfv):
-    """(name, type, data) of every file, as spec §9.3 describes the walk."""
+    """(name, type, data) of every file, as docs/protocol.md §9.3 describes the walk."""
     if len(cfv) < 56:
         die("CFV too short")
     if cfv[0:16] != bytes(16) or cfv[0x28:0x2C] != b"_FVH" or cfv[0x37] != 2:

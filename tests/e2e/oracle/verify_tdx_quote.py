@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent oracle for TDX quotes v4 (spec §8.1-§8.3), written against
+"""Independent oracle for TDX quotes v4 (docs/protocol.md §8.1-§8.3), written against
 python3-cryptography only: it shares no code with migtd-c.
 
 usage: verify_tdx_quote.py QUOTE ROOT_CA_DER [--collateral DIR]
