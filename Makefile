@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # migtd-c -- a Migration TD in C.
 #
 #   make demo      set up everything and run a complete pre-migration

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * bench_policy -- parse + evaluate upstream's production policy
  * (config/policy_production_fmspc.json, 13 FMSPC blocks) against report.dat,

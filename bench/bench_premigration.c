@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * bench_premigration -- whole pre-migrations between two MigTD cores in one
  * process (the harness of src/emuworld/world.c: two emulated

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * bench_ratls -- the cost of attestation (issue 4):
  *   verify   verifying the real production TDX quote v4

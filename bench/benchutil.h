@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * benchutil.h -- timing and input helpers shared by the benchmarks
  * (bench/bench_*.c). Not named bench_*.c itself: the Makefile makes a program

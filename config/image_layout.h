@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * image_layout.h -- the ONE description of the firmware image and of the
  * RAM the firmware uses. Included by the reset vector (.S), the linker

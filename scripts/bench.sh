@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # scripts/bench.sh -- run every benchmark in build/host/bench/.
 # Benchmarks print their own figures (ratios measured within one run, or
 # instruction counts under callgrind when BENCH_CALLGRIND=1); nothing here

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # scripts/deps.sh -- install and fetch everything migtd-c builds and tests with.
 #
 # Idempotent: safe to run any number of times; does nothing when all is there.

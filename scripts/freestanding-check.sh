@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # scripts/freestanding-check.sh OBJ ALLOWLIST
 # Fails if the relocatable freestanding link OBJ (the whole core + mbedTLS)
 # still needs any symbol that is not in ALLOWLIST: the core may only lean

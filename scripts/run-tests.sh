@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # scripts/run-tests.sh -- run test suites and print one summary line.
 #
 #   run-tests.sh --suite unit|sanitize DIR    every cmocka binary in DIR

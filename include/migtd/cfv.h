@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * cfv.h -- the Configuration Firmware Volume (docs/protocol.md §9.3): the UEFI-PI
  * firmware volume at the start of a MigTD image that carries the enrolled

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * eventlog.h -- the TDX CC event log (CCEL, docs/protocol.md §9.5): iterate, replay,
  * select the events policy v1 looks at (§7.2), and build logs (§9.4).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * exchange.h -- the MSK exchange message and migration version
  * negotiation (spec §6.1-§6.3).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * ghci.h -- VMM <-> MigTD buffers of the GHCI (docs/protocol.md §2.1, §2.2, §2.4, §2.6).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * hob.h -- the migration request HOB list (docs/protocol.md §2.3) and the structures it
  * carries: MigtdMigrationInformation, MigtdStreamSocketInfo and

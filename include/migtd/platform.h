@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * platform.h -- the one boundary between the migtd-c core and the platform
  * (design.md §1, §7): the TDX module (TDCALLs), the VMM (TDVMCALLs), the

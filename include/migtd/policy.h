@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * policy.h -- migration policy v1 (docs/protocol.md §7.1-§7.6): parse, evaluate, explain.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * quote.h -- TDX quote (v4, v5) parsing and DCAP verification on mbedTLS.
  *

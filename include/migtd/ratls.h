@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * ratls.h -- RA-TLS: the attested TLS 1.3 channel between two MigTDs
  * (docs/protocol.md §5, policy v1).

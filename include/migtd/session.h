@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * session.h -- the MigTD core: boot measurements, the request loop and one
  * pre-migration state machine per request (docs/protocol.md §1.2-§1.5, §2.2-§2.3, §5,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tdreport.h -- TDREPORT_STRUCT and its parts (docs/protocol.md §3.2), as returned by
  * TDG.MR.REPORT.

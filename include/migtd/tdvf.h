@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tdvf.h -- TDVF metadata of a flat MigTD image and the measurements a host
  * derives from it (docs/protocol.md §9.2, §9.4, §9.6): MRTD as the TDX module computes

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tdx_abi.h -- numbers of the TDX module and GHCI ABI that MigTD uses:
  * TDCALL leaves (docs/protocol.md §3), TDG.VP.VMCALL sub-functions and status codes

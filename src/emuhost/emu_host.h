@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * emu_host.h -- the host side of the emulated TDX platform: what sits
  * behind the platform link of one MigTD (hosted only, src/emuhost/).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * emu_pki.h -- the emulated Intel attestation PKI of one emulated platform.
  *

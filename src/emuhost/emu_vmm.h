@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * emu_vmm.h -- the emulated VMM: one or more emulated TDX platforms, each
  * running a `migtd` process, with the VMM's side of the MigTD protocol.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * link_server.c -- the emulated host's end of the platform link
  * (see emu_host.h, src/emulink/emu_link.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * quote_gen.c -- build TDX quotes v4 for the emulated platform
  * (see emu_quote.h).

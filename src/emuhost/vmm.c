@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * vmm.c -- the emulated VMM (see src/emuhost/emu_vmm.h).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * emu_link_fd.h -- the platform link over a file descriptor (a Unix socket
  * to the emulated host), for a MigTD running as a Linux process. Provides

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * link.c -- frame codec of the emulated platform link (see emu_link.h).
  * Shared by the MigTD side (platform/emu, also built freestanding for the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * psa_random.c -- the randomness source of a MigTD (and of every other
  * program, test and benchmark) running as a Linux process.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * ratls_pair.h -- two RA-TLS sessions in one process (shared by
  * tests/unit/test_ratls.c, tests/unit/test_ratls_emu.c and bench/bench_ratls.c):

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * world.h -- two MigTD cores in one process (shared by tests/unit/test_session.c
  * and bench/bench_premigration.c): two emulated platforms (emu_pki/emu_tdx/

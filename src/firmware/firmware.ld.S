@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * firmware.ld.S -- linker script of the firmware ELF (preprocessed with
  * config/image_layout.h). The payload (text, rodata, data) is linked to run

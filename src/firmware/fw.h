@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fw.h -- what the pieces of the firmware image share: boot facts, port
  * I/O, the serial console, CPU tables, the heap, fw_cfg test options.

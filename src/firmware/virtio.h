@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * virtio.h -- modern (1.x) virtio-pci, split virtqueues, virtio-serial and
  * virtio-vsock for the firmware (docs/protocol.md §4.1, §4.3).

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
 # The command-line convention of every program (docs/cli.md), and every bad
 # input a new user met: each must give a clear message on stderr and the

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # The emulated attestation PKI and its quotes, checked by tools migtd-c did
 # not write: `openssl verify` for the PCK chain and a python3-cryptography
 # oracle (tests/e2e/oracle/verify_tdx_quote.py) for the quote itself. The

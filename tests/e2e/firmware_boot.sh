@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # The firmware image boots in a plain QEMU VM (TCG, q35): banner, heap,
 # a SHA-384 computed by the freestanding core + mbedTLS (checked against
 # sha384sum), "ready" and a clean exit through isa-debug-exit. Then the

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # Pre-migration between two firmware VMs (issue 7, plain-VM path):
 # `migtd-vmm demo --vm` enrolls the policy and root CA into a copy of
 # build/migtd-serial-ports.bin (TRANSPORT=virtio-serial-ports) per platform, boots each in QEMU (TCG, q35, -cpu max) as

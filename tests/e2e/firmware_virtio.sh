@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # The firmware's virtio drivers against QEMU's real devices: a modern-only
 # virtio-serial-pci (disable-legacy=on) with a port named migtd.link whose
 # chardev is a UNIX socket. The firmware (asked through

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # migtd-image and migtd-hash against an independent oracle
 # (tests/e2e/oracle/tdvf_oracle.py, python hashlib only, written from docs/protocol.md
 # §9.2-§9.6): synthetic TDVF images built by the oracle's own generator

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # policy_cli.sh -- end-to-end checks of build/bin/migtd-policy against the
 # upstream vectors (vectors/upstream/README.md §1, §3). Exit 0 = pass.
 # eval exits 10 + the policy result (0 for Ok), docs/cli.md.

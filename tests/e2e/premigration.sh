@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
 # Whole pre-migrations between two emulated platforms, each with its own
 # `migtd` process, through `migtd-vmm demo`: the good path (keys checked on

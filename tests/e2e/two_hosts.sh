@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
 # Two hosts: one `migtd-vmm serve` (one emulated platform + its migtd) in each
 # of two network namespaces joined by a veth pair; the MigTD<->MigTD stream

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_cfv -- the Configuration Firmware Volume reader (docs/protocol.md §9.3) on
  * arbitrary bytes: header check, the whole file walk, lookups of the three

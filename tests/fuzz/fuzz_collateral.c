@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_collateral -- TCB Info (TDX v3) and QE Identity (TD_QE v2) JSON from
  * Intel PCS: jsmn tokenizing, the field checks and the TCB level / QE

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * libFuzzer target: the emulated host's end of the platform link. Arbitrary
  * bytes from a MigTD go through the frame parser, every request handler

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_eventlog -- CC event log iteration, replay, selection and tagged
  * lookups on arbitrary bytes.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * libFuzzer target: ExchangeInformation (docs/protocol.md §6.1) as received from the
  * peer, and the §6.3 negotiation on the ranges it carries.

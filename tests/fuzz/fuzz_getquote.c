@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_getquote -- the GetQuote buffer and the QGS messages in it (docs/protocol.md
  * §2.6), both directions. The first input byte picks which QGS message the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_hob -- the migration request HOB list (docs/protocol.md §2.3) and the
  * MigtdMigrationInformation layouts. Every accepted list is rebuilt with the

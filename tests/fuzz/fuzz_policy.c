@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_policy -- policy v1 parse + evaluate on arbitrary bytes.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_quote.c -- quote parser + full verification against the production
  * Intel root key (raw 65-byte form: no file access in the fuzzer).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_ratls_cert -- the RA-TLS peer-certificate verifier (docs/protocol.md §5.5) on
  * arbitrary DER: X.509 parsing, EKU and evidence extraction, the REPORTDATA

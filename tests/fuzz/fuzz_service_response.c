@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_service_response -- TDG.VP.VMCALL<Service> buffers (docs/protocol.md §2.2): the
  * responses MigTD parses (Query, WaitForRequest + HOB list, ReportStatus)

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_tdvf -- TDVF metadata location and section parsing (docs/protocol.md §9.2) on
  * arbitrary images, and the MRTD walk over whatever parses (bounded to keep

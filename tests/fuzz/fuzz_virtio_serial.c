@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_virtio_serial -- the virtio-serial control message parser (docs/protocol.md
  * §4.3) on arbitrary bytes: 8-byte header, the rest a view that must stay

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_virtio_virtq -- a split virtqueue facing a device that writes
  * arbitrary used-ring contents. The input is a script: per step one byte

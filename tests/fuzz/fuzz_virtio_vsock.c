@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_virtio_vsock -- the virtio-vsock packet header parser (docs/protocol.md §4.1) on
  * arbitrary bytes: it accepts exactly the inputs of at least 44 bytes, and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_vmcall_raw -- TDG.VP.VMCALL<MigTD> GHCI 1.5 data buffers (docs/protocol.md §2.4):
  * WaitForRequest completions (both builds), Send/Receive completions,

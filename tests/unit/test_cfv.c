@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for the Configuration Firmware Volume (docs/protocol.md §9.3): every header
  * field at its spec offset against bytes the test computes itself, the GUIDs

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * The emulated platform end to end over a real socket: the MigTD side
  * (platform/emu ops) in this thread, the emulated host (link server, TDX

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for the emulated TDX module (src/emuhost/tdx_module.c): RTMR
  * extension against the published td-shim value, TDREPORT layout and MAC,

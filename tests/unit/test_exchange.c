@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for core/wire/exchange: ExchangeInformation (docs/protocol.md §6.1) and
  * migration version negotiation (docs/protocol.md §6.3, with all of its test vectors).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * test_fw_libc -- the firmware's string functions (src/firmware/libc),
  * compiled for the host under their fw_ names and compared with glibc over

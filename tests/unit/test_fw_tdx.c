@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for the firmware's TD start pieces (src/firmware/tdx): memory
  * acceptance (docs/protocol.md §3 leaf 6), the DMA region made shared (§2, §2.1 MapGPA)

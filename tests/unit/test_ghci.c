@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for the GHCI buffers (docs/protocol.md §2.2, §2.4, §2.6): exact bytes of
  * what MigTD builds, every field at its offset, upstream fuzz seeds, round

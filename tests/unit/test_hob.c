@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for the migration request HOB list (docs/protocol.md §2.3): field offsets
  * against hand-built bytes, the upstream fuzz seed, builder round trips and

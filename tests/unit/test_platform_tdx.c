@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for the real TDX backend (src/platform/tdx) without TDX:
  * the backend's C files are linked into this test (the Makefile's

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for core/policy: every policy v1 vector of
  * vectors/upstream/README.md §1/§3 with empty and with identical full event

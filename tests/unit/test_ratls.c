@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for core/ratls: certificate layout (§5.3), REPORTDATA binding
  * (§5.2), the peer verifier (§5.5) and full TLS 1.3 handshakes (§5.1)

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * test_ratls_emu.c -- RA-TLS end to end with REAL quotes (docs/protocol.md §5, §8):
  * two in-process RA-TLS sessions, each on an emulated platform (emu_pki:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * test_session.c -- whole pre-migrations inside one process (docs/protocol.md §1.3-§1.5,
  * §6, §9.4): two MigTD cores (source, destination) on two emulated

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for core/wire/tdreport: TDREPORT_STRUCT and its parts at the
  * offsets of docs/protocol.md §3.2, round trips, truncation, and the §3.2 integrity

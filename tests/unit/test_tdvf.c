@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Unit tests for TDVF metadata and the binding measurements (docs/protocol.md §9.2-§9.6):
  * the RTMR values of the derived vectors reproduced from the vector files

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * test_toolcommon -- the helpers every program shares (tools/common):
  * atomic_file_write (never a partial file, never a replaced device or

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * test_virtio -- the firmware's virtio drivers (src/firmware/drivers/
  * virtio_pci.c, virtqueue.c, virtio_serial.c, virtio_vsock.c) compiled for

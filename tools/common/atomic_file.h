@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * atomic_file.h -- how every migtd-c program writes an output file
  * (docs/cli.md, "Output files").

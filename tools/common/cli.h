@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * cli.h -- the one command-line convention of every migtd-c program
  * (docs/cli.md): the exit-code table, --version, usage errors, and where

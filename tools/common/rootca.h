@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * rootca.h -- the attestation root CA a MigTD enrolls, checked and put in
  * its one canonical encoding (docs/cli.md, "Root CA").

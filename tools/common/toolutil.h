@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * toolutil.h -- helpers shared by the host tools (tools/<name>/): reading a
  * whole file and reporting a fatal error, with the tool's name in front of

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * migtd-hash -- SERVTD_INFO_HASH (or SERVTD_HASH) of a MigTD image, the way
  * upstream's `cargo hash` / tools/migtd-hash computes it (docs/protocol.md §9.6).

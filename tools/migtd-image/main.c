@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * migtd-image -- enroll the migration policy and its trust anchor into a
  * MigTD image's CFV, and look inside images (docs/protocol.md §9.1-§9.3). The

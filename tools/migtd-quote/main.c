@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * migtd-quote -- verify a TDX quote the way migtd-c does, step by step.
  *

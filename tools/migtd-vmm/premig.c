@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * premig.c -- `migtd-vmm demo` and `migtd-vmm run`: pre-migrations between
  * two emulated platforms, each with its own migtd process.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * vmm_tool.h -- what the files of the migtd-vmm program share (not a
  * library header: tools/migtd-vmm/ only).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * eventlog.c -- CC event log iteration, replay, policy selections, builder
  * (docs/protocol.md §9.4, §9.5, §7.2).

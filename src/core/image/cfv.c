@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * cfv.c -- the Configuration Firmware Volume reader and builder
  * (see include/migtd/cfv.h, docs/protocol.md §9.3).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tdvf.c -- TDVF metadata, MRTD emulation, RTMRs of the enrolled
  * configuration, SERVTD_INFO_HASH (see include/migtd/tdvf.h, docs/protocol.md §9.2-§9.6).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fmt.c -- bounded formatting for the freestanding core (see fmt.h).
  * Deliberately tiny: no floating point, no positional arguments.

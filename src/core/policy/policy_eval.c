@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * policy_eval.c -- evaluate a parsed policy v1 on two verified reports and
  * two event logs (docs/protocol.md §7.2-§7.4), and explain every non-Ok result.

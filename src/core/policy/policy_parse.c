@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * policy_parse.c -- policy v1 JSON -> struct policy (docs/protocol.md §7.1, §7.6).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * collateral.c -- TDX TCB Info (v3) and QE Identity (v2) JSON from Intel PCS.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * parse.c -- TDX quote v4/v5 layout (docs/protocol.md §8.1-8.3), through wire_reader only.
  */

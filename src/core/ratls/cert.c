@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * cert.c -- the RA-TLS certificate (docs/protocol.md §5.2, §5.3).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * session.c -- the RA-TLS TLS 1.3 session on mbedTLS (docs/protocol.md §5.1, §5.5).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * verify.c -- the custom peer-certificate verifier (docs/protocol.md §5.5, policy v1).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * core.c -- MigTD boot (measurements, policy, Query) and the request loop
  * (docs/protocol.md §1.2 steps 4-7, §1.4, §2.2, §2.3, §9.4, §9.5).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * session.c -- one pre-migration request as an explicit state machine
  * (docs/protocol.md §1.3, §1.5, §2.6, §5, §6).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * session_internal.h -- what core.c (boot, request loop) and session.c (the
  * per-request state machine) share. Not a public header.

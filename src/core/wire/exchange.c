@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * exchange.c -- ExchangeInformation and version negotiation (docs/protocol.md §6).
  */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * ghci.c -- TDG.VP.VMCALL<Service> buffers (docs/protocol.md §2.2), see migtd/ghci.h.
  */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * ghci_getquote.c -- TDG.VP.VMCALL<GetQuote> buffer and the QGS messages it
  * carries (docs/protocol.md §2.6), see migtd/ghci.h.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * ghci_raw.c -- TDG.VP.VMCALL<MigTD> "vmcall-raw" data buffers (docs/protocol.md §2.4).
  */

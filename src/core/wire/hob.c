@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * hob.c -- migration request HOB list (docs/protocol.md §2.3), see include/migtd/hob.h.
  */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tdreport.c -- TDREPORT_STRUCT parse/build and integrity rules (docs/protocol.md §3.2).
  *

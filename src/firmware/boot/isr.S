@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * isr.S -- the 32 exception entry stubs and their common path.
  * Each stub pushes a dummy error code where the CPU does not push one, then

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * resetvec.S -- the last page of the image (ends at 4 GiB): one reset entry
  * for both ways the firmware can start.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * io.c -- port I/O. A plain VM executes IN/OUT; in a TD they would raise #VE,
  * so the firmware asks the VMM directly with TDG.VP.VMCALL<Instruction.IO>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * mmio.c -- 32-bit MMIO. In a TD, MMIO to emulated devices (PCIe ECAM,
  * virtio BARs) would raise #VE; the firmware asks the VMM directly with

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * random.c -- the firmware's randomness: RDSEED when the CPU has it, else
  * RDRAND (QEMU's TCG `-cpu max` implements RDRAND from the host's

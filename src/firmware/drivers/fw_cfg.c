@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fw_cfg.c -- QEMU's firmware configuration interface (I/O ports 0x510
  * selector, 0x511 data), used only in a plain VM to pick self-tests from

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * pci.c -- PCI configuration space through PCIe ECAM (docs/protocol.md §4.1).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * rtc.c -- the CMOS real-time clock of a plain VM (MC146818 at ports
  * 0x70/0x71), read once as Unix seconds. This is the host's clock and the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * serial.c -- COM1 (0x3F8) console, polled, 115200 8N1. Lines end in CRLF.
  */

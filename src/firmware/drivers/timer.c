@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * timer.c -- the 1 ms tick (vector 33, docs/protocol.md §2.1) and the `sti; hlt` idle.
  *

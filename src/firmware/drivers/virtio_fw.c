@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * virtio_fw.c -- the firmware side of the virtio drivers: config space
  * through ECAM, BAR MMIO through fw_mmio_* (TDVMCALL in a TD), the DMA

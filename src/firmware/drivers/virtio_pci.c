@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * virtio_pci.c -- modern virtio over PCI (virtio 1.x §4.1), docs/protocol.md §4.1.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * virtio_serial.c -- virtio console with MULTIPORT (1AF4:1043), docs/protocol.md §4.3:
  * byte-stream ports found by name (PORT_NAME), non-blocking send/recv.

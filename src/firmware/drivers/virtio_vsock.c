@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * virtio_vsock.c -- virtio-vsock (1AF4:1053), docs/protocol.md §4.1: queues 0 RX, 1 TX,
  * 2 event; 44-byte header; stream connections as a client with local ports

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * virtqueue.c -- split virtqueues (virtio 1.x §2.7) with a device that is
  * not trusted.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fw_string.h -- the firmware's <string.h> subset under its own names.
  * The firmware build (freestanding, __STDC_HOSTED__ == 0) also exports

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * mbedtls_glue.c -- what the freestanding mbedTLS asks of its platform:
  * a heap (MBEDTLS_MEMORY_BUFFER_ALLOC_C over FW_RAM_HEAP), snprintf and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * string.c -- the ten <string.h> functions the core and mbedTLS use.
  * Byte loops, kept obviously correct; tests/unit/test_fw_libc.c checks them

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fw_migtd.c -- the MigTD of the firmware image: the portable core
  * (migtd/session.h) exactly as the Linux program src/linux/main.c wires it,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * accept.c -- TDG.MEM.PAGE.ACCEPT over a GPA range (docs/protocol.md §3, leaf 6).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * ccel.c -- the CC event log ACPI table (docs/protocol.md §9.5).
  *

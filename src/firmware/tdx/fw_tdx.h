@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fw_tdx.h -- the firmware's TD start (docs/protocol.md §2, §3, §9.2, §9.5): accept the
  * PermMem section, convert the DMA region to shared memory, publish the CC

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * shared.c -- convert a private range to shared memory (docs/protocol.md §2, §2.1).
  *

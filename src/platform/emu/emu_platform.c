@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * emu_platform.c -- platform ops over the emulated platform link
  * (see emu_platform.h and src/emulink/emu_link.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * psa_random.c -- mbedTLS's PSA randomness hook inside a TD: RDRAND through
  * tdx_random (see src/emulink/psa_random.c for the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tdcall.S -- the only assembly of the TDX backend: one TDCALL entry
  * (the shape of Linux arch/x86/coco/tdx/tdcall.S: a struct of registers in,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tdx_leaves.c -- one function per TDCALL leaf / TDVMCALL sub-function,
  * with the register placement of docs/protocol.md §2.1 and §3. Nothing here touches

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tdx_platform.c -- struct migtd_platform_ops for a MigTD running in a TD.
  *

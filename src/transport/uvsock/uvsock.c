@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * uvsock.c -- vsock-like session streams over a Unix socket (see uvsock.h).
  * Everything is non-blocking: the session state machine drives it.

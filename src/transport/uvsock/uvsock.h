@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * uvsock.h -- the MigTD<->VMM stream of a MigTD running as a Linux process:
  * vsock semantics over a Unix socket.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # Sourced (from the repository root) by the pre-migration e2e scripts: the
 # programs they run. MIGTD_BIN=build/san/bin (suite e2e-asan) selects the
 # ASan+UBSan builds; a sanitizer report ends a process with a non-zero

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 """Independent check of a migtd-c firmware image against docs/protocol.md §9.2/§9.3.
 
 usage: check_tdvf_image.py IMAGE

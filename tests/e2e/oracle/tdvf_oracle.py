@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 """Independent oracle for the MigTD image measurements (docs/protocol.md §9.2-§9.6).
 
 Written from the text of docs/protocol.md only (hashlib, struct; no code shared with

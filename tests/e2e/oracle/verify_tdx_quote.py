@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 """Independent oracle for TDX quotes v4 (docs/protocol.md §8.1-§8.3), written against
 python3-cryptography only: it shares no code with migtd-c.
 

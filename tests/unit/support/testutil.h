@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * testutil.h -- small helpers shared by the unit tests (not a framework:
  * the tests use cmocka; this only loads vectors and decodes hex).

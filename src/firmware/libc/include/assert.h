@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /* Freestanding <assert.h>: static assertions only; no runtime assert. */
 #ifndef MIGTD_FW_ASSERT_H
 #define MIGTD_FW_ASSERT_H

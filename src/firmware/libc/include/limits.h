@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /* Freestanding <limits.h> from the compiler's predefined macros. */
 #ifndef MIGTD_FW_LIMITS_H
 #define MIGTD_FW_LIMITS_H

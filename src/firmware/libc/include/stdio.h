@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * Freestanding <stdio.h>: only the types mbedTLS's platform layer names.
  * Formatting goes through mbedtls_snprintf, a hook the firmware sets.

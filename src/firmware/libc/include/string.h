@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * The part of <string.h> that the freestanding core and mbedTLS use.
  * Declarations only: the firmware image provides the definitions;
