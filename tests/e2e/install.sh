@@ -4,9 +4,10 @@
 #
 # `make install DESTDIR=$tmp PREFIX=/usr`, then the installed programs are run
 # from another directory: every file where the Makefile promises it, the
-# programs answer --help, the installed image hashes to the same
-# SERVTD_INFO_HASH as the build tree's, the installed policy checks, a whole
-# pre-migration runs with the installed migtd-vmm and the migtd next to it,
+# programs answer --help and --version, the installed image hashes to the
+# same SERVTD_INFO_HASH as the build tree's, the installed policy checks, the
+# defaults (manifest, image, demo policy) come from $PREFIX/share/migtd-c, a
+# whole pre-migration runs with the installed migtd-vmm and the migtd next to it,
 # the systemd unit verifies and its own ExecStartPre/ExecStart lines (with its
 # EnvironmentFile) bring a platform up that ctl can shut down, the man pages
 # render. Then `make uninstall`
@@ -49,8 +50,7 @@ if grep -rq "$repo" "$D/usr/lib/systemd" "$D/etc"; then fail "the build tree's p
 mkdir "$t/elsewhere"
 cd "$t/elsewhere"
 for p in $programs; do
-  "$D/usr/bin/$p" --help >"$t/help.txt" 2>&1 || [ "$p" = migtd-mkimage ] \
-    || fail "$p --help exited non-zero from another directory"
+  "$D/usr/bin/$p" --help >"$t/help.txt" 2>&1 || fail "$p --help exited non-zero from another directory"
   grep -qi usage "$t/help.txt" || fail "$p --help printed no usage"
 done
 got=$("$D/usr/bin/migtd-hash" -i "$D/usr/share/migtd-c/migtd.bin" \
@@ -60,11 +60,24 @@ want=$("$repo/build/bin/migtd-hash" -i "$repo/build/migtd.bin" -m "$repo/config/
 [ "$got" = "$want" ] || fail "installed image hashes to $got, build tree to $want"
 "$D/usr/bin/migtd-policy" check "$D/usr/share/migtd-c/policy.json" >/dev/null \
   || fail "installed migtd-policy rejects the installed policy"
-# migtd-vmm launches the migtd installed next to it.
+# Defaults come from the installed share/migtd-c/, not the current directory
+# (docs/cli.md, "Default files"): the manifest, the image, the demo policy.
+got=$("$D/usr/bin/migtd-hash" -i "$D/usr/share/migtd-c/migtd.bin")
+[ "$got" = "$want" ] || fail "migtd-hash without -m did not use the installed servtd_info.json"
+"$D/usr/bin/migtd-image" info >"$t/info.txt" 2>&1 || fail "migtd-image info without --image"
+grep -q "$D/usr/share/migtd-c/migtd.bin" "$t/info.txt" || fail "migtd-image info did not open the installed image"
+for p in $programs; do
+  v=$("$D/usr/bin/$p" --version) || fail "$p --version"
+  [[ $v =~ ^$p\ \(migtd-c\)\ $(cat "$repo/VERSION")$ ]] || fail "$p --version printed '$v'"
+done
+# migtd-vmm launches the migtd installed next to it; no --policy: the
+# installed demo policy.
 mkdir "$t/demo"
-"$D/usr/bin/migtd-vmm" demo --dir "$t/demo" --policy "$D/usr/share/migtd-c/demo/policy.json" \
-  >"$t/demo.log" 2>&1 || { tail -n 20 "$t/demo.log"; fail "installed migtd-vmm demo"; }
+"$D/usr/bin/migtd-vmm" demo --dir "$t/demo" >"$t/demo.log" 2>&1 \
+  || { tail -n 20 "$t/demo.log"; fail "installed migtd-vmm demo"; }
 grep -q '^verdict: OK' "$t/demo.log" || fail "installed demo printed no OK verdict"
+grep -q "policy: *$D/usr/share/migtd-c/demo/policy.json" "$t/demo.log" \
+  || { head -n 3 "$t/demo.log"; fail "installed demo did not take the installed demo policy"; }
 for p in $programs; do
   out=$(man --warnings -l "$D/usr/share/man/man1/$p.1" 2>&1 >/dev/null) \
     || fail "man -l $p.1 failed"
