@@ -422,14 +422,14 @@ help:
 # config/image_layout.h (the one layout description).
 #
 # The MigTD<->MigTD stream transport is chosen at build time, like upstream's
-# cargo features (spec §0.2; docs/firmware-transports.md): one
+# cargo features (docs/protocol.md §0.2; docs/firmware-transports.md): one
 # src/firmware/migtd/tr_*.c per image.
 #   TRANSPORT=virtio-vsock (default)   build/migtd.bin
 #   TRANSPORT=virtio-serial            build/migtd-serial.bin (upstream's serial build)
 #   TRANSPORT=virtio-serial-ports      build/migtd-serial-ports.bin (test transport:
 #                                      one named port per session, for migtd-vmm demo --vm)
 TRANSPORT ?= virtio-vsock
-# design.md's profile name `vsock` is the same build.
+# The short name `vsock` selects the same build.
 override TRANSPORT := $(patsubst vsock,virtio-vsock,$(TRANSPORT))
 FW_TRANSPORTS := virtio-vsock virtio-serial virtio-serial-ports
 fw_tr_src = src/firmware/migtd/tr_$(subst -,_,$(patsubst virtio-%,%,$1)).c

@@ -22,6 +22,7 @@ case "$name" in
   migtd-image)   what="enroll a policy and root CA into a MigTD image, inspect its CFV" ;;
   migtd-hash)    what="compute the SERVTD_INFO_HASH of a MigTD image" ;;
   migtd-mkimage) what="assemble the flat MigTD firmware image from the linked payload" ;;
+  migtd-vsock-backend) what="vhost-user-vsock device backend joining a firmware VM to migtd-vmm" ;;
   *)             what="part of migtd-c" ;;
 esac
 
@@ -34,7 +35,8 @@ include=$(mktemp)
 trap 'rm -f "$include"' EXIT
 {
   echo '[SEE ALSO]'
-  for p in migtd migtd-vmm migtd-quote migtd-policy migtd-image migtd-hash migtd-mkimage; do
+  for p in migtd migtd-vmm migtd-quote migtd-policy migtd-image migtd-hash migtd-mkimage \
+           migtd-vsock-backend; do
     [ "$p" = "$name" ] || printf '.BR %s (1),\n' "$p"
   done | sed '$ s/,$//'
   echo '.PP'

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * vsockdev.c -- the device side of virtio-vsock (see vsockdev.h and
  * docs/vhost-user.md).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * vsockdev.h -- the device side of virtio-vsock: what a VM's vsock device
  * does with the packets its guest sends, and which packets it gives the

@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * vsock_ids.h -- the vsock addresses the firmware and the emulated host
  * agree on (docs/vsock.md). One header for both sides so they cannot drift.
  *
- * Spec §4.1: a MigTD connects, as a client, to (mig_td_cid, mig_channel_port)
+ * docs/protocol.md §4.1: a MigTD connects, as a client, to (mig_td_cid, mig_channel_port)
  * from the request's MigtdStreamSocketInfo HOB, from local ports 40001,
  * 40002, ... (never reused), and the stream carries raw TLS bytes.
  */
@@ -11,7 +13,7 @@
 
 /* The host's CID (VMADDR_CID_HOST). */
 #define MIGTD_VSOCK_HOST_CID 2u
-/* First local port of a MigTD's session streams (spec §4.1). */
+/* First local port of a MigTD's session streams (docs/protocol.md §4.1). */
 #define MIGTD_VSOCK_FIRST_LOCAL_PORT 40001u
 /*
  * A PLAIN (non-TD) VM's emulated platform link: at boot the firmware

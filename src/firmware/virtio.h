@@ -257,7 +257,7 @@ int vser_poll(struct vser *s);
 int vser_find(struct vser *s, const char *name);
 /* Wait (bounded polls) for the named port, open it (PORT_OPEN 1); port id. */
 int vser_open(struct vser *s, const char *name, unsigned int max_polls);
-/* Open port `port` by number (an unnamed port, spec §4.3): PORT_OPEN 1 once
+/* Open port `port` by number (an unnamed port, docs/protocol.md §4.3): PORT_OPEN 1 once
  * the device added it; MIGTD_ERR_AGAIN before that. */
 int vser_open_id(struct vser *s, uint32_t port);
 /* Non-blocking: bytes queued (<= VSER_BUF), MIGTD_ERR_AGAIN if not now. */

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # Pre-migration between two VMs booted from the TRANSPORT=virtio-serial
 # image, started with upstream's virtio-serial arguments: a
 # virtio-serial-pci device and port 1 (`virtserialport ... nr=1`, unnamed)
 # on a TCP chardev; the two VMs' chardevs are joined directly (the
 # destination's listens, server=on; the source's connects, server=off), so
-# no VMM relays the session bytes -- spec §4.3: raw TLS on port 1, no
+# no VMM relays the session bytes -- docs/protocol.md §4.3: raw TLS on port 1, no
 # header. The VMs are plain QEMU VMs on the emulated platform, so each also
 # has its platform link to migtd-vmm on the reserved port migtd.link
 # (docs/firmware-transports.md).

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # TD-path lint (docs/td-path.md): in a TD, IN/OUT/INS/OUTS/HLT/RDMSR/WRMSR
 # raise #VE, so the firmware executes them only on plain-VM-only paths and
 # asks the VMM (TDG.VP.VMCALL) everywhere else. This checks the built

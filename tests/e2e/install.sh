@@ -24,8 +24,12 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 make --no-print-directory install DESTDIR="$D" PREFIX=/usr >"$t/install.log" 2>&1 \
   || { tail -n 30 "$t/install.log"; fail "make install"; }
 
+# The programs that follow docs/cli.md (--help exits 0, --version), and all
+# installed programs: migtd-vsock-backend (the vhost-user device, a GPL binary
+# of its own, docs/vhost-user.md) does not follow the convention yet.
 programs="migtd migtd-vmm migtd-quote migtd-policy migtd-image migtd-hash migtd-mkimage"
-for p in $programs; do
+all_programs="$programs migtd-vsock-backend"
+for p in $all_programs; do
   [ -x "$D/usr/bin/$p" ] || fail "/usr/bin/$p not installed"
   [ -s "$D/usr/share/man/man1/$p.1" ] || fail "man page $p.1 not installed"
 done
@@ -53,6 +57,8 @@ for p in $programs; do
   "$D/usr/bin/$p" --help >"$t/help.txt" 2>&1 || fail "$p --help exited non-zero from another directory"
   grep -qi usage "$t/help.txt" || fail "$p --help printed no usage"
 done
+out=$("$D/usr/bin/migtd-vsock-backend" --help 2>&1) || true
+grep -q '^usage: migtd-vsock-backend' <<<"$out" || fail "installed migtd-vsock-backend prints no usage"
 got=$("$D/usr/bin/migtd-hash" -i "$D/usr/share/migtd-c/migtd.bin" \
         -m "$D/usr/share/migtd-c/servtd_info.json")
 want=$("$repo/build/bin/migtd-hash" -i "$repo/build/migtd.bin" -m "$repo/config/servtd_info.json")
@@ -78,7 +84,7 @@ mkdir "$t/demo"
 grep -q '^verdict: OK' "$t/demo.log" || fail "installed demo printed no OK verdict"
 grep -q "policy: *$D/usr/share/migtd-c/demo/policy.json" "$t/demo.log" \
   || { head -n 3 "$t/demo.log"; fail "installed demo did not take the installed demo policy"; }
-for p in $programs; do
+for p in $all_programs; do
   out=$(man --warnings -l "$D/usr/share/man/man1/$p.1" 2>&1 >/dev/null) \
     || fail "man -l $p.1 failed"
   [ -z "$out" ] || fail "man -l $p.1 warns: $out"
@@ -123,4 +129,4 @@ make --no-print-directory uninstall DESTDIR="$D" PREFIX=/usr >"$t/uninstall.log"
   || fail "make uninstall"
 left=$(cd "$D" && find . -type f | sort)
 [ "$left" = "./etc/migtd-c/migtd-vmm.env" ] || fail "after uninstall, left: $left"
-echo "install: $(echo $programs | wc -w) programs, image, config, man pages, unit; ran from $t/elsewhere; uninstall clean"
+echo "install: $(echo $all_programs | wc -w) programs, image, config, man pages, unit; ran from $t/elsewhere; uninstall clean"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * libFuzzer target: the virtio-vsock device model (src/emuhost/vsockdev.c) as
  * a malicious guest drives it. The input is a script of steps: raw guest

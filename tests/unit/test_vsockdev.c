@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * The virtio-vsock device model (src/emuhost/vsockdev.c) against a scripted
  * guest: connect/RESPONSE, data both ways with credit, the shutdown

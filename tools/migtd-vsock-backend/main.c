@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * migtd-vsock-backend -- the vhost-user-vsock device backend of the
  * emulated host (docs/vhost-user.md).

@@ -115,7 +115,7 @@ uint32_t fw_inl(uint16_t port)
 /*
  * Plain VM: isa-debug-exit ends QEMU with status 2*code+1 (elsewhere a
  * no-op), then halt. TD: every failure ends in ReportFatalError (error code
- * 0, as upstream's panic path, spec §1.2), then TDVMCALL<HLT> with
+ * 0, as upstream's panic path, docs/protocol.md §1.2), then TDVMCALL<HLT> with
  * interrupts blocked, forever -- a raw HLT would raise #VE.
  */
 __attribute__((noreturn)) void fw_exit(uint8_t code)

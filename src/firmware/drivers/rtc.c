@@ -7,7 +7,7 @@
  * certificate validity is checked, exactly like the Linux program uses its
  * machine's wall clock (include/migtd/session.h, verify_time). A TD reads
  * the same CMOS clock through TDG.VP.VMCALL<Instruction.IO> (fw_inb/fw_outb
- * do that in a TD), as upstream MigTD does (spec §2.1: IO is used for the
+ * do that in a TD), as upstream MigTD does (docs/protocol.md §2.1: IO is used for the
  * CMOS RTC): the VMM's time, exactly as untrusted as in a plain VM.
  */
 #include "../fw.h"

@@ -140,7 +140,7 @@ struct vser *fw_vser_setup(void)
 	return &fw_vser;
 }
 
-/* The same for the (first) virtio-vsock device (spec §4.1). */
+/* The same for the (first) virtio-vsock device (docs/protocol.md §4.1). */
 struct vsock *fw_vsock_setup(void)
 {
 	static struct fw_pcidev pd;

@@ -13,10 +13,10 @@
  *             GetQuote over the shared pages at the top of the DMA region,
  *             every answer copied to private memory before the core parses
  *             it); no platform link. Once the core has measured the policy
- *             and root CA (RTMR2, spec §9.4), its event log is published
+ *             and root CA (RTMR2, docs/protocol.md §9.4), its event log is published
  *             through a CCEL table (§9.5).
  *
- * The enrolled policy and root CA come from the image's CFV (spec §9.3),
+ * The enrolled policy and root CA come from the image's CFV (docs/protocol.md §9.3),
  * copied into RAM first; the certificate-validity time is the CMOS RTC
  * (the host's clock, untrusted, as the Linux program's wall clock is).
  */

@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fw_transport.h -- the one thing that differs between firmware images:
  * how session streams (and, in a plain VM, the emulated platform link)
  * reach the host. Exactly one tr_*.c is linked into an image (the Makefile's
- * TRANSPORT, like upstream's cargo features, spec §0.2); fw_migtd.c runs the
+ * TRANSPORT, like upstream's cargo features, docs/protocol.md §0.2); fw_migtd.c runs the
  * same core over whichever it is. docs/firmware-transports.md describes them.
  */
 #ifndef MIGTD_FW_TRANSPORT_H
@@ -37,7 +39,7 @@ extern const struct fw_transport fw_transport;
  * then the transport name, NUL-padded. migtd-image info finds it in the
  * payload. It is code-adjacent data inside the measured payload, so it
  * changes MRTD exactly when the transport code does and leaves the
- * SERVTD_INFO_HASH computation (spec §9.6) untouched.
+ * SERVTD_INFO_HASH computation (docs/protocol.md §9.6) untouched.
  */
 #define FW_BUILD_INFO(transport_name)                                                      \
 	__attribute__((used, aligned(16), section(".rodata.fw_build_info")))              \

@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tr_serial.c -- the virtio-serial transport as upstream's `virtio-serial`
- * build has it (spec §4.3, docs/firmware-transports.md): the session stream
+ * build has it (docs/protocol.md §4.3, docs/firmware-transports.md): the session stream
  * is virtio-serial port 1, unnamed, raw bytes with no header. One port is
  * one byte stream, so one session runs at a time (upstream has a single
  * stream too); the next session waits in open until the port is free.
@@ -18,7 +20,7 @@
 
 #include "migtd/err.h"
 
-#define TS_PORT 1u		/* spec §4.3: MigTD uses port 1 */
+#define TS_PORT 1u		/* docs/protocol.md §4.3: MigTD uses port 1 */
 #define TS_HANDLE 1u
 
 struct ts {
@@ -112,7 +114,7 @@ static int st_recv(void *ctx, uint32_t h, void *buf, size_t cap, size_t *got)
 	return n;
 }
 
-/* Local bookkeeping (spec §4.3), once the device took what we queued. */
+/* Local bookkeeping (docs/protocol.md §4.3), once the device took what we queued. */
 static int st_close(void *ctx, uint32_t h)
 {
 	(void)ctx;

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tr_serial_link.c -- the platform link over virtio-serial (see the header).
  * Blocking reads and writes are bounded (LINK_WAIT_MS), as the Linux

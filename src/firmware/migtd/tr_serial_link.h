@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tr_serial_link.h -- a plain VM's emulated platform link over the
  * virtio-serial port named "migtd.link" (the serial builds' reserved port,

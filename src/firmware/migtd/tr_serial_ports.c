@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * tr_serial_ports.c -- TRANSPORT=virtio-serial-ports, a test transport of
  * this project (not upstream's): one named virtio-serial port per

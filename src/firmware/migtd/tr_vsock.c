@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
- * tr_vsock.c -- the default transport (spec §4.1, docs/firmware-transports.md):
+ * tr_vsock.c -- the default transport (docs/protocol.md §4.1, docs/firmware-transports.md):
  * every session stream is a virtio-vsock stream connection to
  * (mig_td_cid, mig_channel_port) of the request's Socket-Info HOB, from
  * local ports 40001, 40002, ... (never reused), carrying raw TLS bytes with
@@ -177,7 +179,7 @@ static int st_open(void *ctx, const struct migtd_stream_params *params, uint32_t
 
 		if (s->used)
 			continue;
-		/* Spec §2.3.2: the low 32 bits of mig_td_cid are the remote CID. */
+		/* docs/protocol.md §2.3.2: the low 32 bits of mig_td_cid are the remote CID. */
 		err = vsock_connect_start(tv.v, &s->c, params->peer_cid & 0xFFFFFFFFu,
 					  params->peer_port, tv_rx[i], TV_RX_RING);
 		if (err == MIGTD_ERR_NOMEM)
@@ -252,7 +254,7 @@ static int st_recv(void *ctx, uint32_t h, void *buf, size_t cap, size_t *got)
 }
 
 /*
- * Spec §4.1 shutdown: SHUTDOWN(3), wait for the peer's RST (answered by the
+ * docs/protocol.md §4.1 shutdown: SHUTDOWN(3), wait for the peer's RST (answered by the
  * driver). Upstream waits without limit; we give the peer TV_CLOSE_WAIT_MS,
  * then RST ourselves -- the MSK exchange is complete by then.
  */

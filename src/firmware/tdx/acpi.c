@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * acpi.c -- the ACPI table list of the TD: RSDP -> XSDT -> tables (the
- * CCEL table of ccel.c, spec §9.5), so a reader that starts from the RSDP,
+ * CCEL table of ccel.c, docs/protocol.md §9.5), so a reader that starts from the RSDP,
  * as td-shim's consumers do, finds the event log. Built with the wire
  * writer, checksums per ACPI 6.x (all bytes of a table sum to 0; the RSDP
  * has one over its first 20 bytes and an extended one over all 36).

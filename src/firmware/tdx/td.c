@@ -3,7 +3,7 @@
 /*
  * td.c -- the TD start of the firmware (image only: it cannot run here).
  *
- * The reset vector ran on TempMem (PAGE.ADDed with the image, spec §9.2);
+ * The reset vector ran on TempMem (PAGE.ADDed with the image, docs/protocol.md §9.2);
  * before anything touches PermMem (PAGE_AUG) it must be accepted, and the
  * DMA region -- every virtio ring and buffer, plus the TDX backend's Service
  * and GetQuote pages at its top -- must become shared, or the VMM and the

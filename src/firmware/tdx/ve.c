@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * ve.c -- what a TD must ask the VMM for instead of executing it
  * (docs/td-path.md): the #VE handler (TDG.VP.VEINFO.GET, then the
  * instruction emulated through the matching TDG.VP.VMCALL and skipped),
  * HLT as TDG.VP.VMCALL<Instruction.HLT>, and the fatal end of every failure
- * path, TDG.VP.VMCALL<ReportFatalError> (spec §2.1), as td-payload ends
+ * path, TDG.VP.VMCALL<ReportFatalError> (docs/protocol.md §2.1), as td-payload ends
  * every panic.
  *
  * The firmware issues explicit TDVMCALLs for port I/O, MMIO, HLT and the
