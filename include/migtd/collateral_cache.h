@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * collateral_cache.h -- quote-verification collateral per platform (FMSPC +
  * PCK CA type), fetched through TDG.VP.VMCALL<GetQuote> GET_COLLATERAL
- * (spec §2.6, §8.4) and kept until its nextUpdate (docs/collateral.md).
+ * (docs/protocol.md §2.6, §8.4) and kept until its nextUpdate (docs/collateral.md).
  *
  * One cache per MigTD core. The core is single-threaded, so "concurrent"
  * sessions are interleaved state machines: the first session that needs a

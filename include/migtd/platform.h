@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The migtd-c authors */
 /*
  * platform.h -- the one boundary between the migtd-c core and the platform
- * (design.md §1, §7): the TDX module (TDCALLs), the VMM (TDVMCALLs), the
+ * (README.md, "Architecture"): the TDX module (TDCALLs), the VMM (TDVMCALLs), the
  * quote service behind the VMM, and the MigTD<->MigTD byte streams.
  *
  * Shape (Gramine PAL style): tables of function pointers, each with the
@@ -23,9 +23,9 @@
  * Conventions for every hook: return MIGTD_OK or a negative enum migtd_err;
  * MIGTD_ERR_AGAIN means "not finished / busy, call again later" and is
  * never a final failure; a failing TDCALL is MIGTD_ERR_TDCALL (status 4,
- * spec §1.5), a failing TDVMCALL MIGTD_ERR_VMCALL. Buffers passed in are
+ * docs/protocol.md §1.5), a failing TDVMCALL MIGTD_ERR_VMCALL. Buffers passed in are
  * private memory owned by the caller; a backend that needs shared memory
- * copies in and out itself (spec §2: validate only private copies).
+ * copies in and out itself (docs/protocol.md §2: validate only private copies).
  * Nothing blocks except the synchronous TDCALL-style hooks, which are
  * bounded by the TDX module.
  */
@@ -42,19 +42,19 @@
 #include "migtd/tdx_abi.h"
 
 
-/* Target TD UUID (HOB target_td_uuid, spec §2.3.1): passed verbatim in R10..R13. */
+/* Target TD UUID (HOB target_td_uuid, docs/protocol.md §2.3.1): passed verbatim in R10..R13. */
 struct migtd_td_uuid {
 	uint64_t w[4];
 };
 
-/* A service-TD binding to one user TD (spec §2.3.1, §3 SERVTD.RD/WR). */
+/* A service-TD binding to one user TD (docs/protocol.md §2.3.1, §3 SERVTD.RD/WR). */
 struct migtd_servtd_binding {
 	uint64_t handle;		/* binding_handle, RCX */
 	struct migtd_td_uuid uuid;	/* target TD UUID, R10..R13 */
 };
 
 /*
- * One TDG.VP.VMCALL<Service> exchange (spec §2.2). The caller builds the
+ * One TDG.VP.VMCALL<Service> exchange (docs/protocol.md §2.2). The caller builds the
  * whole command buffer (GUID, length, reserved, data) and pre-fills the
  * response header (GUID, Length = rsp_cap, Status); on completion the
  * backend has copied rsp_cap bytes of the VMM's response back into rsp.
@@ -71,7 +71,7 @@ struct migtd_service_call {
 };
 
 /*
- * One TDG.VP.VMCALL<GetQuote> (spec §2.6). buf holds the GHCI GetQuote
+ * One TDG.VP.VMCALL<GetQuote> (docs/protocol.md §2.6). buf holds the GHCI GetQuote
  * buffer (24-byte header + QGS message) built by the caller, len bytes of
  * it meaningful, cap bytes available; on completion the backend has copied
  * the buffer back (min(cap, its shared buffer) bytes). The status word the
@@ -128,7 +128,7 @@ struct migtd_platform_ops {
 	int (*quote_cancel)(void *ctx, struct migtd_quote_call *call);
 };
 
-/* Where a session's stream goes (spec §2.3.1, §2.3.2, §4). */
+/* Where a session's stream goes (docs/protocol.md §2.3.1, §2.3.2, §4). */
 struct migtd_stream_params {
 	uint64_t mig_request_id;	/* vmcall-raw: R13 of Send/Receive */
 	uint64_t peer_cid;		/* vsock: mig_td_cid (low 32 bits used) */

@@ -39,7 +39,7 @@
 #define MIGTD_VERIFIED_REPORT_SIZE 822u
 
 /*
- * The verified report (spec §8.5), the one definition of its layout:
+ * The verified report (docs/protocol.md §8.5), the one definition of its layout:
  * migtd_verified_report_build() writes it, the policy, RA-TLS and the
  * session read it. Offsets in bytes; the field width follows each.
  * 0..584 is the TD report body as the TDX 1.0 quote carries it.

@@ -9,7 +9,8 @@
  * carrying the SGX extension (FMSPC, TCB SVNs, PCE-ID, ...), a quoting
  * enclave (QE) identity whose report is signed by the PCK key and binds the
  * P-256 attestation key, a TCB-signing certificate and TCB Info / QE
- * Identity collateral signed by it (design.md §7, spec §8.3-§8.4).
+ * Identity collateral signed by it (README.md, "What emulated means for trust";
+ * docs/protocol.md §8.3-§8.4).
  *
  * On disk (one directory per platform):
  *   root_ca.der                 the root certificate a MigTD enrolls
@@ -40,7 +41,7 @@
 #define EMU_PKI_CHAIN_MAX 8192
 #define EMU_PKI_PATH_MAX 1024
 
-/* The QE authentication data of the emulated quotes (spec §8.3); the QE
+/* The QE authentication data of the emulated quotes (docs/protocol.md §8.3); the QE
  * report itself is MIGTD_QUOTE_SGX_REPORT_SIZE bytes (migtd/quote.h). */
 #define EMU_QE_AUTH_DATA_LEN 32
 

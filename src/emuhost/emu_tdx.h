@@ -6,7 +6,7 @@
  * Hosted only (src/emuhost/): it holds what the real TDX module holds and the
  * MigTD can never see directly -- the REPORTMAC key, each MigTD's TDINFO
  * and RTMRs, and per bound user TD the migration keys -- and implements the
- * leaves MigTD uses with their real semantics: TDG.MR.REPORT (spec §3.2
+ * leaves MigTD uses with their real semantics: TDG.MR.REPORT (docs/protocol.md §3.2
  * layout, MAC'd), TDG.MR.RTMR.EXTEND (SHA-384 chaining), TDG.SERVTD.RD/WR
  * with the binding handle + target TD UUID checks and per-field access
  * rights (§3.1), TDG.SYS.RD of the migration version ranges.
@@ -93,7 +93,7 @@ uint64_t emu_tdx_sys_rd(const struct emu_tdx_module *m, uint64_t field, uint64_t
  * the §3.2 hash bindings. MIGTD_OK or MIGTD_ERR_INVALID. */
 int emu_tdx_verify_report(const struct emu_tdx_module *m, const uint8_t tdreport[TDREPORT_STRUCT_SIZE]);
 
-/* The quote's 584-byte TD report body from a verified TDREPORT (spec §8.2). */
+/* The quote's 584-byte TD report body from a verified TDREPORT (docs/protocol.md §8.2). */
 void emu_tdx_report_to_quote_body(const struct tdreport_struct *rep, uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE]);
 
 #endif /* MIGTD_EMU_TDX_H */

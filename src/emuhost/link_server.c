@@ -47,7 +47,7 @@ static int load_blob(const char *dir, const char *name, uint8_t **buf, size_t *l
 		return MIGTD_ERR_INVALID;
 	ret = hostio_read_file(path, HOSTIO_READ_MAX, buf, len);
 	/* hostio_read_file leaves a NUL after the data: text blobs carry it, as
-	 * the collateral interface wants (spec §8.6: size includes the NUL). */
+	 * the collateral interface wants (docs/protocol.md §8.6: size includes the NUL). */
 	if (!ret && text)
 		(*len)++;
 	return ret;

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * hostio.h -- reading a whole file, for every hosted program, test and
  * benchmark (the Linux migtd, migtd-vmm and the tools, the emulated host,

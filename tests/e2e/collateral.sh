@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
 #
 # Quote verification with collateral inside real pre-migrations
 # (docs/collateral.md): `migtd-vmm run` sets each platform's collateral
 # (TCB level status, QE Identity status, dates, revoked PCK, a QGS that
 # answers GET_COLLATERAL with an error) and every case is one command.
-# Expected codes are upstream's (spec §1.5): the side whose verification
+# Expected codes are upstream's (docs/protocol.md §1.5): the side whose verification
 # fails reports 7 (MutualAttestationError), its peer, which only sees the
 # handshake_failure alert, 6; no MIG_DEC_KEY / MIG_VERSION written.
 # The source (TLS client) verifies the destination's quote first.

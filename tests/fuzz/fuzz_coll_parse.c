@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * fuzz_coll_parse -- a GetQuote buffer as the VMM completes it for
- * GET_COLLATERAL (spec §2.6): GHCI header, size prefix, QGS header, seven
+ * GET_COLLATERAL (docs/protocol.md §2.6): GHCI header, size prefix, QGS header, seven
  * blob sizes and blobs, then the date window over the CRLs, the TCB Info /
  * QE Identity JSON and the signing chains (migtd_coll_parse, the only
  * parser the collateral cache adds; src/core/session/collateral_cache.c).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * test_collateral.c -- quote verification with collateral obtained the way
  * a MigTD session obtains it (docs/collateral.md):
@@ -495,7 +497,7 @@ static void test_session_revoked_platform(void **state)
 	world_start(w);
 	r = migrate(w, 3);
 	/* The source (TLS client) verifies first: 7; the destination gets
-	 * handshake_failure: 6 (spec §1.5). */
+	 * handshake_failure: 6 (docs/protocol.md §1.5). */
 	assert_int_equal(r.src, 7);
 	assert_int_equal(r.dst, 6);
 	nothing_written(r.td[0]);

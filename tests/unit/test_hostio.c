@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * test_hostio.c -- the one hosted file reader (src/hostio/hostio.h): whole
  * files with a NUL after them, files that cannot be sized by seeking, the

@@ -6,7 +6,7 @@
  * TDX_TEST_SRC_test_platform_tdx) against a FAKE tdx_tdcall() with the signature of the assembly entry in
  * tdcall.S. The fake records every register file and plays the TDX
  * module / VMM, so each test checks the leaf number, the field id and the
- * register placement of spec §2.1, §2.2, §2.6, §3 and §3.1 (written here as
+ * register placement of docs/protocol.md §2.1, §2.2, §2.6, §3 and §3.1 (written here as
  * literal numbers copied from the spec, not from tdx_abi.h), and how every
  * status is decoded.
  */
@@ -716,7 +716,7 @@ static void test_quote_errors(void **state)
 	c.len = 23;
 	assert_int_equal(migtd_plat_quote_start(&fx.p, &c), MIGTD_ERR_LENGTH);
 	assert_int_equal(ncalls, 0);
-	/* (the status classes of spec §2.6 are tested in test_ghci.c) */
+	/* (the status classes of docs/protocol.md §2.6 are tested in test_ghci.c) */
 	assert_int_equal(tdx_vmcall_setup_event_notify(31), MIGTD_ERR_INVALID);
 }
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * test_session_wipe.c -- no secret outlives its session (docs/layout.md,
  * include/migtd/session.h: struct migtd_session_secrets).

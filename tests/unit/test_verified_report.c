@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
- * test_verified_report.c -- the verified report's layout (spec §8.5) is
+ * test_verified_report.c -- the verified report's layout (docs/protocol.md §8.5) is
  * defined once, as MIGTD_VR_* in migtd/quote.h. This test holds those names
  * against the spec's offsets (written here independently) and checks that
  * migtd_verified_report_build writes every field where the names say, so
@@ -19,7 +21,7 @@
 static void test_offsets_match_the_spec(void **state)
 {
 	(void)state;
-	/* spec §8.5 */
+	/* docs/protocol.md §8.5 */
 	assert_int_equal(MIGTD_VR_MRSEAM, 16);
 	assert_int_equal(MIGTD_VR_MRSIGNERSEAM, 64);
 	assert_int_equal(MIGTD_VR_SEAM_ATTRIBUTES, 112);

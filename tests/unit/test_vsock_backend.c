@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * The real migtd-vsock-backend program driven by this test as its vhost-user
  * front end (the part QEMU plays): guest memory is a memfd shared with the

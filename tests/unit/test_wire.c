@@ -125,7 +125,7 @@ static void test_zero_and_guid(void **state)
 }
 
 /* The text form of a GUID, in the byte order the spec lists its GUIDs in: the
- * MigTD Service GUID e60e6330-1e09-4387-a444-8f32b8d611e5 (spec §2.2). */
+ * MigTD Service GUID e60e6330-1e09-4387-a444-8f32b8d611e5 (docs/protocol.md §2.2). */
 static void test_guid_text(void **state)
 {
 	(void)state;

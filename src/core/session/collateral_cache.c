@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * collateral_cache.c -- collateral per platform, fetched with GetQuote
  * GET_COLLATERAL_REQ/RESP and kept until its nextUpdate (see
