@@ -499,7 +499,10 @@ $(error TRANSPORT=$(TRANSPORT): one of $(FW_TRANSPORTS))
 endif
 FW_IMG_SFX := $(call fw_tr_sfx,$(TRANSPORT))
 # Progress while it builds: each step, and each compiled file of the image.
-image:
+# The two tools are prerequisites so that the sub-makes below never link one
+# while a parallel goal (`make -j all image`, `make -j install`) links it too
+# ("Text file busy").
+image: $(B)/bin/migtd-mkimage $(B)/bin/migtd-image
 	@echo "image: [1/3] firmware ($(TRANSPORT)), freestanding core and mbedTLS ($(B)/fs/)"
 	@$(MAKE) --no-print-directory SHOW_CC=1 $(B)/fs/migtd-fw$(FW_IMG_SFX).elf
 	@echo "image: [2/3] assembling $(B)/migtd$(FW_IMG_SFX)-unenrolled.bin (migtd-mkimage)"
