@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # scripts/coverage.sh DIR -- run the gcov-instrumented unit tests in DIR/tests
 # (make coverage) and report the coverage of src/core.
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # scripts/format.sh -- check or apply the committed .clang-format.
 #
 #   format.sh --check [-v] [FILE...]   exit 1 if any file would change (make lint);

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # scripts/lint.sh -- static analysis and the format check (`make lint`).
 #
 #   clang-tidy   the checks in .clang-tidy over src/core, src/platform,

@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The migtd-c authors */
 /*
  * exchange.h -- the MSK exchange message and migration version
- * negotiation (spec §6.1-§6.3).
+ * negotiation (docs/protocol.md §6.1-§6.3).
  *
  * After the TLS handshake each side sends one 40-byte ExchangeInformation:
  * its own user TD's migration key (MIG_ENC_KEY) and its own version range
@@ -23,13 +23,13 @@
 #define EXCHANGE_KEY_SIZE 32
 #define EXCHANGE_KEY_WORDS 4
 
-/* A migration version range [min, max] of the TDX module (spec §3.1). */
+/* A migration version range [min, max] of the TDX module (docs/protocol.md §3.1). */
 struct exchange_version_range {
 	uint16_t min;
 	uint16_t max;
 };
 
-/* ExchangeInformation (40 bytes, spec §6.1); the wire's last 4 bytes (@36)
+/* ExchangeInformation (40 bytes, docs/protocol.md §6.1); the wire's last 4 bytes (@36)
  * are reserved, zero, and have no field here. */
 struct exchange_information {
 	uint8_t key[EXCHANGE_KEY_SIZE];		/* @0: four LE u64, word 0 first */
@@ -55,12 +55,12 @@ void exchange_key_to_words(const uint8_t key[EXCHANGE_KEY_SIZE],
 
 /*
  * A TDG.SYS.RD result (u64) as a version: values > 0xFFFF ->
- * MIGTD_ERR_INVALID (spec §3.1, §6.2 step 1).
+ * MIGTD_ERR_INVALID (docs/protocol.md §3.1, §6.2 step 1).
  */
 int exchange_version_from_u64(uint64_t value, uint16_t *version);
 
 /*
- * Spec §6.3: fail with MIGTD_ERR_VERSION if either range is inverted or
+ * docs/protocol.md §6.3: fail with MIGTD_ERR_VERSION if either range is inverted or
  * the ranges do not overlap; else *version = min(export.max, import.max).
  */
 int exchange_negotiate_version(const struct exchange_version_range *export_range,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
 /*
  * test_faults.c -- the failure paths of a pre-migration, driven by the fault
  * injection of the in-process world (src/emuworld/world.h, struct
@@ -5,7 +7,7 @@
  * stay in flight or come back malformed, streams that cannot be opened or
  * closed, and a MigTD whose mbedTLS heap runs out at its k-th allocation.
  *
- * Every case ends with the status of spec §1.5 on the side that met the
+ * Every case ends with the status of docs/protocol.md §1.5 on the side that met the
  * fault, and each side's user TD holds exactly what that status allows:
  * nothing is written before the commit, and a failing write is the last.
  *
@@ -32,7 +34,7 @@ static struct world_fixture g_fx;
 #define SRC 0
 #define DST 1
 
-/* Status codes (spec §1.5). */
+/* Status codes (docs/protocol.md §1.5). */
 enum {
 	ST_OK = 0,
 	ST_INVALID_PARAMETER = 1,
@@ -171,7 +173,7 @@ static bool log_has(const struct side *sd, const char *what)
 
 /* TDG.SERVTD.WR fails at each of the commit's five writes (MIG_VERSION, then
  * MIG_DEC_KEY words 0..3): status 4, and nothing is written after the failing
- * write (spec §1.3: MIG_VERSION stays written; earlier key words too). */
+ * write (docs/protocol.md §1.3: MIG_VERSION stays written; earlier key words too). */
 static void test_servtd_wr_fails(void **state)
 {
 	(void)state;
@@ -228,7 +230,7 @@ static void test_servtd_rd_sys_rd_fail(void **state)
 		}
 }
 
-/* TDG.MR.REPORT fails: no own quote, 7 (spec §1.5: "could not get own quote"). */
+/* TDG.MR.REPORT fails: no own quote, 7 (docs/protocol.md §1.5: "could not get own quote"). */
 static void test_mr_report_fails(void **state)
 {
 	struct run r = { .w = new_world() };

@@ -892,8 +892,9 @@ static int parse_top(struct pctx *c)
 		if (c->err)
 			c->err->legacy = true;
 		return fail_at(c, tok_begin(&c->t[0]),
-			       "legacy 2023 policy format (top-level \"MigTd\", docs/protocol.md §7.6) is not "
-			       "supported; rewrite it as a policy v1 document with a \"policy\" array");
+			       "legacy 2023 policy format (top-level \"MigTd\", docs/protocol.md "
+			       "§7.6) is not supported; rewrite it as a policy v1 document with a "
+			       "\"policy\" array");
 	}
 	err = ONLY(c, 0, "id", "policy");
 	if (!err)
