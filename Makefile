@@ -578,7 +578,9 @@ clang-check: $(addprefix $(B)/clang/tests/,$(UNIT_NAMES)) $(CLANG_OBJS)
 # platform link and the firmware -- and the clang-format check
 # (scripts/lint.sh; tools from Debian via deps.sh). Each file is analysed with
 # the flags it is built with (its folder's include paths; the firmware
-# freestanding), listed one file a line in build/lint.units.
+# freestanding), listed one file a line in build/lint.units. Then the licence
+# headers (scripts/spdx-check.sh) and the section citations
+# (scripts/check-doc-refs.py), which make test also runs (docs_conventions.sh).
 LINT_SRC := $(CORE_SRC) $(sort $(shell find src/platform src/emulink -name '*.c' 2>/dev/null))
 LINT_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(CPPFLAGS_COMMON)
 LINT_FS_CFLAGS := -std=c11 $(CLANG_FS_FLAGS) $(CPPFLAGS_COMMON)
@@ -587,6 +589,8 @@ LINT_UNITS := $(B)/lint.units
 lint: clang-check
 	$(shell mkdir -p $(B))$(file >$(LINT_UNITS))$(foreach f,$(LINT_SRC),$(file >>$(LINT_UNITS),$(f) $(LINT_CFLAGS) $(call src_inc,$(f))))$(foreach f,$(FW_C_SRC),$(file >>$(LINT_UNITS),$(f) $(LINT_FS_CFLAGS) $(call src_inc,$(f))))
 	@JOBS=$(JOBS) scripts/lint.sh $(LINT_UNITS)
+	@scripts/spdx-check.sh
+	@scripts/check-doc-refs.py
 
 # ---- coverage: `make coverage` builds the unit tests with gcov
 # instrumentation (build/cov/, -O0 so branches map to the source), runs them
