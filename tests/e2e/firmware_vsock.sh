@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
 # e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
 # Pre-migrations between two firmware VMs over virtio-vsock, with upstream's
 # device set: each VM (QEMU TCG, q35) boots the default build/migtd.bin
