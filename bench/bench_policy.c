@@ -36,12 +36,12 @@ static void run(const char *name, const uint8_t *doc, size_t len, const uint8_t 
 		double t0 = bench_now();
 
 		for (int i = 0; i < ITERS; i++)
-			r = policy_eval_doc(&ws, doc, len, &in, NULL);
+			r = migtd_policy_eval_doc(&ws, doc, len, &in, NULL);
 		t[k] = (bench_now() - t0) / ITERS;
 	}
 	med = bench_median(t, ROUNDS);
 	printf("%-34s %6zu bytes  %-22s median %7.2f us  %9.0f evals/s\n", name, len,
-	       policy_result_name(r), med * 1e6, 1.0 / med);
+	       migtd_policy_result_name(r), med * 1e6, 1.0 / med);
 }
 
 int main(int argc, char **argv)
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 	rep = bench_slurp("bench_policy", path, &rlen);
 	if (rlen != MIGTD_VERIFIED_REPORT_SIZE)
 		return 1;
-	eventlog_parsed_empty(&empty);
+	migtd_eventlog_parsed_empty(&empty);
 	snprintf(path, sizeof(path), "%s/upstream/config/policy_production_fmspc.json", v);
 	doc = bench_slurp("bench_policy", path, &len);
 	run("policy_production_fmspc.json", doc, len, rep, &empty);

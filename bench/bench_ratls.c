@@ -147,7 +147,7 @@ __attribute__((noinline)) static size_t pair_handshake(void)
 		die("RA-TLS handshake", rc[0] != MIGTD_OK ? rc[0] : rc[1]);
 	bytes = g_link.c2s.total + g_link.s2c.total;
 	for (int i = 0; i < 2; i++)
-		ratls_session_free(&g_node[i].tls);
+		migtd_ratls_session_free(&g_node[i].tls);
 	return bytes;
 }
 
@@ -167,8 +167,8 @@ static void handshake_setup(void)
 		rp_node_boot(&g_node[i], dir[i], g_mrtd, g_proot[i], g_proot_len[i],
 			     rp_self_policy, &g_ws.policy);
 	}
-	if (policy_parse(&g_ws, (const uint8_t *)rp_self_policy, strlen(rp_self_policy), &pe))
-		die("policy_parse", -1);
+	if (migtd_policy_parse(&g_ws, (const uint8_t *)rp_self_policy, strlen(rp_self_policy), &pe))
+		die("migtd_policy_parse", -1);
 }
 
 static void handshake_teardown(void)

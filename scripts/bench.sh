@@ -220,7 +220,7 @@ if command -v valgrind >/dev/null; then
     callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$tmp/cg.out" 2>/dev/null |
       sed 's/ \[.*\]$//' | awk -v n="$n" '
       BEGIN {
-        split("ratls_session_start ratls_handshake_step migtd_quote_verify ecdsa_verify_rs " \
+        split("migtd_ratls_session_start migtd_ratls_handshake_step migtd_quote_verify ecdsa_verify_rs " \
               "mbedtls_psa_ecdsa_verify_hash mbedtls_ecdsa_sign mbedtls_psa_ecp_export_public_key " \
               "psa_raw_key_agreement mbedtls_calloc mbedtls_free emu_qgs_handle", want, " ")
         for (i in want) w[want[i]] = i

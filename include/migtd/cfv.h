@@ -29,7 +29,7 @@
 #include "migtd/wire.h"
 
 #define CFV_FVH_LEN 56u          /* EFI_FIRMWARE_VOLUME_HEADER */
-#define CFV_HEADER_LEN 0x78u     /* what cfv_build writes before the first file */
+#define CFV_HEADER_LEN 0x78u     /* what migtd_cfv_build writes before the first file */
 #define CFV_FFS_HEADER_LEN 24u   /* EFI_FFS_FILE_HEADER */
 #define CFV_FFS2_HEADER_LEN 32u  /* EFI_FFS_FILE_HEADER2 (FFS_ATTRIB_LARGE_FILE) */
 #define CFV_FFS_ALIGN 8u
@@ -72,10 +72,10 @@
 #define CFV_FFS_STATE 0x07u /* HEADER_CONSTRUCTION | HEADER_VALID | DATA_VALID */
 
 /* GUIDs in their on-disk byte form. */
-extern const struct migtd_guid cfv_guid_fs3;                 /* EFI_FIRMWARE_FILE_SYSTEM3_GUID */
-extern const struct migtd_guid cfv_guid_policy;              /* 0BE92DC3-6221-4C98-87C1-8EEFFD70DE5A */
-extern const struct migtd_guid cfv_guid_root_ca;             /* CA437832-4C51-4322-B13D-A21BD0C8FFF6 */
-extern const struct migtd_guid cfv_guid_policy_issuer_chain; /* 3F2FB27A-9596-431C-A68D-D3EAB39F8AEB */
+extern const struct migtd_guid migtd_cfv_guid_fs3;                 /* EFI_FIRMWARE_FILE_SYSTEM3_GUID */
+extern const struct migtd_guid migtd_cfv_guid_policy;              /* 0BE92DC3-6221-4C98-87C1-8EEFFD70DE5A */
+extern const struct migtd_guid migtd_cfv_guid_root_ca;             /* CA437832-4C51-4322-B13D-A21BD0C8FFF6 */
+extern const struct migtd_guid migtd_cfv_guid_policy_issuer_chain; /* 3F2FB27A-9596-431C-A68D-D3EAB39F8AEB */
 
 /* The parts of the FV header a reader needs. */
 struct cfv_header {
@@ -117,12 +117,12 @@ struct cfv_iter {
  * revision, checksum), MIGTD_ERR_RESERVED (zero vector), MIGTD_ERR_LENGTH
  * (fv_length != len, header_length outside [56, len)).
  */
-int cfv_parse_header(const uint8_t *fv, size_t len, struct cfv_header *out);
+int migtd_cfv_parse_header(const uint8_t *fv, size_t len, struct cfv_header *out);
 
 /* Start walking the files (checks the header first). */
-int cfv_iter_init(struct cfv_iter *it, const uint8_t *fv, size_t len);
+int migtd_cfv_iter_init(struct cfv_iter *it, const uint8_t *fv, size_t len);
 /* The next file, or false at the end (then it->err says why). */
-bool cfv_iter_next(struct cfv_iter *it, struct cfv_file *f);
+bool migtd_cfv_iter_next(struct cfv_iter *it, struct cfv_file *f);
 
 /*
  * Find the first file of the given type and name, exactly as MigTD does.
@@ -130,14 +130,14 @@ bool cfv_iter_next(struct cfv_iter *it, struct cfv_file *f);
  * ended without it; a header error, or the walk's error (MIGTD_ERR_INVALID
  * for a bad file header checksum) when the walk was cut short.
  */
-int cfv_find_file(const uint8_t *fv, size_t len, uint8_t type, const struct migtd_guid *name,
+int migtd_cfv_find_file(const uint8_t *fv, size_t len, uint8_t type, const struct migtd_guid *name,
 		  const uint8_t **data, size_t *data_len);
 
 /* Header checksum byte that makes the 24-byte header (file checksum and state
  * taken as 0) sum to 0. hdr[CFV_FFS_OFF_HEADER_CHECKSUM] is ignored. */
-uint8_t cfv_ffs_header_checksum(const uint8_t hdr[CFV_FFS_HEADER_LEN]);
+uint8_t migtd_cfv_ffs_header_checksum(const uint8_t hdr[CFV_FFS_HEADER_LEN]);
 /* 16-bit checksum word that makes the 56-byte FV header sum to 0. */
-uint16_t cfv_fvh_checksum(const uint8_t fvh[CFV_FVH_LEN]);
+uint16_t migtd_cfv_fvh_checksum(const uint8_t fvh[CFV_FVH_LEN]);
 
 /* One file to enroll. */
 struct cfv_input {
@@ -155,7 +155,7 @@ struct cfv_input {
  * when the files do not fit, MIGTD_ERR_LENGTH for a bad fv_length or a file
  * too large for the 24-bit size.
  */
-int cfv_build(uint8_t *buf, size_t cap, size_t fv_length, const struct cfv_input *files, size_t n,
+int migtd_cfv_build(uint8_t *buf, size_t cap, size_t fv_length, const struct cfv_input *files, size_t n,
 	      size_t *used);
 
 #endif /* MIGTD_CFV_H */

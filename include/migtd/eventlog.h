@@ -13,7 +13,7 @@
  * Iteration reproduces upstream exactly, because the peer's RTMR replay
  * depends on it: it stops at an event with event_size 0, and an event is
  * only returned if at least one byte FOLLOWS it. A log therefore travels
- * as "used length + 1" bytes; eventlog_builder_finish() appends that byte.
+ * as "used length + 1" bytes; migtd_eventlog_builder_finish() appends that byte.
  *
  * All views returned point into the caller's log buffer; nothing is copied
  * and nothing is allocated.
@@ -72,19 +72,19 @@ struct eventlog_iter {
  * than the legacy header plus the 40-byte spec-id event; their contents are
  * not interpreted (upstream reads them without checks).
  */
-int eventlog_iter_init(struct eventlog_iter *it, const uint8_t *log, size_t len);
+int migtd_eventlog_iter_init(struct eventlog_iter *it, const uint8_t *log, size_t len);
 /* Next event into *ev: returns 1, or 0 at the end (see the stop rules above). */
-int eventlog_iter_next(struct eventlog_iter *it, struct eventlog_event *ev);
+int migtd_eventlog_iter_next(struct eventlog_iter *it, struct eventlog_event *ev);
 
 /* RTMR[i] = SHA384(RTMR[i] || digest). */
-int eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE], const uint8_t digest[EVENTLOG_DIGEST_SIZE]);
+int migtd_eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE], const uint8_t digest[EVENTLOG_DIGEST_SIZE]);
 
 /*
  * Replay a log into four RTMRs starting from zero. An event with mr_index 0
  * or > 4 fails the replay (MIGTD_ERR_INVALID), as does a log that
- * eventlog_iter_init() refuses.
+ * migtd_eventlog_iter_init() refuses.
  */
-int eventlog_replay(const uint8_t *log, size_t len,
+int migtd_eventlog_replay(const uint8_t *log, size_t len,
 		    uint8_t rtmr[EVENTLOG_RTMR_COUNT][EVENTLOG_DIGEST_SIZE]);
 
 /*
@@ -92,7 +92,7 @@ int eventlog_replay(const uint8_t *log, size_t len,
  * bytes 328..520 of a verified report). MIGTD_ERR_POLICY on a mismatch or a
  * failed replay: upstream reports both as InvalidEventLog -> status 8.
  */
-int eventlog_verify_rtmrs(const uint8_t *log, size_t len,
+int migtd_eventlog_verify_rtmrs(const uint8_t *log, size_t len,
 			  const uint8_t rtmrs[EVENTLOG_RTMR_COUNT * EVENTLOG_DIGEST_SIZE]);
 
 /*
@@ -100,7 +100,7 @@ int eventlog_verify_rtmrs(const uint8_t *log, size_t len,
  * the tagged data (after u32 tag id, u32 data_size), bounded by the event.
  * Returns 1 if found, 0 if not, negative on a malformed log.
  */
-int eventlog_find_tagged(const uint8_t *log, size_t len, uint32_t tag,
+int migtd_eventlog_find_tagged(const uint8_t *log, size_t len, uint32_t tag,
 			 struct eventlog_event *ev, const uint8_t **payload, size_t *payload_len);
 
 /* The event-log selections of policy v1 (§7.2 "EventLog names"). */
@@ -120,7 +120,7 @@ struct eventlog_parsed {
 };
 
 /* An event log with no events (what a missing log means to the policy). */
-void eventlog_parsed_empty(struct eventlog_parsed *p);
+void migtd_eventlog_parsed_empty(struct eventlog_parsed *p);
 
 /*
  * Select the policy-relevant events of a log. Fails (MIGTD_ERR_TRUNCATED) if
@@ -130,7 +130,7 @@ void eventlog_parsed_empty(struct eventlog_parsed *p);
  * description runs past its data, an EV_EVENT_TAG shorter than its u32 tag
  * id (upstream fails the whole parse then).
  */
-int eventlog_parse(const uint8_t *log, size_t len, struct eventlog_parsed *out);
+int migtd_eventlog_parse(const uint8_t *log, size_t len, struct eventlog_parsed *out);
 
 /* ---------------------------------------------------------------- builder */
 
@@ -139,17 +139,17 @@ struct eventlog_builder {
 };
 
 /* Start a log in buf: writes the legacy header and the td-shim spec-id event. */
-int eventlog_builder_init(struct eventlog_builder *b, uint8_t *buf, size_t cap);
+int migtd_eventlog_builder_init(struct eventlog_builder *b, uint8_t *buf, size_t cap);
 
 /* Append one CC event with a given digest. */
-int eventlog_builder_add(struct eventlog_builder *b, uint32_t mr_index, uint32_t event_type,
+int migtd_eventlog_builder_add(struct eventlog_builder *b, uint32_t mr_index, uint32_t event_type,
 			 const uint8_t digest[EVENTLOG_DIGEST_SIZE], const void *data, size_t len);
 
 /*
  * Append an event whose digest is SHA384(hashed); digest_out (may be NULL)
  * receives it so the caller can extend the real RTMR with the same value.
  */
-int eventlog_builder_add_measured(struct eventlog_builder *b, uint32_t mr_index,
+int migtd_eventlog_builder_add_measured(struct eventlog_builder *b, uint32_t mr_index,
 				  uint32_t event_type, const void *hashed, size_t hashed_len,
 				  const void *data, size_t len,
 				  uint8_t digest_out[EVENTLOG_DIGEST_SIZE]);
@@ -159,18 +159,18 @@ int eventlog_builder_add_measured(struct eventlog_builder *b, uint32_t mr_index,
  * data; digest = SHA384(hashed). For v1 tags hashed == data; the v2 policy
  * event hashes the policy file but logs "2.0".
  */
-int eventlog_builder_add_tagged(struct eventlog_builder *b, uint32_t mr_index, uint32_t tag,
+int migtd_eventlog_builder_add_tagged(struct eventlog_builder *b, uint32_t mr_index, uint32_t tag,
 				const void *hashed, size_t hashed_len, const void *data,
 				size_t len, uint8_t digest_out[EVENTLOG_DIGEST_SIZE]);
 
 /* td-shim's two EV_SEPARATOR events (00 00 00 00) into mr 1 and 2. */
-int eventlog_builder_add_separators(struct eventlog_builder *b);
+int migtd_eventlog_builder_add_separators(struct eventlog_builder *b);
 
 /*
  * Finish: append one trailing byte (td-shim leaves the area 0xFF) so the
  * last event is visible to readers, and return the log (*len = used + 1).
  */
-int eventlog_builder_finish(struct eventlog_builder *b, uint8_t trailing,
+int migtd_eventlog_builder_finish(struct eventlog_builder *b, uint8_t trailing,
 			    const uint8_t **log, size_t *len);
 
 #endif /* MIGTD_EVENTLOG_H */

@@ -39,31 +39,31 @@ struct exchange_information {
 /*
  * Parse exactly 40 bytes: fewer -> MIGTD_ERR_TRUNCATED, more ->
  * MIGTD_ERR_LENGTH, non-zero reserved -> MIGTD_ERR_RESERVED. The version
- * range is not judged here (that is exchange_negotiate_version's job).
+ * range is not judged here (that is migtd_exchange_negotiate_version's job).
  */
-int exchange_parse(const void *buf, size_t len, struct exchange_information *out);
+int migtd_exchange_parse(const void *buf, size_t len, struct exchange_information *out);
 
 /* Build the 40 bytes into buf (cap >= 40, else MIGTD_ERR_NOSPACE). */
-int exchange_build(const struct exchange_information *in, void *buf, size_t cap,
+int migtd_exchange_build(const struct exchange_information *in, void *buf, size_t cap,
 		   size_t *written);
 
 /* The key as TDG.SERVTD.RD/WR words (word i = LE u64 of key bytes 8i..8i+7). */
-void exchange_key_from_words(const uint64_t words[EXCHANGE_KEY_WORDS],
+void migtd_exchange_key_from_words(const uint64_t words[EXCHANGE_KEY_WORDS],
 			     uint8_t key[EXCHANGE_KEY_SIZE]);
-void exchange_key_to_words(const uint8_t key[EXCHANGE_KEY_SIZE],
+void migtd_exchange_key_to_words(const uint8_t key[EXCHANGE_KEY_SIZE],
 			   uint64_t words[EXCHANGE_KEY_WORDS]);
 
 /*
  * A TDG.SYS.RD result (u64) as a version: values > 0xFFFF ->
  * MIGTD_ERR_INVALID (docs/protocol.md §3.1, §6.2 step 1).
  */
-int exchange_version_from_u64(uint64_t value, uint16_t *version);
+int migtd_exchange_version_from_u64(uint64_t value, uint16_t *version);
 
 /*
  * docs/protocol.md §6.3: fail with MIGTD_ERR_VERSION if either range is inverted or
  * the ranges do not overlap; else *version = min(export.max, import.max).
  */
-int exchange_negotiate_version(const struct exchange_version_range *export_range,
+int migtd_exchange_negotiate_version(const struct exchange_version_range *export_range,
 			       const struct exchange_version_range *import_range,
 			       uint16_t *version);
 
@@ -71,7 +71,7 @@ int exchange_negotiate_version(const struct exchange_version_range *export_range
  * The same seen from one side: `own` is this MigTD's range and `peer` the
  * one received; migration_source says which of them is the export range.
  */
-int exchange_session_version(bool migration_source, const struct exchange_version_range *own,
+int migtd_exchange_session_version(bool migration_source, const struct exchange_version_range *own,
 			     const struct exchange_version_range *peer, uint16_t *version);
 
 #endif /* MIGTD_EXCHANGE_H */

@@ -63,8 +63,8 @@
 
 /* ---- TDG.VP.VMCALL<Service> (§2.2) --------------------------------------- */
 
-extern const struct migtd_guid ghci_guid_service_common; /* Query */
-extern const struct migtd_guid ghci_guid_service_migtd;
+extern const struct migtd_guid migtd_ghci_guid_service_common; /* Query */
+extern const struct migtd_guid migtd_ghci_guid_service_migtd;
 
 #define GHCI_SERVICE_HDR_LEN 24u
 
@@ -89,22 +89,22 @@ struct ghci_service_rsp {
 };
 
 /* Command buffer: GUID, length = 24 + data_len, reserved 0, data. */
-int ghci_service_cmd_build(void *buf, size_t cap, const struct migtd_guid *guid,
+int migtd_ghci_service_cmd_build(void *buf, size_t cap, const struct migtd_guid *guid,
 			   const void *data, size_t data_len, size_t *out_len);
 /* VMM side: length in [24, len], reserved zero. */
-int ghci_service_cmd_parse(const uint8_t *buf, size_t len, struct ghci_service_cmd *out);
+int migtd_ghci_service_cmd_parse(const uint8_t *buf, size_t len, struct ghci_service_cmd *out);
 
 /* MigTD pre-fills the response buffer before the call: GUID, length = cap,
  * status (0, or 0xFFFFFFFF "not yet answered" for vmcall-vsock), rest zero. */
-int ghci_service_rsp_prefill(void *buf, size_t cap, const struct migtd_guid *guid,
+int migtd_ghci_service_rsp_prefill(void *buf, size_t cap, const struct migtd_guid *guid,
 			     uint32_t status);
 /* VMM side: GUID, length = 24 + data_len, status, data. */
-int ghci_service_rsp_build(void *buf, size_t cap, const struct migtd_guid *guid, uint32_t status,
+int migtd_ghci_service_rsp_build(void *buf, size_t cap, const struct migtd_guid *guid, uint32_t status,
 			   const void *data, size_t data_len, size_t *out_len);
 /* MigTD side: length in [24, len] (else MIGTD_ERR_LENGTH, or TRUNCATED if len
  * < 24), GUID == *expect (else MIGTD_ERR_GUID). *out is filled before the
  * GUID check. */
-int ghci_service_rsp_parse(const uint8_t *buf, size_t len, const struct migtd_guid *expect,
+int migtd_ghci_service_rsp_parse(const uint8_t *buf, size_t len, const struct migtd_guid *expect,
 			   struct ghci_service_rsp *out);
 
 /* -- Query (§2.2.1) -- */
@@ -119,16 +119,16 @@ struct ghci_query {
 };
 
 /* MigTD: the 44-byte Query command for the MigTD service GUID. */
-int ghci_query_cmd_build(void *buf, size_t cap, size_t *out_len);
+int migtd_ghci_query_cmd_build(void *buf, size_t cap, size_t *out_len);
 /* VMM: common GUID, version 0, command 0, reserved zero, 16-byte GUID. */
-int ghci_query_cmd_parse(const uint8_t *buf, size_t len, struct ghci_query *out);
+int migtd_ghci_query_cmd_parse(const uint8_t *buf, size_t len, struct ghci_query *out);
 /* VMM: response {version 0, command 0, status, reserved 0, GUID}. */
-int ghci_query_rsp_build(void *buf, size_t cap, uint8_t status, const struct migtd_guid *guid,
+int migtd_ghci_query_rsp_build(void *buf, size_t cap, uint8_t status, const struct migtd_guid *guid,
 			 size_t *out_len);
 /* MigTD: service response with the common GUID, then command == 0 and GUID ==
  * MigTD service (else MIGTD_ERR_INVALID / MIGTD_ERR_GUID), then status != 0 ->
  * MIGTD_ERR_UNSUPPORTED (status 2). *out is filled as far as it was read. */
-int ghci_query_rsp_parse(const uint8_t *buf, size_t len, struct ghci_query *out);
+int migtd_ghci_query_rsp_parse(const uint8_t *buf, size_t len, struct ghci_query *out);
 
 /* -- MigTD service commands (§2.2.2) -- */
 enum ghci_migtd_command {
@@ -152,15 +152,15 @@ struct ghci_migtd_cmd {
 	uint64_t mig_request_id; /* ReportStatus */
 };
 
-int ghci_shutdown_cmd_build(void *buf, size_t cap, size_t *out_len);
-int ghci_wfr_cmd_build(void *buf, size_t cap, size_t *out_len);
+int migtd_ghci_shutdown_cmd_build(void *buf, size_t cap, size_t *out_len);
+int migtd_ghci_wfr_cmd_build(void *buf, size_t cap, size_t *out_len);
 /* The Service ReportStatus sends the status byte unchecked (§1.5). */
-int ghci_report_cmd_build(void *buf, size_t cap, uint64_t mig_request_id, uint8_t status,
+int migtd_ghci_report_cmd_build(void *buf, size_t cap, uint64_t mig_request_id, uint8_t status,
 			  size_t *out_len);
 /* VMM: MigTD GUID, version 0, command 0..2 with its exact length (28 / 28 /
  * 36), reserved zero, ReportStatus operation == 1. Other commands ->
  * MIGTD_ERR_UNSUPPORTED_OP. */
-int ghci_migtd_cmd_parse(const uint8_t *buf, size_t len, struct ghci_migtd_cmd *out);
+int migtd_ghci_migtd_cmd_parse(const uint8_t *buf, size_t len, struct ghci_migtd_cmd *out);
 
 /* A parsed WaitForRequest response. */
 struct ghci_wfr_rsp {
@@ -172,21 +172,21 @@ struct ghci_wfr_rsp {
 };
 
 /* VMM: {version 0, command 1, operation, reserved 0} + HOB list. */
-int ghci_wfr_rsp_build(void *buf, size_t cap, uint8_t operation, const void *hob,
+int migtd_ghci_wfr_rsp_build(void *buf, size_t cap, uint8_t operation, const void *hob,
 		       size_t hob_len, size_t *out_len);
 /* MigTD: MigTD GUID, command == 1; operation 0 -> MIGTD_OK with no request,
  * 1 -> MIGTD_OK with hob/hob_len, other -> MIGTD_ERR_INVALID. */
-int ghci_wfr_rsp_parse(const uint8_t *buf, size_t len, struct ghci_wfr_rsp *out);
+int migtd_ghci_wfr_rsp_parse(const uint8_t *buf, size_t len, struct ghci_wfr_rsp *out);
 /* Both steps: the response and its HOB list (§2.3). *has_request = false
  * for operation 0 (req untouched except zeroed). */
-int ghci_wfr_rsp_parse_request(const uint8_t *buf, size_t len, enum hob_mode mode,
+int migtd_ghci_wfr_rsp_parse_request(const uint8_t *buf, size_t len, enum hob_mode mode,
 			       bool require_socket_info, bool *has_request,
 			       struct migtd_migration_request *req);
 
 /* VMM: ReportStatus / Shutdown response {version 0, command, reserved 0}. */
-int ghci_migtd_rsp_build(void *buf, size_t cap, uint8_t command, size_t *out_len);
+int migtd_ghci_migtd_rsp_build(void *buf, size_t cap, uint8_t command, size_t *out_len);
 /* MigTD: MigTD GUID, command == 2. */
-int ghci_report_rsp_parse(const uint8_t *buf, size_t len);
+int migtd_ghci_report_rsp_parse(const uint8_t *buf, size_t len);
 
 /* ---- TDG.VP.VMCALL<MigTD> "vmcall-raw" (§2.4) ----------------------------- */
 
@@ -228,9 +228,9 @@ struct ghci_raw_hdr {
 };
 
 /* Header + payload (ReportStatus/Send buffers, and the VMM's completions). */
-int ghci_raw_build(void *buf, size_t cap, uint64_t data_status, const void *payload, size_t n,
+int migtd_ghci_raw_build(void *buf, size_t cap, uint64_t data_status, const void *payload, size_t n,
 		   size_t *out_len);
-int ghci_raw_hdr_parse(const uint8_t *buf, size_t len, struct ghci_raw_hdr *out);
+int migtd_ghci_raw_hdr_parse(const uint8_t *buf, size_t len, struct ghci_raw_hdr *out);
 
 /* A parsed WaitForRequest completion. */
 struct ghci_raw_request {
@@ -260,19 +260,19 @@ struct ghci_raw_request {
  * On every error after the first two, out->has_request_id says whether
  * out->mig_request_id names the request to report the error for.
  */
-int ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
+int migtd_ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
 		       struct ghci_raw_request *out);
 /* VMM: the payload for a request (1/2: RAW or RAW_V2 layout of mig_info by
  * has_init_data; 3/5: 8 or 72 bytes by has_reportdata; 4: 16 bytes). */
-int ghci_raw_wfr_payload_write(struct wire_writer *w, const struct ghci_raw_request *req);
+int migtd_ghci_raw_wfr_payload_write(struct wire_writer *w, const struct ghci_raw_request *req);
 
 /* ReportStatus status word (R14, §2.4.2): code 0 -> 0; a defined non-zero
  * MigrationResult (1..12, 0xFF) -> 1 | code << 8; other codes -> MIGTD_ERR_INVALID. */
-int ghci_raw_status_word(uint8_t code, uint64_t *word);
+int migtd_ghci_raw_status_word(uint8_t code, uint64_t *word);
 /* VMM: bits 63:16 zero, pre-status 0 with code 0 or 1 with a defined code. */
-int ghci_raw_status_word_parse(uint64_t word, uint8_t *code);
+int migtd_ghci_raw_status_word_parse(uint64_t word, uint8_t *code);
 /* ReportStatus acknowledged: byte 0 of data_status == 1. */
-bool ghci_raw_report_acked(const uint8_t *buf, size_t len);
+bool migtd_ghci_raw_report_acked(const uint8_t *buf, size_t len);
 
 /*
  * Send/Receive completion (§2.4.3, §2.4.4):
@@ -282,7 +282,7 @@ bool ghci_raw_report_acked(const uint8_t *buf, size_t len);
  *   receive && length == 0   -> MIGTD_ERR_INVALID
  *   else MIGTD_OK with the payload view.
  */
-int ghci_raw_stream_completion(const uint8_t *buf, size_t len, bool is_receive,
+int migtd_ghci_raw_stream_completion(const uint8_t *buf, size_t len, bool is_receive,
 			       const uint8_t **payload, size_t *payload_len);
 
 /* ---- TDG.VP.VMCALL<GetQuote> (§2.6) --------------------------------------- */
@@ -305,20 +305,20 @@ struct ghci_getquote_hdr {
 
 /* Status classes: 0 -> MIGTD_OK; in-flight/error/QGS-unavailable ->
  * MIGTD_ERR_AGAIN (retriable); anything else -> MIGTD_ERR_QUOTE. */
-int ghci_getquote_status_class(uint64_t status);
+int migtd_ghci_getquote_status_class(uint64_t status);
 
 /* TD: {version 1, status 0, in_len = 4 + n, out_len 0} + BE32(n) + msg. */
-int ghci_getquote_req_build(void *buf, size_t cap, const void *msg, size_t n, size_t *out_len);
+int migtd_ghci_getquote_req_build(void *buf, size_t cap, const void *msg, size_t n, size_t *out_len);
 /* VMM: version 1, in_len > 4, BE prefix == in_len - 4, in bounds. */
-int ghci_getquote_req_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
+int migtd_ghci_getquote_req_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
 			    const uint8_t **msg, size_t *msg_len);
 /* VMM: completion in place: status, out_len = 4 + n, BE(n) + msg at 24
  * (n may be 0 for an error completion: out_len 0, no data). in_len kept. */
-int ghci_getquote_rsp_build(void *buf, size_t cap, uint64_t status, uint32_t in_len,
+int migtd_ghci_getquote_rsp_build(void *buf, size_t cap, uint64_t status, uint32_t in_len,
 			    const void *msg, size_t n, size_t *out_len);
 /* TD: status class first (MIGTD_ERR_AGAIN / MIGTD_ERR_QUOTE), then
  * out_len > 4, prefix == out_len - 4, in bounds (MIGTD_ERR_LENGTH). */
-int ghci_getquote_rsp_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
+int migtd_ghci_getquote_rsp_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
 			    const uint8_t **msg, size_t *msg_len);
 
 /* -- QGS messages (qgs_msg_lib 1.x) -- */
@@ -377,26 +377,26 @@ struct ghci_qgs_get_collateral_resp {
 /* Parse the 16-byte header of a whole message (len = the message as framed):
  * major == 1, type == want_type, size == len. error_code != 0 ->
  * MIGTD_ERR_QUOTE (the header is still filled in). */
-int ghci_qgs_hdr_parse(const uint8_t *msg, size_t len, uint32_t want_type,
+int migtd_ghci_qgs_hdr_parse(const uint8_t *msg, size_t len, uint32_t want_type,
 		       struct ghci_qgs_hdr *hdr);
 
-int ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report, size_t report_len,
+int migtd_ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report, size_t report_len,
 				 const uint8_t *id_list, size_t id_len, size_t *out_len);
-int ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
+int migtd_ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
 				 struct ghci_qgs_get_quote_req *out);
-int ghci_qgs_get_quote_resp_build(void *buf, size_t cap, uint32_t error_code,
+int migtd_ghci_qgs_get_quote_resp_build(void *buf, size_t cap, uint32_t error_code,
 				  const struct ghci_qgs_get_quote_resp *in, size_t *out_len);
-int ghci_qgs_get_quote_resp_parse(const uint8_t *msg, size_t len,
+int migtd_ghci_qgs_get_quote_resp_parse(const uint8_t *msg, size_t len,
 				  struct ghci_qgs_get_quote_resp *out);
 /* pck_ca: "processor" or "platform" (written with its NUL). */
-int ghci_qgs_get_collateral_req_build(void *buf, size_t cap, const uint8_t fmspc[6],
+int migtd_ghci_qgs_get_collateral_req_build(void *buf, size_t cap, const uint8_t fmspc[6],
 				      const char *pck_ca, size_t *out_len);
-int ghci_qgs_get_collateral_req_parse(const uint8_t *msg, size_t len,
+int migtd_ghci_qgs_get_collateral_req_parse(const uint8_t *msg, size_t len,
 				      struct ghci_qgs_get_collateral_req *out);
-int ghci_qgs_get_collateral_resp_build(void *buf, size_t cap, uint32_t error_code,
+int migtd_ghci_qgs_get_collateral_resp_build(void *buf, size_t cap, uint32_t error_code,
 				       const struct ghci_qgs_get_collateral_resp *in,
 				       size_t *out_len);
-int ghci_qgs_get_collateral_resp_parse(const uint8_t *msg, size_t len,
+int migtd_ghci_qgs_get_collateral_resp_parse(const uint8_t *msg, size_t len,
 				       struct ghci_qgs_get_collateral_resp *out);
 
 #endif /* MIGTD_GHCI_H */

@@ -31,9 +31,9 @@
 #define HOB_ALIGN 8u
 
 /* GUIDs of the three HOBs MigTD knows (on-wire byte form, §2.3). */
-extern const struct migtd_guid hob_guid_migration_information;
-extern const struct migtd_guid hob_guid_stream_socket_info;
-extern const struct migtd_guid hob_guid_migpolicy;
+extern const struct migtd_guid migtd_hob_guid_migration_information;
+extern const struct migtd_guid migtd_hob_guid_stream_socket_info;
+extern const struct migtd_guid migtd_hob_guid_migpolicy;
 
 /* MigtdMigrationInformation sizes: the HOB form (§2.3.1) and the vmcall-raw
  * StartMigration form (§2.4.1, without mig_policy_id/communication_id). */
@@ -114,38 +114,38 @@ struct migtd_migration_request {
  * MIGTD_ERR_LENGTH / MIGTD_ERR_RESERVED (bad MigtdMigrationInformation).
  * On error *out is left zeroed or partly filled; do not use it.
  */
-int hob_parse_migration_request(const uint8_t *buf, size_t len, enum hob_mode mode,
+int migtd_hob_parse_migration_request(const uint8_t *buf, size_t len, enum hob_mode mode,
 				bool require_socket_info, struct migtd_migration_request *out);
 
 /* Parse MigtdMigrationInformation bytes in the given layout. */
-int hob_mig_info_parse(const uint8_t *buf, size_t len, enum hob_mig_info_layout layout,
+int migtd_hob_mig_info_parse(const uint8_t *buf, size_t len, enum hob_mig_info_layout layout,
 		       struct migtd_migration_information *out);
 /* Parse MigtdStreamSocketInfo (first 24 bytes; longer data accepted). */
-int hob_socket_info_parse(const uint8_t *buf, size_t len, struct migtd_stream_socket_info *out);
+int migtd_hob_socket_info_parse(const uint8_t *buf, size_t len, struct migtd_stream_socket_info *out);
 /* Parse MigtdMigpolicyInfo + policy bytes (policy must fit in len). */
-int hob_migpolicy_parse(const uint8_t *buf, size_t len, struct migtd_migpolicy_info *out);
+int migtd_hob_migpolicy_parse(const uint8_t *buf, size_t len, struct migtd_migpolicy_info *out);
 
 /* ---- builders (emulated VMM) -------------------------------------------- */
 
 /* Write MigtdMigrationInformation: layout DEFAULT/STRICT -> 72 bytes, RAW/RAW_V2
  * -> 56 bytes; plus init_td_info (512) when in->has_init_data == 1. */
-int hob_mig_info_write(struct wire_writer *w, enum hob_mig_info_layout layout,
+int migtd_hob_mig_info_write(struct wire_writer *w, enum hob_mig_info_layout layout,
 		       const struct migtd_migration_information *in);
-int hob_socket_info_write(struct wire_writer *w, const struct migtd_stream_socket_info *in);
-int hob_migpolicy_write(struct wire_writer *w, const struct migtd_migpolicy_info *in);
+int migtd_hob_socket_info_write(struct wire_writer *w, const struct migtd_stream_socket_info *in);
+int migtd_hob_migpolicy_write(struct wire_writer *w, const struct migtd_migpolicy_info *in);
 
 /* Append one GUID-extension HOB (header + GUID + data), zero-padded to 8. */
-int hob_write_guid_hob(struct wire_writer *w, const struct migtd_guid *guid, const void *data,
+int migtd_hob_write_guid_hob(struct wire_writer *w, const struct migtd_guid *guid, const void *data,
 		       size_t data_len);
 /* Append the end-of-HOB-list HOB (24 bytes, as upstream's VMMs send it). */
-int hob_write_end(struct wire_writer *w);
+int migtd_hob_write_end(struct wire_writer *w);
 
 /*
  * Build a whole migration request HOB list: Migration-Information (72 or 584
  * bytes per in->info.has_init_data), Stream-Socket-Info if has_socket_info,
  * Migration-Policy if has_policy, end HOB. *out_len = bytes written.
  */
-int hob_build_migration_request(void *buf, size_t cap, const struct migtd_migration_request *in,
+int migtd_hob_build_migration_request(void *buf, size_t cap, const struct migtd_migration_request *in,
 				size_t *out_len);
 
 #endif /* MIGTD_HOB_H */

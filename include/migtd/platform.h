@@ -76,7 +76,7 @@ struct migtd_service_call {
  * it meaningful, cap bytes available; on completion the backend has copied
  * the buffer back (min(cap, its shared buffer) bytes). The status word the
  * VMM left in the buffer's header is judged by the caller, once, from that
- * copy (ghci_getquote_rsp_parse); the backend keeps no second copy of it.
+ * copy (migtd_ghci_getquote_rsp_parse); the backend keeps no second copy of it.
  */
 struct migtd_quote_call {
 	uint8_t *buf;
@@ -114,7 +114,7 @@ struct migtd_platform_ops {
 	/* §2.6 TDG.VP.VMCALL<GetQuote> (+ SetupEventNotifyInterrupt): start. */
 	int (*quote_start)(void *ctx, struct migtd_quote_call *call);
 	/* MIGTD_ERR_AGAIN while the VMM has not answered; MIGTD_OK when the buffer
-	 * is back (the core judges it once, with ghci_getquote_rsp_parse()). */
+	 * is back (the core judges it once, with migtd_ghci_getquote_rsp_parse()). */
 	int (*quote_poll)(void *ctx, struct migtd_quote_call *call);
 
 	/* Monotonic milliseconds since an arbitrary origin (timeouts, back-off). */

@@ -50,9 +50,9 @@ enum policy_result {
 };
 
 /* "Ok", "InvalidPolicy", ... ("?" for an unknown value). */
-const char *policy_result_name(enum policy_result r);
+const char *migtd_policy_result_name(enum policy_result r);
 /* MIGTD_OK, MIGTD_ERR_INVALID_POLICY (status 9) or MIGTD_ERR_POLICY (status 8). */
-int policy_result_err(enum policy_result r);
+int migtd_policy_result_err(enum policy_result r);
 
 enum policy_block_kind {
 	POLICY_BLOCK_PLATFORM,
@@ -61,7 +61,7 @@ enum policy_block_kind {
 	POLICY_BLOCK_MIGTD,
 	POLICY_BLOCK_KIND_COUNT,
 };
-const char *policy_block_kind_name(enum policy_block_kind k); /* "Platform", "QE", ... */
+const char *migtd_policy_block_kind_name(enum policy_block_kind k); /* "Platform", "QE", ... */
 
 enum policy_op {
 	POLICY_OP_EQUAL,
@@ -72,7 +72,7 @@ enum policy_op {
 	POLICY_OP_ARRAY_EQUAL,
 	POLICY_OP_ARRAY_GREATER_OR_EQUAL,
 };
-const char *policy_op_name(enum policy_op op); /* the JSON spelling */
+const char *migtd_policy_op_name(enum policy_op op); /* the JSON spelling */
 
 enum policy_ref_kind {
 	POLICY_REF_INTEGER,
@@ -140,44 +140,44 @@ struct policy_workspace {
  * MIGTD_OK or MIGTD_ERR_INVALID_POLICY with *err filled (err may be NULL).
  * A legacy 2023 document (top-level "MigTd") is refused with err->legacy set.
  */
-int policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+int migtd_policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 		 struct policy_parse_error *err);
 
 /*
- * policy_parse, but refusing what upstream's parser lets through and that
+ * migtd_policy_parse, but refusing what upstream's parser lets through and that
  * can only be a mistake (docs/cli.md, "Unknown fields and properties"): an unknown
  * member of any object (e.g. a section spelled "Eventlog", which upstream
  * ignores, dropping its checks) and a property name the evaluation does not
  * know for its section (e.g. "MRSINGER", on which upstream fails every
  * evaluation). Used by the tools that check and enroll policies.
  */
-int policy_parse_strict(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+int migtd_policy_parse_strict(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 			struct policy_parse_error *err);
 
 /*
  * What the MigTD does with its enrolled policy: parse it as upstream does
- * (policy_parse; ws then holds that policy; its result is returned) and,
- * when it is valid, look for what policy_parse_strict refuses: then
+ * (migtd_policy_parse; ws then holds that policy; its result is returned) and,
+ * when it is valid, look for what migtd_policy_parse_strict refuses: then
  * *unknown is true and *err names the first such field or property (the
  * MigTD logs it as a warning and keeps upstream's behaviour).
  */
-int policy_lint(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+int migtd_policy_lint(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 		struct policy_parse_error *err, bool *unknown);
 
 /* Whether an evaluation knows the property name in a block of this kind
  * (eventlog: the MigTD block's EventLog section). */
-bool policy_property_known(enum policy_block_kind kind, bool eventlog, const uint8_t *name,
+bool migtd_policy_property_known(enum policy_block_kind kind, bool eventlog, const uint8_t *name,
 			   size_t len);
 
 /* Number of blocks of a kind in a parsed policy. */
-unsigned policy_count_blocks(const struct policy *p, enum policy_block_kind k);
+unsigned migtd_policy_count_blocks(const struct policy *p, enum policy_block_kind k);
 
 struct policy_input {
 	const uint8_t *local_report;  /* own verified report */
 	size_t local_len;
 	const uint8_t *peer_report;   /* peer's verified report */
 	size_t peer_len;
-	/* Parsed event logs (eventlog_parse); NULL means a log without events. The
+	/* Parsed event logs (migtd_eventlog_parse); NULL means a log without events. The
 	 * caller has already replayed the peer log against the peer RTMRs (§7.4). */
 	const struct eventlog_parsed *local_log;
 	const struct eventlog_parsed *peer_log;
@@ -204,15 +204,15 @@ struct policy_explain {
 };
 
 /* Evaluate a parsed policy (§7.4 steps 2-6); ex may be NULL. */
-enum policy_result policy_eval(const struct policy *p, const struct policy_input *in,
+enum policy_result migtd_policy_eval(const struct policy *p, const struct policy_input *in,
 			       struct policy_explain *ex);
 
 /* The whole §7.4 sequence: length checks, parse, evaluate. */
-enum policy_result policy_eval_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+enum policy_result migtd_policy_eval_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 				   const struct policy_input *in, struct policy_explain *ex);
 
 /* Render an explanation as text (lines separated by '\n'); returns the full
  * length like snprintf. */
-size_t policy_explain_render(const struct policy_explain *ex, char *buf, size_t cap);
+size_t migtd_policy_explain_render(const struct policy_explain *ex, char *buf, size_t cap);
 
 #endif /* MIGTD_POLICY_H */

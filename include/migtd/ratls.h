@@ -20,13 +20,13 @@
  *
  * Session flow (the caller drives it; nothing here blocks):
  *
- *   ratls_session_init(&s, RATLS_CLIENT or RATLS_SERVER, &cb)   new P-384 key
- *   ratls_session_report_data(&s, rd)     REPORTDATA for TDG.MR.REPORT
+ *   migtd_ratls_session_init(&s, RATLS_CLIENT or RATLS_SERVER, &cb)   new P-384 key
+ *   migtd_ratls_session_report_data(&s, rd)     REPORTDATA for TDG.MR.REPORT
  *   ... caller obtains the quote for rd (GetQuote) ...
- *   ratls_session_start(&s, quote, evlog, io)  builds the cert, sets up TLS
- *   while ((e = ratls_handshake_step(&s)) == MIGTD_ERR_AGAIN) wait for I/O
- *   ratls_write(&s, ...) / ratls_read(&s, ...)
- *   ratls_session_free(&s)                wipes the key and all TLS state
+ *   migtd_ratls_session_start(&s, quote, evlog, io)  builds the cert, sets up TLS
+ *   while ((e = migtd_ratls_handshake_step(&s)) == MIGTD_ERR_AGAIN) wait for I/O
+ *   migtd_ratls_write(&s, ...) / migtd_ratls_read(&s, ...)
+ *   migtd_ratls_session_free(&s)                wipes the key and all TLS state
  *
  * Errors (§1.5): MIGTD_ERR_TLS (6) for any TLS/stream failure and for an
  * alert from the peer; MIGTD_ERR_PEER_CERT (6) for a malformed peer
@@ -39,8 +39,8 @@
  * the peer sees MIGTD_ERR_TLS. Two TLS 1.3 facts the caller must know:
  *  - the client's handshake completes before the server has judged the
  *    client certificate, so a server-side rejection reaches the client on
- *    its first ratls_read() (the §6.2 ExchangeInformation read), not in
- *    ratls_handshake_step();
+ *    its first migtd_ratls_read() (the §6.2 ExchangeInformation read), not in
+ *    migtd_ratls_handshake_step();
  *  - mbedTLS protects the alert with the keys its record layer is using at
  *    that moment (client: none yet; server: handshake keys while the
  *    finished client already expects application keys), so the peer may
@@ -101,7 +101,7 @@ enum ratls_role {
  *   MIGTD_ERR_AGAIN means "not decidable yet" (e.g. collateral still being
  *   fetched): the handshake pauses after the peer's Certificate and the
  *   whole peer verification is run again from a copy of the certificate on
- *   a later ratls_handshake_step(). Any other non-MIGTD_OK result is a quote
+ *   a later migtd_ratls_handshake_step(). Any other non-MIGTD_OK result is a quote
  *   failure (MIGTD_ERR_QUOTE, status 7).
  * eval_policy: policy v1 evaluation (§7) of the peer against us. is_src is
  *   true on the TLS client. Returns MIGTD_OK, MIGTD_ERR_INVALID_POLICY (9),
@@ -121,7 +121,7 @@ struct ratls_callbacks {
 
 /* ---- certificate --------------------------------------------------------- */
 
-/* Flags for ratls_cert_write(). */
+/* Flags for migtd_ratls_cert_write(). */
 /*
  * Emit `critical BOOLEAN FALSE` (01 01 00) in every non-critical extension,
  * byte-for-byte like upstream. Default (flag clear): omit it, which is the
@@ -134,7 +134,7 @@ struct ratls_callbacks {
  * REPORTDATA for a public key (§5.2): SHA384(pubkey) || 16 zero bytes.
  * pubkey is the 97-byte uncompressed point.
  */
-int ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
+int migtd_ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
 		      uint8_t out[TDREPORT_REPORT_DATA_SIZE]);
 
 /*
@@ -144,7 +144,7 @@ int ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
  * placed at buf[0..*out_len). cap must hold the certificate plus ~700
  * bytes. MIGTD_ERR_NOSPACE if it does not fit.
  */
-int ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_len,
+int migtd_ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_len,
 		     const uint8_t *evlog, size_t evlog_len, unsigned flags, uint8_t *buf,
 		     size_t cap, size_t *out_len);
 
@@ -171,7 +171,7 @@ struct ratls_verifier {
  * MIGTD_ERR_AGAIN if a verify_quote call said so (nothing decided).
  * *reason (optional) receives a short static explanation.
  */
-int ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
+int migtd_ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
 			   const char **reason);
 
 /* ---- the TLS session -------------------------------------------------------- */
@@ -220,20 +220,20 @@ struct ratls_session {
 };
 
 /* Generate the session's fresh P-384 key. psa_crypto_init() must have run. */
-int ratls_session_init(struct ratls_session *s, enum ratls_role role,
+int migtd_ratls_session_init(struct ratls_session *s, enum ratls_role role,
 		       const struct ratls_callbacks *cb);
 
 /* Our 97-byte public key and the REPORTDATA binding it (§5.2). */
-int ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY_SIZE]);
-int ratls_session_report_data(const struct ratls_session *s, uint8_t out[TDREPORT_REPORT_DATA_SIZE]);
+int migtd_ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY_SIZE]);
+int migtd_ratls_session_report_data(const struct ratls_session *s, uint8_t out[TDREPORT_REPORT_DATA_SIZE]);
 
 /*
- * Build our certificate from the quote (for ratls_session_report_data()) and
+ * Build our certificate from the quote (for migtd_ratls_session_report_data()) and
  * event log (with trailing byte), using work[0..work_cap) as scratch (it
  * may be freed after the call), and configure TLS per §5.1 over io.
  * flags: RATLS_CERT_* for the certificate.
  */
-int ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t quote_len,
+int migtd_ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t quote_len,
 			const uint8_t *evlog, size_t evlog_len, unsigned flags,
 			const struct ratls_io *io, uint8_t *work, size_t work_cap);
 
@@ -242,24 +242,24 @@ int ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t qu
  * complete and the peer was accepted, MIGTD_ERR_AGAIN when it waits for the
  * stream, or the session's error.
  */
-int ratls_handshake_step(struct ratls_session *s);
+int migtd_ratls_handshake_step(struct ratls_session *s);
 
 /*
- * Application data, after the handshake. ratls_write sends at most
+ * Application data, after the handshake. migtd_ratls_write sends at most
  * RATLS_MAX_RECORD bytes as one record and returns the count written;
- * ratls_read returns the count read (> 0). Both return MIGTD_ERR_AGAIN
+ * migtd_ratls_read returns the count read (> 0). Both return MIGTD_ERR_AGAIN
  * when the stream is not ready, or MIGTD_ERR_TLS (also for a peer alert,
  * close_notify or end of stream).
  */
-long ratls_write(struct ratls_session *s, const uint8_t *buf, size_t len);
-long ratls_read(struct ratls_session *s, uint8_t *buf, size_t len);
+long migtd_ratls_write(struct ratls_session *s, const uint8_t *buf, size_t len);
+long migtd_ratls_read(struct ratls_session *s, uint8_t *buf, size_t len);
 
 /*
- * After ratls_handshake_step() failed because we rejected the peer, the
+ * After migtd_ratls_handshake_step() failed because we rejected the peer, the
  * handshake_failure alert may still sit in the output buffer if the stream
  * was full: call until it returns MIGTD_OK (best effort, then close).
  */
-int ratls_flush(struct ratls_session *s);
+int migtd_ratls_flush(struct ratls_session *s);
 
 /*
  * The caller gives up on the session (any failure: ours, a timeout, a bad
@@ -270,14 +270,14 @@ int ratls_flush(struct ratls_session *s);
  * Finished). Best effort: MIGTD_ERR_AGAIN while the stream is full, then
  * MIGTD_OK; free the session afterwards.
  */
-int ratls_abort(struct ratls_session *s);
+int migtd_ratls_abort(struct ratls_session *s);
 
 /* The session's first error (MIGTD_OK if none) and its reason. */
-int ratls_session_error(const struct ratls_session *s, const char **reason);
+int migtd_ratls_session_error(const struct ratls_session *s, const char **reason);
 /* The mbedTLS error code behind a MIGTD_ERR_TLS (0 if none), for logs. */
-int ratls_session_tls_error(const struct ratls_session *s);
+int migtd_ratls_session_tls_error(const struct ratls_session *s);
 
 /* Free everything and wipe the private key and record keys. Idempotent. */
-void ratls_session_free(struct ratls_session *s);
+void migtd_ratls_session_free(struct ratls_session *s);
 
 #endif /* MIGTD_RATLS_H */

@@ -59,7 +59,7 @@
 #define MIGTD_SESSION_EXCH_BUF EXCHANGE_INFORMATION_SIZE
 /* Our own CC event log (policy + root CA + td-shim's separators). */
 #define MIGTD_EVENT_LOG_MAX 65536u
-/* Scratch for building our certificate in ratls_session_start. */
+/* Scratch for building our certificate in migtd_ratls_session_start. */
 #define MIGTD_CERT_WORK_SIZE (RATLS_MAX_CERT + 2048u)
 /* Service buffers: one page, as upstream (§2.2). */
 #define MIGTD_SERVICE_BUF 4096u
@@ -263,7 +263,7 @@ size_t migtd_core_session_size(void);
 
 /* The session state machine, one step (used by migtd_core_poll). Returns
  * true if it made progress (call again), false if it waits. */
-bool session_step(struct migtd_session *s, uint64_t now);
+bool migtd_session_step(struct migtd_session *s, uint64_t now);
 
 const char *migtd_session_state_name(enum migtd_session_state st);
 

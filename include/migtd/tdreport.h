@@ -9,10 +9,10 @@
  * them a meaning (TEE_TCB_INFO grew tee_tcb_svn2 inside former reserved
  * space), so parse is structural (it checks sizes, not values) and
  * build(parse(x)) == x for every 1024-byte x. Semantic checks are separate
- * functions: tdreport_check_type() and tdreport_check_integrity().
+ * functions: migtd_tdreport_check_type() and migtd_tdreport_check_integrity().
  *
  * Multi-byte fields stay byte arrays in report order: they are measurement
- * values compared and hashed as bytes (policy, quotes); tdreport_le64()
+ * values compared and hashed as bytes (policy, quotes); migtd_tdreport_le64()
  * reads ATTRIBUTES/XFAM as integers where bits matter.
  */
 #ifndef MIGTD_TDREPORT_H
@@ -88,33 +88,33 @@ struct tdreport_struct {
  * Parsers: len must be exactly the structure size; fewer bytes ->
  * MIGTD_ERR_TRUNCATED, more -> MIGTD_ERR_LENGTH. *out is zeroed on failure.
  */
-int tdreport_parse(const void *buf, size_t len, struct tdreport_struct *out);
-int tdreport_parse_reportmacstruct(const void *buf, size_t len, struct reportmacstruct *out);
-int tdreport_parse_tee_tcb_info(const void *buf, size_t len, struct tee_tcb_info *out);
-int tdreport_parse_tdinfo(const void *buf, size_t len, struct tdinfo_struct *out);
+int migtd_tdreport_parse(const void *buf, size_t len, struct tdreport_struct *out);
+int migtd_tdreport_parse_reportmacstruct(const void *buf, size_t len, struct reportmacstruct *out);
+int migtd_tdreport_parse_tee_tcb_info(const void *buf, size_t len, struct tee_tcb_info *out);
+int migtd_tdreport_parse_tdinfo(const void *buf, size_t len, struct tdinfo_struct *out);
 
 /*
  * Builders: write the exact wire bytes into buf (cap >= the structure size,
  * else MIGTD_ERR_NOSPACE); *written (may be NULL) gets the size.
  */
-int tdreport_build(const struct tdreport_struct *in, void *buf, size_t cap, size_t *written);
-int tdreport_build_reportmacstruct(const struct reportmacstruct *in, void *buf, size_t cap,
+int migtd_tdreport_build(const struct tdreport_struct *in, void *buf, size_t cap, size_t *written);
+int migtd_tdreport_build_reportmacstruct(const struct reportmacstruct *in, void *buf, size_t cap,
 				   size_t *written);
-int tdreport_build_tee_tcb_info(const struct tee_tcb_info *in, void *buf, size_t cap,
+int migtd_tdreport_build_tee_tcb_info(const struct tee_tcb_info *in, void *buf, size_t cap,
 				size_t *written);
-int tdreport_build_tdinfo(const struct tdinfo_struct *in, void *buf, size_t cap,
+int migtd_tdreport_build_tdinfo(const struct tdinfo_struct *in, void *buf, size_t cap,
 			  size_t *written);
 
 /* Little-endian u64 of an 8-byte field (ATTRIBUTES, XFAM). */
-uint64_t tdreport_le64(const uint8_t field[8]);
+uint64_t migtd_tdreport_le64(const uint8_t field[8]);
 
 /* REPORTMACSTRUCT.type[0] must be 0x81 (TDX): MIGTD_OK or MIGTD_ERR_INVALID. */
-int tdreport_check_type(const struct tdreport_struct *rep);
+int migtd_tdreport_check_type(const struct tdreport_struct *rep);
 
 /* SHA-384 of the wire form of TEE_TCB_INFO (239 bytes) / TDINFO_STRUCT (512 bytes). */
-int tdreport_hash_tee_tcb_info(const struct tee_tcb_info *info,
+int migtd_tdreport_hash_tee_tcb_info(const struct tee_tcb_info *info,
 			       uint8_t digest[TDREPORT_SHA384_SIZE]);
-int tdreport_hash_tdinfo(const struct tdinfo_struct *info, uint8_t digest[TDREPORT_SHA384_SIZE]);
+int migtd_tdreport_hash_tdinfo(const struct tdinfo_struct *info, uint8_t digest[TDREPORT_SHA384_SIZE]);
 
 /*
  * The integrity rules of docs/protocol.md §3.2 for a report received from a peer on the
@@ -124,12 +124,12 @@ int tdreport_hash_tdinfo(const struct tdinfo_struct *info, uint8_t digest[TDREPO
  *   tee_info_hash != 0 and tee_info_hash == SHA-384(TDINFO_STRUCT).
  * Returns MIGTD_OK or MIGTD_ERR_INVALID (MIGTD_ERR_CRYPTO if hashing failed).
  */
-int tdreport_check_integrity(const struct tdreport_struct *rep);
+int migtd_tdreport_check_integrity(const struct tdreport_struct *rep);
 
 /*
  * Fill both hashes of rep->mac from its TEE_TCB_INFO and TDINFO (used by
  * whoever makes reports: the emulated TDX module, tests).
  */
-int tdreport_update_hashes(struct tdreport_struct *rep);
+int migtd_tdreport_update_hashes(struct tdreport_struct *rep);
 
 #endif /* MIGTD_TDREPORT_H */

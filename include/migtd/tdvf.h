@@ -61,9 +61,9 @@ enum tdvf_section_type {
 #define TDVF_ATTR_EXTENDMR 0x1u
 #define TDVF_ATTR_PAGE_AUG 0x2u
 
-extern const struct migtd_guid tdvf_guid_metadata;     /* E9EAF9F3-168E-44D5-A8EB-7F4D8738F6AE */
-extern const struct migtd_guid tdvf_guid_ovmf_footer;  /* 96B582DE-1FB2-45F7-BAEA-A366C55A082D */
-extern const struct migtd_guid tdvf_guid_ovmf_tdx;     /* E47A6535-984A-4798-865E-4685A7BF8EC2 */
+extern const struct migtd_guid migtd_tdvf_guid_metadata;     /* E9EAF9F3-168E-44D5-A8EB-7F4D8738F6AE */
+extern const struct migtd_guid migtd_tdvf_guid_ovmf_footer;  /* 96B582DE-1FB2-45F7-BAEA-A366C55A082D */
+extern const struct migtd_guid migtd_tdvf_guid_ovmf_tdx;     /* E47A6535-984A-4798-865E-4685A7BF8EC2 */
 
 /* TDVF_SECTION (32 bytes). */
 struct tdvf_section {
@@ -86,7 +86,7 @@ struct tdvf_metadata {
 };
 
 /* Short name of a section type ("BFV", "CFV", ... , "?"). */
-const char *tdvf_section_name(uint32_t type);
+const char *migtd_tdvf_section_name(uint32_t type);
 
 /*
  * Find the metadata GUID in the len-byte image (docs/protocol.md §9.2): through the OVMF
@@ -95,22 +95,22 @@ const char *tdvf_section_name(uint32_t type);
  * Errors: MIGTD_ERR_TRUNCATED (image too small), MIGTD_ERR_GUID (table without
  * the TDX entry), MIGTD_ERR_LENGTH (an entry or offset outside the image).
  */
-int tdvf_locate(const uint8_t *img, size_t len, size_t *guid_offset, bool *via_ovmf_table);
+int migtd_tdvf_locate(const uint8_t *img, size_t len, size_t *guid_offset, bool *via_ovmf_table);
 
 /*
  * Locate and parse the metadata, and validate every section: known type,
  * known attributes (not EXTENDMR together with PAGE_AUG), GPA and mem_size
  * 4 KiB aligned, raw data inside the image, mem_size >= raw_size when the
  * section is mapped, GPA ranges below TDVF_MAX_GPA and not overlapping, at
- * most TDVF_MAX_ADDED_BYTES PAGE.ADDed. Errors: as tdvf_locate, plus
+ * most TDVF_MAX_ADDED_BYTES PAGE.ADDed. Errors: as migtd_tdvf_locate, plus
  * MIGTD_ERR_GUID (no metadata GUID), MIGTD_ERR_INVALID (signature, version,
  * type, attributes, alignment, overlap), MIGTD_ERR_LENGTH (lengths, counts,
  * ranges).
  */
-int tdvf_parse(const uint8_t *img, size_t len, struct tdvf_metadata *md);
+int migtd_tdvf_parse(const uint8_t *img, size_t len, struct tdvf_metadata *md);
 
 /* The first section of a type, or NULL. */
-const struct tdvf_section *tdvf_find_section(const struct tdvf_metadata *md, uint32_t type);
+const struct tdvf_section *migtd_tdvf_find_section(const struct tdvf_metadata *md, uint32_t type);
 
 /*
  * MRTD emulation in the TDX module's terms, for callers that add pages one by
@@ -120,14 +120,14 @@ const struct tdvf_section *tdvf_find_section(const struct tdvf_metadata *md, uin
 struct tdvf_mrtd_ctx {
 	mbedtls_sha512_context sha;
 };
-int tdvf_mrtd_init(struct tdvf_mrtd_ctx *ctx);
-int tdvf_mrtd_page_add(struct tdvf_mrtd_ctx *ctx, uint64_t gpa);
-int tdvf_mrtd_extend(struct tdvf_mrtd_ctx *ctx, uint64_t gpa, const uint8_t chunk[TDVF_EXTEND_CHUNK]);
-int tdvf_mrtd_finish(struct tdvf_mrtd_ctx *ctx, uint8_t mrtd[TDVF_SHA384_LEN]);
-void tdvf_mrtd_free(struct tdvf_mrtd_ctx *ctx);
+int migtd_tdvf_mrtd_init(struct tdvf_mrtd_ctx *ctx);
+int migtd_tdvf_mrtd_page_add(struct tdvf_mrtd_ctx *ctx, uint64_t gpa);
+int migtd_tdvf_mrtd_extend(struct tdvf_mrtd_ctx *ctx, uint64_t gpa, const uint8_t chunk[TDVF_EXTEND_CHUNK]);
+int migtd_tdvf_mrtd_finish(struct tdvf_mrtd_ctx *ctx, uint8_t mrtd[TDVF_SHA384_LEN]);
+void migtd_tdvf_mrtd_free(struct tdvf_mrtd_ctx *ctx);
 
 /* MRTD of a parsed image (docs/protocol.md §9.6): every section in metadata order. */
-int tdvf_mrtd(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
+int migtd_tdvf_mrtd(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
 	      uint8_t mrtd[TDVF_SHA384_LEN]);
 
 /* The configuration files enrolled in the CFV (NULL/0 when absent). */
@@ -141,11 +141,11 @@ struct tdvf_enrolled {
 };
 
 /* The CFV region of a parsed image (the first CFV section's raw data). */
-int tdvf_cfv_region(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
+int migtd_tdvf_cfv_region(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
 		    const uint8_t **cfv, size_t *cfv_len);
 /* Look the three files up in a CFV (cfv.h rules); absent files stay NULL.
  * Fails only if the FV header itself is invalid. */
-int tdvf_enrolled_from_cfv(const uint8_t *cfv, size_t cfv_len, struct tdvf_enrolled *out);
+int migtd_tdvf_enrolled_from_cfv(const uint8_t *cfv, size_t cfv_len, struct tdvf_enrolled *out);
 
 /*
  * Enroll the configuration into a parsed image in place (what `migtd-image
@@ -153,11 +153,11 @@ int tdvf_enrolled_from_cfv(const uint8_t *cfv, size_t cfv_len, struct tdvf_enrol
  * policy and the trust anchor -- the SGX root CA (policy v1), or the policy
  * issuer chain when issuer_chain is true (v2) -- then read it back the way
  * MigTD does. *cfv_offset (file offset of the CFV) and *used (bytes of the
- * CFV filled) may be NULL. Errors: tdvf_cfv_region's, cfv_build's
+ * CFV filled) may be NULL. Errors: migtd_tdvf_cfv_region's, migtd_cfv_build's
  * (MIGTD_ERR_NOSPACE when the files do not fit), MIGTD_ERR_STATE if the
  * read-back differs.
  */
-int tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const uint8_t *policy,
+int migtd_tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const uint8_t *policy,
 		size_t policy_len, const uint8_t *anchor, size_t anchor_len, bool issuer_chain,
 		size_t *cfv_offset, size_t *used);
 
@@ -166,7 +166,7 @@ int tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const 
 #define TDVF_MEASURE_TEST_DISABLE_RA 0x2u
 
 /* reg = SHA384(reg || SHA384(data)). */
-int tdvf_rtmr_extend(uint8_t reg[TDVF_SHA384_LEN], const void *data, size_t len);
+int migtd_tdvf_rtmr_extend(uint8_t reg[TDVF_SHA384_LEN], const void *data, size_t len);
 
 /*
  * RTMR0..3 of a MigTD booted with the enrolled files (docs/protocol.md §9.6 steps 2-4):
@@ -174,7 +174,7 @@ int tdvf_rtmr_extend(uint8_t reg[TDVF_SHA384_LEN], const void *data, size_t len)
  * chain; RTMR2 gets the test string, or the policy (and for v1 the root CA);
  * RTMR3 = 0. MIGTD_ERR_GUID when a file the build measures is absent.
  */
-int tdvf_rtmrs(const struct tdvf_enrolled *files, unsigned flags,
+int migtd_tdvf_rtmrs(const struct tdvf_enrolled *files, unsigned flags,
 	       uint8_t rtmr[4][TDVF_SHA384_LEN]);
 
 /* The fields of TDINFO that come from the manifest (servtd_info.json). */
@@ -187,7 +187,7 @@ struct tdvf_manifest {
 };
 
 /* TDINFO_STRUCT for binding (docs/protocol.md §9.6 step 1): servtd_hash and reserved 0. */
-void tdvf_tdinfo(const struct tdvf_manifest *m, const uint8_t mrtd[TDVF_SHA384_LEN],
+void migtd_tdvf_tdinfo(const struct tdvf_manifest *m, const uint8_t mrtd[TDVF_SHA384_LEN],
 		 const uint8_t rtmr[4][TDVF_SHA384_LEN], struct tdinfo_struct *out);
 
 /* SERVTD_ATTR "ignore" bits (docs/protocol.md §9.6 step 5). */
@@ -203,14 +203,14 @@ void tdvf_tdinfo(const struct tdvf_manifest *m, const uint8_t mrtd[TDVF_SHA384_L
 #define TDVF_SERVTD_IGNORE_RTMR3 (1ull << 41)
 
 /* Zero the fields whose ignore bit is set in servtd_attr. */
-void tdvf_servtd_attr_apply(struct tdinfo_struct *ti, uint64_t servtd_attr);
+void migtd_tdvf_servtd_attr_apply(struct tdinfo_struct *ti, uint64_t servtd_attr);
 
 /* SERVTD_INFO_HASH = SHA384(TDINFO, 512 bytes) (step 6). */
-int tdvf_servtd_info_hash(const struct tdinfo_struct *ti, uint8_t out[TDVF_SHA384_LEN]);
+int migtd_tdvf_servtd_info_hash(const struct tdinfo_struct *ti, uint8_t out[TDVF_SHA384_LEN]);
 
 #define TDVF_SERVTD_TYPE_MIGTD 0u
 /* SERVTD_HASH = SHA384(info_hash || u16 type LE || u64 attr LE) (step 7). */
-int tdvf_servtd_hash(const uint8_t info_hash[TDVF_SHA384_LEN], uint16_t servtd_type,
+int migtd_tdvf_servtd_hash(const uint8_t info_hash[TDVF_SHA384_LEN], uint16_t servtd_type,
 		     uint64_t servtd_attr, uint8_t out[TDVF_SHA384_LEN]);
 
 #endif /* MIGTD_TDVF_H */

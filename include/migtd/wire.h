@@ -38,35 +38,35 @@ struct wire_reader {
 	int err; /* MIGTD_OK until a read fails; sticky */
 };
 
-void wire_reader_init(struct wire_reader *r, const void *buf, size_t len);
+void migtd_wire_reader_init(struct wire_reader *r, const void *buf, size_t len);
 
 /* Bytes left to read (0 after a failure). */
-size_t wire_remaining(const struct wire_reader *r);
+size_t migtd_wire_remaining(const struct wire_reader *r);
 /* Current offset from the start of the buffer. */
-size_t wire_pos(const struct wire_reader *r);
+size_t migtd_wire_pos(const struct wire_reader *r);
 /* The sticky error: MIGTD_OK or the first failure. */
-int wire_error(const struct wire_reader *r);
+int migtd_wire_error(const struct wire_reader *r);
 /* Mark the reader failed with err (if it is not failed already); returns the sticky error. */
-int wire_fail(struct wire_reader *r, int err);
+int migtd_wire_fail(struct wire_reader *r, int err);
 
-int wire_read_u8(struct wire_reader *r, uint8_t *v);
-int wire_read_u16(struct wire_reader *r, uint16_t *v);
-int wire_read_u32(struct wire_reader *r, uint32_t *v);
-int wire_read_u64(struct wire_reader *r, uint64_t *v);
-int wire_read_u32_be(struct wire_reader *r, uint32_t *v);
-int wire_read_bytes(struct wire_reader *r, void *out, size_t n);
-int wire_read_guid(struct wire_reader *r, struct migtd_guid *g);
+int migtd_wire_read_u8(struct wire_reader *r, uint8_t *v);
+int migtd_wire_read_u16(struct wire_reader *r, uint16_t *v);
+int migtd_wire_read_u32(struct wire_reader *r, uint32_t *v);
+int migtd_wire_read_u64(struct wire_reader *r, uint64_t *v);
+int migtd_wire_read_u32_be(struct wire_reader *r, uint32_t *v);
+int migtd_wire_read_bytes(struct wire_reader *r, void *out, size_t n);
+int migtd_wire_read_guid(struct wire_reader *r, struct migtd_guid *g);
 /* Zero-copy view of the next n bytes: *p points into the reader's buffer. */
-int wire_read_ref(struct wire_reader *r, const uint8_t **p, size_t n);
-int wire_skip(struct wire_reader *r, size_t n);
+int migtd_wire_read_ref(struct wire_reader *r, const uint8_t **p, size_t n);
+int migtd_wire_skip(struct wire_reader *r, size_t n);
 /* Consume n bytes that must all be zero (MIGTD_ERR_RESERVED otherwise). */
-int wire_read_zero(struct wire_reader *r, size_t n);
+int migtd_wire_read_zero(struct wire_reader *r, size_t n);
 /* Consume a GUID that must equal *want (MIGTD_ERR_GUID otherwise). */
-int wire_expect_guid(struct wire_reader *r, const struct migtd_guid *want);
+int migtd_wire_expect_guid(struct wire_reader *r, const struct migtd_guid *want);
 /* A reader over the next n bytes; the parent advances past them. */
-int wire_sub(struct wire_reader *r, size_t n, struct wire_reader *sub);
+int migtd_wire_sub(struct wire_reader *r, size_t n, struct wire_reader *sub);
 /* Move to absolute offset pos (<= len). */
-int wire_seek(struct wire_reader *r, size_t pos);
+int migtd_wire_seek(struct wire_reader *r, size_t pos);
 
 struct wire_writer {
 	uint8_t *buf;
@@ -75,30 +75,30 @@ struct wire_writer {
 	int err; /* MIGTD_OK until a write does not fit; sticky */
 };
 
-void wire_writer_init(struct wire_writer *w, void *buf, size_t cap);
-size_t wire_written(const struct wire_writer *w);
-int wire_writer_error(const struct wire_writer *w);
+void migtd_wire_writer_init(struct wire_writer *w, void *buf, size_t cap);
+size_t migtd_wire_written(const struct wire_writer *w);
+int migtd_wire_writer_error(const struct wire_writer *w);
 
-int wire_write_u8(struct wire_writer *w, uint8_t v);
-int wire_write_u16(struct wire_writer *w, uint16_t v);
-int wire_write_u32(struct wire_writer *w, uint32_t v);
-int wire_write_u64(struct wire_writer *w, uint64_t v);
-int wire_write_u32_be(struct wire_writer *w, uint32_t v);
-int wire_write_bytes(struct wire_writer *w, const void *src, size_t n);
-int wire_write_guid(struct wire_writer *w, const struct migtd_guid *g);
-int wire_write_zero(struct wire_writer *w, size_t n);
+int migtd_wire_write_u8(struct wire_writer *w, uint8_t v);
+int migtd_wire_write_u16(struct wire_writer *w, uint16_t v);
+int migtd_wire_write_u32(struct wire_writer *w, uint32_t v);
+int migtd_wire_write_u64(struct wire_writer *w, uint64_t v);
+int migtd_wire_write_u32_be(struct wire_writer *w, uint32_t v);
+int migtd_wire_write_bytes(struct wire_writer *w, const void *src, size_t n);
+int migtd_wire_write_guid(struct wire_writer *w, const struct migtd_guid *g);
+int migtd_wire_write_zero(struct wire_writer *w, size_t n);
 /* Reserve n bytes to fill in later (e.g. a length); *p points at them. */
-int wire_reserve(struct wire_writer *w, uint8_t **p, size_t n);
+int migtd_wire_reserve(struct wire_writer *w, uint8_t **p, size_t n);
 
-/* Helpers on raw little-endian memory (for fields reserved with wire_reserve). */
-void wire_put_u16(uint8_t *p, uint16_t v);
-void wire_put_u32(uint8_t *p, uint32_t v);
-void wire_put_u64(uint8_t *p, uint64_t v);
-uint16_t wire_get_u16(const uint8_t *p);
-uint32_t wire_get_u32(const uint8_t *p);
-uint64_t wire_get_u64(const uint8_t *p);
+/* Helpers on raw little-endian memory (for fields reserved with migtd_wire_reserve). */
+void migtd_wire_put_u16(uint8_t *p, uint16_t v);
+void migtd_wire_put_u32(uint8_t *p, uint32_t v);
+void migtd_wire_put_u64(uint8_t *p, uint64_t v);
+uint16_t migtd_wire_get_u16(const uint8_t *p);
+uint32_t migtd_wire_get_u32(const uint8_t *p);
+uint64_t migtd_wire_get_u64(const uint8_t *p);
 
 /* a + b into *out; false (and *out untouched) on size_t overflow. */
-bool wire_add_ok(size_t a, size_t b, size_t *out);
+bool migtd_wire_add_ok(size_t a, size_t b, size_t *out);
 
 #endif /* MIGTD_WIRE_H */

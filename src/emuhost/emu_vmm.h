@@ -198,7 +198,7 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
  * -cpu max): the platform link is the virtserialport migtd.link (QEMU
  * connects to DIR/link.sock), the streams nports virtserialports
  * migtd.stream.0.. on server sockets DIR/stream<i>.sock the VMM connects to.
- * "Launching the TD" measures the image: MRTD per docs/protocol.md §9.6 (tdvf_mrtd, the
+ * "Launching the TD" measures the image: MRTD per docs/protocol.md §9.6 (migtd_tdvf_mrtd, the
  * same code as migtd-hash). image must already carry the enrolled CFV.
  */
 int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *image,

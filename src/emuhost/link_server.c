@@ -145,7 +145,7 @@ static uint64_t qgs_reply(uint8_t *buf, size_t cap, uint32_t in_len, const uint8
 
 	/* The response overwrites the request in the TD's buffer, as the real
 	 * QGS does; build it aside first. */
-	if (ghci_getquote_rsp_build(buf, cap, GHCI_GETQUOTE_SUCCESS, in_len, msg, n, &out) !=
+	if (migtd_ghci_getquote_rsp_build(buf, cap, GHCI_GETQUOTE_SUCCESS, in_len, msg, n, &out) !=
 	    MIGTD_OK)
 		return GHCI_GETQUOTE_ERROR;
 	return GHCI_GETQUOTE_SUCCESS;
@@ -155,7 +155,7 @@ static uint64_t qgs_error(uint8_t *buf, size_t cap, uint32_t in_len, uint64_t st
 {
 	size_t out = 0;
 
-	ghci_getquote_rsp_build(buf, cap, status, in_len, NULL, 0, &out);
+	migtd_ghci_getquote_rsp_build(buf, cap, status, in_len, NULL, 0, &out);
 	return status;
 }
 
@@ -169,9 +169,9 @@ uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, s
 	uint32_t type;
 	uint64_t status;
 
-	if (ghci_getquote_req_parse(buf, len, &hdr, &req, &req_len) != MIGTD_OK || req_len < 16)
+	if (migtd_ghci_getquote_req_parse(buf, len, &hdr, &req, &req_len) != MIGTD_OK || req_len < 16)
 		return qgs_error(buf, cap, 0, GHCI_GETQUOTE_ERROR);
-	type = wire_get_u32(req + 4);
+	type = migtd_wire_get_u32(req + 4);
 	if (type == GHCI_QGS_GET_QUOTE_REQ) {
 		struct ghci_qgs_get_quote_req q;
 		struct ghci_qgs_get_quote_resp r = { 0 };
@@ -179,11 +179,11 @@ uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, s
 		uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE];
 		uint32_t err = 0;
 
-		if (ghci_qgs_get_quote_req_parse(req, req_len, &q) != MIGTD_OK)
+		if (migtd_ghci_qgs_get_quote_req_parse(req, req_len, &q) != MIGTD_OK)
 			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
 		/* The quoting enclave only signs reports this platform's TDX module made. */
 		if (emu_tdx_verify_report(&h->tdx, q.report.p) != MIGTD_OK ||
-		    tdreport_parse(q.report.p, TDREPORT_STRUCT_SIZE, &rep) != MIGTD_OK) {
+		    migtd_tdreport_parse(q.report.p, TDREPORT_STRUCT_SIZE, &rep) != MIGTD_OK) {
 			err = EMU_QGS_ERROR_INVALID_REPORT;
 		} else {
 			emu_tdx_report_to_quote_body(&rep, body);
@@ -195,14 +195,14 @@ uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, s
 				h->quotes_issued++;
 			}
 		}
-		if (ghci_qgs_get_quote_resp_build(msg, sizeof(msg), err, &r, &mlen) != MIGTD_OK)
+		if (migtd_ghci_qgs_get_quote_resp_build(msg, sizeof(msg), err, &r, &mlen) != MIGTD_OK)
 			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
 	} else if (type == GHCI_QGS_GET_COLLATERAL_REQ) {
 		struct ghci_qgs_get_collateral_req q;
 		struct ghci_qgs_get_collateral_resp r = { .major_version = 3, .minor_version = 1 };
 		uint32_t err = 0;
 
-		if (ghci_qgs_get_collateral_req_parse(req, req_len, &q) != MIGTD_OK)
+		if (migtd_ghci_qgs_get_collateral_req_parse(req, req_len, &q) != MIGTD_OK)
 			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
 		/* This platform's collateral, or a known one's (the PCCS stand-in). */
 		const struct emu_collateral *c = NULL;
@@ -221,7 +221,7 @@ uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, s
 				r.blob[i].len = (uint32_t)c->len[i];
 			}
 		}
-		if (ghci_qgs_get_collateral_resp_build(msg, sizeof(msg), err, &r, &mlen) != MIGTD_OK)
+		if (migtd_ghci_qgs_get_collateral_resp_build(msg, sizeof(msg), err, &r, &mlen) != MIGTD_OK)
 			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
 	} else {
 		return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
@@ -266,7 +266,7 @@ int emu_link_reply_error(struct emu_link_conn *c, uint32_t seq, int err, const c
 
 	if (n > 200)
 		n = 200;
-	wire_put_u32(q, (uint32_t)err);
+	migtd_wire_put_u32(q, (uint32_t)err);
 	memcpy(q + 4, reason, n);
 	return conn_send(c, EMU_LINK_ERROR, seq, 4 + n);
 }
@@ -278,16 +278,16 @@ int emu_link_reply_service(struct emu_link_conn *c, uint32_t seq, uint64_t vmcal
 
 	if (rsp_len > EMU_LINK_MAX_PAYLOAD - 8)
 		return MIGTD_ERR_LENGTH;
-	wire_put_u64(q, vmcall_status);
+	migtd_wire_put_u64(q, vmcall_status);
 	memcpy(q + 8, rsp, rsp_len);
 	return conn_send(c, EMU_LINK_SERVICE | EMU_LINK_RESPONSE, seq, 8 + rsp_len);
 }
 
 static void binding_from(const uint8_t *p, struct migtd_servtd_binding *b)
 {
-	b->handle = wire_get_u64(p);
+	b->handle = migtd_wire_get_u64(p);
 	for (unsigned i = 0; i < 4; i++)
-		b->uuid.w[i] = wire_get_u64(p + 8 + 8 * i);
+		b->uuid.w[i] = migtd_wire_get_u64(p + 8 + 8 * i);
 }
 
 /* Expected request payload length per op (0 = variable). */
@@ -324,31 +324,31 @@ static int conn_handle(struct emu_link_conn *c, const struct emu_link_frame *f)
 	switch (f->op) {
 	case EMU_LINK_MR_REPORT:
 		status = emu_tdx_mr_report(&h->tdx, f->payload, q + 8);
-		wire_put_u64(q, status);
+		migtd_wire_put_u64(q, status);
 		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 8 + TDREPORT_STRUCT_SIZE);
 	case EMU_LINK_RTMR_EXTEND:
-		status = emu_tdx_rtmr_extend(&h->tdx, wire_get_u32(f->payload), f->payload + 4);
-		wire_put_u64(q, status);
+		status = emu_tdx_rtmr_extend(&h->tdx, migtd_wire_get_u32(f->payload), f->payload + 4);
+		migtd_wire_put_u64(q, status);
 		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 8);
 	case EMU_LINK_SERVTD_RD:
 		binding_from(f->payload, &b);
-		status = emu_tdx_servtd_rd(&h->tdx, &b, wire_get_u64(f->payload + 40), &v);
-		wire_put_u64(q, status);
-		wire_put_u64(q + 8, v);
+		status = emu_tdx_servtd_rd(&h->tdx, &b, migtd_wire_get_u64(f->payload + 40), &v);
+		migtd_wire_put_u64(q, status);
+		migtd_wire_put_u64(q + 8, v);
 		v = 0;
 		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 16);
 	case EMU_LINK_SERVTD_WR:
 		binding_from(f->payload, &b);
-		status = emu_tdx_servtd_wr(&h->tdx, &b, wire_get_u64(f->payload + 40),
-					   wire_get_u64(f->payload + 48),
-					   wire_get_u64(f->payload + 56), &v);
-		wire_put_u64(q, status);
-		wire_put_u64(q + 8, v);
+		status = emu_tdx_servtd_wr(&h->tdx, &b, migtd_wire_get_u64(f->payload + 40),
+					   migtd_wire_get_u64(f->payload + 48),
+					   migtd_wire_get_u64(f->payload + 56), &v);
+		migtd_wire_put_u64(q, status);
+		migtd_wire_put_u64(q + 8, v);
 		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 16);
 	case EMU_LINK_SYS_RD:
-		status = emu_tdx_sys_rd(&h->tdx, wire_get_u64(f->payload), &v);
-		wire_put_u64(q, status);
-		wire_put_u64(q + 8, v);
+		status = emu_tdx_sys_rd(&h->tdx, migtd_wire_get_u64(f->payload), &v);
+		migtd_wire_put_u64(q, status);
+		migtd_wire_put_u64(q + 8, v);
 		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 16);
 	case EMU_LINK_SERVICE: {
 		uint32_t rsp_cap;
@@ -356,7 +356,7 @@ static int conn_handle(struct emu_link_conn *c, const struct emu_link_frame *f)
 		if (f->len < 12 + GHCI_SERVICE_HDR_LEN)
 			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
 						    "SERVICE: command shorter than its header");
-		rsp_cap = wire_get_u32(f->payload + 8);
+		rsp_cap = migtd_wire_get_u32(f->payload + 8);
 		if (rsp_cap < GHCI_SERVICE_HDR_LEN || rsp_cap > EMU_LINK_MAX_PAYLOAD - 8)
 			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
 						    "SERVICE: response buffer size out of range");
@@ -373,7 +373,7 @@ static int conn_handle(struct emu_link_conn *c, const struct emu_link_frame *f)
 		memcpy(q + 8, f->payload, f->len);
 		status = emu_qgs_handle(h, q + 8, f->len, f->len);
 		/* The TDVMCALL itself succeeded; the outcome is in the buffer. */
-		wire_put_u64(q, 0);
+		migtd_wire_put_u64(q, 0);
 		(void)status;
 		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 8 + f->len);
 	default:

@@ -954,12 +954,12 @@ static int qe_report_build(struct emu_pki *pki)
 
 	memset(r, 0, MIGTD_QUOTE_SGX_REPORT_SIZE);
 	memcpy(r + 0, p->cpusvn, 16);       /* CPUSVN */
-	wire_put_u32(r + 16, 0);            /* MISCSELECT */
+	migtd_wire_put_u32(r + 16, 0);            /* MISCSELECT */
 	r[48] = 0x11;                       /* ATTRIBUTES: INIT | MODE64BIT */
 	memcpy(r + 64, p->qe_mrenclave, 32);
 	memcpy(r + 128, p->qe_mrsigner, 32);
-	wire_put_u16(r + 256, p->qe_isvprodid);
-	wire_put_u16(r + 258, p->qe_isvsvn);
+	migtd_wire_put_u16(r + 256, p->qe_isvprodid);
+	migtd_wire_put_u16(r + 258, p->qe_isvsvn);
 	memcpy(bind, pki->att_pub, 64);
 	memcpy(bind + 64, pki->qe_auth_data, EMU_QE_AUTH_DATA_LEN);
 	if (mbedtls_sha256(bind, sizeof(bind), r + 320, 0) != 0)

@@ -22,38 +22,38 @@ int emu_quote_build(const struct emu_pki *pki, const uint8_t body[MIGTD_QUOTE_TD
 	size_t sig_start, outer_start;
 	int ret;
 
-	wire_writer_init(&w, out, cap);
+	migtd_wire_writer_init(&w, out, cap);
 	/* Header (§8.1). Bytes 8..11 are reserved in v4: real quotes carry 0. */
-	wire_write_u16(&w, 4);    /* version */
-	wire_write_u16(&w, 2);    /* attestation key type: ECDSA-256-with-P-256 */
-	wire_write_u32(&w, 0x81); /* TEE type: TDX */
-	wire_write_zero(&w, 4);
-	wire_write_bytes(&w, emu_quote_intel_qe_vendor_id, 16);
+	migtd_wire_write_u16(&w, 4);    /* version */
+	migtd_wire_write_u16(&w, 2);    /* attestation key type: ECDSA-256-with-P-256 */
+	migtd_wire_write_u32(&w, 0x81); /* TEE type: TDX */
+	migtd_wire_write_zero(&w, 4);
+	migtd_wire_write_bytes(&w, emu_quote_intel_qe_vendor_id, 16);
 	/* User data: the QE's platform identifier (we use the PPID), then zeros. */
-	wire_write_bytes(&w, pki->params.ppid, 16);
-	wire_write_zero(&w, 4);
+	migtd_wire_write_bytes(&w, pki->params.ppid, 16);
+	migtd_wire_write_zero(&w, 4);
 	/* Body (§8.2). */
-	wire_write_bytes(&w, body, MIGTD_QUOTE_TD10_BODY_SIZE);
+	migtd_wire_write_bytes(&w, body, MIGTD_QUOTE_TD10_BODY_SIZE);
 	/* Signature data (§8.3). */
-	wire_reserve(&w, &sig_len_field, 4);
-	sig_start = wire_written(&w);
-	wire_reserve(&w, &sig, 64);
-	wire_write_bytes(&w, pki->att_pub, 64);
-	wire_write_u16(&w, 6); /* QE report certification data */
-	wire_reserve(&w, &outer_len_field, 4);
-	outer_start = wire_written(&w);
-	wire_write_bytes(&w, pki->qe_report, MIGTD_QUOTE_SGX_REPORT_SIZE);
-	wire_write_bytes(&w, pki->qe_report_sig, 64);
-	wire_write_u16(&w, EMU_QE_AUTH_DATA_LEN);
-	wire_write_bytes(&w, pki->qe_auth_data, EMU_QE_AUTH_DATA_LEN);
-	wire_write_u16(&w, 5); /* PCK certificate chain, PEM */
-	wire_write_u32(&w, (uint32_t)pki->pck_chain_len);
-	wire_write_bytes(&w, pki->pck_chain_pem, pki->pck_chain_len);
-	ret = wire_writer_error(&w);
+	migtd_wire_reserve(&w, &sig_len_field, 4);
+	sig_start = migtd_wire_written(&w);
+	migtd_wire_reserve(&w, &sig, 64);
+	migtd_wire_write_bytes(&w, pki->att_pub, 64);
+	migtd_wire_write_u16(&w, 6); /* QE report certification data */
+	migtd_wire_reserve(&w, &outer_len_field, 4);
+	outer_start = migtd_wire_written(&w);
+	migtd_wire_write_bytes(&w, pki->qe_report, MIGTD_QUOTE_SGX_REPORT_SIZE);
+	migtd_wire_write_bytes(&w, pki->qe_report_sig, 64);
+	migtd_wire_write_u16(&w, EMU_QE_AUTH_DATA_LEN);
+	migtd_wire_write_bytes(&w, pki->qe_auth_data, EMU_QE_AUTH_DATA_LEN);
+	migtd_wire_write_u16(&w, 5); /* PCK certificate chain, PEM */
+	migtd_wire_write_u32(&w, (uint32_t)pki->pck_chain_len);
+	migtd_wire_write_bytes(&w, pki->pck_chain_pem, pki->pck_chain_len);
+	ret = migtd_wire_writer_error(&w);
 	if (ret)
 		return ret;
-	wire_put_u32(sig_len_field, (uint32_t)(wire_written(&w) - sig_start));
-	wire_put_u32(outer_len_field, (uint32_t)(wire_written(&w) - outer_start));
+	migtd_wire_put_u32(sig_len_field, (uint32_t)(migtd_wire_written(&w) - sig_start));
+	migtd_wire_put_u32(outer_len_field, (uint32_t)(migtd_wire_written(&w) - outer_start));
 	/* The attestation key signs header || body. The key is the QE's; the
 	 * context is not const in mbedTLS's API although signing does not
 	 * change it. */
@@ -61,6 +61,6 @@ int emu_quote_build(const struct emu_pki *pki, const uint8_t body[MIGTD_QUOTE_TD
 			       MIGTD_QUOTE_HEADER_SIZE + MIGTD_QUOTE_TD10_BODY_SIZE, sig);
 	if (ret)
 		return ret;
-	*len = wire_written(&w);
+	*len = migtd_wire_written(&w);
 	return MIGTD_OK;
 }

@@ -108,8 +108,8 @@ uint64_t emu_tdx_mr_report(const struct emu_tdx_module *m, const uint8_t report_
 	memcpy(rep.mac.report_data, report_data, 64);
 	rep.tee_tcb_info = m->tee_tcb_info;
 	rep.tdinfo = m->servtd.info;
-	if (tdreport_update_hashes(&rep) != MIGTD_OK ||
-	    tdreport_build(&rep, tdreport, TDREPORT_STRUCT_SIZE, NULL) != MIGTD_OK ||
+	if (migtd_tdreport_update_hashes(&rep) != MIGTD_OK ||
+	    migtd_tdreport_build(&rep, tdreport, TDREPORT_STRUCT_SIZE, NULL) != MIGTD_OK ||
 	    report_mac(m->report_mac_key, tdreport, tdreport + REPORTMAC_COVERED) != 0)
 		goto out;
 	status = TDX_SUCCESS;
@@ -161,7 +161,7 @@ uint64_t emu_tdx_servtd_rd(struct emu_tdx_module *m, const struct migtd_servtd_b
 	if (status != TDX_SUCCESS)
 		return status;
 	if (field >= TDX_FIELD_MIG_ENC_KEY(0) && field <= TDX_FIELD_MIG_ENC_KEY(3)) {
-		*value = wire_get_u64(td->mig_enc_key + 8 * (field - TDX_FIELD_MIG_ENC_KEY(0)));
+		*value = migtd_wire_get_u64(td->mig_enc_key + 8 * (field - TDX_FIELD_MIG_ENC_KEY(0)));
 		return TDX_SUCCESS;
 	}
 	if (field == TDX_FIELD_SERVTD_ATTR) {
@@ -185,8 +185,8 @@ uint64_t emu_tdx_servtd_wr(struct emu_tdx_module *m, const struct migtd_servtd_b
 		unsigned int i = (unsigned int)(field - TDX_FIELD_MIG_DEC_KEY(0));
 		uint8_t *word = td->mig_dec_key + 8 * i;
 
-		prev = wire_get_u64(word);
-		wire_put_u64(word, (prev & ~mask) | (value & mask));
+		prev = migtd_wire_get_u64(word);
+		migtd_wire_put_u64(word, (prev & ~mask) | (value & mask));
 		td->dec_key_written |= (uint8_t)(1u << i);
 	} else if (field == TDX_FIELD_MIG_VERSION) {
 		/* A 16-bit field: bits above it cannot be set. */
@@ -226,8 +226,8 @@ int emu_tdx_verify_report(const struct emu_tdx_module *m,
 	if (report_mac(m->report_mac_key, tdreport, mac) != 0 ||
 	    mbedtls_ct_memcmp(mac, tdreport + REPORTMAC_COVERED, sizeof(mac)) != 0)
 		goto out;
-	if (tdreport_parse(tdreport, TDREPORT_STRUCT_SIZE, &rep) != MIGTD_OK ||
-	    tdreport_check_type(&rep) != MIGTD_OK || tdreport_check_integrity(&rep) != MIGTD_OK)
+	if (migtd_tdreport_parse(tdreport, TDREPORT_STRUCT_SIZE, &rep) != MIGTD_OK ||
+	    migtd_tdreport_check_type(&rep) != MIGTD_OK || migtd_tdreport_check_integrity(&rep) != MIGTD_OK)
 		goto out;
 	ret = MIGTD_OK;
 out:

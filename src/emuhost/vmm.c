@@ -142,15 +142,15 @@ static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, con
 	struct ghci_migtd_cmd mc;
 	size_t n = 0;
 
-	if (rsp_cap > sizeof(rsp) || ghci_service_cmd_parse(cmd, cmd_len, &sc) != MIGTD_OK) {
+	if (rsp_cap > sizeof(rsp) || migtd_ghci_service_cmd_parse(cmd, cmd_len, &sc) != MIGTD_OK) {
 		emu_link_reply_service(c, seq, TDX_VMCALL_INVALID_OPERAND, rsp, 0);
 		return;
 	}
 	memset(rsp, 0, rsp_cap);
-	if (migtd_guid_eq(&sc.guid, &ghci_guid_service_common)) {
+	if (migtd_guid_eq(&sc.guid, &migtd_ghci_guid_service_common)) {
 		/* Query: this VMM offers the MigTD service. */
-		if (ghci_query_cmd_parse(cmd, cmd_len, &(struct ghci_query){ 0 }) != MIGTD_OK ||
-		    ghci_query_rsp_build(rsp, rsp_cap, 0, &ghci_guid_service_migtd, &n) != MIGTD_OK) {
+		if (migtd_ghci_query_cmd_parse(cmd, cmd_len, &(struct ghci_query){ 0 }) != MIGTD_OK ||
+		    migtd_ghci_query_rsp_build(rsp, rsp_cap, 0, &migtd_ghci_guid_service_migtd, &n) != MIGTD_OK) {
 			emu_link_reply_service(c, seq, TDX_VMCALL_INVALID_OPERAND, rsp, 0);
 			return;
 		}
@@ -159,7 +159,7 @@ static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, con
 			vmm_say(p->vmm, p->name, "Query: MigTD service supported");
 		return;
 	}
-	if (ghci_migtd_cmd_parse(cmd, cmd_len, &mc) != MIGTD_OK) {
+	if (migtd_ghci_migtd_cmd_parse(cmd, cmd_len, &mc) != MIGTD_OK) {
 		emu_link_reply_service(c, seq, TDX_VMCALL_INVALID_OPERAND, rsp, 0);
 		return;
 	}
@@ -173,11 +173,11 @@ static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, con
 		return;
 	case 2: /* ReportStatus */
 		vmm_on_report(p, mc.mig_request_id, mc.status);
-		ghci_migtd_rsp_build(rsp, rsp_cap, 2, &n);
+		migtd_ghci_migtd_rsp_build(rsp, rsp_cap, 2, &n);
 		emu_link_reply_service(c, seq, 0, rsp, rsp_cap);
 		return;
 	default: /* Shutdown */
-		ghci_migtd_rsp_build(rsp, rsp_cap, mc.command, &n);
+		migtd_ghci_migtd_rsp_build(rsp, rsp_cap, mc.command, &n);
 		emu_link_reply_service(c, seq, 0, rsp, rsp_cap);
 		return;
 	}
@@ -192,7 +192,7 @@ static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, con
 static void vmm_break_hob(uint8_t *hob, size_t len)
 {
 	if (len >= 2)
-		wire_put_u16(hob, 0x0003);
+		migtd_wire_put_u16(hob, 0x0003);
 }
 
 /* Answer a held WaitForRequest with the oldest undelivered request. */
@@ -222,11 +222,11 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 	mr.socket_info.mig_td_cid = 2; /* VMADDR_CID_HOST: the MigTD talks to its VMM */
 	mr.socket_info.mig_channel_port = r->port;
 	memset(rsp, 0, p->wfr_rsp_cap);
-	if (hob_build_migration_request(hob, sizeof(hob), &mr, &hob_len) == MIGTD_OK &&
+	if (migtd_hob_build_migration_request(hob, sizeof(hob), &mr, &hob_len) == MIGTD_OK &&
 	    r->malformed_hob)
 		vmm_break_hob(hob, hob_len);
 	if (hob_len == 0 ||
-	    ghci_wfr_rsp_build(rsp, p->wfr_rsp_cap, 1, hob, hob_len, &n) != MIGTD_OK) {
+	    migtd_ghci_wfr_rsp_build(rsp, p->wfr_rsp_cap, 1, hob, hob_len, &n) != MIGTD_OK) {
 		vmm_say(p->vmm, p->name, "cannot build the request for %llu",
 			(unsigned long long)r->id);
 		r->used = false;
@@ -375,9 +375,9 @@ static int vm_measure(struct emu_vmm_platform *p, const char *image, char *msg, 
 		snprintf(msg, msglen, "cannot read %s", image);
 		return MIGTD_ERR_INVALID;
 	}
-	err = tdvf_parse(img, img_len, &md);
+	err = migtd_tdvf_parse(img, img_len, &md);
 	if (!err)
-		err = tdvf_mrtd(img, img_len, &md, p->mrtd);
+		err = migtd_tdvf_mrtd(img, img_len, &md, p->mrtd);
 	free(img);
 	if (err) {
 		snprintf(msg, msglen, "%s: not a TDVF image (%s)", image, migtd_err_str(err));

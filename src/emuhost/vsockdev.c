@@ -26,30 +26,30 @@
 
 void vsockdev_hdr_parse(const uint8_t b[VSOCKDEV_HDR_LEN], struct vsockdev_hdr *h)
 {
-	h->src_cid = wire_get_u64(b);
-	h->dst_cid = wire_get_u64(b + 8);
-	h->src_port = wire_get_u32(b + 16);
-	h->dst_port = wire_get_u32(b + 20);
-	h->len = wire_get_u32(b + 24);
-	h->type = wire_get_u16(b + 28);
-	h->op = wire_get_u16(b + 30);
-	h->flags = wire_get_u32(b + 32);
-	h->buf_alloc = wire_get_u32(b + 36);
-	h->fwd_cnt = wire_get_u32(b + 40);
+	h->src_cid = migtd_wire_get_u64(b);
+	h->dst_cid = migtd_wire_get_u64(b + 8);
+	h->src_port = migtd_wire_get_u32(b + 16);
+	h->dst_port = migtd_wire_get_u32(b + 20);
+	h->len = migtd_wire_get_u32(b + 24);
+	h->type = migtd_wire_get_u16(b + 28);
+	h->op = migtd_wire_get_u16(b + 30);
+	h->flags = migtd_wire_get_u32(b + 32);
+	h->buf_alloc = migtd_wire_get_u32(b + 36);
+	h->fwd_cnt = migtd_wire_get_u32(b + 40);
 }
 
 void vsockdev_hdr_write(uint8_t b[VSOCKDEV_HDR_LEN], const struct vsockdev_hdr *h)
 {
-	wire_put_u64(b, h->src_cid);
-	wire_put_u64(b + 8, h->dst_cid);
-	wire_put_u32(b + 16, h->src_port);
-	wire_put_u32(b + 20, h->dst_port);
-	wire_put_u32(b + 24, h->len);
-	wire_put_u16(b + 28, h->type);
-	wire_put_u16(b + 30, h->op);
-	wire_put_u32(b + 32, h->flags);
-	wire_put_u32(b + 36, h->buf_alloc);
-	wire_put_u32(b + 40, h->fwd_cnt);
+	migtd_wire_put_u64(b, h->src_cid);
+	migtd_wire_put_u64(b + 8, h->dst_cid);
+	migtd_wire_put_u32(b + 16, h->src_port);
+	migtd_wire_put_u32(b + 20, h->dst_port);
+	migtd_wire_put_u32(b + 24, h->len);
+	migtd_wire_put_u16(b + 28, h->type);
+	migtd_wire_put_u16(b + 30, h->op);
+	migtd_wire_put_u32(b + 32, h->flags);
+	migtd_wire_put_u32(b + 36, h->buf_alloc);
+	migtd_wire_put_u32(b + 40, h->fwd_cnt);
 }
 
 void vsockdev_init(struct vsockdev *d, uint64_t guest_cid, const struct vsockdev_host_ops *ops,

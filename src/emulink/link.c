@@ -18,19 +18,19 @@ int emu_link_parse(const uint8_t *buf, size_t len, struct emu_link_frame *frame,
 
 	if (len < EMU_LINK_HDR_LEN)
 		return MIGTD_ERR_AGAIN;
-	wire_reader_init(&r, buf, len);
-	wire_read_u32(&r, &magic);
-	wire_read_u16(&r, &version);
-	wire_read_u16(&r, &op);
-	wire_read_u32(&r, &seq);
-	wire_read_u32(&r, &plen);
-	if (wire_error(&r))
-		return wire_error(&r);
+	migtd_wire_reader_init(&r, buf, len);
+	migtd_wire_read_u32(&r, &magic);
+	migtd_wire_read_u16(&r, &version);
+	migtd_wire_read_u16(&r, &op);
+	migtd_wire_read_u32(&r, &seq);
+	migtd_wire_read_u32(&r, &plen);
+	if (migtd_wire_error(&r))
+		return migtd_wire_error(&r);
 	if (magic != EMU_LINK_MAGIC || version != EMU_LINK_VERSION)
 		return MIGTD_ERR_INVALID;
 	if (plen > EMU_LINK_MAX_PAYLOAD)
 		return MIGTD_ERR_LENGTH;
-	if (wire_remaining(&r) < plen)
+	if (migtd_wire_remaining(&r) < plen)
 		return MIGTD_ERR_AGAIN;
 	frame->op = op;
 	frame->seq = seq;
@@ -46,13 +46,13 @@ int emu_link_header(uint8_t hdr[EMU_LINK_HDR_LEN], uint16_t op, uint32_t seq, si
 
 	if (len > EMU_LINK_MAX_PAYLOAD)
 		return MIGTD_ERR_LENGTH;
-	wire_writer_init(&w, hdr, EMU_LINK_HDR_LEN);
-	wire_write_u32(&w, EMU_LINK_MAGIC);
-	wire_write_u16(&w, EMU_LINK_VERSION);
-	wire_write_u16(&w, op);
-	wire_write_u32(&w, seq);
-	wire_write_u32(&w, (uint32_t)len);
-	return wire_writer_error(&w);
+	migtd_wire_writer_init(&w, hdr, EMU_LINK_HDR_LEN);
+	migtd_wire_write_u32(&w, EMU_LINK_MAGIC);
+	migtd_wire_write_u16(&w, EMU_LINK_VERSION);
+	migtd_wire_write_u16(&w, op);
+	migtd_wire_write_u32(&w, seq);
+	migtd_wire_write_u32(&w, (uint32_t)len);
+	return migtd_wire_writer_error(&w);
 }
 
 int emu_link_op_known(uint16_t op)

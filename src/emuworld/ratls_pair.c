@@ -94,9 +94,9 @@ void rp_run_handshake(struct rp_link *l, struct ratls_session *c, struct ratls_s
 		size_t before = l->c2s.total + l->s2c.total;
 
 		if (*rc == MIGTD_ERR_AGAIN)
-			*rc = ratls_handshake_step(c);
+			*rc = migtd_ratls_handshake_step(c);
 		if (*rs == MIGTD_ERR_AGAIN)
-			*rs = ratls_handshake_step(s);
+			*rs = migtd_ratls_handshake_step(s);
 		if (*rc != MIGTD_ERR_AGAIN && *rs != MIGTD_ERR_AGAIN)
 			return;
 		if (l->c2s.total + l->s2c.total == before && l->c2s.len == 0 && l->s2c.len == 0)
@@ -154,15 +154,15 @@ int rp_cb_eval_policy(void *ctx, bool is_src, const uint8_t local[MIGTD_VERIFIED
 
 	n->policy_calls++;
 	memcpy(n->peer_report, peer, MIGTD_VERIFIED_REPORT_SIZE);
-	if (eventlog_verify_rtmrs(evlog, evlog_len, peer + RP_REPORT_RTMR_OFFSET) != MIGTD_OK ||
-	    eventlog_parse(evlog, evlog_len, &peer_log) != MIGTD_OK) {
+	if (migtd_eventlog_verify_rtmrs(evlog, evlog_len, peer + RP_REPORT_RTMR_OFFSET) != MIGTD_OK ||
+	    migtd_eventlog_parse(evlog, evlog_len, &peer_log) != MIGTD_OK) {
 		n->policy_ret = MIGTD_ERR_POLICY; /* InvalidEventLog */
 		return n->policy_ret;
 	}
 	in = (struct policy_input){ local, MIGTD_VERIFIED_REPORT_SIZE, peer, MIGTD_VERIFIED_REPORT_SIZE,
 				    &n->local_log, &peer_log, is_src };
-	r = policy_eval(n->policy, &in, NULL);
-	n->policy_ret = r == POLICY_OK ? MIGTD_OK : policy_result_err(r);
+	r = migtd_policy_eval(n->policy, &in, NULL);
+	n->policy_ret = r == POLICY_OK ? MIGTD_OK : migtd_policy_result_err(r);
 	return n->policy_ret;
 }
 
@@ -182,29 +182,29 @@ size_t rp_node_build_log(struct rp_node *n, uint8_t *buf, size_t cap, const char
 	uint8_t d[48];
 	int ret;
 
-	ret = eventlog_builder_init(&b, buf, cap);
+	ret = migtd_eventlog_builder_init(&b, buf, cap);
 	if (ret)
-		rp_fail("eventlog_builder_init: %d", ret);
+		rp_fail("migtd_eventlog_builder_init: %d", ret);
 	for (unsigned r = 0; r < 2; r++) {
-		ret = eventlog_builder_add_measured(&b, r + 1, EVENTLOG_EV_SEPARATOR, sep, 4, sep,
+		ret = migtd_eventlog_builder_add_measured(&b, r + 1, EVENTLOG_EV_SEPARATOR, sep, 4, sep,
 						    4, d);
 		if (ret)
 			rp_fail("eventlog separator %u: %d", r, ret);
 		extend(n, measure, r, d);
 	}
-	ret = eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy_text, plen,
+	ret = migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy_text, plen,
 					  policy_text, plen, d);
 	if (ret)
 		rp_fail("eventlog policy: %d", ret);
 	extend(n, measure, 2, d);
-	ret = eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, n->root, n->root_len,
+	ret = migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, n->root, n->root_len,
 					  n->root, n->root_len, d);
 	if (ret)
 		rp_fail("eventlog root CA: %d", ret);
 	extend(n, measure, 2, d);
-	ret = eventlog_builder_finish(&b, 0xFF, &log, &len);
+	ret = migtd_eventlog_builder_finish(&b, 0xFF, &log, &len);
 	if (ret || log != buf)
-		rp_fail("eventlog_builder_finish: %d", ret);
+		rp_fail("migtd_eventlog_builder_finish: %d", ret);
 	return len;
 }
 
@@ -222,14 +222,14 @@ void rp_node_boot(struct rp_node *n, const char *pki_dir, const uint8_t mrtd[48]
 	n->root_len = n->peer_root_len = root_len;
 	n->policy = pol;
 	n->evlog_len = rp_node_build_log(n, n->evlog, sizeof(n->evlog), policy_text, true);
-	ret = eventlog_parse(n->evlog, n->evlog_len, &n->local_log);
+	ret = migtd_eventlog_parse(n->evlog, n->evlog_len, &n->local_log);
 	if (ret)
-		rp_fail("eventlog_parse (own log): %d", ret);
+		rp_fail("migtd_eventlog_parse (own log): %d", ret);
 }
 
 void rp_node_free(struct rp_node *n)
 {
-	ratls_session_free(&n->tls);
+	migtd_ratls_session_free(&n->tls);
 	emu_host_platform_free(&n->h);
 }
 
@@ -242,12 +242,12 @@ void rp_node_session(struct rp_node *n, enum ratls_role role, uint8_t rd[64])
 	n->verify_calls = n->policy_calls = 0;
 	n->last_verify = n->policy_ret = 0;
 	n->failed_step = MIGTD_QSTEP_PARSE;
-	ret = ratls_session_init(&n->tls, role, &cb);
+	ret = migtd_ratls_session_init(&n->tls, role, &cb);
 
 	if (!ret)
-		ret = ratls_session_report_data(&n->tls, rd);
+		ret = migtd_ratls_session_report_data(&n->tls, rd);
 	if (ret)
-		rp_fail("ratls_session_init/report_data: %d", ret);
+		rp_fail("migtd_ratls_session_init/report_data: %d", ret);
 }
 
 void rp_node_quote(struct rp_node *n, const uint8_t rd[64])
@@ -261,9 +261,9 @@ void rp_node_quote(struct rp_node *n, const uint8_t rd[64])
 	ret = emu_tdx_verify_report(&n->h.tdx, tdreport);
 	if (ret)
 		rp_fail("emu_tdx_verify_report: %d", ret);
-	ret = tdreport_parse(tdreport, sizeof(tdreport), &rep);
+	ret = migtd_tdreport_parse(tdreport, sizeof(tdreport), &rep);
 	if (ret)
-		rp_fail("tdreport_parse: %d", ret);
+		rp_fail("migtd_tdreport_parse: %d", ret);
 	emu_tdx_report_to_quote_body(&rep, body);
 	ret = emu_quote_build(&n->h.pki, body, n->quote, sizeof(n->quote), &n->quote_len);
 	if (ret)
@@ -274,11 +274,11 @@ void rp_node_start(struct rp_node *n, const uint8_t *log, size_t log_len, struct
 		   uint8_t *work, size_t work_cap)
 {
 	struct ratls_io io = { rp_pipe_send, rp_pipe_recv, end };
-	int ret = ratls_session_start(&n->tls, n->quote, n->quote_len, log, log_len, 0, &io, work,
+	int ret = migtd_ratls_session_start(&n->tls, n->quote, n->quote_len, log, log_len, 0, &io, work,
 				      work_cap);
 
 	if (ret)
-		rp_fail("ratls_session_start: %d", ret);
+		rp_fail("migtd_ratls_session_start: %d", ret);
 }
 
 int rp_remove_dir(const char *dir)

@@ -7,7 +7,7 @@
  * handshakes, and an emulated "node" -- one MigTD on one emulated platform
  * (emu_pki/emu_tdx/emu_quote) with a measured boot event log, whose RA-TLS
  * callbacks are the real ones (migtd_quote_verify, event-log replay,
- * policy_eval), as the session core's static callbacks do.
+ * migtd_policy_eval), as the session core's static callbacks do.
  *
  * Not a framework: no cmocka in here. A harness failure goes to rp_fail,
  * which the caller sets (the tests: tu_fail; the benchmark: print and exit).
@@ -126,12 +126,12 @@ int rp_cb_eval_policy(void *ctx, bool is_src, const uint8_t local[MIGTD_VERIFIED
 		      const uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *evlog,
 		      size_t evlog_len);
 
-/* ratls_session_init with the node's callbacks (their counters reset);
+/* migtd_ratls_session_init with the node's callbacks (their counters reset);
  * rd: the REPORTDATA to quote. */
 void rp_node_session(struct rp_node *n, enum ratls_role role, uint8_t rd[64]);
 /* TDG.MR.REPORT for rd, then the QGS's quote into n->quote: a real GetQuote. */
 void rp_node_quote(struct rp_node *n, const uint8_t rd[64]);
-/* ratls_session_start with n->quote, log, and the pipes of end. */
+/* migtd_ratls_session_start with n->quote, log, and the pipes of end. */
 void rp_node_start(struct rp_node *n, const uint8_t *log, size_t log_len, struct rp_end *end,
 		   uint8_t *work, size_t work_cap);
 

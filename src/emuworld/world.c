@@ -405,17 +405,17 @@ static int service_answer(struct side *sd, struct migtd_service_call *call,
 	size_t len = 0;
 
 	if (query)
-		return ghci_query_rsp_build(call->rsp, call->rsp_cap, sd->query_unsupported ? 1 : 0,
-					    &ghci_guid_service_migtd, &len);
+		return migtd_ghci_query_rsp_build(call->rsp, call->rsp_cap, sd->query_unsupported ? 1 : 0,
+					    &migtd_ghci_guid_service_migtd, &len);
 	switch (mc->command) {
 	case GHCI_MIGTD_CMD_WAIT_FOR_REQUEST:
 		if (sd->next < sd->nqueued) {
 			unsigned i = sd->next++;
 
-			return ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_REQUEST,
+			return migtd_ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_REQUEST,
 						  sd->queue[i], sd->queue_len[i], &len);
 		}
-		return ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_NONE, NULL, 0, &len);
+		return migtd_ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_NONE, NULL, 0, &len);
 	case GHCI_MIGTD_CMD_REPORT_STATUS:
 		if (sd->nreports >= MAX_REPORTS)
 			world_fail("%s: too many reports", sd->name);
@@ -423,7 +423,7 @@ static int service_answer(struct side *sd, struct migtd_service_call *call,
 		sd->reports[sd->nreports].status = mc->status;
 		sd->reports[sd->nreports].t_us = world_now_us();
 		sd->nreports++;
-		return ghci_migtd_rsp_build(call->rsp, call->rsp_cap, GHCI_MIGTD_CMD_REPORT_STATUS,
+		return migtd_ghci_migtd_rsp_build(call->rsp, call->rsp_cap, GHCI_MIGTD_CMD_REPORT_STATUS,
 					    &len);
 	default:
 		world_fail("unexpected MigTD service command %u", mc->command);
@@ -444,18 +444,18 @@ static int p_service_start(void *ctx, struct migtd_service_call *call)
 	int ret;
 
 	memset(&mc, 0, sizeof(mc));
-	ret = ghci_service_cmd_parse(call->cmd, call->cmd_len, &cmd);
+	ret = migtd_ghci_service_cmd_parse(call->cmd, call->cmd_len, &cmd);
 	if (ret != MIGTD_OK)
 		world_fail("service command does not parse: %d", ret);
-	query = memcmp(&cmd.guid, &ghci_guid_service_common, sizeof(cmd.guid)) == 0;
+	query = memcmp(&cmd.guid, &migtd_ghci_guid_service_common, sizeof(cmd.guid)) == 0;
 	if (query) {
 		struct ghci_query q;
 
-		if (ghci_query_cmd_parse(call->cmd, call->cmd_len, &q) != MIGTD_OK)
+		if (migtd_ghci_query_cmd_parse(call->cmd, call->cmd_len, &q) != MIGTD_OK)
 			world_fail("Query does not parse");
 		k = WORLD_QUERY;
 	} else {
-		if (ghci_migtd_cmd_parse(call->cmd, call->cmd_len, &mc) != MIGTD_OK)
+		if (migtd_ghci_migtd_cmd_parse(call->cmd, call->cmd_len, &mc) != MIGTD_OK)
 			world_fail("MigTD service command does not parse");
 		k = mc.command == GHCI_MIGTD_CMD_REPORT_STATUS ? WORLD_REPORT : WORLD_WFR;
 	}
@@ -516,18 +516,18 @@ static int p_quote_start(void *ctx, struct migtd_quote_call *call)
 		/* as the VMM does: the status word in the buffer's header */
 		if (call->len < GHCI_GETQUOTE_HDR_LEN)
 			return MIGTD_ERR_LENGTH;
-		wire_put_u64(call->buf + 8, GHCI_GETQUOTE_QGS_UNAVAILABLE);
+		migtd_wire_put_u64(call->buf + 8, GHCI_GETQUOTE_QGS_UNAVAILABLE);
 		return pending_add(sd, call, ret);
 	}
 	(void)emu_qgs_handle(&sd->h, call->buf, call->len, call->cap);
 	if (sd->quote_status != 0) /* the status word the VMM leaves in the header */
-		wire_put_u64(call->buf + 8, sd->quote_status);
+		migtd_wire_put_u64(call->buf + 8, sd->quote_status);
 	if (sd->quote_malformed)
 		memset(call->buf + 16, 0, call->cap - 16); /* in_len, out_len 0: no message */
 	if (sd->faults.quote_status_at != 0 &&
 	    sd->faults.calls[WORLD_QUOTE] == sd->faults.quote_status_at) {
 		sd->faults.injected++;
-		wire_put_u64(call->buf + 8, sd->faults.quote_status);
+		migtd_wire_put_u64(call->buf + 8, sd->faults.quote_status);
 	}
 	if (fault_malformed(sd, WORLD_QUOTE) && call->cap > GHCI_GETQUOTE_HDR_LEN)
 		call->buf[GHCI_GETQUOTE_HDR_LEN] ^= 0x80; /* the QGS message's length prefix */
@@ -733,10 +733,10 @@ void world_queue_request(struct side *sd, uint64_t id, bool source, const struct
 	req.socket_info.communication_id = id;
 	req.socket_info.mig_td_cid = 2;
 	req.socket_info.mig_channel_port = port;
-	ret = hob_build_migration_request(sd->queue[sd->nqueued], sizeof(sd->queue[0]), &req,
+	ret = migtd_hob_build_migration_request(sd->queue[sd->nqueued], sizeof(sd->queue[0]), &req,
 					  &sd->queue_len[sd->nqueued]);
 	if (ret != MIGTD_OK)
-		world_fail("hob_build_migration_request: %d", ret);
+		world_fail("migtd_hob_build_migration_request: %d", ret);
 	sd->nqueued++;
 }
 

@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct migtd_guid *names[3] = { &cfv_guid_policy, &cfv_guid_root_ca,
-						     &cfv_guid_policy_issuer_chain };
+	static const struct migtd_guid *names[3] = { &migtd_cfv_guid_policy, &migtd_cfv_guid_root_ca,
+						     &migtd_cfv_guid_policy_issuer_chain };
 	struct cfv_input in[3];
 	size_t n_in = 0;
 	struct cfv_iter it;
@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
-	if (cfv_iter_init(&it, copy, size) == MIGTD_OK) {
-		while (cfv_iter_next(&it, &f)) {
+	if (migtd_cfv_iter_init(&it, copy, size) == MIGTD_OK) {
+		while (migtd_cfv_iter_next(&it, &f)) {
 			if (f.data < copy || f.len > size || f.data + f.len > copy + size ||
 			    f.offset % 8 != 0 || f.offset + f.header_len + f.len > size)
 				abort();
@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *p;
 		size_t n;
 
-		if (cfv_find_file(copy, size, CFV_FILETYPE_RAW, names[i], &p, &n) == MIGTD_OK)
+		if (migtd_cfv_find_file(copy, size, CFV_FILETYPE_RAW, names[i], &p, &n) == MIGTD_OK)
 			in[n_in++] = (struct cfv_input){ names[i], p, n };
 	}
 	/* Round trip: what we found, rebuilt in a fresh volume, reads back. */
@@ -53,12 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			need += CFV_FFS_HEADER_LEN + in[i].len + 8;
 		fv_len = (need + 0xFFF) & ~(size_t)0xFFF;
 		fv = malloc(fv_len);
-		if (fv && cfv_build(fv, fv_len, fv_len, in, n_in, NULL) == MIGTD_OK) {
+		if (fv && migtd_cfv_build(fv, fv_len, fv_len, in, n_in, NULL) == MIGTD_OK) {
 			for (size_t i = 0; i < n_in; i++) {
 				const uint8_t *p;
 				size_t n;
 
-				if (cfv_find_file(fv, fv_len, CFV_FILETYPE_RAW, in[i].name, &p, &n) !=
+				if (migtd_cfv_find_file(fv, fv_len, CFV_FILETYPE_RAW, in[i].name, &p, &n) !=
 					    MIGTD_OK ||
 				    n != in[i].len || memcmp(p, in[i].data, n) != 0)
 					abort();

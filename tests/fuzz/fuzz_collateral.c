@@ -7,7 +7,7 @@
  *
  * The signature over the JSON would stop every mutant at the first step,
  * so the target calls the checks that follow it directly
- * (qv_collateral_fields_unverified, qv_match_tcb_level), plus the
+ * (migtd_qv_collateral_fields_unverified, migtd_qv_match_tcb_level), plus the
  * signature path itself (qv_check_*: parse, hex signature, chain) and
  * migtd_quote_collateral_time. Each input is tried as both documents and
  * against two platforms: a TDX module with major version 0 (TDX components
@@ -65,17 +65,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (uint8_t major = 0; major < 2; major++) {
 		platform(&res, major);
-		if (qv_collateral_fields_unverified(data, size, false, NOW, &res, &why) == MIGTD_OK)
-			(void)qv_match_tcb_level(&c, &res, &why);
-		(void)qv_collateral_fields_unverified(data, size, true, NOW, &res, &why);
-		(void)qv_converge_status(res.tcb_status, res.qe_tcb_status);
+		if (migtd_qv_collateral_fields_unverified(data, size, false, NOW, &res, &why) == MIGTD_OK)
+			(void)migtd_qv_match_tcb_level(&c, &res, &why);
+		(void)migtd_qv_collateral_fields_unverified(data, size, true, NOW, &res, &why);
+		(void)migtd_qv_converge_status(res.tcb_status, res.qe_tcb_status);
 	}
 	/* Unconditionally too: the matcher must survive documents whose
 	 * header fields are wrong. */
 	platform(&res, 1);
-	(void)qv_match_tcb_level(&c, &res, &why);
-	(void)qv_check_tcb_info(NULL, &c, root, NOW, &res, &why);
-	(void)qv_check_qe_identity(NULL, &c, root, NOW, &res, &why);
+	(void)migtd_qv_match_tcb_level(&c, &res, &why);
+	(void)migtd_qv_check_tcb_info(NULL, &c, root, NOW, &res, &why);
+	(void)migtd_qv_check_qe_identity(NULL, &c, root, NOW, &res, &why);
 	(void)migtd_quote_collateral_time(data, size, &t);
 	return 0;
 }

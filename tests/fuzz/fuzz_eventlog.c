@@ -26,15 +26,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!log)
 		return 0;
 	memcpy(log, data, size);
-	eventlog_replay(log, size, rtmr);
-	eventlog_verify_rtmrs(log, size, &rtmr[0][0]);
-	if (eventlog_parse(log, size, &p) == 0) {
+	migtd_eventlog_replay(log, size, rtmr);
+	migtd_eventlog_verify_rtmrs(log, size, &rtmr[0][0]);
+	if (migtd_eventlog_parse(log, size, &p) == 0) {
 		for (int i = 0; i < EVENTLOG_SEL_COUNT; i++)
 			for (size_t k = 0; p.value[i] && k < p.value_len[i]; k++)
 				sink ^= p.value[i][k];
 	}
 	for (uint32_t tag = 1; tag <= 3; tag++)
-		if (eventlog_find_tagged(log, size, tag, &ev, &payload, &plen) == 1)
+		if (migtd_eventlog_find_tagged(log, size, tag, &ev, &payload, &plen) == 1)
 			for (size_t k = 0; k < plen; k++)
 				sink ^= payload[k];
 	(void)sink;

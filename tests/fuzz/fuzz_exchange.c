@@ -19,7 +19,7 @@ static void check_negotiation(const struct exchange_version_range *ex,
 			      const struct exchange_version_range *im)
 {
 	uint16_t v = 0, v2 = 0;
-	int err = exchange_negotiate_version(ex, im, &v);
+	int err = migtd_exchange_negotiate_version(ex, im, &v);
 	int ok = ex->min <= ex->max && im->min <= im->max && ex->max >= im->min &&
 		 im->max >= ex->min;
 
@@ -32,7 +32,7 @@ static void check_negotiation(const struct exchange_version_range *ex,
 	if (v != (ex->max < im->max ? ex->max : im->max))
 		abort();
 	/* both sides agree */
-	if (exchange_session_version(false, im, ex, &v2) != MIGTD_OK || v2 != v)
+	if (migtd_exchange_session_version(false, im, ex, &v2) != MIGTD_OK || v2 != v)
 		abort();
 }
 
@@ -41,10 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct exchange_information ex;
 	uint8_t out[EXCHANGE_INFORMATION_SIZE];
 
-	if (exchange_parse(data, size, &ex) == MIGTD_OK) {
+	if (migtd_exchange_parse(data, size, &ex) == MIGTD_OK) {
 		struct exchange_version_range own = { 0, 0 };
 
-		if (exchange_build(&ex, out, sizeof(out), NULL) != MIGTD_OK ||
+		if (migtd_exchange_build(&ex, out, sizeof(out), NULL) != MIGTD_OK ||
 		    memcmp(out, data, sizeof(out)) != 0)
 			abort();
 		/* a fixed own range against whatever the peer sent */

@@ -24,28 +24,28 @@ static void qgs(const uint8_t *m, size_t n)
 	struct ghci_qgs_get_collateral_resp cp, cp2;
 	size_t on;
 
-	if (ghci_qgs_get_quote_req_parse(m, n, &qr) == MIGTD_OK) {
-		if (ghci_qgs_get_quote_req_build(out, sizeof(out), qr.report.p, qr.report.len,
+	if (migtd_ghci_qgs_get_quote_req_parse(m, n, &qr) == MIGTD_OK) {
+		if (migtd_ghci_qgs_get_quote_req_build(out, sizeof(out), qr.report.p, qr.report.len,
 						 qr.id_list.p, qr.id_list.len, &on) ||
 		    on != n || memcmp(out + 16, m + 16, n - 16))
 			abort();
 	}
-	if (ghci_qgs_get_quote_resp_parse(m, n, &qp) == MIGTD_OK) {
-		if (ghci_qgs_get_quote_resp_build(out, sizeof(out), 0, &qp, &on) ||
-		    ghci_qgs_get_quote_resp_parse(out, on, &qp2) ||
+	if (migtd_ghci_qgs_get_quote_resp_parse(m, n, &qp) == MIGTD_OK) {
+		if (migtd_ghci_qgs_get_quote_resp_build(out, sizeof(out), 0, &qp, &on) ||
+		    migtd_ghci_qgs_get_quote_resp_parse(out, on, &qp2) ||
 		    qp2.quote.len != qp.quote.len || memcmp(qp2.quote.p, qp.quote.p, qp.quote.len))
 			abort();
 	}
-	if (ghci_qgs_get_collateral_req_parse(m, n, &cr) == MIGTD_OK) {
-		if (ghci_qgs_get_collateral_req_build(out, sizeof(out), cr.fmspc.p,
+	if (migtd_ghci_qgs_get_collateral_req_parse(m, n, &cr) == MIGTD_OK) {
+		if (migtd_ghci_qgs_get_collateral_req_build(out, sizeof(out), cr.fmspc.p,
 						      (const char *)cr.pck_ca.p, &on) ||
-		    ghci_qgs_get_collateral_req_parse(out, on, &cr2) ||
+		    migtd_ghci_qgs_get_collateral_req_parse(out, on, &cr2) ||
 		    cr2.pck_ca.len != cr.pck_ca.len)
 			abort();
 	}
-	if (ghci_qgs_get_collateral_resp_parse(m, n, &cp) == MIGTD_OK) {
-		if (ghci_qgs_get_collateral_resp_build(out, sizeof(out), 0, &cp, &on) ||
-		    on != n || ghci_qgs_get_collateral_resp_parse(out, on, &cp2))
+	if (migtd_ghci_qgs_get_collateral_resp_parse(m, n, &cp) == MIGTD_OK) {
+		if (migtd_ghci_qgs_get_collateral_resp_build(out, sizeof(out), 0, &cp, &on) ||
+		    on != n || migtd_ghci_qgs_get_collateral_resp_parse(out, on, &cp2))
 			abort();
 		for (int i = 0; i < GHCI_QGS_COLLATERAL_BLOBS; i++)
 			if (cp2.blob[i].len != cp.blob[i].len ||
@@ -65,17 +65,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	/* TD side: the VMM's completion. */
-	if (ghci_getquote_rsp_parse(copy, size, &h, &m, &ml) == MIGTD_OK) {
+	if (migtd_ghci_getquote_rsp_parse(copy, size, &h, &m, &ml) == MIGTD_OK) {
 		qgs(m, ml);
 		/* version is not checked on completion: compare from offset 8 */
-		if (ghci_getquote_rsp_build(out, sizeof(out), h.status, h.in_len, m, ml, &on) == 0 &&
+		if (migtd_ghci_getquote_rsp_build(out, sizeof(out), h.status, h.in_len, m, ml, &on) == 0 &&
 		    memcmp(out + 8, copy + 8, on - 8))
 			abort();
 	}
 	/* VMM side: the TD's request. */
-	if (ghci_getquote_req_parse(copy, size, &h, &m, &ml) == MIGTD_OK) {
+	if (migtd_ghci_getquote_req_parse(copy, size, &h, &m, &ml) == MIGTD_OK) {
 		qgs(m, ml);
-		if (ghci_getquote_req_build(out, sizeof(out), m, ml, &on) == 0 && h.status == 0 &&
+		if (migtd_ghci_getquote_req_build(out, sizeof(out), m, ml, &on) == 0 && h.status == 0 &&
 		    h.out_len == 0 && memcmp(out, copy, on))
 			abort();
 	}

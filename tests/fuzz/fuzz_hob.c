@@ -18,9 +18,9 @@ static void roundtrip(const struct migtd_migration_request *a, enum hob_mode mod
 	struct migtd_migration_request b;
 	size_t n;
 
-	if (hob_build_migration_request(buf, sizeof(buf), a, &n) != MIGTD_OK)
+	if (migtd_hob_build_migration_request(buf, sizeof(buf), a, &n) != MIGTD_OK)
 		return; /* a policy larger than our buffer */
-	if (hob_parse_migration_request(buf, n, mode, sock, &b) != MIGTD_OK)
+	if (migtd_hob_parse_migration_request(buf, n, mode, sock, &b) != MIGTD_OK)
 		abort();
 	/* The default layout reads 72 bytes; init data only rides along in strict mode. */
 	if (memcmp(&a->info, &b.info, offsetof(struct migtd_migration_information, init_td_info)))
@@ -56,14 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	for (size_t m = 0; m < 2; m++)
 		for (int sock = 0; sock < 2; sock++)
-			if (hob_parse_migration_request(copy, size, modes[m], sock, &req) ==
+			if (migtd_hob_parse_migration_request(copy, size, modes[m], sock, &req) ==
 			    MIGTD_OK) {
 				if (sock && !req.has_socket_info)
 					abort();
 				roundtrip(&req, modes[m], sock);
 			}
 	for (size_t l = 0; l < 4; l++)
-		(void)hob_mig_info_parse(copy, size, layouts[l], &mi);
+		(void)migtd_hob_mig_info_parse(copy, size, layouts[l], &mi);
 	free(copy);
 	return 0;
 }

@@ -3,7 +3,7 @@
 /*
  * fuzz_policy -- policy v1 parse + evaluate on arbitrary bytes.
  *
- * The strict parse (tools) and policy_lint (MigTD) run on it too.
+ * The strict parse (tools) and migtd_policy_lint (MigTD) run on it too.
  *
  * Input layout: the whole input is the policy document; the peer report is
  * a fixed report.dat-like blob perturbed by the input's first bytes, so the
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(peer, local, sizeof(peer));
 	for (size_t i = 0; i < size && i < 64; i++)
 		peer[(data[i] * 7u + i * 13u) % MIGTD_VERIFIED_REPORT_SIZE] ^= data[i];
-	eventlog_parsed_empty(&logs);
+	migtd_eventlog_parsed_empty(&logs);
 	/* Exact-size copy so ASan sees any over-read. */
 	doc = malloc(size ? size : 1);
 	if (!doc)
@@ -45,19 +45,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(doc, data, size);
 	in = (struct policy_input){ local, sizeof(local), peer, sizeof(peer), &logs, &logs,
 				    size & 1 };
-	policy_eval_doc(&ws, doc, size, &in, &ex);
-	policy_explain_render(&ex, text, sizeof(text));
+	migtd_policy_eval_doc(&ws, doc, size, &in, &ex);
+	migtd_policy_explain_render(&ex, text, sizeof(text));
 	in.is_src = !in.is_src;
 	in.local_report = peer;
 	in.peer_report = local;
-	policy_eval_doc(&ws, doc, size, &in, NULL);
+	migtd_policy_eval_doc(&ws, doc, size, &in, NULL);
 	/* The tools' strict parse and the MigTD's lint walk the same bytes. */
 	{
 		struct policy_parse_error e;
 		bool unknown;
 
-		policy_parse_strict(&ws, doc, size, &e);
-		policy_lint(&ws, doc, size, &e, &unknown);
+		migtd_policy_parse_strict(&ws, doc, size, &e);
+		migtd_policy_lint(&ws, doc, size, &e, &unknown);
 	}
 	free(doc);
 	return 0;

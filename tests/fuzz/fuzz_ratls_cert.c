@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		inited = 1;
 	}
-	ret = ratls_verify_peer_cert(&v, data, size, &reason);
+	ret = migtd_ratls_verify_peer_cert(&v, data, size, &reason);
 	if (ret != MIGTD_OK && ret != MIGTD_ERR_PEER_CERT && ret != MIGTD_ERR_QUOTE &&
 	    ret != MIGTD_ERR_POLICY)
 		__builtin_trap();
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	v.cb = &cb2;
 	v.is_src = false;
-	ret = ratls_verify_peer_cert(&v, data, size, &reason);
+	ret = migtd_ratls_verify_peer_cert(&v, data, size, &reason);
 	if (ret != MIGTD_OK && ret != MIGTD_ERR_PEER_CERT && ret != MIGTD_ERR_POLICY)
 		__builtin_trap();
 	return 0;

@@ -22,9 +22,9 @@ static void query_roundtrip(const struct ghci_query *q)
 	struct ghci_query b;
 	size_t n;
 
-	if (ghci_query_rsp_build(out, sizeof(out), q->status, &q->guid, &n))
+	if (migtd_ghci_query_rsp_build(out, sizeof(out), q->status, &q->guid, &n))
 		abort();
-	if (ghci_query_rsp_parse(out, n, &b) != MIGTD_OK || b.status != q->status)
+	if (migtd_ghci_query_rsp_parse(out, n, &b) != MIGTD_OK || b.status != q->status)
 		abort();
 }
 
@@ -33,9 +33,9 @@ static void wfr_roundtrip(const struct ghci_wfr_rsp *w)
 	struct ghci_wfr_rsp b;
 	size_t n;
 
-	if (ghci_wfr_rsp_build(out, sizeof(out), w->operation, w->hob, w->hob_len, &n))
+	if (migtd_ghci_wfr_rsp_build(out, sizeof(out), w->operation, w->hob, w->hob_len, &n))
 		return; /* larger than our buffer */
-	if (ghci_wfr_rsp_parse(out, n, &b) != MIGTD_OK || b.operation != w->operation ||
+	if (migtd_ghci_wfr_rsp_parse(out, n, &b) != MIGTD_OK || b.operation != w->operation ||
 	    b.hob_len != w->hob_len || (w->hob_len && memcmp(b.hob, w->hob, w->hob_len)))
 		abort();
 }
@@ -47,12 +47,12 @@ static void cmd_roundtrip(const struct ghci_migtd_cmd *c)
 	int err;
 
 	if (c->command == GHCI_MIGTD_CMD_REPORT_STATUS)
-		err = ghci_report_cmd_build(out, sizeof(out), c->mig_request_id, c->status, &n);
+		err = migtd_ghci_report_cmd_build(out, sizeof(out), c->mig_request_id, c->status, &n);
 	else if (c->command == GHCI_MIGTD_CMD_WAIT_FOR_REQUEST)
-		err = ghci_wfr_cmd_build(out, sizeof(out), &n);
+		err = migtd_ghci_wfr_cmd_build(out, sizeof(out), &n);
 	else
-		err = ghci_shutdown_cmd_build(out, sizeof(out), &n);
-	if (err || ghci_migtd_cmd_parse(out, n, &b) != MIGTD_OK || memcmp(&b, c, sizeof(b)))
+		err = migtd_ghci_shutdown_cmd_build(out, sizeof(out), &n);
+	if (err || migtd_ghci_migtd_cmd_parse(out, n, &b) != MIGTD_OK || memcmp(&b, c, sizeof(b)))
 		abort();
 }
 
@@ -70,18 +70,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
-	(void)ghci_service_rsp_parse(copy, size, &ghci_guid_service_common, &rsp);
-	if (ghci_query_rsp_parse(copy, size, &q) == MIGTD_OK)
+	(void)migtd_ghci_service_rsp_parse(copy, size, &migtd_ghci_guid_service_common, &rsp);
+	if (migtd_ghci_query_rsp_parse(copy, size, &q) == MIGTD_OK)
 		query_roundtrip(&q);
-	if (ghci_wfr_rsp_parse(copy, size, &w) == MIGTD_OK)
+	if (migtd_ghci_wfr_rsp_parse(copy, size, &w) == MIGTD_OK)
 		wfr_roundtrip(&w);
-	(void)ghci_wfr_rsp_parse_request(copy, size, HOB_MODE_DEFAULT, true, &has, &req);
-	(void)ghci_wfr_rsp_parse_request(copy, size, HOB_MODE_STRICT, false, &has, &req);
-	(void)ghci_report_rsp_parse(copy, size);
+	(void)migtd_ghci_wfr_rsp_parse_request(copy, size, HOB_MODE_DEFAULT, true, &has, &req);
+	(void)migtd_ghci_wfr_rsp_parse_request(copy, size, HOB_MODE_STRICT, false, &has, &req);
+	(void)migtd_ghci_report_rsp_parse(copy, size);
 	/* VMM side */
-	(void)ghci_service_cmd_parse(copy, size, &sc);
-	(void)ghci_query_cmd_parse(copy, size, &q);
-	if (ghci_migtd_cmd_parse(copy, size, &c) == MIGTD_OK)
+	(void)migtd_ghci_service_cmd_parse(copy, size, &sc);
+	(void)migtd_ghci_query_cmd_parse(copy, size, &q);
+	if (migtd_ghci_migtd_cmd_parse(copy, size, &c) == MIGTD_OK)
 		cmd_roundtrip(&c);
 	free(copy);
 	return 0;

@@ -22,26 +22,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tdinfo_struct info;
 	uint8_t out[TDREPORT_STRUCT_SIZE];
 
-	if (tdreport_parse(data, size, &rep) == MIGTD_OK) {
-		if (tdreport_build(&rep, out, sizeof(out), NULL) != MIGTD_OK ||
+	if (migtd_tdreport_parse(data, size, &rep) == MIGTD_OK) {
+		if (migtd_tdreport_build(&rep, out, sizeof(out), NULL) != MIGTD_OK ||
 		    memcmp(out, data, TDREPORT_STRUCT_SIZE) != 0)
 			abort();
-		(void)tdreport_check_type(&rep);
-		(void)tdreport_check_integrity(&rep);
-		if (tdreport_update_hashes(&rep) != MIGTD_OK ||
-		    tdreport_check_integrity(&rep) != MIGTD_OK)
+		(void)migtd_tdreport_check_type(&rep);
+		(void)migtd_tdreport_check_integrity(&rep);
+		if (migtd_tdreport_update_hashes(&rep) != MIGTD_OK ||
+		    migtd_tdreport_check_integrity(&rep) != MIGTD_OK)
 			abort();
 	}
-	if (tdreport_parse_reportmacstruct(data, size, &mac) == MIGTD_OK &&
-	    (tdreport_build_reportmacstruct(&mac, out, sizeof(out), NULL) != MIGTD_OK ||
+	if (migtd_tdreport_parse_reportmacstruct(data, size, &mac) == MIGTD_OK &&
+	    (migtd_tdreport_build_reportmacstruct(&mac, out, sizeof(out), NULL) != MIGTD_OK ||
 	     memcmp(out, data, size) != 0))
 		abort();
-	if (tdreport_parse_tee_tcb_info(data, size, &tcb) == MIGTD_OK &&
-	    (tdreport_build_tee_tcb_info(&tcb, out, sizeof(out), NULL) != MIGTD_OK ||
+	if (migtd_tdreport_parse_tee_tcb_info(data, size, &tcb) == MIGTD_OK &&
+	    (migtd_tdreport_build_tee_tcb_info(&tcb, out, sizeof(out), NULL) != MIGTD_OK ||
 	     memcmp(out, data, size) != 0))
 		abort();
-	if (tdreport_parse_tdinfo(data, size, &info) == MIGTD_OK &&
-	    (tdreport_build_tdinfo(&info, out, sizeof(out), NULL) != MIGTD_OK ||
+	if (migtd_tdreport_parse_tdinfo(data, size, &info) == MIGTD_OK &&
+	    (migtd_tdreport_build_tdinfo(&info, out, sizeof(out), NULL) != MIGTD_OK ||
 	     memcmp(out, data, size) != 0))
 		abort();
 	return 0;

@@ -29,9 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
-	if (tdvf_locate(copy, size, &off, &via) == MIGTD_OK && off + 32 > size)
+	if (migtd_tdvf_locate(copy, size, &off, &via) == MIGTD_OK && off + 32 > size)
 		abort();
-	if (tdvf_parse(copy, size, &md) != MIGTD_OK)
+	if (migtd_tdvf_parse(copy, size, &md) != MIGTD_OK)
 		goto out;
 	for (uint32_t i = 0; i < md.number_of_sections; i++) {
 		const struct tdvf_section *s = &md.sections[i];
@@ -46,11 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			work += s->mem_size / 32;
 	}
 	/* Up to 4 MiB of page work per input. */
-	if (work <= (4u << 20) && tdvf_mrtd(copy, size, &md, mrtd) != MIGTD_OK)
+	if (work <= (4u << 20) && migtd_tdvf_mrtd(copy, size, &md, mrtd) != MIGTD_OK)
 		abort();
-	if (tdvf_cfv_region(copy, size, &md, &cfv, &cfv_len) == MIGTD_OK &&
-	    tdvf_enrolled_from_cfv(cfv, cfv_len, &files) == MIGTD_OK)
-		(void)tdvf_rtmrs(&files, 0, rtmr);
+	if (migtd_tdvf_cfv_region(copy, size, &md, &cfv, &cfv_len) == MIGTD_OK &&
+	    migtd_tdvf_enrolled_from_cfv(cfv, cfv_len, &files) == MIGTD_OK)
+		(void)migtd_tdvf_rtmrs(&files, 0, rtmr);
 out:
 	free(copy);
 	return 0;

@@ -21,13 +21,13 @@ static void roundtrip(const struct ghci_raw_request *a, bool v2)
 	struct wire_writer w;
 	size_t n;
 
-	wire_writer_init(&w, payload, sizeof(payload));
-	if (ghci_raw_wfr_payload_write(&w, a))
+	migtd_wire_writer_init(&w, payload, sizeof(payload));
+	if (migtd_ghci_raw_wfr_payload_write(&w, a))
 		abort();
-	if (ghci_raw_build(buf, sizeof(buf), GHCI_RAW_DATA_STATUS(1, a->operation), payload,
-			   wire_written(&w), &n))
+	if (migtd_ghci_raw_build(buf, sizeof(buf), GHCI_RAW_DATA_STATUS(1, a->operation), payload,
+			   migtd_wire_written(&w), &n))
 		abort();
-	if (ghci_raw_wfr_parse(buf, n, v2, &b) != MIGTD_OK || memcmp(a, &b, sizeof(b)) != 0)
+	if (migtd_ghci_raw_wfr_parse(buf, n, v2, &b) != MIGTD_OK || memcmp(a, &b, sizeof(b)) != 0)
 		abort();
 }
 
@@ -45,18 +45,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	for (int v2 = 0; v2 < 2; v2++) {
 		memset(&r, 0, sizeof(r));
-		if (ghci_raw_wfr_parse(copy, size, v2, &r) == MIGTD_OK)
+		if (migtd_ghci_raw_wfr_parse(copy, size, v2, &r) == MIGTD_OK)
 			roundtrip(&r, v2);
 	}
-	(void)ghci_raw_stream_completion(copy, size, true, &p, &n);
-	(void)ghci_raw_stream_completion(copy, size, false, &p, &n);
-	(void)ghci_raw_report_acked(copy, size);
+	(void)migtd_ghci_raw_stream_completion(copy, size, true, &p, &n);
+	(void)migtd_ghci_raw_stream_completion(copy, size, false, &p, &n);
+	(void)migtd_ghci_raw_report_acked(copy, size);
 	if (size >= 8) {
-		word = wire_get_u64(copy);
-		if (ghci_raw_status_word_parse(word, &code) == MIGTD_OK) {
+		word = migtd_wire_get_u64(copy);
+		if (migtd_ghci_raw_status_word_parse(word, &code) == MIGTD_OK) {
 			uint64_t again;
 
-			if (ghci_raw_status_word(code, &again) || again != word)
+			if (migtd_ghci_raw_status_word(code, &again) || again != word)
 				abort();
 		}
 	}

@@ -67,12 +67,12 @@ static void get_quote(struct plat *p)
 	size_t mlen, len;
 
 	assert_int_equal(emu_tdx_mr_report(&p->h.tdx, rd, rep), 0);
-	assert_int_equal(ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
 			 MIGTD_OK);
-	assert_int_equal(ghci_getquote_req_build(p->qbuf, BUF, msg, mlen, &len), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(p->qbuf, BUF, msg, mlen, &len), MIGTD_OK);
 	assert_int_equal(emu_qgs_handle(&p->h, p->qbuf, len, BUF), 0);
-	assert_int_equal(ghci_getquote_rsp_parse(p->qbuf, BUF, &hdr, &m, &mlen), MIGTD_OK);
-	assert_int_equal(ghci_qgs_get_quote_resp_parse(m, mlen, &r), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_rsp_parse(p->qbuf, BUF, &hdr, &m, &mlen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(m, mlen, &r), MIGTD_OK);
 	p->quote = r.quote.p;
 	p->quote_len = r.quote.len;
 }
@@ -83,10 +83,10 @@ static int get_collateral(struct plat *p, const uint8_t fmspc[6])
 	uint8_t msg[64];
 	size_t mlen, len;
 
-	assert_int_equal(ghci_qgs_get_collateral_req_build(msg, sizeof(msg), fmspc, "platform",
+	assert_int_equal(migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), fmspc, "platform",
 							   &mlen),
 			 MIGTD_OK);
-	assert_int_equal(ghci_getquote_req_build(p->cbuf, BUF, msg, mlen, &len), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(p->cbuf, BUF, msg, mlen, &len), MIGTD_OK);
 	emu_qgs_handle(&p->h, p->cbuf, len, BUF);
 	return migtd_coll_parse(p->cbuf, BUF, &p->coll);
 }

@@ -53,9 +53,9 @@ static void on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, const u
 	(void)ctx;
 	/* A VMM that supports the MigTD service: answer Query. */
 	assert_true(rsp_cap <= sizeof(rsp));
-	if (ghci_service_cmd_parse(cmd, cmd_len, &sc) != MIGTD_OK ||
-	    ghci_query_cmd_parse(cmd, cmd_len, &(struct ghci_query){ 0 }) != MIGTD_OK ||
-	    ghci_query_rsp_build(rsp, rsp_cap, 0, &ghci_guid_service_migtd, &n) != MIGTD_OK) {
+	if (migtd_ghci_service_cmd_parse(cmd, cmd_len, &sc) != MIGTD_OK ||
+	    migtd_ghci_query_cmd_parse(cmd, cmd_len, &(struct ghci_query){ 0 }) != MIGTD_OK ||
+	    migtd_ghci_query_rsp_build(rsp, rsp_cap, 0, &migtd_ghci_guid_service_migtd, &n) != MIGTD_OK) {
 		emu_link_reply_service(c, seq, TDX_VMCALL_INVALID_OPERAND, rsp, 0);
 		return;
 	}
@@ -142,7 +142,7 @@ static void test_servtd_and_sys_rd(void **state)
 	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MAX_IMPORT_VERSION, &v), MIGTD_OK);
 	assert_true(v == 7);
 	assert_int_equal(emu_platform_ops.servtd_rd(&plat, &b, TDX_FIELD_MIG_ENC_KEY(2), &v), MIGTD_OK);
-	assert_true(v == wire_get_u64(td->mig_enc_key + 16));
+	assert_true(v == migtd_wire_get_u64(td->mig_enc_key + 16));
 	assert_int_equal(emu_platform_ops.servtd_wr(&plat, &b, TDX_FIELD_MIG_VERSION, 5, UINT64_MAX,
 						    NULL), MIGTD_OK);
 	assert_int_equal(td->mig_version, 5);
@@ -178,17 +178,17 @@ static void test_quote_through_ghci_and_qgs(void **state)
 	for (unsigned i = 0; i < 64; i++)
 		rd[i] = (uint8_t)i;
 	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_OK);
-	assert_int_equal(ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
 			 MIGTD_OK);
-	assert_int_equal(ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
 	call.buf = buf;
 	call.len = sizeof(buf); /* upstream passes the whole page-rounded buffer */
 	call.cap = sizeof(buf);
 	assert_int_equal(emu_platform_ops.quote_start(&plat, &call), MIGTD_OK);
 	assert_int_equal(wait_quote(&call), MIGTD_OK);
-	assert_int_equal(ghci_getquote_status_class(wire_get_u64(buf + 8)), MIGTD_OK);
-	assert_int_equal(ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen), MIGTD_OK);
-	assert_int_equal(ghci_qgs_get_quote_resp_parse(rmsg, qlen, &resp), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_status_class(migtd_wire_get_u64(buf + 8)), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(rmsg, qlen, &resp), MIGTD_OK);
 
 	/* The quote verifies to the platform's root and carries our REPORTDATA. */
 	snprintf(path, sizeof(path), "%s/root_ca.der", pki_dir);
@@ -203,17 +203,17 @@ static void test_quote_through_ghci_and_qgs(void **state)
 
 	/* A TDREPORT that this platform's TDX module did not MAC gets a QGS error. */
 	rep[600] ^= 1;
-	assert_int_equal(ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
 			 MIGTD_OK);
-	assert_int_equal(ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
 	memset(&call, 0, sizeof(call));
 	call.buf = buf;
 	call.len = blen;
 	call.cap = sizeof(buf);
 	assert_int_equal(emu_platform_ops.quote_start(&plat, &call), MIGTD_OK);
 	assert_int_equal(wait_quote(&call), MIGTD_OK);
-	assert_int_equal(ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen), MIGTD_OK);
-	assert_int_equal(ghci_qgs_get_quote_resp_parse(rmsg, qlen, &resp), MIGTD_ERR_QUOTE);
+	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(rmsg, qlen, &resp), MIGTD_ERR_QUOTE);
 }
 
 /*
@@ -230,9 +230,9 @@ static void test_quote_cancel(void **state)
 	struct migtd_quote_call call = { 0 }, call2 = { 0 };
 
 	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_OK);
-	assert_int_equal(ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
 			 MIGTD_OK);
-	assert_int_equal(ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
 	memcpy(buf2, buf, blen);
 	call = (struct migtd_quote_call){ .buf = buf, .len = blen, .cap = sizeof(buf) };
 	call2 = (struct migtd_quote_call){ .buf = buf2, .len = blen, .cap = sizeof(buf2) };
@@ -245,7 +245,7 @@ static void test_quote_cancel(void **state)
 	/* The host answers both in order: the first answer is dropped. */
 	assert_int_equal(emu_platform_ops.quote_start(&plat, &call2), MIGTD_OK);
 	assert_int_equal(wait_quote(&call2), MIGTD_OK);
-	assert_int_equal(ghci_getquote_status_class(wire_get_u64(buf2 + 8)), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_status_class(migtd_wire_get_u64(buf2 + 8)), MIGTD_OK);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		if (buf[i] != 0xEE)
 			fail_msg("the cancelled call's buffer was written at %zu", i);
@@ -264,16 +264,16 @@ static void test_collateral(void **state)
 	const uint8_t *rmsg;
 	struct ghci_qgs_get_collateral_resp resp;
 
-	assert_int_equal(ghci_qgs_get_collateral_req_build(msg, sizeof(msg), host.pki.params.fmspc,
+	assert_int_equal(migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), host.pki.params.fmspc,
 							   "processor", &mlen), MIGTD_OK);
-	assert_int_equal(ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
 	call.buf = buf;
 	call.len = sizeof(buf);
 	call.cap = sizeof(buf);
 	assert_int_equal(emu_platform_ops.quote_start(&plat, &call), MIGTD_OK);
 	assert_int_equal(wait_quote(&call), MIGTD_OK);
-	assert_int_equal(ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen), MIGTD_OK);
-	assert_int_equal(ghci_qgs_get_collateral_resp_parse(rmsg, qlen, &resp), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_qgs_get_collateral_resp_parse(rmsg, qlen, &resp), MIGTD_OK);
 	assert_non_null(strstr((const char *)resp.blob[GHCI_QGS_TCB_INFO].p, "\"tcbInfo\""));
 	assert_int_equal(resp.blob[GHCI_QGS_TCB_INFO].p[resp.blob[GHCI_QGS_TCB_INFO].len - 1], 0);
 	assert_non_null(strstr((const char *)resp.blob[GHCI_QGS_QE_IDENTITY].p, "TD_QE"));
@@ -288,8 +288,8 @@ static void test_service_roundtrip(void **state)
 	struct ghci_query q;
 	int ret;
 
-	assert_int_equal(ghci_query_cmd_build(cmd, sizeof(cmd), &clen), MIGTD_OK);
-	assert_int_equal(ghci_service_rsp_prefill(rsp, sizeof(rsp), &ghci_guid_service_common, 0),
+	assert_int_equal(migtd_ghci_query_cmd_build(cmd, sizeof(cmd), &clen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_service_rsp_prefill(rsp, sizeof(rsp), &migtd_ghci_guid_service_common, 0),
 			 MIGTD_OK);
 	call.cmd = cmd;
 	call.cmd_len = clen;
@@ -299,7 +299,7 @@ static void test_service_roundtrip(void **state)
 	while ((ret = emu_platform_ops.service_poll(&plat, &call)) == MIGTD_ERR_AGAIN)
 		usleep(1000);
 	assert_int_equal(ret, MIGTD_OK);
-	assert_int_equal(ghci_query_rsp_parse(rsp, sizeof(rsp), &q), MIGTD_OK);
+	assert_int_equal(migtd_ghci_query_rsp_parse(rsp, sizeof(rsp), &q), MIGTD_OK);
 	assert_int_equal(q.status, 0);
 }
 
@@ -327,7 +327,7 @@ static void test_host_rejects_bad_requests(void **state)
 		while (emu_link_parse(in, n, &f, &used) == MIGTD_OK) {
 			assert_int_equal(f.op, EMU_LINK_ERROR);
 			assert_int_equal(f.seq, 900 + want);
-			assert_true((int32_t)wire_get_u32(f.payload) ==
+			assert_true((int32_t)migtd_wire_get_u32(f.payload) ==
 				    (want == 0 ? MIGTD_ERR_UNSUPPORTED_OP : MIGTD_ERR_LENGTH));
 			memmove(in, in + used, n - used);
 			n -= used;

@@ -116,7 +116,7 @@ static void test_quote_body_from_report(void **state)
 	struct tdreport_struct r;
 
 	assert_true(emu_tdx_mr_report(&mod, rd, rep) == TDX_SUCCESS);
-	assert_int_equal(tdreport_parse(rep, sizeof(rep), &r), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_parse(rep, sizeof(rep), &r), MIGTD_OK);
 	emu_tdx_report_to_quote_body(&r, body);
 	/* docs/protocol.md §8.2 offsets. */
 	assert_memory_equal(body + 0, rep + 256 + 8, 16);    /* TEE_TCB_SVN */
@@ -141,7 +141,7 @@ static void test_servtd_rd_wr(void **state)
 	/* MIG_ENC_KEY: four LE words, word 0 = key bytes 0..7. */
 	for (unsigned i = 0; i < 4; i++) {
 		assert_true(emu_tdx_servtd_rd(&mod, &b, TDX_FIELD_MIG_ENC_KEY(i), &v) == TDX_SUCCESS);
-		assert_true(v == wire_get_u64(td->mig_enc_key + 8 * i));
+		assert_true(v == migtd_wire_get_u64(td->mig_enc_key + 8 * i));
 	}
 	assert_true(emu_tdx_servtd_rd(&mod, &b, TDX_FIELD_SERVTD_ATTR, &v) == TDX_SUCCESS);
 	assert_true(v == 0);
@@ -187,11 +187,11 @@ static void test_servtd_rd_wr(void **state)
 					      0x1111111111111111ULL * (i + 1), UINT64_MAX, NULL) ==
 			    TDX_SUCCESS);
 	assert_int_equal(td->dec_key_written, 0xf);
-	assert_true(wire_get_u64(td->mig_dec_key + 24) == 0x4444444444444444ULL);
+	assert_true(migtd_wire_get_u64(td->mig_dec_key + 24) == 0x4444444444444444ULL);
 	assert_true(emu_tdx_servtd_wr(&mod, &b, TDX_FIELD_MIG_DEC_KEY(0), 0xffffffffffffffffULL,
 				      0xff, &old) == TDX_SUCCESS);
 	assert_true(old == 0x1111111111111111ULL);
-	assert_true(wire_get_u64(td->mig_dec_key) == 0x11111111111111ffULL);
+	assert_true(migtd_wire_get_u64(td->mig_dec_key) == 0x11111111111111ffULL);
 }
 
 static void test_bind_many_and_sys_rd(void **state)

@@ -73,13 +73,13 @@ static void test_replay_vectors(void **state)
 		assert_int_equal(len, VECTORS[v].len);
 		unhex_rtmrs(VECTORS[v].rtmr, want);
 		unhex_rtmrs(VECTORS[v].rtmr_missing, want_missing);
-		assert_int_equal(eventlog_replay(log, len, got), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_replay(log, len, got), MIGTD_OK);
 		assert_memory_equal(got, want, sizeof(want));
-		assert_int_equal(eventlog_verify_rtmrs(log, len, want), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_verify_rtmrs(log, len, want), MIGTD_OK);
 		/* Without the trailing byte the last event is invisible (upstream-compatible). */
-		assert_int_equal(eventlog_replay(log, len - 1, got), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_replay(log, len - 1, got), MIGTD_OK);
 		assert_memory_equal(got, want_missing, sizeof(want_missing));
-		assert_int_equal(eventlog_verify_rtmrs(log, len - 1, want), MIGTD_ERR_POLICY);
+		assert_int_equal(migtd_eventlog_verify_rtmrs(log, len - 1, want), MIGTD_ERR_POLICY);
 		/* Extra trailing bytes are accepted. */
 		{
 			uint8_t *big = malloc(len + 100);
@@ -87,12 +87,12 @@ static void test_replay_vectors(void **state)
 			assert_non_null(big);
 			memcpy(big, log, len);
 			memset(big + len, 0xFF, 100);
-			assert_int_equal(eventlog_verify_rtmrs(big, len + 100, want), MIGTD_OK);
+			assert_int_equal(migtd_eventlog_verify_rtmrs(big, len + 100, want), MIGTD_OK);
 			free(big);
 		}
 		/* One flipped RTMR byte is a mismatch. */
 		want[2 * D + 5] ^= 1;
-		assert_int_equal(eventlog_verify_rtmrs(log, len, want), MIGTD_ERR_POLICY);
+		assert_int_equal(migtd_eventlog_verify_rtmrs(log, len, want), MIGTD_ERR_POLICY);
 		free(log);
 	}
 }
@@ -112,13 +112,13 @@ static void test_truncation_every_length(void **state)
 
 		assert_non_null(copy);
 		memcpy(copy, log, n);
-		err = eventlog_replay(copy, n, r);
+		err = migtd_eventlog_replay(copy, n, r);
 		if (n < EVENTLOG_FIRST_CC_EVENT) {
 			assert_int_equal(err, MIGTD_ERR_TRUNCATED);
-			assert_int_not_equal(eventlog_parse(copy, n, &p), MIGTD_OK);
+			assert_int_not_equal(migtd_eventlog_parse(copy, n, &p), MIGTD_OK);
 		} else {
 			assert_int_equal(err, MIGTD_OK);
-			assert_int_equal(eventlog_parse(copy, n, &p), MIGTD_OK);
+			assert_int_equal(migtd_eventlog_parse(copy, n, &p), MIGTD_OK);
 		}
 		free(copy);
 	}
@@ -138,40 +138,40 @@ static void test_layout_and_stop_rules(void **state)
 
 	(void)state;
 	memset(digest, 0xAB, sizeof(digest));
-	assert_int_equal(eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add(&b, 3, 0x1234, digest, "xyz", 3), MIGTD_OK);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 3, 0x1234, digest, "xyz", 3), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 	assert_int_equal(len, 72 + 66 + 3 + 1);
 	/* Legacy header: pcr 0, EV_NO_ACTION, 20 zero bytes, event_size 40. */
-	assert_int_equal(wire_get_u32(buf + 4), 3);
-	assert_int_equal(wire_get_u32(buf + 28), 40);
+	assert_int_equal(migtd_wire_get_u32(buf + 4), 3);
+	assert_int_equal(migtd_wire_get_u32(buf + 28), 40);
 	assert_memory_equal(buf + 32, "Spec ID Event03\0", 16);
 	assert_int_equal(buf[32 + 24], 1);     /* number_of_algorithms */
 	assert_int_equal(buf[32 + 28], 0x0C);  /* SHA-384 */
 	assert_int_equal(buf[32 + 30], 48);
 	assert_memory_equal(buf + 32 + 33, "td-shim", 7);
 	/* CC event header. */
-	assert_int_equal(wire_get_u32(buf + 72), 3);
-	assert_int_equal(wire_get_u32(buf + 76), 0x1234);
-	assert_int_equal(wire_get_u32(buf + 80), 1);
-	assert_int_equal(wire_get_u16(buf + 84), 0x000C);
+	assert_int_equal(migtd_wire_get_u32(buf + 72), 3);
+	assert_int_equal(migtd_wire_get_u32(buf + 76), 0x1234);
+	assert_int_equal(migtd_wire_get_u32(buf + 80), 1);
+	assert_int_equal(migtd_wire_get_u16(buf + 84), 0x000C);
 	assert_memory_equal(buf + 86, digest, D);
-	assert_int_equal(wire_get_u32(buf + 134), 3);
+	assert_int_equal(migtd_wire_get_u32(buf + 134), 3);
 	assert_memory_equal(buf + 138, "xyz", 3);
 	assert_int_equal(buf[141], 0xFF);
 
-	assert_int_equal(eventlog_iter_init(&it, log, len), MIGTD_OK);
-	assert_int_equal(eventlog_iter_next(&it, &ev), 1);
+	assert_int_equal(migtd_eventlog_iter_init(&it, log, len), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_iter_next(&it, &ev), 1);
 	assert_int_equal(ev.offset, 72);
 	assert_int_equal(ev.mr_index, 3);
 	assert_int_equal(ev.event_type, 0x1234);
 	assert_int_equal(ev.data_len, 3);
 	assert_memory_equal(ev.data, "xyz", 3);
-	assert_int_equal(eventlog_iter_next(&it, &ev), 0);
+	assert_int_equal(migtd_eventlog_iter_next(&it, &ev), 0);
 
 	/* Without the byte after it, the event is not returned. */
-	assert_int_equal(eventlog_iter_init(&it, log, len - 1), MIGTD_OK);
-	assert_int_equal(eventlog_iter_next(&it, &ev), 0);
+	assert_int_equal(migtd_eventlog_iter_init(&it, log, len - 1), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_iter_next(&it, &ev), 0);
 
 	/* event_size 0 stops iteration even if more events follow. */
 	{
@@ -180,24 +180,24 @@ static void test_layout_and_stop_rules(void **state)
 		const uint8_t *l2;
 		size_t n2;
 
-		assert_int_equal(eventlog_builder_init(&b2, two, sizeof(two)), MIGTD_OK);
-		assert_int_equal(eventlog_builder_add(&b2, 1, 1, digest, "a", 1), MIGTD_OK);
-		assert_int_equal(eventlog_builder_add(&b2, 1, 1, digest, "b", 1), MIGTD_OK);
-		assert_int_equal(eventlog_builder_finish(&b2, 0xFF, &l2, &n2), MIGTD_OK);
-		assert_int_equal(eventlog_iter_init(&it, l2, n2), MIGTD_OK);
-		assert_int_equal(eventlog_iter_next(&it, &ev), 1);
-		assert_int_equal(eventlog_iter_next(&it, &ev), 1);
-		assert_int_equal(eventlog_iter_next(&it, &ev), 0);
-		wire_put_u32(two + 72 + 62, 0); /* first event's size -> 0 */
-		assert_int_equal(eventlog_iter_init(&it, l2, n2), MIGTD_OK);
-		assert_int_equal(eventlog_iter_next(&it, &ev), 0);
+		assert_int_equal(migtd_eventlog_builder_init(&b2, two, sizeof(two)), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_add(&b2, 1, 1, digest, "a", 1), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_add(&b2, 1, 1, digest, "b", 1), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_finish(&b2, 0xFF, &l2, &n2), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_iter_init(&it, l2, n2), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_iter_next(&it, &ev), 1);
+		assert_int_equal(migtd_eventlog_iter_next(&it, &ev), 1);
+		assert_int_equal(migtd_eventlog_iter_next(&it, &ev), 0);
+		migtd_wire_put_u32(two + 72 + 62, 0); /* first event's size -> 0 */
+		assert_int_equal(migtd_eventlog_iter_init(&it, l2, n2), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_iter_next(&it, &ev), 0);
 		/* Oversized size: stop, no over-read. */
-		wire_put_u32(two + 72 + 62, 0xFFFFFFFFu);
-		assert_int_equal(eventlog_iter_init(&it, l2, n2), MIGTD_OK);
-		assert_int_equal(eventlog_iter_next(&it, &ev), 0);
+		migtd_wire_put_u32(two + 72 + 62, 0xFFFFFFFFu);
+		assert_int_equal(migtd_eventlog_iter_init(&it, l2, n2), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_iter_next(&it, &ev), 0);
 	}
 	/* A zero-size event cannot be built. */
-	assert_int_equal(eventlog_builder_add(&b, 1, 1, digest, "", 0), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 1, 1, digest, "", 0), MIGTD_ERR_INVALID);
 }
 
 static void test_replay_bad_mr_index(void **state)
@@ -210,17 +210,17 @@ static void test_replay_bad_mr_index(void **state)
 	(void)state;
 	memset(digest, 1, sizeof(digest));
 	for (uint32_t mr = 0; mr <= 6; mr++) {
-		assert_int_equal(eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
-		assert_int_equal(eventlog_builder_add(&b, mr, 1, digest, "q", 1), MIGTD_OK);
-		assert_int_equal(eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_add(&b, mr, 1, digest, "q", 1), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 		if (mr >= 1 && mr <= 4) {
 			uint8_t want[D] = { 0 };
 
-			assert_int_equal(eventlog_replay(log, len, r), MIGTD_OK);
-			assert_int_equal(eventlog_rtmr_extend(want, digest), MIGTD_OK);
+			assert_int_equal(migtd_eventlog_replay(log, len, r), MIGTD_OK);
+			assert_int_equal(migtd_eventlog_rtmr_extend(want, digest), MIGTD_OK);
 			assert_memory_equal(r[mr - 1], want, D);
 		} else {
-			assert_int_equal(eventlog_replay(log, len, r), MIGTD_ERR_INVALID);
+			assert_int_equal(migtd_eventlog_replay(log, len, r), MIGTD_ERR_INVALID);
 		}
 	}
 }
@@ -239,13 +239,13 @@ static void test_builder_reproduces_vectors(void **state)
 	/* v1 production. */
 	policy = tu_read_vector("upstream/config/policy_production_fmspc.json", &n1);
 	ca = tu_read_vector("upstream/config/Intel_SGX_Provisioning_Certification_RootCA.cer", &n2);
-	assert_int_equal(eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_separators(&b), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy, n1, policy,
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_separators(&b), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy, n1, policy,
 						     n1, d1), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, ca, n2, ca, n2, d2),
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, ca, n2, ca, n2, d2),
 			 MIGTD_OK);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 	vec = tu_read_vector("upstream/derived/eventlog_v1_production.bin", &vlen);
 	assert_int_equal(len, vlen);
 	assert_memory_equal(log, vec, vlen);
@@ -256,20 +256,20 @@ static void test_builder_reproduces_vectors(void **state)
 		size_t pl;
 		struct eventlog_parsed sel;
 
-		assert_int_equal(eventlog_find_tagged(log, len, EVENTLOG_TAG_POLICY, &ev, &p, &pl), 1);
+		assert_int_equal(migtd_eventlog_find_tagged(log, len, EVENTLOG_TAG_POLICY, &ev, &p, &pl), 1);
 		assert_int_equal(pl, n1);
 		assert_memory_equal(p, policy, n1);
 		assert_memory_equal(ev.digest, d1, D);
-		assert_int_equal(eventlog_find_tagged(log, len, EVENTLOG_TAG_ROOT_CA, &ev, &p, &pl), 1);
+		assert_int_equal(migtd_eventlog_find_tagged(log, len, EVENTLOG_TAG_ROOT_CA, &ev, &p, &pl), 1);
 		assert_memory_equal(ev.digest, d2, D);
-		assert_int_equal(eventlog_find_tagged(log, len, 3, &ev, &p, &pl), 0);
-		assert_int_equal(eventlog_parse(log, len, &sel), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_find_tagged(log, len, 3, &ev, &p, &pl), 0);
+		assert_int_equal(migtd_eventlog_parse(log, len, &sel), MIGTD_OK);
 		assert_memory_equal(sel.value[EVENTLOG_SEL_MIGTD_POLICY], d1, D);
 		assert_memory_equal(sel.value[EVENTLOG_SEL_MIGTD_SGX_ROOT_KEY], d2, D);
 		assert_null(sel.value[EVENTLOG_SEL_MIGTD_CORE]);
 		assert_null(sel.value[EVENTLOG_SEL_MIGTD_CORE_SVN]);
 		/* The last event is dropped without the trailing byte. */
-		assert_int_equal(eventlog_parse(log, len - 1, &sel), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_parse(log, len - 1, &sel), MIGTD_OK);
 		assert_null(sel.value[EVENTLOG_SEL_MIGTD_SGX_ROOT_KEY]);
 	}
 	free(policy);
@@ -279,13 +279,13 @@ static void test_builder_reproduces_vectors(void **state)
 	/* v2 template: issuer chain (tag 3, mr 2), then policy (tag 1, mr 3, data "2.0"). */
 	policy = tu_read_vector("upstream/config/templates/policy_v2_signed.json", &n1);
 	ca = tu_read_vector("upstream/config/templates/policy_issuer_chain.pem", &n2);
-	assert_int_equal(eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_separators(&b), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 2, EVENTLOG_TAG_POLICY_ISSUER_CHAIN, ca, n2,
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_separators(&b), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 2, EVENTLOG_TAG_POLICY_ISSUER_CHAIN, ca, n2,
 						     ca, n2, NULL), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy, n1, "2.0", 3,
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy, n1, "2.0", 3,
 						     NULL), MIGTD_OK);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 	vec = tu_read_vector("upstream/derived/eventlog_v2_template.bin", &vlen);
 	assert_int_equal(len, vlen);
 	assert_memory_equal(log, vec, vlen);
@@ -294,12 +294,12 @@ static void test_builder_reproduces_vectors(void **state)
 	free(vec);
 
 	/* test_disable_ra_and_accept_all. */
-	assert_int_equal(eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_separators(&b), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_TEST_DISABLE_RA, TEST_STR,
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_separators(&b), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_TEST_DISABLE_RA, TEST_STR,
 						     strlen(TEST_STR), TEST_STR, strlen(TEST_STR),
 						     NULL), MIGTD_OK);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 	vec = tu_read_vector("upstream/derived/eventlog_test_disable_ra.bin", &vlen);
 	assert_int_equal(len, vlen);
 	assert_memory_equal(log, vec, vlen);
@@ -314,17 +314,17 @@ static void test_builder_capacity(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(eventlog_builder_init(&b, buf, 71), MIGTD_ERR_NOSPACE);
-	assert_int_equal(eventlog_builder_init(&b, buf, 72 + 66 + 4), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add(&b, 1, 1, digest, "12345", 5), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, 71), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, 72 + 66 + 4), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 1, 1, digest, "12345", 5), MIGTD_ERR_NOSPACE);
 	/* The failed add left nothing behind. */
-	assert_int_equal(wire_written(&b.w), 72);
-	assert_int_equal(eventlog_builder_add(&b, 1, 1, digest, "1234", 4), MIGTD_OK);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_ERR_NOSPACE);
-	assert_int_equal(eventlog_builder_init(&b, buf, 72 + 66 + 8 + 3), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, 1, "abcd", 4, "abcd", 4, NULL),
+	assert_int_equal(migtd_wire_written(&b.w), 72);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 1, 1, digest, "1234", 4), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, 72 + 66 + 8 + 3), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, 1, "abcd", 4, "abcd", 4, NULL),
 			 MIGTD_ERR_NOSPACE);
-	assert_int_equal(wire_written(&b.w), 72);
+	assert_int_equal(migtd_wire_written(&b.w), 72);
 }
 
 /* Build the td-shim secure-boot events (§7.2 selections). */
@@ -332,8 +332,8 @@ static size_t svn_event(uint8_t *out, uint64_t svn)
 {
 	memset(out, 0, 16);
 	memcpy(out, "td_payload_svn", 15);
-	wire_put_u32(out + 16, 8);
-	wire_put_u64(out + 20, svn);
+	migtd_wire_put_u32(out + 16, 8);
+	migtd_wire_put_u64(out + 20, svn);
 	return 28;
 }
 
@@ -348,31 +348,31 @@ static void test_selections(void **state)
 	(void)state;
 	for (int i = 0; i < 5; i++)
 		memset(dg[i], 0x10 + i, D);
-	assert_int_equal(eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
 	/* Blob2 with the payload description "td_payload\0". */
 	data[0] = 11;
 	memcpy(data + 1, "td_payload", 11);
 	memset(data + 12, 0, 16);
-	assert_int_equal(eventlog_builder_add(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2, dg[0],
+	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2, dg[0],
 					      data, 28), MIGTD_OK);
 	/* A blob with another name does not count. */
 	data[0] = 7;
 	memcpy(data + 1, "td_hob\0", 7);
-	assert_int_equal(eventlog_builder_add(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2, dg[4],
+	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2, dg[4],
 					      data, 8), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[1],
+	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[1],
 					      "secure_authority\0\0\0\0", 20), MIGTD_OK);
 	n = svn_event(data, 13);
-	assert_int_equal(eventlog_builder_add(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[2],
+	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[2],
 					      data, n), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add(&b, 3, EVENTLOG_EV_EVENT_TAG, dg[3],
+	assert_int_equal(migtd_eventlog_builder_add(&b, 3, EVENTLOG_EV_EVENT_TAG, dg[3],
 					      "\x01\0\0\0\x01\0\0\0X", 9), MIGTD_OK);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
-	assert_int_equal(eventlog_parse(log, len, &p), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_parse(log, len, &p), MIGTD_OK);
 	assert_memory_equal(p.value[EVENTLOG_SEL_MIGTD_CORE], dg[0], D);
 	assert_memory_equal(p.value[EVENTLOG_SEL_SECURE_BOOT_KEY], dg[1], D);
 	assert_int_equal(p.value_len[EVENTLOG_SEL_MIGTD_CORE_SVN], 8);
-	assert_int_equal(wire_get_u64(p.value[EVENTLOG_SEL_MIGTD_CORE_SVN]), 13);
+	assert_int_equal(migtd_wire_get_u64(p.value[EVENTLOG_SEL_MIGTD_CORE_SVN]), 13);
 	assert_memory_equal(p.value[EVENTLOG_SEL_MIGTD_POLICY], dg[3], D);
 	assert_null(p.value[EVENTLOG_SEL_MIGTD_SGX_ROOT_KEY]);
 
@@ -381,40 +381,40 @@ static void test_selections(void **state)
 		uint8_t buf2[2048];
 		struct eventlog_builder b2;
 
-		assert_int_equal(eventlog_builder_init(&b2, buf2, sizeof(buf2)), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_init(&b2, buf2, sizeof(buf2)), MIGTD_OK);
 		n = svn_event(data, 1);
-		assert_int_equal(eventlog_builder_add(&b2, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[0],
+		assert_int_equal(migtd_eventlog_builder_add(&b2, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[0],
 						      data, n), MIGTD_OK);
 		n = svn_event(data, 17);
-		assert_int_equal(eventlog_builder_add(&b2, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[0],
+		assert_int_equal(migtd_eventlog_builder_add(&b2, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[0],
 						      data, n), MIGTD_OK);
-		assert_int_equal(eventlog_builder_finish(&b2, 0xFF, &log, &len), MIGTD_OK);
-		assert_int_equal(eventlog_parse(log, len, &p), MIGTD_OK);
-		assert_int_equal(wire_get_u64(p.value[EVENTLOG_SEL_MIGTD_CORE_SVN]), 17);
+		assert_int_equal(migtd_eventlog_builder_finish(&b2, 0xFF, &log, &len), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_parse(log, len, &p), MIGTD_OK);
+		assert_int_equal(migtd_wire_get_u64(p.value[EVENTLOG_SEL_MIGTD_CORE_SVN]), 17);
 	}
 	/* A truncated SVN layout fails the whole parse, at every cut. */
 	for (size_t cut = 15; cut < 28; cut++) {
 		uint8_t buf3[512];
 		struct eventlog_builder b3;
 
-		assert_int_equal(eventlog_builder_init(&b3, buf3, sizeof(buf3)), MIGTD_OK);
-		assert_int_equal(eventlog_builder_add(&b3, 3, EVENTLOG_EV_EVENT_TAG, dg[3],
+		assert_int_equal(migtd_eventlog_builder_init(&b3, buf3, sizeof(buf3)), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_add(&b3, 3, EVENTLOG_EV_EVENT_TAG, dg[3],
 						      "\x01\0\0\0\x01\0\0\0X", 9), MIGTD_OK);
 		n = svn_event(data, 13);
-		assert_int_equal(eventlog_builder_add(&b3, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
+		assert_int_equal(migtd_eventlog_builder_add(&b3, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
 						      dg[2], data, cut), MIGTD_OK);
-		assert_int_equal(eventlog_builder_finish(&b3, 0xFF, &log, &len), MIGTD_OK);
-		assert_int_equal(eventlog_parse(log, len, &p), MIGTD_ERR_TRUNCATED);
+		assert_int_equal(migtd_eventlog_builder_finish(&b3, 0xFF, &log, &len), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_parse(log, len, &p), MIGTD_ERR_TRUNCATED);
 		assert_null(p.value[EVENTLOG_SEL_MIGTD_POLICY]);
 	}
 	/* info_length larger than the event: also a failure. */
 	n = svn_event(data, 13);
-	wire_put_u32(data + 16, 0xFFFFFFFFu);
-	assert_int_equal(eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[2], data, n),
+	migtd_wire_put_u32(data + 16, 0xFFFFFFFFu);
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[2], data, n),
 			 MIGTD_OK);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
-	assert_int_equal(eventlog_parse(log, len, &p), MIGTD_ERR_TRUNCATED);
+	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_parse(log, len, &p), MIGTD_ERR_TRUNCATED);
 }
 
 /* A log whose only event is (type, data[0..n)) followed by a tag-1 event. */
@@ -427,11 +427,11 @@ static int parse_one(uint32_t type, const void *data, size_t n, struct eventlog_
 	size_t len;
 
 	memset(dg, 0x33, D);
-	assert_int_equal(eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add(&b, 2, type, dg, data, n), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add(&b, 3, EVENTLOG_EV_EVENT_TAG, dg, tag1, 9), MIGTD_OK);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
-	return eventlog_parse(log, len, p);
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 2, type, dg, data, n), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 3, EVENTLOG_EV_EVENT_TAG, dg, tag1, 9), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
+	return migtd_eventlog_parse(log, len, p);
 }
 
 /*

@@ -38,7 +38,7 @@ static void test_parse_offsets(void **state)
 	(void)state;
 	struct exchange_information ex;
 
-	assert_int_equal(exchange_parse(hand_built, sizeof(hand_built), &ex), MIGTD_OK);
+	assert_int_equal(migtd_exchange_parse(hand_built, sizeof(hand_built), &ex), MIGTD_OK);
 	for (unsigned i = 0; i < 32; i++)
 		assert_int_equal(ex.key[i], 0xa0 + i);
 	assert_int_equal(ex.ver.min, 0x0102);
@@ -58,12 +58,12 @@ static void test_build_and_round_trip(void **state)
 	ex.ver.min = 0x0102;
 	ex.ver.max = 0x0304;
 	memset(out, 0xff, sizeof(out)); /* reserved must be written, not left */
-	assert_int_equal(exchange_build(&ex, out, sizeof(out), &n), MIGTD_OK);
+	assert_int_equal(migtd_exchange_build(&ex, out, sizeof(out), &n), MIGTD_OK);
 	assert_int_equal(n, 40);
 	assert_memory_equal(out, hand_built, 40);
 	assert_int_equal(out[40], 0xff);
 
-	assert_int_equal(exchange_parse(out, 40, &back), MIGTD_OK);
+	assert_int_equal(migtd_exchange_parse(out, 40, &back), MIGTD_OK);
 	assert_memory_equal(back.key, ex.key, 32);
 	assert_int_equal(back.ver.min, ex.ver.min);
 	assert_int_equal(back.ver.max, ex.ver.max);
@@ -80,7 +80,7 @@ static void test_reserved_nonzero(void **state)
 			memcpy(buf, hand_built, sizeof(buf));
 			buf[i] = (uint8_t)(1u << bit);
 			memset(&ex, 0x55, sizeof(ex));
-			assert_int_equal(exchange_parse(buf, sizeof(buf), &ex), MIGTD_ERR_RESERVED);
+			assert_int_equal(migtd_exchange_parse(buf, sizeof(buf), &ex), MIGTD_ERR_RESERVED);
 			/* the key must not survive a failed parse */
 			assert_true(all_zero(&ex, sizeof(ex)));
 		}
@@ -97,13 +97,13 @@ static void test_truncated_every_length(void **state)
 	buf[40] = 0;
 	for (size_t len = 0; len < 40; len++) {
 		memset(&ex, 0x55, sizeof(ex));
-		assert_int_equal(exchange_parse(buf, len, &ex), MIGTD_ERR_TRUNCATED);
+		assert_int_equal(migtd_exchange_parse(buf, len, &ex), MIGTD_ERR_TRUNCATED);
 		assert_true(all_zero(&ex, sizeof(ex)));
 	}
-	assert_int_equal(exchange_parse(buf, 41, &ex), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_exchange_parse(buf, 41, &ex), MIGTD_ERR_LENGTH);
 	assert_true(all_zero(&ex, sizeof(ex)));
-	assert_int_equal(exchange_parse(buf, SIZE_MAX, &ex), MIGTD_ERR_LENGTH);
-	assert_int_equal(exchange_parse(NULL, 40, &ex), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_exchange_parse(buf, SIZE_MAX, &ex), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_exchange_parse(NULL, 40, &ex), MIGTD_ERR_INVALID);
 }
 
 static void test_build_nospace(void **state)
@@ -116,11 +116,11 @@ static void test_build_nospace(void **state)
 	memset(&ex, 0x11, sizeof(ex));
 	for (size_t cap = 0; cap < 40; cap++) {
 		memset(out, 0xee, sizeof(out));
-		assert_int_equal(exchange_build(&ex, out, cap, &n), MIGTD_ERR_NOSPACE);
+		assert_int_equal(migtd_exchange_build(&ex, out, cap, &n), MIGTD_ERR_NOSPACE);
 		assert_int_equal(n, 0);
 		assert_int_equal(out[0], 0xee);
 	}
-	assert_int_equal(exchange_build(&ex, NULL, 40, NULL), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_exchange_build(&ex, NULL, 40, NULL), MIGTD_ERR_NOSPACE);
 }
 
 /* Key word i = TDG.SERVTD.RD(MIG_ENC_KEY + i), stored LE, word 0 first. */
@@ -132,9 +132,9 @@ static void test_key_words(void **state)
 	uint8_t key[32];
 	uint64_t back[4];
 
-	exchange_key_from_words(words, key);
+	migtd_exchange_key_from_words(words, key);
 	assert_memory_equal(key, hand_built, 32);
-	exchange_key_to_words(hand_built, back);
+	migtd_exchange_key_to_words(hand_built, back);
 	for (unsigned i = 0; i < 4; i++)
 		assert_true(back[i] == words[i]);
 }
@@ -144,14 +144,14 @@ static void test_version_from_u64(void **state)
 	(void)state;
 	uint16_t v = 0x4242;
 
-	assert_int_equal(exchange_version_from_u64(0, &v), MIGTD_OK);
+	assert_int_equal(migtd_exchange_version_from_u64(0, &v), MIGTD_OK);
 	assert_int_equal(v, 0);
-	assert_int_equal(exchange_version_from_u64(0xffff, &v), MIGTD_OK);
+	assert_int_equal(migtd_exchange_version_from_u64(0xffff, &v), MIGTD_OK);
 	assert_int_equal(v, 0xffff);
 	v = 0x4242;
-	assert_int_equal(exchange_version_from_u64(0x10000, &v), MIGTD_ERR_INVALID);
-	assert_int_equal(exchange_version_from_u64(0x100000001ULL, &v), MIGTD_ERR_INVALID);
-	assert_int_equal(exchange_version_from_u64(UINT64_MAX, &v), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_exchange_version_from_u64(0x10000, &v), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_exchange_version_from_u64(0x100000001ULL, &v), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_exchange_version_from_u64(UINT64_MAX, &v), MIGTD_ERR_INVALID);
 	assert_int_equal(v, 0x4242); /* untouched on failure */
 }
 
@@ -176,7 +176,7 @@ static void check_row(const struct ver_row *r)
 {
 	struct exchange_version_range ex = { r->emin, r->emax }, im = { r->imin, r->imax };
 	uint16_t v = 0xdead;
-	int err = exchange_negotiate_version(&ex, &im, &v);
+	int err = migtd_exchange_negotiate_version(&ex, &im, &v);
 
 	if (err != r->err)
 		fail_msg("[%u,%u] x [%u,%u]: err %d, want %d", r->emin, r->emax, r->imin, r->imax,
@@ -230,8 +230,8 @@ static void test_session_version_both_sides(void **state)
 		uint16_t vs = 0xdead, vd = 0xbeef;
 
 		/* the source owns the export range, the destination the import range */
-		assert_int_equal(exchange_session_version(true, &ex, &im, &vs), r->err);
-		assert_int_equal(exchange_session_version(false, &im, &ex, &vd), r->err);
+		assert_int_equal(migtd_exchange_session_version(true, &ex, &im, &vs), r->err);
+		assert_int_equal(migtd_exchange_session_version(false, &im, &ex, &vd), r->err);
 		if (r->err == MIGTD_OK) {
 			assert_int_equal(vs, r->version);
 			assert_int_equal(vd, r->version);

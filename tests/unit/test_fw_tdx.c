@@ -420,8 +420,8 @@ static void test_ccel_table_bytes(void **state)
 	/* LASA / LAML at their spec offsets, full 64 bits. */
 	assert_int_equal(fw_ccel_table_build(t, 56, 0x8000000001000000ULL, 0x123456789ULL),
 			 MIGTD_OK);
-	assert_int_equal(wire_get_u64(t + 40), 0x123456789ULL);
-	assert_int_equal(wire_get_u64(t + 48), 0x8000000001000000ULL);
+	assert_int_equal(migtd_wire_get_u64(t + 40), 0x123456789ULL);
+	assert_int_equal(migtd_wire_get_u64(t + 48), 0x8000000001000000ULL);
 	sum = 0;
 	for (size_t i = 0; i < 56; i++)
 		sum += t[i];
@@ -438,16 +438,16 @@ static size_t build_log(uint8_t *buf, size_t cap, const uint8_t **log)
 	struct eventlog_builder b;
 	size_t len = 0;
 
-	assert_int_equal(eventlog_builder_init(&b, buf, cap), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_separators(&b), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy,
+	assert_int_equal(migtd_eventlog_builder_init(&b, buf, cap), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_separators(&b), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy,
 						     sizeof(policy) - 1, policy,
 						     sizeof(policy) - 1, NULL),
 			 MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, root,
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, root,
 						     sizeof(root), root, sizeof(root), NULL),
 			 MIGTD_OK);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, log, &len), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, log, &len), MIGTD_OK);
 	return len;
 }
 
@@ -468,13 +468,13 @@ static void test_ccel_publish_log(void **state)
 	for (size_t i = len; i < sizeof(area); i++)
 		assert_int_equal(area[i], 0xFF);
 	assert_memory_equal(table, "CCEL", 4);
-	assert_int_equal(wire_get_u64(table + 40), sizeof(area));
-	assert_int_equal(wire_get_u64(table + 48), 0x2000000);
+	assert_int_equal(migtd_wire_get_u64(table + 40), sizeof(area));
+	assert_int_equal(migtd_wire_get_u64(table + 48), 0x2000000);
 	/* A reader of the whole area sees the same events as of the log. */
-	assert_int_equal(eventlog_replay(log, len, r1), MIGTD_OK);
-	assert_int_equal(eventlog_replay(area, sizeof(area), r2), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_replay(log, len, r1), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_replay(area, sizeof(area), r2), MIGTD_OK);
 	assert_memory_equal(r1, r2, sizeof(r1));
-	assert_int_equal(eventlog_find_tagged(area, sizeof(area), EVENTLOG_TAG_ROOT_CA, &ev,
+	assert_int_equal(migtd_eventlog_find_tagged(area, sizeof(area), EVENTLOG_TAG_ROOT_CA, &ev,
 					      &payload, &plen),
 			 1);
 	assert_int_equal(plen, 5);

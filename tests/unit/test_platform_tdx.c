@@ -563,15 +563,15 @@ static void quote_vmm_rsp(struct tdx_regs *r, size_t i)
 		uint8_t *b = from_gpa(r->r12);
 
 		/* accepted: the VMM marks the request in flight */
-		wire_put_u64(b + 8, 0xFFFFFFFFFFFFFFFFULL);
+		migtd_wire_put_u64(b + 8, 0xFFFFFFFFFFFFFFFFULL);
 	}
 }
 
 static void make_quote_req(uint8_t *buf, size_t cap, struct migtd_quote_call *c)
 {
 	memset(buf, 0, cap);
-	wire_put_u64(buf, 1);	   /* version */
-	wire_put_u32(buf + 16, 8); /* in_len */
+	migtd_wire_put_u64(buf, 1);	   /* version */
+	migtd_wire_put_u32(buf + 16, 8); /* in_len */
 	memset(buf + 24, 0xab, 8);
 	c->buf = buf;
 	c->len = 32;
@@ -580,8 +580,8 @@ static void make_quote_req(uint8_t *buf, size_t cap, struct migtd_quote_call *c)
 
 static void vmm_completes_quote(uint64_t status, uint8_t fill)
 {
-	wire_put_u64(fx.quote + 8, status);
-	wire_put_u32(fx.quote + 20, 100);
+	migtd_wire_put_u64(fx.quote + 8, status);
+	migtd_wire_put_u32(fx.quote + 20, 100);
 	memset(fx.quote + 24, fill, 100);
 }
 
@@ -602,23 +602,23 @@ static void test_quote_polling(void **state)
 	 * status word at 8..15 to "in flight") */
 	assert_memory_equal(fx.quote, buf, 8);
 	assert_memory_equal(fx.quote + 16, buf + 16, 16);
-	assert_true(wire_get_u64(fx.quote + 8) == 0xFFFFFFFFFFFFFFFFULL);
+	assert_true(migtd_wire_get_u64(fx.quote + 8) == 0xFFFFFFFFFFFFFFFFULL);
 	assert_int_equal(fx.quote[32], 0);
 
 	assert_int_equal(migtd_plat_quote_poll(&fx.p, &c), MIGTD_ERR_AGAIN); /* in flight */
 	vmm_completes_quote(0, 0x51);
 	assert_int_equal(migtd_plat_quote_poll(&fx.p, &c), MIGTD_OK);
-	assert_true(wire_get_u64(c.buf + 8) == 0);
-	assert_int_equal(ghci_getquote_status_class(wire_get_u64(c.buf + 8)), MIGTD_OK);
+	assert_true(migtd_wire_get_u64(c.buf + 8) == 0);
+	assert_int_equal(migtd_ghci_getquote_status_class(migtd_wire_get_u64(c.buf + 8)), MIGTD_OK);
 	assert_int_equal(buf[24], 0x51);
 	assert_int_equal(buf[123], 0x51);
-	assert_int_equal(wire_get_u32(buf + 20), 100);
+	assert_int_equal(migtd_wire_get_u32(buf + 20), 100);
 
 	/* a busy service: completed with an error status -> "busy" */
 	assert_int_equal(migtd_plat_quote_start(&fx.p, &c), MIGTD_OK);
 	vmm_completes_quote(0x8000000000000001ULL, 0);
 	assert_int_equal(migtd_plat_quote_poll(&fx.p, &c), MIGTD_OK);
-	assert_int_equal(ghci_getquote_status_class(wire_get_u64(c.buf + 8)), MIGTD_ERR_AGAIN);
+	assert_int_equal(migtd_ghci_getquote_status_class(migtd_wire_get_u64(c.buf + 8)), MIGTD_ERR_AGAIN);
 }
 
 static void test_quote_interrupt(void **state)
@@ -649,7 +649,7 @@ static void test_quote_interrupt(void **state)
 	/* after the interrupt an in-flight status is read once: busy, no hang */
 	fx.quote_flag = 1;
 	assert_int_equal(migtd_plat_quote_poll(&fx.p, &c), MIGTD_OK);
-	assert_int_equal(ghci_getquote_status_class(wire_get_u64(c.buf + 8)), MIGTD_ERR_AGAIN);
+	assert_int_equal(migtd_ghci_getquote_status_class(migtd_wire_get_u64(c.buf + 8)), MIGTD_ERR_AGAIN);
 }
 
 /*

@@ -44,30 +44,30 @@ static void build_full_log(struct full_log *f, uint64_t svn)
 	struct eventlog_builder b;
 	uint8_t blob[28], svnd[28];
 
-	assert_int_equal(eventlog_builder_init(&b, f->buf, sizeof(f->buf)), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_separators(&b), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_init(&b, f->buf, sizeof(f->buf)), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_separators(&b), MIGTD_OK);
 	blob[0] = 11;
 	memcpy(blob + 1, "td_payload", 11);
 	memset(blob + 12, 0, 16);
-	assert_int_equal(eventlog_builder_add_measured(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2,
+	assert_int_equal(migtd_eventlog_builder_add_measured(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2,
 						       "payload", 7, blob, sizeof(blob), NULL),
 			 MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_measured(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
+	assert_int_equal(migtd_eventlog_builder_add_measured(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
 						       "key", 3, "secure_authority\0\0\0\0", 20,
 						       NULL), MIGTD_OK);
 	memset(svnd, 0, 16);
 	memcpy(svnd, "td_payload_svn", 15);
-	wire_put_u32(svnd + 16, 8);
-	wire_put_u64(svnd + 20, svn);
+	migtd_wire_put_u32(svnd + 16, 8);
+	migtd_wire_put_u64(svnd + 20, svn);
 	/* The SVN event's digest is the same whatever the SVN: only the data differs. */
-	assert_int_equal(eventlog_builder_add_measured(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
+	assert_int_equal(migtd_eventlog_builder_add_measured(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
 						       "svn", 3, svnd, sizeof(svnd), NULL), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, "policy", 6,
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, "policy", 6,
 						     "policy", 6, NULL), MIGTD_OK);
-	assert_int_equal(eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, "rootca", 6,
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, "rootca", 6,
 						     "rootca", 6, NULL), MIGTD_OK);
-	assert_int_equal(eventlog_builder_finish(&b, 0xFF, &f->log, &f->len), MIGTD_OK);
-	assert_int_equal(eventlog_parse(f->log, f->len, &f->parsed), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &f->log, &f->len), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_parse(f->log, f->len, &f->parsed), MIGTD_OK);
 	for (int i = 0; i < EVENTLOG_SEL_COUNT; i++)
 		assert_non_null(f->parsed.value[i]);
 }
@@ -80,7 +80,7 @@ static enum policy_result eval_full(const uint8_t *doc, size_t len, const uint8_
 {
 	struct policy_input in = { local, llen, peer, plen, ll, pl, is_src };
 
-	return policy_eval_doc(&ws, doc, len, &in, ex);
+	return migtd_policy_eval_doc(&ws, doc, len, &in, ex);
 }
 
 /* Evaluate a vector file with L = P = report.dat. */
@@ -166,7 +166,7 @@ static void test_vector_table(void **state)
 
 	(void)state;
 	build_full_log(&full, 13);
-	eventlog_parsed_empty(&empty);
+	migtd_eventlog_parsed_empty(&empty);
 	for (size_t i = 0; i < sizeof(ROWS) / sizeof(ROWS[0]); i++) {
 		for (int src = 0; src <= 1; src++) {
 			enum policy_result re = eval_file(ROWS[i].file, &empty, src);
@@ -175,9 +175,9 @@ static void test_vector_table(void **state)
 
 			if (re != ROWS[i].empty || rf != ROWS[i].full || rn != re)
 				fail_msg("%s (is_src %d): empty %s (want %s), full %s (want %s)",
-					 ROWS[i].file, src, policy_result_name(re),
-					 policy_result_name(ROWS[i].empty), policy_result_name(rf),
-					 policy_result_name(ROWS[i].full));
+					 ROWS[i].file, src, migtd_policy_result_name(re),
+					 migtd_policy_result_name(ROWS[i].empty), migtd_policy_result_name(rf),
+					 migtd_policy_result_name(ROWS[i].full));
 		}
 	}
 }
@@ -369,24 +369,24 @@ static void test_report_lengths(void **state)
 static void test_status_mapping(void **state)
 {
 	(void)state;
-	assert_int_equal(policy_result_err(POLICY_OK), MIGTD_OK);
-	assert_int_equal(migtd_err_status(policy_result_err(POLICY_INVALID_POLICY)), 9);
+	assert_int_equal(migtd_policy_result_err(POLICY_OK), MIGTD_OK);
+	assert_int_equal(migtd_err_status(migtd_policy_result_err(POLICY_INVALID_POLICY)), 9);
 	for (int r = POLICY_PLATFORM_NOT_FOUND; r < POLICY_RESULT_COUNT; r++)
-		assert_int_equal(migtd_err_status(policy_result_err((enum policy_result)r)), 8);
-	assert_string_equal(policy_result_name(POLICY_OK), "Ok");
-	assert_string_equal(policy_result_name(POLICY_INVALID_POLICY), "InvalidPolicy");
-	assert_string_equal(policy_result_name(POLICY_PLATFORM_NOT_FOUND), "PlatformNotFound");
-	assert_string_equal(policy_result_name(POLICY_PLATFORM_NOT_MATCH), "PlatformNotMatch");
-	assert_string_equal(policy_result_name(POLICY_UNQUALIFIED_PLATFORM_INFO),
+		assert_int_equal(migtd_err_status(migtd_policy_result_err((enum policy_result)r)), 8);
+	assert_string_equal(migtd_policy_result_name(POLICY_OK), "Ok");
+	assert_string_equal(migtd_policy_result_name(POLICY_INVALID_POLICY), "InvalidPolicy");
+	assert_string_equal(migtd_policy_result_name(POLICY_PLATFORM_NOT_FOUND), "PlatformNotFound");
+	assert_string_equal(migtd_policy_result_name(POLICY_PLATFORM_NOT_MATCH), "PlatformNotMatch");
+	assert_string_equal(migtd_policy_result_name(POLICY_UNQUALIFIED_PLATFORM_INFO),
 			    "UnqualifiedPlatformInfo");
-	assert_string_equal(policy_result_name(POLICY_UNQUALIFIED_QE_INFO), "UnqualifiedQeInfo");
-	assert_string_equal(policy_result_name(POLICY_UNQUALIFIED_TDX_MODULE_INFO),
+	assert_string_equal(migtd_policy_result_name(POLICY_UNQUALIFIED_QE_INFO), "UnqualifiedQeInfo");
+	assert_string_equal(migtd_policy_result_name(POLICY_UNQUALIFIED_TDX_MODULE_INFO),
 			    "UnqualifiedTdxModuleInfo");
-	assert_string_equal(policy_result_name(POLICY_UNQUALIFIED_MIGTD_INFO),
+	assert_string_equal(migtd_policy_result_name(POLICY_UNQUALIFIED_MIGTD_INFO),
 			    "UnqualifiedMigTdInfo");
-	assert_string_equal(policy_result_name(POLICY_INVALID_PARAMETER), "InvalidParameter");
-	assert_string_equal(policy_result_name(POLICY_INVALID_EVENT_LOG), "InvalidEventLog");
-	assert_string_equal(policy_result_name(POLICY_RESULT_COUNT), "?");
+	assert_string_equal(migtd_policy_result_name(POLICY_INVALID_PARAMETER), "InvalidParameter");
+	assert_string_equal(migtd_policy_result_name(POLICY_INVALID_EVENT_LOG), "InvalidEventLog");
+	assert_string_equal(migtd_policy_result_name(POLICY_RESULT_COUNT), "?");
 }
 
 /* ------------------------------------------------------------------ §7.3 semantics */
@@ -620,7 +620,7 @@ static void test_eventlog_names(void **state)
 
 static int parse_str(const char *s, struct policy_parse_error *e)
 {
-	return policy_parse(&ws, (const uint8_t *)s, strlen(s), e);
+	return migtd_policy_parse(&ws, (const uint8_t *)s, strlen(s), e);
 }
 
 static void test_parse_invalid(void **state)
@@ -688,7 +688,7 @@ static void test_parse_invalid(void **state)
 		const uint8_t doc[] = "{\"id\":\"FF4A3955-7136-4F54-AAB2-50F724C3BF6A\",\"x\":\"\xC0\xAF\",\"policy\":[]}";
 		struct policy_parse_error e;
 
-		assert_int_equal(policy_parse(&ws, doc, sizeof(doc) - 1, &e), MIGTD_ERR_INVALID_POLICY);
+		assert_int_equal(migtd_policy_parse(&ws, doc, sizeof(doc) - 1, &e), MIGTD_ERR_INVALID_POLICY);
 		assert_int_equal(e.offset, 50); /* the 0xC0 byte */
 	}
 }
@@ -703,7 +703,7 @@ static void test_parse_valid_forms(void **state)
 
 	(void)state;
 	/* NUL padding on both sides, lowercase GUID, unknown top-level keys. */
-	assert_int_equal(policy_parse(&ws, padded, sizeof(padded) - 1, &e), MIGTD_OK);
+	assert_int_equal(migtd_policy_parse(&ws, padded, sizeof(padded) - 1, &e), MIGTD_OK);
 	assert_memory_equal(ws.policy.guid, want_guid, 16);
 	assert_int_equal(ws.policy.nblocks, 0);
 	/* Shapes are tried in order: Platform, QE, TDXModule, MigTD; extra keys ignored. */
@@ -745,12 +745,12 @@ static void test_legacy_refused(void **state)
 	char text[1024];
 
 	(void)state;
-	assert_int_equal(policy_parse(&ws, doc, len, &e), MIGTD_ERR_INVALID_POLICY);
+	assert_int_equal(migtd_policy_parse(&ws, doc, len, &e), MIGTD_ERR_INVALID_POLICY);
 	assert_true(e.legacy);
 	assert_non_null(strstr(e.msg, "legacy"));
 	assert_int_equal(eval_full(doc, len, report, 822, report, 822, NULL, NULL, true, &ex),
 			 POLICY_INVALID_POLICY);
-	policy_explain_render(&ex, text, sizeof(text));
+	migtd_policy_explain_render(&ex, text, sizeof(text));
 	assert_non_null(strstr(text, "legacy 2023"));
 	free(doc);
 }
@@ -770,7 +770,7 @@ static void test_truncations(void **state)
 			end--;
 		for (size_t n = 0; n <= len; n++) {
 			struct policy_parse_error e;
-			int rc = policy_parse(&ws, doc, n, &e);
+			int rc = migtd_policy_parse(&ws, doc, n, &e);
 
 			if (n >= end) {
 				assert_int_equal(rc, MIGTD_OK);
@@ -802,7 +802,7 @@ static void test_error_positions(void **state)
 	assert_int_equal(e.offset, (size_t)(strstr(doc, "1.5") - doc));
 	/* policy_005: the trailing comma before ']' near the end. */
 	d5 = tu_read_vector(T "policy_005.json", &len);
-	assert_int_equal(policy_parse(&ws, d5, len, &e), MIGTD_ERR_INVALID_POLICY);
+	assert_int_equal(migtd_policy_parse(&ws, d5, len, &e), MIGTD_ERR_INVALID_POLICY);
 	assert_non_null(strstr(e.msg, "trailing comma"));
 	assert_int_equal(d5[e.offset], ',');
 	assert_true(e.offset > len - 20);
@@ -823,7 +823,7 @@ static void test_caps(void **state)
 	for (unsigned i = 0; i < POLICY_MAX_TOKENS; i++)
 		o += (size_t)snprintf(doc + o, n - o, i ? ",0" : "0");
 	o += (size_t)snprintf(doc + o, n - o, "]}}}}]}");
-	assert_int_equal(policy_parse(&ws, (uint8_t *)doc, o, &e), MIGTD_ERR_INVALID_POLICY);
+	assert_int_equal(migtd_policy_parse(&ws, (uint8_t *)doc, o, &e), MIGTD_ERR_INVALID_POLICY);
 	assert_non_null(strstr(e.msg, "tokens"));
 	/* Deep nesting is refused before recursion goes too far. */
 	o = (size_t)snprintf(doc, n, "{" ID ",\"policy\":[],\"x\":");
@@ -832,14 +832,14 @@ static void test_caps(void **state)
 	for (unsigned i = 0; i < 200; i++)
 		doc[o++] = ']';
 	doc[o++] = '}';
-	assert_int_equal(policy_parse(&ws, (uint8_t *)doc, o, &e), MIGTD_ERR_INVALID_POLICY);
+	assert_int_equal(migtd_policy_parse(&ws, (uint8_t *)doc, o, &e), MIGTD_ERR_INVALID_POLICY);
 	assert_non_null(strstr(e.msg, "nesting"));
 	/* More blocks than POLICY_MAX_BLOCKS. */
 	o = (size_t)snprintf(doc, n, "{" ID ",\"policy\":[");
 	for (unsigned i = 0; i <= POLICY_MAX_BLOCKS; i++)
 		o += (size_t)snprintf(doc + o, n - o, "%s{\"QE\":{\"QeIdentity\":{}}}", i ? "," : "");
 	o += (size_t)snprintf(doc + o, n - o, "]}");
-	assert_int_equal(policy_parse(&ws, (uint8_t *)doc, o, &e), MIGTD_ERR_INVALID_POLICY);
+	assert_int_equal(migtd_policy_parse(&ws, (uint8_t *)doc, o, &e), MIGTD_ERR_INVALID_POLICY);
 	assert_non_null(strstr(e.msg, "blocks"));
 	free(doc);
 }
@@ -870,12 +870,12 @@ static void test_explain(void **state)
 	assert_int_equal(strlen(ex.peer_hex), 96);
 	assert_memory_equal(ex.peer_hex, "ABABAB", 6);
 	assert_memory_equal(ex.local_hex, "C5A2A2FE", 8);
-	policy_explain_render(&ex, text, sizeof(text));
+	migtd_policy_explain_render(&ex, text, sizeof(text));
 	assert_non_null(strstr(text, "policy[4] (MigTD)"));
 	assert_non_null(strstr(text, "TDINFO.MRTD"));
 	assert_non_null(strstr(text, "ABABABAB"));
 	/* Rendering into a small buffer is bounded and still terminated. */
-	assert_true(policy_explain_render(&ex, text, 10) > 10);
+	assert_true(migtd_policy_explain_render(&ex, text, 10) > 10);
 	assert_int_equal(strlen(text), 9);
 	free(doc);
 
@@ -914,11 +914,11 @@ static void test_production_policy_shape(void **state)
 	struct policy_parse_error e;
 
 	(void)state;
-	assert_int_equal(policy_parse(&ws, doc, len, &e), MIGTD_OK);
-	assert_int_equal(policy_count_blocks(&ws.policy, POLICY_BLOCK_PLATFORM), 13);
-	assert_int_equal(policy_count_blocks(&ws.policy, POLICY_BLOCK_QE), 1);
-	assert_int_equal(policy_count_blocks(&ws.policy, POLICY_BLOCK_TDX_MODULE), 2);
-	assert_int_equal(policy_count_blocks(&ws.policy, POLICY_BLOCK_MIGTD), 1);
+	assert_int_equal(migtd_policy_parse(&ws, doc, len, &e), MIGTD_OK);
+	assert_int_equal(migtd_policy_count_blocks(&ws.policy, POLICY_BLOCK_PLATFORM), 13);
+	assert_int_equal(migtd_policy_count_blocks(&ws.policy, POLICY_BLOCK_QE), 1);
+	assert_int_equal(migtd_policy_count_blocks(&ws.policy, POLICY_BLOCK_TDX_MODULE), 2);
+	assert_int_equal(migtd_policy_count_blocks(&ws.policy, POLICY_BLOCK_MIGTD), 1);
 	free(doc);
 }
 
@@ -977,7 +977,7 @@ static void test_repo_default_policy(void **state)
 }
 
 /* Strict mode (tools) refuses what upstream ignores or can never satisfy;
- * the lenient parser (MigTD) accepts it and policy_lint reports it. */
+ * the lenient parser (MigTD) accepts it and migtd_policy_lint reports it. */
 static void test_strict_unknown(void **state)
 {
 	static const char *const refused[][2] = {
@@ -1009,29 +1009,29 @@ static void test_strict_unknown(void **state)
 		const uint8_t *d = (const uint8_t *)refused[i][0];
 		size_t n = strlen(refused[i][0]);
 
-		assert_int_equal(policy_parse(&ws, d, n, &e), MIGTD_OK);
-		assert_int_equal(policy_parse_strict(&ws, d, n, &e), MIGTD_ERR_INVALID_POLICY);
+		assert_int_equal(migtd_policy_parse(&ws, d, n, &e), MIGTD_OK);
+		assert_int_equal(migtd_policy_parse_strict(&ws, d, n, &e), MIGTD_ERR_INVALID_POLICY);
 		assert_string_equal(e.path, refused[i][1]);
 		assert_true(strstr(e.msg, "unknown") != NULL);
 		/* lint: valid (the MigTD keeps upstream's behaviour) but flagged,
 		 * and the workspace holds the lenient parse. */
-		assert_int_equal(policy_lint(&ws, d, n, &e, &unknown), MIGTD_OK);
+		assert_int_equal(migtd_policy_lint(&ws, d, n, &e, &unknown), MIGTD_OK);
 		assert_true(unknown);
 		assert_string_equal(e.path, refused[i][1]);
 		assert_true(ws.policy.doc != NULL);
 	}
-	assert_int_equal(policy_parse_strict(&ws, (const uint8_t *)ok, strlen(ok), &e), MIGTD_OK);
+	assert_int_equal(migtd_policy_parse_strict(&ws, (const uint8_t *)ok, strlen(ok), &e), MIGTD_OK);
 	assert_int_equal(ws.policy.nblocks, 2);
-	assert_int_equal(policy_lint(&ws, (const uint8_t *)ok, strlen(ok), &e, &unknown), MIGTD_OK);
+	assert_int_equal(migtd_policy_lint(&ws, (const uint8_t *)ok, strlen(ok), &e, &unknown), MIGTD_OK);
 	assert_false(unknown);
 	/* A document invalid for upstream is invalid for lint too, unflagged. */
-	assert_int_equal(policy_lint(&ws, (const uint8_t *)"{", 1, &e, &unknown),
+	assert_int_equal(migtd_policy_lint(&ws, (const uint8_t *)"{", 1, &e, &unknown),
 			 MIGTD_ERR_INVALID_POLICY);
 	assert_false(unknown);
-	assert_true(policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRSIGNER", 8));
-	assert_false(policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRSINGER", 8));
-	assert_false(policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRENCLAVE", 9));
-	assert_false(policy_property_known(POLICY_BLOCK_QE, true, (const uint8_t *)"Digest.MigTdPolicy",
+	assert_true(migtd_policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRSIGNER", 8));
+	assert_false(migtd_policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRSINGER", 8));
+	assert_false(migtd_policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRENCLAVE", 9));
+	assert_false(migtd_policy_property_known(POLICY_BLOCK_QE, true, (const uint8_t *)"Digest.MigTdPolicy",
 					   18));
 }
 

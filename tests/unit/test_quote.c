@@ -592,25 +592,25 @@ static void test_collateral_fields_2023(void **state)
 	(void)state;
 
 	assert_int_equal(verify_with(&q, T_2023, ROOT, NULL, &res, NULL), MIGTD_OK);
-	assert_int_equal(qv_collateral_fields_unverified(t.b, t.n, false, now, &res, &why),
+	assert_int_equal(migtd_qv_collateral_fields_unverified(t.b, t.n, false, now, &res, &why),
 			 MIGTD_OK);
-	assert_int_equal(qv_collateral_fields_unverified(e.b, e.n, true, now, &res, &why),
+	assert_int_equal(migtd_qv_collateral_fields_unverified(e.b, e.n, true, now, &res, &why),
 			 MIGTD_OK);
 	assert_true(res.have_qe_identity);
 	assert_string_equal(res.qe_tcb_status, "UpToDate");
 	/* The wrong document type for each check. */
-	assert_int_equal(qv_collateral_fields_unverified(e.b, e.n, false, now, &res, &why),
+	assert_int_equal(migtd_qv_collateral_fields_unverified(e.b, e.n, false, now, &res, &why),
 			 MIGTD_ERR_QUOTE);
-	assert_int_equal(qv_collateral_fields_unverified(t.b, t.n, true, now, &res, &why),
+	assert_int_equal(migtd_qv_collateral_fields_unverified(t.b, t.n, true, now, &res, &why),
 			 MIGTD_ERR_QUOTE);
 	/* Out of the documents' window. */
-	assert_int_equal(qv_collateral_fields_unverified(t.b, t.n, false, at(T_2025), &res, &why),
+	assert_int_equal(migtd_qv_collateral_fields_unverified(t.b, t.n, false, at(T_2025), &res, &why),
 			 MIGTD_ERR_QUOTE);
 	assert_non_null(strstr(why, "not current"));
 	/* Level matching: the result is printed, the algorithm is tested on
 	 * hand-made documents elsewhere; here it must select a level or say why. */
 	{
-		int r = qv_match_tcb_level(&c, &res, &why);
+		int r = migtd_qv_match_tcb_level(&c, &res, &why);
 
 		if (r == MIGTD_OK)
 			assert_true(res.have_tcb && res.tcb_status[0] != 0);

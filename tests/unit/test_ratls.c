@@ -155,12 +155,12 @@ static void start_side(struct ratls_session *s, enum ratls_role role, struct fak
 	uint8_t *work = malloc(WORK_CAP);
 
 	assert_non_null(work);
-	assert_int_equal(ratls_session_init(s, role, &cb), MIGTD_OK);
-	assert_int_equal(ratls_session_report_data(s, rd), MIGTD_OK);
+	assert_int_equal(migtd_ratls_session_init(s, role, &cb), MIGTD_OK);
+	assert_int_equal(migtd_ratls_session_report_data(s, rd), MIGTD_OK);
 	make_quote(quote, rd, role == RATLS_CLIENT ? 0xC1 : 0x5E, o->quote_flags);
 	if (o->wrong_rd)
 		quote[568] ^= 1;
-	assert_int_equal(ratls_session_start(s, quote, sizeof(quote), evlog, evlog_len,
+	assert_int_equal(migtd_ratls_session_start(s, quote, sizeof(quote), evlog, evlog_len,
 					     o->cert_flags, &io, work, WORK_CAP),
 			 MIGTD_OK);
 	free(work);
@@ -181,8 +181,8 @@ static struct pair *pair_new(const struct side_opts *co, const struct side_opts 
 
 static void pair_free(struct pair *p)
 {
-	ratls_session_free(&p->c);
-	ratls_session_free(&p->s);
+	migtd_ratls_session_free(&p->c);
+	migtd_ratls_session_free(&p->s);
 	free(p->evlog);
 	free(p);
 }
@@ -205,7 +205,7 @@ static void test_report_data_sha384_vector(void **state)
 
 	(void)state;
 	tu_unhex(want, exp, sizeof(exp));
-	assert_int_equal(ratls_report_data((const uint8_t *)"abc", 3, rd), MIGTD_OK);
+	assert_int_equal(migtd_ratls_report_data((const uint8_t *)"abc", 3, rd), MIGTD_OK);
 	assert_memory_equal(rd, exp, 64);
 }
 
@@ -229,7 +229,7 @@ static void test_report_data_example(void **state)
 	assert_int_equal(der[221], 0x62);
 	assert_int_equal(der[222], 0x00);
 	assert_int_equal(der[223], 0x04);
-	assert_int_equal(ratls_report_data(der + EX_PUBKEY_OFF, RATLS_PUBKEY_SIZE, rd), MIGTD_OK);
+	assert_int_equal(migtd_ratls_report_data(der + EX_PUBKEY_OFF, RATLS_PUBKEY_SIZE, rd), MIGTD_OK);
 	assert_memory_equal(rd, want, 64);
 
 	/* The private key file belongs to the same public key. */
@@ -260,7 +260,7 @@ static void verify_with(const uint8_t *der, size_t len, struct fake *f, int want
 	int got;
 
 	make_quote(local, local_rd, 0x10, 0);
-	got = ratls_verify_peer_cert(&v, der, len, &reason);
+	got = migtd_ratls_verify_peer_cert(&v, der, len, &reason);
 	assert_non_null(reason);
 	if (got != want)
 		fail_msg("verifier: got %d (%s), want %d", got, reason, want);
@@ -331,19 +331,19 @@ static void test_local_quote_checked_first(void **state)
 	(void)state;
 	make_quote(local, rd, 0, FQ_FLAG_BAD);
 	/* Garbage peer bytes: the local quote failure (7) wins, §5.5 step 1. */
-	assert_int_equal(ratls_verify_peer_cert(&v, (const uint8_t *)"junk", 4, &reason),
+	assert_int_equal(migtd_ratls_verify_peer_cert(&v, (const uint8_t *)"junk", 4, &reason),
 			 MIGTD_ERR_QUOTE);
 	assert_non_null(strstr(reason, "local"));
 	assert_int_equal(f.quote_calls, 1);
 	/* A valid local quote, garbage peer: 6. */
 	make_quote(local, rd, 0, 0);
-	assert_int_equal(ratls_verify_peer_cert(&v, (const uint8_t *)"junk", 4, &reason),
+	assert_int_equal(migtd_ratls_verify_peer_cert(&v, (const uint8_t *)"junk", 4, &reason),
 			 MIGTD_ERR_PEER_CERT);
 	v.local_quote = NULL;
-	assert_int_equal(ratls_verify_peer_cert(&v, (const uint8_t *)"junk", 4, &reason),
+	assert_int_equal(migtd_ratls_verify_peer_cert(&v, (const uint8_t *)"junk", 4, &reason),
 			 MIGTD_ERR_QUOTE);
 	v.cb = NULL;
-	assert_int_equal(ratls_verify_peer_cert(&v, (const uint8_t *)"junk", 4, &reason),
+	assert_int_equal(migtd_ratls_verify_peer_cert(&v, (const uint8_t *)"junk", 4, &reason),
 			 MIGTD_ERR_STATE);
 }
 
@@ -382,7 +382,7 @@ static void test_cert_bit_exact_with_upstream(void **state)
 	/* The offsets we take the evidence from (asn1parse of the example). */
 	assert_memory_equal(ex + EX_EVLOG_OFF - 4, "\x04\x82\x01\x3D", 4);
 	assert_memory_equal(ex + EX_QUOTE_OFF - 4, "\x04\x82\x13\x8E", 4);
-	assert_int_equal(ratls_cert_write(k, ex + EX_QUOTE_OFF, EX_QUOTE_LEN, ex + EX_EVLOG_OFF,
+	assert_int_equal(migtd_ratls_cert_write(k, ex + EX_QUOTE_OFF, EX_QUOTE_LEN, ex + EX_EVLOG_OFF,
 					  EX_EVLOG_LEN, RATLS_CERT_EXPLICIT_NONCRITICAL, buf,
 					  WORK_CAP, &out_len),
 			 MIGTD_OK);
@@ -407,12 +407,12 @@ static void test_cert_bit_exact_with_upstream(void **state)
 	for (pl = 0; pl < out_len; pl += 97) {
 		size_t l2 = 1;
 
-		assert_int_equal(ratls_cert_write(k, ex + EX_QUOTE_OFF, EX_QUOTE_LEN,
+		assert_int_equal(migtd_ratls_cert_write(k, ex + EX_QUOTE_OFF, EX_QUOTE_LEN,
 						  ex + EX_EVLOG_OFF, EX_EVLOG_LEN, 0, buf, pl, &l2),
 				 MIGTD_ERR_NOSPACE);
 		assert_int_equal(l2, 0);
 	}
-	assert_int_equal(ratls_cert_write(k, ex, 0, ex, 1, 0, buf, WORK_CAP, &pl),
+	assert_int_equal(migtd_ratls_cert_write(k, ex, 0, ex, 1, 0, buf, WORK_CAP, &pl),
 			 MIGTD_ERR_LENGTH);
 	psa_destroy_key(k);
 	free(buf);
@@ -459,7 +459,7 @@ static void test_cert_layout_default(void **state)
 	for (i = 0; i < sizeof(evlog); i++)
 		evlog[i] = (uint8_t)i;
 	make_quote(quote, rd, 1, 0);
-	assert_int_equal(ratls_cert_write(k, quote, sizeof(quote), evlog, sizeof(evlog), 0, buf,
+	assert_int_equal(migtd_ratls_cert_write(k, quote, sizeof(quote), evlog, sizeof(evlog), 0, buf,
 					  WORK_CAP, &len),
 			 MIGTD_OK);
 	/* 30 82 LL LL | 30 82 LL LL | head ... */
@@ -526,7 +526,7 @@ static void test_cert_layout_default(void **state)
 		struct fake f = { 0 };
 
 		assert_int_equal(psa_export_public_key(k, pub, sizeof(pub), &pl), PSA_SUCCESS);
-		ratls_report_data(pub, pl, want);
+		migtd_ratls_report_data(pub, pl, want);
 		f.force_rd = want;
 		verify_with(buf, len, &f, MIGTD_OK, "ok");
 		assert_int_equal(f.evlog_len, sizeof(evlog));
@@ -568,7 +568,7 @@ static void gen_cert(unsigned flags, uint8_t **der, size_t *len, psa_key_id_t k)
 	*der = malloc(WORK_CAP);
 	assert_non_null(*der);
 	make_quote(quote, rd, 1, 0);
-	assert_int_equal(ratls_cert_write(k, quote, sizeof(quote), evlog, el, flags, *der,
+	assert_int_equal(migtd_ratls_cert_write(k, quote, sizeof(quote), evlog, el, flags, *der,
 					  WORK_CAP, len),
 			 MIGTD_OK);
 	free(evlog);
@@ -768,7 +768,7 @@ static void test_verifier_rejects_variants(void **state)
 
 	(void)state;
 	assert_int_equal(psa_export_public_key(k, pub, sizeof(pub), &pl), PSA_SUCCESS);
-	ratls_report_data(pub, pl, want);
+	migtd_ratls_report_data(pub, pl, want);
 	f.force_rd = want;
 	gen_cert(RATLS_CERT_EXPLICIT_NONCRITICAL, &der, &len, k);
 
@@ -879,26 +879,26 @@ static void test_handshake_and_exchange(void **state)
 		msg_c[i] = (uint8_t)i;
 		msg_s[i] = (uint8_t)(0xA0 + i);
 	}
-	assert_int_equal(ratls_write(&p->c, msg_c, 40), 40);
+	assert_int_equal(migtd_ratls_write(&p->c, msg_c, 40), 40);
 	/* exactly one TLS 1.3 record: 17 03 03 LL LL, 40 data + 1 content
 	 * type, padded by mbedTLS to a multiple of 16, + 16 tag = 64 */
 	assert_int_equal(p->l.c2s.len, 5 + 64);
 	assert_memory_equal(p->l.c2s.buf, "\x17\x03\x03\x00\x40", 5);
-	assert_int_equal(ratls_write(&p->s, msg_s, 40), 40);
+	assert_int_equal(migtd_ratls_write(&p->s, msg_s, 40), 40);
 	assert_int_equal(p->l.s2c.len, 5 + 64);
 	assert_memory_equal(p->l.s2c.buf, "\x17\x03\x03\x00\x40", 5);
-	n = ratls_read(&p->s, got, sizeof(got));
+	n = migtd_ratls_read(&p->s, got, sizeof(got));
 	assert_int_equal(n, 40);
 	assert_memory_equal(got, msg_c, 40);
-	n = ratls_read(&p->c, got, sizeof(got));
+	n = migtd_ratls_read(&p->c, got, sizeof(got));
 	assert_int_equal(n, 40);
 	assert_memory_equal(got, msg_s, 40);
 	/* nothing more: would block */
-	assert_int_equal(ratls_read(&p->c, got, sizeof(got)), MIGTD_ERR_AGAIN);
+	assert_int_equal(migtd_ratls_read(&p->c, got, sizeof(got)), MIGTD_ERR_AGAIN);
 	/* end of stream inside TLS -> 6 */
 	p->l.s2c.closed = true;
-	assert_int_equal(ratls_read(&p->c, got, sizeof(got)), MIGTD_ERR_TLS);
-	assert_int_equal(migtd_err_status(ratls_session_error(&p->c, NULL)), 6);
+	assert_int_equal(migtd_ratls_read(&p->c, got, sizeof(got)), MIGTD_ERR_TLS);
+	assert_int_equal(migtd_err_status(migtd_ratls_session_error(&p->c, NULL)), 6);
 	pair_free(p);
 }
 
@@ -930,7 +930,7 @@ static void expect_reject(struct pair *p, bool server_rejects, int want, const c
 
 	rp_run_handshake(&p->l, &p->c, &p->s, &rc, &rs);
 	assert_int_equal(server_rejects ? rs : rc, want);
-	assert_int_equal(ratls_session_error(v, &why), want);
+	assert_int_equal(migtd_ratls_session_error(v, &why), want);
 	if (reason != NULL && strstr(why, reason) == NULL)
 		fail_msg("reason '%s' lacks '%s'", why, reason);
 	if (server_rejects) {
@@ -938,12 +938,12 @@ static void expect_reject(struct pair *p, bool server_rejects, int want, const c
 		 * server judges the client's certificate. It learns of the
 		 * rejection on its next read, the §6.2 ExchangeInformation read. */
 		assert_int_equal(rc, MIGTD_OK);
-		assert_int_equal(ratls_write(o, b, sizeof(b)), 40);
-		assert_int_equal(ratls_read(o, b, sizeof(b)), MIGTD_ERR_TLS);
+		assert_int_equal(migtd_ratls_write(o, b, sizeof(b)), 40);
+		assert_int_equal(migtd_ratls_read(o, b, sizeof(b)), MIGTD_ERR_TLS);
 	} else {
 		assert_int_equal(rs, MIGTD_ERR_TLS);
 	}
-	assert_int_equal(ratls_session_error(o, &why), MIGTD_ERR_TLS);
+	assert_int_equal(migtd_ratls_session_error(o, &why), MIGTD_ERR_TLS);
 	/*
 	 * mbedTLS protects our alert with whatever keys its record layer has
 	 * switched to at that moment: the client's goes out in clear (it has
@@ -952,11 +952,11 @@ static void expect_reject(struct pair *p, bool server_rejects, int want, const c
 	 * expects application keys. A mbedTLS peer therefore sees a record that
 	 * fails authentication rather than the alert; both are status 6.
 	 */
-	assert_true(ratls_session_tls_error(o) == MBEDTLS_ERR_SSL_INVALID_MAC ||
-		    ratls_session_tls_error(o) == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
+	assert_true(migtd_ratls_session_tls_error(o) == MBEDTLS_ERR_SSL_INVALID_MAC ||
+		    migtd_ratls_session_tls_error(o) == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
 	/* Further steps keep returning the same errors. */
-	assert_int_equal(ratls_handshake_step(v), want);
-	assert_int_equal(ratls_read(o, b, sizeof(b)), MIGTD_ERR_TLS);
+	assert_int_equal(migtd_ratls_handshake_step(v), want);
+	assert_int_equal(migtd_ratls_read(o, b, sizeof(b)), MIGTD_ERR_TLS);
 }
 
 static void test_server_policy_rejects(void **state)
@@ -985,14 +985,14 @@ static void test_client_policy_rejects_alert_40(void **state)
 	/* Drive by hand to look at the alert on the wire: the client rejects
 	 * the server's flight before it has switched to handshake keys, so its
 	 * alert record is in clear: 15 03 03 00 02 | 02 (fatal) 28 (40). */
-	assert_int_equal(ratls_handshake_step(&p->c), MIGTD_ERR_AGAIN); /* ClientHello */
-	assert_int_equal(ratls_handshake_step(&p->s), MIGTD_ERR_AGAIN); /* server flight */
-	rc = ratls_handshake_step(&p->c);
+	assert_int_equal(migtd_ratls_handshake_step(&p->c), MIGTD_ERR_AGAIN); /* ClientHello */
+	assert_int_equal(migtd_ratls_handshake_step(&p->s), MIGTD_ERR_AGAIN); /* server flight */
+	rc = migtd_ratls_handshake_step(&p->c);
 	assert_int_equal(rc, MIGTD_ERR_POLICY);
 	assert_int_equal(p->l.c2s.len, 7);
 	assert_memory_equal(p->l.c2s.buf, "\x15\x03\x03\x00\x02\x02\x28", 7);
-	assert_int_equal(ratls_flush(&p->c), MIGTD_OK);
-	rs = ratls_handshake_step(&p->s);
+	assert_int_equal(migtd_ratls_flush(&p->c), MIGTD_OK);
+	rs = migtd_ratls_handshake_step(&p->s);
 	assert_int_equal(rs, MIGTD_ERR_TLS);
 	pair_free(p);
 }
@@ -1067,8 +1067,8 @@ static void test_corrupted_stream(void **state)
 				/* the client finished first: it learns on read */
 				uint8_t b[8];
 
-				assert_int_equal(ratls_read(&p->c, b, sizeof(b)) == MIGTD_ERR_TLS ||
-							 ratls_read(&p->c, b, sizeof(b)) ==
+				assert_int_equal(migtd_ratls_read(&p->c, b, sizeof(b)) == MIGTD_ERR_TLS ||
+							 migtd_ratls_read(&p->c, b, sizeof(b)) ==
 								 MIGTD_ERR_AGAIN,
 						 1);
 			}
@@ -1088,30 +1088,30 @@ static void test_session_misuse(void **state)
 	static const uint8_t rd[64];
 
 	(void)state;
-	assert_int_equal(ratls_session_init(&s, RATLS_CLIENT, &nocb), MIGTD_ERR_STATE);
-	ratls_session_free(&s);
-	assert_int_equal(ratls_session_init(&s, RATLS_CLIENT, &cb), MIGTD_OK);
-	assert_int_equal(ratls_handshake_step(&s), MIGTD_ERR_STATE);
-	ratls_session_free(&s);
-	ratls_session_free(&s); /* idempotent */
+	assert_int_equal(migtd_ratls_session_init(&s, RATLS_CLIENT, &nocb), MIGTD_ERR_STATE);
+	migtd_ratls_session_free(&s);
+	assert_int_equal(migtd_ratls_session_init(&s, RATLS_CLIENT, &cb), MIGTD_OK);
+	assert_int_equal(migtd_ratls_handshake_step(&s), MIGTD_ERR_STATE);
+	migtd_ratls_session_free(&s);
+	migtd_ratls_session_free(&s); /* idempotent */
 
-	assert_int_equal(ratls_session_init(&s, RATLS_SERVER, &cb), MIGTD_OK);
-	assert_int_equal(ratls_write(&s, b, sizeof(b)), MIGTD_ERR_STATE);
-	ratls_session_free(&s);
+	assert_int_equal(migtd_ratls_session_init(&s, RATLS_SERVER, &cb), MIGTD_OK);
+	assert_int_equal(migtd_ratls_write(&s, b, sizeof(b)), MIGTD_ERR_STATE);
+	migtd_ratls_session_free(&s);
 
 	/* A certificate mbedTLS could not send (> 16 KiB message) is refused early. */
 	make_quote(big_q, rd, 0, 0);
-	assert_int_equal(ratls_session_init(&s, RATLS_SERVER, &cb), MIGTD_OK);
-	assert_int_equal(ratls_session_start(&s, big_q, sizeof(big_q), evlog, 20000, 0, &io, work,
+	assert_int_equal(migtd_ratls_session_init(&s, RATLS_SERVER, &cb), MIGTD_OK);
+	assert_int_equal(migtd_ratls_session_start(&s, big_q, sizeof(big_q), evlog, 20000, 0, &io, work,
 					     WORK_CAP),
 			 MIGTD_ERR_NOSPACE);
-	ratls_session_free(&s);
+	migtd_ratls_session_free(&s);
 	/* work buffer too small */
-	assert_int_equal(ratls_session_init(&s, RATLS_SERVER, &cb), MIGTD_OK);
-	assert_int_equal(ratls_session_start(&s, big_q, sizeof(big_q), evlog, 100, 0, &io, work,
+	assert_int_equal(migtd_ratls_session_init(&s, RATLS_SERVER, &cb), MIGTD_OK);
+	assert_int_equal(migtd_ratls_session_start(&s, big_q, sizeof(big_q), evlog, 100, 0, &io, work,
 					     500),
 			 MIGTD_ERR_NOSPACE);
-	ratls_session_free(&s);
+	migtd_ratls_session_free(&s);
 	free(evlog);
 	free(work);
 }
@@ -1155,9 +1155,9 @@ static void openssl_identity(const char *dir, uint8_t marker)
 	psa_set_key_algorithm(&a, PSA_ALG_ECDSA(PSA_ALG_SHA_384));
 	assert_int_equal(psa_generate_key(&a, &k), PSA_SUCCESS);
 	assert_int_equal(psa_export_public_key(k, pub, sizeof(pub), &pl), PSA_SUCCESS);
-	ratls_report_data(pub, pl, rd);
+	migtd_ratls_report_data(pub, pl, rd);
 	make_quote(quote, rd, marker, 0);
-	assert_int_equal(ratls_cert_write(k, quote, sizeof(quote), evlog, el, 0, der, WORK_CAP,
+	assert_int_equal(migtd_ratls_cert_write(k, quote, sizeof(quote), evlog, el, 0, der, WORK_CAP,
 					  &len),
 			 MIGTD_OK);
 	snprintf(path, sizeof(path), "%s/cert.der", dir);
@@ -1229,7 +1229,7 @@ static int drive(struct ratls_session *s)
 {
 	int rc = MIGTD_ERR_AGAIN;
 
-	for (int i = 0; i < 500 && (rc = ratls_handshake_step(s)) == MIGTD_ERR_AGAIN; i++)
+	for (int i = 0; i < 500 && (rc = migtd_ratls_handshake_step(s)) == MIGTD_ERR_AGAIN; i++)
 		usleep(10000);
 	return rc;
 }
@@ -1312,9 +1312,9 @@ static void test_interop_openssl_server(void **state)
 
 	/* -rev: the server answers each line reversed. OpenSSL also sends
 	 * NewSessionTicket messages, which the client must ignore. */
-	assert_int_equal(ratls_write(&c, (const uint8_t *)line, 40), 40);
+	assert_int_equal(migtd_ratls_write(&c, (const uint8_t *)line, 40), 40);
 	for (i = 0; i < 500 && n_got < 40; i++) {
-		long n = ratls_read(&c, got + n_got, sizeof(got) - n_got);
+		long n = migtd_ratls_read(&c, got + n_got, sizeof(got) - n_got);
 
 		if (n == MIGTD_ERR_AGAIN) {
 			usleep(10000);
@@ -1327,7 +1327,7 @@ static void test_interop_openssl_server(void **state)
 	for (i = 0; i < 39; i++)
 		assert_int_equal(got[i], line[38 - i]);
 
-	ratls_session_free(&c);
+	migtd_ratls_session_free(&c);
 	close(fd);
 	reap(pid);
 	rm_dir(dir);
@@ -1358,7 +1358,7 @@ static void test_interop_openssl_server_refused(void **state)
 			fail_msg("s_server %s/%s: got %d", cases[k][0], cases[k][1], rc);
 		assert_int_equal(migtd_err_status(rc), 6);
 		assert_int_equal(f.policy_calls, 0);
-		ratls_session_free(&c);
+		migtd_ratls_session_free(&c);
 		close(fd);
 		reap(pid);
 	}
@@ -1431,7 +1431,7 @@ static int server_vs_s_client(const char *dir, const char *suites, const char *g
 
 		assert_int_equal(write(in[1], ping, strlen(ping)), (ssize_t)strlen(ping));
 		for (i = 0; i < 500 && n_got < strlen(ping); i++) {
-			long n = ratls_read(&s, (uint8_t *)got + n_got, sizeof(got) - n_got);
+			long n = migtd_ratls_read(&s, (uint8_t *)got + n_got, sizeof(got) - n_got);
 
 			if (n == MIGTD_ERR_AGAIN) {
 				usleep(10000);
@@ -1442,7 +1442,7 @@ static int server_vs_s_client(const char *dir, const char *suites, const char *g
 		}
 		assert_int_equal(n_got, strlen(ping));
 		assert_memory_equal(got, ping, n_got);
-		assert_int_equal(ratls_write(&s, (const uint8_t *)pong, strlen(pong)),
+		assert_int_equal(migtd_ratls_write(&s, (const uint8_t *)pong, strlen(pong)),
 				 (long)strlen(pong));
 		n_got = 0;
 		for (i = 0; i < 500 && n_got < strlen(pong); i++) {
@@ -1457,7 +1457,7 @@ static int server_vs_s_client(const char *dir, const char *suites, const char *g
 		assert_int_equal(n_got, strlen(pong));
 		assert_memory_equal(got, pong, n_got);
 	}
-	ratls_session_free(&s);
+	migtd_ratls_session_free(&s);
 	close(fd);
 	close(lfd);
 	close(in[1]);

@@ -9,7 +9,7 @@
  * Nothing is faked on the attestation path: the quote callback is
  * migtd_quote_verify() against the enrolled root CA, the policy callback
  * replays the peer's event log against the RTMRs of its verified report
- * (eventlog_verify_rtmrs) and then runs policy_eval() -- the same sequence
+ * (migtd_eventlog_verify_rtmrs) and then runs migtd_policy_eval() -- the same sequence
  * as the session core's callbacks (src/core/session/session.c), which are
  * static there.
  *
@@ -157,9 +157,9 @@ static void node_start(struct rp_node *n, enum ratls_role role, struct rp_end *e
 		struct ratls_callbacks cb = { rp_cb_verify_quote, rp_cb_eval_policy, n };
 		struct ratls_session other;
 
-		assert_int_equal(ratls_session_init(&other, role, &cb), MIGTD_OK);
-		assert_int_equal(ratls_session_report_data(&other, rd), MIGTD_OK);
-		ratls_session_free(&other);
+		assert_int_equal(migtd_ratls_session_init(&other, role, &cb), MIGTD_OK);
+		assert_int_equal(migtd_ratls_session_report_data(&other, rd), MIGTD_OK);
+		migtd_ratls_session_free(&other);
 	}
 	rp_node_quote(n, rd);
 	if (evil == EVIL_TAMPER)
@@ -209,8 +209,8 @@ static void assert_client_read_fails(struct pair *p)
 	long n = MIGTD_ERR_AGAIN;
 
 	for (int i = 0; i < 50 && n == MIGTD_ERR_AGAIN; i++) {
-		(void)ratls_flush(&p->s->tls);
-		n = ratls_read(&p->c->tls, b, sizeof(b));
+		(void)migtd_ratls_flush(&p->s->tls);
+		n = migtd_ratls_read(&p->c->tls, b, sizeof(b));
 	}
 	assert_int_equal(n, MIGTD_ERR_TLS);
 	assert_int_equal(migtd_err_status((int)n), 6);
@@ -222,8 +222,8 @@ static void check_peer_report(const struct rp_node *me, const struct rp_node *pe
 {
 	uint8_t pub[RATLS_PUBKEY_SIZE], rd[64];
 
-	assert_int_equal(ratls_session_pubkey(&peer->tls, pub), MIGTD_OK);
-	assert_int_equal(ratls_report_data(pub, sizeof(pub), rd), MIGTD_OK);
+	assert_int_equal(migtd_ratls_session_pubkey(&peer->tls, pub), MIGTD_OK);
+	assert_int_equal(migtd_ratls_report_data(pub, sizeof(pub), rd), MIGTD_OK);
 	assert_memory_equal(me->peer_report + MIGTD_VR_REPORT_DATA, rd, 64);
 	assert_memory_equal(me->peer_report + 136, g_mrtd, 48); /* MRTD, §8.5 */
 }
@@ -250,10 +250,10 @@ static void test_handshake_real_quotes(void **state)
 	check_peer_report(p->s, p->c);
 	assert_string_equal(mbedtls_ssl_get_ciphersuite(&p->c->tls.ssl),
 			    "TLS1-3-AES-256-GCM-SHA384");
-	assert_int_equal(ratls_write(&p->c->tls, (const uint8_t *)"exchange-information", 20),
+	assert_int_equal(migtd_ratls_write(&p->c->tls, (const uint8_t *)"exchange-information", 20),
 			 20);
 	for (int i = 0; i < 10 && n == MIGTD_ERR_AGAIN; i++)
-		n = ratls_read(&p->s->tls, got, sizeof(got));
+		n = migtd_ratls_read(&p->s->tls, got, sizeof(got));
 	assert_int_equal(n, 20);
 	assert_memory_equal(got, "exchange-information", 20);
 	pair_free(p);
@@ -364,7 +364,7 @@ static void test_cert_without_quote(void **state)
 	assert_int_equal(p->rc, MIGTD_ERR_PEER_CERT);
 	assert_int_equal(migtd_err_status(p->rc), 6);
 	assert_int_equal(p->c->verify_calls, 1); /* own quote only */
-	assert_int_equal(ratls_session_error(&p->c->tls, &why), MIGTD_ERR_PEER_CERT);
+	assert_int_equal(migtd_ratls_session_error(&p->c->tls, &why), MIGTD_ERR_PEER_CERT);
 	assert_non_null(why);
 	pair_free(p);
 
@@ -420,7 +420,7 @@ static int group_setup(void **state)
 			return -1;
 		}
 	}
-	if (policy_parse(&g_ws, (const uint8_t *)rp_self_policy, strlen(rp_self_policy), &pe) !=
+	if (migtd_policy_parse(&g_ws, (const uint8_t *)rp_self_policy, strlen(rp_self_policy), &pe) !=
 	    MIGTD_OK)
 		return -1;
 	return 0;

@@ -166,8 +166,8 @@ static void test_full_premigration(void **state)
 		assert_non_null(log);
 		assert_int_equal(log[log_len - 1], 0xFF);
 		memcpy(rtmrs, ti->rtmr, sizeof(rtmrs));
-		assert_int_equal(eventlog_verify_rtmrs(log, log_len, rtmrs), MIGTD_OK);
-		assert_int_equal(eventlog_verify_rtmrs(log, log_len - 1, rtmrs), MIGTD_ERR_POLICY);
+		assert_int_equal(migtd_eventlog_verify_rtmrs(log, log_len, rtmrs), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_verify_rtmrs(log, log_len - 1, rtmrs), MIGTD_ERR_POLICY);
 		/* The phases are logged with the request id. */
 		assert_non_null(strstr(w->s[i].log, "req=7: request received"));
 		assert_non_null(strstr(w->s[i].log, "req=7: quote obtained"));
@@ -1008,12 +1008,12 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 		memcpy(log2, evlog, evlog_len - 1);
 		e = log2 + evlog_len - 1;
 		memset(digest, 0x5c, sizeof(digest));
-		wire_put_u32(e, g_rogue_event.mr_index);
-		wire_put_u32(e + 4, g_rogue_event.type);
-		wire_put_u32(e + 8, 1);
-		wire_put_u16(e + 12, 0x000C);
+		migtd_wire_put_u32(e, g_rogue_event.mr_index);
+		migtd_wire_put_u32(e + 4, g_rogue_event.type);
+		migtd_wire_put_u32(e + 8, 1);
+		migtd_wire_put_u16(e + 12, 0x000C);
 		memcpy(e + 14, digest, 48);
-		wire_put_u32(e + 62, (uint32_t)g_rogue_event.len);
+		migtd_wire_put_u32(e + 62, (uint32_t)g_rogue_event.len);
 		memcpy(e + 66, g_rogue_event.data, g_rogue_event.len);
 		e[66 + g_rogue_event.len] = 0xFF;
 		assert_int_equal(emu_tdx_rtmr_extend(&dst->h.tdx, g_rogue_event.mr_index - 1, digest),
@@ -1025,21 +1025,21 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 	td = emu_tdx_bind_user_td(&w->s[0].h.tdx);
 	world_queue_request(&w->s[0], 300, true, td, 1300);
 
-	assert_int_equal(ratls_session_init(&r->tls, RATLS_SERVER, &cb), MIGTD_OK);
-	assert_int_equal(ratls_session_report_data(&r->tls, rd), MIGTD_OK);
+	assert_int_equal(migtd_ratls_session_init(&r->tls, RATLS_SERVER, &cb), MIGTD_OK);
+	assert_int_equal(migtd_ratls_session_report_data(&r->tls, rd), MIGTD_OK);
 	assert_int_equal(emu_tdx_mr_report(&dst->h.tdx, rd, rep), TDX_SUCCESS);
-	assert_int_equal(ghci_qgs_get_quote_req_build(qmsg, sizeof(qmsg), rep, 1024, NULL, 0, &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(qmsg, sizeof(qmsg), rep, 1024, NULL, 0, &mlen),
 			 MIGTD_OK);
-	assert_int_equal(ghci_getquote_req_build(buf, 16384, qmsg, mlen, &len), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(buf, 16384, qmsg, mlen, &len), MIGTD_OK);
 	assert_int_equal(emu_qgs_handle(&dst->h, buf, len, 16384), 0);
-	assert_int_equal(ghci_getquote_rsp_parse(buf, 16384, &hdr, &m, &mlen), MIGTD_OK);
-	assert_int_equal(ghci_qgs_get_quote_resp_parse(m, mlen, &qr), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, 16384, &hdr, &m, &mlen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(m, mlen, &qr), MIGTD_OK);
 	assert_int_equal(world_net_ops.open(&w->net, &sp, &r->stream), MIGTD_OK);
-	assert_int_equal(ratls_session_start(&r->tls, qr.quote.p, qr.quote.len, evlog, evlog_len, 0,
+	assert_int_equal(migtd_ratls_session_start(&r->tls, qr.quote.p, qr.quote.len, evlog, evlog_len, 0,
 					     &io, work, 24576),
 			 MIGTD_OK);
 	end = world_now_ms() + 20000;
-	while ((ret = ratls_handshake_step(&r->tls)) == MIGTD_ERR_AGAIN) {
+	while ((ret = migtd_ratls_handshake_step(&r->tls)) == MIGTD_ERR_AGAIN) {
 		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
 		assert_true(world_now_ms() < end);
 	}
@@ -1049,14 +1049,14 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 		split = 0;
 	}
 	if (split > 0 && split < n) {
-		assert_int_equal(ratls_write(&r->tls, msg, split), (long)split);
+		assert_int_equal(migtd_ratls_write(&r->tls, msg, split), (long)split);
 		/* Let the source read the first part before the rest comes. */
 		for (int i = 0; i < 20; i++)
 			assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
 		assert_int_equal(w->s[0].nreports, 0);
-		assert_int_equal(ratls_write(&r->tls, msg + split, n - split), (long)(n - split));
+		assert_int_equal(migtd_ratls_write(&r->tls, msg + split, n - split), (long)(n - split));
 	} else if (n > 0) {
-		assert_int_equal(ratls_write(&r->tls, msg, n), (long)n);
+		assert_int_equal(migtd_ratls_write(&r->tls, msg, n), (long)n);
 	}
 	if (close_after)
 		world_net_ops.close(&w->net, r->stream);
@@ -1071,7 +1071,7 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 	} else {
 		assert_nothing_written(td);
 	}
-	ratls_session_free(&r->tls);
+	migtd_ratls_session_free(&r->tls);
 	free(r->log2);
 	free(r);
 	free(buf);

@@ -101,7 +101,7 @@ static void test_offsets_hand_built(void **state)
 	struct tdreport_struct rep;
 
 	fill_pattern(buf, sizeof(buf), 0x1234567);
-	assert_int_equal(tdreport_parse(buf, sizeof(buf), &rep), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_parse(buf, sizeof(buf), &rep), MIGTD_OK);
 	check_all_offsets(&rep, buf);
 }
 
@@ -114,9 +114,9 @@ static void test_round_trip(void **state)
 
 	for (uint32_t seed = 1; seed < 20; seed++) {
 		fill_pattern(buf, sizeof(buf), seed * 0x9e3779b9u);
-		assert_int_equal(tdreport_parse(buf, sizeof(buf), &rep), MIGTD_OK);
+		assert_int_equal(migtd_tdreport_parse(buf, sizeof(buf), &rep), MIGTD_OK);
 		memset(out, 0xee, sizeof(out));
-		assert_int_equal(tdreport_build(&rep, out, sizeof(out), &n), MIGTD_OK);
+		assert_int_equal(migtd_tdreport_build(&rep, out, sizeof(out), &n), MIGTD_OK);
 		assert_int_equal(n, 1024);
 		assert_memory_equal(out, buf, 1024);
 		assert_int_equal(out[1024], 0xee); /* nothing written past the end */
@@ -138,7 +138,7 @@ static void test_build_places_fields(void **state)
 	memset(rep.tdinfo.mrtd, 0x7d, 48);
 	memset(rep.tdinfo.rtmr[3], 0x33, 48);
 	memset(rep.tdinfo.servtd_hash, 0x5a, 48);
-	assert_int_equal(tdreport_build(&rep, out, sizeof(out), NULL), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_build(&rep, out, sizeof(out), NULL), MIGTD_OK);
 	assert_int_equal(out[0], 0x81);
 	assert_true(all_zero(out + 1, 127));
 	for (size_t i = 128; i < 192; i++)
@@ -172,21 +172,21 @@ static void test_part_parsers(void **state)
 	size_t n;
 
 	fill_pattern(buf, sizeof(buf), 77);
-	assert_int_equal(tdreport_parse(buf, sizeof(buf), &rep), MIGTD_OK);
-	assert_int_equal(tdreport_parse_reportmacstruct(buf, 256, &mac), MIGTD_OK);
-	assert_int_equal(tdreport_parse_tee_tcb_info(buf + 256, 239, &tcb), MIGTD_OK);
-	assert_int_equal(tdreport_parse_tdinfo(buf + 512, 512, &info), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_parse(buf, sizeof(buf), &rep), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_parse_reportmacstruct(buf, 256, &mac), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_parse_tee_tcb_info(buf + 256, 239, &tcb), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_parse_tdinfo(buf + 512, 512, &info), MIGTD_OK);
 	assert_memory_equal(&mac, &rep.mac, sizeof(mac));
 	assert_memory_equal(&tcb, &rep.tee_tcb_info, sizeof(tcb));
 	assert_memory_equal(&info, &rep.tdinfo, sizeof(info));
 
-	assert_int_equal(tdreport_build_reportmacstruct(&mac, out, 256, &n), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_build_reportmacstruct(&mac, out, 256, &n), MIGTD_OK);
 	assert_int_equal(n, 256);
 	assert_memory_equal(out, buf, 256);
-	assert_int_equal(tdreport_build_tee_tcb_info(&tcb, out, 239, &n), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_build_tee_tcb_info(&tcb, out, 239, &n), MIGTD_OK);
 	assert_int_equal(n, 239);
 	assert_memory_equal(out, buf + 256, 239);
-	assert_int_equal(tdreport_build_tdinfo(&info, out, 512, &n), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_build_tdinfo(&info, out, 512, &n), MIGTD_OK);
 	assert_int_equal(n, 512);
 	assert_memory_equal(out, buf + 512, 512);
 }
@@ -205,25 +205,25 @@ static void test_truncated_every_length(void **state)
 	fill_pattern(buf, sizeof(buf), 5);
 	for (size_t len = 0; len < 1024; len++) {
 		memset(&rep, 0xff, sizeof(rep));
-		assert_int_equal(tdreport_parse(buf, len, &rep), MIGTD_ERR_TRUNCATED);
+		assert_int_equal(migtd_tdreport_parse(buf, len, &rep), MIGTD_ERR_TRUNCATED);
 		assert_true(all_zero(&rep, sizeof(rep)));
 		if (len < 256)
-			assert_int_equal(tdreport_parse_reportmacstruct(buf, len, &mac),
+			assert_int_equal(migtd_tdreport_parse_reportmacstruct(buf, len, &mac),
 					 MIGTD_ERR_TRUNCATED);
 		if (len < 239)
-			assert_int_equal(tdreport_parse_tee_tcb_info(buf, len, &tcb),
+			assert_int_equal(migtd_tdreport_parse_tee_tcb_info(buf, len, &tcb),
 					 MIGTD_ERR_TRUNCATED);
 		if (len < 512)
-			assert_int_equal(tdreport_parse_tdinfo(buf, len, &info),
+			assert_int_equal(migtd_tdreport_parse_tdinfo(buf, len, &info),
 					 MIGTD_ERR_TRUNCATED);
 	}
-	assert_int_equal(tdreport_parse(buf, 1025, &rep), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_tdreport_parse(buf, 1025, &rep), MIGTD_ERR_LENGTH);
 	assert_true(all_zero(&rep, sizeof(rep)));
-	assert_int_equal(tdreport_parse(buf, SIZE_MAX, &rep), MIGTD_ERR_LENGTH);
-	assert_int_equal(tdreport_parse_reportmacstruct(buf, 257, &mac), MIGTD_ERR_LENGTH);
-	assert_int_equal(tdreport_parse_tee_tcb_info(buf, 240, &tcb), MIGTD_ERR_LENGTH);
-	assert_int_equal(tdreport_parse_tdinfo(buf, 513, &info), MIGTD_ERR_LENGTH);
-	assert_int_equal(tdreport_parse(NULL, 1024, &rep), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_tdreport_parse(buf, SIZE_MAX, &rep), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_tdreport_parse_reportmacstruct(buf, 257, &mac), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_tdreport_parse_tee_tcb_info(buf, 240, &tcb), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_tdreport_parse_tdinfo(buf, 513, &info), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_tdreport_parse(NULL, 1024, &rep), MIGTD_ERR_INVALID);
 }
 
 static void test_build_nospace(void **state)
@@ -236,16 +236,16 @@ static void test_build_nospace(void **state)
 	memset(&rep, 0x11, sizeof(rep));
 	for (size_t cap = 0; cap < 1024; cap++) {
 		memset(out, 0xee, sizeof(out));
-		assert_int_equal(tdreport_build(&rep, out, cap, &n), MIGTD_ERR_NOSPACE);
+		assert_int_equal(migtd_tdreport_build(&rep, out, cap, &n), MIGTD_ERR_NOSPACE);
 		assert_int_equal(n, 0);
 		assert_int_equal(out[0], 0xee); /* untouched */
 	}
-	assert_int_equal(tdreport_build_reportmacstruct(&rep.mac, out, 255, NULL),
+	assert_int_equal(migtd_tdreport_build_reportmacstruct(&rep.mac, out, 255, NULL),
 			 MIGTD_ERR_NOSPACE);
-	assert_int_equal(tdreport_build_tee_tcb_info(&rep.tee_tcb_info, out, 238, NULL),
+	assert_int_equal(migtd_tdreport_build_tee_tcb_info(&rep.tee_tcb_info, out, 238, NULL),
 			 MIGTD_ERR_NOSPACE);
-	assert_int_equal(tdreport_build_tdinfo(&rep.tdinfo, out, 511, NULL), MIGTD_ERR_NOSPACE);
-	assert_int_equal(tdreport_build(&rep, NULL, 1024, NULL), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_tdreport_build_tdinfo(&rep.tdinfo, out, 511, NULL), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_tdreport_build(&rep, NULL, 1024, NULL), MIGTD_ERR_NOSPACE);
 }
 
 /*
@@ -263,12 +263,12 @@ static void test_vector_go_tdx_guest(void **state)
 	uint8_t out[1024];
 
 	assert_int_equal(len, 1024);
-	assert_int_equal(tdreport_parse(buf, len, &rep), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_parse(buf, len, &rep), MIGTD_OK);
 	check_all_offsets(&rep, buf);
-	assert_int_equal(tdreport_build(&rep, out, sizeof(out), NULL), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_build(&rep, out, sizeof(out), NULL), MIGTD_OK);
 	assert_memory_equal(out, buf, 1024);
-	assert_int_equal(tdreport_check_type(&rep), MIGTD_ERR_INVALID);
-	assert_int_equal(tdreport_check_integrity(&rep), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_tdreport_check_type(&rep), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_tdreport_check_integrity(&rep), MIGTD_ERR_INVALID);
 	free(buf);
 }
 
@@ -278,13 +278,13 @@ static void test_le64_and_type(void **state)
 	struct tdreport_struct rep;
 	const uint8_t attr[8] = { 0x01, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x80 };
 
-	assert_true(tdreport_le64(attr) == 0x8000000010000001ULL);
+	assert_true(migtd_tdreport_le64(attr) == 0x8000000010000001ULL);
 	memset(&rep, 0, sizeof(rep));
-	assert_int_equal(tdreport_check_type(&rep), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_tdreport_check_type(&rep), MIGTD_ERR_INVALID);
 	rep.mac.type[0] = 0x81;
-	assert_int_equal(tdreport_check_type(&rep), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_check_type(&rep), MIGTD_OK);
 	rep.mac.type[0] = 0x00; /* SGX */
-	assert_int_equal(tdreport_check_type(&rep), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_tdreport_check_type(&rep), MIGTD_ERR_INVALID);
 }
 
 /* SHA-384 values computed with Python hashlib (an independent oracle):
@@ -309,9 +309,9 @@ static void make_report(struct tdreport_struct *rep)
 		tcb[i] = (uint8_t)(i * 7 + 1);
 	for (size_t i = 0; i < sizeof(info); i++)
 		info[i] = (uint8_t)(i * 13 + 5);
-	assert_int_equal(tdreport_parse_tee_tcb_info(tcb, sizeof(tcb), &rep->tee_tcb_info),
+	assert_int_equal(migtd_tdreport_parse_tee_tcb_info(tcb, sizeof(tcb), &rep->tee_tcb_info),
 			 MIGTD_OK);
-	assert_int_equal(tdreport_parse_tdinfo(info, sizeof(info), &rep->tdinfo), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_parse_tdinfo(info, sizeof(info), &rep->tdinfo), MIGTD_OK);
 	rep->mac.type[0] = 0x81;
 }
 
@@ -323,19 +323,19 @@ static void test_hashes_vs_oracle(void **state)
 	uint8_t d[48], want[48];
 
 	memset(&zero, 0, sizeof(zero));
-	assert_int_equal(tdreport_hash_tee_tcb_info(&zero, d), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_hash_tee_tcb_info(&zero, d), MIGTD_OK);
 	tu_unhex(SHA384_ZERO_239, want, sizeof(want));
 	assert_memory_equal(d, want, 48);
 
 	make_report(&rep);
-	assert_int_equal(tdreport_hash_tee_tcb_info(&rep.tee_tcb_info, d), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_hash_tee_tcb_info(&rep.tee_tcb_info, d), MIGTD_OK);
 	tu_unhex(SHA384_TCB_PATTERN, want, sizeof(want));
 	assert_memory_equal(d, want, 48);
-	assert_int_equal(tdreport_hash_tdinfo(&rep.tdinfo, d), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_hash_tdinfo(&rep.tdinfo, d), MIGTD_OK);
 	tu_unhex(SHA384_TDINFO_PATTERN, want, sizeof(want));
 	assert_memory_equal(d, want, 48);
 
-	assert_int_equal(tdreport_update_hashes(&rep), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_update_hashes(&rep), MIGTD_OK);
 	tu_unhex(SHA384_TCB_PATTERN, want, sizeof(want));
 	assert_memory_equal(rep.mac.tee_tcb_info_hash, want, 48);
 	tu_unhex(SHA384_TDINFO_PATTERN, want, sizeof(want));
@@ -349,20 +349,20 @@ static void test_integrity_rules(void **state)
 	uint8_t wire[1024];
 
 	make_report(&good);
-	assert_int_equal(tdreport_check_integrity(&good), MIGTD_ERR_INVALID); /* no hashes yet */
-	assert_int_equal(tdreport_update_hashes(&good), MIGTD_OK);
-	assert_int_equal(tdreport_check_integrity(&good), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_check_integrity(&good), MIGTD_ERR_INVALID); /* no hashes yet */
+	assert_int_equal(migtd_tdreport_update_hashes(&good), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_check_integrity(&good), MIGTD_OK);
 
 	/* Flip each covered byte (TEE_TCB_INFO at 256..494, TDINFO at 512..1023)
 	 * and each hash byte: every flip must break integrity. Bytes outside
 	 * (REPORTDATA, MAC, the 17 reserved bytes) are not covered by the rule. */
-	assert_int_equal(tdreport_build(&good, wire, sizeof(wire), NULL), MIGTD_OK);
+	assert_int_equal(migtd_tdreport_build(&good, wire, sizeof(wire), NULL), MIGTD_OK);
 	for (size_t i = 0; i < 1024; i++) {
 		int covered = (i >= 32 && i < 128) || (i >= 256 && i < 495) || i >= 512;
 
 		wire[i] ^= 0x01;
-		assert_int_equal(tdreport_parse(wire, sizeof(wire), &bad), MIGTD_OK);
-		if (tdreport_check_integrity(&bad) != (covered ? MIGTD_ERR_INVALID : MIGTD_OK))
+		assert_int_equal(migtd_tdreport_parse(wire, sizeof(wire), &bad), MIGTD_OK);
+		if (migtd_tdreport_check_integrity(&bad) != (covered ? MIGTD_ERR_INVALID : MIGTD_OK))
 			fail_msg("byte %zu: integrity result wrong", i);
 		wire[i] ^= 0x01;
 	}
@@ -371,7 +371,7 @@ static void test_integrity_rules(void **state)
 	 * told apart from the mismatch here: no TDINFO hashes to zero). */
 	bad = good;
 	memset(bad.mac.tee_info_hash, 0, 48);
-	assert_int_equal(tdreport_check_integrity(&bad), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_tdreport_check_integrity(&bad), MIGTD_ERR_INVALID);
 }
 
 int main(void)

@@ -54,12 +54,12 @@ static const struct sec secs[NSEC] = {
 
 static void sec_write(uint8_t *p, const struct sec *s)
 {
-	wire_put_u32(p, s->off);
-	wire_put_u32(p + 4, s->raw);
-	wire_put_u64(p + 8, s->gpa);
-	wire_put_u64(p + 16, s->mem);
-	wire_put_u32(p + 24, s->type);
-	wire_put_u32(p + 28, s->attr);
+	migtd_wire_put_u32(p, s->off);
+	migtd_wire_put_u32(p + 4, s->raw);
+	migtd_wire_put_u64(p + 8, s->gpa);
+	migtd_wire_put_u64(p + 16, s->mem);
+	migtd_wire_put_u32(p + 24, s->type);
+	migtd_wire_put_u32(p + 28, s->attr);
 }
 
 /* Offset of section i's entry in the image. */
@@ -74,27 +74,27 @@ static uint8_t *make_image(bool legacy)
 		img[i] = (uint8_t)(i * 31 + 7 + (i >> 8));
 	memcpy(img + META_OFF, meta_guid, 16);
 	memcpy(img + META_OFF + 16, "TDVF", 4);
-	wire_put_u32(img + META_OFF + 20, 16 + 32 * NSEC);
-	wire_put_u32(img + META_OFF + 24, 1);
-	wire_put_u32(img + META_OFF + 28, NSEC);
+	migtd_wire_put_u32(img + META_OFF + 20, 16 + 32 * NSEC);
+	migtd_wire_put_u32(img + META_OFF + 24, 1);
+	migtd_wire_put_u32(img + META_OFF + 28, NSEC);
 	for (int i = 0; i < NSEC; i++)
 		sec_write(img + SEC_AT(i), &secs[i]);
 	if (legacy) {
 		memset(img + IMG_LEN - 0x30, 0, 16);
-		wire_put_u32(img + IMG_LEN - 0x20, META_OFF + 16);
+		migtd_wire_put_u32(img + IMG_LEN - 0x20, META_OFF + 16);
 		return img;
 	}
 	/* OVMF table ending at the footer: [TDX entry][foreign entry][len][footer GUID]. */
 	end = IMG_LEN - 0x32;
 	/* foreign entry: 5 data bytes + len + GUID (23 bytes) */
 	memset(img + end - 23, 0x11, 5);
-	wire_put_u16(img + end - 18, 23);
+	migtd_wire_put_u16(img + end - 18, 23);
 	memset(img + end - 16, 0x22, 16);
 	end -= 23;
-	wire_put_u32(img + end - 22, IMG_LEN - (META_OFF + 16));
-	wire_put_u16(img + end - 18, 22);
+	migtd_wire_put_u32(img + end - 22, IMG_LEN - (META_OFF + 16));
+	migtd_wire_put_u16(img + end - 18, 22);
 	memcpy(img + end - 16, tdx_guid, 16);
-	wire_put_u16(img + IMG_LEN - 0x32, 23 + 22 + 18);
+	migtd_wire_put_u16(img + IMG_LEN - 0x32, 23 + 22 + 18);
 	memcpy(img + IMG_LEN - 0x30, footer_guid, 16);
 	return img;
 }
@@ -161,10 +161,10 @@ static void test_locate_and_parse(void **state)
 		size_t off;
 		bool via;
 
-		assert_int_equal(tdvf_locate(img, IMG_LEN, &off, &via), MIGTD_OK);
+		assert_int_equal(migtd_tdvf_locate(img, IMG_LEN, &off, &via), MIGTD_OK);
 		assert_int_equal(off, META_OFF);
 		assert_int_equal(via, !legacy);
-		assert_int_equal(tdvf_parse(img, IMG_LEN, &md), MIGTD_OK);
+		assert_int_equal(migtd_tdvf_parse(img, IMG_LEN, &md), MIGTD_OK);
 		assert_int_equal(md.number_of_sections, NSEC);
 		assert_int_equal(md.length, 16 + 32 * NSEC);
 		for (int i = 0; i < NSEC; i++) {
@@ -175,10 +175,10 @@ static void test_locate_and_parse(void **state)
 			assert_int_equal(md.sections[i].type, secs[i].type);
 			assert_int_equal(md.sections[i].attributes, secs[i].attr);
 		}
-		assert_ptr_equal(tdvf_find_section(&md, TDVF_SECTION_CFV), &md.sections[3]);
-		assert_null(tdvf_find_section(&md, TDVF_SECTION_TD_HOB));
-		assert_string_equal(tdvf_section_name(7), "TdInfo");
-		assert_string_equal(tdvf_section_name(9), "?");
+		assert_ptr_equal(migtd_tdvf_find_section(&md, TDVF_SECTION_CFV), &md.sections[3]);
+		assert_null(migtd_tdvf_find_section(&md, TDVF_SECTION_TD_HOB));
+		assert_string_equal(migtd_tdvf_section_name(7), "TdInfo");
+		assert_string_equal(migtd_tdvf_section_name(9), "?");
 		free(img);
 	}
 }
@@ -190,21 +190,21 @@ static void test_mrtd_matches_spec_stream(void **state)
 	uint8_t want[48], got[48];
 	(void)state;
 
-	assert_int_equal(tdvf_parse(img, IMG_LEN, &md), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_parse(img, IMG_LEN, &md), MIGTD_OK);
 	expected_mrtd(img, want);
-	assert_int_equal(tdvf_mrtd(img, IMG_LEN, &md, got), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_mrtd(img, IMG_LEN, &md, got), MIGTD_OK);
 	assert_memory_equal(got, want, 48);
 	/* Bytes past a section's raw data are not measured (zero padding)... */
 	img[0x2000 + 0x1100] ^= 0xFF;
-	assert_int_equal(tdvf_mrtd(img, IMG_LEN, &md, got), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_mrtd(img, IMG_LEN, &md, got), MIGTD_OK);
 	assert_memory_equal(got, want, 48);
 	/* ... nor is the CFV (PAGE.ADD only) ... */
 	img[0x10] ^= 0xFF;
-	assert_int_equal(tdvf_mrtd(img, IMG_LEN, &md, got), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_mrtd(img, IMG_LEN, &md, got), MIGTD_OK);
 	assert_memory_equal(got, want, 48);
 	/* ... but the last raw byte of the payload is. */
 	img[0x2000 + 0x10FF] ^= 0xFF;
-	assert_int_equal(tdvf_mrtd(img, IMG_LEN, &md, got), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_mrtd(img, IMG_LEN, &md, got), MIGTD_OK);
 	assert_memory_not_equal(got, want, 48);
 	free(img);
 }
@@ -218,11 +218,11 @@ static void test_mrtd_incremental_api(void **state)
 
 	for (int i = 0; i < 256; i++)
 		chunk[i] = (uint8_t)i;
-	assert_int_equal(tdvf_mrtd_init(&ctx), MIGTD_OK);
-	assert_int_equal(tdvf_mrtd_page_add(&ctx, 0xFFFFF000ull), MIGTD_OK);
-	assert_int_equal(tdvf_mrtd_extend(&ctx, 0xFFFFF100ull, chunk), MIGTD_OK);
-	assert_int_equal(tdvf_mrtd_finish(&ctx, got), MIGTD_OK);
-	tdvf_mrtd_free(&ctx);
+	assert_int_equal(migtd_tdvf_mrtd_init(&ctx), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_mrtd_page_add(&ctx, 0xFFFFF000ull), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_mrtd_extend(&ctx, 0xFFFFF100ull, chunk), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_mrtd_finish(&ctx, got), MIGTD_OK);
+	migtd_tdvf_mrtd_free(&ctx);
 	block(&s, "MEM.PAGE.ADD", 0xFFFFF000ull);
 	block(&s, "MR.EXTEND", 0xFFFFF100ull);
 	put(&s, chunk, 256);
@@ -238,7 +238,7 @@ static void expect_parse(const uint8_t *img, size_t len, int want)
 {
 	struct tdvf_metadata md;
 
-	assert_int_equal(tdvf_parse(img, len, &md), want);
+	assert_int_equal(migtd_tdvf_parse(img, len, &md), want);
 	if (want != MIGTD_OK)
 		assert_int_equal(md.number_of_sections, 0);
 }
@@ -255,7 +255,7 @@ static void test_truncation(void **state)
 			uint8_t *copy = malloc(n ? n : 1);
 
 			memcpy(copy, img, n);
-			assert_int_not_equal(tdvf_parse(copy, n, &md), MIGTD_OK);
+			assert_int_not_equal(migtd_tdvf_parse(copy, n, &md), MIGTD_OK);
 			free(copy);
 		}
 		free(img);
@@ -274,28 +274,28 @@ static void test_locate_rejections(void **state)
 	do {                                                   \
 		memcpy(bad, img, IMG_LEN);                     \
 		stmt;                                          \
-		assert_int_equal(tdvf_locate(bad, IMG_LEN, &off, &via), err); \
+		assert_int_equal(migtd_tdvf_locate(bad, IMG_LEN, &off, &via), err); \
 		expect_parse(bad, IMG_LEN, err);               \
 	} while (0)
 	/* table_len smaller than the footer entry, or longer than the image */
-	MUT(wire_put_u16(bad + IMG_LEN - 0x32, 17), MIGTD_ERR_LENGTH);
-	MUT(wire_put_u16(bad + IMG_LEN - 0x32, 0xFFFF), MIGTD_ERR_LENGTH);
+	MUT(migtd_wire_put_u16(bad + IMG_LEN - 0x32, 17), MIGTD_ERR_LENGTH);
+	MUT(migtd_wire_put_u16(bad + IMG_LEN - 0x32, 0xFFFF), MIGTD_ERR_LENGTH);
 	/* an entry length of 0 (upstream loops forever on it) or past the table */
-	MUT(wire_put_u16(bad + IMG_LEN - 0x32 - 18, 0), MIGTD_ERR_LENGTH);
-	MUT(wire_put_u16(bad + IMG_LEN - 0x32 - 18, 200), MIGTD_ERR_LENGTH);
+	MUT(migtd_wire_put_u16(bad + IMG_LEN - 0x32 - 18, 0), MIGTD_ERR_LENGTH);
+	MUT(migtd_wire_put_u16(bad + IMG_LEN - 0x32 - 18, 200), MIGTD_ERR_LENGTH);
 	/* the table ends without the TDX entry */
-	MUT(wire_put_u16(bad + IMG_LEN - 0x32, 23 + 18), MIGTD_ERR_GUID);
+	MUT(migtd_wire_put_u16(bad + IMG_LEN - 0x32, 23 + 18), MIGTD_ERR_GUID);
 	MUT(bad[IMG_LEN - 0x32 - 23 - 1] ^= 1, MIGTD_ERR_GUID);
 	/* the TDX entry too short to hold its u32 */
-	MUT(wire_put_u16(bad + IMG_LEN - 0x32 - 23 - 18, 19), MIGTD_ERR_LENGTH);
+	MUT(migtd_wire_put_u16(bad + IMG_LEN - 0x32 - 23 - 18, 19), MIGTD_ERR_LENGTH);
 	/* its value pointing before the start or past the end */
-	MUT(wire_put_u32(bad + IMG_LEN - 0x32 - 23 - 22, IMG_LEN), MIGTD_ERR_LENGTH);
-	MUT(wire_put_u32(bad + IMG_LEN - 0x32 - 23 - 22, 0xFFFFFFFF), MIGTD_ERR_LENGTH);
-	MUT(wire_put_u32(bad + IMG_LEN - 0x32 - 23 - 22, 8), MIGTD_ERR_LENGTH);
+	MUT(migtd_wire_put_u32(bad + IMG_LEN - 0x32 - 23 - 22, IMG_LEN), MIGTD_ERR_LENGTH);
+	MUT(migtd_wire_put_u32(bad + IMG_LEN - 0x32 - 23 - 22, 0xFFFFFFFF), MIGTD_ERR_LENGTH);
+	MUT(migtd_wire_put_u32(bad + IMG_LEN - 0x32 - 23 - 22, 8), MIGTD_ERR_LENGTH);
 	/* legacy pointer: past the end, or before 16 */
-	MUT((memset(bad + IMG_LEN - 0x30, 0, 16), wire_put_u32(bad + IMG_LEN - 0x20, IMG_LEN)),
+	MUT((memset(bad + IMG_LEN - 0x30, 0, 16), migtd_wire_put_u32(bad + IMG_LEN - 0x20, IMG_LEN)),
 	    MIGTD_ERR_LENGTH);
-	MUT((memset(bad + IMG_LEN - 0x30, 0, 16), wire_put_u32(bad + IMG_LEN - 0x20, 8)),
+	MUT((memset(bad + IMG_LEN - 0x30, 0, 16), migtd_wire_put_u32(bad + IMG_LEN - 0x20, 8)),
 	    MIGTD_ERR_LENGTH);
 #undef MUT
 	/* A located offset whose bytes are not the metadata GUID. */
@@ -320,43 +320,43 @@ static void test_descriptor_and_section_rejections(void **state)
 	} while (0)
 #define S(i, field) (bad + SEC_AT(i) + (field))
 	MUT(bad[META_OFF + 16] = 'X', MIGTD_ERR_INVALID);                   /* signature */
-	MUT(wire_put_u32(bad + META_OFF + 24, 2), MIGTD_ERR_INVALID);       /* version */
-	MUT(wire_put_u32(bad + META_OFF + 28, 0), MIGTD_ERR_LENGTH);        /* no sections */
-	MUT(wire_put_u32(bad + META_OFF + 28, NSEC + 1), MIGTD_ERR_LENGTH); /* length mismatch */
-	MUT(wire_put_u32(bad + META_OFF + 20, 16 + 32 * NSEC + 1), MIGTD_ERR_LENGTH);
-	MUT((wire_put_u32(bad + META_OFF + 28, TDVF_MAX_SECTIONS + 1),
-	     wire_put_u32(bad + META_OFF + 20, 16 + 32 * (TDVF_MAX_SECTIONS + 1))),
+	MUT(migtd_wire_put_u32(bad + META_OFF + 24, 2), MIGTD_ERR_INVALID);       /* version */
+	MUT(migtd_wire_put_u32(bad + META_OFF + 28, 0), MIGTD_ERR_LENGTH);        /* no sections */
+	MUT(migtd_wire_put_u32(bad + META_OFF + 28, NSEC + 1), MIGTD_ERR_LENGTH); /* length mismatch */
+	MUT(migtd_wire_put_u32(bad + META_OFF + 20, 16 + 32 * NSEC + 1), MIGTD_ERR_LENGTH);
+	MUT((migtd_wire_put_u32(bad + META_OFF + 28, TDVF_MAX_SECTIONS + 1),
+	     migtd_wire_put_u32(bad + META_OFF + 20, 16 + 32 * (TDVF_MAX_SECTIONS + 1))),
 	    MIGTD_ERR_LENGTH);
 	/* A descriptor near the end whose sections run past it (legacy pointer). */
 	memcpy(bad, img, IMG_LEN);
 	memset(bad + IMG_LEN - 0x30, 0, 16);
 	memcpy(bad + IMG_LEN - 0x50, meta_guid, 16);
 	memcpy(bad + IMG_LEN - 0x40, "TDVF", 4);
-	wire_put_u32(bad + IMG_LEN - 0x3C, 16 + 32 * 2);
-	wire_put_u32(bad + IMG_LEN - 0x38, 1);
-	wire_put_u32(bad + IMG_LEN - 0x34, 2);
-	wire_put_u32(bad + IMG_LEN - 0x20, IMG_LEN - 0x40);
+	migtd_wire_put_u32(bad + IMG_LEN - 0x3C, 16 + 32 * 2);
+	migtd_wire_put_u32(bad + IMG_LEN - 0x38, 1);
+	migtd_wire_put_u32(bad + IMG_LEN - 0x34, 2);
+	migtd_wire_put_u32(bad + IMG_LEN - 0x20, IMG_LEN - 0x40);
 	expect_parse(bad, IMG_LEN, MIGTD_ERR_TRUNCATED);
-	MUT(wire_put_u32(S(2, 24), 9), MIGTD_ERR_INVALID);                  /* type */
-	MUT(wire_put_u32(S(2, 28), 4), MIGTD_ERR_INVALID);                  /* unknown attribute */
-	MUT(wire_put_u32(S(2, 28), 3), MIGTD_ERR_INVALID);                  /* EXTENDMR|PAGE_AUG */
-	MUT(wire_put_u64(S(2, 8), IMG_BASE + 0x2800), MIGTD_ERR_INVALID);   /* GPA unaligned */
-	MUT(wire_put_u64(S(2, 16), 0x1800), MIGTD_ERR_INVALID);             /* mem unaligned */
-	MUT(wire_put_u32(S(2, 0), IMG_LEN - 0x1000), MIGTD_ERR_LENGTH);     /* raw past the end */
-	MUT(wire_put_u32(S(2, 0), 0xFFFFF000u), MIGTD_ERR_LENGTH);          /* u32 wrap */
-	MUT(wire_put_u32(S(2, 4), 0x2001), MIGTD_ERR_LENGTH);               /* raw > mem */
-	MUT(wire_put_u64(S(4, 8), (1ull << 52) - 0x1000), MIGTD_OK);        /* ends at 2^52 */
-	MUT((wire_put_u64(S(4, 8), (1ull << 52) - 0x1000), wire_put_u64(S(4, 16), 0x2000)),
+	MUT(migtd_wire_put_u32(S(2, 24), 9), MIGTD_ERR_INVALID);                  /* type */
+	MUT(migtd_wire_put_u32(S(2, 28), 4), MIGTD_ERR_INVALID);                  /* unknown attribute */
+	MUT(migtd_wire_put_u32(S(2, 28), 3), MIGTD_ERR_INVALID);                  /* EXTENDMR|PAGE_AUG */
+	MUT(migtd_wire_put_u64(S(2, 8), IMG_BASE + 0x2800), MIGTD_ERR_INVALID);   /* GPA unaligned */
+	MUT(migtd_wire_put_u64(S(2, 16), 0x1800), MIGTD_ERR_INVALID);             /* mem unaligned */
+	MUT(migtd_wire_put_u32(S(2, 0), IMG_LEN - 0x1000), MIGTD_ERR_LENGTH);     /* raw past the end */
+	MUT(migtd_wire_put_u32(S(2, 0), 0xFFFFF000u), MIGTD_ERR_LENGTH);          /* u32 wrap */
+	MUT(migtd_wire_put_u32(S(2, 4), 0x2001), MIGTD_ERR_LENGTH);               /* raw > mem */
+	MUT(migtd_wire_put_u64(S(4, 8), (1ull << 52) - 0x1000), MIGTD_OK);        /* ends at 2^52 */
+	MUT((migtd_wire_put_u64(S(4, 8), (1ull << 52) - 0x1000), migtd_wire_put_u64(S(4, 16), 0x2000)),
 	    MIGTD_ERR_LENGTH);                                              /* GPA range too high */
-	MUT(wire_put_u64(S(4, 8), 0xFFFFFFFFFFFFF000ull), MIGTD_ERR_LENGTH); /* wraps */
-	MUT(wire_put_u64(S(4, 8), IMG_BASE + 0x3000), MIGTD_ERR_INVALID);   /* overlaps payload */
-	MUT(wire_put_u64(S(5, 8), IMG_BASE - 0x1000), MIGTD_ERR_INVALID);   /* AUG overlapping CFV */
-	MUT((wire_put_u64(S(4, 8), 1ull << 40), wire_put_u64(S(4, 16), (1ull << 30) + 0x1000)),
+	MUT(migtd_wire_put_u64(S(4, 8), 0xFFFFFFFFFFFFF000ull), MIGTD_ERR_LENGTH); /* wraps */
+	MUT(migtd_wire_put_u64(S(4, 8), IMG_BASE + 0x3000), MIGTD_ERR_INVALID);   /* overlaps payload */
+	MUT(migtd_wire_put_u64(S(5, 8), IMG_BASE - 0x1000), MIGTD_ERR_INVALID);   /* AUG overlapping CFV */
+	MUT((migtd_wire_put_u64(S(4, 8), 1ull << 40), migtd_wire_put_u64(S(4, 16), (1ull << 30) + 0x1000)),
 	    MIGTD_ERR_LENGTH);                                              /* > 1 GiB added */
-	MUT((wire_put_u64(S(4, 8), 1ull << 40), wire_put_u64(S(4, 16), (1ull << 30) - 0x6000)),
+	MUT((migtd_wire_put_u64(S(4, 8), 1ull << 40), migtd_wire_put_u64(S(4, 16), (1ull << 30) - 0x6000)),
 	    MIGTD_OK);                                                      /* exactly 1 GiB */
 	/* Touching ranges are fine. */
-	MUT(wire_put_u64(S(4, 8), IMG_BASE + 0x5000), MIGTD_OK);
+	MUT(migtd_wire_put_u64(S(4, 8), IMG_BASE + 0x5000), MIGTD_OK);
 #undef S
 #undef MUT
 	free(img);
@@ -395,7 +395,7 @@ static void check_rtmrs(const char *json, const char *key, const struct tdvf_enr
 {
 	uint8_t got[4][48], want[48];
 
-	assert_int_equal(tdvf_rtmrs(f, flags, got), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_rtmrs(f, flags, got), MIGTD_OK);
 	for (int i = 0; i < 4; i++) {
 		expected_rtmr(json, key, i, want);
 		assert_memory_equal(got[i], want, 48);
@@ -418,11 +418,11 @@ static void test_rtmr_vectors(void **state)
 
 	/* Policy v1 and the test build: the files go through a CFV and back. */
 	{
-		struct cfv_input in[2] = { { &cfv_guid_policy, pol, pl },
-					   { &cfv_guid_root_ca, ca, cl } };
+		struct cfv_input in[2] = { { &migtd_cfv_guid_policy, pol, pl },
+					   { &migtd_cfv_guid_root_ca, ca, cl } };
 
-		assert_int_equal(cfv_build(fv, fv_len, fv_len, in, 2, NULL), MIGTD_OK);
-		assert_int_equal(tdvf_enrolled_from_cfv(fv, fv_len, &f), MIGTD_OK);
+		assert_int_equal(migtd_cfv_build(fv, fv_len, fv_len, in, 2, NULL), MIGTD_OK);
+		assert_int_equal(migtd_tdvf_enrolled_from_cfv(fv, fv_len, &f), MIGTD_OK);
 		assert_int_equal(f.policy_len, pl);
 		assert_int_equal(f.root_ca_len, cl);
 		assert_null(f.issuer_chain);
@@ -433,27 +433,27 @@ static void test_rtmr_vectors(void **state)
 		{
 			uint8_t r[4][48];
 
-			assert_int_equal(tdvf_rtmrs(&f, TDVF_MEASURE_POLICY_V2, r), MIGTD_ERR_GUID);
+			assert_int_equal(migtd_tdvf_rtmrs(&f, TDVF_MEASURE_POLICY_V2, r), MIGTD_ERR_GUID);
 		}
 	}
 	/* Policy v2 with the template files. */
 	{
-		struct cfv_input in[2] = { { &cfv_guid_policy, pol2, p2l },
-					   { &cfv_guid_policy_issuer_chain, chain, chl } };
+		struct cfv_input in[2] = { { &migtd_cfv_guid_policy, pol2, p2l },
+					   { &migtd_cfv_guid_policy_issuer_chain, chain, chl } };
 
-		assert_int_equal(cfv_build(fv, fv_len, fv_len, in, 2, NULL), MIGTD_OK);
-		assert_int_equal(tdvf_enrolled_from_cfv(fv, fv_len, &f), MIGTD_OK);
+		assert_int_equal(migtd_cfv_build(fv, fv_len, fv_len, in, 2, NULL), MIGTD_OK);
+		assert_int_equal(migtd_tdvf_enrolled_from_cfv(fv, fv_len, &f), MIGTD_OK);
 		check_rtmrs(json, "\"eventlog_v2_template.bin\"", &f, TDVF_MEASURE_POLICY_V2);
 		/* v1 needs the root CA. */
 		{
 			uint8_t r[4][48];
 
-			assert_int_equal(tdvf_rtmrs(&f, 0, r), MIGTD_ERR_GUID);
+			assert_int_equal(migtd_tdvf_rtmrs(&f, 0, r), MIGTD_ERR_GUID);
 		}
 	}
 	/* A broken FV header is an error, not "no files". */
 	fv[0x28] = 'X';
-	assert_int_equal(tdvf_enrolled_from_cfv(fv, fv_len, &f), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_tdvf_enrolled_from_cfv(fv, fv_len, &f), MIGTD_ERR_INVALID);
 	free(fv);
 	free(json);
 	free(pol);
@@ -477,7 +477,7 @@ static void fill_tdinfo(struct tdinfo_struct *ti)
 	memset(mrtd, 0xA6, 48);
 	for (int i = 0; i < 4; i++)
 		memset(rtmr[i], 0xB0 + i, 48);
-	tdvf_tdinfo(&m, mrtd, (const uint8_t(*)[48])rtmr, ti);
+	migtd_tdvf_tdinfo(&m, mrtd, (const uint8_t(*)[48])rtmr, ti);
 }
 
 static void test_tdinfo_layout_and_hash(void **state)
@@ -497,7 +497,7 @@ static void test_tdinfo_layout_and_hash(void **state)
 		memset(want + 208 + 48 * i, 0xB0 + i, 48);
 	/* 400..511: servtd_hash + reserved, zero */
 	assert_int_equal(mbedtls_sha512(want, 512, d, 1), 0);
-	assert_int_equal(tdvf_servtd_info_hash(&ti, got), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_servtd_info_hash(&ti, got), MIGTD_OK);
 	assert_memory_equal(got, d, 48);
 }
 
@@ -519,7 +519,7 @@ static void test_servtd_attr_bits(void **state)
 		fields[5] = ti.mrownerconfig;
 		for (int i = 0; i < 4; i++)
 			fields[6 + i] = ti.rtmr[i];
-		tdvf_servtd_attr_apply(&ti, 1ull << bit);
+		migtd_tdvf_servtd_attr_apply(&ti, 1ull << bit);
 		for (int f = 0; f < 10; f++) {
 			bool zeroed = bit == 32 + f;
 			uint8_t zero[48] = { 0 };
@@ -533,7 +533,7 @@ static void test_servtd_attr_bits(void **state)
 	}
 	/* All ten at once leave only the zero tail. */
 	ti = base;
-	tdvf_servtd_attr_apply(&ti, 0x3FFull << 32);
+	migtd_tdvf_servtd_attr_apply(&ti, 0x3FFull << 32);
 	{
 		static const uint8_t zero[sizeof(ti)];
 
@@ -554,7 +554,7 @@ static void test_servtd_hash_input(void **state)
 	for (int i = 0; i < 8; i++) /* servtd_attr 0x0102030405060708, LE */
 		buf[50 + i] = (uint8_t)(8 - i);
 	assert_int_equal(mbedtls_sha512(buf, sizeof(buf), d, 1), 0);
-	assert_int_equal(tdvf_servtd_hash(info, TDVF_SERVTD_TYPE_MIGTD, 0x0102030405060708ull, got),
+	assert_int_equal(migtd_tdvf_servtd_hash(info, TDVF_SERVTD_TYPE_MIGTD, 0x0102030405060708ull, got),
 			 MIGTD_OK);
 	assert_memory_equal(got, d, 48);
 }
@@ -569,11 +569,11 @@ static void test_rtmr_extend(void **state)
 	memset(buf, 0, 48);
 	memcpy(buf + 48, d, 48);
 	assert_int_equal(mbedtls_sha512(buf, 96, d, 1), 0);
-	assert_int_equal(tdvf_rtmr_extend(reg, "abc", 3), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_rtmr_extend(reg, "abc", 3), MIGTD_OK);
 	assert_memory_equal(reg, d, 48);
 }
 
-/* tdvf_enroll writes into the image's CFV section (offset 0, 0x2000 bytes)
+/* migtd_tdvf_enroll writes into the image's CFV section (offset 0, 0x2000 bytes)
  * what MigTD reads back, leaves every other byte alone, and refuses files
  * that do not fit. */
 static void test_enroll(void **state)
@@ -588,33 +588,33 @@ static void test_enroll(void **state)
 	(void)state;
 	assert_non_null(orig);
 	memcpy(orig, img, IMG_LEN);
-	assert_int_equal(tdvf_parse(img, IMG_LEN, &md), MIGTD_OK);
-	assert_int_equal(tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
+	assert_int_equal(migtd_tdvf_parse(img, IMG_LEN, &md), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
 				     sizeof(anchor), false, &off, &used), MIGTD_OK);
 	assert_int_equal(off, 0);
 	/* 0x78 header, then two 24-byte headers, 8-aligned. */
 	assert_int_equal(used, 0x78 + 24 + 16 + 24 + 4);
 	assert_memory_equal(img + 0x2000, orig + 0x2000, IMG_LEN - 0x2000);
-	assert_int_equal(tdvf_cfv_region(img, IMG_LEN, &md, &cfv, &cfv_len), MIGTD_OK);
-	assert_int_equal(tdvf_enrolled_from_cfv(cfv, cfv_len, &e), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_cfv_region(img, IMG_LEN, &md, &cfv, &cfv_len), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_enrolled_from_cfv(cfv, cfv_len, &e), MIGTD_OK);
 	assert_int_equal(e.policy_len, sizeof(policy) - 1);
 	assert_memory_equal(e.policy, policy, sizeof(policy) - 1);
 	assert_int_equal(e.root_ca_len, sizeof(anchor));
 	assert_memory_equal(e.root_ca, anchor, sizeof(anchor));
 	assert_null(e.issuer_chain);
 	/* v2: the same anchor bytes as the issuer chain, no root CA. */
-	assert_int_equal(tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
+	assert_int_equal(migtd_tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
 				     sizeof(anchor), true, NULL, NULL), MIGTD_OK);
-	assert_int_equal(tdvf_enrolled_from_cfv(cfv, cfv_len, &e), MIGTD_OK);
+	assert_int_equal(migtd_tdvf_enrolled_from_cfv(cfv, cfv_len, &e), MIGTD_OK);
 	assert_null(e.root_ca);
 	assert_int_equal(e.issuer_chain_len, sizeof(anchor));
 	/* Too large for the 8 KiB CFV: refused, nothing outside the CFV touched. */
-	assert_int_equal(tdvf_enroll(img, IMG_LEN, &md, big, sizeof(big), anchor, sizeof(anchor),
+	assert_int_equal(migtd_tdvf_enroll(img, IMG_LEN, &md, big, sizeof(big), anchor, sizeof(anchor),
 				     false, NULL, NULL), MIGTD_ERR_NOSPACE);
 	assert_memory_equal(img + 0x2000, orig + 0x2000, IMG_LEN - 0x2000);
 	/* No CFV section: refused. */
 	md.sections[3].type = 99;
-	assert_int_not_equal(tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
+	assert_int_not_equal(migtd_tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
 					 sizeof(anchor), false, NULL, NULL), MIGTD_OK);
 	free(orig);
 	free(img);

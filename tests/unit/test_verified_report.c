@@ -89,27 +89,27 @@ static void test_builder_writes_at_the_named_offsets(void **state)
 	assert_memory_equal(r, body, sizeof(body));
 	assert_memory_equal(r + MIGTD_VR_FMSPC, res.pck.fmspc, 6);
 	assert_memory_equal(r + MIGTD_VR_TDX_TCB_COMPONENTS, res.tdx_tcb_comp, 16);
-	assert_int_equal(wire_get_u16(r + MIGTD_VR_PCESVN), 0x1234);
+	assert_int_equal(migtd_wire_get_u16(r + MIGTD_VR_PCESVN), 0x1234);
 	assert_memory_equal(r + MIGTD_VR_SGX_TCB_COMPONENTS, res.pck.sgx_tcb_comp, 16);
 	assert_int_equal(r[MIGTD_VR_TDX_MODULE_MAJOR], 0x07);
 	assert_int_equal(r[MIGTD_VR_TDX_MODULE_SVN], 0x5c);
-	assert_int_equal(wire_get_u32(r + MIGTD_VR_QE_MISCSELECT), 0xA1B2C3D4u);
-	assert_int_equal(wire_get_u32(r + MIGTD_VR_QE_MISCSELECT_MASK), 0x0F0F0F0Fu);
+	assert_int_equal(migtd_wire_get_u32(r + MIGTD_VR_QE_MISCSELECT), 0xA1B2C3D4u);
+	assert_int_equal(migtd_wire_get_u32(r + MIGTD_VR_QE_MISCSELECT_MASK), 0x0F0F0F0Fu);
 	assert_memory_equal(r + MIGTD_VR_QE_ATTRIBUTES, res.quote.qe.attributes, 16);
 	assert_memory_equal(r + MIGTD_VR_QE_ATTRIBUTES_MASK, res.qe_attributes_mask, 16);
 	assert_memory_equal(r + MIGTD_VR_QE_MRENCLAVE, res.quote.qe.mr_enclave, 32);
 	assert_memory_equal(r + MIGTD_VR_QE_MRSIGNER, res.quote.qe.mr_signer, 32);
-	assert_int_equal(wire_get_u16(r + MIGTD_VR_QE_ISVPRODID), 0x0102);
-	assert_int_equal(wire_get_u16(r + MIGTD_VR_QE_ISVSVN), 0x0304);
-	assert_true(wire_get_u64(r + MIGTD_VR_EARLIEST_TCB_DATE) == 1600000000u);
-	assert_true(wire_get_u64(r + MIGTD_VR_PLATFORM_TCB_DATE) == 1700000000u);
-	assert_true(wire_get_u64(r + MIGTD_VR_QE_TCB_DATE) == 1600000000u);
+	assert_int_equal(migtd_wire_get_u16(r + MIGTD_VR_QE_ISVPRODID), 0x0102);
+	assert_int_equal(migtd_wire_get_u16(r + MIGTD_VR_QE_ISVSVN), 0x0304);
+	assert_true(migtd_wire_get_u64(r + MIGTD_VR_EARLIEST_TCB_DATE) == 1600000000u);
+	assert_true(migtd_wire_get_u64(r + MIGTD_VR_PLATFORM_TCB_DATE) == 1700000000u);
+	assert_true(migtd_wire_get_u64(r + MIGTD_VR_QE_TCB_DATE) == 1600000000u);
 	assert_string_equal((const char *)r + MIGTD_VR_TCB_STATUS, "UpToDate");
 	assert_string_equal((const char *)r + MIGTD_VR_QE_TCB_STATUS, "UpToDate");
 
 	/* the mask works on the named fields */
 	migtd_verified_report_mask(r);
-	assert_int_equal(wire_get_u32(r + MIGTD_VR_QE_MISCSELECT), 0xA1B2C3D4u & 0x0F0F0F0Fu);
+	assert_int_equal(migtd_wire_get_u32(r + MIGTD_VR_QE_MISCSELECT), 0xA1B2C3D4u & 0x0F0F0F0Fu);
 	for (size_t i = 0; i < 16; i++)
 		assert_int_equal(r[MIGTD_VR_QE_ATTRIBUTES + i],
 				 res.quote.qe.attributes[i] & res.qe_attributes_mask[i]);

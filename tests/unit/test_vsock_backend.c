@@ -137,9 +137,9 @@ static void vring_setup(uint32_t q)
 	vu_send(10 /* SET_VRING_BASE */, st, 8, NULL, 0);
 	memset(addr, 0, sizeof(addr));
 	memcpy(addr, &q, 4);
-	wire_put_u64(addr + 8, (uint64_t)(uintptr_t)(mem + DESC(q)));
-	wire_put_u64(addr + 16, (uint64_t)(uintptr_t)(mem + USED(q)));
-	wire_put_u64(addr + 24, (uint64_t)(uintptr_t)(mem + AVAIL(q)));
+	migtd_wire_put_u64(addr + 8, (uint64_t)(uintptr_t)(mem + DESC(q)));
+	migtd_wire_put_u64(addr + 16, (uint64_t)(uintptr_t)(mem + USED(q)));
+	migtd_wire_put_u64(addr + 24, (uint64_t)(uintptr_t)(mem + AVAIL(q)));
 	vu_send(9 /* SET_VRING_ADDR */, addr, 40, NULL, 0);
 	call[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -208,11 +208,11 @@ static int setup(void **state)
 	features = 1ull << 32;
 	vu_send(2 /* SET_FEATURES */, &features, 8, NULL, 0);
 	memset(region, 0, sizeof(region));
-	wire_put_u32(region, 1); /* nregions */
-	wire_put_u64(region + 8, 0);                      /* guest_phys_addr */
-	wire_put_u64(region + 16, MEM_SIZE);              /* memory_size */
-	wire_put_u64(region + 24, (uint64_t)(uintptr_t)mem); /* userspace_addr */
-	wire_put_u64(region + 32, 0);                     /* mmap_offset */
+	migtd_wire_put_u32(region, 1); /* nregions */
+	migtd_wire_put_u64(region + 8, 0);                      /* guest_phys_addr */
+	migtd_wire_put_u64(region + 16, MEM_SIZE);              /* memory_size */
+	migtd_wire_put_u64(region + 24, (uint64_t)(uintptr_t)mem); /* userspace_addr */
+	migtd_wire_put_u64(region + 32, 0);                     /* mmap_offset */
 	vu_send(5 /* SET_MEM_TABLE */, region, 40, &memfd, 1);
 	vring_setup(RXQ);
 	vring_setup(TXQ);
@@ -266,17 +266,17 @@ static void avail_push(uint32_t q, uint16_t head)
 {
 	uint8_t *a = mem + AVAIL(q);
 
-	wire_put_u16(a + 4 + 2u * (avail_idx[q] % QSZ), head);
+	migtd_wire_put_u16(a + 4 + 2u * (avail_idx[q] % QSZ), head);
 	avail_idx[q]++;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wire_put_u16(a + 2, avail_idx[q]);
+	migtd_wire_put_u16(a + 2, avail_idx[q]);
 	assert_int_equal(eventfd_write(kick[q], 1), 0);
 }
 
 static uint16_t used_idx(uint32_t q)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return wire_get_u16(mem + USED(q) + 2);
+	return migtd_wire_get_u16(mem + USED(q) + 2);
 }
 
 /* Wait until the device used an entry of q; returns its length. */
@@ -287,7 +287,7 @@ static bool used_wait(uint32_t q, uint32_t *len, int ms)
 			uint8_t *e = mem + USED(q) + 4 + 8u * (used_seen[q] % QSZ);
 
 			if (len)
-				*len = wire_get_u32(e + 4);
+				*len = migtd_wire_get_u32(e + 4);
 			used_seen[q]++;
 			return true;
 		}
@@ -316,7 +316,7 @@ static struct vsockdev_hdr rx_take(uint8_t *payload)
 	uint16_t head;
 
 	assert_true(used_wait(RXQ, &len, 3000));
-	head = (uint16_t)wire_get_u32(mem + USED(RXQ) + 4 + 8u * ((used_seen[RXQ] - 1u) % QSZ));
+	head = (uint16_t)migtd_wire_get_u32(mem + USED(RXQ) + 4 + 8u * ((used_seen[RXQ] - 1u) % QSZ));
 	assert_true(len >= VSOCKDEV_HDR_LEN);
 	vsockdev_hdr_parse(mem + RXBUF(head / 2), &h);
 	assert_int_equal(h.len, len - VSOCKDEV_HDR_LEN);
@@ -394,10 +394,10 @@ static void test_config_and_streams(void **state)
 	(void)state;
 	/* GET_CONFIG: the 8-byte guest CID. */
 	memset(cfg, 0, sizeof(cfg));
-	wire_put_u32(cfg + 4, 8);
+	migtd_wire_put_u32(cfg + 4, 8);
 	vu_send(24 /* GET_CONFIG */, cfg, sizeof(cfg), NULL, 0);
 	assert_int_equal(vu_reply(cfg, sizeof(cfg)), sizeof(cfg));
-	assert_int_equal(wire_get_u64(cfg + 12), CID);
+	assert_int_equal(migtd_wire_get_u64(cfg + 12), CID);
 
 	for (int i = 0; i < 4; i++)
 		rx_post();
@@ -406,9 +406,9 @@ static void test_config_and_streams(void **state)
 	relay = accept_to(relay_l);
 	assert_true(relay >= 0);
 	read_exact(relay, hello, 16);
-	assert_int_equal(wire_get_u32(hello), 0x4b53564du);
-	assert_int_equal(wire_get_u32(hello + 4), 7001);
-	assert_int_equal(wire_get_u64(hello + 8), MIGTD_VSOCK_HOST_CID);
+	assert_int_equal(migtd_wire_get_u32(hello), 0x4b53564du);
+	assert_int_equal(migtd_wire_get_u32(hello + 4), 7001);
+	assert_int_equal(migtd_wire_get_u64(hello + 8), MIGTD_VSOCK_HOST_CID);
 	h = rx_take(NULL);
 	assert_int_equal(h.op, VSOCKDEV_OP_RESPONSE);
 	assert_int_equal(h.dst_cid, CID);
@@ -596,7 +596,7 @@ static void test_avail_index_jump(void **state)
 	*desc(TXQ, 0) = (struct vring_desc_){ TXBUF, 44, 0, 0 };
 	memset(mem + TXBUF, 0, 44);
 	avail_idx[TXQ] = 100;
-	wire_put_u16(mem + AVAIL(TXQ) + 2, 100);
+	migtd_wire_put_u16(mem + AVAIL(TXQ) + 2, 100);
 	assert_int_equal(eventfd_write(kick[TXQ], 1), 0);
 	for (int i = 0; i < 3000 && used_idx(TXQ) != 100; i++)
 		usleep(1000);
@@ -614,8 +614,8 @@ static void test_avail_index_jump(void **state)
 static void test_head_out_of_range(void **state)
 {
 	(void)state;
-	wire_put_u16(mem + AVAIL(TXQ) + 4, 500); /* head index >= queue size */
-	wire_put_u16(mem + AVAIL(TXQ) + 2, 1);
+	migtd_wire_put_u16(mem + AVAIL(TXQ) + 4, 500); /* head index >= queue size */
+	migtd_wire_put_u16(mem + AVAIL(TXQ) + 2, 1);
 	assert_int_equal(eventfd_write(kick[TXQ], 1), 0);
 	expect_clean_stop();
 }

@@ -24,17 +24,17 @@ static void test_read_le_integers(void **state)
 	uint32_t u32;
 	uint64_t u64;
 
-	wire_reader_init(&r, buf, sizeof(buf));
-	assert_int_equal(wire_read_u8(&r, &u8), MIGTD_OK);
+	migtd_wire_reader_init(&r, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_read_u8(&r, &u8), MIGTD_OK);
 	assert_int_equal(u8, 0x01);
-	assert_int_equal(wire_read_u16(&r, &u16), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_u16(&r, &u16), MIGTD_OK);
 	assert_int_equal(u16, 0x0302);
-	assert_int_equal(wire_read_u32(&r, &u32), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_u32(&r, &u32), MIGTD_OK);
 	assert_int_equal(u32, 0x07060504);
-	assert_int_equal(wire_read_u64(&r, &u64), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_u64(&r, &u64), MIGTD_OK);
 	assert_true(u64 == 0x0f0e0d0c0b0a0908ULL);
-	assert_int_equal(wire_remaining(&r), 0);
-	assert_int_equal(wire_pos(&r), sizeof(buf));
+	assert_int_equal(migtd_wire_remaining(&r), 0);
+	assert_int_equal(migtd_wire_pos(&r), sizeof(buf));
 }
 
 static void test_read_be32(void **state)
@@ -44,8 +44,8 @@ static void test_read_be32(void **state)
 	struct wire_reader r;
 	uint32_t v;
 
-	wire_reader_init(&r, buf, sizeof(buf));
-	assert_int_equal(wire_read_u32_be(&r, &v), MIGTD_OK);
+	migtd_wire_reader_init(&r, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_read_u32_be(&r, &v), MIGTD_OK);
 	assert_int_equal(v, 0x410);
 }
 
@@ -60,13 +60,13 @@ static void test_truncated_every_length(void **state)
 		uint64_t v = 0x1234;
 		uint8_t b;
 
-		wire_reader_init(&r, buf, len);
-		assert_int_equal(wire_read_u64(&r, &v), MIGTD_ERR_TRUNCATED);
+		migtd_wire_reader_init(&r, buf, len);
+		assert_int_equal(migtd_wire_read_u64(&r, &v), MIGTD_ERR_TRUNCATED);
 		assert_true(v == 0x1234); /* output untouched */
-		assert_int_equal(wire_remaining(&r), 0);
+		assert_int_equal(migtd_wire_remaining(&r), 0);
 		/* Sticky: even a 1-byte read now fails although bytes are left. */
-		assert_int_equal(wire_read_u8(&r, &b), MIGTD_ERR_TRUNCATED);
-		assert_int_equal(wire_error(&r), MIGTD_ERR_TRUNCATED);
+		assert_int_equal(migtd_wire_read_u8(&r, &b), MIGTD_ERR_TRUNCATED);
+		assert_int_equal(migtd_wire_error(&r), MIGTD_ERR_TRUNCATED);
 	}
 }
 
@@ -77,27 +77,27 @@ static void test_huge_lengths_do_not_overflow(void **state)
 	struct wire_reader r, sub;
 	const uint8_t *p = NULL;
 
-	wire_reader_init(&r, buf, sizeof(buf));
-	assert_int_equal(wire_skip(&r, 4), MIGTD_OK);
-	assert_int_equal(wire_read_ref(&r, &p, SIZE_MAX), MIGTD_ERR_TRUNCATED);
+	migtd_wire_reader_init(&r, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_skip(&r, 4), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_ref(&r, &p, SIZE_MAX), MIGTD_ERR_TRUNCATED);
 	assert_null(p);
 
-	wire_reader_init(&r, buf, sizeof(buf));
-	assert_int_equal(wire_skip(&r, 1), MIGTD_OK);
-	assert_int_equal(wire_sub(&r, SIZE_MAX - 0, &sub), MIGTD_ERR_TRUNCATED);
-	assert_int_equal(wire_remaining(&sub), 0);
-	assert_int_equal(wire_error(&sub), MIGTD_ERR_TRUNCATED);
+	migtd_wire_reader_init(&r, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_skip(&r, 1), MIGTD_OK);
+	assert_int_equal(migtd_wire_sub(&r, SIZE_MAX - 0, &sub), MIGTD_ERR_TRUNCATED);
+	assert_int_equal(migtd_wire_remaining(&sub), 0);
+	assert_int_equal(migtd_wire_error(&sub), MIGTD_ERR_TRUNCATED);
 
-	wire_reader_init(&r, buf, sizeof(buf));
-	assert_int_equal(wire_seek(&r, 17), MIGTD_ERR_TRUNCATED);
-	wire_reader_init(&r, buf, sizeof(buf));
-	assert_int_equal(wire_seek(&r, 16), MIGTD_OK);
-	assert_int_equal(wire_remaining(&r), 0);
+	migtd_wire_reader_init(&r, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_seek(&r, 17), MIGTD_ERR_TRUNCATED);
+	migtd_wire_reader_init(&r, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_seek(&r, 16), MIGTD_OK);
+	assert_int_equal(migtd_wire_remaining(&r), 0);
 
 	size_t out = 7;
-	assert_false(wire_add_ok(SIZE_MAX, 1, &out));
+	assert_false(migtd_wire_add_ok(SIZE_MAX, 1, &out));
 	assert_int_equal(out, 7);
-	assert_true(wire_add_ok(SIZE_MAX - 1, 1, &out));
+	assert_true(migtd_wire_add_ok(SIZE_MAX - 1, 1, &out));
 	assert_true(out == SIZE_MAX);
 }
 
@@ -109,19 +109,19 @@ static void test_zero_and_guid(void **state)
 	struct wire_reader r;
 
 	memcpy(buf, g.b, 16);
-	wire_reader_init(&r, buf, sizeof(buf));
-	assert_int_equal(wire_expect_guid(&r, &g), MIGTD_OK);
-	assert_int_equal(wire_read_zero(&r, 4), MIGTD_OK);
+	migtd_wire_reader_init(&r, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_expect_guid(&r, &g), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_zero(&r, 4), MIGTD_OK);
 
 	buf[19] = 0x80;
-	wire_reader_init(&r, buf, sizeof(buf));
-	assert_int_equal(wire_expect_guid(&r, &g), MIGTD_OK);
-	assert_int_equal(wire_read_zero(&r, 4), MIGTD_ERR_RESERVED);
+	migtd_wire_reader_init(&r, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_expect_guid(&r, &g), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_zero(&r, 4), MIGTD_ERR_RESERVED);
 
 	buf[0] ^= 1;
-	wire_reader_init(&r, buf, sizeof(buf));
-	assert_int_equal(wire_expect_guid(&r, &g), MIGTD_ERR_GUID);
-	assert_int_equal(wire_error(&r), MIGTD_ERR_GUID);
+	migtd_wire_reader_init(&r, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_expect_guid(&r, &g), MIGTD_ERR_GUID);
+	assert_int_equal(migtd_wire_error(&r), MIGTD_ERR_GUID);
 }
 
 /* The text form of a GUID, in the byte order the spec lists its GUIDs in: the
@@ -160,15 +160,15 @@ static void test_sub_reader(void **state)
 	uint16_t v;
 	uint8_t b;
 
-	wire_reader_init(&r, buf, sizeof(buf));
-	assert_int_equal(wire_skip(&r, 1), MIGTD_OK);
-	assert_int_equal(wire_sub(&r, 3, &sub), MIGTD_OK);
-	assert_int_equal(wire_read_u16(&sub, &v), MIGTD_OK);
+	migtd_wire_reader_init(&r, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_skip(&r, 1), MIGTD_OK);
+	assert_int_equal(migtd_wire_sub(&r, 3, &sub), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_u16(&sub, &v), MIGTD_OK);
 	assert_int_equal(v, 0xccbb);
 	/* The sub-reader ends where its window ends, not where the buffer does. */
-	assert_int_equal(wire_read_u16(&sub, &v), MIGTD_ERR_TRUNCATED);
+	assert_int_equal(migtd_wire_read_u16(&sub, &v), MIGTD_ERR_TRUNCATED);
 	/* The parent moved past the window and is unaffected. */
-	assert_int_equal(wire_read_u8(&r, &b), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_u8(&r, &b), MIGTD_OK);
 	assert_int_equal(b, 0xee);
 }
 
@@ -187,16 +187,16 @@ static void test_writer_roundtrip(void **state)
 	uint8_t u8;
 	struct migtd_guid g2;
 
-	wire_writer_init(&w, buf, sizeof(buf));
-	assert_int_equal(wire_write_guid(&w, &g), MIGTD_OK);
-	assert_int_equal(wire_reserve(&w, &len_field, 4), MIGTD_OK);
-	assert_int_equal(wire_write_u8(&w, 0x11), MIGTD_OK);
-	assert_int_equal(wire_write_u16(&w, 0x2233), MIGTD_OK);
-	assert_int_equal(wire_write_u64(&w, 0x8877665544332211ULL), MIGTD_OK);
-	assert_int_equal(wire_write_u32_be(&w, 0x01020304), MIGTD_OK);
-	assert_int_equal(wire_write_zero(&w, 3), MIGTD_OK);
-	wire_put_u32(len_field, (uint32_t)wire_written(&w));
-	assert_int_equal(wire_written(&w), 16 + 4 + 1 + 2 + 8 + 4 + 3);
+	migtd_wire_writer_init(&w, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_write_guid(&w, &g), MIGTD_OK);
+	assert_int_equal(migtd_wire_reserve(&w, &len_field, 4), MIGTD_OK);
+	assert_int_equal(migtd_wire_write_u8(&w, 0x11), MIGTD_OK);
+	assert_int_equal(migtd_wire_write_u16(&w, 0x2233), MIGTD_OK);
+	assert_int_equal(migtd_wire_write_u64(&w, 0x8877665544332211ULL), MIGTD_OK);
+	assert_int_equal(migtd_wire_write_u32_be(&w, 0x01020304), MIGTD_OK);
+	assert_int_equal(migtd_wire_write_zero(&w, 3), MIGTD_OK);
+	migtd_wire_put_u32(len_field, (uint32_t)migtd_wire_written(&w));
+	assert_int_equal(migtd_wire_written(&w), 16 + 4 + 1 + 2 + 8 + 4 + 3);
 	/* Bytes at their offsets, little-endian, big-endian where asked. */
 	assert_memory_equal(buf, g.b, 16);
 	assert_int_equal(buf[16], 38);
@@ -208,20 +208,20 @@ static void test_writer_roundtrip(void **state)
 	assert_int_equal(buf[31], 0x01);
 	assert_int_equal(buf[34], 0x04);
 
-	wire_reader_init(&r, buf, wire_written(&w));
-	assert_int_equal(wire_read_guid(&r, &g2), MIGTD_OK);
+	migtd_wire_reader_init(&r, buf, migtd_wire_written(&w));
+	assert_int_equal(migtd_wire_read_guid(&r, &g2), MIGTD_OK);
 	assert_true(migtd_guid_eq(&g, &g2));
-	assert_int_equal(wire_read_u32(&r, &u32), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_u32(&r, &u32), MIGTD_OK);
 	assert_int_equal(u32, 38);
-	assert_int_equal(wire_read_u8(&r, &u8), MIGTD_OK);
-	assert_int_equal(wire_read_u16(&r, &u16), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_u8(&r, &u8), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_u16(&r, &u16), MIGTD_OK);
 	assert_int_equal(u16, 0x2233);
-	assert_int_equal(wire_read_u64(&r, &u64), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_u64(&r, &u64), MIGTD_OK);
 	assert_true(u64 == 0x8877665544332211ULL);
-	assert_int_equal(wire_read_u32_be(&r, &be), MIGTD_OK);
+	assert_int_equal(migtd_wire_read_u32_be(&r, &be), MIGTD_OK);
 	assert_int_equal(be, 0x01020304);
-	assert_int_equal(wire_read_zero(&r, 3), MIGTD_OK);
-	assert_int_equal(wire_remaining(&r), 0);
+	assert_int_equal(migtd_wire_read_zero(&r, 3), MIGTD_OK);
+	assert_int_equal(migtd_wire_remaining(&r), 0);
 }
 
 static void test_writer_overflow_is_sticky(void **state)
@@ -231,16 +231,16 @@ static void test_writer_overflow_is_sticky(void **state)
 	struct wire_writer w;
 	uint8_t *p = NULL;
 
-	wire_writer_init(&w, buf, sizeof(buf));
-	assert_int_equal(wire_write_u32(&w, 0xffffffff), MIGTD_OK);
-	assert_int_equal(wire_write_u16(&w, 1), MIGTD_ERR_NOSPACE);
+	migtd_wire_writer_init(&w, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_write_u32(&w, 0xffffffff), MIGTD_OK);
+	assert_int_equal(migtd_wire_write_u16(&w, 1), MIGTD_ERR_NOSPACE);
 	assert_int_equal(buf[4], 0); /* nothing partial was written */
-	assert_int_equal(wire_write_u8(&w, 1), MIGTD_ERR_NOSPACE);
-	assert_int_equal(wire_written(&w), 4);
-	assert_int_equal(wire_writer_error(&w), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_wire_write_u8(&w, 1), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_wire_written(&w), 4);
+	assert_int_equal(migtd_wire_writer_error(&w), MIGTD_ERR_NOSPACE);
 
-	wire_writer_init(&w, buf, sizeof(buf));
-	assert_int_equal(wire_reserve(&w, &p, SIZE_MAX), MIGTD_ERR_NOSPACE);
+	migtd_wire_writer_init(&w, buf, sizeof(buf));
+	assert_int_equal(migtd_wire_reserve(&w, &p, SIZE_MAX), MIGTD_ERR_NOSPACE);
 	assert_null(p);
 }
 

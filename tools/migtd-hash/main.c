@@ -187,10 +187,10 @@ static void explain_missing(const uint8_t *cfv, size_t cfv_len, unsigned flags)
 		const struct migtd_guid *guid;
 		bool needed;
 	} want[] = {
-		{ "policy", &cfv_guid_policy, !(flags & TDVF_MEASURE_TEST_DISABLE_RA) },
-		{ "root CA", &cfv_guid_root_ca,
+		{ "policy", &migtd_cfv_guid_policy, !(flags & TDVF_MEASURE_TEST_DISABLE_RA) },
+		{ "root CA", &migtd_cfv_guid_root_ca,
 		  !(flags & (TDVF_MEASURE_TEST_DISABLE_RA | TDVF_MEASURE_POLICY_V2)) },
-		{ "policy issuer chain", &cfv_guid_policy_issuer_chain,
+		{ "policy issuer chain", &migtd_cfv_guid_policy_issuer_chain,
 		  (flags & TDVF_MEASURE_POLICY_V2) != 0 },
 	};
 	const uint8_t *data;
@@ -201,7 +201,7 @@ static void explain_missing(const uint8_t *cfv, size_t cfv_len, unsigned flags)
 
 		if (!want[i].needed)
 			continue;
-		err = cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW, want[i].guid, &data, &len);
+		err = migtd_cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW, want[i].guid, &data, &len);
 		if (err == MIGTD_ERR_GUID)
 			fprintf(stderr, "%s: the CFV has no %s file\n", prog, want[i].name);
 		else if (err)
@@ -220,7 +220,7 @@ static void verbose_metadata(const struct tdvf_metadata *md, size_t img_len)
 
 		fprintf(stderr,
 			"  #%u %-12s data 0x%08x+0x%08x  gpa 0x%010llx+0x%010llx  attr 0x%x\n",
-			i + 1, tdvf_section_name(s->type), s->data_offset, s->raw_size,
+			i + 1, migtd_tdvf_section_name(s->type), s->data_offset, s->raw_size,
 			(unsigned long long)s->gpa, (unsigned long long)s->mem_size,
 			s->attributes);
 	}
@@ -315,30 +315,30 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 
-	err = tdvf_parse(img, img_len, &md);
+	err = migtd_tdvf_parse(img, img_len, &md);
 	if (err)
 		tool_die(prog, "TDVF metadata", err);
 	if (verbose)
 		verbose_metadata(&md, img_len);
-	err = tdvf_mrtd(img, img_len, &md, mrtd);
+	err = migtd_tdvf_mrtd(img, img_len, &md, mrtd);
 	if (err)
 		tool_die(prog, "MRTD", err);
-	err = tdvf_cfv_region(img, img_len, &md, &cfv, &cfv_len);
+	err = migtd_tdvf_cfv_region(img, img_len, &md, &cfv, &cfv_len);
 	if (err)
 		tool_die(prog, "CFV section", err);
-	err = tdvf_enrolled_from_cfv(cfv, cfv_len, &files);
+	err = migtd_tdvf_enrolled_from_cfv(cfv, cfv_len, &files);
 	if (err)
 		tool_die(prog, "CFV header", err);
-	err = tdvf_rtmrs(&files, flags, rtmr);
+	err = migtd_tdvf_rtmrs(&files, flags, rtmr);
 	if (err) {
 		explain_missing(cfv, cfv_len, flags);
 		return CLI_EXIT_INPUT;
 	}
-	tdvf_tdinfo(&manifest, mrtd, (const uint8_t(*)[48])rtmr, &ti);
-	tdvf_servtd_attr_apply(&ti, servtd_attr);
-	err = tdvf_servtd_info_hash(&ti, info_hash);
+	migtd_tdvf_tdinfo(&manifest, mrtd, (const uint8_t(*)[48])rtmr, &ti);
+	migtd_tdvf_servtd_attr_apply(&ti, servtd_attr);
+	err = migtd_tdvf_servtd_info_hash(&ti, info_hash);
 	if (!err)
-		err = tdvf_servtd_hash(info_hash, TDVF_SERVTD_TYPE_MIGTD, servtd_attr, servtd_hash);
+		err = migtd_tdvf_servtd_hash(info_hash, TDVF_SERVTD_TYPE_MIGTD, servtd_attr, servtd_hash);
 	if (err)
 		tool_die(prog, "hash", err);
 

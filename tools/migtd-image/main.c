@@ -117,21 +117,21 @@ static void guid_str(char out[37], const struct migtd_guid *g)
 static int parse_guid(const char *s, struct migtd_guid *g)
 {
 	if (!strcmp(s, "policy"))
-		return *g = cfv_guid_policy, 0;
+		return *g = migtd_cfv_guid_policy, 0;
 	if (!strcmp(s, "root-ca"))
-		return *g = cfv_guid_root_ca, 0;
+		return *g = migtd_cfv_guid_root_ca, 0;
 	if (!strcmp(s, "policy-issuer-chain"))
-		return *g = cfv_guid_policy_issuer_chain, 0;
+		return *g = migtd_cfv_guid_policy_issuer_chain, 0;
 	return migtd_guid_parse(s, strlen(s), g->b) == MIGTD_OK ? 0 : -1;
 }
 
 static const char *known_name(const struct migtd_guid *g)
 {
-	if (migtd_guid_eq(g, &cfv_guid_policy))
+	if (migtd_guid_eq(g, &migtd_cfv_guid_policy))
 		return "migration policy";
-	if (migtd_guid_eq(g, &cfv_guid_root_ca))
+	if (migtd_guid_eq(g, &migtd_cfv_guid_root_ca))
 		return "SGX root CA";
-	if (migtd_guid_eq(g, &cfv_guid_policy_issuer_chain))
+	if (migtd_guid_eq(g, &migtd_cfv_guid_policy_issuer_chain))
 		return "policy issuer chain";
 	return "";
 }
@@ -141,16 +141,16 @@ static void find_cfv(uint8_t *img, size_t len, struct tdvf_metadata *md, size_t 
 		     size_t *cfv_len)
 {
 	const struct tdvf_section *s;
-	int err = tdvf_parse(img, len, md);
+	int err = migtd_tdvf_parse(img, len, md);
 
 	if (err)
 		tool_die(prog, "TDVF metadata", err);
-	s = tdvf_find_section(md, TDVF_SECTION_CFV);
+	s = migtd_tdvf_find_section(md, TDVF_SECTION_CFV);
 	if (!s || s->raw_size == 0) {
 		fprintf(stderr, "%s: the image has no CFV section\n", prog);
 		exit(CLI_EXIT_INPUT);
 	}
-	*off = s->data_offset; /* tdvf_parse checked it lies inside the image */
+	*off = s->data_offset; /* migtd_tdvf_parse checked it lies inside the image */
 	*cfv_len = s->raw_size;
 }
 
@@ -162,7 +162,7 @@ static int check_policy_v1(const char *path, const uint8_t *doc, size_t len)
 	struct policy_parse_error err;
 
 	memset(&err, 0, sizeof(err));
-	if (policy_parse_strict(&policy_ws, doc, len, &err) == MIGTD_OK)
+	if (migtd_policy_parse_strict(&policy_ws, doc, len, &err) == MIGTD_OK)
 		return 0;
 	fprintf(stderr, "%s: %s:%u:%u: invalid policy: %s%s%s\n", prog, path, err.line,
 		err.column, err.msg, err.path[0] ? " at " : "", err.path);
@@ -284,7 +284,7 @@ static int cmd_enroll(int argc, char **argv)
 		anchor = der;
 	}
 	find_cfv(img, img_len, &md, &off, &cfv_len);
-	err = tdvf_enroll(img, img_len, &md, pol, pol_len, anchor, anchor_len, chain != NULL, &off,
+	err = migtd_tdvf_enroll(img, img_len, &md, pol, pol_len, anchor, anchor_len, chain != NULL, &off,
 			  &used);
 	if (err == MIGTD_ERR_NOSPACE) {
 		fprintf(stderr, "%s: the files (%zu + %zu bytes) do not fit the %zu-byte CFV\n",
@@ -387,12 +387,12 @@ static int cmd_info(int argc, char **argv)
 		const struct tdvf_section *s = &md.sections[i];
 
 		printf("  %-2u %-13s 0x%08x   0x%08x  0x%010llx  0x%08llx  0x%x%s%s\n", i + 1,
-		       tdvf_section_name(s->type), s->data_offset, s->raw_size,
+		       migtd_tdvf_section_name(s->type), s->data_offset, s->raw_size,
 		       (unsigned long long)s->gpa, (unsigned long long)s->mem_size, s->attributes,
 		       s->attributes & TDVF_ATTR_EXTENDMR ? " EXTENDMR" : "",
 		       s->attributes & TDVF_ATTR_PAGE_AUG ? " PAGE_AUG" : "");
 	}
-	err = cfv_parse_header(img + off, cfv_len, &h);
+	err = migtd_cfv_parse_header(img + off, cfv_len, &h);
 	if (err) {
 		fflush(stdout);
 		fprintf(stderr, "%s: CFV at 0x%zx: invalid FV header (%s)\n", prog, off,
@@ -403,8 +403,8 @@ static int cmd_info(int argc, char **argv)
 	guid_str(g, &h.fs_guid);
 	printf("CFV at 0x%zx: fv_length 0x%llx, header_length 0x%x, file system %s\n", off,
 	       (unsigned long long)h.fv_length, h.header_length, g);
-	cfv_iter_init(&it, img + off, cfv_len);
-	while (cfv_iter_next(&it, &f)) {
+	migtd_cfv_iter_init(&it, img + off, cfv_len);
+	while (migtd_cfv_iter_next(&it, &f)) {
 		guid_str(g, &f.name);
 		printf("  file %s type 0x%02x state 0x%02x at 0x%zx, %zu bytes %s\n", g, f.type,
 		       f.state, f.offset, f.len, known_name(&f.name));
@@ -452,7 +452,7 @@ static int cmd_extract(int argc, char **argv)
 		image = cli_default_path(CLI_DEFAULT_IMAGE);
 	img = tool_slurp(prog, image, &img_len);
 	find_cfv(img, img_len, &md, &off, &cfv_len);
-	err = cfv_find_file(img + off, cfv_len, CFV_FILETYPE_RAW, &g, &data, &len);
+	err = migtd_cfv_find_file(img + off, cfv_len, CFV_FILETYPE_RAW, &g, &data, &len);
 	if (err == MIGTD_ERR_GUID) {
 		fprintf(stderr, "%s: no RAW file %s in the CFV\n", prog, gs);
 		free(img);

@@ -65,7 +65,7 @@ static void usage(FILE *out)
 		"eval verdicts (exit status = 10 + result, 0 for Ok):\n");
 	for (int r = 0; r < POLICY_RESULT_COUNT; r++)
 		fprintf(out, "  %2d  %s%s\n", verdict_exit((enum policy_result)r),
-			policy_result_name((enum policy_result)r),
+			migtd_policy_result_name((enum policy_result)r),
 			r == POLICY_OK ? "" :
 			r == POLICY_INVALID_POLICY ? "  (VMM status 9)" : "  (VMM status 8)");
 	cli_print_exit_codes(out);
@@ -88,7 +88,7 @@ static int cmd_check(int argc, char **argv)
 	doc = read_file(argv[1], &len);
 	if (!doc)
 		return CLI_EXIT_IO;
-	if (policy_parse_strict(&ws, doc, len, &err) != MIGTD_OK) {
+	if (migtd_policy_parse_strict(&ws, doc, len, &err) != MIGTD_OK) {
 		printf("InvalidPolicy\n");
 		fflush(stdout);
 		fprintf(stderr, "%s:%u:%u: %s%s%s\n", argv[1], err.line, err.column, err.msg,
@@ -101,8 +101,8 @@ static int cmd_check(int argc, char **argv)
 	printf("valid policy v1\nid: %.*s\nblocks: %u\n", (int)p->id.len, (const char *)p->id.p,
 	       p->nblocks);
 	for (int k = 0; k < POLICY_BLOCK_KIND_COUNT; k++)
-		printf("  %-10s %u\n", policy_block_kind_name((enum policy_block_kind)k),
-		       policy_count_blocks(p, (enum policy_block_kind)k));
+		printf("  %-10s %u\n", migtd_policy_block_kind_name((enum policy_block_kind)k),
+		       migtd_policy_count_blocks(p, (enum policy_block_kind)k));
 	printf("fmspc:");
 	for (unsigned i = 0; i < p->nblocks; i++)
 		if (p->blocks[i].kind == POLICY_BLOCK_PLATFORM)
@@ -179,9 +179,9 @@ static int print_result(enum policy_result r, const struct policy_explain *ex)
 {
 	static char text[4096];
 
-	printf("%s\n", policy_result_name(r));
+	printf("%s\n", migtd_policy_result_name(r));
 	if (ex) {
-		policy_explain_render(ex, text, sizeof(text));
+		migtd_policy_explain_render(ex, text, sizeof(text));
 		fputs(text, stdout);
 	}
 	return verdict_exit(r);
@@ -208,8 +208,8 @@ static int cmd_eval(int argc, char **argv)
 	if (o.peer_log && !(pev = read_file(o.peer_log, &pelen)))
 		goto out;
 
-	eventlog_parsed_empty(&llog);
-	eventlog_parsed_empty(&plog);
+	migtd_eventlog_parsed_empty(&llog);
+	migtd_eventlog_parsed_empty(&plog);
 	memset(&ex, 0, sizeof(ex));
 	/* What MigTD does before the policy (§7.4): replay and parse the logs. */
 	if (pev && o.replay) {
@@ -220,7 +220,7 @@ static int cmd_eval(int argc, char **argv)
 			rc = print_result(POLICY_INVALID_PARAMETER, &ex);
 			goto out;
 		}
-		if (eventlog_verify_rtmrs(pev, pelen, prep + 328) != MIGTD_OK) {
+		if (migtd_eventlog_verify_rtmrs(pev, pelen, prep + 328) != MIGTD_OK) {
 			ex.result = POLICY_INVALID_EVENT_LOG;
 			snprintf(ex.detail, sizeof(ex.detail),
 				 "peer event log does not replay to the peer report's RTMR0..3");
@@ -228,11 +228,11 @@ static int cmd_eval(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((lev && eventlog_parse(lev, lelen, &llog) != MIGTD_OK) ||
-	    (pev && eventlog_parse(pev, pelen, &plog) != MIGTD_OK)) {
+	if ((lev && migtd_eventlog_parse(lev, lelen, &llog) != MIGTD_OK) ||
+	    (pev && migtd_eventlog_parse(pev, pelen, &plog) != MIGTD_OK)) {
 		ex.result = POLICY_INVALID_EVENT_LOG;
 		snprintf(ex.detail, sizeof(ex.detail), "%s event log cannot be parsed",
-			 lev && eventlog_parse(lev, lelen, &llog) != MIGTD_OK ? "local" : "peer");
+			 lev && migtd_eventlog_parse(lev, lelen, &llog) != MIGTD_OK ? "local" : "peer");
 		rc = print_result(POLICY_INVALID_EVENT_LOG, &ex);
 		goto out;
 	}
@@ -243,7 +243,7 @@ static int cmd_eval(int argc, char **argv)
 	in.local_log = &llog;
 	in.peer_log = &plog;
 	in.is_src = o.is_src;
-	rc = print_result(policy_eval_doc(&ws, doc, dlen, &in, &ex), &ex);
+	rc = print_result(migtd_policy_eval_doc(&ws, doc, dlen, &in, &ex), &ex);
 out:
 	free(doc);
 	free(lrep);

@@ -532,7 +532,7 @@ static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8],
 }
 
 /* Enroll policy + root CA into a copy of the firmware image (migtd-image's
- * enroll step, tdvf_enroll) for one platform's VM. */
+ * enroll step, migtd_tdvf_enroll) for one platform's VM. */
 int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root,
 		 char *msg, size_t msglen)
 {
@@ -547,9 +547,9 @@ int vmm_vm_image(const char *in, const char *out, const char *policy, const char
 		snprintf(msg, msglen, "cannot read %.150s, %.150s or %.150s", in, policy, root);
 		goto out;
 	}
-	err = tdvf_parse(img, img_len, &md);
+	err = migtd_tdvf_parse(img, img_len, &md);
 	if (!err)
-		err = tdvf_enroll(img, img_len, &md, pol, pol_len, ca, ca_len, false, NULL, NULL);
+		err = migtd_tdvf_enroll(img, img_len, &md, pol, pol_len, ca, ca_len, false, NULL, NULL);
 	if (err) {
 		snprintf(msg, msglen, "enrolling into %.300s: %s", in, migtd_err_str(err));
 		goto out;

@@ -107,9 +107,9 @@ static int host_connect(void *ctx, uint32_t port, uint32_t guest_port)
 		fd = unix_connect(be.link_path);
 	} else {
 		fd = unix_connect(be.relay_path);
-		wire_put_u32(hello, UVSOCK_MAGIC);
-		wire_put_u32(hello + 4, port);
-		wire_put_u64(hello + 8, MIGTD_VSOCK_HOST_CID);
+		migtd_wire_put_u32(hello, UVSOCK_MAGIC);
+		migtd_wire_put_u32(hello + 4, port);
+		migtd_wire_put_u64(hello + 8, MIGTD_VSOCK_HOST_CID);
 		/* 16 bytes into a fresh Unix socket: never short. */
 		if (fd >= 0 && write(fd, hello, sizeof(hello)) != (ssize_t)sizeof(hello)) {
 			close(fd);
@@ -303,7 +303,7 @@ static int get_config(VuDev *vu, uint8_t *config, uint32_t len)
 	 * the message's config region. */
 	if (len > VHOST_USER_MAX_CONFIG_SIZE)
 		return -1;
-	wire_put_u64(cfg, be.guest_cid);
+	migtd_wire_put_u64(cfg, be.guest_cid);
 	memset(config, 0, len);
 	memcpy(config, cfg, len < sizeof(cfg) ? len : sizeof(cfg));
 	return 0;

@@ -36,41 +36,41 @@ static int sha384(const void *data, size_t len, uint8_t out[EVENTLOG_DIGEST_SIZE
 	return MIGTD_OK;
 }
 
-int eventlog_iter_init(struct eventlog_iter *it, const uint8_t *log, size_t len)
+int migtd_eventlog_iter_init(struct eventlog_iter *it, const uint8_t *log, size_t len)
 {
-	wire_reader_init(&it->r, log, len);
+	migtd_wire_reader_init(&it->r, log, len);
 	/* Upstream reads exactly the 32-byte header + 40 bytes, whatever event_size says. */
-	return wire_skip(&it->r, EVENTLOG_FIRST_CC_EVENT);
+	return migtd_wire_skip(&it->r, EVENTLOG_FIRST_CC_EVENT);
 }
 
-int eventlog_iter_next(struct eventlog_iter *it, struct eventlog_event *ev)
+int migtd_eventlog_iter_next(struct eventlog_iter *it, struct eventlog_event *ev)
 {
 	struct wire_reader h;
-	size_t left = wire_remaining(&it->r);
+	size_t left = migtd_wire_remaining(&it->r);
 
 	if (left < EVENTLOG_CC_EVENT_HEADER_SIZE)
 		return 0;
 	memset(ev, 0, sizeof(*ev));
-	ev->offset = wire_pos(&it->r);
-	wire_reader_init(&h, it->r.buf + ev->offset, EVENTLOG_CC_EVENT_HEADER_SIZE);
-	wire_read_u32(&h, &ev->mr_index);
-	wire_read_u32(&h, &ev->event_type);
-	wire_read_u32(&h, &ev->digest_count);
-	wire_read_u16(&h, &ev->alg_id);
-	wire_read_ref(&h, &ev->digest, EVENTLOG_DIGEST_SIZE);
-	wire_read_u32(&h, &ev->data_len);
-	if (wire_error(&h) || ev->data_len == 0)
+	ev->offset = migtd_wire_pos(&it->r);
+	migtd_wire_reader_init(&h, it->r.buf + ev->offset, EVENTLOG_CC_EVENT_HEADER_SIZE);
+	migtd_wire_read_u32(&h, &ev->mr_index);
+	migtd_wire_read_u32(&h, &ev->event_type);
+	migtd_wire_read_u32(&h, &ev->digest_count);
+	migtd_wire_read_u16(&h, &ev->alg_id);
+	migtd_wire_read_ref(&h, &ev->digest, EVENTLOG_DIGEST_SIZE);
+	migtd_wire_read_u32(&h, &ev->data_len);
+	if (migtd_wire_error(&h) || ev->data_len == 0)
 		return 0;
 	/* Only returned if at least one byte follows the event (upstream's "<"). */
 	if ((size_t)ev->data_len >= left - EVENTLOG_CC_EVENT_HEADER_SIZE)
 		return 0;
-	wire_skip(&it->r, EVENTLOG_CC_EVENT_HEADER_SIZE);
-	if (wire_read_ref(&it->r, &ev->data, ev->data_len) != MIGTD_OK)
+	migtd_wire_skip(&it->r, EVENTLOG_CC_EVENT_HEADER_SIZE);
+	if (migtd_wire_read_ref(&it->r, &ev->data, ev->data_len) != MIGTD_OK)
 		return 0;
 	return 1;
 }
 
-int eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE], const uint8_t digest[EVENTLOG_DIGEST_SIZE])
+int migtd_eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE], const uint8_t digest[EVENTLOG_DIGEST_SIZE])
 {
 	uint8_t buf[2 * EVENTLOG_DIGEST_SIZE];
 	int err;
@@ -81,7 +81,7 @@ int eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE], const uint8_t diges
 	return err;
 }
 
-int eventlog_replay(const uint8_t *log, size_t len,
+int migtd_eventlog_replay(const uint8_t *log, size_t len,
 		    uint8_t rtmr[EVENTLOG_RTMR_COUNT][EVENTLOG_DIGEST_SIZE])
 {
 	struct eventlog_iter it;
@@ -89,25 +89,25 @@ int eventlog_replay(const uint8_t *log, size_t len,
 	int err;
 
 	memset(rtmr, 0, EVENTLOG_RTMR_COUNT * EVENTLOG_DIGEST_SIZE);
-	err = eventlog_iter_init(&it, log, len);
+	err = migtd_eventlog_iter_init(&it, log, len);
 	if (err)
 		return err;
-	while (eventlog_iter_next(&it, &ev) == 1) {
+	while (migtd_eventlog_iter_next(&it, &ev) == 1) {
 		if (ev.mr_index == 0 || ev.mr_index > EVENTLOG_RTMR_COUNT)
 			return MIGTD_ERR_INVALID;
-		err = eventlog_rtmr_extend(rtmr[ev.mr_index - 1], ev.digest);
+		err = migtd_eventlog_rtmr_extend(rtmr[ev.mr_index - 1], ev.digest);
 		if (err)
 			return err;
 	}
 	return MIGTD_OK;
 }
 
-int eventlog_verify_rtmrs(const uint8_t *log, size_t len,
+int migtd_eventlog_verify_rtmrs(const uint8_t *log, size_t len,
 			  const uint8_t rtmrs[EVENTLOG_RTMR_COUNT * EVENTLOG_DIGEST_SIZE])
 {
 	uint8_t mine[EVENTLOG_RTMR_COUNT][EVENTLOG_DIGEST_SIZE];
 
-	if (eventlog_replay(log, len, mine) != MIGTD_OK)
+	if (migtd_eventlog_replay(log, len, mine) != MIGTD_OK)
 		return MIGTD_ERR_POLICY;
 	if (memcmp(mine, rtmrs, sizeof(mine)) != 0)
 		return MIGTD_ERR_POLICY;
@@ -121,32 +121,32 @@ static bool tagged_payload(const struct eventlog_event *ev, uint32_t *tag,
 	struct wire_reader r;
 	uint32_t size;
 
-	wire_reader_init(&r, ev->data, ev->data_len);
-	wire_read_u32(&r, tag);
-	if (wire_error(&r))
+	migtd_wire_reader_init(&r, ev->data, ev->data_len);
+	migtd_wire_read_u32(&r, tag);
+	if (migtd_wire_error(&r))
 		return false;
 	/* A short or oversized payload still identifies the tag; keep what is there. */
-	if (wire_read_u32(&r, &size) != MIGTD_OK) {
+	if (migtd_wire_read_u32(&r, &size) != MIGTD_OK) {
 		*payload = NULL;
 		*payload_len = 0;
 		return true;
 	}
-	*payload_len = size <= wire_remaining(&r) ? size : wire_remaining(&r);
-	wire_read_ref(&r, payload, *payload_len);
+	*payload_len = size <= migtd_wire_remaining(&r) ? size : migtd_wire_remaining(&r);
+	migtd_wire_read_ref(&r, payload, *payload_len);
 	return true;
 }
 
-int eventlog_find_tagged(const uint8_t *log, size_t len, uint32_t tag,
+int migtd_eventlog_find_tagged(const uint8_t *log, size_t len, uint32_t tag,
 			 struct eventlog_event *out, const uint8_t **payload, size_t *payload_len)
 {
 	struct eventlog_iter it;
 	struct eventlog_event ev;
 	int found = 0;
-	int err = eventlog_iter_init(&it, log, len);
+	int err = migtd_eventlog_iter_init(&it, log, len);
 
 	if (err)
 		return err;
-	while (eventlog_iter_next(&it, &ev) == 1) {
+	while (migtd_eventlog_iter_next(&it, &ev) == 1) {
 		uint32_t t;
 		const uint8_t *p;
 		size_t n;
@@ -163,7 +163,7 @@ int eventlog_find_tagged(const uint8_t *log, size_t len, uint32_t tag,
 	return found;
 }
 
-void eventlog_parsed_empty(struct eventlog_parsed *p)
+void migtd_eventlog_parsed_empty(struct eventlog_parsed *p)
 {
 	memset(p, 0, sizeof(*p));
 }
@@ -187,10 +187,10 @@ static int select_svn(struct eventlog_parsed *p, const struct eventlog_event *ev
 	uint32_t info_len;
 	const uint8_t *info;
 
-	wire_reader_init(&r, ev->data, ev->data_len);
-	wire_skip(&r, 16);
-	wire_read_u32(&r, &info_len);
-	if (wire_read_ref(&r, &info, info_len) != MIGTD_OK)
+	migtd_wire_reader_init(&r, ev->data, ev->data_len);
+	migtd_wire_skip(&r, 16);
+	migtd_wire_read_u32(&r, &info_len);
+	if (migtd_wire_read_ref(&r, &info, info_len) != MIGTD_OK)
 		return MIGTD_ERR_TRUNCATED;
 	p->value[EVENTLOG_SEL_MIGTD_CORE_SVN] = info;
 	p->value_len[EVENTLOG_SEL_MIGTD_CORE_SVN] = info_len;
@@ -235,20 +235,20 @@ static int select_event(struct eventlog_parsed *p, const struct eventlog_event *
 	return MIGTD_OK;
 }
 
-int eventlog_parse(const uint8_t *log, size_t len, struct eventlog_parsed *out)
+int migtd_eventlog_parse(const uint8_t *log, size_t len, struct eventlog_parsed *out)
 {
 	struct eventlog_iter it;
 	struct eventlog_event ev;
 	int err;
 
-	eventlog_parsed_empty(out);
-	err = eventlog_iter_init(&it, log, len);
+	migtd_eventlog_parsed_empty(out);
+	err = migtd_eventlog_iter_init(&it, log, len);
 	if (err)
 		return err;
-	while (eventlog_iter_next(&it, &ev) == 1) {
+	while (migtd_eventlog_iter_next(&it, &ev) == 1) {
 		err = select_event(out, &ev);
 		if (err) {
-			eventlog_parsed_empty(out);
+			migtd_eventlog_parsed_empty(out);
 			return err;
 		}
 	}
@@ -257,18 +257,18 @@ int eventlog_parse(const uint8_t *log, size_t len, struct eventlog_parsed *out)
 
 /* ---------------------------------------------------------------- builder */
 
-int eventlog_builder_init(struct eventlog_builder *b, uint8_t *buf, size_t cap)
+int migtd_eventlog_builder_init(struct eventlog_builder *b, uint8_t *buf, size_t cap)
 {
-	wire_writer_init(&b->w, buf, cap);
-	wire_write_u32(&b->w, 0);                       /* pcr_index */
-	wire_write_u32(&b->w, EVENTLOG_EV_NO_ACTION);
-	wire_write_zero(&b->w, 20);                     /* SHA-1 digest slot */
-	wire_write_u32(&b->w, EVENTLOG_SPEC_ID_EVENT_SIZE);
-	wire_write_bytes(&b->w, SPEC_ID_EVENT, sizeof(SPEC_ID_EVENT));
-	return wire_writer_error(&b->w);
+	migtd_wire_writer_init(&b->w, buf, cap);
+	migtd_wire_write_u32(&b->w, 0);                       /* pcr_index */
+	migtd_wire_write_u32(&b->w, EVENTLOG_EV_NO_ACTION);
+	migtd_wire_write_zero(&b->w, 20);                     /* SHA-1 digest slot */
+	migtd_wire_write_u32(&b->w, EVENTLOG_SPEC_ID_EVENT_SIZE);
+	migtd_wire_write_bytes(&b->w, SPEC_ID_EVENT, sizeof(SPEC_ID_EVENT));
+	return migtd_wire_writer_error(&b->w);
 }
 
-int eventlog_builder_add(struct eventlog_builder *b, uint32_t mr_index, uint32_t event_type,
+int migtd_eventlog_builder_add(struct eventlog_builder *b, uint32_t mr_index, uint32_t event_type,
 			 const uint8_t digest[EVENTLOG_DIGEST_SIZE], const void *data, size_t len)
 {
 	size_t total;
@@ -276,20 +276,20 @@ int eventlog_builder_add(struct eventlog_builder *b, uint32_t mr_index, uint32_t
 	if (len == 0 || len > UINT32_MAX)
 		return MIGTD_ERR_INVALID; /* a zero-size event ends every reader */
 	/* All or nothing: a half-written event would corrupt the log. */
-	if (!wire_add_ok(EVENTLOG_CC_EVENT_HEADER_SIZE, len, &total) ||
-	    !wire_add_ok(total, b->w.pos, &total) || total > b->w.cap)
-		return wire_writer_error(&b->w) ? wire_writer_error(&b->w) : MIGTD_ERR_NOSPACE;
-	wire_write_u32(&b->w, mr_index);
-	wire_write_u32(&b->w, event_type);
-	wire_write_u32(&b->w, 1);
-	wire_write_u16(&b->w, EVENTLOG_ALG_SHA384);
-	wire_write_bytes(&b->w, digest, EVENTLOG_DIGEST_SIZE);
-	wire_write_u32(&b->w, (uint32_t)len);
-	wire_write_bytes(&b->w, data, len);
-	return wire_writer_error(&b->w);
+	if (!migtd_wire_add_ok(EVENTLOG_CC_EVENT_HEADER_SIZE, len, &total) ||
+	    !migtd_wire_add_ok(total, b->w.pos, &total) || total > b->w.cap)
+		return migtd_wire_writer_error(&b->w) ? migtd_wire_writer_error(&b->w) : MIGTD_ERR_NOSPACE;
+	migtd_wire_write_u32(&b->w, mr_index);
+	migtd_wire_write_u32(&b->w, event_type);
+	migtd_wire_write_u32(&b->w, 1);
+	migtd_wire_write_u16(&b->w, EVENTLOG_ALG_SHA384);
+	migtd_wire_write_bytes(&b->w, digest, EVENTLOG_DIGEST_SIZE);
+	migtd_wire_write_u32(&b->w, (uint32_t)len);
+	migtd_wire_write_bytes(&b->w, data, len);
+	return migtd_wire_writer_error(&b->w);
 }
 
-int eventlog_builder_add_measured(struct eventlog_builder *b, uint32_t mr_index,
+int migtd_eventlog_builder_add_measured(struct eventlog_builder *b, uint32_t mr_index,
 				  uint32_t event_type, const void *hashed, size_t hashed_len,
 				  const void *data, size_t len,
 				  uint8_t digest_out[EVENTLOG_DIGEST_SIZE])
@@ -299,13 +299,13 @@ int eventlog_builder_add_measured(struct eventlog_builder *b, uint32_t mr_index,
 
 	if (err)
 		return err;
-	err = eventlog_builder_add(b, mr_index, event_type, digest, data, len);
+	err = migtd_eventlog_builder_add(b, mr_index, event_type, digest, data, len);
 	if (err == MIGTD_OK && digest_out)
 		memcpy(digest_out, digest, EVENTLOG_DIGEST_SIZE);
 	return err;
 }
 
-int eventlog_builder_add_tagged(struct eventlog_builder *b, uint32_t mr_index, uint32_t tag,
+int migtd_eventlog_builder_add_tagged(struct eventlog_builder *b, uint32_t mr_index, uint32_t tag,
 				const void *hashed, size_t hashed_len, const void *data,
 				size_t len, uint8_t digest_out[EVENTLOG_DIGEST_SIZE])
 {
@@ -320,45 +320,45 @@ int eventlog_builder_add_tagged(struct eventlog_builder *b, uint32_t mr_index, u
 	if (err)
 		return err;
 	total = EVENTLOG_CC_EVENT_HEADER_SIZE + 8u + len;
-	if (!wire_add_ok(total, b->w.pos, &total) || total > b->w.cap)
+	if (!migtd_wire_add_ok(total, b->w.pos, &total) || total > b->w.cap)
 		return MIGTD_ERR_NOSPACE;
-	wire_put_u32(hdr, tag);
-	wire_put_u32(hdr + 4, (uint32_t)len);
-	wire_write_u32(&b->w, mr_index);
-	wire_write_u32(&b->w, EVENTLOG_EV_EVENT_TAG);
-	wire_write_u32(&b->w, 1);
-	wire_write_u16(&b->w, EVENTLOG_ALG_SHA384);
-	wire_write_bytes(&b->w, digest, EVENTLOG_DIGEST_SIZE);
-	wire_write_u32(&b->w, (uint32_t)(len + 8u));
-	wire_write_bytes(&b->w, hdr, sizeof(hdr));
-	wire_write_bytes(&b->w, data, len);
-	err = wire_writer_error(&b->w);
+	migtd_wire_put_u32(hdr, tag);
+	migtd_wire_put_u32(hdr + 4, (uint32_t)len);
+	migtd_wire_write_u32(&b->w, mr_index);
+	migtd_wire_write_u32(&b->w, EVENTLOG_EV_EVENT_TAG);
+	migtd_wire_write_u32(&b->w, 1);
+	migtd_wire_write_u16(&b->w, EVENTLOG_ALG_SHA384);
+	migtd_wire_write_bytes(&b->w, digest, EVENTLOG_DIGEST_SIZE);
+	migtd_wire_write_u32(&b->w, (uint32_t)(len + 8u));
+	migtd_wire_write_bytes(&b->w, hdr, sizeof(hdr));
+	migtd_wire_write_bytes(&b->w, data, len);
+	err = migtd_wire_writer_error(&b->w);
 	if (err == MIGTD_OK && digest_out)
 		memcpy(digest_out, digest, EVENTLOG_DIGEST_SIZE);
 	return err;
 }
 
-int eventlog_builder_add_separators(struct eventlog_builder *b)
+int migtd_eventlog_builder_add_separators(struct eventlog_builder *b)
 {
 	static const uint8_t sep[4] = { 0, 0, 0, 0 };
 	int err;
 
-	err = eventlog_builder_add_measured(b, 1, EVENTLOG_EV_SEPARATOR, sep, sizeof(sep), sep,
+	err = migtd_eventlog_builder_add_measured(b, 1, EVENTLOG_EV_SEPARATOR, sep, sizeof(sep), sep,
 					    sizeof(sep), NULL);
 	if (err)
 		return err;
-	return eventlog_builder_add_measured(b, 2, EVENTLOG_EV_SEPARATOR, sep, sizeof(sep), sep,
+	return migtd_eventlog_builder_add_measured(b, 2, EVENTLOG_EV_SEPARATOR, sep, sizeof(sep), sep,
 					     sizeof(sep), NULL);
 }
 
-int eventlog_builder_finish(struct eventlog_builder *b, uint8_t trailing,
+int migtd_eventlog_builder_finish(struct eventlog_builder *b, uint8_t trailing,
 			    const uint8_t **log, size_t *len)
 {
-	int err = wire_write_u8(&b->w, trailing);
+	int err = migtd_wire_write_u8(&b->w, trailing);
 
 	if (err)
 		return err;
 	*log = b->w.buf;
-	*len = wire_written(&b->w);
+	*len = migtd_wire_written(&b->w);
 	return MIGTD_OK;
 }

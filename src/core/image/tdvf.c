@@ -10,19 +10,19 @@
 
 #include "migtd/cfv.h"
 
-const struct migtd_guid tdvf_guid_metadata = { {
+const struct migtd_guid migtd_tdvf_guid_metadata = { {
 	0xf3, 0xf9, 0xea, 0xe9, 0x8e, 0x16, 0xd5, 0x44,
 	0xa8, 0xeb, 0x7f, 0x4d, 0x87, 0x38, 0xf6, 0xae } };
-const struct migtd_guid tdvf_guid_ovmf_footer = { {
+const struct migtd_guid migtd_tdvf_guid_ovmf_footer = { {
 	0xde, 0x82, 0xb5, 0x96, 0xb2, 0x1f, 0xf7, 0x45,
 	0xba, 0xea, 0xa3, 0x66, 0xc5, 0x5a, 0x08, 0x2d } };
-const struct migtd_guid tdvf_guid_ovmf_tdx = { {
+const struct migtd_guid migtd_tdvf_guid_ovmf_tdx = { {
 	0x35, 0x65, 0x7a, 0xe4, 0x4a, 0x98, 0x98, 0x47,
 	0x86, 0x5e, 0x46, 0x85, 0xa7, 0xbf, 0x8e, 0xc2 } };
 
 #define OVMF_ENTRY_TAIL 18u /* u16 length + GUID at the end of every entry */
 
-const char *tdvf_section_name(uint32_t type)
+const char *migtd_tdvf_section_name(uint32_t type)
 {
 	static const char *const names[] = { "BFV", "CFV", "TD_HOB", "TempMem", "PermMem",
 					     "Payload", "PayloadParam", "TdInfo", "TdParams" };
@@ -34,20 +34,20 @@ const char *tdvf_section_name(uint32_t type)
 
 static int read_u16_at(struct wire_reader *r, size_t pos, uint16_t *v)
 {
-	wire_seek(r, pos);
-	return wire_read_u16(r, v);
+	migtd_wire_seek(r, pos);
+	return migtd_wire_read_u16(r, v);
 }
 
 static int read_u32_at(struct wire_reader *r, size_t pos, uint32_t *v)
 {
-	wire_seek(r, pos);
-	return wire_read_u32(r, v);
+	migtd_wire_seek(r, pos);
+	return migtd_wire_read_u32(r, v);
 }
 
 static int read_guid_at(struct wire_reader *r, size_t pos, struct migtd_guid *g)
 {
-	wire_seek(r, pos);
-	return wire_read_guid(r, g);
+	migtd_wire_seek(r, pos);
+	return migtd_wire_read_guid(r, g);
 }
 
 /* The metadata GUID offset from the TDX entry's value: the value is the
@@ -87,7 +87,7 @@ static int locate_ovmf_table(struct wire_reader *r, size_t len, size_t *guid_off
 			return err;
 		if (entry_len < OVMF_ENTRY_TAIL || entry_len > remaining)
 			return MIGTD_ERR_LENGTH;
-		if (migtd_guid_eq(&g, &tdvf_guid_ovmf_tdx)) {
+		if (migtd_guid_eq(&g, &migtd_tdvf_guid_ovmf_tdx)) {
 			if (entry_len < OVMF_ENTRY_TAIL + 4)
 				return MIGTD_ERR_LENGTH;
 			err = read_u32_at(r, end - OVMF_ENTRY_TAIL - 4, &value);
@@ -101,7 +101,7 @@ static int locate_ovmf_table(struct wire_reader *r, size_t len, size_t *guid_off
 	return MIGTD_ERR_GUID;
 }
 
-int tdvf_locate(const uint8_t *img, size_t len, size_t *guid_offset, bool *via_ovmf_table)
+int migtd_tdvf_locate(const uint8_t *img, size_t len, size_t *guid_offset, bool *via_ovmf_table)
 {
 	struct wire_reader r;
 	struct migtd_guid g;
@@ -110,13 +110,13 @@ int tdvf_locate(const uint8_t *img, size_t len, size_t *guid_offset, bool *via_o
 
 	*guid_offset = 0;
 	*via_ovmf_table = false;
-	wire_reader_init(&r, img, len);
+	migtd_wire_reader_init(&r, img, len);
 	if (len < TDVF_OVMF_TABLE_LEN_OFFSET + 16 + TDVF_DESCRIPTOR_LEN)
 		return MIGTD_ERR_TRUNCATED;
 	err = read_guid_at(&r, len - TDVF_OVMF_FOOTER_OFFSET, &g);
 	if (err)
 		return err;
-	if (migtd_guid_eq(&g, &tdvf_guid_ovmf_footer)) {
+	if (migtd_guid_eq(&g, &migtd_tdvf_guid_ovmf_footer)) {
 		*via_ovmf_table = true;
 		return locate_ovmf_table(&r, len, guid_offset);
 	}
@@ -186,26 +186,26 @@ static int check_sections(const struct tdvf_metadata *md, size_t img_len)
 	return MIGTD_OK;
 }
 
-int tdvf_parse(const uint8_t *img, size_t len, struct tdvf_metadata *md)
+int migtd_tdvf_parse(const uint8_t *img, size_t len, struct tdvf_metadata *md)
 {
 	struct wire_reader r;
 	uint32_t sig = 0;
 	int err;
 
 	memset(md, 0, sizeof(*md));
-	err = tdvf_locate(img, len, &md->guid_offset, &md->via_ovmf_table);
+	err = migtd_tdvf_locate(img, len, &md->guid_offset, &md->via_ovmf_table);
 	if (err)
 		goto out;
-	wire_reader_init(&r, img, len);
-	wire_seek(&r, md->guid_offset);
-	err = wire_expect_guid(&r, &tdvf_guid_metadata);
+	migtd_wire_reader_init(&r, img, len);
+	migtd_wire_seek(&r, md->guid_offset);
+	err = migtd_wire_expect_guid(&r, &migtd_tdvf_guid_metadata);
 	if (err)
 		goto out;
-	wire_read_u32(&r, &sig);
-	wire_read_u32(&r, &md->length);
-	wire_read_u32(&r, &md->version);
-	wire_read_u32(&r, &md->number_of_sections);
-	err = wire_error(&r);
+	migtd_wire_read_u32(&r, &sig);
+	migtd_wire_read_u32(&r, &md->length);
+	migtd_wire_read_u32(&r, &md->version);
+	migtd_wire_read_u32(&r, &md->number_of_sections);
+	err = migtd_wire_error(&r);
 	if (err)
 		goto out;
 	if (sig != TDVF_SIGNATURE || md->version != TDVF_VERSION) {
@@ -220,14 +220,14 @@ int tdvf_parse(const uint8_t *img, size_t len, struct tdvf_metadata *md)
 	for (uint32_t i = 0; i < md->number_of_sections; i++) {
 		struct tdvf_section *s = &md->sections[i];
 
-		wire_read_u32(&r, &s->data_offset);
-		wire_read_u32(&r, &s->raw_size);
-		wire_read_u64(&r, &s->gpa);
-		wire_read_u64(&r, &s->mem_size);
-		wire_read_u32(&r, &s->type);
-		wire_read_u32(&r, &s->attributes);
+		migtd_wire_read_u32(&r, &s->data_offset);
+		migtd_wire_read_u32(&r, &s->raw_size);
+		migtd_wire_read_u64(&r, &s->gpa);
+		migtd_wire_read_u64(&r, &s->mem_size);
+		migtd_wire_read_u32(&r, &s->type);
+		migtd_wire_read_u32(&r, &s->attributes);
 	}
-	err = wire_error(&r);
+	err = migtd_wire_error(&r);
 	if (!err)
 		err = check_sections(md, len);
 out:
@@ -236,7 +236,7 @@ out:
 	return err;
 }
 
-const struct tdvf_section *tdvf_find_section(const struct tdvf_metadata *md, uint32_t type)
+const struct tdvf_section *migtd_tdvf_find_section(const struct tdvf_metadata *md, uint32_t type)
 {
 	for (uint32_t i = 0; i < md->number_of_sections && i < TDVF_MAX_SECTIONS; i++)
 		if (md->sections[i].type == type)
@@ -251,13 +251,13 @@ static int sha_ok(int rc)
 	return rc == 0 ? MIGTD_OK : MIGTD_ERR_CRYPTO;
 }
 
-int tdvf_mrtd_init(struct tdvf_mrtd_ctx *ctx)
+int migtd_tdvf_mrtd_init(struct tdvf_mrtd_ctx *ctx)
 {
 	mbedtls_sha512_init(&ctx->sha);
 	return sha_ok(mbedtls_sha512_starts(&ctx->sha, 1));
 }
 
-void tdvf_mrtd_free(struct tdvf_mrtd_ctx *ctx)
+void migtd_tdvf_mrtd_free(struct tdvf_mrtd_ctx *ctx)
 {
 	mbedtls_sha512_free(&ctx->sha);
 }
@@ -270,16 +270,16 @@ static int mrtd_block(struct tdvf_mrtd_ctx *ctx, const char *tag, uint64_t gpa)
 
 	memset(block, 0, sizeof(block));
 	memcpy(block, tag, strlen(tag) + 1); /* the NUL is one of the zero pad bytes */
-	wire_put_u64(block + 16, gpa);
+	migtd_wire_put_u64(block + 16, gpa);
 	return sha_ok(mbedtls_sha512_update(&ctx->sha, block, sizeof(block)));
 }
 
-int tdvf_mrtd_page_add(struct tdvf_mrtd_ctx *ctx, uint64_t gpa)
+int migtd_tdvf_mrtd_page_add(struct tdvf_mrtd_ctx *ctx, uint64_t gpa)
 {
 	return mrtd_block(ctx, "MEM.PAGE.ADD", gpa);
 }
 
-int tdvf_mrtd_extend(struct tdvf_mrtd_ctx *ctx, uint64_t gpa, const uint8_t chunk[TDVF_EXTEND_CHUNK])
+int migtd_tdvf_mrtd_extend(struct tdvf_mrtd_ctx *ctx, uint64_t gpa, const uint8_t chunk[TDVF_EXTEND_CHUNK])
 {
 	int err = mrtd_block(ctx, "MR.EXTEND", gpa);
 
@@ -288,7 +288,7 @@ int tdvf_mrtd_extend(struct tdvf_mrtd_ctx *ctx, uint64_t gpa, const uint8_t chun
 	return sha_ok(mbedtls_sha512_update(&ctx->sha, chunk, TDVF_EXTEND_CHUNK));
 }
 
-int tdvf_mrtd_finish(struct tdvf_mrtd_ctx *ctx, uint8_t mrtd[TDVF_SHA384_LEN])
+int migtd_tdvf_mrtd_finish(struct tdvf_mrtd_ctx *ctx, uint8_t mrtd[TDVF_SHA384_LEN])
 {
 	uint8_t out[64];
 	int err = sha_ok(mbedtls_sha512_finish(&ctx->sha, out));
@@ -312,9 +312,9 @@ static int section_chunk(struct wire_reader *r, const struct tdvf_section *s, ui
 		return MIGTD_OK;
 	n = (size_t)(s->raw_size - off) < TDVF_EXTEND_CHUNK ? (size_t)(s->raw_size - off)
 							    : TDVF_EXTEND_CHUNK;
-	err = wire_seek(r, (size_t)s->data_offset + (size_t)off);
+	err = migtd_wire_seek(r, (size_t)s->data_offset + (size_t)off);
 	if (!err)
-		err = wire_read_ref(r, &p, n);
+		err = migtd_wire_read_ref(r, &p, n);
 	if (!err)
 		memcpy(chunk, p, n);
 	return err;
@@ -333,7 +333,7 @@ static int mrtd_section(struct tdvf_mrtd_ctx *ctx, struct wire_reader *r,
 		uint64_t gpa = s->gpa + k * TDVF_PAGE_SIZE;
 
 		if (!(s->attributes & TDVF_ATTR_PAGE_AUG))
-			err = tdvf_mrtd_page_add(ctx, gpa);
+			err = migtd_tdvf_mrtd_page_add(ctx, gpa);
 		if (!(s->attributes & TDVF_ATTR_EXTENDMR))
 			continue;
 		for (uint64_t c = 0; c < TDVF_PAGE_SIZE / TDVF_EXTEND_CHUNK && !err; c++) {
@@ -341,13 +341,13 @@ static int mrtd_section(struct tdvf_mrtd_ctx *ctx, struct wire_reader *r,
 
 			err = section_chunk(r, s, off, chunk);
 			if (!err)
-				err = tdvf_mrtd_extend(ctx, gpa + c * TDVF_EXTEND_CHUNK, chunk);
+				err = migtd_tdvf_mrtd_extend(ctx, gpa + c * TDVF_EXTEND_CHUNK, chunk);
 		}
 	}
 	return err;
 }
 
-int tdvf_mrtd(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
+int migtd_tdvf_mrtd(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
 	      uint8_t mrtd[TDVF_SHA384_LEN])
 {
 	struct tdvf_mrtd_ctx ctx;
@@ -361,22 +361,22 @@ int tdvf_mrtd(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
 	err = check_sections(md, len);
 	if (err)
 		return err;
-	wire_reader_init(&r, img, len);
-	err = tdvf_mrtd_init(&ctx);
+	migtd_wire_reader_init(&r, img, len);
+	err = migtd_tdvf_mrtd_init(&ctx);
 	for (uint32_t i = 0; i < md->number_of_sections && !err; i++)
 		err = mrtd_section(&ctx, &r, &md->sections[i]);
 	if (!err)
-		err = tdvf_mrtd_finish(&ctx, mrtd);
-	tdvf_mrtd_free(&ctx);
+		err = migtd_tdvf_mrtd_finish(&ctx, mrtd);
+	migtd_tdvf_mrtd_free(&ctx);
 	return err;
 }
 
 /* ---- the enrolled configuration and the RTMRs --------------------------- */
 
-int tdvf_cfv_region(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
+int migtd_tdvf_cfv_region(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
 		    const uint8_t **cfv, size_t *cfv_len)
 {
-	const struct tdvf_section *s = tdvf_find_section(md, TDVF_SECTION_CFV);
+	const struct tdvf_section *s = migtd_tdvf_find_section(md, TDVF_SECTION_CFV);
 	struct wire_reader r;
 	int err;
 
@@ -384,10 +384,10 @@ int tdvf_cfv_region(const uint8_t *img, size_t len, const struct tdvf_metadata *
 	*cfv_len = 0;
 	if (!s || s->raw_size == 0)
 		return MIGTD_ERR_INVALID;
-	wire_reader_init(&r, img, len);
-	err = wire_seek(&r, s->data_offset);
+	migtd_wire_reader_init(&r, img, len);
+	err = migtd_wire_seek(&r, s->data_offset);
 	if (!err)
-		err = wire_read_ref(&r, cfv, s->raw_size);
+		err = migtd_wire_read_ref(&r, cfv, s->raw_size);
 	if (!err)
 		*cfv_len = s->raw_size;
 	return err;
@@ -396,29 +396,29 @@ int tdvf_cfv_region(const uint8_t *img, size_t len, const struct tdvf_metadata *
 static void lookup(const uint8_t *cfv, size_t cfv_len, const struct migtd_guid *g,
 		   const uint8_t **data, size_t *len)
 {
-	if (cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW, g, data, len) != MIGTD_OK) {
+	if (migtd_cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW, g, data, len) != MIGTD_OK) {
 		*data = NULL;
 		*len = 0;
 	}
 }
 
-int tdvf_enrolled_from_cfv(const uint8_t *cfv, size_t cfv_len, struct tdvf_enrolled *out)
+int migtd_tdvf_enrolled_from_cfv(const uint8_t *cfv, size_t cfv_len, struct tdvf_enrolled *out)
 {
 	struct cfv_header h;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = cfv_parse_header(cfv, cfv_len, &h);
+	err = migtd_cfv_parse_header(cfv, cfv_len, &h);
 	if (err)
 		return err;
-	lookup(cfv, cfv_len, &cfv_guid_policy, &out->policy, &out->policy_len);
-	lookup(cfv, cfv_len, &cfv_guid_root_ca, &out->root_ca, &out->root_ca_len);
-	lookup(cfv, cfv_len, &cfv_guid_policy_issuer_chain, &out->issuer_chain,
+	lookup(cfv, cfv_len, &migtd_cfv_guid_policy, &out->policy, &out->policy_len);
+	lookup(cfv, cfv_len, &migtd_cfv_guid_root_ca, &out->root_ca, &out->root_ca_len);
+	lookup(cfv, cfv_len, &migtd_cfv_guid_policy_issuer_chain, &out->issuer_chain,
 	       &out->issuer_chain_len);
 	return MIGTD_OK;
 }
 
-int tdvf_rtmr_extend(uint8_t reg[TDVF_SHA384_LEN], const void *data, size_t len)
+int migtd_tdvf_rtmr_extend(uint8_t reg[TDVF_SHA384_LEN], const void *data, size_t len)
 {
 	uint8_t buf[2 * TDVF_SHA384_LEN], out[64];
 	int err;
@@ -438,35 +438,35 @@ int tdvf_rtmr_extend(uint8_t reg[TDVF_SHA384_LEN], const void *data, size_t len)
 static const uint8_t separator[4] = { 0, 0, 0, 0 };
 static const char test_event[] = "test_disable_ra_and_accept_all";
 
-int tdvf_rtmrs(const struct tdvf_enrolled *files, unsigned flags,
+int migtd_tdvf_rtmrs(const struct tdvf_enrolled *files, unsigned flags,
 	       uint8_t rtmr[4][TDVF_SHA384_LEN])
 {
 	int err;
 
 	memset(rtmr, 0, 4 * TDVF_SHA384_LEN);
-	err = tdvf_rtmr_extend(rtmr[0], separator, sizeof(separator));
+	err = migtd_tdvf_rtmr_extend(rtmr[0], separator, sizeof(separator));
 	if (!err)
-		err = tdvf_rtmr_extend(rtmr[1], separator, sizeof(separator));
+		err = migtd_tdvf_rtmr_extend(rtmr[1], separator, sizeof(separator));
 	if (!err && (flags & TDVF_MEASURE_POLICY_V2)) {
 		if (!files->issuer_chain)
 			err = MIGTD_ERR_GUID;
 		else
-			err = tdvf_rtmr_extend(rtmr[1], files->issuer_chain,
+			err = migtd_tdvf_rtmr_extend(rtmr[1], files->issuer_chain,
 					       files->issuer_chain_len);
 	}
 	if (err)
 		goto out;
 	if (flags & TDVF_MEASURE_TEST_DISABLE_RA) {
-		err = tdvf_rtmr_extend(rtmr[2], test_event, sizeof(test_event) - 1);
+		err = migtd_tdvf_rtmr_extend(rtmr[2], test_event, sizeof(test_event) - 1);
 		goto out;
 	}
 	if (!files->policy || (!(flags & TDVF_MEASURE_POLICY_V2) && !files->root_ca)) {
 		err = MIGTD_ERR_GUID;
 		goto out;
 	}
-	err = tdvf_rtmr_extend(rtmr[2], files->policy, files->policy_len);
+	err = migtd_tdvf_rtmr_extend(rtmr[2], files->policy, files->policy_len);
 	if (!err && !(flags & TDVF_MEASURE_POLICY_V2))
-		err = tdvf_rtmr_extend(rtmr[2], files->root_ca, files->root_ca_len);
+		err = migtd_tdvf_rtmr_extend(rtmr[2], files->root_ca, files->root_ca_len);
 out:
 	if (err)
 		memset(rtmr, 0, 4 * TDVF_SHA384_LEN);
@@ -475,7 +475,7 @@ out:
 
 /* ---- TDINFO and the binding hashes -------------------------------------- */
 
-void tdvf_tdinfo(const struct tdvf_manifest *m, const uint8_t mrtd[TDVF_SHA384_LEN],
+void migtd_tdvf_tdinfo(const struct tdvf_manifest *m, const uint8_t mrtd[TDVF_SHA384_LEN],
 		 const uint8_t rtmr[4][TDVF_SHA384_LEN], struct tdinfo_struct *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -488,7 +488,7 @@ void tdvf_tdinfo(const struct tdvf_manifest *m, const uint8_t mrtd[TDVF_SHA384_L
 	memcpy(out->rtmr, rtmr, sizeof(out->rtmr));
 }
 
-void tdvf_servtd_attr_apply(struct tdinfo_struct *ti, uint64_t attr)
+void migtd_tdvf_servtd_attr_apply(struct tdinfo_struct *ti, uint64_t attr)
 {
 	if (attr & TDVF_SERVTD_IGNORE_ATTRIBUTES)
 		memset(ti->attributes, 0, sizeof(ti->attributes));
@@ -507,27 +507,27 @@ void tdvf_servtd_attr_apply(struct tdinfo_struct *ti, uint64_t attr)
 			memset(ti->rtmr[i], 0, sizeof(ti->rtmr[i]));
 }
 
-int tdvf_servtd_info_hash(const struct tdinfo_struct *ti, uint8_t out[TDVF_SHA384_LEN])
+int migtd_tdvf_servtd_info_hash(const struct tdinfo_struct *ti, uint8_t out[TDVF_SHA384_LEN])
 {
-	return tdreport_hash_tdinfo(ti, out);
+	return migtd_tdreport_hash_tdinfo(ti, out);
 }
 
-int tdvf_servtd_hash(const uint8_t info_hash[TDVF_SHA384_LEN], uint16_t servtd_type,
+int migtd_tdvf_servtd_hash(const uint8_t info_hash[TDVF_SHA384_LEN], uint16_t servtd_type,
 		     uint64_t servtd_attr, uint8_t out[TDVF_SHA384_LEN])
 {
 	uint8_t buf[TDVF_SHA384_LEN + 2 + 8], digest[64];
 	int err;
 
 	memcpy(buf, info_hash, TDVF_SHA384_LEN);
-	wire_put_u16(buf + TDVF_SHA384_LEN, servtd_type);
-	wire_put_u64(buf + TDVF_SHA384_LEN + 2, servtd_attr);
+	migtd_wire_put_u16(buf + TDVF_SHA384_LEN, servtd_type);
+	migtd_wire_put_u64(buf + TDVF_SHA384_LEN + 2, servtd_attr);
 	err = sha_ok(mbedtls_sha512(buf, sizeof(buf), digest, 1));
 	if (!err)
 		memcpy(out, digest, TDVF_SHA384_LEN);
 	return err;
 }
 
-int tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const uint8_t *policy,
+int migtd_tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const uint8_t *policy,
 		size_t policy_len, const uint8_t *anchor, size_t anchor_len, bool issuer_chain,
 		size_t *cfv_offset, size_t *used)
 {
@@ -538,19 +538,19 @@ int tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const 
 	size_t cfv_len, off, got_len;
 	int err;
 
-	err = tdvf_cfv_region(img, len, md, &cfv, &cfv_len);
+	err = migtd_tdvf_cfv_region(img, len, md, &cfv, &cfv_len);
 	if (err)
 		return err;
-	off = (size_t)(cfv - img); /* inside img: tdvf_cfv_region checked it */
-	in[0] = (struct cfv_input){ &cfv_guid_policy, policy, policy_len };
-	in[1] = (struct cfv_input){ issuer_chain ? &cfv_guid_policy_issuer_chain
-						 : &cfv_guid_root_ca,
+	off = (size_t)(cfv - img); /* inside img: migtd_tdvf_cfv_region checked it */
+	in[0] = (struct cfv_input){ &migtd_cfv_guid_policy, policy, policy_len };
+	in[1] = (struct cfv_input){ issuer_chain ? &migtd_cfv_guid_policy_issuer_chain
+						 : &migtd_cfv_guid_root_ca,
 				    anchor, anchor_len };
-	err = cfv_build(img + off, cfv_len, cfv_len, in, 2, used);
+	err = migtd_cfv_build(img + off, cfv_len, cfv_len, in, 2, used);
 	if (err)
 		return err;
 	/* Read back what MigTD will read. */
-	err = tdvf_enrolled_from_cfv(img + off, cfv_len, &check);
+	err = migtd_tdvf_enrolled_from_cfv(img + off, cfv_len, &check);
 	if (err)
 		return MIGTD_ERR_STATE;
 	got = issuer_chain ? check.issuer_chain : check.root_ca;

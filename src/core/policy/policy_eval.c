@@ -25,14 +25,14 @@ static const char *const RESULT_NAMES[POLICY_RESULT_COUNT] = {
 	[POLICY_INVALID_EVENT_LOG] = "InvalidEventLog",
 };
 
-const char *policy_result_name(enum policy_result r)
+const char *migtd_policy_result_name(enum policy_result r)
 {
 	if ((unsigned)r >= POLICY_RESULT_COUNT)
 		return "?";
 	return RESULT_NAMES[r];
 }
 
-int policy_result_err(enum policy_result r)
+int migtd_policy_result_err(enum policy_result r)
 {
 	if (r == POLICY_OK)
 		return MIGTD_OK;
@@ -40,7 +40,7 @@ int policy_result_err(enum policy_result r)
 	return r == POLICY_INVALID_POLICY ? MIGTD_ERR_INVALID_POLICY : MIGTD_ERR_POLICY;
 }
 
-const char *policy_block_kind_name(enum policy_block_kind k)
+const char *migtd_policy_block_kind_name(enum policy_block_kind k)
 {
 	static const char *const names[POLICY_BLOCK_KIND_COUNT] = {
 		"Platform", "QE", "TDXModule", "MigTD",
@@ -248,7 +248,7 @@ static enum policy_result explain(struct ectx *c, enum policy_result r,
 	if (pr) {
 		ex->has_property = true;
 		copy_text(ex->property, sizeof(ex->property), pr->name.p, pr->name.len);
-		migtd_snprintf(ex->op, sizeof(ex->op), "%s", policy_op_name(pr->op));
+		migtd_snprintf(ex->op, sizeof(ex->op), "%s", migtd_policy_op_name(pr->op));
 		copy_text(ex->reference, sizeof(ex->reference), c->pol->doc + pr->ref_off,
 			  pr->ref_len);
 	}
@@ -416,7 +416,7 @@ static int event_index(struct policy_bytes name)
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-bool policy_property_known(enum policy_block_kind kind, bool eventlog, const uint8_t *name,
+bool migtd_policy_property_known(enum policy_block_kind kind, bool eventlog, const uint8_t *name,
 			   size_t len)
 {
 	struct policy_bytes b = { name, len };
@@ -475,7 +475,7 @@ static enum policy_result check_eventlog(struct ectx *c, const struct policy_blo
 	return POLICY_OK;
 }
 
-enum policy_result policy_eval(const struct policy *p, const struct policy_input *in,
+enum policy_result migtd_policy_eval(const struct policy *p, const struct policy_input *in,
 			       struct policy_explain *ex)
 {
 	struct ectx c = { p, in, ex };
@@ -518,7 +518,7 @@ enum policy_result policy_eval(const struct policy *p, const struct policy_input
 	return POLICY_OK;
 }
 
-enum policy_result policy_eval_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+enum policy_result migtd_policy_eval_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 				   const struct policy_input *in, struct policy_explain *ex)
 {
 	struct policy_explain local;
@@ -534,14 +534,14 @@ enum policy_result policy_eval_doc(struct policy_workspace *ws, const uint8_t *d
 			       in->local_len, in->peer_len, MIGTD_VERIFIED_REPORT_SIZE);
 		return POLICY_INVALID_PARAMETER;
 	}
-	if (policy_parse(ws, doc, len, &ex->parse) != MIGTD_OK) {
+	if (migtd_policy_parse(ws, doc, len, &ex->parse) != MIGTD_OK) {
 		ex->result = POLICY_INVALID_POLICY;
 		return POLICY_INVALID_POLICY;
 	}
-	return policy_eval(&ws->policy, in, ex);
+	return migtd_policy_eval(&ws->policy, in, ex);
 }
 
-size_t policy_explain_render(const struct policy_explain *ex, char *buf, size_t cap)
+size_t migtd_policy_explain_render(const struct policy_explain *ex, char *buf, size_t cap)
 {
 	size_t n = 0;
 
@@ -559,7 +559,7 @@ size_t policy_explain_render(const struct policy_explain *ex, char *buf, size_t 
 		return n;
 	}
 	if (ex->has_block)
-		OUT("block: policy[%u] (%s)\n", ex->block_index, policy_block_kind_name(ex->kind));
+		OUT("block: policy[%u] (%s)\n", ex->block_index, migtd_policy_block_kind_name(ex->kind));
 	if (ex->has_property) {
 		OUT("property: %s%s%s\n", ex->section, ex->section[0] ? "." : "", ex->property);
 		OUT("operation: %s\n", ex->op);

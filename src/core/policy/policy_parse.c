@@ -37,7 +37,7 @@ struct pctx {
 	struct policy_parse_error *err;
 	char path[128];
 	size_t plen;
-	bool strict;              /* policy_parse_strict: unknown members are errors */
+	bool strict;              /* migtd_policy_parse_strict: unknown members are errors */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -535,7 +535,7 @@ static const char *const OP_NAMES[] = {
 	[POLICY_OP_ARRAY_GREATER_OR_EQUAL] = "array-greater-or-equal",
 };
 
-const char *policy_op_name(enum policy_op op)
+const char *migtd_policy_op_name(enum policy_op op)
 {
 	if ((unsigned)op >= sizeof(OP_NAMES) / sizeof(OP_NAMES[0]))
 		return "?";
@@ -949,7 +949,7 @@ static int check_names(struct pctx *c)
 			const struct policy_prop *pr =
 				&c->pol->props[ev ? b->ev_first + (k - b->count) : b->first + k];
 
-			if (policy_property_known(b->kind, ev, pr->name.p, pr->name.len))
+			if (migtd_policy_property_known(b->kind, ev, pr->name.p, pr->name.len))
 				continue;
 			c->plen = 0;
 			c->path[0] = '\0';
@@ -1033,34 +1033,34 @@ static int parse_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len
 	return check_names(&c);
 }
 
-int policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+int migtd_policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 		 struct policy_parse_error *err)
 {
 	return parse_doc(ws, doc, len, err, false);
 }
 
-int policy_parse_strict(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+int migtd_policy_parse_strict(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 			struct policy_parse_error *err)
 {
 	return parse_doc(ws, doc, len, err, true);
 }
 
-int policy_lint(struct policy_workspace *ws, const uint8_t *doc, size_t len,
+int migtd_policy_lint(struct policy_workspace *ws, const uint8_t *doc, size_t len,
 		struct policy_parse_error *err, bool *unknown)
 {
-	int rc = policy_parse(ws, doc, len, err);
+	int rc = migtd_policy_parse(ws, doc, len, err);
 
 	*unknown = false;
 	if (rc)
 		return rc;
 	/* Valid for upstream; now look for what strict mode would refuse,
 	 * then parse leniently again so ws holds the policy the MigTD uses. */
-	if (policy_parse_strict(ws, doc, len, err) != MIGTD_OK)
+	if (migtd_policy_parse_strict(ws, doc, len, err) != MIGTD_OK)
 		*unknown = true;
-	return policy_parse(ws, doc, len, NULL);
+	return migtd_policy_parse(ws, doc, len, NULL);
 }
 
-unsigned policy_count_blocks(const struct policy *p, enum policy_block_kind k)
+unsigned migtd_policy_count_blocks(const struct policy *p, enum policy_block_kind k)
 {
 	unsigned n = 0;
 

@@ -199,12 +199,12 @@ static int signed_doc(struct migtd_sig_cache *sc, struct jdoc *d, const uint8_t 
 		*why = "no issuer chain supplied for the collateral";
 		return MIGTD_ERR_QUOTE;
 	}
-	ret = qv_verify_issuer_chain(sc, chain, chain_len, root, now, key, why);
+	ret = migtd_qv_verify_issuer_chain(sc, chain, chain_len, root, now, key, why);
 	if (ret)
 		return ret == MIGTD_ERR_NOMEM ? ret : MIGTD_ERR_QUOTE;
 	if (mbedtls_sha256((const uint8_t *)d->js + d->t[*body].start, jlen(d, *body), hash, 0))
 		return MIGTD_ERR_CRYPTO;
-	ret = qv_ecdsa_verify_memo(sc, key, hash, sig);
+	ret = migtd_qv_ecdsa_verify_memo(sc, key, hash, sig);
 	if (ret == MIGTD_ERR_NOMEM || ret == MIGTD_ERR_CRYPTO)
 		return ret;
 	if (ret) {
@@ -255,7 +255,7 @@ static int tcb_info_fields(const struct jdoc *d, int body, int64_t now,
 	return fresh(d, body, now, why);
 }
 
-int qv_check_tcb_info(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
+int migtd_qv_check_tcb_info(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
 		      const uint8_t root[QV_KEY_LEN], int64_t now,
 		      struct migtd_quote_verify_result *res, const char **why)
 {
@@ -365,7 +365,7 @@ out:
 	return ret;
 }
 
-int qv_check_qe_identity(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
+int migtd_qv_check_qe_identity(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
 			 const uint8_t root[QV_KEY_LEN], int64_t now,
 			 struct migtd_quote_verify_result *res, const char **why)
 {
@@ -389,9 +389,9 @@ int qv_check_qe_identity(struct migtd_sig_cache *sc, const struct migtd_quote_co
 /*
  * The checks after the signature, on an unverified document: for fuzzing
  * and tests only (quote_internal.h). MigTD reaches them only through
- * qv_check_tcb_info / qv_check_qe_identity, after signed_doc().
+ * migtd_qv_check_tcb_info / migtd_qv_check_qe_identity, after signed_doc().
  */
-int qv_collateral_fields_unverified(const uint8_t *json, size_t len, bool qe_identity,
+int migtd_qv_collateral_fields_unverified(const uint8_t *json, size_t len, bool qe_identity,
 				    int64_t now, struct migtd_quote_verify_result *res,
 				    const char **why)
 {
@@ -434,7 +434,7 @@ bool migtd_tcb_status_accepted(const char *status)
 	return r < sizeof(severity) / sizeof(severity[0]) - 1;
 }
 
-const char *qv_converge_status(const char *platform, const char *qe)
+const char *migtd_qv_converge_status(const char *platform, const char *qe)
 {
 	if (!qe[0])
 		return platform;
@@ -551,7 +551,7 @@ static int module_status(const struct jdoc *d, int body, const struct migtd_td_r
 	return MIGTD_ERR_QUOTE;
 }
 
-int qv_match_tcb_level(const struct migtd_quote_collateral *c,
+int migtd_qv_match_tcb_level(const struct migtd_quote_collateral *c,
 		       struct migtd_quote_verify_result *res, const char **why)
 {
 	const struct migtd_td_report_body *b = &res->quote.body;
@@ -560,7 +560,7 @@ int qv_match_tcb_level(const struct migtd_quote_collateral *c,
 	size_t from = b->tee_tcb_svn[1] > 0 ? 2 : 0;
 	int body, levels, j, ret;
 
-	/* Signature and freshness were checked by qv_check_tcb_info. */
+	/* Signature and freshness were checked by migtd_qv_check_tcb_info. */
 	ret = jdoc_parse(&d, c->tcb_info, c->tcb_info_len);
 	if (ret) {
 		*why = "TCB Info does not parse";
@@ -616,7 +616,7 @@ out:
 	return ret;
 }
 
-int qv_collateral_dates(const uint8_t *json, size_t len, int64_t *issue, int64_t *next)
+int migtd_qv_collateral_dates(const uint8_t *json, size_t len, int64_t *issue, int64_t *next)
 {
 	struct jdoc d = { 0 };
 	int body, ret;

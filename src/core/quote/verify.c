@@ -108,9 +108,9 @@ static int enrolled_key(const uint8_t *ca, size_t len, uint8_t key[QV_KEY_LEN])
 		return MIGTD_OK;
 	}
 	mbedtls_x509_crt_init(&crt);
-	ret = qv_load_certs(ca, len, &crt);
+	ret = migtd_qv_load_certs(ca, len, &crt);
 	if (ret == 1)
-		ret = qv_cert_key(&crt, key);
+		ret = migtd_qv_cert_key(&crt, key);
 	else if (ret > 1)
 		ret = MIGTD_ERR_INVALID;
 	mbedtls_x509_crt_free(&crt);
@@ -132,7 +132,7 @@ static int check_crl(struct migtd_sig_cache *sc, const uint8_t *buf, size_t len,
 	int ret = MIGTD_ERR_QUOTE;
 
 	mbedtls_x509_crl_init(&crl);
-	if (qv_load_crl(buf, len, &crl)) {
+	if (migtd_qv_load_crl(buf, len, &crl)) {
 		*why = "CRL does not parse";
 		goto out;
 	}
@@ -140,13 +140,13 @@ static int check_crl(struct migtd_sig_cache *sc, const uint8_t *buf, size_t len,
 		*why = "CRL is not issued by the certificate's CA";
 		goto out;
 	}
-	if (qv_cert_key(issuer, key) || qv_verify_signed_memo(sc, &crl.raw, &crl.tbs, key)) {
+	if (migtd_qv_cert_key(issuer, key) || migtd_qv_verify_signed_memo(sc, &crl.raw, &crl.tbs, key)) {
 		*why = "CRL signature does not verify";
 		goto out;
 	}
 	if (now != QV_TIME_ANY &&
-	    (qv_x509_time(&crl.this_update) > now ||
-	     (crl.next_update.year != 0 && qv_x509_time(&crl.next_update) < now))) {
+	    (migtd_qv_x509_time(&crl.this_update) > now ||
+	     (crl.next_update.year != 0 && migtd_qv_x509_time(&crl.next_update) < now))) {
 		*why = "CRL not current at the given time";
 		goto out;
 	}
@@ -209,9 +209,9 @@ static void sig_cache_add(struct migtd_sig_cache *sc, const uint8_t d[32])
 		sc->used++;
 }
 
-/* qv_verify_signed with the memo: the certificate's raw bytes hold its TBS,
+/* migtd_qv_verify_signed with the memo: the certificate's raw bytes hold its TBS,
  * algorithm and signature, so (signer key, raw) is everything it depends on. */
-int qv_verify_signed_memo(struct migtd_sig_cache *sc, const mbedtls_x509_buf *raw,
+int migtd_qv_verify_signed_memo(struct migtd_sig_cache *sc, const mbedtls_x509_buf *raw,
 			  const mbedtls_x509_buf *tbs, const uint8_t key[QV_KEY_LEN])
 {
 	uint8_t d[32];
@@ -221,14 +221,14 @@ int qv_verify_signed_memo(struct migtd_sig_cache *sc, const mbedtls_x509_buf *ra
 		return MIGTD_ERR_CRYPTO;
 	if (sig_cache_has(sc, d))
 		return MIGTD_OK;
-	ret = qv_verify_signed(raw, tbs, key);
+	ret = migtd_qv_verify_signed(raw, tbs, key);
 	if (ret == MIGTD_OK)
 		sig_cache_add(sc, d);
 	return ret;
 }
 
 /* A raw ECDSA check (collateral JSON) with the memo: (key, hash, sig) is all it depends on. */
-int qv_ecdsa_verify_memo(struct migtd_sig_cache *sc, const uint8_t key[QV_KEY_LEN],
+int migtd_qv_ecdsa_verify_memo(struct migtd_sig_cache *sc, const uint8_t key[QV_KEY_LEN],
 			 const uint8_t hash[32], const uint8_t sig[64])
 {
 	uint8_t d[32];
@@ -246,7 +246,7 @@ int qv_ecdsa_verify_memo(struct migtd_sig_cache *sc, const uint8_t key[QV_KEY_LE
 
 /* ---- time window (MIGTD_QTIME_COLLATERAL) ------------------------------------ */
 
-void qv_window_add(int64_t *latest_issue, int64_t *earliest_expiry, int64_t issue, int64_t expiry)
+void migtd_qv_window_add(int64_t *latest_issue, int64_t *earliest_expiry, int64_t issue, int64_t expiry)
 {
 	if (issue && (!*latest_issue || issue > *latest_issue))
 		*latest_issue = issue;
@@ -257,7 +257,7 @@ void qv_window_add(int64_t *latest_issue, int64_t *earliest_expiry, int64_t issu
 static void window_certs(const mbedtls_x509_crt *c, int64_t *li, int64_t *ee)
 {
 	for (; c && c->raw.p; c = c->next)
-		qv_window_add(li, ee, qv_x509_time(&c->valid_from), qv_x509_time(&c->valid_to));
+		migtd_qv_window_add(li, ee, migtd_qv_x509_time(&c->valid_from), migtd_qv_x509_time(&c->valid_to));
 }
 
 static int window_chain(const uint8_t *pem, size_t len, int64_t *li, int64_t *ee)
@@ -268,7 +268,7 @@ static int window_chain(const uint8_t *pem, size_t len, int64_t *li, int64_t *ee
 	if (!pem)
 		return MIGTD_OK;
 	mbedtls_x509_crt_init(&chain);
-	n = qv_load_certs(pem, len, &chain);
+	n = migtd_qv_load_certs(pem, len, &chain);
 	if (n > 0)
 		window_certs(&chain, li, ee);
 	mbedtls_x509_crt_free(&chain);
@@ -283,11 +283,11 @@ static int window_crl(const uint8_t *buf, size_t len, int64_t *li, int64_t *ee)
 	if (!buf)
 		return MIGTD_OK;
 	mbedtls_x509_crl_init(&crl);
-	if (qv_load_crl(buf, len, &crl))
+	if (migtd_qv_load_crl(buf, len, &crl))
 		ret = MIGTD_ERR_QUOTE;
 	else
-		qv_window_add(li, ee, qv_x509_time(&crl.this_update),
-			      crl.next_update.year ? qv_x509_time(&crl.next_update) : 0);
+		migtd_qv_window_add(li, ee, migtd_qv_x509_time(&crl.this_update),
+			      crl.next_update.year ? migtd_qv_x509_time(&crl.next_update) : 0);
 	mbedtls_x509_crl_free(&crl);
 	return ret;
 }
@@ -298,9 +298,9 @@ static int window_json(const uint8_t *json, size_t len, int64_t *li, int64_t *ee
 
 	if (!json)
 		return MIGTD_OK;
-	if (qv_collateral_dates(json, len, &issue, &next))
+	if (migtd_qv_collateral_dates(json, len, &issue, &next))
 		return MIGTD_ERR_QUOTE;
-	qv_window_add(li, ee, issue, next);
+	migtd_qv_window_add(li, ee, issue, next);
 	return MIGTD_OK;
 }
 
@@ -400,7 +400,7 @@ static int chain_steps(const struct migtd_quote_verify_params *params,
 	int64_t now;
 	int n, ret;
 
-	n = qv_load_certs(q->pck_chain, q->pck_chain_len, chain);
+	n = migtd_qv_load_certs(q->pck_chain, q->pck_chain_len, chain);
 	if (n == MIGTD_ERR_NOMEM)
 		return MIGTD_ERR_NOMEM;
 	if (n != 3)
@@ -410,7 +410,7 @@ static int chain_steps(const struct migtd_quote_verify_params *params,
 	leaf = chain;
 	ca = leaf->next;
 	root = ca->next;
-	if (qv_cert_key(leaf, leaf_key) || qv_cert_key(ca, ca_key) || qv_cert_key(root, root_key))
+	if (migtd_qv_cert_key(leaf, leaf_key) || migtd_qv_cert_key(ca, ca_key) || migtd_qv_cert_key(root, root_key))
 		return fail(res, MIGTD_QSTEP_PCK_CHAIN, "PCK chain key is not ECDSA P-256");
 	pass(res, MIGTD_QSTEP_PCK_CHAIN);
 
@@ -421,16 +421,16 @@ static int chain_steps(const struct migtd_quote_verify_params *params,
 	pass(res, MIGTD_QSTEP_ROOT_CA);
 
 	if (!same_name(&root->issuer_raw, &root->subject_raw) ||
-	    qv_verify_signed_memo(sc, &root->raw, &root->tbs, root_key))
+	    migtd_qv_verify_signed_memo(sc, &root->raw, &root->tbs, root_key))
 		return fail(res, MIGTD_QSTEP_CHAIN_SIGS, "root CA self-signature does not verify");
 	if (!same_name(&ca->issuer_raw, &root->subject_raw) ||
 	    mbedtls_x509_crt_get_ca_istrue(root) != 1 ||
-	    qv_verify_signed_memo(sc, &ca->raw, &ca->tbs, root_key))
+	    migtd_qv_verify_signed_memo(sc, &ca->raw, &ca->tbs, root_key))
 		return fail(res, MIGTD_QSTEP_CHAIN_SIGS, "PCK CA signature does not verify");
 	if (!same_name(&leaf->issuer_raw, &ca->subject_raw) ||
 	    mbedtls_x509_crt_get_ca_istrue(ca) != 1 ||
 	    mbedtls_x509_crt_check_key_usage(ca, MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0 ||
-	    qv_verify_signed_memo(sc, &leaf->raw, &leaf->tbs, ca_key))
+	    migtd_qv_verify_signed_memo(sc, &leaf->raw, &leaf->tbs, ca_key))
 		return fail(res, MIGTD_QSTEP_CHAIN_SIGS, "PCK leaf signature does not verify");
 	pass(res, MIGTD_QSTEP_CHAIN_SIGS);
 
@@ -446,11 +446,11 @@ static int chain_steps(const struct migtd_quote_verify_params *params,
 	*cp = c;
 	now = params->time_mode == MIGTD_QTIME_COLLATERAL ? QV_TIME_ANY : res->verify_time;
 
-	if (!qv_cert_valid_at(leaf, now))
+	if (!migtd_qv_cert_valid_at(leaf, now))
 		return fail(res, MIGTD_QSTEP_CERT_VALIDITY, "PCK leaf not valid at the given time");
-	if (!qv_cert_valid_at(ca, now))
+	if (!migtd_qv_cert_valid_at(ca, now))
 		return fail(res, MIGTD_QSTEP_CERT_VALIDITY, "PCK CA not valid at the given time");
-	if (!qv_cert_valid_at(root, now))
+	if (!migtd_qv_cert_valid_at(root, now))
 		return fail(res, MIGTD_QSTEP_CERT_VALIDITY, "root CA not valid at the given time");
 	pass(res, MIGTD_QSTEP_CERT_VALIDITY);
 
@@ -551,7 +551,7 @@ static int collateral_steps(const struct migtd_quote_verify_params *params,
 	if (ret)
 		return ret;
 	if (c->tcb_info) {
-		ret = qv_check_tcb_info(params->sig_cache, c, root, check_time(params, res), res,
+		ret = migtd_qv_check_tcb_info(params->sig_cache, c, root, check_time(params, res), res,
 					&why);
 		if (ret == MIGTD_ERR_NOMEM)
 			return ret;
@@ -562,7 +562,7 @@ static int collateral_steps(const struct migtd_quote_verify_params *params,
 		skip(res, MIGTD_QSTEP_TCB_INFO, "no TCB Info supplied");
 	}
 	if (c->qe_identity) {
-		ret = qv_check_qe_identity(params->sig_cache, c, root, check_time(params, res), res,
+		ret = migtd_qv_check_qe_identity(params->sig_cache, c, root, check_time(params, res), res,
 					   &why);
 		if (ret == MIGTD_ERR_NOMEM)
 			return ret;
@@ -573,7 +573,7 @@ static int collateral_steps(const struct migtd_quote_verify_params *params,
 		skip(res, MIGTD_QSTEP_QE_IDENTITY, "no QE Identity supplied");
 	}
 	if (c->tcb_info) {
-		ret = qv_match_tcb_level(c, res, &why);
+		ret = migtd_qv_match_tcb_level(c, res, &why);
 		if (ret == MIGTD_ERR_NOMEM)
 			return ret;
 		if (ret)
@@ -670,33 +670,33 @@ void migtd_verified_report_build(const struct migtd_quote_verify_result *res,
 	struct wire_writer w;
 
 	memset(report, 0, MIGTD_VERIFIED_REPORT_SIZE);
-	wire_writer_init(&w, report, MIGTD_VERIFIED_REPORT_SIZE);
+	migtd_wire_writer_init(&w, report, MIGTD_VERIFIED_REPORT_SIZE);
 	/* 0..584: the TD report body as the library returns it (TDX 1.0 layout;
 	 * bytes 0..16 carry TEE_TCB_SVN, which MigTD's policy does not read). */
-	wire_write_bytes(&w, q->body_raw, MIGTD_QUOTE_TD10_BODY_SIZE);
-	wire_write_bytes(&w, res->pck.fmspc, 6);                     /* 584 */
+	migtd_wire_write_bytes(&w, q->body_raw, MIGTD_QUOTE_TD10_BODY_SIZE);
+	migtd_wire_write_bytes(&w, res->pck.fmspc, 6);                     /* 584 */
 	/* With collateral, the matched levels' values (docs/collateral.md). */
-	wire_write_bytes(&w, res->tdx_tcb_comp, 16);                 /* 590 */
-	wire_write_u16(&w, res->have_tcb ? res->level_pcesvn : res->pck.pce_svn); /* 606 */
-	wire_write_bytes(&w, res->have_tcb ? res->level_sgx_comp : res->pck.sgx_tcb_comp,
+	migtd_wire_write_bytes(&w, res->tdx_tcb_comp, 16);                 /* 590 */
+	migtd_wire_write_u16(&w, res->have_tcb ? res->level_pcesvn : res->pck.pce_svn); /* 606 */
+	migtd_wire_write_bytes(&w, res->have_tcb ? res->level_sgx_comp : res->pck.sgx_tcb_comp,
 			 16);                                        /* 608 */
-	wire_write_u8(&w, q->body.tee_tcb_svn[1]);                   /* 624 module major */
-	wire_write_u8(&w, res->have_tcb ? res->module_svn : q->body.tee_tcb_svn[0]); /* 625 */
-	wire_write_u32(&w, q->qe.misc_select);                       /* 626 */
-	wire_write_u32(&w, res->qe_misc_select_mask);                /* 630 */
-	wire_write_bytes(&w, q->qe.attributes, 16);                  /* 634 */
-	wire_write_bytes(&w, res->qe_attributes_mask, 16);           /* 650 */
-	wire_write_bytes(&w, q->qe.mr_enclave, 32);                  /* 666 */
-	wire_write_bytes(&w, q->qe.mr_signer, 32);                   /* 698 */
-	wire_write_u16(&w, q->qe.isv_prod_id);                       /* 730 */
-	wire_write_u16(&w, res->have_qe_identity ? res->qe_level_isvsvn : q->qe.isv_svn); /* 732 */
-	wire_write_u64(&w, (uint64_t)min_date(res->tcb_date, res->qe_tcb_date)); /* 734 */
-	wire_write_zero(&w, MIGTD_TCB_STATUS_LEN);                   /* 742 status */
-	wire_write_u64(&w, (uint64_t)res->tcb_date);                 /* 774 */
-	wire_write_u64(&w, (uint64_t)res->qe_tcb_date);              /* 782 */
-	wire_write_zero(&w, MIGTD_TCB_STATUS_LEN);                   /* 790 QE status */
+	migtd_wire_write_u8(&w, q->body.tee_tcb_svn[1]);                   /* 624 module major */
+	migtd_wire_write_u8(&w, res->have_tcb ? res->module_svn : q->body.tee_tcb_svn[0]); /* 625 */
+	migtd_wire_write_u32(&w, q->qe.misc_select);                       /* 626 */
+	migtd_wire_write_u32(&w, res->qe_misc_select_mask);                /* 630 */
+	migtd_wire_write_bytes(&w, q->qe.attributes, 16);                  /* 634 */
+	migtd_wire_write_bytes(&w, res->qe_attributes_mask, 16);           /* 650 */
+	migtd_wire_write_bytes(&w, q->qe.mr_enclave, 32);                  /* 666 */
+	migtd_wire_write_bytes(&w, q->qe.mr_signer, 32);                   /* 698 */
+	migtd_wire_write_u16(&w, q->qe.isv_prod_id);                       /* 730 */
+	migtd_wire_write_u16(&w, res->have_qe_identity ? res->qe_level_isvsvn : q->qe.isv_svn); /* 732 */
+	migtd_wire_write_u64(&w, (uint64_t)min_date(res->tcb_date, res->qe_tcb_date)); /* 734 */
+	migtd_wire_write_zero(&w, MIGTD_TCB_STATUS_LEN);                   /* 742 status */
+	migtd_wire_write_u64(&w, (uint64_t)res->tcb_date);                 /* 774 */
+	migtd_wire_write_u64(&w, (uint64_t)res->qe_tcb_date);              /* 782 */
+	migtd_wire_write_zero(&w, MIGTD_TCB_STATUS_LEN);                   /* 790 QE status */
 	put_status(report + MIGTD_VR_TCB_STATUS,
-		   qv_converge_status(res->tcb_status, res->qe_tcb_status));
+		   migtd_qv_converge_status(res->tcb_status, res->qe_tcb_status));
 	put_status(report + MIGTD_VR_QE_TCB_STATUS, res->qe_tcb_status);
 }
 

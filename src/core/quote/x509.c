@@ -39,7 +39,7 @@ int64_t migtd_quote_civil_to_unix(int year, int mon, int day, int hour, int min,
 	return days * 86400 + (int64_t)hour * 3600 + (int64_t)min * 60 + sec;
 }
 
-int64_t qv_x509_time(const mbedtls_x509_time *t)
+int64_t migtd_qv_x509_time(const mbedtls_x509_time *t)
 {
 	return migtd_quote_civil_to_unix(t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
@@ -74,11 +74,11 @@ int migtd_quote_parse_time(const char *s, size_t len, int64_t *out)
 	return MIGTD_OK;
 }
 
-bool qv_cert_valid_at(const mbedtls_x509_crt *crt, int64_t now)
+bool migtd_qv_cert_valid_at(const mbedtls_x509_crt *crt, int64_t now)
 {
 	if (now == QV_TIME_ANY)
 		return true;
-	return qv_x509_time(&crt->valid_from) <= now && now <= qv_x509_time(&crt->valid_to);
+	return migtd_qv_x509_time(&crt->valid_from) <= now && now <= migtd_qv_x509_time(&crt->valid_to);
 }
 
 /* ---------------------------------------------------------------- ECDSA */
@@ -141,7 +141,7 @@ out:
 
 /* ---------------------------------------------------------------- X.509 */
 
-int qv_cert_key(const mbedtls_x509_crt *crt, uint8_t out[QV_KEY_LEN])
+int migtd_qv_cert_key(const mbedtls_x509_crt *crt, uint8_t out[QV_KEY_LEN])
 {
 	const mbedtls_ecp_keypair *kp;
 	size_t olen = 0;
@@ -164,7 +164,7 @@ int qv_cert_key(const mbedtls_x509_crt *crt, uint8_t out[QV_KEY_LEN])
  * SEQUENCE of the raw DER (already validated by mbedTLS's parser, but
  * walked with bounds anyway).
  */
-int qv_verify_signed(const mbedtls_x509_buf *raw, const mbedtls_x509_buf *tbs,
+int migtd_qv_verify_signed(const mbedtls_x509_buf *raw, const mbedtls_x509_buf *tbs,
 		     const uint8_t key[QV_KEY_LEN])
 {
 	static const uint8_t oid_ecdsa_sha256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
@@ -313,12 +313,12 @@ static int crl_sink(void *ctx, const uint8_t *der, size_t len)
 	return ret ? MIGTD_ERR_INVALID : MIGTD_OK;
 }
 
-int qv_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt *chain)
+int migtd_qv_load_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt *chain)
 {
 	return for_each_object(buf, len, "CERTIFICATE", crt_sink, chain);
 }
 
-int qv_load_crl(const uint8_t *buf, size_t len, mbedtls_x509_crl *crl)
+int migtd_qv_load_crl(const uint8_t *buf, size_t len, mbedtls_x509_crl *crl)
 {
 	int ret = for_each_object(buf, len, "X509 CRL", crl_sink, crl);
 
@@ -332,7 +332,7 @@ static bool same_name(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
 	return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
 }
 
-int qv_verify_issuer_chain(struct migtd_sig_cache *sc, const uint8_t *pem, size_t len,
+int migtd_qv_verify_issuer_chain(struct migtd_sig_cache *sc, const uint8_t *pem, size_t len,
 			   const uint8_t root_key[QV_KEY_LEN], int64_t now,
 			   uint8_t leaf_key[QV_KEY_LEN], const char **why)
 {
@@ -342,7 +342,7 @@ int qv_verify_issuer_chain(struct migtd_sig_cache *sc, const uint8_t *pem, size_
 	int ret, n;
 
 	mbedtls_x509_crt_init(&chain);
-	n = qv_load_certs(pem, len, &chain);
+	n = migtd_qv_load_certs(pem, len, &chain);
 	if (n < 0) {
 		ret = n;
 		*why = "issuer chain does not parse";
@@ -350,11 +350,11 @@ int qv_verify_issuer_chain(struct migtd_sig_cache *sc, const uint8_t *pem, size_
 	}
 	ret = MIGTD_ERR_QUOTE;
 	for (c = &chain; c; c = c->next) {
-		if (!qv_cert_valid_at(c, now)) {
+		if (!migtd_qv_cert_valid_at(c, now)) {
 			*why = "issuer chain certificate not valid at the given time";
 			goto out;
 		}
-		if (qv_cert_key(c, key)) {
+		if (migtd_qv_cert_key(c, key)) {
 			*why = "issuer chain certificate key is not P-256";
 			goto out;
 		}
@@ -363,15 +363,15 @@ int qv_verify_issuer_chain(struct migtd_sig_cache *sc, const uint8_t *pem, size_
 		if (c->next) {
 			if (!same_name(&c->issuer_raw, &c->next->subject_raw) ||
 			    mbedtls_x509_crt_get_ca_istrue(c->next) != 1 ||
-			    qv_cert_key(c->next, next_key) ||
-			    qv_verify_signed_memo(sc, &c->raw, &c->tbs, next_key)) {
+			    migtd_qv_cert_key(c->next, next_key) ||
+			    migtd_qv_verify_signed_memo(sc, &c->raw, &c->tbs, next_key)) {
 				*why = "issuer chain signature does not verify";
 				goto out;
 			}
 			continue;
 		}
 		/* Last certificate: the enrolled root itself, or signed by it. */
-		if (qv_verify_signed_memo(sc, &c->raw, &c->tbs, root_key)) {
+		if (migtd_qv_verify_signed_memo(sc, &c->raw, &c->tbs, root_key)) {
 			*why = "issuer chain does not end at the enrolled root CA";
 			goto out;
 		}

@@ -171,7 +171,7 @@ static int write_tbs(unsigned char **p, unsigned char *start, const struct tbs_i
 	return wrap(p, start, len, SEQ);
 }
 
-int ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
+int migtd_ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
 		      uint8_t out[TDREPORT_REPORT_DATA_SIZE])
 {
 	uint8_t hash[48];
@@ -212,7 +212,7 @@ static int asn1_err(int ret)
 	return ret == MBEDTLS_ERR_ASN1_BUF_TOO_SMALL ? MIGTD_ERR_NOSPACE : MIGTD_ERR_CRYPTO;
 }
 
-int ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_len,
+int migtd_ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_len,
 		     const uint8_t *evlog, size_t evlog_len, unsigned flags, uint8_t *buf,
 		     size_t cap, size_t *out_len)
 {

@@ -25,7 +25,7 @@ struct ratls_evidence {
  * certificate (and the evidence pointers) refer to der, which must outlive
  * crt. Returns 0 or an mbedTLS error.
  */
-int ratls_parse_cert(mbedtls_x509_crt *crt, const uint8_t *der, size_t der_len, int make_copy,
+int migtd_ratls_parse_cert(mbedtls_x509_crt *crt, const uint8_t *der, size_t der_len, int make_copy,
 		     struct ratls_evidence *ev);
 
 #endif

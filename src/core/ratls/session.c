@@ -12,11 +12,11 @@
  * Peer authentication. mbedTLS runs its X.509 chain verification and then
  * our callback for the end-entity certificate; we ignore its flags (no
  * trust anchors, names or validity in RA-TLS) and decide with
- * ratls_verify_peer_cert(). authmode is OPTIONAL on purpose: with REQUIRED,
+ * migtd_ratls_verify_peer_cert(). authmode is OPTIONAL on purpose: with REQUIRED,
  * mbedTLS itself would answer our rejection with an alert derived from the
  * X.509 flags (access_denied, bad_certificate, ...), but upstream answers a
  * verifier rejection with handshake_failure (40). With OPTIONAL, mbedTLS
- * carries on and ratls_handshake_step(), which checks the verdict after
+ * carries on and migtd_ratls_handshake_step(), which checks the verdict after
  * every handshake step, sends the fatal handshake_failure itself before the
  * next message goes out. Because OPTIONAL would also let a client that
  * sends no certificate through, the handshake only counts as complete when
@@ -146,11 +146,11 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 	v.is_src = s->role == RATLS_CLIENT;
 	v.local_quote = s->own_quote;
 	v.local_quote_len = s->own_quote_len;
-	ret = ratls_verify_peer_cert(&v, crt->raw.p, crt->raw.len, &reason);
+	ret = migtd_ratls_verify_peer_cert(&v, crt->raw.p, crt->raw.len, &reason);
 	if (ret == MIGTD_ERR_AGAIN) {
 		/* Not decidable yet (collateral on its way): keep the certificate
 		 * and pause before the next handshake message (see
-		 * ratls_handshake_step). Nothing has been sent since it arrived. */
+		 * migtd_ratls_handshake_step). Nothing has been sent since it arrived. */
 		s->deferred_cert = mbedtls_calloc(1, crt->raw.len);
 		if (s->deferred_cert == NULL) {
 			s->peer = RATLS_PEER_REJECTED;
@@ -178,7 +178,7 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 
 /* ---- API --------------------------------------------------------------------- */
 
-int ratls_session_init(struct ratls_session *s, enum ratls_role role,
+int migtd_ratls_session_init(struct ratls_session *s, enum ratls_role role,
 		       const struct ratls_callbacks *cb)
 {
 	psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
@@ -209,7 +209,7 @@ int ratls_session_init(struct ratls_session *s, enum ratls_role role,
 	return MIGTD_OK;
 }
 
-int ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY_SIZE])
+int migtd_ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY_SIZE])
 {
 	size_t len = 0;
 
@@ -221,16 +221,16 @@ int ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY
 	return MIGTD_OK;
 }
 
-int ratls_session_report_data(const struct ratls_session *s, uint8_t out[TDREPORT_REPORT_DATA_SIZE])
+int migtd_ratls_session_report_data(const struct ratls_session *s, uint8_t out[TDREPORT_REPORT_DATA_SIZE])
 {
 	uint8_t pub[RATLS_PUBKEY_SIZE];
 	int ret;
 
 	memset(out, 0, TDREPORT_REPORT_DATA_SIZE);
-	ret = ratls_session_pubkey(s, pub);
+	ret = migtd_ratls_session_pubkey(s, pub);
 	if (ret != MIGTD_OK)
 		return ret;
-	return ratls_report_data(pub, sizeof(pub), out);
+	return migtd_ratls_report_data(pub, sizeof(pub), out);
 }
 
 static int setup_tls(struct ratls_session *s)
@@ -264,7 +264,7 @@ static int setup_tls(struct ratls_session *s)
 	return MIGTD_OK;
 }
 
-int ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t quote_len,
+int migtd_ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t quote_len,
 			const uint8_t *evlog, size_t evlog_len, unsigned flags,
 			const struct ratls_io *io, uint8_t *work, size_t work_cap)
 {
@@ -278,7 +278,7 @@ int ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t qu
 		return set_err(s, MIGTD_ERR_STATE, "bad session state");
 	s->io = *io;
 
-	ret = ratls_cert_write(s->key, quote, quote_len, evlog, evlog_len, flags, work, work_cap,
+	ret = migtd_ratls_cert_write(s->key, quote, quote_len, evlog, evlog_len, flags, work, work_cap,
 			       &der_len);
 	if (ret != MIGTD_OK)
 		return set_err(s, ret, "own certificate cannot be built");
@@ -286,7 +286,7 @@ int ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t qu
 		return set_err(s, MIGTD_ERR_NOSPACE, "own certificate too large for TLS");
 	/* Keep a parsed copy (mbedTLS owns the bytes): the TLS layer sends it,
 	 * and our verifier re-verifies the quote inside it (§5.5 step 1). */
-	if (ratls_parse_cert(&s->own_cert, work, der_len, 1, &ev) != 0 || ev.quote == NULL)
+	if (migtd_ratls_parse_cert(&s->own_cert, work, der_len, 1, &ev) != 0 || ev.quote == NULL)
 		return set_err(s, MIGTD_ERR_CRYPTO, "own certificate does not parse");
 	s->own_quote = ev.quote;
 	s->own_quote_len = ev.quote_len;
@@ -342,7 +342,7 @@ static int resume_deferred(struct ratls_session *s)
 	v.is_src = s->role == RATLS_CLIENT;
 	v.local_quote = s->own_quote;
 	v.local_quote_len = s->own_quote_len;
-	ret = ratls_verify_peer_cert(&v, s->deferred_cert, s->deferred_len, &reason);
+	ret = migtd_ratls_verify_peer_cert(&v, s->deferred_cert, s->deferred_len, &reason);
 	if (ret == MIGTD_ERR_AGAIN)
 		return ret;
 	drop_deferred(s);
@@ -355,7 +355,7 @@ static int resume_deferred(struct ratls_session *s)
 	return MIGTD_OK;
 }
 
-int ratls_handshake_step(struct ratls_session *s)
+int migtd_ratls_handshake_step(struct ratls_session *s)
 {
 	int ret;
 
@@ -398,7 +398,7 @@ int ratls_handshake_step(struct ratls_session *s)
 	}
 }
 
-long ratls_write(struct ratls_session *s, const uint8_t *buf, size_t len)
+long migtd_ratls_write(struct ratls_session *s, const uint8_t *buf, size_t len)
 {
 	int ret;
 
@@ -416,7 +416,7 @@ long ratls_write(struct ratls_session *s, const uint8_t *buf, size_t len)
 	return ret;
 }
 
-long ratls_read(struct ratls_session *s, uint8_t *buf, size_t len)
+long migtd_ratls_read(struct ratls_session *s, uint8_t *buf, size_t len)
 {
 	int ret;
 
@@ -438,13 +438,13 @@ long ratls_read(struct ratls_session *s, uint8_t *buf, size_t len)
 	return ret;
 }
 
-int ratls_flush(struct ratls_session *s)
+int migtd_ratls_flush(struct ratls_session *s)
 {
 	flush_alert(s);
 	return s->alert_pending ? MIGTD_ERR_AGAIN : MIGTD_OK;
 }
 
-int ratls_abort(struct ratls_session *s)
+int migtd_ratls_abort(struct ratls_session *s)
 {
 	if (!s->started || s->io_failed || s->tls_ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE ||
 	    s->tls_ret == MBEDTLS_ERR_SSL_CONN_EOF ||
@@ -452,22 +452,22 @@ int ratls_abort(struct ratls_session *s)
 		return MIGTD_OK;
 	if (!s->alert_sent)
 		s->alert_pending = true;
-	return ratls_flush(s);
+	return migtd_ratls_flush(s);
 }
 
-int ratls_session_error(const struct ratls_session *s, const char **reason)
+int migtd_ratls_session_error(const struct ratls_session *s, const char **reason)
 {
 	if (reason != NULL)
 		*reason = s->err != MIGTD_OK && s->reason != NULL ? s->reason : "ok";
 	return s->err;
 }
 
-int ratls_session_tls_error(const struct ratls_session *s)
+int migtd_ratls_session_tls_error(const struct ratls_session *s)
 {
 	return s->tls_ret;
 }
 
-void ratls_session_free(struct ratls_session *s)
+void migtd_ratls_session_free(struct ratls_session *s)
 {
 	/* mbedtls_ssl_free wipes the traffic keys; psa_destroy_key wipes the
 	 * private key. A zeroed struct is a valid "freed" session. */

@@ -52,7 +52,7 @@ static int collect_ext(void *ctx, mbedtls_x509_crt const *crt, mbedtls_x509_buf 
 	return 0;
 }
 
-int ratls_parse_cert(mbedtls_x509_crt *crt, const uint8_t *der, size_t der_len, int make_copy,
+int migtd_ratls_parse_cert(mbedtls_x509_crt *crt, const uint8_t *der, size_t der_len, int make_copy,
 		     struct ratls_evidence *ev)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -146,12 +146,12 @@ static int check_binding(const uint8_t *pub, size_t pub_len,
 	struct wire_reader r;
 	int ret;
 
-	ret = ratls_report_data(pub, pub_len, want);
+	ret = migtd_ratls_report_data(pub, pub_len, want);
 	if (ret != MIGTD_OK)
 		return ret;
-	wire_reader_init(&r, report, MIGTD_VERIFIED_REPORT_SIZE);
-	wire_seek(&r, MIGTD_VR_REPORT_DATA);
-	if (wire_read_ref(&r, &got, 48) != MIGTD_OK)
+	migtd_wire_reader_init(&r, report, MIGTD_VERIFIED_REPORT_SIZE);
+	migtd_wire_seek(&r, MIGTD_VR_REPORT_DATA);
+	if (migtd_wire_read_ref(&r, &got, 48) != MIGTD_OK)
 		return MIGTD_ERR_STATE;
 	/* The trailing 16 bytes are not checked, like upstream. */
 	return memcmp(want, got, 48) == 0 ? MIGTD_OK : MIGTD_ERR_PEER_CERT;
@@ -164,7 +164,7 @@ static int fail(const char **reason, const char *why, int err)
 	return err;
 }
 
-int ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
+int migtd_ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
 			   const char **reason)
 {
 	uint8_t local[MIGTD_VERIFIED_REPORT_SIZE], peer[MIGTD_VERIFIED_REPORT_SIZE];
@@ -196,7 +196,7 @@ int ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, s
 	}
 
 	/* 2. Parse, EKU, evidence. */
-	if (ratls_parse_cert(&crt, der, der_len, 0, &ev) != 0) {
+	if (migtd_ratls_parse_cert(&crt, der, der_len, 0, &ev) != 0) {
 		ret = fail(reason, "peer certificate does not parse", MIGTD_ERR_PEER_CERT);
 		goto out;
 	}

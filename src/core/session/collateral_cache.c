@@ -56,9 +56,9 @@ int migtd_coll_parse(const uint8_t *buf, size_t len, struct migtd_quote_collater
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	ret = ghci_getquote_rsp_parse(buf, len, &hdr, &msg, &msg_len);
+	ret = migtd_ghci_getquote_rsp_parse(buf, len, &hdr, &msg, &msg_len);
 	if (ret == MIGTD_OK)
-		ret = ghci_qgs_get_collateral_resp_parse(msg, msg_len, &r);
+		ret = migtd_ghci_qgs_get_collateral_resp_parse(msg, msg_len, &r);
 	if (ret != MIGTD_OK)
 		return ret == MIGTD_ERR_AGAIN ? MIGTD_ERR_QUOTE : ret;
 	for (unsigned i = 0; i < GHCI_QGS_COLLATERAL_BLOBS; i++)
@@ -92,10 +92,10 @@ static int start_fetch(struct migtd_coll_entry *e, const struct migtd_platform *
 	size_t msg_len = 0, len = 0;
 	int ret;
 
-	ret = ghci_qgs_get_collateral_req_build(msg, sizeof(msg), e->fmspc,
+	ret = migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), e->fmspc,
 						migtd_pck_ca_name(e->ca), &msg_len);
 	if (ret == MIGTD_OK)
-		ret = ghci_getquote_req_build(e->buf, sizeof(e->buf), msg, msg_len, &len);
+		ret = migtd_ghci_getquote_req_build(e->buf, sizeof(e->buf), msg, msg_len, &len);
 	if (ret != MIGTD_OK)
 		return ret;
 	memset(&e->call, 0, sizeof(e->call));
@@ -146,7 +146,7 @@ static void step_entry(struct migtd_coll_cache *cc, struct migtd_coll_entry *e,
 		return;
 	}
 	/* The GetQuote status word is classified once, by the parse below
-	 * (ghci_getquote_status_class): an error status is MIGTD_ERR_QUOTE. */
+	 * (migtd_ghci_getquote_status_class): an error status is MIGTD_ERR_QUOTE. */
 	ret = migtd_coll_parse(e->buf, sizeof(e->buf), &e->coll);
 	if (ret != MIGTD_OK) {
 		fetch_failed(cc, e, log,

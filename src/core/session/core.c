@@ -83,30 +83,30 @@ static int boot_measure(struct migtd_core *c)
 	size_t len;
 	int ret;
 
-	ret = eventlog_builder_init(&b, c->evlog, sizeof(c->evlog));
+	ret = migtd_eventlog_builder_init(&b, c->evlog, sizeof(c->evlog));
 	for (unsigned rtmr = 0; ret == MIGTD_OK && rtmr < 2; rtmr++) {
-		ret = eventlog_builder_add_measured(&b, rtmr + 1, EVENTLOG_EV_SEPARATOR, sep,
+		ret = migtd_eventlog_builder_add_measured(&b, rtmr + 1, EVENTLOG_EV_SEPARATOR, sep,
 						    sizeof(sep), sep, sizeof(sep), d);
 		if (ret == MIGTD_OK)
 			ret = extend(c, rtmr, d, "EV_SEPARATOR");
 	}
 	if (ret == MIGTD_OK)
-		ret = eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, c->cfg.policy,
+		ret = migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, c->cfg.policy,
 						  c->cfg.policy_len, c->cfg.policy,
 						  c->cfg.policy_len, d);
 	if (ret == MIGTD_OK)
 		ret = extend(c, 2, d, "policy");
 	if (ret == MIGTD_OK)
-		ret = eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, c->cfg.root_ca,
+		ret = migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, c->cfg.root_ca,
 						  c->cfg.root_ca_len, c->cfg.root_ca,
 						  c->cfg.root_ca_len, d);
 	if (ret == MIGTD_OK)
 		ret = extend(c, 2, d, "root CA");
 	/* td-shim fills the CCEL area with 0xFF: that is the trailing byte. */
 	if (ret == MIGTD_OK)
-		ret = eventlog_builder_finish(&b, 0xFF, &log, &len);
+		ret = migtd_eventlog_builder_finish(&b, 0xFF, &log, &len);
 	if (ret == MIGTD_OK)
-		ret = eventlog_parse(log, len, &c->local_log);
+		ret = migtd_eventlog_parse(log, len, &c->local_log);
 	mbedtls_platform_zeroize(d, sizeof(d));
 	if (ret != MIGTD_OK) {
 		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
@@ -142,7 +142,7 @@ static int boot_policy(struct migtd_core *c)
 	memset(pe, 0, sizeof(*pe));
 	/* Accept what upstream accepts, but say what it would silently ignore
 	 * or fail on at every evaluation (docs/cli.md, "Unknown fields and properties"). */
-	ret = policy_lint(&c->policy_ws, c->cfg.policy, c->cfg.policy_len, pe, &unknown);
+	ret = migtd_policy_lint(&c->policy_ws, c->cfg.policy, c->cfg.policy_len, pe, &unknown);
 	if (ret != MIGTD_OK) {
 		c->policy_err = MIGTD_ERR_INVALID_POLICY;
 		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
@@ -196,7 +196,7 @@ static int boot_root_ca(struct migtd_core *c)
 
 static void svc_setup(struct migtd_core *c, size_t cmd_len, const struct migtd_guid *guid)
 {
-	ghci_service_rsp_prefill(c->svc_rsp, sizeof(c->svc_rsp), guid, 0);
+	migtd_ghci_service_rsp_prefill(c->svc_rsp, sizeof(c->svc_rsp), guid, 0);
 	memset(&c->svc, 0, sizeof(c->svc));
 	c->svc.cmd = c->svc_cmd;
 	c->svc.cmd_len = cmd_len;
@@ -226,10 +226,10 @@ static int boot(struct migtd_core *c)
 	if (ret == MIGTD_OK)
 		ret = boot_policy(c);
 	if (ret == MIGTD_OK)
-		ret = ghci_query_cmd_build(c->svc_cmd, sizeof(c->svc_cmd), &len);
+		ret = migtd_ghci_query_cmd_build(c->svc_cmd, sizeof(c->svc_cmd), &len);
 	if (ret != MIGTD_OK)
 		return ret;
-	svc_setup(c, len, &ghci_guid_service_common);
+	svc_setup(c, len, &migtd_ghci_guid_service_common);
 	c->state = MIGTD_CORE_QUERY;
 	return MIGTD_OK;
 }
@@ -258,7 +258,7 @@ static int query_step(struct migtd_core *c, uint64_t now)
 	c->svc_busy = false;
 	if (ret != MIGTD_OK)
 		return ret;
-	ret = ghci_query_rsp_parse(c->svc_rsp, sizeof(c->svc_rsp), &q);
+	ret = migtd_ghci_query_rsp_parse(c->svc_rsp, sizeof(c->svc_rsp), &q);
 	if (ret != MIGTD_OK) {
 		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
 			    "boot: Query: the VMM does not offer the MigTD service (%s)",
@@ -308,7 +308,7 @@ static void wfr_answer(struct migtd_core *c, uint64_t now)
 	bool has = false;
 	int ret;
 
-	ret = ghci_wfr_rsp_parse_request(c->svc_rsp, sizeof(c->svc_rsp), HOB_MODE_DEFAULT,
+	ret = migtd_ghci_wfr_rsp_parse_request(c->svc_rsp, sizeof(c->svc_rsp), HOB_MODE_DEFAULT,
 					 c->cfg.require_socket_info, &has, &req);
 	if (ret != MIGTD_OK) {
 		/* §2.3: no request id is known, so nothing is reported. */
@@ -338,7 +338,7 @@ static void wfr_answer(struct migtd_core *c, uint64_t now)
 		goto out;
 	}
 	c->requests_received++;
-	session_begin(c, s, &req, now);
+	migtd_session_begin(c, s, &req, now);
 	{
 		unsigned active = migtd_core_active_sessions(c);
 
@@ -357,9 +357,9 @@ static void wfr_step(struct migtd_core *c, uint64_t now)
 	if (!c->svc_busy) {
 		if (now < c->next_wfr_ms || migtd_core_active_sessions(c) >= c->cfg.max_sessions)
 			return;
-		if (ghci_wfr_cmd_build(c->svc_cmd, sizeof(c->svc_cmd), &len) != MIGTD_OK)
+		if (migtd_ghci_wfr_cmd_build(c->svc_cmd, sizeof(c->svc_cmd), &len) != MIGTD_OK)
 			return;
-		svc_setup(c, len, &ghci_guid_service_migtd);
+		svc_setup(c, len, &migtd_ghci_guid_service_migtd);
 		ret = migtd_plat_service_start(c->plat, &c->svc);
 		if (ret != MIGTD_OK) {
 			if (ret != MIGTD_ERR_AGAIN)
@@ -398,13 +398,13 @@ static uint64_t step_sessions(struct migtd_core *c, uint64_t wake)
 		struct migtd_session *s = &c->sessions[i];
 
 		for (unsigned n = 0; n < 64 && s->state != MIGTD_SS_FREE; n++) {
-			if (!session_step(s, migtd_plat_now_ms(c->plat)))
+			if (!migtd_session_step(s, migtd_plat_now_ms(c->plat)))
 				break;
 		}
 		/* Relative to the time after the work: resuming sessions paused
 		 * for collateral can make one poll long. */
 		if (s->state != MIGTD_SS_FREE)
-			wake = min_wake(wake, session_wakeup(s, migtd_plat_now_ms(c->plat)));
+			wake = min_wake(wake, migtd_session_wakeup(s, migtd_plat_now_ms(c->plat)));
 	}
 	return wake;
 }
@@ -474,7 +474,7 @@ void migtd_core_fini(struct migtd_core *c)
 		return;
 	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++)
 		if (c->sessions[i].state != MIGTD_SS_FREE && c->plat != NULL)
-			session_discard(&c->sessions[i]);
+			migtd_session_discard(&c->sessions[i]);
 	mbedtls_platform_zeroize(c, sizeof(*c));
 }
 

@@ -10,7 +10,7 @@
  *   any failure -> ABORT (flush our alert, free TLS, close the stream, wipe)
  *        -> REPORT(code) -> REPORT_WAIT -> FREE
  *
- * session_step() never blocks: a state either finishes its work (returns
+ * migtd_session_step() never blocks: a state either finishes its work (returns
  * true, the caller steps again) or waits for I/O, a platform completion or
  * a timer (returns false). The first error wins and decides the status
  * reported to the VMM (migtd_err_status, with the §1.5 rules applied where
@@ -128,7 +128,7 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 		.provider_ctx = s,
 		.sig_cache = &c->sig_cache,
 	};
-	/* ratls_verify_peer_cert verifies our own quote first, then the peer's. */
+	/* migtd_ratls_verify_peer_cert verifies our own quote first, then the peer's. */
 	const char *whose = s->quote_verifications % 2 == 0 ? "own" : "peer";
 	unsigned long misses = c->sig_cache.misses;
 	int ret;
@@ -174,7 +174,7 @@ static void log_explanation(struct migtd_session *s, enum migtd_log_level level)
 	struct migtd_core *c = s->core;
 	const char *p = c->text;
 
-	policy_explain_render(&c->explain, c->text, sizeof(c->text));
+	migtd_policy_explain_render(&c->explain, c->text, sizeof(c->text));
 	while (*p != '\0') {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
@@ -199,7 +199,7 @@ static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[MIG
 	int ret;
 
 	/* §7.4 / §9.5: the peer's log must replay to the RTMRs its quote signs. */
-	ret = eventlog_verify_rtmrs(peer_evlog, peer_evlog_len,
+	ret = migtd_eventlog_verify_rtmrs(peer_evlog, peer_evlog_len,
 				    peer_report + MIGTD_VR_RTMR(0));
 	if (ret != MIGTD_OK) {
 		MIGTD_ERROR(SLOG(s), s->request_id,
@@ -208,7 +208,7 @@ static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[MIG
 		s->policy_result = POLICY_INVALID_EVENT_LOG;
 		return MIGTD_ERR_POLICY;
 	}
-	ret = eventlog_parse(peer_evlog, peer_evlog_len, &peer_log);
+	ret = migtd_eventlog_parse(peer_evlog, peer_evlog_len, &peer_log);
 	if (ret != MIGTD_OK) {
 		MIGTD_ERROR(SLOG(s), s->request_id, "policy: InvalidEventLog: peer log malformed");
 		s->policy_result = POLICY_INVALID_EVENT_LOG;
@@ -234,13 +234,13 @@ static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[MIG
 		.is_src = is_src,
 	};
 	memset(&c->explain, 0, sizeof(c->explain));
-	r = policy_eval(&c->policy_ws.policy, &in, &c->explain);
+	r = migtd_policy_eval(&c->policy_ws.policy, &in, &c->explain);
 	s->policy_result = (int)r;
 	if (r != POLICY_OK) {
 		MIGTD_ERROR(SLOG(s), s->request_id, "policy: peer rejected: %s",
-			    policy_result_name(r));
+			    migtd_policy_result_name(r));
 		log_explanation(s, MIGTD_LOG_ERROR);
-		return policy_result_err(r);
+		return migtd_policy_result_err(r);
 	}
 	return MIGTD_OK;
 }
@@ -291,7 +291,7 @@ static long io_recv(void *ctx, uint8_t *buf, size_t len)
 
 /* ---- the states -------------------------------------------------------------- */
 
-void session_begin(struct migtd_core *c, struct migtd_session *s,
+void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
 		   const struct migtd_migration_request *req, uint64_t now)
 {
 	unsigned index = s->index;
@@ -362,8 +362,8 @@ static bool st_read_td(struct migtd_session *s, uint64_t now)
 							   : TDX_FIELD_MAX_IMPORT_VERSION, &vmax);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_TDCALL, "TDG.SYS.RD migration version failed", now);
-	if (exchange_version_from_u64(vmin, &s->own_ver.min) != MIGTD_OK ||
-	    exchange_version_from_u64(vmax, &s->own_ver.max) != MIGTD_OK)
+	if (migtd_exchange_version_from_u64(vmin, &s->own_ver.min) != MIGTD_OK ||
+	    migtd_exchange_version_from_u64(vmax, &s->own_ver.max) != MIGTD_OK)
 		return fail(s, MIGTD_ERR_INVALID, "migration version above 0xFFFF", now);
 	MIGTD_DEBUG(SLOG(s), s->request_id, "%s version range [%u, %u]",
 		    s->source ? "export" : "import", s->own_ver.min, s->own_ver.max);
@@ -385,20 +385,20 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 		struct ratls_callbacks cb = { cb_verify_quote, cb_eval_policy, s };
 
 		s->tls_inited = true;
-		ret = ratls_session_init(&s->tls, s->source ? RATLS_CLIENT : RATLS_SERVER, &cb);
+		ret = migtd_ratls_session_init(&s->tls, s->source ? RATLS_CLIENT : RATLS_SERVER, &cb);
 		if (ret != MIGTD_OK)
 			return fail(s, ret, "RA-TLS key generation failed", now);
 	}
-	ret = ratls_session_report_data(&s->tls, rd);
+	ret = migtd_ratls_session_report_data(&s->tls, rd);
 	if (ret != MIGTD_OK)
 		return fail(s, ret, "REPORTDATA failed", now);
 	ret = migtd_plat_mr_report(PLAT(s), rd, tdreport);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "TDG.MR.REPORT failed", now);
-	ret = ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
+	ret = migtd_ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
 					   tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
 	if (ret == MIGTD_OK)
-		ret = ghci_getquote_req_build(s->qbuf, sizeof(s->qbuf), msg, msg_len, &len);
+		ret = migtd_ghci_getquote_req_build(s->qbuf, sizeof(s->qbuf), msg, msg_len, &len);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "GetQuote request cannot be built", now);
 	memset(&s->qcall, 0, sizeof(s->qcall));
@@ -445,9 +445,9 @@ static bool st_quote_wait(struct migtd_session *s, uint64_t now)
 	}
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
-	/* One classification of the status word (ghci_getquote_status_class):
+	/* One classification of the status word (migtd_ghci_getquote_status_class):
 	 * in flight / error / QGS unavailable -> MIGTD_ERR_AGAIN, retriable. */
-	ret = ghci_getquote_rsp_parse(s->qbuf, sizeof(s->qbuf), &hdr, &msg, &msg_len);
+	ret = migtd_ghci_getquote_rsp_parse(s->qbuf, sizeof(s->qbuf), &hdr, &msg, &msg_len);
 	if (ret == MIGTD_ERR_AGAIN) {
 		if (s->quote_attempt >= MIGTD_QUOTE_ATTEMPTS)
 			return fail(s, MIGTD_ERR_QUOTE, "quote service still busy after 6 attempts",
@@ -463,7 +463,7 @@ static bool st_quote_wait(struct migtd_session *s, uint64_t now)
 	if (ret == MIGTD_ERR_QUOTE)
 		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
 	if (ret == MIGTD_OK)
-		ret = ghci_qgs_get_quote_resp_parse(msg, msg_len, &resp);
+		ret = migtd_ghci_qgs_get_quote_resp_parse(msg, msg_len, &resp);
 	if (ret != MIGTD_OK || resp.quote.len == 0)
 		return fail(s, MIGTD_ERR_QUOTE, "GetQuote response malformed", now);
 	s->quote = resp.quote.p;
@@ -489,12 +489,12 @@ static bool st_tls_start(struct migtd_session *s, uint64_t now)
 	const char *why = NULL;
 	int ret;
 
-	ret = ratls_session_start(&s->tls, s->quote, s->quote_len, c->evlog, c->evlog_len, 0, &io,
+	ret = migtd_ratls_session_start(&s->tls, s->quote, s->quote_len, c->evlog, c->evlog_len, 0, &io,
 				  c->cert_work, sizeof(c->cert_work));
 	s->quote = NULL;
 	s->quote_len = 0;
 	if (ret != MIGTD_OK) {
-		ratls_session_error(&s->tls, &why);
+		migtd_ratls_session_error(&s->tls, &why);
 		return fail(s, ret, why, now);
 	}
 	set_step(s, MIGTD_SS_HANDSHAKE, now, true);
@@ -519,7 +519,7 @@ static int tls_err(const struct migtd_session *s, int ret)
 static bool st_handshake(struct migtd_session *s, uint64_t now)
 {
 	const char *why = NULL;
-	int ret = ratls_handshake_step(&s->tls);
+	int ret = migtd_ratls_handshake_step(&s->tls);
 
 	if (ret == MIGTD_ERR_AGAIN) {
 		if (timed_out(s, now))
@@ -527,24 +527,24 @@ static bool st_handshake(struct migtd_session *s, uint64_t now)
 		return false;
 	}
 	if (ret != MIGTD_OK) {
-		ratls_session_error(&s->tls, &why);
+		migtd_ratls_session_error(&s->tls, &why);
 		if (ret == MIGTD_ERR_TLS)
 			MIGTD_DEBUG(SLOG(s), s->request_id, "mbedTLS error -0x%04x",
-				    (unsigned)-ratls_session_tls_error(&s->tls));
+				    (unsigned)-migtd_ratls_session_tls_error(&s->tls));
 		return fail(s, tls_err(s, ret), why, now);
 	}
 	MIGTD_INFO(SLOG(s), s->request_id,
 		   "handshake done: peer verified (quote and RA-TLS certificate), policy: %s",
 		   s->policy_result < POLICY_RESULT_COUNT
-			   ? policy_result_name((enum policy_result)s->policy_result)
+			   ? migtd_policy_result_name((enum policy_result)s->policy_result)
 			   : "not evaluated yet (TLS client)");
 	{
 		struct exchange_information info;
 		size_t n = 0;
 
-		exchange_key_from_words(s->sec.own_key, info.key);
+		migtd_exchange_key_from_words(s->sec.own_key, info.key);
 		info.ver = s->own_ver;
-		ret = exchange_build(&info, s->sec.tx_info, sizeof(s->sec.tx_info), &n);
+		ret = migtd_exchange_build(&info, s->sec.tx_info, sizeof(s->sec.tx_info), &n);
 		mbedtls_platform_zeroize(&info, sizeof(info));
 		if (ret != MIGTD_OK || n != EXCHANGE_INFORMATION_SIZE)
 			return fail(s, MIGTD_ERR_STATE, "ExchangeInformation cannot be built", now);
@@ -557,7 +557,7 @@ static bool st_handshake(struct migtd_session *s, uint64_t now)
 static bool st_send_info(struct migtd_session *s, uint64_t now)
 {
 	const char *why = NULL;
-	long n = ratls_write(&s->tls, s->sec.tx_info + s->tx_done,
+	long n = migtd_ratls_write(&s->tls, s->sec.tx_info + s->tx_done,
 			     EXCHANGE_INFORMATION_SIZE - s->tx_done);
 
 	if (n == MIGTD_ERR_AGAIN) {
@@ -566,7 +566,7 @@ static bool st_send_info(struct migtd_session *s, uint64_t now)
 		return false;
 	}
 	if (n < 0) {
-		ratls_session_error(&s->tls, &why);
+		migtd_ratls_session_error(&s->tls, &why);
 		return fail(s, tls_err(s, (int)n), why, now);
 	}
 	s->tx_done += (size_t)n;
@@ -586,7 +586,7 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 {
 	struct exchange_information info;
 	const char *why = NULL;
-	long n = ratls_read(&s->tls, s->sec.rx_info + s->rx_got,
+	long n = migtd_ratls_read(&s->tls, s->sec.rx_info + s->rx_got,
 			    EXCHANGE_INFORMATION_SIZE - s->rx_got);
 	int ret;
 
@@ -596,7 +596,7 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 		return false;
 	}
 	if (n < 0) {
-		ratls_session_error(&s->tls, &why);
+		migtd_ratls_session_error(&s->tls, &why);
 		/* §6.2: upstream's one read returned fewer than 40 bytes: 5. With
 		 * nothing read, the read itself failed inside TLS: 6. */
 		if (s->rx_got > 0) {
@@ -610,20 +610,20 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 	s->rx_got += (size_t)n;
 	if (s->rx_got < EXCHANGE_INFORMATION_SIZE)
 		return true;
-	ret = exchange_parse(s->sec.rx_info, EXCHANGE_INFORMATION_SIZE, &info);
+	ret = migtd_exchange_parse(s->sec.rx_info, EXCHANGE_INFORMATION_SIZE, &info);
 	mbedtls_platform_zeroize(s->sec.rx_info, sizeof(s->sec.rx_info));
 	if (ret != MIGTD_OK)
 		return fail(s, ret, ret == MIGTD_ERR_RESERVED
 					    ? "peer ExchangeInformation reserved bytes not zero"
 					    : "peer ExchangeInformation malformed",
 			    now);
-	exchange_key_to_words(info.key, s->sec.peer_key);
+	migtd_exchange_key_to_words(info.key, s->sec.peer_key);
 	s->peer_ver = info.ver;
 	mbedtls_platform_zeroize(&info, sizeof(info));
 	MIGTD_DEBUG(SLOG(s), s->request_id, "peer ExchangeInformation received: range [%u, %u]",
 		    s->peer_ver.min, s->peer_ver.max);
 	/* TLS is over: free it (wipes the traffic keys) before closing. */
-	ratls_session_free(&s->tls);
+	migtd_ratls_session_free(&s->tls);
 	s->tls_inited = false;
 	set_step(s, MIGTD_SS_CLOSE, now, true);
 	return true;
@@ -652,7 +652,7 @@ static bool st_commit(struct migtd_session *s, uint64_t now)
 	uint64_t attr = 0;
 	int ret;
 
-	ret = exchange_session_version(s->source, &s->own_ver, &s->peer_ver, &s->version);
+	ret = migtd_exchange_session_version(s->source, &s->own_ver, &s->peer_ver, &s->version);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_VERSION, "no common migration version", now);
 	if (migtd_plat_servtd_rd(PLAT(s), &s->binding, TDX_FIELD_SERVTD_ATTR, &attr) != MIGTD_OK)
@@ -680,9 +680,9 @@ static bool st_commit(struct migtd_session *s, uint64_t now)
 static bool st_abort(struct migtd_session *s, uint64_t now)
 {
 	if (s->tls_inited) {
-		if (ratls_abort(&s->tls) == MIGTD_ERR_AGAIN && !timed_out(s, now))
+		if (migtd_ratls_abort(&s->tls) == MIGTD_ERR_AGAIN && !timed_out(s, now))
 			return false;
-		ratls_session_free(&s->tls);
+		migtd_ratls_session_free(&s->tls);
 		s->tls_inited = false;
 	}
 	if (s->stream_open) {
@@ -706,9 +706,9 @@ static bool st_report(struct migtd_session *s, uint64_t now)
 	size_t len = 0;
 	int ret;
 
-	ret = ghci_report_cmd_build(s->rcmd, sizeof(s->rcmd), s->request_id, s->status, &len);
+	ret = migtd_ghci_report_cmd_build(s->rcmd, sizeof(s->rcmd), s->request_id, s->status, &len);
 	if (ret == MIGTD_OK)
-		ret = ghci_service_rsp_prefill(s->rrsp, sizeof(s->rrsp), &ghci_guid_service_migtd,
+		ret = migtd_ghci_service_rsp_prefill(s->rrsp, sizeof(s->rrsp), &migtd_ghci_guid_service_migtd,
 					       0);
 	if (ret == MIGTD_OK) {
 		memset(&s->rcall, 0, sizeof(s->rcall));
@@ -728,7 +728,7 @@ static bool st_report(struct migtd_session *s, uint64_t now)
 	set_step(s, MIGTD_SS_REPORT_WAIT, now, false);
 	return true;
 done:
-	session_discard(s);
+	migtd_session_discard(s);
 	return false;
 }
 
@@ -742,7 +742,7 @@ static void session_release(struct migtd_session *s, uint64_t now)
 		c->sessions_failed++;
 	MIGTD_INFO(SLOG(s), s->request_id, "reported status %u (%s) after %llu ms", s->status,
 		   migtd_status_name(s->status), (unsigned long long)(now - s->t_start_ms));
-	session_discard(s);
+	migtd_session_discard(s);
 }
 
 static bool st_report_wait(struct migtd_session *s, uint64_t now)
@@ -752,14 +752,14 @@ static bool st_report_wait(struct migtd_session *s, uint64_t now)
 	if (ret == MIGTD_ERR_AGAIN)
 		return false;
 	if (ret == MIGTD_OK)
-		ret = ghci_report_rsp_parse(s->rrsp, sizeof(s->rrsp));
+		ret = migtd_ghci_report_rsp_parse(s->rrsp, sizeof(s->rrsp));
 	if (ret != MIGTD_OK)
 		MIGTD_WARN(SLOG(s), s->request_id, "ReportStatus answer: %s", migtd_err_str(ret));
 	session_release(s, now);
 	return false;
 }
 
-bool session_step(struct migtd_session *s, uint64_t now)
+bool migtd_session_step(struct migtd_session *s, uint64_t now)
 {
 	switch (s->state) {
 	case MIGTD_SS_FREE: return false;
@@ -781,7 +781,7 @@ bool session_step(struct migtd_session *s, uint64_t now)
 	return false;
 }
 
-uint64_t session_wakeup(const struct migtd_session *s, uint64_t now)
+uint64_t migtd_session_wakeup(const struct migtd_session *s, uint64_t now)
 {
 	switch (s->state) {
 	case MIGTD_SS_HANDSHAKE:
@@ -801,13 +801,13 @@ uint64_t session_wakeup(const struct migtd_session *s, uint64_t now)
 	}
 }
 
-void session_discard(struct migtd_session *s)
+void migtd_session_discard(struct migtd_session *s)
 {
 	struct migtd_core *c = s->core;
 	unsigned index = s->index;
 
 	if (s->tls_inited)
-		ratls_session_free(&s->tls);
+		migtd_ratls_session_free(&s->tls);
 	if (s->stream_open)
 		(void)migtd_plat_stream_close(PLAT(s), s->stream);
 	wipe_secrets(s);

@@ -13,7 +13,7 @@
 
 #define EXCHANGE_RESERVED_SIZE 4
 
-int exchange_parse(const void *buf, size_t len, struct exchange_information *out)
+int migtd_exchange_parse(const void *buf, size_t len, struct exchange_information *out)
 {
 	struct wire_reader r;
 	int err;
@@ -25,20 +25,20 @@ int exchange_parse(const void *buf, size_t len, struct exchange_information *out
 		return MIGTD_ERR_TRUNCATED;
 	if (len > EXCHANGE_INFORMATION_SIZE)
 		return MIGTD_ERR_LENGTH;
-	wire_reader_init(&r, buf, len);
-	wire_read_bytes(&r, out->key, sizeof(out->key));
-	wire_read_u16(&r, &out->ver.min);
-	wire_read_u16(&r, &out->ver.max);
+	migtd_wire_reader_init(&r, buf, len);
+	migtd_wire_read_bytes(&r, out->key, sizeof(out->key));
+	migtd_wire_read_u16(&r, &out->ver.min);
+	migtd_wire_read_u16(&r, &out->ver.max);
 	/* Older peers sent uninitialised padding here; the spec now demands
 	 * zero so that the field can carry meaning later. */
-	wire_read_zero(&r, EXCHANGE_RESERVED_SIZE);
-	err = wire_error(&r);
+	migtd_wire_read_zero(&r, EXCHANGE_RESERVED_SIZE);
+	err = migtd_wire_error(&r);
 	if (err != MIGTD_OK)
 		mbedtls_platform_zeroize(out, sizeof(*out));
 	return err;
 }
 
-int exchange_build(const struct exchange_information *in, void *buf, size_t cap,
+int migtd_exchange_build(const struct exchange_information *in, void *buf, size_t cap,
 		   size_t *written)
 {
 	struct wire_writer w;
@@ -48,32 +48,32 @@ int exchange_build(const struct exchange_information *in, void *buf, size_t cap,
 		*written = 0;
 	if (!buf || cap < EXCHANGE_INFORMATION_SIZE)
 		return MIGTD_ERR_NOSPACE;
-	wire_writer_init(&w, buf, EXCHANGE_INFORMATION_SIZE);
-	wire_write_bytes(&w, in->key, sizeof(in->key));
-	wire_write_u16(&w, in->ver.min);
-	wire_write_u16(&w, in->ver.max);
-	wire_write_zero(&w, EXCHANGE_RESERVED_SIZE);
-	err = wire_writer_error(&w);
+	migtd_wire_writer_init(&w, buf, EXCHANGE_INFORMATION_SIZE);
+	migtd_wire_write_bytes(&w, in->key, sizeof(in->key));
+	migtd_wire_write_u16(&w, in->ver.min);
+	migtd_wire_write_u16(&w, in->ver.max);
+	migtd_wire_write_zero(&w, EXCHANGE_RESERVED_SIZE);
+	err = migtd_wire_writer_error(&w);
 	if (err == MIGTD_OK && written)
 		*written = EXCHANGE_INFORMATION_SIZE;
 	return err;
 }
 
-void exchange_key_from_words(const uint64_t words[EXCHANGE_KEY_WORDS],
+void migtd_exchange_key_from_words(const uint64_t words[EXCHANGE_KEY_WORDS],
 			     uint8_t key[EXCHANGE_KEY_SIZE])
 {
 	for (unsigned i = 0; i < EXCHANGE_KEY_WORDS; i++)
-		wire_put_u64(key + 8 * i, words[i]);
+		migtd_wire_put_u64(key + 8 * i, words[i]);
 }
 
-void exchange_key_to_words(const uint8_t key[EXCHANGE_KEY_SIZE],
+void migtd_exchange_key_to_words(const uint8_t key[EXCHANGE_KEY_SIZE],
 			   uint64_t words[EXCHANGE_KEY_WORDS])
 {
 	for (unsigned i = 0; i < EXCHANGE_KEY_WORDS; i++)
-		words[i] = wire_get_u64(key + 8 * i);
+		words[i] = migtd_wire_get_u64(key + 8 * i);
 }
 
-int exchange_version_from_u64(uint64_t value, uint16_t *version)
+int migtd_exchange_version_from_u64(uint64_t value, uint16_t *version)
 {
 	if (value > UINT16_MAX)
 		return MIGTD_ERR_INVALID;
@@ -81,7 +81,7 @@ int exchange_version_from_u64(uint64_t value, uint16_t *version)
 	return MIGTD_OK;
 }
 
-int exchange_negotiate_version(const struct exchange_version_range *export_range,
+int migtd_exchange_negotiate_version(const struct exchange_version_range *export_range,
 			       const struct exchange_version_range *import_range,
 			       uint16_t *version)
 {
@@ -93,10 +93,10 @@ int exchange_negotiate_version(const struct exchange_version_range *export_range
 	return MIGTD_OK;
 }
 
-int exchange_session_version(bool migration_source, const struct exchange_version_range *own,
+int migtd_exchange_session_version(bool migration_source, const struct exchange_version_range *own,
 			     const struct exchange_version_range *peer, uint16_t *version)
 {
 	if (migration_source)
-		return exchange_negotiate_version(own, peer, version);
-	return exchange_negotiate_version(peer, own, version);
+		return migtd_exchange_negotiate_version(own, peer, version);
+	return migtd_exchange_negotiate_version(peer, own, version);
 }

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-int ghci_getquote_status_class(uint64_t status)
+int migtd_ghci_getquote_status_class(uint64_t status)
 {
 	switch (status) {
 	case GHCI_GETQUOTE_SUCCESS:
@@ -30,24 +30,24 @@ static int getquote_write(void *buf, size_t cap, uint64_t status, uint32_t in_le
 	int err;
 
 	*out_len = 0;
-	wire_writer_init(&w, buf, cap);
-	wire_write_u64(&w, GHCI_GETQUOTE_VERSION);
-	wire_write_u64(&w, status);
-	wire_write_u32(&w, in_len);
-	wire_write_u32(&w, out_len_field);
+	migtd_wire_writer_init(&w, buf, cap);
+	migtd_wire_write_u64(&w, GHCI_GETQUOTE_VERSION);
+	migtd_wire_write_u64(&w, status);
+	migtd_wire_write_u32(&w, in_len);
+	migtd_wire_write_u32(&w, out_len_field);
 	if (msg) {
-		wire_write_u32_be(&w, (uint32_t)n);
+		migtd_wire_write_u32_be(&w, (uint32_t)n);
 		if (n)
-			wire_write_bytes(&w, msg, n);
+			migtd_wire_write_bytes(&w, msg, n);
 	}
-	err = wire_writer_error(&w);
+	err = migtd_wire_writer_error(&w);
 	if (err)
 		return err;
-	*out_len = wire_written(&w);
+	*out_len = migtd_wire_written(&w);
 	return MIGTD_OK;
 }
 
-int ghci_getquote_req_build(void *buf, size_t cap, const void *msg, size_t n, size_t *out_len)
+int migtd_ghci_getquote_req_build(void *buf, size_t cap, const void *msg, size_t n, size_t *out_len)
 {
 	*out_len = 0;
 	if (n == 0 || n > UINT32_MAX - GHCI_GETQUOTE_PREFIX_LEN)
@@ -58,11 +58,11 @@ int ghci_getquote_req_build(void *buf, size_t cap, const void *msg, size_t n, si
 
 static int getquote_hdr_read(struct wire_reader *r, struct ghci_getquote_hdr *hdr)
 {
-	wire_read_u64(r, &hdr->version);
-	wire_read_u64(r, &hdr->status);
-	wire_read_u32(r, &hdr->in_len);
-	wire_read_u32(r, &hdr->out_len);
-	return wire_error(r);
+	migtd_wire_read_u64(r, &hdr->version);
+	migtd_wire_read_u64(r, &hdr->status);
+	migtd_wire_read_u32(r, &hdr->in_len);
+	migtd_wire_read_u32(r, &hdr->out_len);
+	return migtd_wire_error(r);
 }
 
 /* The data at 24: data_len bytes = BE32 prefix + message; requires
@@ -75,16 +75,16 @@ static int getquote_data(struct wire_reader *r, uint32_t data_len, const uint8_t
 
 	if (data_len <= GHCI_GETQUOTE_PREFIX_LEN)
 		return MIGTD_ERR_LENGTH;
-	if (wire_sub(r, data_len, &d))
+	if (migtd_wire_sub(r, data_len, &d))
 		return MIGTD_ERR_LENGTH;
-	wire_read_u32_be(&d, &prefix);
+	migtd_wire_read_u32_be(&d, &prefix);
 	if (prefix != data_len - GHCI_GETQUOTE_PREFIX_LEN)
 		return MIGTD_ERR_LENGTH;
 	*msg_len = prefix;
-	return wire_read_ref(&d, msg, prefix);
+	return migtd_wire_read_ref(&d, msg, prefix);
 }
 
-int ghci_getquote_req_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
+int migtd_ghci_getquote_req_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
 			    const uint8_t **msg, size_t *msg_len)
 {
 	struct wire_reader r;
@@ -93,7 +93,7 @@ int ghci_getquote_req_parse(const uint8_t *buf, size_t len, struct ghci_getquote
 	memset(hdr, 0, sizeof(*hdr));
 	*msg = NULL;
 	*msg_len = 0;
-	wire_reader_init(&r, buf, len);
+	migtd_wire_reader_init(&r, buf, len);
 	err = getquote_hdr_read(&r, hdr);
 	if (err)
 		return err;
@@ -102,7 +102,7 @@ int ghci_getquote_req_parse(const uint8_t *buf, size_t len, struct ghci_getquote
 	return getquote_data(&r, hdr->in_len, msg, msg_len);
 }
 
-int ghci_getquote_rsp_build(void *buf, size_t cap, uint64_t status, uint32_t in_len,
+int migtd_ghci_getquote_rsp_build(void *buf, size_t cap, uint64_t status, uint32_t in_len,
 			    const void *msg, size_t n, size_t *out_len)
 {
 	*out_len = 0;
@@ -114,7 +114,7 @@ int ghci_getquote_rsp_build(void *buf, size_t cap, uint64_t status, uint32_t in_
 			      msg, n, out_len);
 }
 
-int ghci_getquote_rsp_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
+int migtd_ghci_getquote_rsp_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
 			    const uint8_t **msg, size_t *msg_len)
 {
 	struct wire_reader r;
@@ -123,11 +123,11 @@ int ghci_getquote_rsp_parse(const uint8_t *buf, size_t len, struct ghci_getquote
 	memset(hdr, 0, sizeof(*hdr));
 	*msg = NULL;
 	*msg_len = 0;
-	wire_reader_init(&r, buf, len);
+	migtd_wire_reader_init(&r, buf, len);
 	err = getquote_hdr_read(&r, hdr);
 	if (err)
 		return err;
-	err = ghci_getquote_status_class(hdr->status);
+	err = migtd_ghci_getquote_status_class(hdr->status);
 	if (err)
 		return err;
 	return getquote_data(&r, hdr->out_len, msg, msg_len);
@@ -135,20 +135,20 @@ int ghci_getquote_rsp_parse(const uint8_t *buf, size_t len, struct ghci_getquote
 
 /* ---- QGS messages -------------------------------------------------------- */
 
-int ghci_qgs_hdr_parse(const uint8_t *msg, size_t len, uint32_t want_type,
+int migtd_ghci_qgs_hdr_parse(const uint8_t *msg, size_t len, uint32_t want_type,
 		       struct ghci_qgs_hdr *hdr)
 {
 	struct wire_reader r;
 	int err;
 
 	memset(hdr, 0, sizeof(*hdr));
-	wire_reader_init(&r, msg, len);
-	wire_read_u16(&r, &hdr->major_version);
-	wire_read_u16(&r, &hdr->minor_version);
-	wire_read_u32(&r, &hdr->type);
-	wire_read_u32(&r, &hdr->size);
-	wire_read_u32(&r, &hdr->error_code);
-	err = wire_error(&r);
+	migtd_wire_reader_init(&r, msg, len);
+	migtd_wire_read_u16(&r, &hdr->major_version);
+	migtd_wire_read_u16(&r, &hdr->minor_version);
+	migtd_wire_read_u32(&r, &hdr->type);
+	migtd_wire_read_u32(&r, &hdr->size);
+	migtd_wire_read_u32(&r, &hdr->error_code);
+	err = migtd_wire_error(&r);
 	if (err)
 		return err;
 	if (hdr->major_version != GHCI_QGS_MAJOR)
@@ -166,12 +166,12 @@ int ghci_qgs_hdr_parse(const uint8_t *msg, size_t len, uint32_t want_type,
 static int qgs_body(const uint8_t *msg, size_t len, uint32_t type, struct wire_reader *r)
 {
 	struct ghci_qgs_hdr hdr;
-	int err = ghci_qgs_hdr_parse(msg, len, type, &hdr);
+	int err = migtd_ghci_qgs_hdr_parse(msg, len, type, &hdr);
 
 	if (err)
 		return err;
-	wire_reader_init(r, msg, len);
-	return wire_seek(r, GHCI_QGS_HDR_LEN);
+	migtd_wire_reader_init(r, msg, len);
+	return migtd_wire_seek(r, GHCI_QGS_HDR_LEN);
 }
 
 /* A validated header, then the two u32 blob sizes that start the body. */
@@ -182,9 +182,9 @@ static int qgs_body_sizes(const uint8_t *msg, size_t len, uint32_t type, struct 
 
 	if (err)
 		return err;
-	wire_read_u32(r, &sizes[0]);
-	wire_read_u32(r, &sizes[1]);
-	return wire_error(r);
+	migtd_wire_read_u32(r, &sizes[0]);
+	migtd_wire_read_u32(r, &sizes[1]);
+	return migtd_wire_error(r);
 }
 
 /* Read n blobs whose sizes were read before; they must fill the message exactly. */
@@ -193,35 +193,35 @@ static int qgs_blobs(struct wire_reader *r, struct ghci_qgs_blob *b, const uint3
 {
 	for (unsigned i = 0; i < n; i++) {
 		b[i].len = sizes[i];
-		if (wire_read_ref(r, &b[i].p, sizes[i]))
+		if (migtd_wire_read_ref(r, &b[i].p, sizes[i]))
 			return MIGTD_ERR_LENGTH;
 	}
-	return wire_remaining(r) == 0 ? MIGTD_OK : MIGTD_ERR_LENGTH;
+	return migtd_wire_remaining(r) == 0 ? MIGTD_OK : MIGTD_ERR_LENGTH;
 }
 
 /* Header with a size placeholder, patched by qgs_finish. */
 static int qgs_start(struct wire_writer *w, void *buf, size_t cap, uint32_t type,
 		     uint32_t error_code, uint8_t **size_at)
 {
-	wire_writer_init(w, buf, cap);
-	wire_write_u16(w, GHCI_QGS_MAJOR);
-	wire_write_u16(w, GHCI_QGS_MINOR);
-	wire_write_u32(w, type);
-	if (wire_reserve(w, size_at, 4))
-		return wire_writer_error(w);
-	return wire_write_u32(w, error_code);
+	migtd_wire_writer_init(w, buf, cap);
+	migtd_wire_write_u16(w, GHCI_QGS_MAJOR);
+	migtd_wire_write_u16(w, GHCI_QGS_MINOR);
+	migtd_wire_write_u32(w, type);
+	if (migtd_wire_reserve(w, size_at, 4))
+		return migtd_wire_writer_error(w);
+	return migtd_wire_write_u32(w, error_code);
 }
 
 static int qgs_finish(struct wire_writer *w, uint8_t *size_at, size_t *out_len)
 {
-	int err = wire_writer_error(w);
+	int err = migtd_wire_writer_error(w);
 
 	if (err)
 		return err;
-	if (wire_written(w) > UINT32_MAX)
+	if (migtd_wire_written(w) > UINT32_MAX)
 		return MIGTD_ERR_LENGTH;
-	wire_put_u32(size_at, (uint32_t)wire_written(w));
-	*out_len = wire_written(w);
+	migtd_wire_put_u32(size_at, (uint32_t)migtd_wire_written(w));
+	*out_len = migtd_wire_written(w);
 	return MIGTD_OK;
 }
 
@@ -231,7 +231,7 @@ static bool blob_len_fits(size_t n)
 	return n <= UINT32_MAX;
 }
 
-int ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report, size_t report_len,
+int migtd_ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report, size_t report_len,
 				 const uint8_t *id_list, size_t id_len, size_t *out_len)
 {
 	struct wire_writer w;
@@ -244,15 +244,15 @@ int ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report, s
 	err = qgs_start(&w, buf, cap, GHCI_QGS_GET_QUOTE_REQ, 0, &size_at);
 	if (err)
 		return err;
-	wire_write_u32(&w, (uint32_t)report_len);
-	wire_write_u32(&w, (uint32_t)id_len);
-	wire_write_bytes(&w, report, report_len);
+	migtd_wire_write_u32(&w, (uint32_t)report_len);
+	migtd_wire_write_u32(&w, (uint32_t)id_len);
+	migtd_wire_write_bytes(&w, report, report_len);
 	if (id_len)
-		wire_write_bytes(&w, id_list, id_len);
+		migtd_wire_write_bytes(&w, id_list, id_len);
 	return qgs_finish(&w, size_at, out_len);
 }
 
-int ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
+int migtd_ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
 				 struct ghci_qgs_get_quote_req *out)
 {
 	struct wire_reader r;
@@ -272,7 +272,7 @@ int ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
 	return err;
 }
 
-int ghci_qgs_get_quote_resp_build(void *buf, size_t cap, uint32_t error_code,
+int migtd_ghci_qgs_get_quote_resp_build(void *buf, size_t cap, uint32_t error_code,
 				  const struct ghci_qgs_get_quote_resp *in, size_t *out_len)
 {
 	struct wire_writer w;
@@ -283,16 +283,16 @@ int ghci_qgs_get_quote_resp_build(void *buf, size_t cap, uint32_t error_code,
 	err = qgs_start(&w, buf, cap, GHCI_QGS_GET_QUOTE_RESP, error_code, &size_at);
 	if (err)
 		return err;
-	wire_write_u32(&w, in->selected_id.len);
-	wire_write_u32(&w, in->quote.len);
+	migtd_wire_write_u32(&w, in->selected_id.len);
+	migtd_wire_write_u32(&w, in->quote.len);
 	if (in->selected_id.len)
-		wire_write_bytes(&w, in->selected_id.p, in->selected_id.len);
+		migtd_wire_write_bytes(&w, in->selected_id.p, in->selected_id.len);
 	if (in->quote.len)
-		wire_write_bytes(&w, in->quote.p, in->quote.len);
+		migtd_wire_write_bytes(&w, in->quote.p, in->quote.len);
 	return qgs_finish(&w, size_at, out_len);
 }
 
-int ghci_qgs_get_quote_resp_parse(const uint8_t *msg, size_t len,
+int migtd_ghci_qgs_get_quote_resp_parse(const uint8_t *msg, size_t len,
 				  struct ghci_qgs_get_quote_resp *out)
 {
 	struct wire_reader r;
@@ -312,7 +312,7 @@ int ghci_qgs_get_quote_resp_parse(const uint8_t *msg, size_t len,
 	return out->quote.len ? MIGTD_OK : MIGTD_ERR_QUOTE;
 }
 
-int ghci_qgs_get_collateral_req_build(void *buf, size_t cap, const uint8_t fmspc[6],
+int migtd_ghci_qgs_get_collateral_req_build(void *buf, size_t cap, const uint8_t fmspc[6],
 				      const char *pck_ca, size_t *out_len)
 {
 	struct wire_writer w;
@@ -326,14 +326,14 @@ int ghci_qgs_get_collateral_req_build(void *buf, size_t cap, const uint8_t fmspc
 	err = qgs_start(&w, buf, cap, GHCI_QGS_GET_COLLATERAL_REQ, 0, &size_at);
 	if (err)
 		return err;
-	wire_write_u32(&w, GHCI_QGS_FMSPC_LEN);
-	wire_write_u32(&w, (uint32_t)ca_len);
-	wire_write_bytes(&w, fmspc, GHCI_QGS_FMSPC_LEN);
-	wire_write_bytes(&w, pck_ca, ca_len);
+	migtd_wire_write_u32(&w, GHCI_QGS_FMSPC_LEN);
+	migtd_wire_write_u32(&w, (uint32_t)ca_len);
+	migtd_wire_write_bytes(&w, fmspc, GHCI_QGS_FMSPC_LEN);
+	migtd_wire_write_bytes(&w, pck_ca, ca_len);
 	return qgs_finish(&w, size_at, out_len);
 }
 
-int ghci_qgs_get_collateral_req_parse(const uint8_t *msg, size_t len,
+int migtd_ghci_qgs_get_collateral_req_parse(const uint8_t *msg, size_t len,
 				      struct ghci_qgs_get_collateral_req *out)
 {
 	struct wire_reader r;
@@ -359,7 +359,7 @@ int ghci_qgs_get_collateral_req_parse(const uint8_t *msg, size_t len,
 	return MIGTD_OK;
 }
 
-int ghci_qgs_get_collateral_resp_build(void *buf, size_t cap, uint32_t error_code,
+int migtd_ghci_qgs_get_collateral_resp_build(void *buf, size_t cap, uint32_t error_code,
 				       const struct ghci_qgs_get_collateral_resp *in,
 				       size_t *out_len)
 {
@@ -371,17 +371,17 @@ int ghci_qgs_get_collateral_resp_build(void *buf, size_t cap, uint32_t error_cod
 	err = qgs_start(&w, buf, cap, GHCI_QGS_GET_COLLATERAL_RESP, error_code, &size_at);
 	if (err)
 		return err;
-	wire_write_u16(&w, in->major_version);
-	wire_write_u16(&w, in->minor_version);
+	migtd_wire_write_u16(&w, in->major_version);
+	migtd_wire_write_u16(&w, in->minor_version);
 	for (unsigned i = 0; i < GHCI_QGS_COLLATERAL_BLOBS; i++)
-		wire_write_u32(&w, in->blob[i].len);
+		migtd_wire_write_u32(&w, in->blob[i].len);
 	for (unsigned i = 0; i < GHCI_QGS_COLLATERAL_BLOBS; i++)
 		if (in->blob[i].len)
-			wire_write_bytes(&w, in->blob[i].p, in->blob[i].len);
+			migtd_wire_write_bytes(&w, in->blob[i].p, in->blob[i].len);
 	return qgs_finish(&w, size_at, out_len);
 }
 
-int ghci_qgs_get_collateral_resp_parse(const uint8_t *msg, size_t len,
+int migtd_ghci_qgs_get_collateral_resp_parse(const uint8_t *msg, size_t len,
 				       struct ghci_qgs_get_collateral_resp *out)
 {
 	struct wire_reader r;
@@ -392,11 +392,11 @@ int ghci_qgs_get_collateral_resp_parse(const uint8_t *msg, size_t len,
 	err = qgs_body(msg, len, GHCI_QGS_GET_COLLATERAL_RESP, &r);
 	if (err)
 		return err;
-	wire_read_u16(&r, &out->major_version);
-	wire_read_u16(&r, &out->minor_version);
+	migtd_wire_read_u16(&r, &out->major_version);
+	migtd_wire_read_u16(&r, &out->minor_version);
 	for (unsigned i = 0; i < GHCI_QGS_COLLATERAL_BLOBS; i++)
-		wire_read_u32(&r, &sizes[i]);
-	if (wire_error(&r))
-		return wire_error(&r);
+		migtd_wire_read_u32(&r, &sizes[i]);
+	if (migtd_wire_error(&r))
+		return migtd_wire_error(&r);
 	return qgs_blobs(&r, out->blob, sizes, GHCI_QGS_COLLATERAL_BLOBS);
 }

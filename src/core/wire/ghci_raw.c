@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-int ghci_raw_build(void *buf, size_t cap, uint64_t data_status, const void *payload, size_t n,
+int migtd_ghci_raw_build(void *buf, size_t cap, uint64_t data_status, const void *payload, size_t n,
 		   size_t *out_len)
 {
 	struct wire_writer w;
@@ -16,27 +16,27 @@ int ghci_raw_build(void *buf, size_t cap, uint64_t data_status, const void *payl
 	*out_len = 0;
 	if (n > UINT32_MAX)
 		return MIGTD_ERR_LENGTH;
-	wire_writer_init(&w, buf, cap);
-	wire_write_u64(&w, data_status);
-	wire_write_u32(&w, (uint32_t)n);
+	migtd_wire_writer_init(&w, buf, cap);
+	migtd_wire_write_u64(&w, data_status);
+	migtd_wire_write_u32(&w, (uint32_t)n);
 	if (n)
-		wire_write_bytes(&w, payload, n);
-	err = wire_writer_error(&w);
+		migtd_wire_write_bytes(&w, payload, n);
+	err = migtd_wire_writer_error(&w);
 	if (err)
 		return err;
-	*out_len = wire_written(&w);
+	*out_len = migtd_wire_written(&w);
 	return MIGTD_OK;
 }
 
-int ghci_raw_hdr_parse(const uint8_t *buf, size_t len, struct ghci_raw_hdr *out)
+int migtd_ghci_raw_hdr_parse(const uint8_t *buf, size_t len, struct ghci_raw_hdr *out)
 {
 	struct wire_reader r;
 
 	memset(out, 0, sizeof(*out));
-	wire_reader_init(&r, buf, len);
-	wire_read_u64(&r, &out->data_status);
-	wire_read_u32(&r, &out->length);
-	return wire_error(&r);
+	migtd_wire_reader_init(&r, buf, len);
+	migtd_wire_read_u64(&r, &out->data_status);
+	migtd_wire_read_u32(&r, &out->length);
+	return migtd_wire_error(&r);
 }
 
 /* 8 bytes (id) or 72 bytes (id + 64-byte reportdata): GetTDReport, GetMigtdData. */
@@ -44,12 +44,12 @@ static int raw_parse_id_reportdata(struct wire_reader *p, size_t n, struct ghci_
 {
 	if (n != GHCI_RAW_ID_LEN && n != GHCI_RAW_ID_LEN + GHCI_RAW_REPORTDATA_LEN)
 		return MIGTD_ERR_LENGTH;
-	wire_read_u64(p, &out->mig_request_id);
+	migtd_wire_read_u64(p, &out->mig_request_id);
 	if (n > GHCI_RAW_ID_LEN) {
 		out->has_reportdata = true;
-		wire_read_bytes(p, out->reportdata, sizeof(out->reportdata));
+		migtd_wire_read_bytes(p, out->reportdata, sizeof(out->reportdata));
 	}
-	return wire_error(p);
+	return migtd_wire_error(p);
 }
 
 static int raw_parse_enable_log(struct wire_reader *p, size_t n, struct ghci_raw_request *out)
@@ -58,9 +58,9 @@ static int raw_parse_enable_log(struct wire_reader *p, size_t n, struct ghci_raw
 
 	if (n != GHCI_RAW_ENABLE_LOG_LEN)
 		return MIGTD_ERR_LENGTH;
-	wire_read_u64(p, &out->mig_request_id);
-	wire_read_u8(p, &out->max_log_level);
-	err = wire_read_zero(p, 7);
+	migtd_wire_read_u64(p, &out->mig_request_id);
+	migtd_wire_read_u8(p, &out->max_log_level);
+	err = migtd_wire_read_zero(p, 7);
 	if (err)
 		return err;
 	if (out->max_log_level < GHCI_RAW_LOG_LEVEL_MIN || out->max_log_level > GHCI_RAW_LOG_LEVEL_MAX)
@@ -68,7 +68,7 @@ static int raw_parse_enable_log(struct wire_reader *p, size_t n, struct ghci_raw
 	return MIGTD_OK;
 }
 
-int ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
+int migtd_ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
 		       struct ghci_raw_request *out)
 {
 	struct wire_reader r, payload;
@@ -78,19 +78,19 @@ int ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	wire_reader_init(&r, buf, len);
-	wire_read_u64(&r, &data_status);
-	wire_read_u32(&r, &length);
-	err = wire_error(&r);
+	migtd_wire_reader_init(&r, buf, len);
+	migtd_wire_read_u64(&r, &data_status);
+	migtd_wire_read_u32(&r, &length);
+	err = migtd_wire_error(&r);
 	if (err)
 		return err;
 	if (data_status == 0 && length == 0)
 		return MIGTD_ERR_AGAIN;
 
 	/* Upstream reads the id for error reports before looking at length. */
-	if (wire_remaining(&r) >= GHCI_RAW_ID_LEN) {
+	if (migtd_wire_remaining(&r) >= GHCI_RAW_ID_LEN) {
 		out->has_request_id = true;
-		out->mig_request_id = wire_get_u64(buf + GHCI_RAW_HDR_LEN);
+		out->mig_request_id = migtd_wire_get_u64(buf + GHCI_RAW_HDR_LEN);
 	}
 	byte0 = (uint8_t)data_status;
 	out->operation = (uint8_t)(data_status >> 8);
@@ -99,7 +99,7 @@ int ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
 	if (out->operation < GHCI_RAW_OP_START_MIGRATION ||
 	    out->operation > GHCI_RAW_OP_GET_MIGTD_DATA)
 		return MIGTD_ERR_UNSUPPORTED_OP;
-	if (wire_sub(&r, length, &payload))
+	if (migtd_wire_sub(&r, length, &payload))
 		return MIGTD_ERR_LENGTH;
 
 	/* Rebinding and GetMigtdData exist only in policy-v2 builds. */
@@ -110,7 +110,7 @@ int ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
 	switch (out->operation) {
 	case GHCI_RAW_OP_START_MIGRATION:
 	case GHCI_RAW_OP_START_REBINDING: /* same structure */
-		err = hob_mig_info_parse(payload.buf, payload.len,
+		err = migtd_hob_mig_info_parse(payload.buf, payload.len,
 					 policy_v2 ? HOB_MIG_INFO_RAW_V2 : HOB_MIG_INFO_RAW,
 					 &out->mig_info);
 		if (!err)
@@ -125,22 +125,22 @@ int ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
 	return MIGTD_ERR_STATE;
 }
 
-int ghci_raw_wfr_payload_write(struct wire_writer *w, const struct ghci_raw_request *req)
+int migtd_ghci_raw_wfr_payload_write(struct wire_writer *w, const struct ghci_raw_request *req)
 {
 	switch (req->operation) {
 	case GHCI_RAW_OP_START_MIGRATION:
 	case GHCI_RAW_OP_START_REBINDING:
-		return hob_mig_info_write(w, HOB_MIG_INFO_RAW_V2, &req->mig_info);
+		return migtd_hob_mig_info_write(w, HOB_MIG_INFO_RAW_V2, &req->mig_info);
 	case GHCI_RAW_OP_GET_TDREPORT:
 	case GHCI_RAW_OP_GET_MIGTD_DATA:
-		wire_write_u64(w, req->mig_request_id);
+		migtd_wire_write_u64(w, req->mig_request_id);
 		if (req->has_reportdata)
-			wire_write_bytes(w, req->reportdata, sizeof(req->reportdata));
-		return wire_writer_error(w);
+			migtd_wire_write_bytes(w, req->reportdata, sizeof(req->reportdata));
+		return migtd_wire_writer_error(w);
 	case GHCI_RAW_OP_ENABLE_LOG_AREA:
-		wire_write_u64(w, req->mig_request_id);
-		wire_write_u8(w, req->max_log_level);
-		return wire_write_zero(w, 7);
+		migtd_wire_write_u64(w, req->mig_request_id);
+		migtd_wire_write_u8(w, req->max_log_level);
+		return migtd_wire_write_zero(w, 7);
 	}
 	return MIGTD_ERR_INVALID;
 }
@@ -151,7 +151,7 @@ static bool raw_code_defined(uint8_t code)
 	       code == MIGTD_STATUS_INITIALIZATION_ERROR;
 }
 
-int ghci_raw_status_word(uint8_t code, uint64_t *word)
+int migtd_ghci_raw_status_word(uint8_t code, uint64_t *word)
 {
 	*word = 0;
 	if (!raw_code_defined(code))
@@ -161,7 +161,7 @@ int ghci_raw_status_word(uint8_t code, uint64_t *word)
 	return MIGTD_OK;
 }
 
-int ghci_raw_status_word_parse(uint64_t word, uint8_t *code)
+int migtd_ghci_raw_status_word_parse(uint64_t word, uint8_t *code)
 {
 	uint8_t pre = (uint8_t)word;
 
@@ -173,16 +173,16 @@ int ghci_raw_status_word_parse(uint64_t word, uint8_t *code)
 	return MIGTD_OK;
 }
 
-bool ghci_raw_report_acked(const uint8_t *buf, size_t len)
+bool migtd_ghci_raw_report_acked(const uint8_t *buf, size_t len)
 {
 	struct ghci_raw_hdr h;
 
-	if (ghci_raw_hdr_parse(buf, len, &h))
+	if (migtd_ghci_raw_hdr_parse(buf, len, &h))
 		return false;
 	return (uint8_t)h.data_status == GHCI_RAW_STATUS_VMM_SUCCESS;
 }
 
-int ghci_raw_stream_completion(const uint8_t *buf, size_t len, bool is_receive,
+int migtd_ghci_raw_stream_completion(const uint8_t *buf, size_t len, bool is_receive,
 			       const uint8_t **payload, size_t *payload_len)
 {
 	struct wire_reader r;
@@ -192,7 +192,7 @@ int ghci_raw_stream_completion(const uint8_t *buf, size_t len, bool is_receive,
 
 	*payload = NULL;
 	*payload_len = 0;
-	err = ghci_raw_hdr_parse(buf, len, &h);
+	err = migtd_ghci_raw_hdr_parse(buf, len, &h);
 	if (err)
 		return err;
 	b0 = (uint8_t)h.data_status;
@@ -201,9 +201,9 @@ int ghci_raw_stream_completion(const uint8_t *buf, size_t len, bool is_receive,
 		return MIGTD_ERR_VMM_CANCELED;
 	if (b0 != GHCI_RAW_STATUS_VMM_SUCCESS)
 		return MIGTD_ERR_AGAIN;
-	wire_reader_init(&r, buf, len);
-	wire_seek(&r, GHCI_RAW_HDR_LEN);
-	if (wire_read_ref(&r, payload, h.length)) {
+	migtd_wire_reader_init(&r, buf, len);
+	migtd_wire_seek(&r, GHCI_RAW_HDR_LEN);
+	if (migtd_wire_read_ref(&r, payload, h.length)) {
 		*payload = NULL;
 		return MIGTD_ERR_LENGTH;
 	}

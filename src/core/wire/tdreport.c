@@ -20,83 +20,83 @@
 
 static void rd_reportmac(struct wire_reader *r, struct reportmacstruct *m)
 {
-	wire_read_bytes(r, m->type, sizeof(m->type));
-	wire_read_bytes(r, m->reserved1, sizeof(m->reserved1));
-	wire_read_bytes(r, m->cpusvn, sizeof(m->cpusvn));
-	wire_read_bytes(r, m->tee_tcb_info_hash, sizeof(m->tee_tcb_info_hash));
-	wire_read_bytes(r, m->tee_info_hash, sizeof(m->tee_info_hash));
-	wire_read_bytes(r, m->report_data, sizeof(m->report_data));
-	wire_read_bytes(r, m->reserved2, sizeof(m->reserved2));
-	wire_read_bytes(r, m->mac, sizeof(m->mac));
+	migtd_wire_read_bytes(r, m->type, sizeof(m->type));
+	migtd_wire_read_bytes(r, m->reserved1, sizeof(m->reserved1));
+	migtd_wire_read_bytes(r, m->cpusvn, sizeof(m->cpusvn));
+	migtd_wire_read_bytes(r, m->tee_tcb_info_hash, sizeof(m->tee_tcb_info_hash));
+	migtd_wire_read_bytes(r, m->tee_info_hash, sizeof(m->tee_info_hash));
+	migtd_wire_read_bytes(r, m->report_data, sizeof(m->report_data));
+	migtd_wire_read_bytes(r, m->reserved2, sizeof(m->reserved2));
+	migtd_wire_read_bytes(r, m->mac, sizeof(m->mac));
 }
 
 static void wr_reportmac(struct wire_writer *w, const struct reportmacstruct *m)
 {
-	wire_write_bytes(w, m->type, sizeof(m->type));
-	wire_write_bytes(w, m->reserved1, sizeof(m->reserved1));
-	wire_write_bytes(w, m->cpusvn, sizeof(m->cpusvn));
-	wire_write_bytes(w, m->tee_tcb_info_hash, sizeof(m->tee_tcb_info_hash));
-	wire_write_bytes(w, m->tee_info_hash, sizeof(m->tee_info_hash));
-	wire_write_bytes(w, m->report_data, sizeof(m->report_data));
-	wire_write_bytes(w, m->reserved2, sizeof(m->reserved2));
-	wire_write_bytes(w, m->mac, sizeof(m->mac));
+	migtd_wire_write_bytes(w, m->type, sizeof(m->type));
+	migtd_wire_write_bytes(w, m->reserved1, sizeof(m->reserved1));
+	migtd_wire_write_bytes(w, m->cpusvn, sizeof(m->cpusvn));
+	migtd_wire_write_bytes(w, m->tee_tcb_info_hash, sizeof(m->tee_tcb_info_hash));
+	migtd_wire_write_bytes(w, m->tee_info_hash, sizeof(m->tee_info_hash));
+	migtd_wire_write_bytes(w, m->report_data, sizeof(m->report_data));
+	migtd_wire_write_bytes(w, m->reserved2, sizeof(m->reserved2));
+	migtd_wire_write_bytes(w, m->mac, sizeof(m->mac));
 }
 
 static void rd_tee_tcb_info(struct wire_reader *r, struct tee_tcb_info *t)
 {
-	wire_read_bytes(r, t->valid, sizeof(t->valid));
-	wire_read_bytes(r, t->tee_tcb_svn, sizeof(t->tee_tcb_svn));
-	wire_read_bytes(r, t->mrseam, sizeof(t->mrseam));
-	wire_read_bytes(r, t->mrsignerseam, sizeof(t->mrsignerseam));
-	wire_read_bytes(r, t->attributes, sizeof(t->attributes));
-	wire_read_bytes(r, t->tee_tcb_svn2, sizeof(t->tee_tcb_svn2));
-	wire_read_bytes(r, t->reserved, sizeof(t->reserved));
+	migtd_wire_read_bytes(r, t->valid, sizeof(t->valid));
+	migtd_wire_read_bytes(r, t->tee_tcb_svn, sizeof(t->tee_tcb_svn));
+	migtd_wire_read_bytes(r, t->mrseam, sizeof(t->mrseam));
+	migtd_wire_read_bytes(r, t->mrsignerseam, sizeof(t->mrsignerseam));
+	migtd_wire_read_bytes(r, t->attributes, sizeof(t->attributes));
+	migtd_wire_read_bytes(r, t->tee_tcb_svn2, sizeof(t->tee_tcb_svn2));
+	migtd_wire_read_bytes(r, t->reserved, sizeof(t->reserved));
 }
 
 static void wr_tee_tcb_info(struct wire_writer *w, const struct tee_tcb_info *t)
 {
-	wire_write_bytes(w, t->valid, sizeof(t->valid));
-	wire_write_bytes(w, t->tee_tcb_svn, sizeof(t->tee_tcb_svn));
-	wire_write_bytes(w, t->mrseam, sizeof(t->mrseam));
-	wire_write_bytes(w, t->mrsignerseam, sizeof(t->mrsignerseam));
-	wire_write_bytes(w, t->attributes, sizeof(t->attributes));
-	wire_write_bytes(w, t->tee_tcb_svn2, sizeof(t->tee_tcb_svn2));
-	wire_write_bytes(w, t->reserved, sizeof(t->reserved));
+	migtd_wire_write_bytes(w, t->valid, sizeof(t->valid));
+	migtd_wire_write_bytes(w, t->tee_tcb_svn, sizeof(t->tee_tcb_svn));
+	migtd_wire_write_bytes(w, t->mrseam, sizeof(t->mrseam));
+	migtd_wire_write_bytes(w, t->mrsignerseam, sizeof(t->mrsignerseam));
+	migtd_wire_write_bytes(w, t->attributes, sizeof(t->attributes));
+	migtd_wire_write_bytes(w, t->tee_tcb_svn2, sizeof(t->tee_tcb_svn2));
+	migtd_wire_write_bytes(w, t->reserved, sizeof(t->reserved));
 }
 
 static void rd_tdinfo(struct wire_reader *r, struct tdinfo_struct *t)
 {
-	wire_read_bytes(r, t->attributes, sizeof(t->attributes));
-	wire_read_bytes(r, t->xfam, sizeof(t->xfam));
-	wire_read_bytes(r, t->mrtd, sizeof(t->mrtd));
-	wire_read_bytes(r, t->mrconfigid, sizeof(t->mrconfigid));
-	wire_read_bytes(r, t->mrowner, sizeof(t->mrowner));
-	wire_read_bytes(r, t->mrownerconfig, sizeof(t->mrownerconfig));
+	migtd_wire_read_bytes(r, t->attributes, sizeof(t->attributes));
+	migtd_wire_read_bytes(r, t->xfam, sizeof(t->xfam));
+	migtd_wire_read_bytes(r, t->mrtd, sizeof(t->mrtd));
+	migtd_wire_read_bytes(r, t->mrconfigid, sizeof(t->mrconfigid));
+	migtd_wire_read_bytes(r, t->mrowner, sizeof(t->mrowner));
+	migtd_wire_read_bytes(r, t->mrownerconfig, sizeof(t->mrownerconfig));
 	for (unsigned i = 0; i < 4; i++)
-		wire_read_bytes(r, t->rtmr[i], sizeof(t->rtmr[i]));
-	wire_read_bytes(r, t->servtd_hash, sizeof(t->servtd_hash));
-	wire_read_bytes(r, t->reserved, sizeof(t->reserved));
+		migtd_wire_read_bytes(r, t->rtmr[i], sizeof(t->rtmr[i]));
+	migtd_wire_read_bytes(r, t->servtd_hash, sizeof(t->servtd_hash));
+	migtd_wire_read_bytes(r, t->reserved, sizeof(t->reserved));
 }
 
 static void wr_tdinfo(struct wire_writer *w, const struct tdinfo_struct *t)
 {
-	wire_write_bytes(w, t->attributes, sizeof(t->attributes));
-	wire_write_bytes(w, t->xfam, sizeof(t->xfam));
-	wire_write_bytes(w, t->mrtd, sizeof(t->mrtd));
-	wire_write_bytes(w, t->mrconfigid, sizeof(t->mrconfigid));
-	wire_write_bytes(w, t->mrowner, sizeof(t->mrowner));
-	wire_write_bytes(w, t->mrownerconfig, sizeof(t->mrownerconfig));
+	migtd_wire_write_bytes(w, t->attributes, sizeof(t->attributes));
+	migtd_wire_write_bytes(w, t->xfam, sizeof(t->xfam));
+	migtd_wire_write_bytes(w, t->mrtd, sizeof(t->mrtd));
+	migtd_wire_write_bytes(w, t->mrconfigid, sizeof(t->mrconfigid));
+	migtd_wire_write_bytes(w, t->mrowner, sizeof(t->mrowner));
+	migtd_wire_write_bytes(w, t->mrownerconfig, sizeof(t->mrownerconfig));
 	for (unsigned i = 0; i < 4; i++)
-		wire_write_bytes(w, t->rtmr[i], sizeof(t->rtmr[i]));
-	wire_write_bytes(w, t->servtd_hash, sizeof(t->servtd_hash));
-	wire_write_bytes(w, t->reserved, sizeof(t->reserved));
+		migtd_wire_write_bytes(w, t->rtmr[i], sizeof(t->rtmr[i]));
+	migtd_wire_write_bytes(w, t->servtd_hash, sizeof(t->servtd_hash));
+	migtd_wire_write_bytes(w, t->reserved, sizeof(t->reserved));
 }
 
 static void rd_tdreport(struct wire_reader *r, struct tdreport_struct *t)
 {
 	rd_reportmac(r, &t->mac);
 	rd_tee_tcb_info(r, &t->tee_tcb_info);
-	wire_read_bytes(r, t->reserved, sizeof(t->reserved));
+	migtd_wire_read_bytes(r, t->reserved, sizeof(t->reserved));
 	rd_tdinfo(r, &t->tdinfo);
 }
 
@@ -104,7 +104,7 @@ static void wr_tdreport(struct wire_writer *w, const struct tdreport_struct *t)
 {
 	wr_reportmac(w, &t->mac);
 	wr_tee_tcb_info(w, &t->tee_tcb_info);
-	wire_write_bytes(w, t->reserved, sizeof(t->reserved));
+	migtd_wire_write_bytes(w, t->reserved, sizeof(t->reserved));
 	wr_tdinfo(w, &t->tdinfo);
 }
 
@@ -131,10 +131,10 @@ static int parse_exact(const void *buf, size_t len, size_t size, void *out, size
 		return MIGTD_ERR_TRUNCATED;
 	if (len > size)
 		return MIGTD_ERR_LENGTH;
-	wire_reader_init(&r, buf, len);
+	migtd_wire_reader_init(&r, buf, len);
 	rd(&r, out);
-	err = wire_error(&r);
-	if (err == MIGTD_OK && wire_remaining(&r) != 0)
+	err = migtd_wire_error(&r);
+	if (err == MIGTD_OK && migtd_wire_remaining(&r) != 0)
 		err = MIGTD_ERR_LENGTH; /* field list and size constant disagree */
 	if (err != MIGTD_OK)
 		memset(out, 0, out_size);
@@ -151,10 +151,10 @@ static int build_exact(const void *in, size_t size, void *buf, size_t cap, size_
 		*written = 0;
 	if (!buf || cap < size)
 		return MIGTD_ERR_NOSPACE;
-	wire_writer_init(&w, buf, size);
+	migtd_wire_writer_init(&w, buf, size);
 	wr(&w, in);
-	err = wire_writer_error(&w);
-	if (err == MIGTD_OK && wire_written(&w) != size)
+	err = migtd_wire_writer_error(&w);
+	if (err == MIGTD_OK && migtd_wire_written(&w) != size)
 		err = MIGTD_ERR_LENGTH;
 	if (err == MIGTD_OK && written)
 		*written = size;
@@ -174,46 +174,46 @@ static void wr_tee_tcb_info_v(struct wire_writer *w, const void *i) { wr_tee_tcb
 static void wr_tdinfo_v(struct wire_writer *w, const void *i) { wr_tdinfo(w, i); }
 static void wr_tdreport_v(struct wire_writer *w, const void *i) { wr_tdreport(w, i); }
 
-int tdreport_parse(const void *buf, size_t len, struct tdreport_struct *out)
+int migtd_tdreport_parse(const void *buf, size_t len, struct tdreport_struct *out)
 {
 	return parse_exact(buf, len, TDREPORT_STRUCT_SIZE, out, sizeof(*out), rd_tdreport_v);
 }
 
-int tdreport_parse_reportmacstruct(const void *buf, size_t len, struct reportmacstruct *out)
+int migtd_tdreport_parse_reportmacstruct(const void *buf, size_t len, struct reportmacstruct *out)
 {
 	return parse_exact(buf, len, TDREPORT_REPORTMACSTRUCT_SIZE, out, sizeof(*out),
 			   rd_reportmac_v);
 }
 
-int tdreport_parse_tee_tcb_info(const void *buf, size_t len, struct tee_tcb_info *out)
+int migtd_tdreport_parse_tee_tcb_info(const void *buf, size_t len, struct tee_tcb_info *out)
 {
 	return parse_exact(buf, len, TDREPORT_TEE_TCB_INFO_SIZE, out, sizeof(*out),
 			   rd_tee_tcb_info_v);
 }
 
-int tdreport_parse_tdinfo(const void *buf, size_t len, struct tdinfo_struct *out)
+int migtd_tdreport_parse_tdinfo(const void *buf, size_t len, struct tdinfo_struct *out)
 {
 	return parse_exact(buf, len, TDREPORT_TDINFO_STRUCT_SIZE, out, sizeof(*out), rd_tdinfo_v);
 }
 
-int tdreport_build(const struct tdreport_struct *in, void *buf, size_t cap, size_t *written)
+int migtd_tdreport_build(const struct tdreport_struct *in, void *buf, size_t cap, size_t *written)
 {
 	return build_exact(in, TDREPORT_STRUCT_SIZE, buf, cap, written, wr_tdreport_v);
 }
 
-int tdreport_build_reportmacstruct(const struct reportmacstruct *in, void *buf, size_t cap,
+int migtd_tdreport_build_reportmacstruct(const struct reportmacstruct *in, void *buf, size_t cap,
 				   size_t *written)
 {
 	return build_exact(in, TDREPORT_REPORTMACSTRUCT_SIZE, buf, cap, written, wr_reportmac_v);
 }
 
-int tdreport_build_tee_tcb_info(const struct tee_tcb_info *in, void *buf, size_t cap,
+int migtd_tdreport_build_tee_tcb_info(const struct tee_tcb_info *in, void *buf, size_t cap,
 				size_t *written)
 {
 	return build_exact(in, TDREPORT_TEE_TCB_INFO_SIZE, buf, cap, written, wr_tee_tcb_info_v);
 }
 
-int tdreport_build_tdinfo(const struct tdinfo_struct *in, void *buf, size_t cap,
+int migtd_tdreport_build_tdinfo(const struct tdinfo_struct *in, void *buf, size_t cap,
 			  size_t *written)
 {
 	return build_exact(in, TDREPORT_TDINFO_STRUCT_SIZE, buf, cap, written, wr_tdinfo_v);
@@ -221,12 +221,12 @@ int tdreport_build_tdinfo(const struct tdinfo_struct *in, void *buf, size_t cap,
 
 /* ---- semantics ---------------------------------------------------------- */
 
-uint64_t tdreport_le64(const uint8_t field[8])
+uint64_t migtd_tdreport_le64(const uint8_t field[8])
 {
-	return wire_get_u64(field);
+	return migtd_wire_get_u64(field);
 }
 
-int tdreport_check_type(const struct tdreport_struct *rep)
+int migtd_tdreport_check_type(const struct tdreport_struct *rep)
 {
 	return rep->mac.type[0] == TDREPORT_TEE_TYPE_TDX ? MIGTD_OK : MIGTD_ERR_INVALID;
 }
@@ -237,21 +237,21 @@ static int sha384(const uint8_t *p, size_t n, uint8_t digest[TDREPORT_SHA384_SIZ
 	return mbedtls_sha512(p, n, digest, 1) == 0 ? MIGTD_OK : MIGTD_ERR_CRYPTO;
 }
 
-int tdreport_hash_tee_tcb_info(const struct tee_tcb_info *info,
+int migtd_tdreport_hash_tee_tcb_info(const struct tee_tcb_info *info,
 			       uint8_t digest[TDREPORT_SHA384_SIZE])
 {
 	uint8_t buf[TDREPORT_TEE_TCB_INFO_SIZE];
-	int err = tdreport_build_tee_tcb_info(info, buf, sizeof(buf), NULL);
+	int err = migtd_tdreport_build_tee_tcb_info(info, buf, sizeof(buf), NULL);
 
 	if (err == MIGTD_OK)
 		err = sha384(buf, sizeof(buf), digest);
 	return err;
 }
 
-int tdreport_hash_tdinfo(const struct tdinfo_struct *info, uint8_t digest[TDREPORT_SHA384_SIZE])
+int migtd_tdreport_hash_tdinfo(const struct tdinfo_struct *info, uint8_t digest[TDREPORT_SHA384_SIZE])
 {
 	uint8_t buf[TDREPORT_TDINFO_STRUCT_SIZE];
-	int err = tdreport_build_tdinfo(info, buf, sizeof(buf), NULL);
+	int err = migtd_tdreport_build_tdinfo(info, buf, sizeof(buf), NULL);
 
 	if (err == MIGTD_OK)
 		err = sha384(buf, sizeof(buf), digest);
@@ -277,12 +277,12 @@ static bool digest_is_zero(const uint8_t *a)
 	return acc == 0;
 }
 
-int tdreport_check_integrity(const struct tdreport_struct *rep)
+int migtd_tdreport_check_integrity(const struct tdreport_struct *rep)
 {
 	uint8_t d[TDREPORT_SHA384_SIZE];
 	int err;
 
-	err = tdreport_hash_tee_tcb_info(&rep->tee_tcb_info, d);
+	err = migtd_tdreport_hash_tee_tcb_info(&rep->tee_tcb_info, d);
 	if (err != MIGTD_OK)
 		return err;
 	if (!digest_eq(d, rep->mac.tee_tcb_info_hash))
@@ -291,7 +291,7 @@ int tdreport_check_integrity(const struct tdreport_struct *rep)
 	 * report); the rule demands a real TD here. */
 	if (digest_is_zero(rep->mac.tee_info_hash))
 		return MIGTD_ERR_INVALID;
-	err = tdreport_hash_tdinfo(&rep->tdinfo, d);
+	err = migtd_tdreport_hash_tdinfo(&rep->tdinfo, d);
 	if (err != MIGTD_OK)
 		return err;
 	if (!digest_eq(d, rep->mac.tee_info_hash))
@@ -299,11 +299,11 @@ int tdreport_check_integrity(const struct tdreport_struct *rep)
 	return MIGTD_OK;
 }
 
-int tdreport_update_hashes(struct tdreport_struct *rep)
+int migtd_tdreport_update_hashes(struct tdreport_struct *rep)
 {
-	int err = tdreport_hash_tee_tcb_info(&rep->tee_tcb_info, rep->mac.tee_tcb_info_hash);
+	int err = migtd_tdreport_hash_tee_tcb_info(&rep->tee_tcb_info, rep->mac.tee_tcb_info_hash);
 
 	if (err == MIGTD_OK)
-		err = tdreport_hash_tdinfo(&rep->tdinfo, rep->mac.tee_info_hash);
+		err = migtd_tdreport_hash_tdinfo(&rep->tdinfo, rep->mac.tee_info_hash);
 	return err;
 }

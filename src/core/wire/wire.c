@@ -45,7 +45,7 @@ int migtd_guid_parse(const char *s, size_t n, uint8_t g[16])
 	return MIGTD_OK;
 }
 
-bool wire_add_ok(size_t a, size_t b, size_t *out)
+bool migtd_wire_add_ok(size_t a, size_t b, size_t *out)
 {
 	if (a > SIZE_MAX - b)
 		return false;
@@ -53,43 +53,43 @@ bool wire_add_ok(size_t a, size_t b, size_t *out)
 	return true;
 }
 
-void wire_put_u16(uint8_t *p, uint16_t v)
+void migtd_wire_put_u16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
 }
 
-void wire_put_u32(uint8_t *p, uint32_t v)
+void migtd_wire_put_u32(uint8_t *p, uint32_t v)
 {
 	for (unsigned i = 0; i < 4; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-void wire_put_u64(uint8_t *p, uint64_t v)
+void migtd_wire_put_u64(uint8_t *p, uint64_t v)
 {
 	for (unsigned i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-uint16_t wire_get_u16(const uint8_t *p)
+uint16_t migtd_wire_get_u16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | (p[1] << 8));
 }
 
-uint32_t wire_get_u32(const uint8_t *p)
+uint32_t migtd_wire_get_u32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
 	       ((uint32_t)p[3] << 24);
 }
 
-uint64_t wire_get_u64(const uint8_t *p)
+uint64_t migtd_wire_get_u64(const uint8_t *p)
 {
-	return (uint64_t)wire_get_u32(p) | ((uint64_t)wire_get_u32(p + 4) << 32);
+	return (uint64_t)migtd_wire_get_u32(p) | ((uint64_t)migtd_wire_get_u32(p + 4) << 32);
 }
 
 /* ---- reader ------------------------------------------------------------- */
 
-void wire_reader_init(struct wire_reader *r, const void *buf, size_t len)
+void migtd_wire_reader_init(struct wire_reader *r, const void *buf, size_t len)
 {
 	r->buf = buf;
 	r->len = buf ? len : 0;
@@ -97,22 +97,22 @@ void wire_reader_init(struct wire_reader *r, const void *buf, size_t len)
 	r->err = MIGTD_OK;
 }
 
-size_t wire_remaining(const struct wire_reader *r)
+size_t migtd_wire_remaining(const struct wire_reader *r)
 {
 	return r->err ? 0 : r->len - r->pos;
 }
 
-size_t wire_pos(const struct wire_reader *r)
+size_t migtd_wire_pos(const struct wire_reader *r)
 {
 	return r->pos;
 }
 
-int wire_error(const struct wire_reader *r)
+int migtd_wire_error(const struct wire_reader *r)
 {
 	return r->err;
 }
 
-int wire_fail(struct wire_reader *r, int err)
+int migtd_wire_fail(struct wire_reader *r, int err)
 {
 	if (r->err == MIGTD_OK)
 		r->err = err;
@@ -135,7 +135,7 @@ static const uint8_t *wire_take(struct wire_reader *r, size_t n)
 	return p;
 }
 
-int wire_read_u8(struct wire_reader *r, uint8_t *v)
+int migtd_wire_read_u8(struct wire_reader *r, uint8_t *v)
 {
 	const uint8_t *p = wire_take(r, 1);
 
@@ -145,37 +145,37 @@ int wire_read_u8(struct wire_reader *r, uint8_t *v)
 	return MIGTD_OK;
 }
 
-int wire_read_u16(struct wire_reader *r, uint16_t *v)
+int migtd_wire_read_u16(struct wire_reader *r, uint16_t *v)
 {
 	const uint8_t *p = wire_take(r, 2);
 
 	if (!p)
 		return r->err;
-	*v = wire_get_u16(p);
+	*v = migtd_wire_get_u16(p);
 	return MIGTD_OK;
 }
 
-int wire_read_u32(struct wire_reader *r, uint32_t *v)
+int migtd_wire_read_u32(struct wire_reader *r, uint32_t *v)
 {
 	const uint8_t *p = wire_take(r, 4);
 
 	if (!p)
 		return r->err;
-	*v = wire_get_u32(p);
+	*v = migtd_wire_get_u32(p);
 	return MIGTD_OK;
 }
 
-int wire_read_u64(struct wire_reader *r, uint64_t *v)
+int migtd_wire_read_u64(struct wire_reader *r, uint64_t *v)
 {
 	const uint8_t *p = wire_take(r, 8);
 
 	if (!p)
 		return r->err;
-	*v = wire_get_u64(p);
+	*v = migtd_wire_get_u64(p);
 	return MIGTD_OK;
 }
 
-int wire_read_u32_be(struct wire_reader *r, uint32_t *v)
+int migtd_wire_read_u32_be(struct wire_reader *r, uint32_t *v)
 {
 	const uint8_t *p = wire_take(r, 4);
 
@@ -185,7 +185,7 @@ int wire_read_u32_be(struct wire_reader *r, uint32_t *v)
 	return MIGTD_OK;
 }
 
-int wire_read_bytes(struct wire_reader *r, void *out, size_t n)
+int migtd_wire_read_bytes(struct wire_reader *r, void *out, size_t n)
 {
 	const uint8_t *p = wire_take(r, n);
 
@@ -196,12 +196,12 @@ int wire_read_bytes(struct wire_reader *r, void *out, size_t n)
 	return MIGTD_OK;
 }
 
-int wire_read_guid(struct wire_reader *r, struct migtd_guid *g)
+int migtd_wire_read_guid(struct wire_reader *r, struct migtd_guid *g)
 {
-	return wire_read_bytes(r, g->b, sizeof(g->b));
+	return migtd_wire_read_bytes(r, g->b, sizeof(g->b));
 }
 
-int wire_read_ref(struct wire_reader *r, const uint8_t **p, size_t n)
+int migtd_wire_read_ref(struct wire_reader *r, const uint8_t **p, size_t n)
 {
 	const uint8_t *q = wire_take(r, n);
 
@@ -211,12 +211,12 @@ int wire_read_ref(struct wire_reader *r, const uint8_t **p, size_t n)
 	return MIGTD_OK;
 }
 
-int wire_skip(struct wire_reader *r, size_t n)
+int migtd_wire_skip(struct wire_reader *r, size_t n)
 {
 	return wire_take(r, n) ? MIGTD_OK : r->err;
 }
 
-int wire_read_zero(struct wire_reader *r, size_t n)
+int migtd_wire_read_zero(struct wire_reader *r, size_t n)
 {
 	const uint8_t *p = wire_take(r, n);
 	uint8_t acc = 0;
@@ -226,47 +226,47 @@ int wire_read_zero(struct wire_reader *r, size_t n)
 	for (size_t i = 0; i < n; i++)
 		acc |= p[i];
 	if (acc)
-		return wire_fail(r, MIGTD_ERR_RESERVED);
+		return migtd_wire_fail(r, MIGTD_ERR_RESERVED);
 	return MIGTD_OK;
 }
 
-int wire_expect_guid(struct wire_reader *r, const struct migtd_guid *want)
+int migtd_wire_expect_guid(struct wire_reader *r, const struct migtd_guid *want)
 {
 	struct migtd_guid g;
 
-	if (wire_read_guid(r, &g))
+	if (migtd_wire_read_guid(r, &g))
 		return r->err;
 	if (!migtd_guid_eq(&g, want))
-		return wire_fail(r, MIGTD_ERR_GUID);
+		return migtd_wire_fail(r, MIGTD_ERR_GUID);
 	return MIGTD_OK;
 }
 
-int wire_sub(struct wire_reader *r, size_t n, struct wire_reader *sub)
+int migtd_wire_sub(struct wire_reader *r, size_t n, struct wire_reader *sub)
 {
 	const uint8_t *p = wire_take(r, n);
 
 	if (!p) {
-		wire_reader_init(sub, NULL, 0);
+		migtd_wire_reader_init(sub, NULL, 0);
 		sub->err = r->err;
 		return r->err;
 	}
-	wire_reader_init(sub, p, n);
+	migtd_wire_reader_init(sub, p, n);
 	return MIGTD_OK;
 }
 
-int wire_seek(struct wire_reader *r, size_t pos)
+int migtd_wire_seek(struct wire_reader *r, size_t pos)
 {
 	if (r->err)
 		return r->err;
 	if (pos > r->len)
-		return wire_fail(r, MIGTD_ERR_TRUNCATED);
+		return migtd_wire_fail(r, MIGTD_ERR_TRUNCATED);
 	r->pos = pos;
 	return MIGTD_OK;
 }
 
 /* ---- writer ------------------------------------------------------------- */
 
-void wire_writer_init(struct wire_writer *w, void *buf, size_t cap)
+void migtd_wire_writer_init(struct wire_writer *w, void *buf, size_t cap)
 {
 	w->buf = buf;
 	w->cap = buf ? cap : 0;
@@ -274,12 +274,12 @@ void wire_writer_init(struct wire_writer *w, void *buf, size_t cap)
 	w->err = MIGTD_OK;
 }
 
-size_t wire_written(const struct wire_writer *w)
+size_t migtd_wire_written(const struct wire_writer *w)
 {
 	return w->pos;
 }
 
-int wire_writer_error(const struct wire_writer *w)
+int migtd_wire_writer_error(const struct wire_writer *w)
 {
 	return w->err;
 }
@@ -299,7 +299,7 @@ static uint8_t *wire_room(struct wire_writer *w, size_t n)
 	return p;
 }
 
-int wire_write_u8(struct wire_writer *w, uint8_t v)
+int migtd_wire_write_u8(struct wire_writer *w, uint8_t v)
 {
 	uint8_t *p = wire_room(w, 1);
 
@@ -309,37 +309,37 @@ int wire_write_u8(struct wire_writer *w, uint8_t v)
 	return MIGTD_OK;
 }
 
-int wire_write_u16(struct wire_writer *w, uint16_t v)
+int migtd_wire_write_u16(struct wire_writer *w, uint16_t v)
 {
 	uint8_t *p = wire_room(w, 2);
 
 	if (!p)
 		return w->err;
-	wire_put_u16(p, v);
+	migtd_wire_put_u16(p, v);
 	return MIGTD_OK;
 }
 
-int wire_write_u32(struct wire_writer *w, uint32_t v)
+int migtd_wire_write_u32(struct wire_writer *w, uint32_t v)
 {
 	uint8_t *p = wire_room(w, 4);
 
 	if (!p)
 		return w->err;
-	wire_put_u32(p, v);
+	migtd_wire_put_u32(p, v);
 	return MIGTD_OK;
 }
 
-int wire_write_u64(struct wire_writer *w, uint64_t v)
+int migtd_wire_write_u64(struct wire_writer *w, uint64_t v)
 {
 	uint8_t *p = wire_room(w, 8);
 
 	if (!p)
 		return w->err;
-	wire_put_u64(p, v);
+	migtd_wire_put_u64(p, v);
 	return MIGTD_OK;
 }
 
-int wire_write_u32_be(struct wire_writer *w, uint32_t v)
+int migtd_wire_write_u32_be(struct wire_writer *w, uint32_t v)
 {
 	uint8_t *p = wire_room(w, 4);
 
@@ -352,7 +352,7 @@ int wire_write_u32_be(struct wire_writer *w, uint32_t v)
 	return MIGTD_OK;
 }
 
-int wire_write_bytes(struct wire_writer *w, const void *src, size_t n)
+int migtd_wire_write_bytes(struct wire_writer *w, const void *src, size_t n)
 {
 	uint8_t *p = wire_room(w, n);
 
@@ -363,12 +363,12 @@ int wire_write_bytes(struct wire_writer *w, const void *src, size_t n)
 	return MIGTD_OK;
 }
 
-int wire_write_guid(struct wire_writer *w, const struct migtd_guid *g)
+int migtd_wire_write_guid(struct wire_writer *w, const struct migtd_guid *g)
 {
-	return wire_write_bytes(w, g->b, sizeof(g->b));
+	return migtd_wire_write_bytes(w, g->b, sizeof(g->b));
 }
 
-int wire_write_zero(struct wire_writer *w, size_t n)
+int migtd_wire_write_zero(struct wire_writer *w, size_t n)
 {
 	uint8_t *p = wire_room(w, n);
 
@@ -379,7 +379,7 @@ int wire_write_zero(struct wire_writer *w, size_t n)
 	return MIGTD_OK;
 }
 
-int wire_reserve(struct wire_writer *w, uint8_t **p, size_t n)
+int migtd_wire_reserve(struct wire_writer *w, uint8_t **p, size_t n)
 {
 	uint8_t *q = wire_room(w, n);
 

@@ -34,13 +34,13 @@ int vser_ctrl_parse(const uint8_t *buf, size_t len, struct vser_ctrl *m)
 {
 	struct wire_reader r;
 
-	wire_reader_init(&r, buf, len);
-	wire_read_u32(&r, &m->id);
-	wire_read_u16(&r, &m->event);
-	wire_read_u16(&r, &m->value);
-	m->extra_len = wire_remaining(&r);
-	wire_read_ref(&r, &m->extra, m->extra_len);
-	return wire_error(&r);
+	migtd_wire_reader_init(&r, buf, len);
+	migtd_wire_read_u32(&r, &m->id);
+	migtd_wire_read_u16(&r, &m->event);
+	migtd_wire_read_u16(&r, &m->value);
+	m->extra_len = migtd_wire_remaining(&r);
+	migtd_wire_read_ref(&r, &m->extra, m->extra_len);
+	return migtd_wire_error(&r);
 }
 
 static uint16_t rx_queue(uint32_t port)
@@ -83,10 +83,10 @@ static int send_ctrl(struct vser *s, uint32_t id, uint16_t event, uint16_t value
 		for (unsigned int i = 0; i < VSER_CTRL_BUFS; i++) {
 			if (s->ctx_busy[i])
 				continue;
-			wire_writer_init(&w, s->ctx_va[i], VSER_CTRL_BUF);
-			wire_write_u32(&w, id);
-			wire_write_u16(&w, event);
-			wire_write_u16(&w, value);
+			migtd_wire_writer_init(&w, s->ctx_va[i], VSER_CTRL_BUF);
+			migtd_wire_write_u32(&w, id);
+			migtd_wire_write_u16(&w, event);
+			migtd_wire_write_u16(&w, value);
 			b.gpa = s->ctx_gpa[i];
 			b.len = VSER_CTRL_HDR;
 			b.device_writes = false;

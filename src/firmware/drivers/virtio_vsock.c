@@ -35,35 +35,35 @@ int vsock_hdr_parse(const uint8_t *buf, size_t len, struct vsock_hdr *h)
 {
 	struct wire_reader r;
 
-	wire_reader_init(&r, buf, len);
-	wire_read_u64(&r, &h->src_cid);
-	wire_read_u64(&r, &h->dst_cid);
-	wire_read_u32(&r, &h->src_port);
-	wire_read_u32(&r, &h->dst_port);
-	wire_read_u32(&r, &h->len);
-	wire_read_u16(&r, &h->type);
-	wire_read_u16(&r, &h->op);
-	wire_read_u32(&r, &h->flags);
-	wire_read_u32(&r, &h->buf_alloc);
-	wire_read_u32(&r, &h->fwd_cnt);
-	return wire_error(&r);
+	migtd_wire_reader_init(&r, buf, len);
+	migtd_wire_read_u64(&r, &h->src_cid);
+	migtd_wire_read_u64(&r, &h->dst_cid);
+	migtd_wire_read_u32(&r, &h->src_port);
+	migtd_wire_read_u32(&r, &h->dst_port);
+	migtd_wire_read_u32(&r, &h->len);
+	migtd_wire_read_u16(&r, &h->type);
+	migtd_wire_read_u16(&r, &h->op);
+	migtd_wire_read_u32(&r, &h->flags);
+	migtd_wire_read_u32(&r, &h->buf_alloc);
+	migtd_wire_read_u32(&r, &h->fwd_cnt);
+	return migtd_wire_error(&r);
 }
 
 void vsock_hdr_build(uint8_t out[VSOCK_HDR_SIZE], const struct vsock_hdr *h)
 {
 	struct wire_writer w;
 
-	wire_writer_init(&w, out, VSOCK_HDR_SIZE);
-	wire_write_u64(&w, h->src_cid);
-	wire_write_u64(&w, h->dst_cid);
-	wire_write_u32(&w, h->src_port);
-	wire_write_u32(&w, h->dst_port);
-	wire_write_u32(&w, h->len);
-	wire_write_u16(&w, h->type);
-	wire_write_u16(&w, h->op);
-	wire_write_u32(&w, h->flags);
-	wire_write_u32(&w, h->buf_alloc);
-	wire_write_u32(&w, h->fwd_cnt);
+	migtd_wire_writer_init(&w, out, VSOCK_HDR_SIZE);
+	migtd_wire_write_u64(&w, h->src_cid);
+	migtd_wire_write_u64(&w, h->dst_cid);
+	migtd_wire_write_u32(&w, h->src_port);
+	migtd_wire_write_u32(&w, h->dst_port);
+	migtd_wire_write_u32(&w, h->len);
+	migtd_wire_write_u16(&w, h->type);
+	migtd_wire_write_u16(&w, h->op);
+	migtd_wire_write_u32(&w, h->flags);
+	migtd_wire_write_u32(&w, h->buf_alloc);
+	migtd_wire_write_u32(&w, h->fwd_cnt);
 }
 
 static void relax(struct vsock *v)
@@ -369,7 +369,7 @@ int vsock_poll(struct vsock *v)
 	while ((r = virtq_get_used(&v->evq, &h, &len)) == 1) {
 		/* Event buffers: same address as posted (shadow), 4-byte id. */
 		uint8_t *ev = v->evq.desc + (v->evq.sh[h].gpa - v->evq.desc_gpa);
-		uint32_t id = len >= 4 ? wire_get_u32(ev) : 0xFFFFFFFFu;
+		uint32_t id = len >= 4 ? migtd_wire_get_u32(ev) : 0xFFFFFFFFu;
 
 		if (id == VSOCK_EVENT_TRANSPORT_RESET) {
 			for (unsigned int k = 0; k < VSOCK_MAX_CONN; k++) {

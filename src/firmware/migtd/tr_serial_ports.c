@@ -124,9 +124,9 @@ static int st_open(void *ctx, const struct migtd_stream_params *params, uint32_t
 		s->port = p;
 		s->gen = pt->host_gen;
 		m->used_gen[p] = pt->host_gen;
-		wire_put_u32(s->hello, UVSOCK_MAGIC);
-		wire_put_u32(s->hello + 4, params->peer_port);
-		wire_put_u64(s->hello + 8, params->peer_cid & 0xffffffffu);
+		migtd_wire_put_u32(s->hello, UVSOCK_MAGIC);
+		migtd_wire_put_u32(s->hello + 4, params->peer_port);
+		migtd_wire_put_u64(s->hello + 8, params->peer_cid & 0xffffffffu);
 		*handle = p;
 		return MIGTD_OK;
 	}

@@ -37,34 +37,34 @@ int fw_acpi_list_build(uint8_t rsdp[FW_ACPI_RSDP_SIZE], uint8_t *xsdt, size_t xs
 		if (tables[i] == 0)
 			return MIGTD_ERR_INVALID;
 
-	wire_writer_init(&w, xsdt, xlen);
-	wire_write_bytes(&w, "XSDT", 4);
-	wire_write_u32(&w, xlen);
-	wire_write_u8(&w, 1);	/* revision */
-	wire_write_u8(&w, 0);	/* checksum, below */
-	wire_write_bytes(&w, "MIGTDC", 6);
-	wire_write_bytes(&w, "MIGTD-C ", 8);
-	wire_write_u32(&w, 1);
-	wire_write_bytes(&w, "MTDC", 4);
-	wire_write_u32(&w, 1);
+	migtd_wire_writer_init(&w, xsdt, xlen);
+	migtd_wire_write_bytes(&w, "XSDT", 4);
+	migtd_wire_write_u32(&w, xlen);
+	migtd_wire_write_u8(&w, 1);	/* revision */
+	migtd_wire_write_u8(&w, 0);	/* checksum, below */
+	migtd_wire_write_bytes(&w, "MIGTDC", 6);
+	migtd_wire_write_bytes(&w, "MIGTD-C ", 8);
+	migtd_wire_write_u32(&w, 1);
+	migtd_wire_write_bytes(&w, "MTDC", 4);
+	migtd_wire_write_u32(&w, 1);
 	for (size_t i = 0; i < n; i++)
-		wire_write_u64(&w, tables[i]);
-	err = wire_writer_error(&w);
+		migtd_wire_write_u64(&w, tables[i]);
+	err = migtd_wire_writer_error(&w);
 	if (err)
 		return err;
 	xsdt[9] = (uint8_t)(0x100 - sum8(xsdt, xlen));
 
-	wire_writer_init(&w, rsdp, FW_ACPI_RSDP_SIZE);
-	wire_write_bytes(&w, "RSD PTR ", 8);
-	wire_write_u8(&w, 0);	/* checksum of bytes 0..19, below */
-	wire_write_bytes(&w, "MIGTDC", 6);
-	wire_write_u8(&w, 2);	/* revision: ACPI 2.0+, XSDT valid */
-	wire_write_u32(&w, 0);	/* no RSDT */
-	wire_write_u32(&w, FW_ACPI_RSDP_SIZE);
-	wire_write_u64(&w, xsdt_gpa);
-	wire_write_u8(&w, 0);	/* extended checksum, below */
-	wire_write_u8(&w, 0), wire_write_u8(&w, 0), wire_write_u8(&w, 0);
-	err = wire_writer_error(&w);
+	migtd_wire_writer_init(&w, rsdp, FW_ACPI_RSDP_SIZE);
+	migtd_wire_write_bytes(&w, "RSD PTR ", 8);
+	migtd_wire_write_u8(&w, 0);	/* checksum of bytes 0..19, below */
+	migtd_wire_write_bytes(&w, "MIGTDC", 6);
+	migtd_wire_write_u8(&w, 2);	/* revision: ACPI 2.0+, XSDT valid */
+	migtd_wire_write_u32(&w, 0);	/* no RSDT */
+	migtd_wire_write_u32(&w, FW_ACPI_RSDP_SIZE);
+	migtd_wire_write_u64(&w, xsdt_gpa);
+	migtd_wire_write_u8(&w, 0);	/* extended checksum, below */
+	migtd_wire_write_u8(&w, 0), migtd_wire_write_u8(&w, 0), migtd_wire_write_u8(&w, 0);
+	err = migtd_wire_writer_error(&w);
 	if (err)
 		return err;
 	rsdp[8] = (uint8_t)(0x100 - sum8(rsdp, 20));

@@ -33,25 +33,25 @@ int fw_ccel_table_build(uint8_t *out, size_t cap, uint64_t lasa, uint64_t laml)
 
 	if (!out || cap < FW_CCEL_TABLE_SIZE)
 		return MIGTD_ERR_LENGTH;
-	wire_writer_init(&w, out, FW_CCEL_TABLE_SIZE);
-	wire_write_bytes(&w, "CCEL", 4);
-	wire_write_u32(&w, FW_CCEL_TABLE_SIZE);
-	wire_write_u8(&w, FW_CCEL_REVISION);
-	wire_write_u8(&w, 0); /* checksum, below */
-	wire_write_bytes(&w, "MIGTDC", 6);
-	wire_write_bytes(&w, "MIGTD-C ", 8);
-	wire_write_u32(&w, 1);		/* OEM revision */
-	wire_write_bytes(&w, "MTDC", 4); /* creator id */
-	wire_write_u32(&w, 1);		/* creator revision */
-	wire_write_u8(&w, FW_CCEL_CC_TYPE_TDX);
-	wire_write_u8(&w, 0);		/* cc_subtype */
-	wire_write_u16(&w, 0);		/* reserved */
-	wire_write_u64(&w, laml);
-	wire_write_u64(&w, lasa);
-	err = wire_writer_error(&w);
+	migtd_wire_writer_init(&w, out, FW_CCEL_TABLE_SIZE);
+	migtd_wire_write_bytes(&w, "CCEL", 4);
+	migtd_wire_write_u32(&w, FW_CCEL_TABLE_SIZE);
+	migtd_wire_write_u8(&w, FW_CCEL_REVISION);
+	migtd_wire_write_u8(&w, 0); /* checksum, below */
+	migtd_wire_write_bytes(&w, "MIGTDC", 6);
+	migtd_wire_write_bytes(&w, "MIGTD-C ", 8);
+	migtd_wire_write_u32(&w, 1);		/* OEM revision */
+	migtd_wire_write_bytes(&w, "MTDC", 4); /* creator id */
+	migtd_wire_write_u32(&w, 1);		/* creator revision */
+	migtd_wire_write_u8(&w, FW_CCEL_CC_TYPE_TDX);
+	migtd_wire_write_u8(&w, 0);		/* cc_subtype */
+	migtd_wire_write_u16(&w, 0);		/* reserved */
+	migtd_wire_write_u64(&w, laml);
+	migtd_wire_write_u64(&w, lasa);
+	err = migtd_wire_writer_error(&w);
 	if (err != MIGTD_OK)
 		return err;
-	if (wire_written(&w) != FW_CCEL_TABLE_SIZE)
+	if (migtd_wire_written(&w) != FW_CCEL_TABLE_SIZE)
 		return MIGTD_ERR_LENGTH;
 	/* ACPI: all bytes of the table, checksum included, sum to 0 mod 256. */
 	for (size_t i = 0; i < FW_CCEL_TABLE_SIZE; i++)

@@ -69,8 +69,8 @@ static int emu_error_payload(const struct emu_link_frame *f)
 	struct wire_reader r;
 	uint32_t e = 0;
 
-	wire_reader_init(&r, f->payload, f->len);
-	if (wire_read_u32(&r, &e) || (int32_t)e >= 0 || (int32_t)e < MIGTD_ERR_MIN)
+	migtd_wire_reader_init(&r, f->payload, f->len);
+	if (migtd_wire_read_u32(&r, &e) || (int32_t)e >= 0 || (int32_t)e < MIGTD_ERR_MIN)
 		return MIGTD_ERR_INVALID;
 	return (int32_t)e;
 }
@@ -93,9 +93,9 @@ static int emu_complete_pending(struct emu_platform_pending *pe, const struct em
 	}
 	if (f->op != (pe->op | EMU_LINK_RESPONSE))
 		return MIGTD_ERR_INVALID;
-	wire_reader_init(&r, f->payload, f->len);
-	wire_read_u64(&r, &vmcall_status);
-	if (wire_error(&r))
+	migtd_wire_reader_init(&r, f->payload, f->len);
+	migtd_wire_read_u64(&r, &vmcall_status);
+	if (migtd_wire_error(&r))
 		return MIGTD_ERR_INVALID;
 	if (vmcall_status != 0) {
 		pe->result = MIGTD_ERR_VMCALL;
@@ -105,16 +105,16 @@ static int emu_complete_pending(struct emu_platform_pending *pe, const struct em
 		struct migtd_service_call *c = pe->call;
 
 		/* The VMM writes the whole response page; we take exactly our buffer. */
-		if (wire_remaining(&r) != c->rsp_cap)
+		if (migtd_wire_remaining(&r) != c->rsp_cap)
 			return MIGTD_ERR_INVALID;
-		wire_read_bytes(&r, c->rsp, c->rsp_cap);
+		migtd_wire_read_bytes(&r, c->rsp, c->rsp_cap);
 	} else {
 		struct migtd_quote_call *c = pe->call;
-		size_t n = wire_remaining(&r);
+		size_t n = migtd_wire_remaining(&r);
 
 		if (n > c->cap || n < 16)
 			return MIGTD_ERR_INVALID;
-		wire_read_bytes(&r, c->buf, n);
+		migtd_wire_read_bytes(&r, c->buf, n);
 	}
 	pe->result = MIGTD_OK;
 	return MIGTD_OK;
@@ -208,7 +208,7 @@ static uint8_t *emu_payload(struct emu_platform *p)
 /* The leaves return a TDX status first; non-zero is a failed TDCALL. */
 static int emu_tdx_status(struct emu_platform *p, const uint8_t *rsp, const char *leaf)
 {
-	uint64_t status = wire_get_u64(rsp);
+	uint64_t status = migtd_wire_get_u64(rsp);
 
 	if (status == 0)
 		return MIGTD_OK;
@@ -240,7 +240,7 @@ static int emu_rtmr_extend(void *ctx, unsigned int index, const uint8_t digest[T
 	uint8_t rsp[8];
 	int ret;
 
-	wire_put_u32(emu_payload(p), index);
+	migtd_wire_put_u32(emu_payload(p), index);
 	memcpy(emu_payload(p) + 4, digest, TDX_RTMR_DIGEST_SIZE);
 	ret = emu_call(p, EMU_LINK_RTMR_EXTEND, 4 + TDX_RTMR_DIGEST_SIZE, rsp, sizeof(rsp));
 	return ret ? ret : emu_tdx_status(p, rsp, "TDG.MR.RTMR.EXTEND");
@@ -248,10 +248,10 @@ static int emu_rtmr_extend(void *ctx, unsigned int index, const uint8_t digest[T
 
 static size_t emu_put_binding(uint8_t *q, const struct migtd_servtd_binding *b, uint64_t field)
 {
-	wire_put_u64(q, b->handle);
+	migtd_wire_put_u64(q, b->handle);
 	for (unsigned i = 0; i < 4; i++)
-		wire_put_u64(q + 8 + 8 * i, b->uuid.w[i]);
-	wire_put_u64(q + 40, field);
+		migtd_wire_put_u64(q + 8 + 8 * i, b->uuid.w[i]);
+	migtd_wire_put_u64(q + 40, field);
 	return 48;
 }
 
@@ -266,7 +266,7 @@ static int emu_servtd_rd(void *ctx, const struct migtd_servtd_binding *b, uint64
 	if (!ret)
 		ret = emu_tdx_status(p, rsp, "TDG.SERVTD.RD");
 	if (!ret)
-		*value = wire_get_u64(rsp + 8);
+		*value = migtd_wire_get_u64(rsp + 8);
 	mbedtls_platform_zeroize(rsp, sizeof(rsp)); /* may be a key word */
 	return ret;
 }
@@ -280,14 +280,14 @@ static int emu_servtd_wr(void *ctx, const struct migtd_servtd_binding *b, uint64
 	size_t n = emu_put_binding(q, b, field_id);
 	int ret;
 
-	wire_put_u64(q + n, value);
-	wire_put_u64(q + n + 8, mask);
+	migtd_wire_put_u64(q + n, value);
+	migtd_wire_put_u64(q + n + 8, mask);
 	ret = emu_call(p, EMU_LINK_SERVTD_WR, n + 16, rsp, sizeof(rsp));
 	mbedtls_platform_zeroize(q, n + 16); /* the request carried a key word */
 	if (!ret)
 		ret = emu_tdx_status(p, rsp, "TDG.SERVTD.WR");
 	if (!ret && old_value)
-		*old_value = wire_get_u64(rsp + 8);
+		*old_value = migtd_wire_get_u64(rsp + 8);
 	mbedtls_platform_zeroize(rsp, sizeof(rsp));
 	return ret;
 }
@@ -298,12 +298,12 @@ static int emu_sys_rd(void *ctx, uint64_t field_id, uint64_t *value)
 	uint8_t rsp[16];
 	int ret;
 
-	wire_put_u64(emu_payload(p), field_id);
+	migtd_wire_put_u64(emu_payload(p), field_id);
 	ret = emu_call(p, EMU_LINK_SYS_RD, 8, rsp, sizeof(rsp));
 	if (!ret)
 		ret = emu_tdx_status(p, rsp, "TDG.SYS.RD");
 	if (!ret)
-		*value = wire_get_u64(rsp + 8);
+		*value = migtd_wire_get_u64(rsp + 8);
 	return ret;
 }
 
@@ -337,8 +337,8 @@ static int emu_service_start(void *ctx, struct migtd_service_call *call)
 	pe = emu_pending_alloc(p, EMU_LINK_SERVICE, call);
 	if (!pe)
 		return MIGTD_ERR_AGAIN; /* every slot busy: like a VMM asking to retry */
-	wire_put_u64(q, call->wait_ms);
-	wire_put_u32(q + 8, (uint32_t)call->rsp_cap);
+	migtd_wire_put_u64(q, call->wait_ms);
+	migtd_wire_put_u32(q + 8, (uint32_t)call->rsp_cap);
 	memcpy(q + 12, call->cmd, call->cmd_len);
 	ret = emu_send(p, EMU_LINK_SERVICE, pe->seq, 12 + call->cmd_len);
 	if (ret) {

@@ -136,7 +136,7 @@ static int op_quote_start(void *ctx, struct migtd_quote_call *c)
 		/* The VMM still owns the shared buffer of a cancelled GetQuote
 		 * until it completes it: only then can the next one start. */
 		if (t->quote_notify_ok && t->quote_flag ? !*t->quote_flag
-		    : wire_get_u64(t->quote_buf + 8) == GHCI_GETQUOTE_IN_FLIGHT)
+		    : migtd_wire_get_u64(t->quote_buf + 8) == GHCI_GETQUOTE_IN_FLIGHT)
 			return MIGTD_ERR_AGAIN;
 		t->quote_abandoned = 0;
 	}
@@ -173,7 +173,7 @@ static int op_quote_poll(void *ctx, struct migtd_quote_call *c)
 	}
 	/* One read of the status word, from a private copy. */
 	memcpy(hdr, t->quote_buf, sizeof(hdr));
-	status = wire_get_u64(hdr + 8);
+	status = migtd_wire_get_u64(hdr + 8);
 	if (!(t->quote_notify_ok && t->quote_flag) && status == GHCI_GETQUOTE_IN_FLIGHT)
 		return MIGTD_ERR_AGAIN;
 	n = c->cap < t->quote_buf_len ? c->cap : t->quote_buf_len;

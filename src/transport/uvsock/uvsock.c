@@ -39,12 +39,12 @@ int uvsock_hello_parse(const uint8_t hello[UVSOCK_HELLO_LEN], uint64_t *cid, uin
 	struct wire_reader r;
 	uint32_t magic = 0;
 
-	wire_reader_init(&r, hello, UVSOCK_HELLO_LEN);
-	wire_read_u32(&r, &magic);
-	wire_read_u32(&r, port);
-	wire_read_u64(&r, cid);
-	if (wire_error(&r))
-		return wire_error(&r);
+	migtd_wire_reader_init(&r, hello, UVSOCK_HELLO_LEN);
+	migtd_wire_read_u32(&r, &magic);
+	migtd_wire_read_u32(&r, port);
+	migtd_wire_read_u64(&r, cid);
+	if (migtd_wire_error(&r))
+		return migtd_wire_error(&r);
 	return magic == UVSOCK_MAGIC ? MIGTD_OK : MIGTD_ERR_INVALID;
 }
 
@@ -81,9 +81,9 @@ static int uv_open(void *ctx, const struct migtd_stream_params *params, uint32_t
 		return MIGTD_ERR_NETWORK;
 	}
 	s->fd = fd;
-	wire_put_u32(s->hello, UVSOCK_MAGIC);
-	wire_put_u32(s->hello + 4, params->peer_port);
-	wire_put_u64(s->hello + 8, params->peer_cid & 0xffffffffu); /* vsock CIDs are 32-bit */
+	migtd_wire_put_u32(s->hello, UVSOCK_MAGIC);
+	migtd_wire_put_u32(s->hello + 4, params->peer_port);
+	migtd_wire_put_u64(s->hello + 8, params->peer_cid & 0xffffffffu); /* vsock CIDs are 32-bit */
 	s->hello_sent = 0;
 	*handle = h;
 	return MIGTD_OK;
