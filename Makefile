@@ -96,7 +96,7 @@ INC_tools/ := -Isrc/hostio
 INC_tools/migtd-vmm/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
 # The vsock device backend: the device model (src/emuhost/vsockdev.h) and the
 # MVSK hello it opens relay streams with (docs/vhost-user.md).
-INC_tools/migtd-vsock-backend/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
+INC_tools/migtd-vsock-backend/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock -Itools/common
 # Tests check private parts: every private include path.
 INC_tests/ := -Isrc/core/quote -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
 	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware -Itools/common -Isrc/hostio
@@ -258,7 +258,7 @@ $(B)/host/obj/tools/migtd-vsock-backend/%.o: tools/migtd-vsock-backend/%.c $(VHU
 	$(MBEDTLS_DIR)/include/mbedtls/ssl.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_COMMON) $(call src_inc,$<) -isystem $(VHU_SRC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
-$(B)/bin/migtd-vsock-backend: $(call objs,host,$(wildcard tools/migtd-vsock-backend/*.c)) \
+$(B)/bin/migtd-vsock-backend: $(call objs,host,$(wildcard tools/migtd-vsock-backend/*.c) tools/common/cli.c) \
 	$(B)/host/vhu/libvhost-user.a $(call host_libs,host)
 	@mkdir -p $(@D)
 	$(Q)$(CC) -pie $(HOST_CFLAGS) -pthread -o $@ -Wl,--start-group $^ -Wl,--end-group
@@ -275,7 +275,7 @@ $(B)/san/obj/tools/migtd-vsock-backend/%.o: tools/migtd-vsock-backend/%.c $(VHU_
 	$(MBEDTLS_DIR)/include/mbedtls/ssl.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_COMMON) $(call src_inc,$<) -isystem $(VHU_SRC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
-$(B)/san/bin/migtd-vsock-backend: $(call objs,san,$(wildcard tools/migtd-vsock-backend/*.c)) \
+$(B)/san/bin/migtd-vsock-backend: $(call objs,san,$(wildcard tools/migtd-vsock-backend/*.c) tools/common/cli.c) \
 	$(B)/san/vhu/libvhost-user.a $(call host_libs,san)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) -pthread -o $@ -Wl,--start-group $^ -Wl,--end-group

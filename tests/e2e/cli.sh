@@ -33,7 +33,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-for p in migtd migtd-vmm migtd-image migtd-hash migtd-policy migtd-quote migtd-mkimage; do
+for p in migtd migtd-vmm migtd-image migtd-hash migtd-policy migtd-quote migtd-mkimage migtd-vsock-backend; do
   [ -x "$BIN/$p" ] || { echo "FAIL: $BIN/$p not built (make all)"; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "FAIL: cli.sh runs as root (it mounts a small tmpfs)"; exit 1; }
@@ -55,7 +55,7 @@ expect_rc() {
 }
 
 # ---------------------------------------------------------------- --help, --version
-for p in migtd migtd-vmm migtd-image migtd-hash migtd-policy migtd-quote migtd-mkimage; do
+for p in migtd migtd-vmm migtd-image migtd-hash migtd-policy migtd-quote migtd-mkimage migtd-vsock-backend; do
   out=$("$BIN/$p" --help 2>"$t/err"); rc=$?
   [ $rc = 0 ] || fail "$p --help: exit $rc"
   [ -s "$t/err" ] && fail "$p --help wrote to stderr"

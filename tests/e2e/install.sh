@@ -24,11 +24,12 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 make --no-print-directory install DESTDIR="$D" PREFIX=/usr >"$t/install.log" 2>&1 \
   || { tail -n 30 "$t/install.log"; fail "make install"; }
 
-# The programs that follow docs/cli.md (--help exits 0, --version), and all
-# installed programs: migtd-vsock-backend (the vhost-user device, a GPL binary
-# of its own, docs/vhost-user.md) does not follow the convention yet.
-programs="migtd migtd-vmm migtd-quote migtd-policy migtd-image migtd-hash migtd-mkimage"
-all_programs="$programs migtd-vsock-backend"
+# Every installed program follows docs/cli.md (--help exits 0, --version);
+# migtd-vsock-backend is the vhost-user device, a GPL binary of its own
+# (docs/vhost-user.md).
+programs="migtd migtd-vmm migtd-quote migtd-policy migtd-image migtd-hash migtd-mkimage
+  migtd-vsock-backend"
+all_programs=$programs
 for p in $all_programs; do
   [ -x "$D/usr/bin/$p" ] || fail "/usr/bin/$p not installed"
   [ -s "$D/usr/share/man/man1/$p.1" ] || fail "man page $p.1 not installed"
@@ -57,8 +58,6 @@ for p in $programs; do
   "$D/usr/bin/$p" --help >"$t/help.txt" 2>&1 || fail "$p --help exited non-zero from another directory"
   grep -qi usage "$t/help.txt" || fail "$p --help printed no usage"
 done
-out=$("$D/usr/bin/migtd-vsock-backend" --help 2>&1) || true
-grep -q '^usage: migtd-vsock-backend' <<<"$out" || fail "installed migtd-vsock-backend prints no usage"
 got=$("$D/usr/bin/migtd-hash" -i "$D/usr/share/migtd-c/migtd.bin" \
         -m "$D/usr/share/migtd-c/servtd_info.json")
 want=$("$repo/build/bin/migtd-hash" -i "$repo/build/migtd.bin" -m "$repo/config/servtd_info.json")

@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -38,6 +39,7 @@
 
 #include <libvhost-user.h>
 
+#include "cli.h"
 #include "uvsock.h"
 #include "vsock_ids.h"
 #include "vsockdev.h"
@@ -447,60 +449,96 @@ static int listen_path(const char *path)
 	return fd;
 }
 
-static void usage(void)
+static const char *const prog = "migtd-vsock-backend";
+
+static void usage(FILE *f)
 {
-	fprintf(stderr, "usage: migtd-vsock-backend (--socket PATH | --listen-fd N) "
-			"--guest-cid CID --link PATH --relay PATH [--verbose]\n");
-	exit(2);
+	fprintf(f,
+		"usage: %s (--socket PATH | --listen-fd N) --guest-cid CID --link PATH\n"
+		"       --relay PATH [--verbose]\n"
+		"\n"
+		"The vhost-user-vsock device of one VM (QEMU's vhost-user-vsock-pci):\n"
+		"answers the guest's vsock connections; port 5100 goes to the emulated\n"
+		"platform's link socket, every other port to the relay socket.\n"
+		"\n"
+		"  -s, --socket PATH     listen on this Unix socket for QEMU's connection\n"
+		"  -f, --listen-fd N     or accept QEMU's connection on an inherited socket\n"
+		"  -c, --guest-cid CID   the guest's vsock CID (3 .. 2^32-2)\n"
+		"  -l, --link PATH       the emulated platform's link socket\n"
+		"  -r, --relay PATH      the session relay socket (MVSK hello per stream)\n"
+		"  -v, --verbose         log connections and packets\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         the version\n"
+		"\n"
+		"This program links QEMU's libvhost-user (GPL-2.0-or-later); see\n"
+		"docs/vhost-user.md.\n\n",
+		prog);
+	cli_print_exit_codes(f);
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "listen-fd", required_argument, NULL, 'f' },
+		{ "guest-cid", required_argument, NULL, 'c' },
+		{ "link", required_argument, NULL, 'l' },
+		{ "relay", required_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *sock_path = NULL;
-	int lfd = -1, sock, ret;
+	int lfd = -1, sock, ret, c;
 	char *end;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+	while ((c = getopt_long(argc, argv, "s:f:c:l:r:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sock_path = optarg; break;
+		case 'f': {
+			long fd;
 
-		if (!strcmp(a, "--verbose")) {
-			be.verbose = true;
-			continue;
-		}
-		if (!v)
-			usage();
-		i++;
-		if (!strcmp(a, "--socket")) {
-			sock_path = v;
-		} else if (!strcmp(a, "--listen-fd")) {
-			long fd = strtol(v, &end, 10);
-
-			if (*end || fd < 0 || fd > 1024)
-				usage();
+			errno = 0;
+			fd = strtol(optarg, &end, 10);
+			if (errno || *end || !*optarg || fd < 0 || fd > 1024)
+				return cli_usage_error(prog, "bad --listen-fd '%s'", optarg);
 			lfd = (int)fd;
-		} else if (!strcmp(a, "--guest-cid")) {
-			unsigned long long cid = strtoull(v, &end, 10);
+			break;
+		}
+		case 'c': {
+			unsigned long long cid;
 
+			errno = 0;
+			cid = strtoull(optarg, &end, 10);
 			/* 0-2 are reserved (hypervisor, local, host); -1 is "any". */
-			if (*end || cid < 3 || cid >= 0xffffffffull)
-				usage();
+			if (errno || *end || !*optarg || optarg[0] == '-' || cid < 3 ||
+			    cid >= 0xffffffffull)
+				return cli_usage_error(prog, "bad --guest-cid '%s' (3 .. 4294967294)",
+						       optarg);
 			be.guest_cid = cid;
-		} else if (!strcmp(a, "--link")) {
-			be.link_path = v;
-		} else if (!strcmp(a, "--relay")) {
-			be.relay_path = v;
-		} else {
-			usage();
+			break;
+		}
+		case 'l': be.link_path = optarg; break;
+		case 'r': be.relay_path = optarg; break;
+		case 'v': be.verbose = true; break;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		case 'V': cli_print_version(prog); return CLI_EXIT_OK;
+		default: return cli_try_help(prog);
 		}
 	}
-	if ((!sock_path) == (lfd < 0) || !be.guest_cid || !be.link_path || !be.relay_path)
-		usage();
+	if (optind != argc)
+		return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	if ((!sock_path) == (lfd < 0))
+		return cli_usage_error(prog, "give exactly one of --socket and --listen-fd");
+	if (!be.guest_cid || !be.link_path || !be.relay_path)
+		return cli_usage_error(prog, "--guest-cid, --link and --relay are required");
 	signal(SIGPIPE, SIG_IGN);
 	if (lfd < 0) {
 		lfd = listen_path(sock_path);
 		if (lfd < 0) {
 			say("cannot listen on %s: %s", sock_path, strerror(errno));
-			return 1;
+			return CLI_EXIT_IO;
 		}
 	}
 	/* One VM, one QEMU connection (an inherited socket may be non-blocking). */
@@ -508,13 +546,13 @@ int main(int argc, char **argv)
 	sock = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (sock < 0) {
 		say("accept: %s", strerror(errno));
-		return 1;
+		return CLI_EXIT_IO;
 	}
 	close(lfd);
 	vsockdev_init(&be.dev, be.guest_cid, &host_ops, NULL);
 	if (!vu_init(&be.vu, NQUEUES, sock, vu_panic_cb_, NULL, set_watch, remove_watch, &iface)) {
 		say("vu_init failed");
-		return 1;
+		return CLI_EXIT_RUNTIME;
 	}
 	if (be.verbose)
 		say("QEMU connected");
