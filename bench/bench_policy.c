@@ -28,7 +28,9 @@ static struct policy_workspace ws;
 static void run(const char *name, const uint8_t *doc, size_t len, const uint8_t *rep,
 		const struct eventlog_parsed *log)
 {
-	struct policy_input in = { rep, MIGTD_VERIFIED_REPORT_SIZE, rep, MIGTD_VERIFIED_REPORT_SIZE, log, log, true };
+	struct policy_input in = {
+		rep, MIGTD_VERIFIED_REPORT_SIZE, rep, MIGTD_VERIFIED_REPORT_SIZE, log, log, true
+	};
 	double t[MAX_ROUNDS], med;
 	enum policy_result r = POLICY_OK;
 

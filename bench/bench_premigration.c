@@ -219,7 +219,8 @@ static int bench_main(void)
 	demo = env_ms("BENCH_DEMO_MS");
 	printf("pre-migration median, in-process (both sides, one thread): %.2f ms\n", ms(med_us));
 	if (demo > 0)
-		printf("pre-migration median, two migtd processes (migtd-vmm demo): %.2f ms\n", demo);
+		printf("pre-migration median, two migtd processes (migtd-vmm demo): %.2f ms\n",
+		       demo);
 	if (hs <= 0) {
 		printf("no openssl handshake figure (BENCH_HANDSHAKE_MS): run scripts/bench.sh\n");
 		return 0;

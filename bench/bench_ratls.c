@@ -83,7 +83,9 @@ static struct migtd_quote_verify_result g_res;
 __attribute__((noinline)) static void bench_quote_verify_once(void)
 {
 	struct migtd_quote_verify_params p = {
-		.root_ca = g_root, .root_ca_len = g_root_len, .now = T_2023_07_01,
+		.root_ca = g_root,
+		.root_ca_len = g_root_len,
+		.now = T_2023_07_01,
 	};
 	uint8_t report[MIGTD_VERIFIED_REPORT_SIZE];
 	int ret = migtd_quote_verify(g_quote, g_quote_len, &p, &g_res, report);
@@ -164,8 +166,8 @@ static void handshake_setup(void)
 		if (rp_platform_init(dir[i], i ? dir[0] : NULL, (uint8_t)i, &g_proot[i],
 				     &g_proot_len[i], msg, sizeof(msg)))
 			die(msg, -1);
-		rp_node_boot(&g_node[i], dir[i], g_mrtd, g_proot[i], g_proot_len[i],
-			     rp_self_policy, &g_ws.policy);
+		rp_node_boot(&g_node[i], dir[i], g_mrtd, g_proot[i], g_proot_len[i], rp_self_policy,
+			     &g_ws.policy);
 	}
 	if (migtd_policy_parse(&g_ws, (const uint8_t *)rp_self_policy, strlen(rp_self_policy), &pe))
 		die("migtd_policy_parse", -1);

@@ -28,10 +28,10 @@
 
 #include "migtd/wire.h"
 
-#define CFV_FVH_LEN 56u          /* EFI_FIRMWARE_VOLUME_HEADER */
-#define CFV_HEADER_LEN 0x78u     /* what migtd_cfv_build writes before the first file */
-#define CFV_FFS_HEADER_LEN 24u   /* EFI_FFS_FILE_HEADER */
-#define CFV_FFS2_HEADER_LEN 32u  /* EFI_FFS_FILE_HEADER2 (FFS_ATTRIB_LARGE_FILE) */
+#define CFV_FVH_LEN 56u         /* EFI_FIRMWARE_VOLUME_HEADER */
+#define CFV_HEADER_LEN 0x78u    /* what migtd_cfv_build writes before the first file */
+#define CFV_FFS_HEADER_LEN 24u  /* EFI_FFS_FILE_HEADER */
+#define CFV_FFS2_HEADER_LEN 32u /* EFI_FFS_FILE_HEADER2 (FFS_ATTRIB_LARGE_FILE) */
 #define CFV_FFS_ALIGN 8u
 #define CFV_FFS_MAX_SIZE 0xFFFFFFu /* 24-bit size field */
 #define CFV_BLOCK_SIZE 0x1000u
@@ -62,7 +62,7 @@
 
 #define CFV_FVH_SIGNATURE 0x4856465Fu /* "_FVH" little-endian */
 #define CFV_FVH_REVISION 2u
-#define CFV_FVH_ATTRIBUTES 0x0004F6FFu  /* what upstream writes */
+#define CFV_FVH_ATTRIBUTES 0x0004F6FFu /* what upstream writes */
 #define CFV_EXT_HEADER_OFFSET 0x60u
 #define CFV_EXT_HEADER_SIZE 0x14u
 #define CFV_FILETYPE_RAW 0x01u
@@ -72,10 +72,11 @@
 #define CFV_FFS_STATE 0x07u /* HEADER_CONSTRUCTION | HEADER_VALID | DATA_VALID */
 
 /* GUIDs in their on-disk byte form. */
-extern const struct migtd_guid migtd_cfv_guid_fs3;                 /* EFI_FIRMWARE_FILE_SYSTEM3_GUID */
-extern const struct migtd_guid migtd_cfv_guid_policy;              /* 0BE92DC3-6221-4C98-87C1-8EEFFD70DE5A */
-extern const struct migtd_guid migtd_cfv_guid_root_ca;             /* CA437832-4C51-4322-B13D-A21BD0C8FFF6 */
-extern const struct migtd_guid migtd_cfv_guid_policy_issuer_chain; /* 3F2FB27A-9596-431C-A68D-D3EAB39F8AEB */
+extern const struct migtd_guid migtd_cfv_guid_fs3;     /* EFI_FIRMWARE_FILE_SYSTEM3_GUID */
+extern const struct migtd_guid migtd_cfv_guid_policy;  /* 0BE92DC3-6221-4C98-87C1-8EEFFD70DE5A */
+extern const struct migtd_guid migtd_cfv_guid_root_ca; /* CA437832-4C51-4322-B13D-A21BD0C8FFF6 */
+extern const struct migtd_guid
+	migtd_cfv_guid_policy_issuer_chain; /* 3F2FB27A-9596-431C-A68D-D3EAB39F8AEB */
 
 /* The parts of the FV header a reader needs. */
 struct cfv_header {
@@ -93,9 +94,9 @@ struct cfv_file {
 	uint8_t attributes;
 	uint8_t file_checksum;
 	uint8_t state;
-	size_t offset;        /* of the file header inside the volume */
-	size_t header_len;    /* 24, or 32 for a large file */
-	const uint8_t *data;  /* the file data (size - header_len bytes) */
+	size_t offset;       /* of the file header inside the volume */
+	size_t header_len;   /* 24, or 32 for a large file */
+	const uint8_t *data; /* the file data (size - header_len bytes) */
 	size_t len;
 };
 
@@ -131,7 +132,7 @@ bool migtd_cfv_iter_next(struct cfv_iter *it, struct cfv_file *f);
  * for a bad file header checksum) when the walk was cut short.
  */
 int migtd_cfv_find_file(const uint8_t *fv, size_t len, uint8_t type, const struct migtd_guid *name,
-		  const uint8_t **data, size_t *data_len);
+			const uint8_t **data, size_t *data_len);
 
 /* Header checksum byte that makes the 24-byte header (file checksum and state
  * taken as 0) sum to 0. hdr[CFV_FFS_OFF_HEADER_CHECKSUM] is ignored. */
@@ -155,7 +156,7 @@ struct cfv_input {
  * when the files do not fit, MIGTD_ERR_LENGTH for a bad fv_length or a file
  * too large for the 24-bit size.
  */
-int migtd_cfv_build(uint8_t *buf, size_t cap, size_t fv_length, const struct cfv_input *files, size_t n,
-	      size_t *used);
+int migtd_cfv_build(uint8_t *buf, size_t cap, size_t fv_length, const struct cfv_input *files,
+		    size_t n, size_t *used);
 
 #endif /* MIGTD_CFV_H */

@@ -40,8 +40,8 @@
 
 enum migtd_coll_state {
 	MIGTD_COLL_EMPTY = 0,
-	MIGTD_COLL_START,     /* wanted; GetQuote not accepted yet (platform busy) */
-	MIGTD_COLL_FETCHING,  /* GetQuote in flight */
+	MIGTD_COLL_START,    /* wanted; GetQuote not accepted yet (platform busy) */
+	MIGTD_COLL_FETCHING, /* GetQuote in flight */
 	MIGTD_COLL_READY,
 };
 
@@ -49,9 +49,9 @@ struct migtd_coll_entry {
 	enum migtd_coll_state state;
 	uint8_t fmspc[6];
 	enum migtd_pck_ca ca;
-	uint32_t gen;          /* +1 each time a fetch ends, successfully or not */
-	uint64_t used;         /* LRU stamp */
-	int64_t next_update;   /* earliest expiry in the collateral (unix s) */
+	uint32_t gen;        /* +1 each time a fetch ends, successfully or not */
+	uint64_t used;       /* LRU stamp */
+	int64_t next_update; /* earliest expiry in the collateral (unix s) */
 	struct migtd_quote_call call;
 	struct migtd_quote_collateral coll; /* views into buf while READY */
 	uint8_t buf[MIGTD_COLL_BUF];
@@ -60,7 +60,7 @@ struct migtd_coll_entry {
 /* What a session waits for (one fetch at a time per session). */
 struct migtd_coll_ticket {
 	bool waiting;
-	uint8_t fmspc[6];      /* the platform it waits for */
+	uint8_t fmspc[6]; /* the platform it waits for */
 	enum migtd_pck_ca ca;
 	unsigned entry;
 	uint32_t gen;

@@ -32,38 +32,38 @@ enum migtd_status {
 enum migtd_err {
 	MIGTD_OK = 0,
 	/* Malformed input (VMM or peer bytes): status 1. */
-	MIGTD_ERR_TRUNCATED = -1,      /* input ended before a field */
-	MIGTD_ERR_INVALID = -2,        /* a field has a value the spec forbids */
-	MIGTD_ERR_RESERVED = -3,       /* a reserved field is not zero */
-	MIGTD_ERR_GUID = -4,           /* unexpected or duplicated GUID */
-	MIGTD_ERR_LENGTH = -5,         /* a length field is out of range */
-	MIGTD_ERR_VERSION = -6,        /* no common migration version */
+	MIGTD_ERR_TRUNCATED = -1, /* input ended before a field */
+	MIGTD_ERR_INVALID = -2,   /* a field has a value the spec forbids */
+	MIGTD_ERR_RESERVED = -3,  /* a reserved field is not zero */
+	MIGTD_ERR_GUID = -4,      /* unexpected or duplicated GUID */
+	MIGTD_ERR_LENGTH = -5,    /* a length field is out of range */
+	MIGTD_ERR_VERSION = -6,   /* no common migration version */
 	/* Our own limits. */
-	MIGTD_ERR_NOSPACE = -7,        /* output buffer too small: status 3 */
-	MIGTD_ERR_NOMEM = -8,          /* allocation/resource limit: status 3 */
+	MIGTD_ERR_NOSPACE = -7, /* output buffer too small: status 3 */
+	MIGTD_ERR_NOMEM = -8,   /* allocation/resource limit: status 3 */
 	/* Platform. */
-	MIGTD_ERR_UNSUPPORTED = -9,    /* VMM does not offer the service: 2 */
-	MIGTD_ERR_TDCALL = -10,        /* a TDCALL leaf failed: 4 */
-	MIGTD_ERR_VMCALL = -11,        /* a TDVMCALL failed: 1 */
-	MIGTD_ERR_AGAIN = -12,         /* not done yet / busy, try again */
+	MIGTD_ERR_UNSUPPORTED = -9, /* VMM does not offer the service: 2 */
+	MIGTD_ERR_TDCALL = -10,     /* a TDCALL leaf failed: 4 */
+	MIGTD_ERR_VMCALL = -11,     /* a TDVMCALL failed: 1 */
+	MIGTD_ERR_AGAIN = -12,      /* not done yet / busy, try again */
 	/* Transport and TLS. */
-	MIGTD_ERR_NETWORK = -13,       /* stream failure outside TLS: 5 */
-	MIGTD_ERR_TIMEOUT = -14,       /* a step exceeded its timeout: 5 */
-	MIGTD_ERR_TLS = -15,           /* TLS failure or stream failure in TLS: 6 */
-	MIGTD_ERR_PEER_CERT = -16,     /* peer certificate unusable: 6 */
+	MIGTD_ERR_NETWORK = -13,   /* stream failure outside TLS: 5 */
+	MIGTD_ERR_TIMEOUT = -14,   /* a step exceeded its timeout: 5 */
+	MIGTD_ERR_TLS = -15,       /* TLS failure or stream failure in TLS: 6 */
+	MIGTD_ERR_PEER_CERT = -16, /* peer certificate unusable: 6 */
 	/* Attestation and policy. */
-	MIGTD_ERR_QUOTE = -17,         /* own quote unavailable / quote rejected: 7 */
-	MIGTD_ERR_POLICY = -18,        /* policy not satisfied: 8 */
-	MIGTD_ERR_INVALID_POLICY = -19,/* policy malformed: 9 */
+	MIGTD_ERR_QUOTE = -17,          /* own quote unavailable / quote rejected: 7 */
+	MIGTD_ERR_POLICY = -18,         /* policy not satisfied: 8 */
+	MIGTD_ERR_INVALID_POLICY = -19, /* policy malformed: 9 */
 	/* VMM-side conditions (vmcall-raw). */
-	MIGTD_ERR_VMM_CANCELED = -20,  /* 10 */
-	MIGTD_ERR_VMM_INTERNAL = -21,  /* 11 */
-	MIGTD_ERR_UNSUPPORTED_OP = -22,/* 12 */
+	MIGTD_ERR_VMM_CANCELED = -20,   /* 10 */
+	MIGTD_ERR_VMM_INTERNAL = -21,   /* 11 */
+	MIGTD_ERR_UNSUPPORTED_OP = -22, /* 12 */
 	/* Internal. */
-	MIGTD_ERR_CRYPTO = -23,        /* a crypto primitive failed unexpectedly: 6 */
-	MIGTD_ERR_STATE = -24,         /* API misuse / wrong state: 1 */
+	MIGTD_ERR_CRYPTO = -23, /* a crypto primitive failed unexpectedly: 6 */
+	MIGTD_ERR_STATE = -24,  /* API misuse / wrong state: 1 */
 	/* Boot. */
-	MIGTD_ERR_INVALID_ROOT_CA = -25,/* enrolled root CA unusable: 9, fatal at boot */
+	MIGTD_ERR_INVALID_ROOT_CA = -25, /* enrolled root CA unusable: 9, fatal at boot */
 };
 
 #define MIGTD_ERR_MIN MIGTD_ERR_INVALID_ROOT_CA

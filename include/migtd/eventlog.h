@@ -53,13 +53,13 @@ enum eventlog_tag {
 
 /* One CC event as found in a log. */
 struct eventlog_event {
-	size_t offset;          /* of the 66-byte header within the log */
-	uint32_t mr_index;      /* 1..4 = RTMR0..3, 0 = MRTD */
+	size_t offset;     /* of the 66-byte header within the log */
+	uint32_t mr_index; /* 1..4 = RTMR0..3, 0 = MRTD */
 	uint32_t event_type;
-	uint32_t digest_count;  /* not checked (upstream does not) */
-	uint16_t alg_id;        /* not checked (upstream does not) */
-	const uint8_t *digest;  /* 48 bytes */
-	const uint8_t *data;    /* event_size bytes */
+	uint32_t digest_count; /* not checked (upstream does not) */
+	uint16_t alg_id;       /* not checked (upstream does not) */
+	const uint8_t *digest; /* 48 bytes */
+	const uint8_t *data;   /* event_size bytes */
 	uint32_t data_len;
 };
 
@@ -77,7 +77,8 @@ int migtd_eventlog_iter_init(struct eventlog_iter *it, const uint8_t *log, size_
 int migtd_eventlog_iter_next(struct eventlog_iter *it, struct eventlog_event *ev);
 
 /* RTMR[i] = SHA384(RTMR[i] || digest). */
-int migtd_eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE], const uint8_t digest[EVENTLOG_DIGEST_SIZE]);
+int migtd_eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE],
+			       const uint8_t digest[EVENTLOG_DIGEST_SIZE]);
 
 /*
  * Replay a log into four RTMRs starting from zero. An event with mr_index 0
@@ -85,7 +86,7 @@ int migtd_eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE], const uint8_t
  * migtd_eventlog_iter_init() refuses.
  */
 int migtd_eventlog_replay(const uint8_t *log, size_t len,
-		    uint8_t rtmr[EVENTLOG_RTMR_COUNT][EVENTLOG_DIGEST_SIZE]);
+			  uint8_t rtmr[EVENTLOG_RTMR_COUNT][EVENTLOG_DIGEST_SIZE]);
 
 /*
  * Replay and compare with RTMR0..3 given back to back (4 x 48 bytes, e.g.
@@ -93,7 +94,7 @@ int migtd_eventlog_replay(const uint8_t *log, size_t len,
  * failed replay: upstream reports both as InvalidEventLog -> status 8.
  */
 int migtd_eventlog_verify_rtmrs(const uint8_t *log, size_t len,
-			  const uint8_t rtmrs[EVENTLOG_RTMR_COUNT * EVENTLOG_DIGEST_SIZE]);
+				const uint8_t rtmrs[EVENTLOG_RTMR_COUNT * EVENTLOG_DIGEST_SIZE]);
 
 /*
  * The last EV_EVENT_TAG event with this tag id. payload and payload_len give
@@ -101,15 +102,16 @@ int migtd_eventlog_verify_rtmrs(const uint8_t *log, size_t len,
  * Returns 1 if found, 0 if not, negative on a malformed log.
  */
 int migtd_eventlog_find_tagged(const uint8_t *log, size_t len, uint32_t tag,
-			 struct eventlog_event *ev, const uint8_t **payload, size_t *payload_len);
+			       struct eventlog_event *ev, const uint8_t **payload,
+			       size_t *payload_len);
 
 /* The event-log selections of policy v1 (§7.2 "EventLog names"). */
 enum eventlog_sel {
-	EVENTLOG_SEL_MIGTD_CORE,        /* Digest.MigTdCore: digest */
-	EVENTLOG_SEL_SECURE_BOOT_KEY,   /* Digest.SecureBootKey: digest */
-	EVENTLOG_SEL_MIGTD_CORE_SVN,    /* Digest.MigTdCoreSvn: the SVN info bytes */
-	EVENTLOG_SEL_MIGTD_POLICY,      /* Digest.MigTdPolicy: digest (tag 1) */
-	EVENTLOG_SEL_MIGTD_SGX_ROOT_KEY,/* Digest.MigTdSgxRootKey: digest (tag 2) */
+	EVENTLOG_SEL_MIGTD_CORE,         /* Digest.MigTdCore: digest */
+	EVENTLOG_SEL_SECURE_BOOT_KEY,    /* Digest.SecureBootKey: digest */
+	EVENTLOG_SEL_MIGTD_CORE_SVN,     /* Digest.MigTdCoreSvn: the SVN info bytes */
+	EVENTLOG_SEL_MIGTD_POLICY,       /* Digest.MigTdPolicy: digest (tag 1) */
+	EVENTLOG_SEL_MIGTD_SGX_ROOT_KEY, /* Digest.MigTdSgxRootKey: digest (tag 2) */
 	EVENTLOG_SEL_COUNT,
 };
 
@@ -143,16 +145,17 @@ int migtd_eventlog_builder_init(struct eventlog_builder *b, uint8_t *buf, size_t
 
 /* Append one CC event with a given digest. */
 int migtd_eventlog_builder_add(struct eventlog_builder *b, uint32_t mr_index, uint32_t event_type,
-			 const uint8_t digest[EVENTLOG_DIGEST_SIZE], const void *data, size_t len);
+			       const uint8_t digest[EVENTLOG_DIGEST_SIZE], const void *data,
+			       size_t len);
 
 /*
  * Append an event whose digest is SHA384(hashed); digest_out (may be NULL)
  * receives it so the caller can extend the real RTMR with the same value.
  */
 int migtd_eventlog_builder_add_measured(struct eventlog_builder *b, uint32_t mr_index,
-				  uint32_t event_type, const void *hashed, size_t hashed_len,
-				  const void *data, size_t len,
-				  uint8_t digest_out[EVENTLOG_DIGEST_SIZE]);
+					uint32_t event_type, const void *hashed, size_t hashed_len,
+					const void *data, size_t len,
+					uint8_t digest_out[EVENTLOG_DIGEST_SIZE]);
 
 /*
  * MigTD's tagged event (§9.4): EV_EVENT_TAG with data = u32 tag, u32 len,
@@ -160,8 +163,8 @@ int migtd_eventlog_builder_add_measured(struct eventlog_builder *b, uint32_t mr_
  * event hashes the policy file but logs "2.0".
  */
 int migtd_eventlog_builder_add_tagged(struct eventlog_builder *b, uint32_t mr_index, uint32_t tag,
-				const void *hashed, size_t hashed_len, const void *data,
-				size_t len, uint8_t digest_out[EVENTLOG_DIGEST_SIZE]);
+				      const void *hashed, size_t hashed_len, const void *data,
+				      size_t len, uint8_t digest_out[EVENTLOG_DIGEST_SIZE]);
 
 /* td-shim's two EV_SEPARATOR events (00 00 00 00) into mr 1 and 2. */
 int migtd_eventlog_builder_add_separators(struct eventlog_builder *b);
@@ -170,7 +173,7 @@ int migtd_eventlog_builder_add_separators(struct eventlog_builder *b);
  * Finish: append one trailing byte (td-shim leaves the area 0xFF) so the
  * last event is visible to readers, and return the log (*len = used + 1).
  */
-int migtd_eventlog_builder_finish(struct eventlog_builder *b, uint8_t trailing,
-			    const uint8_t **log, size_t *len);
+int migtd_eventlog_builder_finish(struct eventlog_builder *b, uint8_t trailing, const uint8_t **log,
+				  size_t *len);
 
 #endif /* MIGTD_EVENTLOG_H */

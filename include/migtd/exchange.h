@@ -32,8 +32,8 @@ struct exchange_version_range {
 /* ExchangeInformation (40 bytes, docs/protocol.md §6.1); the wire's last 4 bytes (@36)
  * are reserved, zero, and have no field here. */
 struct exchange_information {
-	uint8_t key[EXCHANGE_KEY_SIZE];		/* @0: four LE u64, word 0 first */
-	struct exchange_version_range ver;	/* @32 min_ver, @34 max_ver */
+	uint8_t key[EXCHANGE_KEY_SIZE];    /* @0: four LE u64, word 0 first */
+	struct exchange_version_range ver; /* @32 min_ver, @34 max_ver */
 };
 
 /*
@@ -45,13 +45,13 @@ int migtd_exchange_parse(const void *buf, size_t len, struct exchange_informatio
 
 /* Build the 40 bytes into buf (cap >= 40, else MIGTD_ERR_NOSPACE). */
 int migtd_exchange_build(const struct exchange_information *in, void *buf, size_t cap,
-		   size_t *written);
+			 size_t *written);
 
 /* The key as TDG.SERVTD.RD/WR words (word i = LE u64 of key bytes 8i..8i+7). */
 void migtd_exchange_key_from_words(const uint64_t words[EXCHANGE_KEY_WORDS],
-			     uint8_t key[EXCHANGE_KEY_SIZE]);
+				   uint8_t key[EXCHANGE_KEY_SIZE]);
 void migtd_exchange_key_to_words(const uint8_t key[EXCHANGE_KEY_SIZE],
-			   uint64_t words[EXCHANGE_KEY_WORDS]);
+				 uint64_t words[EXCHANGE_KEY_WORDS]);
 
 /*
  * A TDG.SYS.RD result (u64) as a version: values > 0xFFFF ->
@@ -64,14 +64,14 @@ int migtd_exchange_version_from_u64(uint64_t value, uint16_t *version);
  * the ranges do not overlap; else *version = min(export.max, import.max).
  */
 int migtd_exchange_negotiate_version(const struct exchange_version_range *export_range,
-			       const struct exchange_version_range *import_range,
-			       uint16_t *version);
+				     const struct exchange_version_range *import_range,
+				     uint16_t *version);
 
 /*
  * The same seen from one side: `own` is this MigTD's range and `peer` the
  * one received; migration_source says which of them is the export range.
  */
 int migtd_exchange_session_version(bool migration_source, const struct exchange_version_range *own,
-			     const struct exchange_version_range *peer, uint16_t *version);
+				   const struct exchange_version_range *peer, uint16_t *version);
 
 #endif /* MIGTD_EXCHANGE_H */

@@ -53,9 +53,9 @@
 
 /* Interrupt vectors. */
 #define GHCI_VECTOR_TIMER 33u
-#define GHCI_VECTOR_SERVICE 0x50u     /* WaitForRequest / ReportStatus completion */
-#define GHCI_VECTOR_GETQUOTE 0x51u    /* GetQuote completion */
-#define GHCI_VECTOR_STREAM 0x52u      /* vmcall-raw Send/Receive, vsock RX, serial */
+#define GHCI_VECTOR_SERVICE 0x50u  /* WaitForRequest / ReportStatus completion */
+#define GHCI_VECTOR_GETQUOTE 0x51u /* GetQuote completion */
+#define GHCI_VECTOR_STREAM 0x52u   /* vmcall-raw Send/Receive, vsock RX, serial */
 #define GHCI_VECTOR_VSOCK_TX 0x53u
 #define GHCI_VECTOR_VSOCK_CONFIG 0x54u
 /* Service R14 vectors 1..31 are refused by MigTD itself (0 = none). */
@@ -90,22 +90,23 @@ struct ghci_service_rsp {
 
 /* Command buffer: GUID, length = 24 + data_len, reserved 0, data. */
 int migtd_ghci_service_cmd_build(void *buf, size_t cap, const struct migtd_guid *guid,
-			   const void *data, size_t data_len, size_t *out_len);
+				 const void *data, size_t data_len, size_t *out_len);
 /* VMM side: length in [24, len], reserved zero. */
 int migtd_ghci_service_cmd_parse(const uint8_t *buf, size_t len, struct ghci_service_cmd *out);
 
 /* MigTD pre-fills the response buffer before the call: GUID, length = cap,
  * status (0, or 0xFFFFFFFF "not yet answered" for vmcall-vsock), rest zero. */
 int migtd_ghci_service_rsp_prefill(void *buf, size_t cap, const struct migtd_guid *guid,
-			     uint32_t status);
+				   uint32_t status);
 /* VMM side: GUID, length = 24 + data_len, status, data. */
-int migtd_ghci_service_rsp_build(void *buf, size_t cap, const struct migtd_guid *guid, uint32_t status,
-			   const void *data, size_t data_len, size_t *out_len);
+int migtd_ghci_service_rsp_build(void *buf, size_t cap, const struct migtd_guid *guid,
+				 uint32_t status, const void *data, size_t data_len,
+				 size_t *out_len);
 /* MigTD side: length in [24, len] (else MIGTD_ERR_LENGTH, or TRUNCATED if len
  * < 24), GUID == *expect (else MIGTD_ERR_GUID). *out is filled before the
  * GUID check. */
 int migtd_ghci_service_rsp_parse(const uint8_t *buf, size_t len, const struct migtd_guid *expect,
-			   struct ghci_service_rsp *out);
+				 struct ghci_service_rsp *out);
 
 /* -- Query (§2.2.1) -- */
 #define GHCI_QUERY_CMD_LEN 44u /* 24 + 4 + 16 */
@@ -124,7 +125,7 @@ int migtd_ghci_query_cmd_build(void *buf, size_t cap, size_t *out_len);
 int migtd_ghci_query_cmd_parse(const uint8_t *buf, size_t len, struct ghci_query *out);
 /* VMM: response {version 0, command 0, status, reserved 0, GUID}. */
 int migtd_ghci_query_rsp_build(void *buf, size_t cap, uint8_t status, const struct migtd_guid *guid,
-			 size_t *out_len);
+			       size_t *out_len);
 /* MigTD: service response with the common GUID, then command == 0 and GUID ==
  * MigTD service (else MIGTD_ERR_INVALID / MIGTD_ERR_GUID), then status != 0 ->
  * MIGTD_ERR_UNSUPPORTED (status 2). *out is filled as far as it was read. */
@@ -156,7 +157,7 @@ int migtd_ghci_shutdown_cmd_build(void *buf, size_t cap, size_t *out_len);
 int migtd_ghci_wfr_cmd_build(void *buf, size_t cap, size_t *out_len);
 /* The Service ReportStatus sends the status byte unchecked (§1.5). */
 int migtd_ghci_report_cmd_build(void *buf, size_t cap, uint64_t mig_request_id, uint8_t status,
-			  size_t *out_len);
+				size_t *out_len);
 /* VMM: MigTD GUID, version 0, command 0..2 with its exact length (28 / 28 /
  * 36), reserved zero, ReportStatus operation == 1. Other commands ->
  * MIGTD_ERR_UNSUPPORTED_OP. */
@@ -173,15 +174,15 @@ struct ghci_wfr_rsp {
 
 /* VMM: {version 0, command 1, operation, reserved 0} + HOB list. */
 int migtd_ghci_wfr_rsp_build(void *buf, size_t cap, uint8_t operation, const void *hob,
-		       size_t hob_len, size_t *out_len);
+			     size_t hob_len, size_t *out_len);
 /* MigTD: MigTD GUID, command == 1; operation 0 -> MIGTD_OK with no request,
  * 1 -> MIGTD_OK with hob/hob_len, other -> MIGTD_ERR_INVALID. */
 int migtd_ghci_wfr_rsp_parse(const uint8_t *buf, size_t len, struct ghci_wfr_rsp *out);
 /* Both steps: the response and its HOB list (§2.3). *has_request = false
  * for operation 0 (req untouched except zeroed). */
 int migtd_ghci_wfr_rsp_parse_request(const uint8_t *buf, size_t len, enum hob_mode mode,
-			       bool require_socket_info, bool *has_request,
-			       struct migtd_migration_request *req);
+				     bool require_socket_info, bool *has_request,
+				     struct migtd_migration_request *req);
 
 /* VMM: ReportStatus / Shutdown response {version 0, command, reserved 0}. */
 int migtd_ghci_migtd_rsp_build(void *buf, size_t cap, uint8_t command, size_t *out_len);
@@ -214,7 +215,7 @@ enum ghci_raw_operation {
 	GHCI_RAW_OP_START_REBINDING = 2, /* policy v2 builds */
 	GHCI_RAW_OP_GET_TDREPORT = 3,
 	GHCI_RAW_OP_ENABLE_LOG_AREA = 4,
-	GHCI_RAW_OP_GET_MIGTD_DATA = 5,  /* policy v2 builds */
+	GHCI_RAW_OP_GET_MIGTD_DATA = 5, /* policy v2 builds */
 };
 #define GHCI_RAW_ID_LEN 8u
 #define GHCI_RAW_REPORTDATA_LEN 64u
@@ -229,7 +230,7 @@ struct ghci_raw_hdr {
 
 /* Header + payload (ReportStatus/Send buffers, and the VMM's completions). */
 int migtd_ghci_raw_build(void *buf, size_t cap, uint64_t data_status, const void *payload, size_t n,
-		   size_t *out_len);
+			 size_t *out_len);
 int migtd_ghci_raw_hdr_parse(const uint8_t *buf, size_t len, struct ghci_raw_hdr *out);
 
 /* A parsed WaitForRequest completion. */
@@ -261,7 +262,7 @@ struct ghci_raw_request {
  * out->mig_request_id names the request to report the error for.
  */
 int migtd_ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
-		       struct ghci_raw_request *out);
+			     struct ghci_raw_request *out);
 /* VMM: the payload for a request (1/2: RAW or RAW_V2 layout of mig_info by
  * has_init_data; 3/5: 8 or 72 bytes by has_reportdata; 4: 16 bytes). */
 int migtd_ghci_raw_wfr_payload_write(struct wire_writer *w, const struct ghci_raw_request *req);
@@ -283,7 +284,7 @@ bool migtd_ghci_raw_report_acked(const uint8_t *buf, size_t len);
  *   else MIGTD_OK with the payload view.
  */
 int migtd_ghci_raw_stream_completion(const uint8_t *buf, size_t len, bool is_receive,
-			       const uint8_t **payload, size_t *payload_len);
+				     const uint8_t **payload, size_t *payload_len);
 
 /* ---- TDG.VP.VMCALL<GetQuote> (§2.6) --------------------------------------- */
 
@@ -308,18 +309,19 @@ struct ghci_getquote_hdr {
 int migtd_ghci_getquote_status_class(uint64_t status);
 
 /* TD: {version 1, status 0, in_len = 4 + n, out_len 0} + BE32(n) + msg. */
-int migtd_ghci_getquote_req_build(void *buf, size_t cap, const void *msg, size_t n, size_t *out_len);
+int migtd_ghci_getquote_req_build(void *buf, size_t cap, const void *msg, size_t n,
+				  size_t *out_len);
 /* VMM: version 1, in_len > 4, BE prefix == in_len - 4, in bounds. */
 int migtd_ghci_getquote_req_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
-			    const uint8_t **msg, size_t *msg_len);
+				  const uint8_t **msg, size_t *msg_len);
 /* VMM: completion in place: status, out_len = 4 + n, BE(n) + msg at 24
  * (n may be 0 for an error completion: out_len 0, no data). in_len kept. */
 int migtd_ghci_getquote_rsp_build(void *buf, size_t cap, uint64_t status, uint32_t in_len,
-			    const void *msg, size_t n, size_t *out_len);
+				  const void *msg, size_t n, size_t *out_len);
 /* TD: status class first (MIGTD_ERR_AGAIN / MIGTD_ERR_QUOTE), then
  * out_len > 4, prefix == out_len - 4, in bounds (MIGTD_ERR_LENGTH). */
 int migtd_ghci_getquote_rsp_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
-			    const uint8_t **msg, size_t *msg_len);
+				  const uint8_t **msg, size_t *msg_len);
 
 /* -- QGS messages (qgs_msg_lib 1.x) -- */
 #define GHCI_QGS_HDR_LEN 16u
@@ -347,7 +349,7 @@ struct ghci_qgs_blob {
 };
 
 struct ghci_qgs_get_quote_req {
-	struct ghci_qgs_blob report;  /* 1024-byte TDREPORT */
+	struct ghci_qgs_blob report; /* 1024-byte TDREPORT */
 	struct ghci_qgs_blob id_list;
 };
 struct ghci_qgs_get_quote_resp {
@@ -378,25 +380,26 @@ struct ghci_qgs_get_collateral_resp {
  * major == 1, type == want_type, size == len. error_code != 0 ->
  * MIGTD_ERR_QUOTE (the header is still filled in). */
 int migtd_ghci_qgs_hdr_parse(const uint8_t *msg, size_t len, uint32_t want_type,
-		       struct ghci_qgs_hdr *hdr);
+			     struct ghci_qgs_hdr *hdr);
 
-int migtd_ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report, size_t report_len,
-				 const uint8_t *id_list, size_t id_len, size_t *out_len);
+int migtd_ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report,
+				       size_t report_len, const uint8_t *id_list, size_t id_len,
+				       size_t *out_len);
 int migtd_ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
-				 struct ghci_qgs_get_quote_req *out);
+				       struct ghci_qgs_get_quote_req *out);
 int migtd_ghci_qgs_get_quote_resp_build(void *buf, size_t cap, uint32_t error_code,
-				  const struct ghci_qgs_get_quote_resp *in, size_t *out_len);
+					const struct ghci_qgs_get_quote_resp *in, size_t *out_len);
 int migtd_ghci_qgs_get_quote_resp_parse(const uint8_t *msg, size_t len,
-				  struct ghci_qgs_get_quote_resp *out);
+					struct ghci_qgs_get_quote_resp *out);
 /* pck_ca: "processor" or "platform" (written with its NUL). */
 int migtd_ghci_qgs_get_collateral_req_build(void *buf, size_t cap, const uint8_t fmspc[6],
-				      const char *pck_ca, size_t *out_len);
+					    const char *pck_ca, size_t *out_len);
 int migtd_ghci_qgs_get_collateral_req_parse(const uint8_t *msg, size_t len,
-				      struct ghci_qgs_get_collateral_req *out);
+					    struct ghci_qgs_get_collateral_req *out);
 int migtd_ghci_qgs_get_collateral_resp_build(void *buf, size_t cap, uint32_t error_code,
-				       const struct ghci_qgs_get_collateral_resp *in,
-				       size_t *out_len);
+					     const struct ghci_qgs_get_collateral_resp *in,
+					     size_t *out_len);
 int migtd_ghci_qgs_get_collateral_resp_parse(const uint8_t *msg, size_t len,
-				       struct ghci_qgs_get_collateral_resp *out);
+					     struct ghci_qgs_get_collateral_resp *out);
 
 #endif /* MIGTD_GHCI_H */

@@ -25,9 +25,9 @@
 
 #define HOB_TYPE_GUID_EXTENSION 0x0004u
 #define HOB_TYPE_END_OF_HOB_LIST 0xFFFFu
-#define HOB_HEADER_LEN 8u        /* u16 type, u16 length, u32 reserved */
-#define HOB_GUID_HEADER_LEN 24u  /* generic header + 16-byte GUID */
-#define HOB_MAX_LENGTH 0xFFF8u   /* larger lengths stop the walk */
+#define HOB_HEADER_LEN 8u       /* u16 type, u16 length, u32 reserved */
+#define HOB_GUID_HEADER_LEN 24u /* generic header + 16-byte GUID */
+#define HOB_MAX_LENGTH 0xFFF8u  /* larger lengths stop the walk */
 #define HOB_ALIGN 8u
 
 /* GUIDs of the three HOBs MigTD knows (on-wire byte form, §2.3). */
@@ -49,13 +49,13 @@ extern const struct migtd_guid migtd_hob_guid_migpolicy;
  * layout are zero after parsing. */
 struct migtd_migration_information {
 	uint64_t mig_request_id;
-	uint8_t migration_source;  /* 1 = source; any other value = destination */
+	uint8_t migration_source; /* 1 = source; any other value = destination */
 	uint8_t has_init_data;
 	uint8_t reserved[6];
 	uint64_t target_td_uuid[4];
 	uint64_t binding_handle;
-	uint64_t mig_policy_id;    /* HOB layouts only */
-	uint64_t communication_id; /* HOB layouts only */
+	uint64_t mig_policy_id;                  /* HOB layouts only */
+	uint64_t communication_id;               /* HOB layouts only */
 	uint8_t init_td_info[MIGTD_TD_INFO_LEN]; /* valid iff has_init_data == 1 (strict layouts) */
 };
 
@@ -77,7 +77,7 @@ enum hob_mig_info_layout {
 /* MigtdStreamSocketInfo (§2.3.2). */
 struct migtd_stream_socket_info {
 	uint64_t communication_id;
-	uint64_t mig_td_cid;   /* remote vsock CID (low 32 bits used) */
+	uint64_t mig_td_cid; /* remote vsock CID (low 32 bits used) */
 	uint32_t mig_channel_port;
 	uint32_t quote_service_port;
 };
@@ -115,13 +115,15 @@ struct migtd_migration_request {
  * On error *out is left zeroed or partly filled; do not use it.
  */
 int migtd_hob_parse_migration_request(const uint8_t *buf, size_t len, enum hob_mode mode,
-				bool require_socket_info, struct migtd_migration_request *out);
+				      bool require_socket_info,
+				      struct migtd_migration_request *out);
 
 /* Parse MigtdMigrationInformation bytes in the given layout. */
 int migtd_hob_mig_info_parse(const uint8_t *buf, size_t len, enum hob_mig_info_layout layout,
-		       struct migtd_migration_information *out);
+			     struct migtd_migration_information *out);
 /* Parse MigtdStreamSocketInfo (first 24 bytes; longer data accepted). */
-int migtd_hob_socket_info_parse(const uint8_t *buf, size_t len, struct migtd_stream_socket_info *out);
+int migtd_hob_socket_info_parse(const uint8_t *buf, size_t len,
+				struct migtd_stream_socket_info *out);
 /* Parse MigtdMigpolicyInfo + policy bytes (policy must fit in len). */
 int migtd_hob_migpolicy_parse(const uint8_t *buf, size_t len, struct migtd_migpolicy_info *out);
 
@@ -130,13 +132,13 @@ int migtd_hob_migpolicy_parse(const uint8_t *buf, size_t len, struct migtd_migpo
 /* Write MigtdMigrationInformation: layout DEFAULT/STRICT -> 72 bytes, RAW/RAW_V2
  * -> 56 bytes; plus init_td_info (512) when in->has_init_data == 1. */
 int migtd_hob_mig_info_write(struct wire_writer *w, enum hob_mig_info_layout layout,
-		       const struct migtd_migration_information *in);
+			     const struct migtd_migration_information *in);
 int migtd_hob_socket_info_write(struct wire_writer *w, const struct migtd_stream_socket_info *in);
 int migtd_hob_migpolicy_write(struct wire_writer *w, const struct migtd_migpolicy_info *in);
 
 /* Append one GUID-extension HOB (header + GUID + data), zero-padded to 8. */
 int migtd_hob_write_guid_hob(struct wire_writer *w, const struct migtd_guid *guid, const void *data,
-		       size_t data_len);
+			     size_t data_len);
 /* Append the end-of-HOB-list HOB (24 bytes, as upstream's VMMs send it). */
 int migtd_hob_write_end(struct wire_writer *w);
 
@@ -145,7 +147,7 @@ int migtd_hob_write_end(struct wire_writer *w);
  * bytes per in->info.has_init_data), Stream-Socket-Info if has_socket_info,
  * Migration-Policy if has_policy, end HOB. *out_len = bytes written.
  */
-int migtd_hob_build_migration_request(void *buf, size_t cap, const struct migtd_migration_request *in,
-				size_t *out_len);
+int migtd_hob_build_migration_request(void *buf, size_t cap,
+				      const struct migtd_migration_request *in, size_t *out_len);
 
 #endif /* MIGTD_HOB_H */

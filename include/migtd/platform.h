@@ -49,8 +49,8 @@ struct migtd_td_uuid {
 
 /* A service-TD binding to one user TD (docs/protocol.md §2.3.1, §3 SERVTD.RD/WR). */
 struct migtd_servtd_binding {
-	uint64_t handle;		/* binding_handle, RCX */
-	struct migtd_td_uuid uuid;	/* target TD UUID, R10..R13 */
+	uint64_t handle;           /* binding_handle, RCX */
+	struct migtd_td_uuid uuid; /* target TD UUID, R10..R13 */
 };
 
 /*
@@ -63,11 +63,11 @@ struct migtd_servtd_binding {
  */
 struct migtd_service_call {
 	const uint8_t *cmd;
-	size_t cmd_len;		/* <= one page in the TDX backend */
+	size_t cmd_len; /* <= one page in the TDX backend */
 	uint8_t *rsp;
-	size_t rsp_cap;		/* <= one page in the TDX backend */
-	uint64_t wait_ms;	/* R15: 0 except vmcall-vsock (its timeout) */
-	void *plat;		/* backend bookkeeping; the core leaves it alone */
+	size_t rsp_cap;   /* <= one page in the TDX backend */
+	uint64_t wait_ms; /* R15: 0 except vmcall-vsock (its timeout) */
+	void *plat;       /* backend bookkeeping; the core leaves it alone */
 };
 
 /*
@@ -130,9 +130,9 @@ struct migtd_platform_ops {
 
 /* Where a session's stream goes (docs/protocol.md §2.3.1, §2.3.2, §4). */
 struct migtd_stream_params {
-	uint64_t mig_request_id;	/* vmcall-raw: R13 of Send/Receive */
-	uint64_t peer_cid;		/* vsock: mig_td_cid (low 32 bits used) */
-	uint32_t peer_port;		/* vsock: mig_channel_port */
+	uint64_t mig_request_id; /* vmcall-raw: R13 of Send/Receive */
+	uint64_t peer_cid;       /* vsock: mig_td_cid (low 32 bits used) */
+	uint32_t peer_port;      /* vsock: mig_channel_port */
 	bool migration_source;
 };
 
@@ -165,10 +165,9 @@ struct migtd_platform {
 /* ---- what the core calls ------------------------------------------------ */
 
 #define MIGTD_PLAT_CALL(p, hook, ...) \
-	((p)->ops && (p)->ops->hook ? (p)->ops->hook((p)->ctx, __VA_ARGS__) \
-				    : MIGTD_ERR_UNSUPPORTED)
-#define MIGTD_STREAM_CALL(p, hook, ...) \
-	((p)->stream_ops && (p)->stream_ops->hook \
+	((p)->ops && (p)->ops->hook ? (p)->ops->hook((p)->ctx, __VA_ARGS__) : MIGTD_ERR_UNSUPPORTED)
+#define MIGTD_STREAM_CALL(p, hook, ...)                                \
+	((p)->stream_ops && (p)->stream_ops->hook                      \
 		 ? (p)->stream_ops->hook((p)->stream_ctx, __VA_ARGS__) \
 		 : MIGTD_ERR_UNSUPPORTED)
 
@@ -244,8 +243,7 @@ static inline uint64_t migtd_plat_now_ms(const struct migtd_platform *p)
 }
 
 static inline int migtd_plat_stream_open(const struct migtd_platform *p,
-					 const struct migtd_stream_params *params,
-					 uint32_t *stream)
+					 const struct migtd_stream_params *params, uint32_t *stream)
 {
 	return MIGTD_STREAM_CALL(p, open, params, stream);
 }
@@ -256,8 +254,8 @@ static inline int migtd_plat_stream_send(const struct migtd_platform *p, uint32_
 	return MIGTD_STREAM_CALL(p, send, stream, buf, len, sent);
 }
 
-static inline int migtd_plat_stream_recv(const struct migtd_platform *p, uint32_t stream,
-					 void *buf, size_t cap, size_t *got)
+static inline int migtd_plat_stream_recv(const struct migtd_platform *p, uint32_t stream, void *buf,
+					 size_t cap, size_t *got)
 {
 	return MIGTD_STREAM_CALL(p, recv, stream, buf, cap, got);
 }

@@ -27,12 +27,12 @@
  * Caps. The largest shipped policy (config/policy_pre_production_fmspc.json,
  * 31 blocks) needs 1688 JSON tokens, 107 properties and < 1 KiB of arrays.
  */
-#define POLICY_MAX_TOKENS 4096u   /* jsmn tokens (16 bytes each) */
+#define POLICY_MAX_TOKENS 4096u /* jsmn tokens (16 bytes each) */
 #define POLICY_MAX_BLOCKS 64u
 #define POLICY_MAX_PROPS 512u
-#define POLICY_POOL_SIZE 8192u    /* decoded escaped strings + byte arrays */
-#define POLICY_MAX_DEPTH 64u      /* JSON nesting */
-#define POLICY_TOKEN_SIZE 16u     /* sizeof(jsmntok_t), checked in policy_parse.c */
+#define POLICY_POOL_SIZE 8192u /* decoded escaped strings + byte arrays */
+#define POLICY_MAX_DEPTH 64u   /* JSON nesting */
+#define POLICY_TOKEN_SIZE 16u  /* sizeof(jsmntok_t), checked in policy_parse.c */
 
 /* Evaluation results, named as upstream names them (§7.4). */
 enum policy_result {
@@ -77,8 +77,8 @@ const char *migtd_policy_op_name(enum policy_op op); /* the JSON spelling */
 enum policy_ref_kind {
 	POLICY_REF_INTEGER,
 	POLICY_REF_SELF,
-	POLICY_REF_RANGE,   /* [a, b) */
-	POLICY_REF_STRING,  /* compared with uppercase hex of the peer bytes */
+	POLICY_REF_RANGE,  /* [a, b) */
+	POLICY_REF_STRING, /* compared with uppercase hex of the peer bytes */
 	POLICY_REF_ARRAY,
 };
 
@@ -89,30 +89,30 @@ struct policy_bytes {
 };
 
 struct policy_prop {
-	struct policy_bytes name;   /* decoded */
+	struct policy_bytes name; /* decoded */
 	enum policy_op op;
 	enum policy_ref_kind ref;
-	uint64_t a, b;              /* integer (a) or range [a, b) */
-	struct policy_bytes data;   /* string (decoded) or byte array */
-	size_t ref_off, ref_len;    /* the reference's JSON text, for explanations */
+	uint64_t a, b;            /* integer (a) or range [a, b) */
+	struct policy_bytes data; /* string (decoded) or byte array */
+	size_t ref_off, ref_len;  /* the reference's JSON text, for explanations */
 };
 
 struct policy_block {
 	enum policy_block_kind kind;
-	unsigned index;             /* position in the "policy" array */
-	size_t offset;              /* byte offset of the block in the document */
-	struct policy_bytes fmspc;  /* platform blocks */
+	unsigned index;            /* position in the "policy" array */
+	size_t offset;             /* byte offset of the block in the document */
+	struct policy_bytes fmspc; /* platform blocks */
 	/* Properties, sorted by name (duplicates: the last one wins, like upstream). */
-	uint16_t first, count;      /* TcbInfo / QeIdentity / TDXModule_Identity / TDINFO */
-	uint16_t ev_first, ev_count;/* MigTD EventLog */
+	uint16_t first, count;       /* TcbInfo / QeIdentity / TDXModule_Identity / TDINFO */
+	uint16_t ev_first, ev_count; /* MigTD EventLog */
 	bool has_eventlog;
 };
 
 struct policy {
-	const uint8_t *doc;         /* after stripping leading/trailing NULs */
+	const uint8_t *doc; /* after stripping leading/trailing NULs */
 	size_t doc_len;
-	struct policy_bytes id;     /* GUID text */
-	uint8_t guid[16];           /* EFI byte order */
+	struct policy_bytes id; /* GUID text */
+	uint8_t guid[16];       /* EFI byte order */
 	unsigned nblocks;
 	unsigned nprops;
 	struct policy_block blocks[POLICY_MAX_BLOCKS];
@@ -121,11 +121,11 @@ struct policy {
 
 /* Where a malformed policy went wrong. */
 struct policy_parse_error {
-	size_t offset;              /* byte offset in the original input */
-	unsigned line, column;      /* 1-based; column counts bytes */
-	char path[128];             /* e.g. policy[3].MigTD.TDINFO.MRTD.reference */
+	size_t offset;         /* byte offset in the original input */
+	unsigned line, column; /* 1-based; column counts bytes */
+	char path[128];        /* e.g. policy[3].MigTD.TDINFO.MRTD.reference */
 	char msg[160];
-	bool legacy;                /* the document is the 2023 legacy format (§7.6) */
+	bool legacy; /* the document is the 2023 legacy format (§7.6) */
 };
 
 struct policy_workspace {
@@ -141,7 +141,7 @@ struct policy_workspace {
  * A legacy 2023 document (top-level "MigTd") is refused with err->legacy set.
  */
 int migtd_policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
-		 struct policy_parse_error *err);
+		       struct policy_parse_error *err);
 
 /*
  * migtd_policy_parse, but refusing what upstream's parser lets through and that
@@ -152,7 +152,7 @@ int migtd_policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t l
  * evaluation). Used by the tools that check and enroll policies.
  */
 int migtd_policy_parse_strict(struct policy_workspace *ws, const uint8_t *doc, size_t len,
-			struct policy_parse_error *err);
+			      struct policy_parse_error *err);
 
 /*
  * What the MigTD does with its enrolled policy: parse it as upstream does
@@ -162,26 +162,26 @@ int migtd_policy_parse_strict(struct policy_workspace *ws, const uint8_t *doc, s
  * MigTD logs it as a warning and keeps upstream's behaviour).
  */
 int migtd_policy_lint(struct policy_workspace *ws, const uint8_t *doc, size_t len,
-		struct policy_parse_error *err, bool *unknown);
+		      struct policy_parse_error *err, bool *unknown);
 
 /* Whether an evaluation knows the property name in a block of this kind
  * (eventlog: the MigTD block's EventLog section). */
 bool migtd_policy_property_known(enum policy_block_kind kind, bool eventlog, const uint8_t *name,
-			   size_t len);
+				 size_t len);
 
 /* Number of blocks of a kind in a parsed policy. */
 unsigned migtd_policy_count_blocks(const struct policy *p, enum policy_block_kind k);
 
 struct policy_input {
-	const uint8_t *local_report;  /* own verified report */
+	const uint8_t *local_report; /* own verified report */
 	size_t local_len;
-	const uint8_t *peer_report;   /* peer's verified report */
+	const uint8_t *peer_report; /* peer's verified report */
 	size_t peer_len;
 	/* Parsed event logs (migtd_eventlog_parse); NULL means a log without events. The
 	 * caller has already replayed the peer log against the peer RTMRs (§7.4). */
 	const struct eventlog_parsed *local_log;
 	const struct eventlog_parsed *peer_log;
-	bool is_src;                  /* the evaluating MigTD is the migration source */
+	bool is_src; /* the evaluating MigTD is the migration source */
 };
 
 /* Why a result is not Ok. Strings are NUL-terminated and possibly cut. */
@@ -189,27 +189,28 @@ struct policy_explain {
 	enum policy_result result;
 	bool has_block;
 	enum policy_block_kind kind;
-	unsigned block_index;         /* position in the "policy" array */
+	unsigned block_index; /* position in the "policy" array */
 	bool has_property;
 	char property[64];
-	char section[24];             /* "TcbInfo", "TDINFO", "EventLog", ... */
+	char section[24]; /* "TcbInfo", "TDINFO", "EventLog", ... */
 	char op[24];
-	char reference[112];          /* the reference as written in the policy */
+	char reference[112]; /* the reference as written in the policy */
 	bool has_values;
-	char local_hex[2 * 48 + 1];   /* uppercase hex ("" if missing) */
+	char local_hex[2 * 48 + 1]; /* uppercase hex ("" if missing) */
 	char peer_hex[2 * 48 + 1];
 	bool local_missing, peer_missing; /* event-log values */
-	char detail[192];             /* a sentence for everything else */
-	struct policy_parse_error parse; /* for InvalidPolicy */
+	char detail[192];                 /* a sentence for everything else */
+	struct policy_parse_error parse;  /* for InvalidPolicy */
 };
 
 /* Evaluate a parsed policy (§7.4 steps 2-6); ex may be NULL. */
 enum policy_result migtd_policy_eval(const struct policy *p, const struct policy_input *in,
-			       struct policy_explain *ex);
+				     struct policy_explain *ex);
 
 /* The whole §7.4 sequence: length checks, parse, evaluate. */
-enum policy_result migtd_policy_eval_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len,
-				   const struct policy_input *in, struct policy_explain *ex);
+enum policy_result migtd_policy_eval_doc(struct policy_workspace *ws, const uint8_t *doc,
+					 size_t len, const struct policy_input *in,
+					 struct policy_explain *ex);
 
 /* Render an explanation as text (lines separated by '\n'); returns the full
  * length like snprintf. */

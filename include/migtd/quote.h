@@ -44,38 +44,38 @@
  * session read it. Offsets in bytes; the field width follows each.
  * 0..584 is the TD report body as the TDX 1.0 quote carries it.
  */
-#define MIGTD_VR_TEE_TCB_SVN 0u		    /* 16 */
-#define MIGTD_VR_MRSEAM 16u		    /* 48 */
-#define MIGTD_VR_MRSIGNERSEAM 64u	    /* 48 */
-#define MIGTD_VR_SEAM_ATTRIBUTES 112u	    /* 8 */
-#define MIGTD_VR_TD_ATTRIBUTES 120u	    /* 8 */
-#define MIGTD_VR_XFAM 128u		    /* 8 */
-#define MIGTD_VR_MRTD 136u		    /* 48 */
-#define MIGTD_VR_MRCONFIGID 184u	    /* 48 */
-#define MIGTD_VR_MROWNER 232u		    /* 48 */
-#define MIGTD_VR_MROWNERCONFIG 280u	    /* 48 */
+#define MIGTD_VR_TEE_TCB_SVN 0u             /* 16 */
+#define MIGTD_VR_MRSEAM 16u                 /* 48 */
+#define MIGTD_VR_MRSIGNERSEAM 64u           /* 48 */
+#define MIGTD_VR_SEAM_ATTRIBUTES 112u       /* 8 */
+#define MIGTD_VR_TD_ATTRIBUTES 120u         /* 8 */
+#define MIGTD_VR_XFAM 128u                  /* 8 */
+#define MIGTD_VR_MRTD 136u                  /* 48 */
+#define MIGTD_VR_MRCONFIGID 184u            /* 48 */
+#define MIGTD_VR_MROWNER 232u               /* 48 */
+#define MIGTD_VR_MROWNERCONFIG 280u         /* 48 */
 #define MIGTD_VR_RTMR(i) (328u + 48u * (i)) /* 48 each, i = 0..3 */
-#define MIGTD_VR_REPORT_DATA 520u	    /* 64 */
+#define MIGTD_VR_REPORT_DATA 520u           /* 64 */
 /* What verification adds after the body. */
-#define MIGTD_VR_FMSPC 584u		    /* 6 */
-#define MIGTD_VR_TDX_TCB_COMPONENTS 590u    /* 16 */
-#define MIGTD_VR_PCESVN 606u		    /* 2 */
-#define MIGTD_VR_SGX_TCB_COMPONENTS 608u    /* 16 */
-#define MIGTD_VR_TDX_MODULE_MAJOR 624u	    /* 1 */
-#define MIGTD_VR_TDX_MODULE_SVN 625u	    /* 1 */
-#define MIGTD_VR_QE_MISCSELECT 626u	    /* 4 */
-#define MIGTD_VR_QE_MISCSELECT_MASK 630u    /* 4 */
-#define MIGTD_VR_QE_ATTRIBUTES 634u	    /* 16 */
-#define MIGTD_VR_QE_ATTRIBUTES_MASK 650u    /* 16 */
-#define MIGTD_VR_QE_MRENCLAVE 666u	    /* 32 */
-#define MIGTD_VR_QE_MRSIGNER 698u	    /* 32 */
-#define MIGTD_VR_QE_ISVPRODID 730u	    /* 2 */
-#define MIGTD_VR_QE_ISVSVN 732u		    /* 2 */
-#define MIGTD_VR_EARLIEST_TCB_DATE 734u	    /* 8 */
-#define MIGTD_VR_TCB_STATUS 742u	    /* MIGTD_TCB_STATUS_LEN */
-#define MIGTD_VR_PLATFORM_TCB_DATE 774u	    /* 8 */
-#define MIGTD_VR_QE_TCB_DATE 782u	    /* 8 */
-#define MIGTD_VR_QE_TCB_STATUS 790u	    /* MIGTD_TCB_STATUS_LEN */
+#define MIGTD_VR_FMSPC 584u              /* 6 */
+#define MIGTD_VR_TDX_TCB_COMPONENTS 590u /* 16 */
+#define MIGTD_VR_PCESVN 606u             /* 2 */
+#define MIGTD_VR_SGX_TCB_COMPONENTS 608u /* 16 */
+#define MIGTD_VR_TDX_MODULE_MAJOR 624u   /* 1 */
+#define MIGTD_VR_TDX_MODULE_SVN 625u     /* 1 */
+#define MIGTD_VR_QE_MISCSELECT 626u      /* 4 */
+#define MIGTD_VR_QE_MISCSELECT_MASK 630u /* 4 */
+#define MIGTD_VR_QE_ATTRIBUTES 634u      /* 16 */
+#define MIGTD_VR_QE_ATTRIBUTES_MASK 650u /* 16 */
+#define MIGTD_VR_QE_MRENCLAVE 666u       /* 32 */
+#define MIGTD_VR_QE_MRSIGNER 698u        /* 32 */
+#define MIGTD_VR_QE_ISVPRODID 730u       /* 2 */
+#define MIGTD_VR_QE_ISVSVN 732u          /* 2 */
+#define MIGTD_VR_EARLIEST_TCB_DATE 734u  /* 8 */
+#define MIGTD_VR_TCB_STATUS 742u         /* MIGTD_TCB_STATUS_LEN */
+#define MIGTD_VR_PLATFORM_TCB_DATE 774u  /* 8 */
+#define MIGTD_VR_QE_TCB_DATE 782u        /* 8 */
+#define MIGTD_VR_QE_TCB_STATUS 790u      /* MIGTD_TCB_STATUS_LEN */
 /* Upper bound for any single quote (GetQuote buffers are 8 KiB upstream, 32 pages max). */
 #define MIGTD_QUOTE_MAX_SIZE (32u * 4096u)
 
@@ -112,8 +112,8 @@ struct migtd_td_report_body {
 	uint8_t mr_owner_config[48];
 	uint8_t rtmr[4][48];
 	uint8_t report_data[64];
-	uint8_t tee_tcb_svn2[16];  /* zero unless body type 3 */
-	uint8_t mr_servicetd[48];  /* zero unless body type 3 */
+	uint8_t tee_tcb_svn2[16]; /* zero unless body type 3 */
+	uint8_t mr_servicetd[48]; /* zero unless body type 3 */
 };
 
 /* The fields of the 384-byte SGX report body (the QE report) that verification uses. */
@@ -131,26 +131,26 @@ struct migtd_sgx_report_body {
 /* A parsed quote. Pointers are views into the caller's buffer. */
 struct migtd_quote {
 	struct migtd_quote_header header;
-	uint16_t body_type;  /* v4: always 2 */
-	uint32_t body_size;  /* 584 or 648 */
+	uint16_t body_type; /* v4: always 2 */
+	uint32_t body_size; /* 584 or 648 */
 	struct migtd_td_report_body body;
-	const uint8_t *body_raw;       /* body_size bytes */
-	const uint8_t *signed_data;    /* everything before signature_data_len */
+	const uint8_t *body_raw;    /* body_size bytes */
+	const uint8_t *signed_data; /* everything before signature_data_len */
 	size_t signed_len;
 	uint32_t sig_data_len;
-	const uint8_t *signature;      /* 64: r||s, big endian */
-	const uint8_t *attest_key;     /* 64: X||Y */
-	uint16_t cert_type;            /* outer: 6 */
+	const uint8_t *signature;  /* 64: r||s, big endian */
+	const uint8_t *attest_key; /* 64: X||Y */
+	uint16_t cert_type;        /* outer: 6 */
 	uint32_t cert_size;
-	const uint8_t *qe_report;      /* 384 raw bytes (what the PCK key signed) */
+	const uint8_t *qe_report; /* 384 raw bytes (what the PCK key signed) */
 	struct migtd_sgx_report_body qe;
-	const uint8_t *qe_report_sig;  /* 64 */
+	const uint8_t *qe_report_sig; /* 64 */
 	const uint8_t *qe_auth_data;
 	uint16_t qe_auth_len;
-	uint16_t pck_cert_type;        /* inner: 5 */
-	const uint8_t *pck_chain;      /* PEM, pck_chain_len bytes */
+	uint16_t pck_cert_type;   /* inner: 5 */
+	const uint8_t *pck_chain; /* PEM, pck_chain_len bytes */
 	uint32_t pck_chain_len;
-	size_t total_len;              /* bytes consumed; trailing bytes are allowed */
+	size_t total_len; /* bytes consumed; trailing bytes are allowed */
 };
 
 /* Parse a TDX quote v4 or v5. Returns MIGTD_OK or a MIGTD_ERR_* (truncated, invalid...). */
@@ -164,7 +164,7 @@ struct migtd_pck_ext {
 	uint16_t pce_svn;
 	uint8_t pce_id[2];
 	uint8_t fmspc[6];
-	int sgx_type;  /* 0 standard, 1 scalable, 2 scalable with integrity; -1 absent */
+	int sgx_type; /* 0 standard, 1 scalable, 2 scalable with integrity; -1 absent */
 };
 
 /*
@@ -186,29 +186,29 @@ int migtd_quote_ecdsa_verify(const uint8_t *pub, size_t pub_len, const uint8_t h
 
 /* Verification steps, in the order they run. */
 enum migtd_quote_step {
-	MIGTD_QSTEP_PARSE = 0,        /* quote layout */
-	MIGTD_QSTEP_PCK_CHAIN,        /* PEM chain parse: leaf, intermediate CA, root */
-	MIGTD_QSTEP_ROOT_CA,          /* chain root key == enrolled root key, self-signed */
-	MIGTD_QSTEP_CHAIN_SIGS,       /* each certificate signed by the next */
-	MIGTD_QSTEP_PCK_EXT,          /* SGX extension of the PCK leaf */
-	MIGTD_QSTEP_COLLATERAL,       /* collateral for the FMSPC/CA type obtained (provider) */
-	MIGTD_QSTEP_CERT_VALIDITY,    /* each certificate valid at `now` */
-	MIGTD_QSTEP_ROOT_CRL,         /* root CA CRL (optional) */
-	MIGTD_QSTEP_PCK_CRL,          /* PCK platform/processor CA CRL (optional) */
-	MIGTD_QSTEP_QE_REPORT_SIG,    /* QE report signed by the PCK key */
-	MIGTD_QSTEP_QE_REPORT_DATA,   /* REPORTDATA == SHA256(att key || auth data) || 0^32 */
-	MIGTD_QSTEP_QUOTE_SIG,        /* header||body signed by the attestation key */
-	MIGTD_QSTEP_TCB_INFO,         /* TCB Info signature, chain, FMSPC, freshness (optional) */
-	MIGTD_QSTEP_QE_IDENTITY,      /* QE Identity signature and match (optional) */
-	MIGTD_QSTEP_TCB_LEVEL,        /* TCB level + TDX module matching (optional) */
+	MIGTD_QSTEP_PARSE = 0,      /* quote layout */
+	MIGTD_QSTEP_PCK_CHAIN,      /* PEM chain parse: leaf, intermediate CA, root */
+	MIGTD_QSTEP_ROOT_CA,        /* chain root key == enrolled root key, self-signed */
+	MIGTD_QSTEP_CHAIN_SIGS,     /* each certificate signed by the next */
+	MIGTD_QSTEP_PCK_EXT,        /* SGX extension of the PCK leaf */
+	MIGTD_QSTEP_COLLATERAL,     /* collateral for the FMSPC/CA type obtained (provider) */
+	MIGTD_QSTEP_CERT_VALIDITY,  /* each certificate valid at `now` */
+	MIGTD_QSTEP_ROOT_CRL,       /* root CA CRL (optional) */
+	MIGTD_QSTEP_PCK_CRL,        /* PCK platform/processor CA CRL (optional) */
+	MIGTD_QSTEP_QE_REPORT_SIG,  /* QE report signed by the PCK key */
+	MIGTD_QSTEP_QE_REPORT_DATA, /* REPORTDATA == SHA256(att key || auth data) || 0^32 */
+	MIGTD_QSTEP_QUOTE_SIG,      /* header||body signed by the attestation key */
+	MIGTD_QSTEP_TCB_INFO,       /* TCB Info signature, chain, FMSPC, freshness (optional) */
+	MIGTD_QSTEP_QE_IDENTITY,    /* QE Identity signature and match (optional) */
+	MIGTD_QSTEP_TCB_LEVEL,      /* TCB level + TDX module matching (optional) */
 	MIGTD_QSTEP_COUNT
 };
 
 enum migtd_qstep_state {
-	MIGTD_QSTEP_NOT_RUN = 0,  /* an earlier step failed */
+	MIGTD_QSTEP_NOT_RUN = 0, /* an earlier step failed */
 	MIGTD_QSTEP_PASS,
 	MIGTD_QSTEP_FAIL,
-	MIGTD_QSTEP_SKIPPED,      /* optional input not supplied */
+	MIGTD_QSTEP_SKIPPED, /* optional input not supplied */
 };
 
 const char *migtd_quote_step_name(enum migtd_quote_step step);
@@ -216,17 +216,17 @@ const char *migtd_qstep_state_name(enum migtd_qstep_state st);
 
 /* Collateral; any pointer may be NULL (the corresponding step is skipped). */
 struct migtd_quote_collateral {
-	const uint8_t *root_crl;                /* DER or PEM */
+	const uint8_t *root_crl; /* DER or PEM */
 	size_t root_crl_len;
-	const uint8_t *pck_crl;                 /* DER or PEM; signed by the quote's PCK CA */
+	const uint8_t *pck_crl; /* DER or PEM; signed by the quote's PCK CA */
 	size_t pck_crl_len;
-	const uint8_t *tcb_info;                /* JSON {"tcbInfo":{...},"signature":"hex"} */
+	const uint8_t *tcb_info; /* JSON {"tcbInfo":{...},"signature":"hex"} */
 	size_t tcb_info_len;
-	const uint8_t *tcb_info_issuer_chain;   /* PEM: TCB signing cert [, root] */
+	const uint8_t *tcb_info_issuer_chain; /* PEM: TCB signing cert [, root] */
 	size_t tcb_info_issuer_chain_len;
-	const uint8_t *qe_identity;             /* JSON {"enclaveIdentity":{...},"signature":"hex"} */
+	const uint8_t *qe_identity; /* JSON {"enclaveIdentity":{...},"signature":"hex"} */
 	size_t qe_identity_len;
-	const uint8_t *qe_identity_issuer_chain;/* PEM; NULL: use tcb_info_issuer_chain */
+	const uint8_t *qe_identity_issuer_chain; /* PEM; NULL: use tcb_info_issuer_chain */
 	size_t qe_identity_issuer_chain_len;
 	/* Optional, for MIGTD_QTIME_COLLATERAL: the latest issue date and the
 	 * earliest expiry over these documents (migtd_quote_collateral_window());
@@ -293,8 +293,8 @@ bool migtd_tcb_status_accepted(const char *status);
 
 struct migtd_sig_cache {
 	uint8_t digest[MIGTD_SIG_CACHE_ENTRIES][32];
-	unsigned used;  /* entries filled */
-	unsigned next;  /* next slot to replace (round robin) */
+	unsigned used; /* entries filled */
+	unsigned next; /* next slot to replace (round robin) */
 	unsigned long hits, misses;
 };
 
@@ -302,13 +302,13 @@ struct migtd_quote_verify_params {
 	/* Enrolled root: DER certificate, or its raw 65-byte uncompressed P-256 key. */
 	const uint8_t *root_ca;
 	size_t root_ca_len;
-	int64_t now;  /* unix seconds at which validity is evaluated (EXPLICIT) */
+	int64_t now; /* unix seconds at which validity is evaluated (EXPLICIT) */
 	enum migtd_quote_time_mode time_mode;
-	const struct migtd_quote_collateral *collateral;  /* may be NULL */
+	const struct migtd_quote_collateral *collateral; /* may be NULL */
 	/* If set (and collateral is NULL), asked for the collateral. */
 	migtd_collateral_provider provider;
 	void *provider_ctx;
-	struct migtd_sig_cache *sig_cache;  /* may be NULL: verify everything */
+	struct migtd_sig_cache *sig_cache; /* may be NULL: verify everything */
 };
 
 /* The status fields of the verified report (742, 790): 32 bytes, NUL-terminated. */
@@ -319,12 +319,12 @@ struct migtd_quote_verify_params {
 
 struct migtd_quote_verify_result {
 	enum migtd_qstep_state state[MIGTD_QSTEP_COUNT];
-	const char *reason[MIGTD_QSTEP_COUNT];  /* static text; NULL when passed */
-	enum migtd_quote_step failed_step;      /* MIGTD_QSTEP_COUNT if none failed */
+	const char *reason[MIGTD_QSTEP_COUNT]; /* static text; NULL when passed */
+	enum migtd_quote_step failed_step;     /* MIGTD_QSTEP_COUNT if none failed */
 	struct migtd_quote quote;
 	struct migtd_pck_ext pck;
 	/* From collateral (zero / empty when not supplied). */
-	char tcb_status[MIGTD_TCB_STATUS_MAX];       /* platform (with TDX module) */
+	char tcb_status[MIGTD_TCB_STATUS_MAX]; /* platform (with TDX module) */
 	char qe_tcb_status[MIGTD_TCB_STATUS_MAX];
 	int64_t tcb_date;
 	int64_t qe_tcb_date;
@@ -334,8 +334,8 @@ struct migtd_quote_verify_result {
 	uint8_t module_svn;         /* isvsvn of the matched TDX module level (0: major 0) */
 	uint16_t qe_level_isvsvn;   /* isvsvn of the matched QE Identity level */
 	enum migtd_pck_ca pck_ca;
-	int64_t verify_time;        /* the time validity was evaluated at */
-	bool collateral_expired;    /* QTIME_COLLATERAL: earliest expiry <= verify_time */
+	int64_t verify_time;     /* the time validity was evaluated at */
+	bool collateral_expired; /* QTIME_COLLATERAL: earliest expiry <= verify_time */
 	uint32_t qe_misc_select_mask;
 	uint8_t qe_attributes_mask[16];
 	bool have_tcb;

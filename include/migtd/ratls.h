@@ -113,9 +113,10 @@ enum ratls_role {
 struct ratls_callbacks {
 	int (*verify_quote)(void *ctx, const uint8_t *quote, size_t quote_len,
 			    uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]);
-	int (*eval_policy)(void *ctx, bool is_src, const uint8_t local_report[MIGTD_VERIFIED_REPORT_SIZE],
-			   const uint8_t peer_report[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *peer_evlog,
-			   size_t peer_evlog_len);
+	int (*eval_policy)(void *ctx, bool is_src,
+			   const uint8_t local_report[MIGTD_VERIFIED_REPORT_SIZE],
+			   const uint8_t peer_report[MIGTD_VERIFIED_REPORT_SIZE],
+			   const uint8_t *peer_evlog, size_t peer_evlog_len);
 	void *ctx;
 };
 
@@ -135,7 +136,7 @@ struct ratls_callbacks {
  * pubkey is the 97-byte uncompressed point.
  */
 int migtd_ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
-		      uint8_t out[TDREPORT_REPORT_DATA_SIZE]);
+			    uint8_t out[TDREPORT_REPORT_DATA_SIZE]);
 
 /*
  * Write the RA-TLS certificate (§5.3) for the PSA P-384 key `key`, with the
@@ -145,15 +146,15 @@ int migtd_ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
  * bytes. MIGTD_ERR_NOSPACE if it does not fit.
  */
 int migtd_ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_len,
-		     const uint8_t *evlog, size_t evlog_len, unsigned flags, uint8_t *buf,
-		     size_t cap, size_t *out_len);
+			   const uint8_t *evlog, size_t evlog_len, unsigned flags, uint8_t *buf,
+			   size_t cap, size_t *out_len);
 
 /* ---- peer verification (§5.5, policy v1) ---------------------------------- */
 
 struct ratls_verifier {
 	const struct ratls_callbacks *cb;
-	bool is_src;                  /* we are the TLS client */
-	const uint8_t *local_quote;   /* the quote in our own certificate */
+	bool is_src;                /* we are the TLS client */
+	const uint8_t *local_quote; /* the quote in our own certificate */
 	size_t local_quote_len;
 };
 
@@ -172,7 +173,7 @@ struct ratls_verifier {
  * *reason (optional) receives a short static explanation.
  */
 int migtd_ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
-			   const char **reason);
+				 const char **reason);
 
 /* ---- the TLS session -------------------------------------------------------- */
 
@@ -200,32 +201,33 @@ struct ratls_session {
 	struct ratls_callbacks cb;
 	struct ratls_io io;
 	psa_key_id_t key;
-	mbedtls_pk_context pk;           /* opaque wrapper around key */
+	mbedtls_pk_context pk; /* opaque wrapper around key */
 	mbedtls_x509_crt own_cert;
-	const uint8_t *own_quote;        /* inside own_cert.raw */
+	const uint8_t *own_quote; /* inside own_cert.raw */
 	size_t own_quote_len;
 	mbedtls_ssl_config conf;
 	mbedtls_ssl_context ssl;
 	enum ratls_peer_state peer;
-	uint8_t *deferred_cert;          /* copy of the peer certificate while DEFERRED */
+	uint8_t *deferred_cert; /* copy of the peer certificate while DEFERRED */
 	size_t deferred_len;
-	int err;                         /* first error, sticky */
-	const char *reason;              /* short static text for err */
-	int tls_ret;                     /* mbedTLS error behind MIGTD_ERR_TLS */
-	bool io_failed;                  /* a send/recv callback failed */
-	bool alert_pending;              /* our handshake_failure not yet out */
-	bool alert_sent;                 /* a fatal alert of ours went out */
+	int err;            /* first error, sticky */
+	const char *reason; /* short static text for err */
+	int tls_ret;        /* mbedTLS error behind MIGTD_ERR_TLS */
+	bool io_failed;     /* a send/recv callback failed */
+	bool alert_pending; /* our handshake_failure not yet out */
+	bool alert_sent;    /* a fatal alert of ours went out */
 	bool started;
 	bool handshake_done;
 };
 
 /* Generate the session's fresh P-384 key. psa_crypto_init() must have run. */
 int migtd_ratls_session_init(struct ratls_session *s, enum ratls_role role,
-		       const struct ratls_callbacks *cb);
+			     const struct ratls_callbacks *cb);
 
 /* Our 97-byte public key and the REPORTDATA binding it (§5.2). */
 int migtd_ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY_SIZE]);
-int migtd_ratls_session_report_data(const struct ratls_session *s, uint8_t out[TDREPORT_REPORT_DATA_SIZE]);
+int migtd_ratls_session_report_data(const struct ratls_session *s,
+				    uint8_t out[TDREPORT_REPORT_DATA_SIZE]);
 
 /*
  * Build our certificate from the quote (for migtd_ratls_session_report_data()) and
@@ -234,8 +236,8 @@ int migtd_ratls_session_report_data(const struct ratls_session *s, uint8_t out[T
  * flags: RATLS_CERT_* for the certificate.
  */
 int migtd_ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t quote_len,
-			const uint8_t *evlog, size_t evlog_len, unsigned flags,
-			const struct ratls_io *io, uint8_t *work, size_t work_cap);
+			      const uint8_t *evlog, size_t evlog_len, unsigned flags,
+			      const struct ratls_io *io, uint8_t *work, size_t work_cap);
 
 /*
  * Advance the handshake as far as the I/O allows: MIGTD_OK when it is

@@ -68,11 +68,11 @@
 /* ---- configuration ---------------------------------------------------------- */
 
 struct migtd_config {
-	const uint8_t *policy;   /* enrolled policy v1 JSON (measured, tag 1) */
+	const uint8_t *policy; /* enrolled policy v1 JSON (measured, tag 1) */
 	size_t policy_len;
-	const uint8_t *root_ca;  /* enrolled root CA, DER (measured, tag 2) */
+	const uint8_t *root_ca; /* enrolled root CA, DER (measured, tag 2) */
 	size_t root_ca_len;
-	uint32_t timeout_ms;     /* per step; 0 -> MIGTD_DEFAULT_TIMEOUT_MS */
+	uint32_t timeout_ms; /* per step; 0 -> MIGTD_DEFAULT_TIMEOUT_MS */
 	/*
 	 * The wall clock when wall_clock is NULL (unix seconds). Quote
 	 * verification does not use it: sessions verify at the collateral's
@@ -89,10 +89,10 @@ struct migtd_config {
 	 */
 	int64_t (*wall_clock)(void *ctx);
 	void *wall_clock_ctx;
-	bool require_socket_info;   /* vsock builds: Stream-Socket-Info HOB mandatory */
-	unsigned max_sessions;      /* <= MIGTD_MAX_SESSIONS; 0 -> MIGTD_MAX_SESSIONS */
-	uint32_t poll_interval_ms;  /* 0 -> MIGTD_DEFAULT_POLL_INTERVAL_MS */
-	uint32_t quote_retry_ms;    /* first GetQuote back-off; 0 -> 1000 (tests: smaller) */
+	bool require_socket_info;  /* vsock builds: Stream-Socket-Info HOB mandatory */
+	unsigned max_sessions;     /* <= MIGTD_MAX_SESSIONS; 0 -> MIGTD_MAX_SESSIONS */
+	uint32_t poll_interval_ms; /* 0 -> MIGTD_DEFAULT_POLL_INTERVAL_MS */
+	uint32_t quote_retry_ms;   /* first GetQuote back-off; 0 -> 1000 (tests: smaller) */
 };
 
 /* ---- one session -------------------------------------------------------------- */
@@ -106,12 +106,12 @@ enum migtd_session_state {
 	MIGTD_SS_QUOTE_BACKOFF, /* QGS busy: wait before the next attempt */
 	MIGTD_SS_TLS_START,     /* own certificate, TLS set-up */
 	MIGTD_SS_HANDSHAKE,
-	MIGTD_SS_SEND_INFO,     /* our ExchangeInformation, one record */
-	MIGTD_SS_RECV_INFO,     /* the peer's 40 bytes */
-	MIGTD_SS_CLOSE,         /* orderly stream shutdown */
-	MIGTD_SS_COMMIT,        /* version, SERVTD_ATTR, MIG_VERSION, MIG_DEC_KEY */
-	MIGTD_SS_ABORT,         /* failure: flush our alert, close, wipe */
-	MIGTD_SS_REPORT,        /* ReportStatus(code) */
+	MIGTD_SS_SEND_INFO, /* our ExchangeInformation, one record */
+	MIGTD_SS_RECV_INFO, /* the peer's 40 bytes */
+	MIGTD_SS_CLOSE,     /* orderly stream shutdown */
+	MIGTD_SS_COMMIT,    /* version, SERVTD_ATTR, MIG_VERSION, MIG_DEC_KEY */
+	MIGTD_SS_ABORT,     /* failure: flush our alert, close, wipe */
+	MIGTD_SS_REPORT,    /* ReportStatus(code) */
 	MIGTD_SS_REPORT_WAIT,
 };
 
@@ -137,13 +137,13 @@ struct migtd_session {
 	struct migtd_core *core;
 	unsigned index;
 	uint64_t request_id;
-	bool source;                      /* migration_source == 1: TLS client */
+	bool source; /* migration_source == 1: TLS client */
 	struct migtd_servtd_binding binding;
 	struct migtd_stream_params stream_params;
 	uint32_t stream;
 	bool stream_open;
-	bool stream_up;                   /* a byte moved: the peer is connected */
-	int io_err;                       /* first stream error seen by TLS I/O */
+	bool stream_up; /* a byte moved: the peer is connected */
+	int io_err;     /* first stream error seen by TLS I/O */
 	uint64_t step_start_ms;
 	uint64_t deadline_ms;             /* 0: no timer */
 	uint64_t t_start_ms;              /* request received */
@@ -153,18 +153,18 @@ struct migtd_session {
 	size_t tx_done, rx_got;
 	struct exchange_version_range own_ver, peer_ver;
 	uint16_t version;
-	uint8_t status;                   /* what ReportStatus sends */
+	uint8_t status; /* what ReportStatus sends */
 	/* attestation */
-	bool peer_closed;                 /* the stream reported end of stream */
-	unsigned quote_verifications;     /* callback calls: own quote, then peer's */
-	int64_t wall_time;                /* cfg wall clock, read at session start */
+	bool peer_closed;                     /* the stream reported end of stream */
+	unsigned quote_verifications;         /* callback calls: own quote, then peer's */
+	int64_t wall_time;                    /* cfg wall clock, read at session start */
 	struct migtd_coll_ticket coll_ticket; /* the collateral fetch we wait for */
-	int policy_result;                /* enum policy_result; POLICY_RESULT_COUNT: none */
+	int policy_result;                    /* enum policy_result; POLICY_RESULT_COUNT: none */
 	bool tls_inited;
 	struct ratls_session tls;
 	unsigned quote_attempt;
 	struct migtd_quote_call qcall;
-	const uint8_t *quote;             /* view into qbuf */
+	const uint8_t *quote; /* view into qbuf */
 	size_t quote_len;
 	uint8_t qbuf[MIGTD_SESSION_QUOTE_BUF];
 	/* ReportStatus */
@@ -176,9 +176,9 @@ struct migtd_session {
 /* ---- the core ------------------------------------------------------------------ */
 
 enum migtd_core_state {
-	MIGTD_CORE_BOOT = 0,  /* measure, parse policy */
-	MIGTD_CORE_QUERY,     /* Query sent, waiting */
-	MIGTD_CORE_SERVE,     /* request loop */
+	MIGTD_CORE_BOOT = 0, /* measure, parse policy */
+	MIGTD_CORE_QUERY,    /* Query sent, waiting */
+	MIGTD_CORE_SERVE,    /* request loop */
 	MIGTD_CORE_FATAL,
 };
 
@@ -203,7 +203,7 @@ struct migtd_core {
 	uint8_t svc_rsp[MIGTD_SERVICE_BUF];
 	/* statistics, for logs and tests */
 	uint64_t requests_received;
-	uint64_t requests_dropped;    /* malformed HOB lists */
+	uint64_t requests_dropped; /* malformed HOB lists */
 	uint64_t requests_duplicate;
 	uint64_t sessions_succeeded;
 	uint64_t sessions_failed;
@@ -222,8 +222,8 @@ struct migtd_core {
 	uint8_t last_peer_quote[MIGTD_SESSION_QUOTE_BUF];
 	size_t last_peer_quote_len;
 	uint8_t last_peer_report[MIGTD_VERIFIED_REPORT_SIZE];
-	uint64_t last_peer_request;        /* the request that verified it */
-	uint64_t peer_quotes_verified;     /* +1 each time the three above change */
+	uint64_t last_peer_request;    /* the request that verified it */
+	uint64_t peer_quotes_verified; /* +1 each time the three above change */
 	struct policy_explain explain;
 	char text[2048];
 	struct migtd_session sessions[MIGTD_MAX_SESSIONS];

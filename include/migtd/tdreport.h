@@ -42,46 +42,46 @@
 
 /* REPORTMACSTRUCT (256 bytes). */
 struct reportmacstruct {
-	uint8_t type[4];			/* @0: tee type, subtype, version, reserved */
-	uint8_t reserved1[12];			/* @4 */
-	uint8_t cpusvn[16];			/* @16 */
-	uint8_t tee_tcb_info_hash[48];		/* @32: SHA-384(TEE_TCB_INFO) */
-	uint8_t tee_info_hash[48];		/* @80: SHA-384(TDINFO_STRUCT) */
-	uint8_t report_data[64];		/* @128: REPORTDATA given to TDG.MR.REPORT */
-	uint8_t reserved2[32];			/* @192 */
-	uint8_t mac[32];			/* @224 */
+	uint8_t type[4];               /* @0: tee type, subtype, version, reserved */
+	uint8_t reserved1[12];         /* @4 */
+	uint8_t cpusvn[16];            /* @16 */
+	uint8_t tee_tcb_info_hash[48]; /* @32: SHA-384(TEE_TCB_INFO) */
+	uint8_t tee_info_hash[48];     /* @80: SHA-384(TDINFO_STRUCT) */
+	uint8_t report_data[64];       /* @128: REPORTDATA given to TDG.MR.REPORT */
+	uint8_t reserved2[32];         /* @192 */
+	uint8_t mac[32];               /* @224 */
 };
 
 /* TEE_TCB_INFO (239 bytes). */
 struct tee_tcb_info {
-	uint8_t valid[8];			/* @0 */
-	uint8_t tee_tcb_svn[16];		/* @8 */
-	uint8_t mrseam[48];			/* @24 */
-	uint8_t mrsignerseam[48];		/* @72 */
-	uint8_t attributes[8];			/* @120 */
-	uint8_t tee_tcb_svn2[16];		/* @128 */
-	uint8_t reserved[95];			/* @144 */
+	uint8_t valid[8];         /* @0 */
+	uint8_t tee_tcb_svn[16];  /* @8 */
+	uint8_t mrseam[48];       /* @24 */
+	uint8_t mrsignerseam[48]; /* @72 */
+	uint8_t attributes[8];    /* @120 */
+	uint8_t tee_tcb_svn2[16]; /* @128 */
+	uint8_t reserved[95];     /* @144 */
 };
 
 /* TDINFO_STRUCT (512 bytes). */
 struct tdinfo_struct {
-	uint8_t attributes[8];			/* @0: TD ATTRIBUTES */
-	uint8_t xfam[8];			/* @8 */
-	uint8_t mrtd[48];			/* @16 */
-	uint8_t mrconfigid[48];			/* @64 */
-	uint8_t mrowner[48];			/* @112 */
-	uint8_t mrownerconfig[48];		/* @160 */
-	uint8_t rtmr[4][48];			/* @208, @256, @304, @352 */
-	uint8_t servtd_hash[48];		/* @400 */
-	uint8_t reserved[64];			/* @448 */
+	uint8_t attributes[8];     /* @0: TD ATTRIBUTES */
+	uint8_t xfam[8];           /* @8 */
+	uint8_t mrtd[48];          /* @16 */
+	uint8_t mrconfigid[48];    /* @64 */
+	uint8_t mrowner[48];       /* @112 */
+	uint8_t mrownerconfig[48]; /* @160 */
+	uint8_t rtmr[4][48];       /* @208, @256, @304, @352 */
+	uint8_t servtd_hash[48];   /* @400 */
+	uint8_t reserved[64];      /* @448 */
 };
 
 /* TDREPORT_STRUCT (1024 bytes). */
 struct tdreport_struct {
-	struct reportmacstruct mac;		/* @0 */
-	struct tee_tcb_info tee_tcb_info;	/* @256 */
-	uint8_t reserved[17];			/* @495 */
-	struct tdinfo_struct tdinfo;		/* @512 */
+	struct reportmacstruct mac;       /* @0 */
+	struct tee_tcb_info tee_tcb_info; /* @256 */
+	uint8_t reserved[17];             /* @495 */
+	struct tdinfo_struct tdinfo;      /* @512 */
 };
 
 /*
@@ -99,11 +99,11 @@ int migtd_tdreport_parse_tdinfo(const void *buf, size_t len, struct tdinfo_struc
  */
 int migtd_tdreport_build(const struct tdreport_struct *in, void *buf, size_t cap, size_t *written);
 int migtd_tdreport_build_reportmacstruct(const struct reportmacstruct *in, void *buf, size_t cap,
-				   size_t *written);
+					 size_t *written);
 int migtd_tdreport_build_tee_tcb_info(const struct tee_tcb_info *in, void *buf, size_t cap,
-				size_t *written);
+				      size_t *written);
 int migtd_tdreport_build_tdinfo(const struct tdinfo_struct *in, void *buf, size_t cap,
-			  size_t *written);
+				size_t *written);
 
 /* Little-endian u64 of an 8-byte field (ATTRIBUTES, XFAM). */
 uint64_t migtd_tdreport_le64(const uint8_t field[8]);
@@ -113,8 +113,9 @@ int migtd_tdreport_check_type(const struct tdreport_struct *rep);
 
 /* SHA-384 of the wire form of TEE_TCB_INFO (239 bytes) / TDINFO_STRUCT (512 bytes). */
 int migtd_tdreport_hash_tee_tcb_info(const struct tee_tcb_info *info,
+				     uint8_t digest[TDREPORT_SHA384_SIZE]);
+int migtd_tdreport_hash_tdinfo(const struct tdinfo_struct *info,
 			       uint8_t digest[TDREPORT_SHA384_SIZE]);
-int migtd_tdreport_hash_tdinfo(const struct tdinfo_struct *info, uint8_t digest[TDREPORT_SHA384_SIZE]);
 
 /*
  * The integrity rules of docs/protocol.md §3.2 for a report received from a peer on the

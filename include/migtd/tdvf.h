@@ -28,16 +28,16 @@
 
 #define TDVF_SHA384_LEN 48u
 #define TDVF_PAGE_SIZE 0x1000u
-#define TDVF_EXTEND_CHUNK 0x100u   /* TDH.MR.EXTEND granularity */
-#define TDVF_MRTD_BLOCK 128u       /* the buffer hashed per PAGE.ADD / MR.EXTEND */
+#define TDVF_EXTEND_CHUNK 0x100u /* TDH.MR.EXTEND granularity */
+#define TDVF_MRTD_BLOCK 128u     /* the buffer hashed per PAGE.ADD / MR.EXTEND */
 
 /* Locating the metadata (docs/protocol.md §9.2). */
-#define TDVF_OVMF_FOOTER_OFFSET 0x30u  /* footer GUID at image_size - 0x30 */
+#define TDVF_OVMF_FOOTER_OFFSET 0x30u /* footer GUID at image_size - 0x30 */
 #define TDVF_OVMF_TABLE_LEN_OFFSET 0x32u
-#define TDVF_LEGACY_OFFSET 0x20u       /* u32 descriptor offset at image_size - 0x20 */
+#define TDVF_LEGACY_OFFSET 0x20u /* u32 descriptor offset at image_size - 0x20 */
 #define TDVF_DESCRIPTOR_LEN 16u
 #define TDVF_SECTION_LEN 32u
-#define TDVF_SIGNATURE 0x46564454u     /* "TDVF" */
+#define TDVF_SIGNATURE 0x46564454u /* "TDVF" */
 #define TDVF_VERSION 1u
 #define TDVF_MAX_SECTIONS 64u
 /* Limits that keep a hostile image from making the MRTD walk unbounded:
@@ -61,9 +61,10 @@ enum tdvf_section_type {
 #define TDVF_ATTR_EXTENDMR 0x1u
 #define TDVF_ATTR_PAGE_AUG 0x2u
 
-extern const struct migtd_guid migtd_tdvf_guid_metadata;     /* E9EAF9F3-168E-44D5-A8EB-7F4D8738F6AE */
-extern const struct migtd_guid migtd_tdvf_guid_ovmf_footer;  /* 96B582DE-1FB2-45F7-BAEA-A366C55A082D */
-extern const struct migtd_guid migtd_tdvf_guid_ovmf_tdx;     /* E47A6535-984A-4798-865E-4685A7BF8EC2 */
+extern const struct migtd_guid migtd_tdvf_guid_metadata; /* E9EAF9F3-168E-44D5-A8EB-7F4D8738F6AE */
+extern const struct migtd_guid
+	migtd_tdvf_guid_ovmf_footer;                     /* 96B582DE-1FB2-45F7-BAEA-A366C55A082D */
+extern const struct migtd_guid migtd_tdvf_guid_ovmf_tdx; /* E47A6535-984A-4798-865E-4685A7BF8EC2 */
 
 /* TDVF_SECTION (32 bytes). */
 struct tdvf_section {
@@ -77,8 +78,8 @@ struct tdvf_section {
 
 /* The TDVF descriptor and its sections, checked against the image. */
 struct tdvf_metadata {
-	size_t guid_offset;      /* file offset of the metadata GUID */
-	bool via_ovmf_table;     /* located through the OVMF table (else the legacy pointer) */
+	size_t guid_offset;  /* file offset of the metadata GUID */
+	bool via_ovmf_table; /* located through the OVMF table (else the legacy pointer) */
 	uint32_t length;
 	uint32_t version;
 	uint32_t number_of_sections;
@@ -122,13 +123,14 @@ struct tdvf_mrtd_ctx {
 };
 int migtd_tdvf_mrtd_init(struct tdvf_mrtd_ctx *ctx);
 int migtd_tdvf_mrtd_page_add(struct tdvf_mrtd_ctx *ctx, uint64_t gpa);
-int migtd_tdvf_mrtd_extend(struct tdvf_mrtd_ctx *ctx, uint64_t gpa, const uint8_t chunk[TDVF_EXTEND_CHUNK]);
+int migtd_tdvf_mrtd_extend(struct tdvf_mrtd_ctx *ctx, uint64_t gpa,
+			   const uint8_t chunk[TDVF_EXTEND_CHUNK]);
 int migtd_tdvf_mrtd_finish(struct tdvf_mrtd_ctx *ctx, uint8_t mrtd[TDVF_SHA384_LEN]);
 void migtd_tdvf_mrtd_free(struct tdvf_mrtd_ctx *ctx);
 
 /* MRTD of a parsed image (docs/protocol.md §9.6): every section in metadata order. */
 int migtd_tdvf_mrtd(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
-	      uint8_t mrtd[TDVF_SHA384_LEN]);
+		    uint8_t mrtd[TDVF_SHA384_LEN]);
 
 /* The configuration files enrolled in the CFV (NULL/0 when absent). */
 struct tdvf_enrolled {
@@ -142,7 +144,7 @@ struct tdvf_enrolled {
 
 /* The CFV region of a parsed image (the first CFV section's raw data). */
 int migtd_tdvf_cfv_region(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
-		    const uint8_t **cfv, size_t *cfv_len);
+			  const uint8_t **cfv, size_t *cfv_len);
 /* Look the three files up in a CFV (cfv.h rules); absent files stay NULL.
  * Fails only if the FV header itself is invalid. */
 int migtd_tdvf_enrolled_from_cfv(const uint8_t *cfv, size_t cfv_len, struct tdvf_enrolled *out);
@@ -157,9 +159,9 @@ int migtd_tdvf_enrolled_from_cfv(const uint8_t *cfv, size_t cfv_len, struct tdvf
  * (MIGTD_ERR_NOSPACE when the files do not fit), MIGTD_ERR_STATE if the
  * read-back differs.
  */
-int migtd_tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const uint8_t *policy,
-		size_t policy_len, const uint8_t *anchor, size_t anchor_len, bool issuer_chain,
-		size_t *cfv_offset, size_t *used);
+int migtd_tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md,
+		      const uint8_t *policy, size_t policy_len, const uint8_t *anchor,
+		      size_t anchor_len, bool issuer_chain, size_t *cfv_offset, size_t *used);
 
 /* Which build measured the configuration (docs/protocol.md §9.4). */
 #define TDVF_MEASURE_POLICY_V2 0x1u
@@ -175,7 +177,7 @@ int migtd_tdvf_rtmr_extend(uint8_t reg[TDVF_SHA384_LEN], const void *data, size_
  * RTMR3 = 0. MIGTD_ERR_GUID when a file the build measures is absent.
  */
 int migtd_tdvf_rtmrs(const struct tdvf_enrolled *files, unsigned flags,
-	       uint8_t rtmr[4][TDVF_SHA384_LEN]);
+		     uint8_t rtmr[4][TDVF_SHA384_LEN]);
 
 /* The fields of TDINFO that come from the manifest (servtd_info.json). */
 struct tdvf_manifest {
@@ -188,7 +190,7 @@ struct tdvf_manifest {
 
 /* TDINFO_STRUCT for binding (docs/protocol.md §9.6 step 1): servtd_hash and reserved 0. */
 void migtd_tdvf_tdinfo(const struct tdvf_manifest *m, const uint8_t mrtd[TDVF_SHA384_LEN],
-		 const uint8_t rtmr[4][TDVF_SHA384_LEN], struct tdinfo_struct *out);
+		       const uint8_t rtmr[4][TDVF_SHA384_LEN], struct tdinfo_struct *out);
 
 /* SERVTD_ATTR "ignore" bits (docs/protocol.md §9.6 step 5). */
 #define TDVF_SERVTD_IGNORE_ATTRIBUTES (1ull << 32)
@@ -211,6 +213,6 @@ int migtd_tdvf_servtd_info_hash(const struct tdinfo_struct *ti, uint8_t out[TDVF
 #define TDVF_SERVTD_TYPE_MIGTD 0u
 /* SERVTD_HASH = SHA384(info_hash || u16 type LE || u64 attr LE) (step 7). */
 int migtd_tdvf_servtd_hash(const uint8_t info_hash[TDVF_SHA384_LEN], uint16_t servtd_type,
-		     uint64_t servtd_attr, uint8_t out[TDVF_SHA384_LEN]);
+			   uint64_t servtd_attr, uint8_t out[TDVF_SHA384_LEN]);
 
 #endif /* MIGTD_TDVF_H */

@@ -81,16 +81,16 @@
 
 /* ---- field identifiers (§3.1) ------------------------------------------ */
 /* Target (user) TD's TDCS, through TDG.SERVTD.RD/WR with the binding handle. */
-#define TDX_FIELD_MIG_DEC_KEY(i) (0x9810000300000010ULL + (uint64_t)(i)) /* WR, i = 0..3 */
-#define TDX_FIELD_MIG_ENC_KEY(i) (0x9810000300000018ULL + (uint64_t)(i)) /* RD, i = 0..3 */
-#define TDX_FIELD_MIG_VERSION 0x9810000100000020ULL			  /* WR */
-#define TDX_FIELD_SERVTD_ATTR 0x1910000300000202ULL			  /* RD */
+#define TDX_FIELD_MIG_DEC_KEY(i) (0x9810000300000010ULL + (uint64_t)(i))      /* WR, i = 0..3 */
+#define TDX_FIELD_MIG_ENC_KEY(i) (0x9810000300000018ULL + (uint64_t)(i))      /* RD, i = 0..3 */
+#define TDX_FIELD_MIG_VERSION 0x9810000100000020ULL                           /* WR */
+#define TDX_FIELD_SERVTD_ATTR 0x1910000300000202ULL                           /* RD */
 #define TDX_FIELD_SERVTD_INFO_HASH(i) (0x1910000300000207ULL + (uint64_t)(i)) /* i = 0..5 */
 #define TDX_FIELD_SERVTD_INIT_ATTR 0x191000030000020DULL
 #define TDX_FIELD_SERVTD_INIT_SERVTD_INFO_HASH(i) (0x191000030000020EULL + (uint64_t)(i))
-#define TDX_FIELD_INIT_CPUSVN(i) (0x1110000300000060ULL + (uint64_t)(i))	/* i = 0..1 */
+#define TDX_FIELD_INIT_CPUSVN(i) (0x1110000300000060ULL + (uint64_t)(i))      /* i = 0..1 */
 #define TDX_FIELD_INIT_TEE_TCB_SVN(i) (0x1110000300000062ULL + (uint64_t)(i)) /* i = 0..1 */
-#define TDX_FIELD_INIT_TEE_MODEL(i) (0x1110000200000064ULL + (uint64_t)(i))	/* i = 0..2 */
+#define TDX_FIELD_INIT_TEE_MODEL(i) (0x1110000200000064ULL + (uint64_t)(i))   /* i = 0..2 */
 
 /* MigTD's own TDCS, through TDG.VM.WR (rebinding). */
 #define TDX_FIELD_SERVTD_ACCEPT_SERVTD_EXT_HASH(i) (0x1910000300000214ULL + (uint64_t)(i))

@@ -54,7 +54,7 @@ struct emu_host_platform {
 	 * PCCS that caches Intel PCS for every FMSPC (not owned). */
 	const struct emu_collateral *pcs[EMU_PCS_MAX];
 	unsigned pcs_n;
-	bool collateral_error; /* answer every GET_COLLATERAL with a QGS error */
+	bool collateral_error;     /* answer every GET_COLLATERAL with a QGS error */
 	emu_service_fn on_service; /* NULL: every Service call fails (unsupported) */
 	void *service_ctx;
 	unsigned long quotes_issued;

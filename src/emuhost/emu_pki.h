@@ -49,10 +49,10 @@ struct emu_platform_params {
 	uint8_t fmspc[6];
 	uint8_t ppid[16];
 	uint16_t pce_id;
-	uint8_t sgx_tcb[16];  /* SGX TCB component SVNs in the PCK certificate */
+	uint8_t sgx_tcb[16]; /* SGX TCB component SVNs in the PCK certificate */
 	uint16_t pcesvn;
 	uint8_t cpusvn[16];
-	uint8_t tdx_tcb[16];  /* TEE_TCB_SVN the emulated TDX module reports */
+	uint8_t tdx_tcb[16]; /* TEE_TCB_SVN the emulated TDX module reports */
 	uint16_t qe_isvsvn;
 	uint16_t qe_isvprodid;
 	uint8_t qe_mrsigner[32];
@@ -63,12 +63,12 @@ struct emu_pki {
 	struct emu_platform_params params;
 	mbedtls_pk_context pck_key;
 	mbedtls_pk_context att_key;
-	uint8_t att_pub[64];                  /* raw X||Y */
+	uint8_t att_pub[64]; /* raw X||Y */
 	uint8_t qe_auth_data[EMU_QE_AUTH_DATA_LEN];
 	uint8_t qe_report[MIGTD_QUOTE_SGX_REPORT_SIZE]; /* binds att_pub and qe_auth_data */
-	uint8_t qe_report_sig[64];            /* by the PCK key, raw r||s */
+	uint8_t qe_report_sig[64];                      /* by the PCK key, raw r||s */
 	uint8_t pck_chain_pem[EMU_PKI_CHAIN_MAX];
-	size_t pck_chain_len;                 /* without a trailing NUL */
+	size_t pck_chain_len; /* without a trailing NUL */
 	uint8_t report_mac_key[32];
 };
 
@@ -102,14 +102,14 @@ int emu_pki_write_crl(const char *dir, const char *issuer, const uint8_t *revoke
 bool emu_tcb_status_valid(const char *status);
 
 enum emu_collateral_when {
-	EMU_COLLATERAL_CURRENT = 0,     /* issueDate 2024-01-01, nextUpdate 2049-12-31 */
-	EMU_COLLATERAL_EXPIRED = 1,     /* nextUpdate 2020-02-01 */
+	EMU_COLLATERAL_CURRENT = 0,       /* issueDate 2024-01-01, nextUpdate 2049-12-31 */
+	EMU_COLLATERAL_EXPIRED = 1,       /* nextUpdate 2020-02-01 */
 	EMU_COLLATERAL_NOT_YET_VALID = 2, /* issueDate 2048-01-01 */
 };
 
 struct emu_collateral_opts {
-	const char *tcb_status;     /* the platform's TCB level status; NULL: UpToDate */
-	const char *qe_tcb_status;  /* the QE Identity level's status; NULL: UpToDate */
+	const char *tcb_status;    /* the platform's TCB level status; NULL: UpToDate */
+	const char *qe_tcb_status; /* the QE Identity level's status; NULL: UpToDate */
 	enum emu_collateral_when when;
 	/* The top TCB level's PCESVN (default: the PCK's). Below the PCK's, the
 	 * platform still matches that level, and the report carries the level's

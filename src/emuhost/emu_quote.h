@@ -18,8 +18,9 @@
 #include "emu_pki.h"
 #include "migtd/quote.h"
 
-#define EMU_QUOTE_MAX (MIGTD_QUOTE_HEADER_SIZE + MIGTD_QUOTE_TD10_BODY_SIZE + 4 + 128 + 6 + \
-		       MIGTD_QUOTE_SGX_REPORT_SIZE + 64 + 2 + EMU_QE_AUTH_DATA_LEN + 6 + EMU_PKI_CHAIN_MAX)
+#define EMU_QUOTE_MAX                                                         \
+	(MIGTD_QUOTE_HEADER_SIZE + MIGTD_QUOTE_TD10_BODY_SIZE + 4 + 128 + 6 + \
+	 MIGTD_QUOTE_SGX_REPORT_SIZE + 64 + 2 + EMU_QE_AUTH_DATA_LEN + 6 + EMU_PKI_CHAIN_MAX)
 
 /* The 16 raw bytes of Intel's QE vendor id (docs/protocol.md §8.1). */
 extern const uint8_t emu_quote_intel_qe_vendor_id[16];

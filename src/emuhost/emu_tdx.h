@@ -91,9 +91,11 @@ uint64_t emu_tdx_sys_rd(const struct emu_tdx_module *m, uint64_t field, uint64_t
 
 /* The quoting side's check of a TDREPORT: MAC by this platform's key and
  * the §3.2 hash bindings. MIGTD_OK or MIGTD_ERR_INVALID. */
-int emu_tdx_verify_report(const struct emu_tdx_module *m, const uint8_t tdreport[TDREPORT_STRUCT_SIZE]);
+int emu_tdx_verify_report(const struct emu_tdx_module *m,
+			  const uint8_t tdreport[TDREPORT_STRUCT_SIZE]);
 
 /* The quote's 584-byte TD report body from a verified TDREPORT (docs/protocol.md §8.2). */
-void emu_tdx_report_to_quote_body(const struct tdreport_struct *rep, uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE]);
+void emu_tdx_report_to_quote_body(const struct tdreport_struct *rep,
+				  uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE]);
 
 #endif /* MIGTD_EMU_TDX_H */

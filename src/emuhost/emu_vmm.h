@@ -37,9 +37,9 @@
 
 enum emu_vmm_fault {
 	EMU_VMM_FAULT_NONE = 0,
-	EMU_VMM_FAULT_CORRUPT, /* flip a byte in the middle of the relayed stream */
-	EMU_VMM_FAULT_DROP,    /* cut the connection after some bytes */
-	EMU_VMM_FAULT_STALL,   /* stop relaying (the peer never answers) */
+	EMU_VMM_FAULT_CORRUPT,    /* flip a byte in the middle of the relayed stream */
+	EMU_VMM_FAULT_DROP,       /* cut the connection after some bytes */
+	EMU_VMM_FAULT_STALL,      /* stop relaying (the peer never answers) */
 	EMU_VMM_FAULT_DISCONNECT, /* after some bytes, end both MigTDs' streams
 				   * cleanly (end of stream, no reset): the peer
 				   * went away */
@@ -50,24 +50,24 @@ struct emu_vmm_request {
 	uint64_t id;
 	bool source;
 	struct emu_user_td *td;
-	uint32_t port;          /* mig_channel_port given in the HOB */
+	uint32_t port; /* mig_channel_port given in the HOB */
 	bool delivered;
-	int status;             /* -1 until ReportStatus */
+	int status;                                 /* -1 until ReportStatus */
 	uint64_t t_queued, t_delivered, t_reported; /* ms */
-	uint64_t seq;           /* queue order: requests are delivered oldest first */
+	uint64_t seq; /* queue order: requests are delivered oldest first */
 	/* Test injections (run/demo): deliver a broken HOB list instead of the
 	 * request; or deliver the same mig_request_id again (this entry is the
 	 * copy; it shares duplicate_of's user TD and port). */
 	bool malformed_hob;
 	struct emu_vmm_request *duplicate_of;
-	bool dup_while_in_progress;  /* the original had not reported yet */
-	uint32_t wfr_at_delivery;    /* WaitForRequests received before delivery */
-	unsigned reports;            /* ReportStatus calls attributed to it */
-	uint64_t bytes_sent;         /* stream bytes its MigTD sent through the relay */
+	bool dup_while_in_progress; /* the original had not reported yet */
+	uint32_t wfr_at_delivery;   /* WaitForRequests received before delivery */
+	unsigned reports;           /* ReportStatus calls attributed to it */
+	uint64_t bytes_sent;        /* stream bytes its MigTD sent through the relay */
 	/* Two-host relay (serve): the source connects to peer, the destination
 	 * accepts on listen_fd. has_remote false: the peer is in-process (demo). */
 	bool has_remote;
-	struct sockaddr_storage peer;   /* IPv4 or IPv6 */
+	struct sockaddr_storage peer; /* IPv4 or IPv6 */
 	socklen_t peer_len;
 	int listen_fd;
 };
@@ -104,7 +104,7 @@ struct emu_vmm_platform {
 	int relay_listen_fd;
 	struct emu_link_conn *conn; /* NULL until the MigTD connected */
 	pid_t migtd_pid;
-	int migtd_log_fd;           /* the MigTD's stderr, echoed with a prefix */
+	int migtd_log_fd; /* the MigTD's stderr, echoed with a prefix */
 	char log_line[1024];
 	size_t log_len;
 	bool echo_log;
@@ -120,7 +120,7 @@ struct emu_vmm_platform {
 	/* A vsock VM's device backend (0: none); stopped with the VM. */
 	pid_t backend_pid;
 	char vhost_path[108];
-	uint8_t mrtd[48];           /* what the emulated TDX module reports */
+	uint8_t mrtd[48]; /* what the emulated TDX module reports */
 	/* A WaitForRequest the VMM holds until it has a request. */
 	bool wfr_pending;
 	uint32_t wfr_seq;
@@ -144,14 +144,14 @@ struct emu_vmm_stream {
 	bool used;
 	int fd;
 	enum emu_vmm_stream_kind kind;
-	bool connecting;          /* TCP: connect() in progress */
-	struct emu_vmm_request *req; /* TCP: the request it belongs to */
+	bool connecting;               /* TCP: connect() in progress */
+	struct emu_vmm_request *req;   /* TCP: the request it belongs to */
 	struct emu_vmm_request *owner; /* MIGTD: the request (for byte counts) */
-	uint64_t owner_seq;       /* owner->seq when set: the slot may be reused */
-	bool cut;                 /* DISCONNECT fault: ended; drain until closed */
-	short revents;            /* of the last poll() */
-	bool wdead;               /* writing to it failed: its MigTD closed */
-	uint64_t retry_at;        /* TCP source: next connect attempt (ms) */
+	uint64_t owner_seq;            /* owner->seq when set: the slot may be reused */
+	bool cut;                      /* DISCONNECT fault: ended; drain until closed */
+	short revents;                 /* of the last poll() */
+	bool wdead;                    /* writing to it failed: its MigTD closed */
+	uint64_t retry_at;             /* TCP source: next connect attempt (ms) */
 	struct emu_vmm_platform *plat;
 	struct emu_vmm_vm_port *vm_port; /* a VM's stream port connection, else NULL */
 	uint8_t hello[16];
@@ -161,7 +161,7 @@ struct emu_vmm_stream {
 	/* Bytes read from this side, waiting to be written to the peer. */
 	uint8_t buf[EMU_VMM_RELAY_BUF];
 	size_t buf_len;
-	size_t relayed;      /* total bytes relayed from this side */
+	size_t relayed; /* total bytes relayed from this side */
 	bool eof;
 };
 
@@ -170,16 +170,20 @@ struct emu_vmm {
 	unsigned nplat;
 	struct emu_vmm_stream streams[EMU_VMM_MAX_STREAMS];
 	enum emu_vmm_fault fault;
-	size_t fault_after;   /* bytes relayed before the fault hits */
+	size_t fault_after; /* bytes relayed before the fault hits */
 	/* NULL: the fault hits the bytes of every stream; else only the bytes
 	 * sent by this platform's MigTD. */
 	const struct emu_vmm_platform *fault_plat;
 	bool verbose;
-	bool quiet;           /* no event lines (vmm_say) */
-	bool hold;            /* relay nothing for now (a test barrier) */
+	bool quiet; /* no event lines (vmm_say) */
+	bool hold;  /* relay nothing for now (a test barrier) */
 	uint64_t next_seq;
 	uint64_t t0;
-	struct emu_vmm_watch { int fd; emu_vmm_fd_fn fn; void *ctx; } watch[8];
+	struct emu_vmm_watch {
+		int fd;
+		emu_vmm_fd_fn fn;
+		void *ctx;
+	} watch[8];
 	unsigned nwatch;
 };
 
@@ -187,8 +191,8 @@ uint64_t emu_vmm_now_ms(void);
 
 void emu_vmm_init(struct emu_vmm *v);
 /* Load DIR's PKI as a new platform, listen on DIR/link.sock and DIR/relay.sock. */
-struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *name,
-					      const char *dir, char *msg, size_t msglen);
+struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *name, const char *dir,
+					      char *msg, size_t msglen);
 /* Launch `migtd` for a platform (argv[0] = migtd path; extra args appended). */
 int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const char *policy,
 		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
@@ -235,8 +239,8 @@ struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id,
 					uint32_t port);
 /* Make a request's stream go to another host: the source connects to addr,
  * the destination listens on addr (TCP, no framing added). */
-int emu_vmm_request_remote(struct emu_vmm_request *r, const struct sockaddr *addr, socklen_t addr_len,
-			   char *msg, size_t msglen);
+int emu_vmm_request_remote(struct emu_vmm_request *r, const struct sockaddr *addr,
+			   socklen_t addr_len, char *msg, size_t msglen);
 struct emu_vmm_request *emu_vmm_find_request(struct emu_vmm_platform *p, uint64_t id);
 /* Queue the same request (id, user TD, port, role) a second time, as a VMM
  * that delivers an id twice would (docs/protocol.md §1.4: the MigTD ignores it). */

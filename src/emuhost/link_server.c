@@ -30,10 +30,7 @@
 
 static const char *const collateral_files[7] = {
 	"pck_crl_issuer_chain.pem", /* assembled below: platform CA + root */
-	"root_ca.crl.der",
-	"platform_ca.crl.der",
-	"tcb_signing_chain.pem",
-	"tcb_info.json",
+	"root_ca.crl.der",          "platform_ca.crl.der", "tcb_signing_chain.pem", "tcb_info.json",
 	"tcb_signing_chain.pem", /* the QE identity is signed by the same key */
 	"qe_identity.json",
 };
@@ -109,8 +106,7 @@ void emu_collateral_free(struct emu_collateral *c)
 	}
 }
 
-int emu_host_platform_load(struct emu_host_platform *h, const char *dir, char *msg,
-			   size_t msglen)
+int emu_host_platform_load(struct emu_host_platform *h, const char *dir, char *msg, size_t msglen)
 {
 	int ret;
 
@@ -169,7 +165,8 @@ uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, s
 	uint32_t type;
 	uint64_t status;
 
-	if (migtd_ghci_getquote_req_parse(buf, len, &hdr, &req, &req_len) != MIGTD_OK || req_len < 16)
+	if (migtd_ghci_getquote_req_parse(buf, len, &hdr, &req, &req_len) != MIGTD_OK ||
+	    req_len < 16)
 		return qgs_error(buf, cap, 0, GHCI_GETQUOTE_ERROR);
 	type = migtd_wire_get_u32(req + 4);
 	if (type == GHCI_QGS_GET_QUOTE_REQ) {
@@ -195,7 +192,8 @@ uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, s
 				h->quotes_issued++;
 			}
 		}
-		if (migtd_ghci_qgs_get_quote_resp_build(msg, sizeof(msg), err, &r, &mlen) != MIGTD_OK)
+		if (migtd_ghci_qgs_get_quote_resp_build(msg, sizeof(msg), err, &r, &mlen) !=
+		    MIGTD_OK)
 			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
 	} else if (type == GHCI_QGS_GET_COLLATERAL_REQ) {
 		struct ghci_qgs_get_collateral_req q;
@@ -221,7 +219,8 @@ uint64_t emu_qgs_handle(struct emu_host_platform *h, uint8_t *buf, size_t len, s
 				r.blob[i].len = (uint32_t)c->len[i];
 			}
 		}
-		if (migtd_ghci_qgs_get_collateral_resp_build(msg, sizeof(msg), err, &r, &mlen) != MIGTD_OK)
+		if (migtd_ghci_qgs_get_collateral_resp_build(msg, sizeof(msg), err, &r, &mlen) !=
+		    MIGTD_OK)
 			return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
 	} else {
 		return qgs_error(buf, cap, hdr.in_len, GHCI_GETQUOTE_ERROR);
@@ -327,7 +326,8 @@ static int conn_handle(struct emu_link_conn *c, const struct emu_link_frame *f)
 		migtd_wire_put_u64(q, status);
 		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 8 + TDREPORT_STRUCT_SIZE);
 	case EMU_LINK_RTMR_EXTEND:
-		status = emu_tdx_rtmr_extend(&h->tdx, migtd_wire_get_u32(f->payload), f->payload + 4);
+		status = emu_tdx_rtmr_extend(&h->tdx, migtd_wire_get_u32(f->payload),
+					     f->payload + 4);
 		migtd_wire_put_u64(q, status);
 		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 8);
 	case EMU_LINK_SERVTD_RD:
@@ -376,8 +376,7 @@ static int conn_handle(struct emu_link_conn *c, const struct emu_link_frame *f)
 		migtd_wire_put_u64(q, 0);
 		(void)status;
 		return conn_send(c, f->op | EMU_LINK_RESPONSE, f->seq, 8 + f->len);
-	default:
-		return emu_link_reply_error(c, f->seq, MIGTD_ERR_UNSUPPORTED_OP, "unhandled");
+	default: return emu_link_reply_error(c, f->seq, MIGTD_ERR_UNSUPPORTED_OP, "unhandled");
 	}
 }
 
@@ -409,7 +408,7 @@ int emu_link_conn_on_readable(struct emu_link_conn *c)
 		return MIGTD_OK;
 	/* Bad magic, version or length: the stream cannot be resynchronised.
 	 * Say so to the MigTD (seq 0: no request can be blamed) and drop it. */
-	emu_link_reply_error(c, 0, ret, ret == MIGTD_ERR_LENGTH ? "frame too large"
-								 : "bad frame header");
+	emu_link_reply_error(c, 0, ret,
+			     ret == MIGTD_ERR_LENGTH ? "frame too large" : "bad frame header");
 	return conn_drop(c, ret == MIGTD_ERR_LENGTH ? "frame too large" : "bad frame header");
 }

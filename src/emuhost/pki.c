@@ -54,12 +54,12 @@
 static const uint8_t sgx_ext_oid[] = { 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01 };
 
 /* mbedTLS's MBEDTLS_ASN1_CHK_ADD mixes int and size_t; this one does not. */
-#define ASN1_ADD(total, expr)             \
-	do {                              \
-		int r_ = (expr);          \
-		if (r_ < 0)               \
-			return r_;        \
-		(total) += (size_t)r_;    \
+#define ASN1_ADD(total, expr)          \
+	do {                           \
+		int r_ = (expr);       \
+		if (r_ < 0)            \
+			return r_;     \
+		(total) += (size_t)r_; \
 	} while (0)
 
 static void set_msg(char *msg, size_t msglen, const char *fmt, ...)
@@ -148,8 +148,8 @@ static int key_generate(mbedtls_pk_context *pk)
 {
 	if (mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0)
 		return MIGTD_ERR_CRYPTO;
-	if (mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*pk), mbedtls_psa_get_random,
-				MBEDTLS_PSA_RANDOM_STATE) != 0)
+	if (mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*pk),
+				mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE) != 0)
 		return MIGTD_ERR_CRYPTO;
 	return MIGTD_OK;
 }
@@ -216,20 +216,20 @@ static int sgx_ext_write(const struct emu_platform_params *p, uint8_t *buf, size
 	memcpy(oid, sgx_ext_oid, sizeof(sgx_ext_oid));
 
 /* SEQUENCE { OID sgx.<sub>[.<subsub>], <value already written> } */
-#define SGX_ITEM_CLOSE(counter, sub, subsub)                                                  \
-	do {                                                                                  \
-		size_t oid_len = sizeof(sgx_ext_oid) + 1;                                     \
-		oid[sizeof(sgx_ext_oid)] = (sub);                                             \
-		if (subsub) {                                                                 \
-			oid[sizeof(sgx_ext_oid) + 1] = (uint8_t)(subsub);                     \
-			oid_len++;                                                            \
-		}                                                                             \
-		ASN1_ADD(item, mbedtls_asn1_write_oid(&c, buf, (const char *)oid, \
-								 oid_len));                  \
-		ASN1_ADD(item, mbedtls_asn1_write_len(&c, buf, item));            \
-		ASN1_ADD(item, mbedtls_asn1_write_tag(&c, buf,                    \
-				MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));          \
-		(counter) += item;                                                            \
+#define SGX_ITEM_CLOSE(counter, sub, subsub)                                                 \
+	do {                                                                                 \
+		size_t oid_len = sizeof(sgx_ext_oid) + 1;                                    \
+		oid[sizeof(sgx_ext_oid)] = (sub);                                            \
+		if (subsub) {                                                                \
+			oid[sizeof(sgx_ext_oid) + 1] = (uint8_t)(subsub);                    \
+			oid_len++;                                                           \
+		}                                                                            \
+		ASN1_ADD(item, mbedtls_asn1_write_oid(&c, buf, (const char *)oid, oid_len)); \
+		ASN1_ADD(item, mbedtls_asn1_write_len(&c, buf, item));                       \
+		ASN1_ADD(item, mbedtls_asn1_write_tag(&c, buf,                               \
+						      MBEDTLS_ASN1_CONSTRUCTED |             \
+							      MBEDTLS_ASN1_SEQUENCE));       \
+		(counter) += item;                                                           \
 	} while (0)
 
 	/* 5: SGX Type = Processor (0). */
@@ -262,8 +262,8 @@ static int sgx_ext_write(const struct emu_platform_params *p, uint8_t *buf, size
 	}
 	item = tcb_len;
 	ASN1_ADD(item, mbedtls_asn1_write_len(&c, buf, tcb_len));
-	ASN1_ADD(item, mbedtls_asn1_write_tag(&c, buf,
-			MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	ASN1_ADD(item,
+		 mbedtls_asn1_write_tag(&c, buf, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
 	SGX_ITEM_CLOSE(len, 2, 0);
 	/* 1: PPID. */
 	item = 0;
@@ -272,8 +272,8 @@ static int sgx_ext_write(const struct emu_platform_params *p, uint8_t *buf, size
 #undef SGX_ITEM_CLOSE
 
 	ASN1_ADD(len, mbedtls_asn1_write_len(&c, buf, len));
-	ASN1_ADD(len, mbedtls_asn1_write_tag(&c, buf,
-			MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	ASN1_ADD(len,
+		 mbedtls_asn1_write_tag(&c, buf, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
 	*out = c;
 	*out_len = len;
 	return 0;
@@ -360,7 +360,8 @@ static int write_chain(const char *dir, const char *name, const char *const *der
 
 		ret = read_in(dir, ders[i], &der, &der_len);
 		if (ret == MIGTD_OK)
-			ret = der_to_pem(der, der_len, chain + used, sizeof(chain) - used, &pem_len);
+			ret = der_to_pem(der, der_len, chain + used, sizeof(chain) - used,
+					 &pem_len);
 		used += pem_len;
 		free(der);
 	}
@@ -401,14 +402,27 @@ struct conf_field {
 	size_t len; /* bytes; 0 = u16 */
 };
 
-#define CF(name, field) { name, offsetof(struct emu_platform_params, field), \
-			  sizeof(((struct emu_platform_params *)0)->field) }
-#define CF16(name, field) { name, offsetof(struct emu_platform_params, field), 0 }
+#define CF(name, field)                                                  \
+	{                                                                \
+		name, offsetof(struct emu_platform_params, field),       \
+			sizeof(((struct emu_platform_params *)0)->field) \
+	}
+#define CF16(name, field)                                            \
+	{                                                            \
+		name, offsetof(struct emu_platform_params, field), 0 \
+	}
 static const struct conf_field conf_fields[] = {
-	CF("fmspc", fmspc),       CF("ppid", ppid),           CF16("pce_id", pce_id),
-	CF("sgx_tcb", sgx_tcb),   CF16("pcesvn", pcesvn),     CF("cpusvn", cpusvn),
-	CF("tdx_tcb", tdx_tcb),   CF16("qe_isvsvn", qe_isvsvn), CF16("qe_isvprodid", qe_isvprodid),
-	CF("qe_mrsigner", qe_mrsigner), CF("qe_mrenclave", qe_mrenclave),
+	CF("fmspc", fmspc),
+	CF("ppid", ppid),
+	CF16("pce_id", pce_id),
+	CF("sgx_tcb", sgx_tcb),
+	CF16("pcesvn", pcesvn),
+	CF("cpusvn", cpusvn),
+	CF("tdx_tcb", tdx_tcb),
+	CF16("qe_isvsvn", qe_isvsvn),
+	CF16("qe_isvprodid", qe_isvprodid),
+	CF("qe_mrsigner", qe_mrsigner),
+	CF("qe_mrenclave", qe_mrenclave),
 };
 #undef CF
 #undef CF16
@@ -509,8 +523,8 @@ static size_t svn_array(char *out, size_t cap, const uint8_t svn[16])
  * over the exact bytes of <body>, as Intel PCS signs TCB Info and QE
  * Identity.
  */
-static int write_signed_json(const char *dir, const char *name, const char *key,
-			     const char *body, mbedtls_pk_context *signer)
+static int write_signed_json(const char *dir, const char *name, const char *key, const char *body,
+			     mbedtls_pk_context *signer)
 {
 	char out[JSON_MAX + 256], sighex[129];
 	uint8_t sig[64];
@@ -527,8 +541,12 @@ static int write_signed_json(const char *dir, const char *name, const char *key,
 }
 
 static const char *const tcb_statuses[] = {
-	"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
-	"ConfigurationAndSWHardeningNeeded", "OutOfDate", "OutOfDateConfigurationNeeded",
+	"UpToDate",
+	"SWHardeningNeeded",
+	"ConfigurationNeeded",
+	"ConfigurationAndSWHardeningNeeded",
+	"OutOfDate",
+	"OutOfDateConfigurationNeeded",
 	"Revoked",
 };
 
@@ -561,9 +579,7 @@ static void collateral_dates(enum emu_collateral_when when, const char **issue, 
 	case EMU_COLLATERAL_NOT_YET_VALID:
 		*issue = "2048-01-01T00:00:00Z", *next = "2049-12-31T00:00:00Z";
 		break;
-	default:
-		*issue = "2024-01-01T00:00:00Z", *next = "2049-12-31T00:00:00Z";
-		break;
+	default: *issue = "2024-01-01T00:00:00Z", *next = "2049-12-31T00:00:00Z"; break;
 	}
 }
 
@@ -595,9 +611,9 @@ static int collateral_write(const char *dir, const struct emu_platform_params *p
 		     "\"tcbDate\":\"2024-01-01T00:00:00Z\",\"tcbStatus\":\"%s\"},"
 		     "{\"tcb\":{\"sgxtcbcomponents\":[%s],\"pcesvn\":0,\"tdxtcbcomponents\":[%s]},"
 		     "\"tcbDate\":\"2023-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\"}]}",
-		     issue, next, fmspc, (unsigned)(p->pce_id & 0xff), (unsigned)(p->pce_id >> 8), 0,
-		     sgx, o && o->has_level_pcesvn ? o->level_pcesvn : p->pcesvn, tdx, tcb_status,
-		     sgx0, tdx0);
+		     issue, next, fmspc, (unsigned)(p->pce_id & 0xff), (unsigned)(p->pce_id >> 8),
+		     0, sgx, o && o->has_level_pcesvn ? o->level_pcesvn : p->pcesvn, tdx,
+		     tcb_status, sgx0, tdx0);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return MIGTD_ERR_NOSPACE;
 	ret = write_signed_json(dir, "tcb_info.json", "tcbInfo", body, tcb_key);
@@ -660,8 +676,8 @@ int emu_pki_pck_serial(const char *dir, uint8_t *serial)
 /* ------------------------------------------------------------ CRLs */
 
 /* AlgorithmIdentifier ecdsa-with-SHA256 (1.2.840.10045.4.3.2), DER. */
-static const uint8_t alg_ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48,
-					    0xce, 0x3d, 0x04, 0x03, 0x02 };
+static const uint8_t alg_ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+					    0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
 
 static int asn1_write_utctime(uint8_t **c, uint8_t *start, const char *t13)
 {
@@ -687,12 +703,15 @@ static int crl_tbs_write(uint8_t **c, uint8_t *start, const mbedtls_x509_buf *is
 	ASN1_ADD(sub, mbedtls_asn1_write_oid(c, start, MBEDTLS_OID_CRL_NUMBER,
 					     MBEDTLS_OID_SIZE(MBEDTLS_OID_CRL_NUMBER)));
 	ASN1_ADD(sub, mbedtls_asn1_write_len(c, start, sub));
-	ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start,
+					     MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
 	ASN1_ADD(sub, mbedtls_asn1_write_len(c, start, sub));
-	ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start,
+					     MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
 	ASN1_ADD(sub, mbedtls_asn1_write_len(c, start, sub));
-	ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONTEXT_SPECIFIC |
-						    MBEDTLS_ASN1_CONSTRUCTED | 0));
+	ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start,
+					     MBEDTLS_ASN1_CONTEXT_SPECIFIC |
+						     MBEDTLS_ASN1_CONSTRUCTED | 0));
 	len += sub;
 	/* revokedCertificates, omitted when empty as RFC 5280 requires. */
 	if (n_revoked) {
@@ -703,13 +722,15 @@ static int crl_tbs_write(uint8_t **c, uint8_t *start, const mbedtls_x509_buf *is
 			ASN1_ADD(entry, asn1_write_utctime(c, start, "240601000000Z"));
 			ASN1_ADD(entry, mbedtls_asn1_write_int(c, start, revoked[i]));
 			ASN1_ADD(entry, mbedtls_asn1_write_len(c, start, entry));
-			ASN1_ADD(entry, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONSTRUCTED |
-									  MBEDTLS_ASN1_SEQUENCE));
+			ASN1_ADD(entry, mbedtls_asn1_write_tag(c, start,
+							       MBEDTLS_ASN1_CONSTRUCTED |
+								       MBEDTLS_ASN1_SEQUENCE));
 			sub += entry;
 		}
 		ASN1_ADD(sub, mbedtls_asn1_write_len(c, start, sub));
-		ASN1_ADD(sub, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONSTRUCTED |
-								MBEDTLS_ASN1_SEQUENCE));
+		ASN1_ADD(sub,
+			 mbedtls_asn1_write_tag(c, start,
+						MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
 		len += sub;
 	}
 	ASN1_ADD(len, asn1_write_utctime(c, start, "491231235959Z")); /* nextUpdate */
@@ -719,7 +740,8 @@ static int crl_tbs_write(uint8_t **c, uint8_t *start, const mbedtls_x509_buf *is
 						    sizeof(alg_ecdsa_sha256)));
 	ASN1_ADD(len, mbedtls_asn1_write_int(c, start, 1)); /* version v2 */
 	ASN1_ADD(len, mbedtls_asn1_write_len(c, start, len));
-	ASN1_ADD(len, mbedtls_asn1_write_tag(c, start, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	ASN1_ADD(len, mbedtls_asn1_write_tag(c, start,
+					     MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
 	return (int)len;
 }
 
@@ -774,8 +796,9 @@ int emu_pki_write_crl(const char *dir, const char *issuer_name, const uint8_t *r
 		if ((r = mbedtls_asn1_write_len(&o, out, total)) < 0)
 			goto out;
 		total += (size_t)r;
-		if ((r = mbedtls_asn1_write_tag(&o, out, MBEDTLS_ASN1_CONSTRUCTED |
-							       MBEDTLS_ASN1_SEQUENCE)) < 0)
+		if ((r = mbedtls_asn1_write_tag(&o, out,
+						MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) <
+		    0)
 			goto out;
 		total += (size_t)r;
 		len = total;
@@ -855,11 +878,18 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 			goto out;
 		}
 	} else {
-		struct cert_spec s = { &root, &root, ROOT_NAME, ROOT_NAME, 1, -1,
-				       MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN, 1,
+		struct cert_spec s = { &root,
+				       &root,
+				       ROOT_NAME,
+				       ROOT_NAME,
+				       1,
+				       -1,
+				       MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN,
+				       1,
 				       NULL };
 
-		if ((ret = key_generate(&root)) || (ret = key_save(&root, dir, "root_ca.key.pem")) ||
+		if ((ret = key_generate(&root)) ||
+		    (ret = key_save(&root, dir, "root_ca.key.pem")) ||
 		    (ret = save_cert(dir, "root_ca.der", &s))) {
 			set_msg(msg, msglen, "cannot create the root CA in %s", dir);
 			goto out;
@@ -880,11 +910,18 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 			goto out;
 		}
 	} else {
-		struct cert_spec pca_s = { &pca, &root, PLATFORM_CA_NAME, ROOT_NAME, 1, 0,
+		struct cert_spec pca_s = { &pca,
+					   &root,
+					   PLATFORM_CA_NAME,
+					   ROOT_NAME,
+					   1,
+					   0,
 					   MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN,
-					   2, NULL };
+					   2,
+					   NULL };
 
-		if ((ret = key_generate(&pca)) || (ret = key_save(&pca, dir, "platform_ca.key.pem")) ||
+		if ((ret = key_generate(&pca)) ||
+		    (ret = key_save(&pca, dir, "platform_ca.key.pem")) ||
 		    (ret = save_cert(dir, "platform_ca.der", &pca_s))) {
 			set_msg(msg, msglen, "cannot create the platform CA in %s", dir);
 			goto out;
@@ -892,29 +929,40 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 	}
 
 	{
-		struct cert_spec pck_s = { &pck, &pca, PCK_NAME, PLATFORM_CA_NAME, 0, -1,
+		struct cert_spec pck_s = { &pck,
+					   &pca,
+					   PCK_NAME,
+					   PLATFORM_CA_NAME,
+					   0,
+					   -1,
 					   MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
 						   MBEDTLS_X509_KU_NON_REPUDIATION,
-					   emu_pki_pck_serial_of(p), p };
-		struct cert_spec tcb_s = { &tcb, &root, TCB_NAME, ROOT_NAME, 0, -1,
+					   emu_pki_pck_serial_of(p),
+					   p };
+		struct cert_spec tcb_s = { &tcb,
+					   &root,
+					   TCB_NAME,
+					   ROOT_NAME,
+					   0,
+					   -1,
 					   MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
 						   MBEDTLS_X509_KU_NON_REPUDIATION,
-					   4, NULL };
+					   4,
+					   NULL };
 		static const char *const pck_chain[] = { "pck.der", "platform_ca.der",
 							 "root_ca.der" };
 		static const char *const tcb_chain[] = { "tcb_signing.der", "root_ca.der" };
 
-		if ((ret = key_generate(&pck)) ||
-		    (ret = key_generate(&tcb)) || (ret = key_generate(&att)) ||
-		    (ret = key_save(&pck, dir, "pck.key.pem")) ||
+		if ((ret = key_generate(&pck)) || (ret = key_generate(&tcb)) ||
+		    (ret = key_generate(&att)) || (ret = key_save(&pck, dir, "pck.key.pem")) ||
 		    (ret = key_save(&tcb, dir, "tcb_signing.key.pem")) ||
 		    (ret = key_save(&att, dir, "attestation.key.pem")) ||
 		    (ret = save_cert(dir, "pck.der", &pck_s)) ||
 		    (ret = save_cert(dir, "tcb_signing.der", &tcb_s)) ||
 		    (ret = write_chain(dir, "pck_chain.pem", pck_chain, 3)) ||
 		    (ret = write_chain(dir, "tcb_signing_chain.pem", tcb_chain, 2))) {
-			set_msg(msg, msglen, "cannot create the platform keys and certificates in %s",
-				dir);
+			set_msg(msg, msglen,
+				"cannot create the platform keys and certificates in %s", dir);
 			goto out;
 		}
 	}
@@ -953,9 +1001,9 @@ static int qe_report_build(struct emu_pki *pki)
 	uint8_t bind[64 + EMU_QE_AUTH_DATA_LEN];
 
 	memset(r, 0, MIGTD_QUOTE_SGX_REPORT_SIZE);
-	memcpy(r + 0, p->cpusvn, 16);       /* CPUSVN */
-	migtd_wire_put_u32(r + 16, 0);            /* MISCSELECT */
-	r[48] = 0x11;                       /* ATTRIBUTES: INIT | MODE64BIT */
+	memcpy(r + 0, p->cpusvn, 16);  /* CPUSVN */
+	migtd_wire_put_u32(r + 16, 0); /* MISCSELECT */
+	r[48] = 0x11;                  /* ATTRIBUTES: INIT | MODE64BIT */
 	memcpy(r + 64, p->qe_mrenclave, 32);
 	memcpy(r + 128, p->qe_mrsigner, 32);
 	migtd_wire_put_u16(r + 256, p->qe_isvprodid);
@@ -986,7 +1034,8 @@ int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen)
 		goto fail;
 	}
 	if ((ret = conf_read(dir, &pki->params))) {
-		set_msg(msg, msglen, "cannot read %s/platform.conf (run 'migtd-vmm pki init')", dir);
+		set_msg(msg, msglen, "cannot read %s/platform.conf (run 'migtd-vmm pki init')",
+			dir);
 		goto fail;
 	}
 	if ((ret = key_load(&pki->pck_key, dir, "pck.key.pem")) ||
@@ -995,12 +1044,14 @@ int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen)
 		goto fail;
 	}
 	if (mbedtls_ecp_write_public_key(mbedtls_pk_ec(pki->att_key), MBEDTLS_ECP_PF_UNCOMPRESSED,
-					 &olen, pub, sizeof(pub)) != 0 || olen != 65) {
+					 &olen, pub, sizeof(pub)) != 0 ||
+	    olen != 65) {
 		ret = MIGTD_ERR_CRYPTO;
 		goto fail;
 	}
 	memcpy(pki->att_pub, pub + 1, 64);
-	if ((ret = read_in(dir, "pck_chain.pem", &buf, &len)) || len >= sizeof(pki->pck_chain_pem)) {
+	if ((ret = read_in(dir, "pck_chain.pem", &buf, &len)) ||
+	    len >= sizeof(pki->pck_chain_pem)) {
 		set_msg(msg, msglen, "cannot read %s/pck_chain.pem", dir);
 		ret = ret ? ret : MIGTD_ERR_NOSPACE;
 		goto fail;
@@ -1009,7 +1060,8 @@ int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen)
 	pki->pck_chain_len = len;
 	free(buf);
 	buf = NULL;
-	if ((ret = read_in(dir, "report_mac.key", &buf, &len)) || len != sizeof(pki->report_mac_key)) {
+	if ((ret = read_in(dir, "report_mac.key", &buf, &len)) ||
+	    len != sizeof(pki->report_mac_key)) {
 		set_msg(msg, msglen, "cannot read %s/report_mac.key", dir);
 		ret = ret ? ret : MIGTD_ERR_INVALID;
 		goto fail;

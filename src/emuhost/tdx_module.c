@@ -161,7 +161,8 @@ uint64_t emu_tdx_servtd_rd(struct emu_tdx_module *m, const struct migtd_servtd_b
 	if (status != TDX_SUCCESS)
 		return status;
 	if (field >= TDX_FIELD_MIG_ENC_KEY(0) && field <= TDX_FIELD_MIG_ENC_KEY(3)) {
-		*value = migtd_wire_get_u64(td->mig_enc_key + 8 * (field - TDX_FIELD_MIG_ENC_KEY(0)));
+		*value = migtd_wire_get_u64(td->mig_enc_key +
+					    8 * (field - TDX_FIELD_MIG_ENC_KEY(0)));
 		return TDX_SUCCESS;
 	}
 	if (field == TDX_FIELD_SERVTD_ATTR) {
@@ -227,7 +228,8 @@ int emu_tdx_verify_report(const struct emu_tdx_module *m,
 	    mbedtls_ct_memcmp(mac, tdreport + REPORTMAC_COVERED, sizeof(mac)) != 0)
 		goto out;
 	if (migtd_tdreport_parse(tdreport, TDREPORT_STRUCT_SIZE, &rep) != MIGTD_OK ||
-	    migtd_tdreport_check_type(&rep) != MIGTD_OK || migtd_tdreport_check_integrity(&rep) != MIGTD_OK)
+	    migtd_tdreport_check_type(&rep) != MIGTD_OK ||
+	    migtd_tdreport_check_integrity(&rep) != MIGTD_OK)
 		goto out;
 	ret = MIGTD_OK;
 out:
@@ -235,7 +237,8 @@ out:
 	return ret;
 }
 
-void emu_tdx_report_to_quote_body(const struct tdreport_struct *rep, uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE])
+void emu_tdx_report_to_quote_body(const struct tdreport_struct *rep,
+				  uint8_t body[MIGTD_QUOTE_TD10_BODY_SIZE])
 {
 	const struct tdinfo_struct *td = &rep->tdinfo;
 

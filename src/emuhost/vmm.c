@@ -149,8 +149,10 @@ static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, con
 	memset(rsp, 0, rsp_cap);
 	if (migtd_guid_eq(&sc.guid, &migtd_ghci_guid_service_common)) {
 		/* Query: this VMM offers the MigTD service. */
-		if (migtd_ghci_query_cmd_parse(cmd, cmd_len, &(struct ghci_query){ 0 }) != MIGTD_OK ||
-		    migtd_ghci_query_rsp_build(rsp, rsp_cap, 0, &migtd_ghci_guid_service_migtd, &n) != MIGTD_OK) {
+		if (migtd_ghci_query_cmd_parse(cmd, cmd_len, &(struct ghci_query){ 0 }) !=
+			    MIGTD_OK ||
+		    migtd_ghci_query_rsp_build(rsp, rsp_cap, 0, &migtd_ghci_guid_service_migtd,
+					       &n) != MIGTD_OK) {
 			emu_link_reply_service(c, seq, TDX_VMCALL_INVALID_OPERAND, rsp, 0);
 			return;
 		}
@@ -237,18 +239,20 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 	r->t_delivered = emu_vmm_now_ms();
 	r->wfr_at_delivery = p->wfr_count;
 	if (r->duplicate_of)
-		r->dup_while_in_progress = r->duplicate_of->delivered && r->duplicate_of->status < 0;
+		r->dup_while_in_progress =
+			r->duplicate_of->delivered && r->duplicate_of->status < 0;
 	emu_link_reply_service(p->conn, p->wfr_seq, 0, rsp, p->wfr_rsp_cap);
-	vmm_say(p->vmm, p->name, "request %llu delivered (%s, port %u)%s", (unsigned long long)r->id,
-		r->source ? "source" : "destination", r->port,
-		r->malformed_hob ? " with a MALFORMED HOB list (test)"
-		: r->duplicate_of ? " AGAIN, the original in progress (test)" : "");
+	vmm_say(p->vmm, p->name, "request %llu delivered (%s, port %u)%s",
+		(unsigned long long)r->id, r->source ? "source" : "destination", r->port,
+		r->malformed_hob  ? " with a MALFORMED HOB list (test)"
+		: r->duplicate_of ? " AGAIN, the original in progress (test)"
+				  : "");
 }
 
 /* ------------------------------------------------------------ platforms */
 
-struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *name,
-					      const char *dir, char *msg, size_t msglen)
+struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *name, const char *dir,
+					      char *msg, size_t msglen)
 {
 	struct emu_vmm_platform *p;
 
@@ -339,9 +343,10 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
 		   size_t msglen)
 {
-	const char *const argv[] = { migtd_path, "--platform", p->link_path, "--relay",
-				     p->relay_path, "--policy", policy, "--root-ca", root_ca,
-				     "--log-level", log_level, "--timeout-ms", timeout_ms, NULL };
+	const char *const argv[] = { migtd_path,    "--platform",  p->link_path, "--relay",
+				     p->relay_path, "--policy",    policy,       "--root-ca",
+				     root_ca,       "--log-level", log_level,    "--timeout-ms",
+				     timeout_ms,    NULL };
 	uint8_t *exe = NULL;
 	size_t exe_len = 0;
 	int err;
@@ -433,9 +438,10 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 	err = vmm_spawn(p, (const char *const *)argv, true, msg, msglen);
 	if (err)
 		return err;
-	vmm_say(p->vmm, p->name, "launched the MigTD VM (qemu pid %d, %u stream ports), MRTD "
-		"%02x%02x%02x%02x...", (int)p->migtd_pid, nports, p->mrtd[0], p->mrtd[1], p->mrtd[2],
-		p->mrtd[3]);
+	vmm_say(p->vmm, p->name,
+		"launched the MigTD VM (qemu pid %d, %u stream ports), MRTD "
+		"%02x%02x%02x%02x...",
+		(int)p->migtd_pid, nports, p->mrtd[0], p->mrtd[1], p->mrtd[2], p->mrtd[3]);
 	return MIGTD_OK;
 }
 
@@ -463,8 +469,9 @@ int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const
 	ARG("-device"), ARG("virtserialport,chardev=foo,bus=virtio-serial0.0");
 	/* The emulated platform's link on a reserved, named port (a TD has none). */
 	ARG("-chardev"), ARG("socket,id=link,path=%s", p->link_path);
-	ARG("-device"), ARG("virtserialport,bus=virtio-serial0.0,nr=%u,chardev=link,name=migtd.link",
-			    EMU_VMM_SERIAL_LINK_NR);
+	ARG("-device"),
+		ARG("virtserialport,bus=virtio-serial0.0,nr=%u,chardev=link,name=migtd.link",
+		    EMU_VMM_SERIAL_LINK_NR);
 #undef ARG
 	argv[n] = NULL;
 	p->vm = true;
@@ -472,9 +479,10 @@ int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const
 	err = vmm_spawn(p, (const char *const *)argv, true, msg, msglen);
 	if (err)
 		return err;
-	vmm_say(p->vmm, p->name, "launched the MigTD VM (qemu pid %d, virtio-serial port 1 on %s), "
-		"MRTD %02x%02x%02x%02x...", (int)p->migtd_pid, stream_chardev, p->mrtd[0],
-		p->mrtd[1], p->mrtd[2], p->mrtd[3]);
+	vmm_say(p->vmm, p->name,
+		"launched the MigTD VM (qemu pid %d, virtio-serial port 1 on %s), "
+		"MRTD %02x%02x%02x%02x...",
+		(int)p->migtd_pid, stream_chardev, p->mrtd[0], p->mrtd[1], p->mrtd[2], p->mrtd[3]);
 	return MIGTD_OK;
 }
 
@@ -492,8 +500,8 @@ bool emu_vmm_image_transport(const char *image, char *name, size_t cap)
 
 		if (memcmp(r, FW_BUILD_INFO_MAGIC, FW_BUILD_INFO_MAGIC_LEN) != 0)
 			continue;
-		for (size_t i = FW_BUILD_INFO_MAGIC_LEN; i < FW_BUILD_INFO_SIZE && r[i] &&
-		     n + 1 < cap; i++)
+		for (size_t i = FW_BUILD_INFO_MAGIC_LEN;
+		     i < FW_BUILD_INFO_SIZE && r[i] && n + 1 < cap; i++)
 			name[n++] = (r[i] >= 0x20 && r[i] < 0x7f) ? (char)r[i] : '?';
 		name[n] = '\0';
 		found = true;
@@ -533,9 +541,10 @@ static int vmm_spawn_backend(struct emu_vmm_platform *p, const char *backend, ui
 		return MIGTD_ERR_INVALID;
 	}
 	if (pid == 0) {
-		const char *const argv[] = { backend, "--listen-fd", "3", "--guest-cid", cid,
-					     "--link", p->link_path, "--relay", p->relay_path,
-					     NULL };
+		const char *const argv[] = {
+			backend,  "--listen-fd", "3",       "--guest-cid", cid,
+			"--link", p->link_path,  "--relay", p->relay_path, NULL
+		};
 
 		if (dup2(lfd, 3) != 3)
 			_exit(127);
@@ -580,10 +589,11 @@ int emu_vmm_launch_vm_vsock(struct emu_vmm_platform *p, const char *qemu, const 
 	err = vmm_spawn(p, (const char *const *)argv, true, msg, msglen);
 	if (err)
 		return err;
-	vmm_say(p->vmm, p->name, "launched the MigTD VM (qemu pid %d, vhost-user-vsock guest CID "
-		"%llu, backend pid %d), MRTD %02x%02x%02x%02x...", (int)p->migtd_pid,
-		(unsigned long long)guest_cid, (int)p->backend_pid, p->mrtd[0], p->mrtd[1],
-		p->mrtd[2], p->mrtd[3]);
+	vmm_say(p->vmm, p->name,
+		"launched the MigTD VM (qemu pid %d, vhost-user-vsock guest CID "
+		"%llu, backend pid %d), MRTD %02x%02x%02x%02x...",
+		(int)p->migtd_pid, (unsigned long long)guest_cid, (int)p->backend_pid, p->mrtd[0],
+		p->mrtd[1], p->mrtd[2], p->mrtd[3]);
 	return MIGTD_OK;
 }
 
@@ -863,8 +873,8 @@ static void stream_remote_for(struct emu_vmm *v, struct emu_vmm_stream *s)
 	{
 		char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
 
-		getnameinfo((const struct sockaddr *)&r->peer, r->peer_len, host, sizeof(host), serv,
-			    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV);
+		getnameinfo((const struct sockaddr *)&r->peer, r->peer_len, host, sizeof(host),
+			    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV);
 		vmm_say(v, "relay", "port %u: connecting to %s%s%s:%s", s->port,
 			r->peer.ss_family == AF_INET6 ? "[" : "", host,
 			r->peer.ss_family == AF_INET6 ? "]" : "", serv);
@@ -984,7 +994,8 @@ static void stream_on_readable(struct emu_vmm *v, struct emu_vmm_stream *s)
 			s->plat->name, s->relayed);
 		stream_close(s);
 	} else if (v->fault == EMU_VMM_FAULT_DISCONNECT && s->relayed > v->fault_after) {
-		vmm_say(v, "relay", "fault injected: both MigTDs' streams ended after %zu bytes from %s",
+		vmm_say(v, "relay",
+			"fault injected: both MigTDs' streams ended after %zu bytes from %s",
 			v->fault_after, s->plat->name);
 		stream_cut(s);
 	}
@@ -1143,7 +1154,8 @@ static void echo_log(struct emu_vmm_platform *p)
 			p->log_line[p->log_len] = '\0';
 			/* Truncated to the slot: it is a hint, not the log. */
 			memcpy(p->tail[p->tail_next], p->log_line,
-			       p->log_len < sizeof(p->tail[0]) ? p->log_len + 1 : sizeof(p->tail[0]));
+			       p->log_len < sizeof(p->tail[0]) ? p->log_len + 1
+							       : sizeof(p->tail[0]));
 			p->tail[p->tail_next][sizeof(p->tail[0]) - 1] = '\0';
 			p->tail_next = (p->tail_next + 1) % EMU_VMM_LOG_TAIL;
 			if (p->tail_count < EMU_VMM_LOG_TAIL)
@@ -1167,7 +1179,8 @@ static void show_tail(struct emu_vmm_platform *p)
 	fprintf(stderr, "migtd-vmm: last %u log lines of the migtd of platform %s:\n",
 		p->tail_count, p->name);
 	for (unsigned i = 0; i < p->tail_count; i++) {
-		unsigned k = (p->tail_next + EMU_VMM_LOG_TAIL - p->tail_count + i) % EMU_VMM_LOG_TAIL;
+		unsigned k =
+			(p->tail_next + EMU_VMM_LOG_TAIL - p->tail_count + i) % EMU_VMM_LOG_TAIL;
 
 		fprintf(stderr, "  %s migtd | %s\n", p->name, p->tail[k]);
 	}
@@ -1178,7 +1191,8 @@ static void describe_exit(int st, char *buf, size_t cap)
 	if (WIFEXITED(st))
 		snprintf(buf, cap, "exit status %d", WEXITSTATUS(st));
 	else if (WIFSIGNALED(st))
-		snprintf(buf, cap, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+		snprintf(buf, cap, "killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
 	else
 		snprintf(buf, cap, "wait status 0x%x", st);
 }
@@ -1223,8 +1237,9 @@ enum vmm_fd_kind {
 
 /* Every descriptor one round can poll: per platform its two listeners, link
  * and log, the streams, each request's listener, and the watches. */
-#define VMM_POLL_MAX (4 * EMU_VMM_MAX_PLATFORMS + 8 + EMU_VMM_MAX_STREAMS + \
-		      EMU_VMM_MAX_PLATFORMS * EMU_VMM_MAX_REQUESTS)
+#define VMM_POLL_MAX                                           \
+	(4 * EMU_VMM_MAX_PLATFORMS + 8 + EMU_VMM_MAX_STREAMS + \
+	 EMU_VMM_MAX_PLATFORMS * EMU_VMM_MAX_REQUESTS)
 
 struct vmm_pollset {
 	struct pollfd pfd[VMM_POLL_MAX];
@@ -1308,8 +1323,8 @@ static void watch_streams(struct emu_vmm *v, struct vmm_pollset *ps, uint64_t no
 			stream_close(s);
 			continue;
 		}
-		if (!s->eof && (s->hello_len < 16 || s->cut ||
-				(s->peer && s->buf_len < sizeof(s->buf))))
+		if (!s->eof &&
+		    (s->hello_len < 16 || s->cut || (s->peer && s->buf_len < sizeof(s->buf))))
 			ev |= POLLIN;
 		if (s->peer && s->peer->buf_len && !relay_held(v, s->peer))
 			ev |= POLLOUT;
@@ -1437,7 +1452,8 @@ int emu_vmm_fini(struct emu_vmm *v)
 				while (p->migtd_log_fd >= 0)
 					echo_log(p);
 				show_tail(p);
-				fprintf(stderr, "migtd-vmm: the migtd of platform %s ended abnormally: %s\n",
+				fprintf(stderr,
+					"migtd-vmm: the migtd of platform %s ended abnormally: %s\n",
 					p->name, how);
 				abnormal++;
 			}
@@ -1448,18 +1464,21 @@ int emu_vmm_fini(struct emu_vmm *v)
 			int st = 0;
 			pid_t w = 0;
 
-			for (int k = 0; k < 200 && (w = waitpid(p->backend_pid, &st, WNOHANG)) == 0; k++)
+			for (int k = 0; k < 200 && (w = waitpid(p->backend_pid, &st, WNOHANG)) == 0;
+			     k++)
 				usleep(10000);
 			if (w == 0) {
 				kill(p->backend_pid, SIGKILL);
 				waitpid(p->backend_pid, &st, 0);
-				fprintf(stderr, "migtd-vmm: the vsock backend of %s did not stop\n", p->name);
+				fprintf(stderr, "migtd-vmm: the vsock backend of %s did not stop\n",
+					p->name);
 				abnormal++;
 			} else if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
 				char how[96];
 
 				describe_exit(st, how, sizeof(how));
-				fprintf(stderr, "migtd-vmm: the vsock backend of %s ended abnormally: %s\n",
+				fprintf(stderr,
+					"migtd-vmm: the vsock backend of %s ended abnormally: %s\n",
 					p->name, how);
 				abnormal++;
 			}

@@ -242,11 +242,8 @@ void vsockdev_guest_packet(struct vsockdev *d, const uint8_t *pkt, size_t len)
 		c->g2h_len += h.len;
 		c->rx_cnt += h.len;
 		return;
-	case VSOCKDEV_OP_CREDIT_UPDATE:
-		return;
-	case VSOCKDEV_OP_CREDIT_REQUEST:
-		c->need_credit_update = true;
-		return;
+	case VSOCKDEV_OP_CREDIT_UPDATE: return;
+	case VSOCKDEV_OP_CREDIT_REQUEST: c->need_credit_update = true; return;
 	case VSOCKDEV_OP_SHUTDOWN:
 		c->guest_shut |= h.flags & (VSOCKDEV_SHUT_RCV | VSOCKDEV_SHUT_SEND);
 		if (c->guest_shut & VSOCKDEV_SHUT_RCV)

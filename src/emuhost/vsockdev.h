@@ -87,7 +87,7 @@ struct vsockdev_conn {
 	uint32_t tx_cnt, peer_buf_alloc, peer_fwd_cnt;
 	bool need_response, need_credit_update, credit_requested;
 	bool host_eof, shutdown_sent, host_shut_write;
-	uint32_t guest_shut;  /* VSOCKDEV_SHUT_* the guest announced */
+	uint32_t guest_shut; /* VSOCKDEV_SHUT_* the guest announced */
 };
 
 struct vsockdev_stats {
@@ -99,7 +99,9 @@ struct vsockdev {
 	const struct vsockdev_host_ops *ops;
 	void *ctx;
 	struct vsockdev_conn conns[VSOCKDEV_MAX_CONNS];
-	struct { uint32_t guest_port, host_port; } rst[VSOCKDEV_RST_QUEUE];
+	struct {
+		uint32_t guest_port, host_port;
+	} rst[VSOCKDEV_RST_QUEUE];
 	unsigned rst_head, rst_count;
 	unsigned rr; /* round robin over connections for RX */
 	struct vsockdev_stats stats;

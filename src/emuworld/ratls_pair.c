@@ -86,8 +86,8 @@ long rp_pipe_recv(void *end, uint8_t *buf, size_t len)
 	return (long)len;
 }
 
-void rp_run_handshake(struct rp_link *l, struct ratls_session *c, struct ratls_session *s,
-		      int *rc, int *rs)
+void rp_run_handshake(struct rp_link *l, struct ratls_session *c, struct ratls_session *s, int *rc,
+		      int *rs)
 {
 	*rc = *rs = MIGTD_ERR_AGAIN;
 	for (int i = 0; i < 200; i++) {
@@ -154,13 +154,16 @@ int rp_cb_eval_policy(void *ctx, bool is_src, const uint8_t local[MIGTD_VERIFIED
 
 	n->policy_calls++;
 	memcpy(n->peer_report, peer, MIGTD_VERIFIED_REPORT_SIZE);
-	if (migtd_eventlog_verify_rtmrs(evlog, evlog_len, peer + RP_REPORT_RTMR_OFFSET) != MIGTD_OK ||
+	if (migtd_eventlog_verify_rtmrs(evlog, evlog_len, peer + RP_REPORT_RTMR_OFFSET) !=
+		    MIGTD_OK ||
 	    migtd_eventlog_parse(evlog, evlog_len, &peer_log) != MIGTD_OK) {
 		n->policy_ret = MIGTD_ERR_POLICY; /* InvalidEventLog */
 		return n->policy_ret;
 	}
-	in = (struct policy_input){ local, MIGTD_VERIFIED_REPORT_SIZE, peer, MIGTD_VERIFIED_REPORT_SIZE,
-				    &n->local_log, &peer_log, is_src };
+	in = (struct policy_input){ local,         MIGTD_VERIFIED_REPORT_SIZE,
+				    peer,          MIGTD_VERIFIED_REPORT_SIZE,
+				    &n->local_log, &peer_log,
+				    is_src };
 	r = migtd_policy_eval(n->policy, &in, NULL);
 	n->policy_ret = r == POLICY_OK ? MIGTD_OK : migtd_policy_result_err(r);
 	return n->policy_ret;
@@ -186,19 +189,19 @@ size_t rp_node_build_log(struct rp_node *n, uint8_t *buf, size_t cap, const char
 	if (ret)
 		rp_fail("migtd_eventlog_builder_init: %d", ret);
 	for (unsigned r = 0; r < 2; r++) {
-		ret = migtd_eventlog_builder_add_measured(&b, r + 1, EVENTLOG_EV_SEPARATOR, sep, 4, sep,
-						    4, d);
+		ret = migtd_eventlog_builder_add_measured(&b, r + 1, EVENTLOG_EV_SEPARATOR, sep, 4,
+							  sep, 4, d);
 		if (ret)
 			rp_fail("eventlog separator %u: %d", r, ret);
 		extend(n, measure, r, d);
 	}
 	ret = migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy_text, plen,
-					  policy_text, plen, d);
+						policy_text, plen, d);
 	if (ret)
 		rp_fail("eventlog policy: %d", ret);
 	extend(n, measure, 2, d);
 	ret = migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, n->root, n->root_len,
-					  n->root, n->root_len, d);
+						n->root, n->root_len, d);
 	if (ret)
 		rp_fail("eventlog root CA: %d", ret);
 	extend(n, measure, 2, d);
@@ -274,8 +277,8 @@ void rp_node_start(struct rp_node *n, const uint8_t *log, size_t log_len, struct
 		   uint8_t *work, size_t work_cap)
 {
 	struct ratls_io io = { rp_pipe_send, rp_pipe_recv, end };
-	int ret = migtd_ratls_session_start(&n->tls, n->quote, n->quote_len, log, log_len, 0, &io, work,
-				      work_cap);
+	int ret = migtd_ratls_session_start(&n->tls, n->quote, n->quote_len, log, log_len, 0, &io,
+					    work, work_cap);
 
 	if (ret)
 		rp_fail("migtd_ratls_session_start: %d", ret);

@@ -62,8 +62,8 @@ long rp_pipe_recv(void *end, uint8_t *buf, size_t len);
  * more. On a stall a side still reports MIGTD_ERR_AGAIN (it would run into
  * the session's timeout): callers check what they expect.
  */
-void rp_run_handshake(struct rp_link *l, struct ratls_session *c, struct ratls_session *s,
-		      int *rc, int *rs);
+void rp_run_handshake(struct rp_link *l, struct ratls_session *c, struct ratls_session *s, int *rc,
+		      int *rs);
 
 /* ---- one MigTD on one emulated platform -------------------------------------------- */
 
@@ -80,7 +80,7 @@ struct rp_node {
 	const uint8_t *peer_root; /* root for the peer's quote (normally == root) */
 	size_t peer_root_len;
 	const struct policy *policy; /* what cb_eval_policy evaluates */
-	uint8_t evlog[8192]; /* measured at "boot", with trailing byte */
+	uint8_t evlog[8192];         /* measured at "boot", with trailing byte */
 	size_t evlog_len;
 	struct eventlog_parsed local_log;
 	uint8_t quote[EMU_QUOTE_MAX];

@@ -253,11 +253,11 @@ static int tdx_err(uint64_t st)
 /* ---- fault injection (struct world_faults) -------------------------------------------- */
 
 static const int natural_err[WORLD_CALL_COUNT] = {
-	[WORLD_MR_REPORT] = MIGTD_ERR_TDCALL,	 [WORLD_RTMR_EXTEND] = MIGTD_ERR_TDCALL,
-	[WORLD_SERVTD_RD] = MIGTD_ERR_TDCALL,	 [WORLD_SERVTD_WR] = MIGTD_ERR_TDCALL,
-	[WORLD_SYS_RD] = MIGTD_ERR_TDCALL,	 [WORLD_QUERY] = MIGTD_ERR_VMCALL,
-	[WORLD_WFR] = MIGTD_ERR_VMCALL,		 [WORLD_REPORT] = MIGTD_ERR_VMCALL,
-	[WORLD_QUOTE] = MIGTD_ERR_VMCALL,	 [WORLD_STREAM_OPEN] = MIGTD_ERR_NETWORK,
+	[WORLD_MR_REPORT] = MIGTD_ERR_TDCALL,     [WORLD_RTMR_EXTEND] = MIGTD_ERR_TDCALL,
+	[WORLD_SERVTD_RD] = MIGTD_ERR_TDCALL,     [WORLD_SERVTD_WR] = MIGTD_ERR_TDCALL,
+	[WORLD_SYS_RD] = MIGTD_ERR_TDCALL,        [WORLD_QUERY] = MIGTD_ERR_VMCALL,
+	[WORLD_WFR] = MIGTD_ERR_VMCALL,           [WORLD_REPORT] = MIGTD_ERR_VMCALL,
+	[WORLD_QUOTE] = MIGTD_ERR_VMCALL,         [WORLD_STREAM_OPEN] = MIGTD_ERR_NETWORK,
 	[WORLD_STREAM_CLOSE] = MIGTD_ERR_NETWORK,
 };
 
@@ -378,8 +378,8 @@ static int p_servtd_wr(void *ctx, const struct migtd_servtd_binding *b, uint64_t
 		return e;
 	if (((struct side *)ctx)->fail_servtd_wr_field == f)
 		return MIGTD_ERR_TDCALL;
-	return tdx_err(emu_tdx_servtd_wr(&((struct side *)ctx)->h.tdx, b, f, v, mask,
-					 old ? old : &dummy));
+	return tdx_err(
+		emu_tdx_servtd_wr(&((struct side *)ctx)->h.tdx, b, f, v, mask, old ? old : &dummy));
 }
 
 static int p_sys_rd(void *ctx, uint64_t f, uint64_t *v)
@@ -405,17 +405,20 @@ static int service_answer(struct side *sd, struct migtd_service_call *call,
 	size_t len = 0;
 
 	if (query)
-		return migtd_ghci_query_rsp_build(call->rsp, call->rsp_cap, sd->query_unsupported ? 1 : 0,
-					    &migtd_ghci_guid_service_migtd, &len);
+		return migtd_ghci_query_rsp_build(call->rsp, call->rsp_cap,
+						  sd->query_unsupported ? 1 : 0,
+						  &migtd_ghci_guid_service_migtd, &len);
 	switch (mc->command) {
 	case GHCI_MIGTD_CMD_WAIT_FOR_REQUEST:
 		if (sd->next < sd->nqueued) {
 			unsigned i = sd->next++;
 
-			return migtd_ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_REQUEST,
-						  sd->queue[i], sd->queue_len[i], &len);
+			return migtd_ghci_wfr_rsp_build(call->rsp, call->rsp_cap,
+							GHCI_WFR_OP_REQUEST, sd->queue[i],
+							sd->queue_len[i], &len);
 		}
-		return migtd_ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_NONE, NULL, 0, &len);
+		return migtd_ghci_wfr_rsp_build(call->rsp, call->rsp_cap, GHCI_WFR_OP_NONE, NULL, 0,
+						&len);
 	case GHCI_MIGTD_CMD_REPORT_STATUS:
 		if (sd->nreports >= MAX_REPORTS)
 			world_fail("%s: too many reports", sd->name);
@@ -423,10 +426,9 @@ static int service_answer(struct side *sd, struct migtd_service_call *call,
 		sd->reports[sd->nreports].status = mc->status;
 		sd->reports[sd->nreports].t_us = world_now_us();
 		sd->nreports++;
-		return migtd_ghci_migtd_rsp_build(call->rsp, call->rsp_cap, GHCI_MIGTD_CMD_REPORT_STATUS,
-					    &len);
-	default:
-		world_fail("unexpected MigTD service command %u", mc->command);
+		return migtd_ghci_migtd_rsp_build(call->rsp, call->rsp_cap,
+						  GHCI_MIGTD_CMD_REPORT_STATUS, &len);
+	default: world_fail("unexpected MigTD service command %u", mc->command);
 	}
 	return MIGTD_ERR_INVALID;
 }
@@ -614,8 +616,8 @@ static int s_close(void *ctx, uint32_t stream)
 static const struct migtd_stream_ops side_stream_ops = { s_open, s_send, s_recv, s_close };
 
 static const struct migtd_platform_ops plat_ops = {
-	p_mr_report, p_rtmr_extend, p_servtd_rd, p_servtd_wr, p_sys_rd, p_service_start,
-	p_service_poll, p_quote_start, p_quote_poll, p_now, p_quote_cancel,
+	p_mr_report,    p_rtmr_extend, p_servtd_rd,  p_servtd_wr, p_sys_rd,       p_service_start,
+	p_service_poll, p_quote_start, p_quote_poll, p_now,       p_quote_cancel,
 };
 
 static void log_sink(void *ctx, enum migtd_log_level level, uint64_t id, const char *msg,
@@ -734,7 +736,7 @@ void world_queue_request(struct side *sd, uint64_t id, bool source, const struct
 	req.socket_info.mig_td_cid = 2;
 	req.socket_info.mig_channel_port = port;
 	ret = migtd_hob_build_migration_request(sd->queue[sd->nqueued], sizeof(sd->queue[0]), &req,
-					  &sd->queue_len[sd->nqueued]);
+						&sd->queue_len[sd->nqueued]);
 	if (ret != MIGTD_OK)
 		world_fail("migtd_hob_build_migration_request: %d", ret);
 	sd->nqueued++;
@@ -827,13 +829,14 @@ int world_fixture_init(struct world_fixture *f)
 		snprintf(f->pki[i], sizeof(f->pki[i]), "%s/%s", dir, i == 0 ? "src" : "dst");
 		emu_platform_params_default(&p);
 		p.ppid[0] = (uint8_t)(0x10 + i); /* another machine of the same model */
-		if (emu_pki_init(f->pki[i], i == 0 ? NULL : f->pki[0], &p, 1, msg, sizeof(msg)) != 0) {
+		if (emu_pki_init(f->pki[i], i == 0 ? NULL : f->pki[0], &p, 1, msg, sizeof(msg)) !=
+		    0) {
 			fprintf(stderr, "emu_pki_init: %s\n", msg);
 			return -1;
 		}
 	}
-	if (hostio_read_file("config/policy.json", HOSTIO_READ_MAX, &f->policy,
-			     &f->policy_len) != 0)
+	if (hostio_read_file("config/policy.json", HOSTIO_READ_MAX, &f->policy, &f->policy_len) !=
+	    0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/root_ca.der", f->pki[0]);
 	if (hostio_read_file(path, HOSTIO_READ_MAX, &f->root, &f->root_len) != 0)

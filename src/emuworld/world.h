@@ -30,11 +30,11 @@ extern void (*world_fail)(const char *fmt, ...);
 /* ---- fixtures shared by all worlds (world_fixture_init) --------------------------- */
 
 struct world_fixture {
-	char dir[256];       /* temporary directory holding both PKIs */
-	char pki[2][300];    /* [0] source platform, [1] destination platform */
-	uint8_t *policy;     /* config/policy.json */
+	char dir[256];    /* temporary directory holding both PKIs */
+	char pki[2][300]; /* [0] source platform, [1] destination platform */
+	uint8_t *policy;  /* config/policy.json */
 	size_t policy_len;
-	uint8_t *root;       /* root_ca.der (shared by both platforms) */
+	uint8_t *root; /* root_ca.der (shared by both platforms) */
 	size_t root_len;
 };
 
@@ -47,8 +47,8 @@ int world_fixture_fini(struct world_fixture *f);
 /* ---- mbedTLS heap accounting (install with world_heap_hook) ----------------------- */
 
 struct world_heap {
-	size_t cur, peak;      /* bytes live now / at most since the last reset */
-	uint64_t allocs;       /* calloc calls */
+	size_t cur, peak; /* bytes live now / at most since the last reset */
+	uint64_t allocs;  /* calloc calls */
 	/* Allocations by the core world_run is polling (the two MigTDs of a
 	 * world share the process's allocator; world_heap_side says whose turn
 	 * it is: 0 source, 1 destination, -1 neither). */
@@ -58,7 +58,7 @@ struct world_heap {
 	 * NULL, until the test clears fail_from. */
 	int fail_side;
 	uint64_t fail_from;
-	uint64_t failed;       /* callocs refused so far */
+	uint64_t failed; /* callocs refused so far */
 };
 
 extern int world_heap_side;
@@ -95,16 +95,16 @@ struct net {
 	} ends[NET_MAX_ENDS];
 	unsigned nends;
 	/* fault injection, source -> destination direction */
-	size_t flip_offset;      /* flip this byte (1-based; 0: off) */
-	size_t flip_send_len;    /* flip a byte of the first send of exactly this length */
+	size_t flip_offset;   /* flip this byte (1-based; 0: off) */
+	size_t flip_send_len; /* flip a byte of the first send of exactly this length */
 	bool flipped;
-	size_t cut_after;        /* end the link after this many bytes (0: off) */
-	size_t fail_send_len;    /* the source's first send of exactly this length fails
+	size_t cut_after;     /* end the link after this many bytes (0: off) */
+	size_t fail_send_len; /* the source's first send of exactly this length fails
 	                          * (a reset under it) and ends the link */
-	bool open_fail[2];       /* [role]: stream open fails (refused connect) */
-	bool open_busy[2];       /* [role]: stream open says "no stream yet" forever */
-	bool close_fail[2];      /* [role]: stream shutdown fails */
-	bool cut_reset;          /* ... as a reset (recv fails) instead of an end of stream */
+	bool open_fail[2];    /* [role]: stream open fails (refused connect) */
+	bool open_busy[2];    /* [role]: stream open says "no stream yet" forever */
+	bool close_fail[2];   /* [role]: stream shutdown fails */
+	bool cut_reset;       /* ... as a reset (recv fails) instead of an end of stream */
 };
 
 /* The streams' operations (ctx: struct net), for tests that play a peer by hand. */
@@ -119,10 +119,10 @@ enum world_call {
 	WORLD_SERVTD_RD,
 	WORLD_SERVTD_WR,
 	WORLD_SYS_RD,
-	WORLD_QUERY,        /* Service: Query */
-	WORLD_WFR,          /* Service: WaitForRequest */
-	WORLD_REPORT,       /* Service: ReportStatus */
-	WORLD_QUOTE,        /* GetQuote */
+	WORLD_QUERY,  /* Service: Query */
+	WORLD_WFR,    /* Service: WaitForRequest */
+	WORLD_REPORT, /* Service: ReportStatus */
+	WORLD_QUOTE,  /* GetQuote */
 	WORLD_STREAM_OPEN,
 	WORLD_STREAM_CLOSE,
 	WORLD_CALL_COUNT
@@ -167,19 +167,19 @@ struct world_faults {
 struct report {
 	uint64_t id;
 	uint8_t status;
-	uint64_t t_us;         /* when ReportStatus arrived (world_now_us) */
+	uint64_t t_us; /* when ReportStatus arrived (world_now_us) */
 };
 
 #define WORLD_MAX_PENDING 96
 
 struct side {
 	const char *name;
-	struct net *net;        /* the world's streams (stream_ctx is the side) */
+	struct net *net; /* the world's streams (stream_ctx is the side) */
 	struct world_faults faults;
-	struct {                /* Service/GetQuote calls in flight */
+	struct { /* Service/GetQuote calls in flight */
 		const void *call;
 		unsigned polls_left;
-		int ret;        /* what the completing poll returns */
+		int ret; /* what the completing poll returns */
 	} pending[WORLD_MAX_PENDING];
 	struct emu_host_platform h;
 	struct migtd_platform plat;
@@ -192,19 +192,19 @@ struct side {
 	unsigned nqueued, next;
 	struct report reports[MAX_REPORTS];
 	unsigned nreports;
-	bool sys_rd_big;       /* TDG.SYS.RD MAX_*_VERSION answers 0x10000 */
-	unsigned quote_busy;   /* answer this many GetQuotes with "QGS unavailable" */
-	bool quote_hang;       /* take every GetQuote and never answer it */
-	unsigned quotes;       /* GetQuote calls started */
-	unsigned collateral_fetches; /* GET_COLLATERAL requests seen (not in quotes) */
+	bool sys_rd_big;                     /* TDG.SYS.RD MAX_*_VERSION answers 0x10000 */
+	unsigned quote_busy;                 /* answer this many GetQuotes with "QGS unavailable" */
+	bool quote_hang;                     /* take every GetQuote and never answer it */
+	unsigned quotes;                     /* GetQuote calls started */
+	unsigned collateral_fetches;         /* GET_COLLATERAL requests seen (not in quotes) */
 	uint64_t quote_at[WORLD_MAX_QUOTES]; /* platform time of each (ms) */
 	struct migtd_quote_call *quote_pending; /* the unanswered one (quote_hang) */
-	uint64_t quote_status; /* nonzero: the GHCI status every GetQuote completes with */
-	bool quote_malformed;  /* GetQuote completes with status 0 but no message */
-	bool fail_quote_start; /* TDVMCALL<GetQuote> itself fails */
-	bool quote_channel_busy; /* GetQuote never gets started (backend busy) */
-	bool fail_mr_report;   /* TDG.MR.REPORT fails */
-	bool fail_sys_rd;      /* TDG.SYS.RD fails */
+	uint64_t quote_status;         /* nonzero: the GHCI status every GetQuote completes with */
+	bool quote_malformed;          /* GetQuote completes with status 0 but no message */
+	bool fail_quote_start;         /* TDVMCALL<GetQuote> itself fails */
+	bool quote_channel_busy;       /* GetQuote never gets started (backend busy) */
+	bool fail_mr_report;           /* TDG.MR.REPORT fails */
+	bool fail_sys_rd;              /* TDG.SYS.RD fails */
 	uint64_t fail_servtd_wr_field; /* nonzero: TDG.SERVTD.WR of this field fails */
 	uint64_t fail_servtd_rd_field; /* nonzero: TDG.SERVTD.RD of this field fails */
 	unsigned quote_cancels;
@@ -212,16 +212,16 @@ struct side {
 	 * side's clock forward (world_skip_to) instead of sleeping. */
 	uint64_t clock_skip_ms;
 	/* log */
-	bool keep_log;         /* collect the log lines in log (tests) */
+	bool keep_log; /* collect the log lines in log (tests) */
 	char *log;
 	size_t log_len;
 };
 
 struct world {
 	struct net net;
-	struct side s[2];     /* [0] source platform, [1] destination platform */
-	unsigned idle_us;     /* world_run sleeps this long per round (0: spin) */
-	bool check_wake;      /* world_fail if a core asks for a wake-up time long past
+	struct side s[2]; /* [0] source platform, [1] destination platform */
+	unsigned idle_us; /* world_run sleeps this long per round (0: spin) */
+	bool check_wake;  /* world_fail if a core asks for a wake-up time long past
 	                       * (off under valgrind, where one poll can take seconds) */
 };
 

@@ -65,8 +65,8 @@ void fw_mbedtls_platform_init(void);
 int fw_cfg_read_file(const char *name, char *buf, size_t cap);
 
 /* ---- randomness: RDSEED, else RDRAND (cpu/random.c) ---------------------- */
-int fw_random(void *buf, size_t len);	/* MIGTD_OK or MIGTD_ERR_CRYPTO */
-const char *fw_random_source(void);	/* "RDSEED", "RDRAND" or "none" */
+int fw_random(void *buf, size_t len); /* MIGTD_OK or MIGTD_ERR_CRYPTO */
+const char *fw_random_source(void);   /* "RDSEED", "RDRAND" or "none" */
 
 /* ---- CMOS RTC (plain VM): the host's clock, untrusted; 0 or -1 ----------- */
 int fw_rtc_unix_time(int64_t *out);
@@ -80,9 +80,9 @@ void fw_mmio_write(uint64_t addr, unsigned int size, uint32_t v);
 
 /* ---- timer: 1 ms tick on vector 33, sti;hlt idle ------------------------- */
 void fw_idt_set_irq(unsigned int vector, void (*entry)(void));
-void fw_irq_timer(void);	/* isr.S entries */
+void fw_irq_timer(void); /* isr.S entries */
 void fw_irq_spurious(void);
-void fw_timer_irq(void);	/* their C handlers */
+void fw_timer_irq(void); /* their C handlers */
 void fw_spurious_irq(void);
 /* 0 when ticking; -1 in a TD (TSC-deadline not yet done) or if calibration failed. */
 int fw_timer_init(void);

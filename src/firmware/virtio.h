@@ -76,20 +76,20 @@ void *virtio_dma_alloc(struct virtio_dma *d, size_t size, size_t align, uint64_t
 #define VIRTIO_WAIT_POLLS 5000u
 
 struct virtio_region {
-	uint64_t addr;	/* absolute MMIO address */
+	uint64_t addr; /* absolute MMIO address */
 	uint32_t len;
 	uint8_t bar;
-	uint32_t off;	/* offset inside the BAR */
+	uint32_t off; /* offset inside the BAR */
 };
 
 struct virtio_pci_dev {
 	const struct virtio_hw *hw;
 	uint16_t device_id;
-	uint64_t bar_addr[6], bar_size[6];	/* size 0: absent (or upper half of a 64-bit BAR) */
+	uint64_t bar_addr[6], bar_size[6]; /* size 0: absent (or upper half of a 64-bit BAR) */
 	struct virtio_region common, notify, isr, device;
 	uint32_t notify_mult;
 	uint16_t num_queues;
-	uint64_t features;	/* negotiated */
+	uint64_t features; /* negotiated */
 };
 
 /*
@@ -112,7 +112,7 @@ int virtio_pci_devcfg_read32(struct virtio_pci_dev *d, uint32_t off, uint32_t *v
 uint8_t virtio_pci_status(struct virtio_pci_dev *d);
 
 /* ---- split virtqueue ------------------------------------------------------- */
-#define VIRTQ_SIZE 16	/* every queue (docs/protocol.md §4.1/§4.3); the device max must be >= 16 */
+#define VIRTQ_SIZE 16 /* every queue (docs/protocol.md §4.1/§4.3); the device max must be >= 16 */
 /* Largest queue a driver may ask for (virtio_pci_setup_queue_n): the
  * virtio-serial control RX queue uses QEMU's full 32 entries. */
 #define VIRTQ_MAX_SIZE 32
@@ -133,15 +133,15 @@ struct virtq_shadow {
 
 struct virtq {
 	uint16_t index, size;
-	uint8_t *desc, *avail, *used;	/* in the DMA region */
+	uint8_t *desc, *avail, *used; /* in the DMA region */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	uint64_t notify_addr;
 	const struct virtio_hw *hw;
 	struct virtq_shadow sh[VIRTQ_MAX_SIZE];
-	uint32_t wlen[VIRTQ_MAX_SIZE];	/* device-writable bytes of the chain at this head */
-	uint8_t in_flight[VIRTQ_MAX_SIZE];	/* 1 at the head of a chain the device owns */
+	uint32_t wlen[VIRTQ_MAX_SIZE];     /* device-writable bytes of the chain at this head */
+	uint8_t in_flight[VIRTQ_MAX_SIZE]; /* 1 at the head of a chain the device owns */
 	uint16_t free_head, num_free, avail_idx, last_used;
-	int broken;			/* sticky: the device broke the protocol */
+	int broken; /* sticky: the device broke the protocol */
 };
 
 /* Allocate the rings from dma; hw/notify_addr may be NULL/0 (host tests). */
@@ -205,7 +205,7 @@ enum vser_event {
 struct vser_ctrl {
 	uint32_t id;
 	uint16_t event, value;
-	const uint8_t *extra;	/* bytes after the 8-byte header (PORT_NAME) */
+	const uint8_t *extra; /* bytes after the 8-byte header (PORT_NAME) */
 	size_t extra_len;
 };
 
@@ -214,7 +214,7 @@ int vser_ctrl_parse(const uint8_t *buf, size_t len, struct vser_ctrl *m);
 
 struct vser_port {
 	bool added, host_open, guest_open;
-	bool ready_due;		/* DEVICE_ADD seen, PORT_READY not sent yet */
+	bool ready_due; /* DEVICE_ADD seen, PORT_READY not sent yet */
 	/*
 	 * Counts host connects (PORT_OPEN 1 after 0). A new host connection is
 	 * a new byte stream: bytes still buffered from the previous one are
@@ -235,9 +235,9 @@ struct vser_port {
 
 struct vser {
 	struct virtio_pci_dev *pci;
-	uint32_t nports;	/* min(max_nr_ports, VSER_MAX_PORTS) */
+	uint32_t nports; /* min(max_nr_ports, VSER_MAX_PORTS) */
 	struct virtq crx, ctx;
-	uint16_t crx_n;		/* control RX buffers posted (the queue size) */
+	uint16_t crx_n; /* control RX buffers posted (the queue size) */
 	uint8_t *crx_va[VSER_CTRL_RX_BUFS];
 	uint64_t crx_gpa[VSER_CTRL_RX_BUFS];
 	uint16_t crx_head[VSER_CTRL_RX_BUFS];
@@ -245,7 +245,7 @@ struct vser {
 	uint64_t ctx_gpa[VSER_CTRL_BUFS];
 	uint16_t ctx_head[VSER_CTRL_BUFS];
 	uint8_t ctx_busy[VSER_CTRL_BUFS];
-	uint32_t bad_ctrl;	/* control messages rejected (bad id/length/event) */
+	uint32_t bad_ctrl; /* control messages rejected (bad id/length/event) */
 	struct vser_port port[VSER_MAX_PORTS];
 };
 
@@ -288,12 +288,12 @@ void vser_resync(struct vser *s);
 #define VSOCK_SHUTDOWN_RCV 1u
 #define VSOCK_SHUTDOWN_SEND 2u
 #define VSOCK_FIRST_PORT 40001u
-#define VSOCK_BUF_ALLOC 0x40000u	/* what the spec's MigTD advertises */
+#define VSOCK_BUF_ALLOC 0x40000u /* what the spec's MigTD advertises */
 #define VSOCK_RX_DATA 4096
 #define VSOCK_RX_CHAINS 8
 #define VSOCK_TX_SLOTS 8
-#define VSOCK_TX_DATA 4096		/* payload per packet we send (<= 0x10000) */
-#define VSOCK_MAX_CONN 24	/* 16+ concurrent sessions and the link */
+#define VSOCK_TX_DATA 4096 /* payload per packet we send (<= 0x10000) */
+#define VSOCK_MAX_CONN 24  /* 16+ concurrent sessions and the link */
 
 struct vsock_hdr {
 	uint64_t src_cid, dst_cid;
@@ -309,22 +309,22 @@ enum vsock_state {
 	VSOCK_CLOSED = 0,
 	VSOCK_CONNECTING,
 	VSOCK_CONNECTED,
-	VSOCK_CLOSING,		/* we sent SHUTDOWN, waiting for the peer's RST */
-	VSOCK_PEER_CLOSED,	/* peer sent SHUTDOWN or RST: no more data */
+	VSOCK_CLOSING,     /* we sent SHUTDOWN, waiting for the peer's RST */
+	VSOCK_PEER_CLOSED, /* peer sent SHUTDOWN or RST: no more data */
 	VSOCK_REFUSED,
 };
 
 struct vsock_conn {
 	enum vsock_state state;
-	int error;		/* why the stream ended badly (MIGTD_OK if it did not) */
+	int error; /* why the stream ended badly (MIGTD_OK if it did not) */
 	uint64_t peer_cid;
 	uint32_t local_port, peer_port;
 	uint32_t peer_buf_alloc, peer_fwd_cnt;
-	uint32_t tx_cnt;	/* payload bytes sent */
-	uint32_t rx_cnt;	/* payload bytes received */
-	uint32_t fwd_cnt;	/* payload bytes the application has read */
-	uint32_t last_fwd_sent;	/* fwd_cnt the peer last heard from us */
-	uint8_t *rx;		/* caller-owned receive ring; its size is our buf_alloc */
+	uint32_t tx_cnt;        /* payload bytes sent */
+	uint32_t rx_cnt;        /* payload bytes received */
+	uint32_t fwd_cnt;       /* payload bytes the application has read */
+	uint32_t last_fwd_sent; /* fwd_cnt the peer last heard from us */
+	uint8_t *rx;            /* caller-owned receive ring; its size is our buf_alloc */
 	uint32_t rx_cap, rx_r, rx_n;
 };
 
@@ -340,7 +340,7 @@ struct vsock {
 	uint64_t tx_gpa[VSOCK_TX_SLOTS];
 	uint16_t tx_head[VSOCK_TX_SLOTS];
 	uint8_t tx_busy[VSOCK_TX_SLOTS];
-	uint32_t dropped;	/* malformed or unroutable packets */
+	uint32_t dropped; /* malformed or unroutable packets */
 	struct vsock_conn *conn[VSOCK_MAX_CONN];
 };
 

@@ -311,7 +311,8 @@ int main(int argc, char **argv)
 		pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 		for (size_t i = 0; i < UVSOCK_MAX_STREAMS; i++)
 			if (uv.streams[i].fd >= 0)
-				pfd[n++] = (struct pollfd){ .fd = uv.streams[i].fd, .events = POLLIN };
+				pfd[n++] =
+					(struct pollfd){ .fd = uv.streams[i].fd, .events = POLLIN };
 		now = emu_linux_now_ms();
 		wait_ms = wake > now ? (int)(wake - now < 50 ? wake - now : 50) : 0;
 		if (eplat.rx_len)
@@ -330,6 +331,7 @@ int main(int argc, char **argv)
 	 * other fatal error means the MigTD could not run (docs/cli.md). */
 	if (ret == MIGTD_OK)
 		return CLI_EXIT_OK;
-	return ret == MIGTD_ERR_INVALID_ROOT_CA || ret == MIGTD_ERR_INVALID_POLICY ? CLI_EXIT_INPUT
-										    : CLI_EXIT_RUNTIME;
+	return ret == MIGTD_ERR_INVALID_ROOT_CA || ret == MIGTD_ERR_INVALID_POLICY
+		       ? CLI_EXIT_INPUT
+		       : CLI_EXIT_RUNTIME;
 }

@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct migtd_guid *names[3] = { &migtd_cfv_guid_policy, &migtd_cfv_guid_root_ca,
+	static const struct migtd_guid *names[3] = { &migtd_cfv_guid_policy,
+						     &migtd_cfv_guid_root_ca,
 						     &migtd_cfv_guid_policy_issuer_chain };
 	struct cfv_input in[3];
 	size_t n_in = 0;
@@ -58,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				const uint8_t *p;
 				size_t n;
 
-				if (migtd_cfv_find_file(fv, fv_len, CFV_FILETYPE_RAW, in[i].name, &p, &n) !=
-					    MIGTD_OK ||
+				if (migtd_cfv_find_file(fv, fv_len, CFV_FILETYPE_RAW, in[i].name,
+							&p, &n) != MIGTD_OK ||
 				    n != in[i].len || memcmp(p, in[i].data, n) != 0)
 					abort();
 			}

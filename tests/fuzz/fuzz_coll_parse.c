@@ -31,10 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Every view lies inside the buffer. */
 		const uint8_t *end = buf + size;
 
-		if (c.tcb_info < buf || c.tcb_info + c.tcb_info_len > end ||
-		    c.qe_identity < buf || c.qe_identity + c.qe_identity_len > end ||
-		    c.pck_crl < buf || c.pck_crl + c.pck_crl_len > end ||
-		    c.root_crl < buf || c.root_crl + c.root_crl_len > end)
+		if (c.tcb_info < buf || c.tcb_info + c.tcb_info_len > end || c.qe_identity < buf ||
+		    c.qe_identity + c.qe_identity_len > end || c.pck_crl < buf ||
+		    c.pck_crl + c.pck_crl_len > end || c.root_crl < buf ||
+		    c.root_crl + c.root_crl_len > end)
 			abort();
 	}
 	free(buf);

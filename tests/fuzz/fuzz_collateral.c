@@ -29,9 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NOW 1688169600
 
 static const uint8_t qe_mrsigner[32] = {
-	0xDC, 0x9E, 0x2A, 0x7C, 0x6F, 0x94, 0x8F, 0x17, 0x47, 0x4E, 0x34, 0xA7, 0xFC, 0x43,
-	0xED, 0x03, 0x0F, 0x7C, 0x15, 0x63, 0xF1, 0xBA, 0xBD, 0xDF, 0x63, 0x40, 0xC8, 0x2E,
-	0x0E, 0x54, 0xA8, 0xC5,
+	0xDC, 0x9E, 0x2A, 0x7C, 0x6F, 0x94, 0x8F, 0x17, 0x47, 0x4E, 0x34,
+	0xA7, 0xFC, 0x43, 0xED, 0x03, 0x0F, 0x7C, 0x15, 0x63, 0xF1, 0xBA,
+	0xBD, 0xDF, 0x63, 0x40, 0xC8, 0x2E, 0x0E, 0x54, 0xA8, 0xC5,
 };
 
 static void platform(struct migtd_quote_verify_result *res, uint8_t module_major)
@@ -57,15 +57,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * only after the document and its signature field were parsed. */
 	static const uint8_t root[QV_KEY_LEN] = { 0x04 };
 	struct migtd_quote_collateral c = {
-		.tcb_info = data, .tcb_info_len = size,
-		.qe_identity = data, .qe_identity_len = size,
+		.tcb_info = data,
+		.tcb_info_len = size,
+		.qe_identity = data,
+		.qe_identity_len = size,
 	};
 	const char *why = NULL;
 	int64_t t;
 
 	for (uint8_t major = 0; major < 2; major++) {
 		platform(&res, major);
-		if (migtd_qv_collateral_fields_unverified(data, size, false, NOW, &res, &why) == MIGTD_OK)
+		if (migtd_qv_collateral_fields_unverified(data, size, false, NOW, &res, &why) ==
+		    MIGTD_OK)
 			(void)migtd_qv_match_tcb_level(&c, &res, &why);
 		(void)migtd_qv_collateral_fields_unverified(data, size, true, NOW, &res, &why);
 		(void)migtd_qv_converge_status(res.tcb_status, res.qe_tcb_status);

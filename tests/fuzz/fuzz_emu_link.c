@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* MigTD side: the frame parser over the same bytes. */
 	while (off < size && emu_link_parse(data + off, size - off, &f, &used) == MIGTD_OK) {
-		if (used < EMU_LINK_HDR_LEN || used > size - off || f.len != used - EMU_LINK_HDR_LEN)
+		if (used < EMU_LINK_HDR_LEN || used > size - off ||
+		    f.len != used - EMU_LINK_HDR_LEN)
 			abort();
 		off += used;
 	}

@@ -26,7 +26,7 @@ static void qgs(const uint8_t *m, size_t n)
 
 	if (migtd_ghci_qgs_get_quote_req_parse(m, n, &qr) == MIGTD_OK) {
 		if (migtd_ghci_qgs_get_quote_req_build(out, sizeof(out), qr.report.p, qr.report.len,
-						 qr.id_list.p, qr.id_list.len, &on) ||
+						       qr.id_list.p, qr.id_list.len, &on) ||
 		    on != n || memcmp(out + 16, m + 16, n - 16))
 			abort();
 	}
@@ -38,7 +38,7 @@ static void qgs(const uint8_t *m, size_t n)
 	}
 	if (migtd_ghci_qgs_get_collateral_req_parse(m, n, &cr) == MIGTD_OK) {
 		if (migtd_ghci_qgs_get_collateral_req_build(out, sizeof(out), cr.fmspc.p,
-						      (const char *)cr.pck_ca.p, &on) ||
+							    (const char *)cr.pck_ca.p, &on) ||
 		    migtd_ghci_qgs_get_collateral_req_parse(out, on, &cr2) ||
 		    cr2.pck_ca.len != cr.pck_ca.len)
 			abort();
@@ -68,15 +68,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (migtd_ghci_getquote_rsp_parse(copy, size, &h, &m, &ml) == MIGTD_OK) {
 		qgs(m, ml);
 		/* version is not checked on completion: compare from offset 8 */
-		if (migtd_ghci_getquote_rsp_build(out, sizeof(out), h.status, h.in_len, m, ml, &on) == 0 &&
+		if (migtd_ghci_getquote_rsp_build(out, sizeof(out), h.status, h.in_len, m, ml,
+						  &on) == 0 &&
 		    memcmp(out + 8, copy + 8, on - 8))
 			abort();
 	}
 	/* VMM side: the TD's request. */
 	if (migtd_ghci_getquote_req_parse(copy, size, &h, &m, &ml) == MIGTD_OK) {
 		qgs(m, ml);
-		if (migtd_ghci_getquote_req_build(out, sizeof(out), m, ml, &on) == 0 && h.status == 0 &&
-		    h.out_len == 0 && memcmp(out, copy, on))
+		if (migtd_ghci_getquote_req_build(out, sizeof(out), m, ml, &on) == 0 &&
+		    h.status == 0 && h.out_len == 0 && memcmp(out, copy, on))
 			abort();
 	}
 	/* The whole input as a bare QGS message. */

@@ -44,8 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum hob_mode modes[] = { HOB_MODE_DEFAULT, HOB_MODE_STRICT };
-	static const enum hob_mig_info_layout layouts[] = {
-		HOB_MIG_INFO_DEFAULT, HOB_MIG_INFO_STRICT, HOB_MIG_INFO_RAW, HOB_MIG_INFO_RAW_V2 };
+	static const enum hob_mig_info_layout layouts[] = { HOB_MIG_INFO_DEFAULT,
+							    HOB_MIG_INFO_STRICT, HOB_MIG_INFO_RAW,
+							    HOB_MIG_INFO_RAW_V2 };
 	struct migtd_migration_request req;
 	struct migtd_migration_information mi;
 

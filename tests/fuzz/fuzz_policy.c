@@ -43,8 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!doc)
 		return 0;
 	memcpy(doc, data, size);
-	in = (struct policy_input){ local, sizeof(local), peer, sizeof(peer), &logs, &logs,
-				    size & 1 };
+	in =
+		(struct policy_input){ local, sizeof(local), peer,    sizeof(peer),
+				       &logs, &logs,         size & 1 };
 	migtd_policy_eval_doc(&ws, doc, size, &in, &ex);
 	migtd_policy_explain_render(&ex, text, sizeof(text));
 	in.is_src = !in.is_src;

@@ -47,7 +47,8 @@ static void cmd_roundtrip(const struct ghci_migtd_cmd *c)
 	int err;
 
 	if (c->command == GHCI_MIGTD_CMD_REPORT_STATUS)
-		err = migtd_ghci_report_cmd_build(out, sizeof(out), c->mig_request_id, c->status, &n);
+		err = migtd_ghci_report_cmd_build(out, sizeof(out), c->mig_request_id, c->status,
+						  &n);
 	else if (c->command == GHCI_MIGTD_CMD_WAIT_FOR_REQUEST)
 		err = migtd_ghci_wfr_cmd_build(out, sizeof(out), &n);
 	else

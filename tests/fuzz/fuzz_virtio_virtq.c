@@ -72,7 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			memcpy(vq.used + 4 + 8 * slot, &id, 4);
 			memcpy(vq.used + 8 + 8 * slot, &len, 4);
-			idx = (uint16_t)(idx + 1 + ((op >> 2) == 63 ? take32(data, size, &pos) : 0));
+			idx = (uint16_t)(idx + 1 +
+					 ((op >> 2) == 63 ? take32(data, size, &pos) : 0));
 			vq.used[2] = (uint8_t)idx;
 			vq.used[3] = (uint8_t)(idx >> 8);
 		} else {

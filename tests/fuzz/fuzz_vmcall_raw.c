@@ -25,7 +25,7 @@ static void roundtrip(const struct ghci_raw_request *a, bool v2)
 	if (migtd_ghci_raw_wfr_payload_write(&w, a))
 		abort();
 	if (migtd_ghci_raw_build(buf, sizeof(buf), GHCI_RAW_DATA_STATUS(1, a->operation), payload,
-			   migtd_wire_written(&w), &n))
+				 migtd_wire_written(&w), &n))
 		abort();
 	if (migtd_ghci_raw_wfr_parse(buf, n, v2, &b) != MIGTD_OK || memcmp(a, &b, sizeof(b)) != 0)
 		abort();

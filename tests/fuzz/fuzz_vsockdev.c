@@ -141,9 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i = take(&cur, 1) % VSOCKDEV_MAX_CONNS;
 			vsockdev_g2h_consumed(&d, &d.conns[i], take(&cur, 2));
 			break;
-		case 6:
-			vsockdev_host_eof(&d, &d.conns[take(&cur, 1) % VSOCKDEV_MAX_CONNS]);
-			break;
+		case 6: vsockdev_host_eof(&d, &d.conns[take(&cur, 1) % VSOCKDEV_MAX_CONNS]); break;
 		default:
 			vsockdev_host_error(&d, &d.conns[take(&cur, 1) % VSOCKDEV_MAX_CONNS]);
 			break;

@@ -43,7 +43,7 @@ static uint8_t byte_sum(const uint8_t *p, size_t n)
 	return s;
 }
 
-static const uint8_t pol_data[] = "{\"policy\":1}";      /* 13 bytes with NUL */
+static const uint8_t pol_data[] = "{\"policy\":1}"; /* 13 bytes with NUL */
 static const uint8_t ca_data[] = { 0x30, 0x82, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06 };
 
 static void build_two(uint8_t *fv)
@@ -92,7 +92,7 @@ static void test_header_offsets(void **state)
 	assert_memory_equal(fv + 0x28, "_FVH", 4);
 	assert_int_equal(migtd_wire_get_u32(fv + 0x2C), 0x0004F6FF);
 	assert_int_equal(migtd_wire_get_u16(fv + 0x30), 0x78);
-	assert_int_equal(word_sum56(fv), 0);           /* checksum at 0x32 */
+	assert_int_equal(word_sum56(fv), 0); /* checksum at 0x32 */
 	assert_int_not_equal(migtd_wire_get_u16(fv + 0x32), 0);
 	assert_int_equal(migtd_wire_get_u16(fv + 0x34), 0x60);
 	assert_int_equal(fv[0x36], 0);
@@ -119,7 +119,7 @@ static void test_header_offsets(void **state)
 	assert_int_equal(f1[19], 0x00);
 	assert_int_equal(get24(f1 + 20), 24 + sizeof(pol_data));
 	assert_int_equal(f1[23], 0x07);
-	assert_int_equal(byte_sum(f1, 24), 0xB1);       /* the spec's equivalent form */
+	assert_int_equal(byte_sum(f1, 24), 0xB1); /* the spec's equivalent form */
 	assert_memory_equal(f1 + 24, pol_data, sizeof(pol_data));
 	assert_memory_equal(f1 + 24 + sizeof(pol_data), zero, 3); /* pad to 8 */
 	/* Second file 8-byte aligned after it. */
@@ -157,10 +157,12 @@ static void test_round_trip(void **state)
 			struct cfv_file f;
 			size_t count = 0;
 
-			assert_int_equal(migtd_cfv_build(fv, FV_LEN, FV_LEN, in, 3, NULL), MIGTD_OK);
+			assert_int_equal(migtd_cfv_build(fv, FV_LEN, FV_LEN, in, 3, NULL),
+					 MIGTD_OK);
 			for (size_t k = 0; k < 3; k++) {
 				assert_int_equal(migtd_cfv_find_file(fv, FV_LEN, CFV_FILETYPE_RAW,
-							       names[k], &p, &n), MIGTD_OK);
+								     names[k], &p, &n),
+						 MIGTD_OK);
 				assert_int_equal(n, in[k].len);
 				assert_true(n == 0 || memcmp(p, in[k].data, n) == 0);
 			}
@@ -202,7 +204,9 @@ static void expect_header_err(const uint8_t *fv, size_t len, int want)
 	size_t n;
 
 	assert_int_equal(migtd_cfv_parse_header(fv, len, &h), want);
-	assert_int_equal(migtd_cfv_find_file(fv, len, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p, &n), want);
+	assert_int_equal(migtd_cfv_find_file(fv, len, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p,
+					     &n),
+			 want);
 	if (want != MIGTD_OK)
 		assert_null(p);
 }
@@ -219,16 +223,16 @@ static void test_header_rejections(void **state)
 	/* fv_length must equal the region. */
 	expect_header_err(fv, FV_LEN - 1, MIGTD_ERR_LENGTH);
 
-#define MUTATE(stmt, err)                                  \
-	do {                                               \
-		memcpy(bad, fv, FV_LEN);                   \
-		stmt;                                      \
-		fix_fvh(bad);                              \
-		expect_header_err(bad, FV_LEN, err);       \
+#define MUTATE(stmt, err)                            \
+	do {                                         \
+		memcpy(bad, fv, FV_LEN);             \
+		stmt;                                \
+		fix_fvh(bad);                        \
+		expect_header_err(bad, FV_LEN, err); \
 	} while (0)
-	MUTATE(bad[0x05] = 1, MIGTD_ERR_RESERVED);            /* zero vector */
-	MUTATE(bad[0x2B] = 'I', MIGTD_ERR_INVALID);           /* "_FVI" */
-	MUTATE(bad[0x37] = 1, MIGTD_ERR_INVALID);             /* revision */
+	MUTATE(bad[0x05] = 1, MIGTD_ERR_RESERVED);  /* zero vector */
+	MUTATE(bad[0x2B] = 'I', MIGTD_ERR_INVALID); /* "_FVI" */
+	MUTATE(bad[0x37] = 1, MIGTD_ERR_INVALID);   /* revision */
 	MUTATE(migtd_wire_put_u64(bad + 0x20, FV_LEN * 2), MIGTD_ERR_LENGTH);
 	MUTATE(migtd_wire_put_u16(bad + 0x30, 0x30), MIGTD_ERR_LENGTH); /* < 56 */
 	MUTATE(migtd_wire_put_u16(bad + 0x30, 0xFFFF), MIGTD_ERR_LENGTH);
@@ -259,34 +263,40 @@ static void test_file_rejections(void **state)
 	 * is found, and the reason is the checksum. */
 	memcpy(bad, fv, FV_LEN);
 	bad[0x78 + 16] ^= 0x40;
-	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca, &p, &n),
+	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca,
+					     &p, &n),
 			 MIGTD_ERR_INVALID);
 	/* ... the same on the second file leaves the first one findable. */
 	memcpy(bad, fv, FV_LEN);
 	bad[0x78 + 40 + 3] ^= 0x01; /* name byte: checksum no longer matches */
-	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p, &n),
+	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy,
+					     &p, &n),
 			 MIGTD_OK);
-	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca, &p, &n),
+	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca,
+					     &p, &n),
 			 MIGTD_ERR_INVALID);
 	/* File checksum and state are outside the header checksum: changing them
 	 * keeps the file valid (MigTD does not check them). */
 	memcpy(bad, fv, FV_LEN);
 	bad[0x78 + 17] = 0x00;
 	bad[0x78 + 23] = 0x03;
-	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p, &n),
+	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy,
+					     &p, &n),
 			 MIGTD_OK);
 	/* A size beyond the volume (checksummed) ends the walk with LENGTH. */
 	memcpy(bad, fv, FV_LEN);
 	bad[0x78 + 22] = 0x10;
 	fix_ffs(bad + 0x78);
-	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p, &n),
+	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy,
+					     &p, &n),
 			 MIGTD_ERR_LENGTH);
 	/* A size smaller than the header likewise. */
 	memcpy(bad, fv, FV_LEN);
 	bad[0x78 + 20] = 23;
 	bad[0x78 + 21] = 0;
 	fix_ffs(bad + 0x78);
-	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p, &n),
+	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy,
+					     &p, &n),
 			 MIGTD_ERR_LENGTH);
 	/* Erased (0xFF) space after the files is a clean end. */
 	memcpy(bad, fv, FV_LEN);
@@ -297,7 +307,8 @@ static void test_file_rejections(void **state)
 	assert_int_equal(it.err, MIGTD_OK);
 	assert_int_equal(it.stop_offset, 0x78 + 72);
 	assert_int_equal(migtd_cfv_find_file(bad, FV_LEN, CFV_FILETYPE_RAW,
-				       &migtd_cfv_guid_policy_issuer_chain, &p, &n), MIGTD_ERR_GUID);
+					     &migtd_cfv_guid_policy_issuer_chain, &p, &n),
+			 MIGTD_ERR_GUID);
 	/* A file that ends exactly at the end of the volume is found. */
 	{
 		uint8_t *small = calloc(1, 0x1000);
@@ -306,8 +317,9 @@ static void test_file_rejections(void **state)
 
 		memset(data, 0x5A, sizeof(data));
 		assert_int_equal(migtd_cfv_build(small, 0x1000, 0x1000, &in, 1, NULL), MIGTD_OK);
-		assert_int_equal(migtd_cfv_find_file(small, 0x1000, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy,
-					       &p, &n), MIGTD_OK);
+		assert_int_equal(migtd_cfv_find_file(small, 0x1000, CFV_FILETYPE_RAW,
+						     &migtd_cfv_guid_policy, &p, &n),
+				 MIGTD_OK);
 		assert_int_equal(n, sizeof(data));
 		/* One byte more does not fit. */
 		in.len = sizeof(data) + 1;
@@ -339,13 +351,15 @@ static void test_large_file_header(void **state)
 	memcpy(h + 32, "hello", 5);
 	h[16] = 0;
 	h[16] = (uint8_t)(0x100u - (uint8_t)(byte_sum(h, 32) - h[17] - h[23]));
-	assert_int_equal(migtd_cfv_find_file(fv, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca, &p, &n),
+	assert_int_equal(migtd_cfv_find_file(fv, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca,
+					     &p, &n),
 			 MIGTD_OK);
 	assert_int_equal(n, 5);
 	assert_memory_equal(p, "hello", 5);
 	/* Its checksum covers all 32 bytes (a smaller, still valid size). */
 	h[24] ^= 1;
-	assert_int_equal(migtd_cfv_find_file(fv, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca, &p, &n),
+	assert_int_equal(migtd_cfv_find_file(fv, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca,
+					     &p, &n),
 			 MIGTD_ERR_INVALID);
 	free(fv);
 }
@@ -372,8 +386,9 @@ static void test_builder_rejections(void **state)
 		const uint8_t *p;
 		size_t n;
 
-		assert_int_equal(migtd_cfv_find_file(fv, FV_LEN, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p,
-					       &n), MIGTD_ERR_GUID);
+		assert_int_equal(migtd_cfv_find_file(fv, FV_LEN, CFV_FILETYPE_RAW,
+						     &migtd_cfv_guid_policy, &p, &n),
+				 MIGTD_ERR_GUID);
 	}
 	free(fv);
 }
@@ -381,12 +396,9 @@ static void test_builder_rejections(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_guid_bytes),
-		cmocka_unit_test(test_header_offsets),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_header_rejections),
-		cmocka_unit_test(test_file_rejections),
-		cmocka_unit_test(test_large_file_header),
+		cmocka_unit_test(test_guid_bytes),         cmocka_unit_test(test_header_offsets),
+		cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_header_rejections),
+		cmocka_unit_test(test_file_rejections),    cmocka_unit_test(test_large_file_header),
 		cmocka_unit_test(test_builder_rejections),
 	};
 

@@ -43,8 +43,12 @@ static struct world_fixture g_fx;
 #define BUF (64u * 1024u)
 
 static const char *const statuses[] = {
-	"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
-	"ConfigurationAndSWHardeningNeeded", "OutOfDate", "OutOfDateConfigurationNeeded",
+	"UpToDate",
+	"SWHardeningNeeded",
+	"ConfigurationNeeded",
+	"ConfigurationAndSWHardeningNeeded",
+	"OutOfDate",
+	"OutOfDateConfigurationNeeded",
 	"Revoked",
 };
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
@@ -67,7 +71,8 @@ static void get_quote(struct plat *p)
 	size_t mlen, len;
 
 	assert_int_equal(emu_tdx_mr_report(&p->h.tdx, rd, rep), 0);
-	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0,
+							    &mlen),
 			 MIGTD_OK);
 	assert_int_equal(migtd_ghci_getquote_req_build(p->qbuf, BUF, msg, mlen, &len), MIGTD_OK);
 	assert_int_equal(emu_qgs_handle(&p->h, p->qbuf, len, BUF), 0);
@@ -83,8 +88,8 @@ static int get_collateral(struct plat *p, const uint8_t fmspc[6])
 	uint8_t msg[64];
 	size_t mlen, len;
 
-	assert_int_equal(migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), fmspc, "platform",
-							   &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), fmspc,
+								 "platform", &mlen),
 			 MIGTD_OK);
 	assert_int_equal(migtd_ghci_getquote_req_build(p->cbuf, BUF, msg, mlen, &len), MIGTD_OK);
 	emu_qgs_handle(&p->h, p->cbuf, len, BUF);
@@ -462,8 +467,8 @@ static void test_session_cache_and_report(void **state)
 		const struct migtd_core *c = w->s[0].core;
 
 		assert_true(c->last_peer_quote_len > 0);
-		assert_int_equal(migtd_quote_verify(c->last_peer_quote, c->last_peer_quote_len, &prm,
-						    &res, report),
+		assert_int_equal(migtd_quote_verify(c->last_peer_quote, c->last_peer_quote_len,
+						    &prm, &res, report),
 				 MIGTD_OK);
 		assert_memory_equal(report, c->last_peer_report, MIGTD_VERIFIED_REPORT_SIZE);
 		assert_string_equal((const char *)report + 742, "UpToDate");

@@ -55,7 +55,8 @@ static void on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, const u
 	assert_true(rsp_cap <= sizeof(rsp));
 	if (migtd_ghci_service_cmd_parse(cmd, cmd_len, &sc) != MIGTD_OK ||
 	    migtd_ghci_query_cmd_parse(cmd, cmd_len, &(struct ghci_query){ 0 }) != MIGTD_OK ||
-	    migtd_ghci_query_rsp_build(rsp, rsp_cap, 0, &migtd_ghci_guid_service_migtd, &n) != MIGTD_OK) {
+	    migtd_ghci_query_rsp_build(rsp, rsp_cap, 0, &migtd_ghci_guid_service_migtd, &n) !=
+		    MIGTD_OK) {
 		emu_link_reply_service(c, seq, TDX_VMCALL_INVALID_OPERAND, rsp, 0);
 		return;
 	}
@@ -139,12 +140,15 @@ static void test_servtd_and_sys_rd(void **state)
 	uint64_t v = 0;
 
 	host.tdx.max_import_version = 7;
-	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MAX_IMPORT_VERSION, &v), MIGTD_OK);
+	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MAX_IMPORT_VERSION, &v),
+			 MIGTD_OK);
 	assert_true(v == 7);
-	assert_int_equal(emu_platform_ops.servtd_rd(&plat, &b, TDX_FIELD_MIG_ENC_KEY(2), &v), MIGTD_OK);
+	assert_int_equal(emu_platform_ops.servtd_rd(&plat, &b, TDX_FIELD_MIG_ENC_KEY(2), &v),
+			 MIGTD_OK);
 	assert_true(v == migtd_wire_get_u64(td->mig_enc_key + 16));
 	assert_int_equal(emu_platform_ops.servtd_wr(&plat, &b, TDX_FIELD_MIG_VERSION, 5, UINT64_MAX,
-						    NULL), MIGTD_OK);
+						    NULL),
+			 MIGTD_OK);
 	assert_int_equal(td->mig_version, 5);
 	b.handle ^= 1;
 	assert_int_equal(emu_platform_ops.servtd_rd(&plat, &b, TDX_FIELD_MIG_ENC_KEY(0), &v),
@@ -178,16 +182,19 @@ static void test_quote_through_ghci_and_qgs(void **state)
 	for (unsigned i = 0; i < 64; i++)
 		rd[i] = (uint8_t)i;
 	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_OK);
-	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0,
+							    &mlen),
 			 MIGTD_OK);
-	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen),
+			 MIGTD_OK);
 	call.buf = buf;
 	call.len = sizeof(buf); /* upstream passes the whole page-rounded buffer */
 	call.cap = sizeof(buf);
 	assert_int_equal(emu_platform_ops.quote_start(&plat, &call), MIGTD_OK);
 	assert_int_equal(wait_quote(&call), MIGTD_OK);
 	assert_int_equal(migtd_ghci_getquote_status_class(migtd_wire_get_u64(buf + 8)), MIGTD_OK);
-	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen),
+			 MIGTD_OK);
 	assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(rmsg, qlen, &resp), MIGTD_OK);
 
 	/* The quote verifies to the platform's root and carries our REPORTDATA. */
@@ -203,16 +210,19 @@ static void test_quote_through_ghci_and_qgs(void **state)
 
 	/* A TDREPORT that this platform's TDX module did not MAC gets a QGS error. */
 	rep[600] ^= 1;
-	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0,
+							    &mlen),
 			 MIGTD_OK);
-	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen),
+			 MIGTD_OK);
 	memset(&call, 0, sizeof(call));
 	call.buf = buf;
 	call.len = blen;
 	call.cap = sizeof(buf);
 	assert_int_equal(emu_platform_ops.quote_start(&plat, &call), MIGTD_OK);
 	assert_int_equal(wait_quote(&call), MIGTD_OK);
-	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen),
+			 MIGTD_OK);
 	assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(rmsg, qlen, &resp), MIGTD_ERR_QUOTE);
 }
 
@@ -230,9 +240,11 @@ static void test_quote_cancel(void **state)
 	struct migtd_quote_call call = { 0 }, call2 = { 0 };
 
 	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_OK);
-	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0, &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), rep, 1024, NULL, 0,
+							    &mlen),
 			 MIGTD_OK);
-	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen),
+			 MIGTD_OK);
 	memcpy(buf2, buf, blen);
 	call = (struct migtd_quote_call){ .buf = buf, .len = blen, .cap = sizeof(buf) };
 	call2 = (struct migtd_quote_call){ .buf = buf2, .len = blen, .cap = sizeof(buf2) };
@@ -264,15 +276,19 @@ static void test_collateral(void **state)
 	const uint8_t *rmsg;
 	struct ghci_qgs_get_collateral_resp resp;
 
-	assert_int_equal(migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), host.pki.params.fmspc,
-							   "processor", &mlen), MIGTD_OK);
-	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg),
+								 host.pki.params.fmspc, "processor",
+								 &mlen),
+			 MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), msg, mlen, &blen),
+			 MIGTD_OK);
 	call.buf = buf;
 	call.len = sizeof(buf);
 	call.cap = sizeof(buf);
 	assert_int_equal(emu_platform_ops.quote_start(&plat, &call), MIGTD_OK);
 	assert_int_equal(wait_quote(&call), MIGTD_OK);
-	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &hdr, &rmsg, &qlen),
+			 MIGTD_OK);
 	assert_int_equal(migtd_ghci_qgs_get_collateral_resp_parse(rmsg, qlen, &resp), MIGTD_OK);
 	assert_non_null(strstr((const char *)resp.blob[GHCI_QGS_TCB_INFO].p, "\"tcbInfo\""));
 	assert_int_equal(resp.blob[GHCI_QGS_TCB_INFO].p[resp.blob[GHCI_QGS_TCB_INFO].len - 1], 0);
@@ -289,7 +305,8 @@ static void test_service_roundtrip(void **state)
 	int ret;
 
 	assert_int_equal(migtd_ghci_query_cmd_build(cmd, sizeof(cmd), &clen), MIGTD_OK);
-	assert_int_equal(migtd_ghci_service_rsp_prefill(rsp, sizeof(rsp), &migtd_ghci_guid_service_common, 0),
+	assert_int_equal(migtd_ghci_service_rsp_prefill(rsp, sizeof(rsp),
+							&migtd_ghci_guid_service_common, 0),
 			 MIGTD_OK);
 	call.cmd = cmd;
 	call.cmd_len = clen;
@@ -355,7 +372,8 @@ static void test_host_drops_garbage(void **state)
 	close(fds[1]);
 	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_ERR_NETWORK);
 	assert_true(plat.broken);
-	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MIN_EXPORT_VERSION, &(uint64_t){ 0 }),
+	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MIN_EXPORT_VERSION,
+						 &(uint64_t){ 0 }),
 			 MIGTD_ERR_NETWORK);
 	fds[1] = -1;
 }

@@ -55,7 +55,8 @@ static void test_rtmr_extend_matches_spec_value(void **state)
 	uint8_t digest[48], want[48];
 
 	tu_unhex("518923b0f955d08da077c96aaba522b9decede61c599cea6c41889cfbea4ae4d"
-		 "50529d96fe4d1afdafb65e7f95bf23c4", want, sizeof(want));
+		 "50529d96fe4d1afdafb65e7f95bf23c4",
+		 want, sizeof(want));
 	assert_int_equal(mbedtls_sha512(sep, sizeof(sep), digest, 1), 0);
 	assert_true(emu_tdx_rtmr_extend(&mod, 0, digest) == TDX_SUCCESS);
 	assert_memory_equal(mod.servtd.info.rtmr[0], want, 48);
@@ -119,11 +120,11 @@ static void test_quote_body_from_report(void **state)
 	assert_int_equal(migtd_tdreport_parse(rep, sizeof(rep), &r), MIGTD_OK);
 	emu_tdx_report_to_quote_body(&r, body);
 	/* docs/protocol.md §8.2 offsets. */
-	assert_memory_equal(body + 0, rep + 256 + 8, 16);    /* TEE_TCB_SVN */
-	assert_memory_equal(body + 16, rep + 256 + 24, 48);  /* MRSEAM */
-	assert_memory_equal(body + 120, rep + 512, 8);       /* TDATTRIBUTES */
-	assert_memory_equal(body + 128, rep + 512 + 8, 8);   /* XFAM */
-	assert_memory_equal(body + 136, rep + 512 + 16, 48); /* MRTD */
+	assert_memory_equal(body + 0, rep + 256 + 8, 16);         /* TEE_TCB_SVN */
+	assert_memory_equal(body + 16, rep + 256 + 24, 48);       /* MRSEAM */
+	assert_memory_equal(body + 120, rep + 512, 8);            /* TDATTRIBUTES */
+	assert_memory_equal(body + 128, rep + 512 + 8, 8);        /* XFAM */
+	assert_memory_equal(body + 136, rep + 512 + 16, 48);      /* MRTD */
 	assert_memory_equal(body + 328, rep + 512 + 208, 4 * 48); /* RTMR0..3 */
 	assert_memory_equal(body + 520, rd, 64);
 }
@@ -140,7 +141,8 @@ static void test_servtd_rd_wr(void **state)
 	assert_ptr_equal(emu_tdx_find_user_td(&mod, &b), td);
 	/* MIG_ENC_KEY: four LE words, word 0 = key bytes 0..7. */
 	for (unsigned i = 0; i < 4; i++) {
-		assert_true(emu_tdx_servtd_rd(&mod, &b, TDX_FIELD_MIG_ENC_KEY(i), &v) == TDX_SUCCESS);
+		assert_true(emu_tdx_servtd_rd(&mod, &b, TDX_FIELD_MIG_ENC_KEY(i), &v) ==
+			    TDX_SUCCESS);
 		assert_true(v == migtd_wire_get_u64(td->mig_enc_key + 8 * i));
 	}
 	assert_true(emu_tdx_servtd_rd(&mod, &b, TDX_FIELD_SERVTD_ATTR, &v) == TDX_SUCCESS);
@@ -184,8 +186,8 @@ static void test_servtd_rd_wr(void **state)
 	/* MIG_DEC_KEY words, with the write mask honoured. */
 	for (unsigned i = 0; i < 4; i++)
 		assert_true(emu_tdx_servtd_wr(&mod, &b, TDX_FIELD_MIG_DEC_KEY(i),
-					      0x1111111111111111ULL * (i + 1), UINT64_MAX, NULL) ==
-			    TDX_SUCCESS);
+					      0x1111111111111111ULL * (i + 1), UINT64_MAX,
+					      NULL) == TDX_SUCCESS);
 	assert_int_equal(td->dec_key_written, 0xf);
 	assert_true(migtd_wire_get_u64(td->mig_dec_key + 24) == 0x4444444444444444ULL);
 	assert_true(emu_tdx_servtd_wr(&mod, &b, TDX_FIELD_MIG_DEC_KEY(0), 0xffffffffffffffffULL,
@@ -208,10 +210,14 @@ static void test_bind_many_and_sys_rd(void **state)
 	mod.max_export_version = 6;
 	mod.min_import_version = 5;
 	mod.max_import_version = 7;
-	assert_true(emu_tdx_sys_rd(&mod, TDX_FIELD_MIN_EXPORT_VERSION, &v) == TDX_SUCCESS && v == 4);
-	assert_true(emu_tdx_sys_rd(&mod, TDX_FIELD_MAX_EXPORT_VERSION, &v) == TDX_SUCCESS && v == 6);
-	assert_true(emu_tdx_sys_rd(&mod, TDX_FIELD_MIN_IMPORT_VERSION, &v) == TDX_SUCCESS && v == 5);
-	assert_true(emu_tdx_sys_rd(&mod, TDX_FIELD_MAX_IMPORT_VERSION, &v) == TDX_SUCCESS && v == 7);
+	assert_true(emu_tdx_sys_rd(&mod, TDX_FIELD_MIN_EXPORT_VERSION, &v) == TDX_SUCCESS &&
+		    v == 4);
+	assert_true(emu_tdx_sys_rd(&mod, TDX_FIELD_MAX_EXPORT_VERSION, &v) == TDX_SUCCESS &&
+		    v == 6);
+	assert_true(emu_tdx_sys_rd(&mod, TDX_FIELD_MIN_IMPORT_VERSION, &v) == TDX_SUCCESS &&
+		    v == 5);
+	assert_true(emu_tdx_sys_rd(&mod, TDX_FIELD_MAX_IMPORT_VERSION, &v) == TDX_SUCCESS &&
+		    v == 7);
 	assert_true(TDX_STATUS_CLASS(emu_tdx_sys_rd(&mod, 0x2000000100000005ULL, &v)) ==
 		    TDX_CLASS_OPERAND_INVALID);
 }
@@ -219,7 +225,8 @@ static void test_bind_many_and_sys_rd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_rtmr_extend_matches_spec_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rtmr_extend_matches_spec_value, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_report_layout_and_mac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quote_body_from_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_servtd_rd_wr, setup, teardown),

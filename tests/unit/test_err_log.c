@@ -64,19 +64,32 @@ static void test_err_table_complete(void **state)
 		int err;
 		int status;
 	} want[] = {
-		{ MIGTD_OK, 0 },		   { MIGTD_ERR_TRUNCATED, 1 },
-		{ MIGTD_ERR_INVALID, 1 },	   { MIGTD_ERR_RESERVED, 1 },
-		{ MIGTD_ERR_GUID, 1 },		   { MIGTD_ERR_LENGTH, 1 },
-		{ MIGTD_ERR_VERSION, 1 },	   { MIGTD_ERR_NOSPACE, 3 },
-		{ MIGTD_ERR_NOMEM, 3 },		   { MIGTD_ERR_UNSUPPORTED, 2 },
-		{ MIGTD_ERR_TDCALL, 4 },	   { MIGTD_ERR_VMCALL, 1 },
-		{ MIGTD_ERR_AGAIN, 1 },		   { MIGTD_ERR_NETWORK, 5 },
-		{ MIGTD_ERR_TIMEOUT, 5 },	   { MIGTD_ERR_TLS, 6 },
-		{ MIGTD_ERR_PEER_CERT, 6 },	   { MIGTD_ERR_QUOTE, 7 },
-		{ MIGTD_ERR_POLICY, 8 },	   { MIGTD_ERR_INVALID_POLICY, 9 },
-		{ MIGTD_ERR_VMM_CANCELED, 10 },	   { MIGTD_ERR_VMM_INTERNAL, 11 },
-		{ MIGTD_ERR_UNSUPPORTED_OP, 12 }, { MIGTD_ERR_CRYPTO, 6 },
-		{ MIGTD_ERR_STATE, 1 },		   { MIGTD_ERR_INVALID_ROOT_CA, 9 },
+		{ MIGTD_OK, 0 },
+		{ MIGTD_ERR_TRUNCATED, 1 },
+		{ MIGTD_ERR_INVALID, 1 },
+		{ MIGTD_ERR_RESERVED, 1 },
+		{ MIGTD_ERR_GUID, 1 },
+		{ MIGTD_ERR_LENGTH, 1 },
+		{ MIGTD_ERR_VERSION, 1 },
+		{ MIGTD_ERR_NOSPACE, 3 },
+		{ MIGTD_ERR_NOMEM, 3 },
+		{ MIGTD_ERR_UNSUPPORTED, 2 },
+		{ MIGTD_ERR_TDCALL, 4 },
+		{ MIGTD_ERR_VMCALL, 1 },
+		{ MIGTD_ERR_AGAIN, 1 },
+		{ MIGTD_ERR_NETWORK, 5 },
+		{ MIGTD_ERR_TIMEOUT, 5 },
+		{ MIGTD_ERR_TLS, 6 },
+		{ MIGTD_ERR_PEER_CERT, 6 },
+		{ MIGTD_ERR_QUOTE, 7 },
+		{ MIGTD_ERR_POLICY, 8 },
+		{ MIGTD_ERR_INVALID_POLICY, 9 },
+		{ MIGTD_ERR_VMM_CANCELED, 10 },
+		{ MIGTD_ERR_VMM_INTERNAL, 11 },
+		{ MIGTD_ERR_UNSUPPORTED_OP, 12 },
+		{ MIGTD_ERR_CRYPTO, 6 },
+		{ MIGTD_ERR_STATE, 1 },
+		{ MIGTD_ERR_INVALID_ROOT_CA, 9 },
 	};
 	/* one row per enum value: a new value must be added here too */
 	assert_int_equal(sizeof(want) / sizeof(want[0]), 1 - MIGTD_ERR_MIN);
@@ -84,7 +97,8 @@ static void test_err_table_complete(void **state)
 		assert_int_equal(migtd_err_status(want[i].err), want[i].status);
 		assert_string_not_equal(migtd_err_str(want[i].err), "unknown error");
 		for (size_t j = 0; j < i; j++)
-			assert_string_not_equal(migtd_err_str(want[i].err), migtd_err_str(want[j].err));
+			assert_string_not_equal(migtd_err_str(want[i].err),
+						migtd_err_str(want[j].err));
 	}
 }
 
@@ -96,12 +110,12 @@ static void test_fmt_matches_libc(void **state)
 	size_t n;
 	int m;
 
-#define SAME(...)                                                     \
-	do {                                                          \
-		n = migtd_snprintf(a, sizeof(a), __VA_ARGS__);        \
-		m = snprintf(b, sizeof(b), __VA_ARGS__);              \
-		assert_string_equal(a, b);                            \
-		assert_int_equal(n, (size_t)m);                       \
+#define SAME(...)                                              \
+	do {                                                   \
+		n = migtd_snprintf(a, sizeof(a), __VA_ARGS__); \
+		m = snprintf(b, sizeof(b), __VA_ARGS__);       \
+		assert_string_equal(a, b);                     \
+		assert_int_equal(n, (size_t)m);                \
 	} while (0)
 
 	SAME("plain");

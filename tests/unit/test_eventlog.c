@@ -34,14 +34,16 @@ static const char ZERO[] = "0000000000000000000000000000000000000000000000000000
 			   "0000000000000000000000000000";
 
 static const struct expected VECTORS[] = {
-	{ "upstream/derived/eventlog_v1_production.bin", 27372,
+	{ "upstream/derived/eventlog_v1_production.bin",
+	  27372,
 	  { SEP, SEP,
 	    "00738709463174735612b421f112c600a153ad659d54c1ffdfe58967904996a1ef1ed7d130acbee7ea861b70c15454f3",
 	    ZERO },
 	  { SEP, SEP,
 	    "10578a400427f64ddda6b2642e383391b2f8440bf1279e79747a24e91f12a88b81c96c8c99531fb5507e20165c5361aa",
 	    ZERO } },
-	{ "upstream/derived/eventlog_v2_template.bin", 3034,
+	{ "upstream/derived/eventlog_v2_template.bin",
+	  3034,
 	  { SEP,
 	    "c172c0fb4322252982bd90c470ef2c0fc49b2b65235446f431c563040c28316cb1e490723a468485a891c8db0f0e03d5",
 	    "5df82b5702753589b57d38de960dc30b24903f7e1922456b4f9e966a250365e3c2ced4b475f3713e0bfd4f880e9112f1",
@@ -49,7 +51,8 @@ static const struct expected VECTORS[] = {
 	  { SEP,
 	    "c172c0fb4322252982bd90c470ef2c0fc49b2b65235446f431c563040c28316cb1e490723a468485a891c8db0f0e03d5",
 	    ZERO, ZERO } },
-	{ "upstream/derived/eventlog_test_disable_ra.bin", 317,
+	{ "upstream/derived/eventlog_test_disable_ra.bin",
+	  317,
 	  { SEP, SEP,
 	    "10627d0ece9fb6563dfea7af6480eedc409414e62f425db4621e4f1ddfa8d17fb878b5638d8dc3959b9621b65c091343",
 	    ZERO },
@@ -87,7 +90,8 @@ static void test_replay_vectors(void **state)
 			assert_non_null(big);
 			memcpy(big, log, len);
 			memset(big + len, 0xFF, 100);
-			assert_int_equal(migtd_eventlog_verify_rtmrs(big, len + 100, want), MIGTD_OK);
+			assert_int_equal(migtd_eventlog_verify_rtmrs(big, len + 100, want),
+					 MIGTD_OK);
 			free(big);
 		}
 		/* One flipped RTMR byte is a mismatch. */
@@ -146,8 +150,8 @@ static void test_layout_and_stop_rules(void **state)
 	assert_int_equal(migtd_wire_get_u32(buf + 4), 3);
 	assert_int_equal(migtd_wire_get_u32(buf + 28), 40);
 	assert_memory_equal(buf + 32, "Spec ID Event03\0", 16);
-	assert_int_equal(buf[32 + 24], 1);     /* number_of_algorithms */
-	assert_int_equal(buf[32 + 28], 0x0C);  /* SHA-384 */
+	assert_int_equal(buf[32 + 24], 1);    /* number_of_algorithms */
+	assert_int_equal(buf[32 + 28], 0x0C); /* SHA-384 */
 	assert_int_equal(buf[32 + 30], 48);
 	assert_memory_equal(buf + 32 + 33, "td-shim", 7);
 	/* CC event header. */
@@ -241,9 +245,11 @@ static void test_builder_reproduces_vectors(void **state)
 	ca = tu_read_vector("upstream/config/Intel_SGX_Provisioning_Certification_RootCA.cer", &n2);
 	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add_separators(&b), MIGTD_OK);
-	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy, n1, policy,
-						     n1, d1), MIGTD_OK);
-	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, ca, n2, ca, n2, d2),
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy, n1,
+							   policy, n1, d1),
+			 MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, ca, n2, ca,
+							   n2, d2),
 			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 	vec = tu_read_vector("upstream/derived/eventlog_v1_production.bin", &vlen);
@@ -256,11 +262,15 @@ static void test_builder_reproduces_vectors(void **state)
 		size_t pl;
 		struct eventlog_parsed sel;
 
-		assert_int_equal(migtd_eventlog_find_tagged(log, len, EVENTLOG_TAG_POLICY, &ev, &p, &pl), 1);
+		assert_int_equal(migtd_eventlog_find_tagged(log, len, EVENTLOG_TAG_POLICY, &ev, &p,
+							    &pl),
+				 1);
 		assert_int_equal(pl, n1);
 		assert_memory_equal(p, policy, n1);
 		assert_memory_equal(ev.digest, d1, D);
-		assert_int_equal(migtd_eventlog_find_tagged(log, len, EVENTLOG_TAG_ROOT_CA, &ev, &p, &pl), 1);
+		assert_int_equal(migtd_eventlog_find_tagged(log, len, EVENTLOG_TAG_ROOT_CA, &ev, &p,
+							    &pl),
+				 1);
 		assert_memory_equal(ev.digest, d2, D);
 		assert_int_equal(migtd_eventlog_find_tagged(log, len, 3, &ev, &p, &pl), 0);
 		assert_int_equal(migtd_eventlog_parse(log, len, &sel), MIGTD_OK);
@@ -281,10 +291,12 @@ static void test_builder_reproduces_vectors(void **state)
 	ca = tu_read_vector("upstream/config/templates/policy_issuer_chain.pem", &n2);
 	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add_separators(&b), MIGTD_OK);
-	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 2, EVENTLOG_TAG_POLICY_ISSUER_CHAIN, ca, n2,
-						     ca, n2, NULL), MIGTD_OK);
-	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy, n1, "2.0", 3,
-						     NULL), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 2, EVENTLOG_TAG_POLICY_ISSUER_CHAIN,
+							   ca, n2, ca, n2, NULL),
+			 MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy, n1,
+							   "2.0", 3, NULL),
+			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 	vec = tu_read_vector("upstream/derived/eventlog_v2_template.bin", &vlen);
 	assert_int_equal(len, vlen);
@@ -296,9 +308,10 @@ static void test_builder_reproduces_vectors(void **state)
 	/* test_disable_ra_and_accept_all. */
 	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add_separators(&b), MIGTD_OK);
-	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_TEST_DISABLE_RA, TEST_STR,
-						     strlen(TEST_STR), TEST_STR, strlen(TEST_STR),
-						     NULL), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_TEST_DISABLE_RA,
+							   TEST_STR, strlen(TEST_STR), TEST_STR,
+							   strlen(TEST_STR), NULL),
+			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 	vec = tu_read_vector("upstream/derived/eventlog_test_disable_ra.bin", &vlen);
 	assert_int_equal(len, vlen);
@@ -316,7 +329,8 @@ static void test_builder_capacity(void **state)
 	(void)state;
 	assert_int_equal(migtd_eventlog_builder_init(&b, buf, 71), MIGTD_ERR_NOSPACE);
 	assert_int_equal(migtd_eventlog_builder_init(&b, buf, 72 + 66 + 4), MIGTD_OK);
-	assert_int_equal(migtd_eventlog_builder_add(&b, 1, 1, digest, "12345", 5), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 1, 1, digest, "12345", 5),
+			 MIGTD_ERR_NOSPACE);
 	/* The failed add left nothing behind. */
 	assert_int_equal(migtd_wire_written(&b.w), 72);
 	assert_int_equal(migtd_eventlog_builder_add(&b, 1, 1, digest, "1234", 4), MIGTD_OK);
@@ -353,20 +367,25 @@ static void test_selections(void **state)
 	data[0] = 11;
 	memcpy(data + 1, "td_payload", 11);
 	memset(data + 12, 0, 16);
-	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2, dg[0],
-					      data, 28), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2,
+						    dg[0], data, 28),
+			 MIGTD_OK);
 	/* A blob with another name does not count. */
 	data[0] = 7;
 	memcpy(data + 1, "td_hob\0", 7);
-	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2, dg[4],
-					      data, 8), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2,
+						    dg[4], data, 8),
+			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[1],
-					      "secure_authority\0\0\0\0", 20), MIGTD_OK);
+						    "secure_authority\0\0\0\0", 20),
+			 MIGTD_OK);
 	n = svn_event(data, 13);
 	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[2],
-					      data, n), MIGTD_OK);
+						    data, n),
+			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add(&b, 3, EVENTLOG_EV_EVENT_TAG, dg[3],
-					      "\x01\0\0\0\x01\0\0\0X", 9), MIGTD_OK);
+						    "\x01\0\0\0\x01\0\0\0X", 9),
+			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 	assert_int_equal(migtd_eventlog_parse(log, len, &p), MIGTD_OK);
 	assert_memory_equal(p.value[EVENTLOG_SEL_MIGTD_CORE], dg[0], D);
@@ -383,11 +402,15 @@ static void test_selections(void **state)
 
 		assert_int_equal(migtd_eventlog_builder_init(&b2, buf2, sizeof(buf2)), MIGTD_OK);
 		n = svn_event(data, 1);
-		assert_int_equal(migtd_eventlog_builder_add(&b2, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[0],
-						      data, n), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_add(&b2, 2,
+							    EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
+							    dg[0], data, n),
+				 MIGTD_OK);
 		n = svn_event(data, 17);
-		assert_int_equal(migtd_eventlog_builder_add(&b2, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[0],
-						      data, n), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_add(&b2, 2,
+							    EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
+							    dg[0], data, n),
+				 MIGTD_OK);
 		assert_int_equal(migtd_eventlog_builder_finish(&b2, 0xFF, &log, &len), MIGTD_OK);
 		assert_int_equal(migtd_eventlog_parse(log, len, &p), MIGTD_OK);
 		assert_int_equal(migtd_wire_get_u64(p.value[EVENTLOG_SEL_MIGTD_CORE_SVN]), 17);
@@ -399,10 +422,13 @@ static void test_selections(void **state)
 
 		assert_int_equal(migtd_eventlog_builder_init(&b3, buf3, sizeof(buf3)), MIGTD_OK);
 		assert_int_equal(migtd_eventlog_builder_add(&b3, 3, EVENTLOG_EV_EVENT_TAG, dg[3],
-						      "\x01\0\0\0\x01\0\0\0X", 9), MIGTD_OK);
+							    "\x01\0\0\0\x01\0\0\0X", 9),
+				 MIGTD_OK);
 		n = svn_event(data, 13);
-		assert_int_equal(migtd_eventlog_builder_add(&b3, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
-						      dg[2], data, cut), MIGTD_OK);
+		assert_int_equal(migtd_eventlog_builder_add(&b3, 2,
+							    EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
+							    dg[2], data, cut),
+				 MIGTD_OK);
 		assert_int_equal(migtd_eventlog_builder_finish(&b3, 0xFF, &log, &len), MIGTD_OK);
 		assert_int_equal(migtd_eventlog_parse(log, len, &p), MIGTD_ERR_TRUNCATED);
 		assert_null(p.value[EVENTLOG_SEL_MIGTD_POLICY]);
@@ -411,7 +437,8 @@ static void test_selections(void **state)
 	n = svn_event(data, 13);
 	migtd_wire_put_u32(data + 16, 0xFFFFFFFFu);
 	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
-	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[2], data, n),
+	assert_int_equal(migtd_eventlog_builder_add(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS, dg[2],
+						    data, n),
 			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 	assert_int_equal(migtd_eventlog_parse(log, len, &p), MIGTD_ERR_TRUNCATED);
@@ -429,7 +456,8 @@ static int parse_one(uint32_t type, const void *data, size_t n, struct eventlog_
 	memset(dg, 0x33, D);
 	assert_int_equal(migtd_eventlog_builder_init(&b, buf, sizeof(buf)), MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add(&b, 2, type, dg, data, n), MIGTD_OK);
-	assert_int_equal(migtd_eventlog_builder_add(&b, 3, EVENTLOG_EV_EVENT_TAG, dg, tag1, 9), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add(&b, 3, EVENTLOG_EV_EVENT_TAG, dg, tag1, 9),
+			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &log, &len), MIGTD_OK);
 	return migtd_eventlog_parse(log, len, p);
 }
@@ -463,8 +491,7 @@ static void test_truncated_selected_events(void **state)
 			 MIGTD_OK);
 	assert_non_null(p.value[EVENTLOG_SEL_MIGTD_CORE]);
 	data[0] = 0;
-	assert_int_equal(parse_one(EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2, data, 1, &p),
-			 MIGTD_OK);
+	assert_int_equal(parse_one(EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2, data, 1, &p), MIGTD_OK);
 	assert_null(p.value[EVENTLOG_SEL_MIGTD_CORE]);
 	assert_non_null(p.value[EVENTLOG_SEL_MIGTD_POLICY]);
 	/* Tagged event with 1..3 bytes: no tag id (upstream's regression
@@ -472,7 +499,8 @@ static void test_truncated_selected_events(void **state)
 	 * u32 size that follows (upstream reads only the id). */
 	memcpy(data, "\x02\0\0\0", 4);
 	for (size_t n = 1; n < 4; n++)
-		assert_int_equal(parse_one(EVENTLOG_EV_EVENT_TAG, data, n, &p), MIGTD_ERR_TRUNCATED);
+		assert_int_equal(parse_one(EVENTLOG_EV_EVENT_TAG, data, n, &p),
+				 MIGTD_ERR_TRUNCATED);
 	assert_int_equal(parse_one(EVENTLOG_EV_EVENT_TAG, data, 4, &p), MIGTD_OK);
 	assert_non_null(p.value[EVENTLOG_SEL_MIGTD_SGX_ROOT_KEY]);
 	/* Other event types are not looked into: a 1-byte event is fine. */

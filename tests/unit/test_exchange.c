@@ -17,9 +17,10 @@
 /* Hand-built from the §6.1 table: key 0xa0..0xbf, min_ver 0x0102,
  * max_ver 0x0304 (little-endian), reserved zero. */
 static const uint8_t hand_built[40] = {
-	0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad,
-	0xae, 0xaf, 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb,
-	0xbc, 0xbd, 0xbe, 0xbf, /* @32 */ 0x02, 0x01, /* @34 */ 0x04, 0x03,
+	0xa0,           0xa1, 0xa2, 0xa3, 0xa4, 0xa5,           0xa6, 0xa7,           0xa8,
+	0xa9,           0xaa, 0xab, 0xac, 0xad, 0xae,           0xaf, 0xb0,           0xb1,
+	0xb2,           0xb3, 0xb4, 0xb5, 0xb6, 0xb7,           0xb8, 0xb9,           0xba,
+	0xbb,           0xbc, 0xbd, 0xbe, 0xbf, /* @32 */ 0x02, 0x01, /* @34 */ 0x04, 0x03,
 	/* @36 */ 0x00, 0x00, 0x00, 0x00,
 };
 
@@ -80,7 +81,8 @@ static void test_reserved_nonzero(void **state)
 			memcpy(buf, hand_built, sizeof(buf));
 			buf[i] = (uint8_t)(1u << bit);
 			memset(&ex, 0x55, sizeof(ex));
-			assert_int_equal(migtd_exchange_parse(buf, sizeof(buf), &ex), MIGTD_ERR_RESERVED);
+			assert_int_equal(migtd_exchange_parse(buf, sizeof(buf), &ex),
+					 MIGTD_ERR_RESERVED);
 			/* the key must not survive a failed parse */
 			assert_true(all_zero(&ex, sizeof(ex)));
 		}
@@ -163,12 +165,9 @@ struct ver_row {
 
 /* docs/protocol.md §6.3 test-vector table (export at source, import at destination). */
 static const struct ver_row spec_rows[] = {
-	{ 0, 0, 0, 0, MIGTD_OK, 0 },
-	{ 4, 5, 5, 6, MIGTD_OK, 5 },
-	{ 5, 6, 4, 5, MIGTD_OK, 5 },
-	{ 4, 6, 5, 7, MIGTD_OK, 6 },
-	{ 6, 7, 5, 6, MIGTD_OK, 6 },
-	{ 4, 5, 6, 7, MIGTD_ERR_VERSION, 0 },
+	{ 0, 0, 0, 0, MIGTD_OK, 0 },          { 4, 5, 5, 6, MIGTD_OK, 5 },
+	{ 5, 6, 4, 5, MIGTD_OK, 5 },          { 4, 6, 5, 7, MIGTD_OK, 6 },
+	{ 6, 7, 5, 6, MIGTD_OK, 6 },          { 4, 5, 6, 7, MIGTD_ERR_VERSION, 0 },
 	{ 6, 7, 4, 5, MIGTD_ERR_VERSION, 0 },
 };
 

@@ -112,7 +112,9 @@ static void test_strlen(void **state)
 
 static void test_strcmp_strncmp(void **state)
 {
-	static const char *const v[] = { "", "a", "ab", "abc", "abd", "b", "\xff", "\x7f", "ab\xff" };
+	static const char *const v[] = {
+		"", "a", "ab", "abc", "abd", "b", "\xff", "\x7f", "ab\xff"
+	};
 	const size_t nv = sizeof(v) / sizeof(v[0]);
 
 	(void)state;
@@ -173,10 +175,10 @@ static void test_strncpy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_memcpy),	       cmocka_unit_test(test_memmove_overlap),
-		cmocka_unit_test(test_memset),	       cmocka_unit_test(test_memcmp),
-		cmocka_unit_test(test_strlen),	       cmocka_unit_test(test_strcmp_strncmp),
-		cmocka_unit_test(test_strchr),	       cmocka_unit_test(test_strstr),
+		cmocka_unit_test(test_memcpy),  cmocka_unit_test(test_memmove_overlap),
+		cmocka_unit_test(test_memset),  cmocka_unit_test(test_memcmp),
+		cmocka_unit_test(test_strlen),  cmocka_unit_test(test_strcmp_strncmp),
+		cmocka_unit_test(test_strchr),  cmocka_unit_test(test_strstr),
 		cmocka_unit_test(test_strncpy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -391,14 +391,15 @@ static void test_ccel_table_bytes(void **state)
 {
 	/* docs/protocol.md §9.5 + ACPI header, written out by hand. */
 	static const uint8_t want_head[36] = {
-		'C', 'C', 'E', 'L', 56, 0, 0, 0, 1, 0 /* checksum */,
-		'M', 'I', 'G', 'T', 'D', 'C', 'M', 'I', 'G', 'T', 'D', '-', 'C', ' ',
-		1, 0, 0, 0, 'M', 'T', 'D', 'C', 1, 0, 0, 0,
+		'C', 'C', 'E', 'L', 56,  0,   0,   0,   1,   0 /* checksum */,
+		'M', 'I', 'G', 'T', 'D', 'C', 'M', 'I', 'G', 'T',
+		'D', '-', 'C', ' ', 1,   0,   0,   0,   'M', 'T',
+		'D', 'C', 1,   0,   0,   0,
 	};
 	static const uint8_t want_tail[20] = {
-		2, 0, 0, 0,				/* cc_type, subtype, reserved */
-		0x00, 0x00, 0x01, 0, 0, 0, 0, 0,	/* LAML = 0x10000 */
-		0x00, 0x30, 0x40, 0x01, 0, 0, 0, 0,	/* LASA = 0x1403000 */
+		2,    0,    0,    0,                /* cc_type, subtype, reserved */
+		0x00, 0x00, 0x01, 0,    0, 0, 0, 0, /* LAML = 0x10000 */
+		0x00, 0x30, 0x40, 0x01, 0, 0, 0, 0, /* LASA = 0x1403000 */
 	};
 	uint8_t t[64];
 	unsigned int sum = 0;
@@ -441,11 +442,11 @@ static size_t build_log(uint8_t *buf, size_t cap, const uint8_t **log)
 	assert_int_equal(migtd_eventlog_builder_init(&b, buf, cap), MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add_separators(&b), MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, policy,
-						     sizeof(policy) - 1, policy,
-						     sizeof(policy) - 1, NULL),
+							   sizeof(policy) - 1, policy,
+							   sizeof(policy) - 1, NULL),
 			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, root,
-						     sizeof(root), root, sizeof(root), NULL),
+							   sizeof(root), root, sizeof(root), NULL),
 			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, log, &len), MIGTD_OK);
 	return len;
@@ -462,8 +463,7 @@ static void test_ccel_publish_log(void **state)
 	(void)state;
 	len = build_log(buf, sizeof(buf), &log);
 	memset(area, 0, sizeof(area));
-	assert_int_equal(fw_ccel_publish(area, sizeof(area), 0x2000000, log, len, table),
-			 MIGTD_OK);
+	assert_int_equal(fw_ccel_publish(area, sizeof(area), 0x2000000, log, len, table), MIGTD_OK);
 	assert_memory_equal(area, log, len);
 	for (size_t i = len; i < sizeof(area); i++)
 		assert_int_equal(area[i], 0xFF);
@@ -475,7 +475,7 @@ static void test_ccel_publish_log(void **state)
 	assert_int_equal(migtd_eventlog_replay(area, sizeof(area), r2), MIGTD_OK);
 	assert_memory_equal(r1, r2, sizeof(r1));
 	assert_int_equal(migtd_eventlog_find_tagged(area, sizeof(area), EVENTLOG_TAG_ROOT_CA, &ev,
-					      &payload, &plen),
+						    &payload, &plen),
 			 1);
 	assert_int_equal(plen, 5);
 	assert_int_equal(ev.mr_index, 3);
@@ -491,8 +491,7 @@ static void test_ccel_publish_rejects(void **state)
 	len = build_log(buf, sizeof(buf), &log);
 	/* No room for a byte after the log. */
 	assert_int_equal(fw_ccel_publish(area, len, 0x1000, log, len, table), MIGTD_ERR_LENGTH);
-	assert_int_equal(fw_ccel_publish(area, len - 1, 0x1000, log, len, table),
-			 MIGTD_ERR_LENGTH);
+	assert_int_equal(fw_ccel_publish(area, len - 1, 0x1000, log, len, table), MIGTD_ERR_LENGTH);
 	assert_int_equal(fw_ccel_publish(area, len + 1, 0x1000, log, len, table), MIGTD_OK);
 	assert_int_equal(area[len], 0xFF);
 	assert_int_equal(fw_ccel_publish(area, sizeof(area), UINT64_MAX - 100, log, len, table),
@@ -525,7 +524,10 @@ static uint64_t ve_responder(struct tdx_regs *r, size_t i)
 		r->r14 = 0xC, r->r15 = 0xD;
 		break;
 	case 0x1F: r->r11 = 0x1122334455667788ULL; break; /* RDMSR */
-	case 0x1E: if (r->r13 == 0) r->r11 = 0xFFFFFFA5; break; /* IO in */
+	case 0x1E:
+		if (r->r13 == 0)
+			r->r11 = 0xFFFFFFA5;
+		break; /* IO in */
 	default: break;
 	}
 	return 0;

@@ -54,7 +54,7 @@ static void test_query_cmd_bytes(void **state)
 
 	memset(want, 0, sizeof(want));
 	tu_unhex(COMMON_HEX, want, 16);
-	want[16] = 44;                    /* length */
+	want[16] = 44;                      /* length */
 	tu_unhex(MIGTD_HEX, want + 28, 16); /* version 0, command 0, reserved at 24..27 */
 	assert_int_equal(migtd_ghci_query_cmd_build(buf, sizeof(buf), &n), MIGTD_OK);
 	assert_int_equal(n, 44);
@@ -97,10 +97,11 @@ static void test_migtd_cmd_bytes(void **state)
 
 	want[16] = 36;
 	want[25] = 2;
-	want[26] = 1;  /* operation */
-	want[27] = 6;  /* status */
+	want[26] = 1; /* operation */
+	want[27] = 6; /* status */
 	migtd_wire_put_u64(want + 28, 0x0102030405060708ull);
-	assert_int_equal(migtd_ghci_report_cmd_build(buf, sizeof(buf), 0x0102030405060708ull, 6, &n),
+	assert_int_equal(migtd_ghci_report_cmd_build(buf, sizeof(buf), 0x0102030405060708ull, 6,
+						     &n),
 			 MIGTD_OK);
 	assert_int_equal(n, 36);
 	assert_memory_equal(buf, want, 36);
@@ -149,7 +150,8 @@ static void test_service_rsp(void **state)
 
 	/* MigTD pre-fill: GUID, length = buffer size, status. */
 	memset(buf, 0xEE, sizeof(buf));
-	assert_int_equal(migtd_ghci_service_rsp_prefill(buf, 48, &migtd_ghci_guid_service_migtd, 0xFFFFFFFFu),
+	assert_int_equal(migtd_ghci_service_rsp_prefill(buf, 48, &migtd_ghci_guid_service_migtd,
+							0xFFFFFFFFu),
 			 MIGTD_OK);
 	assert_memory_equal(buf, migtd_ghci_guid_service_migtd.b, 16);
 	assert_int_equal(migtd_wire_get_u32(buf + 16), 48);
@@ -158,30 +160,35 @@ static void test_service_rsp(void **state)
 		assert_int_equal(buf[i], 0);
 	assert_int_equal(buf[48], 0xEE);
 
-	assert_int_equal(migtd_ghci_service_rsp_parse(buf, 48, &migtd_ghci_guid_service_migtd, &r), MIGTD_OK);
+	assert_int_equal(migtd_ghci_service_rsp_parse(buf, 48, &migtd_ghci_guid_service_migtd, &r),
+			 MIGTD_OK);
 	assert_int_equal(r.length, 48);
 	assert_int_equal(r.status, 0xFFFFFFFFu);
 	assert_ptr_equal(r.data, buf + 24);
 	assert_int_equal(r.data_len, 24);
 	/* Data runs to the end of the buffer even when length is shorter. */
 	migtd_wire_put_u32(buf + 16, 24);
-	assert_int_equal(migtd_ghci_service_rsp_parse(buf, 48, &migtd_ghci_guid_service_migtd, &r), MIGTD_OK);
+	assert_int_equal(migtd_ghci_service_rsp_parse(buf, 48, &migtd_ghci_guid_service_migtd, &r),
+			 MIGTD_OK);
 	assert_int_equal(r.data_len, 24);
 	/* length < 24 or > buffer (incl. overflow bait) */
 	static const uint32_t bad[] = { 0, 1, 23, 49, 0xFFFFFFFFu, 0xFFFFFFE8u };
 	for (size_t i = 0; i < 6; i++) {
 		migtd_wire_put_u32(buf + 16, bad[i]);
-		assert_int_equal(migtd_ghci_service_rsp_parse(buf, 48, &migtd_ghci_guid_service_migtd, &r),
+		assert_int_equal(migtd_ghci_service_rsp_parse(buf, 48,
+							      &migtd_ghci_guid_service_migtd, &r),
 				 MIGTD_ERR_LENGTH);
 	}
 	migtd_wire_put_u32(buf + 16, 48);
 	for (size_t l = 0; l < 24; l++)
-		assert_int_equal(migtd_ghci_service_rsp_parse(buf, l, &migtd_ghci_guid_service_migtd, &r),
+		assert_int_equal(migtd_ghci_service_rsp_parse(buf, l,
+							      &migtd_ghci_guid_service_migtd, &r),
 				 MIGTD_ERR_TRUNCATED);
 	/* Wrong GUID: each byte flipped. */
 	for (size_t i = 0; i < 16; i++) {
 		buf[i] ^= 0x80;
-		assert_int_equal(migtd_ghci_service_rsp_parse(buf, 48, &migtd_ghci_guid_service_migtd, &r),
+		assert_int_equal(migtd_ghci_service_rsp_parse(buf, 48,
+							      &migtd_ghci_guid_service_migtd, &r),
 				 MIGTD_ERR_GUID);
 		buf[i] ^= 0x80;
 	}
@@ -196,7 +203,8 @@ static void test_query_rsp(void **state)
 	struct ghci_query q;
 	size_t n;
 
-	assert_int_equal(migtd_ghci_query_rsp_build(buf, sizeof(buf), 0, &migtd_ghci_guid_service_migtd, &n),
+	assert_int_equal(migtd_ghci_query_rsp_build(buf, sizeof(buf), 0,
+						    &migtd_ghci_guid_service_migtd, &n),
 			 MIGTD_OK);
 	assert_int_equal(n, 44);
 	assert_int_equal(migtd_wire_get_u32(buf + 16), 44);
@@ -238,7 +246,9 @@ static void test_upstream_service_seed(void **state)
 	struct ghci_query q;
 
 	assert_int_equal(len, 48);
-	assert_int_equal(migtd_ghci_service_rsp_parse(seed, len, &migtd_ghci_guid_service_common, &r), MIGTD_OK);
+	assert_int_equal(migtd_ghci_service_rsp_parse(seed, len, &migtd_ghci_guid_service_common,
+						      &r),
+			 MIGTD_OK);
 	assert_int_equal(r.length, 48);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(r.data_len, 24);
@@ -275,33 +285,39 @@ static void test_wfr_rsp(void **state)
 	req.has_socket_info = true;
 	req.socket_info.mig_td_cid = 2;
 	req.socket_info.mig_channel_port = 1234;
-	assert_int_equal(migtd_hob_build_migration_request(hob, sizeof(hob), &req, &hob_len), MIGTD_OK);
+	assert_int_equal(migtd_hob_build_migration_request(hob, sizeof(hob), &req, &hob_len),
+			 MIGTD_OK);
 
 	/* As on real hardware: MigTD pre-fills the page, the VMM writes into it. */
-	assert_int_equal(migtd_ghci_service_rsp_prefill(page, sizeof(page), &migtd_ghci_guid_service_migtd, 0),
+	assert_int_equal(migtd_ghci_service_rsp_prefill(page, sizeof(page),
+							&migtd_ghci_guid_service_migtd, 0),
 			 MIGTD_OK);
-	assert_int_equal(migtd_ghci_wfr_rsp_build(page, sizeof(page), GHCI_WFR_OP_REQUEST, hob, hob_len,
-					    &n), MIGTD_OK);
+	assert_int_equal(migtd_ghci_wfr_rsp_build(page, sizeof(page), GHCI_WFR_OP_REQUEST, hob,
+						  hob_len, &n),
+			 MIGTD_OK);
 	assert_int_equal(n, 28 + hob_len);
 	assert_int_equal(page[25], 1); /* command */
 	assert_int_equal(page[26], 1); /* operation */
 	assert_memory_equal(page + 28, hob, hob_len);
 	assert_int_equal(migtd_ghci_wfr_rsp_parse(page, sizeof(page), &w), MIGTD_OK);
 	assert_int_equal(w.hob_len, 4096 - 28); /* the rest of the page: 4068 */
-	assert_int_equal(migtd_ghci_wfr_rsp_parse_request(page, sizeof(page), HOB_MODE_DEFAULT, true,
-						    &has, &back), MIGTD_OK);
+	assert_int_equal(migtd_ghci_wfr_rsp_parse_request(page, sizeof(page), HOB_MODE_DEFAULT,
+							  true, &has, &back),
+			 MIGTD_OK);
 	assert_true(has);
 	assert_true(back.info.mig_request_id == 42 && back.info.binding_handle == 0xBB);
 	assert_int_equal(back.socket_info.mig_channel_port, 1234);
 
 	/* Operation 0: no request yet. */
 	page[26] = 0;
-	assert_int_equal(migtd_ghci_wfr_rsp_parse_request(page, sizeof(page), HOB_MODE_DEFAULT, true,
-						    &has, &back), MIGTD_OK);
+	assert_int_equal(migtd_ghci_wfr_rsp_parse_request(page, sizeof(page), HOB_MODE_DEFAULT,
+							  true, &has, &back),
+			 MIGTD_OK);
 	assert_false(has);
 	for (unsigned op = 2; op < 256; op++) {
 		page[26] = (uint8_t)op;
-		assert_int_equal(migtd_ghci_wfr_rsp_parse(page, sizeof(page), &w), MIGTD_ERR_INVALID);
+		assert_int_equal(migtd_ghci_wfr_rsp_parse(page, sizeof(page), &w),
+				 MIGTD_ERR_INVALID);
 	}
 	page[26] = 1;
 	page[25] = 2; /* command */
@@ -309,8 +325,9 @@ static void test_wfr_rsp(void **state)
 	page[25] = 1;
 	/* A malformed HOB list -> InvalidParameter. */
 	page[28] = 3;
-	assert_int_equal(migtd_ghci_wfr_rsp_parse_request(page, sizeof(page), HOB_MODE_DEFAULT, true,
-						    &has, &back), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_ghci_wfr_rsp_parse_request(page, sizeof(page), HOB_MODE_DEFAULT,
+							  true, &has, &back),
+			 MIGTD_ERR_INVALID);
 	assert_false(has);
 	/* Header only (4 bytes missing) */
 	assert_int_equal(migtd_ghci_wfr_rsp_build(page, 27, 0, NULL, 0, &n), MIGTD_ERR_NOSPACE);
@@ -324,7 +341,8 @@ static void test_report_rsp(void **state)
 	uint8_t buf[64];
 	size_t n;
 
-	assert_int_equal(migtd_ghci_migtd_rsp_build(buf, sizeof(buf), GHCI_MIGTD_CMD_REPORT_STATUS, &n),
+	assert_int_equal(migtd_ghci_migtd_rsp_build(buf, sizeof(buf), GHCI_MIGTD_CMD_REPORT_STATUS,
+						    &n),
 			 MIGTD_OK);
 	assert_int_equal(n, 28);
 	assert_int_equal(migtd_ghci_report_rsp_parse(buf, n), MIGTD_OK);
@@ -342,7 +360,8 @@ static size_t raw_buf(uint8_t *buf, uint8_t b0, uint8_t op, const uint8_t *paylo
 {
 	size_t out;
 
-	assert_int_equal(migtd_ghci_raw_build(buf, 1024, GHCI_RAW_DATA_STATUS(b0, op), payload, n, &out),
+	assert_int_equal(migtd_ghci_raw_build(buf, 1024, GHCI_RAW_DATA_STATUS(b0, op), payload, n,
+					      &out),
 			 MIGTD_OK);
 	return out;
 }
@@ -355,7 +374,8 @@ static void test_raw_header_bytes(void **state)
 	size_t n;
 
 	memset(buf, 0xEE, sizeof(buf));
-	assert_int_equal(migtd_ghci_raw_build(buf, sizeof(buf), GHCI_RAW_DATA_STATUS(1, 3), "xyz", 3, &n),
+	assert_int_equal(migtd_ghci_raw_build(buf, sizeof(buf), GHCI_RAW_DATA_STATUS(1, 3), "xyz",
+					      3, &n),
 			 MIGTD_OK);
 	assert_int_equal(n, 15);
 	static const uint8_t want[15] = { 1, 3, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 'x', 'y', 'z' };
@@ -427,7 +447,8 @@ static void test_raw_wfr(void **state)
 		if (b0 == 1)
 			continue;
 		raw_buf(buf, (uint8_t)b0, 1, p, 56);
-		assert_int_equal(migtd_ghci_raw_wfr_parse(buf, 1024, false, &r), MIGTD_ERR_VMM_INTERNAL);
+		assert_int_equal(migtd_ghci_raw_wfr_parse(buf, 1024, false, &r),
+				 MIGTD_ERR_VMM_INTERNAL);
 		assert_true(r.has_request_id && r.mig_request_id == 0x1111);
 	}
 	assert_int_equal(migtd_err_status(MIGTD_ERR_VMM_INTERNAL), MIGTD_STATUS_VMM_INTERNAL_ERROR);
@@ -520,7 +541,8 @@ static void test_raw_wfr_roundtrip(void **state)
 			assert_true(out.mig_request_id == in.mig_request_id);
 			assert_int_equal(out.operation, in.operation);
 			if (ops[i] <= 2) {
-				assert_memory_equal(&out.mig_info, &in.mig_info, sizeof(in.mig_info));
+				assert_memory_equal(&out.mig_info, &in.mig_info,
+						    sizeof(in.mig_info));
 			} else if (ops[i] == 4) {
 				assert_int_equal(out.max_log_level, 2);
 			} else {
@@ -568,7 +590,8 @@ static void test_raw_stream(void **state)
 	size_t n, len;
 
 	len = raw_buf(buf, 2, 3, NULL, 0);
-	assert_int_equal(migtd_ghci_raw_stream_completion(buf, len, true, &p, &n), MIGTD_ERR_VMM_CANCELED);
+	assert_int_equal(migtd_ghci_raw_stream_completion(buf, len, true, &p, &n),
+			 MIGTD_ERR_VMM_CANCELED);
 	assert_int_equal(migtd_ghci_raw_stream_completion(buf, len, false, &p, &n),
 			 MIGTD_ERR_VMM_CANCELED);
 	assert_int_equal(migtd_err_status(MIGTD_ERR_VMM_CANCELED), MIGTD_STATUS_VMM_CANCELED);
@@ -582,11 +605,14 @@ static void test_raw_stream(void **state)
 	assert_int_equal(migtd_ghci_raw_stream_completion(buf, 1024, true, &p, &n), MIGTD_OK);
 	assert_int_equal(n, 5);
 	assert_ptr_equal(p, buf + 12);
-	assert_int_equal(migtd_ghci_raw_stream_completion(buf, len - 1, true, &p, &n), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_ghci_raw_stream_completion(buf, len - 1, true, &p, &n),
+			 MIGTD_ERR_LENGTH);
 	migtd_wire_put_u32(buf + 8, 0xFFFFFFFFu);
-	assert_int_equal(migtd_ghci_raw_stream_completion(buf, 1024, true, &p, &n), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_ghci_raw_stream_completion(buf, 1024, true, &p, &n),
+			 MIGTD_ERR_LENGTH);
 	len = raw_buf(buf, 1, 0, NULL, 0);
-	assert_int_equal(migtd_ghci_raw_stream_completion(buf, len, true, &p, &n), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_ghci_raw_stream_completion(buf, len, true, &p, &n),
+			 MIGTD_ERR_INVALID);
 	assert_int_equal(migtd_ghci_raw_stream_completion(buf, len, false, &p, &n), MIGTD_OK);
 	for (size_t l = 0; l < 12; l++)
 		assert_int_equal(migtd_ghci_raw_stream_completion(buf, l, true, &p, &n),
@@ -642,7 +668,8 @@ static void test_upstream_raw_seed(void **state)
 	assert_true(r.has_request_id);
 	assert_true(r.mig_request_id == 0x000004D200000000ull);
 	/* As a Send/Receive completion: not completed yet. */
-	assert_int_equal(migtd_ghci_raw_stream_completion(seed, len, true, &p, &n), MIGTD_ERR_AGAIN);
+	assert_int_equal(migtd_ghci_raw_stream_completion(seed, len, true, &p, &n),
+			 MIGTD_ERR_AGAIN);
 	free(seed);
 }
 
@@ -669,11 +696,12 @@ static void test_getquote_buffer(void **state)
 	size_t n, ml;
 
 	memset(buf, 0xEE, sizeof(buf));
-	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), "QGSMSG", 6, &n), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_req_build(buf, sizeof(buf), "QGSMSG", 6, &n),
+			 MIGTD_OK);
 	assert_int_equal(n, 34);
-	static const uint8_t want[34] = {
-		1, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0,
-		10, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 6, 'Q', 'G', 'S', 'M', 'S', 'G' };
+	static const uint8_t want[34] = { 1, 0, 0, 0, 0,   0,   0,   0,   0,   0,  0, 0,
+					  0, 0, 0, 0, 10,  0,   0,   0,   0,   0,  0, 0,
+					  0, 0, 0, 6, 'Q', 'G', 'S', 'M', 'S', 'G' };
 	assert_memory_equal(buf, want, 34);
 	assert_int_equal(migtd_ghci_getquote_req_parse(buf, n, &h, &m, &ml), MIGTD_OK);
 	assert_int_equal(ml, 6);
@@ -689,7 +717,7 @@ static void test_getquote_buffer(void **state)
 			 MIGTD_OK);
 	assert_int_equal(migtd_wire_get_u32(buf + 16), 10); /* in_len kept */
 	assert_int_equal(migtd_wire_get_u32(buf + 20), 11); /* out_len */
-	assert_int_equal(buf[27], 7);                /* BE prefix */
+	assert_int_equal(buf[27], 7);                       /* BE prefix */
 	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, n, &h, &m, &ml), MIGTD_OK);
 	assert_int_equal(ml, 7);
 	assert_memory_equal(m, "ANSWER!", 7);
@@ -712,13 +740,16 @@ static void test_getquote_buffer(void **state)
 	}
 	migtd_wire_put_u32(buf + 20, 11);
 	buf[27] = 6;
-	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &h, &m, &ml), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &h, &m, &ml),
+			 MIGTD_ERR_LENGTH);
 	buf[27] = 7;
 	buf[24] = 1; /* prefix 0x01000007 */
-	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &h, &m, &ml), MIGTD_ERR_LENGTH);
+	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, sizeof(buf), &h, &m, &ml),
+			 MIGTD_ERR_LENGTH);
 	/* An error completion without data. */
-	assert_int_equal(migtd_ghci_getquote_rsp_build(buf, sizeof(buf), GHCI_GETQUOTE_ERROR, 10, NULL, 0,
-						 &n), MIGTD_OK);
+	assert_int_equal(migtd_ghci_getquote_rsp_build(buf, sizeof(buf), GHCI_GETQUOTE_ERROR, 10,
+						       NULL, 0, &n),
+			 MIGTD_OK);
 	assert_int_equal(n, 24);
 	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, n, &h, &m, &ml), MIGTD_ERR_AGAIN);
 }
@@ -735,7 +766,8 @@ static void test_qgs_get_quote(void **state)
 
 	for (size_t i = 0; i < sizeof(report); i++)
 		report[i] = (uint8_t)(i * 7);
-	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), report, 1024, NULL, 0, &n),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(msg, sizeof(msg), report, 1024, NULL, 0,
+							    &n),
 			 MIGTD_OK);
 	assert_int_equal(n, 16 + 8 + 1024);
 	/* header: major 1, minor 1, type 0, size, error 0; then report_size, id_size */
@@ -768,13 +800,15 @@ static void test_qgs_get_quote(void **state)
 	rsp.selected_id.len = 2;
 	rsp.quote.p = report;
 	rsp.quote.len = 600;
-	assert_int_equal(migtd_ghci_qgs_get_quote_resp_build(msg, sizeof(msg), 0, &rsp, &n), MIGTD_OK);
+	assert_int_equal(migtd_ghci_qgs_get_quote_resp_build(msg, sizeof(msg), 0, &rsp, &n),
+			 MIGTD_OK);
 	assert_int_equal(n, 16 + 8 + 2 + 600);
 	assert_int_equal(migtd_wire_get_u32(msg + 4), 1);
 	assert_int_equal(migtd_wire_get_u32(msg + 16), 2);
 	assert_int_equal(migtd_wire_get_u32(msg + 20), 600);
 	assert_memory_equal(msg + 24, "ID", 2);
-	assert_int_equal(migtd_ghci_getquote_rsp_build(gq, sizeof(gq), 0, (uint32_t)gn - 24, msg, n, &gn),
+	assert_int_equal(migtd_ghci_getquote_rsp_build(gq, sizeof(gq), 0, (uint32_t)gn - 24, msg, n,
+						       &gn),
 			 MIGTD_OK);
 	assert_int_equal(migtd_ghci_getquote_rsp_parse(gq, gn, &h, &m, &ml), MIGTD_OK);
 	assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(m, ml, &back), MIGTD_OK);
@@ -794,7 +828,8 @@ static void test_qgs_get_quote(void **state)
 	migtd_wire_put_u32(msg + 20, 0xFFFFFFFEu);
 	assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(msg, n, &back), MIGTD_ERR_LENGTH);
 	for (size_t l = 0; l < 16; l++)
-		assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(msg, l, &back), MIGTD_ERR_TRUNCATED);
+		assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(msg, l, &back),
+				 MIGTD_ERR_TRUNCATED);
 }
 
 static void test_qgs_collateral(void **state)
@@ -804,12 +839,13 @@ static void test_qgs_collateral(void **state)
 	static const uint8_t fmspc[6] = { 0x00, 0x80, 0x6F, 0x05, 0x00, 0x00 };
 	struct ghci_qgs_get_collateral_req req;
 	struct ghci_qgs_get_collateral_resp in, out;
-	static const char *blobs[7] = { "chain1", "rootcrl", "pckcrl", "tcbchain", "tcbinfo",
-					"qechain", "qeid" };
+	static const char *blobs[7] = { "chain1",  "rootcrl", "pckcrl", "tcbchain",
+					"tcbinfo", "qechain", "qeid" };
 	size_t n, off;
 
-	assert_int_equal(migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), fmspc, "processor",
-							   &n), MIGTD_OK);
+	assert_int_equal(migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), fmspc,
+								 "processor", &n),
+			 MIGTD_OK);
 	assert_int_equal(n, 16 + 8 + 6 + 10);
 	assert_int_equal(migtd_wire_get_u32(msg + 4), 2);
 	assert_int_equal(migtd_wire_get_u32(msg + 16), 6);
@@ -834,7 +870,8 @@ static void test_qgs_collateral(void **state)
 		in.blob[i].p = (const uint8_t *)blobs[i];
 		in.blob[i].len = (uint32_t)strlen(blobs[i]) + 1;
 	}
-	assert_int_equal(migtd_ghci_qgs_get_collateral_resp_build(msg, sizeof(msg), 0, &in, &n), MIGTD_OK);
+	assert_int_equal(migtd_ghci_qgs_get_collateral_resp_build(msg, sizeof(msg), 0, &in, &n),
+			 MIGTD_OK);
 	assert_int_equal(migtd_wire_get_u32(msg + 4), 3);
 	assert_int_equal(migtd_wire_get_u16(msg + 16), 3);
 	assert_int_equal(migtd_wire_get_u16(msg + 18), 1);
@@ -849,7 +886,8 @@ static void test_qgs_collateral(void **state)
 	for (size_t i = 0; i < 7; i++)
 		assert_string_equal((const char *)out.blob[i].p, blobs[i]);
 	for (size_t l = 0; l < n; l++)
-		assert_int_not_equal(migtd_ghci_qgs_get_collateral_resp_parse(msg, l, &out), MIGTD_OK);
+		assert_int_not_equal(migtd_ghci_qgs_get_collateral_resp_parse(msg, l, &out),
+				     MIGTD_OK);
 	/* Sizes whose sum wraps around 32 bits. */
 	migtd_wire_put_u32(msg + 20, 0xFFFFFFFFu);
 	migtd_wire_put_u32(msg + 24, 2);

@@ -19,9 +19,18 @@
 
 #define SEED_HOB "upstream/src/migtd/fuzz/seeds/migration_info_hob/hob"
 
-static void put16(uint8_t *p, uint16_t v) { migtd_wire_put_u16(p, v); }
-static void put32(uint8_t *p, uint32_t v) { migtd_wire_put_u32(p, v); }
-static void put64(uint8_t *p, uint64_t v) { migtd_wire_put_u64(p, v); }
+static void put16(uint8_t *p, uint16_t v)
+{
+	migtd_wire_put_u16(p, v);
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+	migtd_wire_put_u32(p, v);
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	migtd_wire_put_u64(p, v);
+}
 
 /* A GUID HOB by hand at buf+off: returns the next 8-aligned offset. */
 static size_t hand_guid_hob(uint8_t *buf, size_t off, const struct migtd_guid *g,
@@ -48,10 +57,10 @@ static size_t hand_end_hob(uint8_t *buf, size_t off)
 static void hand_mig_info(uint8_t d[72])
 {
 	memset(d, 0, 72);
-	put64(d + 0, 0x1122334455667788ull);  /* mig_request_id */
-	d[8] = 1;                             /* migration_source */
-	d[9] = 0;                             /* has_init_data */
-	put64(d + 16, 0xA1ull);               /* target_td_uuid[0..3] */
+	put64(d + 0, 0x1122334455667788ull); /* mig_request_id */
+	d[8] = 1;                            /* migration_source */
+	d[9] = 0;                            /* has_init_data */
+	put64(d + 16, 0xA1ull);              /* target_td_uuid[0..3] */
 	put64(d + 24, 0xA2ull);
 	put64(d + 32, 0xA3ull);
 	put64(d + 40, 0xA4ull);
@@ -62,7 +71,7 @@ static void hand_mig_info(uint8_t d[72])
 
 static void hand_socket(uint8_t d[24])
 {
-	put64(d + 0, 0xE0ull);       /* communication_id */
+	put64(d + 0, 0xE0ull);        /* communication_id */
 	put64(d + 8, 0x100000021ull); /* mig_td_cid */
 	put32(d + 16, 40001);         /* mig_channel_port */
 	put32(d + 20, 40002);         /* quote_service_port */
@@ -109,7 +118,8 @@ static void test_fields_at_offsets(void **state)
 	/* Parse a list longer than its content (a page tail), as MigTD does. */
 	size_t n = hand_list(buf, sizeof(buf));
 	assert_true(n < sizeof(buf));
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true, &req),
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true,
+							   &req),
 			 MIGTD_OK);
 	assert_true(req.info.mig_request_id == 0x1122334455667788ull);
 	assert_int_equal(req.info.migration_source, 1);
@@ -129,7 +139,8 @@ static void test_fields_at_offsets(void **state)
 	/* The policy view points into the caller's buffer, after the 24+16 headers. */
 	assert_ptr_equal(req.policy.policy, buf + 96 + 48 + 40);
 	/* Strict mode accepts it too (72 bytes, reserved zero). */
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_STRICT, true, &req),
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_STRICT, true,
+							   &req),
 			 MIGTD_OK);
 }
 
@@ -142,10 +153,12 @@ static void test_builder_matches_hand_bytes(void **state)
 	size_t n, m;
 
 	n = hand_list(hand, sizeof(hand));
-	assert_int_equal(migtd_hob_parse_migration_request(hand, sizeof(hand), HOB_MODE_DEFAULT, true,
-						     &req), MIGTD_OK);
+	assert_int_equal(migtd_hob_parse_migration_request(hand, sizeof(hand), HOB_MODE_DEFAULT,
+							   true, &req),
+			 MIGTD_OK);
 	memset(built, 0xEE, sizeof(built));
-	assert_int_equal(migtd_hob_build_migration_request(built, sizeof(built), &req, &m), MIGTD_OK);
+	assert_int_equal(migtd_hob_build_migration_request(built, sizeof(built), &req, &m),
+			 MIGTD_OK);
 	assert_int_equal(m, n);
 	assert_memory_equal(built, hand, n);
 	/* Round trip on the exact length (the end HOB reaches the end: ignored, fine). */
@@ -177,7 +190,8 @@ static void test_roundtrip_init_data(void **state)
 	assert_int_equal(migtd_hob_build_migration_request(buf, sizeof(buf), &req, &n), MIGTD_OK);
 	/* mig info HOB length = 24 + 584 = 608 at offset 2 */
 	assert_int_equal(migtd_wire_get_u16(buf + 2), 608);
-	assert_int_equal(migtd_hob_parse_migration_request(buf, n, HOB_MODE_STRICT, true, &back), MIGTD_OK);
+	assert_int_equal(migtd_hob_parse_migration_request(buf, n, HOB_MODE_STRICT, true, &back),
+			 MIGTD_OK);
 	assert_memory_equal(back.info.init_td_info, req.info.init_td_info, MIGTD_TD_INFO_LEN);
 	assert_false(back.has_policy);
 	/* The default build reads only the first 72 bytes: no init data. */
@@ -221,7 +235,8 @@ static void test_upstream_seed(void **state)
 	mine.has_policy = true;
 	mine.policy.mig_policy_size = 64;
 	mine.policy.policy = seed + 0x200; /* 64 zero bytes */
-	assert_int_equal(migtd_hob_build_migration_request(built, sizeof(built), &mine, &n), MIGTD_OK);
+	assert_int_equal(migtd_hob_build_migration_request(built, sizeof(built), &mine, &n),
+			 MIGTD_OK);
 	assert_int_equal(n, 0x110);
 	assert_memory_equal(built, seed, n);
 	for (size_t i = n; i < len; i++)
@@ -259,36 +274,43 @@ static void test_walk_stop_lengths(void **state)
 	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
 		hand_list(buf, sizeof(buf));
 		put16(buf + 2, stops[i]); /* first HOB's length */
-		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
-							     false, &req), MIGTD_ERR_INVALID);
+		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf),
+								   HOB_MODE_DEFAULT, false, &req),
+				 MIGTD_ERR_INVALID);
 	}
 	/* A stop in the middle (socket HOB length 0): what came before counts, the
 	 * rest is never examined, even an unknown type behind it. */
 	hand_list(buf, sizeof(buf));
 	put16(buf + 96 + 2, 0);
 	put16(buf + 144, 3);
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, false,
-						     &req), MIGTD_OK);
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
+							   false, &req),
+			 MIGTD_OK);
 	assert_false(req.has_socket_info);
 	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true,
-						     &req), MIGTD_ERR_INVALID);
+							   &req),
+			 MIGTD_ERR_INVALID);
 
 	/* 0xFFF8 is the largest length walked: data 0xFFE0 bytes. */
 	memset(buf, 0, sizeof(buf));
 	{
-		size_t off = hand_guid_hob(buf, 0, &migtd_hob_guid_migration_information, mi, sizeof(mi));
+		size_t off = hand_guid_hob(buf, 0, &migtd_hob_guid_migration_information, mi,
+					   sizeof(mi));
 		(void)off;
 	}
 	put16(buf + 2, 0xFFF8);
 	assert_int_equal(migtd_hob_parse_migration_request(buf, 0xFFF8 + 1, HOB_MODE_DEFAULT, false,
-						     &req), MIGTD_OK);
+							   &req),
+			 MIGTD_OK);
 	assert_true(req.info.binding_handle == 0xB0B1B2B3B4B5B6B7ull);
 	/* ... but the end of that HOB must lie strictly inside the buffer. */
-	assert_int_equal(migtd_hob_parse_migration_request(buf, 0xFFF8, HOB_MODE_DEFAULT, false, &req),
+	assert_int_equal(migtd_hob_parse_migration_request(buf, 0xFFF8, HOB_MODE_DEFAULT, false,
+							   &req),
 			 MIGTD_ERR_INVALID);
 	/* Strict mode: 0xFFE0 data bytes is neither 72 nor 584. */
 	assert_int_equal(migtd_hob_parse_migration_request(buf, 0xFFF8 + 1, HOB_MODE_STRICT, false,
-						     &req), MIGTD_ERR_LENGTH);
+							   &req),
+			 MIGTD_ERR_LENGTH);
 }
 
 static void test_alignment(void **state)
@@ -306,15 +328,18 @@ static void test_alignment(void **state)
 	assert_int_equal(off, 104); /* 97 rounded up */
 	off = hand_guid_hob(buf, off, &migtd_hob_guid_stream_socket_info, so, sizeof(so));
 	hand_end_hob(buf, off);
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true, &req),
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true,
+							   &req),
 			 MIGTD_OK);
 	assert_int_equal(req.socket_info.mig_channel_port, 40001);
 	/* Strict mode: 73 bytes is not a valid length. */
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_STRICT, true, &req),
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_STRICT, true,
+							   &req),
 			 MIGTD_ERR_LENGTH);
 	/* If the next HOB were read at 97 (no rounding) it would be garbage. */
 	memset(buf + 97, 0, 7);
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true, &req),
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true,
+							   &req),
 			 MIGTD_OK);
 }
 
@@ -323,7 +348,8 @@ static void test_duplicates_and_unknown(void **state)
 	(void)state;
 	uint8_t buf[1024], mi[72], so[24], po[16];
 	const struct migtd_guid *known[] = { &migtd_hob_guid_migration_information,
-					     &migtd_hob_guid_stream_socket_info, &migtd_hob_guid_migpolicy };
+					     &migtd_hob_guid_stream_socket_info,
+					     &migtd_hob_guid_migpolicy };
 	struct migtd_migration_request req;
 	struct migtd_guid unknown;
 	size_t off;
@@ -336,11 +362,17 @@ static void test_duplicates_and_unknown(void **state)
 		off = hand_guid_hob(buf, 0, &migtd_hob_guid_migration_information, mi, sizeof(mi));
 		off = hand_guid_hob(buf, off, &migtd_hob_guid_stream_socket_info, so, sizeof(so));
 		off = hand_guid_hob(buf, off, &migtd_hob_guid_migpolicy, po, sizeof(po));
-		off = hand_guid_hob(buf, off, known[i], i == 0 ? mi : i == 1 ? so : po,
-				    i == 0 ? sizeof(mi) : i == 1 ? sizeof(so) : sizeof(po));
+		off = hand_guid_hob(buf, off, known[i],
+				    i == 0   ? mi
+				    : i == 1 ? so
+					     : po,
+				    i == 0   ? sizeof(mi)
+				    : i == 1 ? sizeof(so)
+					     : sizeof(po));
 		hand_end_hob(buf, off);
-		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
-							     true, &req), MIGTD_ERR_GUID);
+		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf),
+								   HOB_MODE_DEFAULT, true, &req),
+				 MIGTD_ERR_GUID);
 	}
 	/* Unknown GUID, even one bit off a known one. */
 	unknown = migtd_hob_guid_stream_socket_info;
@@ -349,22 +381,25 @@ static void test_duplicates_and_unknown(void **state)
 	off = hand_guid_hob(buf, 0, &migtd_hob_guid_migration_information, mi, sizeof(mi));
 	off = hand_guid_hob(buf, off, &unknown, so, sizeof(so));
 	hand_end_hob(buf, off);
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, false,
-						     &req), MIGTD_ERR_GUID);
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
+							   false, &req),
+			 MIGTD_ERR_GUID);
 	/* Unknown HOB types (resource descriptor 3, handoff 1, 0) reject the list. */
 	static const uint16_t types[] = { 0x0001, 0x0003, 0x0000, 0xFFFE };
 	for (size_t i = 0; i < 4; i++) {
 		hand_list(buf, sizeof(buf));
 		put16(buf + 96, types[i]);
-		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
-							     false, &req), MIGTD_ERR_INVALID);
+		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf),
+								   HOB_MODE_DEFAULT, false, &req),
+				 MIGTD_ERR_INVALID);
 	}
 	/* An end HOB first: nothing after it counts. */
 	memset(buf, 0, sizeof(buf));
 	off = hand_end_hob(buf, 0);
 	hand_guid_hob(buf, off, &migtd_hob_guid_migration_information, mi, sizeof(mi));
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, false,
-						     &req), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
+							   false, &req),
+			 MIGTD_ERR_INVALID);
 	/* An empty buffer. */
 	assert_int_equal(migtd_hob_parse_migration_request(buf, 0, HOB_MODE_DEFAULT, false, &req),
 			 MIGTD_ERR_INVALID);
@@ -383,13 +418,15 @@ static void test_short_guid_hobs(void **state)
 	(void)n;
 	memmove(buf + 24, buf + 96, 512 - 96);
 	put16(buf + 2, 20);
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, false,
-						     &req), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
+							   false, &req),
+			 MIGTD_ERR_INVALID);
 	/* Length 16: the next header lands inside its own GUID (type 0xFCBE). */
 	hand_list(buf, sizeof(buf));
 	put16(buf + 2, 16);
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, false,
-						     &req), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
+							   false, &req),
+			 MIGTD_ERR_INVALID);
 
 	/* Policy HOB shorter than 24: ignored, not rejected. */
 	memset(buf, 0, sizeof(buf));
@@ -404,8 +441,9 @@ static void test_short_guid_hobs(void **state)
 		off = hand_guid_hob(buf, off, &migtd_hob_guid_migpolicy, NULL, 0);
 		put16(buf + off - 24 + 2, 20);
 		hand_end_hob(buf, off);
-		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
-							     true, &req), MIGTD_OK);
+		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf),
+								   HOB_MODE_DEFAULT, true, &req),
+				 MIGTD_OK);
 		assert_false(req.has_policy);
 
 		/* Socket HOB with 23 data bytes: socket info missing (vsock) / absent. */
@@ -413,10 +451,12 @@ static void test_short_guid_hobs(void **state)
 		off = hand_guid_hob(buf, 0, &migtd_hob_guid_migration_information, mi, sizeof(mi));
 		off = hand_guid_hob(buf, off, &migtd_hob_guid_stream_socket_info, so, 23);
 		hand_end_hob(buf, off);
-		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
-							     true, &req), MIGTD_ERR_INVALID);
-		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT,
-							     false, &req), MIGTD_OK);
+		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf),
+								   HOB_MODE_DEFAULT, true, &req),
+				 MIGTD_ERR_INVALID);
+		assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf),
+								   HOB_MODE_DEFAULT, false, &req),
+				 MIGTD_OK);
 		assert_false(req.has_socket_info);
 		/* A partial read leaves nothing behind (found by fuzz_hob). */
 		assert_true(req.socket_info.communication_id == 0 &&
@@ -430,8 +470,9 @@ static void test_short_guid_hobs(void **state)
 		put16(buf + off + 2, 8);
 		for (size_t tail = 9; tail < 24; tail++)
 			assert_int_equal(migtd_hob_parse_migration_request(buf, off + tail,
-								     HOB_MODE_DEFAULT, false,
-								     &req), MIGTD_ERR_TRUNCATED);
+									   HOB_MODE_DEFAULT, false,
+									   &req),
+					 MIGTD_ERR_TRUNCATED);
 	}
 }
 
@@ -444,18 +485,21 @@ static void test_policy_malformed_ignored(void **state)
 	hand_list(buf, sizeof(buf));
 	/* mig_policy_size at policy data offset 8: 3 -> 4 (one byte more than present) */
 	put32(buf + 144 + 24 + 8, 4);
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true, &req),
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true,
+							   &req),
 			 MIGTD_OK);
 	assert_false(req.has_policy);
 	assert_null(req.policy.policy);
 	put32(buf + 144 + 24 + 8, 0xFFFFFFFF); /* overflow bait */
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true, &req),
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true,
+							   &req),
 			 MIGTD_OK);
 	assert_false(req.has_policy);
 	/* Policy padding bytes are not checked (upstream reads a C struct). */
 	put32(buf + 144 + 24 + 8, 3);
 	put32(buf + 144 + 24 + 12, 0xFFFFFFFF);
-	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true, &req),
+	assert_int_equal(migtd_hob_parse_migration_request(buf, sizeof(buf), HOB_MODE_DEFAULT, true,
+							   &req),
 			 MIGTD_OK);
 	assert_true(req.has_policy);
 }
@@ -492,16 +536,19 @@ static void test_mig_info_modes(void **state)
 			assert_int_equal(migtd_hob_mig_info_parse(d, l, HOB_MIG_INFO_STRICT, &mi),
 					 MIGTD_ERR_LENGTH);
 	d[9] = 2;
-	assert_int_equal(migtd_hob_mig_info_parse(d, 72, HOB_MIG_INFO_STRICT, &mi), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_hob_mig_info_parse(d, 72, HOB_MIG_INFO_STRICT, &mi),
+			 MIGTD_ERR_INVALID);
 	d[9] = 1; /* says init data follows but length 72 */
-	assert_int_equal(migtd_hob_mig_info_parse(d, 72, HOB_MIG_INFO_STRICT, &mi), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_hob_mig_info_parse(d, 72, HOB_MIG_INFO_STRICT, &mi),
+			 MIGTD_ERR_INVALID);
 	d[72] = 0xAB;
 	d[583] = 0xCD;
 	assert_int_equal(migtd_hob_mig_info_parse(d, 584, HOB_MIG_INFO_STRICT, &mi), MIGTD_OK);
 	assert_int_equal(mi.init_td_info[0], 0xAB);
 	assert_int_equal(mi.init_td_info[511], 0xCD);
 	d[9] = 0; /* 584 bytes but no init data flag */
-	assert_int_equal(migtd_hob_mig_info_parse(d, 584, HOB_MIG_INFO_STRICT, &mi), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_hob_mig_info_parse(d, 584, HOB_MIG_INFO_STRICT, &mi),
+			 MIGTD_ERR_INVALID);
 
 	/* vmcall-raw layout: 56 bytes, no policy id / communication id. */
 	assert_int_equal(migtd_hob_mig_info_parse(d, 56, HOB_MIG_INFO_RAW, &mi), MIGTD_OK);
@@ -511,7 +558,8 @@ static void test_mig_info_modes(void **state)
 	assert_int_equal(migtd_hob_mig_info_parse(d, 568, HOB_MIG_INFO_RAW, &mi), MIGTD_ERR_LENGTH);
 	d[9] = 1;
 	assert_int_equal(migtd_hob_mig_info_parse(d, 56, HOB_MIG_INFO_RAW, &mi), MIGTD_ERR_INVALID);
-	assert_int_equal(migtd_hob_mig_info_parse(d, 56, HOB_MIG_INFO_RAW_V2, &mi), MIGTD_ERR_INVALID);
+	assert_int_equal(migtd_hob_mig_info_parse(d, 56, HOB_MIG_INFO_RAW_V2, &mi),
+			 MIGTD_ERR_INVALID);
 	d[56] = 0x42;
 	assert_int_equal(migtd_hob_mig_info_parse(d, 568, HOB_MIG_INFO_RAW_V2, &mi), MIGTD_OK);
 	assert_int_equal(mi.init_td_info[0], 0x42);

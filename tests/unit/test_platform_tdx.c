@@ -132,10 +132,10 @@ static void test_status_decoding(void **state)
 {
 	(void)state;
 	assert_int_equal(tdx_status_err(0), MIGTD_OK);
-	assert_int_equal(tdx_status_err(0x8000020000000000ULL), MIGTD_ERR_AGAIN);   /* busy */
-	assert_int_equal(tdx_status_err(0x8000020000000003ULL), MIGTD_ERR_AGAIN);   /* busy, detail */
-	assert_int_equal(tdx_status_err(0xC000010000000000ULL), MIGTD_ERR_TDCALL);  /* invalid */
-	assert_int_equal(tdx_status_err(0x00000B0A00000000ULL), MIGTD_ERR_TDCALL);  /* warning */
+	assert_int_equal(tdx_status_err(0x8000020000000000ULL), MIGTD_ERR_AGAIN); /* busy */
+	assert_int_equal(tdx_status_err(0x8000020000000003ULL), MIGTD_ERR_AGAIN); /* busy, detail */
+	assert_int_equal(tdx_status_err(0xC000010000000000ULL), MIGTD_ERR_TDCALL); /* invalid */
+	assert_int_equal(tdx_status_err(0x00000B0A00000000ULL), MIGTD_ERR_TDCALL); /* warning */
 	assert_int_equal(tdx_status_err(1), MIGTD_ERR_TDCALL);
 	assert_int_equal(tdx_vmcall_status_err(0), MIGTD_OK);
 	assert_int_equal(tdx_vmcall_status_err(1), MIGTD_ERR_AGAIN);
@@ -306,7 +306,8 @@ static void test_servtd_rd_enc_key(void **state)
 		uint64_t v = 0;
 
 		assert_true(TDX_FIELD_MIG_ENC_KEY(i) == want_field[i]);
-		assert_int_equal(migtd_plat_servtd_rd(&fx.p, &binding, TDX_FIELD_MIG_ENC_KEY(i), &v),
+		assert_int_equal(migtd_plat_servtd_rd(&fx.p, &binding, TDX_FIELD_MIG_ENC_KEY(i),
+						      &v),
 				 MIGTD_OK);
 		assert_true(calls[i].rax == 18);
 		assert_true(calls[i].rcx == binding.handle);
@@ -510,10 +511,10 @@ static void test_service_errors(void **state)
 	struct migtd_service_call c = { .cmd = cmd, .cmd_len = 28, .rsp = rsp, .rsp_cap = 32 };
 
 	responder = vmcall_status_rsp;
-	assert_int_equal(migtd_plat_service_start(&fx.p, &c), MIGTD_ERR_AGAIN);	/* retry */
-	assert_int_equal(migtd_plat_service_start(&fx.p, &c), MIGTD_ERR_VMCALL);	/* invalid */
-	assert_int_equal(migtd_plat_service_start(&fx.p, &c), MIGTD_ERR_VMCALL);	/* in use */
-	assert_int_equal(migtd_plat_service_start(&fx.p, &c), MIGTD_ERR_VMCALL);	/* align */
+	assert_int_equal(migtd_plat_service_start(&fx.p, &c), MIGTD_ERR_AGAIN);  /* retry */
+	assert_int_equal(migtd_plat_service_start(&fx.p, &c), MIGTD_ERR_VMCALL); /* invalid */
+	assert_int_equal(migtd_plat_service_start(&fx.p, &c), MIGTD_ERR_VMCALL); /* in use */
+	assert_int_equal(migtd_plat_service_start(&fx.p, &c), MIGTD_ERR_VMCALL); /* align */
 	assert_int_equal(migtd_plat_service_poll(&fx.p, &c), MIGTD_ERR_STATE); /* none in flight */
 	responder = tdcall_fails_rsp;
 	assert_int_equal(migtd_plat_service_start(&fx.p, &c), MIGTD_ERR_TDCALL);
@@ -546,7 +547,7 @@ static void test_service_interrupt(void **state)
 	assert_int_equal(fx.svc_flag, 0);
 	assert_int_equal(migtd_plat_service_poll(&fx.p, &c), MIGTD_ERR_AGAIN);
 	assert_int_equal(rsp[24], 0); /* not copied before completion */
-	fx.svc_flag = 1; /* the 0x50 handler ran */
+	fx.svc_flag = 1;              /* the 0x50 handler ran */
 	assert_int_equal(migtd_plat_service_poll(&fx.p, &c), MIGTD_OK);
 	assert_int_equal(rsp[24], 0x02);
 	assert_int_equal(rsp[25], 0x99);
@@ -570,7 +571,7 @@ static void quote_vmm_rsp(struct tdx_regs *r, size_t i)
 static void make_quote_req(uint8_t *buf, size_t cap, struct migtd_quote_call *c)
 {
 	memset(buf, 0, cap);
-	migtd_wire_put_u64(buf, 1);	   /* version */
+	migtd_wire_put_u64(buf, 1);      /* version */
 	migtd_wire_put_u32(buf + 16, 8); /* in_len */
 	memset(buf + 24, 0xab, 8);
 	c->buf = buf;
@@ -618,7 +619,8 @@ static void test_quote_polling(void **state)
 	assert_int_equal(migtd_plat_quote_start(&fx.p, &c), MIGTD_OK);
 	vmm_completes_quote(0x8000000000000001ULL, 0);
 	assert_int_equal(migtd_plat_quote_poll(&fx.p, &c), MIGTD_OK);
-	assert_int_equal(migtd_ghci_getquote_status_class(migtd_wire_get_u64(c.buf + 8)), MIGTD_ERR_AGAIN);
+	assert_int_equal(migtd_ghci_getquote_status_class(migtd_wire_get_u64(c.buf + 8)),
+			 MIGTD_ERR_AGAIN);
 }
 
 static void test_quote_interrupt(void **state)
@@ -649,7 +651,8 @@ static void test_quote_interrupt(void **state)
 	/* after the interrupt an in-flight status is read once: busy, no hang */
 	fx.quote_flag = 1;
 	assert_int_equal(migtd_plat_quote_poll(&fx.p, &c), MIGTD_OK);
-	assert_int_equal(migtd_ghci_getquote_status_class(migtd_wire_get_u64(c.buf + 8)), MIGTD_ERR_AGAIN);
+	assert_int_equal(migtd_ghci_getquote_status_class(migtd_wire_get_u64(c.buf + 8)),
+			 MIGTD_ERR_AGAIN);
 }
 
 /*
@@ -810,7 +813,7 @@ static void test_random_and_clock(void **state)
 	assert_int_equal(tdx_random(b, sizeof(b)), MIGTD_OK);
 	for (size_t k = 0; k < 8; k++)
 		assert_int_equal(b[k], k + 1); /* little-endian word */
-	assert_int_equal(b[8], 0x02);	 /* next word, seq + 1 */
+	assert_int_equal(b[8], 0x02);          /* next word, seq + 1 */
 	rdrand_fail = 10;
 	assert_int_equal(tdx_random(b, 1), MIGTD_ERR_CRYPTO);
 	rdrand_fail = 0;
@@ -870,13 +873,13 @@ static void test_wrappers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_status_decoding),   T(test_vp_info),	    T(test_mr_report),
-		T(test_mr_report_errors),  T(test_rtmr_extend),	    T(test_servtd_rd_enc_key),
-		T(test_servtd_rd_errors),  T(test_servtd_wr),	    T(test_sys_rd),
-		T(test_service_polling),   T(test_service_errors),  T(test_service_interrupt),
-		T(test_quote_polling),	   T(test_quote_interrupt), T(test_quote_errors), T(test_quote_cancel),
-		T(test_map_gpa),	   T(test_report_fatal_error), T(test_random_and_clock),
-		T(test_wrappers),
+		T(test_status_decoding),  T(test_vp_info),         T(test_mr_report),
+		T(test_mr_report_errors), T(test_rtmr_extend),     T(test_servtd_rd_enc_key),
+		T(test_servtd_rd_errors), T(test_servtd_wr),       T(test_sys_rd),
+		T(test_service_polling),  T(test_service_errors),  T(test_service_interrupt),
+		T(test_quote_polling),    T(test_quote_interrupt), T(test_quote_errors),
+		T(test_quote_cancel),     T(test_map_gpa),         T(test_report_fatal_error),
+		T(test_random_and_clock), T(test_wrappers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,7 +26,7 @@
 #define C "upstream/config/"
 
 static struct policy_workspace ws;
-static uint8_t *report;          /* report.dat, 822 bytes */
+static uint8_t *report; /* report.dat, 822 bytes */
 static size_t report_len;
 
 /* ------------------------------------------------------------------ helpers */
@@ -49,23 +49,30 @@ static void build_full_log(struct full_log *f, uint64_t svn)
 	blob[0] = 11;
 	memcpy(blob + 1, "td_payload", 11);
 	memset(blob + 12, 0, 16);
-	assert_int_equal(migtd_eventlog_builder_add_measured(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2,
-						       "payload", 7, blob, sizeof(blob), NULL),
+	assert_int_equal(
+		migtd_eventlog_builder_add_measured(&b, 2, EVENTLOG_EV_EFI_PLATFORM_FIRMWARE_BLOB2,
+						    "payload", 7, blob, sizeof(blob), NULL),
+		MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_measured(&b, 2,
+							     EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
+							     "key", 3, "secure_authority\0\0\0\0",
+							     20, NULL),
 			 MIGTD_OK);
-	assert_int_equal(migtd_eventlog_builder_add_measured(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
-						       "key", 3, "secure_authority\0\0\0\0", 20,
-						       NULL), MIGTD_OK);
 	memset(svnd, 0, 16);
 	memcpy(svnd, "td_payload_svn", 15);
 	migtd_wire_put_u32(svnd + 16, 8);
 	migtd_wire_put_u64(svnd + 20, svn);
 	/* The SVN event's digest is the same whatever the SVN: only the data differs. */
-	assert_int_equal(migtd_eventlog_builder_add_measured(&b, 2, EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
-						       "svn", 3, svnd, sizeof(svnd), NULL), MIGTD_OK);
+	assert_int_equal(migtd_eventlog_builder_add_measured(&b, 2,
+							     EVENTLOG_EV_PLATFORM_CONFIG_FLAGS,
+							     "svn", 3, svnd, sizeof(svnd), NULL),
+			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, "policy", 6,
-						     "policy", 6, NULL), MIGTD_OK);
+							   "policy", 6, NULL),
+			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, "rootca", 6,
-						     "rootca", 6, NULL), MIGTD_OK);
+							   "rootca", 6, NULL),
+			 MIGTD_OK);
 	assert_int_equal(migtd_eventlog_builder_finish(&b, 0xFF, &f->log, &f->len), MIGTD_OK);
 	assert_int_equal(migtd_eventlog_parse(f->log, f->len, &f->parsed), MIGTD_OK);
 	for (int i = 0; i < EVENTLOG_SEL_COUNT; i++)
@@ -89,8 +96,8 @@ static enum policy_result eval_file(const char *path, const struct eventlog_pars
 {
 	size_t len;
 	uint8_t *doc = tu_read_vector(path, &len);
-	enum policy_result r =
-		eval_full(doc, len, report, report_len, report, report_len, logs, logs, is_src, NULL);
+	enum policy_result r = eval_full(doc, len, report, report_len, report, report_len, logs,
+					 logs, is_src, NULL);
 
 	free(doc);
 	return r;
@@ -111,8 +118,8 @@ static enum policy_result eval_str(const char *json, const uint8_t *local, const
 				   struct policy_explain *ex)
 {
 	return eval_full((const uint8_t *)json, strlen(json), local ? local : report,
-			 MIGTD_VERIFIED_REPORT_SIZE, peer ? peer : report, MIGTD_VERIFIED_REPORT_SIZE, NULL, NULL,
-			 true, ex);
+			 MIGTD_VERIFIED_REPORT_SIZE, peer ? peer : report,
+			 MIGTD_VERIFIED_REPORT_SIZE, NULL, NULL, true, ex);
 }
 
 static int setup(void **state)
@@ -176,7 +183,8 @@ static void test_vector_table(void **state)
 			if (re != ROWS[i].empty || rf != ROWS[i].full || rn != re)
 				fail_msg("%s (is_src %d): empty %s (want %s), full %s (want %s)",
 					 ROWS[i].file, src, migtd_policy_result_name(re),
-					 migtd_policy_result_name(ROWS[i].empty), migtd_policy_result_name(rf),
+					 migtd_policy_result_name(ROWS[i].empty),
+					 migtd_policy_result_name(rf),
 					 migtd_policy_result_name(ROWS[i].full));
 		}
 	}
@@ -194,9 +202,11 @@ static void test_policy_digest_differs(void **state)
 	build_full_log(&b, 13);
 	b.parsed.value[EVENTLOG_SEL_MIGTD_POLICY] = b.parsed.value[EVENTLOG_SEL_MIGTD_CORE];
 	assert_int_equal(eval_full(doc, len, report, report_len, report, report_len, &a.parsed,
-				   &b.parsed, true, NULL), POLICY_UNQUALIFIED_MIGTD_INFO);
+				   &b.parsed, true, NULL),
+			 POLICY_UNQUALIFIED_MIGTD_INFO);
 	assert_int_equal(eval_full(doc, len, report, report_len, report, report_len, &a.parsed,
-				   &a.parsed, true, NULL), POLICY_OK);
+				   &a.parsed, true, NULL),
+			 POLICY_OK);
 	free(doc);
 }
 
@@ -244,10 +254,12 @@ static void test_svn_rules(void **state)
 		build_full_log(&d, self[i].dst);
 		/* On the source: local = source, peer = destination. */
 		assert_int_equal(eval_full(doc, len, report, report_len, report, report_len,
-					   &s.parsed, &d.parsed, true, NULL), self[i].r);
+					   &s.parsed, &d.parsed, true, NULL),
+				 self[i].r);
 		/* On the destination: local = destination, peer = source. */
 		assert_int_equal(eval_full(doc, len, report, report_len, report, report_len,
-					   &d.parsed, &s.parsed, false, NULL), self[i].r);
+					   &d.parsed, &s.parsed, false, NULL),
+				 self[i].r);
 	}
 	free(doc);
 }
@@ -372,14 +384,18 @@ static void test_status_mapping(void **state)
 	assert_int_equal(migtd_policy_result_err(POLICY_OK), MIGTD_OK);
 	assert_int_equal(migtd_err_status(migtd_policy_result_err(POLICY_INVALID_POLICY)), 9);
 	for (int r = POLICY_PLATFORM_NOT_FOUND; r < POLICY_RESULT_COUNT; r++)
-		assert_int_equal(migtd_err_status(migtd_policy_result_err((enum policy_result)r)), 8);
+		assert_int_equal(migtd_err_status(migtd_policy_result_err((enum policy_result)r)),
+				 8);
 	assert_string_equal(migtd_policy_result_name(POLICY_OK), "Ok");
 	assert_string_equal(migtd_policy_result_name(POLICY_INVALID_POLICY), "InvalidPolicy");
-	assert_string_equal(migtd_policy_result_name(POLICY_PLATFORM_NOT_FOUND), "PlatformNotFound");
-	assert_string_equal(migtd_policy_result_name(POLICY_PLATFORM_NOT_MATCH), "PlatformNotMatch");
+	assert_string_equal(migtd_policy_result_name(POLICY_PLATFORM_NOT_FOUND),
+			    "PlatformNotFound");
+	assert_string_equal(migtd_policy_result_name(POLICY_PLATFORM_NOT_MATCH),
+			    "PlatformNotMatch");
 	assert_string_equal(migtd_policy_result_name(POLICY_UNQUALIFIED_PLATFORM_INFO),
 			    "UnqualifiedPlatformInfo");
-	assert_string_equal(migtd_policy_result_name(POLICY_UNQUALIFIED_QE_INFO), "UnqualifiedQeInfo");
+	assert_string_equal(migtd_policy_result_name(POLICY_UNQUALIFIED_QE_INFO),
+			    "UnqualifiedQeInfo");
 	assert_string_equal(migtd_policy_result_name(POLICY_UNQUALIFIED_TDX_MODULE_INFO),
 			    "UnqualifiedTdxModuleInfo");
 	assert_string_equal(migtd_policy_result_name(POLICY_UNQUALIFIED_MIGTD_INFO),
@@ -427,7 +443,7 @@ static void test_semantics(void **state)
 	(void)state;
 	memcpy(lo, report, sizeof(lo));
 	memcpy(hi, report, sizeof(hi));
-	lo[625] = 3;  /* TDXModuleSVN */
+	lo[625] = 3; /* TDXModuleSVN */
 	hi[625] = 5;
 	/* integer */
 	assert_int_equal(one(TDX, "TDXModuleSVN", "equal", "5", NULL, hi, NULL), K);
@@ -435,7 +451,8 @@ static void test_semantics(void **state)
 	assert_int_equal(one(TDX, "TDXModuleSVN", "greater-or-equal", "5", NULL, hi, NULL), K);
 	assert_int_equal(one(TDX, "TDXModuleSVN", "greater-or-equal", "6", NULL, hi, NULL), U);
 	assert_int_equal(one(TDX, "TDXModuleSVN", "in-range", "5", NULL, hi, NULL), U);
-	assert_int_equal(one(TDX, "TDXModuleSVN", "equal", "18446744073709551615", NULL, hi, NULL), U);
+	assert_int_equal(one(TDX, "TDXModuleSVN", "equal", "18446744073709551615", NULL, hi, NULL),
+			 U);
 	/* Integers need <= 8 bytes: MRSEAM (48) never equals an integer. */
 	assert_int_equal(one(TDX, "MRSEAM", "equal", "0", NULL, NULL, NULL), U);
 	/* "self" greater-or-equal: destination >= source. */
@@ -445,8 +462,12 @@ static void test_semantics(void **state)
 	assert_int_equal(one(TDX, "TDXModuleSVN", "array-equal", "\"self\"", lo, lo, NULL), K);
 	assert_int_equal(one(TDX, "TDXModuleSVN", "subset", "\"self\"", lo, lo, NULL), U);
 	assert_int_equal(one(TDX, "TDXModuleSVN", "in-range", "\"self\"", lo, lo, NULL), U);
-	assert_int_equal(one(TDX, "TDXModuleSVN", "array-greater-or-equal", "\"self\"", lo, hi, NULL), K);
-	assert_int_equal(one(TDX, "TDXModuleSVN", "array-greater-or-equal", "\"self\"", hi, lo, NULL), U);
+	assert_int_equal(one(TDX, "TDXModuleSVN", "array-greater-or-equal", "\"self\"", lo, hi,
+			     NULL),
+			 K);
+	assert_int_equal(one(TDX, "TDXModuleSVN", "array-greater-or-equal", "\"self\"", hi, lo,
+			     NULL),
+			 U);
 	/* >= self on a 48-byte field: longer than 8 -> fails even if equal. */
 	assert_int_equal(one(TDX, "MRSEAM", "greater-or-equal", "\"self\"", NULL, NULL, NULL), U);
 	/* ranges: end exclusive, empty ends, '+' accepted like Rust's from_str */
@@ -461,19 +482,28 @@ static void test_semantics(void **state)
 	assert_int_equal(one(TDX, "TDXModuleSVN", "in-range", "\"1..5..9\"", NULL, hi, NULL), U);
 	assert_int_equal(one(TDX, "TDXModuleSVN", "in-range", "\"a..9\"", NULL, hi, NULL), U);
 	assert_int_equal(one(TDX, "TDXModuleSVN", "equal", "\"05\"", NULL, hi, NULL), K);
-	assert_int_equal(one(TDX, "ATTRIBUTES", "equal", "\"0000000000000000\"", NULL, NULL, NULL), K);
+	assert_int_equal(one(TDX, "ATTRIBUTES", "equal", "\"0000000000000000\"", NULL, NULL, NULL),
+			 K);
 	hi[112] = 0xab;
-	assert_int_equal(one(TDX, "ATTRIBUTES", "equal", "\"AB00000000000000\"", NULL, hi, NULL), K);
-	assert_int_equal(one(TDX, "ATTRIBUTES", "equal", "\"ab00000000000000\"", NULL, hi, NULL), U);
-	assert_int_equal(one(TDX, "ATTRIBUTES", "greater-or-equal", "\"AB00000000000000\"", NULL, hi,
-			     NULL), U);
+	assert_int_equal(one(TDX, "ATTRIBUTES", "equal", "\"AB00000000000000\"", NULL, hi, NULL),
+			 K);
+	assert_int_equal(one(TDX, "ATTRIBUTES", "equal", "\"ab00000000000000\"", NULL, hi, NULL),
+			 U);
+	assert_int_equal(one(TDX, "ATTRIBUTES", "greater-or-equal", "\"AB00000000000000\"", NULL,
+			     hi, NULL),
+			 U);
 	/* byte arrays */
-	assert_int_equal(one(TDX, "ATTRIBUTES", "array-equal", "[171,0,0,0,0,0,0,0]", NULL, hi, NULL), K);
-	assert_int_equal(one(TDX, "ATTRIBUTES", "array-equal", "[171,0,0,0,0,0,0]", NULL, hi, NULL), U);
+	assert_int_equal(one(TDX, "ATTRIBUTES", "array-equal", "[171,0,0,0,0,0,0,0]", NULL, hi,
+			     NULL),
+			 K);
+	assert_int_equal(one(TDX, "ATTRIBUTES", "array-equal", "[171,0,0,0,0,0,0]", NULL, hi, NULL),
+			 U);
 	assert_int_equal(one(TDX, "ATTRIBUTES", "array-greater-or-equal", "[170,0,0,0,0,0,0,0]",
-			     NULL, hi, NULL), K);
+			     NULL, hi, NULL),
+			 K);
 	assert_int_equal(one(TDX, "ATTRIBUTES", "array-greater-or-equal", "[172,0,0,0,0,0,0,0]",
-			     NULL, hi, NULL), U);
+			     NULL, hi, NULL),
+			 U);
 	assert_int_equal(one(TDX, "ATTRIBUTES", "equal", "[171,0,0,0,0,0,0,0]", NULL, hi, NULL), U);
 	/* Escaped reference strings are decoded ("\u0030" = '0'). */
 	assert_int_equal(one(TDX, "TDXModuleSVN", "equal", "\"\\u00305\"", NULL, hi, NULL), K);
@@ -484,22 +514,27 @@ static void test_semantics(void **state)
 	hi[120 + 2] = 0xFF;
 	assert_int_equal(one(TDI, "ATTRIBUTES", "equal", "\"self\"", NULL, hi, NULL), K);
 	hi[120 + 3] = 0x10;
-	assert_int_equal(one(TDI, "ATTRIBUTES", "equal", "\"self\"", NULL, hi, NULL), POLICY_UNQUALIFIED_MIGTD_INFO);
+	assert_int_equal(one(TDI, "ATTRIBUTES", "equal", "\"self\"", NULL, hi, NULL),
+			 POLICY_UNQUALIFIED_MIGTD_INFO);
 	memcpy(hi, report, sizeof(hi));
 	hi[128 + 1] ^= 0x08;
-	assert_int_equal(one(TDI, "XFAM", "equal", "\"self\"", NULL, hi, NULL), POLICY_UNQUALIFIED_MIGTD_INFO);
+	assert_int_equal(one(TDI, "XFAM", "equal", "\"self\"", NULL, hi, NULL),
+			 POLICY_UNQUALIFIED_MIGTD_INFO);
 	/* QE and platform fields; "fmspc" as a TcbInfo property. */
 	assert_int_equal(one(QE, "ISVPRODID", "equal", "2", NULL, NULL, NULL), K);
-	assert_int_equal(one(QE, "ISVPRODID", "equal", "3", NULL, NULL, NULL), POLICY_UNQUALIFIED_QE_INFO);
+	assert_int_equal(one(QE, "ISVPRODID", "equal", "3", NULL, NULL, NULL),
+			 POLICY_UNQUALIFIED_QE_INFO);
 	assert_int_equal(one(QE, "MRENCLAVE", "equal", "\"self\"", NULL, NULL, NULL),
 			 POLICY_INVALID_PARAMETER);
 	assert_int_equal(one(TCB, "pcesvn", "equal", "11", NULL, NULL, NULL), K);
 	assert_int_equal(one(TCB, "pcesvn", "greater-or-equal", "12", NULL, NULL, NULL),
 			 POLICY_UNQUALIFIED_PLATFORM_INFO);
 	assert_int_equal(one(TCB, "fmspc", "equal", "\"30806F000000\"", NULL, NULL, NULL), K);
-	assert_int_equal(one(TCB, "nosuch", "equal", "1", NULL, NULL, NULL), POLICY_INVALID_PARAMETER);
+	assert_int_equal(one(TCB, "nosuch", "equal", "1", NULL, NULL, NULL),
+			 POLICY_INVALID_PARAMETER);
 	assert_int_equal(one(TDI, "MRTD", "equal", "\"self\"", NULL, NULL, NULL), K);
-	assert_int_equal(one(TDI, "MRTDX", "equal", "\"self\"", NULL, NULL, NULL), POLICY_INVALID_PARAMETER);
+	assert_int_equal(one(TDI, "MRTDX", "equal", "\"self\"", NULL, NULL, NULL),
+			 POLICY_INVALID_PARAMETER);
 }
 
 /* Evaluation order and which error wins (§7.4). */
@@ -517,50 +552,60 @@ static void test_order(void **state)
 			 POLICY_PLATFORM_NOT_FOUND);
 	/* FMSPC keys are compared with uppercase hex: lowercase never matches. */
 	assert_int_equal(eval_str("{" ID ",\"policy\":[{\"fmspc\":\"30806f000000\",\"Platform\":"
-				  "{\"TcbInfo\":{}}}]}", NULL, NULL, NULL),
+				  "{\"TcbInfo\":{}}}]}",
+				  NULL, NULL, NULL),
 			 POLICY_PLATFORM_NOT_FOUND);
 	/* The first matching platform block is used. */
-	assert_int_equal(eval_str("{" ID ",\"policy\":[{\"fmspc\":\"30806F000000\",\"Platform\":"
-				  "{\"TcbInfo\":{\"pcesvn\":{\"operation\":\"equal\",\"reference\":11}}}},"
-				  "{\"fmspc\":\"30806F000000\",\"Platform\":{\"TcbInfo\":{\"pcesvn\":"
-				  "{\"operation\":\"equal\",\"reference\":12}}}}]}", NULL, NULL, NULL),
-			 POLICY_OK);
+	assert_int_equal(
+		eval_str("{" ID ",\"policy\":[{\"fmspc\":\"30806F000000\",\"Platform\":"
+			 "{\"TcbInfo\":{\"pcesvn\":{\"operation\":\"equal\",\"reference\":11}}}},"
+			 "{\"fmspc\":\"30806F000000\",\"Platform\":{\"TcbInfo\":{\"pcesvn\":"
+			 "{\"operation\":\"equal\",\"reference\":12}}}}]}",
+			 NULL, NULL, NULL),
+		POLICY_OK);
 	/* Properties run sorted by name: "ATTRIBUTES" (fails) before "MRTD" (unknown -> would
 	 * be InvalidParameter only if reached). */
 	peer[120] = 1;
-	assert_int_equal(eval_str("{" ID ",\"policy\":[" PLAT ",{\"MigTD\":{\"TDINFO\":{"
-				  "\"ZZZ\":{\"operation\":\"equal\",\"reference\":\"self\"},"
-				  "\"ATTRIBUTES\":{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}",
-				  NULL, peer, NULL),
-			 POLICY_UNQUALIFIED_MIGTD_INFO);
-	assert_int_equal(eval_str("{" ID ",\"policy\":[" PLAT ",{\"MigTD\":{\"TDINFO\":{"
-				  "\"AAA\":{\"operation\":\"equal\",\"reference\":\"self\"},"
-				  "\"ATTRIBUTES\":{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}",
-				  NULL, peer, NULL),
-			 POLICY_INVALID_PARAMETER);
+	assert_int_equal(
+		eval_str("{" ID ",\"policy\":[" PLAT ",{\"MigTD\":{\"TDINFO\":{"
+			 "\"ZZZ\":{\"operation\":\"equal\",\"reference\":\"self\"},"
+			 "\"ATTRIBUTES\":{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}",
+			 NULL, peer, NULL),
+		POLICY_UNQUALIFIED_MIGTD_INFO);
+	assert_int_equal(
+		eval_str("{" ID ",\"policy\":[" PLAT ",{\"MigTD\":{\"TDINFO\":{"
+			 "\"AAA\":{\"operation\":\"equal\",\"reference\":\"self\"},"
+			 "\"ATTRIBUTES\":{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}",
+			 NULL, peer, NULL),
+		POLICY_INVALID_PARAMETER);
 	/* Duplicate property names: the last one wins. */
 	assert_int_equal(eval_str("{" ID ",\"policy\":[" PLAT ",{\"QE\":{\"QeIdentity\":{"
 				  "\"ISVPRODID\":{\"operation\":\"equal\",\"reference\":9},"
 				  "\"ISVPRODID\":{\"operation\":\"equal\",\"reference\":2}}}}]}",
-				  NULL, NULL, NULL), POLICY_OK);
+				  NULL, NULL, NULL),
+			 POLICY_OK);
 	/* TDX module and platform checks precede QE/MigTD regardless of document order. */
 	peer[624] = 7;
-	assert_int_equal(eval_str("{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"ISVPRODID\":"
-				  "{\"operation\":\"equal\",\"reference\":9}}}}," PLAT ","
-				  "{\"TDXModule\":{\"TDXModule_Identity\":{\"TDXModuleMajorVersion\":"
-				  "{\"operation\":\"equal\",\"reference\":1}}}}]}", NULL, peer, NULL),
-			 POLICY_UNQUALIFIED_TDX_MODULE_INFO);
+	assert_int_equal(
+		eval_str("{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"ISVPRODID\":"
+			 "{\"operation\":\"equal\",\"reference\":9}}}}," PLAT ","
+			 "{\"TDXModule\":{\"TDXModule_Identity\":{\"TDXModuleMajorVersion\":"
+			 "{\"operation\":\"equal\",\"reference\":1}}}}]}",
+			 NULL, peer, NULL),
+		POLICY_UNQUALIFIED_TDX_MODULE_INFO);
 	/* An unknown name in the first TDX block stops the search at once. */
 	assert_int_equal(eval_str("{" ID ",\"policy\":[" PLAT ","
 				  "{\"TDXModule\":{\"TDXModule_Identity\":{\"X\":"
 				  "{\"operation\":\"equal\",\"reference\":1}}}},"
-				  "{\"TDXModule\":{\"TDXModule_Identity\":{}}}]}", NULL, NULL, NULL),
+				  "{\"TDXModule\":{\"TDXModule_Identity\":{}}}]}",
+				  NULL, NULL, NULL),
 			 POLICY_INVALID_PARAMETER);
 	/* An empty TDX block passes. */
 	assert_int_equal(eval_str("{" ID ",\"policy\":[" PLAT ","
 				  "{\"TDXModule\":{\"TDXModule_Identity\":{\"TDXModuleSVN\":"
 				  "{\"operation\":\"equal\",\"reference\":1}}}},"
-				  "{\"TDXModule\":{\"TDXModule_Identity\":{}}}]}", NULL, NULL, NULL),
+				  "{\"TDXModule\":{\"TDXModule_Identity\":{}}}]}",
+				  NULL, NULL, NULL),
 			 POLICY_OK);
 	/* QE blocks are walked in document order with MigTD blocks: first failure wins. */
 	memcpy(peer, report, sizeof(peer));
@@ -568,12 +613,14 @@ static void test_order(void **state)
 	assert_int_equal(eval_str("{" ID ",\"policy\":[" PLAT ",{\"MigTD\":{\"TDINFO\":{\"MRTD\":"
 				  "{\"operation\":\"equal\",\"reference\":\"self\"}}}},"
 				  "{\"QE\":{\"QeIdentity\":{\"ISVPRODID\":{\"operation\":\"equal\","
-				  "\"reference\":9}}}}]}", NULL, peer, NULL),
+				  "\"reference\":9}}}}]}",
+				  NULL, peer, NULL),
 			 POLICY_UNQUALIFIED_MIGTD_INFO);
 	assert_int_equal(eval_str("{" ID ",\"policy\":[" PLAT ","
 				  "{\"QE\":{\"QeIdentity\":{\"ISVPRODID\":{\"operation\":\"equal\","
 				  "\"reference\":9}}}},{\"MigTD\":{\"TDINFO\":{\"MRTD\":"
-				  "{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}", NULL, peer, NULL),
+				  "{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}",
+				  NULL, peer, NULL),
 			 POLICY_UNQUALIFIED_QE_INFO);
 }
 
@@ -603,17 +650,21 @@ static void test_eventlog_names(void **state)
 			 "{\"%s\":{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}",
 			 cases[i].name);
 		assert_int_equal(eval_full((const uint8_t *)json, strlen(json), report, 822, report,
-					   822, &f.parsed, &f.parsed, true, NULL), cases[i].r);
+					   822, &f.parsed, &f.parsed, true, NULL),
+				 cases[i].r);
 	}
 	/* The SVN compares the info bytes (u64 LE), the others the digest. */
 	snprintf(json, sizeof(json),
 		 "{" ID ",\"policy\":[" PLAT ",{\"MigTD\":{\"TDINFO\":{},\"EventLog\":"
 		 "{\"Digest.MigTdCoreSvn\":{\"operation\":\"equal\",\"reference\":13}}}}]}");
 	assert_int_equal(eval_full((const uint8_t *)json, strlen(json), report, 822, report, 822,
-				   &f.parsed, &f.parsed, true, NULL), POLICY_OK);
+				   &f.parsed, &f.parsed, true, NULL),
+			 POLICY_OK);
 	/* "EventLog": null is the same as no EventLog. */
 	assert_int_equal(eval_str("{" ID ",\"policy\":[" PLAT ",{\"MigTD\":{\"TDINFO\":{},"
-				  "\"EventLog\":null}}]}", NULL, NULL, NULL), POLICY_OK);
+				  "\"EventLog\":null}}]}",
+				  NULL, NULL, NULL),
+			 POLICY_OK);
 }
 
 /* ------------------------------------------------------------------ parsing */
@@ -647,30 +698,46 @@ static void test_parse_invalid(void **state)
 		"{\"id\":\"\\u0046F4A3955-7136-4F54-AAB2-50F724C3BF6A\",\"policy\":[]}",
 		"{\"id\":5,\"policy\":[]}",
 		/* references */
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":-1}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":1.0}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":1e3}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":18446744073709551616}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":true}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":null}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":{}}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":[256]}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":[\"1\"]}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":[1,]}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equals\",\"reference\":1}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equ\\u0061l\",\"reference\":1}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":-1}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":1.0}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":1e3}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":18446744073709551616}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":true}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":null}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":{}}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":[256]}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":[\"1\"]}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":[1,]}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equals\",\"reference\":1}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equ\\u0061l\",\"reference\":1}}}}]}",
 		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\"}}}}]}",
 		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"reference\":1}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":1,\"reference\":2}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":1,\"reference\":2}}}}]}",
 		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":5}}}]}",
 		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":[]}}]}",
 		"{" ID ",\"policy\":[{\"QE\":{}}]}",
 		"{" ID ",\"policy\":[{\"MigTD\":{\"EventLog\":{}}}]}",
 		"{" ID ",\"policy\":[{\"MigTD\":{\"TDINFO\":{},\"EventLog\":5}}]}",
 		"{" ID ",\"policy\":[{\"fmspc\":5,\"Platform\":{\"TcbInfo\":{}}}]}",
-		"{" ID ",\"policy\":[{\"fmspc\":\"a\",\"fmspc\":\"b\",\"Platform\":{\"TcbInfo\":{}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":\"\\ud800\"}}}}]}",
-		"{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":\"a\tb\"}}}}]}",
+		"{" ID
+		",\"policy\":[{\"fmspc\":\"a\",\"fmspc\":\"b\",\"Platform\":{\"TcbInfo\":{}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":\"\\ud800\"}}}}]}",
+		"{" ID
+		",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{\"operation\":\"equal\",\"reference\":\"a\tb\"}}}}]}",
 	};
 
 	(void)state;
@@ -685,10 +752,12 @@ static void test_parse_invalid(void **state)
 	}
 	/* Invalid UTF-8 */
 	{
-		const uint8_t doc[] = "{\"id\":\"FF4A3955-7136-4F54-AAB2-50F724C3BF6A\",\"x\":\"\xC0\xAF\",\"policy\":[]}";
+		const uint8_t doc[] =
+			"{\"id\":\"FF4A3955-7136-4F54-AAB2-50F724C3BF6A\",\"x\":\"\xC0\xAF\",\"policy\":[]}";
 		struct policy_parse_error e;
 
-		assert_int_equal(migtd_policy_parse(&ws, doc, sizeof(doc) - 1, &e), MIGTD_ERR_INVALID_POLICY);
+		assert_int_equal(migtd_policy_parse(&ws, doc, sizeof(doc) - 1, &e),
+				 MIGTD_ERR_INVALID_POLICY);
 		assert_int_equal(e.offset, 50); /* the 0xC0 byte */
 	}
 }
@@ -707,10 +776,13 @@ static void test_parse_valid_forms(void **state)
 	assert_memory_equal(ws.policy.guid, want_guid, 16);
 	assert_int_equal(ws.policy.nblocks, 0);
 	/* Shapes are tried in order: Platform, QE, TDXModule, MigTD; extra keys ignored. */
-	assert_int_equal(parse_str("{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{}},\"TDXModule\":"
-				   "{\"TDXModule_Identity\":{}}},{\"fmspc\":5,\"TDXModule\":"
-				   "{\"TDXModule_Identity\":{}}},{\"MigTD\":{\"TDINFO\":{},\"x\":1},"
-				   "\"y\":2}]}", &e), MIGTD_OK);
+	assert_int_equal(
+		parse_str("{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{}},\"TDXModule\":"
+			  "{\"TDXModule_Identity\":{}}},{\"fmspc\":5,\"TDXModule\":"
+			  "{\"TDXModule_Identity\":{}}},{\"MigTD\":{\"TDINFO\":{},\"x\":1},"
+			  "\"y\":2}]}",
+			  &e),
+		MIGTD_OK);
 	assert_int_equal(ws.policy.nblocks, 3);
 	assert_int_equal(ws.policy.blocks[0].kind, POLICY_BLOCK_QE);
 	assert_int_equal(ws.policy.blocks[1].kind, POLICY_BLOCK_TDX_MODULE);
@@ -720,7 +792,8 @@ static void test_parse_valid_forms(void **state)
 	assert_int_equal(parse_str("{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{"
 				   "\"b\":{\"operation\":\"subset\",\"reference\":[],\"note\":1},"
 				   "\"a\":{\"operation\":\"in-range\",\"reference\":\"1..2\"},"
-				   "\"B\":{\"operation\":\"equal\",\"reference\":\"x\\\"y\"}}}}]}", &e),
+				   "\"B\":{\"operation\":\"equal\",\"reference\":\"x\\\"y\"}}}}]}",
+				   &e),
 			 MIGTD_OK);
 	assert_int_equal(ws.policy.nprops, 3);
 	assert_memory_equal(ws.policy.props[0].name.p, "B", 1);
@@ -766,7 +839,8 @@ static void test_truncations(void **state)
 		uint8_t *doc = tu_read_vector(files[f], &len);
 
 		end = len;
-		while (end > 0 && (doc[end - 1] == '\n' || doc[end - 1] == ' ' || doc[end - 1] == '\r'))
+		while (end > 0 &&
+		       (doc[end - 1] == '\n' || doc[end - 1] == ' ' || doc[end - 1] == '\r'))
 			end--;
 		for (size_t n = 0; n <= len; n++) {
 			struct policy_parse_error e;
@@ -788,9 +862,10 @@ static void test_truncations(void **state)
 static void test_error_positions(void **state)
 {
 	struct policy_parse_error e;
-	const char *doc = "{\n  \"id\": \"FF4A3955-7136-4F54-AAB2-50F724C3BF6A\",\n  \"policy\": [\n"
-			  "    {\"MigTD\": {\"TDINFO\": {\"MRTD\": {\"operation\": \"equal\",\n"
-			  "       \"reference\": 1.5}}}}\n  ]\n}\n";
+	const char *doc =
+		"{\n  \"id\": \"FF4A3955-7136-4F54-AAB2-50F724C3BF6A\",\n  \"policy\": [\n"
+		"    {\"MigTD\": {\"TDINFO\": {\"MRTD\": {\"operation\": \"equal\",\n"
+		"       \"reference\": 1.5}}}}\n  ]\n}\n";
 	size_t len;
 	uint8_t *d5;
 
@@ -818,8 +893,9 @@ static void test_caps(void **state)
 
 	(void)state;
 	assert_non_null(doc);
-	o += (size_t)snprintf(doc, n, "{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{"
-				      "\"operation\":\"equal\",\"reference\":[");
+	o += (size_t)snprintf(doc, n,
+			      "{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"A\":{"
+			      "\"operation\":\"equal\",\"reference\":[");
 	for (unsigned i = 0; i < POLICY_MAX_TOKENS; i++)
 		o += (size_t)snprintf(doc + o, n - o, i ? ",0" : "0");
 	o += (size_t)snprintf(doc + o, n - o, "]}}}}]}");
@@ -837,7 +913,8 @@ static void test_caps(void **state)
 	/* More blocks than POLICY_MAX_BLOCKS. */
 	o = (size_t)snprintf(doc, n, "{" ID ",\"policy\":[");
 	for (unsigned i = 0; i <= POLICY_MAX_BLOCKS; i++)
-		o += (size_t)snprintf(doc + o, n - o, "%s{\"QE\":{\"QeIdentity\":{}}}", i ? "," : "");
+		o += (size_t)snprintf(doc + o, n - o, "%s{\"QE\":{\"QeIdentity\":{}}}",
+				      i ? "," : "");
 	o += (size_t)snprintf(doc + o, n - o, "]}");
 	assert_int_equal(migtd_policy_parse(&ws, (uint8_t *)doc, o, &e), MIGTD_ERR_INVALID_POLICY);
 	assert_non_null(strstr(e.msg, "blocks"));
@@ -938,41 +1015,51 @@ static void test_repo_default_policy(void **state)
 	/* Same image and platform: admitted in both roles; without event logs: refused. */
 	for (int src = 0; src <= 1; src++) {
 		assert_int_equal(eval_full(doc, len, report, 822, report, 822, &a.parsed, &a.parsed,
-					   src, NULL), POLICY_OK);
-		assert_int_equal(eval_full(doc, len, report, 822, report, 822, NULL, NULL, src, NULL),
+					   src, NULL),
+				 POLICY_OK);
+		assert_int_equal(eval_full(doc, len, report, 822, report, 822, NULL, NULL, src,
+					   NULL),
 				 POLICY_UNQUALIFIED_MIGTD_INFO);
 	}
 	/* Another platform model. */
 	memcpy(local, report, sizeof(local));
 	memcpy(peer, report, sizeof(peer));
 	peer[586] = 0x70;
-	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true, NULL),
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true,
+				   NULL),
 			 POLICY_PLATFORM_NOT_MATCH);
 	/* Newer destination TCB is fine, older is not (both sides agree). */
 	memcpy(peer, report, sizeof(peer));
 	peer[625] = 1; /* peer TDX module SVN 1 > 0 */
-	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true, NULL),
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true,
+				   NULL),
 			 POLICY_OK);
-	assert_int_equal(eval_full(doc, len, peer, 822, local, 822, &a.parsed, &a.parsed, false, NULL),
+	assert_int_equal(eval_full(doc, len, peer, 822, local, 822, &a.parsed, &a.parsed, false,
+				   NULL),
 			 POLICY_OK);
-	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, false, NULL),
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, false,
+				   NULL),
 			 POLICY_UNQUALIFIED_TDX_MODULE_INFO);
 	memcpy(peer, report, sizeof(peer));
 	peer[606] = 10; /* peer PCE SVN 10 < 11 */
-	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true, NULL),
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true,
+				   NULL),
 			 POLICY_UNQUALIFIED_PLATFORM_INFO);
 	memcpy(peer, report, sizeof(peer));
 	peer[732] = 1; /* QE ISVSVN */
-	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, false, NULL),
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, false,
+				   NULL),
 			 POLICY_UNQUALIFIED_QE_INFO);
 	/* A different MigTD image or enrolled policy. */
 	memcpy(peer, report, sizeof(peer));
 	peer[424] ^= 1;
-	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true, NULL),
+	assert_int_equal(eval_full(doc, len, local, 822, peer, 822, &a.parsed, &a.parsed, true,
+				   NULL),
 			 POLICY_UNQUALIFIED_MIGTD_INFO);
 	b.parsed.value[EVENTLOG_SEL_MIGTD_SGX_ROOT_KEY] = b.parsed.value[EVENTLOG_SEL_MIGTD_POLICY];
 	assert_int_equal(eval_full(doc, len, report, 822, report, 822, &a.parsed, &b.parsed, true,
-				   NULL), POLICY_UNQUALIFIED_MIGTD_INFO);
+				   NULL),
+			 POLICY_UNQUALIFIED_MIGTD_INFO);
 	free(doc);
 }
 
@@ -986,7 +1073,8 @@ static void test_strict_unknown(void **state)
 		{ "{" ID ",\"policy\":[{\"MigTD\":{\"TDINFO\":{},\"Eventlog\":{}}}]}",
 		  "policy[0].MigTD.Eventlog" },
 		{ "{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"MRSINGER\":{\"operation\":"
-		  "\"equal\",\"reference\":\"self\"}}}}]}", "policy[0].QE.QeIdentity" },
+		  "\"equal\",\"reference\":\"self\"}}}}]}",
+		  "policy[0].QE.QeIdentity" },
 		{ "{" ID ",\"policy\":[{\"QE\":{\"QeIdentity\":{\"MRSIGNER\":{\"operation\":"
 		  "\"equal\",\"reference\":\"self\",\"note\":1}}}}]}",
 		  "policy[0].QE.QeIdentity.MRSIGNER.note" },
@@ -994,7 +1082,8 @@ static void test_strict_unknown(void **state)
 		  "{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}",
 		  "policy[0].MigTD.EventLog" },
 		{ "{" ID ",\"policy\":[{\"fmspc\":\"self\",\"Platform\":{\"TcbInfo\":{},"
-		  "\"TcbInfo2\":{}}}]}", "policy[0].Platform.TcbInfo2" },
+		  "\"TcbInfo2\":{}}}]}",
+		  "policy[0].Platform.TcbInfo2" },
 	};
 	static const char ok[] =
 		"{" ID ",\"policy\":[{\"MigTD\":{\"TDINFO\":{\"MRTD\":{\"operation\":\"equal\","
@@ -1010,7 +1099,8 @@ static void test_strict_unknown(void **state)
 		size_t n = strlen(refused[i][0]);
 
 		assert_int_equal(migtd_policy_parse(&ws, d, n, &e), MIGTD_OK);
-		assert_int_equal(migtd_policy_parse_strict(&ws, d, n, &e), MIGTD_ERR_INVALID_POLICY);
+		assert_int_equal(migtd_policy_parse_strict(&ws, d, n, &e),
+				 MIGTD_ERR_INVALID_POLICY);
 		assert_string_equal(e.path, refused[i][1]);
 		assert_true(strstr(e.msg, "unknown") != NULL);
 		/* lint: valid (the MigTD keeps upstream's behaviour) but flagged,
@@ -1020,19 +1110,24 @@ static void test_strict_unknown(void **state)
 		assert_string_equal(e.path, refused[i][1]);
 		assert_true(ws.policy.doc != NULL);
 	}
-	assert_int_equal(migtd_policy_parse_strict(&ws, (const uint8_t *)ok, strlen(ok), &e), MIGTD_OK);
+	assert_int_equal(migtd_policy_parse_strict(&ws, (const uint8_t *)ok, strlen(ok), &e),
+			 MIGTD_OK);
 	assert_int_equal(ws.policy.nblocks, 2);
-	assert_int_equal(migtd_policy_lint(&ws, (const uint8_t *)ok, strlen(ok), &e, &unknown), MIGTD_OK);
+	assert_int_equal(migtd_policy_lint(&ws, (const uint8_t *)ok, strlen(ok), &e, &unknown),
+			 MIGTD_OK);
 	assert_false(unknown);
 	/* A document invalid for upstream is invalid for lint too, unflagged. */
 	assert_int_equal(migtd_policy_lint(&ws, (const uint8_t *)"{", 1, &e, &unknown),
 			 MIGTD_ERR_INVALID_POLICY);
 	assert_false(unknown);
-	assert_true(migtd_policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRSIGNER", 8));
-	assert_false(migtd_policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRSINGER", 8));
-	assert_false(migtd_policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRENCLAVE", 9));
-	assert_false(migtd_policy_property_known(POLICY_BLOCK_QE, true, (const uint8_t *)"Digest.MigTdPolicy",
-					   18));
+	assert_true(migtd_policy_property_known(POLICY_BLOCK_QE, false, (const uint8_t *)"MRSIGNER",
+						8));
+	assert_false(migtd_policy_property_known(POLICY_BLOCK_QE, false,
+						 (const uint8_t *)"MRSINGER", 8));
+	assert_false(migtd_policy_property_known(POLICY_BLOCK_QE, false,
+						 (const uint8_t *)"MRENCLAVE", 9));
+	assert_false(migtd_policy_property_known(POLICY_BLOCK_QE, true,
+						 (const uint8_t *)"Digest.MigTdPolicy", 18));
 }
 
 int main(void)

@@ -104,12 +104,15 @@ static uint8_t *coll_str(const char *after, const char *key, size_t *len)
 static struct migtd_sig_cache *g_cache;
 
 static int verify_with(const struct vec *q, const char *time, const char *root,
-		       const struct migtd_quote_collateral *c, struct migtd_quote_verify_result *res,
-		       uint8_t *report)
+		       const struct migtd_quote_collateral *c,
+		       struct migtd_quote_verify_result *res, uint8_t *report)
 {
 	struct vec r = load(root);
 	struct migtd_quote_verify_params p = {
-		.root_ca = r.b, .root_ca_len = r.n, .now = at(time), .collateral = c,
+		.root_ca = r.b,
+		.root_ca_len = r.n,
+		.now = at(time),
+		.collateral = c,
 		.sig_cache = g_cache,
 	};
 	int ret = migtd_quote_verify(q->b, q->n, &p, res, report);
@@ -321,7 +324,9 @@ static void test_verify_v4_2023(void **state)
 	struct vec q = load(V4), pck = load("go-tdx-guest/pckcrl"),
 		   rootcrl = load("go-tdx-guest/rootcrl.der");
 	struct migtd_quote_collateral c = {
-		.pck_crl = pck.b, .pck_crl_len = pck.n, .root_crl = rootcrl.b,
+		.pck_crl = pck.b,
+		.pck_crl_len = pck.n,
+		.root_crl = rootcrl.b,
 		.root_crl_len = rootcrl.n,
 	};
 	static const uint8_t fmspc[6] = { 0x50, 0x80, 0x6f, 0, 0, 0 };
@@ -406,8 +411,10 @@ static void test_verify_v5_with_tcb_info(void **state)
 	size_t chain_len;
 	uint8_t *chain = coll_str(NULL, "tcbInfoIssuerChain", &chain_len);
 	struct migtd_quote_collateral c = {
-		.tcb_info = tcb.b, .tcb_info_len = tcb.n,
-		.tcb_info_issuer_chain = chain, .tcb_info_issuer_chain_len = chain_len,
+		.tcb_info = tcb.b,
+		.tcb_info_len = tcb.n,
+		.tcb_info_issuer_chain = chain,
+		.tcb_info_issuer_chain_len = chain_len,
 	};
 	uint8_t report[MIGTD_VERIFIED_REPORT_SIZE];
 	static const uint8_t fmspc[6] = { 0x90, 0xc0, 0x6f, 0, 0, 0 };
@@ -496,9 +503,16 @@ static void test_verify_v4_upstream_collateral(void **state)
 	uint8_t *pck = coll_str(NULL, "pckCrl", &pl);
 	uint8_t *rootcrl = coll_str(NULL, "rootCaCrl", &rl);
 	struct migtd_quote_collateral c = {
-		.tcb_info = tcb, .tcb_info_len = tl, .tcb_info_issuer_chain = chain,
-		.tcb_info_issuer_chain_len = cl, .qe_identity = qe, .qe_identity_len = ql,
-		.pck_crl = pck, .pck_crl_len = pl, .root_crl = rootcrl, .root_crl_len = rl,
+		.tcb_info = tcb,
+		.tcb_info_len = tl,
+		.tcb_info_issuer_chain = chain,
+		.tcb_info_issuer_chain_len = cl,
+		.qe_identity = qe,
+		.qe_identity_len = ql,
+		.pck_crl = pck,
+		.pck_crl_len = pl,
+		.root_crl = rootcrl,
+		.root_crl_len = rl,
 	};
 	int64_t issue = 0;
 	(void)state;
@@ -541,12 +555,16 @@ static void test_verify_v4_upstream_collateral(void **state)
 		assert_int_equal(res.failed_step, MIGTD_QSTEP_QE_IDENTITY);
 		assert_non_null(strstr(res.reason[MIGTD_QSTEP_QE_IDENTITY], "not current"));
 		/* Tampered signed object: now the signature is what fails. */
-		q23.b[strlen("{\"enclaveIdentity\":{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"2")] ^= 1;
+		q23.b[strlen(
+			"{\"enclaveIdentity\":{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"2")] ^=
+			1;
 		assert_int_equal(verify_with(&q, T_2025, ROOT, &c23, &res, NULL), MIGTD_ERR_QUOTE);
 		assert_non_null(strstr(res.reason[MIGTD_QSTEP_QE_IDENTITY], "signature"));
 		/* At 2023 (the documents' own window) the only TCB signing
 		 * certificate we hold (issued 2025-05) is not yet valid. */
-		q23.b[strlen("{\"enclaveIdentity\":{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"2")] ^= 1;
+		q23.b[strlen(
+			"{\"enclaveIdentity\":{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"2")] ^=
+			1;
 		assert_int_equal(verify_with(&q, T_2023, ROOT, &c23, &res, NULL), MIGTD_ERR_QUOTE);
 		assert_non_null(strstr(res.reason[MIGTD_QSTEP_QE_IDENTITY], "issuer chain"));
 		free(t23.b);
@@ -604,7 +622,8 @@ static void test_collateral_fields_2023(void **state)
 	assert_int_equal(migtd_qv_collateral_fields_unverified(t.b, t.n, true, now, &res, &why),
 			 MIGTD_ERR_QUOTE);
 	/* Out of the documents' window. */
-	assert_int_equal(migtd_qv_collateral_fields_unverified(t.b, t.n, false, at(T_2025), &res, &why),
+	assert_int_equal(migtd_qv_collateral_fields_unverified(t.b, t.n, false, at(T_2025), &res,
+							       &why),
 			 MIGTD_ERR_QUOTE);
 	assert_non_null(strstr(why, "not current"));
 	/* Level matching: the result is printed, the algorithm is tested on
@@ -775,8 +794,7 @@ static int test_rng(void *ctx, unsigned char *out, size_t n)
 	return 0;
 }
 
-static const char p256_n[] =
-	"FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
+static const char p256_n[] = "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
 
 static void test_ecdsa_raw_edge_cases(void **state)
 {
@@ -794,13 +812,15 @@ static void test_ecdsa_raw_edge_cases(void **state)
 	mbedtls_mpi_init(&n);
 	assert_int_equal(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, &kp, test_rng, &ctr), 0);
 	assert_int_equal(mbedtls_ecp_write_public_key(&kp, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, pub,
-						      sizeof(pub)), 0);
+						      sizeof(pub)),
+			 0);
 	memset(hash, 0x5a, sizeof(hash));
 	/* Sign until r has a leading zero byte (about 1 in 256). */
 	do {
 		assert_int_equal(mbedtls_ecdsa_sign(&kp.MBEDTLS_PRIVATE(grp), &r, &s,
 						    &kp.MBEDTLS_PRIVATE(d), hash, 32, test_rng,
-						    &ctr), 0);
+						    &ctr),
+				 0);
 		assert_true(++tries < 20000);
 	} while (mbedtls_mpi_size(&r) > 31);
 	assert_int_equal(mbedtls_mpi_write_binary(&r, sig, 32), 0);

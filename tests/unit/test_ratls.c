@@ -63,9 +63,9 @@ rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
 #define EX_PUBKEY_OFF 223 /* 97-byte point inside the BIT STRING at 220 */
 #define EX_EVLOG_OFF 415  /* OCTET STRING content, 317 bytes */
 #define EX_EVLOG_LEN 317
-#define EX_QUOTE_OFF 756  /* OCTET STRING content, 5006 bytes */
+#define EX_QUOTE_OFF 756 /* OCTET STRING content, 5006 bytes */
 #define EX_QUOTE_LEN 5006
-#define EX_TBS_END 5762   /* 4 (outer header) + 4 + 5754 */
+#define EX_TBS_END 5762 /* 4 (outer header) + 4 + 5754 */
 
 #define WORK_CAP 65536
 
@@ -82,7 +82,7 @@ struct fake {
 	size_t evlog_len;
 	uint8_t evlog_last;
 	uint8_t peer_marker;
-	uint8_t bad_marker;       /* quotes with this MRTD byte do not verify */
+	uint8_t bad_marker;      /* quotes with this MRTD byte do not verify */
 	const uint8_t *force_rd; /* if set: REPORTDATA of every verified report */
 };
 
@@ -115,7 +115,8 @@ static int fake_verify_quote(void *ctx, const uint8_t *quote, size_t len,
 }
 
 static int fake_policy(void *ctx, bool is_src, const uint8_t local[MIGTD_VERIFIED_REPORT_SIZE],
-		       const uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *evlog, size_t len)
+		       const uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *evlog,
+		       size_t len)
 {
 	struct fake *f = ctx;
 
@@ -161,7 +162,7 @@ static void start_side(struct ratls_session *s, enum ratls_role role, struct fak
 	if (o->wrong_rd)
 		quote[568] ^= 1;
 	assert_int_equal(migtd_ratls_session_start(s, quote, sizeof(quote), evlog, evlog_len,
-					     o->cert_flags, &io, work, WORK_CAP),
+						   o->cert_flags, &io, work, WORK_CAP),
 			 MIGTD_OK);
 	free(work);
 }
@@ -229,7 +230,8 @@ static void test_report_data_example(void **state)
 	assert_int_equal(der[221], 0x62);
 	assert_int_equal(der[222], 0x00);
 	assert_int_equal(der[223], 0x04);
-	assert_int_equal(migtd_ratls_report_data(der + EX_PUBKEY_OFF, RATLS_PUBKEY_SIZE, rd), MIGTD_OK);
+	assert_int_equal(migtd_ratls_report_data(der + EX_PUBKEY_OFF, RATLS_PUBKEY_SIZE, rd),
+			 MIGTD_OK);
 	assert_memory_equal(rd, want, 64);
 
 	/* The private key file belongs to the same public key. */
@@ -374,17 +376,18 @@ static void test_cert_bit_exact_with_upstream(void **state)
 	uint8_t pub[RATLS_PUBKEY_SIZE];
 	psa_key_id_t k = new_key();
 	size_t pl;
-	static const uint8_t sigalg[] = { 0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48,
-					  0xCE, 0x3D, 0x04, 0x03, 0x03 };
+	static const uint8_t sigalg[] = { 0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86,
+					  0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03 };
 
 	(void)state;
 	assert_non_null(buf);
 	/* The offsets we take the evidence from (asn1parse of the example). */
 	assert_memory_equal(ex + EX_EVLOG_OFF - 4, "\x04\x82\x01\x3D", 4);
 	assert_memory_equal(ex + EX_QUOTE_OFF - 4, "\x04\x82\x13\x8E", 4);
-	assert_int_equal(migtd_ratls_cert_write(k, ex + EX_QUOTE_OFF, EX_QUOTE_LEN, ex + EX_EVLOG_OFF,
-					  EX_EVLOG_LEN, RATLS_CERT_EXPLICIT_NONCRITICAL, buf,
-					  WORK_CAP, &out_len),
+	assert_int_equal(migtd_ratls_cert_write(k, ex + EX_QUOTE_OFF, EX_QUOTE_LEN,
+						ex + EX_EVLOG_OFF, EX_EVLOG_LEN,
+						RATLS_CERT_EXPLICIT_NONCRITICAL, buf, WORK_CAP,
+						&out_len),
 			 MIGTD_OK);
 	assert_true(out_len > EX_TBS_END + sizeof(sigalg));
 	/* outer header, TBS up to the key, TBS after the key */
@@ -408,7 +411,8 @@ static void test_cert_bit_exact_with_upstream(void **state)
 		size_t l2 = 1;
 
 		assert_int_equal(migtd_ratls_cert_write(k, ex + EX_QUOTE_OFF, EX_QUOTE_LEN,
-						  ex + EX_EVLOG_OFF, EX_EVLOG_LEN, 0, buf, pl, &l2),
+							ex + EX_EVLOG_OFF, EX_EVLOG_LEN, 0, buf, pl,
+							&l2),
 				 MIGTD_ERR_NOSPACE);
 		assert_int_equal(l2, 0);
 	}
@@ -424,28 +428,142 @@ static void test_cert_layout_default(void **state)
 {
 	static const uint8_t head[] = {
 		/* version [0] 2, serial 1, ecdsa-with-SHA384 */
-		0xA0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x01, 0x01, 0x30, 0x0A, 0x06, 0x08, 0x2A,
-		0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03,
+		0xA0,
+		0x03,
+		0x02,
+		0x01,
+		0x02,
+		0x02,
+		0x01,
+		0x01,
+		0x30,
+		0x0A,
+		0x06,
+		0x08,
+		0x2A,
+		0x86,
+		0x48,
+		0xCE,
+		0x3D,
+		0x04,
+		0x03,
+		0x03,
 		/* issuer */
-		0x30, 0x42, 0x31, 0x0B, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x06, 0x13, 0x02,
-		'X', 'X', 0x31, 0x15, 0x30, 0x13, 0x06, 0x03, 0x55, 0x04, 0x07, 0x0C, 0x0C,
-		'D', 'e', 'f', 'a', 'u', 'l', 't', ' ', 'C', 'i', 't', 'y', 0x31, 0x1C, 0x30,
-		0x1A, 0x06, 0x03, 0x55, 0x04, 0x0A, 0x0C, 0x13, 'D', 'e', 'f', 'a', 'u', 'l',
-		't', ' ', 'C', 'o', 'm', 'p', 'a', 'n', 'y', ' ', 'L', 't', 'd',
+		0x30,
+		0x42,
+		0x31,
+		0x0B,
+		0x30,
+		0x09,
+		0x06,
+		0x03,
+		0x55,
+		0x04,
+		0x06,
+		0x13,
+		0x02,
+		'X',
+		'X',
+		0x31,
+		0x15,
+		0x30,
+		0x13,
+		0x06,
+		0x03,
+		0x55,
+		0x04,
+		0x07,
+		0x0C,
+		0x0C,
+		'D',
+		'e',
+		'f',
+		'a',
+		'u',
+		'l',
+		't',
+		' ',
+		'C',
+		'i',
+		't',
+		'y',
+		0x31,
+		0x1C,
+		0x30,
+		0x1A,
+		0x06,
+		0x03,
+		0x55,
+		0x04,
+		0x0A,
+		0x0C,
+		0x13,
+		'D',
+		'e',
+		'f',
+		'a',
+		'u',
+		'l',
+		't',
+		' ',
+		'C',
+		'o',
+		'm',
+		'p',
+		'a',
+		'n',
+		'y',
+		' ',
+		'L',
+		't',
+		'd',
 		/* validity: two GeneralizedTime (tag 0x18) */
-		0x30, 0x22, 0x18, 0x0F, '1', '9', '7', '0', '0', '1', '0', '1', '0', '0', '0',
-		'0', '0', '0', 'Z', 0x18, 0x0F, '9', '9', '9', '9', '1', '2', '3', '1', '2',
-		'3', '5', '9', '5', '9', 'Z',
+		0x30,
+		0x22,
+		0x18,
+		0x0F,
+		'1',
+		'9',
+		'7',
+		'0',
+		'0',
+		'1',
+		'0',
+		'1',
+		'0',
+		'0',
+		'0',
+		'0',
+		'0',
+		'0',
+		'Z',
+		0x18,
+		0x0F,
+		'9',
+		'9',
+		'9',
+		'9',
+		'1',
+		'2',
+		'3',
+		'1',
+		'2',
+		'3',
+		'5',
+		'9',
+		'5',
+		'9',
+		'Z',
 	};
 	static const uint8_t spki_alg[] = { 0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2A, 0x86,
 					    0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x05, 0x2B,
 					    0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00 };
 	static const uint8_t ku_eku[] = {
-		0x30, 0x0E, 0x06, 0x03, 0x55, 0x1D, 0x0F, 0x01, 0x01, 0xFF, 0x04, 0x04, 0x03,
-		0x02, 0x00, 0x80, 0x30, 0x2A, 0x06, 0x03, 0x55, 0x1D, 0x25, 0x04, 0x23, 0x30,
-		0x21, 0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01, 0x06, 0x08,
-		0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02, 0x06, 0x0B, 0x2A, 0x86, 0x48,
-		0x86, 0xF8, 0x4D, 0x01, 0x05, 0x05, 0x01, 0x01,
+		0x30, 0x0E, 0x06, 0x03, 0x55, 0x1D, 0x0F, 0x01, 0x01, 0xFF, 0x04, 0x04,
+		0x03, 0x02, 0x00, 0x80, 0x30, 0x2A, 0x06, 0x03, 0x55, 0x1D, 0x25, 0x04,
+		0x23, 0x30, 0x21, 0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03,
+		0x01, 0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02, 0x06,
+		0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D, 0x01, 0x05, 0x05, 0x01, 0x01,
 	};
 	static const uint8_t oid_pfx[] = { 0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86,
 					   0xF8, 0x4D, 0x01, 0x05, 0x05, 0x01 };
@@ -459,8 +577,8 @@ static void test_cert_layout_default(void **state)
 	for (i = 0; i < sizeof(evlog); i++)
 		evlog[i] = (uint8_t)i;
 	make_quote(quote, rd, 1, 0);
-	assert_int_equal(migtd_ratls_cert_write(k, quote, sizeof(quote), evlog, sizeof(evlog), 0, buf,
-					  WORK_CAP, &len),
+	assert_int_equal(migtd_ratls_cert_write(k, quote, sizeof(quote), evlog, sizeof(evlog), 0,
+						buf, WORK_CAP, &len),
 			 MIGTD_OK);
 	/* 30 82 LL LL | 30 82 LL LL | head ... */
 	assert_int_equal(buf[0], 0x30);
@@ -510,8 +628,7 @@ static void test_cert_layout_default(void **state)
 	assert_int_equal(crt.valid_to.sec, 59);
 	assert_int_equal(mbedtls_x509_crt_check_key_usage(&crt, MBEDTLS_X509_KU_DIGITAL_SIGNATURE),
 			 0);
-	assert_int_equal(mbedtls_x509_crt_check_key_usage(&crt, MBEDTLS_X509_KU_KEY_CERT_SIGN) ==
-				 0,
+	assert_int_equal(mbedtls_x509_crt_check_key_usage(&crt, MBEDTLS_X509_KU_KEY_CERT_SIGN) == 0,
 			 0);
 	assert_int_equal(mbedtls_x509_crt_check_extended_key_usage(&crt, RATLS_OID_MIGTD_EKU,
 								   RATLS_OID_LEN),
@@ -569,7 +686,7 @@ static void gen_cert(unsigned flags, uint8_t **der, size_t *len, psa_key_id_t k)
 	assert_non_null(*der);
 	make_quote(quote, rd, 1, 0);
 	assert_int_equal(migtd_ratls_cert_write(k, quote, sizeof(quote), evlog, el, flags, *der,
-					  WORK_CAP, len),
+						WORK_CAP, len),
 			 MIGTD_OK);
 	free(evlog);
 }
@@ -754,12 +871,12 @@ static uint8_t *find(uint8_t *hay, size_t n, const void *needle, size_t m)
 static void test_verifier_rejects_variants(void **state)
 {
 	static const uint8_t eku_oid[] = { 0x06, 0x03, 0x55, 0x1D, 0x25 };
-	static const uint8_t migtd_eku[] = { 0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D,
-					     0x01, 0x05, 0x05, 0x01, 0x01 };
-	static const uint8_t q_ext[] = { 0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF8,
-					 0x4D, 0x01, 0x05, 0x05, 0x01, 0x02, 0x01, 0x01, 0x00 };
-	static const uint8_t e_ext[] = { 0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF8,
-					 0x4D, 0x01, 0x05, 0x05, 0x01, 0x03, 0x01, 0x01, 0x00 };
+	static const uint8_t migtd_eku[] = { 0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF8,
+					     0x4D, 0x01, 0x05, 0x05, 0x01, 0x01 };
+	static const uint8_t q_ext[] = { 0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D,
+					 0x01, 0x05, 0x05, 0x01, 0x02, 0x01, 0x01, 0x00 };
+	static const uint8_t e_ext[] = { 0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D,
+					 0x01, 0x05, 0x05, 0x01, 0x03, 0x01, 0x01, 0x00 };
 	psa_key_id_t k = new_key();
 	uint8_t pub[RATLS_PUBKEY_SIZE], want[64];
 	uint8_t *der, *mod = malloc(WORK_CAP), *out = malloc(WORK_CAP), *x;
@@ -1067,7 +1184,8 @@ static void test_corrupted_stream(void **state)
 				/* the client finished first: it learns on read */
 				uint8_t b[8];
 
-				assert_int_equal(migtd_ratls_read(&p->c, b, sizeof(b)) == MIGTD_ERR_TLS ||
+				assert_int_equal(migtd_ratls_read(&p->c, b, sizeof(b)) ==
+								 MIGTD_ERR_TLS ||
 							 migtd_ratls_read(&p->c, b, sizeof(b)) ==
 								 MIGTD_ERR_AGAIN,
 						 1);
@@ -1102,14 +1220,14 @@ static void test_session_misuse(void **state)
 	/* A certificate mbedTLS could not send (> 16 KiB message) is refused early. */
 	make_quote(big_q, rd, 0, 0);
 	assert_int_equal(migtd_ratls_session_init(&s, RATLS_SERVER, &cb), MIGTD_OK);
-	assert_int_equal(migtd_ratls_session_start(&s, big_q, sizeof(big_q), evlog, 20000, 0, &io, work,
-					     WORK_CAP),
+	assert_int_equal(migtd_ratls_session_start(&s, big_q, sizeof(big_q), evlog, 20000, 0, &io,
+						   work, WORK_CAP),
 			 MIGTD_ERR_NOSPACE);
 	migtd_ratls_session_free(&s);
 	/* work buffer too small */
 	assert_int_equal(migtd_ratls_session_init(&s, RATLS_SERVER, &cb), MIGTD_OK);
-	assert_int_equal(migtd_ratls_session_start(&s, big_q, sizeof(big_q), evlog, 100, 0, &io, work,
-					     500),
+	assert_int_equal(migtd_ratls_session_start(&s, big_q, sizeof(big_q), evlog, 100, 0, &io,
+						   work, 500),
 			 MIGTD_ERR_NOSPACE);
 	migtd_ratls_session_free(&s);
 	free(evlog);
@@ -1123,7 +1241,8 @@ static long sock_send(void *ctx, const uint8_t *buf, size_t len)
 	ssize_t n = send(*(int *)ctx, buf, len, MSG_NOSIGNAL);
 
 	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? MIGTD_ERR_AGAIN : MIGTD_ERR_NETWORK;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? MIGTD_ERR_AGAIN
+							       : MIGTD_ERR_NETWORK;
 	return (long)n;
 }
 
@@ -1132,7 +1251,8 @@ static long sock_recv(void *ctx, uint8_t *buf, size_t len)
 	ssize_t n = recv(*(int *)ctx, buf, len, 0);
 
 	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? MIGTD_ERR_AGAIN : MIGTD_ERR_NETWORK;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? MIGTD_ERR_AGAIN
+							       : MIGTD_ERR_NETWORK;
 	return (long)n;
 }
 
@@ -1157,8 +1277,8 @@ static void openssl_identity(const char *dir, uint8_t marker)
 	assert_int_equal(psa_export_public_key(k, pub, sizeof(pub), &pl), PSA_SUCCESS);
 	migtd_ratls_report_data(pub, pl, rd);
 	make_quote(quote, rd, marker, 0);
-	assert_int_equal(migtd_ratls_cert_write(k, quote, sizeof(quote), evlog, el, 0, der, WORK_CAP,
-					  &len),
+	assert_int_equal(migtd_ratls_cert_write(k, quote, sizeof(quote), evlog, el, 0, der,
+						WORK_CAP, &len),
 			 MIGTD_OK);
 	snprintf(path, sizeof(path), "%s/cert.der", dir);
 	write_file(path, der, len);
@@ -1250,10 +1370,28 @@ static int client_vs_s_server(const char *dir, const char *suites, const char *g
 	snprintf(su, sizeof(su), "%s", suites);
 	snprintf(gr, sizeof(gr), "%s", groups);
 	{
-		char *argv[] = { "openssl", "s_server", "-accept", port_s, "-naccept", "1",
-				 "-tls1_3", "-ciphersuites", su, "-groups",
-				 gr, "-sigalgs", "ecdsa_secp384r1_sha384", "-cert",
-				 cert, "-certform", "DER", "-key", key, "-Verify", "1", "-rev",
+		char *argv[] = { "openssl",
+				 "s_server",
+				 "-accept",
+				 port_s,
+				 "-naccept",
+				 "1",
+				 "-tls1_3",
+				 "-ciphersuites",
+				 su,
+				 "-groups",
+				 gr,
+				 "-sigalgs",
+				 "ecdsa_secp384r1_sha384",
+				 "-cert",
+				 cert,
+				 "-certform",
+				 "DER",
+				 "-key",
+				 key,
+				 "-Verify",
+				 "1",
+				 "-rev",
 				 NULL };
 
 		*pid_out = spawn_openssl(dir, argv, -1, -1);
@@ -1398,10 +1536,25 @@ static int server_vs_s_client(const char *dir, const char *suites, const char *g
 	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(out), 0);
 	{
-		char *argv[] = { "openssl", "s_client", "-connect", conn, "-tls1_3",
-				 "-ciphersuites", su, "-groups", gr,
-				 "-sigalgs", "ecdsa_secp384r1_sha384", "-cert", cert, "-certform",
-				 "DER", "-key", key, "-quiet", NULL };
+		char *argv[] = { "openssl",
+				 "s_client",
+				 "-connect",
+				 conn,
+				 "-tls1_3",
+				 "-ciphersuites",
+				 su,
+				 "-groups",
+				 gr,
+				 "-sigalgs",
+				 "ecdsa_secp384r1_sha384",
+				 "-cert",
+				 cert,
+				 "-certform",
+				 "DER",
+				 "-key",
+				 key,
+				 "-quiet",
+				 NULL };
 
 		if (g_s_client_no_cert) /* cut "-cert cert -certform DER -key key" */
 			memmove(&argv[11], &argv[17], 2 * sizeof(argv[0]));

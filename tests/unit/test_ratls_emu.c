@@ -84,10 +84,10 @@ struct pair {
 /* What to do to one side's evidence before its certificate is built. */
 enum evil {
 	EVIL_NONE,
-	EVIL_OTHER_KEY,   /* the quote binds another public key */
-	EVIL_TAMPER,      /* one byte of the quote body flipped after signing */
-	EVIL_NO_QUOTE,    /* certificate without the quote extension */
-	EVIL_EVLOG,       /* event log that does not replay to the quote's RTMRs */
+	EVIL_OTHER_KEY, /* the quote binds another public key */
+	EVIL_TAMPER,    /* one byte of the quote body flipped after signing */
+	EVIL_NO_QUOTE,  /* certificate without the quote extension */
+	EVIL_EVLOG,     /* event log that does not replay to the quote's RTMRs */
 };
 
 /*
@@ -113,8 +113,7 @@ static void swap_cert_without_quote(struct rp_node *n)
 	mbedtls_x509write_crt_init(&w);
 	mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
 	assert_int_equal(mbedtls_x509write_crt_set_serial_raw(&w, serial, 1), 0);
-	assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20000101000000",
-							    "20991231235959"),
+	assert_int_equal(mbedtls_x509write_crt_set_validity(&w, "20000101000000", "20991231235959"),
 			 0);
 	assert_int_equal(mbedtls_x509write_crt_set_subject_name(&w, "CN=MigTD,O=Intel"), 0);
 	assert_int_equal(mbedtls_x509write_crt_set_issuer_name(&w, "CN=MigTD,O=Intel"), 0);
@@ -126,9 +125,8 @@ static void swap_cert_without_quote(struct rp_node *n)
 				 MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE), 0, eku,
 				 sizeof(eku)),
 			 0);
-	assert_int_equal(mbedtls_x509write_crt_set_extension(&w, RATLS_OID_EVENT_LOG,
-							     RATLS_OID_LEN, 0, n->evlog,
-							     n->evlog_len),
+	assert_int_equal(mbedtls_x509write_crt_set_extension(&w, RATLS_OID_EVENT_LOG, RATLS_OID_LEN,
+							     0, n->evlog, n->evlog_len),
 			 0);
 	len = mbedtls_x509write_crt_der(&w, der, WORK_CAP, mbedtls_psa_get_random,
 					MBEDTLS_PSA_RANDOM_STATE);
@@ -420,8 +418,8 @@ static int group_setup(void **state)
 			return -1;
 		}
 	}
-	if (migtd_policy_parse(&g_ws, (const uint8_t *)rp_self_policy, strlen(rp_self_policy), &pe) !=
-	    MIGTD_OK)
+	if (migtd_policy_parse(&g_ws, (const uint8_t *)rp_self_policy, strlen(rp_self_policy),
+			       &pe) != MIGTD_OK)
 		return -1;
 	return 0;
 }

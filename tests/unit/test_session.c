@@ -167,7 +167,8 @@ static void test_full_premigration(void **state)
 		assert_int_equal(log[log_len - 1], 0xFF);
 		memcpy(rtmrs, ti->rtmr, sizeof(rtmrs));
 		assert_int_equal(migtd_eventlog_verify_rtmrs(log, log_len, rtmrs), MIGTD_OK);
-		assert_int_equal(migtd_eventlog_verify_rtmrs(log, log_len - 1, rtmrs), MIGTD_ERR_POLICY);
+		assert_int_equal(migtd_eventlog_verify_rtmrs(log, log_len - 1, rtmrs),
+				 MIGTD_ERR_POLICY);
 		/* The phases are logged with the request id. */
 		assert_non_null(strstr(w->s[i].log, "req=7: request received"));
 		assert_non_null(strstr(w->s[i].log, "req=7: quote obtained"));
@@ -229,8 +230,9 @@ static void test_invalid_policy_per_request(void **state)
 	(void)state;
 	for (int bad_side = 0; bad_side < 2; bad_side++) {
 		/* The other side admits the peer whatever policy it measured. */
-		struct world *w = bad_side == 0 ? world_new(&g_fx, bad, sizeof(bad) - 1, perm, plen)
-						: world_new(&g_fx, perm, plen, bad, sizeof(bad) - 1);
+		struct world *w = bad_side == 0
+					  ? world_new(&g_fx, bad, sizeof(bad) - 1, perm, plen)
+					  : world_new(&g_fx, perm, plen, bad, sizeof(bad) - 1);
 		struct side *v = &w->s[bad_side];
 		struct pair_result r;
 		uint64_t wake;
@@ -603,7 +605,8 @@ static void run_skipping_quote_waits(struct world *w, int k, unsigned want0, uns
 		for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
 			const struct migtd_session *s = &sd->core->sessions[i];
 
-			if ((s->state == MIGTD_SS_QUOTE_BACKOFF || s->state == MIGTD_SS_QUOTE_WAIT) &&
+			if ((s->state == MIGTD_SS_QUOTE_BACKOFF ||
+			     s->state == MIGTD_SS_QUOTE_WAIT) &&
 			    s->deadline_ms != 0)
 				world_skip_to(sd, s->deadline_ms);
 		}
@@ -628,8 +631,8 @@ static void test_quote_backoff_schedule(void **state)
 		struct emu_user_td *b = emu_tdx_bind_user_td(&w->s[1].h.tdx);
 		uint64_t t0 = world_now_ms();
 
-		w->s[0].cfg.quote_retry_ms = 0;   /* the default: 1000 ms */
-		w->s[0].cfg.timeout_ms = 60000;   /* the default step timeout */
+		w->s[0].cfg.quote_retry_ms = 0; /* the default: 1000 ms */
+		w->s[0].cfg.timeout_ms = 60000; /* the default step timeout */
 		w->s[1].cfg.timeout_ms = 3000;
 		w->s[0].quote_busy = busy;
 		set_versions(w, 1, 3, 2, 5); /* -> MIG_VERSION 3 */
@@ -716,8 +719,18 @@ static void test_quote_unanswered(void **state)
  * source failed only after the exchange.
  */
 enum src_fault {
-	F_OPEN_REFUSED, F_OPEN_BUSY, F_SYS_RD, F_MR_REPORT, F_QUOTE_VMCALL, F_QUOTE_STATUS,
-	F_QUOTE_MALFORMED, F_QUOTE_CHANNEL, F_CLOSE, F_RD_ATTR, F_WR_VERSION, F_WR_DEC_KEY,
+	F_OPEN_REFUSED,
+	F_OPEN_BUSY,
+	F_SYS_RD,
+	F_MR_REPORT,
+	F_QUOTE_VMCALL,
+	F_QUOTE_STATUS,
+	F_QUOTE_MALFORMED,
+	F_QUOTE_CHANNEL,
+	F_CLOSE,
+	F_RD_ATTR,
+	F_WR_VERSION,
+	F_WR_DEC_KEY,
 	F_COUNT
 };
 
@@ -773,8 +786,8 @@ static void test_failure_codes(void **state)
 		world_start(w);
 		r = migrate_one(w, 130, true, 20000);
 		if (r.src != want[f].src || r.dst != want[f].dst)
-			fail_msg("%s: source %d destination %d, expected %d / %d", want[f].name, r.src,
-				 r.dst, want[f].src, want[f].dst);
+			fail_msg("%s: source %d destination %d, expected %d / %d", want[f].name,
+				 r.src, r.dst, want[f].src, want[f].dst);
 		if (strstr(src->log, want[f].log) == NULL)
 			fail_msg("%s: no \"%s\" in the source's log", want[f].name, want[f].log);
 		/* The failing side wrote nothing -- except MIG_VERSION when only the
@@ -928,10 +941,12 @@ static long rogue_recv(void *ctx, uint8_t *buf, size_t len)
 	return ret == MIGTD_OK ? (long)got : ret;
 }
 
-static int rogue_verify(void *ctx, const uint8_t *q, size_t len, uint8_t rep[MIGTD_VERIFIED_REPORT_SIZE])
+static int rogue_verify(void *ctx, const uint8_t *q, size_t len,
+			uint8_t rep[MIGTD_VERIFIED_REPORT_SIZE])
 {
 	struct rogue *r = ctx;
-	struct migtd_quote_verify_params p = { .root_ca = g_fx.root, .root_ca_len = g_fx.root_len,
+	struct migtd_quote_verify_params p = { .root_ca = g_fx.root,
+					       .root_ca_len = g_fx.root_len,
 					       .now = (int64_t)time(NULL) };
 
 	return migtd_quote_verify(q, len, &p, &r->res, rep);
@@ -1016,7 +1031,8 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 		migtd_wire_put_u32(e + 62, (uint32_t)g_rogue_event.len);
 		memcpy(e + 66, g_rogue_event.data, g_rogue_event.len);
 		e[66 + g_rogue_event.len] = 0xFF;
-		assert_int_equal(emu_tdx_rtmr_extend(&dst->h.tdx, g_rogue_event.mr_index - 1, digest),
+		assert_int_equal(emu_tdx_rtmr_extend(&dst->h.tdx, g_rogue_event.mr_index - 1,
+						     digest),
 				 TDX_SUCCESS);
 		evlog = log2;
 		evlog_len += 66 + g_rogue_event.len;
@@ -1028,15 +1044,16 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 	assert_int_equal(migtd_ratls_session_init(&r->tls, RATLS_SERVER, &cb), MIGTD_OK);
 	assert_int_equal(migtd_ratls_session_report_data(&r->tls, rd), MIGTD_OK);
 	assert_int_equal(emu_tdx_mr_report(&dst->h.tdx, rd, rep), TDX_SUCCESS);
-	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(qmsg, sizeof(qmsg), rep, 1024, NULL, 0, &mlen),
+	assert_int_equal(migtd_ghci_qgs_get_quote_req_build(qmsg, sizeof(qmsg), rep, 1024, NULL, 0,
+							    &mlen),
 			 MIGTD_OK);
 	assert_int_equal(migtd_ghci_getquote_req_build(buf, 16384, qmsg, mlen, &len), MIGTD_OK);
 	assert_int_equal(emu_qgs_handle(&dst->h, buf, len, 16384), 0);
 	assert_int_equal(migtd_ghci_getquote_rsp_parse(buf, 16384, &hdr, &m, &mlen), MIGTD_OK);
 	assert_int_equal(migtd_ghci_qgs_get_quote_resp_parse(m, mlen, &qr), MIGTD_OK);
 	assert_int_equal(world_net_ops.open(&w->net, &sp, &r->stream), MIGTD_OK);
-	assert_int_equal(migtd_ratls_session_start(&r->tls, qr.quote.p, qr.quote.len, evlog, evlog_len, 0,
-					     &io, work, 24576),
+	assert_int_equal(migtd_ratls_session_start(&r->tls, qr.quote.p, qr.quote.len, evlog,
+						   evlog_len, 0, &io, work, 24576),
 			 MIGTD_OK);
 	end = world_now_ms() + 20000;
 	while ((ret = migtd_ratls_handshake_step(&r->tls)) == MIGTD_ERR_AGAIN) {
@@ -1054,7 +1071,8 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 		for (int i = 0; i < 20; i++)
 			assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
 		assert_int_equal(w->s[0].nreports, 0);
-		assert_int_equal(migtd_ratls_write(&r->tls, msg + split, n - split), (long)(n - split));
+		assert_int_equal(migtd_ratls_write(&r->tls, msg + split, n - split),
+				 (long)(n - split));
 	} else if (n > 0) {
 		assert_int_equal(migtd_ratls_write(&r->tls, msg, n), (long)n);
 	}

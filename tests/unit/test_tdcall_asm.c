@@ -39,7 +39,7 @@ static int bad_opcode;
 /* gregs index of each struct tdx_regs member, in struct order */
 static const int greg_of[14] = {
 	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSI, REG_RDI, REG_R8,
-	REG_R9,	 REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+	REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
 };
 
 static void on_sigill(int sig, siginfo_t *si, void *ucv)
@@ -88,7 +88,8 @@ static void test_registers_in_and_out(void **state)
 
 	install();
 	for (int i = 0; i < 14; i++) {
-		in[i] = UINT64_C(0x1000000000000000) * (uint64_t)(i + 1) + UINT64_C(0x1111) * (uint64_t)i;
+		in[i] = UINT64_C(0x1000000000000000) * (uint64_t)(i + 1) +
+			UINT64_C(0x1111) * (uint64_t)i;
 		out[i] = UINT64_C(0xa000000000000000) + (uint64_t)i * UINT64_C(0x0101010101) + 7;
 	}
 	trapped = 0;
@@ -96,7 +97,8 @@ static void test_registers_in_and_out(void **state)
 	assert_int_equal(trapped, 1);
 	assert_int_equal(bad_opcode, 0);
 	for (int i = 0; i < 14; i++) {
-		if (s[i] != UINT64_C(0x1000000000000000) * (uint64_t)(i + 1) + UINT64_C(0x1111) * (uint64_t)i)
+		if (s[i] != UINT64_C(0x1000000000000000) * (uint64_t)(i + 1) +
+				    UINT64_C(0x1111) * (uint64_t)i)
 			fail_msg("register %d not loaded from its struct slot", i);
 		if (in[i] != out[i])
 			fail_msg("register %d not stored back to its struct slot", i);

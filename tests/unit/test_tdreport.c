@@ -244,7 +244,8 @@ static void test_build_nospace(void **state)
 			 MIGTD_ERR_NOSPACE);
 	assert_int_equal(migtd_tdreport_build_tee_tcb_info(&rep.tee_tcb_info, out, 238, NULL),
 			 MIGTD_ERR_NOSPACE);
-	assert_int_equal(migtd_tdreport_build_tdinfo(&rep.tdinfo, out, 511, NULL), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_tdreport_build_tdinfo(&rep.tdinfo, out, 511, NULL),
+			 MIGTD_ERR_NOSPACE);
 	assert_int_equal(migtd_tdreport_build(&rep, NULL, 1024, NULL), MIGTD_ERR_NOSPACE);
 }
 
@@ -349,7 +350,8 @@ static void test_integrity_rules(void **state)
 	uint8_t wire[1024];
 
 	make_report(&good);
-	assert_int_equal(migtd_tdreport_check_integrity(&good), MIGTD_ERR_INVALID); /* no hashes yet */
+	assert_int_equal(migtd_tdreport_check_integrity(&good),
+			 MIGTD_ERR_INVALID); /* no hashes yet */
 	assert_int_equal(migtd_tdreport_update_hashes(&good), MIGTD_OK);
 	assert_int_equal(migtd_tdreport_check_integrity(&good), MIGTD_OK);
 
@@ -362,7 +364,8 @@ static void test_integrity_rules(void **state)
 
 		wire[i] ^= 0x01;
 		assert_int_equal(migtd_tdreport_parse(wire, sizeof(wire), &bad), MIGTD_OK);
-		if (migtd_tdreport_check_integrity(&bad) != (covered ? MIGTD_ERR_INVALID : MIGTD_OK))
+		if (migtd_tdreport_check_integrity(&bad) !=
+		    (covered ? MIGTD_ERR_INVALID : MIGTD_OK))
 			fail_msg("byte %zu: integrity result wrong", i);
 		wire[i] ^= 0x01;
 	}

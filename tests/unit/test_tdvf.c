@@ -44,12 +44,12 @@ struct sec {
 };
 
 static const struct sec secs[NSEC] = {
-	{ 0x6000, 0x2000, IMG_BASE + 0x6000, 0x2000, 0, 1 },  /* BFV */
-	{ 0x6000, 0x1000, 0, 0, 7, 0 },                       /* TdInfo */
-	{ 0x2000, 0x1100, IMG_BASE + 0x2000, 0x2000, 5, 1 },  /* Payload, raw ends mid-page */
-	{ 0x0000, 0x2000, IMG_BASE, 0x2000, 1, 0 },           /* CFV: PAGE.ADD only */
-	{ 0, 0, IMG_BASE + 0x4000, 0x1000, 3, 0 },            /* TempMem */
-	{ 0, 0, 0, 0x10000, 4, 2 },                           /* PermMem: PAGE_AUG */
+	{ 0x6000, 0x2000, IMG_BASE + 0x6000, 0x2000, 0, 1 }, /* BFV */
+	{ 0x6000, 0x1000, 0, 0, 7, 0 },                      /* TdInfo */
+	{ 0x2000, 0x1100, IMG_BASE + 0x2000, 0x2000, 5, 1 }, /* Payload, raw ends mid-page */
+	{ 0x0000, 0x2000, IMG_BASE, 0x2000, 1, 0 },          /* CFV: PAGE.ADD only */
+	{ 0, 0, IMG_BASE + 0x4000, 0x1000, 3, 0 },           /* TempMem */
+	{ 0, 0, 0, 0x10000, 4, 2 },                          /* PermMem: PAGE_AUG */
 };
 
 static void sec_write(uint8_t *p, const struct sec *s)
@@ -141,7 +141,8 @@ static void expected_mrtd(const uint8_t *img, uint8_t out[48])
 				block(&s, "MEM.PAGE.ADD", x->gpa + k * 4096);
 			if (x->attr & 1)
 				for (int c = 0; c < 16; c++) {
-					block(&s, "MR.EXTEND", x->gpa + k * 4096 + 256u * (unsigned)c);
+					block(&s, "MR.EXTEND",
+					      x->gpa + k * 4096 + 256u * (unsigned)c);
 					put(&s, data + k * 4096 + 256u * (unsigned)c, 256);
 				}
 		}
@@ -270,12 +271,12 @@ static void test_locate_rejections(void **state)
 	bool via;
 	(void)state;
 
-#define MUT(stmt, err)                                         \
-	do {                                                   \
-		memcpy(bad, img, IMG_LEN);                     \
-		stmt;                                          \
+#define MUT(stmt, err)                                                              \
+	do {                                                                        \
+		memcpy(bad, img, IMG_LEN);                                          \
+		stmt;                                                               \
 		assert_int_equal(migtd_tdvf_locate(bad, IMG_LEN, &off, &via), err); \
-		expect_parse(bad, IMG_LEN, err);               \
+		expect_parse(bad, IMG_LEN, err);                                    \
 	} while (0)
 	/* table_len smaller than the footer entry, or longer than the image */
 	MUT(migtd_wire_put_u16(bad + IMG_LEN - 0x32, 17), MIGTD_ERR_LENGTH);
@@ -293,7 +294,8 @@ static void test_locate_rejections(void **state)
 	MUT(migtd_wire_put_u32(bad + IMG_LEN - 0x32 - 23 - 22, 0xFFFFFFFF), MIGTD_ERR_LENGTH);
 	MUT(migtd_wire_put_u32(bad + IMG_LEN - 0x32 - 23 - 22, 8), MIGTD_ERR_LENGTH);
 	/* legacy pointer: past the end, or before 16 */
-	MUT((memset(bad + IMG_LEN - 0x30, 0, 16), migtd_wire_put_u32(bad + IMG_LEN - 0x20, IMG_LEN)),
+	MUT((memset(bad + IMG_LEN - 0x30, 0, 16),
+	     migtd_wire_put_u32(bad + IMG_LEN - 0x20, IMG_LEN)),
 	    MIGTD_ERR_LENGTH);
 	MUT((memset(bad + IMG_LEN - 0x30, 0, 16), migtd_wire_put_u32(bad + IMG_LEN - 0x20, 8)),
 	    MIGTD_ERR_LENGTH);
@@ -312,17 +314,18 @@ static void test_descriptor_and_section_rejections(void **state)
 	uint8_t *bad = malloc(IMG_LEN);
 	(void)state;
 
-#define MUT(stmt, err)                              \
-	do {                                        \
-		memcpy(bad, img, IMG_LEN);          \
-		stmt;                               \
-		expect_parse(bad, IMG_LEN, err);    \
+#define MUT(stmt, err)                           \
+	do {                                     \
+		memcpy(bad, img, IMG_LEN);       \
+		stmt;                            \
+		expect_parse(bad, IMG_LEN, err); \
 	} while (0)
 #define S(i, field) (bad + SEC_AT(i) + (field))
 	MUT(bad[META_OFF + 16] = 'X', MIGTD_ERR_INVALID);                   /* signature */
-	MUT(migtd_wire_put_u32(bad + META_OFF + 24, 2), MIGTD_ERR_INVALID);       /* version */
-	MUT(migtd_wire_put_u32(bad + META_OFF + 28, 0), MIGTD_ERR_LENGTH);        /* no sections */
-	MUT(migtd_wire_put_u32(bad + META_OFF + 28, NSEC + 1), MIGTD_ERR_LENGTH); /* length mismatch */
+	MUT(migtd_wire_put_u32(bad + META_OFF + 24, 2), MIGTD_ERR_INVALID); /* version */
+	MUT(migtd_wire_put_u32(bad + META_OFF + 28, 0), MIGTD_ERR_LENGTH);  /* no sections */
+	MUT(migtd_wire_put_u32(bad + META_OFF + 28, NSEC + 1),
+	    MIGTD_ERR_LENGTH); /* length mismatch */
 	MUT(migtd_wire_put_u32(bad + META_OFF + 20, 16 + 32 * NSEC + 1), MIGTD_ERR_LENGTH);
 	MUT((migtd_wire_put_u32(bad + META_OFF + 28, TDVF_MAX_SECTIONS + 1),
 	     migtd_wire_put_u32(bad + META_OFF + 20, 16 + 32 * (TDVF_MAX_SECTIONS + 1))),
@@ -337,24 +340,29 @@ static void test_descriptor_and_section_rejections(void **state)
 	migtd_wire_put_u32(bad + IMG_LEN - 0x34, 2);
 	migtd_wire_put_u32(bad + IMG_LEN - 0x20, IMG_LEN - 0x40);
 	expect_parse(bad, IMG_LEN, MIGTD_ERR_TRUNCATED);
-	MUT(migtd_wire_put_u32(S(2, 24), 9), MIGTD_ERR_INVALID);                  /* type */
-	MUT(migtd_wire_put_u32(S(2, 28), 4), MIGTD_ERR_INVALID);                  /* unknown attribute */
-	MUT(migtd_wire_put_u32(S(2, 28), 3), MIGTD_ERR_INVALID);                  /* EXTENDMR|PAGE_AUG */
-	MUT(migtd_wire_put_u64(S(2, 8), IMG_BASE + 0x2800), MIGTD_ERR_INVALID);   /* GPA unaligned */
-	MUT(migtd_wire_put_u64(S(2, 16), 0x1800), MIGTD_ERR_INVALID);             /* mem unaligned */
-	MUT(migtd_wire_put_u32(S(2, 0), IMG_LEN - 0x1000), MIGTD_ERR_LENGTH);     /* raw past the end */
-	MUT(migtd_wire_put_u32(S(2, 0), 0xFFFFF000u), MIGTD_ERR_LENGTH);          /* u32 wrap */
-	MUT(migtd_wire_put_u32(S(2, 4), 0x2001), MIGTD_ERR_LENGTH);               /* raw > mem */
-	MUT(migtd_wire_put_u64(S(4, 8), (1ull << 52) - 0x1000), MIGTD_OK);        /* ends at 2^52 */
-	MUT((migtd_wire_put_u64(S(4, 8), (1ull << 52) - 0x1000), migtd_wire_put_u64(S(4, 16), 0x2000)),
-	    MIGTD_ERR_LENGTH);                                              /* GPA range too high */
+	MUT(migtd_wire_put_u32(S(2, 24), 9), MIGTD_ERR_INVALID); /* type */
+	MUT(migtd_wire_put_u32(S(2, 28), 4), MIGTD_ERR_INVALID); /* unknown attribute */
+	MUT(migtd_wire_put_u32(S(2, 28), 3), MIGTD_ERR_INVALID); /* EXTENDMR|PAGE_AUG */
+	MUT(migtd_wire_put_u64(S(2, 8), IMG_BASE + 0x2800), MIGTD_ERR_INVALID); /* GPA unaligned */
+	MUT(migtd_wire_put_u64(S(2, 16), 0x1800), MIGTD_ERR_INVALID);           /* mem unaligned */
+	MUT(migtd_wire_put_u32(S(2, 0), IMG_LEN - 0x1000), MIGTD_ERR_LENGTH); /* raw past the end */
+	MUT(migtd_wire_put_u32(S(2, 0), 0xFFFFF000u), MIGTD_ERR_LENGTH);      /* u32 wrap */
+	MUT(migtd_wire_put_u32(S(2, 4), 0x2001), MIGTD_ERR_LENGTH);           /* raw > mem */
+	MUT(migtd_wire_put_u64(S(4, 8), (1ull << 52) - 0x1000), MIGTD_OK);    /* ends at 2^52 */
+	MUT((migtd_wire_put_u64(S(4, 8), (1ull << 52) - 0x1000),
+	     migtd_wire_put_u64(S(4, 16), 0x2000)),
+	    MIGTD_ERR_LENGTH); /* GPA range too high */
 	MUT(migtd_wire_put_u64(S(4, 8), 0xFFFFFFFFFFFFF000ull), MIGTD_ERR_LENGTH); /* wraps */
-	MUT(migtd_wire_put_u64(S(4, 8), IMG_BASE + 0x3000), MIGTD_ERR_INVALID);   /* overlaps payload */
-	MUT(migtd_wire_put_u64(S(5, 8), IMG_BASE - 0x1000), MIGTD_ERR_INVALID);   /* AUG overlapping CFV */
-	MUT((migtd_wire_put_u64(S(4, 8), 1ull << 40), migtd_wire_put_u64(S(4, 16), (1ull << 30) + 0x1000)),
-	    MIGTD_ERR_LENGTH);                                              /* > 1 GiB added */
-	MUT((migtd_wire_put_u64(S(4, 8), 1ull << 40), migtd_wire_put_u64(S(4, 16), (1ull << 30) - 0x6000)),
-	    MIGTD_OK);                                                      /* exactly 1 GiB */
+	MUT(migtd_wire_put_u64(S(4, 8), IMG_BASE + 0x3000),
+	    MIGTD_ERR_INVALID); /* overlaps payload */
+	MUT(migtd_wire_put_u64(S(5, 8), IMG_BASE - 0x1000),
+	    MIGTD_ERR_INVALID); /* AUG overlapping CFV */
+	MUT((migtd_wire_put_u64(S(4, 8), 1ull << 40),
+	     migtd_wire_put_u64(S(4, 16), (1ull << 30) + 0x1000)),
+	    MIGTD_ERR_LENGTH); /* > 1 GiB added */
+	MUT((migtd_wire_put_u64(S(4, 8), 1ull << 40),
+	     migtd_wire_put_u64(S(4, 16), (1ull << 30) - 0x6000)),
+	    MIGTD_OK); /* exactly 1 GiB */
 	/* Touching ranges are fine. */
 	MUT(migtd_wire_put_u64(S(4, 8), IMG_BASE + 0x5000), MIGTD_OK);
 #undef S
@@ -407,8 +415,9 @@ static void test_rtmr_vectors(void **state)
 	size_t jl, pl, cl, p2l, chl;
 	char *json = (char *)tu_read_vector("upstream/derived/eventlog_expected_rtmrs.json", &jl);
 	uint8_t *pol = tu_read_vector("upstream/config/policy_production_fmspc.json", &pl);
-	uint8_t *ca = tu_read_vector(
-		"upstream/config/Intel_SGX_Provisioning_Certification_RootCA.cer", &cl);
+	uint8_t *ca =
+		tu_read_vector("upstream/config/Intel_SGX_Provisioning_Certification_RootCA.cer",
+			       &cl);
 	uint8_t *pol2 = tu_read_vector("upstream/config/templates/policy_v2_signed.json", &p2l);
 	uint8_t *chain = tu_read_vector("upstream/config/templates/policy_issuer_chain.pem", &chl);
 	const size_t fv_len = 0x40000;
@@ -433,7 +442,8 @@ static void test_rtmr_vectors(void **state)
 		{
 			uint8_t r[4][48];
 
-			assert_int_equal(migtd_tdvf_rtmrs(&f, TDVF_MEASURE_POLICY_V2, r), MIGTD_ERR_GUID);
+			assert_int_equal(migtd_tdvf_rtmrs(&f, TDVF_MEASURE_POLICY_V2, r),
+					 MIGTD_ERR_GUID);
 		}
 	}
 	/* Policy v2 with the template files. */
@@ -489,10 +499,10 @@ static void test_tdinfo_layout_and_hash(void **state)
 	fill_tdinfo(&ti);
 	memset(want + 0, 0xA1, 8);
 	memset(want + 8, 0xA2, 8);
-	memset(want + 16, 0xA6, 48);   /* mrtd */
-	memset(want + 64, 0xA3, 48);   /* mrconfigid */
-	memset(want + 112, 0xA4, 48);  /* mrowner */
-	memset(want + 160, 0xA5, 48);  /* mrownerconfig */
+	memset(want + 16, 0xA6, 48);  /* mrtd */
+	memset(want + 64, 0xA3, 48);  /* mrconfigid */
+	memset(want + 112, 0xA4, 48); /* mrowner */
+	memset(want + 160, 0xA5, 48); /* mrownerconfig */
 	for (int i = 0; i < 4; i++)
 		memset(want + 208 + 48 * i, 0xB0 + i, 48);
 	/* 400..511: servtd_hash + reserved, zero */
@@ -527,8 +537,10 @@ static void test_servtd_attr_bits(void **state)
 			if (zeroed)
 				assert_memory_equal(fields[f], zero, sizes[f]);
 			else
-				assert_memory_equal(fields[f], (const uint8_t *)&base +
-						    (fields[f] - (uint8_t *)&ti), sizes[f]);
+				assert_memory_equal(fields[f],
+						    (const uint8_t *)&base +
+							    (fields[f] - (uint8_t *)&ti),
+						    sizes[f]);
 		}
 	}
 	/* All ten at once leave only the zero tail. */
@@ -554,7 +566,8 @@ static void test_servtd_hash_input(void **state)
 	for (int i = 0; i < 8; i++) /* servtd_attr 0x0102030405060708, LE */
 		buf[50 + i] = (uint8_t)(8 - i);
 	assert_int_equal(mbedtls_sha512(buf, sizeof(buf), d, 1), 0);
-	assert_int_equal(migtd_tdvf_servtd_hash(info, TDVF_SERVTD_TYPE_MIGTD, 0x0102030405060708ull, got),
+	assert_int_equal(migtd_tdvf_servtd_hash(info, TDVF_SERVTD_TYPE_MIGTD, 0x0102030405060708ull,
+						got),
 			 MIGTD_OK);
 	assert_memory_equal(got, d, 48);
 }
@@ -590,7 +603,8 @@ static void test_enroll(void **state)
 	memcpy(orig, img, IMG_LEN);
 	assert_int_equal(migtd_tdvf_parse(img, IMG_LEN, &md), MIGTD_OK);
 	assert_int_equal(migtd_tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
-				     sizeof(anchor), false, &off, &used), MIGTD_OK);
+					   sizeof(anchor), false, &off, &used),
+			 MIGTD_OK);
 	assert_int_equal(off, 0);
 	/* 0x78 header, then two 24-byte headers, 8-aligned. */
 	assert_int_equal(used, 0x78 + 24 + 16 + 24 + 4);
@@ -604,18 +618,21 @@ static void test_enroll(void **state)
 	assert_null(e.issuer_chain);
 	/* v2: the same anchor bytes as the issuer chain, no root CA. */
 	assert_int_equal(migtd_tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
-				     sizeof(anchor), true, NULL, NULL), MIGTD_OK);
+					   sizeof(anchor), true, NULL, NULL),
+			 MIGTD_OK);
 	assert_int_equal(migtd_tdvf_enrolled_from_cfv(cfv, cfv_len, &e), MIGTD_OK);
 	assert_null(e.root_ca);
 	assert_int_equal(e.issuer_chain_len, sizeof(anchor));
 	/* Too large for the 8 KiB CFV: refused, nothing outside the CFV touched. */
-	assert_int_equal(migtd_tdvf_enroll(img, IMG_LEN, &md, big, sizeof(big), anchor, sizeof(anchor),
-				     false, NULL, NULL), MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_tdvf_enroll(img, IMG_LEN, &md, big, sizeof(big), anchor,
+					   sizeof(anchor), false, NULL, NULL),
+			 MIGTD_ERR_NOSPACE);
 	assert_memory_equal(img + 0x2000, orig + 0x2000, IMG_LEN - 0x2000);
 	/* No CFV section: refused. */
 	md.sections[3].type = 99;
-	assert_int_not_equal(migtd_tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1, anchor,
-					 sizeof(anchor), false, NULL, NULL), MIGTD_OK);
+	assert_int_not_equal(migtd_tdvf_enroll(img, IMG_LEN, &md, policy, sizeof(policy) - 1,
+					       anchor, sizeof(anchor), false, NULL, NULL),
+			     MIGTD_OK);
 	free(orig);
 	free(img);
 }

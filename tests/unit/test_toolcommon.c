@@ -202,13 +202,14 @@ static void expect_refused(const uint8_t *in, size_t len, const char *why_part)
 static void test_rootca(void **state)
 {
 	size_t root_len, leaf_len, chain_len, rsa_len, pem_len = 0;
-	uint8_t *root = tu_read_vector("upstream/config/Intel_SGX_Provisioning_Certification_RootCA.cer",
-				       &root_len);
+	uint8_t *root =
+		tu_read_vector("upstream/config/Intel_SGX_Provisioning_Certification_RootCA.cer",
+			       &root_len);
 	uint8_t *leaf = tu_read_vector("upstream/derived/ratls_cert_example.der", &leaf_len);
-	uint8_t *chain = tu_read_vector("upstream/config/templates/policy_issuer_chain.pem",
-					&chain_len);
-	uint8_t *rsa = tu_read_vector("upstream/src/crypto/fuzz/seeds/x509/rsa2048-crt.der",
-				      &rsa_len);
+	uint8_t *chain =
+		tu_read_vector("upstream/config/templates/policy_issuer_chain.pem", &chain_len);
+	uint8_t *rsa =
+		tu_read_vector("upstream/src/crypto/fuzz/seeds/x509/rsa2048-crt.der", &rsa_len);
 	uint8_t *der, *der2, *twice;
 	unsigned char pem[2048];
 	size_t der_len, der2_len;
@@ -223,8 +224,9 @@ static void test_rootca(void **state)
 	assert_memory_equal(der, root, root_len);
 	/* The same certificate as PEM: the same DER. */
 	assert_int_equal(mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n",
-						  "-----END CERTIFICATE-----\n", root, root_len, pem,
-						  sizeof(pem), &pem_len), 0);
+						  "-----END CERTIFICATE-----\n", root, root_len,
+						  pem, sizeof(pem), &pem_len),
+			 0);
 	assert_int_equal(rootca_canonical(pem, pem_len - 1, &der2, &der2_len, why, sizeof(why)), 0);
 	assert_int_equal(der2_len, root_len);
 	assert_memory_equal(der2, root, root_len);

@@ -59,7 +59,7 @@ struct pkt {
 
 struct model {
 	uint8_t cfg[4096];
-	uint32_t bar_size[6];	/* per register: low half size or 0 */
+	uint32_t bar_size[6]; /* per register: low half size or 0 */
 	uint32_t bar_mask_override[6];
 	int bar64[6];
 	uint64_t features;
@@ -74,18 +74,21 @@ struct model {
 	unsigned int relax_calls;
 	int kind; /* 0x1043 or 0x1053 */
 	/* serial host */
-	struct { uint32_t id; uint16_t ev, val; } ctl_log[LOG_MAX];
+	struct {
+		uint32_t id;
+		uint16_t ev, val;
+	} ctl_log[LOG_MAX];
 	unsigned int n_ctl;
-	int auto_ports; /* answer DEVICE_READY / PORT_READY like QEMU */
-	unsigned int ser_ports; /* ports 1..ser_ports exist (auto_ports) */
-	uint16_t q2_max; /* queue 2's maximum size after a reset, 0: 256 */
+	int auto_ports;            /* answer DEVICE_READY / PORT_READY like QEMU */
+	unsigned int ser_ports;    /* ports 1..ser_ports exist (auto_ports) */
+	uint16_t q2_max;           /* queue 2's maximum size after a reset, 0: 256 */
 	uint8_t ser_connected[NQ]; /* host side of port i connected */
 	uint8_t host_rx[65536];
 	size_t host_rx_n;
 	/* vsock host */
 	struct pkt log[LOG_MAX];
 	unsigned int n_log;
-	int accept; /* 1 answer REQUEST with RESPONSE, -1 with RST, 0 ignore */
+	int accept;          /* 1 answer REQUEST with RESPONSE, -1 with RST, 0 ignore */
 	int answer_shutdown; /* reply RST to SHUTDOWN */
 	uint32_t host_buf_alloc;
 };
@@ -125,8 +128,8 @@ static uint8_t *gpa2va(uint64_t gpa, uint32_t len)
 	return M.dma + (gpa - DMA_GPA);
 }
 
-static void set_cap(uint8_t at, uint8_t next, uint8_t type, uint8_t bar, uint32_t off,
-		    uint32_t len, uint8_t caplen)
+static void set_cap(uint8_t at, uint8_t next, uint8_t type, uint8_t bar, uint32_t off, uint32_t len,
+		    uint8_t caplen)
 {
 	M.cfg[at] = 0x09;
 	M.cfg[at + 1] = next;
@@ -551,8 +554,8 @@ static void m_relax(void *ctx)
 	M.relax_calls++;
 }
 
-static const struct virtio_hw HW = { NULL, m_cfg_read32, m_cfg_write32, m_mmio_read, m_mmio_write,
-				     m_relax };
+static const struct virtio_hw HW = { NULL,        m_cfg_read32, m_cfg_write32,
+				     m_mmio_read, m_mmio_write, m_relax };
 
 static struct virtio_mmio_window W32, W64;
 static struct virtio_dma DMA;
@@ -722,11 +725,13 @@ static void test_negotiate(void **state)
 {
 	(void)state;
 	assert_int_equal(probe(), MIGTD_OK);
-	assert_int_equal(virtio_pci_negotiate(&PD, VIRTIO_F_ACCESS_PLATFORM | (1ull << 5)), MIGTD_OK);
+	assert_int_equal(virtio_pci_negotiate(&PD, VIRTIO_F_ACCESS_PLATFORM | (1ull << 5)),
+			 MIGTD_OK);
 	/* Only VERSION_1: ACCESS_PLATFORM and bit 5 are not offered, bit 28 not wanted. */
 	assert_int_equal(M.drv_features, VIRTIO_F_VERSION_1);
 	assert_int_equal(PD.features, VIRTIO_F_VERSION_1);
-	assert_int_equal(M.status, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	assert_int_equal(M.status,
+			 VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	assert_int_equal(PD.num_queues, 3);
 }
 
@@ -802,7 +807,8 @@ static void vq_setup(void)
 
 static void test_vq_layout(void **state)
 {
-	struct virtq_buf b[3] = { { DMA_GPA + 0x80000, 10, false }, { DMA_GPA + 0x81000, 20, true },
+	struct virtq_buf b[3] = { { DMA_GPA + 0x80000, 10, false },
+				  { DMA_GPA + 0x81000, 20, true },
 				  { DMA_GPA + 0x82000, 30, true } };
 	struct chain c;
 	uint16_t h, h2;
@@ -948,8 +954,8 @@ static void test_vsock_init(void **state)
 static void test_vsock_hdr(void **state)
 {
 	static const uint8_t want[44] = {
-		7, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0x41, 0x9c, 0, 0, 0xd2, 4, 0, 0,
-		0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0,
+		7, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0x41, 0x9c, 0, 0, 0xd2, 4,
+		0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4,    0,    0, 0, 0,    0,
 	};
 	struct vsock_hdr h;
 
@@ -1463,7 +1469,8 @@ static void test_serial_flow(void **state)
 			struct chain c;
 
 			while (put < sizeof(big) && dq_pop(4, &c))
-				dq_push_raw(4, c.head, chain_write(&c, big + put, VSER_BUF)), put += VSER_BUF;
+				dq_push_raw(4, c.head, chain_write(&c, big + put, VSER_BUF)),
+					put += VSER_BUF;
 			continue;
 		}
 		assert_true(n > 0);

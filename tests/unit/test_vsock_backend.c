@@ -47,11 +47,11 @@
 #define QSZ 16u
 #define CID 18u
 /* guest-physical layout of the rings and buffers */
-#define RING_BASE(q) (0x1000u + (q) * 0x1000u)
+#define RING_BASE(q) (0x1000u + (q)*0x1000u)
 #define DESC(q) RING_BASE(q)
 #define AVAIL(q) (RING_BASE(q) + 0x400u)
 #define USED(q) (RING_BASE(q) + 0x800u)
-#define RXBUF(i) (0x10000u + (i) * 0x2000u)
+#define RXBUF(i) (0x10000u + (i)*0x2000u)
 #define TXBUF 0x40000u
 
 enum { RXQ = 0, TXQ = 1 };
@@ -208,11 +208,11 @@ static int setup(void **state)
 	features = 1ull << 32;
 	vu_send(2 /* SET_FEATURES */, &features, 8, NULL, 0);
 	memset(region, 0, sizeof(region));
-	migtd_wire_put_u32(region, 1); /* nregions */
-	migtd_wire_put_u64(region + 8, 0);                      /* guest_phys_addr */
-	migtd_wire_put_u64(region + 16, MEM_SIZE);              /* memory_size */
+	migtd_wire_put_u32(region, 1);                             /* nregions */
+	migtd_wire_put_u64(region + 8, 0);                         /* guest_phys_addr */
+	migtd_wire_put_u64(region + 16, MEM_SIZE);                 /* memory_size */
 	migtd_wire_put_u64(region + 24, (uint64_t)(uintptr_t)mem); /* userspace_addr */
-	migtd_wire_put_u64(region + 32, 0);                     /* mmap_offset */
+	migtd_wire_put_u64(region + 32, 0);                        /* mmap_offset */
 	vu_send(5 /* SET_MEM_TABLE */, region, 40, &memfd, 1);
 	vring_setup(RXQ);
 	vring_setup(TXQ);
@@ -316,7 +316,8 @@ static struct vsockdev_hdr rx_take(uint8_t *payload)
 	uint16_t head;
 
 	assert_true(used_wait(RXQ, &len, 3000));
-	head = (uint16_t)migtd_wire_get_u32(mem + USED(RXQ) + 4 + 8u * ((used_seen[RXQ] - 1u) % QSZ));
+	head = (uint16_t)migtd_wire_get_u32(mem + USED(RXQ) + 4 +
+					    8u * ((used_seen[RXQ] - 1u) % QSZ));
 	assert_true(len >= VSOCKDEV_HDR_LEN);
 	vsockdev_hdr_parse(mem + RXBUF(head / 2), &h);
 	assert_int_equal(h.len, len - VSOCKDEV_HDR_LEN);
@@ -332,7 +333,8 @@ static void tx_raw(const uint8_t *pkt, size_t len, size_t split)
 
 	memcpy(mem + TXBUF, pkt, len);
 	if (split && split < len) {
-		*desc(TXQ, d) = (struct vring_desc_){ TXBUF, (uint32_t)split, 1, (uint16_t)((d + 1) % QSZ) };
+		*desc(TXQ, d) = (struct vring_desc_){ TXBUF, (uint32_t)split, 1,
+						      (uint16_t)((d + 1) % QSZ) };
 		*desc(TXQ, (uint16_t)((d + 1) % QSZ)) =
 			(struct vring_desc_){ TXBUF + split, (uint32_t)(len - split), 0, 0 };
 		next_desc[TXQ] = (uint16_t)((d + 2) % QSZ);
@@ -349,9 +351,16 @@ static void tx(uint32_t sport, uint32_t dport, uint16_t op, uint32_t flags, cons
 {
 	static uint8_t pkt[VSOCKDEV_MAX_PKT + 64];
 	struct vsockdev_hdr h = {
-		.src_cid = CID, .dst_cid = MIGTD_VSOCK_HOST_CID, .src_port = sport,
-		.dst_port = dport, .len = (uint32_t)n, .type = 1, .op = op, .flags = flags,
-		.buf_alloc = 65536, .fwd_cnt = 0,
+		.src_cid = CID,
+		.dst_cid = MIGTD_VSOCK_HOST_CID,
+		.src_port = sport,
+		.dst_port = dport,
+		.len = (uint32_t)n,
+		.type = 1,
+		.op = op,
+		.flags = flags,
+		.buf_alloc = 65536,
+		.fwd_cnt = 0,
 	};
 
 	vsockdev_hdr_write(pkt, &h);
@@ -457,8 +466,12 @@ static void test_bad_packets_rst(void **state)
 	for (int i = 0; i < 6; i++)
 		rx_post();
 	/* 70000 payload bytes over two descriptors: more than one buffer. */
-	h = (struct vsockdev_hdr){ .src_cid = CID, .dst_cid = 2, .src_port = 40001,
-				   .dst_port = 7001, .len = sizeof(big) - 44, .type = 1,
+	h = (struct vsockdev_hdr){ .src_cid = CID,
+				   .dst_cid = 2,
+				   .src_port = 40001,
+				   .dst_port = 7001,
+				   .len = sizeof(big) - 44,
+				   .type = 1,
 				   .op = VSOCKDEV_OP_RW };
 	vsockdev_hdr_write(big, &h);
 	tx_raw(big, sizeof(big), 44);

@@ -84,8 +84,15 @@ static void gsend_full(uint64_t src_cid, uint64_t dst_cid, uint32_t sport, uint3
 		       uint32_t fwd_cnt, const void *data, size_t n, uint32_t hlen)
 {
 	struct vsockdev_hdr h = {
-		.src_cid = src_cid, .dst_cid = dst_cid, .src_port = sport, .dst_port = dport,
-		.len = hlen, .type = type, .op = op, .flags = flags, .buf_alloc = buf_alloc,
+		.src_cid = src_cid,
+		.dst_cid = dst_cid,
+		.src_port = sport,
+		.dst_port = dport,
+		.len = hlen,
+		.type = type,
+		.op = op,
+		.flags = flags,
+		.buf_alloc = buf_alloc,
 		.fwd_cnt = fwd_cnt,
 	};
 

@@ -16,8 +16,8 @@
 static void test_read_le_integers(void **state)
 {
 	(void)state;
-	static const uint8_t buf[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
-				       0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f };
+	static const uint8_t buf[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+				       0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f };
 	struct wire_reader r;
 	uint8_t u8;
 	uint16_t u16;
@@ -104,7 +104,8 @@ static void test_huge_lengths_do_not_overflow(void **state)
 static void test_zero_and_guid(void **state)
 {
 	(void)state;
-	static const struct migtd_guid g = { { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 } };
+	static const struct migtd_guid g = { { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+					       16 } };
 	uint8_t buf[20] = { 0 };
 	struct wire_reader r;
 
@@ -133,7 +134,7 @@ static void test_guid_text(void **state)
 					  0xa4, 0x44, 0x8f, 0x32, 0xb8, 0xd6, 0x11, 0xe5 };
 	static const char *const bad[] = {
 		"e60e6330-1e09-4387-a444-8f32b8d611e",   /* 35 characters */
-		"e60e6330-1e09-4387-a444-8f32b8d611e3 ",  /* 37 */
+		"e60e6330-1e09-4387-a444-8f32b8d611e3 ", /* 37 */
 		"e60e6330+1e09-4387-a444-8f32b8d611e3",  /* separator */
 		"e60e63301-e09-4387-a444-8f32b8d611e3",  /* separator moved */
 		"e60e6330-1e09-4387-a444-8f32b8d611eg",  /* not hex */
@@ -175,8 +176,8 @@ static void test_sub_reader(void **state)
 static void test_writer_roundtrip(void **state)
 {
 	(void)state;
-	static const struct migtd_guid g = { { 0xe1, 0xc5, 0x6f, 0xfb, 0x78, 0x33, 0xcb, 0x4a,
-					       0x89, 0x64, 0xfa, 0x5e, 0xe4, 0x3b, 0x9c, 0x8a } };
+	static const struct migtd_guid g = { { 0xe1, 0xc5, 0x6f, 0xfb, 0x78, 0x33, 0xcb, 0x4a, 0x89,
+					       0x64, 0xfa, 0x5e, 0xe4, 0x3b, 0x9c, 0x8a } };
 	uint8_t buf[64];
 	struct wire_writer w;
 	struct wire_reader r;

@@ -120,7 +120,9 @@ int atomic_file_write(const char *prog, const char *path, const void *data, size
 	/* Make the rename itself durable. */
 	if (slash) {
 		w = snprintf(tmp, sizeof(tmp), "%.*s", (int)(slash - target), target);
-		fd = w > 0 && (size_t)w < sizeof(tmp) ? open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		fd = w > 0 && (size_t)w < sizeof(tmp)
+			     ? open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+			     : -1;
 	} else {
 		fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}

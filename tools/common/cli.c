@@ -29,16 +29,15 @@ void cli_print_version(const char *prog)
 
 void cli_print_exit_codes(FILE *f)
 {
-	fprintf(f,
-		"\n"
-		"exit status (the same for every migtd-c program, docs/cli.md):\n"
-		"  0   success; a verification or check passed\n"
-		"  1   negative result: a verification or check failed\n"
-		"  2   usage error (bad command line)\n"
-		"  3   invalid input: a file is malformed or unsuitable\n"
-		"  4   I/O error: a file or socket could not be read or written\n"
-		"  5   the operation could not run (resource busy, a process failed)\n"
-		"  10+ migtd-policy eval: 10 + the policy result (see its --help)\n");
+	fprintf(f, "\n"
+		   "exit status (the same for every migtd-c program, docs/cli.md):\n"
+		   "  0   success; a verification or check passed\n"
+		   "  1   negative result: a verification or check failed\n"
+		   "  2   usage error (bad command line)\n"
+		   "  3   invalid input: a file is malformed or unsuitable\n"
+		   "  4   I/O error: a file or socket could not be read or written\n"
+		   "  5   the operation could not run (resource busy, a process failed)\n"
+		   "  10+ migtd-policy eval: 10 + the policy result (see its --help)\n");
 }
 
 static void vmsg(const char *prog, const char *fmt, va_list ap)
@@ -145,7 +144,8 @@ const char *cli_default_path(enum cli_default which)
 		static const char *const up[] = { "/../share/migtd-c/", "/../../", "/../../../" };
 
 		for (size_t i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
-			const char *name = i == 0 ? DEFAULTS[which].installed : DEFAULTS[which].source;
+			const char *name =
+				i == 0 ? DEFAULTS[which].installed : DEFAULTS[which].source;
 
 			if (join3(p, dir, up[i], name) == 0 && access(p, F_OK) == 0) {
 				char real[PATH_MAX];

@@ -47,8 +47,7 @@ void cli_print_exit_codes(FILE *f);
  * Report a usage error: "PROG: message" and a pointer to --help on stderr.
  * Returns CLI_EXIT_USAGE so callers can `return cli_usage_error(...)`.
  */
-int cli_usage_error(const char *prog, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* After getopt_long's own message: the --help pointer; CLI_EXIT_USAGE. */
 int cli_try_help(const char *prog);

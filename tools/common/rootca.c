@@ -67,7 +67,8 @@ int rootca_canonical(const uint8_t *in, size_t len, uint8_t **der, size_t *der_l
 	} else {
 		r = mbedtls_x509_crt_parse_der(&crt, in, len);
 		if (r != 0) {
-			snprintf(why, why_len, "neither a DER nor a PEM X.509 certificate (-0x%04x)",
+			snprintf(why, why_len,
+				 "neither a DER nor a PEM X.509 certificate (-0x%04x)",
 				 (unsigned)-r);
 			goto out;
 		}
@@ -85,8 +86,7 @@ int rootca_canonical(const uint8_t *in, size_t len, uint8_t **der, size_t *der_l
 		snprintf(why, why_len, "not a CA certificate (no basicConstraints CA:TRUE)");
 		goto out;
 	}
-	if (mbedtls_pk_get_type(&crt.pk) != MBEDTLS_PK_ECKEY ||
-	    !(kp = mbedtls_pk_ec(crt.pk)) ||
+	if (mbedtls_pk_get_type(&crt.pk) != MBEDTLS_PK_ECKEY || !(kp = mbedtls_pk_ec(crt.pk)) ||
 	    mbedtls_ecp_keypair_get_group_id(kp) != MBEDTLS_ECP_DP_SECP256R1) {
 		snprintf(why, why_len, "the key is not ECDSA P-256 (what quote verification uses)");
 		goto out;

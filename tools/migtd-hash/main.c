@@ -201,12 +201,15 @@ static void explain_missing(const uint8_t *cfv, size_t cfv_len, unsigned flags)
 
 		if (!want[i].needed)
 			continue;
-		err = migtd_cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW, want[i].guid, &data, &len);
+		err = migtd_cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW, want[i].guid, &data,
+					  &len);
 		if (err == MIGTD_ERR_GUID)
 			fprintf(stderr, "%s: the CFV has no %s file\n", prog, want[i].name);
 		else if (err)
-			fprintf(stderr, "%s: %s not found: the CFV walk stopped at a bad file "
-					"header (%s)\n", prog, want[i].name, migtd_err_str(err));
+			fprintf(stderr,
+				"%s: %s not found: the CFV walk stopped at a bad file "
+				"header (%s)\n",
+				prog, want[i].name, migtd_err_str(err));
 	}
 }
 
@@ -221,8 +224,7 @@ static void verbose_metadata(const struct tdvf_metadata *md, size_t img_len)
 		fprintf(stderr,
 			"  #%u %-12s data 0x%08x+0x%08x  gpa 0x%010llx+0x%010llx  attr 0x%x\n",
 			i + 1, migtd_tdvf_section_name(s->type), s->data_offset, s->raw_size,
-			(unsigned long long)s->gpa, (unsigned long long)s->mem_size,
-			s->attributes);
+			(unsigned long long)s->gpa, (unsigned long long)s->mem_size, s->attributes);
 	}
 }
 
@@ -338,7 +340,8 @@ int main(int argc, char **argv)
 	migtd_tdvf_servtd_attr_apply(&ti, servtd_attr);
 	err = migtd_tdvf_servtd_info_hash(&ti, info_hash);
 	if (!err)
-		err = migtd_tdvf_servtd_hash(info_hash, TDVF_SERVTD_TYPE_MIGTD, servtd_attr, servtd_hash);
+		err = migtd_tdvf_servtd_hash(info_hash, TDVF_SERVTD_TYPE_MIGTD, servtd_attr,
+					     servtd_hash);
 	if (err)
 		tool_die(prog, "hash", err);
 
@@ -354,7 +357,8 @@ int main(int argc, char **argv)
 		/* Upstream's tool writes exactly this compact JSON (no newline). */
 		char js[8 + 5 * (12 + 96) + 8];
 		size_t used = 0;
-		const uint8_t *regs[5] = { ti.mrtd, ti.rtmr[0], ti.rtmr[1], ti.rtmr[2], ti.rtmr[3] };
+		const uint8_t *regs[5] = { ti.mrtd, ti.rtmr[0], ti.rtmr[1], ti.rtmr[2],
+					   ti.rtmr[3] };
 		static const char *const names[5] = { "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
 
 		for (int r = 0; r < 5; r++) {

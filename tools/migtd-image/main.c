@@ -164,8 +164,8 @@ static int check_policy_v1(const char *path, const uint8_t *doc, size_t len)
 	memset(&err, 0, sizeof(err));
 	if (migtd_policy_parse_strict(&policy_ws, doc, len, &err) == MIGTD_OK)
 		return 0;
-	fprintf(stderr, "%s: %s:%u:%u: invalid policy: %s%s%s\n", prog, path, err.line,
-		err.column, err.msg, err.path[0] ? " at " : "", err.path);
+	fprintf(stderr, "%s: %s:%u:%u: invalid policy: %s%s%s\n", prog, path, err.line, err.column,
+		err.msg, err.path[0] ? " at " : "", err.path);
 	if (err.legacy)
 		fprintf(stderr, "%s: the document is in the legacy 2023 format\n", prog);
 	return -1;
@@ -185,8 +185,9 @@ static int check_policy_v2(const char *path, const uint8_t *doc, size_t len)
 		/* trailing whitespace is fine */
 		size_t end = n >= 1 ? (size_t)tok[0].end : 0;
 
-		while (n >= 1 && end < len && (doc[end] == ' ' || doc[end] == '\n' ||
-					       doc[end] == '\r' || doc[end] == '\t'))
+		while (n >= 1 && end < len &&
+		       (doc[end] == ' ' || doc[end] == '\n' || doc[end] == '\r' ||
+			doc[end] == '\t'))
 			end++;
 		if (n < 1 || tok[0].type != JSMN_OBJECT || end != len) {
 			fprintf(stderr, "%s: %s: invalid policy: not one complete JSON object\n",
@@ -209,8 +210,10 @@ static int check_chain(const char *path, const uint8_t *pem, size_t len)
 	r = len ? mbedtls_x509_crt_parse(&chain, pem, len + 1) : -1;
 	mbedtls_x509_crt_free(&chain);
 	if (r != 0) {
-		fprintf(stderr, "%s: %s: the policy issuer chain is not a list of PEM "
-				"certificates\n", prog, path);
+		fprintf(stderr,
+			"%s: %s: the policy issuer chain is not a list of PEM "
+			"certificates\n",
+			prog, path);
 		return -1;
 	}
 	return 0;
@@ -262,7 +265,8 @@ static int cmd_enroll(int argc, char **argv)
 		return cli_usage_error(prog, "only one input can be standard input");
 	if (!out) {
 		if (!strcmp(image, "-"))
-			return cli_usage_error(prog, "-o is needed when the image is standard input");
+			return cli_usage_error(prog,
+					       "-o is needed when the image is standard input");
 		out = image;
 	}
 
@@ -284,8 +288,8 @@ static int cmd_enroll(int argc, char **argv)
 		anchor = der;
 	}
 	find_cfv(img, img_len, &md, &off, &cfv_len);
-	err = migtd_tdvf_enroll(img, img_len, &md, pol, pol_len, anchor, anchor_len, chain != NULL, &off,
-			  &used);
+	err = migtd_tdvf_enroll(img, img_len, &md, pol, pol_len, anchor, anchor_len, chain != NULL,
+				&off, &used);
 	if (err == MIGTD_ERR_NOSPACE) {
 		fprintf(stderr, "%s: the files (%zu + %zu bytes) do not fit the %zu-byte CFV\n",
 			prog, pol_len, anchor_len, cfv_len);

@@ -51,8 +51,14 @@ static const uint8_t guid_tdx_metadata_offset[16] = { 0x35, 0x65, 0x7a, 0xe4, 0x
 static const uint8_t guid_ffs3[16] = { 0x7a, 0xc0, 0x73, 0x54, 0xcb, 0x3d, 0xca, 0x4d,
 				       0xbd, 0x6f, 0x1e, 0x96, 0x89, 0xe7, 0x34, 0x9a };
 
-enum { SEC_BFV = 0, SEC_CFV = 1, SEC_TEMPMEM = 3, SEC_PERMMEM = 4, SEC_PAYLOAD = 5,
-       SEC_TDINFO = 7 };
+enum {
+	SEC_BFV = 0,
+	SEC_CFV = 1,
+	SEC_TEMPMEM = 3,
+	SEC_PERMMEM = 4,
+	SEC_PAYLOAD = 5,
+	SEC_TDINFO = 7
+};
 enum { ATTR_EXTENDMR = 1, ATTR_PAGE_AUG = 2 };
 
 struct section {
@@ -212,8 +218,8 @@ static int check_reserved(const uint8_t *img)
 
 	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
 		if (!all_zero(img + zones[i].off, zones[i].len)) {
-			fprintf(stderr, "%s: the payload overlaps the %s (offset 0x%zx)\n",
-				prog, zones[i].what, zones[i].off);
+			fprintf(stderr, "%s: the payload overlaps the %s (offset 0x%zx)\n", prog,
+				zones[i].what, zones[i].off);
 			return -1;
 		}
 	}
@@ -271,8 +277,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (blob_len != want) {
-		fprintf(stderr, "%s: %s is %zu bytes, expected 0x%zx (image offset 0x%x"
-			" to the end)\n", prog, payload, blob_len, want, FW_PAYLOAD_OFFSET);
+		fprintf(stderr,
+			"%s: %s is %zu bytes, expected 0x%zx (image offset 0x%x"
+			" to the end)\n",
+			prog, payload, blob_len, want, FW_PAYLOAD_OFFSET);
 		goto out;
 	}
 	img = calloc(1, FW_IMAGE_SIZE);

@@ -66,8 +66,9 @@ static void usage(FILE *out)
 	for (int r = 0; r < POLICY_RESULT_COUNT; r++)
 		fprintf(out, "  %2d  %s%s\n", verdict_exit((enum policy_result)r),
 			migtd_policy_result_name((enum policy_result)r),
-			r == POLICY_OK ? "" :
-			r == POLICY_INVALID_POLICY ? "  (VMM status 9)" : "  (VMM status 8)");
+			r == POLICY_OK               ? ""
+			: r == POLICY_INVALID_POLICY ? "  (VMM status 9)"
+						     : "  (VMM status 8)");
 	cli_print_exit_codes(out);
 }
 
@@ -215,8 +216,9 @@ static int cmd_eval(int argc, char **argv)
 	if (pev && o.replay) {
 		if (plen != MIGTD_VERIFIED_REPORT_SIZE) {
 			ex.result = POLICY_INVALID_PARAMETER;
-			snprintf(ex.detail, sizeof(ex.detail), "peer report is %zu bytes (must be %u)",
-				 plen, MIGTD_VERIFIED_REPORT_SIZE);
+			snprintf(ex.detail, sizeof(ex.detail),
+				 "peer report is %zu bytes (must be %u)", plen,
+				 MIGTD_VERIFIED_REPORT_SIZE);
 			rc = print_result(POLICY_INVALID_PARAMETER, &ex);
 			goto out;
 		}
@@ -232,7 +234,8 @@ static int cmd_eval(int argc, char **argv)
 	    (pev && migtd_eventlog_parse(pev, pelen, &plog) != MIGTD_OK)) {
 		ex.result = POLICY_INVALID_EVENT_LOG;
 		snprintf(ex.detail, sizeof(ex.detail), "%s event log cannot be parsed",
-			 lev && migtd_eventlog_parse(lev, lelen, &llog) != MIGTD_OK ? "local" : "peer");
+			 lev && migtd_eventlog_parse(lev, lelen, &llog) != MIGTD_OK ? "local"
+										    : "peer");
 		rc = print_result(POLICY_INVALID_EVENT_LOG, &ex);
 		goto out;
 	}
@@ -273,12 +276,8 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } COMMANDS[] = {
-	{ "check", cmd_check },
-	{ "eval", cmd_eval },
-	{ "help", cmd_help },
-	{ "--help", cmd_help },
-	{ "-h", cmd_help },
-	{ "--version", cmd_version },
+	{ "check", cmd_check }, { "eval", cmd_eval }, { "help", cmd_help },
+	{ "--help", cmd_help }, { "-h", cmd_help },   { "--version", cmd_version },
 	{ "-V", cmd_version },
 };
 

@@ -153,8 +153,8 @@ int main(int argc, char **argv)
 	if (!quote_path || !root_path)
 		return cli_usage_error(prog, "verify needs --quote and --root-ca");
 	{
-		const char *ins[] = { quote_path, root_path, tcb_path, qe_path, tcb_chain,
-				      qe_chain, pck_crl, root_crl };
+		const char *ins[] = { quote_path, root_path, tcb_path, qe_path,
+				      tcb_chain,  qe_chain,  pck_crl,  root_crl };
 
 		for (size_t i = 0; i < sizeof(ins) / sizeof(ins[0]); i++)
 			nstdin += ins[i] && !strcmp(ins[i], "-");
@@ -197,24 +197,26 @@ int main(int argc, char **argv)
 	fprintf(txt, "quote: %s (%zu bytes)\n", quote_path, quote_len);
 	for (int i = 0; i < MIGTD_QSTEP_COUNT; i++) {
 		fprintf(txt, "  %-22s %-8s%s%s\n", migtd_quote_step_name((enum migtd_quote_step)i),
-		       migtd_qstep_state_name(res.state[i]), res.reason[i] ? " " : "",
-		       res.reason[i] ? res.reason[i] : "");
+			migtd_qstep_state_name(res.state[i]), res.reason[i] ? " " : "",
+			res.reason[i] ? res.reason[i] : "");
 	}
 	if (res.state[MIGTD_QSTEP_PARSE] == MIGTD_QSTEP_PASS) {
 		const struct migtd_quote *q = &res.quote;
 
 		fprintf(txt, "fields:\n  %-14s %u (body type %u)\n", "version", q->header.version,
-		       q->body_type);
+			q->body_type);
 		if (res.state[MIGTD_QSTEP_PCK_EXT] == MIGTD_QSTEP_PASS) {
 			print_hex("FMSPC", res.pck.fmspc, 6);
 			fprintf(txt, "  %-14s %u\n", "PCESVN", res.pck.pce_svn);
 		}
-		fprintf(txt, "  %-14s %s\n", "TCB status", res.tcb_status[0] ? res.tcb_status : "(no collateral)");
+		fprintf(txt, "  %-14s %s\n", "TCB status",
+			res.tcb_status[0] ? res.tcb_status : "(no collateral)");
 		if (res.qe_tcb_status[0])
 			fprintf(txt, "  %-14s %s\n", "QE TCB status", res.qe_tcb_status);
 		if (params.time_mode == MIGTD_QTIME_COLLATERAL)
 			fprintf(txt, "  %-14s %lld%s\n", "verify time", (long long)res.verify_time,
-				res.collateral_expired ? " (collateral expired: reported only)" : "");
+				res.collateral_expired ? " (collateral expired: reported only)"
+						       : "");
 		print_hex("TEE_TCB_SVN", q->body.tee_tcb_svn, 16);
 		print_hex("MRTD", q->body.mr_td, 48);
 		for (int r = 0; r < 4; r++) {
@@ -226,8 +228,9 @@ int main(int argc, char **argv)
 		print_hex("REPORTDATA", q->body.report_data, 64);
 	}
 	if (ret) {
-		fprintf(txt, "result: FAIL at step %s: %s\n", migtd_quote_step_name(res.failed_step),
-		       res.reason[res.failed_step] ? res.reason[res.failed_step] : "error");
+		fprintf(txt, "result: FAIL at step %s: %s\n",
+			migtd_quote_step_name(res.failed_step),
+			res.reason[res.failed_step] ? res.reason[res.failed_step] : "error");
 		return free_inputs(CLI_EXIT_FAIL);
 	}
 	/* The report first: "result: OK" is printed only once all is done. */

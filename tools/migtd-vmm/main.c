@@ -220,11 +220,16 @@ static int cmd_pki_tcb(int argc, char **argv)
 static int cmd_pki_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },   { "fmspc", required_argument, NULL, 'f' },
-		{ "sgx-tcb", required_argument, NULL, 's' }, { "pcesvn", required_argument, NULL, 'p' },
-		{ "tcb-svn", required_argument, NULL, 's' }, /* the PCK's TCB SVNs, as in the issue */
-		{ "tdx-tcb", required_argument, NULL, 't' }, { "qe-isvsvn", required_argument, NULL, 'q' },
-		{ "force", no_argument, NULL, 'F' },        { "help", no_argument, NULL, 'h' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "fmspc", required_argument, NULL, 'f' },
+		{ "sgx-tcb", required_argument, NULL, 's' },
+		{ "pcesvn", required_argument, NULL, 'p' },
+		{ "tcb-svn", required_argument, NULL,
+		  's' }, /* the PCK's TCB SVNs, as in the issue */
+		{ "tdx-tcb", required_argument, NULL, 't' },
+		{ "qe-isvsvn", required_argument, NULL, 'q' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
 		{ "tcb-status", required_argument, NULL, 'S' },
 		{ "qe-tcb-status", required_argument, NULL, 'Q' },
 		{ "collateral", required_argument, NULL, 'C' },
@@ -251,13 +256,18 @@ static int cmd_pki_init(int argc, char **argv)
 		case 'F': force = 1; break;
 		case 'S':
 		case 'Q':
-		case 'C': bad = collateral_opt(&co, c, optarg); coll = 1; break;
+		case 'C':
+			bad = collateral_opt(&co, c, optarg);
+			coll = 1;
+			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: return cli_try_help(prog);
 		}
 		if (bad)
-			return cli_usage_error(prog, "pki init: bad value '%s' (hex of the right "
-					       "length, or a number)", optarg);
+			return cli_usage_error(prog,
+					       "pki init: bad value '%s' (hex of the right "
+					       "length, or a number)",
+					       optarg);
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(prog, "pki init: expected exactly one DIR");
@@ -304,10 +314,12 @@ static int cmd_pki_revoke(int argc, char **argv)
 			return cli_try_help(prog);
 	}
 	if (!have || optind + 1 != argc)
-		return cli_usage_error(prog, "pki revoke: expected DIR and --pck or --serial N (0..255)");
+		return cli_usage_error(prog,
+				       "pki revoke: expected DIR and --pck or --serial N (0..255)");
 	s8 = (uint8_t)serial;
 	if (pck && emu_pki_pck_serial(argv[optind], &s8) != MIGTD_OK) {
-		fprintf(stderr, "migtd-vmm pki revoke: cannot read %s/platform.conf\n", argv[optind]);
+		fprintf(stderr, "migtd-vmm pki revoke: cannot read %s/platform.conf\n",
+			argv[optind]);
 		return CLI_EXIT_IO;
 	}
 	if (emu_pki_write_crl(argv[optind], issuer, &s8, 1) != MIGTD_OK) {
@@ -382,7 +394,8 @@ static int cmd_quote(int argc, char **argv)
 		ret = emu_quote_build(&pki, body, quote, sizeof(quote), &qlen);
 	emu_pki_free(&pki);
 	if (ret) {
-		fprintf(stderr, "migtd-vmm quote: cannot build the quote: %s\n", migtd_err_str(ret));
+		fprintf(stderr, "migtd-vmm quote: cannot build the quote: %s\n",
+			migtd_err_str(ret));
 		return CLI_EXIT_RUNTIME;
 	}
 	/* A write failure is an I/O error with its errno, not a field error. */
@@ -486,11 +499,13 @@ static void serve_list(struct serve *s, char *reply, size_t cap)
 			     "%sid %llu role %s phase %s status %s queued_ms %llu%s run_ms %llu%s",
 			     n ? "\n" : "", (unsigned long long)r->id,
 			     r->source ? "source" : "destination", phase, st,
-			     (unsigned long long)((r->delivered ? r->t_delivered : now) - r->t_queued),
+			     (unsigned long long)((r->delivered ? r->t_delivered : now) -
+						  r->t_queued),
 			     r->delivered ? "" : "+",
-			     (unsigned long long)(!r->delivered ? 0 :
-						  (r->status >= 0 ? r->t_reported : now) -
-							  r->t_delivered),
+			     (unsigned long long)(!r->delivered
+							  ? 0
+							  : (r->status >= 0 ? r->t_reported : now) -
+								    r->t_delivered),
 			     r->delivered && r->status < 0 ? "+" : "");
 		if (w < 0 || (size_t)w >= cap - used) {
 			reply[used] = '\0';
@@ -523,8 +538,10 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 		struct emu_vmm_request *r;
 		char msg[256];
 
-		if ((!source && strcmp(argv[2], "destination")) || parse_hostport(argv[3], &addr, &addr_len)) {
-			snprintf(reply, cap, "error usage: migrate ID source|destination HOST:PORT");
+		if ((!source && strcmp(argv[2], "destination")) ||
+		    parse_hostport(argv[3], &addr, &addr_len)) {
+			snprintf(reply, cap,
+				 "error usage: migrate ID source|destination HOST:PORT");
 			return;
 		}
 		if (emu_vmm_find_request(s->plat, id)) {
@@ -538,7 +555,8 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 		}
 		if (emu_vmm_request_remote(r, (const struct sockaddr *)&addr, addr_len, msg,
 					   sizeof(msg)) != MIGTD_OK) {
-			r->status = MIGTD_STATUS_NETWORK_ERROR; /* never delivered: report locally */
+			r->status =
+				MIGTD_STATUS_NETWORK_ERROR; /* never delivered: report locally */
 			r->delivered = true;
 			snprintf(reply, cap, "error %s", msg);
 			return;
@@ -547,18 +565,21 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 		return;
 	}
 	if (!strcmp(argv[0], "status") && argc == 2) {
-		struct emu_vmm_request *r = emu_vmm_find_request(s->plat, strtoull(argv[1], NULL, 10));
+		struct emu_vmm_request *r =
+			emu_vmm_find_request(s->plat, strtoull(argv[1], NULL, 10));
 
 		if (!r)
 			snprintf(reply, cap, "error no such request");
 		else if (r->status < 0)
 			snprintf(reply, cap, "pending");
 		else
-			snprintf(reply, cap, "status %d %s", r->status, migtd_status_name(r->status));
+			snprintf(reply, cap, "status %d %s", r->status,
+				 migtd_status_name(r->status));
 		return;
 	}
 	if (!strcmp(argv[0], "td-state") && argc == 2) {
-		struct emu_vmm_request *r = emu_vmm_find_request(s->plat, strtoull(argv[1], NULL, 10));
+		struct emu_vmm_request *r =
+			emu_vmm_find_request(s->plat, strtoull(argv[1], NULL, 10));
 		char enc[65], dec[65];
 
 		if (!r) {
@@ -567,9 +588,9 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 		}
 		migtd_hex(enc, sizeof(enc), r->td->mig_enc_key, 32);
 		migtd_hex(dec, sizeof(dec), r->td->mig_dec_key, 32);
-		snprintf(reply, cap, "ok enc %s dec %s dec_written %x version %u version_written %d",
-			 enc, dec, r->td->dec_key_written, r->td->mig_version,
-			 r->td->mig_version_written);
+		snprintf(reply, cap,
+			 "ok enc %s dec %s dec_written %x version %u version_written %d", enc, dec,
+			 r->td->dec_key_written, r->td->mig_version, r->td->mig_version_written);
 		return;
 	}
 	if (!strcmp(argv[0], "list") && argc == 1) {
@@ -625,8 +646,10 @@ static int control_path_claim(const char *path)
 		return cli_error(CLI_EXIT_IO, prog, "serve: %s: %s", path, strerror(errno));
 	}
 	if (!S_ISSOCK(st.st_mode))
-		return cli_error(CLI_EXIT_IO, prog, "serve: %s exists and is not a socket; "
-				 "refusing to replace it (choose another --control path)", path);
+		return cli_error(CLI_EXIT_IO, prog,
+				 "serve: %s exists and is not a socket; "
+				 "refusing to replace it (choose another --control path)",
+				 path);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -634,8 +657,10 @@ static int control_path_claim(const char *path)
 	err = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : errno;
 	close(fd);
 	if (err == 0)
-		return cli_error(CLI_EXIT_RUNTIME, prog, "serve: %s is in use: another serve is "
-				 "listening there", path);
+		return cli_error(CLI_EXIT_RUNTIME, prog,
+				 "serve: %s is in use: another serve is "
+				 "listening there",
+				 path);
 	if (err != ECONNREFUSED)
 		return cli_error(CLI_EXIT_IO, prog, "serve: %s: %s", path, strerror(err));
 	/* Stale: nobody listens; the socket file is a leftover. */
@@ -652,8 +677,7 @@ static int control_path_claim(const char *path)
  */
 static int serve_launch_vm(struct emu_vmm_platform *p, const char *self, const char *dir,
 			   const char *image, const char *qemu, const char *policy,
-			   const char *root, unsigned long long guest_cid, char *msg,
-			   size_t msglen)
+			   const char *root, unsigned long long guest_cid, char *msg, size_t msglen)
 {
 	char img[PATH_MAX + 16], backend[PATH_MAX + 32], tr[32];
 
@@ -693,8 +717,8 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	static struct emu_collateral pcs[EMU_PCS_MAX];
 	const char *pcs_dir[EMU_PCS_MAX];
 	unsigned npcs = 0;
-	const char *dir = NULL, *control = NULL, *policy = NULL, *root = NULL,
-		   *level = "info", *tmo = "60000", *image = NULL, *qemu = "qemu-system-x86_64";
+	const char *dir = NULL, *control = NULL, *policy = NULL, *root = NULL, *level = "info",
+		   *tmo = "60000", *image = NULL, *qemu = "qemu-system-x86_64";
 	uint16_t ex_lo = 0, ex_hi = 0, im_lo = 0, im_hi = 0;
 	unsigned long long guest_cid = MIGTD_VSOCK_DEMO_SRC_CID;
 	bool vm = false;
@@ -723,7 +747,8 @@ static int cmd_serve(int argc, char **argv, const char *self)
 			break;
 		case 'P':
 			if (npcs == EMU_PCS_MAX)
-				return cli_usage_error(prog, "serve: at most %u --pcs", EMU_PCS_MAX);
+				return cli_usage_error(prog, "serve: at most %u --pcs",
+						       EMU_PCS_MAX);
 			pcs_dir[npcs++] = optarg;
 			break;
 		case 'v': vm = true; break;
@@ -748,7 +773,8 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	if (!policy)
 		policy = cli_default_path(CLI_DEFAULT_POLICY);
 	if (access(policy, R_OK) != 0)
-		return cli_error(CLI_EXIT_IO, prog, "serve: policy %s: %s", policy, strerror(errno));
+		return cli_error(CLI_EXIT_IO, prog, "serve: policy %s: %s", policy,
+				 strerror(errno));
 	if (access(root, R_OK) != 0)
 		return cli_error(CLI_EXIT_IO, prog, "serve: root CA %s: %s", root, strerror(errno));
 	c = control_path_claim(control);
@@ -832,7 +858,8 @@ static int cmd_ctl(int argc, char **argv)
 		return cli_usage_error(prog, "ctl: socket path longer than %zu bytes",
 				       sizeof(sa.sun_path) - 1);
 	for (int i = 2; i < argc; i++) {
-		int w = snprintf(line + used, sizeof(line) - used, "%s%s", i > 2 ? " " : "", argv[i]);
+		int w = snprintf(line + used, sizeof(line) - used, "%s%s", i > 2 ? " " : "",
+				 argv[i]);
 
 		if (w < 0 || (size_t)w >= sizeof(line) - used - 1)
 			return cli_usage_error(prog, "ctl: command too long");
@@ -841,7 +868,8 @@ static int cmd_ctl(int argc, char **argv)
 	memcpy(sa.sun_path, argv[1], strlen(argv[1]) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		fprintf(stderr, "migtd-vmm ctl: cannot connect to %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "migtd-vmm ctl: cannot connect to %s: %s\n", argv[1],
+			strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return CLI_EXIT_IO;
@@ -853,7 +881,8 @@ static int cmd_ctl(int argc, char **argv)
 		return CLI_EXIT_IO;
 	}
 	used = 0;
-	while (used < sizeof(reply) - 1 && (n = recv(fd, reply + used, sizeof(reply) - 1 - used, 0)) > 0)
+	while (used < sizeof(reply) - 1 &&
+	       (n = recv(fd, reply + used, sizeof(reply) - 1 - used, 0)) > 0)
 		used += (size_t)n;
 	reply[used] = '\0';
 	close(fd);

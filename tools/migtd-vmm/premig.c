@@ -45,11 +45,11 @@
 enum { SRC = 0, DST = 1 };
 
 struct pm_side {
-	const char *policy;   /* NULL: --policy */
-	const char *root_ca;  /* NULL: the shared root; "src"/"dst": that platform's; a file */
-	bool other_root;      /* its PKI under an emulated root CA of its own */
-	int pcesvn;           /* -1: the platform default */
-	int qe_svn;           /* -1: the platform default */
+	const char *policy;  /* NULL: --policy */
+	const char *root_ca; /* NULL: the shared root; "src"/"dst": that platform's; a file */
+	bool other_root;     /* its PKI under an emulated root CA of its own */
+	int pcesvn;          /* -1: the platform default */
+	int qe_svn;          /* -1: the platform default */
 	bool has_sgx_tcb, has_tdx_tcb;
 	uint8_t sgx_tcb[16], tdx_tcb[16];
 	uint16_t ex_lo, ex_hi, im_lo, im_hi;
@@ -57,8 +57,8 @@ struct pm_side {
 	/* collateral the platform's QGS hands out (docs/collateral.md) */
 	struct emu_collateral_opts coll;
 	bool coll_set;
-	bool revoke_pck;      /* its PCK certificate on the platform CA's CRL */
-	bool coll_error;      /* its QGS answers GET_COLLATERAL with an error */
+	bool revoke_pck; /* its PCK certificate on the platform CA's CRL */
+	bool coll_error; /* its QGS answers GET_COLLATERAL with an error */
 };
 
 struct pm_opts {
@@ -68,9 +68,9 @@ struct pm_opts {
 	unsigned long count, parallel, timeout_ms;
 	enum emu_vmm_fault fault;
 	size_t fault_after;
-	int fault_side;       /* -1: every stream; SRC/DST: bytes that platform sends */
-	int only;             /* -1: both; SRC/DST: only that side gets requests */
-	bool barrier;         /* hold the relay until --parallel sessions are in progress */
+	int fault_side; /* -1: every stream; SRC/DST: bytes that platform sends */
+	int only;       /* -1: both; SRC/DST: only that side gets requests */
+	bool barrier;   /* hold the relay until --parallel sessions are in progress */
 	bool both_ways, malformed_hob, duplicate_id, show_td_state, keep, quiet, verbose;
 	/* --vm: the MigTDs are the firmware image in QEMU VMs */
 	bool vm;
@@ -88,7 +88,7 @@ struct pm_opts {
 
 /* What is kept of a finished session (printed at the end). */
 struct pm_result {
-	int status[2];        /* by role; -1 no report, PM_NO_REQUEST */
+	int status[2]; /* by role; -1 no report, PM_NO_REQUEST */
 	bool keys_ok;
 	bool src_on_b;
 	uint16_t version[2];
@@ -139,20 +139,56 @@ static struct premig pm;
 /* ------------------------------------------------------------ options */
 
 enum {
-	O_POLICY = 256, O_SESSIONS, O_COUNT, O_PARALLEL, O_TIMEOUT, O_FAULT, O_FAULT_AFTER,
-	O_FAULT_SIDE, O_ONLY, O_BOTH_WAYS, O_MALFORMED_HOB, O_DUPLICATE_ID, O_SHOW_TD_STATE,
-	O_BARRIER, O_DIR, O_KEEP, O_QUIET, O_VERBOSE, O_HELP, O_VM, O_IMAGE, O_QEMU, O_VM_STREAMS,
+	O_POLICY = 256,
+	O_SESSIONS,
+	O_COUNT,
+	O_PARALLEL,
+	O_TIMEOUT,
+	O_FAULT,
+	O_FAULT_AFTER,
+	O_FAULT_SIDE,
+	O_ONLY,
+	O_BOTH_WAYS,
+	O_MALFORMED_HOB,
+	O_DUPLICATE_ID,
+	O_SHOW_TD_STATE,
+	O_BARRIER,
+	O_DIR,
+	O_KEEP,
+	O_QUIET,
+	O_VERBOSE,
+	O_HELP,
+	O_VM,
+	O_IMAGE,
+	O_QEMU,
+	O_VM_STREAMS,
 	O_VM_SERIAL,
 	/* per side: code + SIDE_BASE * (side + 1) */
-	S_POLICY = 0, S_ROOT_CA, S_PKI_ROOT, S_PCESVN, S_TCB, S_TDX_TCB, S_EXPORT, S_IMPORT,
-	S_SERVTD_ATTR, S_QE_SVN, S_TCB_STATUS, S_QE_TCB_STATUS, S_COLLATERAL, S_REVOKE_PCK,
-	S_COLL_ERROR, S_LEVEL_PCESVN, S_COUNT,
+	S_POLICY = 0,
+	S_ROOT_CA,
+	S_PKI_ROOT,
+	S_PCESVN,
+	S_TCB,
+	S_TDX_TCB,
+	S_EXPORT,
+	S_IMPORT,
+	S_SERVTD_ATTR,
+	S_QE_SVN,
+	S_TCB_STATUS,
+	S_QE_TCB_STATUS,
+	S_COLLATERAL,
+	S_REVOKE_PCK,
+	S_COLL_ERROR,
+	S_LEVEL_PCESVN,
+	S_COUNT,
 	SIDE_BASE = 1024,
 };
 
-#define SIDE_OPT(name, code) \
-	{ "src-" name, required_argument, NULL, SIDE_BASE * 1 + (code) }, \
-	{ "dst-" name, required_argument, NULL, SIDE_BASE * 2 + (code) }
+#define SIDE_OPT(name, code)                                                 \
+	{ "src-" name, required_argument, NULL, SIDE_BASE * 1 + (code) },    \
+	{                                                                    \
+		"dst-" name, required_argument, NULL, SIDE_BASE * 2 + (code) \
+	}
 
 static const struct option pm_longopts[] = {
 	{ "policy", required_argument, NULL, O_POLICY },
@@ -301,9 +337,7 @@ static int pm_side_opt(struct pm_side *sd, int code, const char *arg)
 	case S_TDX_TCB: sd->has_tdx_tcb = true; return vmm_parse_hex(arg, sd->tdx_tcb, 16);
 	case S_EXPORT: return vmm_parse_range(arg, &sd->ex_lo, &sd->ex_hi);
 	case S_IMPORT: return vmm_parse_range(arg, &sd->im_lo, &sd->im_hi);
-	case S_SERVTD_ATTR:
-		sd->servtd_attr = strtoull(arg, &end, 0);
-		return *arg && !*end ? 0 : -1;
+	case S_SERVTD_ATTR: sd->servtd_attr = strtoull(arg, &end, 0); return *arg && !*end ? 0 : -1;
 	case S_TCB_STATUS:
 	case S_QE_TCB_STATUS:
 		if (!emu_tcb_status_valid(arg))
@@ -372,9 +406,18 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 			o->count = o->parallel = strtoul(optarg, &end, 10);
 			bad = *end != '\0';
 			break;
-		case O_COUNT: o->count = strtoul(optarg, &end, 10); bad = *end != '\0'; break;
-		case O_PARALLEL: o->parallel = strtoul(optarg, &end, 10); bad = *end != '\0'; break;
-		case O_TIMEOUT: o->timeout_ms = strtoul(optarg, &end, 10); bad = *end != '\0'; break;
+		case O_COUNT:
+			o->count = strtoul(optarg, &end, 10);
+			bad = *end != '\0';
+			break;
+		case O_PARALLEL:
+			o->parallel = strtoul(optarg, &end, 10);
+			bad = *end != '\0';
+			break;
+		case O_TIMEOUT:
+			o->timeout_ms = strtoul(optarg, &end, 10);
+			bad = *end != '\0';
+			break;
 		case O_FAULT:
 			if (!strcmp(optarg, "corrupt"))
 				o->fault = EMU_VMM_FAULT_CORRUPT;
@@ -403,7 +446,10 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 		case O_QUIET: o->quiet = true; break;
 		case O_VERBOSE: o->verbose = true; break;
 		case O_VM: o->vm = true; break;
-		case O_IMAGE: o->image = optarg; o->image_set = true; break;
+		case O_IMAGE:
+			o->image = optarg;
+			o->image_set = true;
+			break;
 		case O_QEMU: o->qemu = optarg; break;
 		case O_VM_STREAMS:
 			o->vm_streams = strtoul(optarg, &end, 10);
@@ -429,8 +475,9 @@ check:
 		o->parallel = o->demo ? o->count : 1;
 	if (optind != argc || o->count < 1 || o->count > PM_MAX_COUNT || o->parallel < 1 ||
 	    o->parallel > PM_MAX_PARALLEL || o->timeout_ms < 100 || o->timeout_ms > 3600000) {
-		fprintf(stderr, "migtd-vmm %s: --count 1..%u, --parallel (--sessions) 1..%u, "
-				"--timeout-ms 100..3600000\n",
+		fprintf(stderr,
+			"migtd-vmm %s: --count 1..%u, --parallel (--sessions) 1..%u, "
+			"--timeout-ms 100..3600000\n",
 			cmd, PM_MAX_COUNT, PM_MAX_PARALLEL);
 		return 2;
 	}
@@ -441,8 +488,10 @@ check:
 	if (o->vm_serial_port && !o->image_set)
 		o->image = "build/migtd-serial.bin";
 	if (o->vm_serial_port && o->parallel > 1) {
-		fprintf(stderr, "migtd-vmm %s: --vm-serial carries one session at a time "
-				"(one port, as upstream's virtio-serial build)\n", cmd);
+		fprintf(stderr,
+			"migtd-vmm %s: --vm-serial carries one session at a time "
+			"(one port, as upstream's virtio-serial build)\n",
+			cmd);
 		return 2;
 	}
 	return 0;
@@ -462,8 +511,8 @@ static const char *plat_name(const struct pm_opts *o, int side)
  * "other" creates the shared root CA, the others of that kind reuse it;
  * an "other" one gets a root of its own. Returns the shared root's dir.
  */
-static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8],
-			char root_dir[PATH_MAX + 8], char *msg, size_t msglen)
+static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8], char root_dir[PATH_MAX + 8],
+			char *msg, size_t msglen)
 {
 	struct emu_platform_params pp[2];
 	int shared = m->o.side[SRC].other_root && !m->o.side[DST].other_root ? DST : SRC;
@@ -512,9 +561,9 @@ static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8],
 			       s == SRC ? "source:" : "destination:",
 			       sd->coll.tcb_status ? sd->coll.tcb_status : "UpToDate",
 			       sd->coll.qe_tcb_status ? sd->coll.qe_tcb_status : "UpToDate",
-			       sd->coll.when == EMU_COLLATERAL_EXPIRED	      ? "expired"
+			       sd->coll.when == EMU_COLLATERAL_EXPIRED         ? "expired"
 			       : sd->coll.when == EMU_COLLATERAL_NOT_YET_VALID ? "not yet valid"
-									      : "current",
+									       : "current",
 			       sd->revoke_pck ? ", PCK certificate revoked" : "");
 	}
 	printf("  %-12s FMSPC %02X%02X%02X%02X%02X%02X, PCESVN %u; %s: FMSPC "
@@ -533,8 +582,8 @@ static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8],
 
 /* Enroll policy + root CA into a copy of the firmware image (migtd-image's
  * enroll step, migtd_tdvf_enroll) for one platform's VM. */
-int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root,
-		 char *msg, size_t msglen)
+int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root, char *msg,
+		 size_t msglen)
 {
 	uint8_t *img = NULL, *pol = NULL, *ca = NULL;
 	size_t img_len = 0, pol_len = 0, ca_len = 0;
@@ -549,7 +598,8 @@ int vmm_vm_image(const char *in, const char *out, const char *policy, const char
 	}
 	err = migtd_tdvf_parse(img, img_len, &md);
 	if (!err)
-		err = migtd_tdvf_enroll(img, img_len, &md, pol, pol_len, ca, ca_len, false, NULL, NULL);
+		err = migtd_tdvf_enroll(img, img_len, &md, pol, pol_len, ca, ca_len, false, NULL,
+					NULL);
 	if (err) {
 		snprintf(msg, msglen, "enrolling into %.300s: %s", in, migtd_err_str(err));
 		goto out;
@@ -648,9 +698,10 @@ static int pm_setup(struct premig *m, const char *self)
 				 * the source's connects (reconnecting until it is up). */
 				char chr[128];
 
-				snprintf(chr, sizeof(chr),
-					 "socket,host=127.0.0.1,port=%lu,%s", m->o.vm_serial_port,
-					 s == DST ? "server=on,wait=off" : "server=off,reconnect=1");
+				snprintf(chr, sizeof(chr), "socket,host=127.0.0.1,port=%lu,%s",
+					 m->o.vm_serial_port,
+					 s == DST ? "server=on,wait=off"
+						  : "server=off,reconnect=1");
 				if (emu_vmm_launch_vm_serial(m->plat[s], m->o.qemu, img, chr, msg,
 							     sizeof(msg)))
 					goto fail;
@@ -706,7 +757,8 @@ static void pm_start(struct premig *m, struct pm_session *sl)
 			continue;
 		}
 		/* The platform's SERVTD_ATTR for its user TDs (per platform, not role). */
-		r->td->servtd_attr = m->o.side[sl->plat[role] == m->plat[SRC] ? SRC : DST].servtd_attr;
+		r->td->servtd_attr =
+			m->o.side[sl->plat[role] == m->plat[SRC] ? SRC : DST].servtd_attr;
 		sl->req[role] = r;
 		if (role == SRC && i == 0 && m->o.duplicate_id) {
 			m->dup = emu_vmm_request_duplicate(sl->plat[SRC], r);
@@ -775,8 +827,8 @@ static bool pm_session_over(const struct premig *m, const struct pm_session *sl,
 			return false;
 	/* The copy of a duplicated id must have been taken (the MigTD asked for
 	 * the next request after it) before the original goes away. */
-	if (sl->index == 0 && m->dup && !(m->dup->delivered &&
-					  sl->plat[SRC]->wfr_count > m->dup->wfr_at_delivery) &&
+	if (sl->index == 0 && m->dup &&
+	    !(m->dup->delivered && sl->plat[SRC]->wfr_count > m->dup->wfr_at_delivery) &&
 	    now < sl->deadline)
 		return false;
 	return true;
@@ -864,11 +916,10 @@ static bool pm_tick(void *ctx)
 			pm_start(m, &m->slot[i]);
 	pm_sample_peak(m);
 	if (m->bad && !m->bad_settled)
-		m->bad_settled = (m->bad->delivered &&
-				  m->plat[SRC]->wfr_count > m->bad->wfr_at_delivery) ||
-				 now >= m->bad_deadline;
-	return m->start_error ||
-	       (m->finished == m->o.count && (!m->bad || m->bad_settled));
+		m->bad_settled =
+			(m->bad->delivered && m->plat[SRC]->wfr_count > m->bad->wfr_at_delivery) ||
+			now >= m->bad_deadline;
+	return m->start_error || (m->finished == m->o.count && (!m->bad || m->bad_settled));
 }
 
 static bool pm_never(void *ctx)
@@ -901,7 +952,8 @@ static void pm_print_results(struct premig *m, double secs)
 			continue;
 		printf("  session %u: source status %d (%s), destination status %d (%s)%s%s%s\n", i,
 		       r->status[SRC], pm_status_name(r->status[SRC]), r->status[DST],
-		       pm_status_name(r->status[DST]), r->keys_ok ? ", keys installed and verified" : "",
+		       pm_status_name(r->status[DST]),
+		       r->keys_ok ? ", keys installed and verified" : "",
 		       !r->keys_ok && r->status[SRC] == 0 && r->status[DST] == 0 ? r->why : "",
 		       m->o.both_ways ? (r->src_on_b ? " [B -> A]" : " [A -> B]") : "");
 		if (r->keys_ok && m->o.count <= 8)
@@ -916,8 +968,8 @@ static void pm_print_results(struct premig *m, double secs)
 			printf("  td-state session %u %s: request %llu status %d dec_written %x "
 			       "version_written %d version %u dec_is_peer_enc %s bytes_sent %llu\n",
 			       i, role == SRC ? "source" : "destination",
-			       (unsigned long long)r->id[role], r->status[role], r->dec_written[role],
-			       r->version_written[role], r->version[role],
+			       (unsigned long long)r->id[role], r->status[role],
+			       r->dec_written[role], r->version_written[role], r->version[role],
 			       r->dec_is_peer_enc[role] ? "yes" : "no",
 			       (unsigned long long)r->bytes_sent[role]);
 		}
@@ -1074,8 +1126,8 @@ static int premig_main(int argc, char **argv, const char *self, bool demo)
 	if (!m->o.keep)
 		remove_tree(m->o.dir);
 	if (abnormal)
-		printf("verdict: FAILED -- %d migtd process%s ended abnormally (see above)\n", abnormal,
-		       abnormal > 1 ? "es" : "");
+		printf("verdict: FAILED -- %d migtd process%s ended abnormally (see above)\n",
+		       abnormal, abnormal > 1 ? "es" : "");
 	else if (!ran)
 		printf("verdict: FAILED -- the run stopped early\n");
 	else if (m->failed)

@@ -22,8 +22,8 @@ int vmm_migtd_path(const char *self, char *out, size_t cap);
 
 /* A copy of the firmware image `in` at `out` with policy and root CA
  * enrolled in its CFV (what a VM MigTD boots). */
-int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root,
-		 char *msg, size_t msglen);
+int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root, char *msg,
+		 size_t msglen);
 /* premig.c: one implementation, two faces. */
 int cmd_demo(int argc, char **argv, const char *self);
 int cmd_run(int argc, char **argv, const char *self);

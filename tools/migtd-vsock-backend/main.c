@@ -57,7 +57,12 @@ struct backend {
 	const char *link_path, *relay_path;
 	bool verbose;
 	bool broken;
-	struct { int fd; int cond; vu_watch_cb cb; void *data; } watch[MAX_WATCH];
+	struct {
+		int fd;
+		int cond;
+		vu_watch_cb cb;
+		void *data;
+	} watch[MAX_WATCH];
 	unsigned nwatch;
 };
 
@@ -287,8 +292,8 @@ static void queue_set_started(VuDev *vu, int qidx, bool started)
 		for (unsigned i = 0; i < VSOCKDEV_MAX_CONNS; i++)
 			live += be.dev.conns[i].used;
 		if (live)
-			say("queue %d stopped (device reset or VM exit): %u connections closed", qidx,
-			    live);
+			say("queue %d stopped (device reset or VM exit): %u connections closed",
+			    qidx, live);
 		vsockdev_reset(&be.dev);
 	}
 	if (be.verbose)
@@ -321,9 +326,9 @@ static int set_config(VuDev *vu, const uint8_t *data, uint32_t offset, uint32_t 
 static void print_stats(const char *why)
 {
 	say("%s (%lu connections, %lu refused, %lu bad packets, %lu credit violations, "
-	    "%lu RST sent, %lu dropped)", why, be.dev.stats.connects, be.dev.stats.refused,
-	    be.dev.stats.bad_packets, be.dev.stats.credit_violations, be.dev.stats.resets_sent,
-	    be.dev.stats.dropped);
+	    "%lu RST sent, %lu dropped)",
+	    why, be.dev.stats.connects, be.dev.stats.refused, be.dev.stats.bad_packets,
+	    be.dev.stats.credit_violations, be.dev.stats.resets_sent, be.dev.stats.dropped);
 }
 
 /* libvhost-user reads QEMU's end of the socket as request 0 and exits the
@@ -514,7 +519,8 @@ int main(int argc, char **argv)
 			/* 0-2 are reserved (hypervisor, local, host); -1 is "any". */
 			if (errno || *end || !*optarg || optarg[0] == '-' || cid < 3 ||
 			    cid >= 0xffffffffull)
-				return cli_usage_error(prog, "bad --guest-cid '%s' (3 .. 4294967294)",
+				return cli_usage_error(prog,
+						       "bad --guest-cid '%s' (3 .. 4294967294)",
 						       optarg);
 			be.guest_cid = cid;
 			break;

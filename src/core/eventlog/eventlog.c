@@ -20,12 +20,12 @@ static const uint8_t PAYLOAD_SVN[] = "td_payload_svn";        /* + NUL: 15 bytes
 
 /* The td-shim TCG_EfiSpecIDEvent (40 bytes) and its legacy header. */
 static const uint8_t SPEC_ID_EVENT[EVENTLOG_SPEC_ID_EVENT_SIZE] = {
-	'S', 'p', 'e', 'c', ' ', 'I', 'D', ' ', 'E', 'v', 'e', 'n', 't', '0', '3', 0,
-	0, 0, 0, 0,             /* platform_class */
-	0, 2, 105, 2,           /* spec_version minor, major, errata, uintn_size */
-	1, 0, 0, 0,             /* number_of_algorithms */
-	0x0C, 0x00, 48, 0x00,   /* SHA-384, digest size 48 */
-	7, 't', 'd', '-', 's', 'h', 'i', 'm',
+	'S',  'p',  'e', 'c',  ' ', 'I', 'D', ' ', 'E', 'v',
+	'e',  'n',  't', '0',  '3', 0,   0,   0,   0,   0, /* platform_class */
+	0,    2,    105, 2,    /* spec_version minor, major, errata, uintn_size */
+	1,    0,    0,   0,    /* number_of_algorithms */
+	0x0C, 0x00, 48,  0x00, /* SHA-384, digest size 48 */
+	7,    't',  'd', '-',  's', 'h', 'i', 'm',
 };
 
 static int sha384(const void *data, size_t len, uint8_t out[EVENTLOG_DIGEST_SIZE])
@@ -70,7 +70,8 @@ int migtd_eventlog_iter_next(struct eventlog_iter *it, struct eventlog_event *ev
 	return 1;
 }
 
-int migtd_eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE], const uint8_t digest[EVENTLOG_DIGEST_SIZE])
+int migtd_eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE],
+			       const uint8_t digest[EVENTLOG_DIGEST_SIZE])
 {
 	uint8_t buf[2 * EVENTLOG_DIGEST_SIZE];
 	int err;
@@ -82,7 +83,7 @@ int migtd_eventlog_rtmr_extend(uint8_t rtmr[EVENTLOG_DIGEST_SIZE], const uint8_t
 }
 
 int migtd_eventlog_replay(const uint8_t *log, size_t len,
-		    uint8_t rtmr[EVENTLOG_RTMR_COUNT][EVENTLOG_DIGEST_SIZE])
+			  uint8_t rtmr[EVENTLOG_RTMR_COUNT][EVENTLOG_DIGEST_SIZE])
 {
 	struct eventlog_iter it;
 	struct eventlog_event ev;
@@ -103,7 +104,7 @@ int migtd_eventlog_replay(const uint8_t *log, size_t len,
 }
 
 int migtd_eventlog_verify_rtmrs(const uint8_t *log, size_t len,
-			  const uint8_t rtmrs[EVENTLOG_RTMR_COUNT * EVENTLOG_DIGEST_SIZE])
+				const uint8_t rtmrs[EVENTLOG_RTMR_COUNT * EVENTLOG_DIGEST_SIZE])
 {
 	uint8_t mine[EVENTLOG_RTMR_COUNT][EVENTLOG_DIGEST_SIZE];
 
@@ -115,8 +116,8 @@ int migtd_eventlog_verify_rtmrs(const uint8_t *log, size_t len,
 }
 
 /* Split tagged-event data into tag id and payload (u32 tag, u32 size, bytes). */
-static bool tagged_payload(const struct eventlog_event *ev, uint32_t *tag,
-			   const uint8_t **payload, size_t *payload_len)
+static bool tagged_payload(const struct eventlog_event *ev, uint32_t *tag, const uint8_t **payload,
+			   size_t *payload_len)
 {
 	struct wire_reader r;
 	uint32_t size;
@@ -137,7 +138,8 @@ static bool tagged_payload(const struct eventlog_event *ev, uint32_t *tag,
 }
 
 int migtd_eventlog_find_tagged(const uint8_t *log, size_t len, uint32_t tag,
-			 struct eventlog_event *out, const uint8_t **payload, size_t *payload_len)
+			       struct eventlog_event *out, const uint8_t **payload,
+			       size_t *payload_len)
 {
 	struct eventlog_iter it;
 	struct eventlog_event ev;
@@ -229,8 +231,7 @@ static int select_event(struct eventlog_parsed *p, const struct eventlog_event *
 		else if (tag == EVENTLOG_TAG_ROOT_CA)
 			select_digest(p, EVENTLOG_SEL_MIGTD_SGX_ROOT_KEY, ev);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return MIGTD_OK;
 }
@@ -260,16 +261,17 @@ int migtd_eventlog_parse(const uint8_t *log, size_t len, struct eventlog_parsed 
 int migtd_eventlog_builder_init(struct eventlog_builder *b, uint8_t *buf, size_t cap)
 {
 	migtd_wire_writer_init(&b->w, buf, cap);
-	migtd_wire_write_u32(&b->w, 0);                       /* pcr_index */
+	migtd_wire_write_u32(&b->w, 0); /* pcr_index */
 	migtd_wire_write_u32(&b->w, EVENTLOG_EV_NO_ACTION);
-	migtd_wire_write_zero(&b->w, 20);                     /* SHA-1 digest slot */
+	migtd_wire_write_zero(&b->w, 20); /* SHA-1 digest slot */
 	migtd_wire_write_u32(&b->w, EVENTLOG_SPEC_ID_EVENT_SIZE);
 	migtd_wire_write_bytes(&b->w, SPEC_ID_EVENT, sizeof(SPEC_ID_EVENT));
 	return migtd_wire_writer_error(&b->w);
 }
 
 int migtd_eventlog_builder_add(struct eventlog_builder *b, uint32_t mr_index, uint32_t event_type,
-			 const uint8_t digest[EVENTLOG_DIGEST_SIZE], const void *data, size_t len)
+			       const uint8_t digest[EVENTLOG_DIGEST_SIZE], const void *data,
+			       size_t len)
 {
 	size_t total;
 
@@ -278,7 +280,8 @@ int migtd_eventlog_builder_add(struct eventlog_builder *b, uint32_t mr_index, ui
 	/* All or nothing: a half-written event would corrupt the log. */
 	if (!migtd_wire_add_ok(EVENTLOG_CC_EVENT_HEADER_SIZE, len, &total) ||
 	    !migtd_wire_add_ok(total, b->w.pos, &total) || total > b->w.cap)
-		return migtd_wire_writer_error(&b->w) ? migtd_wire_writer_error(&b->w) : MIGTD_ERR_NOSPACE;
+		return migtd_wire_writer_error(&b->w) ? migtd_wire_writer_error(&b->w)
+						      : MIGTD_ERR_NOSPACE;
 	migtd_wire_write_u32(&b->w, mr_index);
 	migtd_wire_write_u32(&b->w, event_type);
 	migtd_wire_write_u32(&b->w, 1);
@@ -290,9 +293,9 @@ int migtd_eventlog_builder_add(struct eventlog_builder *b, uint32_t mr_index, ui
 }
 
 int migtd_eventlog_builder_add_measured(struct eventlog_builder *b, uint32_t mr_index,
-				  uint32_t event_type, const void *hashed, size_t hashed_len,
-				  const void *data, size_t len,
-				  uint8_t digest_out[EVENTLOG_DIGEST_SIZE])
+					uint32_t event_type, const void *hashed, size_t hashed_len,
+					const void *data, size_t len,
+					uint8_t digest_out[EVENTLOG_DIGEST_SIZE])
 {
 	uint8_t digest[EVENTLOG_DIGEST_SIZE];
 	int err = sha384(hashed, hashed_len, digest);
@@ -306,8 +309,8 @@ int migtd_eventlog_builder_add_measured(struct eventlog_builder *b, uint32_t mr_
 }
 
 int migtd_eventlog_builder_add_tagged(struct eventlog_builder *b, uint32_t mr_index, uint32_t tag,
-				const void *hashed, size_t hashed_len, const void *data,
-				size_t len, uint8_t digest_out[EVENTLOG_DIGEST_SIZE])
+				      const void *hashed, size_t hashed_len, const void *data,
+				      size_t len, uint8_t digest_out[EVENTLOG_DIGEST_SIZE])
 {
 	uint8_t digest[EVENTLOG_DIGEST_SIZE];
 	uint8_t hdr[8];
@@ -343,16 +346,16 @@ int migtd_eventlog_builder_add_separators(struct eventlog_builder *b)
 	static const uint8_t sep[4] = { 0, 0, 0, 0 };
 	int err;
 
-	err = migtd_eventlog_builder_add_measured(b, 1, EVENTLOG_EV_SEPARATOR, sep, sizeof(sep), sep,
-					    sizeof(sep), NULL);
+	err = migtd_eventlog_builder_add_measured(b, 1, EVENTLOG_EV_SEPARATOR, sep, sizeof(sep),
+						  sep, sizeof(sep), NULL);
 	if (err)
 		return err;
-	return migtd_eventlog_builder_add_measured(b, 2, EVENTLOG_EV_SEPARATOR, sep, sizeof(sep), sep,
-					     sizeof(sep), NULL);
+	return migtd_eventlog_builder_add_measured(b, 2, EVENTLOG_EV_SEPARATOR, sep, sizeof(sep),
+						   sep, sizeof(sep), NULL);
 }
 
-int migtd_eventlog_builder_finish(struct eventlog_builder *b, uint8_t trailing,
-			    const uint8_t **log, size_t *len)
+int migtd_eventlog_builder_finish(struct eventlog_builder *b, uint8_t trailing, const uint8_t **log,
+				  size_t *len)
 {
 	int err = migtd_wire_write_u8(&b->w, trailing);
 

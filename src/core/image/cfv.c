@@ -8,18 +8,17 @@
 
 #include <string.h>
 
-const struct migtd_guid migtd_cfv_guid_fs3 = { {
-	0x7a, 0xc0, 0x73, 0x54, 0xcb, 0x3d, 0xca, 0x4d,
-	0xbd, 0x6f, 0x1e, 0x96, 0x89, 0xe7, 0x34, 0x9a } };
-const struct migtd_guid migtd_cfv_guid_policy = { {
-	0xc3, 0x2d, 0xe9, 0x0b, 0x21, 0x62, 0x98, 0x4c,
-	0x87, 0xc1, 0x8e, 0xef, 0xfd, 0x70, 0xde, 0x5a } };
-const struct migtd_guid migtd_cfv_guid_root_ca = { {
-	0x32, 0x78, 0x43, 0xca, 0x51, 0x4c, 0x22, 0x43,
-	0xb1, 0x3d, 0xa2, 0x1b, 0xd0, 0xc8, 0xff, 0xf6 } };
-const struct migtd_guid migtd_cfv_guid_policy_issuer_chain = { {
-	0x7a, 0xb2, 0x2f, 0x3f, 0x96, 0x95, 0x1c, 0x43,
-	0xa6, 0x8d, 0xd3, 0xea, 0xb3, 0x9f, 0x8a, 0xeb } };
+const struct migtd_guid migtd_cfv_guid_fs3 = { { 0x7a, 0xc0, 0x73, 0x54, 0xcb, 0x3d, 0xca, 0x4d,
+						 0xbd, 0x6f, 0x1e, 0x96, 0x89, 0xe7, 0x34, 0x9a } };
+const struct migtd_guid migtd_cfv_guid_policy = { { 0xc3, 0x2d, 0xe9, 0x0b, 0x21, 0x62, 0x98, 0x4c,
+						    0x87, 0xc1, 0x8e, 0xef, 0xfd, 0x70, 0xde,
+						    0x5a } };
+const struct migtd_guid migtd_cfv_guid_root_ca = { { 0x32, 0x78, 0x43, 0xca, 0x51, 0x4c, 0x22, 0x43,
+						     0xb1, 0x3d, 0xa2, 0x1b, 0xd0, 0xc8, 0xff,
+						     0xf6 } };
+const struct migtd_guid migtd_cfv_guid_policy_issuer_chain = { { 0x7a, 0xb2, 0x2f, 0x3f, 0x96, 0x95,
+								 0x1c, 0x43, 0xa6, 0x8d, 0xd3, 0xea,
+								 0xb3, 0x9f, 0x8a, 0xeb } };
 
 /* ---- checksums ---------------------------------------------------------- */
 
@@ -47,7 +46,8 @@ static uint8_t ffs_sum(const uint8_t *hdr, size_t n)
 
 uint8_t migtd_cfv_ffs_header_checksum(const uint8_t hdr[CFV_FFS_HEADER_LEN])
 {
-	uint8_t sum = (uint8_t)(ffs_sum(hdr, CFV_FFS_HEADER_LEN) - hdr[CFV_FFS_OFF_HEADER_CHECKSUM]);
+	uint8_t sum =
+		(uint8_t)(ffs_sum(hdr, CFV_FFS_HEADER_LEN) - hdr[CFV_FFS_OFF_HEADER_CHECKSUM]);
 
 	return (uint8_t)(0x100u - sum);
 }
@@ -177,7 +177,8 @@ bool migtd_cfv_iter_next(struct cfv_iter *it, struct cfv_file *f)
 	f->len = (size_t)size - hlen;
 	r = it->r;
 	migtd_wire_skip(&r, hlen);
-	if (migtd_wire_read_ref(&r, &f->data, f->len) != MIGTD_OK) /* cannot fail: size <= remaining */
+	if (migtd_wire_read_ref(&r, &f->data, f->len) !=
+	    MIGTD_OK) /* cannot fail: size <= remaining */
 		return iter_stop(it, MIGTD_ERR_LENGTH);
 
 	/* The next header is 8-byte aligned relative to this one (size <=
@@ -191,7 +192,7 @@ bool migtd_cfv_iter_next(struct cfv_iter *it, struct cfv_file *f)
 }
 
 int migtd_cfv_find_file(const uint8_t *fv, size_t len, uint8_t type, const struct migtd_guid *name,
-		  const uint8_t **data, size_t *data_len)
+			const uint8_t **data, size_t *data_len)
 {
 	struct cfv_iter it;
 	struct cfv_file f;
@@ -280,8 +281,8 @@ static int build_file(struct wire_writer *w, const struct cfv_input *in)
 	return migtd_wire_write_zero(w, pad);
 }
 
-int migtd_cfv_build(uint8_t *buf, size_t cap, size_t fv_length, const struct cfv_input *files, size_t n,
-	      size_t *used)
+int migtd_cfv_build(uint8_t *buf, size_t cap, size_t fv_length, const struct cfv_input *files,
+		    size_t n, size_t *used)
 {
 	struct wire_writer w;
 	size_t end = 0;
@@ -301,8 +302,8 @@ int migtd_cfv_build(uint8_t *buf, size_t cap, size_t fv_length, const struct cfv
 	for (size_t i = 0; i < n && !err; i++) {
 		err = build_file(&w, &files[i]);
 		/* The reported end excludes the last file's padding. */
-		end = migtd_wire_written(&w) - ((CFV_FFS_ALIGN - (files[i].len % CFV_FFS_ALIGN)) %
-					  CFV_FFS_ALIGN);
+		end = migtd_wire_written(&w) -
+		      ((CFV_FFS_ALIGN - (files[i].len % CFV_FFS_ALIGN)) % CFV_FFS_ALIGN);
 	}
 	if (err) {
 		memset(buf, 0, fv_length);

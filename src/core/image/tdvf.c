@@ -10,22 +10,23 @@
 
 #include "migtd/cfv.h"
 
-const struct migtd_guid migtd_tdvf_guid_metadata = { {
-	0xf3, 0xf9, 0xea, 0xe9, 0x8e, 0x16, 0xd5, 0x44,
-	0xa8, 0xeb, 0x7f, 0x4d, 0x87, 0x38, 0xf6, 0xae } };
-const struct migtd_guid migtd_tdvf_guid_ovmf_footer = { {
-	0xde, 0x82, 0xb5, 0x96, 0xb2, 0x1f, 0xf7, 0x45,
-	0xba, 0xea, 0xa3, 0x66, 0xc5, 0x5a, 0x08, 0x2d } };
-const struct migtd_guid migtd_tdvf_guid_ovmf_tdx = { {
-	0x35, 0x65, 0x7a, 0xe4, 0x4a, 0x98, 0x98, 0x47,
-	0x86, 0x5e, 0x46, 0x85, 0xa7, 0xbf, 0x8e, 0xc2 } };
+const struct migtd_guid migtd_tdvf_guid_metadata = { { 0xf3, 0xf9, 0xea, 0xe9, 0x8e, 0x16, 0xd5,
+						       0x44, 0xa8, 0xeb, 0x7f, 0x4d, 0x87, 0x38,
+						       0xf6, 0xae } };
+const struct migtd_guid migtd_tdvf_guid_ovmf_footer = { { 0xde, 0x82, 0xb5, 0x96, 0xb2, 0x1f, 0xf7,
+							  0x45, 0xba, 0xea, 0xa3, 0x66, 0xc5, 0x5a,
+							  0x08, 0x2d } };
+const struct migtd_guid migtd_tdvf_guid_ovmf_tdx = { { 0x35, 0x65, 0x7a, 0xe4, 0x4a, 0x98, 0x98,
+						       0x47, 0x86, 0x5e, 0x46, 0x85, 0xa7, 0xbf,
+						       0x8e, 0xc2 } };
 
 #define OVMF_ENTRY_TAIL 18u /* u16 length + GUID at the end of every entry */
 
 const char *migtd_tdvf_section_name(uint32_t type)
 {
-	static const char *const names[] = { "BFV", "CFV", "TD_HOB", "TempMem", "PermMem",
-					     "Payload", "PayloadParam", "TdInfo", "TdParams" };
+	static const char *const names[] = { "BFV",          "CFV",     "TD_HOB",
+					     "TempMem",      "PermMem", "Payload",
+					     "PayloadParam", "TdInfo",  "TdParams" };
 
 	return type <= TDVF_SECTION_TYPE_MAX ? names[type] : "?";
 }
@@ -140,8 +141,7 @@ static int check_section(const struct tdvf_section *s, size_t img_len)
 		return MIGTD_ERR_INVALID;
 	/* Measuring needs to know what every attribute means; a page that is
 	 * AUGmented later cannot be MR.EXTENDed at build time. */
-	if ((s->attributes & ~known) != 0 ||
-	    (s->attributes & known) == known)
+	if ((s->attributes & ~known) != 0 || (s->attributes & known) == known)
 		return MIGTD_ERR_INVALID;
 	if (s->gpa % TDVF_PAGE_SIZE != 0 || s->mem_size % TDVF_PAGE_SIZE != 0)
 		return MIGTD_ERR_INVALID;
@@ -279,7 +279,8 @@ int migtd_tdvf_mrtd_page_add(struct tdvf_mrtd_ctx *ctx, uint64_t gpa)
 	return mrtd_block(ctx, "MEM.PAGE.ADD", gpa);
 }
 
-int migtd_tdvf_mrtd_extend(struct tdvf_mrtd_ctx *ctx, uint64_t gpa, const uint8_t chunk[TDVF_EXTEND_CHUNK])
+int migtd_tdvf_mrtd_extend(struct tdvf_mrtd_ctx *ctx, uint64_t gpa,
+			   const uint8_t chunk[TDVF_EXTEND_CHUNK])
 {
 	int err = mrtd_block(ctx, "MR.EXTEND", gpa);
 
@@ -341,14 +342,15 @@ static int mrtd_section(struct tdvf_mrtd_ctx *ctx, struct wire_reader *r,
 
 			err = section_chunk(r, s, off, chunk);
 			if (!err)
-				err = migtd_tdvf_mrtd_extend(ctx, gpa + c * TDVF_EXTEND_CHUNK, chunk);
+				err = migtd_tdvf_mrtd_extend(ctx, gpa + c * TDVF_EXTEND_CHUNK,
+							     chunk);
 		}
 	}
 	return err;
 }
 
 int migtd_tdvf_mrtd(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
-	      uint8_t mrtd[TDVF_SHA384_LEN])
+		    uint8_t mrtd[TDVF_SHA384_LEN])
 {
 	struct tdvf_mrtd_ctx ctx;
 	struct wire_reader r;
@@ -374,7 +376,7 @@ int migtd_tdvf_mrtd(const uint8_t *img, size_t len, const struct tdvf_metadata *
 /* ---- the enrolled configuration and the RTMRs --------------------------- */
 
 int migtd_tdvf_cfv_region(const uint8_t *img, size_t len, const struct tdvf_metadata *md,
-		    const uint8_t **cfv, size_t *cfv_len)
+			  const uint8_t **cfv, size_t *cfv_len)
 {
 	const struct tdvf_section *s = migtd_tdvf_find_section(md, TDVF_SECTION_CFV);
 	struct wire_reader r;
@@ -439,7 +441,7 @@ static const uint8_t separator[4] = { 0, 0, 0, 0 };
 static const char test_event[] = "test_disable_ra_and_accept_all";
 
 int migtd_tdvf_rtmrs(const struct tdvf_enrolled *files, unsigned flags,
-	       uint8_t rtmr[4][TDVF_SHA384_LEN])
+		     uint8_t rtmr[4][TDVF_SHA384_LEN])
 {
 	int err;
 
@@ -452,7 +454,7 @@ int migtd_tdvf_rtmrs(const struct tdvf_enrolled *files, unsigned flags,
 			err = MIGTD_ERR_GUID;
 		else
 			err = migtd_tdvf_rtmr_extend(rtmr[1], files->issuer_chain,
-					       files->issuer_chain_len);
+						     files->issuer_chain_len);
 	}
 	if (err)
 		goto out;
@@ -476,7 +478,7 @@ out:
 /* ---- TDINFO and the binding hashes -------------------------------------- */
 
 void migtd_tdvf_tdinfo(const struct tdvf_manifest *m, const uint8_t mrtd[TDVF_SHA384_LEN],
-		 const uint8_t rtmr[4][TDVF_SHA384_LEN], struct tdinfo_struct *out)
+		       const uint8_t rtmr[4][TDVF_SHA384_LEN], struct tdinfo_struct *out)
 {
 	memset(out, 0, sizeof(*out));
 	memcpy(out->attributes, m->attributes, sizeof(out->attributes));
@@ -513,7 +515,7 @@ int migtd_tdvf_servtd_info_hash(const struct tdinfo_struct *ti, uint8_t out[TDVF
 }
 
 int migtd_tdvf_servtd_hash(const uint8_t info_hash[TDVF_SHA384_LEN], uint16_t servtd_type,
-		     uint64_t servtd_attr, uint8_t out[TDVF_SHA384_LEN])
+			   uint64_t servtd_attr, uint8_t out[TDVF_SHA384_LEN])
 {
 	uint8_t buf[TDVF_SHA384_LEN + 2 + 8], digest[64];
 	int err;
@@ -527,9 +529,9 @@ int migtd_tdvf_servtd_hash(const uint8_t info_hash[TDVF_SHA384_LEN], uint16_t se
 	return err;
 }
 
-int migtd_tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md, const uint8_t *policy,
-		size_t policy_len, const uint8_t *anchor, size_t anchor_len, bool issuer_chain,
-		size_t *cfv_offset, size_t *used)
+int migtd_tdvf_enroll(uint8_t *img, size_t len, const struct tdvf_metadata *md,
+		      const uint8_t *policy, size_t policy_len, const uint8_t *anchor,
+		      size_t anchor_len, bool issuer_chain, size_t *cfv_offset, size_t *used)
 {
 	const uint8_t *cfv;
 	struct cfv_input in[2];

@@ -46,8 +46,8 @@ static void fmt_str(struct fmt_out *o, const char *s, size_t maxlen, size_t widt
 		fmt_pad(o, ' ', width - n);
 }
 
-static void fmt_uint(struct fmt_out *o, uint64_t v, unsigned base, int upper, int neg,
-		     size_t width, int zero, int left)
+static void fmt_uint(struct fmt_out *o, uint64_t v, unsigned base, int upper, int neg, size_t width,
+		     int zero, int left)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -119,15 +119,9 @@ size_t migtd_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
 			p++;
 		}
 		switch (*p) {
-		case '%':
-			fmt_putc(&o, '%');
-			break;
-		case 'c':
-			fmt_putc(&o, (char)va_arg(ap, int));
-			break;
-		case 's':
-			fmt_str(&o, va_arg(ap, const char *), prec, width, left);
-			break;
+		case '%': fmt_putc(&o, '%'); break;
+		case 'c': fmt_putc(&o, (char)va_arg(ap, int)); break;
+		case 's': fmt_str(&o, va_arg(ap, const char *), prec, width, left); break;
 		case 'p':
 			fmt_str(&o, "0x", 2, 0, 0);
 			fmt_uint(&o, (uint64_t)(uintptr_t)va_arg(ap, void *), 16, 0, 0, 0, 0, 0);

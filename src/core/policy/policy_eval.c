@@ -43,7 +43,10 @@ int migtd_policy_result_err(enum policy_result r)
 const char *migtd_policy_block_kind_name(enum policy_block_kind k)
 {
 	static const char *const names[POLICY_BLOCK_KIND_COUNT] = {
-		"Platform", "QE", "TDXModule", "MigTD",
+		"Platform",
+		"QE",
+		"TDXModule",
+		"MigTD",
 	};
 
 	return (unsigned)k < POLICY_BLOCK_KIND_COUNT ? names[k] : "?";
@@ -65,10 +68,8 @@ static const struct field PLATFORM_FIELDS[] = {
 };
 static const struct field QE_FIELDS[] = {
 	/* MRENCLAVE is deliberately absent: upstream treats it as unknown. */
-	{ "MISCSELECT", MIGTD_VR_QE_MISCSELECT, 4 },
-	{ "ATTRIBUTES", MIGTD_VR_QE_ATTRIBUTES, 16 },
-	{ "MRSIGNER", MIGTD_VR_QE_MRSIGNER, 32 },
-	{ "ISVPRODID", MIGTD_VR_QE_ISVPRODID, 2 },
+	{ "MISCSELECT", MIGTD_VR_QE_MISCSELECT, 4 }, { "ATTRIBUTES", MIGTD_VR_QE_ATTRIBUTES, 16 },
+	{ "MRSIGNER", MIGTD_VR_QE_MRSIGNER, 32 },    { "ISVPRODID", MIGTD_VR_QE_ISVPRODID, 2 },
 	{ "ISVSVN", MIGTD_VR_QE_ISVSVN, 2 },
 };
 static const struct field TDX_MODULE_FIELDS[] = {
@@ -172,15 +173,13 @@ static bool prop_verify(const struct policy_prop *pr, bool is_src, const uint8_t
 		if (pr->op == POLICY_OP_GREATER_OR_EQUAL)
 			return pv >= pr->a;
 		return false;
-	case POLICY_REF_STRING:
-		return pr->op == POLICY_OP_EQUAL && hex_equals(p, pn, pr->data);
+	case POLICY_REF_STRING: return pr->op == POLICY_OP_EQUAL && hex_equals(p, pn, pr->data);
 	case POLICY_REF_SELF:
 		if (ln != pn)
 			return false;
 		switch (pr->op) {
 		case POLICY_OP_EQUAL:
-		case POLICY_OP_ARRAY_EQUAL:
-			return memcmp(l, p, pn) == 0;
+		case POLICY_OP_ARRAY_EQUAL: return memcmp(l, p, pn) == 0;
 		case POLICY_OP_GREATER_OR_EQUAL:
 			if (!le64(l, ln, &lv) || !le64(p, pn, &pv))
 				return false;
@@ -191,8 +190,7 @@ static bool prop_verify(const struct policy_prop *pr, bool is_src, const uint8_t
 				if (is_src ? p[i] < l[i] : l[i] < p[i])
 					return false;
 			return true;
-		default:
-			return false;
+		default: return false;
 		}
 	case POLICY_REF_RANGE:
 		if (!le64(p, pn, &pv))
@@ -255,8 +253,7 @@ static enum policy_result explain(struct ectx *c, enum policy_result r,
 	return r;
 }
 
-static void explain_values(struct ectx *c, const uint8_t *l, size_t ln, const uint8_t *p,
-			   size_t pn)
+static void explain_values(struct ectx *c, const uint8_t *l, size_t ln, const uint8_t *p, size_t pn)
 {
 	if (!c->ex)
 		return;
@@ -307,8 +304,10 @@ static enum policy_result check_props(struct ectx *c, const struct policy_block 
 		}
 		l = in->local_report + f->off;
 		p = in->peer_report + f->off;
-		if (tab == TDINFO_FIELDS && (f->off == MIGTD_VR_TD_ATTRIBUTES || f->off == MIGTD_VR_XFAM)) {
-			const uint8_t *mask = f->off == MIGTD_VR_TD_ATTRIBUTES ? TD_ATTRIBUTES_MASK : XFAM_MASK;
+		if (tab == TDINFO_FIELDS &&
+		    (f->off == MIGTD_VR_TD_ATTRIBUTES || f->off == MIGTD_VR_XFAM)) {
+			const uint8_t *mask =
+				f->off == MIGTD_VR_TD_ATTRIBUTES ? TD_ATTRIBUTES_MASK : XFAM_MASK;
 
 			for (unsigned k = 0; k < 8; k++) {
 				ml[k] = l[k] & mask[k];
@@ -417,7 +416,7 @@ static int event_index(struct policy_bytes name)
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 bool migtd_policy_property_known(enum policy_block_kind kind, bool eventlog, const uint8_t *name,
-			   size_t len)
+				 size_t len)
 {
 	struct policy_bytes b = { name, len };
 
@@ -426,14 +425,12 @@ bool migtd_policy_property_known(enum policy_block_kind kind, bool eventlog, con
 	switch (kind) {
 	case POLICY_BLOCK_PLATFORM:
 		return find_field(PLATFORM_FIELDS, ARRAY_LEN(PLATFORM_FIELDS), b) != NULL;
-	case POLICY_BLOCK_QE:
-		return find_field(QE_FIELDS, ARRAY_LEN(QE_FIELDS), b) != NULL;
+	case POLICY_BLOCK_QE: return find_field(QE_FIELDS, ARRAY_LEN(QE_FIELDS), b) != NULL;
 	case POLICY_BLOCK_TDX_MODULE:
 		return find_field(TDX_MODULE_FIELDS, ARRAY_LEN(TDX_MODULE_FIELDS), b) != NULL;
 	case POLICY_BLOCK_MIGTD:
 		return find_field(TDINFO_FIELDS, ARRAY_LEN(TDINFO_FIELDS), b) != NULL;
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -476,7 +473,7 @@ static enum policy_result check_eventlog(struct ectx *c, const struct policy_blo
 }
 
 enum policy_result migtd_policy_eval(const struct policy *p, const struct policy_input *in,
-			       struct policy_explain *ex)
+				     struct policy_explain *ex)
 {
 	struct ectx c = { p, in, ex };
 	enum policy_result r;
@@ -484,7 +481,8 @@ enum policy_result migtd_policy_eval(const struct policy *p, const struct policy
 	if (ex)
 		memset(ex, 0, sizeof(*ex));
 	/* Step 2, after parsing: both reports must be exactly 822 bytes. */
-	if (in->local_len != MIGTD_VERIFIED_REPORT_SIZE || in->peer_len != MIGTD_VERIFIED_REPORT_SIZE) {
+	if (in->local_len != MIGTD_VERIFIED_REPORT_SIZE ||
+	    in->peer_len != MIGTD_VERIFIED_REPORT_SIZE) {
 		explain(&c, POLICY_INVALID_PARAMETER, NULL, NULL, NULL);
 		detail(&c, "verified report lengths: local %zu, peer %zu (must be %u)",
 		       in->local_len, in->peer_len, MIGTD_VERIFIED_REPORT_SIZE);
@@ -518,8 +516,9 @@ enum policy_result migtd_policy_eval(const struct policy *p, const struct policy
 	return POLICY_OK;
 }
 
-enum policy_result migtd_policy_eval_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len,
-				   const struct policy_input *in, struct policy_explain *ex)
+enum policy_result migtd_policy_eval_doc(struct policy_workspace *ws, const uint8_t *doc,
+					 size_t len, const struct policy_input *in,
+					 struct policy_explain *ex)
 {
 	struct policy_explain local;
 
@@ -527,7 +526,8 @@ enum policy_result migtd_policy_eval_doc(struct policy_workspace *ws, const uint
 		ex = &local;
 	memset(ex, 0, sizeof(*ex));
 	/* Step 1: a short report is refused before the policy is even parsed. */
-	if (in->local_len < MIGTD_VERIFIED_REPORT_SIZE || in->peer_len < MIGTD_VERIFIED_REPORT_SIZE) {
+	if (in->local_len < MIGTD_VERIFIED_REPORT_SIZE ||
+	    in->peer_len < MIGTD_VERIFIED_REPORT_SIZE) {
 		ex->result = POLICY_INVALID_PARAMETER;
 		migtd_snprintf(ex->detail, sizeof(ex->detail),
 			       "verified report lengths: local %zu, peer %zu (must be %u)",
@@ -545,7 +545,8 @@ size_t migtd_policy_explain_render(const struct policy_explain *ex, char *buf, s
 {
 	size_t n = 0;
 
-#define OUT(...) (n += migtd_snprintf(buf + (n < cap ? n : cap), n < cap ? cap - n : 0, __VA_ARGS__))
+#define OUT(...) \
+	(n += migtd_snprintf(buf + (n < cap ? n : cap), n < cap ? cap - n : 0, __VA_ARGS__))
 	if (ex->result == POLICY_OK)
 		return OUT("policy satisfied\n");
 	if (ex->result == POLICY_INVALID_POLICY) {
@@ -559,7 +560,8 @@ size_t migtd_policy_explain_render(const struct policy_explain *ex, char *buf, s
 		return n;
 	}
 	if (ex->has_block)
-		OUT("block: policy[%u] (%s)\n", ex->block_index, migtd_policy_block_kind_name(ex->kind));
+		OUT("block: policy[%u] (%s)\n", ex->block_index,
+		    migtd_policy_block_kind_name(ex->kind));
 	if (ex->has_property) {
 		OUT("property: %s%s%s\n", ex->section, ex->section[0] ? "." : "", ex->property);
 		OUT("operation: %s\n", ex->op);

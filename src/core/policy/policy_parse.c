@@ -29,15 +29,15 @@ _Static_assert(POLICY_MAX_TOKENS <= INT_MAX / 2, "token cap");
 struct pctx {
 	struct policy_workspace *ws;
 	struct policy *pol;
-	const char *js;           /* stripped document */
+	const char *js; /* stripped document */
 	size_t len;
-	size_t base;              /* offset of js in the caller's input (leading NULs) */
+	size_t base; /* offset of js in the caller's input (leading NULs) */
 	const jsmntok_t *t;
 	int ntok;
 	struct policy_parse_error *err;
 	char path[128];
 	size_t plen;
-	bool strict;              /* migtd_policy_parse_strict: unknown members are errors */
+	bool strict; /* migtd_policy_parse_strict: unknown members are errors */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -199,9 +199,7 @@ static int check_value(struct pctx *c, int i, unsigned depth, int *next)
 	if (depth > POLICY_MAX_DEPTH)
 		return fail_at(c, tok_begin(t), "nesting deeper than %u levels", POLICY_MAX_DEPTH);
 	switch (t->type) {
-	case JSMN_STRING:
-		*next = j;
-		return check_string(c, t);
+	case JSMN_STRING: *next = j; return check_string(c, t);
 	case JSMN_PRIMITIVE:
 		*next = j;
 		if (tok_is(c, t, "true") || tok_is(c, t, "false") || tok_is(c, t, "null") ||
@@ -211,10 +209,8 @@ static int check_value(struct pctx *c, int i, unsigned depth, int *next)
 			       (int)((t->end - t->start) > 20 ? 20 : t->end - t->start),
 			       c->js + t->start);
 	case JSMN_OBJECT:
-	case JSMN_ARRAY:
-		break;
-	default:
-		return fail_at(c, tok_begin(t), "invalid JSON");
+	case JSMN_ARRAY: break;
+	default: return fail_at(c, tok_begin(t), "invalid JSON");
 	}
 	if (t->end <= t->start)
 		return fail_at(c, (size_t)t->start, "unterminated %s",
@@ -255,7 +251,8 @@ static int check_value(struct pctx *c, int i, unsigned depth, int *next)
 	}
 	pos = skip_ws(c, pos, close);
 	if (pos != close)
-		return fail_at(c, pos, c->js[pos] == ',' ? "trailing comma" : "unexpected character");
+		return fail_at(c, pos,
+			       c->js[pos] == ',' ? "trailing comma" : "unexpected character");
 	*next = j;
 	return MIGTD_OK;
 }
@@ -378,8 +375,7 @@ static int decode(const struct pctx *c, const jsmntok_t *t, uint8_t *out, size_t
 					enc[k++] = (uint8_t)(0x80 | (cp & 0x3F));
 				}
 				break;
-			default:
-				return MIGTD_ERR_INVALID;
+			default: return MIGTD_ERR_INVALID;
 			}
 		}
 		if (cap - o < k)
@@ -421,7 +417,8 @@ static bool key_eq(const struct pctx *c, const jsmntok_t *t, const char *name)
 	size_t n, want = strlen(name);
 
 	if (!has_escape(c, t))
-		return (size_t)(t->end - t->start) == want && memcmp(c->js + t->start, name, want) == 0;
+		return (size_t)(t->end - t->start) == want &&
+		       memcmp(c->js + t->start, name, want) == 0;
 	if (decode(c, t, buf, sizeof(buf), &n) != MIGTD_OK)
 		return false;
 	return n == want && memcmp(buf, name, want) == 0;
@@ -480,8 +477,9 @@ static int need_field(struct pctx *c, int obj, const char *name, jsmntype_t type
 	if (c->t[*val].type != type) {
 		size_t saved = path_key(c, &c->t[*val - 1]);
 		int err = fail_at(c, tok_begin(&c->t[*val]), "\"%s\" must be %s", name,
-				  type == JSMN_OBJECT ? "an object" :
-				  type == JSMN_ARRAY  ? "an array" : "a string");
+				  type == JSMN_OBJECT  ? "an object"
+				  : type == JSMN_ARRAY ? "an array"
+						       : "a string");
 
 		path_pop(c, saved);
 		return err;
@@ -510,7 +508,8 @@ static int only_fields(struct pctx *c, int obj, const char *const *names, size_t
 			size_t saved = path_key(c, &c->t[j]);
 			int err = fail_at(c, tok_begin(&c->t[j]), "unknown field \"%.*s\"",
 					  (int)(c->t[j].end - c->t[j].start > 40
-							? 40 : c->t[j].end - c->t[j].start),
+							? 40
+							: c->t[j].end - c->t[j].start),
 					  c->js + c->t[j].start);
 
 			path_pop(c, saved);
@@ -521,7 +520,7 @@ static int only_fields(struct pctx *c, int obj, const char *const *names, size_t
 	return MIGTD_OK;
 }
 
-#define ONLY(c, obj, ...) \
+#define ONLY(c, obj, ...)                                             \
 	only_fields((c), (obj), (const char *const[]){ __VA_ARGS__ }, \
 		    sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
 
@@ -633,13 +632,15 @@ static int parse_ref(struct pctx *c, int i, struct policy_prop *pr)
 		return MIGTD_OK;
 	case JSMN_PRIMITIVE:
 		if (!json_u64(c, t, &pr->a))
-			return fail_at(c, tok_begin(t),
-				       "reference must be an integer 0..2^64-1, a string or a byte array");
+			return fail_at(
+				c, tok_begin(t),
+				"reference must be an integer 0..2^64-1, a string or a byte array");
 		pr->ref = POLICY_REF_INTEGER;
 		return MIGTD_OK;
 	case JSMN_ARRAY:
 		if ((size_t)t->size > POLICY_POOL_SIZE - c->ws->pool_used)
-			return fail_at(c, tok_begin(t), "strings and arrays exceed the %u-byte pool",
+			return fail_at(c, tok_begin(t),
+				       "strings and arrays exceed the %u-byte pool",
 				       POLICY_POOL_SIZE);
 		pr->data.p = c->ws->pool + c->ws->pool_used;
 		pr->data.len = (size_t)t->size;
@@ -670,8 +671,8 @@ static int name_cmp(struct policy_bytes x, struct policy_bytes y)
 }
 
 /* Insert into the sorted run [first, first + *count); a duplicate name replaces (last wins). */
-static int insert_prop(struct pctx *c, uint16_t first, uint16_t *count, const struct policy_prop *pr,
-		       size_t where)
+static int insert_prop(struct pctx *c, uint16_t first, uint16_t *count,
+		       const struct policy_prop *pr, size_t where)
 {
 	struct policy_prop *run = &c->pol->props[first];
 	unsigned k = 0;
@@ -818,12 +819,14 @@ static int try_migtd(struct pctx *c, int elem, struct policy_block *b)
 		n = field(c, mv, "EventLog", &ev);
 		if (n > 1) {
 			err = fail_at(c, tok_begin(&c->t[mv]), "duplicate field \"EventLog\"");
-		} else if (n == 1 && c->t[ev].type == JSMN_PRIMITIVE && tok_is(c, &c->t[ev], "null")) {
+		} else if (n == 1 && c->t[ev].type == JSMN_PRIMITIVE &&
+			   tok_is(c, &c->t[ev], "null")) {
 			b->has_eventlog = false; /* Option<...> = None */
 		} else if (n == 1) {
 			s2 = path_key(c, &c->t[ev - 1]);
 			if (c->t[ev].type != JSMN_OBJECT)
-				err = fail_at(c, tok_begin(&c->t[ev]), "\"EventLog\" must be an object");
+				err = fail_at(c, tok_begin(&c->t[ev]),
+					      "\"EventLog\" must be an object");
 			else
 				err = parse_props(c, ev, &b->ev_first, &b->ev_count);
 			path_pop(c, s2);
@@ -868,7 +871,8 @@ static int parse_block(struct pctx *c, int elem, unsigned index)
 	c->err = err_out;
 	/* Explain with the shape the author evidently meant. */
 	for (unsigned s = 0; s < 4; s++) {
-		if (field(c, elem, keys[s], &dummy) > 0 || (s == 0 && field(c, elem, "fmspc", &dummy))) {
+		if (field(c, elem, keys[s], &dummy) > 0 ||
+		    (s == 0 && field(c, elem, "fmspc", &dummy))) {
 			memset(&b, 0, sizeof(b));
 			shapes[s](c, elem, &b);
 			c->pol->nprops = nprops;
@@ -937,7 +941,9 @@ static int parse_top(struct pctx *c)
 static int check_names(struct pctx *c)
 {
 	static const char *const SECTION[POLICY_BLOCK_KIND_COUNT] = {
-		"Platform.TcbInfo", "QE.QeIdentity", "TDXModule.TDXModule_Identity",
+		"Platform.TcbInfo",
+		"QE.QeIdentity",
+		"TDXModule.TDXModule_Identity",
 		"MigTD.TDINFO",
 	};
 
@@ -958,7 +964,8 @@ static int check_names(struct pctx *c)
 							 ev ? "MigTD.EventLog" : SECTION[b->kind]);
 			if (c->plen >= sizeof(c->path))
 				c->plen = sizeof(c->path) - 1;
-			return fail_at(c, pr->ref_off, "unknown property \"%.*s\" (no such "
+			return fail_at(c, pr->ref_off,
+				       "unknown property \"%.*s\" (no such "
 				       "field: every evaluation would fail)",
 				       (int)(pr->name.len > 40 ? 40 : pr->name.len),
 				       (const char *)pr->name.p);
@@ -1034,19 +1041,19 @@ static int parse_doc(struct policy_workspace *ws, const uint8_t *doc, size_t len
 }
 
 int migtd_policy_parse(struct policy_workspace *ws, const uint8_t *doc, size_t len,
-		 struct policy_parse_error *err)
+		       struct policy_parse_error *err)
 {
 	return parse_doc(ws, doc, len, err, false);
 }
 
 int migtd_policy_parse_strict(struct policy_workspace *ws, const uint8_t *doc, size_t len,
-			struct policy_parse_error *err)
+			      struct policy_parse_error *err)
 {
 	return parse_doc(ws, doc, len, err, true);
 }
 
 int migtd_policy_lint(struct policy_workspace *ws, const uint8_t *doc, size_t len,
-		struct policy_parse_error *err, bool *unknown)
+		      struct policy_parse_error *err, bool *unknown)
 {
 	int rc = migtd_policy_parse(ws, doc, len, err);
 

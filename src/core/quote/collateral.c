@@ -177,8 +177,8 @@ static int jstatus(const struct jdoc *d, int i, char out[MIGTD_TCB_STATUS_MAX])
  * Parse {"<name>":{...},"signature":"hex"}, verify the chain and the
  * signature; on success *body is the token of the signed object.
  */
-static int signed_doc(struct migtd_sig_cache *sc, struct jdoc *d, const uint8_t *json,
-		      size_t len, const char *name, const uint8_t *chain, size_t chain_len,
+static int signed_doc(struct migtd_sig_cache *sc, struct jdoc *d, const uint8_t *json, size_t len,
+		      const char *name, const uint8_t *chain, size_t chain_len,
 		      const uint8_t root[QV_KEY_LEN], int64_t now, int *body, const char **why)
 {
 	uint8_t key[QV_KEY_LEN], sig[64], hash[32];
@@ -242,13 +242,11 @@ static int tcb_info_fields(const struct jdoc *d, int body, int64_t now,
 		*why = "TCB Info is not a TDX v3 document";
 		return MIGTD_ERR_QUOTE;
 	}
-	if (jhex(d, jget(d, body, "fmspc"), fmspc, 6) ||
-	    memcmp(fmspc, res->pck.fmspc, 6) != 0) {
+	if (jhex(d, jget(d, body, "fmspc"), fmspc, 6) || memcmp(fmspc, res->pck.fmspc, 6) != 0) {
 		*why = "TCB Info FMSPC differs from the PCK certificate's";
 		return MIGTD_ERR_QUOTE;
 	}
-	if (jhex(d, jget(d, body, "pceId"), pce_id, 2) ||
-	    memcmp(pce_id, res->pck.pce_id, 2) != 0) {
+	if (jhex(d, jget(d, body, "pceId"), pce_id, 2) || memcmp(pce_id, res->pck.pce_id, 2) != 0) {
 		*why = "TCB Info PCE-ID differs from the PCK certificate's";
 		return MIGTD_ERR_QUOTE;
 	}
@@ -256,8 +254,8 @@ static int tcb_info_fields(const struct jdoc *d, int body, int64_t now,
 }
 
 int migtd_qv_check_tcb_info(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
-		      const uint8_t root[QV_KEY_LEN], int64_t now,
-		      struct migtd_quote_verify_result *res, const char **why)
+			    const uint8_t root[QV_KEY_LEN], int64_t now,
+			    struct migtd_quote_verify_result *res, const char **why)
 {
 	struct jdoc d = { 0 };
 	int body, ret;
@@ -350,8 +348,9 @@ static int qe_identity_fields(const struct jdoc *dp, int body, int64_t now,
 			goto out;
 		}
 		if (!migtd_tcb_status_accepted(res->qe_tcb_status)) {
-			*why = strcmp(res->qe_tcb_status, "Revoked") == 0 ? "QE TCB level is Revoked"
-									  : "QE TCB status unknown";
+			*why = strcmp(res->qe_tcb_status, "Revoked") == 0
+				       ? "QE TCB level is Revoked"
+				       : "QE TCB status unknown";
 			goto out;
 		}
 		res->qe_level_isvsvn = (uint16_t)svn;
@@ -366,8 +365,8 @@ out:
 }
 
 int migtd_qv_check_qe_identity(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
-			 const uint8_t root[QV_KEY_LEN], int64_t now,
-			 struct migtd_quote_verify_result *res, const char **why)
+			       const uint8_t root[QV_KEY_LEN], int64_t now,
+			       struct migtd_quote_verify_result *res, const char **why)
 {
 	const uint8_t *chain = c->qe_identity_issuer_chain;
 	size_t chain_len = c->qe_identity_issuer_chain_len;
@@ -392,8 +391,8 @@ int migtd_qv_check_qe_identity(struct migtd_sig_cache *sc, const struct migtd_qu
  * migtd_qv_check_tcb_info / migtd_qv_check_qe_identity, after signed_doc().
  */
 int migtd_qv_collateral_fields_unverified(const uint8_t *json, size_t len, bool qe_identity,
-				    int64_t now, struct migtd_quote_verify_result *res,
-				    const char **why)
+					  int64_t now, struct migtd_quote_verify_result *res,
+					  const char **why)
 {
 	struct jdoc d = { 0 };
 	int ret = jdoc_parse(&d, json, len);
@@ -413,8 +412,12 @@ int migtd_qv_collateral_fields_unverified(const uint8_t *json, size_t len, bool 
 /* ---------------------------------------------------------------- TCB levels */
 
 static const char *const severity[] = {
-	"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
-	"ConfigurationAndSWHardeningNeeded", "OutOfDate", "OutOfDateConfigurationNeeded",
+	"UpToDate",
+	"SWHardeningNeeded",
+	"ConfigurationNeeded",
+	"ConfigurationAndSWHardeningNeeded",
+	"OutOfDate",
+	"OutOfDateConfigurationNeeded",
 	"Revoked",
 };
 
@@ -493,8 +496,8 @@ static int module_status(const struct jdoc *d, int body, const struct migtd_td_r
 			 char status[MIGTD_TCB_STATUS_MAX], uint8_t *svn_out, const char **why)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char id[7] = { 'T', 'D', 'X', '_', hex[b->tee_tcb_svn[1] >> 4],
-		       hex[b->tee_tcb_svn[1] & 15], 0 };
+	char id[7] = { 'T', 'D', 'X', '_', hex[b->tee_tcb_svn[1] >> 4], hex[b->tee_tcb_svn[1] & 15],
+		       0 };
 	int ids = jget(d, body, "tdxModuleIdentities"), j, levels;
 	bool found = false;
 
@@ -552,7 +555,7 @@ static int module_status(const struct jdoc *d, int body, const struct migtd_td_r
 }
 
 int migtd_qv_match_tcb_level(const struct migtd_quote_collateral *c,
-		       struct migtd_quote_verify_result *res, const char **why)
+			     struct migtd_quote_verify_result *res, const char **why)
 {
 	const struct migtd_td_report_body *b = &res->quote.body;
 	struct jdoc d = { 0 };

@@ -24,7 +24,10 @@ static const uint8_t sgx_oid[] = { 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0
 #define SEQ (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)
 
 enum {
-	HAVE_PPID = 1, HAVE_TCB = 2, HAVE_PCEID = 4, HAVE_FMSPC = 8,
+	HAVE_PPID = 1,
+	HAVE_TCB = 2,
+	HAVE_PCEID = 4,
+	HAVE_FMSPC = 8,
 	HAVE_ALL_TCB = (1u << 18) - 1, /* bits 0..17: components 1..16, PCESVN, CPUSVN */
 };
 

@@ -30,7 +30,7 @@ int migtd_qv_load_crl(const uint8_t *buf, size_t len, mbedtls_x509_crl *crl);
 int migtd_qv_cert_key(const mbedtls_x509_crt *crt, uint8_t out[QV_KEY_LEN]);
 /* Verify an X.509 object's ecdsa-with-SHA256 signature (cert or CRL). */
 int migtd_qv_verify_signed(const mbedtls_x509_buf *raw, const mbedtls_x509_buf *tbs,
-		     const uint8_t key[QV_KEY_LEN]);
+			   const uint8_t key[QV_KEY_LEN]);
 /* validity window of crt contains now? */
 bool migtd_qv_cert_valid_at(const mbedtls_x509_crt *crt, int64_t now);
 int64_t migtd_qv_x509_time(const mbedtls_x509_time *t);
@@ -41,34 +41,35 @@ int64_t migtd_qv_x509_time(const mbedtls_x509_time *t);
  * *why is set to a static reason on failure.
  */
 int migtd_qv_verify_issuer_chain(struct migtd_sig_cache *sc, const uint8_t *pem, size_t len,
-			   const uint8_t root_key[QV_KEY_LEN], int64_t now,
-			   uint8_t leaf_key[QV_KEY_LEN], const char **why);
+				 const uint8_t root_key[QV_KEY_LEN], int64_t now,
+				 uint8_t leaf_key[QV_KEY_LEN], const char **why);
 
 /* Signature checks through the memo (struct migtd_sig_cache; sc may be NULL). */
 int migtd_qv_verify_signed_memo(struct migtd_sig_cache *sc, const mbedtls_x509_buf *raw,
-			  const mbedtls_x509_buf *tbs, const uint8_t key[QV_KEY_LEN]);
+				const mbedtls_x509_buf *tbs, const uint8_t key[QV_KEY_LEN]);
 int migtd_qv_ecdsa_verify_memo(struct migtd_sig_cache *sc, const uint8_t key[QV_KEY_LEN],
-			 const uint8_t hash[32], const uint8_t sig[64]);
+			       const uint8_t hash[32], const uint8_t sig[64]);
 
 /* Widen [*issue, *expiry] with one document's window (0 = unset). */
-void migtd_qv_window_add(int64_t *latest_issue, int64_t *earliest_expiry, int64_t issue, int64_t expiry);
+void migtd_qv_window_add(int64_t *latest_issue, int64_t *earliest_expiry, int64_t issue,
+			 int64_t expiry);
 
 /* Collateral steps (collateral.c). */
 int migtd_qv_check_tcb_info(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
-		      const uint8_t root_key[QV_KEY_LEN], int64_t now,
-		      struct migtd_quote_verify_result *res, const char **why);
+			    const uint8_t root_key[QV_KEY_LEN], int64_t now,
+			    struct migtd_quote_verify_result *res, const char **why);
 int migtd_qv_check_qe_identity(struct migtd_sig_cache *sc, const struct migtd_quote_collateral *c,
-			 const uint8_t root_key[QV_KEY_LEN], int64_t now,
-			 struct migtd_quote_verify_result *res, const char **why);
+			       const uint8_t root_key[QV_KEY_LEN], int64_t now,
+			       struct migtd_quote_verify_result *res, const char **why);
 /* issueDate / nextUpdate of a TCB Info or QE Identity document (not verified). */
 int migtd_qv_collateral_dates(const uint8_t *json, size_t len, int64_t *issue, int64_t *next);
 int migtd_qv_match_tcb_level(const struct migtd_quote_collateral *c,
-		       struct migtd_quote_verify_result *res, const char **why);
+			     struct migtd_quote_verify_result *res, const char **why);
 /* Fuzzing/tests only: the TCB Info (qe_identity false) or QE Identity field
  * checks and matching that follow the signature check, on an unverified document. */
 int migtd_qv_collateral_fields_unverified(const uint8_t *json, size_t len, bool qe_identity,
-				    int64_t now, struct migtd_quote_verify_result *res,
-				    const char **why);
+					  int64_t now, struct migtd_quote_verify_result *res,
+					  const char **why);
 /* The worse of two TCB status strings (either may be empty). */
 const char *migtd_qv_converge_status(const char *platform, const char *qe);
 

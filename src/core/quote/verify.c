@@ -46,20 +46,15 @@ const char *migtd_quote_step_name(enum migtd_quote_step step)
 const char *migtd_qstep_state_name(enum migtd_qstep_state st)
 {
 	switch (st) {
-	case MIGTD_QSTEP_PASS:
-		return "pass";
-	case MIGTD_QSTEP_FAIL:
-		return "FAIL";
-	case MIGTD_QSTEP_SKIPPED:
-		return "skipped";
+	case MIGTD_QSTEP_PASS: return "pass";
+	case MIGTD_QSTEP_FAIL: return "FAIL";
+	case MIGTD_QSTEP_SKIPPED: return "skipped";
 	case MIGTD_QSTEP_NOT_RUN:
-	default:
-		return "not-run";
+	default: return "not-run";
 	}
 }
 
-static int fail(struct migtd_quote_verify_result *res, enum migtd_quote_step step,
-		const char *why)
+static int fail(struct migtd_quote_verify_result *res, enum migtd_quote_step step, const char *why)
 {
 	res->state[step] = MIGTD_QSTEP_FAIL;
 	res->reason[step] = why;
@@ -72,8 +67,7 @@ static void pass(struct migtd_quote_verify_result *res, enum migtd_quote_step st
 	res->state[step] = MIGTD_QSTEP_PASS;
 }
 
-static void skip(struct migtd_quote_verify_result *res, enum migtd_quote_step step,
-		 const char *why)
+static void skip(struct migtd_quote_verify_result *res, enum migtd_quote_step step, const char *why)
 {
 	res->state[step] = MIGTD_QSTEP_SKIPPED;
 	res->reason[step] = why;
@@ -82,12 +76,9 @@ static void skip(struct migtd_quote_verify_result *res, enum migtd_quote_step st
 static const char *parse_reason(int err)
 {
 	switch (err) {
-	case MIGTD_ERR_TRUNCATED:
-		return "quote truncated";
-	case MIGTD_ERR_VERSION:
-		return "unsupported quote version (need 4 or 5)";
-	case MIGTD_ERR_LENGTH:
-		return "quote too large";
+	case MIGTD_ERR_TRUNCATED: return "quote truncated";
+	case MIGTD_ERR_VERSION: return "unsupported quote version (need 4 or 5)";
+	case MIGTD_ERR_LENGTH: return "quote too large";
 	default:
 		return "malformed quote (key type, TEE type, body type or certification data type)";
 	}
@@ -140,7 +131,8 @@ static int check_crl(struct migtd_sig_cache *sc, const uint8_t *buf, size_t len,
 		*why = "CRL is not issued by the certificate's CA";
 		goto out;
 	}
-	if (migtd_qv_cert_key(issuer, key) || migtd_qv_verify_signed_memo(sc, &crl.raw, &crl.tbs, key)) {
+	if (migtd_qv_cert_key(issuer, key) ||
+	    migtd_qv_verify_signed_memo(sc, &crl.raw, &crl.tbs, key)) {
 		*why = "CRL signature does not verify";
 		goto out;
 	}
@@ -212,7 +204,7 @@ static void sig_cache_add(struct migtd_sig_cache *sc, const uint8_t d[32])
 /* migtd_qv_verify_signed with the memo: the certificate's raw bytes hold its TBS,
  * algorithm and signature, so (signer key, raw) is everything it depends on. */
 int migtd_qv_verify_signed_memo(struct migtd_sig_cache *sc, const mbedtls_x509_buf *raw,
-			  const mbedtls_x509_buf *tbs, const uint8_t key[QV_KEY_LEN])
+				const mbedtls_x509_buf *tbs, const uint8_t key[QV_KEY_LEN])
 {
 	uint8_t d[32];
 	int ret;
@@ -229,7 +221,7 @@ int migtd_qv_verify_signed_memo(struct migtd_sig_cache *sc, const mbedtls_x509_b
 
 /* A raw ECDSA check (collateral JSON) with the memo: (key, hash, sig) is all it depends on. */
 int migtd_qv_ecdsa_verify_memo(struct migtd_sig_cache *sc, const uint8_t key[QV_KEY_LEN],
-			 const uint8_t hash[32], const uint8_t sig[64])
+			       const uint8_t hash[32], const uint8_t sig[64])
 {
 	uint8_t d[32];
 	int ret;
@@ -246,7 +238,8 @@ int migtd_qv_ecdsa_verify_memo(struct migtd_sig_cache *sc, const uint8_t key[QV_
 
 /* ---- time window (MIGTD_QTIME_COLLATERAL) ------------------------------------ */
 
-void migtd_qv_window_add(int64_t *latest_issue, int64_t *earliest_expiry, int64_t issue, int64_t expiry)
+void migtd_qv_window_add(int64_t *latest_issue, int64_t *earliest_expiry, int64_t issue,
+			 int64_t expiry)
 {
 	if (issue && (!*latest_issue || issue > *latest_issue))
 		*latest_issue = issue;
@@ -257,7 +250,8 @@ void migtd_qv_window_add(int64_t *latest_issue, int64_t *earliest_expiry, int64_
 static void window_certs(const mbedtls_x509_crt *c, int64_t *li, int64_t *ee)
 {
 	for (; c && c->raw.p; c = c->next)
-		migtd_qv_window_add(li, ee, migtd_qv_x509_time(&c->valid_from), migtd_qv_x509_time(&c->valid_to));
+		migtd_qv_window_add(li, ee, migtd_qv_x509_time(&c->valid_from),
+				    migtd_qv_x509_time(&c->valid_to));
 }
 
 static int window_chain(const uint8_t *pem, size_t len, int64_t *li, int64_t *ee)
@@ -287,7 +281,8 @@ static int window_crl(const uint8_t *buf, size_t len, int64_t *li, int64_t *ee)
 		ret = MIGTD_ERR_QUOTE;
 	else
 		migtd_qv_window_add(li, ee, migtd_qv_x509_time(&crl.this_update),
-			      crl.next_update.year ? migtd_qv_x509_time(&crl.next_update) : 0);
+				    crl.next_update.year ? migtd_qv_x509_time(&crl.next_update)
+							 : 0);
 	mbedtls_x509_crl_free(&crl);
 	return ret;
 }
@@ -316,7 +311,8 @@ int migtd_quote_collateral_window(const struct migtd_quote_collateral *c, int64_
 	    (ret = window_crl(c->pck_crl, c->pck_crl_len, &li, &ee)) ||
 	    (ret = window_json(c->tcb_info, c->tcb_info_len, &li, &ee)) ||
 	    (ret = window_json(c->qe_identity, c->qe_identity_len, &li, &ee)) ||
-	    (ret = window_chain(c->tcb_info_issuer_chain, c->tcb_info_issuer_chain_len, &li, &ee)) ||
+	    (ret = window_chain(c->tcb_info_issuer_chain, c->tcb_info_issuer_chain_len, &li,
+				&ee)) ||
 	    (ret = window_chain(c->qe_identity_issuer_chain, c->qe_identity_issuer_chain_len, &li,
 				&ee)))
 		return ret;
@@ -410,7 +406,8 @@ static int chain_steps(const struct migtd_quote_verify_params *params,
 	leaf = chain;
 	ca = leaf->next;
 	root = ca->next;
-	if (migtd_qv_cert_key(leaf, leaf_key) || migtd_qv_cert_key(ca, ca_key) || migtd_qv_cert_key(root, root_key))
+	if (migtd_qv_cert_key(leaf, leaf_key) || migtd_qv_cert_key(ca, ca_key) ||
+	    migtd_qv_cert_key(root, root_key))
 		return fail(res, MIGTD_QSTEP_PCK_CHAIN, "PCK chain key is not ECDSA P-256");
 	pass(res, MIGTD_QSTEP_PCK_CHAIN);
 
@@ -508,7 +505,8 @@ static int signature_steps(struct migtd_sig_cache *sc, struct migtd_quote_verify
 	mbedtls_sha256_free(&sha);
 	if (ret)
 		return MIGTD_ERR_CRYPTO;
-	if (memcmp(hash, q->qe.report_data, 32) != 0 || memcmp(q->qe.report_data + 32, zeros, 32) != 0)
+	if (memcmp(hash, q->qe.report_data, 32) != 0 ||
+	    memcmp(q->qe.report_data + 32, zeros, 32) != 0)
 		return fail(res, MIGTD_QSTEP_QE_REPORT_DATA,
 			    "QE REPORTDATA does not bind the attestation key and QE auth data");
 	pass(res, MIGTD_QSTEP_QE_REPORT_DATA);
@@ -551,8 +549,8 @@ static int collateral_steps(const struct migtd_quote_verify_params *params,
 	if (ret)
 		return ret;
 	if (c->tcb_info) {
-		ret = migtd_qv_check_tcb_info(params->sig_cache, c, root, check_time(params, res), res,
-					&why);
+		ret = migtd_qv_check_tcb_info(params->sig_cache, c, root, check_time(params, res),
+					      res, &why);
 		if (ret == MIGTD_ERR_NOMEM)
 			return ret;
 		if (ret)
@@ -562,8 +560,8 @@ static int collateral_steps(const struct migtd_quote_verify_params *params,
 		skip(res, MIGTD_QSTEP_TCB_INFO, "no TCB Info supplied");
 	}
 	if (c->qe_identity) {
-		ret = migtd_qv_check_qe_identity(params->sig_cache, c, root, check_time(params, res), res,
-					   &why);
+		ret = migtd_qv_check_qe_identity(params->sig_cache, c, root,
+						 check_time(params, res), res, &why);
 		if (ret == MIGTD_ERR_NOMEM)
 			return ret;
 		if (ret)
@@ -674,27 +672,28 @@ void migtd_verified_report_build(const struct migtd_quote_verify_result *res,
 	/* 0..584: the TD report body as the library returns it (TDX 1.0 layout;
 	 * bytes 0..16 carry TEE_TCB_SVN, which MigTD's policy does not read). */
 	migtd_wire_write_bytes(&w, q->body_raw, MIGTD_QUOTE_TD10_BODY_SIZE);
-	migtd_wire_write_bytes(&w, res->pck.fmspc, 6);                     /* 584 */
+	migtd_wire_write_bytes(&w, res->pck.fmspc, 6); /* 584 */
 	/* With collateral, the matched levels' values (docs/collateral.md). */
-	migtd_wire_write_bytes(&w, res->tdx_tcb_comp, 16);                 /* 590 */
+	migtd_wire_write_bytes(&w, res->tdx_tcb_comp, 16);                              /* 590 */
 	migtd_wire_write_u16(&w, res->have_tcb ? res->level_pcesvn : res->pck.pce_svn); /* 606 */
 	migtd_wire_write_bytes(&w, res->have_tcb ? res->level_sgx_comp : res->pck.sgx_tcb_comp,
-			 16);                                        /* 608 */
-	migtd_wire_write_u8(&w, q->body.tee_tcb_svn[1]);                   /* 624 module major */
+			       16);                      /* 608 */
+	migtd_wire_write_u8(&w, q->body.tee_tcb_svn[1]); /* 624 module major */
 	migtd_wire_write_u8(&w, res->have_tcb ? res->module_svn : q->body.tee_tcb_svn[0]); /* 625 */
-	migtd_wire_write_u32(&w, q->qe.misc_select);                       /* 626 */
-	migtd_wire_write_u32(&w, res->qe_misc_select_mask);                /* 630 */
-	migtd_wire_write_bytes(&w, q->qe.attributes, 16);                  /* 634 */
-	migtd_wire_write_bytes(&w, res->qe_attributes_mask, 16);           /* 650 */
-	migtd_wire_write_bytes(&w, q->qe.mr_enclave, 32);                  /* 666 */
-	migtd_wire_write_bytes(&w, q->qe.mr_signer, 32);                   /* 698 */
-	migtd_wire_write_u16(&w, q->qe.isv_prod_id);                       /* 730 */
-	migtd_wire_write_u16(&w, res->have_qe_identity ? res->qe_level_isvsvn : q->qe.isv_svn); /* 732 */
+	migtd_wire_write_u32(&w, q->qe.misc_select);                                       /* 626 */
+	migtd_wire_write_u32(&w, res->qe_misc_select_mask);                                /* 630 */
+	migtd_wire_write_bytes(&w, q->qe.attributes, 16);                                  /* 634 */
+	migtd_wire_write_bytes(&w, res->qe_attributes_mask, 16);                           /* 650 */
+	migtd_wire_write_bytes(&w, q->qe.mr_enclave, 32);                                  /* 666 */
+	migtd_wire_write_bytes(&w, q->qe.mr_signer, 32);                                   /* 698 */
+	migtd_wire_write_u16(&w, q->qe.isv_prod_id);                                       /* 730 */
+	migtd_wire_write_u16(&w, res->have_qe_identity ? res->qe_level_isvsvn
+						       : q->qe.isv_svn);               /* 732 */
 	migtd_wire_write_u64(&w, (uint64_t)min_date(res->tcb_date, res->qe_tcb_date)); /* 734 */
-	migtd_wire_write_zero(&w, MIGTD_TCB_STATUS_LEN);                   /* 742 status */
-	migtd_wire_write_u64(&w, (uint64_t)res->tcb_date);                 /* 774 */
-	migtd_wire_write_u64(&w, (uint64_t)res->qe_tcb_date);              /* 782 */
-	migtd_wire_write_zero(&w, MIGTD_TCB_STATUS_LEN);                   /* 790 QE status */
+	migtd_wire_write_zero(&w, MIGTD_TCB_STATUS_LEN);      /* 742 status */
+	migtd_wire_write_u64(&w, (uint64_t)res->tcb_date);    /* 774 */
+	migtd_wire_write_u64(&w, (uint64_t)res->qe_tcb_date); /* 782 */
+	migtd_wire_write_zero(&w, MIGTD_TCB_STATUS_LEN);      /* 790 QE status */
 	put_status(report + MIGTD_VR_TCB_STATUS,
 		   migtd_qv_converge_status(res->tcb_status, res->qe_tcb_status));
 	put_status(report + MIGTD_VR_QE_TCB_STATUS, res->qe_tcb_status);

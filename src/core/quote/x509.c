@@ -78,7 +78,8 @@ bool migtd_qv_cert_valid_at(const mbedtls_x509_crt *crt, int64_t now)
 {
 	if (now == QV_TIME_ANY)
 		return true;
-	return migtd_qv_x509_time(&crt->valid_from) <= now && now <= migtd_qv_x509_time(&crt->valid_to);
+	return migtd_qv_x509_time(&crt->valid_from) <= now &&
+	       now <= migtd_qv_x509_time(&crt->valid_to);
 }
 
 /* ---------------------------------------------------------------- ECDSA */
@@ -151,8 +152,9 @@ int migtd_qv_cert_key(const mbedtls_x509_crt *crt, uint8_t out[QV_KEY_LEN])
 	kp = mbedtls_pk_ec(crt->pk);
 	if (!kp || mbedtls_ecp_keypair_get_group_id(kp) != MBEDTLS_ECP_DP_SECP256R1)
 		return MIGTD_ERR_INVALID;
-	if (mbedtls_ecp_write_public_key(kp, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, out,
-					 QV_KEY_LEN) != 0 || olen != QV_KEY_LEN)
+	if (mbedtls_ecp_write_public_key(kp, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, out, QV_KEY_LEN) !=
+		    0 ||
+	    olen != QV_KEY_LEN)
 		return MIGTD_ERR_INVALID;
 	return MIGTD_OK;
 }
@@ -165,9 +167,11 @@ int migtd_qv_cert_key(const mbedtls_x509_crt *crt, uint8_t out[QV_KEY_LEN])
  * walked with bounds anyway).
  */
 int migtd_qv_verify_signed(const mbedtls_x509_buf *raw, const mbedtls_x509_buf *tbs,
-		     const uint8_t key[QV_KEY_LEN])
+			   const uint8_t key[QV_KEY_LEN])
 {
-	static const uint8_t oid_ecdsa_sha256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+	static const uint8_t oid_ecdsa_sha256[] = {
+		0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02
+	};
 	unsigned char *p = raw->p;
 	const unsigned char *end = raw->p + raw->len;
 	unsigned char *alg_end;
@@ -333,8 +337,8 @@ static bool same_name(const mbedtls_x509_buf *a, const mbedtls_x509_buf *b)
 }
 
 int migtd_qv_verify_issuer_chain(struct migtd_sig_cache *sc, const uint8_t *pem, size_t len,
-			   const uint8_t root_key[QV_KEY_LEN], int64_t now,
-			   uint8_t leaf_key[QV_KEY_LEN], const char **why)
+				 const uint8_t root_key[QV_KEY_LEN], int64_t now,
+				 uint8_t leaf_key[QV_KEY_LEN], const char **why)
 {
 	mbedtls_x509_crt chain;
 	const mbedtls_x509_crt *c;

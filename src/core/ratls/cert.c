@@ -29,12 +29,12 @@
 #define SEQ (MBEDTLS_ASN1_SEQUENCE | MBEDTLS_ASN1_CONSTRUCTED)
 #define SET (MBEDTLS_ASN1_SET | MBEDTLS_ASN1_CONSTRUCTED)
 
-#define CHK(len, f)                     \
-	do {                            \
-		int r_ = (f);           \
-		if (r_ < 0)             \
-			return r_;      \
-		(len) += (size_t)r_;    \
+#define CHK(len, f)                  \
+	do {                         \
+		int r_ = (f);        \
+		if (r_ < 0)          \
+			return r_;   \
+		(len) += (size_t)r_; \
 	} while (0)
 
 /* keyUsage value exactly as upstream emits it: digitalSignature with 0
@@ -43,10 +43,9 @@ static const uint8_t ku_value[] = { 0x03, 0x02, 0x00, 0x80 };
 
 /* extKeyUsage value: serverAuth, clientAuth, MigTD (§5.3). */
 static const uint8_t eku_value[] = {
-	0x30, 0x21,
-	0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01,
-	0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02,
-	0x06, 0x0B, 0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D, 0x01, 0x05, 0x05, 0x01, 0x01,
+	0x30, 0x21, 0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01,
+	0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02, 0x06, 0x0B,
+	0x2A, 0x86, 0x48, 0x86, 0xF8, 0x4D, 0x01, 0x05, 0x05, 0x01, 0x01,
 };
 
 static const char not_before[] = "19700101000000Z";
@@ -84,11 +83,12 @@ static int write_name(unsigned char **p, unsigned char *start)
 	CHK(len, write_attr(p, start, MBEDTLS_OID_AT_ORGANIZATION,
 			    MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_ORGANIZATION), MBEDTLS_ASN1_UTF8_STRING,
 			    "Default Company Ltd"));
-	CHK(len, write_attr(p, start, MBEDTLS_OID_AT_LOCALITY,
-			    MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_LOCALITY), MBEDTLS_ASN1_UTF8_STRING,
-			    "Default City"));
-	CHK(len, write_attr(p, start, MBEDTLS_OID_AT_COUNTRY, MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_COUNTRY),
-			    MBEDTLS_ASN1_PRINTABLE_STRING, "XX"));
+	CHK(len,
+	    write_attr(p, start, MBEDTLS_OID_AT_LOCALITY, MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_LOCALITY),
+		       MBEDTLS_ASN1_UTF8_STRING, "Default City"));
+	CHK(len,
+	    write_attr(p, start, MBEDTLS_OID_AT_COUNTRY, MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_COUNTRY),
+		       MBEDTLS_ASN1_PRINTABLE_STRING, "XX"));
 	return wrap(p, start, len, SEQ);
 }
 
@@ -121,8 +121,8 @@ static int write_extensions(unsigned char **p, unsigned char *start, const struc
 	int ef = in->explicit_false;
 
 	/* Reverse of the spec order: quote, event log, EKU, key usage. */
-	CHK(len, write_ext(p, start, RATLS_OID_QUOTE, RATLS_OID_LEN, 0, ef, in->quote,
-			   in->quote_len));
+	CHK(len,
+	    write_ext(p, start, RATLS_OID_QUOTE, RATLS_OID_LEN, 0, ef, in->quote, in->quote_len));
 	CHK(len, write_ext(p, start, RATLS_OID_EVENT_LOG, RATLS_OID_LEN, 0, ef, in->evlog,
 			   in->evlog_len));
 	CHK(len, write_ext(p, start, MBEDTLS_OID_EXTENDED_KEY_USAGE,
@@ -152,27 +152,29 @@ static int write_tbs(unsigned char **p, unsigned char *start, const struct tbs_i
 	CHK(len, write_name(p, start)); /* subject */
 
 	sub = 0;
-	CHK(sub, mbedtls_asn1_write_tagged_string(p, start, MBEDTLS_ASN1_GENERALIZED_TIME, not_after,
-						  sizeof(not_after) - 1));
+	CHK(sub, mbedtls_asn1_write_tagged_string(p, start, MBEDTLS_ASN1_GENERALIZED_TIME,
+						  not_after, sizeof(not_after) - 1));
 	CHK(sub, mbedtls_asn1_write_tagged_string(p, start, MBEDTLS_ASN1_GENERALIZED_TIME,
 						  not_before, sizeof(not_before) - 1));
 	CHK(len, wrap(p, start, sub, SEQ));
 
 	CHK(len, write_name(p, start)); /* issuer */
-	CHK(len, mbedtls_asn1_write_algorithm_identifier_ext(
-			 p, start, MBEDTLS_OID_ECDSA_SHA384, MBEDTLS_OID_SIZE(MBEDTLS_OID_ECDSA_SHA384),
-			 0, 0));
+	CHK(len,
+	    mbedtls_asn1_write_algorithm_identifier_ext(p, start, MBEDTLS_OID_ECDSA_SHA384,
+							MBEDTLS_OID_SIZE(MBEDTLS_OID_ECDSA_SHA384),
+							0, 0));
 	CHK(len, mbedtls_asn1_write_int(p, start, 1)); /* serialNumber */
 
 	sub = 0;
 	CHK(sub, mbedtls_asn1_write_int(p, start, 2)); /* version v3 */
-	CHK(len, wrap(p, start, sub, MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED)); /* [0] */
+	CHK(len, wrap(p, start, sub,
+		      MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED)); /* [0] */
 
 	return wrap(p, start, len, SEQ);
 }
 
 int migtd_ratls_report_data(const uint8_t *pubkey, size_t pubkey_len,
-		      uint8_t out[TDREPORT_REPORT_DATA_SIZE])
+			    uint8_t out[TDREPORT_REPORT_DATA_SIZE])
 {
 	uint8_t hash[48];
 	size_t hlen = 0;
@@ -213,8 +215,8 @@ static int asn1_err(int ret)
 }
 
 int migtd_ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_len,
-		     const uint8_t *evlog, size_t evlog_len, unsigned flags, uint8_t *buf,
-		     size_t cap, size_t *out_len)
+			   const uint8_t *evlog, size_t evlog_len, unsigned flags, uint8_t *buf,
+			   size_t cap, size_t *out_len)
 {
 	uint8_t pub[RATLS_PUBKEY_SIZE];
 	uint8_t sig[MBEDTLS_ECDSA_MAX_SIG_LEN(384)];
@@ -234,7 +236,12 @@ int migtd_ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_
 	    pub_len != RATLS_PUBKEY_SIZE)
 		return MIGTD_ERR_CRYPTO;
 
-	in = (struct tbs_input){ pub, pub_len, quote, quote_len, evlog, evlog_len,
+	in = (struct tbs_input){ pub,
+				 pub_len,
+				 quote,
+				 quote_len,
+				 evlog,
+				 evlog_len,
 				 (flags & RATLS_CERT_EXPLICIT_NONCRITICAL) != 0 };
 	p = buf + cap;
 	ret = write_tbs(&p, buf, &in);
@@ -254,7 +261,8 @@ int migtd_ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_
 		return asn1_err(ret);
 	tail_len += (size_t)ret;
 	ret = mbedtls_asn1_write_algorithm_identifier_ext(&t, tail, MBEDTLS_OID_ECDSA_SHA384,
-							  MBEDTLS_OID_SIZE(MBEDTLS_OID_ECDSA_SHA384),
+							  MBEDTLS_OID_SIZE(
+								  MBEDTLS_OID_ECDSA_SHA384),
 							  0, 0);
 	if (ret < 0)
 		return asn1_err(ret);

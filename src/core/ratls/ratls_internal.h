@@ -26,6 +26,6 @@ struct ratls_evidence {
  * crt. Returns 0 or an mbedTLS error.
  */
 int migtd_ratls_parse_cert(mbedtls_x509_crt *crt, const uint8_t *der, size_t der_len, int make_copy,
-		     struct ratls_evidence *ev);
+			   struct ratls_evidence *ev);
 
 #endif

@@ -179,7 +179,7 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 /* ---- API --------------------------------------------------------------------- */
 
 int migtd_ratls_session_init(struct ratls_session *s, enum ratls_role role,
-		       const struct ratls_callbacks *cb)
+			     const struct ratls_callbacks *cb)
 {
 	psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
 	psa_status_t st;
@@ -221,7 +221,8 @@ int migtd_ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_
 	return MIGTD_OK;
 }
 
-int migtd_ratls_session_report_data(const struct ratls_session *s, uint8_t out[TDREPORT_REPORT_DATA_SIZE])
+int migtd_ratls_session_report_data(const struct ratls_session *s,
+				    uint8_t out[TDREPORT_REPORT_DATA_SIZE])
 {
 	uint8_t pub[RATLS_PUBKEY_SIZE];
 	int ret;
@@ -265,8 +266,8 @@ static int setup_tls(struct ratls_session *s)
 }
 
 int migtd_ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t quote_len,
-			const uint8_t *evlog, size_t evlog_len, unsigned flags,
-			const struct ratls_io *io, uint8_t *work, size_t work_cap)
+			      const uint8_t *evlog, size_t evlog_len, unsigned flags,
+			      const struct ratls_io *io, uint8_t *work, size_t work_cap)
 {
 	struct ratls_evidence ev;
 	size_t der_len = 0;
@@ -278,8 +279,8 @@ int migtd_ratls_session_start(struct ratls_session *s, const uint8_t *quote, siz
 		return set_err(s, MIGTD_ERR_STATE, "bad session state");
 	s->io = *io;
 
-	ret = migtd_ratls_cert_write(s->key, quote, quote_len, evlog, evlog_len, flags, work, work_cap,
-			       &der_len);
+	ret = migtd_ratls_cert_write(s->key, quote, quote_len, evlog, evlog_len, flags, work,
+				     work_cap, &der_len);
 	if (ret != MIGTD_OK)
 		return set_err(s, ret, "own certificate cannot be built");
 	if (der_len > RATLS_MAX_CERT)
@@ -376,8 +377,9 @@ int migtd_ratls_handshake_step(struct ratls_session *s)
 	for (;;) {
 		ret = mbedtls_ssl_handshake_step(&s->ssl);
 		/* Our verifier could not decide yet: hold the handshake here. */
-		if (s->peer == RATLS_PEER_DEFERRED && (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ ||
-						       ret == MBEDTLS_ERR_SSL_WANT_WRITE))
+		if (s->peer == RATLS_PEER_DEFERRED &&
+		    (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ ||
+		     ret == MBEDTLS_ERR_SSL_WANT_WRITE))
 			return MIGTD_ERR_AGAIN;
 		/* Our verifier ran inside that step and said no: abort before
 		 * anything else goes out (§5.1). */

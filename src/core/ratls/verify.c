@@ -53,7 +53,7 @@ static int collect_ext(void *ctx, mbedtls_x509_crt const *crt, mbedtls_x509_buf 
 }
 
 int migtd_ratls_parse_cert(mbedtls_x509_crt *crt, const uint8_t *der, size_t der_len, int make_copy,
-		     struct ratls_evidence *ev)
+			   struct ratls_evidence *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	return mbedtls_x509_crt_parse_der_with_ext_cb(crt, der, der_len, make_copy, collect_ext,
@@ -127,7 +127,8 @@ static int check_self_signature(mbedtls_x509_crt *crt)
 		return MIGTD_ERR_PEER_CERT;
 	if (mbedtls_asn1_get_bitstring_null(&p, end, &len) || len != (size_t)(end - p))
 		return MIGTD_ERR_PEER_CERT;
-	if (!mbedtls_pk_can_do(&crt->pk, MBEDTLS_PK_ECDSA) || mbedtls_pk_get_bitlen(&crt->pk) != 384)
+	if (!mbedtls_pk_can_do(&crt->pk, MBEDTLS_PK_ECDSA) ||
+	    mbedtls_pk_get_bitlen(&crt->pk) != 384)
 		return MIGTD_ERR_PEER_CERT;
 	if (psa_hash_compute(PSA_ALG_SHA_384, crt->tbs.p, crt->tbs.len, hash, sizeof(hash),
 			     &hlen) != PSA_SUCCESS)
@@ -165,7 +166,7 @@ static int fail(const char **reason, const char *why, int err)
 }
 
 int migtd_ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
-			   const char **reason)
+				 const char **reason)
 {
 	uint8_t local[MIGTD_VERIFIED_REPORT_SIZE], peer[MIGTD_VERIFIED_REPORT_SIZE];
 	struct ratls_evidence ev;

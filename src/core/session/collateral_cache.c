@@ -11,8 +11,7 @@
 #include "migtd/fmt.h"
 #include "migtd/ghci.h"
 
-static bool same_key(const struct migtd_coll_entry *e, const uint8_t fmspc[6],
-		     enum migtd_pck_ca ca)
+static bool same_key(const struct migtd_coll_entry *e, const uint8_t fmspc[6], enum migtd_pck_ca ca)
 {
 	return e->state != MIGTD_COLL_EMPTY && e->ca == ca && memcmp(e->fmspc, fmspc, 6) == 0;
 }
@@ -93,7 +92,7 @@ static int start_fetch(struct migtd_coll_entry *e, const struct migtd_platform *
 	int ret;
 
 	ret = migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), e->fmspc,
-						migtd_pck_ca_name(e->ca), &msg_len);
+						      migtd_pck_ca_name(e->ca), &msg_len);
 	if (ret == MIGTD_OK)
 		ret = migtd_ghci_getquote_req_build(e->buf, sizeof(e->buf), msg, msg_len, &len);
 	if (ret != MIGTD_OK)
@@ -150,8 +149,9 @@ static void step_entry(struct migtd_coll_cache *cc, struct migtd_coll_entry *e,
 	ret = migtd_coll_parse(e->buf, sizeof(e->buf), &e->coll);
 	if (ret != MIGTD_OK) {
 		fetch_failed(cc, e, log,
-			     ret == MIGTD_ERR_QUOTE ? "the VMM or quote service answered with an error"
-						    : "the answer is malformed");
+			     ret == MIGTD_ERR_QUOTE
+				     ? "the VMM or quote service answered with an error"
+				     : "the answer is malformed");
 		return;
 	}
 	e->next_update = e->coll.earliest_expiry;
@@ -206,12 +206,13 @@ int migtd_coll_provide(struct migtd_coll_cache *cc, const struct migtd_platform 
 	 * exactly this fetch (the VMM has nothing newer; upstream's library
 	 * would use it, expiry is only reported: docs/collateral.md). */
 	if (e && e->state == MIGTD_COLL_READY && now_s > 0 && now_s > e->next_update &&
-	    !(t->waiting && t->entry == (unsigned)(e - cc->e) && t->gen != e->gen &&
-	      t->ca == ca && memcmp(t->fmspc, fmspc, 6) == 0)) {
+	    !(t->waiting && t->entry == (unsigned)(e - cc->e) && t->gen != e->gen && t->ca == ca &&
+	      memcmp(t->fmspc, fmspc, 6) == 0)) {
 		key_text(k, e);
-		MIGTD_INFO(log, request_id,
-			   "collateral for FMSPC %s past its nextUpdate (%lld < %lld): fetching anew",
-			   k, (long long)e->next_update, (long long)now_s);
+		MIGTD_INFO(
+			log, request_id,
+			"collateral for FMSPC %s past its nextUpdate (%lld < %lld): fetching anew",
+			k, (long long)e->next_update, (long long)now_s);
 		e->state = MIGTD_COLL_START;
 		memset(&e->coll, 0, sizeof(e->coll));
 	}
@@ -234,8 +235,9 @@ int migtd_coll_provide(struct migtd_coll_cache *cc, const struct migtd_platform 
 		e->used = ++cc->clock;
 		cc->fetches++;
 		key_text(k, e);
-		MIGTD_INFO(log, request_id, "collateral for FMSPC %s (%s CA): fetching (GET_COLLATERAL)",
-			   k, migtd_pck_ca_name(ca));
+		MIGTD_INFO(log, request_id,
+			   "collateral for FMSPC %s (%s CA): fetching (GET_COLLATERAL)", k,
+			   migtd_pck_ca_name(ca));
 		step_entry(cc, e, plat, log);
 		if (e->state == MIGTD_COLL_EMPTY) {
 			MIGTD_ERROR(log, request_id,

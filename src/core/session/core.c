@@ -32,8 +32,7 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
 		return MIGTD_ERR_INVALID;
 	memset(c, 0, sizeof(*c));
 	if (plat == NULL || cfg == NULL || cfg->policy == NULL || cfg->policy_len == 0 ||
-	    cfg->root_ca == NULL || cfg->root_ca_len == 0 ||
-	    cfg->max_sessions > MIGTD_MAX_SESSIONS)
+	    cfg->root_ca == NULL || cfg->root_ca_len == 0 || cfg->max_sessions > MIGTD_MAX_SESSIONS)
 		return MIGTD_ERR_INVALID;
 	c->plat = plat;
 	c->cfg = *cfg;
@@ -56,8 +55,7 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
 /* ---- boot ------------------------------------------------------------------ */
 
 /* Extend RTMR[index] with digest, the same value the event carries. */
-static int extend(struct migtd_core *c, unsigned index, const uint8_t digest[48],
-		  const char *what)
+static int extend(struct migtd_core *c, unsigned index, const uint8_t digest[48], const char *what)
 {
 	int ret = migtd_plat_rtmr_extend(c->plat, index, digest);
 
@@ -86,20 +84,20 @@ static int boot_measure(struct migtd_core *c)
 	ret = migtd_eventlog_builder_init(&b, c->evlog, sizeof(c->evlog));
 	for (unsigned rtmr = 0; ret == MIGTD_OK && rtmr < 2; rtmr++) {
 		ret = migtd_eventlog_builder_add_measured(&b, rtmr + 1, EVENTLOG_EV_SEPARATOR, sep,
-						    sizeof(sep), sep, sizeof(sep), d);
+							  sizeof(sep), sep, sizeof(sep), d);
 		if (ret == MIGTD_OK)
 			ret = extend(c, rtmr, d, "EV_SEPARATOR");
 	}
 	if (ret == MIGTD_OK)
 		ret = migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, c->cfg.policy,
-						  c->cfg.policy_len, c->cfg.policy,
-						  c->cfg.policy_len, d);
+							c->cfg.policy_len, c->cfg.policy,
+							c->cfg.policy_len, d);
 	if (ret == MIGTD_OK)
 		ret = extend(c, 2, d, "policy");
 	if (ret == MIGTD_OK)
 		ret = migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, c->cfg.root_ca,
-						  c->cfg.root_ca_len, c->cfg.root_ca,
-						  c->cfg.root_ca_len, d);
+							c->cfg.root_ca_len, c->cfg.root_ca,
+							c->cfg.root_ca_len, d);
 	if (ret == MIGTD_OK)
 		ret = extend(c, 2, d, "root CA");
 	/* td-shim fills the CCEL area with 0xFF: that is the trailing byte. */
@@ -163,8 +161,9 @@ static int boot_policy(struct migtd_core *c)
 			   pe->line, pe->column, pe->path, pe->msg);
 		memset(pe, 0, sizeof(*pe));
 	}
-	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST, "boot: policy parsed: %u blocks, %u properties",
-		   c->policy_ws.policy.nblocks, c->policy_ws.policy.nprops);
+	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
+		   "boot: policy parsed: %u blocks, %u properties", c->policy_ws.policy.nblocks,
+		   c->policy_ws.policy.nprops);
 	return MIGTD_OK;
 }
 
@@ -309,7 +308,7 @@ static void wfr_answer(struct migtd_core *c, uint64_t now)
 	int ret;
 
 	ret = migtd_ghci_wfr_rsp_parse_request(c->svc_rsp, sizeof(c->svc_rsp), HOB_MODE_DEFAULT,
-					 c->cfg.require_socket_info, &has, &req);
+					       c->cfg.require_socket_info, &has, &req);
 	if (ret != MIGTD_OK) {
 		/* §2.3: no request id is known, so nothing is reported. */
 		c->requests_dropped++;
@@ -455,9 +454,7 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 		else if (migtd_core_active_sessions(c) < c->cfg.max_sessions)
 			wake = min_wake(wake, c->next_wfr_ms > now ? c->next_wfr_ms : now);
 		break;
-	case MIGTD_CORE_FATAL:
-		ret = c->fatal;
-		break;
+	case MIGTD_CORE_FATAL: ret = c->fatal; break;
 	}
 	if (next_wakeup_ms != NULL)
 		*next_wakeup_ms = wake;

@@ -58,8 +58,7 @@ static void wipe_secrets(struct migtd_session *s)
 	mbedtls_platform_zeroize(&s->sec, sizeof(s->sec));
 }
 
-static void set_step(struct migtd_session *s, enum migtd_session_state st, uint64_t now,
-		     bool timed)
+static void set_step(struct migtd_session *s, enum migtd_session_state st, uint64_t now, bool timed)
 {
 	s->state = st;
 	s->step_start_ms = now;
@@ -93,8 +92,8 @@ static int cb_collateral(void *ctx, const uint8_t fmspc[6], enum migtd_pck_ca ca
 {
 	struct migtd_session *s = ctx;
 
-	return migtd_coll_provide(&s->core->coll, PLAT(s), SLOG(s), s->request_id,
-				  &s->coll_ticket, fmspc, ca, s->wall_time, out);
+	return migtd_coll_provide(&s->core->coll, PLAT(s), SLOG(s), s->request_id, &s->coll_ticket,
+				  fmspc, ca, s->wall_time, out);
 }
 
 /* Collateral that failed its own checks is dropped so the next session fetches it anew. */
@@ -107,8 +106,7 @@ static void drop_bad_collateral(struct migtd_session *s, const struct migtd_quot
 		if (r->state[MIGTD_QSTEP_PCK_EXT] == MIGTD_QSTEP_PASS)
 			migtd_coll_invalidate(&s->core->coll, r->pck.fmspc, r->pck_ca);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -145,7 +143,7 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 	if (ret != MIGTD_OK) {
 		enum migtd_quote_step st = c->qres.failed_step;
 		const char *why = st < MIGTD_QSTEP_COUNT && c->qres.reason[st] ? c->qres.reason[st]
-										: migtd_err_str(ret);
+									       : migtd_err_str(ret);
 
 		MIGTD_ERROR(SLOG(s), s->request_id, "%s quote verification failed at step %s: %s",
 			    whose, st < MIGTD_QSTEP_COUNT ? migtd_quote_step_name(st) : "?", why);
@@ -159,12 +157,13 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 		c->last_peer_request = s->request_id;
 		c->peer_quotes_verified++;
 	}
-	MIGTD_INFO(SLOG(s), s->request_id,
-		   "%s quote verified (%zu bytes): TCB %s, QE %s, %lu certificate/CRL/collateral/QE "
-		   "signature verification(s) not in the memo",
-		   whose, quote_len, c->qres.tcb_status[0] ? c->qres.tcb_status : "-",
-		   c->qres.qe_tcb_status[0] ? c->qres.qe_tcb_status : "-",
-		   c->sig_cache.misses - misses);
+	MIGTD_INFO(
+		SLOG(s), s->request_id,
+		"%s quote verified (%zu bytes): TCB %s, QE %s, %lu certificate/CRL/collateral/QE "
+		"signature verification(s) not in the memo",
+		whose, quote_len, c->qres.tcb_status[0] ? c->qres.tcb_status : "-",
+		c->qres.qe_tcb_status[0] ? c->qres.qe_tcb_status : "-",
+		c->sig_cache.misses - misses);
 	return MIGTD_OK;
 }
 
@@ -187,9 +186,10 @@ static void log_explanation(struct migtd_session *s, enum migtd_log_level level)
 	}
 }
 
-static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[MIGTD_VERIFIED_REPORT_SIZE],
-			  const uint8_t peer_report[MIGTD_VERIFIED_REPORT_SIZE], const uint8_t *peer_evlog,
-			  size_t peer_evlog_len)
+static int cb_eval_policy(void *ctx, bool is_src,
+			  const uint8_t local_report[MIGTD_VERIFIED_REPORT_SIZE],
+			  const uint8_t peer_report[MIGTD_VERIFIED_REPORT_SIZE],
+			  const uint8_t *peer_evlog, size_t peer_evlog_len)
 {
 	struct migtd_session *s = ctx;
 	struct migtd_core *c = s->core;
@@ -200,7 +200,7 @@ static int cb_eval_policy(void *ctx, bool is_src, const uint8_t local_report[MIG
 
 	/* §7.4 / §9.5: the peer's log must replay to the RTMRs its quote signs. */
 	ret = migtd_eventlog_verify_rtmrs(peer_evlog, peer_evlog_len,
-				    peer_report + MIGTD_VR_RTMR(0));
+					  peer_report + MIGTD_VR_RTMR(0));
 	if (ret != MIGTD_OK) {
 		MIGTD_ERROR(SLOG(s), s->request_id,
 			    "policy: InvalidEventLog: the peer event log does not replay to the "
@@ -292,7 +292,7 @@ static long io_recv(void *ctx, uint8_t *buf, size_t len)
 /* ---- the states -------------------------------------------------------------- */
 
 void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
-		   const struct migtd_migration_request *req, uint64_t now)
+			 const struct migtd_migration_request *req, uint64_t now)
 {
 	unsigned index = s->index;
 
@@ -313,8 +313,8 @@ void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
 	}
 	s->t_start_ms = now;
 	/* The wall clock is read per session, never once at boot. */
-	s->wall_time = c->cfg.wall_clock ? c->cfg.wall_clock(c->cfg.wall_clock_ctx)
-					 : c->cfg.verify_time;
+	s->wall_time =
+		c->cfg.wall_clock ? c->cfg.wall_clock(c->cfg.wall_clock_ctx) : c->cfg.verify_time;
 	s->policy_result = POLICY_RESULT_COUNT;
 	set_step(s, MIGTD_SS_OPEN, now, false);
 	MIGTD_INFO(SLOG(s), s->request_id,
@@ -355,11 +355,15 @@ static bool st_read_td(struct migtd_session *s, uint64_t now)
 					   &s->sec.own_key[i]);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_TDCALL, "TDG.SERVTD.RD MIG_ENC_KEY failed", now);
-	ret = migtd_plat_sys_rd(PLAT(s), s->source ? TDX_FIELD_MIN_EXPORT_VERSION
-						   : TDX_FIELD_MIN_IMPORT_VERSION, &vmin);
+	ret = migtd_plat_sys_rd(PLAT(s),
+				s->source ? TDX_FIELD_MIN_EXPORT_VERSION
+					  : TDX_FIELD_MIN_IMPORT_VERSION,
+				&vmin);
 	if (ret == MIGTD_OK)
-		ret = migtd_plat_sys_rd(PLAT(s), s->source ? TDX_FIELD_MAX_EXPORT_VERSION
-							   : TDX_FIELD_MAX_IMPORT_VERSION, &vmax);
+		ret = migtd_plat_sys_rd(PLAT(s),
+					s->source ? TDX_FIELD_MAX_EXPORT_VERSION
+						  : TDX_FIELD_MAX_IMPORT_VERSION,
+					&vmax);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_TDCALL, "TDG.SYS.RD migration version failed", now);
 	if (migtd_exchange_version_from_u64(vmin, &s->own_ver.min) != MIGTD_OK ||
@@ -385,7 +389,8 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 		struct ratls_callbacks cb = { cb_verify_quote, cb_eval_policy, s };
 
 		s->tls_inited = true;
-		ret = migtd_ratls_session_init(&s->tls, s->source ? RATLS_CLIENT : RATLS_SERVER, &cb);
+		ret = migtd_ratls_session_init(&s->tls, s->source ? RATLS_CLIENT : RATLS_SERVER,
+					       &cb);
 		if (ret != MIGTD_OK)
 			return fail(s, ret, "RA-TLS key generation failed", now);
 	}
@@ -396,7 +401,7 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "TDG.MR.REPORT failed", now);
 	ret = migtd_ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
-					   tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
+						 tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
 	if (ret == MIGTD_OK)
 		ret = migtd_ghci_getquote_req_build(s->qbuf, sizeof(s->qbuf), msg, msg_len, &len);
 	if (ret != MIGTD_OK)
@@ -454,10 +459,11 @@ static bool st_quote_wait(struct migtd_session *s, uint64_t now)
 				    now);
 		/* §2.6: back-off 1, 2, 4, 8, 16 s (scaled by quote_retry_ms). */
 		set_step(s, MIGTD_SS_QUOTE_BACKOFF, now, false);
-		s->deadline_ms = now + ((uint64_t)s->core->cfg.quote_retry_ms
-					<< (s->quote_attempt - 1));
-		MIGTD_WARN(SLOG(s), s->request_id, "quote service busy (attempt %u): retry in %llu ms",
-			   s->quote_attempt, (unsigned long long)(s->deadline_ms - now));
+		s->deadline_ms =
+			now + ((uint64_t)s->core->cfg.quote_retry_ms << (s->quote_attempt - 1));
+		MIGTD_WARN(SLOG(s), s->request_id,
+			   "quote service busy (attempt %u): retry in %llu ms", s->quote_attempt,
+			   (unsigned long long)(s->deadline_ms - now));
 		return true;
 	}
 	if (ret == MIGTD_ERR_QUOTE)
@@ -489,8 +495,8 @@ static bool st_tls_start(struct migtd_session *s, uint64_t now)
 	const char *why = NULL;
 	int ret;
 
-	ret = migtd_ratls_session_start(&s->tls, s->quote, s->quote_len, c->evlog, c->evlog_len, 0, &io,
-				  c->cert_work, sizeof(c->cert_work));
+	ret = migtd_ratls_session_start(&s->tls, s->quote, s->quote_len, c->evlog, c->evlog_len, 0,
+					&io, c->cert_work, sizeof(c->cert_work));
 	s->quote = NULL;
 	s->quote_len = 0;
 	if (ret != MIGTD_OK) {
@@ -558,11 +564,12 @@ static bool st_send_info(struct migtd_session *s, uint64_t now)
 {
 	const char *why = NULL;
 	long n = migtd_ratls_write(&s->tls, s->sec.tx_info + s->tx_done,
-			     EXCHANGE_INFORMATION_SIZE - s->tx_done);
+				   EXCHANGE_INFORMATION_SIZE - s->tx_done);
 
 	if (n == MIGTD_ERR_AGAIN) {
 		if (timed_out(s, now))
-			return fail(s, MIGTD_ERR_TIMEOUT, "ExchangeInformation write timed out", now);
+			return fail(s, MIGTD_ERR_TIMEOUT, "ExchangeInformation write timed out",
+				    now);
 		return false;
 	}
 	if (n < 0) {
@@ -587,12 +594,13 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 	struct exchange_information info;
 	const char *why = NULL;
 	long n = migtd_ratls_read(&s->tls, s->sec.rx_info + s->rx_got,
-			    EXCHANGE_INFORMATION_SIZE - s->rx_got);
+				  EXCHANGE_INFORMATION_SIZE - s->rx_got);
 	int ret;
 
 	if (n == MIGTD_ERR_AGAIN) {
 		if (timed_out(s, now))
-			return fail(s, MIGTD_ERR_TIMEOUT, "ExchangeInformation read timed out", now);
+			return fail(s, MIGTD_ERR_TIMEOUT, "ExchangeInformation read timed out",
+				    now);
 		return false;
 	}
 	if (n < 0) {
@@ -602,8 +610,8 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 		if (s->rx_got > 0) {
 			MIGTD_DEBUG(SLOG(s), s->request_id, "read ended after %zu bytes: %s",
 				    s->rx_got, why);
-			return fail(s, MIGTD_ERR_NETWORK, "peer ExchangeInformation shorter than 40 bytes",
-				    now);
+			return fail(s, MIGTD_ERR_NETWORK,
+				    "peer ExchangeInformation shorter than 40 bytes", now);
 		}
 		return fail(s, tls_err(s, (int)n), why, now);
 	}
@@ -613,9 +621,10 @@ static bool st_recv_info(struct migtd_session *s, uint64_t now)
 	ret = migtd_exchange_parse(s->sec.rx_info, EXCHANGE_INFORMATION_SIZE, &info);
 	mbedtls_platform_zeroize(s->sec.rx_info, sizeof(s->sec.rx_info));
 	if (ret != MIGTD_OK)
-		return fail(s, ret, ret == MIGTD_ERR_RESERVED
-					    ? "peer ExchangeInformation reserved bytes not zero"
-					    : "peer ExchangeInformation malformed",
+		return fail(s, ret,
+			    ret == MIGTD_ERR_RESERVED
+				    ? "peer ExchangeInformation reserved bytes not zero"
+				    : "peer ExchangeInformation malformed",
 			    now);
 	migtd_exchange_key_to_words(info.key, s->sec.peer_key);
 	s->peer_ver = info.ver;
@@ -708,8 +717,8 @@ static bool st_report(struct migtd_session *s, uint64_t now)
 
 	ret = migtd_ghci_report_cmd_build(s->rcmd, sizeof(s->rcmd), s->request_id, s->status, &len);
 	if (ret == MIGTD_OK)
-		ret = migtd_ghci_service_rsp_prefill(s->rrsp, sizeof(s->rrsp), &migtd_ghci_guid_service_migtd,
-					       0);
+		ret = migtd_ghci_service_rsp_prefill(s->rrsp, sizeof(s->rrsp),
+						     &migtd_ghci_guid_service_migtd, 0);
 	if (ret == MIGTD_OK) {
 		memset(&s->rcall, 0, sizeof(s->rcall));
 		s->rcall.cmd = s->rcmd;
@@ -796,8 +805,7 @@ uint64_t migtd_session_wakeup(const struct migtd_session *s, uint64_t now)
 	case MIGTD_SS_REPORT_WAIT:
 		/* Waiting for a platform completion (or a retry): poll soon. */
 		return now + s->core->cfg.poll_interval_ms;
-	default:
-		return s->deadline_ms;
+	default: return s->deadline_ms;
 	}
 }
 

@@ -16,7 +16,7 @@ static inline const struct migtd_log *core_log(const struct migtd_core *c)
 
 /* Start a session in slot s for a parsed request (state OPEN). */
 void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
-		   const struct migtd_migration_request *req, uint64_t now);
+			 const struct migtd_migration_request *req, uint64_t now);
 
 /* The time this session wants to be polled again (0: only on I/O). */
 uint64_t migtd_session_wakeup(const struct migtd_session *s, uint64_t now);

@@ -39,7 +39,7 @@ int migtd_exchange_parse(const void *buf, size_t len, struct exchange_informatio
 }
 
 int migtd_exchange_build(const struct exchange_information *in, void *buf, size_t cap,
-		   size_t *written)
+			 size_t *written)
 {
 	struct wire_writer w;
 	int err;
@@ -60,14 +60,14 @@ int migtd_exchange_build(const struct exchange_information *in, void *buf, size_
 }
 
 void migtd_exchange_key_from_words(const uint64_t words[EXCHANGE_KEY_WORDS],
-			     uint8_t key[EXCHANGE_KEY_SIZE])
+				   uint8_t key[EXCHANGE_KEY_SIZE])
 {
 	for (unsigned i = 0; i < EXCHANGE_KEY_WORDS; i++)
 		migtd_wire_put_u64(key + 8 * i, words[i]);
 }
 
 void migtd_exchange_key_to_words(const uint8_t key[EXCHANGE_KEY_SIZE],
-			   uint64_t words[EXCHANGE_KEY_WORDS])
+				 uint64_t words[EXCHANGE_KEY_WORDS])
 {
 	for (unsigned i = 0; i < EXCHANGE_KEY_WORDS; i++)
 		words[i] = migtd_wire_get_u64(key + 8 * i);
@@ -82,8 +82,8 @@ int migtd_exchange_version_from_u64(uint64_t value, uint16_t *version)
 }
 
 int migtd_exchange_negotiate_version(const struct exchange_version_range *export_range,
-			       const struct exchange_version_range *import_range,
-			       uint16_t *version)
+				     const struct exchange_version_range *import_range,
+				     uint16_t *version)
 {
 	if (export_range->min > export_range->max || import_range->min > import_range->max)
 		return MIGTD_ERR_VERSION;
@@ -94,7 +94,7 @@ int migtd_exchange_negotiate_version(const struct exchange_version_range *export
 }
 
 int migtd_exchange_session_version(bool migration_source, const struct exchange_version_range *own,
-			     const struct exchange_version_range *peer, uint16_t *version)
+				   const struct exchange_version_range *peer, uint16_t *version)
 {
 	if (migration_source)
 		return migtd_exchange_negotiate_version(own, peer, version);

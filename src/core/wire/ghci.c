@@ -8,19 +8,19 @@
 #include <string.h>
 
 /* FB6FC5E1-3378-4ACB-8964-FA5EE43B9C8A */
-const struct migtd_guid migtd_ghci_guid_service_common = { {
-	0xe1, 0xc5, 0x6f, 0xfb, 0x78, 0x33, 0xcb, 0x4a,
-	0x89, 0x64, 0xfa, 0x5e, 0xe4, 0x3b, 0x9c, 0x8a } };
+const struct migtd_guid migtd_ghci_guid_service_common = { { 0xe1, 0xc5, 0x6f, 0xfb, 0x78, 0x33,
+							     0xcb, 0x4a, 0x89, 0x64, 0xfa, 0x5e,
+							     0xe4, 0x3b, 0x9c, 0x8a } };
 /* E60E6330-1E09-4387-A444-8F32B8D611E5 */
-const struct migtd_guid migtd_ghci_guid_service_migtd = { {
-	0x30, 0x63, 0x0e, 0xe6, 0x09, 0x1e, 0x87, 0x43,
-	0xa4, 0x44, 0x8f, 0x32, 0xb8, 0xd6, 0x11, 0xe5 } };
+const struct migtd_guid migtd_ghci_guid_service_migtd = { { 0x30, 0x63, 0x0e, 0xe6, 0x09, 0x1e,
+							    0x87, 0x43, 0xa4, 0x44, 0x8f, 0x32,
+							    0xb8, 0xd6, 0x11, 0xe5 } };
 
 /* ---- generic command / response ----------------------------------------- */
 
 /* Header with a zero length placeholder; *len_at points at the length field. */
-static int service_hdr_write(struct wire_writer *w, const struct migtd_guid *guid,
-			     uint32_t third, uint8_t **len_at)
+static int service_hdr_write(struct wire_writer *w, const struct migtd_guid *guid, uint32_t third,
+			     uint8_t **len_at)
 {
 	migtd_wire_write_guid(w, guid);
 	if (migtd_wire_reserve(w, len_at, 4))
@@ -53,7 +53,7 @@ static int service_build(void *buf, size_t cap, const struct migtd_guid *guid, u
 }
 
 int migtd_ghci_service_cmd_build(void *buf, size_t cap, const struct migtd_guid *guid,
-			   const void *data, size_t data_len, size_t *out_len)
+				 const void *data, size_t data_len, size_t *out_len)
 {
 	return service_build(buf, cap, guid, 0, data, data_len, out_len);
 }
@@ -79,7 +79,7 @@ int migtd_ghci_service_cmd_parse(const uint8_t *buf, size_t len, struct ghci_ser
 }
 
 int migtd_ghci_service_rsp_prefill(void *buf, size_t cap, const struct migtd_guid *guid,
-			     uint32_t status)
+				   uint32_t status)
 {
 	struct wire_writer w;
 	uint8_t *len_at;
@@ -95,14 +95,15 @@ int migtd_ghci_service_rsp_prefill(void *buf, size_t cap, const struct migtd_gui
 	return migtd_wire_write_zero(&w, cap - GHCI_SERVICE_HDR_LEN);
 }
 
-int migtd_ghci_service_rsp_build(void *buf, size_t cap, const struct migtd_guid *guid, uint32_t status,
-			   const void *data, size_t data_len, size_t *out_len)
+int migtd_ghci_service_rsp_build(void *buf, size_t cap, const struct migtd_guid *guid,
+				 uint32_t status, const void *data, size_t data_len,
+				 size_t *out_len)
 {
 	return service_build(buf, cap, guid, status, data, data_len, out_len);
 }
 
 int migtd_ghci_service_rsp_parse(const uint8_t *buf, size_t len, const struct migtd_guid *expect,
-			   struct ghci_service_rsp *out)
+				 struct ghci_service_rsp *out)
 {
 	struct wire_reader r;
 	int err;
@@ -147,8 +148,8 @@ int migtd_ghci_query_cmd_build(void *buf, size_t cap, size_t *out_len)
 	data[0] = 0; /* version */
 	data[1] = GHCI_QUERY_COMMAND;
 	memcpy(&data[4], migtd_ghci_guid_service_migtd.b, sizeof(migtd_ghci_guid_service_migtd.b));
-	return migtd_ghci_service_cmd_build(buf, cap, &migtd_ghci_guid_service_common, data, sizeof(data),
-				      out_len);
+	return migtd_ghci_service_cmd_build(buf, cap, &migtd_ghci_guid_service_common, data,
+					    sizeof(data), out_len);
 }
 
 int migtd_ghci_query_cmd_parse(const uint8_t *buf, size_t len, struct ghci_query *out)
@@ -176,15 +177,15 @@ int migtd_ghci_query_cmd_parse(const uint8_t *buf, size_t len, struct ghci_query
 }
 
 int migtd_ghci_query_rsp_build(void *buf, size_t cap, uint8_t status, const struct migtd_guid *guid,
-			 size_t *out_len)
+			       size_t *out_len)
 {
 	uint8_t data[20] = { 0 };
 
 	data[1] = GHCI_QUERY_COMMAND;
 	data[2] = status;
 	memcpy(&data[4], guid->b, sizeof(guid->b));
-	return migtd_ghci_service_rsp_build(buf, cap, &migtd_ghci_guid_service_common, 0, data, sizeof(data),
-				      out_len);
+	return migtd_ghci_service_rsp_build(buf, cap, &migtd_ghci_guid_service_common, 0, data,
+					    sizeof(data), out_len);
 }
 
 int migtd_ghci_query_rsp_parse(const uint8_t *buf, size_t len, struct ghci_query *out)
@@ -221,8 +222,8 @@ static int migtd_short_cmd_build(void *buf, size_t cap, uint8_t command, size_t 
 {
 	const uint8_t data[4] = { 0, command, 0, 0 };
 
-	return migtd_ghci_service_cmd_build(buf, cap, &migtd_ghci_guid_service_migtd, data, sizeof(data),
-				      out_len);
+	return migtd_ghci_service_cmd_build(buf, cap, &migtd_ghci_guid_service_migtd, data,
+					    sizeof(data), out_len);
 }
 
 int migtd_ghci_shutdown_cmd_build(void *buf, size_t cap, size_t *out_len)
@@ -236,7 +237,7 @@ int migtd_ghci_wfr_cmd_build(void *buf, size_t cap, size_t *out_len)
 }
 
 int migtd_ghci_report_cmd_build(void *buf, size_t cap, uint64_t mig_request_id, uint8_t status,
-			  size_t *out_len)
+				size_t *out_len)
 {
 	uint8_t data[12];
 
@@ -245,8 +246,8 @@ int migtd_ghci_report_cmd_build(void *buf, size_t cap, uint64_t mig_request_id, 
 	data[2] = 1; /* operation */
 	data[3] = status;
 	migtd_wire_put_u64(&data[4], mig_request_id);
-	return migtd_ghci_service_cmd_build(buf, cap, &migtd_ghci_guid_service_migtd, data, sizeof(data),
-				      out_len);
+	return migtd_ghci_service_cmd_build(buf, cap, &migtd_ghci_guid_service_migtd, data,
+					    sizeof(data), out_len);
 }
 
 int migtd_ghci_migtd_cmd_parse(const uint8_t *buf, size_t len, struct ghci_migtd_cmd *out)
@@ -269,14 +270,9 @@ int migtd_ghci_migtd_cmd_parse(const uint8_t *buf, size_t len, struct ghci_migtd
 		return MIGTD_ERR_INVALID;
 	switch (out->command) {
 	case GHCI_MIGTD_CMD_SHUTDOWN:
-	case GHCI_MIGTD_CMD_WAIT_FOR_REQUEST:
-		want = GHCI_MIGTD_CMD_SHORT_LEN;
-		break;
-	case GHCI_MIGTD_CMD_REPORT_STATUS:
-		want = GHCI_MIGTD_CMD_REPORT_LEN;
-		break;
-	default:
-		return MIGTD_ERR_UNSUPPORTED_OP;
+	case GHCI_MIGTD_CMD_WAIT_FOR_REQUEST: want = GHCI_MIGTD_CMD_SHORT_LEN; break;
+	case GHCI_MIGTD_CMD_REPORT_STATUS: want = GHCI_MIGTD_CMD_REPORT_LEN; break;
+	default: return MIGTD_ERR_UNSUPPORTED_OP;
 	}
 	if (cmd.length != want)
 		return MIGTD_ERR_LENGTH;
@@ -292,7 +288,7 @@ int migtd_ghci_migtd_cmd_parse(const uint8_t *buf, size_t len, struct ghci_migtd
 }
 
 int migtd_ghci_wfr_rsp_build(void *buf, size_t cap, uint8_t operation, const void *hob,
-		       size_t hob_len, size_t *out_len)
+			     size_t hob_len, size_t *out_len)
 {
 	struct wire_writer w;
 	uint8_t *len_at;
@@ -348,8 +344,8 @@ int migtd_ghci_wfr_rsp_parse(const uint8_t *buf, size_t len, struct ghci_wfr_rsp
 }
 
 int migtd_ghci_wfr_rsp_parse_request(const uint8_t *buf, size_t len, enum hob_mode mode,
-			       bool require_socket_info, bool *has_request,
-			       struct migtd_migration_request *req)
+				     bool require_socket_info, bool *has_request,
+				     struct migtd_migration_request *req)
 {
 	struct ghci_wfr_rsp wfr;
 	int err;
@@ -359,7 +355,8 @@ int migtd_ghci_wfr_rsp_parse_request(const uint8_t *buf, size_t len, enum hob_mo
 	err = migtd_ghci_wfr_rsp_parse(buf, len, &wfr);
 	if (err || wfr.operation == GHCI_WFR_OP_NONE)
 		return err;
-	err = migtd_hob_parse_migration_request(wfr.hob, wfr.hob_len, mode, require_socket_info, req);
+	err = migtd_hob_parse_migration_request(wfr.hob, wfr.hob_len, mode, require_socket_info,
+						req);
 	if (err)
 		return err;
 	*has_request = true;
@@ -370,8 +367,8 @@ int migtd_ghci_migtd_rsp_build(void *buf, size_t cap, uint8_t command, size_t *o
 {
 	const uint8_t data[4] = { 0, command, 0, 0 };
 
-	return migtd_ghci_service_rsp_build(buf, cap, &migtd_ghci_guid_service_migtd, 0, data, sizeof(data),
-				      out_len);
+	return migtd_ghci_service_rsp_build(buf, cap, &migtd_ghci_guid_service_migtd, 0, data,
+					    sizeof(data), out_len);
 }
 
 int migtd_ghci_report_rsp_parse(const uint8_t *buf, size_t len)

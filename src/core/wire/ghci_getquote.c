@@ -11,14 +11,11 @@
 int migtd_ghci_getquote_status_class(uint64_t status)
 {
 	switch (status) {
-	case GHCI_GETQUOTE_SUCCESS:
-		return MIGTD_OK;
+	case GHCI_GETQUOTE_SUCCESS: return MIGTD_OK;
 	case GHCI_GETQUOTE_IN_FLIGHT:
 	case GHCI_GETQUOTE_ERROR:
-	case GHCI_GETQUOTE_QGS_UNAVAILABLE:
-		return MIGTD_ERR_AGAIN;
-	default:
-		return MIGTD_ERR_QUOTE;
+	case GHCI_GETQUOTE_QGS_UNAVAILABLE: return MIGTD_ERR_AGAIN;
+	default: return MIGTD_ERR_QUOTE;
 	}
 }
 
@@ -85,7 +82,7 @@ static int getquote_data(struct wire_reader *r, uint32_t data_len, const uint8_t
 }
 
 int migtd_ghci_getquote_req_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
-			    const uint8_t **msg, size_t *msg_len)
+				  const uint8_t **msg, size_t *msg_len)
 {
 	struct wire_reader r;
 	int err;
@@ -103,7 +100,7 @@ int migtd_ghci_getquote_req_parse(const uint8_t *buf, size_t len, struct ghci_ge
 }
 
 int migtd_ghci_getquote_rsp_build(void *buf, size_t cap, uint64_t status, uint32_t in_len,
-			    const void *msg, size_t n, size_t *out_len)
+				  const void *msg, size_t n, size_t *out_len)
 {
 	*out_len = 0;
 	if (n > UINT32_MAX - GHCI_GETQUOTE_PREFIX_LEN)
@@ -115,7 +112,7 @@ int migtd_ghci_getquote_rsp_build(void *buf, size_t cap, uint64_t status, uint32
 }
 
 int migtd_ghci_getquote_rsp_parse(const uint8_t *buf, size_t len, struct ghci_getquote_hdr *hdr,
-			    const uint8_t **msg, size_t *msg_len)
+				  const uint8_t **msg, size_t *msg_len)
 {
 	struct wire_reader r;
 	int err;
@@ -136,7 +133,7 @@ int migtd_ghci_getquote_rsp_parse(const uint8_t *buf, size_t len, struct ghci_ge
 /* ---- QGS messages -------------------------------------------------------- */
 
 int migtd_ghci_qgs_hdr_parse(const uint8_t *msg, size_t len, uint32_t want_type,
-		       struct ghci_qgs_hdr *hdr)
+			     struct ghci_qgs_hdr *hdr)
 {
 	struct wire_reader r;
 	int err;
@@ -231,8 +228,9 @@ static bool blob_len_fits(size_t n)
 	return n <= UINT32_MAX;
 }
 
-int migtd_ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report, size_t report_len,
-				 const uint8_t *id_list, size_t id_len, size_t *out_len)
+int migtd_ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *report,
+				       size_t report_len, const uint8_t *id_list, size_t id_len,
+				       size_t *out_len)
 {
 	struct wire_writer w;
 	uint8_t *size_at;
@@ -253,7 +251,7 @@ int migtd_ghci_qgs_get_quote_req_build(void *buf, size_t cap, const uint8_t *rep
 }
 
 int migtd_ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
-				 struct ghci_qgs_get_quote_req *out)
+				       struct ghci_qgs_get_quote_req *out)
 {
 	struct wire_reader r;
 	uint32_t sizes[2];
@@ -273,7 +271,7 @@ int migtd_ghci_qgs_get_quote_req_parse(const uint8_t *msg, size_t len,
 }
 
 int migtd_ghci_qgs_get_quote_resp_build(void *buf, size_t cap, uint32_t error_code,
-				  const struct ghci_qgs_get_quote_resp *in, size_t *out_len)
+					const struct ghci_qgs_get_quote_resp *in, size_t *out_len)
 {
 	struct wire_writer w;
 	uint8_t *size_at;
@@ -293,7 +291,7 @@ int migtd_ghci_qgs_get_quote_resp_build(void *buf, size_t cap, uint32_t error_co
 }
 
 int migtd_ghci_qgs_get_quote_resp_parse(const uint8_t *msg, size_t len,
-				  struct ghci_qgs_get_quote_resp *out)
+					struct ghci_qgs_get_quote_resp *out)
 {
 	struct wire_reader r;
 	uint32_t sizes[2];
@@ -313,7 +311,7 @@ int migtd_ghci_qgs_get_quote_resp_parse(const uint8_t *msg, size_t len,
 }
 
 int migtd_ghci_qgs_get_collateral_req_build(void *buf, size_t cap, const uint8_t fmspc[6],
-				      const char *pck_ca, size_t *out_len)
+					    const char *pck_ca, size_t *out_len)
 {
 	struct wire_writer w;
 	uint8_t *size_at;
@@ -334,7 +332,7 @@ int migtd_ghci_qgs_get_collateral_req_build(void *buf, size_t cap, const uint8_t
 }
 
 int migtd_ghci_qgs_get_collateral_req_parse(const uint8_t *msg, size_t len,
-				      struct ghci_qgs_get_collateral_req *out)
+					    struct ghci_qgs_get_collateral_req *out)
 {
 	struct wire_reader r;
 	uint32_t sizes[2];
@@ -360,8 +358,8 @@ int migtd_ghci_qgs_get_collateral_req_parse(const uint8_t *msg, size_t len,
 }
 
 int migtd_ghci_qgs_get_collateral_resp_build(void *buf, size_t cap, uint32_t error_code,
-				       const struct ghci_qgs_get_collateral_resp *in,
-				       size_t *out_len)
+					     const struct ghci_qgs_get_collateral_resp *in,
+					     size_t *out_len)
 {
 	struct wire_writer w;
 	uint8_t *size_at;
@@ -382,7 +380,7 @@ int migtd_ghci_qgs_get_collateral_resp_build(void *buf, size_t cap, uint32_t err
 }
 
 int migtd_ghci_qgs_get_collateral_resp_parse(const uint8_t *msg, size_t len,
-				       struct ghci_qgs_get_collateral_resp *out)
+					     struct ghci_qgs_get_collateral_resp *out)
 {
 	struct wire_reader r;
 	uint32_t sizes[GHCI_QGS_COLLATERAL_BLOBS];

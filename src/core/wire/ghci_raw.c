@@ -8,7 +8,7 @@
 #include <string.h>
 
 int migtd_ghci_raw_build(void *buf, size_t cap, uint64_t data_status, const void *payload, size_t n,
-		   size_t *out_len)
+			 size_t *out_len)
 {
 	struct wire_writer w;
 	int err;
@@ -63,13 +63,14 @@ static int raw_parse_enable_log(struct wire_reader *p, size_t n, struct ghci_raw
 	err = migtd_wire_read_zero(p, 7);
 	if (err)
 		return err;
-	if (out->max_log_level < GHCI_RAW_LOG_LEVEL_MIN || out->max_log_level > GHCI_RAW_LOG_LEVEL_MAX)
+	if (out->max_log_level < GHCI_RAW_LOG_LEVEL_MIN ||
+	    out->max_log_level > GHCI_RAW_LOG_LEVEL_MAX)
 		return MIGTD_ERR_INVALID;
 	return MIGTD_OK;
 }
 
 int migtd_ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
-		       struct ghci_raw_request *out)
+			     struct ghci_raw_request *out)
 {
 	struct wire_reader r, payload;
 	uint64_t data_status;
@@ -111,16 +112,14 @@ int migtd_ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
 	case GHCI_RAW_OP_START_MIGRATION:
 	case GHCI_RAW_OP_START_REBINDING: /* same structure */
 		err = migtd_hob_mig_info_parse(payload.buf, payload.len,
-					 policy_v2 ? HOB_MIG_INFO_RAW_V2 : HOB_MIG_INFO_RAW,
-					 &out->mig_info);
+					       policy_v2 ? HOB_MIG_INFO_RAW_V2 : HOB_MIG_INFO_RAW,
+					       &out->mig_info);
 		if (!err)
 			out->mig_request_id = out->mig_info.mig_request_id;
 		return err;
 	case GHCI_RAW_OP_GET_TDREPORT:
-	case GHCI_RAW_OP_GET_MIGTD_DATA:
-		return raw_parse_id_reportdata(&payload, payload.len, out);
-	case GHCI_RAW_OP_ENABLE_LOG_AREA:
-		return raw_parse_enable_log(&payload, payload.len, out);
+	case GHCI_RAW_OP_GET_MIGTD_DATA: return raw_parse_id_reportdata(&payload, payload.len, out);
+	case GHCI_RAW_OP_ENABLE_LOG_AREA: return raw_parse_enable_log(&payload, payload.len, out);
 	}
 	return MIGTD_ERR_STATE;
 }
@@ -183,7 +182,7 @@ bool migtd_ghci_raw_report_acked(const uint8_t *buf, size_t len)
 }
 
 int migtd_ghci_raw_stream_completion(const uint8_t *buf, size_t len, bool is_receive,
-			       const uint8_t **payload, size_t *payload_len)
+				     const uint8_t **payload, size_t *payload_len)
 {
 	struct wire_reader r;
 	struct ghci_raw_hdr h;

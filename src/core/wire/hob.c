@@ -8,17 +8,18 @@
 #include <string.h>
 
 /* 42B5E398-A199-4D30-BEFC-C75AC3DA5D7C */
-const struct migtd_guid migtd_hob_guid_migration_information = { {
-	0x98, 0xe3, 0xb5, 0x42, 0x99, 0xa1, 0x30, 0x4d,
-	0xbe, 0xfc, 0xc7, 0x5a, 0xc3, 0xda, 0x5d, 0x7c } };
+const struct migtd_guid migtd_hob_guid_migration_information = {
+	{ 0x98, 0xe3, 0xb5, 0x42, 0x99, 0xa1, 0x30, 0x4d, 0xbe, 0xfc, 0xc7, 0x5a, 0xc3, 0xda, 0x5d,
+	  0x7c }
+};
 /* 7A103B9D-552B-485F-BB4C-2F3D2E8B1E0E */
-const struct migtd_guid migtd_hob_guid_stream_socket_info = { {
-	0x9d, 0x3b, 0x10, 0x7a, 0x2b, 0x55, 0x5f, 0x48,
-	0xbb, 0x4c, 0x2f, 0x3d, 0x2e, 0x8b, 0x1e, 0x0e } };
+const struct migtd_guid migtd_hob_guid_stream_socket_info = { { 0x9d, 0x3b, 0x10, 0x7a, 0x2b, 0x55,
+								0x5f, 0x48, 0xbb, 0x4c, 0x2f, 0x3d,
+								0x2e, 0x8b, 0x1e, 0x0e } };
 /* D64F771A-F0C9-4D33-998B-0E3D8B940A61 */
-const struct migtd_guid migtd_hob_guid_migpolicy = { {
-	0x1a, 0x77, 0x4f, 0xd6, 0xc9, 0xf0, 0x33, 0x4d,
-	0x99, 0x8b, 0x0e, 0x3d, 0x8b, 0x94, 0x0a, 0x61 } };
+const struct migtd_guid migtd_hob_guid_migpolicy = { { 0x1a, 0x77, 0x4f, 0xd6, 0xc9, 0xf0, 0x33,
+						       0x4d, 0x99, 0x8b, 0x0e, 0x3d, 0x8b, 0x94,
+						       0x0a, 0x61 } };
 
 /* ---- structures --------------------------------------------------------- */
 
@@ -35,13 +36,14 @@ static int mig_info_check_len(size_t len, enum hob_mig_info_layout layout)
 	case HOB_MIG_INFO_DEFAULT:
 		return len < MIGTD_MIG_INFO_HOB_LEN ? MIGTD_ERR_TRUNCATED : MIGTD_OK;
 	case HOB_MIG_INFO_STRICT:
-		return (len == MIGTD_MIG_INFO_HOB_LEN || len == MIGTD_MIG_INFO_HOB_INIT_LEN) ?
-			       MIGTD_OK : MIGTD_ERR_LENGTH;
-	case HOB_MIG_INFO_RAW:
-		return len == MIGTD_MIG_INFO_RAW_LEN ? MIGTD_OK : MIGTD_ERR_LENGTH;
+		return (len == MIGTD_MIG_INFO_HOB_LEN || len == MIGTD_MIG_INFO_HOB_INIT_LEN)
+			       ? MIGTD_OK
+			       : MIGTD_ERR_LENGTH;
+	case HOB_MIG_INFO_RAW: return len == MIGTD_MIG_INFO_RAW_LEN ? MIGTD_OK : MIGTD_ERR_LENGTH;
 	case HOB_MIG_INFO_RAW_V2:
-		return (len == MIGTD_MIG_INFO_RAW_LEN || len == MIGTD_MIG_INFO_RAW_INIT_LEN) ?
-			       MIGTD_OK : MIGTD_ERR_LENGTH;
+		return (len == MIGTD_MIG_INFO_RAW_LEN || len == MIGTD_MIG_INFO_RAW_INIT_LEN)
+			       ? MIGTD_OK
+			       : MIGTD_ERR_LENGTH;
 	}
 	return MIGTD_ERR_STATE;
 }
@@ -56,7 +58,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 }
 
 int migtd_hob_mig_info_parse(const uint8_t *buf, size_t len, enum hob_mig_info_layout layout,
-		       struct migtd_migration_information *out)
+			     struct migtd_migration_information *out)
 {
 	struct wire_reader r;
 	size_t fixed = layout_is_raw(layout) ? MIGTD_MIG_INFO_RAW_LEN : MIGTD_MIG_INFO_HOB_LEN;
@@ -101,7 +103,8 @@ int migtd_hob_mig_info_parse(const uint8_t *buf, size_t len, enum hob_mig_info_l
 	return MIGTD_OK;
 }
 
-int migtd_hob_socket_info_parse(const uint8_t *buf, size_t len, struct migtd_stream_socket_info *out)
+int migtd_hob_socket_info_parse(const uint8_t *buf, size_t len,
+				struct migtd_stream_socket_info *out)
 {
 	struct wire_reader r;
 
@@ -218,7 +221,7 @@ static int hob_walk(const uint8_t *buf, size_t len, struct hob_found found[HOB_I
 }
 
 int migtd_hob_parse_migration_request(const uint8_t *buf, size_t len, enum hob_mode mode,
-				bool require_socket_info, struct migtd_migration_request *out)
+				      bool require_socket_info, struct migtd_migration_request *out)
 {
 	struct hob_found found[HOB_IDX_COUNT];
 	struct wire_reader d;
@@ -239,8 +242,9 @@ int migtd_hob_parse_migration_request(const uint8_t *buf, size_t len, enum hob_m
 	if (err)
 		return err;
 	err = migtd_hob_mig_info_parse(d.buf, d.len,
-				 mode == HOB_MODE_STRICT ? HOB_MIG_INFO_STRICT : HOB_MIG_INFO_DEFAULT,
-				 &out->info);
+				       mode == HOB_MODE_STRICT ? HOB_MIG_INFO_STRICT
+							       : HOB_MIG_INFO_DEFAULT,
+				       &out->info);
 	if (err)
 		return err;
 
@@ -266,7 +270,7 @@ int migtd_hob_parse_migration_request(const uint8_t *buf, size_t len, enum hob_m
 /* ---- builders ------------------------------------------------------------ */
 
 int migtd_hob_mig_info_write(struct wire_writer *w, enum hob_mig_info_layout layout,
-		       const struct migtd_migration_information *in)
+			     const struct migtd_migration_information *in)
 {
 	migtd_wire_write_u64(w, in->mig_request_id);
 	migtd_wire_write_u8(w, in->migration_source);
@@ -321,7 +325,7 @@ static int hob_write_pad(struct wire_writer *w, size_t length)
 }
 
 int migtd_hob_write_guid_hob(struct wire_writer *w, const struct migtd_guid *guid, const void *data,
-		       size_t data_len)
+			     size_t data_len)
 {
 	size_t length;
 	int err;
@@ -387,16 +391,16 @@ static int write_policy_hob_data(struct wire_writer *w, const void *arg)
 	return migtd_hob_migpolicy_write(w, arg);
 }
 
-int migtd_hob_build_migration_request(void *buf, size_t cap, const struct migtd_migration_request *in,
-				size_t *out_len)
+int migtd_hob_build_migration_request(void *buf, size_t cap,
+				      const struct migtd_migration_request *in, size_t *out_len)
 {
 	struct wire_writer w;
 	int err;
 
 	*out_len = 0;
 	migtd_wire_writer_init(&w, buf, cap);
-	err = hob_write_struct_hob(&w, &migtd_hob_guid_migration_information, write_mig_info_hob_data,
-				   &in->info);
+	err = hob_write_struct_hob(&w, &migtd_hob_guid_migration_information,
+				   write_mig_info_hob_data, &in->info);
 	if (!err && in->has_socket_info)
 		err = hob_write_struct_hob(&w, &migtd_hob_guid_stream_socket_info,
 					   write_socket_hob_data, &in->socket_info);

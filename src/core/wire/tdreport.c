@@ -165,14 +165,38 @@ static int build_exact(const void *in, size_t size, void *buf, size_t cap, size_
  * Adapters from the typed field lists to the generic shape (a cast of the
  * function pointer itself would be undefined behaviour when called).
  */
-static void rd_reportmac_v(struct wire_reader *r, void *o) { rd_reportmac(r, o); }
-static void rd_tee_tcb_info_v(struct wire_reader *r, void *o) { rd_tee_tcb_info(r, o); }
-static void rd_tdinfo_v(struct wire_reader *r, void *o) { rd_tdinfo(r, o); }
-static void rd_tdreport_v(struct wire_reader *r, void *o) { rd_tdreport(r, o); }
-static void wr_reportmac_v(struct wire_writer *w, const void *i) { wr_reportmac(w, i); }
-static void wr_tee_tcb_info_v(struct wire_writer *w, const void *i) { wr_tee_tcb_info(w, i); }
-static void wr_tdinfo_v(struct wire_writer *w, const void *i) { wr_tdinfo(w, i); }
-static void wr_tdreport_v(struct wire_writer *w, const void *i) { wr_tdreport(w, i); }
+static void rd_reportmac_v(struct wire_reader *r, void *o)
+{
+	rd_reportmac(r, o);
+}
+static void rd_tee_tcb_info_v(struct wire_reader *r, void *o)
+{
+	rd_tee_tcb_info(r, o);
+}
+static void rd_tdinfo_v(struct wire_reader *r, void *o)
+{
+	rd_tdinfo(r, o);
+}
+static void rd_tdreport_v(struct wire_reader *r, void *o)
+{
+	rd_tdreport(r, o);
+}
+static void wr_reportmac_v(struct wire_writer *w, const void *i)
+{
+	wr_reportmac(w, i);
+}
+static void wr_tee_tcb_info_v(struct wire_writer *w, const void *i)
+{
+	wr_tee_tcb_info(w, i);
+}
+static void wr_tdinfo_v(struct wire_writer *w, const void *i)
+{
+	wr_tdinfo(w, i);
+}
+static void wr_tdreport_v(struct wire_writer *w, const void *i)
+{
+	wr_tdreport(w, i);
+}
 
 int migtd_tdreport_parse(const void *buf, size_t len, struct tdreport_struct *out)
 {
@@ -202,19 +226,19 @@ int migtd_tdreport_build(const struct tdreport_struct *in, void *buf, size_t cap
 }
 
 int migtd_tdreport_build_reportmacstruct(const struct reportmacstruct *in, void *buf, size_t cap,
-				   size_t *written)
+					 size_t *written)
 {
 	return build_exact(in, TDREPORT_REPORTMACSTRUCT_SIZE, buf, cap, written, wr_reportmac_v);
 }
 
 int migtd_tdreport_build_tee_tcb_info(const struct tee_tcb_info *in, void *buf, size_t cap,
-				size_t *written)
+				      size_t *written)
 {
 	return build_exact(in, TDREPORT_TEE_TCB_INFO_SIZE, buf, cap, written, wr_tee_tcb_info_v);
 }
 
 int migtd_tdreport_build_tdinfo(const struct tdinfo_struct *in, void *buf, size_t cap,
-			  size_t *written)
+				size_t *written)
 {
 	return build_exact(in, TDREPORT_TDINFO_STRUCT_SIZE, buf, cap, written, wr_tdinfo_v);
 }
@@ -238,7 +262,7 @@ static int sha384(const uint8_t *p, size_t n, uint8_t digest[TDREPORT_SHA384_SIZ
 }
 
 int migtd_tdreport_hash_tee_tcb_info(const struct tee_tcb_info *info,
-			       uint8_t digest[TDREPORT_SHA384_SIZE])
+				     uint8_t digest[TDREPORT_SHA384_SIZE])
 {
 	uint8_t buf[TDREPORT_TEE_TCB_INFO_SIZE];
 	int err = migtd_tdreport_build_tee_tcb_info(info, buf, sizeof(buf), NULL);
@@ -248,7 +272,8 @@ int migtd_tdreport_hash_tee_tcb_info(const struct tee_tcb_info *info,
 	return err;
 }
 
-int migtd_tdreport_hash_tdinfo(const struct tdinfo_struct *info, uint8_t digest[TDREPORT_SHA384_SIZE])
+int migtd_tdreport_hash_tdinfo(const struct tdinfo_struct *info,
+			       uint8_t digest[TDREPORT_SHA384_SIZE])
 {
 	uint8_t buf[TDREPORT_TDINFO_STRUCT_SIZE];
 	int err = migtd_tdreport_build_tdinfo(info, buf, sizeof(buf), NULL);

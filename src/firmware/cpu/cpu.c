@@ -129,10 +129,9 @@ void fw_cpu_init(void)
 }
 
 static const char *const exc_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-	"#DF", "#MF?", "#TS", "#NP", "#SS", "#GP", "#PF", "?",
-	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "?", "?",
-	"?", "?", "?", "?", "#HV", "#VC", "#SX", "?",
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF?", "#TS",
+	"#NP", "#SS", "#GP", "#PF", "?",   "#MF", "#AC", "#MC", "#XM", "#VE",  "#CP",
+	"?",   "?",   "?",   "?",   "?",   "?",   "#HV", "#VC", "#SX", "?",
 };
 
 /* #VE in a TD: emulate what can be (tdx/ve.c) and go on; else report. */
@@ -148,9 +147,9 @@ static bool handle_ve(struct fw_frame *f)
 		return true;
 	}
 	fw_printf("\n#VE not handled (%s): exit reason %u, qualification 0x%llx, GPA 0x%llx, "
-		  "GLA 0x%llx, instruction length %u\n", migtd_err_str(err), ve.exit_reason,
-		  (unsigned long long)ve.qualification, (unsigned long long)ve.gpa,
-		  (unsigned long long)ve.gla, ve.insn_len);
+		  "GLA 0x%llx, instruction length %u\n",
+		  migtd_err_str(err), ve.exit_reason, (unsigned long long)ve.qualification,
+		  (unsigned long long)ve.gpa, (unsigned long long)ve.gla, ve.insn_len);
 	return false;
 }
 
@@ -172,8 +171,7 @@ void fw_exception(struct fw_frame *f)
 		  (unsigned long long)f->error, (unsigned long long)f->rip,
 		  (unsigned long long)f->cs, (unsigned long long)f->rflags,
 		  (unsigned long long)f->rsp, (unsigned long long)cr2);
-	if (f->vector == 14 && cr2 >= FW_RAM_GUARD_BASE &&
-	    cr2 < FW_RAM_GUARD_BASE + FW_PAGE_SIZE)
+	if (f->vector == 14 && cr2 >= FW_RAM_GUARD_BASE && cr2 < FW_RAM_GUARD_BASE + FW_PAGE_SIZE)
 		fw_puts("stack overflow: fault in the stack guard page\n");
 	fw_puts("halted\n");
 	fw_exit(FW_EXIT_FAIL);

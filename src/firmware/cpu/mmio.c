@@ -49,12 +49,9 @@ uint32_t fw_mmio_read(uint64_t addr, unsigned int size)
 	if (fw_is_td)
 		return (uint32_t)td_mmio(size, 0, addr, 0);
 	switch (size) {
-	case 1:
-		return *(volatile uint8_t *)(uintptr_t)addr;
-	case 2:
-		return *(volatile uint16_t *)(uintptr_t)addr;
-	default:
-		return *(volatile uint32_t *)(uintptr_t)addr;
+	case 1: return *(volatile uint8_t *)(uintptr_t)addr;
+	case 2: return *(volatile uint16_t *)(uintptr_t)addr;
+	default: return *(volatile uint32_t *)(uintptr_t)addr;
 	}
 }
 
@@ -65,14 +62,8 @@ void fw_mmio_write(uint64_t addr, unsigned int size, uint32_t v)
 		return;
 	}
 	switch (size) {
-	case 1:
-		*(volatile uint8_t *)(uintptr_t)addr = (uint8_t)v;
-		break;
-	case 2:
-		*(volatile uint16_t *)(uintptr_t)addr = (uint16_t)v;
-		break;
-	default:
-		*(volatile uint32_t *)(uintptr_t)addr = v;
-		break;
+	case 1: *(volatile uint8_t *)(uintptr_t)addr = (uint8_t)v; break;
+	case 2: *(volatile uint16_t *)(uintptr_t)addr = (uint16_t)v; break;
+	default: *(volatile uint32_t *)(uintptr_t)addr = v; break;
 	}
 }

@@ -33,7 +33,7 @@
 #define PIT_HZ 1193182u
 #define CAL_MS 10u
 
-static uint64_t tsc0, tsc_per_ms;	/* 0: no timer (fw_ticks stays 0) */
+static uint64_t tsc0, tsc_per_ms; /* 0: no timer (fw_ticks stays 0) */
 
 static uint64_t rdtsc(void)
 {
@@ -99,7 +99,7 @@ int fw_timer_init(void)
 	fw_idt_set_irq(FW_VECTOR_TIMER, fw_irq_timer);
 	fw_idt_set_irq(FW_VECTOR_SPURIOUS, fw_irq_spurious);
 	lapic_wr(LAPIC_SVR, 0x100 | FW_VECTOR_SPURIOUS); /* software enable */
-	lapic_wr(LAPIC_TIMER_DIV, 0x3);			  /* divide by 16 */
+	lapic_wr(LAPIC_TIMER_DIV, 0x3);                  /* divide by 16 */
 	per_ms = calibrate(&tsc) / CAL_MS;
 	if (per_ms == 0 || tsc / CAL_MS == 0)
 		return -1;

@@ -102,8 +102,8 @@ static void print_answer(const uint8_t *p, size_t n)
 struct vser *fw_vser_setup(void)
 {
 	static struct fw_pcidev pd;
-	static const struct virtio_hw hw = { &pd, cfg_read32, cfg_write32, mmio_read, mmio_write,
-					     relax };
+	static const struct virtio_hw hw = { &pd,       cfg_read32, cfg_write32,
+					     mmio_read, mmio_write, relax };
 	static int state; /* 0 not tried, 1 up, -1 failed */
 	struct virtio_mmio_window w32 = { FW_MMIO32_BASE, FW_MMIO32_SIZE, 0 };
 	struct virtio_dma *dma = fw_dma();
@@ -144,8 +144,8 @@ struct vser *fw_vser_setup(void)
 struct vsock *fw_vsock_setup(void)
 {
 	static struct fw_pcidev pd;
-	static const struct virtio_hw hw = { &pd, cfg_read32, cfg_write32, mmio_read, mmio_write,
-					     relax };
+	static const struct virtio_hw hw = { &pd,       cfg_read32, cfg_write32,
+					     mmio_read, mmio_write, relax };
 	static int state;
 	struct virtio_mmio_window w32 = { FW_MMIO32_BASE, FW_MMIO32_SIZE, 0 };
 	struct virtio_dma *dma = fw_dma();
@@ -166,9 +166,10 @@ struct vsock *fw_vsock_setup(void)
 		fw_printf("vsock: virtio-vsock setup failed (%d)\n", err);
 		return NULL;
 	}
-	fw_printf("vsock: virtio-vsock 00:%02x.0, guest CID %llu, features 0x%llx, dma %u KiB used\n",
-		  pd.dev, (unsigned long long)fw_vsock.guest_cid,
-		  (unsigned long long)fw_vsock_pci.features, (unsigned int)(dma->used / 1024));
+	fw_printf(
+		"vsock: virtio-vsock 00:%02x.0, guest CID %llu, features 0x%llx, dma %u KiB used\n",
+		pd.dev, (unsigned long long)fw_vsock.guest_cid,
+		(unsigned long long)fw_vsock_pci.features, (unsigned int)(dma->used / 1024));
 	state = 1;
 	return &fw_vsock;
 }
@@ -207,7 +208,8 @@ int fw_virtio_link_test(const char *port_name)
 			if (err > 0)
 				sent += (size_t)err;
 		} else {
-			err = vser_recv(&fw_vser, (uint32_t)port, answer + got, sizeof(answer) - got);
+			err = vser_recv(&fw_vser, (uint32_t)port, answer + got,
+					sizeof(answer) - got);
 			if (err > 0) {
 				got += (size_t)err;
 				if (answer[got - 1] == '\n' || got == sizeof(answer))

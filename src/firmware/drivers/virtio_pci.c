@@ -26,7 +26,7 @@
 #define PCI_CMD_MEM 0x2u
 #define PCI_CMD_MASTER 0x4u
 #define PCI_CAP_VENDOR 0x09
-#define PCI_CAP_MAX 48	/* (256 - 64) / 4: more steps means a loop */
+#define PCI_CAP_MAX 48 /* (256 - 64) / 4: more steps means a loop */
 
 #define VIRTIO_CAP_COMMON 1
 #define VIRTIO_CAP_NOTIFY 2
@@ -150,8 +150,8 @@ static bool overlap(const struct virtio_region *a, const struct virtio_region *b
 	       (uint64_t)b->off < (uint64_t)a->off + a->len;
 }
 
-static int set_region(struct virtio_pci_dev *d, struct virtio_region *r, uint8_t bar,
-		      uint32_t off, uint32_t len, uint32_t min_len)
+static int set_region(struct virtio_pci_dev *d, struct virtio_region *r, uint8_t bar, uint32_t off,
+		      uint32_t len, uint32_t min_len)
 {
 	if (bar > 5 || d->bar_size[bar] == 0)
 		return MIGTD_ERR_INVALID;
@@ -203,12 +203,8 @@ static int walk_caps(struct virtio_pci_dev *d)
 				min_len = 2;
 				d->notify_mult = cfg_rd(d, (uint16_t)(ptr + 16));
 				break;
-			case VIRTIO_CAP_ISR:
-				r = &d->isr;
-				break;
-			default:
-				r = &d->device;
-				break;
+			case VIRTIO_CAP_ISR: r = &d->isr; break;
+			default: r = &d->device; break;
 			}
 			err = set_region(d, r, (uint8_t)bar, off, len, min_len);
 			if (err)
@@ -361,7 +357,8 @@ int virtio_pci_driver_ok(struct virtio_pci_dev *d)
 	set_status(d, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
 			      VIRTIO_STATUS_DRIVER_OK);
 	s = virtio_pci_status(d);
-	if (!(s & VIRTIO_STATUS_DRIVER_OK) || (s & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)))
+	if (!(s & VIRTIO_STATUS_DRIVER_OK) ||
+	    (s & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)))
 		return MIGTD_ERR_STATE;
 	return MIGTD_OK;
 }

@@ -253,11 +253,8 @@ static int handle_ctrl(struct vser *s, const uint8_t *buf, size_t len)
 		pt->name[m.extra_len] = '\0';
 		return MIGTD_OK;
 	case VSER_CONSOLE_PORT:
-	case VSER_RESIZE:
-		return MIGTD_OK;
-	default:
-		s->bad_ctrl++;
-		return MIGTD_OK;
+	case VSER_RESIZE: return MIGTD_OK;
+	default: s->bad_ctrl++; return MIGTD_OK;
 	}
 }
 

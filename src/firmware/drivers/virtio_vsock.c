@@ -123,10 +123,16 @@ static int send_pkt(struct vsock *v, const struct vsock_hdr *h, const void *payl
 static int send_ctl(struct vsock *v, struct vsock_conn *c, uint16_t op, uint32_t flags)
 {
 	struct vsock_hdr h = {
-		.src_cid = v->guest_cid, .dst_cid = c->peer_cid,
-		.src_port = c->local_port, .dst_port = c->peer_port,
-		.len = 0, .type = VSOCK_TYPE_STREAM, .op = op, .flags = flags,
-		.buf_alloc = c->rx_cap, .fwd_cnt = c->fwd_cnt,
+		.src_cid = v->guest_cid,
+		.dst_cid = c->peer_cid,
+		.src_port = c->local_port,
+		.dst_port = c->peer_port,
+		.len = 0,
+		.type = VSOCK_TYPE_STREAM,
+		.op = op,
+		.flags = flags,
+		.buf_alloc = c->rx_cap,
+		.fwd_cnt = c->fwd_cnt,
 	};
 
 	c->last_fwd_sent = c->fwd_cnt;
@@ -137,9 +143,12 @@ static int send_ctl(struct vsock *v, struct vsock_conn *c, uint16_t op, uint32_t
 static int reset_unknown(struct vsock *v, const struct vsock_hdr *in)
 {
 	struct vsock_hdr h = {
-		.src_cid = v->guest_cid, .dst_cid = in->src_cid,
-		.src_port = in->dst_port, .dst_port = in->src_port,
-		.type = VSOCK_TYPE_STREAM, .op = VSOCK_OP_RST,
+		.src_cid = v->guest_cid,
+		.dst_cid = in->src_cid,
+		.src_port = in->dst_port,
+		.dst_port = in->src_port,
+		.type = VSOCK_TYPE_STREAM,
+		.op = VSOCK_OP_RST,
 	};
 
 	if (in->op == VSOCK_OP_RST)
@@ -220,7 +229,8 @@ int vsock_init(struct vsock *v, struct virtio_pci_dev *pci, struct virtio_dma *d
 			err = post_rx_chain(v, i);
 	}
 	for (unsigned int i = 0; !err && i < VSOCK_TX_SLOTS; i++) {
-		v->tx_va[i] = virtio_dma_alloc(dma, VSOCK_HDR_SIZE + VSOCK_TX_DATA, 64, &v->tx_gpa[i]);
+		v->tx_va[i] =
+			virtio_dma_alloc(dma, VSOCK_HDR_SIZE + VSOCK_TX_DATA, 64, &v->tx_gpa[i]);
 		if (!v->tx_va[i])
 			err = MIGTD_ERR_NOMEM;
 	}
@@ -292,10 +302,8 @@ static int conn_rx(struct vsock *v, struct vsock_conn *c, const struct vsock_hdr
 		c->rx_cnt += h->len;
 		return MIGTD_OK;
 	}
-	case VSOCK_OP_CREDIT_UPDATE:
-		return MIGTD_OK;
-	case VSOCK_OP_CREDIT_REQUEST:
-		return send_ctl(v, c, VSOCK_OP_CREDIT_UPDATE, 0);
+	case VSOCK_OP_CREDIT_UPDATE: return MIGTD_OK;
+	case VSOCK_OP_CREDIT_REQUEST: return send_ctl(v, c, VSOCK_OP_CREDIT_UPDATE, 0);
 	case VSOCK_OP_SHUTDOWN:
 		/* Peer is done: end of stream after the buffered bytes; RST ends it. */
 		c->state = VSOCK_PEER_CLOSED;
@@ -309,8 +317,7 @@ static int conn_rx(struct vsock *v, struct vsock_conn *c, const struct vsock_hdr
 		c->state = VSOCK_PEER_CLOSED;
 		c->error = MIGTD_ERR_NETWORK;
 		return MIGTD_OK;
-	default:
-		return conn_reset(v, c, MIGTD_ERR_NETWORK);
+	default: return conn_reset(v, c, MIGTD_ERR_NETWORK);
 	}
 }
 
@@ -491,10 +498,15 @@ int vsock_send(struct vsock *v, struct vsock_conn *c, const void *buf, size_t le
 	if (n == 0)
 		return MIGTD_ERR_AGAIN;
 	h = (struct vsock_hdr){
-		.src_cid = v->guest_cid, .dst_cid = c->peer_cid,
-		.src_port = c->local_port, .dst_port = c->peer_port,
-		.len = n, .type = VSOCK_TYPE_STREAM, .op = VSOCK_OP_RW,
-		.buf_alloc = c->rx_cap, .fwd_cnt = c->fwd_cnt,
+		.src_cid = v->guest_cid,
+		.dst_cid = c->peer_cid,
+		.src_port = c->local_port,
+		.dst_port = c->peer_port,
+		.len = n,
+		.type = VSOCK_TYPE_STREAM,
+		.op = VSOCK_OP_RW,
+		.buf_alloc = c->rx_cap,
+		.fwd_cnt = c->fwd_cnt,
 	};
 	err = send_pkt(v, &h, buf, false);
 	if (err)

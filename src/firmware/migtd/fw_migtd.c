@@ -38,8 +38,8 @@
 #define POLL_IDLE_MS 1u
 
 struct fw_migtd {
-	unsigned int busy_max;	/* most sessions at once since the last idle */
-	uint64_t busy_since;	/* fw_ticks when the first of them started */
+	unsigned int busy_max; /* most sessions at once since the last idle */
+	uint64_t busy_since;   /* fw_ticks when the first of them started */
 };
 
 static struct fw_migtd fm;
@@ -85,12 +85,14 @@ static int load_config(uint8_t **policy, size_t *policy_len, uint8_t **root, siz
 	size_t plen = 0, rlen = 0;
 	int err;
 
-	err = migtd_cfv_find_file(cfv, FW_CFV_SIZE, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p, &plen);
+	err = migtd_cfv_find_file(cfv, FW_CFV_SIZE, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p,
+				  &plen);
 	if (err) {
 		fw_printf("migtd: no policy enrolled in the CFV (%s)\n", migtd_err_str(err));
 		return err;
 	}
-	err = migtd_cfv_find_file(cfv, FW_CFV_SIZE, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca, &r, &rlen);
+	err = migtd_cfv_find_file(cfv, FW_CFV_SIZE, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca, &r,
+				  &rlen);
 	if (err) {
 		fw_printf("migtd: no root CA enrolled in the CFV (%s)\n", migtd_err_str(err));
 		return err;

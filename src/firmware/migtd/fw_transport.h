@@ -41,8 +41,8 @@ extern const struct fw_transport fw_transport;
  * changes MRTD exactly when the transport code does and leaves the
  * SERVTD_INFO_HASH computation (docs/protocol.md §9.6) untouched.
  */
-#define FW_BUILD_INFO(transport_name)                                                      \
-	__attribute__((used, aligned(16), section(".rodata.fw_build_info")))              \
+#define FW_BUILD_INFO(transport_name)                                        \
+	__attribute__((used, aligned(16), section(".rodata.fw_build_info"))) \
 	const char fw_build_info[FW_BUILD_INFO_SIZE] = FW_BUILD_INFO_MAGIC transport_name
 
 #endif /* MIGTD_FW_TRANSPORT_H */

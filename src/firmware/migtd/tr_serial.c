@@ -20,7 +20,7 @@
 
 #include "migtd/err.h"
 
-#define TS_PORT 1u		/* docs/protocol.md §4.3: MigTD uses port 1 */
+#define TS_PORT 1u /* docs/protocol.md §4.3: MigTD uses port 1 */
 #define TS_HANDLE 1u
 
 struct ts {

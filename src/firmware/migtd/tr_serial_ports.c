@@ -34,7 +34,7 @@
 struct fw_stream {
 	bool used;
 	uint32_t port;
-	uint32_t gen;		/* host connection the session uses */
+	uint32_t gen; /* host connection the session uses */
 	uint8_t hello[UVSOCK_HELLO_LEN];
 	size_t hello_sent;
 };

@@ -47,7 +47,7 @@ struct tv_stream {
 	bool used;
 	bool closing;
 	uint64_t close_deadline;
-	uint64_t close_polled;	/* fw_ticks of the core's last close call */
+	uint64_t close_polled; /* fw_ticks of the core's last close call */
 	struct vsock_conn c;
 };
 

@@ -73,15 +73,11 @@ int fw_tdx_accept(uint64_t gpa, uint64_t len, struct fw_tdx_accept_stats *stats)
 	while (at < end && err == MIGTD_OK) {
 		if ((at & (FW_TDX_2M - 1)) == 0 && end - at >= FW_TDX_2M) {
 			switch (accept_one(at, FW_TDX_ACCEPT_LEVEL_2M, st)) {
-			case ACCEPT_OK:
-				st->pages_2m++;
-				break;
+			case ACCEPT_OK: st->pages_2m++; break;
 			case ACCEPT_MISMATCH:
 				err = accept_4k_run(at, FW_TDX_2M / FW_TDX_4K, st);
 				break;
-			default:
-				err = MIGTD_ERR_TDCALL;
-				break;
+			default: err = MIGTD_ERR_TDCALL; break;
 			}
 			at += FW_TDX_2M;
 			continue;

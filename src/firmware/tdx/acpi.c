@@ -40,8 +40,8 @@ int fw_acpi_list_build(uint8_t rsdp[FW_ACPI_RSDP_SIZE], uint8_t *xsdt, size_t xs
 	migtd_wire_writer_init(&w, xsdt, xlen);
 	migtd_wire_write_bytes(&w, "XSDT", 4);
 	migtd_wire_write_u32(&w, xlen);
-	migtd_wire_write_u8(&w, 1);	/* revision */
-	migtd_wire_write_u8(&w, 0);	/* checksum, below */
+	migtd_wire_write_u8(&w, 1); /* revision */
+	migtd_wire_write_u8(&w, 0); /* checksum, below */
 	migtd_wire_write_bytes(&w, "MIGTDC", 6);
 	migtd_wire_write_bytes(&w, "MIGTD-C ", 8);
 	migtd_wire_write_u32(&w, 1);
@@ -56,13 +56,13 @@ int fw_acpi_list_build(uint8_t rsdp[FW_ACPI_RSDP_SIZE], uint8_t *xsdt, size_t xs
 
 	migtd_wire_writer_init(&w, rsdp, FW_ACPI_RSDP_SIZE);
 	migtd_wire_write_bytes(&w, "RSD PTR ", 8);
-	migtd_wire_write_u8(&w, 0);	/* checksum of bytes 0..19, below */
+	migtd_wire_write_u8(&w, 0); /* checksum of bytes 0..19, below */
 	migtd_wire_write_bytes(&w, "MIGTDC", 6);
-	migtd_wire_write_u8(&w, 2);	/* revision: ACPI 2.0+, XSDT valid */
-	migtd_wire_write_u32(&w, 0);	/* no RSDT */
+	migtd_wire_write_u8(&w, 2);  /* revision: ACPI 2.0+, XSDT valid */
+	migtd_wire_write_u32(&w, 0); /* no RSDT */
 	migtd_wire_write_u32(&w, FW_ACPI_RSDP_SIZE);
 	migtd_wire_write_u64(&w, xsdt_gpa);
-	migtd_wire_write_u8(&w, 0);	/* extended checksum, below */
+	migtd_wire_write_u8(&w, 0); /* extended checksum, below */
 	migtd_wire_write_u8(&w, 0), migtd_wire_write_u8(&w, 0), migtd_wire_write_u8(&w, 0);
 	err = migtd_wire_writer_error(&w);
 	if (err)

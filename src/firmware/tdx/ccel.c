@@ -40,12 +40,12 @@ int fw_ccel_table_build(uint8_t *out, size_t cap, uint64_t lasa, uint64_t laml)
 	migtd_wire_write_u8(&w, 0); /* checksum, below */
 	migtd_wire_write_bytes(&w, "MIGTDC", 6);
 	migtd_wire_write_bytes(&w, "MIGTD-C ", 8);
-	migtd_wire_write_u32(&w, 1);		/* OEM revision */
+	migtd_wire_write_u32(&w, 1);           /* OEM revision */
 	migtd_wire_write_bytes(&w, "MTDC", 4); /* creator id */
-	migtd_wire_write_u32(&w, 1);		/* creator revision */
+	migtd_wire_write_u32(&w, 1);           /* creator revision */
 	migtd_wire_write_u8(&w, FW_CCEL_CC_TYPE_TDX);
-	migtd_wire_write_u8(&w, 0);		/* cc_subtype */
-	migtd_wire_write_u16(&w, 0);		/* reserved */
+	migtd_wire_write_u8(&w, 0);  /* cc_subtype */
+	migtd_wire_write_u16(&w, 0); /* reserved */
 	migtd_wire_write_u64(&w, laml);
 	migtd_wire_write_u64(&w, lasa);
 	err = migtd_wire_writer_error(&w);

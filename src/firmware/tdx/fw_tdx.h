@@ -33,9 +33,9 @@
 
 /* What an acceptance did (for the boot log and the tests). */
 struct fw_tdx_accept_stats {
-	uint64_t pages_2m;	/* 2 MiB pages accepted (or already accepted) */
-	uint64_t pages_4k;	/* 4 KiB pages accepted (or already accepted) */
-	uint64_t already;	/* of those, "already accepted" */
+	uint64_t pages_2m; /* 2 MiB pages accepted (or already accepted) */
+	uint64_t pages_4k; /* 4 KiB pages accepted (or already accepted) */
+	uint64_t already;  /* of those, "already accepted" */
 	uint64_t busy_retries;
 };
 

@@ -15,8 +15,8 @@
 #include "tdx.h"
 #include "migtd/err.h"
 
-#define PDE_COUNT 2048u		/* 4 PDs x 512: 0..4 GiB in 2 MiB pages */
-#define PDE_PS (1ULL << 7)	/* 2 MiB page */
+#define PDE_COUNT 2048u    /* 4 PDs x 512: 0..4 GiB in 2 MiB pages */
+#define PDE_PS (1ULL << 7) /* 2 MiB page */
 #define PDE_P 1ULL
 
 int fw_tdx_share(uint64_t *pd, uint64_t base, uint64_t size, uint64_t shared_mask,
@@ -30,8 +30,7 @@ int fw_tdx_share(uint64_t *pd, uint64_t base, uint64_t size, uint64_t shared_mas
 	    shared_mask < (1ULL << 32))
 		return MIGTD_ERR_INVALID;
 	if (size == 0 || (base | size) & (FW_TDX_2M - 1) || base < FW_TDX_2M ||
-	    base > (uint64_t)PDE_COUNT * FW_TDX_2M ||
-	    size > (uint64_t)PDE_COUNT * FW_TDX_2M - base)
+	    base > (uint64_t)PDE_COUNT * FW_TDX_2M || size > (uint64_t)PDE_COUNT * FW_TDX_2M - base)
 		return MIGTD_ERR_INVALID;
 	first = base / FW_TDX_2M;
 	count = size / FW_TDX_2M;

@@ -106,8 +106,8 @@ int fw_tdx_start(void)
 				   FW_PERMMEM_BASE + FW_PERMMEM_SIZE);
 	if (err != MIGTD_OK)
 		return err;
-	err = fw_tdx_share((uint64_t *)(uintptr_t)FW_RAM_PD_BASE, FW_RAM_DMA_BASE,
-			   FW_RAM_DMA_SIZE, shared_mask, &gpa);
+	err = fw_tdx_share((uint64_t *)(uintptr_t)FW_RAM_PD_BASE, FW_RAM_DMA_BASE, FW_RAM_DMA_SIZE,
+			   shared_mask, &gpa);
 	if (err != MIGTD_OK) {
 		fw_printf("tdx: MapGPA of the DMA region failed: %s\n", migtd_err_str(err));
 		return err;
@@ -213,8 +213,8 @@ void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 int fw_tdx_publish_event_log(const uint8_t *log, size_t len)
 {
 	uint64_t ccel_gpa = (uint64_t)(uintptr_t)ccel_table;
-	int err = fw_ccel_publish(ccel_area, sizeof(ccel_area), (uint64_t)(uintptr_t)ccel_area,
-				  log, len, ccel_table);
+	int err = fw_ccel_publish(ccel_area, sizeof(ccel_area), (uint64_t)(uintptr_t)ccel_area, log,
+				  len, ccel_table);
 
 	if (err == MIGTD_OK)
 		err = fw_acpi_list_build(acpi_rsdp, acpi_xsdt, sizeof(acpi_xsdt),

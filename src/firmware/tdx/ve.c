@@ -140,11 +140,10 @@ int fw_tdx_handle_ve(struct fw_ve_cpu *cpu, struct fw_ve_info *ve)
 	case FW_VE_EXIT_CPUID:
 		err = fw_tdx_cpuid((uint32_t)cpu->rax, (uint32_t)cpu->rcx, regs);
 		if (!err)
-			cpu->rax = regs[0], cpu->rbx = regs[1], cpu->rcx = regs[2], cpu->rdx = regs[3];
+			cpu->rax = regs[0], cpu->rbx = regs[1], cpu->rcx = regs[2],
+			cpu->rdx = regs[3];
 		break;
-	case FW_VE_EXIT_HLT:
-		err = fw_tdx_hlt(!(cpu->rflags & RFLAGS_IF));
-		break;
+	case FW_VE_EXIT_HLT: err = fw_tdx_hlt(!(cpu->rflags & RFLAGS_IF)); break;
 	case FW_VE_EXIT_RDMSR:
 		err = fw_tdx_rdmsr((uint32_t)cpu->rcx, &v);
 		if (!err)
@@ -154,9 +153,7 @@ int fw_tdx_handle_ve(struct fw_ve_cpu *cpu, struct fw_ve_info *ve)
 		err = fw_tdx_wrmsr((uint32_t)cpu->rcx,
 				   (cpu->rdx & 0xFFFFFFFFULL) << 32 | (cpu->rax & 0xFFFFFFFFULL));
 		break;
-	case FW_VE_EXIT_IO:
-		err = ve_io(ve, cpu);
-		break;
+	case FW_VE_EXIT_IO: err = ve_io(ve, cpu); break;
 	default:
 		/* EPT violation (MMIO not through fw_mmio_*, unaccepted memory)
 		 * and anything else: not emulated. */

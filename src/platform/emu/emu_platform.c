@@ -26,8 +26,8 @@ struct emu_sync_want {
 	uint16_t op;
 	bool done;
 	int result;
-	uint8_t *out;    /* response payload copied here ... */
-	size_t out_cap;  /* ... if it has exactly this many bytes */
+	uint8_t *out;   /* response payload copied here ... */
+	size_t out_cap; /* ... if it has exactly this many bytes */
 };
 
 static void emu_fail_link(struct emu_platform *p, const char *why)
@@ -37,8 +37,7 @@ static void emu_fail_link(struct emu_platform *p, const char *why)
 	p->broken = true;
 }
 
-void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io,
-		       struct migtd_log *log)
+void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io, struct migtd_log *log)
 {
 	memset(p, 0, sizeof(*p));
 	p->io = *io;
@@ -174,11 +173,13 @@ static int emu_pump(struct emu_platform *p, struct emu_sync_want *want, bool wai
 		}
 		if (want && want->done)
 			return MIGTD_OK;
-		ret = p->io.read(p->io.ctx, p->rx + p->rx_len, sizeof(p->rx) - p->rx_len, &got, wait);
+		ret = p->io.read(p->io.ctx, p->rx + p->rx_len, sizeof(p->rx) - p->rx_len, &got,
+				 wait);
 		if (ret == MIGTD_ERR_AGAIN && !wait)
 			return MIGTD_OK;
 		if (ret) {
-			emu_fail_link(p, ret == MIGTD_ERR_TIMEOUT ? "host did not answer" : "read failed");
+			emu_fail_link(p, ret == MIGTD_ERR_TIMEOUT ? "host did not answer"
+								  : "read failed");
 			return ret == MIGTD_ERR_TIMEOUT ? ret : MIGTD_ERR_NETWORK;
 		}
 		p->rx_len += got;
@@ -189,7 +190,9 @@ static int emu_pump(struct emu_platform *p, struct emu_sync_want *want, bool wai
  * a response of exactly out_cap bytes. */
 static int emu_call(struct emu_platform *p, uint16_t op, size_t len, uint8_t *out, size_t out_cap)
 {
-	struct emu_sync_want want = { .seq = p->next_seq++, .op = op, .out = out, .out_cap = out_cap };
+	struct emu_sync_want want = {
+		.seq = p->next_seq++, .op = op, .out = out, .out_cap = out_cap
+	};
 	int ret = emu_send(p, op, want.seq, len);
 
 	if (ret)
@@ -234,7 +237,8 @@ static int emu_mr_report(void *ctx, const uint8_t report_data[TDREPORT_REPORT_DA
 	return ret;
 }
 
-static int emu_rtmr_extend(void *ctx, unsigned int index, const uint8_t digest[TDX_RTMR_DIGEST_SIZE])
+static int emu_rtmr_extend(void *ctx, unsigned int index,
+			   const uint8_t digest[TDX_RTMR_DIGEST_SIZE])
 {
 	struct emu_platform *p = ctx;
 	uint8_t rsp[8];

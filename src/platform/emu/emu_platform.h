@@ -29,15 +29,15 @@ struct emu_platform_pending {
 	bool done;
 	uint16_t op;
 	uint32_t seq;
-	int result;  /* MIGTD_OK or the error the host reported */
-	void *call;  /* struct migtd_service_call or migtd_quote_call */
+	int result; /* MIGTD_OK or the error the host reported */
+	void *call; /* struct migtd_service_call or migtd_quote_call */
 };
 
 struct emu_platform {
 	struct emu_link_io io;
 	struct migtd_log *log; /* may be NULL */
 	uint32_t next_seq;
-	bool broken;           /* the link failed: every call fails from now on */
+	bool broken; /* the link failed: every call fails from now on */
 	size_t rx_len;
 	struct emu_platform_pending pending[EMU_PLATFORM_MAX_PENDING];
 	uint8_t rx[EMU_LINK_FRAME_MAX];
@@ -46,7 +46,6 @@ struct emu_platform {
 
 extern const struct migtd_platform_ops emu_platform_ops;
 
-void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io,
-		       struct migtd_log *log);
+void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io, struct migtd_log *log);
 
 #endif /* MIGTD_EMU_PLATFORM_H */

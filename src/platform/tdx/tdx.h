@@ -48,11 +48,11 @@ int tdx_vmcall_status_err(uint64_t r10);
 
 /* ---- TDCALL leaves (docs/protocol.md §3) ---------------------------------------------- */
 struct tdx_vp_info {
-	unsigned int gpaw;	/* RCX bits 5:0 */
-	uint64_t attributes;	/* RDX */
-	uint32_t num_vcpus;	/* R8 low 32 */
-	uint32_t max_vcpus;	/* R8 high 32 */
-	uint32_t vcpu_index;	/* R9 */
+	unsigned int gpaw;   /* RCX bits 5:0 */
+	uint64_t attributes; /* RDX */
+	uint32_t num_vcpus;  /* R8 low 32 */
+	uint32_t max_vcpus;  /* R8 high 32 */
+	uint32_t vcpu_index; /* R9 */
 };
 int tdx_vp_info(struct tdx_vp_info *out);
 /* Shared bit of a GPA for a given GPAW: bit GPAW-1. */
@@ -87,25 +87,26 @@ int tdx_vmcall_report_fatal_error(uint64_t code, uint64_t msg_gpa);
  */
 struct tdx_platform {
 	/* TDCALL buffers first: their alignment then costs no padding inside */
-	_Alignas(1024) uint8_t report[TDREPORT_STRUCT_SIZE];	/* TDG.MR.REPORT output: 1024-aligned */
-	_Alignas(64) uint8_t reportdata[TDREPORT_REPORT_DATA_SIZE];	/* REPORTDATA: 64-aligned */
-	_Alignas(64) uint8_t digest[64];	/* RTMR.EXTEND input: 64-aligned */
+	_Alignas(
+		1024) uint8_t report[TDREPORT_STRUCT_SIZE]; /* TDG.MR.REPORT output: 1024-aligned */
+	_Alignas(64) uint8_t reportdata[TDREPORT_REPORT_DATA_SIZE]; /* REPORTDATA: 64-aligned */
+	_Alignas(64) uint8_t digest[64]; /* RTMR.EXTEND input: 64-aligned */
 
 	/* configuration (set before tdx_platform_init) */
-	uint64_t shared_mask;		/* tdx_shared_mask(vp_info.gpaw) */
-	uint8_t *svc_cmd;		/* one shared page */
-	uint8_t *svc_rsp;		/* one shared page */
-	uint8_t *quote_buf;		/* shared, page multiple */
+	uint64_t shared_mask; /* tdx_shared_mask(vp_info.gpaw) */
+	uint8_t *svc_cmd;     /* one shared page */
+	uint8_t *svc_rsp;     /* one shared page */
+	uint8_t *quote_buf;   /* shared, page multiple */
 	size_t quote_buf_len;
 	volatile uint32_t *service_flag; /* set by the 0x50 handler, or NULL */
-	volatile uint32_t *quote_flag;	/* set by the 0x51 handler, or NULL */
-	uint64_t tsc_khz;		/* TSC frequency for now_ms */
+	volatile uint32_t *quote_flag;   /* set by the 0x51 handler, or NULL */
+	uint64_t tsc_khz;                /* TSC frequency for now_ms */
 
 	/* internal */
 	struct migtd_service_call *svc_busy;
 	struct migtd_quote_call *quote_busy;
-	int quote_notify_ok;		/* SetupEventNotifyInterrupt succeeded */
-	int quote_abandoned;		/* a cancelled GetQuote may still own quote_buf */
+	int quote_notify_ok; /* SetupEventNotifyInterrupt succeeded */
+	int quote_abandoned; /* a cancelled GetQuote may still own quote_buf */
 };
 
 /* The ops table of this backend. */

@@ -24,10 +24,8 @@ int tdx_status_err(uint64_t rax)
 int tdx_vmcall_status_err(uint64_t r10)
 {
 	switch (r10) {
-	case TDX_VMCALL_SUCCESS:
-		return MIGTD_OK;
-	case TDX_VMCALL_RETRY:
-		return MIGTD_ERR_AGAIN;
+	case TDX_VMCALL_SUCCESS: return MIGTD_OK;
+	case TDX_VMCALL_RETRY: return MIGTD_ERR_AGAIN;
 	default: /* invalid operand, GPA in use, alignment, anything unknown */
 		return MIGTD_ERR_VMCALL;
 	}

@@ -135,8 +135,9 @@ static int op_quote_start(void *ctx, struct migtd_quote_call *c)
 	if (t->quote_abandoned) {
 		/* The VMM still owns the shared buffer of a cancelled GetQuote
 		 * until it completes it: only then can the next one start. */
-		if (t->quote_notify_ok && t->quote_flag ? !*t->quote_flag
-		    : migtd_wire_get_u64(t->quote_buf + 8) == GHCI_GETQUOTE_IN_FLIGHT)
+		if (t->quote_notify_ok && t->quote_flag
+			    ? !*t->quote_flag
+			    : migtd_wire_get_u64(t->quote_buf + 8) == GHCI_GETQUOTE_IN_FLIGHT)
 			return MIGTD_ERR_AGAIN;
 		t->quote_abandoned = 0;
 	}

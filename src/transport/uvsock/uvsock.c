@@ -83,7 +83,8 @@ static int uv_open(void *ctx, const struct migtd_stream_params *params, uint32_t
 	s->fd = fd;
 	migtd_wire_put_u32(s->hello, UVSOCK_MAGIC);
 	migtd_wire_put_u32(s->hello + 4, params->peer_port);
-	migtd_wire_put_u64(s->hello + 8, params->peer_cid & 0xffffffffu); /* vsock CIDs are 32-bit */
+	migtd_wire_put_u64(s->hello + 8,
+			   params->peer_cid & 0xffffffffu); /* vsock CIDs are 32-bit */
 	s->hello_sent = 0;
 	*handle = h;
 	return MIGTD_OK;
