@@ -495,11 +495,11 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock_path = NULL;
-	int lfd = -1, sock, ret, c;
+	int lfd = -1, sock, ret, opt;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "s:f:c:l:r:vhV", opts, NULL)) != -1) {
-		switch (c) {
+	while ((opt = getopt_long(argc, argv, "s:f:c:l:r:vhV", opts, NULL)) != -1) {
+		switch (opt) {
 		case 's': sock_path = optarg; break;
 		case 'f': {
 			long fd;
