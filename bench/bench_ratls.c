@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
 /* Copyright (c) 2026 The migtd-c authors */
 /*
- * bench_ratls -- the cost of attestation (issue 4):
+ * bench_ratls -- the cost of attestation:
  *   verify   verifying the real production TDX quote v4
  *            (go-tdx-guest/tdx_prod_quote_SPR_E4.dat) to the Intel SGX root
  *            CA at 2023-07-01, no collateral: PEM chain parse, 3 chain/QE

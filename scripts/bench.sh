@@ -18,7 +18,7 @@
 # Knobs: BENCH_RUNS (15) handshakes and demo runs for the medians,
 # BENCH_SOAK (1000), BENCH_CG_N (2) pre-migrations under callgrind.
 #
-# bench_ratls gets more (issue 4): instruction counts under callgrind of one
+# bench_ratls gets more: instruction counts under callgrind of one
 # quote verification and one RA-TLS handshake (only the measured function is
 # collected: --toggle-collect), the share of those instructions inside
 # mbedTLS's bignum and ECP code (callgrind_annotate, exclusive cost grouped

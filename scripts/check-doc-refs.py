@@ -6,7 +6,7 @@
 # ("§x.y", "spec §x.y", "docs/protocol.md §x.y") must exist as a heading in
 # docs/protocol.md, and no comment may point at the working material outside
 # the repository (shared/spec, shared/design.md), which a clone does
-# not have. Exit 1 with one line per dangling citation.
+# not have, nor an issue number (the tracker is not in a clone). Exit 1 with one line per dangling citation.
 #
 # Citations of other documents are not ours to check and are skipped: a
 # "§" directly after "virtio", "virtio 1.x", "README.md", "policy.md",
@@ -26,7 +26,8 @@ SECTION = r"§\s?(\d+(?:\.\d+)*)"
 FOREIGN = re.compile(
     r"(virtio(?: 1\.x| spec)?|README\.md|policy\.md|cli\.md|status-codes\.md|layout\.md|"
     r"RFC ?\d+|vectors/\S+)\s*" + SECTION + r"(?:\s*(?:,|/|-|and|or)\s*" + SECTION + r")*")
-WORKING_MATERIAL = re.compile(r"(shared/spec|shared/design|\bdesign\.md|migtd-spec\.md)")
+# Issue numbers belong to the tracker, which a clone does not have either.
+WORKING_MATERIAL = re.compile(r"(shared/spec|shared/design|\bdesign\.md|migtd-spec\.md|td-under-tcg|\b[Ii]ssues? #?\d+)")
 
 
 def tracked_files():

@@ -79,7 +79,7 @@
  * configured above 16 KiB), so the whole Certificate handshake message
  * (4 header + 1 context + 3 list + 3 length + cert + 2 extensions) must fit
  * in 16384 bytes. A policy-v1 event log that embeds a large policy (the
- * production one is ~27 KiB) does not fit: see the report on issue 4.
+ * production one is ~27 KiB) does not fit: see docs/tls-large-certificates.md.
  */
 #define RATLS_MAX_CERT (16384 - 13)
 

@@ -44,6 +44,12 @@ if (cd "$t" && python3 "$PWD/scripts/check-doc-refs.py" >/dev/null 2>&1); then
 fi
 out=$(cd "$t" && python3 scripts/check-doc-refs.py 2>&1) || true
 grep -q "src/dangling.c:1: §$sec" <<<"$out" || fail "check-doc-refs did not name the dangling citation"
+# A comment citing the issue tracker (assembled so that this file cites none).
+printf '/* see %s %s */\n' "issue" "13" >"$t/src/tracker.c"
+git -C "$t" add -A >/dev/null 2>&1
+out=$(cd "$t" && python3 scripts/check-doc-refs.py 2>&1) || true
+grep -q "src/tracker.c:1: cites working material" <<<"$out" ||
+  fail "check-doc-refs accepted a comment citing an issue number"
 
 make --no-print-directory man >"$t/man.log" 2>&1 || { cat "$t/man.log"; fail "make man"; }
 n=0

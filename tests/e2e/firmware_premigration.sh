@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause-Patent
 # Copyright (c) 2026 The migtd-c authors
-# Pre-migration between two firmware VMs (issue 7, plain-VM path):
+# Pre-migration between two firmware VMs (plain-VM path):
 # `migtd-vmm demo --vm` enrolls the policy and root CA into a copy of
 # build/migtd-serial-ports.bin (TRANSPORT=virtio-serial-ports) per platform, boots each in QEMU (TCG, q35, -cpu max) as
 # its platform's MigTD -- the portable core over virtio-serial: platform link
@@ -17,7 +17,7 @@
 #     on either side.
 #  3. 16 sessions at once over 16 stream ports (--barrier: all 16 in
 #     progress on both VMs before any byte is relayed): all succeed, keys
-#     verified; the VMs' heap peaks are printed (issue 7).
+#     verified; the VMs' heap peaks are printed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64"; exit 77; }

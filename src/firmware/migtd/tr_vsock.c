@@ -23,7 +23,8 @@
 #include "migtd/err.h"
 #include "vsock_ids.h"
 
-/* 16 concurrent sessions (issue 13) plus spares; the link is separate. */
+/* 16 concurrent sessions (what tests/e2e/firmware_vsock.sh runs) plus
+ * spares; the platform link is a stream of its own, not counted here. */
 #define TV_STREAMS 20
 /*
  * Per-stream receive ring = the buf_alloc we advertise. The spec's MigTD
