@@ -245,40 +245,33 @@ $(foreach t,$(TOOLS),$(eval $(call TOOL,$(t))))
 # -Werror), linked into this one program only -- the library is
 # GPL-2.0-or-later, so no other binary of ours may link it.
 VHU_SRC := $(VHU_DIR)/subprojects/libvhost-user
-VHU_CFLAGS := -std=gnu99 -w -O2 -g -fPIE -fstack-protector-strong -D_GNU_SOURCE -pthread
+# One library and one program per variant: host (build/bin/) and, under
+# ASan+UBSan, san (build/san/bin/): the sanitized unit test drives the latter,
+# so the malicious-guest cases run with every copy checked (libvhost-user
+# included). Our own code sees the library's header as a system header (its
+# style is not ours to warn about).
 $(VHU_SRC)/libvhost-user.c $(VHU_SRC)/libvhost-user.h: $(DEPS_STAMP)
-$(B)/host/vhu/libvhost-user.a: $(VHU_SRC)/libvhost-user.c $(VHU_SRC)/libvhost-user.h
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(VHU_CFLAGS) -I$(VHU_SRC) -c $< -o $(@D)/libvhost-user.o
-	@rm -f $@
-	$(Q)ar rcs $@ $(@D)/libvhost-user.o
-# Our own code sees the library's header as a system header (its style is
-# not ours to warn about).
-$(B)/host/obj/tools/migtd-vsock-backend/%.o: tools/migtd-vsock-backend/%.c $(VHU_SRC)/libvhost-user.h \
+# $(1) = variant, $(2) = the library's CFLAGS, $(3) = our CFLAGS (compile and
+# link), $(4) = the program's path
+define VHU_VARIANT
+$(B)/$(1)/vhu/libvhost-user.a: $(VHU_SRC)/libvhost-user.c $(VHU_SRC)/libvhost-user.h
+	@mkdir -p $$(@D)
+	$$(Q)$(CC) $(2) -I$(VHU_SRC) -c $$< -o $$(@D)/libvhost-user.o
+	@rm -f $$@
+	$$(Q)ar rcs $$@ $$(@D)/libvhost-user.o
+$(B)/$(1)/obj/tools/migtd-vsock-backend/%.o: tools/migtd-vsock-backend/%.c $(VHU_SRC)/libvhost-user.h \
 	$(MBEDTLS_DIR)/include/mbedtls/ssl.h
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_COMMON) $(call src_inc,$<) -isystem $(VHU_SRC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
-$(B)/bin/migtd-vsock-backend: $(call objs,host,$(wildcard tools/migtd-vsock-backend/*.c) tools/common/cli.c) \
-	$(B)/host/vhu/libvhost-user.a $(call host_libs,host)
-	@mkdir -p $(@D)
-	$(Q)$(CC) -pie $(HOST_CFLAGS) -pthread -o $@ -Wl,--start-group $^ -Wl,--end-group
-
-# Under ASan+UBSan too: the sanitized unit test drives this one, so the
-# malicious-guest cases run with every copy checked (libvhost-user included).
+	@mkdir -p $$(@D)
+	$$(Q)$(CC) $(CPPFLAGS_COMMON) $$(call src_inc,$$<) -isystem $(VHU_SRC) $(3) -MMD -MP -c $$< -o $$@
+$(4): $$(call objs,$(1),$$(wildcard tools/migtd-vsock-backend/*.c) tools/common/cli.c) \
+	$(B)/$(1)/vhu/libvhost-user.a $$(call host_libs,$(1))
+	@mkdir -p $$(@D)
+	$$(Q)$(CC) $(3) -pthread -o $$@ -Wl,--start-group $$^ -Wl,--end-group
+endef
+VHU_CFLAGS := -std=gnu99 -w -O2 -g -fPIE -fstack-protector-strong -D_GNU_SOURCE -pthread
 VHU_SAN_CFLAGS := -std=gnu99 -w -O1 -g $(SAN_FLAGS) -D_GNU_SOURCE -pthread
-$(B)/san/vhu/libvhost-user.a: $(VHU_SRC)/libvhost-user.c $(VHU_SRC)/libvhost-user.h
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(VHU_SAN_CFLAGS) -I$(VHU_SRC) -c $< -o $(@D)/libvhost-user.o
-	@rm -f $@
-	$(Q)ar rcs $@ $(@D)/libvhost-user.o
-$(B)/san/obj/tools/migtd-vsock-backend/%.o: tools/migtd-vsock-backend/%.c $(VHU_SRC)/libvhost-user.h \
-	$(MBEDTLS_DIR)/include/mbedtls/ssl.h
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_COMMON) $(call src_inc,$<) -isystem $(VHU_SRC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
-$(B)/san/bin/migtd-vsock-backend: $(call objs,san,$(wildcard tools/migtd-vsock-backend/*.c) tools/common/cli.c) \
-	$(B)/san/vhu/libvhost-user.a $(call host_libs,san)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_CFLAGS) -pthread -o $@ -Wl,--start-group $^ -Wl,--end-group
+$(eval $(call VHU_VARIANT,host,$(VHU_CFLAGS),$(HOST_CFLAGS) -pie,$(B)/bin/migtd-vsock-backend))
+$(eval $(call VHU_VARIANT,san,$(VHU_SAN_CFLAGS),$(SAN_CFLAGS),$(B)/san/bin/migtd-vsock-backend))
 
 # The backend's unit test drives the real program as its vhost-user front end
 # (the one built with the same flags: build/bin/ or build/san/bin/).
