@@ -644,6 +644,33 @@ static void test_ve_io(void **state)
 	assert_int_equal(ncalls, 1);
 }
 
+/* fw_tdx_io on its own (cpu/io.c's port I/O in a TD): a read returns R11,
+ * a rejected VMCALL is an error and leaves the value alone. */
+static void test_tdx_io(void **state)
+{
+	uint64_t v = 0x5A;
+
+	(void)state;
+	set_ve(0, 0, 0);
+	assert_int_equal(fw_tdx_io(1, true, 0x402, &v), MIGTD_OK);
+	assert_int_equal(ncalls, 1);
+	assert_int_equal(calls[0].rcx, 0xFC00);
+	assert_int_equal(calls[0].r11, 0x1E);
+	assert_int_equal(calls[0].r12, 1);
+	assert_int_equal(calls[0].r13, 1);
+	assert_int_equal(calls[0].r14, 0x402);
+	assert_int_equal(calls[0].r15, 0x5A);
+	assert_int_equal(v, 0x5A);
+	assert_int_equal(fw_tdx_io(4, false, 0xCFC, &v), MIGTD_OK);
+	assert_int_equal(calls[1].r13, 0);
+	assert_int_equal(calls[1].r15, 0);
+	assert_int_equal(v, 0xFFFFFFA5);
+	vmcall_r10 = 0x8000000000000000ULL;
+	v = 7;
+	assert_int_not_equal(fw_tdx_io(4, false, 0xCFC, &v), MIGTD_OK);
+	assert_int_equal(v, 7);
+}
+
 static void test_ve_refuses(void **state)
 {
 	struct fw_ve_cpu cpu = { .rip = 0x4000 };
@@ -774,6 +801,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ve_cpuid, setup),
 		cmocka_unit_test_setup(test_ve_msr_hlt, setup),
 		cmocka_unit_test_setup(test_ve_io, setup),
+		cmocka_unit_test_setup(test_tdx_io, setup),
 		cmocka_unit_test_setup(test_ve_refuses, setup),
 		cmocka_unit_test_setup(test_ve_info_failure_and_fatal, setup),
 	};

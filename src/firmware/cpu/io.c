@@ -3,33 +3,17 @@
 /*
  * io.c -- port I/O. A plain VM executes IN/OUT; in a TD they would raise #VE,
  * so the firmware asks the VMM directly with TDG.VP.VMCALL<Instruction.IO>
- * (GHCI: R11 = 0x1E, R12 = size, R13 = 1 write / 0 read, R14 = port,
- * R15 = value; R11 returns the value read).
+ * (fw_tdx_io, tdx/ve.c).
  */
 #include "../fw.h"
-#include "tdx.h"
 #include "../tdx/fw_tdx.h"
 
 int fw_is_td;
 
-#define VMCALL_IO 0x1E
-#define VMCALL_EXPOSE 0xFC00 /* R10-R15 */
-
-static uint64_t td_io(uint64_t size, uint64_t write, uint16_t port, uint64_t val)
+static uint64_t td_io(unsigned int size, bool write, uint16_t port, uint64_t val)
 {
-	struct tdx_regs r = { 0 };
-
-	r.rax = 0; /* TDG.VP.VMCALL */
-	r.rcx = VMCALL_EXPOSE;
-	r.r10 = 0;
-	r.r11 = VMCALL_IO;
-	r.r12 = size;
-	r.r13 = write;
-	r.r14 = port;
-	r.r15 = val;
-	tdx_tdcall(&r);
 	/* A failed VMCALL reads as all ones, like a missing device. */
-	return r.r10 ? ~0ULL : r.r11;
+	return fw_tdx_io(size, write, port, &val) ? ~0ULL : val;
 }
 
 /*
@@ -77,7 +61,7 @@ __attribute__((noinline, noreturn)) static void vm_halt_forever(void)
 void fw_outb(uint16_t port, uint8_t v)
 {
 	if (fw_is_td)
-		td_io(1, 1, port, v);
+		td_io(1, true, port, v);
 	else
 		vm_outb(port, v);
 }
@@ -85,7 +69,7 @@ void fw_outb(uint16_t port, uint8_t v)
 void fw_outw(uint16_t port, uint16_t v)
 {
 	if (fw_is_td)
-		td_io(2, 1, port, v);
+		td_io(2, true, port, v);
 	else
 		vm_outw(port, v);
 }
@@ -93,7 +77,7 @@ void fw_outw(uint16_t port, uint16_t v)
 void fw_outl(uint16_t port, uint32_t v)
 {
 	if (fw_is_td)
-		td_io(4, 1, port, v);
+		td_io(4, true, port, v);
 	else
 		vm_outl(port, v);
 }
@@ -101,14 +85,14 @@ void fw_outl(uint16_t port, uint32_t v)
 uint8_t fw_inb(uint16_t port)
 {
 	if (fw_is_td)
-		return (uint8_t)td_io(1, 0, port, 0);
+		return (uint8_t)td_io(1, false, port, 0);
 	return vm_inb(port);
 }
 
 uint32_t fw_inl(uint16_t port)
 {
 	if (fw_is_td)
-		return (uint32_t)td_io(4, 0, port, 0);
+		return (uint32_t)td_io(4, false, port, 0);
 	return vm_inl(port);
 }
 
@@ -127,7 +111,7 @@ __attribute__((noreturn)) void fw_exit(uint8_t code)
 	if (code != FW_EXIT_OK)
 		fw_tdx_report_fatal(0);
 	/* A VMM that models isa-debug-exit may end the TD here as well. */
-	(void)td_io(4, 1, FW_DEBUG_EXIT_PORT, code);
+	(void)td_io(4, true, FW_DEBUG_EXIT_PORT, code);
 	for (;;) {
 		__asm__ volatile("cli" ::: "memory");
 		(void)fw_tdx_hlt(true);

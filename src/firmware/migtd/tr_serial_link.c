@@ -7,6 +7,7 @@
  */
 #include "../fw.h"
 #include "../virtio.h"
+#include "fw_link_io.h"
 #include "tr_serial_link.h"
 
 #include "migtd/err.h"
@@ -21,51 +22,37 @@ struct sl {
 
 static struct sl sl;
 
-static int link_write_all(void *ctx, const void *buf, size_t len)
+static int link_send(void *ctx, const void *buf, size_t len)
 {
 	struct sl *l = ctx;
-	const uint8_t *p = buf;
-	uint64_t end = fw_ticks() + LINK_WAIT_MS;
 
-	while (len) {
-		int n = vser_send(l->ser, l->port, p, len);
+	return vser_send(l->ser, l->port, buf, len);
+}
 
-		if (n == MIGTD_ERR_AGAIN) {
-			if (fw_ticks() > end)
-				return MIGTD_ERR_NETWORK;
-			fw_vser_relax();
-			continue;
-		}
-		if (n <= 0)
-			return MIGTD_ERR_NETWORK;
-		p += n;
-		len -= (size_t)n;
-	}
-	return MIGTD_OK;
+static int link_recv(void *ctx, void *buf, size_t cap)
+{
+	struct sl *l = ctx;
+
+	return vser_recv(l->ser, l->port, buf, cap);
+}
+
+/* The host closed the port: nothing more will come. */
+static bool link_closed(void *ctx)
+{
+	struct sl *l = ctx;
+
+	return !l->ser->port[l->port].host_open;
+}
+
+static int link_write_all(void *ctx, const void *buf, size_t len)
+{
+	return fw_link_write_all(ctx, link_send, fw_vser_relax, LINK_WAIT_MS, buf, len);
 }
 
 static int link_read(void *ctx, void *buf, size_t cap, size_t *got, bool wait)
 {
-	struct sl *l = ctx;
-	uint64_t end = fw_ticks() + LINK_WAIT_MS;
-
-	for (;;) {
-		int n = vser_recv(l->ser, l->port, buf, cap);
-
-		if (n > 0) {
-			*got = (size_t)n;
-			return MIGTD_OK;
-		}
-		if (n != MIGTD_ERR_AGAIN)
-			return MIGTD_ERR_NETWORK;
-		if (!l->ser->port[l->port].host_open)
-			return MIGTD_ERR_NETWORK; /* the host went away */
-		if (!wait)
-			return MIGTD_ERR_AGAIN;
-		if (fw_ticks() > end)
-			return MIGTD_ERR_TIMEOUT;
-		fw_vser_relax();
-	}
+	return fw_link_read(ctx, link_recv, link_closed, fw_vser_relax, LINK_WAIT_MS, buf, cap, got,
+			    wait);
 }
 
 int tr_serial_link_open(struct vser *ser, struct emu_link_io *link)

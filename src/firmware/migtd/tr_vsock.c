@@ -16,6 +16,7 @@
  */
 #include "../fw.h"
 #include "../virtio.h"
+#include "fw_link_io.h"
 #include "fw_transport.h"
 
 #include <string.h>
@@ -66,49 +67,29 @@ FW_BUILD_INFO("virtio-vsock");
 
 /* ---- the platform link (plain VM only) ------------------------------------ */
 
-static int link_write_all(void *ctx, const void *buf, size_t len)
+static int link_send(void *ctx, const void *buf, size_t len)
 {
 	struct tv *t = ctx;
-	const uint8_t *p = buf;
-	uint64_t end = fw_ticks() + TV_LINK_WAIT_MS;
 
-	while (len) {
-		int n = vsock_send(t->v, &t->link, p, len);
+	return vsock_send(t->v, &t->link, buf, len);
+}
 
-		if (n == MIGTD_ERR_AGAIN) {
-			if (fw_ticks() > end)
-				return MIGTD_ERR_NETWORK;
-			fw_vsock_relax();
-			continue;
-		}
-		if (n <= 0)
-			return MIGTD_ERR_NETWORK;
-		p += n;
-		len -= (size_t)n;
-	}
-	return MIGTD_OK;
+static int link_recv(void *ctx, void *buf, size_t cap)
+{
+	struct tv *t = ctx;
+
+	return vsock_recv(t->v, &t->link, buf, cap);
+}
+
+static int link_write_all(void *ctx, const void *buf, size_t len)
+{
+	return fw_link_write_all(ctx, link_send, fw_vsock_relax, TV_LINK_WAIT_MS, buf, len);
 }
 
 static int link_read(void *ctx, void *buf, size_t cap, size_t *got, bool wait)
 {
-	struct tv *t = ctx;
-	uint64_t end = fw_ticks() + TV_LINK_WAIT_MS;
-
-	for (;;) {
-		int n = vsock_recv(t->v, &t->link, buf, cap);
-
-		if (n > 0) {
-			*got = (size_t)n;
-			return MIGTD_OK;
-		}
-		if (n != MIGTD_ERR_AGAIN)
-			return MIGTD_ERR_NETWORK; /* closed (0) or reset */
-		if (!wait)
-			return MIGTD_ERR_AGAIN;
-		if (fw_ticks() > end)
-			return MIGTD_ERR_TIMEOUT;
-		fw_vsock_relax();
-	}
+	return fw_link_read(ctx, link_recv, NULL, fw_vsock_relax, TV_LINK_WAIT_MS, buf, cap, got,
+			    wait);
 }
 
 static int tv_start(struct emu_link_io *link)

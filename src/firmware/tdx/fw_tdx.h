@@ -179,6 +179,9 @@ int fw_tdx_hlt(bool irq_blocked);
 int fw_tdx_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]);
 int fw_tdx_rdmsr(uint32_t msr, uint64_t *value);
 int fw_tdx_wrmsr(uint32_t msr, uint64_t value);
+/* TDG.VP.VMCALL<Instruction.IO>: size 1, 2 or 4; *value is written, or
+ * receives what was read. */
+int fw_tdx_io(unsigned int size, bool write, uint16_t port, uint64_t *value);
 /* TDG.VP.VMCALL<ReportFatalError> with this code (no message page). */
 void fw_tdx_report_fatal(uint64_t code);
 

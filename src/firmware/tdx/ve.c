@@ -101,30 +101,42 @@ int fw_tdx_wrmsr(uint32_t msr, uint64_t value)
 	return vmcall(TDX_VMCALL_WRMSR, &r);
 }
 
+int fw_tdx_io(unsigned int size, bool write, uint16_t port, uint64_t *value)
+{
+	struct tdx_regs r = { 0 };
+	int err;
+
+	r.r12 = size;
+	r.r13 = write ? 1 : 0;
+	r.r14 = port;
+	r.r15 = write ? *value : 0;
+	err = vmcall(TDX_VMCALL_IO, &r);
+	if (!err && !write)
+		*value = r.r11;
+	return err;
+}
+
 /* Exit qualification of an I/O instruction (SDM "Exit Qualification for
  * I/O Instructions"): size-1 in 2:0, 1 = IN in bit 3, string in bit 4,
  * REP in bit 5, port in 31:16. */
 static int ve_io(const struct fw_ve_info *ve, struct fw_ve_cpu *cpu)
 {
-	struct tdx_regs r = { 0 };
 	unsigned int size = (unsigned int)(ve->qualification & 7) + 1;
 	bool in = (ve->qualification >> 3) & 1;
 	uint64_t mask = size == 4 ? 0xFFFFFFFFULL : (1ULL << (8 * size)) - 1;
+	uint64_t v;
 	int err;
 
 	if ((ve->qualification >> 4) & 3)
 		return MIGTD_ERR_UNSUPPORTED; /* INS/OUTS/REP: never used here */
 	if (size != 1 && size != 2 && size != 4)
 		return MIGTD_ERR_INVALID;
-	r.r12 = size;
-	r.r13 = in ? 0 : 1;
-	r.r14 = (ve->qualification >> 16) & 0xFFFF;
-	r.r15 = in ? 0 : cpu->rax & mask;
-	err = vmcall(TDX_VMCALL_IO, &r);
+	v = in ? 0 : cpu->rax & mask;
+	err = fw_tdx_io(size, !in, (uint16_t)(ve->qualification >> 16), &v);
 	if (err)
 		return err;
 	if (in)
-		cpu->rax = (cpu->rax & ~mask) | (r.r11 & mask);
+		cpu->rax = (cpu->rax & ~mask) | (v & mask);
 	return MIGTD_OK;
 }
 
