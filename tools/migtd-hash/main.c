@@ -80,30 +80,10 @@ static void spit(const char *path, const void *data, size_t len)
 
 /* ---- servtd_info.json --------------------------------------------------- */
 
+/* Exactly 2 * want hex digits (either case) into out. */
 static int unhex(const char *s, size_t n, uint8_t *out, size_t want)
 {
-	if (n != 2 * want)
-		return -1;
-	for (size_t i = 0; i < want; i++) {
-		unsigned v = 0;
-
-		for (size_t k = 0; k < 2; k++) {
-			char c = s[2 * i + k];
-			unsigned d;
-
-			if (c >= '0' && c <= '9')
-				d = (unsigned)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				d = (unsigned)(c - 'a' + 10);
-			else if (c >= 'A' && c <= 'F')
-				d = (unsigned)(c - 'A' + 10);
-			else
-				return -1;
-			v = v * 16 + d;
-		}
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return n == 2 * want ? migtd_unhex(s, out, want) : -1;
 }
 
 /* The manifest: a JSON object whose five fields are hex strings of exactly
