@@ -237,7 +237,7 @@ static int cmd_enroll(int argc, char **argv)
 	uint8_t *img = NULL, *pol = NULL, *anchor = NULL, *der = NULL;
 	size_t img_len, pol_len, anchor_len, off, cfv_len, used;
 	char why[160];
-	int c, err, rc = CLI_EXIT_INPUT, nstdin = 0;
+	int c, err, rc = CLI_EXIT_INPUT;
 
 	while ((c = getopt_long(argc, argv, "i:p:r:I:o:hV", opts, NULL)) != -1) {
 		switch (c) {
@@ -260,9 +260,12 @@ static int cmd_enroll(int argc, char **argv)
 		policy = cli_default_path(CLI_DEFAULT_POLICY);
 	if (!root_ca && !chain)
 		root_ca = cli_default_path(CLI_DEFAULT_ROOT_CA);
-	nstdin = !strcmp(image, "-") + !strcmp(policy, "-") + !strcmp(chain ? chain : root_ca, "-");
-	if (nstdin > 1)
-		return cli_usage_error(prog, "only one input can be standard input");
+	{
+		const char *ins[] = { image, policy, chain ? chain : root_ca };
+
+		if (cli_one_stdin(prog, ins, sizeof(ins) / sizeof(ins[0])))
+			return CLI_EXIT_USAGE;
+	}
 	if (!out) {
 		if (!strcmp(image, "-"))
 			return cli_usage_error(prog,
