@@ -181,21 +181,18 @@ static int check_policy_v2(const char *path, const uint8_t *doc, size_t len)
 
 	jsmn_init(&p);
 	n = jsmn_parse(&p, (const char *)doc, len, tok, POLICY_MAX_TOKENS);
-	if (n < 1 || tok[0].type != JSMN_OBJECT || (size_t)tok[0].end != len) {
-		/* trailing whitespace is fine */
-		size_t end = n >= 1 ? (size_t)tok[0].end : 0;
+	if (n >= 1 && tok[0].type == JSMN_OBJECT) {
+		size_t end = (size_t)tok[0].end;
 
-		while (n >= 1 && end < len &&
-		       (doc[end] == ' ' || doc[end] == '\n' || doc[end] == '\r' ||
-			doc[end] == '\t'))
+		/* trailing whitespace is fine */
+		while (end < len && (doc[end] == ' ' || doc[end] == '\n' || doc[end] == '\r' ||
+				     doc[end] == '\t'))
 			end++;
-		if (n < 1 || tok[0].type != JSMN_OBJECT || end != len) {
-			fprintf(stderr, "%s: %s: invalid policy: not one complete JSON object\n",
-				prog, path);
-			return -1;
-		}
+		if (end == len)
+			return 0;
 	}
-	return 0;
+	fprintf(stderr, "%s: %s: invalid policy: not one complete JSON object\n", prog, path);
+	return -1;
 }
 
 /* The v2 issuer chain: PEM certificates, at least one, all parsing. */
