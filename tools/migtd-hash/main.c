@@ -118,14 +118,18 @@ static void parse_manifest(const char *path, struct tdvf_manifest *m)
 	 * nested values by their token extent). */
 	i = 1;
 	for (int member = 0; member < tok[0].size; member++) {
-		jsmntok_t *k = &tok[i], *v = &tok[i + 1];
-		size_t klen = (size_t)(k->end - k->start);
+		jsmntok_t *k, *v;
+		size_t klen;
 		int j;
 
-		if (i + 1 >= n || k->type != JSMN_STRING) {
+		/* Both tokens must be ones jsmn_parse filled in. */
+		if (i + 1 >= n || tok[i].type != JSMN_STRING) {
 			fprintf(stderr, "%s: %s: malformed manifest\n", prog, path);
 			exit(CLI_EXIT_INPUT);
 		}
+		k = &tok[i];
+		v = &tok[i + 1];
+		klen = (size_t)(k->end - k->start);
 		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 			if (strlen(fields[f].key) != klen ||
 			    memcmp(js + k->start, fields[f].key, klen) != 0)
