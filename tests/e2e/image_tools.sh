@@ -106,11 +106,11 @@ cmp -s "$t/e1.bin" "$t/v1.bin" || fail "migtd-image enroll differs from the spec
 $IMG enroll --image "$t/empty.bin" --policy $POLICY2 --policy-issuer-chain $CHAIN -o "$t/e2.bin" >/dev/null
 cmp -s "$t/e2.bin" "$t/v2.bin" || fail "v2 enroll differs"
 # A v2 policy is one JSON object: trailing whitespace is fine, anything else is not.
-{ cat $POLICY2; printf ' \n\t\r\n'; } >"$t/p2ws.json"
-$IMG enroll --image "$t/empty.bin" --policy "$t/p2ws.json" --policy-issuer-chain $CHAIN \
+{ cat "$POLICY2"; printf ' \n\t\r\n'; } >"$t/p2ws.json"
+$IMG enroll --image "$t/empty.bin" --policy "$t/p2ws.json" --policy-issuer-chain "$CHAIN" \
   -o "$t/e2ws.bin" >/dev/null || fail "v2 policy with trailing whitespace refused"
-{ cat $POLICY2; echo '{}'; } >"$t/p2x.json"
-if $IMG enroll --image "$t/empty.bin" --policy "$t/p2x.json" --policy-issuer-chain $CHAIN \
+{ cat "$POLICY2"; echo '{}'; } >"$t/p2x.json"
+if $IMG enroll --image "$t/empty.bin" --policy "$t/p2x.json" --policy-issuer-chain "$CHAIN" \
   -o "$t/e2x.bin" >/dev/null 2>"$t/p2x.err" ||
   ! grep -q "not one complete JSON object" "$t/p2x.err"; then
   fail "v2 policy with trailing data accepted"
