@@ -31,6 +31,7 @@
 #include "migtd/log.h"
 #include "migtd/session.h"
 #include "uvsock.h"
+#include "atomic_file.h"
 #include "cli.h"
 #include "rootca.h"
 
@@ -159,18 +160,12 @@ static void dump_verified(const struct migtd_core *c, const char *dir, uint64_t 
 		return;
 	*seen = c->peer_quotes_verified;
 	for (int i = 0; i < 2; i++) {
-		char path[4096], tmp[4200];
-		FILE *f;
+		char path[4096];
+		int w = snprintf(path, sizeof(path), "%s/peer-%llu.%s", dir,
+				 (unsigned long long)c->last_peer_request, ext[i]);
 
-		snprintf(path, sizeof(path), "%s/peer-%llu.%s", dir,
-			 (unsigned long long)c->last_peer_request, ext[i]);
-		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-		f = fopen(tmp, "wb");
-		if (!f)
-			continue;
-		if (fwrite(data[i], 1, len[i], f) != len[i] || fclose(f) != 0 ||
-		    rename(tmp, path) != 0)
-			unlink(tmp);
+		if (w > 0 && (size_t)w < sizeof(path))
+			atomic_file_write("migtd", path, data[i], len[i], 0644);
 	}
 }
 

@@ -116,6 +116,10 @@ expect_rc "bad --role" 2 "source or destination" "$BIN/migtd-policy" eval --poli
   --peer=x --role=sideways
 expect_rc "two stdin inputs" 2 "only one input" \
   "$BIN/migtd-image" enroll --image "$UNENROLLED" --policy - --root-ca - -o "$t/x.bin"
+expect_rc "two stdin inputs (policy eval)" 2 "only one input" \
+  "$BIN/migtd-policy" eval --policy - --local x --peer - </dev/null
+expect_rc "two stdin inputs (quote verify)" 2 "only one input" \
+  "$BIN/migtd-quote" verify --quote - --root-ca x --tcb-info - </dev/null
 
 # ---------------------------------------------------------------- enroll refuses bad input
 cp "$t/e1.bin" "$t/keep.bin"

@@ -105,6 +105,16 @@ $IMG enroll --image "$t/empty.bin" --policy $POLICY --root-ca $ROOTCA -o "$t/e1.
 cmp -s "$t/e1.bin" "$t/v1.bin" || fail "migtd-image enroll differs from the spec's CFV bytes"
 $IMG enroll --image "$t/empty.bin" --policy $POLICY2 --policy-issuer-chain $CHAIN -o "$t/e2.bin" >/dev/null
 cmp -s "$t/e2.bin" "$t/v2.bin" || fail "v2 enroll differs"
+# A v2 policy is one JSON object: trailing whitespace is fine, anything else is not.
+{ cat "$POLICY2"; printf ' \n\t\r\n'; } >"$t/p2ws.json"
+$IMG enroll --image "$t/empty.bin" --policy "$t/p2ws.json" --policy-issuer-chain "$CHAIN" \
+  -o "$t/e2ws.bin" >/dev/null || fail "v2 policy with trailing whitespace refused"
+{ cat "$POLICY2"; echo '{}'; } >"$t/p2x.json"
+if $IMG enroll --image "$t/empty.bin" --policy "$t/p2x.json" --policy-issuer-chain "$CHAIN" \
+  -o "$t/e2x.bin" >/dev/null 2>"$t/p2x.err" ||
+  ! grep -q "not one complete JSON object" "$t/p2x.err"; then
+  fail "v2 policy with trailing data accepted"
+fi
 $ORACLE files "$t/e2.bin" | grep -q "^$G_CHAIN 1 $(wc -c <$CHAIN) " || fail "oracle does not see the chain"
 $IMG extract --image "$t/e1.bin" --guid policy -o "$t/p.out" && cmp -s "$t/p.out" $POLICY || fail "extract policy"
 $IMG extract --image "$t/e1.bin" --guid $G_ROOTCA -o "$t/ca.out" && cmp -s "$t/ca.out" $ROOTCA || fail "extract root CA"

@@ -77,6 +77,15 @@ int cli_error(int code, const char *prog, const char *fmt, ...)
 	return code;
 }
 
+int cli_one_stdin(const char *prog, const char *const *paths, size_t n)
+{
+	int nstdin = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nstdin += paths[i] && !strcmp(paths[i], "-");
+	return nstdin > 1 ? cli_usage_error(prog, "only one input can be standard input") : 0;
+}
+
 /* Where each default lives: in an installed tree (under share/migtd-c/)
  * and in the source tree (relative to its root). */
 static const struct {

@@ -57,6 +57,12 @@ int cli_error(int code, const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
+ * At most one of the n input paths (NULL entries skipped) may be "-",
+ * standard input: 0 if so, otherwise the usage error and CLI_EXIT_USAGE.
+ */
+int cli_one_stdin(const char *prog, const char *const *paths, size_t n);
+
+/*
  * The path of a default file. Looked up next to the running program
  * (/proc/self/exe): an installed tree (BIN/../share/migtd-c/NAME) first,
  * then the source tree it was built in (build/bin, build/san/bin). When

@@ -80,30 +80,10 @@ static void spit(const char *path, const void *data, size_t len)
 
 /* ---- servtd_info.json --------------------------------------------------- */
 
+/* Exactly 2 * want hex digits (either case) into out. */
 static int unhex(const char *s, size_t n, uint8_t *out, size_t want)
 {
-	if (n != 2 * want)
-		return -1;
-	for (size_t i = 0; i < want; i++) {
-		unsigned v = 0;
-
-		for (size_t k = 0; k < 2; k++) {
-			char c = s[2 * i + k];
-			unsigned d;
-
-			if (c >= '0' && c <= '9')
-				d = (unsigned)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				d = (unsigned)(c - 'a' + 10);
-			else if (c >= 'A' && c <= 'F')
-				d = (unsigned)(c - 'A' + 10);
-			else
-				return -1;
-			v = v * 16 + d;
-		}
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return n == 2 * want ? migtd_unhex(s, out, want) : -1;
 }
 
 /* The manifest: a JSON object whose five fields are hex strings of exactly
@@ -138,14 +118,18 @@ static void parse_manifest(const char *path, struct tdvf_manifest *m)
 	 * nested values by their token extent). */
 	i = 1;
 	for (int member = 0; member < tok[0].size; member++) {
-		jsmntok_t *k = &tok[i], *v = &tok[i + 1];
-		size_t klen = (size_t)(k->end - k->start);
+		jsmntok_t *k, *v;
+		size_t klen;
 		int j;
 
-		if (i + 1 >= n || k->type != JSMN_STRING) {
+		/* Both tokens must be ones jsmn_parse filled in. */
+		if (i + 1 >= n || tok[i].type != JSMN_STRING) {
 			fprintf(stderr, "%s: %s: malformed manifest\n", prog, path);
 			exit(CLI_EXIT_INPUT);
 		}
+		k = &tok[i];
+		v = &tok[i + 1];
+		klen = (size_t)(k->end - k->start);
 		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 			if (strlen(fields[f].key) != klen ||
 			    memcmp(js + k->start, fields[f].key, klen) != 0)

@@ -181,21 +181,18 @@ static int check_policy_v2(const char *path, const uint8_t *doc, size_t len)
 
 	jsmn_init(&p);
 	n = jsmn_parse(&p, (const char *)doc, len, tok, POLICY_MAX_TOKENS);
-	if (n < 1 || tok[0].type != JSMN_OBJECT || (size_t)tok[0].end != len) {
-		/* trailing whitespace is fine */
-		size_t end = n >= 1 ? (size_t)tok[0].end : 0;
+	if (n >= 1 && tok[0].type == JSMN_OBJECT) {
+		size_t end = (size_t)tok[0].end;
 
-		while (n >= 1 && end < len &&
-		       (doc[end] == ' ' || doc[end] == '\n' || doc[end] == '\r' ||
-			doc[end] == '\t'))
+		/* trailing whitespace is fine */
+		while (end < len && (doc[end] == ' ' || doc[end] == '\n' || doc[end] == '\r' ||
+				     doc[end] == '\t'))
 			end++;
-		if (n < 1 || tok[0].type != JSMN_OBJECT || end != len) {
-			fprintf(stderr, "%s: %s: invalid policy: not one complete JSON object\n",
-				prog, path);
-			return -1;
-		}
+		if (end == len)
+			return 0;
 	}
-	return 0;
+	fprintf(stderr, "%s: %s: invalid policy: not one complete JSON object\n", prog, path);
+	return -1;
 }
 
 /* The v2 issuer chain: PEM certificates, at least one, all parsing. */
@@ -237,7 +234,7 @@ static int cmd_enroll(int argc, char **argv)
 	uint8_t *img = NULL, *pol = NULL, *anchor = NULL, *der = NULL;
 	size_t img_len, pol_len, anchor_len, off, cfv_len, used;
 	char why[160];
-	int c, err, rc = CLI_EXIT_INPUT, nstdin = 0;
+	int c, err, rc = CLI_EXIT_INPUT;
 
 	while ((c = getopt_long(argc, argv, "i:p:r:I:o:hV", opts, NULL)) != -1) {
 		switch (c) {
@@ -260,9 +257,12 @@ static int cmd_enroll(int argc, char **argv)
 		policy = cli_default_path(CLI_DEFAULT_POLICY);
 	if (!root_ca && !chain)
 		root_ca = cli_default_path(CLI_DEFAULT_ROOT_CA);
-	nstdin = !strcmp(image, "-") + !strcmp(policy, "-") + !strcmp(chain ? chain : root_ca, "-");
-	if (nstdin > 1)
-		return cli_usage_error(prog, "only one input can be standard input");
+	{
+		const char *ins[] = { image, policy, chain ? chain : root_ca };
+
+		if (cli_one_stdin(prog, ins, sizeof(ins) / sizeof(ins[0])))
+			return CLI_EXIT_USAGE;
+	}
 	if (!out) {
 		if (!strcmp(image, "-"))
 			return cli_usage_error(prog,

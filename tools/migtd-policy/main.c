@@ -135,7 +135,7 @@ static int parse_eval_opts(int argc, char **argv, struct eval_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, nstdin = 0;
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->is_src = true;
@@ -168,12 +168,8 @@ static int parse_eval_opts(int argc, char **argv, struct eval_opts *o)
 	{
 		const char *ins[] = { o->policy, o->local, o->peer, o->local_log, o->peer_log };
 
-		for (size_t i = 0; i < sizeof(ins) / sizeof(ins[0]); i++)
-			nstdin += ins[i] && !strcmp(ins[i], "-");
+		return cli_one_stdin(prog, ins, sizeof(ins) / sizeof(ins[0]));
 	}
-	if (nstdin > 1)
-		return cli_usage_error(prog, "only one input can be standard input");
-	return 0;
 }
 
 static int print_result(enum policy_result r, const struct policy_explain *ex)

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *prog = "migtd-quote";
-	int c, nstdin = 0;
+	int c;
 
 	/* The subcommand may come first (`verify --quote ...`) or the options. */
 	if (argc >= 2 && !strcmp(argv[1], "verify")) {
@@ -156,10 +156,8 @@ int main(int argc, char **argv)
 		const char *ins[] = { quote_path, root_path, tcb_path, qe_path,
 				      tcb_chain,  qe_chain,  pck_crl,  root_crl };
 
-		for (size_t i = 0; i < sizeof(ins) / sizeof(ins[0]); i++)
-			nstdin += ins[i] && !strcmp(ins[i], "-");
-		if (nstdin > 1)
-			return cli_usage_error(prog, "only one input can be standard input");
+		if (cli_one_stdin(prog, ins, sizeof(ins) / sizeof(ins[0])))
+			return CLI_EXIT_USAGE;
 	}
 
 	memset(&params, 0, sizeof(params));
