@@ -262,7 +262,6 @@ static long io_send(void *ctx, const uint8_t *buf, size_t len)
 			s->io_err = ret;
 		return ret;
 	}
-	s->stream_up = true;
 	return (long)sent;
 }
 
@@ -281,12 +280,7 @@ static long io_recv(void *ctx, uint8_t *buf, size_t len)
 			s->io_err = ret;
 		return ret;
 	}
-	if (got == 0) {
-		s->peer_closed = true;
-		return 0;
-	}
-	s->stream_up = true;
-	return (long)got;
+	return (long)got; /* 0: the peer ended the stream */
 }
 
 /* ---- the states -------------------------------------------------------------- */
