@@ -91,23 +91,34 @@ int migtd_coll_parse(const uint8_t *buf, size_t len, struct migtd_quote_collater
 	return MIGTD_OK;
 }
 
+int migtd_quote_call_prepare(struct migtd_quote_call *call, uint8_t *buf, size_t cap,
+			     const uint8_t *msg, size_t msg_len)
+{
+	size_t len = 0;
+	int ret = migtd_ghci_getquote_req_build(buf, cap, msg, msg_len, &len);
+
+	if (ret != MIGTD_OK)
+		return ret;
+	memset(call, 0, sizeof(*call));
+	call->buf = buf;
+	call->len = len;
+	call->cap = cap;
+	return MIGTD_OK;
+}
+
 /* Build the GET_COLLATERAL request in e->buf and hand it to the platform. */
 static int start_fetch(struct migtd_coll_entry *e, const struct migtd_platform *plat)
 {
 	uint8_t msg[64];
-	size_t msg_len = 0, len = 0;
+	size_t msg_len = 0;
 	int ret;
 
 	ret = migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), e->fmspc,
 						      migtd_pck_ca_name(e->ca), &msg_len);
 	if (ret == MIGTD_OK)
-		ret = migtd_ghci_getquote_req_build(e->buf, sizeof(e->buf), msg, msg_len, &len);
+		ret = migtd_quote_call_prepare(&e->call, e->buf, sizeof(e->buf), msg, msg_len);
 	if (ret != MIGTD_OK)
 		return ret;
-	memset(&e->call, 0, sizeof(e->call));
-	e->call.buf = e->buf;
-	e->call.len = len;
-	e->call.cap = sizeof(e->buf);
 	return migtd_plat_quote_start(plat, &e->call);
 }
 
