@@ -95,6 +95,14 @@ void migtd_coll_invalidate(struct migtd_coll_cache *cc, const uint8_t fmspc[6],
 			   enum migtd_pck_ca ca);
 
 /*
+ * Wrap the QGS message msg in a GHCI GetQuote buffer in buf (cap bytes) and
+ * point call at it, ready for migtd_plat_quote_start(). Used for the
+ * collateral fetches and for a session's own quote.
+ */
+int migtd_quote_call_prepare(struct migtd_quote_call *call, uint8_t *buf, size_t cap,
+			     const uint8_t *msg, size_t msg_len);
+
+/*
  * Split a completed GetQuote buffer holding a GET_COLLATERAL_RESP into the
  * verifier's collateral (views into buf) and compute its date window.
  * Bounded; MIGTD_ERR_QUOTE for an error answer, MIGTD_ERR_LENGTH /

@@ -142,8 +142,7 @@ struct migtd_session {
 	struct migtd_stream_params stream_params;
 	uint32_t stream;
 	bool stream_open;
-	bool stream_up; /* a byte moved: the peer is connected */
-	int io_err;     /* first stream error seen by TLS I/O */
+	int io_err; /* first stream error seen by TLS I/O */
 	uint64_t step_start_ms;
 	uint64_t deadline_ms;             /* 0: no timer */
 	uint64_t t_start_ms;              /* request received */
@@ -155,7 +154,6 @@ struct migtd_session {
 	uint16_t version;
 	uint8_t status; /* what ReportStatus sends */
 	/* attestation */
-	bool peer_closed;                     /* the stream reported end of stream */
 	unsigned quote_verifications;         /* callback calls: own quote, then peer's */
 	int64_t wall_time;                    /* cfg wall clock, read at session start */
 	struct migtd_coll_ticket coll_ticket; /* the collateral fetch we wait for */

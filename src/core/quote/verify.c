@@ -385,13 +385,14 @@ static int collateral_step(const struct migtd_quote_verify_params *params,
 
 static int chain_steps(const struct migtd_quote_verify_params *params,
 		       struct migtd_quote_verify_result *res, mbedtls_x509_crt *chain,
-		       uint8_t leaf_key[QV_KEY_LEN], const struct migtd_quote_collateral **cp)
+		       uint8_t leaf_key[QV_KEY_LEN], uint8_t enrolled[QV_KEY_LEN],
+		       const struct migtd_quote_collateral **cp)
 {
 	struct migtd_sig_cache *sc = params->sig_cache;
 	const struct migtd_quote_collateral *c = NULL;
 	const struct migtd_quote *q = &res->quote;
 	const mbedtls_x509_crt *leaf, *ca, *root;
-	uint8_t root_key[QV_KEY_LEN], enrolled[QV_KEY_LEN], ca_key[QV_KEY_LEN];
+	uint8_t root_key[QV_KEY_LEN], ca_key[QV_KEY_LEN];
 	const char *why = NULL;
 	int64_t now;
 	int n, ret;
@@ -531,11 +532,11 @@ static int64_t check_time(const struct migtd_quote_verify_params *params,
 	return params->time_mode == MIGTD_QTIME_COLLATERAL ? QV_TIME_ANY : res->verify_time;
 }
 
+/* root: the enrolled root CA's key, as chain_steps read it. */
 static int collateral_steps(const struct migtd_quote_verify_params *params,
-			    const struct migtd_quote_collateral *c,
+			    const struct migtd_quote_collateral *c, const uint8_t root[QV_KEY_LEN],
 			    struct migtd_quote_verify_result *res)
 {
-	uint8_t root[QV_KEY_LEN];
 	const char *why = NULL;
 	int ret;
 
@@ -545,9 +546,6 @@ static int collateral_steps(const struct migtd_quote_verify_params *params,
 		skip(res, MIGTD_QSTEP_TCB_LEVEL, "no TCB Info supplied");
 		return MIGTD_OK;
 	}
-	ret = enrolled_key(params->root_ca, params->root_ca_len, root);
-	if (ret)
-		return ret;
 	if (c->tcb_info) {
 		ret = migtd_qv_check_tcb_info(params->sig_cache, c, root, check_time(params, res),
 					      res, &why);
@@ -590,7 +588,7 @@ int migtd_quote_verify(const uint8_t *quote, size_t quote_len,
 {
 	const struct migtd_quote_collateral *coll = NULL;
 	mbedtls_x509_crt chain;
-	uint8_t leaf_key[QV_KEY_LEN];
+	uint8_t leaf_key[QV_KEY_LEN], root[QV_KEY_LEN];
 	int ret;
 
 	if (!quote || !params || !params->root_ca || !res)
@@ -609,13 +607,13 @@ int migtd_quote_verify(const uint8_t *quote, size_t quote_len,
 	pass(res, MIGTD_QSTEP_PARSE);
 	memcpy(res->tdx_tcb_comp, res->quote.body.tee_tcb_svn, 16);
 
-	ret = chain_steps(params, res, &chain, leaf_key, &coll);
+	ret = chain_steps(params, res, &chain, leaf_key, root, &coll);
 	if (ret)
 		goto out;
 	ret = signature_steps(params->sig_cache, res, leaf_key);
 	if (ret)
 		goto out;
-	ret = collateral_steps(params, coll, res);
+	ret = collateral_steps(params, coll, root, res);
 	if (ret)
 		goto out;
 	if (report) {

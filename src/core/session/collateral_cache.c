@@ -41,6 +41,13 @@ static struct migtd_coll_entry *victim(struct migtd_coll_cache *cc)
 	return best;
 }
 
+/* t waits for a fetch of this platform's collateral. */
+static bool waits_for(const struct migtd_coll_ticket *t, const uint8_t fmspc[6],
+		      enum migtd_pck_ca ca)
+{
+	return t->waiting && t->ca == ca && memcmp(t->fmspc, fmspc, 6) == 0;
+}
+
 static void key_text(char out[24], const struct migtd_coll_entry *e)
 {
 	migtd_hex(out, 13, e->fmspc, 6);
@@ -84,24 +91,43 @@ int migtd_coll_parse(const uint8_t *buf, size_t len, struct migtd_quote_collater
 	return MIGTD_OK;
 }
 
+int migtd_quote_call_prepare(struct migtd_quote_call *call, uint8_t *buf, size_t cap,
+			     const uint8_t *msg, size_t msg_len)
+{
+	size_t len = 0;
+	int ret = migtd_ghci_getquote_req_build(buf, cap, msg, msg_len, &len);
+
+	if (ret != MIGTD_OK)
+		return ret;
+	memset(call, 0, sizeof(*call));
+	call->buf = buf;
+	call->len = len;
+	call->cap = cap;
+	return MIGTD_OK;
+}
+
 /* Build the GET_COLLATERAL request in e->buf and hand it to the platform. */
 static int start_fetch(struct migtd_coll_entry *e, const struct migtd_platform *plat)
 {
 	uint8_t msg[64];
-	size_t msg_len = 0, len = 0;
+	size_t msg_len = 0;
 	int ret;
 
 	ret = migtd_ghci_qgs_get_collateral_req_build(msg, sizeof(msg), e->fmspc,
 						      migtd_pck_ca_name(e->ca), &msg_len);
 	if (ret == MIGTD_OK)
-		ret = migtd_ghci_getquote_req_build(e->buf, sizeof(e->buf), msg, msg_len, &len);
+		ret = migtd_quote_call_prepare(&e->call, e->buf, sizeof(e->buf), msg, msg_len);
 	if (ret != MIGTD_OK)
 		return ret;
-	memset(&e->call, 0, sizeof(e->call));
-	e->call.buf = e->buf;
-	e->call.len = len;
-	e->call.cap = sizeof(e->buf);
 	return migtd_plat_quote_start(plat, &e->call);
+}
+
+/* Free the entry; gen moves on so that a session waiting for it sees it gone. */
+static void forget(struct migtd_coll_entry *e)
+{
+	e->gen++;
+	e->state = MIGTD_COLL_EMPTY;
+	memset(&e->coll, 0, sizeof(e->coll));
 }
 
 static void fetch_failed(struct migtd_coll_cache *cc, struct migtd_coll_entry *e,
@@ -113,10 +139,7 @@ static void fetch_failed(struct migtd_coll_cache *cc, struct migtd_coll_entry *e
 	MIGTD_WARN(log, MIGTD_LOG_NO_REQUEST, "collateral for FMSPC %s (%s CA): fetch failed: %s",
 		   k, migtd_pck_ca_name(e->ca), why);
 	cc->fetch_failures++;
-	/* Never cached: the entry is free again, waiters see the new gen. */
-	e->gen++;
-	e->state = MIGTD_COLL_EMPTY;
-	memset(&e->coll, 0, sizeof(e->coll));
+	forget(e); /* never cached */
 }
 
 static void step_entry(struct migtd_coll_cache *cc, struct migtd_coll_entry *e,
@@ -190,8 +213,7 @@ int migtd_coll_provide(struct migtd_coll_cache *cc, const struct migtd_platform 
 	/* The fetch this session waited for (for this platform: a session asks
 	 * for its own quote's platform again before the peer's) ended without
 	 * collateral. */
-	if (t->waiting && t->entry < MIGTD_COLL_ENTRIES && t->ca == ca &&
-	    memcmp(t->fmspc, fmspc, 6) == 0) {
+	if (waits_for(t, fmspc, ca) && t->entry < MIGTD_COLL_ENTRIES) {
 		struct migtd_coll_entry *w = &cc->e[t->entry];
 
 		/* Its fetch ended (gen moved on) and left no collateral behind. */
@@ -206,8 +228,7 @@ int migtd_coll_provide(struct migtd_coll_cache *cc, const struct migtd_platform 
 	 * exactly this fetch (the VMM has nothing newer; upstream's library
 	 * would use it, expiry is only reported: docs/collateral.md). */
 	if (e && e->state == MIGTD_COLL_READY && now_s > 0 && now_s > e->next_update &&
-	    !(t->waiting && t->entry == (unsigned)(e - cc->e) && t->gen != e->gen && t->ca == ca &&
-	      memcmp(t->fmspc, fmspc, 6) == 0)) {
+	    !(waits_for(t, fmspc, ca) && t->entry == (unsigned)(e - cc->e) && t->gen != e->gen)) {
 		key_text(k, e);
 		MIGTD_INFO(
 			log, request_id,
@@ -217,7 +238,7 @@ int migtd_coll_provide(struct migtd_coll_cache *cc, const struct migtd_platform 
 		memset(&e->coll, 0, sizeof(e->coll));
 	}
 	if (e && e->state == MIGTD_COLL_READY) {
-		if (t->waiting && t->ca == ca && memcmp(t->fmspc, fmspc, 6) == 0)
+		if (waits_for(t, fmspc, ca))
 			t->waiting = false;
 		e->used = ++cc->clock;
 		cc->hits++;
@@ -258,9 +279,6 @@ void migtd_coll_invalidate(struct migtd_coll_cache *cc, const uint8_t fmspc[6],
 {
 	struct migtd_coll_entry *e = find(cc, fmspc, ca);
 
-	if (e && e->state == MIGTD_COLL_READY) {
-		e->gen++;
-		e->state = MIGTD_COLL_EMPTY;
-		memset(&e->coll, 0, sizeof(e->coll));
-	}
+	if (e && e->state == MIGTD_COLL_READY)
+		forget(e);
 }

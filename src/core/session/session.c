@@ -262,7 +262,6 @@ static long io_send(void *ctx, const uint8_t *buf, size_t len)
 			s->io_err = ret;
 		return ret;
 	}
-	s->stream_up = true;
 	return (long)sent;
 }
 
@@ -281,12 +280,7 @@ static long io_recv(void *ctx, uint8_t *buf, size_t len)
 			s->io_err = ret;
 		return ret;
 	}
-	if (got == 0) {
-		s->peer_closed = true;
-		return 0;
-	}
-	s->stream_up = true;
-	return (long)got;
+	return (long)got; /* 0: the peer ended the stream */
 }
 
 /* ---- the states -------------------------------------------------------------- */
@@ -382,7 +376,7 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 	uint8_t rd[TDREPORT_REPORT_DATA_SIZE];
 	uint8_t *tdreport = c->cert_work;
 	uint8_t *msg = c->cert_work + TDREPORT_STRUCT_SIZE;
-	size_t msg_len = 0, len = 0;
+	size_t msg_len = 0;
 	int ret;
 
 	if (!s->tls_inited) {
@@ -403,13 +397,9 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 	ret = migtd_ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
 						 tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
 	if (ret == MIGTD_OK)
-		ret = migtd_ghci_getquote_req_build(s->qbuf, sizeof(s->qbuf), msg, msg_len, &len);
+		ret = migtd_quote_call_prepare(&s->qcall, s->qbuf, sizeof(s->qbuf), msg, msg_len);
 	if (ret != MIGTD_OK)
 		return fail(s, MIGTD_ERR_QUOTE, "GetQuote request cannot be built", now);
-	memset(&s->qcall, 0, sizeof(s->qcall));
-	s->qcall.buf = s->qbuf;
-	s->qcall.len = len;
-	s->qcall.cap = sizeof(s->qbuf);
 	ret = migtd_plat_quote_start(PLAT(s), &s->qcall);
 	if (ret == MIGTD_ERR_AGAIN) {
 		/* The backend's one GetQuote channel is taken (another session,
