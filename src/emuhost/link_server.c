@@ -370,6 +370,11 @@ static int conn_handle(struct emu_link_conn *c, const struct emu_link_frame *f)
 		if (f->len < GHCI_GETQUOTE_HDR_LEN)
 			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
 						    "GET_QUOTE: buffer shorter than its header");
+		/* The answer is the buffer behind an 8-byte status: it must fit
+		 * in c->tx as well. */
+		if (f->len > EMU_LINK_MAX_PAYLOAD - 8)
+			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
+						    "GET_QUOTE: buffer too large for an answer");
 		memcpy(q + 8, f->payload, f->len);
 		status = emu_qgs_handle(h, q + 8, f->len, f->len);
 		/* The TDVMCALL itself succeeded; the outcome is in the buffer. */
