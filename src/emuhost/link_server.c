@@ -72,7 +72,10 @@ int emu_collateral_load(struct emu_collateral *c, const char *dir, char *msg, si
 			ret = load_blob(dir, "pck_chain.pem", &chain, &chain_len, true);
 			if (ret)
 				break;
-			second = strstr((const char *)chain + 1, "-----BEGIN CERTIFICATE-----");
+			/* chain_len counts the NUL: an empty file has nothing past it. */
+			second = chain_len < 2 ? NULL
+					       : strstr((const char *)chain + 1,
+							"-----BEGIN CERTIFICATE-----");
 			if (!second) {
 				ret = MIGTD_ERR_INVALID;
 				break;

@@ -295,6 +295,21 @@ static void test_collateral(void **state)
 	assert_non_null(strstr((const char *)resp.blob[GHCI_QGS_QE_IDENTITY].p, "TD_QE"));
 }
 
+/* An empty PCK chain has no issuer chain to cut from it: refused. */
+static void test_collateral_empty_pck_chain(void **state)
+{
+	(void)state;
+	struct emu_collateral c;
+	char path[256], msg[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/pck_chain.pem", pki_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(emu_collateral_load(&c, pki_dir, msg, sizeof(msg)), MIGTD_ERR_INVALID);
+}
+
 static void test_service_roundtrip(void **state)
 {
 	(void)state;
@@ -434,6 +449,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quote_through_ghci_and_qgs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quote_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collateral, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collateral_empty_pck_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_service_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_rejects_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_rejects_oversized_quote_buffer, setup,
