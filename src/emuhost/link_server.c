@@ -72,7 +72,10 @@ int emu_collateral_load(struct emu_collateral *c, const char *dir, char *msg, si
 			ret = load_blob(dir, "pck_chain.pem", &chain, &chain_len, true);
 			if (ret)
 				break;
-			second = strstr((const char *)chain + 1, "-----BEGIN CERTIFICATE-----");
+			/* chain_len counts the NUL: an empty file has nothing past it. */
+			second = chain_len < 2 ? NULL
+					       : strstr((const char *)chain + 1,
+							"-----BEGIN CERTIFICATE-----");
 			if (!second) {
 				ret = MIGTD_ERR_INVALID;
 				break;
@@ -370,6 +373,11 @@ static int conn_handle(struct emu_link_conn *c, const struct emu_link_frame *f)
 		if (f->len < GHCI_GETQUOTE_HDR_LEN)
 			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
 						    "GET_QUOTE: buffer shorter than its header");
+		/* The answer is the buffer behind an 8-byte status: it must fit
+		 * in c->tx as well. */
+		if (f->len > EMU_LINK_MAX_PAYLOAD - 8)
+			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
+						    "GET_QUOTE: buffer too large for an answer");
 		memcpy(q + 8, f->payload, f->len);
 		status = emu_qgs_handle(h, q + 8, f->len, f->len);
 		/* The TDVMCALL itself succeeded; the outcome is in the buffer. */

@@ -1076,6 +1076,9 @@ int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen)
 		goto fail;
 	return MIGTD_OK;
 fail:
+	/* buf may hold a report_mac.key of the wrong length: wipe it too. */
+	if (buf)
+		mbedtls_platform_zeroize(buf, len);
 	free(buf);
 	emu_pki_free(pki);
 	return ret;

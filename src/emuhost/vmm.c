@@ -392,13 +392,46 @@ static int vm_measure(struct emu_vmm_platform *p, const char *image, char *msg, 
 	return MIGTD_OK;
 }
 
+/*
+ * A QEMU command line under construction. Static storage (one launch at a
+ * time), sized for the longest: launch_vm with all its stream ports.
+ */
+struct qemu_cmd {
+	char args[64 + 4 * EMU_VMM_VM_STREAMS_MAX][200];
+	char *argv[64 + 4 * EMU_VMM_VM_STREAMS_MAX + 1];
+	unsigned n;
+};
+
+static void qarg(struct qemu_cmd *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void qarg(struct qemu_cmd *q, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (q->n + 1 >= sizeof(q->argv) / sizeof(q->argv[0]))
+		return; /* every caller's count is fixed and fits */
+	va_start(ap, fmt);
+	vsnprintf(q->args[q->n], sizeof(q->args[q->n]), fmt, ap);
+	va_end(ap);
+	q->argv[q->n] = q->args[q->n];
+	q->argv[++q->n] = NULL;
+}
+
+/* What every MigTD VM's command line has after its machine and memory. */
+static void qemu_common_args(struct qemu_cmd *q, const char *image)
+{
+	qarg(q, "-nodefaults"), qarg(q, "-no-reboot"), qarg(q, "-display"), qarg(q, "none");
+	qarg(q, "-monitor"), qarg(q, "none"), qarg(q, "-serial"), qarg(q, "stdio");
+	qarg(q, "-bios"), qarg(q, "%s", image);
+	qarg(q, "-device"), qarg(q, "isa-debug-exit,iobase=0xf4,iosize=0x04");
+}
+
 int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *image,
 		      unsigned nports, char *msg, size_t msglen)
 {
-	static char args[64 + 4 * EMU_VMM_VM_STREAMS_MAX][160];
-	char *argv[sizeof(args) / sizeof(args[0]) + 1];
-	unsigned n = 0;
+	static struct qemu_cmd q;
 	int err;
+
+	q.n = 0;
 	if (nports == 0 || nports > EMU_VMM_VM_STREAMS_MAX) {
 		snprintf(msg, msglen, "1..%u stream ports", EMU_VMM_VM_STREAMS_MAX);
 		return MIGTD_ERR_INVALID;
@@ -407,12 +440,11 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 	if (err)
 		return err;
 
-#define ARG(...) snprintf(args[n], sizeof(args[n]), __VA_ARGS__), argv[n] = args[n], n++
+#define ARG(...) qarg(&q, __VA_ARGS__)
 	ARG("%s", qemu);
 	ARG("-accel"), ARG("tcg"), ARG("-machine"), ARG("q35"), ARG("-cpu"), ARG("max");
-	ARG("-m"), ARG("64M"), ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
-	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio"), ARG("-bios"), ARG("%s", image);
-	ARG("-device"), ARG("isa-debug-exit,iobase=0xf4,iosize=0x04");
+	ARG("-m"), ARG("64M");
+	qemu_common_args(&q, image);
 	ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on");
 	ARG("-chardev"), ARG("socket,id=link,path=%s", p->link_path);
 	ARG("-device"), ARG("virtserialport,chardev=link,name=migtd.link");
@@ -432,10 +464,9 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 		ARG("-device"), ARG("virtserialport,chardev=s%u,name=migtd.stream.%u", i, i);
 	}
 #undef ARG
-	argv[n] = NULL;
 	p->vm = true;
 	p->vm_nports = nports;
-	err = vmm_spawn(p, (const char *const *)argv, true, msg, msglen);
+	err = vmm_spawn(p, (const char *const *)q.argv, true, msg, msglen);
 	if (err)
 		return err;
 	vmm_say(p->vmm, p->name,
@@ -448,19 +479,17 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const char *image,
 			     const char *stream_chardev, char *msg, size_t msglen)
 {
-	static char args[48][200];
-	char *argv[sizeof(args) / sizeof(args[0]) + 1];
-	unsigned n = 0;
+	static struct qemu_cmd q;
 	int err = vm_measure(p, image, msg, msglen);
 
 	if (err)
 		return err;
-#define ARG(...) snprintf(args[n], sizeof(args[n]), __VA_ARGS__), argv[n] = args[n], n++
+	q.n = 0;
+#define ARG(...) qarg(&q, __VA_ARGS__)
 	ARG("%s", qemu);
 	ARG("-accel"), ARG("tcg"), ARG("-machine"), ARG("q35"), ARG("-cpu"), ARG("max");
-	ARG("-m"), ARG("64M"), ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
-	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio"), ARG("-bios"), ARG("%s", image);
-	ARG("-device"), ARG("isa-debug-exit,iobase=0xf4,iosize=0x04");
+	ARG("-m"), ARG("64M");
+	qemu_common_args(&q, image);
 	/* Upstream README's virtio-serial set-up, as written there: the
 	 * (transitional) device and one unnamed virtserialport -- QEMU gives
 	 * it port 1 -- on a chardev that joins the two VMs directly. */
@@ -473,10 +502,9 @@ int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const
 		ARG("virtserialport,bus=virtio-serial0.0,nr=%u,chardev=link,name=migtd.link",
 		    EMU_VMM_SERIAL_LINK_NR);
 #undef ARG
-	argv[n] = NULL;
 	p->vm = true;
 	p->vm_nports = 0; /* the streams never pass through this VMM */
-	err = vmm_spawn(p, (const char *const *)argv, true, msg, msglen);
+	err = vmm_spawn(p, (const char *const *)q.argv, true, msg, msglen);
 	if (err)
 		return err;
 	vmm_say(p->vmm, p->name,
@@ -560,9 +588,7 @@ static int vmm_spawn_backend(struct emu_vmm_platform *p, const char *backend, ui
 int emu_vmm_launch_vm_vsock(struct emu_vmm_platform *p, const char *qemu, const char *image,
 			    const char *backend, uint64_t guest_cid, char *msg, size_t msglen)
 {
-	static char args[48][200];
-	char *argv[sizeof(args) / sizeof(args[0]) + 1];
-	unsigned n = 0;
+	static struct qemu_cmd q;
 	int err = vm_measure(p, image, msg, msglen);
 
 	if (err)
@@ -570,23 +596,21 @@ int emu_vmm_launch_vm_vsock(struct emu_vmm_platform *p, const char *qemu, const 
 	err = vmm_spawn_backend(p, backend, guest_cid, msg, msglen);
 	if (err)
 		return err;
-#define ARG(...) snprintf(args[n], sizeof(args[n]), __VA_ARGS__), argv[n] = args[n], n++
+	q.n = 0;
+#define ARG(...) qarg(&q, __VA_ARGS__)
 	ARG("%s", qemu);
 	ARG("-accel"), ARG("tcg"), ARG("-cpu"), ARG("max");
 	/* A vhost-user device reads guest RAM itself: RAM must be shareable. */
 	ARG("-object"), ARG("memory-backend-memfd,id=mem,size=64M,share=on");
 	ARG("-machine"), ARG("q35,memory-backend=mem"), ARG("-m"), ARG("64M");
-	ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
-	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio"), ARG("-bios"), ARG("%s", image);
-	ARG("-device"), ARG("isa-debug-exit,iobase=0xf4,iosize=0x04");
+	qemu_common_args(&q, image);
 	/* Upstream's device set: the vsock device, nothing else. */
 	ARG("-chardev"), ARG("socket,id=vsock,path=%s", p->vhost_path);
 	ARG("-device"), ARG("vhost-user-vsock-pci,chardev=vsock,disable-legacy=on");
 #undef ARG
-	argv[n] = NULL;
 	p->vm = true;
 	p->vm_nports = 0; /* streams arrive on relay.sock through the backend */
-	err = vmm_spawn(p, (const char *const *)argv, true, msg, msglen);
+	err = vmm_spawn(p, (const char *const *)q.argv, true, msg, msglen);
 	if (err)
 		return err;
 	vmm_say(p->vmm, p->name,

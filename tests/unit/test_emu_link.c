@@ -295,6 +295,21 @@ static void test_collateral(void **state)
 	assert_non_null(strstr((const char *)resp.blob[GHCI_QGS_QE_IDENTITY].p, "TD_QE"));
 }
 
+/* An empty PCK chain has no issuer chain to cut from it: refused. */
+static void test_collateral_empty_pck_chain(void **state)
+{
+	(void)state;
+	struct emu_collateral c;
+	char path[256], msg[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/pck_chain.pem", pki_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(emu_collateral_load(&c, pki_dir, msg, sizeof(msg)), MIGTD_ERR_INVALID);
+}
+
 static void test_service_roundtrip(void **state)
 {
 	(void)state;
@@ -356,6 +371,35 @@ static void test_host_rejects_bad_requests(void **state)
 	assert_false(conn.dead);
 }
 
+/* A GET_QUOTE buffer whose answer (8-byte status + buffer) would not fit a
+ * frame is refused before it is copied; the link goes on. */
+static void test_host_rejects_oversized_quote_buffer(void **state)
+{
+	(void)state;
+	static uint8_t frame[EMU_LINK_FRAME_MAX];
+	uint8_t in[512], rd[64] = { 0 }, rep[1024];
+	size_t n = 0, used;
+	struct emu_link_frame f;
+
+	memset(frame, 0, sizeof(frame));
+	assert_int_equal(emu_link_header(frame, EMU_LINK_GET_QUOTE, 950, EMU_LINK_MAX_PAYLOAD),
+			 MIGTD_OK);
+	assert_int_equal(write(fds[0], frame, sizeof(frame)), (ssize_t)sizeof(frame));
+	for (;;) {
+		ssize_t r = read(fds[0], in + n, sizeof(in) - n);
+
+		assert_true(r > 0);
+		n += (size_t)r;
+		if (emu_link_parse(in, n, &f, &used) == MIGTD_OK)
+			break;
+	}
+	assert_int_equal(f.op, EMU_LINK_ERROR);
+	assert_int_equal(f.seq, 950);
+	assert_true((int32_t)migtd_wire_get_u32(f.payload) == MIGTD_ERR_LENGTH);
+	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_OK);
+	assert_false(conn.dead);
+}
+
 /* An unsynchronisable stream (bad magic) is dropped with a clear reason. */
 static void test_host_drops_garbage(void **state)
 {
@@ -405,8 +449,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quote_through_ghci_and_qgs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quote_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collateral, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collateral_empty_pck_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_service_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_rejects_bad_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_rejects_oversized_quote_buffer, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_host_drops_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migtd_rejects_bad_answers, setup, teardown),
 	};
