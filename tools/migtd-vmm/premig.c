@@ -1107,7 +1107,9 @@ static int premig_main(int argc, char **argv, const char *self, bool demo)
 	if (m->o.malformed_hob) {
 		/* Queued first, so it is delivered before any session's request. */
 		m->bad = emu_vmm_request(m->plat[SRC], 900, true, 39999);
-		m->bad_deadline = m->t_start + 10000;
+		/* Only a MigTD that never takes it waits this long; 30 s leaves
+		 * room for a slow boot on a loaded machine (under ASan). */
+		m->bad_deadline = m->t_start + 30000;
 		if (m->bad)
 			m->bad->malformed_hob = true;
 		else
