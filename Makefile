@@ -151,7 +151,7 @@ LDLIBS_HOST := -lcmocka
 objs = $(patsubst %.c,$(B)/$(1)/obj/%.o,$(2))
 mbedtls_objs = $(patsubst %,$(B)/$(1)/mbedtls/%.o,$(MBEDTLS_NAMES))
 
-.PHONY: all check test demo sanitize fuzz fuzz-smoke freestanding-check bench bench-soak clean deps \
+.PHONY: all check test demo sanitize fuzz fuzz-smoke freestanding-check bench bench-ratio bench-soak clean deps \
 	unit-bins san-bins fuzz-bins bench-bins image images san-programs help
 
 all: $(addprefix $(B)/bin/,$(PROGRAMS))
@@ -356,13 +356,19 @@ define BENCH
 $(B)/host/bench/$(1): $$(call objs,host,bench/$(1).c $$(BENCH_COMMON_SRC)) $(B)/host/libmigtd_emuworld.a \
 		$$(call host_libs,host)
 	@mkdir -p $$(@D)
-	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ -Wl,--start-group $$^ -Wl,--end-group
+	$$(Q)$$(CC) -pie $$(HOST_CFLAGS) -o $$@ -Wl,--start-group $$^ -Wl,--end-group $$(LDLIBS_BENCH)
 endef
+# The reference handshake (bench/tlsref.c) runs on Debian's libssl.
+LDLIBS_BENCH := -lssl -lcrypto
 $(foreach b,$(BENCH_NAMES),$(eval $(call BENCH,$(b))))
 
 bench-bins: $(addprefix $(B)/host/bench/,$(BENCH_NAMES))
 bench: deps all bench-bins
 	@scripts/bench.sh
+
+# Only the fair ratio (CPU and callgrind) and the first pre-migration after boot.
+bench-ratio: deps bench-bins
+	@scripts/bench.sh --ratio
 
 # 1,000 consecutive pre-migrations (about a minute or two): heap and RSS flat.
 bench-soak: deps all bench-bins

@@ -13,12 +13,23 @@
  *   build/host/bench/bench_premigration --soak N   N consecutive pre-migrations:
  *       all must succeed; mbedTLS heap and RSS at start, middle and end
  *
- * scripts/bench.sh measures what needs other processes and passes it in:
- *   BENCH_HANDSHAKE_MS  median bare mutual TLS 1.3 P-384 handshake
- *                       (openssl s_server <-> s_client, loopback)
+ *   build/host/bench/bench_premigration --tls N    N reference handshakes
+ *       (bench/tlsref.c: libssl, both ends in this thread), collected alone
+ *   build/host/bench/bench_premigration --first    the first pre-migration
+ *       after boot (the boot itself not collected)
+ *
+ * The fair ratio (the default run prints it last, `session/handshake
+ * ratio: R`): BENCH_PAIRS (20) pairs, each one steady-state pre-migration
+ * (both MigTDs + emulated platforms, in-process) and one reference mutual
+ * TLS 1.3 P-384 handshake on libssl, in alternating order, timed in CPU
+ * time of this process; R is the median of the per-pair ratios. The first
+ * pre-migration after boot is measured on BENCH_BOOTS (5) fresh worlds,
+ * after both cores finished booting, and reported beside the steady state.
+ * scripts/bench.sh passes in what needs other processes:
+ *   BENCH_CG_RATIO      instructions per pre-migration / per reference
+ *                       handshake, both counted by callgrind (--quick / --tls)
  *   BENCH_DEMO_MS       median pre-migration between two real migtd
- *                       processes (migtd-vmm demo --quiet)
- * and the last line printed is `session/handshake ratio: R`.
+ *                       processes (migtd-vmm demo --quiet), for information
  *
  * Nothing here asserts a speed; it fails only if a pre-migration fails.
  */
@@ -29,8 +40,10 @@
 
 #include <valgrind/callgrind.h>
 
+#include "benchutil.h"
 #include "emu_tdx.h"
 #include "migtd/session.h"
+#include "tlsref.h"
 #include "world.h"
 
 #define LAT_ROUNDS 15
@@ -104,6 +117,25 @@ static struct world *bench_world(void)
 	w->s[1].h.tdx.max_import_version = 4;
 	world_start(w);
 	return w;
+}
+
+/* Poll both cores until both have booted and serve requests (no request queued). */
+static void boot_wait(struct world *w)
+{
+	uint64_t end = world_now_ms() + 60000;
+
+	while (w->s[0].core->state != MIGTD_CORE_SERVE || w->s[1].core->state != MIGTD_CORE_SERVE) {
+		for (int i = 0; i < 2; i++) {
+			uint64_t wake = 0;
+
+			world_heap_side = i;
+			if (migtd_core_poll(w->s[i].core, &wake) != MIGTD_OK)
+				world_fail("boot of the %s MigTD failed", w->s[i].name);
+			world_heap_side = -1;
+		}
+		if (world_now_ms() > end)
+			world_fail("boot did not finish in 60 s");
+	}
 }
 
 struct round {
@@ -192,11 +224,74 @@ static void concurrency(struct world *w, unsigned n, unsigned rounds, uint64_t *
 	       heap, inflight, heap / (inflight ? inflight : 1), (double)allocs / (double)(2 * nl));
 }
 
-static double env_ms(const char *name)
+static double env_num(const char *name, double dflt)
 {
 	const char *v = getenv(name);
 
-	return v && *v ? strtod(v, NULL) : 0.0;
+	return v && *v ? strtod(v, NULL) : dflt;
+}
+
+static double median_of(double *v, unsigned n)
+{
+	return n == 0 ? 0.0 : bench_median(v, (int)n);
+}
+
+#define MAX_PAIRS 200
+#define MAX_BOOTS 20
+
+/*
+ * The fair ratio: n pairs of (steady-state pre-migration, reference
+ * handshake), the order alternating from pair to pair so that neither
+ * always runs on warmer caches; CPU time of this process.
+ */
+static double fair_pairs(struct world *w, unsigned n, double *pre_ms, double *tls_ms)
+{
+	static double ratio[MAX_PAIRS], pre[MAX_PAIRS], tls[MAX_PAIRS];
+	struct round r;
+
+	for (unsigned k = 0; k < n; k++) {
+		for (unsigned j = 0; j < 2; j++) {
+			double t0 = bench_cpu_now();
+
+			if ((j + k) % 2 == 0) {
+				round_run(w, 1, &r);
+				pre[k] = bench_cpu_now() - t0;
+			} else {
+				if (tlsref_handshake() != 0)
+					world_fail("reference handshake failed");
+				tls[k] = bench_cpu_now() - t0;
+			}
+		}
+		ratio[k] = pre[k] / tls[k];
+	}
+	*pre_ms = 1e3 * median_of(pre, n);
+	*tls_ms = 1e3 * median_of(tls, n);
+	return median_of(ratio, n);
+}
+
+/*
+ * The first pre-migration after boot, on `boots` fresh worlds: CPU time of
+ * that one pre-migration (both sides), boot finished before it starts.
+ * Also the boot itself (both cores), for information.
+ */
+static double first_after_boot(unsigned boots, double *boot_ms)
+{
+	static double first[MAX_BOOTS], boot[MAX_BOOTS];
+	struct round r;
+
+	for (unsigned k = 0; k < boots; k++) {
+		struct world *w = bench_world();
+		double t0 = bench_cpu_now(), t1;
+
+		boot_wait(w);
+		t1 = bench_cpu_now();
+		round_run(w, 1, &r);
+		first[k] = bench_cpu_now() - t1;
+		boot[k] = t1 - t0;
+		world_free(w);
+	}
+	*boot_ms = 1e3 * median_of(boot, boots);
+	return 1e3 * median_of(first, boots);
 }
 
 static int bench_main(void)
@@ -204,8 +299,13 @@ static int bench_main(void)
 	struct world *w = bench_world();
 	struct round r;
 	uint64_t med_us = 0;
-	double hs, demo;
+	unsigned pairs = (unsigned)env_num("BENCH_PAIRS", 20);
+	unsigned boots = (unsigned)env_num("BENCH_BOOTS", 5);
+	double demo = env_num("BENCH_DEMO_MS", 0), cg = env_num("BENCH_CG_RATIO", 0);
+	double ratio, pre_ms, tls_ms, first_ms, boot_ms;
 
+	if (pairs < 1 || pairs > MAX_PAIRS || boots < 1 || boots > MAX_BOOTS)
+		world_fail("BENCH_PAIRS must be 1..%d, BENCH_BOOTS 1..%d", MAX_PAIRS, MAX_BOOTS);
 	printf("in-process: two MigTD cores on one thread, emulated platforms, in-memory streams\n");
 	printf("core memory: %zu B per session slot (static), struct migtd_core %zu B\n",
 	       migtd_core_session_size(), sizeof(struct migtd_core));
@@ -213,22 +313,62 @@ static int bench_main(void)
 	concurrency(w, 1, LAT_ROUNDS, &med_us);
 	concurrency(w, 8, 3, NULL);
 	concurrency(w, 64, 1, NULL);
-	world_free(w);
-
-	hs = env_ms("BENCH_HANDSHAKE_MS");
-	demo = env_ms("BENCH_DEMO_MS");
-	printf("pre-migration median, in-process (both sides, one thread): %.2f ms\n", ms(med_us));
+	printf("pre-migration median, in-process (both sides, one thread): %.2f ms wall\n",
+	       ms(med_us));
 	if (demo > 0)
-		printf("pre-migration median, two migtd processes (migtd-vmm demo): %.2f ms\n",
+		printf("pre-migration median, two migtd processes (migtd-vmm demo): %.2f ms wall\n",
 		       demo);
-	if (hs <= 0) {
-		printf("no openssl handshake figure (BENCH_HANDSHAKE_MS): run scripts/bench.sh\n");
-		return 0;
-	}
-	printf("bare mutual TLS 1.3 P-384 handshake median (openssl s_server/s_client): %.2f ms\n",
-	       hs);
-	printf("in-process pre-migration / handshake: %.2f\n", ms(med_us) / hs);
-	printf("session/handshake ratio: %.2f\n", (demo > 0 ? demo : ms(med_us)) / hs);
+
+	if (tlsref_init() != 0)
+		world_fail("reference handshake set-up failed");
+	ratio = fair_pairs(w, pairs, &pre_ms, &tls_ms);
+	world_free(w);
+	first_ms = first_after_boot(boots, &boot_ms);
+	tlsref_fini();
+
+	printf("fair ratio, %u interleaved pairs, CPU time of this process:\n", pairs);
+	printf("  steady-state pre-migration (both MigTDs + emulated platforms): median %.2f ms\n",
+	       pre_ms);
+	printf("  reference: libssl mutual TLS 1.3 P-384 handshake, both ends: median %.2f ms\n",
+	       tls_ms);
+	printf("first pre-migration after boot: median %.2f ms over %u boots = %.2f x steady state"
+	       " (boot of both cores before it: %.2f ms)\n",
+	       first_ms, boots, first_ms / pre_ms, boot_ms);
+	if (cg > 0)
+		printf("callgrind instruction ratio (pre-migration / reference handshake): %.2f\n",
+		       cg);
+	printf("session/handshake ratio: %.2f\n", ratio);
+	return 0;
+}
+
+/* Under callgrind: only the n reference handshakes count (after one warm-up in init). */
+static int tls_main(unsigned n)
+{
+	if (tlsref_init() != 0)
+		return 1;
+	CALLGRIND_TOGGLE_COLLECT;
+	for (unsigned i = 0; i < n; i++)
+		if (tlsref_handshake() != 0)
+			world_fail("reference handshake failed");
+	CALLGRIND_TOGGLE_COLLECT;
+	tlsref_fini();
+	printf("tls: %u reference handshakes collected\n", n);
+	return 0;
+}
+
+/* Under callgrind: only the first pre-migration after boot counts. */
+static int first_main(void)
+{
+	struct world *w = bench_world();
+	struct round r;
+
+	boot_wait(w);
+	CALLGRIND_TOGGLE_COLLECT;
+	round_run(w, 1, &r);
+	CALLGRIND_TOGGLE_COLLECT;
+	printf("first: 1 pre-migration after boot collected; GetQuotes %u\n",
+	       w->s[0].quotes + w->s[1].quotes);
+	world_free(w);
 	return 0;
 }
 
@@ -289,6 +429,10 @@ int main(int argc, char **argv)
 		ret = quick_main((unsigned)strtoul(argv[2], NULL, 10));
 	else if (argc > 1 && strcmp(argv[1], "--quick") == 0)
 		ret = quick_main(2);
+	else if (argc > 2 && strcmp(argv[1], "--tls") == 0)
+		ret = tls_main((unsigned)strtoul(argv[2], NULL, 10));
+	else if (argc > 1 && strcmp(argv[1], "--first") == 0)
+		ret = first_main();
 	else if (argc > 2 && strcmp(argv[1], "--soak") == 0)
 		ret = soak_main((unsigned)strtoul(argv[2], NULL, 10));
 	else

@@ -17,6 +17,10 @@
 /* Monotonic clock, seconds. */
 double bench_now(void);
 
+/* CPU time of this process, seconds: what a paired ratio compares (the
+ * machines are shared; another process's work does not count here). */
+double bench_cpu_now(void);
+
 /* Sort t[0..n) and return its median (t[n / 2]). */
 double bench_median(double *t, int n);
 

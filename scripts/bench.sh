@@ -6,17 +6,24 @@
 # instruction counts under callgrind when BENCH_CALLGRIND=1); nothing here
 # asserts a time: the machines are shared and noisy.
 #
-# bench_premigration runs last, after the figures it needs from other
-# processes: a bare mutual TLS 1.3 P-384 handshake (openssl s_server <->
-# s_client on 127.0.0.1) and pre-migrations between two real migtd
-# processes (migtd-vmm demo); then callgrind on its in-process harness.
-# Its last line is `session/handshake ratio: R`.
+# bench_premigration runs last. Its last line is the fair ratio,
+# `session/handshake ratio: R`: the CPU time of a steady-state in-process
+# pre-migration (both MigTDs and their emulated platforms) over that of a
+# mutual TLS 1.3 P-384 handshake on libssl with the same profile, both ends
+# in the same thread (bench/tlsref.c), median over interleaved pairs. Before
+# it, the same two are counted in instructions under callgrind and divided,
+# and the first pre-migration after boot is set beside the steady state.
+# Pre-migrations between two real migtd processes (migtd-vmm demo) are
+# printed for information only.
 #
 #   scripts/bench.sh           everything but the soak (make bench)
+#   scripts/bench.sh --ratio   only the fair ratio, CPU and instructions,
+#                              and the first pre-migration (make bench-ratio)
 #   scripts/bench.sh --soak    1,000 consecutive pre-migrations (make bench-soak)
 #
-# Knobs: BENCH_RUNS (15) handshakes and demo runs for the medians,
-# BENCH_SOAK (1000), BENCH_CG_N (2) pre-migrations under callgrind.
+# Knobs: BENCH_RUNS (15) demo runs for the median, BENCH_PAIRS (20) pairs
+# and BENCH_BOOTS (5) boots for the fair ratio, BENCH_SOAK (1000),
+# BENCH_CG_N (3) pre-migrations and reference handshakes under callgrind.
 #
 # bench_ratls gets more: instruction counts under callgrind of one
 # quote verification and one RA-TLS handshake (only the measured function is
@@ -34,20 +41,18 @@ if [ "${1:-}" = --soak ]; then
   echo "== bench_premigration --soak ${BENCH_SOAK:-1000}"
   exec "$PRE" --soak "${BENCH_SOAK:-1000}"
 fi
+ratio_only=0
+[ "${1:-}" = --ratio ] && ratio_only=1
 
 status=0
 found=0
 tmp=$(mktemp -d /tmp/migtd-bench-XXXXXX)
-srv_pid=
-cleanup() {
-  [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'rm -rf "$tmp"' EXIT
 for b in build/host/bench/bench_*; do
   [ -x "$b" ] || continue
   found=1
   [ "$b" = "$PRE" ] && continue
+  [ $ratio_only = 1 ] && continue
   echo "== $(basename "$b")"
   if [ "${BENCH_CALLGRIND:-0}" = 1 ]; then
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$b" --quick 2>&1 \
@@ -84,7 +89,7 @@ group_by_file() {
   sort -rn "$tmp/files" | head -6 | awk -v t="$1" '{ printf "      %-30s %6.1f%%\n", $2, 100 * $1 / t }'
 }
 
-if [ -x build/host/bench/bench_ratls ] && [ "${BENCH_CALLGRIND:-0}" != 1 ]; then
+if [ $ratio_only = 0 ] && [ -x build/host/bench/bench_ratls ] && [ "${BENCH_CALLGRIND:-0}" != 1 ]; then
   echo "== bench_ratls under callgrind (instructions of the measured function only)"
   if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
     for what in "verify 3 bench_quote_verify_once" "handshake 2 pair_handshake"; do
@@ -126,45 +131,8 @@ if [ -x build/host/bench/bench_ratls ] && [ "${BENCH_CALLGRIND:-0}" != 1 ]; then
   fi
 fi
 
-now_ns() { date +%s%N; }
 # median of the numbers on stdin (one a line)
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.3f\n", v[int((NR + 1) / 2)] }'; }
-
-# ---- bare mutual TLS 1.3 P-384 handshake: openssl s_server <-> s_client
-handshake_ms() {
-  local d=$tmp/tls port i t0 t1
-  mkdir -p "$d"
-  for n in ca server client; do
-    openssl ecparam -name secp384r1 -genkey -noout -out "$d/$n.key" 2>/dev/null || return 1
-  done
-  openssl req -x509 -new -key "$d/ca.key" -subj /CN=bench-ca -days 2 -sha384 \
-    -out "$d/ca.pem" 2>/dev/null || return 1
-  for n in server client; do
-    openssl req -new -key "$d/$n.key" -subj "/CN=$n" -out "$d/$n.csr" 2>/dev/null &&
-      openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-        -CAcreateserial -days 2 -sha384 -out "$d/$n.pem" 2>/dev/null || return 1
-  done
-  port=$((20000 + RANDOM % 20000))
-  openssl s_server -accept "127.0.0.1:$port" -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384 \
-    -groups secp384r1 -Verify 1 -verify_return_error -cert "$d/server.pem" \
-    -key "$d/server.key" -CAfile "$d/ca.pem" -quiet >/dev/null 2>&1 </dev/null &
-  srv_pid=$!
-  for i in $(seq 50); do
-    ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " && break
-    sleep 0.1
-  done
-  for i in $(seq 0 "$RUNS"); do
-    t0=$(now_ns)
-    openssl s_client -connect "127.0.0.1:$port" -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384 \
-      -groups secp384r1 -cert "$d/client.pem" -key "$d/client.key" -CAfile "$d/ca.pem" \
-      -verify_return_error -quiet </dev/null >/dev/null 2>"$d/err" || { cat "$d/err" >&2; return 1; }
-    t1=$(now_ns)
-    [ "$i" = 0 ] && continue # warm-up
-    echo "$(( (t1 - t0) / 1000 ))" | awk '{ printf "%.3f\n", $1 / 1000 }'
-  done > "$d/times"
-  kill "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null; srv_pid=
-  median < "$d/times"
-}
 
 # ---- pre-migrations between two real migtd processes (migtd-vmm demo)
 # prints the "results (N sessions, X s)" time in ms of each run
@@ -178,51 +146,65 @@ demo_ms() {
   done
 }
 
-echo "== bench_premigration (openssl handshake, migtd processes)"
-hs=$(handshake_ms) || { echo "bench: openssl handshake failed"; exit 1; }
-echo "openssl s_server/s_client mutual TLS 1.3 P-384 handshake: median $hs ms over $RUNS" \
-     "(s_client wall time: process start, handshake, close)"
-demo=$(demo_ms 1 "$RUNS" | median) || { echo "bench: migtd-vmm demo failed"; exit 1; }
-echo "migtd-vmm demo, 2 migtd processes: pre-migration median $demo ms over $RUNS runs" \
-     "(requests issued -> both ReportStatus)"
-for n in 8 64; do
-  t=$(demo_ms "$n" 1) || { echo "bench: migtd-vmm demo --sessions $n failed"; exit 1; }
-  awk -v n="$n" -v t="$t" 'BEGIN { printf "migtd-vmm demo --sessions %d: all done in %.1f ms, %.1f pre-migrations/s\n", n, t, n * 1000 / t }'
-done
+demo=
+if [ $ratio_only = 0 ]; then
+  echo "== bench_premigration (migtd processes)"
+  demo=$(demo_ms 1 "$RUNS" | median) || { echo "bench: migtd-vmm demo failed"; exit 1; }
+  echo "migtd-vmm demo, 2 migtd processes: pre-migration median $demo ms over $RUNS runs" \
+       "(requests issued -> both ReportStatus; wall time, for information)"
+  for n in 8 64; do
+    t=$(demo_ms "$n" 1) || { echo "bench: migtd-vmm demo --sessions $n failed"; exit 1; }
+    awk -v n="$n" -v t="$t" 'BEGIN { printf "migtd-vmm demo --sessions %d: all done in %.1f ms, %.1f pre-migrations/s\n", n, t, n * 1000 / t }'
+  done
+fi
 
-# ---- instructions per pre-migration (callgrind on the in-process harness)
+# Instructions of the collected part of one callgrind run (its "totals:" line).
+cg_total() { awk '/^(totals|summary):/ { print $2; exit }' "$1"; }
+# callgrind on bench_premigration in mode $1 (args $2...), out file $tmp/cg.$1
+cg_run() {
+  local mode=$1; shift
+  valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$tmp/cg.$mode" \
+    "$PRE" "--$mode" "$@" >/dev/null 2>"$tmp/cg.$mode.err" || { cat "$tmp/cg.$mode.err"; return 1; }
+  [ -s "$tmp/cg.$mode" ]
+}
+
+# ---- instructions per pre-migration and per reference handshake (callgrind)
+cg_ratio=
 if command -v valgrind >/dev/null; then
-  n=${BENCH_CG_N:-2}
-  echo "== bench_premigration under callgrind ($n pre-migrations)"
-  valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$tmp/cg.out" \
-    "$PRE" --quick "$n" >/dev/null 2>"$tmp/cg.err" || { cat "$tmp/cg.err"; status=1; }
-  if [ -s "$tmp/cg.out" ]; then
+  n=${BENCH_CG_N:-3}
+  echo "== bench_premigration under callgrind ($n steady-state pre-migrations, $n reference handshakes, 1 first after boot)"
+  if cg_run quick "$n" && cg_run tls "$n" && cg_run first; then
+    pre_ir=$(cg_total "$tmp/cg.quick"); tls_ir=$(cg_total "$tmp/cg.tls"); first_ir=$(cg_total "$tmp/cg.first")
+    cg_ratio=$(awk -v p="$pre_ir" -v t="$tls_ir" 'BEGIN { printf "%.3f", p / t }')
+    awk -v p="$pre_ir" -v t="$tls_ir" -v f="$first_ir" -v n="$n" 'BEGIN {
+      printf "instructions: pre-migration %.1f M (steady state), first after boot %.1f M (%.2f x),\n", p / n / 1e6, f / 1e6, f * n / p
+      printf "              reference libssl handshake %.1f M; ratio %.2f\n", t / n / 1e6, p / t }'
     # exclusive Ir by source file, grouped
-    callgrind_annotate --auto=no --threshold=100 "$tmp/cg.out" 2>/dev/null | awk -v n="$n" '
+    callgrind_annotate --auto=no --threshold=100 "$tmp/cg.quick" 2>/dev/null | awk -v n="$n" '
       /^[ ]*[0-9,]+ \(/ || /^[ ]*[0-9,]+  / {
         ir = $1; gsub(",", "", ir); rest = $0; sub(/^[ ]*[0-9,]+ +(\([^)]*\) +)?/, "", rest)
         if (rest ~ /PROGRAM TOTALS/) { total = ir; next }
         file = rest; sub(/:.*/, "", file)
         if (file ~ /mbedtls/) g = "mbedTLS"
         else if (file ~ /src\/core\//) g = "MigTD core (src/core)"
-        else if (file ~ /src\/emu\/|src\/platform\/|tests\/unit\/support/) g = "emulated platform + VMM harness"
+        else if (file ~ /src\/emu|src\/platform\/|tests\/unit\/support/) g = "emulated platform + VMM harness"
         else g = "libc and other"
         sum[g] += ir; seen += ir
       }
       END {
         if (!total) total = seen
-        printf "instructions per pre-migration (both sides + emulated platforms): %.1f M; per session %.1f M\n", total / n / 1e6, total / n / 2e6
-        for (g in sum) printf "  %-34s %6.2f%%  %8.1f M per session\n", g, 100 * sum[g] / total, sum[g] / n / 2e6
-        printf "  share outside mbedTLS: %.2f%%\n", 100 * (total - sum["mbedTLS"]) / total
+        printf "  per pre-migration, by origin (both sides + emulated platforms):\n"
+        for (g in sum) printf "    %-34s %6.2f%%  %8.1f M\n", g, 100 * sum[g] / total, sum[g] / n / 1e6
       }'
     # where the time goes: inclusive cost of the big steps (a function may be
     # listed under two spellings of its file: keep the largest)
-    callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$tmp/cg.out" 2>/dev/null |
+    callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$tmp/cg.quick" 2>/dev/null |
       sed 's/ \[.*\]$//' | awk -v n="$n" '
       BEGIN {
-        split("migtd_ratls_session_start migtd_ratls_handshake_step migtd_quote_verify ecdsa_verify_rs " \
-              "mbedtls_psa_ecdsa_verify_hash mbedtls_ecdsa_sign mbedtls_psa_ecp_export_public_key " \
-              "psa_raw_key_agreement mbedtls_calloc mbedtls_free emu_qgs_handle", want, " ")
+        split("migtd_ratls_session_init migtd_ratls_session_start migtd_ratls_handshake_step " \
+              "migtd_quote_verify ecdsa_verify_rs mbedtls_psa_ecdsa_verify_hash mbedtls_ecdsa_sign " \
+              "mbedtls_psa_ecp_export_public_key psa_raw_key_agreement mbedtls_calloc mbedtls_free " \
+              "emu_qgs_handle", want, " ")
         for (i in want) w[want[i]] = i
       }
       /^[ ]*[0-9,]+ \(/ {
@@ -234,9 +216,16 @@ if command -v valgrind >/dev/null; then
         for (i = 1; i <= length(want); i++) { f = want[i]; if (f in best)
           printf "    %-34s %7.1f M\n", f, best[f] / n / 1e6 }
       }'
+    echo "  top functions, exclusive, per pre-migration:"
+    callgrind_annotate --auto=no --threshold=100 "$tmp/cg.quick" 2>/dev/null |
+      sed 's/ \[.*\]$//' | awk -v n="$n" '/^[ ]*[0-9,]+ \(/ && !/PROGRAM TOTALS/ {
+        ir = $1; gsub(",", "", ir); f = $NF; sub(/.*:/, "", f)
+        if (k++ < 8) printf "    %-34s %7.1f M\n", f, ir / n / 1e6 }'
+  else
+    status=1
   fi
 fi
 
 echo "== bench_premigration"
-BENCH_HANDSHAKE_MS=$hs BENCH_DEMO_MS=$demo "$PRE" || status=1
+BENCH_DEMO_MS=$demo BENCH_CG_RATIO=$cg_ratio "$PRE" || status=1
 exit $status

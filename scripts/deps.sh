@@ -43,7 +43,7 @@ PACKAGES=(
   build-essential binutils make pkg-config
   clang lld libclang-rt-14-dev
   libjsmn-dev libcmocka-dev
-  openssl python3 python3-cryptography
+  openssl libssl-dev python3 python3-cryptography
   qemu-system-x86 socat iproute2 procps
   bzip2 xz-utils ca-certificates debian-archive-keyring
   valgrind
