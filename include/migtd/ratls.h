@@ -201,7 +201,8 @@ struct ratls_session {
 	struct ratls_callbacks cb;
 	struct ratls_io io;
 	psa_key_id_t key;
-	mbedtls_pk_context pk; /* opaque wrapper around key */
+	uint8_t pubkey[RATLS_PUBKEY_SIZE]; /* key's public point, exported once */
+	mbedtls_pk_context pk;             /* opaque wrapper around key */
 	mbedtls_x509_crt own_cert;
 	const uint8_t *own_quote; /* inside own_cert.raw */
 	size_t own_quote_len;

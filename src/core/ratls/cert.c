@@ -21,6 +21,7 @@
 #include <psa/crypto.h>
 
 #include "migtd/ratls.h"
+#include "ratls_internal.h"
 
 /* Largest quote or event log we put in a certificate: keeps every length
  * far below INT_MAX (mbedTLS's writer returns lengths as int). */
@@ -219,25 +220,37 @@ int migtd_ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_
 			   size_t cap, size_t *out_len)
 {
 	uint8_t pub[RATLS_PUBKEY_SIZE];
+	size_t pub_len = 0;
+
+	*out_len = 0;
+	if (psa_export_public_key(key, pub, sizeof(pub), &pub_len) != PSA_SUCCESS ||
+	    pub_len != RATLS_PUBKEY_SIZE)
+		return MIGTD_ERR_CRYPTO;
+	return migtd_ratls_cert_write_pub(key, pub, quote, quote_len, evlog, evlog_len, flags, buf,
+					  cap, out_len);
+}
+
+int migtd_ratls_cert_write_pub(psa_key_id_t key, const uint8_t pub[RATLS_PUBKEY_SIZE],
+			       const uint8_t *quote, size_t quote_len, const uint8_t *evlog,
+			       size_t evlog_len, unsigned flags, uint8_t *buf, size_t cap,
+			       size_t *out_len)
+{
 	uint8_t sig[MBEDTLS_ECDSA_MAX_SIG_LEN(384)];
 	uint8_t tail[16 + sizeof(sig)], hdr[8];
 	unsigned char *p, *t, *h, *tbs;
-	size_t pub_len = 0, sig_len = 0, tbs_len, tail_len = 0, hdr_len = 0;
+	size_t sig_len = 0, tbs_len, tail_len = 0, hdr_len = 0;
 	struct tbs_input in;
 	int ret;
 
 	*out_len = 0;
-	if (buf == NULL || quote == NULL || evlog == NULL || cap > (size_t)INT_MAX)
+	if (buf == NULL || pub == NULL || quote == NULL || evlog == NULL || cap > (size_t)INT_MAX)
 		return MIGTD_ERR_STATE;
 	if (quote_len == 0 || evlog_len == 0 || quote_len > RATLS_MAX_EVIDENCE ||
 	    evlog_len > RATLS_MAX_EVIDENCE)
 		return MIGTD_ERR_LENGTH;
-	if (psa_export_public_key(key, pub, sizeof(pub), &pub_len) != PSA_SUCCESS ||
-	    pub_len != RATLS_PUBKEY_SIZE)
-		return MIGTD_ERR_CRYPTO;
 
 	in = (struct tbs_input){ pub,
-				 pub_len,
+				 RATLS_PUBKEY_SIZE,
 				 quote,
 				 quote_len,
 				 evlog,

@@ -11,6 +11,8 @@
 
 #include <mbedtls/x509_crt.h>
 
+#include "migtd/ratls.h"
+
 /* The RA-TLS extensions of a parsed certificate (first occurrence of each). */
 struct ratls_evidence {
 	const uint8_t *quote;
@@ -27,5 +29,16 @@ struct ratls_evidence {
  */
 int migtd_ratls_parse_cert(mbedtls_x509_crt *crt, const uint8_t *der, size_t der_len, int make_copy,
 			   struct ratls_evidence *ev);
+
+/*
+ * migtd_ratls_cert_write() for a key whose 97-byte public point the caller
+ * already has: exporting a PSA ECC public key computes the point from the
+ * private scalar (a P-384 scalar multiplication) on every call, so a
+ * session exports it once (migtd_ratls_session_init) and passes it here.
+ */
+int migtd_ratls_cert_write_pub(psa_key_id_t key, const uint8_t pub[RATLS_PUBKEY_SIZE],
+			       const uint8_t *quote, size_t quote_len, const uint8_t *evlog,
+			       size_t evlog_len, unsigned flags, uint8_t *buf, size_t cap,
+			       size_t *out_len);
 
 #endif

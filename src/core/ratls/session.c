@@ -183,6 +183,7 @@ int migtd_ratls_session_init(struct ratls_session *s, enum ratls_role role,
 {
 	psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
 	psa_status_t st;
+	size_t len = 0;
 
 	memset(s, 0, sizeof(*s));
 	mbedtls_pk_init(&s->pk);
@@ -206,18 +207,19 @@ int migtd_ratls_session_init(struct ratls_session *s, enum ratls_role role,
 		return set_err(s, MIGTD_ERR_CRYPTO, "key generation failed");
 	if (mbedtls_pk_setup_opaque(&s->pk, s->key) != 0)
 		return set_err(s, MIGTD_ERR_CRYPTO, "key setup failed");
+	/* The public point, once: each export recomputes it from the scalar
+	 * (REPORTDATA and the certificate both need it). */
+	if (psa_export_public_key(s->key, s->pubkey, sizeof(s->pubkey), &len) != PSA_SUCCESS ||
+	    len != RATLS_PUBKEY_SIZE)
+		return set_err(s, MIGTD_ERR_CRYPTO, "public key export failed");
 	return MIGTD_OK;
 }
 
 int migtd_ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY_SIZE])
 {
-	size_t len = 0;
-
 	if (s->err != MIGTD_OK)
 		return s->err;
-	if (psa_export_public_key(s->key, out, RATLS_PUBKEY_SIZE, &len) != PSA_SUCCESS ||
-	    len != RATLS_PUBKEY_SIZE)
-		return MIGTD_ERR_CRYPTO;
+	memcpy(out, s->pubkey, RATLS_PUBKEY_SIZE);
 	return MIGTD_OK;
 }
 
@@ -279,8 +281,8 @@ int migtd_ratls_session_start(struct ratls_session *s, const uint8_t *quote, siz
 		return set_err(s, MIGTD_ERR_STATE, "bad session state");
 	s->io = *io;
 
-	ret = migtd_ratls_cert_write(s->key, quote, quote_len, evlog, evlog_len, flags, work,
-				     work_cap, &der_len);
+	ret = migtd_ratls_cert_write_pub(s->key, s->pubkey, quote, quote_len, evlog, evlog_len,
+					 flags, work, work_cap, &der_len);
 	if (ret != MIGTD_OK)
 		return set_err(s, ret, "own certificate cannot be built");
 	if (der_len > RATLS_MAX_CERT)
