@@ -140,9 +140,17 @@ endif
 
 # mbedTLS is third-party code: its own warning level, never -Werror.
 MBEDTLS_WARN := -std=c11 -w
-HOST_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) -O2 -g -fPIE -fstack-protector-strong -D_DEFAULT_SOURCE
+# mbedTLS's optimisation flags, the one place for them (the programs' and the
+# firmware's copy; the sanitizer and fuzz builds keep their own). -O3 measured
+# best: -3.7% instructions and about -5% CPU time per pre-migration against
+# -O2 (make bench-ratio; the figures are in docs/performance.md).
+# MBEDTLS_ECP_WINDOW_SIZE 6 instead of 4 (config/migtd_mbedtls_config.h)
+# changed nothing measurable and was left at 4.
+MBEDTLS_OPT := -O3
+HOST_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) $(MBEDTLS_OPT) -g -fPIE -fstack-protector-strong \
+	-D_DEFAULT_SOURCE
 SAN_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) -O1 -g $(SAN_FLAGS) -D_DEFAULT_SOURCE
-FS_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) -O2 $(FS_FLAGS)
+FS_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) $(MBEDTLS_OPT) $(FS_FLAGS)
 FUZZ_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) -O1 -g -fsanitize=address,undefined -D_DEFAULT_SOURCE
 
 LDLIBS_HOST := -lcmocka
