@@ -93,6 +93,14 @@ struct migtd_config {
 	unsigned max_sessions;     /* <= MIGTD_MAX_SESSIONS; 0 -> MIGTD_MAX_SESSIONS */
 	uint32_t poll_interval_ms; /* 0 -> MIGTD_DEFAULT_POLL_INTERVAL_MS */
 	uint32_t quote_retry_ms;   /* first GetQuote back-off; 0 -> 1000 (tests: smaller) */
+	/*
+	 * Verify our own quote in full once, and reuse that result in every
+	 * session whose own quote matches it in all but REPORTDATA, while its
+	 * collateral stands; otherwise (false, as upstream) every session
+	 * verifies its own quote in full. docs/performance.md, "Own quote
+	 * verified once".
+	 */
+	bool own_quote_once;
 };
 
 /* ---- one session -------------------------------------------------------------- */
@@ -180,6 +188,21 @@ enum migtd_core_state {
 	MIGTD_CORE_FATAL,
 };
 
+/* Our own quote, verified once (cfg.own_quote_once; src/core/session/own_quote.c). */
+struct migtd_own_quote {
+	bool valid;                             /* quote/report below may be reused */
+	uint8_t quote[MIGTD_SESSION_QUOTE_BUF]; /* the quote verified in full */
+	size_t quote_len;
+	uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]; /* its verified report */
+	uint8_t fmspc[6];                           /* the collateral it was judged with: */
+	enum migtd_pck_ca ca;                       /*  platform, CA type, */
+	unsigned coll_entry;                        /*  cache entry (MIGTD_COLL_ENTRIES: none) */
+	uint32_t coll_gen;                          /*  and that entry's fetch */
+	/* statistics, for logs and tests */
+	unsigned full_verifications; /* own quotes verified in full and kept */
+	unsigned reuses;             /* sessions that took the kept result */
+};
+
 struct migtd_core {
 	const struct migtd_platform *plat;
 	struct migtd_config cfg;
@@ -215,6 +238,7 @@ struct migtd_core {
 	struct migtd_sig_cache sig_cache;
 	/* TCB Info, QE Identity, CRLs per platform (FMSPC + CA type). */
 	struct migtd_coll_cache coll;
+	struct migtd_own_quote own;
 	/* The last peer quote that verified and its verified report (what the
 	 * policy saw), for tests and diagnostics. */
 	uint8_t last_peer_quote[MIGTD_SESSION_QUOTE_BUF];

@@ -97,14 +97,14 @@ static int cb_collateral(void *ctx, const uint8_t fmspc[6], enum migtd_pck_ca ca
 }
 
 /* Collateral that failed its own checks is dropped so the next session fetches it anew. */
-static void drop_bad_collateral(struct migtd_session *s, const struct migtd_quote_verify_result *r)
+static void drop_bad_collateral(struct migtd_core *c, const struct migtd_quote_verify_result *r)
 {
 	switch (r->failed_step) {
 	case MIGTD_QSTEP_COLLATERAL:
 	case MIGTD_QSTEP_TCB_INFO:
 	case MIGTD_QSTEP_QE_IDENTITY:
 		if (r->state[MIGTD_QSTEP_PCK_EXT] == MIGTD_QSTEP_PASS)
-			migtd_coll_invalidate(&s->core->coll, r->pck.fmspc, r->pck_ca);
+			migtd_coll_invalidate(&c->coll, r->pck.fmspc, r->pck_ca);
 		break;
 	default: break;
 	}
@@ -127,10 +127,20 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 		.sig_cache = &c->sig_cache,
 	};
 	/* migtd_ratls_verify_peer_cert verifies our own quote first, then the peer's. */
-	const char *whose = s->quote_verifications % 2 == 0 ? "own" : "peer";
+	bool own = s->quote_verifications % 2 == 0;
+	const char *whose = own ? "own" : "peer";
 	unsigned long misses = c->sig_cache.misses;
 	int ret;
 
+	/* Our own quote, as verified before but for REPORTDATA (own_quote.c);
+	 * the peer's is always verified in full. */
+	if (own && migtd_own_quote_reuse(c, quote, quote_len, s->wall_time, report)) {
+		s->quote_verifications++;
+		MIGTD_DEBUG(SLOG(s), s->request_id,
+			    "own quote: the platform evidence already verified (%zu bytes)",
+			    quote_len);
+		return MIGTD_OK;
+	}
 	memset(&c->qres, 0, sizeof(c->qres));
 	ret = migtd_quote_verify(quote, quote_len, &params, &c->qres, report);
 	if (ret == MIGTD_ERR_AGAIN) {
@@ -147,9 +157,11 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 
 		MIGTD_ERROR(SLOG(s), s->request_id, "%s quote verification failed at step %s: %s",
 			    whose, st < MIGTD_QSTEP_COUNT ? migtd_quote_step_name(st) : "?", why);
-		drop_bad_collateral(s, &c->qres);
+		drop_bad_collateral(c, &c->qres);
 		return ret;
 	}
+	if (own)
+		migtd_own_quote_remember(c, quote, quote_len, report, &c->qres);
 	if (s->quote_verifications % 2 == 0 && quote_len <= sizeof(c->last_peer_quote)) {
 		memcpy(c->last_peer_quote, quote, quote_len);
 		c->last_peer_quote_len = quote_len;

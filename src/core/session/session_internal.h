@@ -24,4 +24,17 @@ uint64_t migtd_session_wakeup(const struct migtd_session *s, uint64_t now);
 /* Drop a session without a report (fini): free TLS, close, wipe. */
 void migtd_session_discard(struct migtd_session *s);
 
+/* ---- own_quote.c: our own quote verified once (cfg.own_quote_once) ---- */
+
+/* If quote is the kept own quote but for REPORTDATA and its signature, and
+ * the collateral it was judged with still stands at now_s: its verified
+ * report with quote's REPORTDATA into report, true. Else false. */
+bool migtd_own_quote_reuse(struct migtd_core *c, const uint8_t *quote, size_t len, int64_t now_s,
+			   uint8_t report[MIGTD_VERIFIED_REPORT_SIZE]);
+
+/* An own quote verified in full (r: its verification result): keep it. */
+void migtd_own_quote_remember(struct migtd_core *c, const uint8_t *quote, size_t len,
+			      const uint8_t report[MIGTD_VERIFIED_REPORT_SIZE],
+			      const struct migtd_quote_verify_result *r);
+
 #endif /* MIGTD_SESSION_INTERNAL_H */
