@@ -5,11 +5,12 @@
  * src/core/session/own_quote.c, docs/performance.md): two MigTD cores in
  * one process (src/emuworld/world.h).
  *
- *  - verified in full once, reused by every later session; the peer's
- *    quote verified in every session;
- *  - an own quote that does not verify is never kept: refused in every
+ *  - verified at boot, reused by every session, with no collateral fetch
+ *    left for the first session; the peer's quote verified in every session;
+ *  - an own quote that does not verify at boot is still refused, in every
  *    session, with the status upstream gives (7 here, 6 on the peer);
  *  - a peer quote that stops verifying after a good session is refused (7);
+ *  - no quote at boot: the first session verifies in full and keeps it;
  *  - collateral fetched anew: the own quote is verified in full again.
  */
 #include <setjmp.h>
@@ -38,7 +39,7 @@ static struct world *own_world(bool once)
 	return w;
 }
 
-/* Both cores booted. */
+/* Both cores booted (and, with own_quote_once, through their own quote check). */
 static void boot(struct world *w)
 {
 	for (unsigned n = 0; n < 100000; n++) {
@@ -88,13 +89,26 @@ static void assert_nothing_written(const struct emu_user_td *td)
 	assert_false(td->mig_version_written);
 }
 
-/* Verified in full once, then only reused; the peer's quote every time. */
-static void test_verified_once(void **state)
+/* Verified once at boot, then only reused; the peer's quote every time. */
+static void test_verified_at_boot(void **state)
 {
 	struct world *w = own_world(true);
+	unsigned fetches[2];
 
 	(void)state;
 	boot(w);
+	for (int i = 0; i < 2; i++) {
+		const struct migtd_own_quote *o = &w->s[i].core->own;
+
+		assert_int_equal(o->boot_err, MIGTD_OK);
+		assert_true(o->valid);
+		assert_int_equal(o->full_verifications, 1);
+		assert_int_equal(w->s[i].quotes, 1); /* the boot GetQuote */
+		assert_non_null(strstr(w->s[i].log, "boot: own quote verified"));
+		/* The collateral came with the boot check. */
+		fetches[i] = w->s[i].collateral_fetches;
+		assert_true(fetches[i] >= 1);
+	}
 	for (uint64_t id = 1; id <= 3; id++) {
 		struct pair r = migrate(w, id);
 
@@ -105,21 +119,23 @@ static void test_verified_once(void **state)
 	for (int i = 0; i < 2; i++) {
 		const struct migtd_core *c = w->s[i].core;
 
-		assert_true(c->own.valid);
 		assert_int_equal(c->own.full_verifications, 1);
-		assert_int_equal(c->own.reuses, 2);
+		assert_int_equal(c->own.reuses, 3);
 		assert_int_equal(c->peer_quotes_verified, 3);
-		assert_int_equal(w->s[i].quotes, 3);
+		assert_int_equal(w->s[i].quotes, 4);
+		/* Both platforms are of one model: no fetch was left for a session. */
+		assert_int_equal(w->s[i].collateral_fetches, fetches[i]);
 	}
 	world_free(w);
 }
 
 /*
- * An own quote that does not verify (its QE report signature is wrong) is
- * never kept: every session fails with 7 on this side and 6 on the peer,
- * with and without the option (docs/protocol.md §1.5, §5.5 step 1).
+ * An own quote that does not verify (its QE report signature is wrong):
+ * the boot check says so, and every session still fails with 7 on this side
+ * and 6 on the peer -- as without the option, where each session verifies
+ * its own quote (docs/protocol.md §1.5, §5.5 step 1).
  */
-static void test_bad_own_quote(void **state)
+static void test_bad_own_quote_at_boot(void **state)
 {
 	(void)state;
 	for (int once = 0; once < 2; once++) {
@@ -130,6 +146,12 @@ static void test_bad_own_quote(void **state)
 			w->s[i].cfg.own_quote_once = once;
 		world_start(w);
 		boot(w);
+		if (once) {
+			assert_int_equal(w->s[0].core->own.boot_err, MIGTD_ERR_QUOTE);
+			assert_false(w->s[0].core->own.valid);
+			assert_non_null(strstr(w->s[0].log, "boot: own quote check failed"));
+			assert_int_equal(w->s[1].core->own.boot_err, MIGTD_OK);
+		}
 		for (uint64_t id = 1; id <= 2; id++) {
 			struct pair r = migrate(w, id);
 
@@ -143,6 +165,37 @@ static void test_bad_own_quote(void **state)
 		assert_false(w->s[0].core->own.valid);
 		world_free(w);
 	}
+}
+
+/* The boot GetQuote fails: the MigTD serves anyway, the first session
+ * verifies its own quote in full and the later ones reuse it. */
+static void test_boot_quote_unavailable(void **state)
+{
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	struct migtd_core *c;
+
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		w->s[i].cfg.own_quote_once = true;
+	w->s[0].faults.fail_at[WORLD_QUOTE] = 1;
+	world_start(w);
+	boot(w);
+	c = w->s[0].core;
+	assert_int_equal(w->s[0].faults.injected, 1);
+	assert_int_equal(c->own.boot_err, MIGTD_ERR_QUOTE);
+	assert_false(c->own.valid);
+	assert_non_null(strstr(w->s[0].log, "boot: own quote check failed"));
+	for (uint64_t id = 1; id <= 2; id++) {
+		struct pair r = migrate(w, id);
+
+		assert_int_equal(r.src, 0);
+		assert_int_equal(r.dst, 0);
+		assert_keys_exchanged(&r);
+	}
+	assert_int_equal(c->own.full_verifications, 1);
+	assert_int_equal(c->own.reuses, 1);
+	assert_int_equal(w->s[1].core->own.reuses, 2);
+	world_free(w);
 }
 
 /* A peer whose quote stops verifying after a good session is refused: the
@@ -160,13 +213,13 @@ static void test_peer_quote_every_session(void **state)
 	w->s[1].h.pki.qe_report_sig[5] ^= 0x01;
 	r = migrate(w, 2);
 	/* The client judges the server's certificate first: its own quote is
-	 * the kept one, the peer's fails. */
+	 * the boot one, the peer's fails. */
 	assert_int_equal(r.src, 7);
 	assert_int_equal(r.dst, 6);
 	assert_nothing_written(r.td[0]);
 	assert_nothing_written(r.td[1]);
 	assert_non_null(strstr(w->s[0].log, "peer quote verification failed"));
-	assert_int_equal(w->s[0].core->own.reuses, 1);
+	assert_int_equal(w->s[0].core->own.reuses, 2);
 	assert_int_equal(w->s[0].core->peer_quotes_verified, 1);
 	world_free(w);
 }
@@ -184,18 +237,16 @@ static void test_collateral_refetch(void **state)
 	c = w->s[0].core;
 	r = migrate(w, 1);
 	assert_int_equal(r.src, 0);
-	r = migrate(w, 2);
-	assert_int_equal(r.src, 0);
 	assert_int_equal(c->own.reuses, 1);
 	migtd_coll_invalidate(&c->coll, c->own.fmspc, c->own.ca);
-	r = migrate(w, 3);
+	r = migrate(w, 2);
 	assert_int_equal(r.src, 0);
 	assert_int_equal(r.dst, 0);
 	assert_keys_exchanged(&r);
 	assert_int_equal(c->own.full_verifications, 2);
 	assert_int_equal(c->own.reuses, 1);
 	assert_true(c->own.valid);
-	r = migrate(w, 4);
+	r = migrate(w, 3);
 	assert_int_equal(r.src, 0);
 	assert_int_equal(c->own.reuses, 2);
 	world_free(w);
@@ -218,8 +269,9 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_verified_once),
-		cmocka_unit_test(test_bad_own_quote),
+		cmocka_unit_test(test_verified_at_boot),
+		cmocka_unit_test(test_bad_own_quote_at_boot),
+		cmocka_unit_test(test_boot_quote_unavailable),
 		cmocka_unit_test(test_peer_quote_every_session),
 		cmocka_unit_test(test_collateral_refetch),
 	};

@@ -267,7 +267,8 @@ static int query_step(struct migtd_core *c, uint64_t now)
 	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
 		   "boot: Query: MigTD service supported; serving requests (at most %u at once)",
 		   c->cfg.max_sessions);
-	c->state = MIGTD_CORE_SERVE;
+	/* Our own quote first, if it is verified once (own_quote.c). */
+	c->state = c->cfg.own_quote_once ? MIGTD_CORE_OWN_QUOTE : MIGTD_CORE_SERVE;
 	c->next_wfr_ms = now;
 	return MIGTD_OK;
 }
@@ -431,6 +432,18 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 			else
 				wake = min_wake(wake, now + c->cfg.poll_interval_ms);
 			break;
+		}
+		__attribute__((fallthrough));
+	case MIGTD_CORE_OWN_QUOTE:
+		if (c->state == MIGTD_CORE_OWN_QUOTE) {
+			/* Its collateral fetch, if any, is driven here too. */
+			(void)migtd_coll_poll(&c->coll, c->plat, core_log(c));
+			if (!migtd_own_quote_boot_step(c, now)) {
+				wake = min_wake(wake, now + c->cfg.poll_interval_ms);
+				break;
+			}
+			c->state = MIGTD_CORE_SERVE;
+			c->next_wfr_ms = now;
 		}
 		__attribute__((fallthrough));
 	case MIGTD_CORE_SERVE:

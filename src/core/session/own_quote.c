@@ -2,27 +2,34 @@
 /* Copyright (c) 2026 The migtd-c authors */
 /*
  * own_quote.c -- our own quote, verified once instead of in every session
- * (docs/performance.md, "Own quote verified once"; docs/protocol.md §5.5
+ * (docs/performance.md, "Own quote verified at boot"; docs/protocol.md §5.5
  * step 1, §8.4).
  *
  * Every session's own quote comes from the same platform: the same TD
  * measurements, attestation key, QE report and PCK chain; only REPORTDATA
  * (the session key's hash) and the attestation key's signature over it
- * differ. So with cfg.own_quote_once the first own quote that verifies in
- * full (PCK chain to the enrolled root, QE report, collateral, TCB) is
- * kept, with its verified report. A later session whose own quote matches
- * it in everything but REPORTDATA and the signature takes that result, with
- * its own REPORTDATA written in; any other own quote is verified in full as
- * before.
+ * differ. So with cfg.own_quote_once the core gets one quote at boot (after
+ * Query) and verifies it in full: PCK chain to the enrolled root, QE report,
+ * collateral (fetched then, so the first session does not wait for it),
+ * TCB. A session whose own quote matches that one in everything but
+ * REPORTDATA and the signature takes the boot result, with its own
+ * REPORTDATA written in; any other own quote is verified in full as before.
  *
- * The kept result stands while the collateral it was judged with does: it
+ * The boot result stands while the collateral it was judged with does: it
  * is dropped when that collateral's entry in the cache is fetched anew or
  * reaches its nextUpdate, and the next session verifies its own quote in
- * full again (and keeps that result). An own quote that does not verify is
- * never kept: each session fails with status 7 (§1.5) as before.
+ * full again (and keeps that result).
+ *
+ * A boot check that fails does not stop the MigTD (upstream has no such
+ * check): it is logged, nothing is kept, and every session verifies its
+ * own quote in full, which fails with status 7 (§1.5) if it still does not
+ * verify.
  */
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
+
+#include "migtd/log.h"
 #include "migtd/tdreport.h"
 #include "session_internal.h"
 
@@ -47,6 +54,11 @@ static bool own_layout(const uint8_t *quote, size_t len, struct own_layout *l)
 	l->rd_off = (size_t)(q.body_raw - quote) + BODY_REPORT_DATA;
 	l->sig_off = (size_t)(q.signature - quote);
 	return l->rd_off + 64 <= l->sig_off && l->sig_off + 64 <= len;
+}
+
+static int64_t wall_now(const struct migtd_core *c)
+{
+	return c->cfg.wall_clock ? c->cfg.wall_clock(c->cfg.wall_clock_ctx) : c->cfg.verify_time;
 }
 
 /* The collateral entry the kept result was judged with, if still the same fetch. */
@@ -116,5 +128,143 @@ bool migtd_own_quote_reuse(struct migtd_core *c, const uint8_t *quote, size_t le
 	memcpy(report, o->report, MIGTD_VERIFIED_REPORT_SIZE);
 	memcpy(report + MIGTD_VR_REPORT_DATA, quote + l.rd_off, 64);
 	o->reuses++;
+	return true;
+}
+
+/* The collateral provider for the boot check (the sessions have their own). */
+static int boot_collateral(void *ctx, const uint8_t fmspc[6], enum migtd_pck_ca ca,
+			   const struct migtd_quote_collateral **out)
+{
+	struct migtd_core *c = ctx;
+
+	return migtd_coll_provide(&c->coll, c->plat, core_log(c), MIGTD_LOG_NO_REQUEST,
+				  &c->own.ticket, fmspc, ca, wall_now(c), out);
+}
+
+/* The boot check is over, passed or not: the core serves requests. */
+static bool boot_done(struct migtd_core *c, int err, const char *why)
+{
+	struct migtd_own_quote *o = &c->own;
+
+	o->boot_err = err;
+	o->step = MIGTD_OWN_DONE;
+	mbedtls_platform_zeroize(o->qbuf, sizeof(o->qbuf));
+	if (err == MIGTD_OK)
+		return true;
+	MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+		    "boot: own quote check failed: %s (%s); every session verifies its own quote "
+		    "in full (status %u if it still fails)",
+		    why, migtd_err_str(err), (unsigned)migtd_err_status(MIGTD_ERR_QUOTE));
+	return true;
+}
+
+static bool boot_quote_start(struct migtd_core *c, uint64_t now)
+{
+	struct migtd_own_quote *o = &c->own;
+	uint8_t rd[TDREPORT_REPORT_DATA_SIZE];
+	uint8_t *tdreport = c->cert_work;
+	uint8_t *msg = c->cert_work + TDREPORT_STRUCT_SIZE;
+	size_t msg_len = 0;
+	int ret;
+
+	if (o->deadline_ms == 0)
+		o->deadline_ms = now + c->cfg.timeout_ms;
+	/* REPORTDATA binds nothing: this quote never leaves the MigTD. */
+	memset(rd, 0, sizeof(rd));
+	ret = migtd_plat_mr_report(c->plat, rd, tdreport);
+	if (ret != MIGTD_OK)
+		return boot_done(c, MIGTD_ERR_QUOTE, "TDG.MR.REPORT failed");
+	ret = migtd_ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
+						 tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
+	if (ret == MIGTD_OK)
+		ret = migtd_quote_call_prepare(&o->call, o->qbuf, sizeof(o->qbuf), msg, msg_len);
+	if (ret != MIGTD_OK)
+		return boot_done(c, MIGTD_ERR_QUOTE, "GetQuote request cannot be built");
+	ret = migtd_plat_quote_start(c->plat, &o->call);
+	if (ret == MIGTD_ERR_AGAIN)
+		return now >= o->deadline_ms
+			       ? boot_done(c, MIGTD_ERR_QUOTE, "GetQuote channel busy")
+			       : false;
+	if (ret != MIGTD_OK)
+		return boot_done(c, MIGTD_ERR_QUOTE, "GetQuote failed");
+	o->step = MIGTD_OWN_QUOTE_WAIT;
+	return false;
+}
+
+static bool boot_quote_wait(struct migtd_core *c, uint64_t now)
+{
+	struct migtd_own_quote *o = &c->own;
+	struct ghci_getquote_hdr hdr;
+	struct ghci_qgs_get_quote_resp resp;
+	const uint8_t *msg = NULL;
+	size_t msg_len = 0;
+	int ret = migtd_plat_quote_poll(c->plat, &o->call);
+
+	if (ret == MIGTD_ERR_AGAIN) {
+		if (now < o->deadline_ms)
+			return false;
+		if (migtd_plat_quote_cancel(c->plat, &o->call) != MIGTD_OK)
+			MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+				   "boot: own GetQuote could not be cancelled");
+		return boot_done(c, MIGTD_ERR_QUOTE, "GetQuote not answered in time");
+	}
+	if (ret == MIGTD_OK)
+		ret = migtd_ghci_getquote_rsp_parse(o->qbuf, sizeof(o->qbuf), &hdr, &msg, &msg_len);
+	/* A busy quote service is not waited for here: the sessions retry
+	 * with their own back-off (docs/protocol.md §8.7). */
+	if (ret == MIGTD_OK)
+		ret = migtd_ghci_qgs_get_quote_resp_parse(msg, msg_len, &resp);
+	if (ret != MIGTD_OK || resp.quote.len == 0)
+		return boot_done(c, MIGTD_ERR_QUOTE, "GetQuote failed or busy");
+	o->boot_quote = resp.quote.p;
+	o->boot_quote_len = resp.quote.len;
+	o->step = MIGTD_OWN_VERIFY;
+	return false;
+}
+
+static bool boot_verify(struct migtd_core *c)
+{
+	struct migtd_own_quote *o = &c->own;
+	struct migtd_quote_verify_params params = {
+		.root_ca = c->cfg.root_ca,
+		.root_ca_len = c->cfg.root_ca_len,
+		.now = c->cfg.verify_time,
+		.time_mode = MIGTD_QTIME_COLLATERAL,
+		.provider = boot_collateral,
+		.provider_ctx = c,
+		.sig_cache = &c->sig_cache,
+	};
+	uint8_t report[MIGTD_VERIFIED_REPORT_SIZE];
+	int ret;
+
+	memset(&c->qres, 0, sizeof(c->qres));
+	ret = migtd_quote_verify(o->boot_quote, o->boot_quote_len, &params, &c->qres, report);
+	if (ret == MIGTD_ERR_AGAIN)
+		return false; /* collateral on its way (migtd_coll_poll) */
+	if (ret != MIGTD_OK) {
+		enum migtd_quote_step st = c->qres.failed_step;
+
+		migtd_session_drop_bad_collateral(c, &c->qres);
+		return boot_done(c, ret,
+				 st < MIGTD_QSTEP_COUNT && c->qres.reason[st] ? c->qres.reason[st]
+									      : "does not verify");
+	}
+	migtd_own_quote_remember(c, o->boot_quote, o->boot_quote_len, report, &c->qres);
+	mbedtls_platform_zeroize(report, sizeof(report));
+	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
+		   "boot: own quote verified (%zu bytes): TCB %s, QE %s; sessions reuse it",
+		   o->boot_quote_len, c->qres.tcb_status[0] ? c->qres.tcb_status : "-",
+		   c->qres.qe_tcb_status[0] ? c->qres.qe_tcb_status : "-");
+	return boot_done(c, MIGTD_OK, NULL);
+}
+
+bool migtd_own_quote_boot_step(struct migtd_core *c, uint64_t now)
+{
+	switch (c->own.step) {
+	case MIGTD_OWN_QUOTE_START: return boot_quote_start(c, now);
+	case MIGTD_OWN_QUOTE_WAIT: return boot_quote_wait(c, now);
+	case MIGTD_OWN_VERIFY: return boot_verify(c);
+	case MIGTD_OWN_DONE: return true;
+	}
 	return true;
 }

@@ -96,8 +96,8 @@ static int cb_collateral(void *ctx, const uint8_t fmspc[6], enum migtd_pck_ca ca
 				  fmspc, ca, s->wall_time, out);
 }
 
-/* Collateral that failed its own checks is dropped so the next session fetches it anew. */
-static void drop_bad_collateral(struct migtd_core *c, const struct migtd_quote_verify_result *r)
+void migtd_session_drop_bad_collateral(struct migtd_core *c,
+				       const struct migtd_quote_verify_result *r)
 {
 	switch (r->failed_step) {
 	case MIGTD_QSTEP_COLLATERAL:
@@ -132,12 +132,12 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 	unsigned long misses = c->sig_cache.misses;
 	int ret;
 
-	/* Our own quote, as verified before but for REPORTDATA (own_quote.c);
+	/* Our own quote, as verified at boot but for REPORTDATA (own_quote.c);
 	 * the peer's is always verified in full. */
 	if (own && migtd_own_quote_reuse(c, quote, quote_len, s->wall_time, report)) {
 		s->quote_verifications++;
 		MIGTD_DEBUG(SLOG(s), s->request_id,
-			    "own quote: the platform evidence already verified (%zu bytes)",
+			    "own quote: the platform evidence verified at boot (%zu bytes)",
 			    quote_len);
 		return MIGTD_OK;
 	}
@@ -157,7 +157,7 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 
 		MIGTD_ERROR(SLOG(s), s->request_id, "%s quote verification failed at step %s: %s",
 			    whose, st < MIGTD_QSTEP_COUNT ? migtd_quote_step_name(st) : "?", why);
-		drop_bad_collateral(c, &c->qres);
+		migtd_session_drop_bad_collateral(c, &c->qres);
 		return ret;
 	}
 	if (own)

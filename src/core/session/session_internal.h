@@ -24,7 +24,15 @@ uint64_t migtd_session_wakeup(const struct migtd_session *s, uint64_t now);
 /* Drop a session without a report (fini): free TLS, close, wipe. */
 void migtd_session_discard(struct migtd_session *s);
 
+/* Collateral that failed its own checks is dropped so the next
+ * verification fetches it anew. */
+void migtd_session_drop_bad_collateral(struct migtd_core *c,
+				       const struct migtd_quote_verify_result *r);
+
 /* ---- own_quote.c: our own quote verified once (cfg.own_quote_once) ---- */
+
+/* The boot check (core state MIGTD_CORE_OWN_QUOTE): true when it is over. */
+bool migtd_own_quote_boot_step(struct migtd_core *c, uint64_t now);
 
 /* If quote is the kept own quote but for REPORTDATA and its signature, and
  * the collateral it was judged with still stands at now_s: its verified
