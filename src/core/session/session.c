@@ -136,9 +136,10 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 	 * the peer's is always verified in full. */
 	if (own && migtd_own_quote_reuse(c, quote, quote_len, s->wall_time, report)) {
 		s->quote_verifications++;
-		MIGTD_DEBUG(SLOG(s), s->request_id,
-			    "own quote: the platform evidence verified at boot (%zu bytes)",
-			    quote_len);
+		MIGTD_INFO(SLOG(s), s->request_id,
+			   "own quote (%zu bytes): same platform evidence as verified at boot, "
+			   "result reused",
+			   quote_len);
 		return MIGTD_OK;
 	}
 	memset(&c->qres, 0, sizeof(c->qres));
