@@ -415,7 +415,7 @@ help:
 	@echo "make man         man pages in $(B)/man/, generated from each program's --help"
 	@echo "make install     programs, image, config, man pages, systemd unit; PREFIX=$(PREFIX)"
 	@echo "                 DESTDIR= (staging root); make uninstall removes them again"
-	@echo "make sanitize | fuzz | fuzz-smoke | freestanding-check | bench | clean"
+	@echo "make sanitize | fuzz | fuzz-smoke | freestanding-check | bench | bench-ratio | clean"
 	@echo "version $(MIGTD_VERSION) (VERSION file); exit codes of the tools: docs/cli.md"
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
