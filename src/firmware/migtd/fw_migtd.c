@@ -226,6 +226,8 @@ int fw_migtd_run(void)
 	cfg.wall_clock = fw_wall_clock; /* the CMOS RTC again at each session */
 	cfg.require_socket_info = fw_transport.require_socket_info;
 	cfg.max_sessions = MIGTD_MAX_SESSIONS;
+	/* Our own quote verified at boot, not in every session (docs/performance.md). */
+	cfg.own_quote_once = true;
 
 	ret = migtd_core_init(&core, &plat, &cfg);
 	while (ret == MIGTD_OK) {
