@@ -10,7 +10,9 @@
  *  - an own quote that does not verify at boot is still refused, in every
  *    session, with the status upstream gives (7 here, 6 on the peer);
  *  - a peer quote that stops verifying after a good session is refused (7);
- *  - no quote at boot: the first session verifies in full and keeps it;
+ *  - no quote at boot (failed, or never answered: cancelled after one step
+ *    timeout, no WaitForRequest meanwhile): the first session verifies in
+ *    full and keeps it;
  *  - collateral fetched anew: the own quote is verified in full again.
  */
 #include <setjmp.h>
@@ -198,6 +200,47 @@ static void test_boot_quote_unavailable(void **state)
 	world_free(w);
 }
 
+/* The VMM never answers the boot GetQuote: after one step timeout the call
+ * is cancelled and the MigTD serves; its first session gets its own quote. */
+static void test_boot_quote_unanswered(void **state)
+{
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	struct side *sd = &w->s[0];
+	uint64_t t0, wake = 0;
+	struct pair r;
+
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		w->s[i].cfg.own_quote_once = true;
+	sd->cfg.timeout_ms = 2000;
+	sd->quote_hang = true;
+	world_start(w);
+	t0 = world_side_now_ms(sd);
+	for (unsigned n = 0; n < 20000 && sd->core->state != MIGTD_CORE_SERVE; n++) {
+		assert_int_equal(migtd_core_poll(sd->core, &wake), MIGTD_OK);
+		if (sd->core->state != MIGTD_CORE_OWN_QUOTE)
+			continue;
+		/* No WaitForRequest while the check runs: no request is taken. */
+		assert_int_equal(sd->faults.calls[WORLD_WFR], 0);
+		if (sd->quotes == 1)
+			world_skip_to(sd, wake); /* nothing but the clock to wait for */
+	}
+	assert_int_equal(sd->core->state, MIGTD_CORE_SERVE);
+	assert_true(world_side_now_ms(sd) - t0 >= 2000);
+	assert_int_equal(sd->quote_cancels, 1);
+	assert_null(sd->quote_pending);
+	assert_int_equal(sd->core->own.boot_err, MIGTD_ERR_QUOTE);
+	assert_non_null(strstr(sd->log, "own quote check failed: GetQuote not answered in time"));
+	/* The VMM answers again: the next request migrates. */
+	sd->quote_hang = false;
+	r = migrate(w, 1);
+	assert_int_equal(r.src, 0);
+	assert_int_equal(r.dst, 0);
+	assert_keys_exchanged(&r);
+	assert_int_equal(sd->core->own.full_verifications, 1);
+	world_free(w);
+}
+
 /* A peer whose quote stops verifying after a good session is refused: the
  * peer's quote is verified in full in every session. */
 static void test_peer_quote_every_session(void **state)
@@ -272,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_verified_at_boot),
 		cmocka_unit_test(test_bad_own_quote_at_boot),
 		cmocka_unit_test(test_boot_quote_unavailable),
+		cmocka_unit_test(test_boot_quote_unanswered),
 		cmocka_unit_test(test_peer_quote_every_session),
 		cmocka_unit_test(test_collateral_refetch),
 	};
