@@ -101,7 +101,11 @@ INC_tools/migtd-vsock-backend/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uv
 INC_tests/ := -Isrc/core/quote -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
 	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware -Itools/common -Isrc/hostio
 INC_bench/ := -Isrc/emuworld -Isrc/emuhost -Isrc/emulink -Isrc/hostio
-INC_FOLDERS := src/platform/emu/ src/emuhost/ src/emuworld/ src/linux/ src/firmware/ \
+# The shim ROM reuses the firmware's drivers and the emulated platform's
+# link client (docs/td-under-shim.md).
+INC_src/tdshim/ := -Isrc/tdshim -Isrc/firmware -Isrc/firmware/migtd -Isrc/platform/tdx \
+	-Isrc/platform/emu -Isrc/emulink
+INC_FOLDERS := src/tdshim/ src/platform/emu/ src/emuhost/ src/emuworld/ src/linux/ src/firmware/ \
 	tools/ tools/migtd-vmm/ tools/migtd-vsock-backend/ tests/ bench/
 src_inc = $(foreach d,$(INC_FOLDERS),$(if $(filter $(d)%,$(1)),$(INC_$(d))))
 
@@ -525,6 +529,42 @@ images: $(foreach t,$(FW_TRANSPORTS),$(B)/migtd$(call fw_tr_sfx,$t).bin)
 qemu-test: images all
 	@for t in firmware_boot firmware_virtio firmware_premigration firmware_serial_upstream firmware_vsock firmware_td_lint; do \
 		echo "== $$t"; tests/e2e/$$t.sh || exit 1; done
+
+# ---- the TD shim ROM (docs/td-under-shim.md): an L1 hypervisor on QEMU TCG's
+# SVM that boots the image as a TD. Freestanding like the firmware; it links
+# the firmware's drivers and the emulated platform's link client, built here
+# with its own BAR window (TDSHIM_MMIO_BASE) so its device and the TD's
+# never overlap.
+TDSHIM_C_SRC := $(sort $(wildcard src/tdshim/*.c)) \
+	$(addprefix src/firmware/drivers/,serial.c pci.c timer.c fw_cfg.c virtio_fw.c virtio_pci.c \
+		virtqueue.c virtio_serial.c virtio_vsock.c) \
+	$(addprefix src/firmware/cpu/,cpu.c io.c mmio.c) src/firmware/tdx/ve.c \
+	src/firmware/libc/string.c src/firmware/migtd/tr_serial_link.c \
+	src/platform/emu/emu_platform.c src/emulink/link.c src/platform/tdx/tdx_leaves.c
+TDSHIM_ASM_SRC := src/tdshim/boot.S src/tdshim/vmrun.S src/firmware/boot/isr.S src/platform/tdx/tdcall.S
+TDSHIM_OBJS := $(patsubst %.c,$(B)/tdshim/obj/%.o,$(TDSHIM_C_SRC)) \
+	$(patsubst %.S,$(B)/tdshim/obj/%.o,$(TDSHIM_ASM_SRC))
+TDSHIM_DEFS := -DFW_VIRTIO_WINDOW_BASE=0xD0000000u -DFW_VIRTIO_WINDOW_SIZE=0x10000000u
+
+$(B)/tdshim/obj/%.o: %.c $(MBEDTLS_DIR)/include/mbedtls/ssl.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_COMMON) $(call src_inc,$<) $(FS_CFLAGS) $(TDSHIM_DEFS) -MMD -MP -c $< -o $@
+$(B)/tdshim/obj/%.o: %.S config/image_layout.h src/tdshim/tdshim_layout.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) -Iconfig -Isrc/tdshim -c $< -o $@
+$(B)/tdshim/tdshim.ld: src/tdshim/tdshim.ld.S src/tdshim/tdshim_layout.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) -E -P -x c -Isrc/tdshim $< -o $@
+$(B)/tdshim/tdshim.elf: $(TDSHIM_OBJS) $(B)/tdshim/tdshim.ld $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a
+	$(Q)ld -nostdlib -static --no-dynamic-linker -z noexecstack --no-warn-rwx-segments \
+		-z max-page-size=4096 --gc-sections -T $(B)/tdshim/tdshim.ld -Map $(@:.elf=.map) -o $@ \
+		$(TDSHIM_OBJS) --start-group $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a --end-group
+$(B)/tdshim.bin: $(B)/tdshim/tdshim.elf
+	$(Q)objcopy -O binary $< $@
+	@test "$$(stat -c %s $@)" = 262144 || { echo "tdshim.bin is not 256 KiB"; rm -f $@; exit 1; }
+.PHONY: tdshim
+tdshim: $(B)/tdshim.bin
+-include $(patsubst %.c,$(B)/tdshim/obj/%.d,$(TDSHIM_C_SRC))
 
 # The firmware libc is unit-tested on the host under its fw_ names.
 # The tools' shared output writer and root CA check (tests/unit/test_toolcommon.c).

@@ -19,6 +19,14 @@
 #include "migtd/err.h"
 
 #define LINK_HELLO "hello from migtd-c firmware\n"
+
+/* Where BARs are placed; the TD shim ROM, which links these drivers too,
+ * takes its own window so its devices never overlap the TD's
+ * (docs/td-under-shim.md). */
+#ifndef FW_VIRTIO_WINDOW_BASE
+#define FW_VIRTIO_WINDOW_BASE FW_MMIO32_BASE
+#define FW_VIRTIO_WINDOW_SIZE FW_MMIO32_SIZE
+#endif
 #define LINK_WAIT_MS 10000
 
 struct fw_pcidev {
@@ -105,7 +113,7 @@ struct vser *fw_vser_setup(void)
 	static const struct virtio_hw hw = { &pd,       cfg_read32, cfg_write32,
 					     mmio_read, mmio_write, relax };
 	static int state; /* 0 not tried, 1 up, -1 failed */
-	struct virtio_mmio_window w32 = { FW_MMIO32_BASE, FW_MMIO32_SIZE, 0 };
+	struct virtio_mmio_window w32 = { FW_VIRTIO_WINDOW_BASE, FW_VIRTIO_WINDOW_SIZE, 0 };
 	struct virtio_dma *dma = fw_dma();
 	uint16_t id;
 	int err;
@@ -147,7 +155,7 @@ struct vsock *fw_vsock_setup(void)
 	static const struct virtio_hw hw = { &pd,       cfg_read32, cfg_write32,
 					     mmio_read, mmio_write, relax };
 	static int state;
-	struct virtio_mmio_window w32 = { FW_MMIO32_BASE, FW_MMIO32_SIZE, 0 };
+	struct virtio_mmio_window w32 = { FW_VIRTIO_WINDOW_BASE, FW_VIRTIO_WINDOW_SIZE, 0 };
 	struct virtio_dma *dma = fw_dma();
 	int err;
 

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Copyright (c) 2026 The migtd-c authors */
+/*
+ * main.c -- tdshim_main: this ROM's own start (console, CPU tables, tick,
+ * PCI, the platform link), then the TD's memory from its image, then the
+ * run loop. Strict mode unless -fw_cfg name=opt/tdshim/mode,string=lenient.
+ */
+#include "tdshim.h"
+
+#include <string.h>
+
+#include "fw.h"
+
+void tdshim_main(void);
+
+static const char *const stat_names[ST_COUNT] = {
+	"exits",          "TDCALL VMCALL",   "VP.INFO",       "RTMR.EXTEND",  "VEINFO.GET",
+	"MR.REPORT",      "ACCEPT",          "SYS.RD",        "SERVTD.RD",    "SERVTD.WR",
+	"TDCALL other",   "VMCALL IO",       "MMIO",          "MapGPA",       "Service",
+	"GetQuote",       "HLT",             "VMCALL other",  "CPUID exits",  "MSR exits",
+	"NPF exits",      "INTR exits",      "CR exits",      "#VE injected", "IRQs injected",
+};
+
+static uint64_t t_start;
+
+void shim_stats_print(const char *when)
+{
+	fw_printf("[tdshim] exits at %s (%llu ms):", when,
+		  (unsigned long long)(fw_ticks() - t_start));
+	for (unsigned int i = 0; i < ST_COUNT; i++)
+		if (shim_stats[i] || i == ST_EXITS)
+			fw_printf("%s %s %llu", i ? "," : "", stat_names[i],
+				  (unsigned long long)shim_stats[i]);
+	fw_puts("\n");
+}
+
+void shim_finish(uint8_t code, const char *why)
+{
+	fw_printf("[tdshim] %s\n", why);
+	shim_stats_print("the end");
+	fw_exit(code);
+}
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The TD's TSC frequency for CPUID 0x15, measured against our tick. */
+static void measure_tsc(void)
+{
+	uint64_t t0 = fw_ticks(), c0;
+
+	while (fw_ticks() == t0)
+		__asm__ volatile("sti; hlt; cli");
+	t0 = fw_ticks();
+	c0 = rdtsc();
+	while (fw_ticks() < t0 + 20)
+		__asm__ volatile("sti; hlt; cli");
+	shim_set_tsc_khz((rdtsc() - c0) / 20);
+}
+
+void tdshim_main(void)
+{
+	char mode[16];
+
+	fw_is_td = 0;
+	fw_serial_init();
+	fw_cpu_init();
+	fw_puts("[tdshim] L1 hypervisor ROM: the TDX module and VMM for one TD\n");
+	if (fw_timer_init() != 0) {
+		fw_puts("[tdshim] no timer\n");
+		fw_exit(FW_EXIT_FAIL);
+	}
+	t_start = fw_ticks();
+	measure_tsc();
+	if (fw_cfg_read_file("opt/tdshim/mode", mode, sizeof(mode)) == 0 &&
+	    strcmp(mode, "lenient") == 0)
+		shim_mode = SHIM_LENIENT;
+	fw_pci_init();
+	if (shim_link_init() != 0)
+		fw_exit(FW_EXIT_FAIL);
+	shim_mem_init();
+	if (shim_mem_load_image() != 0)
+		fw_exit(FW_EXIT_FAIL);
+	shim_run();
+}
