@@ -231,6 +231,23 @@ int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const
  */
 int emu_vmm_launch_vm_vsock(struct emu_vmm_platform *p, const char *qemu, const char *image,
 			    const char *backend, uint64_t guest_cid, char *msg, size_t msglen);
+/*
+ * Launch the image as a TD under the shim ROM (docs/td-under-shim.md): the
+ * shim (build/tdshim.bin) is the VM's -bios and plays the TDX module and
+ * VMM; its platform link is DIR/link.sock as for a plain VM. The TD's
+ * stream devices: with backend, vhost-user-vsock served by it (as
+ * emu_vmm_launch_vm_vsock); else nports virtio-serial stream ports (as
+ * emu_vmm_launch_vm). lenient: the shim's lenient #VE mode.
+ */
+struct emu_vmm_td_args {
+	const char *qemu, *image, *shim;
+	unsigned nports;
+	const char *backend;
+	uint64_t guest_cid;
+	bool lenient;
+};
+int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_args *td, char *msg,
+			 size_t msglen);
 /* The stream transport recorded in a migtd-c image ("virtio-vsock", ...;
  * docs/firmware-transports.md) into name; false if none is recorded. */
 bool emu_vmm_image_transport(const char *image, char *name, size_t cap);

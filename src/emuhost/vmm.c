@@ -514,6 +514,95 @@ int emu_vmm_launch_vm_serial(struct emu_vmm_platform *p, const char *qemu, const
 	return MIGTD_OK;
 }
 
+/*
+ * The image as a TD under the shim ROM (docs/td-under-shim.md): -bios is
+ * the shim, the image is loaded raw at TDSHIM_IMAGE_HPA (-device loader),
+ * phys-bits 48 so the shared bit (47) is a real address bit, and guest RAM
+ * is a file that a second backend exposes as an ivshmem BAR the shim puts at
+ * 1 << 47, so devices' DMA to shared GPAs reaches RAM. The shim's platform
+ * link is its own virtio-serial device (slot 2, hidden from the TD); the
+ * TD's devices follow its image's transport.
+ */
+static int vmm_spawn_backend(struct emu_vmm_platform *p, const char *backend, uint64_t guest_cid,
+			     char *msg, size_t msglen);
+#define TD_IMAGE_HPA "0x6000000"
+#define TD_RAM "256M"
+
+int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_args *td, char *msg,
+			 size_t msglen)
+{
+	static struct qemu_cmd q;
+	char ram[sizeof(p->dir) + 16];
+	int err;
+
+	q.n = 0;
+	if (!td->backend && (td->nports == 0 || td->nports > EMU_VMM_VM_STREAMS_MAX)) {
+		snprintf(msg, msglen, "1..%u stream ports", EMU_VMM_VM_STREAMS_MAX);
+		return MIGTD_ERR_INVALID;
+	}
+	err = vm_measure(p, td->image, msg, msglen);
+	if (err)
+		return err;
+	if (td->backend) {
+		err = vmm_spawn_backend(p, td->backend, td->guest_cid, msg, msglen);
+		if (err)
+			return err;
+	}
+	snprintf(ram, sizeof(ram), "%s/td-ram", p->dir);
+	unlink(ram);
+#define ARG(...) qarg(&q, __VA_ARGS__)
+	ARG("%s", td->qemu);
+	ARG("-accel"), ARG("tcg"), ARG("-cpu"), ARG("max,phys-bits=48");
+	ARG("-object"), ARG("memory-backend-file,id=ram,size=" TD_RAM ",mem-path=%s,share=on", ram);
+	ARG("-machine"), ARG("q35,memory-backend=ram"), ARG("-m"), ARG(TD_RAM);
+	ARG("-object"), ARG("memory-backend-file,id=alias,size=" TD_RAM ",mem-path=%s,share=on", ram);
+	ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
+	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio");
+	ARG("-bios"), ARG("%s", td->shim);
+	ARG("-device"), ARG("isa-debug-exit,iobase=0xf4,iosize=0x04");
+	ARG("-device"), ARG("loader,file=%s,addr=" TD_IMAGE_HPA ",force-raw=on", td->image);
+	ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on,addr=0x2,id=shimser");
+	ARG("-chardev"), ARG("socket,id=link,path=%s", p->link_path);
+	ARG("-device"), ARG("virtserialport,bus=shimser.0,chardev=link,name=migtd.link");
+	if (td->backend) {
+		ARG("-chardev"), ARG("socket,id=vsock,path=%s", p->vhost_path);
+		ARG("-device"), ARG("vhost-user-vsock-pci,chardev=vsock,disable-legacy=on,addr=0x3");
+	} else {
+		ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on,addr=0x3,id=tdser");
+		for (unsigned i = 0; i < td->nports; i++) {
+			struct emu_vmm_vm_port *vp = &p->vm_port[i];
+
+			if ((size_t)snprintf(vp->path, sizeof(vp->path), "%s/stream%u.sock", p->dir,
+					     i) >= sizeof(vp->path)) {
+				snprintf(msg, msglen, "platform directory path too long for a socket");
+				return MIGTD_ERR_INVALID;
+			}
+			unlink(vp->path);
+			vp->s = NULL;
+			vp->retry_at = 0;
+			vp->wait = NULL;
+			ARG("-chardev"), ARG("socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
+			ARG("-device"),
+				ARG("virtserialport,bus=tdser.0,chardev=s%u,name=migtd.stream.%u", i, i);
+		}
+	}
+	ARG("-device"), ARG("ivshmem-plain,memdev=alias,addr=0x4");
+	if (td->lenient)
+		ARG("-fw_cfg"), ARG("name=opt/tdshim/mode,string=lenient");
+#undef ARG
+	p->vm = true;
+	p->vm_nports = td->backend ? 0 : td->nports;
+	err = vmm_spawn(p, (const char *const *)q.argv, true, msg, msglen);
+	if (err)
+		return err;
+	vmm_say(p->vmm, p->name,
+		"launched the MigTD as a TD under the shim (qemu pid %d, %s), MRTD "
+		"%02x%02x%02x%02x...",
+		(int)p->migtd_pid, td->backend ? "vhost-user-vsock" : "virtio-serial stream ports",
+		p->mrtd[0], p->mrtd[1], p->mrtd[2], p->mrtd[3]);
+	return MIGTD_OK;
+}
+
 bool emu_vmm_image_transport(const char *image, char *name, size_t cap)
 {
 	uint8_t *img = NULL;

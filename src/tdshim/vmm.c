@@ -42,7 +42,9 @@ static unsigned int hidden_dev[2];
 static unsigned int nhidden;
 static uint32_t cf8;
 
-static struct {
+/* One Service exchange with the host. Two slots: a WaitForRequest the
+ * host may hold until it has a request, and everything else. */
+struct svc_slot {
 	bool busy;
 	uint8_t vector;
 	uint8_t command;
@@ -50,7 +52,11 @@ static struct {
 	struct migtd_service_call call;
 	uint8_t cmd[4096];
 	uint8_t rsp[4096];
-} svc;
+};
+
+static struct svc_slot svc_gen, svc_wfr;
+/* The held WaitForRequest is answered to the TD (not yet delivered). */
+static bool wfr_answered;
 
 static struct {
 	bool busy;
@@ -207,22 +213,108 @@ static uint64_t vmcall_map_gpa(void)
 
 /* ---- Service and GetQuote --------------------------------------------------- */
 
-static void service_complete(int err)
+/* Write a finished exchange back to the TD's response page. */
+static void service_deliver(struct svc_slot *sl, int err)
 {
-	uint8_t *rsp = shim_td_shared(svc.rsp_gpa, svc.call.rsp_cap);
+	uint8_t *rsp = shim_td_shared(sl->rsp_gpa, sl->call.rsp_cap);
 
-	svc.busy = false;
 	if (err != MIGTD_OK) {
 		fw_printf("[tdshim] Service failed on the host: %s\n", migtd_err_str(err));
-		migtd_wire_put_u32(svc.rsp + 20, 1); /* the response status: failed */
+		migtd_wire_put_u32(sl->rsp + 20, 1); /* the response status: failed */
 	}
 	/* The TD may have taken the page back meanwhile: then it gets nothing. */
 	if (rsp)
-		memcpy(rsp, svc.rsp, svc.call.rsp_cap);
-	if (svc.vector)
-		shim_inject_irq(svc.vector);
-	if (svc.command == 2)
+		memcpy(rsp, sl->rsp, sl->call.rsp_cap);
+	if (sl->vector)
+		shim_inject_irq(sl->vector);
+	if (sl->command == 2)
 		shim_stats_print("ReportStatus");
+}
+
+/* Wait for the host's answer at most ms; MIGTD_ERR_AGAIN if none yet. */
+static int service_wait(struct svc_slot *sl, uint64_t ms)
+{
+	uint64_t end = fw_ticks() + ms;
+	int err;
+
+	for (;;) {
+		err = emu_platform_ops.service_poll(&shim_link, &sl->call);
+		if (err != MIGTD_ERR_AGAIN)
+			break;
+		if (fw_ticks() >= end)
+			return MIGTD_ERR_AGAIN;
+		fw_vser_relax();
+	}
+	sl->busy = false;
+	return err;
+}
+
+static int service_start(struct svc_slot *sl, const uint8_t *cmd, uint32_t cmd_len,
+			 const uint8_t *rsp, uint32_t rsp_cap)
+{
+	int err;
+
+	memcpy(sl->cmd, cmd, cmd_len);
+	memcpy(sl->rsp, rsp, rsp_cap);
+	memset(&sl->call, 0, sizeof(sl->call));
+	sl->call.cmd = sl->cmd;
+	sl->call.cmd_len = cmd_len;
+	sl->call.rsp = sl->rsp;
+	sl->call.rsp_cap = rsp_cap;
+	sl->call.wait_ms = *R(SR_R15);
+	sl->command = cmd_len > SVC_HDR + 1 ? sl->cmd[SVC_HDR + 1] : 0xFF;
+	err = emu_platform_ops.service_start(&shim_link, &sl->call);
+	if (err == MIGTD_OK)
+		sl->busy = true;
+	return err;
+}
+
+/*
+ * WaitForRequest without a vector (the polling build): the emulated host
+ * holds a WaitForRequest until it has a request, a real VMM answers "no
+ * request yet" and lets the MigTD ask again. So the host's call stays open
+ * here and the TD gets "nothing yet" until the host has answered; that
+ * answer goes to the TD's next WaitForRequest.
+ */
+static uint64_t wait_for_request_polled(uint64_t rsp_gpa, const uint8_t *cmd, uint32_t cmd_len,
+					const uint8_t *rsp, uint32_t rsp_cap)
+{
+	uint8_t *out = shim_td_shared(rsp_gpa, rsp_cap);
+	size_t n = 0;
+	int err;
+
+	if (!svc_wfr.busy && !wfr_answered) {
+		err = service_start(&svc_wfr, cmd, cmd_len, rsp, rsp_cap);
+		if (err == MIGTD_ERR_AGAIN)
+			return TDX_VMCALL_RETRY;
+		if (err != MIGTD_OK)
+			return TDX_VMCALL_INVALID_OPERAND;
+		svc_wfr.vector = 0;
+	}
+	if (svc_wfr.busy) {
+		err = service_wait(&svc_wfr, 0);
+		if (err == MIGTD_ERR_AGAIN) {
+			/* nothing yet: operation 0 */
+			if (rsp_cap > sizeof(svc_gen.rsp))
+				return TDX_VMCALL_INVALID_OPERAND;
+			memcpy(svc_gen.rsp, rsp, rsp_cap);
+			if (migtd_ghci_wfr_rsp_build(svc_gen.rsp, rsp_cap, 0, NULL, 0, &n) !=
+			    MIGTD_OK)
+				return TDX_VMCALL_INVALID_OPERAND;
+			memcpy(out, svc_gen.rsp, rsp_cap);
+			return TDX_VMCALL_SUCCESS;
+		}
+		if (err != MIGTD_OK)
+			migtd_wire_put_u32(svc_wfr.rsp + 20, 1);
+		wfr_answered = true;
+	}
+	/* the host's answer, into this call's response page */
+	wfr_answered = false;
+	svc_wfr.rsp_gpa = rsp_gpa;
+	if (svc_wfr.call.rsp_cap > rsp_cap)
+		return TDX_VMCALL_INVALID_OPERAND;
+	service_deliver(&svc_wfr, MIGTD_OK);
+	return TDX_VMCALL_SUCCESS;
 }
 
 static uint64_t vmcall_service(void)
@@ -231,50 +323,44 @@ static uint64_t vmcall_service(void)
 	const uint8_t *cmd = shim_td_shared(cmd_gpa, SVC_HDR);
 	const uint8_t *rsp = shim_td_shared(rsp_gpa, SVC_HDR);
 	uint32_t cmd_len, rsp_cap;
+	bool wfr;
 	int err;
 
 	shim_stats[ST_VMCALL_SERVICE]++;
 	if (!cmd || !rsp || (vector != 0 && (vector < 32 || vector > 255)))
 		return TDX_VMCALL_INVALID_OPERAND;
-	if (svc.busy)
-		return TDX_VMCALL_RETRY;
 	cmd_len = migtd_wire_get_u32(cmd + 16);
 	rsp_cap = migtd_wire_get_u32(rsp + 16);
-	if (cmd_len < SVC_HDR || cmd_len > sizeof(svc.cmd) || rsp_cap < SVC_HDR ||
-	    rsp_cap > sizeof(svc.rsp) || !shim_td_shared(cmd_gpa, cmd_len) ||
+	if (cmd_len < SVC_HDR || cmd_len > sizeof(svc_gen.cmd) || rsp_cap < SVC_HDR ||
+	    rsp_cap > sizeof(svc_gen.rsp) || !shim_td_shared(cmd_gpa, cmd_len) ||
 	    !shim_td_shared(rsp_gpa, rsp_cap))
 		return TDX_VMCALL_INVALID_OPERAND;
-	memcpy(svc.cmd, cmd, cmd_len);
-	memcpy(svc.rsp, rsp, rsp_cap);
-	memset(&svc.call, 0, sizeof(svc.call));
-	svc.call.cmd = svc.cmd;
-	svc.call.cmd_len = cmd_len;
-	svc.call.rsp = svc.rsp;
-	svc.call.rsp_cap = rsp_cap;
-	svc.call.wait_ms = *R(SR_R15);
-	svc.rsp_gpa = rsp_gpa;
-	svc.vector = (uint8_t)vector;
-	svc.command = cmd_len > SVC_HDR + 1 ? svc.cmd[SVC_HDR + 1] : 0xFF;
-	if (svc.command == 1 && !serving_announced) {
+	wfr = cmd_len > SVC_HDR + 1 && cmd[SVC_HDR + 1] == 1 &&
+	      migtd_guid_eq((const struct migtd_guid *)(const void *)cmd, &migtd_ghci_guid_service_migtd);
+	if (wfr && !serving_announced) {
 		serving_announced = true;
 		shim_stats_print("first WaitForRequest (serving)");
 	}
-	err = emu_platform_ops.service_start(&shim_link, &svc.call);
+	if (wfr && vector == 0)
+		return wait_for_request_polled(rsp_gpa, cmd, cmd_len, rsp, rsp_cap);
+	if (svc_gen.busy)
+		return TDX_VMCALL_RETRY;
+	err = service_start(&svc_gen, cmd, cmd_len, rsp, rsp_cap);
 	if (err == MIGTD_ERR_AGAIN)
 		return TDX_VMCALL_RETRY;
 	if (err != MIGTD_OK)
 		return TDX_VMCALL_INVALID_OPERAND;
-	svc.busy = true;
+	svc_gen.rsp_gpa = rsp_gpa;
+	svc_gen.vector = (uint8_t)vector;
 	if (vector)
-		return TDX_VMCALL_SUCCESS;
+		return TDX_VMCALL_SUCCESS; /* completed by shim_vmm_poll */
 	/* No vector: answer before returning (upstream's polling build). */
-	for (uint64_t end = fw_ticks() + SERVICE_WAIT_MS;;) {
-		err = emu_platform_ops.service_poll(&shim_link, &svc.call);
-		if (err != MIGTD_ERR_AGAIN || fw_ticks() > end)
-			break;
-		fw_vser_relax();
+	err = service_wait(&svc_gen, SERVICE_WAIT_MS);
+	if (err == MIGTD_ERR_AGAIN) {
+		err = MIGTD_ERR_TIMEOUT; /* the link client still owns the call: drop the link */
+		shim_finish(FW_EXIT_FAIL, "the host did not answer a Service call");
 	}
-	service_complete(err == MIGTD_ERR_AGAIN ? MIGTD_ERR_TIMEOUT : err);
+	service_deliver(&svc_gen, err);
 	return TDX_VMCALL_SUCCESS;
 }
 
@@ -310,10 +396,12 @@ void shim_vmm_poll(void)
 {
 	int err;
 
-	if (svc.busy && svc.vector) {
-		err = emu_platform_ops.service_poll(&shim_link, &svc.call);
-		if (err != MIGTD_ERR_AGAIN)
-			service_complete(err);
+	if (svc_gen.busy && svc_gen.vector) {
+		err = emu_platform_ops.service_poll(&shim_link, &svc_gen.call);
+		if (err != MIGTD_ERR_AGAIN) {
+			svc_gen.busy = false;
+			service_deliver(&svc_gen, err);
+		}
 	}
 	if (quote.busy) {
 		err = emu_platform_ops.quote_poll(&shim_link, &quote.call);

@@ -97,6 +97,7 @@ static const struct {
 	[CLI_DEFAULT_SERVTD_INFO] = { "servtd_info.json", "config/servtd_info.json" },
 	[CLI_DEFAULT_DEMO_POLICY] = { "demo/policy.json", "config/demo/policy.json" },
 	[CLI_DEFAULT_IMAGE] = { "migtd.bin", "build/migtd.bin" },
+	[CLI_DEFAULT_TDSHIM] = { "tdshim.bin", "build/tdshim.bin" },
 };
 
 const char *cli_default_name(enum cli_default which)

@@ -31,6 +31,7 @@ enum cli_default {
 	CLI_DEFAULT_SERVTD_INFO, /* config/servtd_info.json */
 	CLI_DEFAULT_DEMO_POLICY, /* config/demo/policy.json */
 	CLI_DEFAULT_IMAGE,       /* build/migtd.bin */
+	CLI_DEFAULT_TDSHIM,      /* build/tdshim.bin */
 	CLI_DEFAULT_COUNT,
 };
 

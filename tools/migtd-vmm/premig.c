@@ -80,6 +80,10 @@ struct pm_opts {
 	 * chardevs joined directly over TCP 127.0.0.1:PORT (0: off) */
 	unsigned long vm_serial_port;
 	bool image_set;
+	/* --td [--shim ROM] [--lenient]: the VMs boot the image as a TD under
+	 * the shim ROM (docs/td-under-shim.md) */
+	bool td, lenient;
+	const char *shim;
 	/* the image is a virtio-vsock build (its build record says so): the VMs
 	 * get vhost-user-vsock-pci served by migtd-vsock-backend */
 	bool vm_vsock;
@@ -163,6 +167,9 @@ enum {
 	O_QEMU,
 	O_VM_STREAMS,
 	O_VM_SERIAL,
+	O_TD,
+	O_SHIM,
+	O_LENIENT,
 	/* per side: code + SIDE_BASE * (side + 1) */
 	S_POLICY = 0,
 	S_ROOT_CA,
@@ -233,6 +240,9 @@ static const struct option pm_longopts[] = {
 	{ "qemu", required_argument, NULL, O_QEMU },
 	{ "vm-streams", required_argument, NULL, O_VM_STREAMS },
 	{ "vm-serial", required_argument, NULL, O_VM_SERIAL },
+	{ "td", no_argument, NULL, O_TD },
+	{ "shim", required_argument, NULL, O_SHIM },
+	{ "lenient", no_argument, NULL, O_LENIENT },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -303,6 +313,13 @@ void premig_usage(FILE *f)
 		"                                 vhost-user-vsock-pci (guest CIDs 18/19) served\n"
 		"                                 by migtd-vsock-backend next to migtd-vmm;\n"
 		"                                 virtio-serial-ports -> N stream ports (default 4)\n"
+		"      --td [--shim ROM] [--lenient]\n"
+		"                                 --vm, each image booted as a TD under the\n"
+		"                                 shim ROM (default: tdshim.bin next to the\n"
+		"                                 image tools, build/tdshim.bin in the source\n"
+		"                                 tree) that plays the TDX module and VMM;\n"
+		"                                 --lenient: the shim emulates what would be a\n"
+		"                                 #VE instead of injecting it\n"
 		"      --vm-serial PORT           --vm with upstream's virtio-serial set-up: the\n"
 		"                                 TRANSPORT=virtio-serial image (default\n"
 		"                                 build/migtd-serial.bin), port 1 of the two VMs\n"
@@ -382,6 +399,7 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 	/* Found next to the program, not in the current directory. */
 	o->policy = cli_default_path(CLI_DEFAULT_DEMO_POLICY);
 	o->image = cli_default_path(CLI_DEFAULT_IMAGE);
+	o->shim = cli_default_path(CLI_DEFAULT_TDSHIM);
 	o->qemu = "qemu-system-x86_64";
 	o->vm_streams = EMU_VMM_VM_STREAMS;
 	o->count = 1;
@@ -461,6 +479,12 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 			o->vm_serial_port = strtoul(optarg, &end, 10);
 			bad = *end != '\0' || o->vm_serial_port < 1 || o->vm_serial_port > 65535;
 			break;
+		case O_TD:
+			o->vm = true;
+			o->td = true;
+			break;
+		case O_SHIM: o->shim = optarg; break;
+		case O_LENIENT: o->lenient = true; break;
 		case 'h':
 		case O_HELP: premig_usage(stdout); return 1;
 		default: cli_try_help("migtd-vmm"); return 2;
@@ -693,7 +717,21 @@ static int pm_setup(struct premig *m, const char *self)
 			snprintf(img, sizeof(img), "%.*s/migtd.bin", PATH_MAX, dirs[s]);
 			if (vmm_vm_image(m->o.image, img, pol[s], roots[s], msg, sizeof(msg)))
 				goto fail;
-			if (m->o.vm_serial_port) {
+			if (m->o.td) {
+				struct emu_vmm_td_args td = {
+					.qemu = m->o.qemu,
+					.image = img,
+					.shim = m->o.shim,
+					.nports = (unsigned)m->o.vm_streams,
+					.backend = m->o.vm_vsock ? backend : NULL,
+					.guest_cid = s == SRC ? MIGTD_VSOCK_DEMO_SRC_CID
+							      : MIGTD_VSOCK_DEMO_DST_CID,
+					.lenient = m->o.lenient,
+				};
+
+				if (emu_vmm_launch_vm_td(m->plat[s], &td, msg, sizeof(msg)))
+					goto fail;
+			} else if (m->o.vm_serial_port) {
 				/* As upstream's README: the destination's chardev listens,
 				 * the source's connects (reconnecting until it is up). */
 				char chr[128];
