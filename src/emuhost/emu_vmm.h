@@ -245,6 +245,7 @@ struct emu_vmm_td_args {
 	const char *backend;
 	uint64_t guest_cid;
 	bool lenient;
+	const char *test; /* FOR TESTS: the shim's test mode (docs/td-under-shim.md), or NULL */
 };
 int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_args *td, char *msg,
 			 size_t msglen);

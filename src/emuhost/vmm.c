@@ -589,6 +589,8 @@ int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_arg
 	ARG("-device"), ARG("ivshmem-plain,memdev=alias,addr=0x4");
 	if (td->lenient)
 		ARG("-fw_cfg"), ARG("name=opt/tdshim/mode,string=lenient");
+	if (td->test)
+		ARG("-fw_cfg"), ARG("name=opt/tdshim/test,string=%s", td->test);
 #undef ARG
 	p->vm = true;
 	p->vm_nports = td->backend ? 0 : td->nports;

@@ -22,6 +22,7 @@ static const char *const stat_names[ST_COUNT] = {
 };
 
 static uint64_t t_start;
+enum shim_test shim_test;
 
 void shim_stats_print(const char *when)
 {
@@ -80,6 +81,15 @@ void tdshim_main(void)
 	if (fw_cfg_read_file("opt/tdshim/mode", mode, sizeof(mode)) == 0 &&
 	    strcmp(mode, "lenient") == 0)
 		shim_mode = SHIM_LENIENT;
+	if (fw_cfg_read_file("opt/tdshim/test", mode, sizeof(mode)) == 0) {
+		if (strcmp(mode, "invariants") == 0)
+			shim_test = TEST_INVARIANTS;
+		else if (strcmp(mode, "ap") == 0)
+			shim_test = TEST_AP;
+		else if (strcmp(mode, "bad-rtc") == 0)
+			shim_test = TEST_BAD_RTC;
+		fw_printf("[tdshim] test mode: %s\n", mode);
+	}
 	fw_pci_init();
 	if (shim_link_init() != 0)
 		fw_exit(FW_EXIT_FAIL);

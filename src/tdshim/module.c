@@ -40,8 +40,13 @@ static uint64_t vp_info(void)
 {
 	*R(SR_RCX) = SHIM_GPAW;
 	*R(SR_RDX) = 0;                /* TD attributes: no debug, SEPT_VE_DISABLE clear */
-	*R(SR_R8) = 1ull | (1ull << 32); /* 1 vCPU of at most 1 */
-	*R(SR_R9) = 0;                 /* this is vCPU 0 */
+	if (shim_test == TEST_AP) {
+		*R(SR_R8) = 2ull | (2ull << 32); /* the AP watch: vCPU 1 of 2 */
+		*R(SR_R9) = 1;
+	} else {
+		*R(SR_R8) = 1ull | (1ull << 32); /* 1 vCPU of at most 1 */
+		*R(SR_R9) = 0;
+	}
 	*R(SR_R10) = 0;
 	*R(SR_R11) = 0;
 	return TDX_SUCCESS;

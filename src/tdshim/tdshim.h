@@ -190,6 +190,17 @@ int shim_link_init(void);
 /* Whether the TD may see PCI device dev (this ROM's own are hidden). */
 bool shim_pci_visible(unsigned int dev);
 
+/* ---- test modes (-fw_cfg name=opt/tdshim/test,string=...; selftest.c) -- */
+enum shim_test {
+	TEST_NONE,
+	TEST_INVARIANTS, /* run the invariant probe instead of the image */
+	TEST_AP,         /* start the image as vCPU 1 and watch it park */
+	TEST_BAD_RTC,    /* the CMOS RTC reads as nonsense */
+};
+extern enum shim_test shim_test;
+int shim_selftest_load(uint64_t *rip);
+void shim_selftest_step(uint64_t rax);
+
 /* The TD ended: print the exit summary and leave QEMU with code. */
 __attribute__((noreturn)) void shim_finish(uint8_t code, const char *why);
 

@@ -148,6 +148,8 @@ static uint64_t vmcall_io(void)
 		io_out(port, size, (uint32_t)*R(SR_R15));
 	} else {
 		*R(SR_R11) = io_in(port, size);
+		if (shim_test == TEST_BAD_RTC && port == 0x71)
+			*R(SR_R11) = 0x7F; /* not BCD, not binary time: an unreadable RTC */
 	}
 	return TDX_VMCALL_SUCCESS;
 }

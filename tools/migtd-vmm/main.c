@@ -122,6 +122,7 @@ static void usage(FILE *f)
 		"        [--log-level L] [--export-versions MIN:MAX] [--import-versions MIN:MAX]\n"
 		"        [--pcs DIR]...\n"
 		"        [--vm [--image IMG] [--qemu PATH] [--guest-cid N]]\n"
+		"        [--td [--shim ROM] [--lenient] [--shim-test MODE]]\n"
 		"      Run ONE emulated platform (DIR from 'pki init') with its migtd, taking\n"
 		"      commands on the Unix SOCKET (see 'ctl'). Each session's MigTD stream is\n"
 		"      relayed over TCP to the other host with no added framing: the source\n"
@@ -137,6 +138,11 @@ static void usage(FILE *f)
 		"      CA enrolled into DIR/migtd.bin) in a QEMU VM whose only device is\n"
 		"      vhost-user-vsock-pci, served by migtd-vsock-backend with guest CID N\n"
 		"      (default 18).\n"
+		"      --td [--shim ROM] [--lenient] [--shim-test MODE]: --vm, the image booted\n"
+		"      as a TD under the shim ROM (default: the installed tdshim.bin,\n"
+		"      build/tdshim.bin in the source tree), which plays the TDX module and\n"
+		"      VMM (docs/td-under-shim.md); --lenient: emulate instead of injecting #VE;\n"
+		"      --shim-test: FOR TESTS, the shim's test mode.\n"
 		"  ctl SOCKET COMMAND...\n"
 		"      Send one command to a 'serve' process and print its answer on stdout (an\n"
 		"      \"error ...\" answer goes to stderr, exit 1):\n"
@@ -677,7 +683,8 @@ static int control_path_claim(const char *path)
  */
 static int serve_launch_vm(struct emu_vmm_platform *p, const char *self, const char *dir,
 			   const char *image, const char *qemu, const char *policy,
-			   const char *root, unsigned long long guest_cid, char *msg, size_t msglen)
+			   const char *root, unsigned long long guest_cid,
+			   const struct emu_vmm_td_args *td, char *msg, size_t msglen)
 {
 	char img[PATH_MAX + 16], backend[PATH_MAX + 32], tr[32];
 
@@ -692,6 +699,16 @@ static int serve_launch_vm(struct emu_vmm_platform *p, const char *self, const c
 	snprintf(img, sizeof(img), "%.*s/migtd.bin", PATH_MAX, dir);
 	if (vmm_vm_image(image, img, policy, root, msg, msglen))
 		return -1;
+	if (td) {
+		/* --td: the same devices, the image booted as a TD under the shim */
+		struct emu_vmm_td_args a = *td;
+
+		a.qemu = qemu;
+		a.image = img;
+		a.backend = backend;
+		a.guest_cid = guest_cid;
+		return emu_vmm_launch_vm_td(p, &a, msg, msglen);
+	}
 	return emu_vmm_launch_vm_vsock(p, qemu, img, backend, guest_cid, msg, msglen);
 }
 
@@ -711,6 +728,10 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		{ "image", required_argument, NULL, 'm' },
 		{ "qemu", required_argument, NULL, 'q' },
 		{ "guest-cid", required_argument, NULL, 'g' },
+		{ "td", no_argument, NULL, 'T' },
+		{ "shim", required_argument, NULL, 'S' },
+		{ "lenient", no_argument, NULL, 'L' },
+		{ "shim-test", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -721,7 +742,8 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		   *tmo = "60000", *image = NULL, *qemu = "qemu-system-x86_64";
 	uint16_t ex_lo = 0, ex_hi = 0, im_lo = 0, im_hi = 0;
 	unsigned long long guest_cid = MIGTD_VSOCK_DEMO_SRC_CID;
-	bool vm = false;
+	bool vm = false, td = false;
+	struct emu_vmm_td_args td_args = { .shim = NULL };
 	char *end;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char migtd[PATH_MAX + 8], msg[512];
@@ -752,6 +774,10 @@ static int cmd_serve(int argc, char **argv, const char *self)
 			pcs_dir[npcs++] = optarg;
 			break;
 		case 'v': vm = true; break;
+		case 'T': vm = td = true; break;
+		case 'S': td_args.shim = optarg; break;
+		case 'L': td_args.lenient = true; break;
+		case 'X': td_args.test = optarg; break;
 		case 'm': image = optarg; break;
 		case 'q': qemu = optarg; break;
 		case 'g':
@@ -816,8 +842,10 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	vmm_migtd_path(self, migtd, sizeof(migtd));
 	if (!image)
 		image = cli_default_path(CLI_DEFAULT_IMAGE);
-	if (vm ? serve_launch_vm(srv.plat, self, dir, image, qemu, policy, root, guest_cid, msg,
-				 sizeof(msg))
+	if (!td_args.shim)
+		td_args.shim = cli_default_path(CLI_DEFAULT_TDSHIM);
+	if (vm ? serve_launch_vm(srv.plat, self, dir, image, qemu, policy, root, guest_cid,
+				 td ? &td_args : NULL, msg, sizeof(msg))
 	       : emu_vmm_launch(srv.plat, migtd, policy, root, level, tmo, msg, sizeof(msg))) {
 		fprintf(stderr, "migtd-vmm serve: %s\n", msg);
 		emu_vmm_fini(&srv.vmm);

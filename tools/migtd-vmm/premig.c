@@ -83,7 +83,7 @@ struct pm_opts {
 	/* --td [--shim ROM] [--lenient]: the VMs boot the image as a TD under
 	 * the shim ROM (docs/td-under-shim.md) */
 	bool td, lenient;
-	const char *shim;
+	const char *shim, *shim_test;
 	/* the image is a virtio-vsock build (its build record says so): the VMs
 	 * get vhost-user-vsock-pci served by migtd-vsock-backend */
 	bool vm_vsock;
@@ -170,6 +170,7 @@ enum {
 	O_TD,
 	O_SHIM,
 	O_LENIENT,
+	O_SHIM_TEST,
 	/* per side: code + SIDE_BASE * (side + 1) */
 	S_POLICY = 0,
 	S_ROOT_CA,
@@ -243,6 +244,7 @@ static const struct option pm_longopts[] = {
 	{ "td", no_argument, NULL, O_TD },
 	{ "shim", required_argument, NULL, O_SHIM },
 	{ "lenient", no_argument, NULL, O_LENIENT },
+	{ "shim-test", required_argument, NULL, O_SHIM_TEST },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -320,6 +322,8 @@ void premig_usage(FILE *f)
 		"                                 tree) that plays the TDX module and VMM;\n"
 		"                                 --lenient: the shim emulates what would be a\n"
 		"                                 #VE instead of injecting it\n"
+		"      --shim-test MODE           FOR TESTS: the shim's test mode (bad-rtc, ap,\n"
+		"                                 invariants; docs/td-under-shim.md)\n"
 		"      --vm-serial PORT           --vm with upstream's virtio-serial set-up: the\n"
 		"                                 TRANSPORT=virtio-serial image (default\n"
 		"                                 build/migtd-serial.bin), port 1 of the two VMs\n"
@@ -485,6 +489,7 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 			break;
 		case O_SHIM: o->shim = optarg; break;
 		case O_LENIENT: o->lenient = true; break;
+		case O_SHIM_TEST: o->shim_test = optarg; break;
 		case 'h':
 		case O_HELP: premig_usage(stdout); return 1;
 		default: cli_try_help("migtd-vmm"); return 2;
@@ -727,6 +732,7 @@ static int pm_setup(struct premig *m, const char *self)
 					.guest_cid = s == SRC ? MIGTD_VSOCK_DEMO_SRC_CID
 							      : MIGTD_VSOCK_DEMO_DST_CID,
 					.lenient = m->o.lenient,
+					.test = m->o.shim_test,
 				};
 
 				if (emu_vmm_launch_vm_td(m->plat[s], &td, msg, sizeof(msg)))
