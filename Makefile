@@ -687,11 +687,12 @@ $(B)/dist/%: dist/systemd/%.in FORCE
 	@mkdir -p $(@D)
 	$(Q)$(SUBST_DIRS) $< > $@
 
-install: all image man $(B)/dist/migtd-vmm.service $(B)/dist/migtd-vmm.env
+install: all image tdshim man $(B)/dist/migtd-vmm.service $(B)/dist/migtd-vmm.env
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/demo $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/migtd-c
 	$(INSTALL) -m 0755 $(addprefix $(B)/bin/,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/
-	$(INSTALL) -m 0644 $(B)/migtd.bin $(B)/migtd-unenrolled.bin $(INSTALL_DATA_FILES) $(DESTDIR)$(DATADIR)/
+	$(INSTALL) -m 0644 $(B)/migtd.bin $(B)/migtd-unenrolled.bin $(B)/tdshim.bin $(INSTALL_DATA_FILES) \
+		$(DESTDIR)$(DATADIR)/
 	$(INSTALL) -m 0644 config/demo/*.json $(DESTDIR)$(DATADIR)/demo/
 	$(INSTALL) -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 $(wildcard $(INSTALL_DOCS)) $(DESTDIR)$(DOCDIR)/

@@ -555,7 +555,8 @@ int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_arg
 	ARG("-accel"), ARG("tcg"), ARG("-cpu"), ARG("max,phys-bits=48");
 	ARG("-object"), ARG("memory-backend-file,id=ram,size=" TD_RAM ",mem-path=%s,share=on", ram);
 	ARG("-machine"), ARG("q35,memory-backend=ram"), ARG("-m"), ARG(TD_RAM);
-	ARG("-object"), ARG("memory-backend-file,id=alias,size=" TD_RAM ",mem-path=%s,share=on", ram);
+	ARG("-object"),
+		ARG("memory-backend-file,id=alias,size=" TD_RAM ",mem-path=%s,share=on", ram);
 	ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
 	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio");
 	ARG("-bios"), ARG("%s", td->shim);
@@ -566,7 +567,8 @@ int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_arg
 	ARG("-device"), ARG("virtserialport,bus=shimser.0,chardev=link,name=migtd.link");
 	if (td->backend) {
 		ARG("-chardev"), ARG("socket,id=vsock,path=%s", p->vhost_path);
-		ARG("-device"), ARG("vhost-user-vsock-pci,chardev=vsock,disable-legacy=on,addr=0x3");
+		ARG("-device"),
+			ARG("vhost-user-vsock-pci,chardev=vsock,disable-legacy=on,addr=0x3");
 	} else {
 		ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on,addr=0x3,id=tdser");
 		for (unsigned i = 0; i < td->nports; i++) {
@@ -574,16 +576,19 @@ int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_arg
 
 			if ((size_t)snprintf(vp->path, sizeof(vp->path), "%s/stream%u.sock", p->dir,
 					     i) >= sizeof(vp->path)) {
-				snprintf(msg, msglen, "platform directory path too long for a socket");
+				snprintf(msg, msglen,
+					 "platform directory path too long for a socket");
 				return MIGTD_ERR_INVALID;
 			}
 			unlink(vp->path);
 			vp->s = NULL;
 			vp->retry_at = 0;
 			vp->wait = NULL;
-			ARG("-chardev"), ARG("socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
+			ARG("-chardev"),
+				ARG("socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
 			ARG("-device"),
-				ARG("virtserialport,bus=tdser.0,chardev=s%u,name=migtd.stream.%u", i, i);
+				ARG("virtserialport,bus=tdser.0,chardev=s%u,name=migtd.stream.%u",
+				    i, i);
 		}
 	}
 	ARG("-device"), ARG("ivshmem-plain,memdev=alias,addr=0x4");

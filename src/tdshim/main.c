@@ -14,11 +14,11 @@
 void tdshim_main(void);
 
 static const char *const stat_names[ST_COUNT] = {
-	"exits",          "TDCALL VMCALL",   "VP.INFO",       "RTMR.EXTEND",  "VEINFO.GET",
-	"MR.REPORT",      "ACCEPT",          "SYS.RD",        "SERVTD.RD",    "SERVTD.WR",
-	"TDCALL other",   "VMCALL IO",       "MMIO",          "MapGPA",       "Service",
-	"GetQuote",       "HLT",             "VMCALL other",  "CPUID exits",  "MSR exits",
-	"NPF exits",      "INTR exits",      "CR exits",      "#VE injected", "IRQs injected",
+	"exits",        "TDCALL VMCALL", "VP.INFO",      "RTMR.EXTEND",  "VEINFO.GET",
+	"MR.REPORT",    "ACCEPT",        "SYS.RD",       "SERVTD.RD",    "SERVTD.WR",
+	"TDCALL other", "VMCALL IO",     "MMIO",         "MapGPA",       "Service",
+	"GetQuote",     "HLT",           "VMCALL other", "CPUID exits",  "MSR exits",
+	"NPF exits",    "INTR exits",    "CR exits",     "#VE injected", "IRQs injected",
 };
 
 static uint64_t t_start;

@@ -150,9 +150,12 @@ int shim_mem_load_image(void)
 	for (uint32_t i = 0; i < md.number_of_sections; i++) {
 		const struct tdvf_section *s = &md.sections[i];
 
-		fw_printf("[tdshim] TDVF %-5s GPA 0x%llx..0x%llx%s\n", migtd_tdvf_section_name(s->type),
-			  (unsigned long long)s->gpa, (unsigned long long)(s->gpa + s->mem_size),
-			  (s->attributes & TDVF_ATTR_PAGE_AUG) ? " (PAGE_AUG: absent until accepted)" : "");
+		fw_printf("[tdshim] TDVF %-5s GPA 0x%llx..0x%llx%s\n",
+			  migtd_tdvf_section_name(s->type), (unsigned long long)s->gpa,
+			  (unsigned long long)(s->gpa + s->mem_size),
+			  (s->attributes & TDVF_ATTR_PAGE_AUG)
+				  ? " (PAGE_AUG: absent until accepted)"
+				  : "");
 		if (s->attributes & TDVF_ATTR_PAGE_AUG) {
 			if (!in_td_ram(s->gpa, s->mem_size))
 				return MIGTD_ERR_LENGTH;

@@ -39,7 +39,7 @@ static uint64_t from_err(int err)
 static uint64_t vp_info(void)
 {
 	*R(SR_RCX) = SHIM_GPAW;
-	*R(SR_RDX) = 0;                /* TD attributes: no debug, SEPT_VE_DISABLE clear */
+	*R(SR_RDX) = 0; /* TD attributes: no debug, SEPT_VE_DISABLE clear */
 	if (shim_test == TEST_AP) {
 		*R(SR_R8) = 2ull | (2ull << 32); /* the AP watch: vCPU 1 of 2 */
 		*R(SR_R9) = 1;
@@ -92,7 +92,8 @@ static uint64_t rtmr_extend(void)
 	if (!d || (*R(SR_RCX) & 63) || *R(SR_RDX) >= TDX_RTMR_COUNT)
 		return TDX_OPERAND_INVALID;
 	memcpy(digest, d, sizeof(digest));
-	return from_err(emu_platform_ops.mr_rtmr_extend(&shim_link, (unsigned int)*R(SR_RDX), digest));
+	return from_err(
+		emu_platform_ops.mr_rtmr_extend(&shim_link, (unsigned int)*R(SR_RDX), digest));
 }
 
 static void binding(struct migtd_servtd_binding *b)

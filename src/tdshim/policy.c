@@ -22,15 +22,16 @@ void shim_set_tsc_khz(uint64_t khz)
 
 static void native_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
 }
 
 /* Leaves a TDX module handles without a #VE (fixed, configured or
  * native-passthrough in the module's CPUID virtualization table). */
 static const uint32_t cpuid_leaves[] = {
-	0x0,        0x1,        0x2,        0x4,        0x7,        0xB,        0xD,
-	0x14,       0x15,       0x19,       0x1D,       0x1E,       0x1F,       0x21,
-	0x80000000, 0x80000001, 0x80000006, 0x80000007, 0x80000008,
+	0x0,  0x1,  0x2,  0x4,  0x7,        0xB,        0xD,        0x14,       0x15,       0x19,
+	0x1D, 0x1E, 0x1F, 0x21, 0x80000000, 0x80000001, 0x80000006, 0x80000007, 0x80000008,
 };
 
 /* The view of a leaf the TD gets, from either answerer. */
@@ -45,8 +46,8 @@ static void td_view(uint32_t leaf, uint32_t sub, uint32_t r[4])
 		r[2] = 0x6c65746e;
 		break;
 	case 0x1:
-		r[2] |= 1u << 21;  /* x2APIC: a TD's APIC is always x2APIC */
-		r[2] |= 1u << 31;  /* running under a hypervisor */
+		r[2] |= 1u << 21;   /* x2APIC: a TD's APIC is always x2APIC */
+		r[2] |= 1u << 31;   /* running under a hypervisor */
 		r[2] &= ~(1u << 5); /* no VMX */
 		break;
 	case 0x15:
@@ -69,8 +70,7 @@ static void td_view(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	case 0x80000001:
 		r[2] &= ~(1u << 2); /* no SVM inside a TD */
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -114,17 +114,14 @@ static uint64_t rdmsr(uint32_t msr)
 bool shim_msr_read_virtualized(uint32_t msr, uint64_t *value)
 {
 	switch (msr) {
-	case MSR_TSC:
-		*value = rdmsr(msr);
-		return true;
+	case MSR_TSC: *value = rdmsr(msr); return true;
 	case MSR_APIC_BASE:
 		*value = 0xFEE00000ull | (1u << 11) | (1u << 10) | (1u << 8); /* x2APIC, BSP */
 		return true;
 	case MSR_EFER:
 		*value = 0xD01; /* SCE, LME, LMA, NXE: what a TD runs with */
 		return true;
-	default:
-		return false;
+	default: return false;
 	}
 }
 

@@ -27,11 +27,11 @@
 #include "fw.h"
 #include "migtd/tdx_abi.h"
 
-#define PROBE_GPA 0x200000u          /* TempMem: private from the start */
-#define ACCEPT_GPA 0x1403000u        /* PermMem, inside 0x1400000..0x1600000 */
+#define PROBE_GPA 0x200000u   /* TempMem: private from the start */
+#define ACCEPT_GPA 0x1403000u /* PermMem, inside 0x1400000..0x1600000 */
 #define ACCEPT_2M 0x1400000u
-#define UNACCEPTED_GPA 0x1800000u    /* PermMem never accepted */
-#define DMA_GPA 0x1A00000u           /* PermMem: accepted by the probe step 0 */
+#define UNACCEPTED_GPA 0x1800000u /* PermMem never accepted */
+#define DMA_GPA 0x1A00000u        /* PermMem: accepted by the probe step 0 */
 #define TDX_PAGE_ALREADY_ACCEPTED 0x00000B0A00000000ull
 #define TDX_PAGE_SIZE_MISMATCH 0xC0000B0B00000001ull
 
@@ -140,12 +140,8 @@ static void dma_checks(void)
 void shim_selftest_step(uint64_t rax)
 {
 	switch (step++) {
-	case 0:
-		check("accept of a pending 2 MiB page", rax == TDX_SUCCESS, rax);
-		break;
-	case 1:
-		check("accept of a pending 4 KiB page", rax == TDX_SUCCESS, rax);
-		break;
+	case 0: check("accept of a pending 2 MiB page", rax == TDX_SUCCESS, rax); break;
+	case 1: check("accept of a pending 4 KiB page", rax == TDX_SUCCESS, rax); break;
 	case 2:
 		check("double accept gives TDX_PAGE_ALREADY_ACCEPTED",
 		      rax == TDX_PAGE_ALREADY_ACCEPTED, rax);

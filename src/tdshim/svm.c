@@ -173,8 +173,8 @@ static void vmcb_init(void)
 	memset(msrpm, 0xFF, sizeof(msrpm));
 	set_cr_intercepts(true);
 	V32(VMCB_EXC_INTERCEPTS) = 1u << VECTOR_UD;
-	V32(VMCB_MISC1) = MISC1_INTR | MISC1_CPUID | MISC1_HLT | MISC1_IOIO | MISC1_MSR |
-			  MISC1_SHUTDOWN;
+	V32(VMCB_MISC1) =
+		MISC1_INTR | MISC1_CPUID | MISC1_HLT | MISC1_IOIO | MISC1_MSR | MISC1_SHUTDOWN;
 	V32(VMCB_MISC2) = MISC2_VMRUN | MISC2_VMMCALL;
 	V64(VMCB_IOPM) = (uint64_t)(uintptr_t)iopm;
 	V64(VMCB_MSRPM) = (uint64_t)(uintptr_t)msrpm;
@@ -267,8 +267,7 @@ static void skip(uint64_t len)
 
 /* ---- events ------------------------------------------------------------- */
 
-bool shim_raise_ve(uint32_t reason, uint64_t qual, uint64_t gla, uint64_t gpa,
-		   uint32_t insn_len)
+bool shim_raise_ve(uint32_t reason, uint64_t qual, uint64_t gla, uint64_t gpa, uint32_t insn_len)
 {
 	shim_stats[ST_VE]++;
 	if (shim_mode == SHIM_LENIENT) {
@@ -315,7 +314,7 @@ static void inject_pending(void)
 static uint64_t *gpr(unsigned int n)
 {
 	static uint64_t rsp_slot;
-	static const enum shim_reg map[8] = { SR_RAX, SR_RCX, SR_RDX, SR_RBX,
+	static const enum shim_reg map[8] = { SR_RAX,   SR_RCX, SR_RDX, SR_RBX,
 					      SR_COUNT, SR_RBP, SR_RSI, SR_RDI };
 
 	if (n == 0)
@@ -364,9 +363,10 @@ static void exit_cr(void)
 		shadow.active = false;
 		shim_mem_shadow_done();
 		tlb_flush = true;
-		fw_printf("[tdshim] TD enabled paging (CR3 0x%llx CR4 0x%llx): leaving the shadowed "
-			  "paging-off phase\n",
-			  (unsigned long long)shadow.cr3, (unsigned long long)shadow.cr4);
+		fw_printf(
+			"[tdshim] TD enabled paging (CR3 0x%llx CR4 0x%llx): leaving the shadowed "
+			"paging-off phase\n",
+			(unsigned long long)shadow.cr3, (unsigned long long)shadow.cr4);
 	}
 }
 
@@ -465,7 +465,8 @@ static void exit_npf(void)
 		return;
 	}
 	fw_printf("[tdshim] TD touched GPA 0x%llx (NPT error 0x%llx) at RIP 0x%llx\n",
-		  (unsigned long long)gpa, (unsigned long long)err, (unsigned long long)V64(VMCB_RIP));
+		  (unsigned long long)gpa, (unsigned long long)err,
+		  (unsigned long long)V64(VMCB_RIP));
 	shim_finish(FW_EXIT_FAIL, "unhandled nested page fault");
 }
 
@@ -490,33 +491,22 @@ static void dispatch(uint64_t code)
 		/* our own tick: let it run (fw_ticks, and it EOIs) */
 		__asm__ volatile("sti; nop; nop; cli" ::: "memory");
 		if (shim_test == TEST_AP && fw_ticks() - run_start >= AP_WATCH_MS) {
-			fw_printf("[tdshim] vCPU 1 stayed parked for %llu ms at RIP 0x%llx: no #VE, "
-				  "no TDCALL, no halt\n",
-				  (unsigned long long)(fw_ticks() - run_start),
-				  (unsigned long long)V64(VMCB_RIP));
+			fw_printf(
+				"[tdshim] vCPU 1 stayed parked for %llu ms at RIP 0x%llx: no #VE, "
+				"no TDCALL, no halt\n",
+				(unsigned long long)(fw_ticks() - run_start),
+				(unsigned long long)V64(VMCB_RIP));
 			shim_finish(shim_stats[ST_VE] || shim_stats[ST_TDCALL_VMCALL] ? FW_EXIT_FAIL
-										  : FW_EXIT_OK,
+										      : FW_EXIT_OK,
 				    "AP watch done");
 		}
 		break;
-	case EXIT_EXCP_UD:
-		exit_ud();
-		break;
-	case EXIT_CPUID:
-		exit_cpuid();
-		break;
-	case EXIT_MSR:
-		exit_msr();
-		break;
-	case EXIT_IOIO:
-		exit_ioio();
-		break;
-	case EXIT_HLT:
-		exit_hlt();
-		break;
-	case EXIT_NPF:
-		exit_npf();
-		break;
+	case EXIT_EXCP_UD: exit_ud(); break;
+	case EXIT_CPUID: exit_cpuid(); break;
+	case EXIT_MSR: exit_msr(); break;
+	case EXIT_IOIO: exit_ioio(); break;
+	case EXIT_HLT: exit_hlt(); break;
+	case EXIT_NPF: exit_npf(); break;
 	case EXIT_SHUTDOWN:
 		fw_printf("[tdshim] SHUTDOWN (triple fault) at RIP 0x%llx\n",
 			  (unsigned long long)V64(VMCB_RIP));
@@ -529,9 +519,7 @@ static void dispatch(uint64_t code)
 		}
 		V64(VMCB_EVENTINJ) = VECTOR_UD | EVENT_EXCEPTION | EVENT_VALID;
 		break;
-	case EXIT_VMRUN:
-		V64(VMCB_EVENTINJ) = VECTOR_UD | EVENT_EXCEPTION | EVENT_VALID;
-		break;
+	case EXIT_VMRUN: V64(VMCB_EVENTINJ) = VECTOR_UD | EVENT_EXCEPTION | EVENT_VALID; break;
 	default:
 		if (code <= EXIT_CR4_WRITE) {
 			exit_cr();
@@ -540,7 +528,8 @@ static void dispatch(uint64_t code)
 		fw_printf("[tdshim] unexpected exit 0x%llx (info1 0x%llx info2 0x%llx) at RIP "
 			  "0x%llx\n",
 			  (unsigned long long)code, (unsigned long long)V64(VMCB_EXITINFO1),
-			  (unsigned long long)V64(VMCB_EXITINFO2), (unsigned long long)V64(VMCB_RIP));
+			  (unsigned long long)V64(VMCB_EXITINFO2),
+			  (unsigned long long)V64(VMCB_RIP));
 		shim_finish(FW_EXIT_FAIL, "unexpected exit");
 	}
 }
@@ -573,7 +562,8 @@ void shim_run(void)
 			V8(VMCB_TLB_CTL) = 1;
 			tlb_flush = false;
 		}
-		tdshim_vmrun((uint64_t)(uintptr_t)vmcb, (uint64_t)(uintptr_t)host_vmcb, &shim_cpu.g);
+		tdshim_vmrun((uint64_t)(uintptr_t)vmcb, (uint64_t)(uintptr_t)host_vmcb,
+			     &shim_cpu.g);
 		V8(VMCB_TLB_CTL) = 0;
 		shim_stats[ST_EXITS]++;
 		dispatch(V64(VMCB_EXITCODE));

@@ -57,10 +57,10 @@ void tdshim_vmrun(uint64_t guest_vmcb, uint64_t host_vmcb, struct shim_gregs *g)
 
 /* ---- memory (mem.c): the TD's pages and the nested page tables ---------- */
 enum shim_page {
-	SP_NONE = 0,   /* not part of the TD */
-	SP_PENDING,    /* PAGE_AUG'd PermMem (or converted back): absent until ACCEPT */
-	SP_PRIVATE,    /* accepted or PAGE.ADDed: private HPA, present */
-	SP_SHARED,     /* converted with MapGPA: only the shared alias is present */
+	SP_NONE = 0, /* not part of the TD */
+	SP_PENDING,  /* PAGE_AUG'd PermMem (or converted back): absent until ACCEPT */
+	SP_PRIVATE,  /* accepted or PAGE.ADDed: private HPA, present */
+	SP_SHARED,   /* converted with MapGPA: only the shared alias is present */
 };
 
 #define SHIM_PAGE 4096ull
@@ -130,17 +130,16 @@ struct shim_ve {
 struct shim_vcpu {
 	struct shim_gregs g;
 	struct shim_ve ve;
-	uint8_t pending_vector;  /* an interrupt to inject when the TD allows */
-	uint8_t notify_vector;   /* SetupEventNotifyInterrupt */
-	bool halted;             /* TDVMCALL<HLT> with interrupts on: wait */
-	bool done;               /* the TD ended (fatal error, halt forever) */
+	uint8_t pending_vector; /* an interrupt to inject when the TD allows */
+	uint8_t notify_vector;  /* SetupEventNotifyInterrupt */
+	bool halted;            /* TDVMCALL<HLT> with interrupts on: wait */
+	bool done;              /* the TD ended (fatal error, halt forever) */
 };
 extern struct shim_vcpu shim_cpu;
 
 /* Raise a #VE in the TD (strict) or say what TDX would have done (lenient:
  * the caller emulates). True if a #VE was injected. */
-bool shim_raise_ve(uint32_t reason, uint64_t qual, uint64_t gla, uint64_t gpa,
-		   uint32_t insn_len);
+bool shim_raise_ve(uint32_t reason, uint64_t qual, uint64_t gla, uint64_t gpa, uint32_t insn_len);
 void shim_inject_irq(uint8_t vector);
 uint64_t shim_rax(void);
 void shim_set_rax(uint64_t v);

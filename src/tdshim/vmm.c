@@ -338,7 +338,8 @@ static uint64_t vmcall_service(void)
 	    !shim_td_shared(rsp_gpa, rsp_cap))
 		return TDX_VMCALL_INVALID_OPERAND;
 	wfr = cmd_len > SVC_HDR + 1 && cmd[SVC_HDR + 1] == 1 &&
-	      migtd_guid_eq((const struct migtd_guid *)(const void *)cmd, &migtd_ghci_guid_service_migtd);
+	      migtd_guid_eq((const struct migtd_guid *)(const void *)cmd,
+			    &migtd_ghci_guid_service_migtd);
 	if (wfr && !serving_announced) {
 		serving_announced = true;
 		shim_stats_print("first WaitForRequest (serving)");
@@ -412,7 +413,8 @@ void shim_vmm_poll(void)
 
 			quote.busy = false;
 			if (err != MIGTD_OK)
-				migtd_wire_put_u64(quote.buf + 8, 0x8000000000000000ull); /* error */
+				migtd_wire_put_u64(quote.buf + 8,
+						   0x8000000000000000ull); /* error */
 			if (buf)
 				memcpy(buf, quote.buf, quote.len);
 			mbedtls_platform_zeroize(quote.buf, sizeof(quote.buf));
@@ -453,21 +455,11 @@ void shim_vmcall(void)
 		return;
 	}
 	switch (*R(SR_R11)) {
-	case TDX_VMCALL_IO:
-		st = vmcall_io();
-		break;
-	case TDX_VMCALL_MMIO:
-		st = vmcall_mmio();
-		break;
-	case TDX_VMCALL_MAP_GPA:
-		st = vmcall_map_gpa();
-		break;
-	case TDX_VMCALL_SERVICE:
-		st = vmcall_service();
-		break;
-	case TDX_VMCALL_GET_QUOTE:
-		st = vmcall_get_quote();
-		break;
+	case TDX_VMCALL_IO: st = vmcall_io(); break;
+	case TDX_VMCALL_MMIO: st = vmcall_mmio(); break;
+	case TDX_VMCALL_MAP_GPA: st = vmcall_map_gpa(); break;
+	case TDX_VMCALL_SERVICE: st = vmcall_service(); break;
+	case TDX_VMCALL_GET_QUOTE: st = vmcall_get_quote(); break;
 	case TDX_VMCALL_HLT:
 		shim_stats[ST_VMCALL_HLT]++;
 		if (*R(SR_R12) & 1)
@@ -478,7 +470,8 @@ void shim_vmcall(void)
 	case TDX_VMCALL_CPUID:
 		shim_stats[ST_VMCALL_OTHER]++;
 		shim_cpuid_vmm((uint32_t)*R(SR_R12), (uint32_t)*R(SR_R13), regs);
-		*R(SR_R12) = regs[0], *R(SR_R13) = regs[1], *R(SR_R14) = regs[2], *R(SR_R15) = regs[3];
+		*R(SR_R12) = regs[0], *R(SR_R13) = regs[1], *R(SR_R14) = regs[2],
+		*R(SR_R15) = regs[3];
 		st = TDX_VMCALL_SUCCESS;
 		break;
 	case TDX_VMCALL_WRMSR:
@@ -493,12 +486,8 @@ void shim_vmcall(void)
 			st = TDX_VMCALL_SUCCESS;
 		}
 		break;
-	case TDX_VMCALL_REPORT_FATAL_ERROR:
-		st = vmcall_fatal();
-		break;
-	default:
-		shim_stats[ST_VMCALL_OTHER]++;
-		break;
+	case TDX_VMCALL_REPORT_FATAL_ERROR: st = vmcall_fatal(); break;
+	default: shim_stats[ST_VMCALL_OTHER]++; break;
 	}
 	*R(SR_R10) = st;
 }

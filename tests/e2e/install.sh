@@ -34,7 +34,7 @@ for p in $all_programs; do
   [ -x "$D/usr/bin/$p" ] || fail "/usr/bin/$p not installed"
   [ -s "$D/usr/share/man/man1/$p.1" ] || fail "man page $p.1 not installed"
 done
-for f in migtd.bin migtd-unenrolled.bin policy.json servtd_info.json \
+for f in migtd.bin migtd-unenrolled.bin tdshim.bin policy.json servtd_info.json \
          Intel_SGX_Provisioning_Certification_RootCA.cer demo/policy.json; do
   [ -s "$D/usr/share/migtd-c/$f" ] || fail "/usr/share/migtd-c/$f not installed"
 done
