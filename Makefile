@@ -634,7 +634,7 @@ LINT_FS_CFLAGS := -std=c11 $(CLANG_FS_FLAGS) $(CPPFLAGS_COMMON)
 LINT_UNITS := $(B)/lint.units
 .PHONY: lint
 lint: clang-check
-	$(shell mkdir -p $(B))$(file >$(LINT_UNITS))$(foreach f,$(LINT_SRC),$(file >>$(LINT_UNITS),$(f) $(LINT_CFLAGS) $(call src_inc,$(f))))$(foreach f,$(FW_C_SRC),$(file >>$(LINT_UNITS),$(f) $(LINT_FS_CFLAGS) $(call src_inc,$(f))))
+	$(shell mkdir -p $(B))$(file >$(LINT_UNITS))$(foreach f,$(LINT_SRC),$(file >>$(LINT_UNITS),$(f) $(LINT_CFLAGS) $(call src_inc,$(f))))$(foreach f,$(FW_C_SRC),$(file >>$(LINT_UNITS),$(f) $(LINT_FS_CFLAGS) $(call src_inc,$(f))))$(foreach f,$(wildcard src/tdshim/*.c),$(file >>$(LINT_UNITS),$(f) $(LINT_FS_CFLAGS) $(call src_inc,$(f))))
 	@JOBS=$(JOBS) scripts/lint.sh $(LINT_UNITS)
 	@scripts/spdx-check.sh
 	@scripts/check-doc-refs.py

@@ -4,7 +4,8 @@
 # scripts/lint.sh -- static analysis and the format check (`make lint`).
 #
 #   clang-tidy   the checks in .clang-tidy over src/core, src/platform,
-#                src/emulink (hosted flags) and src/firmware (freestanding)
+#                src/emulink (hosted flags), src/firmware and src/tdshim
+#                (freestanding)
 #   cppcheck     warning, style, performance and portability checks over the
 #                same folders; suppressions: scripts/cppcheck-suppressions.txt
 #   format       scripts/format.sh --check against .clang-format
@@ -54,7 +55,7 @@ if cppcheck -j "$JOBS" --quiet --std=c11 --enable=warning,style,performance,port
      --inline-suppr --suppressions-list=scripts/cppcheck-suppressions.txt --error-exitcode=1 \
      -Iinclude -Iconfig -DMBEDTLS_CONFIG_FILE='"migtd_mbedtls_config.h"' \
      --template='{file}:{line}: {severity}: {message} [{id}]' \
-     src/core src/platform src/emulink src/firmware >"$out/cppcheck.log" 2>&1; then
+     -Isrc/tdshim src/core src/platform src/emulink src/firmware src/tdshim >"$out/cppcheck.log" 2>&1; then
   echo "cppcheck: clean ($(( $(date +%s) - t0 )) s)"
 else
   grep -E '^\S+:[0-9]+: ' "$out/cppcheck.log" | head -n 40

@@ -150,9 +150,11 @@ int shim_mem_load_image(void)
 	for (uint32_t i = 0; i < md.number_of_sections; i++) {
 		const struct tdvf_section *s = &md.sections[i];
 
+		uint64_t end = s->gpa + s->mem_size;
+
 		fw_printf("[tdshim] TDVF %-5s GPA 0x%llx..0x%llx%s\n",
 			  migtd_tdvf_section_name(s->type), (unsigned long long)s->gpa,
-			  (unsigned long long)(s->gpa + s->mem_size),
+			  (unsigned long long)end,
 			  (s->attributes & TDVF_ATTR_PAGE_AUG)
 				  ? " (PAGE_AUG: absent until accepted)"
 				  : "");

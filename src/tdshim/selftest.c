@@ -48,6 +48,23 @@ static void check(const char *what, bool ok, uint64_t got)
 
 /* 32-bit probe: for each (RCX) accept, tdcall then vmmcall; then the
  * load from unaccepted memory; then vmmcall to end. */
+static const uint8_t insn_tdcall[4] = { 0x66, 0x0F, 0x01, 0xCC };
+static const uint8_t insn_vmmcall[3] = { 0x0F, 0x01, 0xD9 };
+
+static size_t put(uint8_t *p, size_t n, const uint8_t *bytes, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		p[n + i] = bytes[i];
+	return n + len;
+}
+
+static size_t put32(uint8_t *p, size_t n, uint32_t v)
+{
+	for (unsigned int i = 0; i < 4; i++)
+		p[n + i] = (uint8_t)(v >> (8 * i));
+	return n + 4;
+}
+
 static size_t probe_build(uint8_t *p)
 {
 	static const uint32_t rcx[] = { DMA_GPA | 1u, ACCEPT_GPA, ACCEPT_GPA, ACCEPT_2M | 1u };
@@ -55,21 +72,15 @@ static size_t probe_build(uint8_t *p)
 
 	for (size_t i = 0; i < sizeof(rcx) / sizeof(rcx[0]); i++) {
 		p[n++] = 0xB8; /* mov $6, %eax */
-		memcpy(p + n, &(uint32_t){ TDX_TDG_MEM_PAGE_ACCEPT }, 4);
-		n += 4;
+		n = put32(p, n, TDX_TDG_MEM_PAGE_ACCEPT);
 		p[n++] = 0xB9; /* mov $imm, %ecx */
-		memcpy(p + n, &rcx[i], 4);
-		n += 4;
-		memcpy(p + n, "\x66\x0F\x01\xCC", 4); /* tdcall */
-		n += 4;
-		memcpy(p + n, "\x0F\x01\xD9", 3); /* vmmcall */
-		n += 3;
+		n = put32(p, n, rcx[i]);
+		n = put(p, n, insn_tdcall, sizeof(insn_tdcall));
+		n = put(p, n, insn_vmmcall, sizeof(insn_vmmcall));
 	}
 	p[n++] = 0xA1; /* mov UNACCEPTED_GPA, %eax */
-	memcpy(p + n, &(uint32_t){ UNACCEPTED_GPA }, 4);
-	n += 4;
-	memcpy(p + n, "\x0F\x01\xD9", 3);
-	n += 3;
+	n = put32(p, n, UNACCEPTED_GPA);
+	n = put(p, n, insn_vmmcall, sizeof(insn_vmmcall));
 	p[n++] = 0xF4; /* never reached */
 	return n;
 }
@@ -94,7 +105,7 @@ static int fw_cfg_dma(uint64_t addr)
 	} __attribute__((aligned(16))) acc;
 	uint64_t a = (uint64_t)(uintptr_t)&acc;
 
-	acc.control = __builtin_bswap32(0x0000u << 16 | 0x08u | 0x02u); /* select 0, read */
+	acc.control = __builtin_bswap32(0x08u | 0x02u); /* select item 0 (bits 31:16), read */
 	acc.length = __builtin_bswap32(4);
 	acc.address = __builtin_bswap64(addr);
 	__asm__ volatile("outl %0, %1" ::"a"(__builtin_bswap32((uint32_t)(a >> 32))), "Nd"(0x514));

@@ -221,13 +221,14 @@ static void vmcb_init(void)
  * paging-off phase is shadowed). ~0 if not mapped. */
 static uint64_t td_linear_to_gpa(uint64_t la)
 {
-	uint64_t table, e = 0;
+	uint64_t table;
 
 	if (shadow.active)
 		return la & 0xFFFFFFFFull;
 	table = V64(VMCB_CR3) & 0x000FFFFFFFFFF000ull;
 	for (int shift = 39; shift >= 12; shift -= 9) {
 		const uint64_t *t = shim_td_any(table);
+		uint64_t e;
 
 		if (!t)
 			return ~0ull;

@@ -359,10 +359,8 @@ static uint64_t vmcall_service(void)
 		return TDX_VMCALL_SUCCESS; /* completed by shim_vmm_poll */
 	/* No vector: answer before returning (upstream's polling build). */
 	err = service_wait(&svc_gen, SERVICE_WAIT_MS);
-	if (err == MIGTD_ERR_AGAIN) {
-		err = MIGTD_ERR_TIMEOUT; /* the link client still owns the call: drop the link */
+	if (err == MIGTD_ERR_AGAIN) /* the link client still owns the call: give up */
 		shim_finish(FW_EXIT_FAIL, "the host did not answer a Service call");
-	}
 	service_deliver(&svc_gen, err);
 	return TDX_VMCALL_SUCCESS;
 }
