@@ -564,6 +564,26 @@ $(B)/tdshim.bin: $(B)/tdshim/tdshim.elf
 	@test "$$(stat -c %s $@)" = 262144 || { echo "tdshim.bin is not 256 KiB"; rm -f $@; exit 1; }
 .PHONY: tdshim
 tdshim: $(B)/tdshim.bin
+# The default image in the interrupt build (TDX_INTERRUPTS=1: Service and
+# GetQuote complete by vectors 0x50/0x51), only for the shim's test of that
+# path: td.c is the one file the option changes, so only it is rebuilt.
+$(B)/tdshim/irq/td.o: src/firmware/tdx/td.c $(MBEDTLS_DIR)/include/mbedtls/ssl.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_COMMON) $(call src_inc,$<) $(FS_CFLAGS) -DFW_TDX_INTERRUPTS=1 -c $< -o $@
+TDSHIM_IRQ_OBJS := $(filter-out $(B)/fs/obj/src/firmware/tdx/td.o,$(FW_OBJS)) $(B)/tdshim/irq/td.o \
+	$(call objs,fs,$(call fw_tr_src,virtio-vsock))
+$(B)/tdshim/irq/migtd-fw.elf: $(TDSHIM_IRQ_OBJS) $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a \
+		$(B)/fs/firmware.ld
+	$(Q)ld -nostdlib -static --no-dynamic-linker -z noexecstack --no-warn-rwx-segments \
+		-z max-page-size=4096 --wrap=mbedtls_calloc --wrap=mbedtls_free -T $(B)/fs/firmware.ld \
+		-o $@ $(TDSHIM_IRQ_OBJS) --start-group $(B)/fs/libmigtd_core.a $(B)/fs/libmbedtls.a \
+		--end-group
+$(B)/migtd-irq.bin: $(B)/tdshim/irq/migtd-fw.elf $(B)/bin/migtd-mkimage $(B)/bin/migtd-image \
+		$(POLICY) $(ROOT_CA) $(IMAGE_STAMP)
+	$(Q)objcopy -O binary $< $(B)/tdshim/irq/migtd-fw.bin
+	$(Q)$(B)/bin/migtd-mkimage --payload $(B)/tdshim/irq/migtd-fw.bin -o $(B)/tdshim/irq/unenrolled.bin
+	$(Q)$(B)/bin/migtd-image enroll --image $(B)/tdshim/irq/unenrolled.bin --policy $(POLICY) \
+		--root-ca $(ROOT_CA) -o $@ >/dev/null
 -include $(patsubst %.c,$(B)/tdshim/obj/%.d,$(TDSHIM_C_SRC))
 
 # The firmware libc is unit-tested on the host under its fw_ names.

@@ -296,17 +296,32 @@ bool shim_raise_ve(uint32_t reason, uint64_t qual, uint64_t gla, uint64_t gpa, u
 
 void shim_inject_irq(uint8_t vector)
 {
-	shim_cpu.pending_vector = vector;
+	shim_cpu.pending[vector / 64] |= 1ull << (vector % 64);
 	shim_cpu.halted = false;
 }
 
+static bool irq_pending(void)
+{
+	return (shim_cpu.pending[0] | shim_cpu.pending[1] | shim_cpu.pending[2] |
+		shim_cpu.pending[3]) != 0;
+}
+
+/* One vector at a time through V_IRQ (the highest first, as an APIC
+ * would); the next once the TD has taken it. */
 static void inject_pending(void)
 {
-	if (!shim_cpu.pending_vector || (V32(VMCB_INT_CTL) & INT_CTL_V_IRQ))
+	if (!irq_pending() || (V32(VMCB_INT_CTL) & INT_CTL_V_IRQ))
 		return;
-	V8(VMCB_INT_VECTOR) = shim_cpu.pending_vector;
+	for (unsigned int w = 4; w-- > 0;) {
+		if (shim_cpu.pending[w]) {
+			unsigned int bit = 63u - (unsigned int)__builtin_clzll(shim_cpu.pending[w]);
+
+			shim_cpu.pending[w] &= ~(1ull << bit);
+			V8(VMCB_INT_VECTOR) = (uint8_t)(w * 64 + bit);
+			break;
+		}
+	}
 	V32(VMCB_INT_CTL) |= INT_CTL_V_IRQ | INT_CTL_PRIO | INT_CTL_IGN_TPR;
-	shim_cpu.pending_vector = 0;
 	shim_stats[ST_IRQ_INJECTED]++;
 }
 
@@ -552,9 +567,12 @@ void shim_run(void)
 	fw_printf("[tdshim] starting the TD at 0xfffffff0 (%s mode)\n",
 		  shim_mode == SHIM_STRICT ? "strict" : "lenient");
 	for (;;) {
-		if (shim_cpu.halted && !shim_cpu.pending_vector) {
-			/* TDVMCALL<HLT> with interrupts on: wait for a completion */
+		if (shim_cpu.halted && !irq_pending()) {
+			/* TDVMCALL<HLT> with interrupts on: resume on a completion
+			 * or after our next tick, whichever comes first (a halt may
+			 * always end early) */
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			shim_cpu.halted = false;
 			shim_vmm_poll();
 			continue;
 		}

@@ -130,7 +130,7 @@ struct shim_ve {
 struct shim_vcpu {
 	struct shim_gregs g;
 	struct shim_ve ve;
-	uint8_t pending_vector; /* an interrupt to inject when the TD allows */
+	uint64_t pending[4]; /* vectors to inject when the TD allows (a bitmap) */
 	uint8_t notify_vector;  /* SetupEventNotifyInterrupt */
 	bool halted;            /* TDVMCALL<HLT> with interrupts on: wait */
 	bool done;              /* the TD ended (fatal error, halt forever) */

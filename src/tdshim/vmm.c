@@ -272,15 +272,18 @@ static int service_start(struct svc_slot *sl, const uint8_t *cmd, uint32_t cmd_l
 }
 
 /*
- * WaitForRequest without a vector (the polling build): the emulated host
- * holds a WaitForRequest until it has a request, a real VMM answers "no
- * request yet" and lets the MigTD ask again. So the host's call stays open
- * here and the TD gets "nothing yet" until the host has answered; that
- * answer goes to the TD's next WaitForRequest.
+ * WaitForRequest: the emulated host holds one until it has a request; a
+ * real VMM answers "no request yet" and lets the MigTD ask again -- and the
+ * MigTD needs that, because it has one pair of Service pages and cannot
+ * send a ReportStatus while a WaitForRequest is out. So the host's call
+ * stays open here, the TD gets "nothing yet" (and its vector, if it gave
+ * one) until the host has answered, and that answer goes to the TD's next
+ * WaitForRequest.
  */
-static uint64_t wait_for_request_polled(uint64_t rsp_gpa, const uint8_t *cmd, uint32_t cmd_len,
-					const uint8_t *rsp, uint32_t rsp_cap)
+static uint64_t wait_for_request(uint64_t rsp_gpa, const uint8_t *cmd, uint32_t cmd_len,
+				 const uint8_t *rsp, uint32_t rsp_cap, uint8_t vector)
 {
+	static uint8_t none[4096];
 	uint8_t *out = shim_td_shared(rsp_gpa, rsp_cap);
 	size_t n = 0;
 	int err;
@@ -291,19 +294,19 @@ static uint64_t wait_for_request_polled(uint64_t rsp_gpa, const uint8_t *cmd, ui
 			return TDX_VMCALL_RETRY;
 		if (err != MIGTD_OK)
 			return TDX_VMCALL_INVALID_OPERAND;
-		svc_wfr.vector = 0;
 	}
 	if (svc_wfr.busy) {
 		err = service_wait(&svc_wfr, 0);
 		if (err == MIGTD_ERR_AGAIN) {
 			/* nothing yet: operation 0 */
-			if (rsp_cap > sizeof(svc_gen.rsp))
+			if (rsp_cap > sizeof(none))
 				return TDX_VMCALL_INVALID_OPERAND;
-			memcpy(svc_gen.rsp, rsp, rsp_cap);
-			if (migtd_ghci_wfr_rsp_build(svc_gen.rsp, rsp_cap, 0, NULL, 0, &n) !=
-			    MIGTD_OK)
+			memcpy(none, rsp, rsp_cap);
+			if (migtd_ghci_wfr_rsp_build(none, rsp_cap, 0, NULL, 0, &n) != MIGTD_OK)
 				return TDX_VMCALL_INVALID_OPERAND;
-			memcpy(out, svc_gen.rsp, rsp_cap);
+			memcpy(out, none, rsp_cap);
+			if (vector)
+				shim_inject_irq(vector);
 			return TDX_VMCALL_SUCCESS;
 		}
 		if (err != MIGTD_OK)
@@ -313,6 +316,7 @@ static uint64_t wait_for_request_polled(uint64_t rsp_gpa, const uint8_t *cmd, ui
 	/* the host's answer, into this call's response page */
 	wfr_answered = false;
 	svc_wfr.rsp_gpa = rsp_gpa;
+	svc_wfr.vector = vector;
 	if (svc_wfr.call.rsp_cap > rsp_cap)
 		return TDX_VMCALL_INVALID_OPERAND;
 	service_deliver(&svc_wfr, MIGTD_OK);
@@ -344,8 +348,8 @@ static uint64_t vmcall_service(void)
 		serving_announced = true;
 		shim_stats_print("first WaitForRequest (serving)");
 	}
-	if (wfr && vector == 0)
-		return wait_for_request_polled(rsp_gpa, cmd, cmd_len, rsp, rsp_cap);
+	if (wfr)
+		return wait_for_request(rsp_gpa, cmd, cmd_len, rsp, rsp_cap, (uint8_t)vector);
 	if (svc_gen.busy)
 		return TDX_VMCALL_RETRY;
 	err = service_start(&svc_gen, cmd, cmd_len, rsp, rsp_cap);

@@ -20,13 +20,16 @@
 #     host side; MRTD and RTMR0..2 equal what migtd-hash computes.
 #  6. `demo --td` with a destination policy that rejects the source: status
 #     8 / 6, no MIG_DEC_KEY word written.
+#  7. the same pre-migration with the interrupt build of the image
+#     (build/migtd-irq.bin, TDX_INTERRUPTS=1): Service completes by vector
+#     0x50, GetQuote by the vector of SetupEventNotifyInterrupt (0x51).
 # Prints boot-to-serving time and the shim's exits per leaf, for a boot
 # and for one pre-migration.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64 (scripts/deps.sh installs it)"; exit 1; }
 make --no-print-directory -s build/bin/migtd-vmm build/bin/migtd-vsock-backend build/bin/migtd-hash \
-  build/migtd.bin build/tdshim.bin >/dev/null || exit 1
+  build/migtd.bin build/migtd-irq.bin build/tdshim.bin >/dev/null || exit 1
 VMM=build/bin/migtd-vmm
 t=$(mktemp -d)
 SERVE_PID=
@@ -124,4 +127,15 @@ echo "$out" | grep -q "session 0: source status 8 .*destination status 6 " \
 echo "$out" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' \
   || fail "a key was written after a rejection"
 echo "   statuses 8 / 6, no key written"
+
+# 7. the interrupt build: completions by vector
+run interrupts 0 --image build/migtd-irq.bin
+echo "$out" | grep -q 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' \
+  || fail "interrupt build: keys not verified"
+for side in source destination; do
+  line=$(echo "$out" | sed -n "s/^ *$side vm | \[tdshim\] exits at ReportStatus ([0-9]* ms): \(.*\)/\1/p" | head -n 1)
+  echo "$line" | grep -q 'IRQs injected [1-9]' || fail "$side: no vector injected"
+  echo "$line" | grep -q 'GetQuote [1-9]' || fail "$side: no GetQuote"
+  echo "   $side: $(echo "$line" | grep -o 'Service [0-9]*'), $(echo "$line" | grep -o 'GetQuote [0-9]*'), $(echo "$line" | grep -o 'IRQs injected [0-9]*')"
+done
 echo "OK"
