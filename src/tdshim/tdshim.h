@@ -130,10 +130,10 @@ struct shim_ve {
 struct shim_vcpu {
 	struct shim_gregs g;
 	struct shim_ve ve;
-	uint64_t pending[4]; /* vectors to inject when the TD allows (a bitmap) */
-	uint8_t notify_vector;  /* SetupEventNotifyInterrupt */
-	bool halted;            /* TDVMCALL<HLT> with interrupts on: wait */
-	bool done;              /* the TD ended (fatal error, halt forever) */
+	uint64_t pending[4];   /* vectors to inject when the TD allows (a bitmap) */
+	uint8_t notify_vector; /* SetupEventNotifyInterrupt */
+	bool halted;           /* TDVMCALL<HLT> with interrupts on: wait */
+	bool done;             /* the TD ended (fatal error, halt forever) */
 };
 extern struct shim_vcpu shim_cpu;
 
