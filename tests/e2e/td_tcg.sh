@@ -26,6 +26,8 @@
 # Prints boot-to-serving time and the shim's exits per leaf, for a boot
 # and for one pre-migration.
 set -uo pipefail
+# (grep -q reads from here-strings, not from `echo | grep -q`: with pipefail, an
+# echo of a long log that grep stops reading early fails with SIGPIPE.)
 cd "$(dirname "$0")/../.."
 command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64 (scripts/deps.sh installs it)"; exit 1; }
 make --no-print-directory -s build/bin/migtd-vmm build/bin/migtd-vsock-backend build/bin/migtd-hash \
@@ -54,7 +56,7 @@ serve_td() { # name pattern [serve options...]
   kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null; SERVE_PID=
   out=$(cat "$log")
   echo "== $name"
-  echo "$out" | grep -q -- "$pat" || fail "$name: no '$pat'"
+  grep -q -- "$pat" <<<"$out" || fail "$name: no '$pat'"
 }
 summary() { # the shim's exit summary line at WHEN
   echo "$out" | sed -n "s/.*\[tdshim\] exits at $1 (\([0-9]*\) ms): \(.*\)/\1 ms: \2/p" | head -n 1
@@ -62,30 +64,30 @@ summary() { # the shim's exit summary line at WHEN
 
 # 1. boot to serving, strict
 serve_td boot 'exits at first WaitForRequest (serving)'
-echo "$out" | grep -q 'starting the TD at 0xfffffff0 (strict mode)' || fail "not strict mode"
-echo "$out" | grep -q 'migtd-c firmware: boot in a TD' || fail "the image did not take its TD path"
-echo "$out" | grep -q 'tdx: accept 0x1200000..0x2000000: 7 x 2 MiB' || fail "PermMem not accepted"
-echo "$out" | grep -q 'tdx: DMA region .* shared at GPA 0x800001000000' || fail "no MapGPA to shared"
-echo "$out" | grep -q 'vsock: virtio-vsock 00:03.0' || fail "the TD's vsock device was not set up"
-echo "$out" | grep -q 'Query: MigTD service supported' || fail "no Query through TDVMCALL<Service>"
+grep -q -- 'starting the TD at 0xfffffff0 (strict mode)' <<<"$out" || fail "not strict mode"
+grep -q -- 'migtd-c firmware: boot in a TD' <<<"$out" || fail "the image did not take its TD path"
+grep -q -- 'tdx: accept 0x1200000..0x2000000: 7 x 2 MiB' <<<"$out" || fail "PermMem not accepted"
+grep -q -- 'tdx: DMA region .* shared at GPA 0x800001000000' <<<"$out" || fail "no MapGPA to shared"
+grep -q -- 'vsock: virtio-vsock 00:03.0' <<<"$out" || fail "the TD's vsock device was not set up"
+grep -q -- 'Query: MigTD service supported' <<<"$out" || fail "no Query through TDVMCALL<Service>"
 s=$(summary 'first WaitForRequest (serving)')
-echo "$s" | grep -q '#VE injected' && fail "a #VE on the boot path: $s"
+grep -q -- '#VE injected' <<<"$s" && fail "a #VE on the boot path: $s"
 echo "   boot to serving (shim start -> first WaitForRequest): $s"
 
 # 2. F2: an unreadable RTC does not stop the TD
 serve_td bad-rtc 'exits at first WaitForRequest (serving)' --shim-test bad-rtc
-echo "$out" | grep -q 'cannot read the RTC' || fail "the RTC was not unreadable"
+grep -q -- 'cannot read the RTC' <<<"$out" || fail "the RTC was not unreadable"
 echo "   RTC unreadable: the TD still serves"
 
 # 3. F3: vCPU 1 parks without a #VE
 serve_td ap 'AP watch done' --shim-test ap
-echo "$out" | grep -q 'vCPU 1 stayed parked for [0-9]* ms' || fail "vCPU 1 did not stay parked"
+grep -q -- 'vCPU 1 stayed parked for [0-9]* ms' <<<"$out" || fail "vCPU 1 did not stay parked"
 echo "   $(echo "$out" | grep -o 'vCPU 1 stayed parked.*')"
 
 # 4. the shim's invariants
 serve_td invariants 'invariants: [0-9]* failed' --shim-test invariants
 echo "$out" | grep 'invariant ' | sed 's/^.*\[tdshim\] /   /'
-echo "$out" | grep -q 'invariants: 0 failed' || fail "an invariant failed"
+grep -q -- 'invariants: 0 failed' <<<"$out" || fail "an invariant failed"
 [ "$(echo "$out" | grep -c 'invariant .*: ok')" = 9 ] || fail "not 9 invariants checked"
 
 # 5. two TDs pre-migrate
@@ -97,9 +99,9 @@ run() { # name expected-exit args...
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }
 run premigration 0
-echo "$out" | grep -q 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' \
+grep -q -- 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' <<<"$out" \
   || fail "keys not verified"
-echo "$out" | grep -q 'verdict: OK' || fail "no OK verdict"
+grep -q -- 'verdict: OK' <<<"$out" || fail "no OK verdict"
 [ "$(echo "$out" | grep -c 'launched the MigTD as a TD under the shim')" = 2 ] || fail "not two TDs"
 for side in src dst; do
   name=$([ $side = src ] && echo source || echo destination)
@@ -122,20 +124,20 @@ done
 
 # 6. a policy rejection: statuses, no key
 run reject 1 --dest-policy tests/e2e/data/policy-reject-source.json --timeout-ms 5000
-echo "$out" | grep -q "session 0: source status 8 .*destination status 6 " \
+grep -q -- "session 0: source status 8 .*destination status 6 " <<<"$out" \
   || fail "expected source 8 / destination 6"
-echo "$out" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' \
+grep -q -- 'MIG_DEC_KEY words written: source 0, destination 0' <<<"$out" \
   || fail "a key was written after a rejection"
 echo "   statuses 8 / 6, no key written"
 
 # 7. the interrupt build: completions by vector
 run interrupts 0 --image build/migtd-irq.bin
-echo "$out" | grep -q 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' \
+grep -q -- 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' <<<"$out" \
   || fail "interrupt build: keys not verified"
 for side in source destination; do
   line=$(echo "$out" | sed -n "s/^ *$side vm | \[tdshim\] exits at ReportStatus ([0-9]* ms): \(.*\)/\1/p" | head -n 1)
-  echo "$line" | grep -q 'IRQs injected [1-9]' || fail "$side: no vector injected"
-  echo "$line" | grep -q 'GetQuote [1-9]' || fail "$side: no GetQuote"
+  grep -q -- 'IRQs injected [1-9]' <<<"$line" || fail "$side: no vector injected"
+  grep -q -- 'GetQuote [1-9]' <<<"$line" || fail "$side: no GetQuote"
   echo "   $side: $(echo "$line" | grep -o 'Service [0-9]*'), $(echo "$line" | grep -o 'GetQuote [0-9]*'), $(echo "$line" | grep -o 'IRQs injected [0-9]*')"
 done
 echo "OK"
