@@ -14,7 +14,13 @@
  *  3. device DMA (fw_cfg's DMA engine) to a private GPA: it lands at that
  *     address in shared memory and never in the TD's private page; the same
  *     DMA to the GPA with the shared bit is the positive control (it does
- *     reach the TD's shared page through the alias BAR).
+ *     reach the TD's shared page through the alias BAR);
+ *  4. TDVMCALL<#VE.RequestMMIO> of a private GPA is refused
+ *     (TDG.VP.VMCALL_INVALID_OPERAND) while the same read through the
+ *     shared GPA reaches the device, and MapGPA answers RETRY with R11 at
+ *     the first GPA not converted. These leaves take R12..R15, which 32-bit
+ *     probe code cannot set, so the probe's registers are set here and the
+ *     same dispatch (shim_vmcall) runs.
  *
  * The probe runs in the shadowed paging-off phase (32-bit code, identity
  * tables); after each step it executes VMMCALL so this ROM can read the
@@ -147,6 +153,39 @@ static void dma_checks(void)
 	      memcmp(shared, "QEMU", 4) == 0, shared[0]);
 }
 
+static void vmcall(uint64_t fn, uint64_t r12, uint64_t r13, uint64_t r14, uint64_t r15)
+{
+	uint64_t *r = shim_cpu.g.r;
+
+	r[SR_R10] = 0;
+	r[SR_R11] = fn;
+	r[SR_R12] = r12;
+	r[SR_R13] = r13;
+	r[SR_R14] = r14;
+	r[SR_R15] = r15;
+	shim_vmcall();
+}
+
+#define ECAM_HOST_BRIDGE 0xE0000000ull /* 00:00.0 vendor/device */
+#define MAPGPA_GPA 0x1C00000ull        /* PermMem, pending */
+
+static void vmcall_checks(void)
+{
+	const uint64_t *r = shim_cpu.g.r;
+
+	vmcall(TDX_VMCALL_MMIO, 4, 0, ECAM_HOST_BRIDGE, 0);
+	check("MMIO read of a private GPA is refused (VMCALL_INVALID_OPERAND)",
+	      r[SR_R10] == TDX_VMCALL_INVALID_OPERAND, r[SR_R10]);
+	vmcall(TDX_VMCALL_MMIO, 4, 0, ECAM_HOST_BRIDGE | SHIM_SHARED_BIT, 0);
+	check("MMIO read of the same GPA with the shared bit reaches the device",
+	      r[SR_R10] == TDX_VMCALL_SUCCESS && (uint32_t)r[SR_R11] == 0x29C08086u, r[SR_R11]);
+	vmcall(TDX_VMCALL_MAP_GPA, MAPGPA_GPA | SHIM_SHARED_BIT, 2 * SHIM_2M, 0, 0);
+	check("MapGPA of 4 MiB answers RETRY with R11 where it stopped",
+	      r[SR_R10] == TDX_VMCALL_RETRY && r[SR_R11] > (MAPGPA_GPA | SHIM_SHARED_BIT) &&
+		      r[SR_R11] < ((MAPGPA_GPA + 2 * SHIM_2M) | SHIM_SHARED_BIT),
+	      r[SR_R11]);
+}
+
 /* A VMMCALL from the probe: RAX is the status of the step's TDCALL. */
 void shim_selftest_step(uint64_t rax)
 {
@@ -167,6 +206,7 @@ void shim_selftest_step(uint64_t rax)
 			      shim_cpu.ve.gpa == UNACCEPTED_GPA,
 		      shim_cpu.ve.gpa);
 		dma_checks();
+		vmcall_checks();
 		fw_printf("[tdshim] invariants: %u failed\n", failures);
 		shim_finish(failures ? FW_EXIT_FAIL : FW_EXIT_OK, "self-test done");
 	}

@@ -15,7 +15,8 @@
 #  4. the shim's invariants, with a probe as the TD: double accept
 #     (TDX_PAGE_ALREADY_ACCEPTED), 2 MiB over 4 KiB (TDX_PAGE_SIZE_MISMATCH),
 #     a load from unaccepted memory (#VE, EPT violation at its GPA), device
-#     DMA to a private GPA (never reaches the private page).
+#     DMA to a private GPA (never reaches the private page), MMIO to a
+#     private GPA (VMCALL_INVALID_OPERAND), MapGPA's RETRY.
 #  5. `demo --td`: two TDs complete a pre-migration, keys verified on the
 #     host side; MRTD and RTMR0..2 equal what migtd-hash computes.
 #  6. `demo --td` with a destination policy that rejects the source: status
@@ -88,7 +89,7 @@ echo "   $(echo "$out" | grep -o 'vCPU 1 stayed parked.*')"
 serve_td invariants 'invariants: [0-9]* failed' --shim-test invariants
 echo "$out" | grep 'invariant ' | sed 's/^.*\[tdshim\] /   /'
 grep -q -- 'invariants: 0 failed' <<<"$out" || fail "an invariant failed"
-[ "$(echo "$out" | grep -c 'invariant .*: ok')" = 9 ] || fail "not 9 invariants checked"
+[ "$(echo "$out" | grep -c 'invariant .*: ok')" = 12 ] || fail "not 12 invariants checked"
 
 # 5. two TDs pre-migrate
 run() { # name expected-exit args...
