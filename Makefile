@@ -412,7 +412,9 @@ help:
 	@echo "                   TRANSPORT=virtio-vsock (default) | virtio-serial (-> $(B)/migtd-serial.bin)"
 	@echo "                                 | virtio-serial-ports (test transport)"
 	@echo "make images      the image of every transport (docs/firmware-transports.md)"
-	@echo "make qemu-test   the image under QEMU: boot, virtio, pre-migrations over each transport"
+	@echo "make tdshim      the shim ROM build/tdshim.bin that boots the image as a TD under QEMU TCG"
+	@echo "                 (docs/td-under-shim.md; migtd-vmm demo --td)"
+	@echo "make qemu-test   the image under QEMU: boot, virtio, pre-migrations over each transport, as a TD"
 	@echo "make lint        clang build + clang-tidy + cppcheck + format check (scripts/format.sh --fix)"
 	@echo "make clang-check everything built and unit-tested with clang"
 	@echo "make coverage    branch coverage of src/core by the unit tests (gcov/lcov)"
@@ -527,7 +529,7 @@ images: $(foreach t,$(FW_TRANSPORTS),$(B)/migtd$(call fw_tr_sfx,$t).bin)
 # migtd-vmm as their host. Also part of `make test` (tests/e2e/*.sh).
 .PHONY: qemu-test
 qemu-test: images all
-	@for t in firmware_boot firmware_virtio firmware_premigration firmware_serial_upstream firmware_vsock firmware_td_lint; do \
+	@for t in firmware_boot firmware_virtio firmware_premigration firmware_serial_upstream firmware_vsock firmware_td_lint td_tcg; do \
 		echo "== $$t"; tests/e2e/$$t.sh || exit 1; done
 
 # ---- the TD shim ROM (docs/td-under-shim.md): an L1 hypervisor on QEMU TCG's

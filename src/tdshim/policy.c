@@ -98,10 +98,6 @@ void shim_cpuid_vmm(uint32_t leaf, uint32_t sub, uint32_t regs[4])
 #define MSR_APIC_BASE 0x1B
 #define MSR_X2APIC_EOI 0x80B
 #define MSR_EFER 0xC0000080
-#define MSR_FS_BASE 0xC0000100
-#define MSR_GS_BASE 0xC0000101
-#define MSR_KERNEL_GS_BASE 0xC0000102
-#define MSR_TSC_AUX 0xC0000103
 
 static uint64_t rdmsr(uint32_t msr)
 {

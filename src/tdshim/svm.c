@@ -71,7 +71,7 @@
 #define MISC2_VMRUN (1u << 0)
 #define MISC2_VMMCALL (1u << 1)
 
-#define EXIT_CR0_READ 0x00
+#define EXIT_CR0_READ 0x00 /* 0x00..0x1F: MOV from/to CRn (exit_cr) */
 #define EXIT_CR4_WRITE 0x14
 #define EXIT_EXCP_UD 0x46
 #define EXIT_INTR 0x60
@@ -537,7 +537,7 @@ static void dispatch(uint64_t code)
 		break;
 	case EXIT_VMRUN: V64(VMCB_EVENTINJ) = VECTOR_UD | EVENT_EXCEPTION | EVENT_VALID; break;
 	default:
-		if (code <= EXIT_CR4_WRITE) {
+		if (code <= EXIT_CR4_WRITE) { /* from EXIT_CR0_READ (0) up */
 			exit_cr();
 			break;
 		}
@@ -552,7 +552,6 @@ static void dispatch(uint64_t code)
 
 void shim_run(void)
 {
-	(void)EXIT_CR0_READ;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)hsave);
 	vmcb_init();
