@@ -98,7 +98,7 @@ INC_tools/migtd-vmm/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock
 # MVSK hello it opens relay streams with (docs/vhost-user.md).
 INC_tools/migtd-vsock-backend/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uvsock -Itools/common
 # Tests check private parts: every private include path.
-INC_tests/ := -Isrc/core/quote -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
+INC_tests/ := -Isrc/core/quote -Isrc/core/policy -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
 	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware -Itools/common -Isrc/hostio
 INC_bench/ := -Isrc/emuworld -Isrc/emuhost -Isrc/emulink -Isrc/hostio
 # The shim ROM reuses the firmware's drivers and the emulated platform's

@@ -357,6 +357,19 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 						   struct migtd_pv2_explain *ex);
 
 /*
+ * §7.7.7 steps 5-8 alone, for tools and tests: evaluate a peer whose quote
+ * is already verified (peer_report, 822 bytes, with peer_eval the
+ * tcbEvaluationDataNumber of the collateral it was verified with) and whose
+ * policy is already loaded (peer_policy: its tdTcbMapping / tdIdentity and
+ * policySvn apply). own_report: as in struct migtd_pv2_peer (may be NULL).
+ */
+enum migtd_pv2_result migtd_policy_v2_evaluate(const struct migtd_policy_v2 *local,
+					       const struct migtd_policy_v2 *peer_policy,
+					       const uint8_t *peer_report, uint32_t peer_eval,
+					       const uint8_t *own_report, bool local_is_source,
+					       struct migtd_pv2_explain *ex);
+
+/*
  * The §6.4 pre-check with init data: init_mrowner must equal our MROWNER and
  * the SVN in init_mrownerconfig (u32 LE, bytes 4..48 zero) must be <= our
  * policySvn. MIGTD_PV2_OK or MIGTD_PV2_SVN_MISMATCH (status 8).
