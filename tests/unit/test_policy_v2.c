@@ -359,7 +359,9 @@ static void make(struct migtd_policy_v2 *p, unsigned svn, const char *rules, con
 	assert_true(len > 0 && (size_t)len < n);
 	assert_int_equal(migtd_pv2_parse(p, (const uint8_t *)doc, (size_t)len, &ex), MIGTD_PV2_OK);
 	assert_int_equal(migtd_pv2_load_facts(p, &ex), MIGTD_PV2_OK);
-	/* doc stays alive: the policy points into it (freed at exit by the OS) */
+	/* the policy points into doc: keep it until the policy is made again */
+	free(made_doc[p == &pol2]);
+	made_doc[p == &pol2] = doc;
 }
 
 static char own_mapping[1024];
@@ -416,6 +418,16 @@ static int setup(void **state)
 	while (n && (collaterals[n - 1] == '\n' || collaterals[n - 1] == '\r'))
 		collaterals[--n] = 0;
 	setup_mapping();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(made_doc[0]);
+	free(made_doc[1]);
+	free(report);
+	free(collaterals);
 	return 0;
 }
 
@@ -692,5 +704,5 @@ int main(void)
 		cmocka_unit_test(test_unescape_and_dates),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
