@@ -335,6 +335,7 @@ static void test_blob(void **state)
 /* ------------------------------------------------------------------ evaluation */
 
 static uint8_t *report;   /* report.dat */
+static char *made_doc[2]; /* the documents pol and pol2 point into */
 static char *collaterals; /* collaterals.json text */
 
 /* A policy document with these rules and a tdTcbMapping / tcbLevels of our
