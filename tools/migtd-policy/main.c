@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
 /* Copyright (c) 2026 The migtd-c authors */
 /*
- * migtd-policy -- check and evaluate MigTD migration policies (v1).
+ * migtd-policy -- check and evaluate MigTD migration policies (v1), and sign,
+ * verify, generate and evaluate signed policies (v2, v2.c).
  *
  * Subcommands live in a table so later policy-v2 commands (sign, verify,
  * generate) slot in next to check/eval. Exit status follows docs/cli.md;
@@ -21,6 +22,7 @@
 #include "migtd/policy.h"
 #include "../common/cli.h"
 #include "../common/toolutil.h"
+#include "v2.h"
 
 static const char *prog = "migtd-policy";
 
@@ -69,6 +71,8 @@ static void usage(FILE *out)
 			r == POLICY_OK               ? ""
 			: r == POLICY_INVALID_POLICY ? "  (VMM status 9)"
 						     : "  (VMM status 8)");
+	fputc('\n', out);
+	policy_v2_usage(out);
 	cli_print_exit_codes(out);
 }
 
@@ -192,7 +196,13 @@ static int cmd_eval(int argc, char **argv)
 	struct policy_input in;
 	uint8_t *doc = NULL, *lrep = NULL, *prep = NULL, *lev = NULL, *pev = NULL;
 	size_t dlen, llen, plen, lelen = 0, pelen = 0;
-	int rc = parse_eval_opts(argc, argv, &o);
+	int rc;
+
+	/* An issuer chain means a signed (v2) policy. */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--issuer-chain") || !strncmp(argv[i], "--issuer-chain=", 15))
+			return policy_v2_cmd_eval(argc, argv);
+	rc = parse_eval_opts(argc, argv, &o);
 
 	if (rc)
 		return rc < 0 ? CLI_EXIT_OK : rc;
@@ -272,7 +282,12 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } COMMANDS[] = {
-	{ "check", cmd_check }, { "eval", cmd_eval }, { "help", cmd_help },
+	{ "check", cmd_check },
+	{ "eval", cmd_eval },
+	{ "sign", policy_v2_cmd_sign },
+	{ "verify", policy_v2_cmd_verify },
+	{ "generate", policy_v2_cmd_generate },
+	{ "help", cmd_help },
 	{ "--help", cmd_help }, { "-h", cmd_help },   { "--version", cmd_version },
 	{ "-V", cmd_version },
 };
@@ -280,7 +295,8 @@ static const struct command {
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage_error(prog, "a command is needed: check or eval");
+		return cli_usage_error(prog, "a command is needed: check, eval, sign, verify or "
+					     "generate");
 	for (size_t i = 0; i < sizeof(COMMANDS) / sizeof(COMMANDS[0]); i++)
 		if (!strcmp(argv[1], COMMANDS[i].name))
 			return COMMANDS[i].run(argc - 1, argv + 1);
