@@ -288,7 +288,9 @@ static const struct command {
 	{ "verify", policy_v2_cmd_verify },
 	{ "generate", policy_v2_cmd_generate },
 	{ "help", cmd_help },
-	{ "--help", cmd_help }, { "-h", cmd_help },   { "--version", cmd_version },
+	{ "--help", cmd_help },
+	{ "-h", cmd_help },
+	{ "--version", cmd_version },
 	{ "-V", cmd_version },
 };
 

@@ -221,7 +221,8 @@ int policy_v2_cmd_sign(int argc, char **argv)
 				 MBEDTLS_PSA_RANDOM_STATE) != 0 ||
 	    mbedtls_pk_get_type(&pk) != MBEDTLS_PK_ECKEY ||
 	    mbedtls_ecp_keypair_get_group_id(mbedtls_pk_ec(pk)) != MBEDTLS_ECP_DP_SECP384R1) {
-		fprintf(stderr, "%s: %s: not an ECDSA P-384 private key (PEM or DER)\n", prog, keyf);
+		fprintf(stderr, "%s: %s: not an ECDSA P-384 private key (PEM or DER)\n", prog,
+			keyf);
 		goto out;
 	}
 	if (mbedtls_sha512(in, in_len, h, 1) != 0 ||
@@ -474,7 +475,7 @@ static int gen_collaterals(struct gbuf *g, const struct gen_opts *o)
 	if (o->fmspc_list && !(list = tool_read_file(prog, o->fmspc_list, &list_len)))
 		return CLI_EXIT_IO;
 	rc = gputs(g, "{\"majorVersion\":1,\"minorVersion\":0,\"teeType\":129,") ? CLI_EXIT_RUNTIME
-										  : 0;
+										 : 0;
 	if (!rc)
 		rc = gfile_str(g, "rootCa", o->root_ca, "CERTIFICATE");
 	if (!rc && !(rc = gputs(g, ",") ? CLI_EXIT_RUNTIME : 0))
@@ -598,7 +599,8 @@ int policy_v2_cmd_generate(int argc, char **argv)
 		case O_COLL: o.collaterals = optarg; break;
 		case O_TI:
 			if (o.ntcb == MAX_TCB_INFOS)
-				return cli_usage_error(prog, "at most %d --tcb-info", MAX_TCB_INFOS);
+				return cli_usage_error(prog, "at most %d --tcb-info",
+						       MAX_TCB_INFOS);
 			o.tcb_info[o.ntcb++] = optarg;
 			break;
 		case O_TIC: o.tcb_chain = optarg; break;
@@ -618,10 +620,11 @@ int policy_v2_cmd_generate(int argc, char **argv)
 		return cli_usage_error(prog, "generate needs --base and --servtd-collateral");
 	if (!o.collaterals && (!o.ntcb || !o.tcb_chain || !o.qe || !o.qe_chain || !o.root_ca ||
 			       !o.root_crl || !o.pck_crl || !o.pck_chain))
-		return cli_usage_error(prog, "generate needs --collaterals, or every PCS input "
-					     "(--tcb-info, --tcb-info-issuer-chain, --qe-identity, "
-					     "--qe-identity-issuer-chain, --root-ca, --root-ca-crl, "
-					     "--pck-crl, --pck-crl-issuer-chain)");
+		return cli_usage_error(prog,
+				       "generate needs --collaterals, or every PCS input "
+				       "(--tcb-info, --tcb-info-issuer-chain, --qe-identity, "
+				       "--qe-identity-issuer-chain, --root-ca, --root-ca-crl, "
+				       "--pck-crl, --pck-crl-issuer-chain)");
 	if (o.collaterals && o.ntcb)
 		return cli_usage_error(prog, "--collaterals and --tcb-info exclude each other");
 	/* the base object without its closing brace, then the two collateral members */
@@ -642,7 +645,8 @@ int policy_v2_cmd_generate(int argc, char **argv)
 		}
 	}
 	if (!rc)
-		rc = gadd(&g, m, bl - 1) || gputs(&g, bl > 2 ? ",\"collaterals\":" : "\"collaterals\":")
+		rc = gadd(&g, m, bl - 1) ||
+				     gputs(&g, bl > 2 ? ",\"collaterals\":" : "\"collaterals\":")
 			     ? CLI_EXIT_RUNTIME
 			     : 0;
 	if (!rc)
@@ -719,7 +723,8 @@ int policy_v2_cmd_eval(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 	}
 	if (!(doc = tool_read_file(prog, pf, &dl)) || !(chain = tool_read_file(prog, cf, &cl)) ||
-	    !(peer = tool_read_file(prog, rf, &rl)) || (lf && !(own = tool_read_file(prog, lf, &ol))) ||
+	    !(peer = tool_read_file(prog, rf, &rl)) ||
+	    (lf && !(own = tool_read_file(prog, lf, &ol))) ||
 	    (ppf && (!(pdoc = tool_read_file(prog, ppf, &pdl)) ||
 		     !(pchain = tool_read_file(prog, pcf, &pcl)))))
 		goto out;
@@ -745,8 +750,8 @@ int policy_v2_cmd_eval(int argc, char **argv)
 		ex.result = r;
 	}
 	if (r == MIGTD_PV2_OK)
-		r = migtd_policy_v2_evaluate(&pol, pdoc ? &peer_pol : &pol, peer,
-					     (uint32_t)eval, own ? own : peer, src, &ex);
+		r = migtd_policy_v2_evaluate(&pol, pdoc ? &peer_pol : &pol, peer, (uint32_t)eval,
+					     own ? own : peer, src, &ex);
 	printf("%s\n", migtd_pv2_result_name(r));
 	if (r != MIGTD_PV2_OK) {
 		migtd_pv2_explain_render(&ex, text, sizeof(text));

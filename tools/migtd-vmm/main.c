@@ -113,6 +113,15 @@ static void usage(FILE *f)
 		"      Revoked); the dates: current, expired (nextUpdate 2020-02-01) or not yet\n"
 		"      valid (issueDate 2048-01-01); --level-pcesvn: the top TCB level's PCESVN.\n"
 		"      pki init takes the same options but --level-pcesvn.\n"
+		"  pki policy-issuer DIR [--cn NAME] [--force]\n"
+		"      Create a policy v2 issuer in DIR: policy_issuer_chain.pem (P-384 leaf, root)\n"
+		"      and the leaf's key that signs policies (docs/policy-v2.md).\n"
+		"  pki policy-v2 --issuer DIR --platform PDIR... (--migtd FILE[:SVN] | --mrtd HEX[:SVN])...\n"
+		"          [--policy-svn N] [--min-svn N] [--id ID] [--rules FILE] -o OUT\n"
+		"      Write a signed v2 policy carrying the collateral of the emulated platforms\n"
+		"      PDIR (one root) and a TCB mapping of the MigTD builds (a firmware image or\n"
+		"      the migtd program; SVN default 1). Default rules: the platforms' FMSPCs,\n"
+		"      TCB status not Revoked/OutOfDate-configuration, MigTD SVN >= --min-svn.\n"
 		"  quote --pki DIR --report-data HEX128 --out FILE\n"
 		"      Write a TDX quote v4 of an emulated TD carrying that REPORTDATA (atomically;\n"
 		"      FILE - = standard output).\n");
@@ -948,9 +957,13 @@ int main(int argc, char **argv)
 		return cmd_pki_revoke(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "pki") && argc >= 3 && !strcmp(argv[2], "tcb"))
 		return cmd_pki_tcb(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "pki") && argc >= 3 && !strcmp(argv[2], "policy-issuer"))
+		return vmm_cmd_pki_policy_issuer(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "pki") && argc >= 3 && !strcmp(argv[2], "policy-v2"))
+		return vmm_cmd_pki_policy_v2(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "pki"))
 		return cli_usage_error(prog, "pki init DIR | pki revoke DIR (--pck | --serial N) | "
-					     "pki tcb DIR");
+					     "pki tcb DIR | pki policy-issuer DIR | pki policy-v2");
 	if (!strcmp(argv[1], "quote"))
 		return cmd_quote(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "demo"))

@@ -24,6 +24,9 @@ int vmm_migtd_path(const char *self, char *out, size_t cap);
  * enrolled in its CFV (what a VM MigTD boots). */
 int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root, char *msg,
 		 size_t msglen);
+/* pki_v2.c: pki policy-issuer DIR, pki policy-v2 (docs/policy-v2.md). */
+int vmm_cmd_pki_policy_issuer(int argc, char **argv);
+int vmm_cmd_pki_policy_v2(int argc, char **argv);
 /* premig.c: one implementation, two faces. */
 int cmd_demo(int argc, char **argv, const char *self);
 int cmd_run(int argc, char **argv, const char *self);
