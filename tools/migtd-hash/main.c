@@ -36,6 +36,7 @@
 #include "migtd/cfv.h"
 #include "migtd/err.h"
 #include "migtd/fmt.h"
+#include "migtd/policy_v2.h"
 #include "migtd/tdvf.h"
 #include "../common/atomic_file.h"
 #include "../common/cli.h"
@@ -212,6 +213,40 @@ static void verbose_metadata(const struct tdvf_metadata *md, size_t img_len)
 	}
 }
 
+/*
+ * policy v2 (docs/policy-v2.md): the MROWNER / MROWNERCONFIG the host must
+ * give a MigTD enrolled with this policy and issuer chain. The hash keeps
+ * the manifest's values, as upstream's tool does; a difference is reported,
+ * because a MigTD started with other values refuses to run.
+ */
+static bool policy_v2_owner(const struct tdvf_enrolled *files, const struct tdvf_manifest *m,
+			    uint8_t owner[48], uint8_t owner_config[48])
+{
+	static struct migtd_policy_v2 pol;
+	struct migtd_pv2_explain ex;
+	char hex[97];
+	enum migtd_pv2_result r =
+		migtd_policy_v2_load(&pol, files->policy, files->policy_len, files->issuer_chain,
+				     files->issuer_chain_len, &ex);
+
+	if (r != MIGTD_PV2_OK) {
+		fprintf(stderr, "%s: warning: the enrolled v2 policy does not verify (%s: %s)\n",
+			prog, migtd_pv2_result_name(r), ex.detail);
+		return false;
+	}
+	migtd_policy_v2_owner(&pol, owner, owner_config);
+	hex48(hex, owner, 48);
+	fprintf(stderr, "policy v2: MROWNER       %s\n", hex);
+	hex48(hex, owner_config, 48);
+	fprintf(stderr, "policy v2: MROWNERCONFIG %s\n", hex);
+	if (memcmp(m->mrowner, owner, 48) != 0 || memcmp(m->mrownerconfig, owner_config, 48) != 0)
+		fprintf(stderr,
+			"%s: warning: the manifest's mrowner/mrownerconfig differ from these; a "
+			"MigTD created with the manifest's values refuses its policy\n",
+			prog);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_JSON = 256, OPT_V2, OPT_TDINFO, OPT_SERVTD_INFO };
@@ -241,6 +276,8 @@ int main(int argc, char **argv)
 	struct tdvf_enrolled files;
 	struct tdinfo_struct ti;
 	uint8_t mrtd[48], rtmr[4][48], info_hash[48], servtd_hash[48];
+	uint8_t v2_owner[48], v2_owner_config[48];
+	bool v2 = false;
 	const uint8_t *cfv;
 	size_t cfv_len;
 	char hex[97];
@@ -320,6 +357,8 @@ int main(int argc, char **argv)
 		explain_missing(cfv, cfv_len, flags);
 		return CLI_EXIT_INPUT;
 	}
+	if (flags & TDVF_MEASURE_POLICY_V2)
+		v2 = policy_v2_owner(&files, &manifest, v2_owner, v2_owner_config);
 	migtd_tdvf_tdinfo(&manifest, mrtd, (const uint8_t(*)[48])rtmr, &ti);
 	migtd_tdvf_servtd_attr_apply(&ti, servtd_attr);
 	err = migtd_tdvf_servtd_info_hash(&ti, info_hash);
@@ -362,6 +401,12 @@ int main(int argc, char **argv)
 		for (int r = 0; r < 4; r++) {
 			hex48(hex, ti.rtmr[r], 48);
 			printf("  \"rtmr%d\": \"%s\",\n", r, hex);
+		}
+		if (v2) {
+			hex48(hex, v2_owner, 48);
+			printf("  \"policy_mrowner\": \"%s\",\n", hex);
+			hex48(hex, v2_owner_config, 48);
+			printf("  \"policy_mrownerconfig\": \"%s\",\n", hex);
 		}
 		printf("  \"servtd_attr\": \"0x%016llx\",\n", (unsigned long long)servtd_attr);
 		hex48(hex, info_hash, 48);

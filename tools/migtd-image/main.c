@@ -28,18 +28,12 @@
 #include <mbedtls/sha512.h>
 #include <mbedtls/x509_crt.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wmissing-prototypes"
-#define JSMN_STATIC
-#include <jsmn.h>
-#pragma GCC diagnostic pop
 
 #include "migtd/cfv.h"
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/policy.h"
+#include "migtd/policy_v2.h"
 #include "migtd/tdvf.h"
 #include "../common/atomic_file.h"
 #include "../common/cli.h"
@@ -171,27 +165,20 @@ static int check_policy_v1(const char *path, const uint8_t *doc, size_t len)
 	return -1;
 }
 
-/* A v2 policy is signed JSON the MigTD checks against the issuer chain at
- * run time; here it must at least be one complete JSON object. */
-static int check_policy_v2(const char *path, const uint8_t *doc, size_t len)
+/* A v2 policy is enrolled only if the MigTD would accept it with that issuer
+ * chain (docs/policy-v2.md): signature over the raw policyData, the chain,
+ * the embedded servtd signatures, the schema and the caps. */
+static int check_policy_v2(const char *path, const uint8_t *doc, size_t len, const uint8_t *chain,
+			   size_t chain_len)
 {
-	static jsmntok_t tok[POLICY_MAX_TOKENS];
-	jsmn_parser p;
-	int n;
+	static struct migtd_policy_v2 pol;
+	struct migtd_pv2_explain ex;
+	enum migtd_pv2_result r = migtd_policy_v2_load(&pol, doc, len, chain, chain_len, &ex);
 
-	jsmn_init(&p);
-	n = jsmn_parse(&p, (const char *)doc, len, tok, POLICY_MAX_TOKENS);
-	if (n >= 1 && tok[0].type == JSMN_OBJECT) {
-		size_t end = (size_t)tok[0].end;
-
-		/* trailing whitespace is fine */
-		while (end < len && (doc[end] == ' ' || doc[end] == '\n' || doc[end] == '\r' ||
-				     doc[end] == '\t'))
-			end++;
-		if (end == len)
-			return 0;
-	}
-	fprintf(stderr, "%s: %s: invalid policy: not one complete JSON object\n", prog, path);
+	if (r == MIGTD_PV2_OK)
+		return 0;
+	fprintf(stderr, "%s: %s: invalid policy v2: %s: %s\n", prog, path, migtd_pv2_result_name(r),
+		ex.detail);
 	return -1;
 }
 
@@ -274,12 +261,13 @@ static int cmd_enroll(int argc, char **argv)
 	pol = tool_slurp(prog, policy, &pol_len);
 	anchor = tool_slurp(prog, chain ? chain : root_ca, &anchor_len);
 	/* Check everything before writing anything. */
-	if (chain ? check_policy_v2(policy, pol, pol_len) : check_policy_v1(policy, pol, pol_len))
-		goto out;
 	if (chain) {
-		if (check_chain(chain, anchor, anchor_len))
+		if (check_chain(chain, anchor, anchor_len) ||
+		    check_policy_v2(policy, pol, pol_len, anchor, anchor_len))
 			goto out;
 	} else {
+		if (check_policy_v1(policy, pol, pol_len))
+			goto out;
 		if (rootca_canonical(anchor, anchor_len, &der, &anchor_len, why, sizeof(why))) {
 			fprintf(stderr, "%s: %s: unusable root CA: %s\n", prog, root_ca, why);
 			goto out;
