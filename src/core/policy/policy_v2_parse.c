@@ -112,6 +112,15 @@ static bool hex_of(const struct jd *d, int i, uint8_t *out, size_t n)
 	       migtd_unhex((const char *)d->js + d->t[i].start, out, n) == 0;
 }
 
+/* Whether a string token holds a backslash (memchr is not in the freestanding set). */
+static bool has_escape(const struct jd *d, int i)
+{
+	for (int k = d->t[i].start; k < d->t[i].end; k++)
+		if (d->js[k] == '\\')
+			return true;
+	return false;
+}
+
 /* ---------------------------------------------------------------- names */
 
 static const struct {
@@ -199,7 +208,7 @@ static enum migtd_pv2_result parse_prop(struct pctx *c, unsigned name, int obj)
 		pr->ref = PV2_REF_STRING;
 		/* Reference strings are names, dates, FMSPCs and ranges: an escape in one
 		 * is refused rather than decoded (docs/policy-v2.md). */
-		if (memchr(d->js + d->t[ref].start, '\\', tlen(d, ref)))
+		if (has_escape(d, ref))
 			return bad(c, ref, "escape sequence in a reference string");
 	} else if (is_type(d, ref, JSMN_ARRAY)) {
 		int n = d->t[ref].size, j = ref + 1;
@@ -215,8 +224,7 @@ static enum migtd_pv2_result parse_prop(struct pctx *c, unsigned name, int obj)
 
 			if (!uint_of(d, j, UINT32_MAX, &v))
 				ints = false;
-			if (!is_type(d, j, JSMN_STRING) ||
-			    memchr(d->js + d->t[j].start, '\\', tlen(d, j)))
+			if (!is_type(d, j, JSMN_STRING) || has_escape(d, j))
 				strs = false;
 			p->items[p->nitems + (unsigned)k] = span(d, j);
 		}
@@ -568,7 +576,7 @@ enum migtd_pv2_result migtd_pv2_parse_parts(struct migtd_policy_v2 *p, const uin
 	d.n = jsmn_parse(&jp, (const char *)doc, len, d.t, (unsigned)n);
 	if (d.n != n || d.t[0].type != JSMN_OBJECT || (size_t)d.t[0].end != len) {
 		r = migtd_pv2_fail(ex, MIGTD_PV2_INVALID_POLICY, "load",
-				   "not exactly one JSON object");
+				   "not one complete JSON object");
 		goto out;
 	}
 	r = parse_tokens(&c, sp);
