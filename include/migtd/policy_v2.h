@@ -10,8 +10,9 @@
  * additions are allowed; any change to an existing declaration is announced
  * here under "Changes" and in the commit message.
  *
- * Changes:
- *   (none yet)
+ * Changes (additions only so far):
+ *   - migtd_policy_v2_evaluate (steps 5-8 alone, for tools and tests)
+ *   - migtd_policy_v2_verify_servtd (the servtd documents on their own)
  *
  * Memory. A loaded policy (struct migtd_policy_v2) is a fixed-size index
  * into the caller's policy and chain bytes: nothing is copied, so the bytes
@@ -368,6 +369,19 @@ enum migtd_pv2_result migtd_policy_v2_evaluate(const struct migtd_policy_v2 *loc
 					       const uint8_t *peer_report, uint32_t peer_eval,
 					       const uint8_t *own_report, bool local_is_source,
 					       struct migtd_pv2_explain *ex);
+
+/*
+ * The servtd documents on their own (tools; docs/protocol.md §7.7.5):
+ * kind 0: a servtdCollateral object, both embedded signatures checked with
+ * their embedded chains (chain unused); kind 1: a signed tdIdentity, kind 2:
+ * a signed tdTcbMapping ({"<name>":{...},"signature":"hex"}), checked with
+ * chain (PEM, leaf first). MIGTD_PV2_OK, MIGTD_PV2_INVALID_POLICY,
+ * MIGTD_PV2_SIGNATURE_VERIFICATION_FAILED or MIGTD_PV2_NO_MEMORY.
+ * Uses sizeof(struct migtd_policy_v2) of mbedTLS heap, freed on return.
+ */
+enum migtd_pv2_result migtd_policy_v2_verify_servtd(unsigned kind, const uint8_t *doc, size_t len,
+						    const uint8_t *chain, size_t chain_len,
+						    struct migtd_pv2_explain *ex);
 
 /*
  * The §6.4 pre-check with init data: init_mrowner must equal our MROWNER and

@@ -47,6 +47,16 @@ for f in "$T2/policy_data.json" "$V/config/Azure/policy_data_raw.json" "$V/confi
 	[ $? -eq 1 ] && [ "$out" = InvalidPolicy ] || fail "verify $(basename "$f") is InvalidPolicy"
 done
 
+# the servtd documents on their own (README §2, §3): every signature verifies
+$POL verify --servtd-collateral "$T2/servtd_collateral.json" >/dev/null || fail "test servtd_collateral.json"
+$POL verify --servtd-collateral "$TPL/servtd_collateral.json" >/dev/null || fail "template servtd_collateral.json"
+$POL verify --td-identity "$TPL/td_identity_signed.json" --issuer-chain "$TPL/policy_issuer_chain.pem" >/dev/null ||
+	fail "template td_identity_signed.json"
+$POL verify --tcb-mapping "$TPL/tcb_mapping_signed.json" --issuer-chain "$TPL/policy_issuer_chain.pem" >/dev/null ||
+	fail "template tcb_mapping_signed.json"
+$POL verify --tcb-mapping "$TPL/tcb_mapping_signed.json" \
+	--issuer-chain "$T2/cert_chain/policy_issuer_chain.pem" >/dev/null 2>&1 && fail "mapping with another chain"
+
 # 2. An issuer of our own, sign (json-signer), verify; raw bytes kept.
 $VMM pki policy-issuer "$t/iss" >/dev/null || fail "pki policy-issuer"
 $VMM pki policy-issuer "$t/iss2" >/dev/null || fail "pki policy-issuer (second)"
@@ -58,6 +68,9 @@ $POL verify --policy "$t/tpl_signed.json" --issuer-chain "$t/iss2/policy_issuer_
 n=$(wc -c <"$TPL/policy_v2.json")
 tail -c +15 "$t/tpl_signed.json" | head -c "$n" | cmp -s - "$TPL/policy_v2.json" ||
 	fail "sign did not keep the policyData bytes"
+# a tdIdentity signed by us, as json-signer would (--name)
+$POL sign --key "$KEY" --name tdIdentity -o "$t/id_signed.json" "$TPL/td_identity.json" || fail "sign tdIdentity"
+$POL verify --td-identity "$t/id_signed.json" --issuer-chain "$CH" >/dev/null || fail "verify our tdIdentity"
 # a re-serialised (pretty-printed) policyData is refused, not silently compacted
 $POL sign --key "$KEY" "$T2/global.json" >/dev/null 2>&1
 [ $? -eq 3 ] || fail "sign accepted non-compact JSON"

@@ -174,6 +174,51 @@ static void test_unsigned_inputs(void **state)
 	free(chain);
 }
 
+/* The servtd documents of README §2/§3 on their own: every signature verifies. */
+static void test_servtd_documents(void **state)
+{
+	size_t cl, cl2, n, un;
+	uint8_t *chain = tu_read_vector(TPL "policy_issuer_chain.pem", &cl);
+	uint8_t *chain2 = tu_read_vector(V2 "cert_chain/policy_issuer_chain.pem", &cl2);
+	uint8_t *d, *u;
+
+	(void)state;
+	d = tu_read_vector(V2 "servtd_collateral.json", &n);
+	assert_int_equal(migtd_policy_v2_verify_servtd(0, d, n, NULL, 0, &ex), MIGTD_PV2_OK);
+	free(d);
+	d = tu_read_vector(TPL "servtd_collateral.json", &n);
+	assert_int_equal(migtd_policy_v2_verify_servtd(0, d, n, NULL, 0, &ex), MIGTD_PV2_OK);
+	free(d);
+	d = tu_read_vector(TPL "td_identity_signed.json", &n);
+	assert_int_equal(migtd_policy_v2_verify_servtd(1, d, n, chain, cl, &ex), MIGTD_PV2_OK);
+	assert_int_equal(migtd_policy_v2_verify_servtd(1, d, n, chain2, cl2, &ex),
+			 MIGTD_PV2_SIGNATURE_VERIFICATION_FAILED);
+	assert_int_equal(migtd_policy_v2_verify_servtd(2, d, n, chain, cl, &ex),
+			 MIGTD_PV2_INVALID_POLICY);
+	/* the unsigned document is the signed raw bytes */
+	u = tu_read_vector(TPL "td_identity.json", &un);
+	while (un && (u[un - 1] == '\n' || u[un - 1] == '\r'))
+		un--;
+	assert_true(n > 14 + un);
+	assert_memory_equal(d + 14, u, un);
+	assert_int_equal(migtd_policy_v2_verify_servtd(1, u, un, chain, cl, &ex),
+			 MIGTD_PV2_INVALID_POLICY);
+	free(u);
+	free(d);
+	d = tu_read_vector(TPL "tcb_mapping_signed.json", &n);
+	assert_int_equal(migtd_policy_v2_verify_servtd(2, d, n, chain, cl, &ex), MIGTD_PV2_OK);
+	u = tu_read_vector(TPL "tcb_mapping.json", &un);
+	while (un && (u[un - 1] == '\n' || u[un - 1] == '\r'))
+		un--;
+	assert_memory_equal(d + 16, u, un);
+	d[16 + un / 2] ^= 1; /* a byte of the signed mapping */
+	assert_int_not_equal(migtd_policy_v2_verify_servtd(2, d, n, chain, cl, &ex), MIGTD_PV2_OK);
+	free(u);
+	free(d);
+	free(chain);
+	free(chain2);
+}
+
 /* ------------------------------------------------------------------ tampering */
 
 static enum migtd_pv2_result load_mut(const uint8_t *doc, size_t len, const uint8_t *chain,
@@ -691,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_template_policy),
 		cmocka_unit_test(test_other_issuer),
 		cmocka_unit_test(test_unsigned_inputs),
+		cmocka_unit_test(test_servtd_documents),
 		cmocka_unit_test(test_tamper),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_blob),

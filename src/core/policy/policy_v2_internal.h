@@ -70,6 +70,19 @@ enum migtd_pv2_result migtd_pv2_parse_parts(struct migtd_policy_v2 *p, const uin
 					    size_t doc_len, struct pv2_signed_parts *sp,
 					    struct migtd_pv2_explain *ex);
 
+/* What migtd_pv2_parse_doc reads: a signed policy, or one of the servtd
+ * documents on their own (for the tools; same schema as inside a policy). */
+enum pv2_doc_kind {
+	PV2_DOC_POLICY,
+	PV2_DOC_SERVTD_COLLATERAL, /* fills identity/mapping parts and their chains */
+	PV2_DOC_TD_IDENTITY,       /* {"tdIdentity":{...},"signature":"hex"} */
+	PV2_DOC_TD_TCB_MAPPING,    /* {"tdTcbMapping":{...},"signature":"hex"} */
+};
+enum migtd_pv2_result migtd_pv2_parse_doc(struct migtd_policy_v2 *p, enum pv2_doc_kind kind,
+					  const uint8_t *doc, size_t doc_len,
+					  struct pv2_signed_parts *sp,
+					  struct migtd_pv2_explain *ex);
+
 /* Verify the three signatures and fill the chain infos, the root CA key and
  * the CRL numbers (policy_v2_verify.c). chain: the policy issuer chain. */
 enum migtd_pv2_result migtd_pv2_verify_parts(struct migtd_policy_v2 *p,

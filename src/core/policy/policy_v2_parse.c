@@ -532,9 +532,35 @@ static enum migtd_pv2_result parse_tokens(struct pctx *c, struct pv2_signed_part
 	return r;
 }
 
+/* A standalone servtd document: the servtdCollateral object, or one signed part. */
+static enum migtd_pv2_result parse_standalone(struct pctx *c, enum pv2_doc_kind kind,
+					      struct pv2_signed_parts *sp)
+{
+	int body;
+	enum migtd_pv2_result r;
+
+	switch (kind) {
+	case PV2_DOC_SERVTD_COLLATERAL: return parse_servtd(c, 0, sp);
+	case PV2_DOC_TD_IDENTITY:
+		r = signed_obj(c, 0, "tdIdentity", &body, &sp->identity, &sp->identity_sig);
+		return r ? r : parse_identity(c, body);
+	case PV2_DOC_TD_TCB_MAPPING:
+		r = signed_obj(c, 0, "tdTcbMapping", &body, &sp->mapping, &sp->mapping_sig);
+		return r ? r : parse_mapping(c, body);
+	default: return parse_tokens(c, sp);
+	}
+}
+
 enum migtd_pv2_result migtd_pv2_parse_parts(struct migtd_policy_v2 *p, const uint8_t *doc,
 					    size_t doc_len, struct pv2_signed_parts *sp,
 					    struct migtd_pv2_explain *ex)
+{
+	return migtd_pv2_parse_doc(p, PV2_DOC_POLICY, doc, doc_len, sp, ex);
+}
+
+enum migtd_pv2_result migtd_pv2_parse_doc(struct migtd_policy_v2 *p, enum pv2_doc_kind kind,
+					  const uint8_t *doc, size_t doc_len,
+					  struct pv2_signed_parts *sp, struct migtd_pv2_explain *ex)
 {
 	struct jd d = { doc, NULL, 0 };
 	struct pctx c = { p, &d, ex };
@@ -579,7 +605,7 @@ enum migtd_pv2_result migtd_pv2_parse_parts(struct migtd_policy_v2 *p, const uin
 				   "not one complete JSON object");
 		goto out;
 	}
-	r = parse_tokens(&c, sp);
+	r = parse_standalone(&c, kind, sp);
 out:
 	mbedtls_free(d.t);
 	return r;

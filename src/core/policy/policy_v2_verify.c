@@ -742,3 +742,59 @@ int migtd_policy_v2_blob_split(const uint8_t *blob, size_t len, const uint8_t **
 	*chain_len = b;
 	return MIGTD_OK;
 }
+
+/* ---------------------------------------------------------------- servtd documents */
+
+/* A signed part checked with a raw (unescaped) PEM chain. */
+static enum migtd_pv2_result signed_with(const uint8_t *doc, struct migtd_pv2_span data,
+					 struct migtd_pv2_span sig, const uint8_t *pem,
+					 size_t pem_len, struct migtd_pv2_explain *ex)
+{
+	mbedtls_x509_crt chain;
+	struct migtd_pv2_chain_info info;
+	const char *why = "";
+	enum migtd_pv2_result r;
+
+	mbedtls_x509_crt_init(&chain);
+	r = chain_load(pem, pem_len, &chain, &info, &why);
+	if (r)
+		migtd_pv2_fail(ex, r, "signature", "issuer chain: %s", why);
+	else if (!signed_ok(doc, data, sig, &chain))
+		r = migtd_pv2_fail(ex, MIGTD_PV2_SIGNATURE_VERIFICATION_FAILED, "signature",
+				   "the signature does not verify with the issuer chain");
+	mbedtls_x509_crt_free(&chain);
+	return r;
+}
+
+enum migtd_pv2_result migtd_policy_v2_verify_servtd(unsigned kind, const uint8_t *doc, size_t len,
+						    const uint8_t *chain, size_t chain_len,
+						    struct migtd_pv2_explain *ex)
+{
+	static const enum pv2_doc_kind kinds[3] = { PV2_DOC_SERVTD_COLLATERAL, PV2_DOC_TD_IDENTITY,
+						    PV2_DOC_TD_TCB_MAPPING };
+	struct migtd_policy_v2 *p;
+	struct pv2_signed_parts sp;
+	enum migtd_pv2_result r;
+
+	if (ex)
+		memset(ex, 0, sizeof(*ex));
+	if (kind > 2)
+		return migtd_pv2_fail(ex, MIGTD_PV2_INVALID_PARAMETER, "input", "unknown kind");
+	p = mbedtls_calloc(1, sizeof(*p));
+	if (!p)
+		return migtd_pv2_fail(ex, MIGTD_PV2_NO_MEMORY, "load", "no memory");
+	r = migtd_pv2_parse_doc(p, kinds[kind], doc, len, &sp, ex);
+	if (!r && kind == 0) {
+		r = embedded(doc, sp.identity_chain, sp.identity, sp.identity_sig,
+			     &p->identity_chain, "servtdIdentity", ex);
+		if (!r)
+			r = embedded(doc, sp.mapping_chain, sp.mapping, sp.mapping_sig,
+				     &p->mapping_chain, "servtdTcbMapping", ex);
+	} else if (!r && kind == 1) {
+		r = signed_with(doc, sp.identity, sp.identity_sig, chain, chain_len, ex);
+	} else if (!r) {
+		r = signed_with(doc, sp.mapping, sp.mapping_sig, chain, chain_len, ex);
+	}
+	mbedtls_free(p);
+	return r;
+}
