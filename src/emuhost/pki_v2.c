@@ -342,7 +342,9 @@ static int add_file(struct sb *b, const char *key, const char *dir, const char *
 
 	if (ret)
 		return ret;
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+	/* Only text loses its trailing whitespace: DER may end in any byte. */
+	while (!pem_label && len &&
+	       (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
 		len--;
 	sb_printf(b, "\"%s\":", key);
 	if (pem_label) {

@@ -404,7 +404,10 @@ static int gfile_str(struct gbuf *g, const char *key, const char *path, const ch
 	b = tool_read_file(prog, path, &n);
 	if (!b)
 		return CLI_EXIT_IO;
-	n = trim(b, n);
+	/* DER is binary: only text loses its trailing newlines (a DER object may end
+	 * in 0x0a or 0x00). */
+	if (!(der_label && n && b[0] == 0x30))
+		n = trim(b, n);
 	if (der_label && n && b[0] == 0x30) {
 		char begin[64], end[64];
 		size_t olen = 0;
