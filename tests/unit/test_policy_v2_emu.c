@@ -284,6 +284,14 @@ static void test_authenticate(void **state)
 	c.sent_len = pl_svn2;
 	assert_int_equal(peer_run(&c, true, own, NULL, &ex), MIGTD_PV2_POLICY_HASH_MISMATCH);
 
+	/* measured another policy but sends ours (the same bytes as the local one) */
+	c = ok;
+	c.pol = pol_svn2;
+	c.pol_len = pl_svn2;
+	c.sent = pol;
+	c.sent_len = pl;
+	assert_int_equal(peer_run(&c, true, own, NULL, &ex), MIGTD_PV2_POLICY_HASH_MISMATCH);
+
 	/* a platform our policy has no collateral for */
 	c = ok;
 	c.pdir = p3;

@@ -554,7 +554,9 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 						   struct migtd_pv2_explain *ex)
 {
 	struct migtd_policy_v2 *pp = NULL;
+	const struct migtd_policy_v2 *pv;
 	struct pv2_signed_parts sp;
+	bool same;
 	struct pv2_info v, self;
 	struct eventlog_event ev;
 	uint8_t report[MIGTD_VERIFIED_REPORT_SIZE];
@@ -578,15 +580,24 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 				      peer->now, peer->sig_cache, report, &eval, ex);
 	if (r)
 		goto out;
-	/* 3: the peer policy: parse, event log, signatures, chains */
-	pp = mbedtls_calloc(1, sizeof(*pp));
-	if (!pp) {
-		r = migtd_pv2_fail(ex, MIGTD_PV2_NO_MEMORY, "peer policy", "no memory");
-		goto out;
+	/* 3: the peer policy: parse, event log, signatures, chains. A peer that
+	 * runs our very policy (same bytes, same chain: the common case in a
+	 * fleet) needs neither: the result would be ours, already verified. */
+	same = pol_len == local->doc_len && chain_len == local->chain_len &&
+	       memcmp(pol, local->doc, pol_len) == 0 && memcmp(chain, local->chain, chain_len) == 0;
+	if (same) {
+		pv = local;
+	} else {
+		pp = mbedtls_calloc(1, sizeof(*pp));
+		if (!pp) {
+			r = migtd_pv2_fail(ex, MIGTD_PV2_NO_MEMORY, "peer policy", "no memory");
+			goto out;
+		}
+		r = migtd_pv2_parse_parts(pp, pol, pol_len, &sp, ex);
+		if (r)
+			goto out;
+		pv = pp;
 	}
-	r = migtd_pv2_parse_parts(pp, pol, pol_len, &sp, ex);
-	if (r)
-		goto out;
 	if (!peer->accept_eventlog_mismatch &&
 	    migtd_eventlog_verify_rtmrs(peer->event_log, peer->event_log_len,
 					report + MIGTD_VR_RTMR(0)) != MIGTD_OK) {
@@ -594,14 +605,16 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 				   "the peer event log does not replay to its RTMRs");
 		goto out;
 	}
-	pp->chain = chain;
-	pp->chain_len = chain_len;
-	r = migtd_pv2_verify_parts(pp, &sp, ex);
-	if (r)
-		goto out;
-	if (!chain_compatible(&pp->policy_chain, &local->policy_chain) ||
-	    !chain_compatible(&pp->identity_chain, &local->identity_chain) ||
-	    !chain_compatible(&pp->mapping_chain, &local->mapping_chain)) {
+	if (!same) {
+		pp->chain = chain;
+		pp->chain_len = chain_len;
+		r = migtd_pv2_verify_parts(pp, &sp, ex);
+		if (r)
+			goto out;
+	}
+	if (!chain_compatible(&pv->policy_chain, &local->policy_chain) ||
+	    !chain_compatible(&pv->identity_chain, &local->identity_chain) ||
+	    !chain_compatible(&pv->mapping_chain, &local->mapping_chain)) {
 		r = migtd_pv2_fail(ex, MIGTD_PV2_PEER_CERT_CHAIN_VALIDATION, "chain",
 				   "a peer issuer chain has another root, another leaf subject, or "
 				   "an issuer that is not a CA");
@@ -610,7 +623,7 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 	/* 4: the policy the peer measured is the one it sent */
 	ret = migtd_eventlog_find_tagged(peer->event_log, peer->event_log_len, EVENTLOG_TAG_POLICY,
 					 &ev, &payload, &payload_len);
-	if (ret != 1 || memcmp(ev.digest, pp->doc_sha384, 48) != 0) {
+	if (ret != 1 || memcmp(ev.digest, pv->doc_sha384, 48) != 0) {
 		r = migtd_pv2_fail(
 			ex, MIGTD_PV2_POLICY_HASH_MISMATCH, "policy hash",
 			ret == 1 ? "SHA384 of the peer policy is not its tag-1 event digest"
@@ -618,7 +631,7 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 		goto out;
 	}
 	/* 5, 6: evaluation infos */
-	build_info(&v, report, true, eval, pp, local);
+	build_info(&v, report, true, eval, pv, local);
 	if (peer->own_report) {
 		r = self_info(local, peer->own_report, &self);
 		if (r)
@@ -632,10 +645,10 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 	if (r)
 		goto out;
 	/* 8: a destination must not run an older policy than ours */
-	if (peer->local_is_source && pp->policy_svn < local->policy_svn) {
+	if (peer->local_is_source && pv->policy_svn < local->policy_svn) {
 		r = migtd_pv2_fail(ex, MIGTD_PV2_SVN_MISMATCH, "policy svn",
 				   "the destination's policySvn %u is below ours (%u)",
-				   (unsigned)pp->policy_svn, (unsigned)local->policy_svn);
+				   (unsigned)pv->policy_svn, (unsigned)local->policy_svn);
 		goto out;
 	}
 	if (peer_report)
