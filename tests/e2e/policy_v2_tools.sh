@@ -71,6 +71,11 @@ tail -c +15 "$t/tpl_signed.json" | head -c "$n" | cmp -s - "$TPL/policy_v2.json"
 # a tdIdentity signed by us, as json-signer would (--name)
 $POL sign --key "$KEY" --name tdIdentity -o "$t/id_signed.json" "$TPL/td_identity.json" || fail "sign tdIdentity"
 $POL verify --td-identity "$t/id_signed.json" --issuer-chain "$CH" >/dev/null || fail "verify our tdIdentity"
+# a well-signed policy of another version: InvalidParameter, checked after the signatures
+sed 's/"version":"2.0"/"version":"2.1"/' "$TPL/policy_v2.json" >"$t/v21.json"
+$POL sign --key "$KEY" -o "$t/v21_signed.json" "$t/v21.json" || fail "sign a 2.1 policy"
+out=$($POL verify --policy "$t/v21_signed.json" --issuer-chain "$CH" 2>/dev/null)
+[ $? -eq 1 ] && [ "$out" = InvalidParameter ] || fail "version 2.1: '$out' (want InvalidParameter)"
 # a re-serialised (pretty-printed) policyData is refused, not silently compacted
 $POL sign --key "$KEY" "$T2/global.json" >/dev/null 2>&1
 [ $? -eq 3 ] || fail "sign accepted non-compact JSON"

@@ -289,6 +289,18 @@ static void test_tamper(void **state)
 	m[pos] = ' ';
 	memcpy(m + pos + 1, doc + pos, dl - pos);
 	assert_int_equal(load_mut(m, dl + 1, chain, cl), MIGTD_PV2_SIGNATURE_VERIFICATION_FAILED);
+	/* upstream's order: the signature over the raw bytes comes before the schema
+	 * and the version check, so a broken schema or version under a bad signature
+	 * is SignatureVerificationFailed */
+	memcpy(m, doc, dl);
+	pos = find(m, dl, "\"version\":\"2.0\"", 0) + 13;
+	m[pos] = '1';
+	assert_int_equal(load_mut(m, dl, chain, cl), MIGTD_PV2_SIGNATURE_VERIFICATION_FAILED);
+	memcpy(m, doc, dl);
+	pos = find(m, dl, "\"policySvn\":1", 0) + 12;
+	m[pos] = '"';
+	m[pos + 1] = '"';
+	assert_int_equal(load_mut(m, dl, chain, cl), MIGTD_PV2_SIGNATURE_VERIFICATION_FAILED);
 	/* the servtdIdentity's signed tdIdentity bytes */
 	memcpy(m, doc, dl);
 	pos = find(m, dl, "\"isvProdId\":", 0) + 12;
@@ -530,7 +542,7 @@ static void test_eval_integers(void **state)
 	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "subset", "[]"), true),
 			 MIGTD_PV2_TCB_EVALUATION);
 	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "equal", "\"five\""), true),
-			 MIGTD_PV2_INVALID_REFERENCE);
+			 MIGTD_PV2_INVALID_OPERATION);
 	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "allow-list", "5"), true),
 			 MIGTD_PV2_INVALID_OPERATION);
 	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "equal", "[\"5\"]"), true),
@@ -607,7 +619,20 @@ static void test_eval_status(void **state)
 	assert_int_equal(ev(g("tcb", "tcbStatusAccepted", "allow-list", "[\"Revoked\"]"), true),
 			 MIGTD_PV2_TCB_EVALUATION);
 	assert_int_equal(ev("", true), MIGTD_PV2_TCB_EVALUATION);
+	/* a status the report carries that no rule knows: a failed TCB check */
+	memset(report + MIGTD_VR_TCB_STATUS, 0, MIGTD_TCB_STATUS_LEN);
+	memcpy(report + MIGTD_VR_TCB_STATUS, "Bogus", 5);
+	assert_int_equal(ev(g("tcb", "tcbStatusAccepted", "allow-list", "[\"UpToDate\"]"), true),
+			 MIGTD_PV2_TCB_EVALUATION);
 	memcpy(report + MIGTD_VR_TCB_STATUS, saved, sizeof(saved));
+	/* upstream's order inside global.tcb: evaluation number, status, date */
+	assert_int_equal(
+		ev("\"policy\":[{\"global\":{\"tcb\":{\"tcbDate\":{\"operation\":\"bogus\","
+		   "\"reference\":\"x\"},\"tcbEvaluationDataNumber\":{\"operation\":"
+		   "\"equal\",\"reference\":6}}}}]",
+		   true),
+		MIGTD_PV2_TCB_EVALUATION);
+	assert_string_equal(ex.where, "policy[0].global.tcb.tcbEvaluationDataNumber");
 }
 
 static void test_eval_servtd(void **state)

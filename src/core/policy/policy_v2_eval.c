@@ -288,8 +288,8 @@ static enum migtd_pv2_result eval_int(struct ectx *c, enum migtd_pv2_result fail
 				     "operation not valid for this reference");
 		if (!is_relative(c))
 			return efail(
-				c, MIGTD_PV2_INVALID_REFERENCE, val,
-				"a string reference of an integer property is \"self\"/\"init\"");
+				c, MIGTD_PV2_INVALID_OPERATION, val,
+				"a string reference other than \"self\"/\"init\" takes in-range");
 		if (!self_have)
 			return efail(c, MIGTD_PV2_INVALID_REFERENCE, val,
 				     "the relative reference (own value) is not known");
@@ -399,8 +399,10 @@ static enum migtd_pv2_result eval_status(struct ectx *c, const char *v, const ch
 	const struct migtd_pv2_prop *pr = c->pr;
 	int rank = status_rank((const uint8_t *)v, strlen(v)), ref;
 
+	/* A status the report carries but no rule knows counts as a missing value. */
 	if (rank < 0)
-		return efail(c, MIGTD_PV2_INVALID_PARAMETER, v, "unknown TCB status");
+		return efail(c, MIGTD_PV2_TCB_EVALUATION, v,
+			     "the platform's TCB status is unknown");
 	if (pr->ref == PV2_REF_STR_LIST)
 		for (unsigned k = 0; k < pr->count; k++) {
 			struct migtd_pv2_span it = c->p->items[pr->first + k];
@@ -555,7 +557,6 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 {
 	struct migtd_policy_v2 *pp = NULL;
 	const struct migtd_policy_v2 *pv;
-	struct pv2_signed_parts sp;
 	bool same;
 	struct pv2_info v, self;
 	struct eventlog_event ev;
@@ -593,7 +594,7 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 			r = migtd_pv2_fail(ex, MIGTD_PV2_NO_MEMORY, "peer policy", "no memory");
 			goto out;
 		}
-		r = migtd_pv2_parse_parts(pp, pol, pol_len, &sp, ex);
+		r = migtd_pv2_verify_outer(pp, pol, pol_len, ex);
 		if (r)
 			goto out;
 		pv = pp;
@@ -606,9 +607,7 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 		goto out;
 	}
 	if (!same) {
-		pp->chain = chain;
-		pp->chain_len = chain_len;
-		r = migtd_pv2_verify_parts(pp, &sp, ex);
+		r = migtd_pv2_verify_rest(pp, chain, chain_len, ex);
 		if (r)
 			goto out;
 	}

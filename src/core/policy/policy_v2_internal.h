@@ -13,10 +13,11 @@
 #include "migtd/policy_v2.h"
 
 /* Property ids (struct migtd_pv2_prop.name). */
+/* In evaluation order within a section (upstream's: evaluation number, status, date). */
 enum pv2_prop_name {
-	PV2_P_TCB_DATE,         /* global.tcb.tcbDate */
-	PV2_P_TCB_STATUS,       /* global.tcb.tcbStatusAccepted */
 	PV2_P_TCB_EVAL_NUM,     /* global.tcb.tcbEvaluationDataNumber */
+	PV2_P_TCB_STATUS,       /* global.tcb.tcbStatusAccepted */
+	PV2_P_TCB_DATE,         /* global.tcb.tcbDate */
 	PV2_P_FMSPC,            /* global.platform.fmspc */
 	PV2_P_PCK_CRL_NUM,      /* global.crl.pckCrlNum */
 	PV2_P_ROOT_CA_CRL_NUM,  /* global.crl.rootCaCrlNum */
@@ -65,6 +66,7 @@ struct pv2_signed_parts {
 	struct migtd_pv2_span identity, identity_sig;        /* tdIdentity raw, hex */
 	struct migtd_pv2_span mapping, mapping_sig;          /* tdTcbMapping raw, hex */
 	struct migtd_pv2_span identity_chain, mapping_chain; /* escaped PEM */
+	bool version_ok;                                     /* policyData.version == "2.0" */
 };
 enum migtd_pv2_result migtd_pv2_parse_parts(struct migtd_policy_v2 *p, const uint8_t *doc,
 					    size_t doc_len, struct pv2_signed_parts *sp,
@@ -74,6 +76,7 @@ enum migtd_pv2_result migtd_pv2_parse_parts(struct migtd_policy_v2 *p, const uin
  * documents on their own (for the tools; same schema as inside a policy). */
 enum pv2_doc_kind {
 	PV2_DOC_POLICY,
+	PV2_DOC_OUTER, /* only {"policyData":{...},"signature":"hex"} (policy_data, policy_sig) */
 	PV2_DOC_SERVTD_COLLATERAL, /* fills identity/mapping parts and their chains */
 	PV2_DOC_TD_IDENTITY,       /* {"tdIdentity":{...},"signature":"hex"} */
 	PV2_DOC_TD_TCB_MAPPING,    /* {"tdTcbMapping":{...},"signature":"hex"} */
@@ -83,11 +86,18 @@ enum migtd_pv2_result migtd_pv2_parse_doc(struct migtd_policy_v2 *p, enum pv2_do
 					  struct pv2_signed_parts *sp,
 					  struct migtd_pv2_explain *ex);
 
-/* Verify the three signatures and fill the chain infos, the root CA key and
- * the CRL numbers (policy_v2_verify.c). chain: the policy issuer chain. */
-enum migtd_pv2_result migtd_pv2_verify_parts(struct migtd_policy_v2 *p,
-					     const struct pv2_signed_parts *sp,
-					     struct migtd_pv2_explain *ex);
+/*
+ * A signed policy in upstream's order (policy_v2_verify.c): the outer object
+ * (InvalidPolicy), then -- peers only -- the caller's event-log check, then
+ * the policy signature with chain (SignatureVerificationFailed), the full
+ * schema (InvalidPolicy), the two servtd signatures, and id / version
+ * (InvalidParameter). migtd_pv2_verify_outer does the first step,
+ * migtd_pv2_verify_rest all the others; p->doc, chain set by them.
+ */
+enum migtd_pv2_result migtd_pv2_verify_outer(struct migtd_policy_v2 *p, const uint8_t *doc,
+					     size_t doc_len, struct migtd_pv2_explain *ex);
+enum migtd_pv2_result migtd_pv2_verify_rest(struct migtd_policy_v2 *p, const uint8_t *chain,
+					    size_t chain_len, struct migtd_pv2_explain *ex);
 
 /* The collateral facts of a parsed, signature-verified policy: root CA key,
  * the two cRLNumbers (policy_v2_verify.c). */

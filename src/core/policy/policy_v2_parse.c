@@ -140,15 +140,15 @@ static const struct {
 const char *migtd_pv2_prop_path(unsigned name)
 {
 	static const char *const path[PV2_P_COUNT] = {
-		"global.tcb.tcbDate",
-		"global.tcb.tcbStatusAccepted",
-		"global.tcb.tcbEvaluationDataNumber",
-		"global.platform.fmspc",
-		"global.crl.pckCrlNum",
-		"global.crl.rootCaCrlNum",
-		"servtd.migtdIdentity.isvsvn",
-		"servtd.migtdIdentity.tcbDate",
-		"servtd.migtdIdentity.tcbStatusAccepted",
+		[PV2_P_TCB_EVAL_NUM] = "global.tcb.tcbEvaluationDataNumber",
+		[PV2_P_TCB_STATUS] = "global.tcb.tcbStatusAccepted",
+		[PV2_P_TCB_DATE] = "global.tcb.tcbDate",
+		[PV2_P_FMSPC] = "global.platform.fmspc",
+		[PV2_P_PCK_CRL_NUM] = "global.crl.pckCrlNum",
+		[PV2_P_ROOT_CA_CRL_NUM] = "global.crl.rootCaCrlNum",
+		[PV2_P_MIGTD_ISVSVN] = "servtd.migtdIdentity.isvsvn",
+		[PV2_P_MIGTD_TCB_DATE] = "servtd.migtdIdentity.tcbDate",
+		[PV2_P_MIGTD_TCB_STATUS] = "servtd.migtdIdentity.tcbStatusAccepted",
 	};
 
 	return name < PV2_P_COUNT ? path[name] : "?";
@@ -513,11 +513,12 @@ static enum migtd_pv2_result parse_tokens(struct pctx *c, struct pv2_signed_part
 	sp->policy_sig = span(d, sig);
 	id = get(d, pd, "id");
 	ver = get(d, pd, "version");
-	if (!is_type(d, id, JSMN_STRING) || tlen(d, id) == 0)
-		return bad(c, pd, "policyData.id is missing or empty");
+	/* Both must be strings; their values are checked after the signatures
+	 * (migtd_pv2_validate), as upstream does. */
+	if (!is_type(d, id, JSMN_STRING) || !is_type(d, ver, JSMN_STRING))
+		return bad(c, pd, "policyData.id or policyData.version is missing or not a string");
 	p->id = span(d, id);
-	if (!is_str(d, ver, "2.0"))
-		return bad(c, pd, "policyData.version is not \"2.0\"");
+	sp->version_ok = is_str(d, ver, "2.0");
 	if (!uint_of(d, get(d, pd, "policySvn"), UINT32_MAX, &p->policy_svn))
 		return bad(c, pd, "policyData.policySvn is missing or not a u32");
 	r = parse_blocks(c, 0, get(d, pd, "policy"));
@@ -540,6 +541,17 @@ static enum migtd_pv2_result parse_standalone(struct pctx *c, enum pv2_doc_kind 
 	enum migtd_pv2_result r;
 
 	switch (kind) {
+	case PV2_DOC_OUTER: {
+		int pd = get(c->d, 0, "policyData"), sig = get(c->d, 0, "signature");
+
+		if (!is_type(c->d, pd, JSMN_OBJECT) || !is_type(c->d, sig, JSMN_STRING))
+			return bad(
+				c, 0,
+				"the file needs \"policyData\" (object) and \"signature\" (string)");
+		c->p->policy_data = span(c->d, pd);
+		sp->policy_sig = span(c->d, sig);
+		return MIGTD_PV2_OK;
+	}
 	case PV2_DOC_SERVTD_COLLATERAL: return parse_servtd(c, 0, sp);
 	case PV2_DOC_TD_IDENTITY:
 		r = signed_obj(c, 0, "tdIdentity", &body, &sp->identity, &sp->identity_sig);

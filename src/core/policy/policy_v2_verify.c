@@ -387,33 +387,58 @@ out:
 
 /* ---------------------------------------------------------------- load */
 
-enum migtd_pv2_result migtd_pv2_verify_parts(struct migtd_policy_v2 *p,
-					     const struct pv2_signed_parts *sp,
-					     struct migtd_pv2_explain *ex)
+enum migtd_pv2_result migtd_pv2_verify_outer(struct migtd_policy_v2 *p, const uint8_t *doc,
+					     size_t doc_len, struct migtd_pv2_explain *ex)
 {
-	mbedtls_x509_crt chain;
+	struct pv2_signed_parts sp;
+
+	return migtd_pv2_parse_doc(p, PV2_DOC_OUTER, doc, doc_len, &sp, ex);
+}
+
+enum migtd_pv2_result migtd_pv2_verify_rest(struct migtd_policy_v2 *p, const uint8_t *chain,
+					    size_t chain_len, struct migtd_pv2_explain *ex)
+{
+	mbedtls_x509_crt crt;
+	struct migtd_pv2_chain_info info;
+	struct pv2_signed_parts outer, sp;
+	const uint8_t *doc = p->doc;
+	size_t doc_len = p->doc_len;
 	const char *why = "";
 	enum migtd_pv2_result r;
 
-	mbedtls_x509_crt_init(&chain);
-	r = chain_load(p->chain, p->chain_len, &chain, &p->policy_chain, &why);
+	/* the policy signature over the raw policyData, before its schema */
+	mbedtls_x509_crt_init(&crt);
+	r = migtd_pv2_parse_doc(p, PV2_DOC_OUTER, doc, doc_len, &outer, ex);
+	if (r)
+		goto out;
+	r = chain_load(chain, chain_len, &crt, &info, &why);
 	if (r) {
 		migtd_pv2_fail(ex, r, "signature", "policy issuer chain: %s", why);
 		goto out;
 	}
-	if (!signed_ok(p->doc, p->policy_data, sp->policy_sig, &chain)) {
+	if (!signed_ok(doc, p->policy_data, outer.policy_sig, &crt)) {
 		r = migtd_pv2_fail(ex, MIGTD_PV2_SIGNATURE_VERIFICATION_FAILED, "signature",
 				   "the policy signature does not verify over the raw policyData "
 				   "bytes with the issuer chain's leaf key");
 		goto out;
 	}
-	r = embedded(p->doc, sp->identity_chain, sp->identity, sp->identity_sig, &p->identity_chain,
+	/* the schema, then the servtd signatures, then id / version */
+	r = migtd_pv2_parse_parts(p, doc, doc_len, &sp, ex);
+	if (r)
+		goto out;
+	p->chain = chain;
+	p->chain_len = chain_len;
+	p->policy_chain = info;
+	r = embedded(doc, sp.identity_chain, sp.identity, sp.identity_sig, &p->identity_chain,
 		     "servtdIdentity", ex);
 	if (!r)
-		r = embedded(p->doc, sp->mapping_chain, sp->mapping, sp->mapping_sig,
-			     &p->mapping_chain, "servtdTcbMapping", ex);
+		r = embedded(doc, sp.mapping_chain, sp.mapping, sp.mapping_sig, &p->mapping_chain,
+			     "servtdTcbMapping", ex);
+	if (!r && (p->id.len == 0 || !sp.version_ok))
+		r = migtd_pv2_fail(ex, MIGTD_PV2_INVALID_PARAMETER, "load",
+				   "policyData.id is empty or policyData.version is not \"2.0\"");
 out:
-	mbedtls_x509_crt_free(&chain);
+	mbedtls_x509_crt_free(&crt);
 	return r;
 }
 
@@ -434,17 +459,13 @@ enum migtd_pv2_result migtd_policy_v2_load(struct migtd_policy_v2 *p, const uint
 					   size_t doc_len, const uint8_t *chain, size_t chain_len,
 					   struct migtd_pv2_explain *ex)
 {
-	struct pv2_signed_parts sp;
 	enum migtd_pv2_result r;
 
 	if (ex)
 		memset(ex, 0, sizeof(*ex));
-	r = migtd_pv2_parse_parts(p, doc, doc_len, &sp, ex);
-	if (r)
-		return r;
-	p->chain = chain;
-	p->chain_len = chain_len;
-	r = migtd_pv2_verify_parts(p, &sp, ex);
+	r = migtd_pv2_verify_outer(p, doc, doc_len, ex);
+	if (!r)
+		r = migtd_pv2_verify_rest(p, chain, chain_len, ex);
 	if (!r)
 		r = load_collateral_facts(p, ex);
 	return r;
