@@ -10,7 +10,10 @@
  * additions are allowed; any change to an existing declaration is announced
  * here under "Changes" and in the commit message.
  *
- * Changes (additions only so far):
+ * Changes (additions, and one change of a result):
+ *   - migtd_policy_v2_load: an empty id or a version other than "2.0" is
+ *     MIGTD_PV2_INVALID_PARAMETER (was INVALID_POLICY), checked after the
+ *     signatures, as upstream does
  *   - migtd_policy_v2_evaluate (steps 5-8 alone, for tools and tests)
  *   - migtd_policy_v2_verify_servtd (the servtd documents on their own)
  *
@@ -217,21 +220,23 @@ struct migtd_policy_v2 {
 };
 
 /*
- * §7.7.6 steps 1-2 (and §7.7.7 step 3 for a peer's policy): parse the signed
- * file doc (doc_len bytes, at most MIGTD_PV2_MAX_POLICY; trailing NUL bytes
- * and whitespace after the object are ignored), verify the ECDSA
- * P-384/SHA-384 signature over the raw policyData bytes with the leaf key of
- * chain (PEM, leaf first, at most MIGTD_PV2_MAX_CHAIN), check the chain
- * (each certificate signed by the next, all ecdsa-with-SHA384 / P-384),
- * verify servtdIdentity and servtdTcbMapping with their embedded chains,
- * check id non-empty and version "2.0", parse the collateral index and
- * the root CA key, the two cRLNumbers and the rules.
+ * §7.7.6 steps 1-2 (and §7.7.7 step 3 for a peer's policy), in upstream's
+ * order: the outer {"policyData":{...},"signature":"hex"} object of doc
+ * (doc_len bytes, at most MIGTD_PV2_MAX_POLICY; trailing NUL bytes and
+ * whitespace are ignored); the ECDSA P-384/SHA-384 signature over the raw
+ * policyData bytes with the leaf key of chain (PEM, leaf first, at most
+ * MIGTD_PV2_MAX_CHAIN; each certificate signed by the next, all
+ * ecdsa-with-SHA384 / P-384); the schema and rules; servtdIdentity and
+ * servtdTcbMapping with their embedded chains; id non-empty and version
+ * "2.0"; the root CA key and the two cRLNumbers.
  *
  * Returns MIGTD_PV2_OK, MIGTD_PV2_INVALID_POLICY (syntax, schema, caps),
  * MIGTD_PV2_SIGNATURE_VERIFICATION_FAILED (any signature or chain),
+ * MIGTD_PV2_INVALID_PARAMETER (empty id, version not "2.0"),
  * MIGTD_PV2_INVALID_COLLATERAL (rootCa / CRL unusable) or
  * MIGTD_PV2_NO_MEMORY; ex (may be NULL) says where. p is fully written
- * (zeroed first), valid only on MIGTD_PV2_OK.
+ * (zeroed first), valid only on MIGTD_PV2_OK. At start-up any failure is
+ * fatal (upstream stops with status 9).
  */
 enum migtd_pv2_result migtd_policy_v2_load(struct migtd_policy_v2 *p, const uint8_t *doc,
 					   size_t doc_len, const uint8_t *chain, size_t chain_len,
