@@ -87,6 +87,9 @@
 #define RATLS_OID_MIGTD_EKU "\x2A\x86\x48\x86\xF8\x4D\x01\x05\x05\x01\x01"
 #define RATLS_OID_QUOTE "\x2A\x86\x48\x86\xF8\x4D\x01\x05\x05\x01\x02"
 #define RATLS_OID_EVENT_LOG "\x2A\x86\x48\x86\xF8\x4D\x01\x05\x05\x01\x03"
+/* Policy v2: SHA384 of the sender's own pre-session data (§5.3, §5.7). */
+#define RATLS_OID_POLICY_HASH "\x2A\x86\x48\x86\xF8\x4D\x01\x05\x05\x01\x04"
+#define RATLS_POLICY_HASH_SIZE 48
 #define RATLS_OID_LEN 11
 
 enum ratls_role {
@@ -119,6 +122,23 @@ struct ratls_callbacks {
 			   const uint8_t *peer_evlog, size_t peer_evlog_len);
 	void *ctx;
 };
+
+/*
+ * Policy v2's stand-in for quote verification and policy (§5.5 v2 step 3,
+ * §7.7.7): verify the peer quote with the local policy's collateral, judge
+ * the peer's policy, event log and MigTD identity, and fill the peer's
+ * verified report for the key-binding check that follows. local_quote is
+ * the quote in our own certificate (the "self" reference is built from
+ * it). Returns MIGTD_OK, MIGTD_ERR_INVALID_POLICY (9), or anything else,
+ * which is reported as MIGTD_ERR_POLICY (8): in v2 a peer quote that does
+ * not verify is a policy failure too (§1.5). Pointers are valid only
+ * during the call.
+ */
+typedef int (*ratls_authenticate_v2_fn)(void *ctx, bool is_src, const uint8_t *local_quote,
+					size_t local_quote_len, const uint8_t *peer_quote,
+					size_t peer_quote_len, const uint8_t *peer_evlog,
+					size_t peer_evlog_len,
+					uint8_t peer_report[MIGTD_VERIFIED_REPORT_SIZE]);
 
 /* ---- certificate --------------------------------------------------------- */
 
@@ -170,10 +190,35 @@ struct ratls_verifier {
  *     received, with a P-384 key (MIGTD_ERR_PEER_CERT);
  *  5. policy callback (MIGTD_ERR_POLICY / MIGTD_ERR_INVALID_POLICY).
  * MIGTD_ERR_AGAIN if a verify_quote call said so (nothing decided).
+
  * *reason (optional) receives a short static explanation.
  */
 int migtd_ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
 				 const char **reason);
+
+/* The policy v2 verifier: what the session hands migtd_ratls_verify_peer_cert_v2. */
+struct ratls_verifier_v2 {
+	ratls_authenticate_v2_fn authenticate;
+	void *ctx;
+	bool is_src;                /* we are the TLS client */
+	const uint8_t *local_quote; /* the quote in our own certificate */
+	size_t local_quote_len;
+	/* SHA384 of the peer's pre-session data as we received it (§5.7). */
+	const uint8_t *peer_policy_hash;
+};
+
+/*
+ * Verify a peer's certificate the policy v2 way (§5.5 v2):
+ *  1. parse, EKU, quote, event log and policy-hash extensions
+ *     (MIGTD_ERR_PEER_CERT);
+ *  2. the policy-hash extension equals v->peer_policy_hash
+ *     (MIGTD_ERR_INVALID_POLICY, status 9);
+ *  3. v->authenticate -> peer report (MIGTD_ERR_POLICY /
+ *     MIGTD_ERR_INVALID_POLICY);
+ *  4. key binding and self-signature as v1 step 4 (MIGTD_ERR_PEER_CERT).
+ */
+int migtd_ratls_verify_peer_cert_v2(const struct ratls_verifier_v2 *v, const uint8_t *der,
+				    size_t der_len, const char **reason);
 
 /* ---- the TLS session -------------------------------------------------------- */
 
@@ -219,11 +264,29 @@ struct ratls_session {
 	bool alert_sent;    /* a fatal alert of ours went out */
 	bool started;
 	bool handshake_done;
+	/* policy v2 (migtd_ratls_session_set_policy_v2) */
+	bool v2;
+	ratls_authenticate_v2_fn authenticate_v2;
+	void *authenticate_v2_ctx;
+	uint8_t own_policy_hash[RATLS_POLICY_HASH_SIZE];
+	uint8_t peer_policy_hash[RATLS_POLICY_HASH_SIZE];
 };
 
 /* Generate the session's fresh P-384 key. psa_crypto_init() must have run. */
 int migtd_ratls_session_init(struct ratls_session *s, enum ratls_role role,
 			     const struct ratls_callbacks *cb);
+
+/*
+ * Make this a policy v2 session (before migtd_ratls_session_start): our
+ * certificate carries own_hash (SHA384 of our pre-session data) and the
+ * peer is verified the v2 way against peer_hash (SHA384 of the data it
+ * sent, §5.5, §5.7) with authenticate (ctx its first argument) in place
+ * of the v1 quote and policy callbacks.
+ */
+int migtd_ratls_session_set_policy_v2(struct ratls_session *s,
+				      const uint8_t own_hash[RATLS_POLICY_HASH_SIZE],
+				      const uint8_t peer_hash[RATLS_POLICY_HASH_SIZE],
+				      ratls_authenticate_v2_fn authenticate, void *ctx);
 
 /* Our 97-byte public key and the REPORTDATA binding it (§5.2). */
 int migtd_ratls_session_pubkey(const struct ratls_session *s, uint8_t out[RATLS_PUBKEY_SIZE]);

@@ -113,6 +113,7 @@ struct tbs_input {
 	size_t quote_len;
 	const uint8_t *evlog;
 	size_t evlog_len;
+	const uint8_t *policy_hash; /* NULL: policy v1, no extension */
 	int explicit_false;
 };
 
@@ -121,7 +122,10 @@ static int write_extensions(unsigned char **p, unsigned char *start, const struc
 	size_t len = 0, seq = 0;
 	int ef = in->explicit_false;
 
-	/* Reverse of the spec order: quote, event log, EKU, key usage. */
+	/* Reverse of the spec order: [policy hash,] quote, event log, EKU, key usage. */
+	if (in->policy_hash != NULL)
+		CHK(len, write_ext(p, start, RATLS_OID_POLICY_HASH, RATLS_OID_LEN, 0, ef,
+				   in->policy_hash, RATLS_POLICY_HASH_SIZE));
 	CHK(len,
 	    write_ext(p, start, RATLS_OID_QUOTE, RATLS_OID_LEN, 0, ef, in->quote, in->quote_len));
 	CHK(len, write_ext(p, start, RATLS_OID_EVENT_LOG, RATLS_OID_LEN, 0, ef, in->evlog,
@@ -235,6 +239,15 @@ int migtd_ratls_cert_write_pub(psa_key_id_t key, const uint8_t pub[RATLS_PUBKEY_
 			       size_t evlog_len, unsigned flags, uint8_t *buf, size_t cap,
 			       size_t *out_len)
 {
+	return migtd_ratls_cert_write_v2(key, pub, quote, quote_len, evlog, evlog_len, NULL, flags,
+					 buf, cap, out_len);
+}
+
+int migtd_ratls_cert_write_v2(psa_key_id_t key, const uint8_t pub[RATLS_PUBKEY_SIZE],
+			      const uint8_t *quote, size_t quote_len, const uint8_t *evlog,
+			      size_t evlog_len, const uint8_t policy_hash[RATLS_POLICY_HASH_SIZE],
+			      unsigned flags, uint8_t *buf, size_t cap, size_t *out_len)
+{
 	uint8_t sig[MBEDTLS_ECDSA_MAX_SIG_LEN(384)];
 	uint8_t tail[16 + sizeof(sig)], hdr[8];
 	unsigned char *p, *t, *h, *tbs;
@@ -249,13 +262,10 @@ int migtd_ratls_cert_write_pub(psa_key_id_t key, const uint8_t pub[RATLS_PUBKEY_
 	    evlog_len > RATLS_MAX_EVIDENCE)
 		return MIGTD_ERR_LENGTH;
 
-	in = (struct tbs_input){ pub,
-				 RATLS_PUBKEY_SIZE,
-				 quote,
-				 quote_len,
-				 evlog,
-				 evlog_len,
-				 (flags & RATLS_CERT_EXPLICIT_NONCRITICAL) != 0 };
+	in = (struct tbs_input){ pub,         RATLS_PUBKEY_SIZE,
+				 quote,       quote_len,
+				 evlog,       evlog_len,
+				 policy_hash, (flags & RATLS_CERT_EXPLICIT_NONCRITICAL) != 0 };
 	p = buf + cap;
 	ret = write_tbs(&p, buf, &in);
 	if (ret < 0)

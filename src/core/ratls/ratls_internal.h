@@ -19,6 +19,8 @@ struct ratls_evidence {
 	size_t quote_len;
 	const uint8_t *evlog;
 	size_t evlog_len;
+	const uint8_t *policy_hash; /* policy v2 (…1.4) */
+	size_t policy_hash_len;
 };
 
 /*
@@ -40,5 +42,15 @@ int migtd_ratls_cert_write_pub(psa_key_id_t key, const uint8_t pub[RATLS_PUBKEY_
 			       const uint8_t *quote, size_t quote_len, const uint8_t *evlog,
 			       size_t evlog_len, unsigned flags, uint8_t *buf, size_t cap,
 			       size_t *out_len);
+
+/*
+ * migtd_ratls_cert_write_pub() with, when policy_hash is not NULL, the policy
+ * v2 policy-hash extension (…1.4, 48 bytes, after the quote, §5.3) carrying
+ * SHA384 of our own pre-session data (§5.7).
+ */
+int migtd_ratls_cert_write_v2(psa_key_id_t key, const uint8_t pub[RATLS_PUBKEY_SIZE],
+			      const uint8_t *quote, size_t quote_len, const uint8_t *evlog,
+			      size_t evlog_len, const uint8_t policy_hash[RATLS_POLICY_HASH_SIZE],
+			      unsigned flags, uint8_t *buf, size_t cap, size_t *out_len);
 
 #endif

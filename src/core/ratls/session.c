@@ -125,10 +125,36 @@ static int tls_fail(struct ratls_session *s, int ret)
 
 /* ---- peer verification hook ------------------------------------------------ */
 
+/* Our verifier for the peer's end-entity certificate: v1 or v2 (§5.5). */
+static int verify_peer(const struct ratls_session *s, const uint8_t *der, size_t der_len,
+		       const char **reason)
+{
+	if (s->v2) {
+		struct ratls_verifier_v2 v2 = {
+			.authenticate = s->authenticate_v2,
+			.ctx = s->authenticate_v2_ctx,
+			.is_src = s->role == RATLS_CLIENT,
+			.local_quote = s->own_quote,
+			.local_quote_len = s->own_quote_len,
+			.peer_policy_hash = s->peer_policy_hash,
+		};
+
+		return migtd_ratls_verify_peer_cert_v2(&v2, der, der_len, reason);
+	} else {
+		struct ratls_verifier v = {
+			.cb = &s->cb,
+			.is_src = s->role == RATLS_CLIENT,
+			.local_quote = s->own_quote,
+			.local_quote_len = s->own_quote_len,
+		};
+
+		return migtd_ratls_verify_peer_cert(&v, der, der_len, reason);
+	}
+}
+
 static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	struct ratls_session *s = ctx;
-	struct ratls_verifier v;
 	const char *reason = NULL;
 	int ret;
 
@@ -142,11 +168,7 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 		*flags = s->peer == RATLS_PEER_ACCEPTED ? 0 : MBEDTLS_X509_BADCERT_OTHER;
 		return 0;
 	}
-	v.cb = &s->cb;
-	v.is_src = s->role == RATLS_CLIENT;
-	v.local_quote = s->own_quote;
-	v.local_quote_len = s->own_quote_len;
-	ret = migtd_ratls_verify_peer_cert(&v, crt->raw.p, crt->raw.len, &reason);
+	ret = verify_peer(s, crt->raw.p, crt->raw.len, &reason);
 	if (ret == MIGTD_ERR_AGAIN) {
 		/* Not decidable yet (collateral on its way): keep the certificate
 		 * and pause before the next handshake message (see
@@ -267,6 +289,21 @@ static int setup_tls(struct ratls_session *s)
 	return MIGTD_OK;
 }
 
+int migtd_ratls_session_set_policy_v2(struct ratls_session *s,
+				      const uint8_t own_hash[RATLS_POLICY_HASH_SIZE],
+				      const uint8_t peer_hash[RATLS_POLICY_HASH_SIZE],
+				      ratls_authenticate_v2_fn authenticate, void *ctx)
+{
+	if (s->started || own_hash == NULL || peer_hash == NULL || authenticate == NULL)
+		return set_err(s, MIGTD_ERR_STATE, "bad session state");
+	s->authenticate_v2 = authenticate;
+	s->authenticate_v2_ctx = ctx;
+	memcpy(s->own_policy_hash, own_hash, RATLS_POLICY_HASH_SIZE);
+	memcpy(s->peer_policy_hash, peer_hash, RATLS_POLICY_HASH_SIZE);
+	s->v2 = true;
+	return MIGTD_OK;
+}
+
 int migtd_ratls_session_start(struct ratls_session *s, const uint8_t *quote, size_t quote_len,
 			      const uint8_t *evlog, size_t evlog_len, unsigned flags,
 			      const struct ratls_io *io, uint8_t *work, size_t work_cap)
@@ -281,8 +318,9 @@ int migtd_ratls_session_start(struct ratls_session *s, const uint8_t *quote, siz
 		return set_err(s, MIGTD_ERR_STATE, "bad session state");
 	s->io = *io;
 
-	ret = migtd_ratls_cert_write_pub(s->key, s->pubkey, quote, quote_len, evlog, evlog_len,
-					 flags, work, work_cap, &der_len);
+	ret = migtd_ratls_cert_write_v2(s->key, s->pubkey, quote, quote_len, evlog, evlog_len,
+					s->v2 ? s->own_policy_hash : NULL, flags, work, work_cap,
+					&der_len);
 	if (ret != MIGTD_OK)
 		return set_err(s, ret, "own certificate cannot be built");
 	if (der_len > RATLS_MAX_CERT)
@@ -337,15 +375,10 @@ static void drop_deferred(struct ratls_session *s)
 /* Run the peer verification again on the kept certificate. */
 static int resume_deferred(struct ratls_session *s)
 {
-	struct ratls_verifier v;
 	const char *reason = NULL;
 	int ret;
 
-	v.cb = &s->cb;
-	v.is_src = s->role == RATLS_CLIENT;
-	v.local_quote = s->own_quote;
-	v.local_quote_len = s->own_quote_len;
-	ret = migtd_ratls_verify_peer_cert(&v, s->deferred_cert, s->deferred_len, &reason);
+	ret = verify_peer(s, s->deferred_cert, s->deferred_len, &reason);
 	if (ret == MIGTD_ERR_AGAIN)
 		return ret;
 	drop_deferred(s);

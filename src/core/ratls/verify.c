@@ -48,6 +48,9 @@ static int collect_ext(void *ctx, mbedtls_x509_crt const *crt, mbedtls_x509_buf 
 	} else if (oid_eq(oid, RATLS_OID_EVENT_LOG, RATLS_OID_LEN) && ev->evlog == NULL) {
 		ev->evlog = p;
 		ev->evlog_len = (size_t)(end - p);
+	} else if (oid_eq(oid, RATLS_OID_POLICY_HASH, RATLS_OID_LEN) && ev->policy_hash == NULL) {
+		ev->policy_hash = p;
+		ev->policy_hash_len = (size_t)(end - p);
 	}
 	return 0;
 }
@@ -138,6 +141,13 @@ static int check_self_signature(mbedtls_x509_crt *crt)
 	return MIGTD_OK;
 }
 
+static int fail(const char **reason, const char *why, int err)
+{
+	if (reason != NULL)
+		*reason = why;
+	return err;
+}
+
 /* SHA384(pubkey) == REPORTDATA[0..48] of the verified report (§5.2). */
 static int check_binding(const uint8_t *pub, size_t pub_len,
 			 const uint8_t report[MIGTD_VERIFIED_REPORT_SIZE])
@@ -158,11 +168,104 @@ static int check_binding(const uint8_t *pub, size_t pub_len,
 	return memcmp(want, got, 48) == 0 ? MIGTD_OK : MIGTD_ERR_PEER_CERT;
 }
 
-static int fail(const char **reason, const char *why, int err)
+/*
+ * Parse, EKU and the evidence extensions: the first checks of every variant
+ * (§5.5), all MIGTD_ERR_PEER_CERT.
+ */
+static int parse_peer(mbedtls_x509_crt *crt, const uint8_t *der, size_t der_len,
+		      struct ratls_evidence *ev, const char **reason)
 {
+	if (migtd_ratls_parse_cert(crt, der, der_len, 0, ev) != 0)
+		return fail(reason, "peer certificate does not parse", MIGTD_ERR_PEER_CERT);
+	/* mbedTLS ignores bytes after the outer SEQUENCE; webpki does not. */
+	if (crt->raw.len != der_len)
+		return fail(reason, "trailing bytes after the peer certificate",
+			    MIGTD_ERR_PEER_CERT);
+	if (crt->version != 3)
+		return fail(reason, "peer certificate is not X.509 v3", MIGTD_ERR_PEER_CERT);
+	if (!has_migtd_eku(crt))
+		return fail(reason, "peer certificate lacks the MigTD EKU", MIGTD_ERR_PEER_CERT);
+	if (ev->quote == NULL)
+		return fail(reason, "peer certificate has no quote extension", MIGTD_ERR_PEER_CERT);
+	if (ev->evlog == NULL)
+		return fail(reason, "peer certificate has no event log extension",
+			    MIGTD_ERR_PEER_CERT);
+	return MIGTD_OK;
+}
+
+/* §5.5 step 4 (both variants): the quote binds this key, and the key signed
+ * this certificate. */
+static int check_key(mbedtls_x509_crt *crt, const uint8_t report[MIGTD_VERIFIED_REPORT_SIZE],
+		     const char **reason)
+{
+	const uint8_t *pub = NULL;
+	size_t pub_len = 0;
+	int ret;
+
+	if (p384_pubkey(crt, &pub, &pub_len) != MIGTD_OK)
+		return fail(reason, "peer key is not an uncompressed P-384 point",
+			    MIGTD_ERR_PEER_CERT);
+	ret = check_binding(pub, pub_len, report);
+	if (ret != MIGTD_OK)
+		return fail(reason, "peer REPORTDATA does not bind the certificate key",
+			    ret == MIGTD_ERR_PEER_CERT ? ret : MIGTD_ERR_CRYPTO);
+	ret = check_self_signature(crt);
+	if (ret != MIGTD_OK)
+		return fail(reason, "peer certificate self-signature is invalid", ret);
+	return MIGTD_OK;
+}
+
+/*
+ * §5.5 policy v2: the peer's policy rides in the pre-session data, bound
+ * into the certificate by its hash; the peer's quote is verified with our
+ * policy's collateral inside v->authenticate, which also yields the report
+ * the key check needs. There is no separate own-quote step (v1 step 1).
+ */
+int migtd_ratls_verify_peer_cert_v2(const struct ratls_verifier_v2 *v, const uint8_t *der,
+				    size_t der_len, const char **reason)
+{
+	uint8_t peer[MIGTD_VERIFIED_REPORT_SIZE];
+	struct ratls_evidence ev;
+	mbedtls_x509_crt crt;
+	int ret;
+
 	if (reason != NULL)
-		*reason = why;
-	return err;
+		*reason = "ok";
+	if (v == NULL || v->authenticate == NULL || v->peer_policy_hash == NULL ||
+	    (der == NULL && der_len != 0))
+		return fail(reason, "verifier not configured", MIGTD_ERR_STATE);
+	mbedtls_x509_crt_init(&crt);
+	memset(peer, 0, sizeof(peer));
+	ret = parse_peer(&crt, der, der_len, &ev, reason);
+	if (ret != MIGTD_OK)
+		goto out;
+	if (ev.policy_hash == NULL) {
+		ret = fail(reason, "peer certificate has no policy-hash extension",
+			   MIGTD_ERR_PEER_CERT);
+		goto out;
+	}
+	/* §1.5: a hash that does not match the data the peer sent is 9. */
+	if (ev.policy_hash_len != RATLS_POLICY_HASH_SIZE ||
+	    memcmp(ev.policy_hash, v->peer_policy_hash, RATLS_POLICY_HASH_SIZE) != 0) {
+		ret = fail(reason, "peer policy-hash extension does not match its pre-session data",
+			   MIGTD_ERR_INVALID_POLICY);
+		goto out;
+	}
+	ret = v->authenticate(v->ctx, v->is_src, v->local_quote, v->local_quote_len, ev.quote,
+			      ev.quote_len, ev.evlog, ev.evlog_len, peer);
+	if (ret == MIGTD_ERR_INVALID_POLICY) {
+		ret = fail(reason, "migration policy is invalid", ret);
+		goto out;
+	}
+	if (ret != MIGTD_OK) {
+		ret = fail(reason, "peer does not satisfy the migration policy", MIGTD_ERR_POLICY);
+		goto out;
+	}
+	ret = check_key(&crt, peer, reason);
+out:
+	mbedtls_x509_crt_free(&crt);
+	mbedtls_platform_zeroize(peer, sizeof(peer));
+	return ret;
 }
 
 int migtd_ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *der, size_t der_len,
@@ -171,8 +274,6 @@ int migtd_ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *
 	uint8_t local[MIGTD_VERIFIED_REPORT_SIZE], peer[MIGTD_VERIFIED_REPORT_SIZE];
 	struct ratls_evidence ev;
 	mbedtls_x509_crt crt;
-	const uint8_t *pub = NULL;
-	size_t pub_len = 0;
 	int ret;
 
 	if (reason != NULL)
@@ -197,33 +298,9 @@ int migtd_ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *
 	}
 
 	/* 2. Parse, EKU, evidence. */
-	if (migtd_ratls_parse_cert(&crt, der, der_len, 0, &ev) != 0) {
-		ret = fail(reason, "peer certificate does not parse", MIGTD_ERR_PEER_CERT);
+	ret = parse_peer(&crt, der, der_len, &ev, reason);
+	if (ret != MIGTD_OK)
 		goto out;
-	}
-	/* mbedTLS ignores bytes after the outer SEQUENCE; webpki does not. */
-	if (crt.raw.len != der_len) {
-		ret = fail(reason, "trailing bytes after the peer certificate",
-			   MIGTD_ERR_PEER_CERT);
-		goto out;
-	}
-	if (crt.version != 3) {
-		ret = fail(reason, "peer certificate is not X.509 v3", MIGTD_ERR_PEER_CERT);
-		goto out;
-	}
-	if (!has_migtd_eku(&crt)) {
-		ret = fail(reason, "peer certificate lacks the MigTD EKU", MIGTD_ERR_PEER_CERT);
-		goto out;
-	}
-	if (ev.quote == NULL) {
-		ret = fail(reason, "peer certificate has no quote extension", MIGTD_ERR_PEER_CERT);
-		goto out;
-	}
-	if (ev.evlog == NULL) {
-		ret = fail(reason, "peer certificate has no event log extension",
-			   MIGTD_ERR_PEER_CERT);
-		goto out;
-	}
 
 	/* 3. The peer's quote. */
 	ret = v->cb->verify_quote(v->cb->ctx, ev.quote, ev.quote_len, peer);
@@ -235,22 +312,9 @@ int migtd_ratls_verify_peer_cert(const struct ratls_verifier *v, const uint8_t *
 	}
 
 	/* 4. The quote binds this key, and the key signed this certificate. */
-	if (p384_pubkey(&crt, &pub, &pub_len) != MIGTD_OK) {
-		ret = fail(reason, "peer key is not an uncompressed P-384 point",
-			   MIGTD_ERR_PEER_CERT);
+	ret = check_key(&crt, peer, reason);
+	if (ret != MIGTD_OK)
 		goto out;
-	}
-	ret = check_binding(pub, pub_len, peer);
-	if (ret != MIGTD_OK) {
-		ret = fail(reason, "peer REPORTDATA does not bind the certificate key",
-			   ret == MIGTD_ERR_PEER_CERT ? ret : MIGTD_ERR_CRYPTO);
-		goto out;
-	}
-	ret = check_self_signature(&crt);
-	if (ret != MIGTD_OK) {
-		ret = fail(reason, "peer certificate self-signature is invalid", ret);
-		goto out;
-	}
 
 	/* 5. Policy. */
 	ret = v->cb->eval_policy(v->cb->ctx, v->is_src, local, peer, ev.evlog, ev.evlog_len);
