@@ -36,6 +36,8 @@
 #include "migtd/hob.h"
 #include "migtd/platform.h"
 #include "migtd/policy.h"
+#include "migtd/policy_v2.h"
+#include "migtd/presession.h"
 #include "migtd/quote.h"
 #include "migtd/ratls.h"
 
@@ -68,9 +70,9 @@
 /* ---- configuration ---------------------------------------------------------- */
 
 struct migtd_config {
-	const uint8_t *policy; /* enrolled policy v1 JSON (measured, tag 1) */
+	const uint8_t *policy; /* enrolled policy: v1 JSON, or v2 signed file (measured, tag 1) */
 	size_t policy_len;
-	const uint8_t *root_ca; /* enrolled root CA, DER (measured, tag 2) */
+	const uint8_t *root_ca; /* v1: enrolled root CA, DER (measured, tag 2); v2: unused */
 	size_t root_ca_len;
 	uint32_t timeout_ms; /* per step; 0 -> MIGTD_DEFAULT_TIMEOUT_MS */
 	/*
@@ -102,6 +104,18 @@ struct migtd_config {
 	 * fails). docs/performance.md, "Own quote verified at boot".
 	 */
 	bool own_quote_once;
+	/*
+	 * Policy v2 (docs/protocol.md §7.7; upstream's `policy_v2` build):
+	 * policy is the signed policy file and issuer_chain the policy issuer
+	 * chain (PEM, leaf first), both as enrolled. The chain is measured
+	 * into RTMR1 (tag 3), the policy into RTMR2 (tag 1, event data "2.0");
+	 * the quote-verification root comes from the policy. Requests are then
+	 * parsed strictly (§2.3.1), each session runs the pre-session exchange
+	 * (§5.7) before TLS and judges its peer by policy v2 (§7.7.7).
+	 */
+	bool policy_v2;
+	const uint8_t *issuer_chain;
+	size_t issuer_chain_len;
 };
 
 /* ---- one session -------------------------------------------------------------- */
@@ -109,6 +123,7 @@ struct migtd_config {
 enum migtd_session_state {
 	MIGTD_SS_FREE = 0,
 	MIGTD_SS_OPEN,          /* open the stream to the peer */
+	MIGTD_SS_PRESESSION,    /* policy v2: HELLO, PRE_SESSION_DATA, START_SESSION */
 	MIGTD_SS_READ_TD,       /* SERVTD.RD x4 MIG_ENC_KEY, SYS.RD version range */
 	MIGTD_SS_QUOTE_START,   /* key, REPORTDATA, TDREPORT, GetQuote */
 	MIGTD_SS_QUOTE_WAIT,    /* GetQuote in flight */
@@ -174,6 +189,18 @@ struct migtd_session {
 	const uint8_t *quote; /* view into qbuf */
 	size_t quote_len;
 	uint8_t qbuf[MIGTD_SESSION_QUOTE_BUF];
+	/* policy v2 */
+	bool has_init;            /* request carried init_td_info (§6.4) */
+	uint8_t init_mrowner[48]; /* its MROWNER and MROWNERCONFIG */
+	uint8_t init_mrownerconfig[48];
+	unsigned ps_step; /* pre-session step (session.c) */
+	size_t ps_done;   /* bytes of the current message moved */
+	uint8_t ps_tx[MIGTD_PRESESSION_HELLO_MSG_SIZE];
+	uint8_t ps_rx[MIGTD_PRESESSION_HDR_SIZE];
+	uint16_t ps_version; /* negotiated pre-session version */
+	uint8_t *peer_blob;  /* mbedTLS heap, <= MIGTD_PRESESSION_MAX_BLOB */
+	size_t peer_blob_len;
+	uint8_t peer_blob_hash[RATLS_POLICY_HASH_SIZE];
 	/* ReportStatus */
 	struct migtd_service_call rcall;
 	uint8_t rcmd[GHCI_MIGTD_CMD_REPORT_LEN];
@@ -266,11 +293,20 @@ struct migtd_core {
 	uint64_t peer_quotes_verified; /* +1 each time the three above change */
 	struct policy_explain explain;
 	char text[2048];
+	/* policy v2: the loaded own policy, our pre-session data (mbedTLS
+	 * heap, built at boot) and its SHA384 for our certificates */
+	struct migtd_policy_v2 pv2;
+	uint8_t *v2_blob;
+	size_t v2_blob_len;
+	uint8_t v2_blob_hash[RATLS_POLICY_HASH_SIZE];
+	struct migtd_pv2_explain pv2_explain;
+	uint8_t v2_own_report[MIGTD_VERIFIED_REPORT_SIZE];
 	struct migtd_session sessions[MIGTD_MAX_SESSIONS];
 };
 
 /* Check cfg and reset c (no platform call yet). MIGTD_ERR_INVALID for a bad
- * configuration (missing policy/root CA, max_sessions > MIGTD_MAX_SESSIONS). */
+ * configuration (missing policy, v1 root CA or v2 issuer chain,
+ * max_sessions > MIGTD_MAX_SESSIONS). */
 int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
 		    const struct migtd_config *cfg);
 
@@ -283,6 +319,12 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
  * invalid one is logged, not fatal: each request then fails with status 9);
  * Query is sent (not supported -> MIGTD_ERR_UNSUPPORTED, fatal). Then it
  * serves requests forever.
+ *
+ * Policy v2 boots as upstream's policy_v2 build (§1.2 step 4, §7.7.6): the
+ * issuer chain goes into RTMR1 (tag 3), the signed policy into RTMR2 (tag
+ * 1, event data "2.0"); the policy must load and verify and our TDREPORT's
+ * MROWNER / MROWNERCONFIG must match it, else the MigTD stops with
+ * MIGTD_ERR_INVALID_POLICY (upstream panics with 9).
  *
  * Returns MIGTD_OK or a fatal error (the MigTD should stop; every later call
  * returns the same error). *next_wakeup_ms = the platform time (now_ms) by

@@ -71,6 +71,15 @@ void emu_tdx_wipe(struct emu_tdx_module *m);
 /* "Launch" the MigTD: reset its TDINFO with MRTD = the given measurement. */
 void emu_tdx_launch_servtd(struct emu_tdx_module *m, const uint8_t mrtd[48]);
 
+/*
+ * The MigTD's MROWNER and MROWNERCONFIG, which a host chooses when it
+ * creates the TD (TDH.MNG.INIT) and the TDX module then reports in every
+ * TDREPORT. A policy v2 MigTD checks them against its policy at boot
+ * (docs/protocol.md §7.7.6). Call after emu_tdx_launch_servtd.
+ */
+void emu_tdx_set_servtd_owner(struct emu_tdx_module *m, const uint8_t mrowner[48],
+			      const uint8_t mrownerconfig[48]);
+
 /* Create a user TD bound to the MigTD: random binding handle, TD UUID and
  * MIG_ENC_KEY. Returns NULL when the table is full. */
 struct emu_user_td *emu_tdx_bind_user_td(struct emu_tdx_module *m);

@@ -121,6 +121,12 @@ struct emu_vmm_platform {
 	pid_t backend_pid;
 	char vhost_path[108];
 	uint8_t mrtd[48]; /* what the emulated TDX module reports */
+	/* Set before launching: the MigTD is a policy v2 one (emu_vmm_launch
+	 * passes --policy-v2 with this issuer chain; NULL: v1), and the
+	 * MROWNER / MROWNERCONFIG the host gives the TD (has_owner; else 0). */
+	const char *issuer_chain;
+	bool has_owner;
+	uint8_t mrowner[48], mrownerconfig[48];
 	/* A WaitForRequest the VMM holds until it has a request. */
 	bool wfr_pending;
 	uint32_t wfr_seq;
@@ -193,7 +199,9 @@ void emu_vmm_init(struct emu_vmm *v);
 /* Load DIR's PKI as a new platform, listen on DIR/link.sock and DIR/relay.sock. */
 struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *name, const char *dir,
 					      char *msg, size_t msglen);
-/* Launch `migtd` for a platform (argv[0] = migtd path; extra args appended). */
+/* Launch `migtd` for a platform (argv[0] = migtd path; extra args appended).
+ * With p->issuer_chain set it runs as a policy v2 MigTD (policy = the signed
+ * file, root_ca unused). */
 int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const char *policy,
 		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
 		   size_t msglen);

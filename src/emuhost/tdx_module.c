@@ -48,6 +48,13 @@ void emu_tdx_launch_servtd(struct emu_tdx_module *m, const uint8_t mrtd[48])
 	memcpy(m->servtd.info.mrtd, mrtd, 48);
 }
 
+void emu_tdx_set_servtd_owner(struct emu_tdx_module *m, const uint8_t mrowner[48],
+			      const uint8_t mrownerconfig[48])
+{
+	memcpy(m->servtd.info.mrowner, mrowner, sizeof(m->servtd.info.mrowner));
+	memcpy(m->servtd.info.mrownerconfig, mrownerconfig, sizeof(m->servtd.info.mrownerconfig));
+}
+
 static int random_bytes(void *buf, size_t len)
 {
 	return psa_generate_random(buf, len) == PSA_SUCCESS ? 0 : -1;

@@ -339,14 +339,28 @@ static int vmm_spawn(struct emu_vmm_platform *p, const char *const argv[], bool 
 	return MIGTD_OK;
 }
 
+/* The TD's identity as the host created it: MRTD measured, MROWNER and
+ * MROWNERCONFIG as the host was told (policy v2, docs/protocol.md §7.7.6). */
+static void launch_servtd(struct emu_vmm_platform *p)
+{
+	emu_tdx_launch_servtd(&p->host.tdx, p->mrtd);
+	if (p->has_owner)
+		emu_tdx_set_servtd_owner(&p->host.tdx, p->mrowner, p->mrownerconfig);
+}
+
 int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const char *policy,
 		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
 		   size_t msglen)
 {
-	const char *const argv[] = { migtd_path,    "--platform",  p->link_path, "--relay",
-				     p->relay_path, "--policy",    policy,       "--root-ca",
-				     root_ca,       "--log-level", log_level,    "--timeout-ms",
-				     timeout_ms,    NULL };
+	const char *const argv_v1[] = { migtd_path,    "--platform",  p->link_path, "--relay",
+					p->relay_path, "--policy",    policy,       "--root-ca",
+					root_ca,       "--log-level", log_level,    "--timeout-ms",
+					timeout_ms,    NULL };
+	const char *const argv_v2[] = { migtd_path,      "--platform",  p->link_path,
+					"--relay",       p->relay_path, "--policy-v2",
+					"--policy",      policy,        "--policy-issuer-chain",
+					p->issuer_chain, "--log-level", log_level,
+					"--timeout-ms",  timeout_ms,    NULL };
 	uint8_t *exe = NULL;
 	size_t exe_len = 0;
 	int err;
@@ -358,9 +372,9 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 	}
 	mbedtls_sha512(exe, exe_len, p->mrtd, 1);
 	free(exe);
-	emu_tdx_launch_servtd(&p->host.tdx, p->mrtd);
+	launch_servtd(p);
 	/* A path with a '/' is not looked up in PATH: this runs exactly migtd_path. */
-	err = vmm_spawn(p, argv, false, msg, msglen);
+	err = vmm_spawn(p, p->issuer_chain ? argv_v2 : argv_v1, false, msg, msglen);
 	if (err)
 		return err;
 	vmm_say(p->vmm, p->name, "launched migtd (pid %d), MRTD %02x%02x%02x%02x...",
@@ -388,7 +402,7 @@ static int vm_measure(struct emu_vmm_platform *p, const char *image, char *msg, 
 		snprintf(msg, msglen, "%s: not a TDVF image (%s)", image, migtd_err_str(err));
 		return err;
 	}
-	emu_tdx_launch_servtd(&p->host.tdx, p->mrtd);
+	launch_servtd(p);
 	return MIGTD_OK;
 }
 

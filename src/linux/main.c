@@ -98,10 +98,17 @@ static void usage(FILE *f)
 		"It measures its policy and root CA, then serves pre-migration requests.\n"
 		"\n"
 		"  --policy FILE        migration policy v1 (default: the installed policy.json,\n"
-		"                       %s in the source tree)\n"
-		"  --root-ca FILE       the attestation root CA to enroll, DER or PEM; a valid root\n"
-		"                       certificate is measured as DER whatever its encoding\n"
-		"                       (default: Intel's production root, %s)\n"
+		"                       %s in the source tree); with --policy-v2 the\n"
+		"                       signed policy v2 file (required)\n"
+		"  --policy-v2          run as a policy v2 MigTD (upstream's policy_v2 build): the\n"
+		"                       pre-session exchange before TLS, peers judged by the signed\n"
+		"                       policy; the host must give this TD the MROWNER and\n"
+		"                       MROWNERCONFIG the policy implies (migtd-vmm --mrowner ...)\n"
+		"  --policy-issuer-chain FILE\n"
+		"                       policy v2: the policy issuer chain, PEM, leaf first\n"
+		"  --root-ca FILE       policy v1: the attestation root CA to enroll, DER or PEM; a\n"
+		"                       valid root certificate is measured as DER whatever its\n"
+		"                       encoding (default: Intel's production root, %s)\n"
 		"  --platform SOCKET    the emulated host's platform link (Unix socket)\n"
 		"  --relay SOCKET       the VMM's stream socket (vsock stand-in)\n"
 		"  --timeout-ms N       per-step timeout (default 60000)\n"
@@ -174,6 +181,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "root-ca", required_argument, NULL, 'r' },
+		{ "policy-v2", no_argument, NULL, '2' },
+		{ "policy-issuer-chain", required_argument, NULL, 'I' },
 		{ "platform", required_argument, NULL, 'P' },
 		{ "relay", required_argument, NULL, 'R' },
 		{ "timeout-ms", required_argument, NULL, 't' },
@@ -183,7 +192,10 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *policy_path = NULL, *root_path = NULL;
+	const char *policy_path = NULL, *root_path = NULL, *chain_path = NULL;
+	bool policy_v2 = false;
+	uint8_t *chain = NULL;
+	size_t chain_len = 0;
 	char why[160];
 	uint8_t *der;
 	size_t der_len;
@@ -204,6 +216,8 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'p': policy_path = optarg; break;
 		case 'r': root_path = optarg; break;
+		case '2': policy_v2 = true; break;
+		case 'I': chain_path = optarg; break;
 		case 'P': platform_path = optarg; break;
 		case 'R': relay_path = optarg; break;
 		case 't': {
@@ -238,20 +252,38 @@ int main(int argc, char **argv)
 		return cli_usage_error("migtd", "--platform and --relay are required");
 	if (timeout == 0 || timeout > 3600000)
 		return cli_usage_error("migtd", "--timeout-ms must be 1..3600000");
+	if (policy_v2) {
+		/* v2 has no default policy (it is signed for its owner) and no
+		 * root CA of its own: the root comes from the policy. */
+		if (!policy_path || !chain_path)
+			return cli_usage_error(
+				"migtd", "--policy-v2 needs --policy and --policy-issuer-chain");
+		if (root_path)
+			return cli_usage_error("migtd", "--root-ca is a policy v1 option; policy "
+							"v2 takes the root CA from the policy");
+	} else if (chain_path) {
+		return cli_usage_error("migtd", "--policy-issuer-chain needs --policy-v2");
+	}
 	if (!policy_path)
 		policy_path = cli_default_path(CLI_DEFAULT_POLICY);
-	if (!root_path)
+	if (!root_path && !policy_v2)
 		root_path = cli_default_path(CLI_DEFAULT_ROOT_CA);
 	if (hostio_read_file(policy_path, HOSTIO_READ_MAX, &policy, &policy_len) != MIGTD_OK)
 		return cli_error(CLI_EXIT_IO, "migtd", "cannot read the policy %s", policy_path);
-	if (hostio_read_file(root_path, HOSTIO_READ_MAX, &root, &root_len) != MIGTD_OK)
+	if (root_path && hostio_read_file(root_path, HOSTIO_READ_MAX, &root, &root_len) != MIGTD_OK)
 		return cli_error(CLI_EXIT_IO, "migtd", "cannot read the root CA %s", root_path);
+	if (chain_path &&
+	    hostio_read_file(chain_path, HOSTIO_READ_MAX, &chain, &chain_len) != MIGTD_OK)
+		return cli_error(CLI_EXIT_IO, "migtd", "cannot read the policy issuer chain %s",
+				 chain_path);
 	if (psa_crypto_init() != PSA_SUCCESS)
 		return cli_error(CLI_EXIT_RUNTIME, "migtd", "PSA crypto initialisation failed");
 	/* One canonical encoding, as migtd-image enroll stores it, so PEM and
 	 * DER measure the same (docs/cli.md, "Root CA"). Anything else is
 	 * measured as given: the quote verification then names the problem. */
-	if (rootca_canonical(root, root_len, &der, &der_len, why, sizeof(why)) == 0) {
+	if (!root) {
+		/* policy v2: nothing to canonicalise */
+	} else if (rootca_canonical(root, root_len, &der, &der_len, why, sizeof(why)) == 0) {
 		free(root);
 		root = der;
 		root_len = der_len;
@@ -282,6 +314,9 @@ int main(int argc, char **argv)
 	cfg.policy_len = policy_len;
 	cfg.root_ca = root;
 	cfg.root_ca_len = root_len;
+	cfg.policy_v2 = policy_v2;
+	cfg.issuer_chain = chain;
+	cfg.issuer_chain_len = chain_len;
 	cfg.timeout_ms = (uint32_t)timeout;
 	cfg.verify_time = (int64_t)time(NULL);
 	/* Read per session; only decides when cached collateral is refetched
@@ -324,6 +359,7 @@ int main(int argc, char **argv)
 	close(fd);
 	free(policy);
 	free(root);
+	free(chain);
 	/* An enrolled configuration the core refuses is invalid input; any
 	 * other fatal error means the MigTD could not run (docs/cli.md). */
 	if (ret == MIGTD_OK)

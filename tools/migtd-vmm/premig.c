@@ -59,6 +59,11 @@ struct pm_side {
 	bool coll_set;
 	bool revoke_pck; /* its PCK certificate on the platform CA's CRL */
 	bool coll_error; /* its QGS answers GET_COLLATERAL with an error */
+	/* policy v2: the MigTD's issuer chain (set: a v2 MigTD whose policy is
+	 * the signed file) and the MROWNER / MROWNERCONFIG its host gives it */
+	const char *issuer_chain;
+	bool has_mrowner, has_mrownerconfig;
+	uint8_t mrowner[48], mrownerconfig[48];
 };
 
 struct pm_opts {
@@ -188,8 +193,12 @@ enum {
 	S_REVOKE_PCK,
 	S_COLL_ERROR,
 	S_LEVEL_PCESVN,
+	S_ISSUER_CHAIN,
+	S_MROWNER,
+	S_MROWNERCONFIG,
 	S_COUNT,
 	SIDE_BASE = 1024,
+	BOTH_SIDES = 3, /* code + SIDE_BASE * 3: the option for both platforms */
 };
 
 #define SIDE_OPT(name, code)                                                 \
@@ -215,6 +224,12 @@ static const struct option pm_longopts[] = {
 	SIDE_OPT("qe-tcb-status", S_QE_TCB_STATUS),
 	SIDE_OPT("collateral", S_COLLATERAL),
 	SIDE_OPT("tcb-level-pcesvn", S_LEVEL_PCESVN),
+	SIDE_OPT("issuer-chain", S_ISSUER_CHAIN),
+	SIDE_OPT("mrowner", S_MROWNER),
+	SIDE_OPT("mrownerconfig", S_MROWNERCONFIG),
+	{ "issuer-chain", required_argument, NULL, SIDE_BASE *BOTH_SIDES + S_ISSUER_CHAIN },
+	{ "mrowner", required_argument, NULL, SIDE_BASE *BOTH_SIDES + S_MROWNER },
+	{ "mrownerconfig", required_argument, NULL, SIDE_BASE *BOTH_SIDES + S_MROWNERCONFIG },
 	{ "src-revoke-pck", no_argument, NULL, SIDE_BASE * 1 + S_REVOKE_PCK },
 	{ "dst-revoke-pck", no_argument, NULL, SIDE_BASE * 2 + S_REVOKE_PCK },
 	{ "src-collateral-error", no_argument, NULL, SIDE_BASE * 1 + S_COLL_ERROR },
@@ -285,6 +300,13 @@ void premig_usage(FILE *f)
 		"                                 level's PCESVN, not the PCK's\n"
 		"      --X-revoke-pck             its PCK certificate on the platform CA's CRL\n"
 		"      --X-collateral-error       its QGS answers every GET_COLLATERAL with an error\n"
+		"      --issuer-chain PEM --X-issuer-chain PEM   a policy v2 MigTD: its policy is\n"
+		"                                 a signed policy v2 file, PEM the policy issuer\n"
+		"                                 chain (migtd --policy-v2); without: policy v1\n"
+		"      --mrowner HEX96 --mrownerconfig HEX96 (--X-... for one side)   the\n"
+		"                                 MROWNER / MROWNERCONFIG the host gives the\n"
+		"                                 MigTD TD (migtd-hash --policy-v2 prints them;\n"
+		"                                 default zero)\n"
 		"      --timeout-ms N             the MigTDs' per-step timeout (default 60000)\n"
 		"      --fault corrupt|drop|stall|disconnect [--fault-after BYTES]\n"
 		"              [--fault-side src|dst]   relay faults: flip byte BYTES, reset the\n"
@@ -385,6 +407,11 @@ static int pm_side_opt(struct pm_side *sd, int code, const char *arg)
 		return 0;
 	case S_REVOKE_PCK: sd->revoke_pck = true; return 0;
 	case S_COLL_ERROR: sd->coll_error = true; return 0;
+	case S_ISSUER_CHAIN: sd->issuer_chain = arg; return 0;
+	case S_MROWNER: sd->has_mrowner = true; return vmm_parse_hex(arg, sd->mrowner, 48);
+	case S_MROWNERCONFIG:
+		sd->has_mrownerconfig = true;
+		return vmm_parse_hex(arg, sd->mrownerconfig, 48);
 	}
 	return -1;
 }
@@ -418,6 +445,11 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 	while ((c = getopt_long(argc, argv, "h", pm_longopts, NULL)) != -1) {
 		int bad = 0;
 
+		if (c >= SIDE_BASE * BOTH_SIDES) {
+			bad = pm_side_opt(&o->side[SRC], c % SIDE_BASE, optarg) ||
+			      pm_side_opt(&o->side[DST], c % SIDE_BASE, optarg);
+			goto check;
+		}
 		if (c >= SIDE_BASE) {
 			bad = pm_side_opt(&o->side[c / SIDE_BASE - 1], c % SIDE_BASE, optarg);
 			goto check;
@@ -705,7 +737,15 @@ static int pm_setup(struct premig *m, const char *self)
 		m->plat[s]->host.tdx.min_import_version = m->o.side[s].im_lo;
 		m->plat[s]->host.tdx.max_import_version = m->o.side[s].im_hi;
 		m->plat[s]->host.collateral_error = m->o.side[s].coll_error;
+		m->plat[s]->issuer_chain = m->o.side[s].issuer_chain;
+		m->plat[s]->has_owner = m->o.side[s].has_mrowner || m->o.side[s].has_mrownerconfig;
+		memcpy(m->plat[s]->mrowner, m->o.side[s].mrowner, 48);
+		memcpy(m->plat[s]->mrownerconfig, m->o.side[s].mrownerconfig, 48);
 	}
+	for (int s = 0; s < 2; s++)
+		if (m->o.side[s].issuer_chain)
+			printf("  %s is a policy v2 MigTD (issuer chain %s)\n", plat_name(&m->o, s),
+			       m->o.side[s].issuer_chain);
 	if (!strcmp(pol[SRC], pol[DST]))
 		printf("  policy:      %s\n", pol[SRC]);
 	else

@@ -14,12 +14,14 @@
  */
 #include <string.h>
 
+#include <mbedtls/platform.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha512.h>
 #include <mbedtls/x509_crt.h>
 
 #include "migtd/fmt.h"
 #include "migtd/log.h"
+#include "migtd/tdreport.h"
 #include "session_internal.h"
 
 /* Backstop wake-up when nothing is timed (the host also wakes on I/O). */
@@ -32,7 +34,11 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
 		return MIGTD_ERR_INVALID;
 	memset(c, 0, sizeof(*c));
 	if (plat == NULL || cfg == NULL || cfg->policy == NULL || cfg->policy_len == 0 ||
-	    cfg->root_ca == NULL || cfg->root_ca_len == 0 || cfg->max_sessions > MIGTD_MAX_SESSIONS)
+	    cfg->max_sessions > MIGTD_MAX_SESSIONS)
+		return MIGTD_ERR_INVALID;
+	/* v1 enrols a root CA; v2 an issuer chain and takes the root from the policy. */
+	if (cfg->policy_v2 ? cfg->issuer_chain == NULL || cfg->issuer_chain_len == 0
+			   : cfg->root_ca == NULL || cfg->root_ca_len == 0)
 		return MIGTD_ERR_INVALID;
 	c->plat = plat;
 	c->cfg = *cfg;
@@ -66,6 +72,52 @@ static int extend(struct migtd_core *c, unsigned index, const uint8_t digest[48]
 	return ret;
 }
 
+/* v1: the policy (tag 1) and the root CA (tag 2) into RTMR2, each event's
+ * data the whole file. */
+static int boot_measure_v1(struct migtd_core *c, struct eventlog_builder *b, uint8_t *d)
+{
+	int ret;
+
+	ret = migtd_eventlog_builder_add_tagged(b, 3, EVENTLOG_TAG_POLICY, c->cfg.policy,
+						c->cfg.policy_len, c->cfg.policy, c->cfg.policy_len,
+						d);
+	if (ret == MIGTD_OK)
+		ret = extend(c, 2, d, "policy");
+	if (ret == MIGTD_OK)
+		ret = migtd_eventlog_builder_add_tagged(b, 3, EVENTLOG_TAG_ROOT_CA, c->cfg.root_ca,
+							c->cfg.root_ca_len, c->cfg.root_ca,
+							c->cfg.root_ca_len, d);
+	if (ret == MIGTD_OK)
+		ret = extend(c, 2, d, "root CA");
+	return ret;
+}
+
+/*
+ * v2 (docs/protocol.md §9.4, §7.7.1): the issuer chain first, into RTMR1
+ * (tag 3, the chain as event data), then the signed policy into RTMR2
+ * (tag 1): its digest covers the file, but the event carries only the
+ * policy version "2.0", which keeps the event log -- and so the
+ * certificate -- small whatever the policy's size.
+ */
+static int boot_measure_v2(struct migtd_core *c, struct eventlog_builder *b, uint8_t *d)
+{
+	static const char version[] = "2.0";
+	int ret;
+
+	ret = migtd_eventlog_builder_add_tagged(b, 2, EVENTLOG_TAG_POLICY_ISSUER_CHAIN,
+						c->cfg.issuer_chain, c->cfg.issuer_chain_len,
+						c->cfg.issuer_chain, c->cfg.issuer_chain_len, d);
+	if (ret == MIGTD_OK)
+		ret = extend(c, 1, d, "policy issuer chain");
+	if (ret == MIGTD_OK)
+		ret = migtd_eventlog_builder_add_tagged(b, 3, EVENTLOG_TAG_POLICY, c->cfg.policy,
+							c->cfg.policy_len, version,
+							sizeof(version) - 1, d);
+	if (ret == MIGTD_OK)
+		ret = extend(c, 2, d, "policy");
+	return ret;
+}
+
 /*
  * docs/protocol.md §9.4: td-shim's EV_SEPARATOR into RTMR0 and RTMR1 (we play td-shim's
  * part: on the emulated platform there is no firmware doing it), then the
@@ -88,18 +140,10 @@ static int boot_measure(struct migtd_core *c)
 		if (ret == MIGTD_OK)
 			ret = extend(c, rtmr, d, "EV_SEPARATOR");
 	}
-	if (ret == MIGTD_OK)
-		ret = migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_POLICY, c->cfg.policy,
-							c->cfg.policy_len, c->cfg.policy,
-							c->cfg.policy_len, d);
-	if (ret == MIGTD_OK)
-		ret = extend(c, 2, d, "policy");
-	if (ret == MIGTD_OK)
-		ret = migtd_eventlog_builder_add_tagged(&b, 3, EVENTLOG_TAG_ROOT_CA, c->cfg.root_ca,
-							c->cfg.root_ca_len, c->cfg.root_ca,
-							c->cfg.root_ca_len, d);
-	if (ret == MIGTD_OK)
-		ret = extend(c, 2, d, "root CA");
+	if (ret == MIGTD_OK && c->cfg.policy_v2)
+		ret = boot_measure_v2(c, &b, d);
+	else if (ret == MIGTD_OK)
+		ret = boot_measure_v1(c, &b, d);
 	/* td-shim fills the CCEL area with 0xFF: that is the trailing byte. */
 	if (ret == MIGTD_OK)
 		ret = migtd_eventlog_builder_finish(&b, 0xFF, &log, &len);
@@ -112,10 +156,16 @@ static int boot_measure(struct migtd_core *c)
 		return ret;
 	}
 	c->evlog_len = len;
-	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
-		   "boot: measured policy (%zu bytes) and root CA (%zu bytes) into RTMR2; "
-		   "event log %zu bytes",
-		   c->cfg.policy_len, c->cfg.root_ca_len, len);
+	if (c->cfg.policy_v2)
+		MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
+			   "boot: measured the policy issuer chain (%zu bytes) into RTMR1 and the "
+			   "signed policy v2 (%zu bytes) into RTMR2; event log %zu bytes",
+			   c->cfg.issuer_chain_len, c->cfg.policy_len, len);
+	else
+		MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
+			   "boot: measured policy (%zu bytes) and root CA (%zu bytes) into RTMR2; "
+			   "event log %zu bytes",
+			   c->cfg.policy_len, c->cfg.root_ca_len, len);
 	/* The certificate carries the event log and the quote in 16 KiB (ratls.h). */
 	if (len + 4096u > RATLS_MAX_CERT)
 		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
@@ -193,6 +243,100 @@ static int boot_root_ca(struct migtd_core *c)
 	return MIGTD_OK;
 }
 
+/* Log a policy v2 explanation line by line. */
+static void log_pv2(const struct migtd_core *c, uint64_t request_id, enum migtd_log_level level)
+{
+	char text[512];
+	const char *p = text;
+
+	migtd_pv2_explain_render(&c->pv2_explain, text, sizeof(text));
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		if (n > 0)
+			migtd_logf(core_log(c), level, request_id, "policy v2: %.*s", (int)n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+}
+
+/*
+ * Policy v2 at boot (docs/protocol.md §7.7.6): the signed policy must load
+ * and verify with the enrolled issuer chain, and our own TDREPORT must carry
+ * the MROWNER / MROWNERCONFIG it implies (the host set them when it created
+ * the TD). Upstream panics on either; we stop with status 9 likewise. Then
+ * our pre-session data (§5.7) is built once, with its hash for our
+ * certificates.
+ */
+static int boot_policy_v2(struct migtd_core *c)
+{
+	static const uint8_t zero_rd[TDREPORT_REPORT_DATA_SIZE];
+	struct migtd_pv2_explain *ex = &c->pv2_explain;
+	uint8_t *raw = c->cert_work; /* scratch: the TDREPORT */
+	struct tdinfo_struct ti;
+	enum migtd_pv2_result r;
+	size_t cap, n = 0;
+	int ret;
+
+	memset(ex, 0, sizeof(*ex));
+	r = migtd_policy_v2_load(&c->pv2, c->cfg.policy, c->cfg.policy_len, c->cfg.issuer_chain,
+				 c->cfg.issuer_chain_len, ex);
+	if (r != MIGTD_PV2_OK) {
+		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+			    "boot: the enrolled policy v2 does not load: %s",
+			    migtd_pv2_result_name(r));
+		log_pv2(c, MIGTD_LOG_NO_REQUEST, MIGTD_LOG_ERROR);
+		return r == MIGTD_PV2_NO_MEMORY ? MIGTD_ERR_NOMEM : MIGTD_ERR_INVALID_POLICY;
+	}
+	ret = migtd_plat_mr_report(c->plat, zero_rd, raw);
+	if (ret == MIGTD_OK)
+		ret = migtd_tdreport_parse_tdinfo(raw + TDREPORT_OFF_TDINFO,
+						  TDREPORT_TDINFO_STRUCT_SIZE, &ti);
+	if (ret != MIGTD_OK) {
+		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+			    "boot: TDG.MR.REPORT for the MROWNER check failed: %s",
+			    migtd_err_str(ret));
+		return ret;
+	}
+	memset(ex, 0, sizeof(*ex));
+	r = migtd_policy_v2_check_owner(&c->pv2, ti.mrowner, ti.mrownerconfig, ex);
+	if (r != MIGTD_PV2_OK) {
+		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+			    "boot: MROWNER / MROWNERCONFIG do not match the policy v2 (%s): the "
+			    "host must create this TD with the values migtd-hash --policy-v2 "
+			    "prints",
+			    migtd_pv2_result_name(r));
+		log_pv2(c, MIGTD_LOG_NO_REQUEST, MIGTD_LOG_ERROR);
+		return MIGTD_ERR_INVALID_POLICY;
+	}
+	cap = migtd_presession_blob_size(c->cfg.policy_len, c->cfg.issuer_chain_len);
+	if (cap == 0) {
+		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+			    "boot: policy and issuer chain exceed the %u-byte pre-session limit",
+			    (unsigned)MIGTD_PRESESSION_MAX_BLOB);
+		return MIGTD_ERR_INVALID_POLICY;
+	}
+	c->v2_blob = mbedtls_calloc(1, cap);
+	if (c->v2_blob == NULL)
+		return MIGTD_ERR_NOMEM;
+	ret = migtd_presession_blob_encode(c->cfg.policy, c->cfg.policy_len, c->cfg.issuer_chain,
+					   c->cfg.issuer_chain_len, c->v2_blob, cap, &n);
+	if (ret == MIGTD_OK && (psa_hash_compute(PSA_ALG_SHA_384, c->v2_blob, n, c->v2_blob_hash,
+						 sizeof(c->v2_blob_hash), &cap) != PSA_SUCCESS ||
+				cap != sizeof(c->v2_blob_hash)))
+		ret = MIGTD_ERR_CRYPTO;
+	if (ret != MIGTD_OK)
+		return ret;
+	c->v2_blob_len = n;
+	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
+		   "boot: policy v2 verified (policySvn %u, %u platform(s)); MROWNER and "
+		   "MROWNERCONFIG match; pre-session data %zu bytes",
+		   (unsigned)c->pv2.policy_svn, c->pv2.nplatforms, n);
+	return MIGTD_OK;
+}
+
 static void svc_setup(struct migtd_core *c, size_t cmd_len, const struct migtd_guid *guid)
 {
 	migtd_ghci_service_rsp_prefill(c->svc_rsp, sizeof(c->svc_rsp), guid, 0);
@@ -220,10 +364,13 @@ static int boot(struct migtd_core *c)
 	if (psa_crypto_init() != PSA_SUCCESS)
 		return MIGTD_ERR_CRYPTO;
 	ret = boot_measure(c);
-	if (ret == MIGTD_OK)
+	if (ret == MIGTD_OK && c->cfg.policy_v2)
+		ret = boot_policy_v2(c);
+	else if (ret == MIGTD_OK) {
 		ret = boot_root_ca(c);
-	if (ret == MIGTD_OK)
-		ret = boot_policy(c);
+		if (ret == MIGTD_OK)
+			ret = boot_policy(c);
+	}
 	if (ret == MIGTD_OK)
 		ret = migtd_ghci_query_cmd_build(c->svc_cmd, sizeof(c->svc_cmd), &len);
 	if (ret != MIGTD_OK)
@@ -308,7 +455,11 @@ static void wfr_answer(struct migtd_core *c, uint64_t now)
 	bool has = false;
 	int ret;
 
-	ret = migtd_ghci_wfr_rsp_parse_request(c->svc_rsp, sizeof(c->svc_rsp), HOB_MODE_DEFAULT,
+	/* §2.3.1: policy v2 builds take MigtdMigrationInformation strictly
+	 * (exact length, reserved zero, the optional init_td_info). */
+	ret = migtd_ghci_wfr_rsp_parse_request(c->svc_rsp, sizeof(c->svc_rsp),
+					       c->cfg.policy_v2 ? HOB_MODE_STRICT
+								: HOB_MODE_DEFAULT,
 					       c->cfg.require_socket_info, &has, &req);
 	if (ret != MIGTD_OK) {
 		/* §2.3: no request id is known, so nothing is reported. */
@@ -485,6 +636,7 @@ void migtd_core_fini(struct migtd_core *c)
 	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++)
 		if (c->sessions[i].state != MIGTD_SS_FREE && c->plat != NULL)
 			migtd_session_discard(&c->sessions[i]);
+	mbedtls_free(c->v2_blob);
 	mbedtls_platform_zeroize(c, sizeof(*c));
 }
 

@@ -4,7 +4,8 @@
  * session.c -- one pre-migration request as an explicit state machine
  * (docs/protocol.md §1.3, §1.5, §2.6, §5, §6).
  *
- *   OPEN -> READ_TD -> QUOTE_START -> QUOTE_WAIT [-> QUOTE_BACKOFF -> QUOTE_START]
+ *   OPEN [-> PRESESSION (policy v2)] -> READ_TD -> QUOTE_START -> QUOTE_WAIT
+ *        [-> QUOTE_BACKOFF -> QUOTE_START]
  *        -> TLS_START -> HANDSHAKE -> SEND_INFO -> RECV_INFO -> CLOSE -> COMMIT
  *        -> REPORT -> REPORT_WAIT -> FREE
  *   any failure -> ABORT (flush our alert, free TLS, close the stream, wipe)
@@ -20,6 +21,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <mbedtls/platform.h>
 #include <mbedtls/platform_util.h>
 
 #include "migtd/fmt.h"
@@ -35,6 +37,7 @@ const char *migtd_session_state_name(enum migtd_session_state st)
 	switch (st) {
 	case MIGTD_SS_FREE: return "free";
 	case MIGTD_SS_OPEN: return "open";
+	case MIGTD_SS_PRESESSION: return "pre-session";
 	case MIGTD_SS_READ_TD: return "read-td";
 	case MIGTD_SS_QUOTE_START: return "quote";
 	case MIGTD_SS_QUOTE_WAIT: return "quote-wait";
@@ -258,6 +261,76 @@ static int cb_eval_policy(void *ctx, bool is_src,
 	return MIGTD_OK;
 }
 
+/*
+ * Policy v2 (docs/protocol.md §5.5 v2 step 3, §7.7.7): the own report for the
+ * "self" references from the quote in our own certificate (verified with
+ * our policy's collateral, as upstream verifies its fresh own quote), then
+ * the peer judged by policy_v2 with the pre-session data it sent.
+ */
+static int cb_authenticate_v2(void *ctx, bool is_src, const uint8_t *local_quote,
+			      size_t local_quote_len, const uint8_t *peer_quote,
+			      size_t peer_quote_len, const uint8_t *peer_evlog,
+			      size_t peer_evlog_len,
+			      uint8_t peer_report[MIGTD_VERIFIED_REPORT_SIZE])
+{
+	struct migtd_session *s = ctx;
+	struct migtd_core *c = s->core;
+	struct migtd_pv2_explain *ex = &c->pv2_explain;
+	struct migtd_pv2_peer peer;
+	enum migtd_pv2_result r;
+
+	memset(ex, 0, sizeof(*ex));
+	r = migtd_policy_v2_verify_quote(&c->pv2, local_quote, local_quote_len,
+					 MIGTD_QTIME_COLLATERAL, c->cfg.verify_time, &c->sig_cache,
+					 c->v2_own_report, ex);
+	if (r != MIGTD_PV2_OK) {
+		MIGTD_ERROR(SLOG(s), s->request_id,
+			    "policy v2: own quote does not verify with our policy's collateral: %s",
+			    migtd_pv2_result_name(r));
+		goto fail;
+	}
+	peer = (struct migtd_pv2_peer){
+		.quote = peer_quote,
+		.quote_len = peer_quote_len,
+		.event_log = peer_evlog,
+		.event_log_len = peer_evlog_len,
+		.blob = s->peer_blob,
+		.blob_len = s->peer_blob_len,
+		.local_is_source = is_src,
+		.own_report = c->v2_own_report,
+		.time_mode = MIGTD_QTIME_COLLATERAL,
+		.now = c->cfg.verify_time,
+		.sig_cache = &c->sig_cache,
+	};
+	memset(ex, 0, sizeof(*ex));
+	r = migtd_policy_v2_authenticate(&c->pv2, &peer, peer_report, ex);
+	if (r != MIGTD_PV2_OK) {
+		MIGTD_ERROR(SLOG(s), s->request_id, "policy v2: peer rejected: %s",
+			    migtd_pv2_result_name(r));
+		goto fail;
+	}
+	MIGTD_INFO(SLOG(s), s->request_id,
+		   "policy v2: peer authenticated (quote, policy, event log, MigTD SVN)");
+	return MIGTD_OK;
+fail : {
+	char text[512];
+	const char *p = text;
+
+	migtd_pv2_explain_render(ex, text, sizeof(text));
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		if (n > 0)
+			MIGTD_ERROR(SLOG(s), s->request_id, "policy v2: %.*s", (int)n, p);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+}
+	return migtd_pv2_result_err(r);
+}
+
 /* ---- stream glue for RA-TLS ----------------------------------------------------- */
 
 static long io_send(void *ctx, const uint8_t *buf, size_t len)
@@ -318,6 +391,13 @@ void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
 		s->stream_params.peer_cid = req->socket_info.mig_td_cid;
 		s->stream_params.peer_port = req->socket_info.mig_channel_port;
 	}
+	/* §6.4: only a policy v2 build parses init_td_info (strict HOB layout). */
+	if (c->cfg.policy_v2 && req->info.has_init_data == 1) {
+		s->has_init = true;
+		memcpy(s->init_mrowner, req->info.init_td_info + 112, sizeof(s->init_mrowner));
+		memcpy(s->init_mrownerconfig, req->info.init_td_info + 160,
+		       sizeof(s->init_mrownerconfig));
+	}
 	s->t_start_ms = now;
 	/* The wall clock is read per session, never once at boot. */
 	s->wall_time =
@@ -331,9 +411,37 @@ void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
 		   (unsigned long long)s->stream_params.peer_cid, s->stream_params.peer_port);
 }
 
+/*
+ * §6.4: a request that carries the initially bound MigTD's TDINFO is served
+ * only if that MigTD had our policy signer (MROWNER) and a policy SVN not
+ * above ours; checked before the stream is opened. Failure: 8.
+ */
+static bool check_init_data(struct migtd_session *s, uint64_t now)
+{
+	struct migtd_core *c = s->core;
+	enum migtd_pv2_result r;
+
+	memset(&c->pv2_explain, 0, sizeof(c->pv2_explain));
+	r = migtd_policy_v2_check_init(&c->pv2, s->init_mrowner, s->init_mrownerconfig,
+				       &c->pv2_explain);
+	s->has_init = false; /* checked once */
+	if (r != MIGTD_PV2_OK) {
+		MIGTD_ERROR(SLOG(s), s->request_id, "policy v2: init data: %s: %s",
+			    migtd_pv2_result_name(r), c->pv2_explain.detail);
+		fail(s, migtd_pv2_result_err(r),
+		     "initially bound MigTD has another policy signer or a higher policy SVN", now);
+		return false;
+	}
+	return true;
+}
+
 static bool st_open(struct migtd_session *s, uint64_t now)
 {
-	int ret = migtd_plat_stream_open(PLAT(s), &s->stream_params, &s->stream);
+	int ret;
+
+	if (s->has_init && !check_init_data(s, now))
+		return true;
+	ret = migtd_plat_stream_open(PLAT(s), &s->stream_params, &s->stream);
 
 	if (ret == MIGTD_ERR_AGAIN) {
 		/* The transport has no free stream yet: retry within the step timeout. */
@@ -347,6 +455,230 @@ static bool st_open(struct migtd_session *s, uint64_t now)
 		return fail(s, MIGTD_ERR_NETWORK, "stream open failed", now); /* §1.5: 5 */
 	s->stream_open = true;
 	MIGTD_DEBUG(SLOG(s), s->request_id, "stream %u opened", s->stream);
+	if (s->core->cfg.policy_v2) {
+		/* One deadline for the whole exchange (§5.7). */
+		s->ps_step = 0;
+		s->ps_done = 0;
+		set_step(s, MIGTD_SS_PRESESSION, now, true);
+		return true;
+	}
+	set_step(s, MIGTD_SS_READ_TD, now, false);
+	return true;
+}
+
+/* ---- the policy v2 pre-session exchange (docs/protocol.md §5.7) ---------------- */
+
+enum ps_step {
+	PS_TX_HELLO = 0,
+	PS_RX_HELLO_HDR,
+	PS_RX_HELLO,
+	PS_TX_DATA_HDR,
+	PS_TX_DATA,
+	PS_RX_DATA_HDR,
+	PS_RX_DATA,
+	PS_TX_START,
+	PS_RX_START_HDR,
+	PS_DONE,
+};
+
+/* Move `len` bytes of the current message; true when all are through.
+ * *ret: MIGTD_OK, MIGTD_ERR_AGAIN (wait) or the stream error (5). */
+static bool ps_send(struct migtd_session *s, const uint8_t *buf, size_t len, int *ret)
+{
+	while (s->ps_done < len) {
+		size_t sent = 0;
+
+		*ret = migtd_plat_stream_send(PLAT(s), s->stream, buf + s->ps_done,
+					      len - s->ps_done, &sent);
+		if (*ret == MIGTD_OK && (sent == 0 || sent > len - s->ps_done))
+			*ret = MIGTD_ERR_NETWORK;
+		if (*ret != MIGTD_OK)
+			return false;
+		s->ps_done += sent;
+	}
+	*ret = MIGTD_OK;
+	s->ps_done = 0;
+	return true;
+}
+
+static bool ps_recv(struct migtd_session *s, uint8_t *buf, size_t len, int *ret)
+{
+	while (s->ps_done < len) {
+		size_t got = 0;
+
+		*ret = migtd_plat_stream_recv(PLAT(s), s->stream, buf + s->ps_done,
+					      len - s->ps_done, &got);
+		/* The peer ending the stream mid-exchange is a network error
+		 * like any other (upstream: EOF -> NetworkError). */
+		if (*ret == MIGTD_OK && (got == 0 || got > len - s->ps_done))
+			*ret = MIGTD_ERR_NETWORK;
+		if (*ret != MIGTD_OK)
+			return false;
+		s->ps_done += got;
+	}
+	*ret = MIGTD_OK;
+	s->ps_done = 0;
+	return true;
+}
+
+/* A header received at step `want`: decode and judge it (status 1 if bad). */
+static int ps_header(struct migtd_session *s, uint8_t want, struct migtd_presession_hdr *h)
+{
+	int ret = migtd_presession_hdr_parse(s->ps_rx, sizeof(s->ps_rx), h);
+
+	if (ret == MIGTD_OK)
+		ret = migtd_presession_hdr_check(h, want);
+	if (ret != MIGTD_OK)
+		MIGTD_ERROR(SLOG(s), s->request_id,
+			    "pre-session: expected message type 0x%02x, got type 0x%02x "
+			    "length %u",
+			    want, h->type, (unsigned)h->length);
+	return ret;
+}
+
+/* One step of the exchange; returns MIGTD_OK when the step is done. */
+static int ps_step_once(struct migtd_session *s, const char **why)
+{
+	static const struct migtd_presession_hello own = { MIGTD_PRESESSION_VERSION,
+							   MIGTD_PRESESSION_VERSION };
+	struct migtd_core *c = s->core;
+	struct migtd_presession_hdr h;
+	struct migtd_presession_hello peer;
+	struct migtd_presession_blob b;
+	size_t hlen = 0;
+	int ret = MIGTD_OK;
+
+	switch (s->ps_step) {
+	case PS_TX_HELLO:
+		*why = "sending HELLO failed";
+		if (s->ps_done == 0)
+			migtd_presession_hello_write(s->ps_tx, &own);
+		if (!ps_send(s, s->ps_tx, MIGTD_PRESESSION_HELLO_MSG_SIZE, &ret))
+			return ret;
+		break;
+	case PS_RX_HELLO_HDR:
+		*why = "receiving HELLO failed";
+		if (!ps_recv(s, s->ps_rx, sizeof(s->ps_rx), &ret))
+			return ret;
+		*why = "peer HELLO malformed";
+		ret = ps_header(s, MIGTD_PRESESSION_TYPE_HELLO, &h);
+		if (ret != MIGTD_OK)
+			return ret;
+		break;
+	case PS_RX_HELLO:
+		*why = "receiving HELLO failed";
+		if (!ps_recv(s, s->ps_rx, sizeof(s->ps_rx), &ret))
+			return ret;
+		*why = "peer HELLO has no MGTD magic";
+		ret = migtd_presession_hello_parse(s->ps_rx, sizeof(s->ps_rx), &peer);
+		if (ret != MIGTD_OK)
+			return ret;
+		*why = "no common pre-session version";
+		ret = migtd_presession_negotiate(&own, &peer, &s->ps_version);
+		if (ret != MIGTD_OK) {
+			MIGTD_ERROR(
+				SLOG(s), s->request_id,
+				"pre-session: peer versions 0x%04x..0x%04x, ours 0x%04x..0x%04x",
+				peer.lowest, peer.highest, own.lowest, own.highest);
+			return ret;
+		}
+		break;
+	case PS_TX_DATA_HDR:
+		*why = "sending PRE_SESSION_DATA failed";
+		if (s->ps_done == 0)
+			migtd_presession_hdr_write(s->ps_tx, MIGTD_PRESESSION_TYPE_DATA,
+						   (uint32_t)c->v2_blob_len);
+		if (!ps_send(s, s->ps_tx, MIGTD_PRESESSION_HDR_SIZE, &ret))
+			return ret;
+		break;
+	case PS_TX_DATA:
+		*why = "sending PRE_SESSION_DATA failed";
+		if (!ps_send(s, c->v2_blob, c->v2_blob_len, &ret))
+			return ret;
+		break;
+	case PS_RX_DATA_HDR:
+		*why = "receiving PRE_SESSION_DATA failed";
+		if (!ps_recv(s, s->ps_rx, sizeof(s->ps_rx), &ret))
+			return ret;
+		*why = "peer PRE_SESSION_DATA header refused (type, or length over the cap)";
+		ret = ps_header(s, MIGTD_PRESESSION_TYPE_DATA, &h);
+		if (ret != MIGTD_OK)
+			return ret;
+		/* Allocated only now that the length is known to be bounded. */
+		s->peer_blob_len = h.length;
+		if (h.length > 0) {
+			s->peer_blob = mbedtls_calloc(1, h.length);
+			if (s->peer_blob == NULL) {
+				*why = "no memory for the peer's pre-session data";
+				return MIGTD_ERR_NOMEM;
+			}
+		}
+		break;
+	case PS_RX_DATA:
+		*why = "receiving PRE_SESSION_DATA failed";
+		if (!ps_recv(s, s->peer_blob, s->peer_blob_len, &ret))
+			return ret;
+		*why = "peer pre-session data does not decode exactly";
+		ret = migtd_presession_blob_decode(s->peer_blob, s->peer_blob_len, &b);
+		if (ret != MIGTD_OK)
+			return ret;
+		*why = "hashing the peer's pre-session data failed";
+		if (psa_hash_compute(PSA_ALG_SHA_384, s->peer_blob, s->peer_blob_len,
+				     s->peer_blob_hash, sizeof(s->peer_blob_hash),
+				     &hlen) != PSA_SUCCESS ||
+		    hlen != sizeof(s->peer_blob_hash))
+			return MIGTD_ERR_CRYPTO;
+		MIGTD_DEBUG(SLOG(s), s->request_id,
+			    "pre-session: peer data %zu bytes (policy %zu, issuer chain %zu)",
+			    s->peer_blob_len, b.policy_len, b.chain_len);
+		break;
+	case PS_TX_START:
+		*why = "sending START_SESSION failed";
+		if (s->ps_done == 0)
+			migtd_presession_hdr_write(s->ps_tx, MIGTD_PRESESSION_TYPE_START, 0);
+		if (!ps_send(s, s->ps_tx, MIGTD_PRESESSION_HDR_SIZE, &ret))
+			return ret;
+		break;
+	case PS_RX_START_HDR:
+		*why = "receiving START_SESSION failed";
+		if (!ps_recv(s, s->ps_rx, sizeof(s->ps_rx), &ret))
+			return ret;
+		*why = "peer START_SESSION malformed";
+		ret = ps_header(s, MIGTD_PRESESSION_TYPE_START, &h);
+		if (ret != MIGTD_OK)
+			return ret;
+		break;
+	default: return MIGTD_ERR_STATE;
+	}
+	s->ps_step++;
+	return MIGTD_OK;
+}
+
+/*
+ * Both sides send, then receive, each message in turn: symmetric, so it
+ * cannot deadlock on a full-duplex stream. Statuses (§5.7, §1.5): a stream
+ * failure, end of stream or the 60 s deadline is 5; anything the peer sent
+ * that we refuse is 1 (MIGTD_ERR_INVALID/LENGTH/VERSION/TRUNCATED).
+ */
+static bool st_presession(struct migtd_session *s, uint64_t now)
+{
+	const char *why = "pre-session exchange failed";
+
+	while (s->ps_step < PS_DONE) {
+		int ret = ps_step_once(s, &why);
+
+		if (ret == MIGTD_ERR_AGAIN) {
+			if (timed_out(s, now))
+				return fail(s, MIGTD_ERR_TIMEOUT, "pre-session exchange timed out",
+					    now);
+			return false;
+		}
+		if (ret != MIGTD_OK)
+			return fail(s, ret, why, now);
+	}
+	MIGTD_INFO(SLOG(s), s->request_id,
+		   "pre-session exchange done (version 0x%04x, peer data %zu bytes)", s->ps_version,
+		   s->peer_blob_len);
 	set_step(s, MIGTD_SS_READ_TD, now, false);
 	return true;
 }
@@ -498,6 +830,12 @@ static bool st_tls_start(struct migtd_session *s, uint64_t now)
 	const char *why = NULL;
 	int ret;
 
+	if (c->cfg.policy_v2) {
+		ret = migtd_ratls_session_set_policy_v2(&s->tls, c->v2_blob_hash, s->peer_blob_hash,
+							cb_authenticate_v2, s);
+		if (ret != MIGTD_OK)
+			return fail(s, ret, "RA-TLS policy v2 set-up failed", now);
+	}
 	ret = migtd_ratls_session_start(&s->tls, s->quote, s->quote_len, c->evlog, c->evlog_len, 0,
 					&io, c->cert_work, sizeof(c->cert_work));
 	s->quote = NULL;
@@ -776,6 +1114,7 @@ bool migtd_session_step(struct migtd_session *s, uint64_t now)
 	switch (s->state) {
 	case MIGTD_SS_FREE: return false;
 	case MIGTD_SS_OPEN: return st_open(s, now);
+	case MIGTD_SS_PRESESSION: return st_presession(s, now);
 	case MIGTD_SS_READ_TD: return st_read_td(s, now);
 	case MIGTD_SS_QUOTE_START: return st_quote_start(s, now);
 	case MIGTD_SS_QUOTE_WAIT: return st_quote_wait(s, now);
@@ -821,6 +1160,8 @@ void migtd_session_discard(struct migtd_session *s)
 		migtd_ratls_session_free(&s->tls);
 	if (s->stream_open)
 		(void)migtd_plat_stream_close(PLAT(s), s->stream);
+	mbedtls_free(s->peer_blob); /* public data: freed, not wiped */
+	s->peer_blob = NULL;
 	wipe_secrets(s);
 	/* Then the whole slot by its size (TLS state, buffers, the quote): a
 	 * field added anywhere in struct migtd_session is covered. */
