@@ -406,6 +406,8 @@ help:
 	@echo "make check       host unit tests only (quick)"
 	@echo "make image       the firmware image $(B)/migtd.bin with a policy and root CA enrolled:"
 	@echo "                   POLICY=FILE   migration policy v1 (default $(POLICY))"
+	@echo "                   POLICY_V2=1 POLICY_ISSUER_CHAIN=PEM  a policy v2 image: POLICY is"
+	@echo "                                 the signed policy, the chain replaces ROOT_CA"
 	@echo "                   ROOT_CA=FILE  attestation root CA, DER or PEM (enrolled as DER;"
 	@echo "                                 default $(ROOT_CA))"
 	@echo "                 changing either value re-enrols; both are checked before writing"
@@ -474,9 +476,25 @@ $(B)/fs/firmware.ld: src/firmware/firmware.ld.S config/image_layout.h
 # The values themselves are a prerequisite: build/image-config.stamp is
 # rewritten (at parse time) only when they differ from the last build's, so
 # naming other files re-enrols even when they are older than the image.
+# Policy v2 (upstream's policy_v2 feature, docs/protocol.md §7.7.1):
+#   make image POLICY_V2=1 POLICY=signed.json POLICY_ISSUER_CHAIN=chain.pem
+# enrols the signed policy and its issuer chain instead of a root CA; the
+# firmware runs as a policy v2 MigTD when its CFV holds the chain.
 POLICY ?= config/policy.json
 ROOT_CA ?= config/Intel_SGX_Provisioning_Certification_RootCA.cer
-IMAGE_CONFIG := POLICY=$(POLICY) ROOT_CA=$(ROOT_CA)
+POLICY_V2 ?=
+POLICY_ISSUER_CHAIN ?=
+ifneq ($(POLICY_V2),)
+ifeq ($(POLICY_ISSUER_CHAIN),)
+$(error POLICY_V2=1 needs POLICY=signed-policy.json and POLICY_ISSUER_CHAIN=chain.pem)
+endif
+IMAGE_TRUST := $(POLICY_ISSUER_CHAIN)
+IMAGE_TRUST_OPT := --policy-issuer-chain
+else
+IMAGE_TRUST := $(ROOT_CA)
+IMAGE_TRUST_OPT := --root-ca
+endif
+IMAGE_CONFIG := POLICY=$(POLICY) ROOT_CA=$(ROOT_CA) POLICY_V2=$(POLICY_V2) POLICY_ISSUER_CHAIN=$(POLICY_ISSUER_CHAIN)
 IMAGE_STAMP := $(B)/image-config.stamp
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 $(shell mkdir -p $(B) && { [ "$$(cat $(IMAGE_STAMP) 2>/dev/null)" = '$(IMAGE_CONFIG)' ] || \
@@ -500,10 +518,10 @@ $(B)/migtd$(call fw_tr_sfx,$1)-unenrolled.bin: $(B)/fs/migtd-fw$(call fw_tr_sfx,
 	@size $(B)/fs/migtd-fw$(call fw_tr_sfx,$1).elf | sed 's/^/size ($1): /'
 
 $(B)/migtd$(call fw_tr_sfx,$1).bin: $(B)/migtd$(call fw_tr_sfx,$1)-unenrolled.bin $(B)/bin/migtd-image \
-		$$(POLICY) $$(ROOT_CA) $(IMAGE_STAMP)
-	@echo "image: [3/3] enrolling $$(POLICY) and $$(ROOT_CA) (checked first)"
-	$$(Q)$(B)/bin/migtd-image enroll --image $$< --policy $$(POLICY) --root-ca $$(ROOT_CA) -o $$@ >/dev/null
-	@echo "image: $$@ ($1; policy $$(POLICY), root CA $$(ROOT_CA))"
+		$$(POLICY) $$(IMAGE_TRUST) $(IMAGE_STAMP)
+	@echo "image: [3/3] enrolling $$(POLICY) and $$(IMAGE_TRUST) (checked first)"
+	$$(Q)$(B)/bin/migtd-image enroll --image $$< --policy $$(POLICY) $$(IMAGE_TRUST_OPT) $$(IMAGE_TRUST) -o $$@ >/dev/null
+	@echo "image: $$@ ($1; policy $$(POLICY), $$(patsubst --%,%,$$(IMAGE_TRUST_OPT)) $$(IMAGE_TRUST))"
 endef
 $(foreach t,$(FW_TRANSPORTS),$(eval $(call FW_IMAGE_RULES,$t)))
 

@@ -706,7 +706,7 @@ static int serve_launch_vm(struct emu_vmm_platform *p, const char *self, const c
 		return -1;
 	}
 	snprintf(img, sizeof(img), "%.*s/migtd.bin", PATH_MAX, dir);
-	if (vmm_vm_image(image, img, policy, root, msg, msglen))
+	if (vmm_vm_image(image, img, policy, root, false, msg, msglen))
 		return -1;
 	if (td) {
 		/* --td: the same devices, the image booted as a TD under the shim */

@@ -643,8 +643,8 @@ static int pm_make_pkis(struct premig *m, char dirs[2][PATH_MAX + 8], char root_
 
 /* Enroll policy + root CA into a copy of the firmware image (migtd-image's
  * enroll step, migtd_tdvf_enroll) for one platform's VM. */
-int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root, char *msg,
-		 size_t msglen)
+int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root,
+		 bool issuer_chain, char *msg, size_t msglen)
 {
 	uint8_t *img = NULL, *pol = NULL, *ca = NULL;
 	size_t img_len = 0, pol_len = 0, ca_len = 0;
@@ -659,8 +659,8 @@ int vmm_vm_image(const char *in, const char *out, const char *policy, const char
 	}
 	err = migtd_tdvf_parse(img, img_len, &md);
 	if (!err)
-		err = migtd_tdvf_enroll(img, img_len, &md, pol, pol_len, ca, ca_len, false, NULL,
-					NULL);
+		err = migtd_tdvf_enroll(img, img_len, &md, pol, pol_len, ca, ca_len, issuer_chain,
+					NULL, NULL);
 	if (err) {
 		snprintf(msg, msglen, "enrolling into %.300s: %s", in, migtd_err_str(err));
 		goto out;
@@ -760,7 +760,12 @@ static int pm_setup(struct premig *m, const char *self)
 			char img[PATH_MAX + 24], hex[97];
 
 			snprintf(img, sizeof(img), "%.*s/migtd.bin", PATH_MAX, dirs[s]);
-			if (vmm_vm_image(m->o.image, img, pol[s], roots[s], msg, sizeof(msg)))
+			/* A policy v2 side: the issuer chain is enrolled instead
+			 * of the root CA, which makes the image a v2 one. */
+			if (vmm_vm_image(m->o.image, img, pol[s],
+					 m->o.side[s].issuer_chain ? m->o.side[s].issuer_chain
+								   : roots[s],
+					 m->o.side[s].issuer_chain != NULL, msg, sizeof(msg)))
 				goto fail;
 			if (m->o.td) {
 				struct emu_vmm_td_args td = {

@@ -21,9 +21,10 @@ int vmm_sibling_path(const char *self, const char *name, char *out, size_t cap);
 int vmm_migtd_path(const char *self, char *out, size_t cap);
 
 /* A copy of the firmware image `in` at `out` with policy and root CA
- * enrolled in its CFV (what a VM MigTD boots). */
-int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root, char *msg,
-		 size_t msglen);
+ * enrolled in its CFV (what a VM MigTD boots); issuer_chain: `root` is the
+ * policy issuer chain instead, a policy v2 image. */
+int vmm_vm_image(const char *in, const char *out, const char *policy, const char *root,
+		 bool issuer_chain, char *msg, size_t msglen);
 /* pki_v2.c: pki policy-issuer DIR, pki policy-v2 (docs/policy-v2.md). */
 int vmm_cmd_pki_policy_issuer(int argc, char **argv);
 int vmm_cmd_pki_policy_v2(int argc, char **argv);

@@ -16,7 +16,8 @@
  *             and root CA (RTMR2, docs/protocol.md §9.4), its event log is published
  *             through a CCEL table (§9.5).
  *
- * The enrolled policy and root CA come from the image's CFV (docs/protocol.md §9.3),
+ * The enrolled policy and root CA (policy v1) or issuer chain (policy v2)
+ * come from the image's CFV (docs/protocol.md §9.3),
  * copied into RAM first; the certificate-validity time is the CMOS RTC
  * (the host's clock, untrusted, as the Linux program's wall clock is).
  */
@@ -76,37 +77,72 @@ static void log_sink(void *ctx, enum migtd_log_level level, uint64_t request_id,
 
 /* ---- configuration from the CFV ------------------------------------------- */
 
-/* Copy-then-parse: the CFV is in the image (ROM here, shared with nobody in
- * a TD, but copied anyway so the core's pointers never see it change). */
-static int load_config(uint8_t **policy, size_t *policy_len, uint8_t **root, size_t *root_len)
+/* Copy one CFV file into the heap (NULL, 0 if it is not there). */
+static int cfv_copy(const uint8_t *cfv, const struct migtd_guid *guid, uint8_t **out,
+		    size_t *out_len)
+{
+	const uint8_t *p = NULL;
+	size_t n = 0;
+	int err = migtd_cfv_find_file(cfv, FW_CFV_SIZE, CFV_FILETYPE_RAW, guid, &p, &n);
+
+	*out = NULL;
+	*out_len = 0;
+	if (err)
+		return err;
+	*out = mbedtls_calloc(1, n ? n : 1);
+	if (!*out)
+		return MIGTD_ERR_NOMEM;
+	memcpy(*out, p, n);
+	*out_len = n;
+	return MIGTD_OK;
+}
+
+/*
+ * Copy-then-parse: the CFV is in the image (ROM here, shared with nobody in
+ * a TD, but copied anyway so the core's pointers never see it change).
+ *
+ * The image's policy profile is what was enrolled when it was built
+ * (`make image` v1 or `POLICY_V2=1`, docs/protocol.md §7.7.1): a policy with
+ * the SGX root CA is a policy v1 image, a policy with the policy issuer
+ * chain a policy v2 image. Both or neither is refused. The two profiles
+ * measure differently (§9.4), so a host that binds one SERVTD_INFO_HASH can
+ * never be served by the other.
+ */
+static int load_config(struct migtd_config *cfg, uint8_t **policy, uint8_t **root, uint8_t **chain)
 {
 	const uint8_t *cfv = (const uint8_t *)(uintptr_t)(FW_IMAGE_BASE + FW_CFV_OFFSET);
-	const uint8_t *p = NULL, *r = NULL;
-	size_t plen = 0, rlen = 0;
-	int err;
+	size_t plen = 0, rlen = 0, clen = 0;
+	int err, err_root, err_chain;
 
-	err = migtd_cfv_find_file(cfv, FW_CFV_SIZE, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p,
-				  &plen);
+	err = cfv_copy(cfv, &migtd_cfv_guid_policy, policy, &plen);
 	if (err) {
 		fw_printf("migtd: no policy enrolled in the CFV (%s)\n", migtd_err_str(err));
 		return err;
 	}
-	err = migtd_cfv_find_file(cfv, FW_CFV_SIZE, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca, &r,
-				  &rlen);
-	if (err) {
-		fw_printf("migtd: no root CA enrolled in the CFV (%s)\n", migtd_err_str(err));
-		return err;
-	}
-	*policy = mbedtls_calloc(1, plen ? plen : 1);
-	*root = mbedtls_calloc(1, rlen ? rlen : 1);
-	if (!*policy || !*root)
+	err_root = cfv_copy(cfv, &migtd_cfv_guid_root_ca, root, &rlen);
+	err_chain = cfv_copy(cfv, &migtd_cfv_guid_policy_issuer_chain, chain, &clen);
+	if (err_root == MIGTD_ERR_NOMEM || err_chain == MIGTD_ERR_NOMEM)
 		return MIGTD_ERR_NOMEM;
-	memcpy(*policy, p, plen);
-	memcpy(*root, r, rlen);
-	*policy_len = plen;
-	*root_len = rlen;
-	fw_printf("migtd: CFV: policy %u bytes, root CA %u bytes\n", (unsigned int)plen,
-		  (unsigned int)rlen);
+	if (!err_root == !err_chain) {
+		fw_printf("migtd: the CFV must hold either the root CA (policy v1) or the policy "
+			  "issuer chain (policy v2), not %s\n",
+			  err_root ? "neither" : "both");
+		return err_root ? err_root : MIGTD_ERR_INVALID;
+	}
+	cfg->policy = *policy;
+	cfg->policy_len = plen;
+	if (!err_chain) {
+		cfg->policy_v2 = true;
+		cfg->issuer_chain = *chain;
+		cfg->issuer_chain_len = clen;
+		fw_printf("migtd: CFV: policy v2 %u bytes, policy issuer chain %u bytes\n",
+			  (unsigned int)plen, (unsigned int)clen);
+	} else {
+		cfg->root_ca = *root;
+		cfg->root_ca_len = rlen;
+		fw_printf("migtd: CFV: policy %u bytes, root CA %u bytes\n", (unsigned int)plen,
+			  (unsigned int)rlen);
+	}
 	return MIGTD_OK;
 }
 
@@ -180,8 +216,7 @@ int fw_migtd_run(void)
 	struct migtd_platform plat = { 0 };
 	struct migtd_config cfg = { 0 };
 	struct emu_link_io io = { 0 };
-	uint8_t *policy = NULL, *root = NULL;
-	size_t policy_len = 0, root_len = 0;
+	uint8_t *policy = NULL, *root = NULL, *chain = NULL;
 	int64_t now_s = 0;
 	unsigned int active = 0;
 	bool announced = false;
@@ -202,7 +237,7 @@ int fw_migtd_run(void)
 	}
 	fw_printf("migtd: randomness %s, RTC %lld (host clock, untrusted)\n", fw_random_source(),
 		  (long long)now_s);
-	ret = load_config(&policy, &policy_len, &root, &root_len);
+	ret = load_config(&cfg, &policy, &root, &chain);
 	if (ret)
 		return ret;
 
@@ -218,10 +253,6 @@ int fw_migtd_run(void)
 	plat.stream_ops = fw_transport.stream_ops;
 	plat.stream_ctx = fw_transport.stream_ctx;
 
-	cfg.policy = policy;
-	cfg.policy_len = policy_len;
-	cfg.root_ca = root;
-	cfg.root_ca_len = root_len;
 	cfg.verify_time = now_s;
 	cfg.wall_clock = fw_wall_clock; /* the CMOS RTC again at each session */
 	cfg.require_socket_info = fw_transport.require_socket_info;
@@ -255,5 +286,6 @@ int fw_migtd_run(void)
 	migtd_core_fini(&core);
 	mbedtls_free(policy);
 	mbedtls_free(root);
+	mbedtls_free(chain);
 	return ret;
 }
