@@ -130,6 +130,7 @@ static void usage(FILE *f)
 		"  serve --pki DIR --control SOCKET --root-ca C [--policy P] [--timeout-ms N]\n"
 		"        [--log-level L] [--export-versions MIN:MAX] [--import-versions MIN:MAX]\n"
 		"        [--pcs DIR]...\n"
+		"        [--issuer-chain PEM [--mrowner HEX96] [--mrownerconfig HEX96]]\n"
 		"        [--vm [--image IMG] [--qemu PATH] [--guest-cid N]]\n"
 		"        [--td [--shim ROM] [--lenient] [--shim-test MODE]]\n"
 		"      Run ONE emulated platform (DIR from 'pki init') with its migtd, taking\n"
@@ -139,6 +140,9 @@ static void usage(FILE *f)
 		"      socket (replaced); a live one (another serve) or any other file is\n"
 		"      refused and left alone. --policy defaults to the installed policy.json\n"
 		"      (%s in the source tree).\n"
+		"      --issuer-chain PEM: a policy v2 MigTD (--policy is then the signed\n"
+		"      policy, --root-ca not used); --mrowner/--mrownerconfig: what the host\n"
+		"      gives the MigTD TD (migtd-hash --policy-v2 prints them; default zero).\n"
 		"      --pcs DIR: this host's quoting service also hands out DIR's collateral\n"
 		"      (a copy of the other host's platform directory, as a PCCS would have it\n"
 		"      from Intel PCS).\n"
@@ -741,10 +745,16 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		{ "shim", required_argument, NULL, 'S' },
 		{ "lenient", no_argument, NULL, 'L' },
 		{ "shim-test", required_argument, NULL, 'X' },
+		{ "issuer-chain", required_argument, NULL, 'I' },
+		{ "mrowner", required_argument, NULL, 'O' },
+		{ "mrownerconfig", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct emu_collateral pcs[EMU_PCS_MAX];
+	const char *chain = NULL;
+	bool has_owner = false;
+	uint8_t mrowner[48] = { 0 }, mrownerconfig[48] = { 0 };
 	const char *pcs_dir[EMU_PCS_MAX];
 	unsigned npcs = 0;
 	const char *dir = NULL, *control = NULL, *policy = NULL, *root = NULL, *level = "info",
@@ -794,14 +804,28 @@ static int cmd_serve(int argc, char **argv, const char *self)
 			if (*end || guest_cid < 3 || guest_cid >= 0xffffffffull)
 				return cli_usage_error(prog, "serve: bad --guest-cid (3..2^32-2)");
 			break;
+		case 'I': chain = optarg; break;
+		case 'O':
+		case 'C':
+			has_owner = true;
+			if (vmm_parse_hex(optarg, c == 'O' ? mrowner : mrownerconfig, 48))
+				return cli_usage_error(prog, "serve: bad --%s (96 hex digits)",
+						       c == 'O' ? "mrowner" : "mrownerconfig");
+			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: return cli_try_help(prog);
 		}
 	}
 	if (optind != argc)
 		return cli_usage_error(prog, "serve: unexpected argument '%s'", argv[optind]);
-	if (!dir || !control || !root)
-		return cli_usage_error(prog, "serve: --pki, --control and --root-ca are required");
+	if (!dir || !control || (!root && !chain))
+		return cli_usage_error(prog,
+				       "serve: --pki, --control and --root-ca (or, policy v2, "
+				       "--issuer-chain) are required");
+	if (chain && vm)
+		return cli_usage_error(prog, "serve: --issuer-chain is not offered with --vm");
+	if (chain)
+		root = chain; /* checked for access below; emu_vmm_launch ignores it in v2 */
 	if (strlen(control) >= sizeof(sa.sun_path))
 		return cli_usage_error(prog, "serve: --control path longer than %zu bytes",
 				       sizeof(sa.sun_path) - 1);
@@ -838,6 +862,10 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	srv.plat->host.tdx.max_export_version = ex_hi;
 	srv.plat->host.tdx.min_import_version = im_lo;
 	srv.plat->host.tdx.max_import_version = im_hi;
+	srv.plat->issuer_chain = chain;
+	srv.plat->has_owner = has_owner;
+	memcpy(srv.plat->mrowner, mrowner, sizeof(mrowner));
+	memcpy(srv.plat->mrownerconfig, mrownerconfig, sizeof(mrownerconfig));
 	memcpy(sa.sun_path, control, strlen(control) + 1);
 	srv.control_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (srv.control_fd < 0 || bind(srv.control_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||

@@ -7,6 +7,7 @@
 #ifndef MIGTD_VMM_TOOL_H
 #define MIGTD_VMM_TOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
