@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
+# Policy v2 MigTDs (docs/protocol.md §5.7, §6.4, §7.7) as whole processes on
+# the emulated platform:
+#  1. boot: a v2 MigTD with upstream's template policy and issuer chain
+#     measures and verifies them and serves; with MROWNER/MROWNERCONFIG
+#     that do not match its policy it stops (exit 3, status 9 logged).
+#  2. pre-session exchange against a raw peer on the TCP relay (migtd-vmm
+#     serve): garbage instead of HELLO, a wrong magic, no common version,
+#     a PRE_SESSION_DATA header announcing 4 GiB, a blob that does not
+#     decode, a wrong START_SESSION -> 1 (InvalidParameter); a peer that
+#     ends the stream mid-blob -> 5; a silent peer -> 5 after the timeout.
+#  3. v1 <-> v2 (migtd-vmm demo, one side --policy-v2): a v2 source against
+#     a v1 destination reports 5, the v1 side 6; a v1 source against a v2
+#     destination reports 6, the v2 side 1 -- each what upstream reports,
+#     and never a hang.
+# MROWNER is computed here independently of the MigTD: SHA384 of the leaf
+# key of the issuer chain (openssl), MROWNERCONFIG from policySvn (python).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/e2e/lib/programs.sh
+V=${MIGTD_VECTORS:-../shared/vectors}
+TPL=$V/upstream/config/templates
+POLICY=$TPL/policy_v2_signed.json
+CHAIN=$TPL/policy_issuer_chain.pem
+[ -f "$POLICY" ] && [ -f "$CHAIN" ] || { echo "FAIL: no policy v2 templates in $V"; exit 1; }
+t=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  rm -rf "$t"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*"
+  for f in "$t"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 30 "$f"; }; done
+  exit 1
+}
+
+# The MROWNER / MROWNERCONFIG a host gives a MigTD with this policy (§7.7.6).
+owner() { # chain policy -> "MROWNER MROWNERCONFIG"
+  local leaf mro svn
+  leaf=$(sed -n '1,/-----END CERTIFICATE-----/p' "$1")
+  mro=$(echo "$leaf" | openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER |
+        tail -c 97 | openssl dgst -sha384 -binary | od -An -v -tx1 | tr -d ' \n')
+  svn=$(/usr/bin/python3 -c 'import json,sys,struct
+d=json.load(open(sys.argv[1]))
+print((struct.pack("<I", d["policyData"]["policySvn"]) + bytes(44)).hex())' "$2")
+  echo "$mro $svn"
+}
+read -r MRO MROC <<<"$(owner "$CHAIN" "$POLICY")"
+[ ${#MRO} = 96 ] && [ ${#MROC} = 96 ] || fail "cannot compute MROWNER/MROWNERCONFIG"
+
+$VMM pki init "$t/a" --fmspc 00806F050000 >/dev/null || fail "pki init"
+
+# ---- 1. boot --------------------------------------------------------------
+# A wrong MROWNER: the MigTD must refuse to serve (upstream panics).
+BAD=$(printf '%096d' 0)
+$VMM demo --quiet --timeout-ms 2000 --issuer-chain "$CHAIN" --policy "$POLICY" \
+  --mrowner "$BAD" --mrownerconfig "$MROC" >"$t/badowner.log" 2>&1
+grep -q 'MROWNER / MROWNERCONFIG do not match the policy v2' "$t/badowner.log" \
+  || fail "a wrong MROWNER was not refused at boot"
+grep -Eq "$MIGTD_DIED" "$t/badowner.log" || fail "the MigTD kept serving with a wrong MROWNER"
+echo "boot: a wrong MROWNER stops the MigTD"
+
+serve() { # log
+  rm -f "$t/ctl.sock"
+  "$VMM" serve --pki "$t/a" --control "$t/ctl.sock" --issuer-chain "$CHAIN" --policy "$POLICY" \
+    --mrowner "$MRO" --mrownerconfig "$MROC" --timeout-ms 2000 >"$1" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do [ -S "$t/ctl.sock" ] && break; sleep 0.1; done
+  [ -S "$t/ctl.sock" ] || fail "serve did not come up"
+  for _ in $(seq 100); do grep -q 'serving requests' "$1" && return 0; sleep 0.1; done
+  fail "the v2 MigTD did not boot"
+}
+serve "$t/serve.log"
+grep -q 'policy v2 verified (policySvn 1' "$t/serve.log" || fail "policy v2 not verified at boot"
+grep -q 'into RTMR1 and the signed policy v2' "$t/serve.log" || fail "v2 measurements not logged"
+echo "boot: template policy verified, MROWNER/MROWNERCONFIG match, serving"
+
+# ---- 2. the pre-session exchange against a raw peer ---------------------------
+cat >"$t/peer.py" <<'PY'
+import socket, struct, sys, time
+mode, port = sys.argv[1], int(sys.argv[2])
+for _ in range(100):
+    try:
+        s = socket.create_connection(("127.0.0.1", port)); break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("cannot connect")
+def hdr(t, n): return bytes([t, 0, 0, 0]) + struct.pack("<I", n)
+def hello(magic=b"MGTD", lo=0x100, hi=0x100):
+    return hdr(0xFF, 8) + magic + struct.pack("<HH", lo, hi)
+def rd(n):
+    b = b""
+    while len(b) < n:
+        d = s.recv(n - len(b))
+        if not d: break
+        b += d
+    return b
+h = rd(16)
+# The MigTD speaks first: its HELLO, byte for byte (§5.7).
+if h != hello():
+    sys.exit("unexpected HELLO " + h.hex())
+blob = struct.pack("<I", 3) + b"{P}" + struct.pack("<I", 2) + b"CH"
+if mode == "garbage":          # a TLS ClientHello where HELLO belongs
+    s.sendall(bytes.fromhex("16030100c4010000c0030300000000"))
+elif mode == "magic":
+    s.sendall(hello(magic=b"MGTX"))
+elif mode == "version":
+    s.sendall(hello(lo=0x200, hi=0x300))
+elif mode == "oversize":       # 4 GiB announced: refused from the header
+    s.sendall(hello()); s.sendall(hdr(1, 0xFFFFFFFF))
+elif mode == "badblob":        # announced and sent, but trailing bytes
+    s.sendall(hello()); s.sendall(hdr(1, len(blob) + 1) + blob + b"!")
+elif mode == "badstart":
+    s.sendall(hello()); s.sendall(hdr(1, len(blob)) + blob); s.sendall(hdr(2, 1) + b"x")
+elif mode == "truncated":      # the stream ends inside the blob
+    s.sendall(hello()); s.sendall(hdr(1, 1000) + b"x" * 10)
+    s.shutdown(socket.SHUT_WR)
+elif mode == "silent":
+    pass
+# Keep the connection open until the MigTD closes it.
+s.settimeout(10)
+try:
+    while s.recv(65536): pass
+except OSError:
+    pass
+PY
+P=$(( 20000 + $$ % 20000 ))
+presession() { # mode expected-status
+  P=$((P + 1))
+  "$VMM" ctl "$t/ctl.sock" migrate "$P" destination "127.0.0.1:$P" >/dev/null || fail "migrate $1"
+  /usr/bin/python3 "$t/peer.py" "$1" "$P" >"$t/peer-$1.log" 2>&1 &
+  local pp=$! r=
+  for _ in $(seq 100); do
+    r=$("$VMM" ctl "$t/ctl.sock" status "$P") || fail "ctl status"
+    [ "$r" != pending ] && break
+    sleep 0.1
+  done
+  wait "$pp" || fail "$1: the raw peer failed: $(cat "$t/peer-$1.log")"
+  echo "pre-session $1: $r"
+  [ "$(echo "$r" | cut -d' ' -f2)" = "$2" ] || fail "$1: expected status $2, got '$r'"
+}
+presession garbage 1
+presession magic 1
+presession version 1
+presession oversize 1
+presession badblob 1
+presession badstart 1
+presession truncated 5
+presession silent 5
+grep -q 'length out of range' "$t/serve.log" || fail "the 4 GiB header was not refused by its length"
+"$VMM" ctl "$t/ctl.sock" shutdown >/dev/null
+
+# ---- 3. v1 <-> v2 -----------------------------------------------------------------
+pair() { # name side-that-is-v2 src-status dst-status
+  local out
+  out=$(timeout 60 "$VMM" demo --quiet --timeout-ms 3000 --"$2"-issuer-chain "$CHAIN" \
+    --"$2"-policy "$POLICY" --"$2"-mrowner "$MRO" --"$2"-mrownerconfig "$MROC" 2>&1)
+  echo "$out" | grep -Eq "$MIGTD_DIED" && { echo "$out"; fail "$1: a migtd died"; }
+  echo "$out" | grep -q "session 0: source status $3 .*destination status $4 " \
+    || { echo "$out"; fail "$1: expected source $3 / destination $4"; }
+  echo "$out" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' \
+    || fail "$1: keys written"
+  echo "$1: source $3, destination $4"
+}
+pair "v2 source, v1 destination" src 5 6
+pair "v1 source, v2 destination" dst 6 1
+echo "policy v2 e2e: all cases passed"
