@@ -844,6 +844,12 @@ static bool st_tls_start(struct migtd_session *s, uint64_t now)
 		migtd_ratls_session_error(&s->tls, &why);
 		return fail(s, ret, why, now);
 	}
+	/* The size that decides whether the certificate fits one TLS record
+	 * (docs/tls-large-certificates.md); policy v2 keeps it small. */
+	MIGTD_INFO(SLOG(s), s->request_id,
+		   "RA-TLS certificate: %zu bytes (quote %zu, event log %zu%s)",
+		   s->tls.own_cert.raw.len, s->tls.own_quote_len, c->evlog_len,
+		   c->cfg.policy_v2 ? ", policy hash 48" : "");
 	set_step(s, MIGTD_SS_HANDSHAKE, now, true);
 	return true;
 }
