@@ -886,11 +886,17 @@ static bool st_handshake(struct migtd_session *s, uint64_t now)
 				    (unsigned)-migtd_ratls_session_tls_error(&s->tls));
 		return fail(s, tls_err(s, ret), why, now);
 	}
-	MIGTD_INFO(SLOG(s), s->request_id,
-		   "handshake done: peer verified (quote and RA-TLS certificate), policy: %s",
-		   s->policy_result < POLICY_RESULT_COUNT
-			   ? migtd_policy_result_name((enum policy_result)s->policy_result)
-			   : "not evaluated yet (TLS client)");
+	if (s->core->cfg.policy_v2)
+		MIGTD_INFO(SLOG(s), s->request_id,
+			   "handshake done: peer verified (policy-hash extension, policy v2 "
+			   "authentication, RA-TLS certificate)");
+	else
+		MIGTD_INFO(SLOG(s), s->request_id,
+			   "handshake done: peer verified (quote and RA-TLS certificate), policy: "
+			   "%s",
+			   s->policy_result < POLICY_RESULT_COUNT
+				   ? migtd_policy_result_name((enum policy_result)s->policy_result)
+				   : "not evaluated yet (TLS client)");
 	{
 		struct exchange_information info;
 		size_t n = 0;
