@@ -3,6 +3,13 @@
 # Copyright (c) 2026 The migtd-c authors
 # Policy v2 MigTDs (docs/protocol.md §5.7, §6.4, §7.7) as whole processes on
 # the emulated platform:
+#  0. two v2 MigTDs with policies made by our tools (migtd-vmm pki
+#     policy-issuer / policy-v2: the emulated platforms' collateral, the
+#     migtd program's measurements mapped to an SVN) complete a
+#     pre-migration, keys verified on both platforms; a destination that
+#     admits only SVN >= 2 refuses the SVN 1 source (8, source 6); a
+#     destination whose policy comes from another issuer (same name, other
+#     keys) is refused by the source (8, destination 6).
 #  1. boot: a v2 MigTD with upstream's template policy and issuer chain
 #     measures and verifies them and serves; with MROWNER/MROWNERCONFIG
 #     that do not match its policy it stops (exit 3, status 9 logged).
@@ -54,6 +61,46 @@ read -r MRO MROC <<<"$(owner "$CHAIN" "$POLICY")"
 [ ${#MRO} = 96 ] && [ ${#MROC} = 96 ] || fail "cannot compute MROWNER/MROWNERCONFIG"
 
 $VMM pki init "$t/a" --fmspc 00806F050000 >/dev/null || fail "pki init"
+
+# ---- 0. v2 pairs with policies made by our tools --------------------------------
+# The demo's two platforms (its defaults), made first so the policies can
+# carry their collateral; the demo keeps existing keys.
+D=$t/demo
+mkdir -p "$D"
+$VMM pki init "$D/src" --fmspc 00806F050000 >/dev/null || fail "pki src"
+$VMM pki init "$D/dst" --root "$D/src" --fmspc 00906F000000 --pcesvn 13 --qe-isvsvn 5 \
+  >/dev/null || fail "pki dst"
+for i in iss iss2; do $VMM pki policy-issuer "$D/$i" >/dev/null || fail "policy-issuer $i"; done
+mkpol() { # issuer out [options]
+  local iss=$1 out=$2; shift 2
+  $VMM pki policy-v2 --issuer "$D/$iss" --platform "$D/src" --platform "$D/dst" "$@" -o "$out" \
+    >/dev/null || fail "pki policy-v2 $out"
+}
+mkpol iss "$D/svn1.json" --migtd "$BIN/migtd:1"
+mkpol iss "$D/min2.json" --migtd "$BIN/migtd:2" --min-svn 2
+mkpol iss2 "$D/other.json" --migtd "$BIN/migtd:1"
+v2demo() { # name src-policy dst-policy dst-issuer expected-exit src dst
+  local out rc so sc do dc
+  read -r so sc <<<"$(owner "$D/iss/policy_issuer_chain.pem" "$2")"
+  read -r do dc <<<"$(owner "$D/$4/policy_issuer_chain.pem" "$3")"
+  out=$(timeout 120 "$VMM" demo --dir "$D" --keep --quiet --timeout-ms 10000 \
+    --src-issuer-chain "$D/iss/policy_issuer_chain.pem" --src-policy "$2" \
+    --src-mrowner "$so" --src-mrownerconfig "$sc" \
+    --dst-issuer-chain "$D/$4/policy_issuer_chain.pem" --dst-policy "$3" \
+    --dst-mrowner "$do" --dst-mrownerconfig "$dc" 2>&1); rc=$?
+  echo "$out" | grep -Eq "$MIGTD_DIED" && { echo "$out"; fail "$1: a migtd died"; }
+  [ "$rc" = "$5" ] || { echo "$out"; fail "$1: exit $rc, expected $5"; }
+  echo "$out" | grep -q "session 0: source status $6 .*destination status $7 " \
+    || { echo "$out"; fail "$1: expected source $6 / destination $7"; }
+  echo "$1: source $6, destination $7"
+  LAST=$out
+}
+v2demo "v2 pair" "$D/svn1.json" "$D/svn1.json" iss 0 0 0
+echo "$LAST" | grep -q 'keys installed and verified' || fail "v2 pair: keys not verified"
+v2demo "peer SVN below the admitted" "$D/svn1.json" "$D/min2.json" iss 1 6 8
+echo "$LAST" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' || fail "keys written"
+v2demo "policy of another issuer" "$D/svn1.json" "$D/other.json" iss2 1 8 6
+echo "$LAST" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' || fail "keys written"
 
 # ---- 1. boot --------------------------------------------------------------
 # A wrong MROWNER: the MigTD must refuse to serve (upstream panics).
