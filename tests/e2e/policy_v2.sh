@@ -18,6 +18,11 @@
 #     a PRE_SESSION_DATA header announcing 4 GiB, a blob that does not
 #     decode, a wrong START_SESSION -> 1 (InvalidParameter); a peer that
 #     ends the stream mid-blob -> 5; a silent peer -> 5 after the timeout.
+#  4. the firmware: two QEMU VMs booting build/migtd.bin with a v2 policy
+#     and issuer chain enrolled (migtd-vmm demo --vm --issuer-chain: the
+#     image copy per platform carries the chain instead of the root CA)
+#     complete a pre-migration, keys verified; the policy maps the image's
+#     MRTD (pki policy-v2 --migtd build/migtd.bin).
 #  3. v1 <-> v2 (migtd-vmm demo, one side --policy-v2): a v2 source against
 #     a v1 destination reports 5, the v1 side 6; a v1 source against a v2
 #     destination reports 6, the v2 side 1 -- each what upstream reports,
@@ -26,6 +31,8 @@
 # key of the issuer chain (openssl), MROWNERCONFIG from policySvn (python).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+command -v qemu-system-x86_64 >/dev/null || { echo "FAIL: no qemu-system-x86_64 (scripts/deps.sh installs it)"; exit 1; }
+make --no-print-directory -s build/migtd.bin build/bin/migtd-image >/dev/null || exit 1
 . tests/e2e/lib/programs.sh
 V=${MIGTD_VECTORS:-../shared/vectors}
 TPL=$V/upstream/config/templates
@@ -217,4 +224,26 @@ pair() { # name side-that-is-v2 src-status dst-status
 }
 pair "v2 source, v1 destination" src 5 6
 pair "v1 source, v2 destination" dst 6 1
+
+# ---- 4. a firmware v2 pair --------------------------------------------------------
+F=$t/fw
+mkdir -p "$F"
+$VMM pki init "$F/src" --fmspc 00806F050000 >/dev/null || fail "pki fw src"
+$VMM pki init "$F/dst" --root "$F/src" --fmspc 00906F000000 --pcesvn 13 --qe-isvsvn 5 \
+  >/dev/null || fail "pki fw dst"
+$VMM pki policy-issuer "$F/iss" >/dev/null || fail "policy-issuer fw"
+$VMM pki policy-v2 --issuer "$F/iss" --platform "$F/src" --platform "$F/dst" \
+  --migtd build/migtd.bin:1 -o "$F/pol.json" >/dev/null || fail "pki policy-v2 fw"
+read -r fo fc <<<"$(owner "$F/iss/policy_issuer_chain.pem" "$F/pol.json")"
+t0=$(date +%s%N)
+out=$(timeout 300 "$VMM" demo --vm --dir "$F" --keep --timeout-ms 30000 \
+  --issuer-chain "$F/iss/policy_issuer_chain.pem" --policy "$F/pol.json" \
+  --mrowner "$fo" --mrownerconfig "$fc" 2>&1) || { echo "$out" | tail -40; fail "firmware v2 pair"; }
+for side in source destination; do
+  echo "$out" | grep -q "$side vm | migtd: CFV: policy v2 .* bytes, policy issuer chain" \
+    || { echo "$out" | tail -40; fail "the $side VM did not run as a policy v2 MigTD"; }
+done
+echo "$out" | grep -q 'session 0: source status 0 .*destination status 0 .*keys installed and verified' \
+  || { echo "$out" | tail -40; fail "firmware v2 pair: keys not verified"; }
+echo "firmware v2 pair: source 0, destination 0, keys verified ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
 echo "policy v2 e2e: all cases passed"
