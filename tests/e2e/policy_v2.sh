@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause-Patent
 # Copyright (c) 2026 The migtd-c authors
+# e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
 # Policy v2 MigTDs (docs/protocol.md §5.7, §6.4, §7.7) as whole processes on
 # the emulated platform:
 #  0. two v2 MigTDs with policies made by our tools (migtd-vmm pki
