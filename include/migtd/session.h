@@ -301,6 +301,10 @@ struct migtd_core {
 	uint8_t v2_blob_hash[RATLS_POLICY_HASH_SIZE];
 	struct migtd_pv2_explain pv2_explain;
 	uint8_t v2_own_report[MIGTD_VERIFIED_REPORT_SIZE];
+	/* cfg.own_quote_once: v2_own_report holds the boot quote's verified
+	 * report (own_quote.c); the collateral is the policy's and never
+	 * changes, so it stands for the life of the core. */
+	bool v2_own_report_ok;
 	struct migtd_session sessions[MIGTD_MAX_SESSIONS];
 };
 

@@ -95,21 +95,37 @@ static int setup_psa(void **state)
 	return psa_crypto_init() == PSA_SUCCESS ? 0 : -1;
 }
 
-/* A fresh session's key and a quote binding it; the certificate into der. */
+static struct fake_auth unused_auth;
+
+/*
+ * A fresh session (v2 when hash is set) with a quote binding its key, set up
+ * the way the session does it: the certificate it would send, into der.
+ */
 static size_t make_cert(struct ratls_session *s, const uint8_t *hash, uint8_t *der, size_t cap)
 {
 	static const struct ratls_callbacks cb = { no_quote, no_policy, NULL };
+	static struct rp_link l;
+	struct ratls_io io = { rp_pipe_send, rp_pipe_recv, &l.se };
 	uint8_t rd[64], quote[FQ_LEN];
-	size_t n = 0;
+	uint8_t *work = malloc(WORK_CAP);
 
+	assert_non_null(work);
+	rp_link_init(&l);
 	assert_int_equal(migtd_ratls_session_init(s, RATLS_SERVER, &cb), MIGTD_OK);
+	if (hash != NULL)
+		assert_int_equal(migtd_ratls_session_set_policy_v2(s, hash, hash, fake_authenticate,
+								   &unused_auth),
+				 MIGTD_OK);
 	assert_int_equal(migtd_ratls_session_report_data(s, rd), MIGTD_OK);
 	memset(quote, 0x51, sizeof(quote));
 	memcpy(quote + 568, rd, 64);
-	assert_int_equal(migtd_ratls_cert_write_v2(s->key, quote, sizeof(quote), evlog,
-						   sizeof(evlog), hash, 0, der, cap, &n),
+	assert_int_equal(migtd_ratls_session_start(s, quote, sizeof(quote), evlog, sizeof(evlog), 0,
+						   &io, work, WORK_CAP),
 			 MIGTD_OK);
-	return n;
+	free(work);
+	assert_true(s->own_cert.raw.len <= cap);
+	memcpy(der, s->own_cert.raw.p, s->own_cert.raw.len);
+	return s->own_cert.raw.len;
 }
 
 /* Offset of the DER OID bytes (06 0B <oid>) of an RA-TLS extension, or 0. */

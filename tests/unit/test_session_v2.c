@@ -160,6 +160,37 @@ static void test_v2_pair(void **state)
 	free(p1);
 }
 
+/* With own_quote_once (the programs' setting) the own quote is verified
+ * once at boot with the policy's collateral and is the "self" reference of
+ * every session after. */
+static void test_v2_pair_own_quote_once(void **state)
+{
+	size_t l0, l1;
+	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	struct pair r;
+
+	(void)state;
+	make_v2(&w->s[0], p0, l0, 0);
+	make_v2(&w->s[1], p1, l1, 0);
+	w->s[0].cfg.own_quote_once = w->s[1].cfg.own_quote_once = true;
+	world_start(w);
+	for (uint64_t id = 60; id < 63; id++) {
+		r = migrate(w, id);
+		if (r.src != 0 || r.dst != 0)
+			fail_msg("statuses %d/%d\n--- src\n%s", r.src, r.dst, w->s[0].log);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_true(logged(&w->s[i], "own quote verified with the policy v2 collateral"));
+		assert_true(w->s[i].core->v2_own_report_ok);
+		/* one GetQuote at boot, then one per session */
+		assert_int_equal(w->s[i].quotes, 1 + 3);
+	}
+	world_free(w);
+	free(p0);
+	free(p1);
+}
+
 /* The source's MigTD maps to SVN 1, the destination admits from SVN 2: the
  * destination refuses the source (8), the source sees TLS fail (6). */
 static void test_v2_lower_svn_refused(void **state)
@@ -355,6 +386,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v2_pair),
+		cmocka_unit_test(test_v2_pair_own_quote_once),
 		cmocka_unit_test(test_v2_lower_svn_refused),
 		cmocka_unit_test(test_v2_other_issuer_refused),
 		cmocka_unit_test(test_v2_policy_hash_mismatch),

@@ -222,6 +222,31 @@ static bool boot_quote_wait(struct migtd_core *c, uint64_t now)
 	return false;
 }
 
+/*
+ * Policy v2: the own quote is judged with our policy's collateral
+ * (docs/protocol.md §7.7.7 step 6), which is fixed for the life of the
+ * core, so the result stands as long as the core does. It is the "self"
+ * reference of every peer authentication; REPORTDATA does not enter it.
+ */
+static bool boot_verify_v2(struct migtd_core *c)
+{
+	struct migtd_own_quote *o = &c->own;
+	enum migtd_pv2_result r;
+
+	memset(&c->pv2_explain, 0, sizeof(c->pv2_explain));
+	r = migtd_policy_v2_verify_quote(&c->pv2, o->boot_quote, o->boot_quote_len,
+					 MIGTD_QTIME_COLLATERAL, c->cfg.verify_time, &c->sig_cache,
+					 c->v2_own_report, &c->pv2_explain);
+	if (r != MIGTD_PV2_OK)
+		return boot_done(c, MIGTD_ERR_QUOTE, migtd_pv2_result_name(r));
+	c->v2_own_report_ok = true;
+	MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
+		   "boot: own quote verified with the policy v2 collateral (%zu bytes); sessions "
+		   "reuse it as the \"self\" reference",
+		   o->boot_quote_len);
+	return boot_done(c, MIGTD_OK, NULL);
+}
+
 static bool boot_verify(struct migtd_core *c)
 {
 	struct migtd_own_quote *o = &c->own;
@@ -263,7 +288,7 @@ bool migtd_own_quote_boot_step(struct migtd_core *c, uint64_t now)
 	switch (c->own.step) {
 	case MIGTD_OWN_QUOTE_START: return boot_quote_start(c, now);
 	case MIGTD_OWN_QUOTE_WAIT: return boot_quote_wait(c, now);
-	case MIGTD_OWN_VERIFY: return boot_verify(c);
+	case MIGTD_OWN_VERIFY: return c->cfg.policy_v2 ? boot_verify_v2(c) : boot_verify(c);
 	case MIGTD_OWN_DONE: return true;
 	}
 	return true;

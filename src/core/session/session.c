@@ -280,9 +280,12 @@ static int cb_authenticate_v2(void *ctx, bool is_src, const uint8_t *local_quote
 	enum migtd_pv2_result r;
 
 	memset(ex, 0, sizeof(*ex));
-	r = migtd_policy_v2_verify_quote(&c->pv2, local_quote, local_quote_len,
-					 MIGTD_QTIME_COLLATERAL, c->cfg.verify_time, &c->sig_cache,
-					 c->v2_own_report, ex);
+	/* With own_quote_once the boot quote's report stands (own_quote.c). */
+	r = c->v2_own_report_ok
+		    ? MIGTD_PV2_OK
+		    : migtd_policy_v2_verify_quote(&c->pv2, local_quote, local_quote_len,
+						   MIGTD_QTIME_COLLATERAL, c->cfg.verify_time,
+						   &c->sig_cache, c->v2_own_report, ex);
 	if (r != MIGTD_PV2_OK) {
 		MIGTD_ERROR(SLOG(s), s->request_id,
 			    "policy v2: own quote does not verify with our policy's collateral: %s",
