@@ -27,7 +27,10 @@ MAKEFLAGS += --no-builtin-rules
 
 CC       ?= cc
 FUZZ_CC  ?= clang
-MBEDTLS_DIR ?= .deps/mbedtls
+# The patched mbedTLS tree; its name carries the patch's hash (scripts/deps.sh).
+ifndef MBEDTLS_DIR
+MBEDTLS_DIR := $(shell scripts/deps.sh --mbedtls-dir)
+endif
 VHU_DIR ?= .deps/libvhost-user
 B := build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)

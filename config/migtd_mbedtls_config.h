@@ -105,6 +105,15 @@
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_MAX_CONTENT_LEN 16384
 #define MBEDTLS_SSL_CIPHERSUITES MBEDTLS_TLS1_3_AES_256_GCM_SHA384
+/* Options of our patch to mbedTLS (scripts/patches/mbedtls-*-migtd.patch,
+ * docs/tls-large-certificates.md). An RA-TLS certificate with a large
+ * policy in its event log is ~33 KB, so handshake messages up to 64 KiB
+ * (header included; 65535 is the patch's ceiling) are reassembled from
+ * and fragmented over records of <= 16 KiB (docs/protocol.md §5.4). This
+ * grows each of a session's two record buffers by ~64 KiB. */
+#define MIGTD_MBEDTLS_HS_MAX_LEN 65535
+/* One fatal alert per failure, under the key the peer reads with. */
+#define MIGTD_MBEDTLS_TLS13_ALERTS
 
 /* ---- sizes ------------------------------------------------------------- */
 #define MBEDTLS_MPI_MAX_SIZE 48 /* P-384 is the largest key we handle */

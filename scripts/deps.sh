@@ -21,8 +21,15 @@
 #     same private apt configuration and a pinned sha256. Only the files the
 #     library needs are unpacked (about 130 KB of the 40 MB tarball), and the
 #     tarball is deleted afterwards.
+#     Then our patch scripts/patches/mbedtls-$VERSION-migtd.patch (its
+#     sha256 pinned below; docs/tls-large-certificates.md says what it does)
+#     is applied. The unpacked tree is named after the version AND the
+#     patch's hash, so a changed patch gets a fresh tree and two checkouts
+#     with different patches can share one deps directory.
 # The sources are unpacked into $MIGTD_DEPS_DIR (default: .deps/ in the
 # repository, ignored by git); the Makefile builds them with our own config.
+# `deps.sh --mbedtls-dir` only prints where the patched mbedTLS tree is (the
+# Makefile's MBEDTLS_DIR) and exits.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,12 +39,23 @@ MBEDTLS_VERSION=3.6.6
 MBEDTLS_DEB_VERSION=3.6.6-0.1~deb13u1
 MBEDTLS_ORIG=mbedtls_${MBEDTLS_VERSION}.orig.tar.bz2
 MBEDTLS_ORIG_SHA256=8fb65fae8dcae5840f793c0a334860a411f884cc537ea290ce1c52bb64ca007a
+MBEDTLS_PATCH=$repo/scripts/patches/mbedtls-${MBEDTLS_VERSION}-migtd.patch
+MBEDTLS_PATCH_SHA256=0159b6719951fcab4c94487d35221f7f4fe347c2a9308b09ea4baa3b211d0637
 QEMU_VERSION=10.0.13
 QEMU_DEB_VERSION=1:10.0.13+ds-0+deb13u1
 QEMU_ORIG=qemu_${QEMU_VERSION}+ds.orig.tar.xz
 QEMU_ORIG_SHA256=6a0888e806c2ffc0c5f0733e974f9aea55491950d3c47c98669c8b236dde59ae
 SOURCE_SUITE=trixie
 SOURCE_KEYRING=/usr/share/keyrings/debian-archive-${SOURCE_SUITE}-stable.gpg
+mb_name=mbedtls-$MBEDTLS_VERSION-migtd.${MBEDTLS_PATCH_SHA256:0:16}
+
+if [ "${1:-}" = --mbedtls-dir ]; then
+  case $deps_dir in
+    "$repo"/*) echo "${deps_dir#"$repo"/}/$mb_name" ;;
+    *) echo "$deps_dir/$mb_name" ;;
+  esac
+  exit 0
+fi
 
 PACKAGES=(
   build-essential binutils make pkg-config
@@ -45,7 +63,7 @@ PACKAGES=(
   libjsmn-dev libcmocka-dev
   openssl libssl-dev python3 python3-cryptography
   qemu-system-x86 socat iproute2 procps
-  bzip2 xz-utils ca-certificates debian-archive-keyring
+  bzip2 xz-utils patch ca-certificates debian-archive-keyring
   valgrind
   clang-tidy clang-format cppcheck lcov
   help2man man-db systemd
@@ -78,10 +96,10 @@ for p in "${missing[@]}"; do
 done
 
 # ---- 2./3. source packages -------------------------------------------------
-mb_dir=$deps_dir/mbedtls-$MBEDTLS_VERSION
+mb_dir=$deps_dir/$mb_name
 vu_dir=$deps_dir/libvhost-user-$QEMU_VERSION
 mb_ok=; vu_ok=
-[ -f "$mb_dir/.migtd-verified" ] && [ -L "$deps_dir/mbedtls" ] && mb_ok=1
+[ -f "$mb_dir/.migtd-verified" ] && mb_ok=1
 [ -f "$vu_dir/.migtd-verified" ] && [ -L "$deps_dir/libvhost-user" ] && vu_ok=1
 if [ -n "$mb_ok" ] && [ -n "$vu_ok" ]; then
   exit 0
@@ -145,14 +163,22 @@ fetch_orig() {
 }
 
 if [ -z "$mb_ok" ]; then
+  echo "$MBEDTLS_PATCH_SHA256  $MBEDTLS_PATCH" | sha256sum -c --quiet - \
+    || die "$MBEDTLS_PATCH does not match the pinned sha256 (changed it? update MBEDTLS_PATCH_SHA256)"
   fetch_orig mbedtls "$MBEDTLS_DEB_VERSION" "$MBEDTLS_ORIG" "$MBEDTLS_ORIG_SHA256" m/mbedtls
+  # Unpack into the work dir, patch, then move into place: a tree under
+  # its final name is always complete and patched.
+  mkdir -p "$work/mb"
+  tar -xjf "$work/src/$MBEDTLS_ORIG" -C "$work/mb" || die "could not unpack $MBEDTLS_ORIG"
+  [ -f "$work/mb/mbedtls-$MBEDTLS_VERSION/include/mbedtls/ssl.h" ] \
+    || die "unpacked mbedtls has no include/mbedtls/ssl.h"
+  patch -d "$work/mb/mbedtls-$MBEDTLS_VERSION" -p1 -s -N --no-backup-if-mismatch -r - \
+    < "$MBEDTLS_PATCH" || die "$MBEDTLS_PATCH does not apply to mbedtls $MBEDTLS_VERSION"
+  touch "$work/mb/mbedtls-$MBEDTLS_VERSION/.migtd-verified"
   rm -rf "$mb_dir"
-  tar -xjf "$work/src/$MBEDTLS_ORIG" -C "$deps_dir" || die "could not unpack $MBEDTLS_ORIG"
-  [ -f "$mb_dir/include/mbedtls/ssl.h" ] || die "unpacked mbedtls has no include/mbedtls/ssl.h"
-  touch "$mb_dir/.migtd-verified"
-  ln -sfn "mbedtls-$MBEDTLS_VERSION" "$deps_dir/mbedtls"
+  mv "$work/mb/mbedtls-$MBEDTLS_VERSION" "$mb_dir"
   rm -f "$work/src/$MBEDTLS_ORIG"
-  say "mbedtls $MBEDTLS_VERSION ready in $mb_dir"
+  say "mbedtls $MBEDTLS_VERSION (patched) ready in $mb_dir"
 fi
 
 if [ -z "$vu_ok" ]; then

@@ -41,10 +41,12 @@
  *    client certificate, so a server-side rejection reaches the client on
  *    its first migtd_ratls_read() (the §6.2 ExchangeInformation read), not in
  *    migtd_ratls_handshake_step();
- *  - mbedTLS protects the alert with the keys its record layer is using at
- *    that moment (client: none yet; server: handshake keys while the
- *    finished client already expects application keys), so the peer may
- *    see an undecryptable record instead of the alert. Still status 6.
+ *  - exactly one fatal alert goes out per failure, protected with the key
+ *    the peer reads with at that moment (RFC 8446 §6, App. A): a client
+ *    rejecting the server uses its handshake traffic key, a server
+ *    rejecting the client after its Finished its application traffic key.
+ *    mbedTLS 3.6 does neither by itself; our patch to it does
+ *    (docs/tls-large-certificates.md).
  */
 #ifndef MIGTD_RATLS_H
 #define MIGTD_RATLS_H
@@ -73,15 +75,21 @@
 /* Largest single TLS record plaintext we send (RFC 8446 §5.1). */
 #define RATLS_MAX_RECORD 16384
 /*
- * Largest certificate mbedTLS 3.6 can send or receive. It neither fragments
- * an outgoing handshake message over several records nor reassembles an
- * incoming one larger than its 16 KiB input buffer (and refuses to be
- * configured above 16 KiB), so the whole Certificate handshake message
- * (4 header + 1 context + 3 list + 3 length + cert + 2 extensions) must fit
- * in 16384 bytes. A policy-v1 event log that embeds a large policy (the
- * production one is ~27 KiB) does not fit: see docs/tls-large-certificates.md.
+ * Largest handshake message we send or accept, header included: our patch
+ * to mbedTLS 3.6 fragments ours over records of <= RATLS_MAX_RECORD bytes
+ * and reassembles the peer's (docs/tls-large-certificates.md). A policy-v1
+ * certificate embeds the whole policy in its event log (~33 KB with
+ * upstream's production policy, docs/protocol.md §5.4).
  */
-#define RATLS_MAX_CERT (16384 - 13)
+#if !defined(MIGTD_MBEDTLS_HS_MAX_LEN)
+#error "mbedTLS must be built with the migtd-c patch and config (MIGTD_MBEDTLS_HS_MAX_LEN)"
+#endif
+#define RATLS_MAX_HS_MSG MIGTD_MBEDTLS_HS_MAX_LEN
+/*
+ * Largest certificate: the whole Certificate message (4 header + 1 context
+ * + 3 list + 3 length + cert + 2 extensions) must fit in RATLS_MAX_HS_MSG.
+ */
+#define RATLS_MAX_CERT (RATLS_MAX_HS_MSG - 13)
 
 /* DER value bytes (without tag/length) of the RA-TLS OIDs, §5.3. */
 #define RATLS_OID_MIGTD_EKU "\x2A\x86\x48\x86\xF8\x4D\x01\x05\x05\x01\x01"

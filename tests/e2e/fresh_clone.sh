@@ -33,7 +33,7 @@ secs=$(( $(date +%s) - t0 ))
 grep -q '^verdict: OK' "$t/demo.log" || fail "no 'verdict: OK' line"
 # It really fetched and built mbedTLS (not an empty archive: the old
 # failure mode was an 8-byte libmbedtls.a and undefined references).
-[ -f .deps/mbedtls/.migtd-verified ] || fail ".deps/mbedtls was not fetched and verified"
+[ -f "$(scripts/deps.sh --mbedtls-dir)/.migtd-verified" ] || fail "mbedTLS was not fetched, verified and patched"
 size=$(stat -c %s build/host/libmbedtls.a)
 [ "$size" -gt 100000 ] || fail "build/host/libmbedtls.a is only $size bytes"
 echo "fresh clone: first 'make demo' printed the OK verdict in ${secs} s"

@@ -1062,15 +1062,13 @@ static void expect_reject(struct pair *p, bool server_rejects, int want, const c
 	}
 	assert_int_equal(migtd_ratls_session_error(o, &why), MIGTD_ERR_TLS);
 	/*
-	 * mbedTLS protects our alert with whatever keys its record layer has
-	 * switched to at that moment: the client's goes out in clear (it has
-	 * not sent its second flight yet, see test_client_policy_rejects_alert_40),
-	 * the server's under its handshake keys while the finished client
-	 * expects application keys. A mbedTLS peer therefore sees a record that
-	 * fails authentication rather than the alert; both are status 6.
+	 * The alert is protected with the key the peer reads with (our mbedTLS
+	 * patch): the client's under its handshake traffic key (see
+	 * test_client_policy_rejects_alert_40), the server's, after its
+	 * Finished, under its application traffic key, which the finished
+	 * client reads with. So the peer reads an alert, not a bad record.
 	 */
-	assert_true(migtd_ratls_session_tls_error(o) == MBEDTLS_ERR_SSL_INVALID_MAC ||
-		    migtd_ratls_session_tls_error(o) == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
+	assert_int_equal(migtd_ratls_session_tls_error(o), MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
 	/* Further steps keep returning the same errors. */
 	assert_int_equal(migtd_ratls_handshake_step(v), want);
 	assert_int_equal(migtd_ratls_read(o, b, sizeof(b)), MIGTD_ERR_TLS);
@@ -1100,17 +1098,26 @@ static void test_client_policy_rejects_alert_40(void **state)
 	(void)state;
 	p->cf.policy_ret = MIGTD_ERR_POLICY;
 	/* Drive by hand to look at the alert on the wire: the client rejects
-	 * the server's flight before it has switched to handshake keys, so its
-	 * alert record is in clear: 15 03 03 00 02 | 02 (fatal) 28 (40). */
+	 * the server's flight before mbedTLS switches its outbound traffic to
+	 * handshake keys (that happens for its second flight); our patch
+	 * protects the alert with the client handshake traffic key anyway, as
+	 * the server expects (RFC 8446 App. A.1): one TLSCiphertext record,
+	 * 17 03 03 00 20 | alert (2) + content type (1), zero-padded to 16
+	 * (mbedTLS's TLS 1.3 padding granularity) + GCM tag (16), never the
+	 * plaintext 15 03 03 00 02 02 28. The server decrypts it. */
 	assert_int_equal(migtd_ratls_handshake_step(&p->c), MIGTD_ERR_AGAIN); /* ClientHello */
 	assert_int_equal(migtd_ratls_handshake_step(&p->s), MIGTD_ERR_AGAIN); /* server flight */
 	rc = migtd_ratls_handshake_step(&p->c);
 	assert_int_equal(rc, MIGTD_ERR_POLICY);
-	assert_int_equal(p->l.c2s.len, 7);
-	assert_memory_equal(p->l.c2s.buf, "\x15\x03\x03\x00\x02\x02\x28", 7);
+	assert_int_equal(p->l.c2s.len, 5 + 32);
+	assert_memory_equal(p->l.c2s.buf, "\x17\x03\x03\x00\x20", 5);
 	assert_int_equal(migtd_ratls_flush(&p->c), MIGTD_OK);
+	/* One fatal alert per failure: aborting adds nothing. */
+	assert_int_equal(migtd_ratls_abort(&p->c), MIGTD_OK);
+	assert_int_equal(p->l.c2s.len, 5 + 32);
 	rs = migtd_ratls_handshake_step(&p->s);
 	assert_int_equal(rs, MIGTD_ERR_TLS);
+	assert_int_equal(migtd_ratls_session_tls_error(&p->s), MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
 	pair_free(p);
 }
 
@@ -1202,7 +1209,7 @@ static void test_session_misuse(void **state)
 	struct ratls_callbacks nocb = { NULL, fake_policy, NULL };
 	struct ratls_io io = { rp_pipe_send, rp_pipe_recv, NULL };
 	uint8_t b[8], big_q[FQ_LEN];
-	uint8_t *evlog = calloc(1, 20000), *work = malloc(WORK_CAP);
+	uint8_t *evlog = calloc(1, RATLS_MAX_CERT), *work = malloc(RATLS_MAX_CERT + 4096);
 	static const uint8_t rd[64];
 
 	(void)state;
@@ -1217,11 +1224,13 @@ static void test_session_misuse(void **state)
 	assert_int_equal(migtd_ratls_write(&s, b, sizeof(b)), MIGTD_ERR_STATE);
 	migtd_ratls_session_free(&s);
 
-	/* A certificate mbedTLS could not send (> 16 KiB message) is refused early. */
+	/* A certificate TLS could not send (a Certificate message over
+	 * RATLS_MAX_HS_MSG) is refused early. */
 	make_quote(big_q, rd, 0, 0);
 	assert_int_equal(migtd_ratls_session_init(&s, RATLS_SERVER, &cb), MIGTD_OK);
-	assert_int_equal(migtd_ratls_session_start(&s, big_q, sizeof(big_q), evlog, 20000, 0, &io,
-						   work, WORK_CAP),
+	assert_int_equal(migtd_ratls_session_start(&s, big_q, sizeof(big_q), evlog,
+						   RATLS_MAX_CERT - sizeof(big_q), 0, &io, work,
+						   RATLS_MAX_CERT + 4096),
 			 MIGTD_ERR_NOSPACE);
 	migtd_ratls_session_free(&s);
 	/* work buffer too small */

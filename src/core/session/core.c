@@ -166,7 +166,7 @@ static int boot_measure(struct migtd_core *c)
 			   "boot: measured policy (%zu bytes) and root CA (%zu bytes) into RTMR2; "
 			   "event log %zu bytes",
 			   c->cfg.policy_len, c->cfg.root_ca_len, len);
-	/* The certificate carries the event log and the quote in 16 KiB (ratls.h). */
+	/* The certificate carries the event log and the quote (ratls.h). */
 	if (len + 4096u > RATLS_MAX_CERT)
 		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
 			   "boot: the event log (%zu bytes) leaves too little room for the quote "
