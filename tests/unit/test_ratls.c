@@ -1265,6 +1265,26 @@ static long sock_recv(void *ctx, uint8_t *buf, size_t len)
 	return (long)n;
 }
 
+/*
+ * The event log our certificates carry in the interop tests: the vector, or
+ * with g_big_evlog set, that many bytes -- the size of an event log that
+ * embeds upstream's production policy (docs/protocol.md §5.4).
+ */
+static size_t g_big_evlog;
+
+static uint8_t *interop_evlog(size_t *len)
+{
+	uint8_t *e;
+
+	if (g_big_evlog == 0)
+		return tu_read_vector(EVLOG, len);
+	e = malloc(g_big_evlog);
+	assert_non_null(e);
+	memset(e, 0xA5, g_big_evlog);
+	*len = g_big_evlog;
+	return e;
+}
+
 /* An RA-TLS identity (key + certificate with a fake quote) for OpenSSL, in dir. */
 static void openssl_identity(const char *dir, uint8_t marker)
 {
@@ -1274,7 +1294,7 @@ static void openssl_identity(const char *dir, uint8_t marker)
 	uint8_t pem[1024];
 	char path[256];
 	size_t pl, len, el;
-	uint8_t *evlog = tu_read_vector(EVLOG, &el);
+	uint8_t *evlog = interop_evlog(&el);
 	mbedtls_pk_context pk;
 
 	assert_non_null(der);
@@ -1363,6 +1383,95 @@ static int drive(struct ratls_session *s)
 	return rc;
 }
 
+/* The whole -msg log of an OpenSSL peer (malloc'd, NUL-terminated). */
+static char *read_msg(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *b = calloc(1, 1 << 20);
+	size_t n;
+
+	assert_non_null(b);
+	if (f == NULL)
+		return b;
+	n = fread(b, 1, (1 << 20) - 1, f);
+	b[n] = 0;
+	fclose(f);
+	return b;
+}
+
+/* Poll an OpenSSL -msg log until it contains needle (3 s at most). */
+static bool wait_for_msg(const char *path, const char *needle)
+{
+	for (int i = 0; i < 300; i++) {
+		char *b = read_msg(path);
+		bool found = strstr(b, needle) != NULL;
+
+		free(b);
+		if (found)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* How often needle occurs in hay. */
+static int count_str(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/*
+ * The length of the Certificate handshake message OpenSSL logged with -msg
+ * in direction dir ("<<<" received, ">>>" sent), e.g.
+ * "<<< TLS 1.3, Handshake [length 8051], Certificate"; 0 if none.
+ */
+static size_t msg_cert_len(const char *log, const char *dir)
+{
+	char needle[16];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "%s TLS 1.3", dir);
+	for (p = log; (p = strstr(p, needle)) != NULL; p++) {
+		const char *eol = strchr(p, '\n'), *l = strstr(p, "Handshake [length ");
+		const char *c = strstr(p, "], Certificate\n");
+
+		if (l != NULL && c != NULL && eol != NULL && l < eol && c < eol)
+			return strtoul(l + strlen("Handshake [length "), NULL, 16);
+	}
+	return 0;
+}
+
+/*
+ * The one fatal alert OpenSSL received, as its -msg log shows it: the alert
+ * line must follow an "InnerContent" line (the record was protected and
+ * OpenSSL decrypted it: RFC 8446 wants no plaintext alert once the peer
+ * has keys), and no other alert may have arrived. want: e.g.
+ * "fatal handshake_failure".
+ */
+static void assert_one_protected_alert(const char *log, const char *want)
+{
+	const char *a = strstr(log, "<<< TLS 1.3, Alert [length 0002], ");
+	const char *inner = NULL;
+
+	if (a == NULL)
+		fail_msg("OpenSSL received no alert:\n%s", log);
+	if (count_str(log, "<<< TLS 1.3, Alert") != 1)
+		fail_msg("OpenSSL received %d alerts, want 1:\n%s",
+			 count_str(log, "<<< TLS 1.3, Alert"), log);
+	if (strncmp(a + strlen("<<< TLS 1.3, Alert [length 0002], "), want, strlen(want)) != 0)
+		fail_msg("OpenSSL received another alert than %s:\n%s", want, a);
+	for (const char *p = log; (p = strstr(p, "<<< TLS 1.3, InnerContent")) != NULL && p < a;
+	     p++)
+		inner = p;
+	if (inner == NULL || strstr(inner + 1, "<<<") != a)
+		fail_msg("the alert was not a protected record:\n%s", log);
+	assert_null(strstr(log, "bad_record_mac"));
+}
+
 /* Connect our client to `openssl s_server` on port (started with extra args). */
 static int client_vs_s_server(const char *dir, const char *suites, const char *groups,
 			      struct fake *f, struct ratls_session *c, int *fd_out, pid_t *pid_out)
@@ -1371,7 +1480,8 @@ static int client_vs_s_server(const char *dir, const char *suites, const char *g
 	struct sockaddr_in sa;
 	int fd = -1, port = free_port(), i;
 	size_t el;
-	uint8_t *evlog = tu_read_vector(EVLOG, &el);
+	uint8_t *evlog = interop_evlog(&el);
+	char msgf[256];
 
 	snprintf(port_s, sizeof(port_s), "%d", port);
 	snprintf(cert, sizeof(cert), "%s/cert.der", dir);
@@ -1401,7 +1511,12 @@ static int client_vs_s_server(const char *dir, const char *suites, const char *g
 				 "-Verify",
 				 "1",
 				 "-rev",
+				 "-msg",
+				 "-msgfile",
+				 msgf,
 				 NULL };
+
+		snprintf(msgf, sizeof(msgf), "%s/s_server.msg", dir);
 
 		*pid_out = spawn_openssl(dir, argv, -1, -1);
 	}
@@ -1520,6 +1635,8 @@ static void test_interop_openssl_server_refused(void **state)
  */
 /* s_client presents no client certificate (it offers none when asked). */
 static bool g_s_client_no_cert;
+/* If set: wait until s_client's -msg log shows this before stopping it. */
+static const char *g_msg_wait;
 
 static int server_vs_s_client(const char *dir, const char *suites, const char *groups,
 			      struct fake *f, bool exchange)
@@ -1530,8 +1647,9 @@ static int server_vs_s_client(const char *dir, const char *suites, const char *g
 	int lfd = socket(AF_INET, SOCK_STREAM, 0), fd = -1, in[2], out[2], rc, i;
 	struct ratls_session s;
 	size_t el;
-	uint8_t *evlog = tu_read_vector(EVLOG, &el);
+	uint8_t *evlog = interop_evlog(&el);
 	pid_t pid;
+	char msgf[256];
 
 	sa.sin_addr.s_addr = htonl(0x7F000001);
 	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -1563,10 +1681,14 @@ static int server_vs_s_client(const char *dir, const char *suites, const char *g
 				 "-key",
 				 key,
 				 "-quiet",
+				 "-msg",
+				 "-msgfile",
+				 msgf,
 				 NULL };
 
+		snprintf(msgf, sizeof(msgf), "%s/s_client.msg", dir);
 		if (g_s_client_no_cert) /* cut "-cert cert -certform DER -key key" */
-			memmove(&argv[11], &argv[17], 2 * sizeof(argv[0]));
+			memmove(&argv[11], &argv[17], 5 * sizeof(argv[0]));
 		pid = spawn_openssl(dir, argv, in[0], out[1]);
 	}
 	close(in[0]);
@@ -1620,6 +1742,9 @@ static int server_vs_s_client(const char *dir, const char *suites, const char *g
 		assert_memory_equal(got, pong, n_got);
 	}
 	migtd_ratls_session_free(&s);
+	/* let s_client read (and log) what we sent last before it is stopped */
+	if (g_msg_wait != NULL)
+		wait_for_msg(msgf, g_msg_wait);
 	close(fd);
 	close(lfd);
 	close(in[1]);
@@ -1701,6 +1826,176 @@ static void test_interop_openssl_client_refused(void **state)
 	rm_dir(dir);
 }
 
+/* ---- 33 KB certificates with OpenSSL, both directions ---------------------- */
+
+/*
+ * RA-TLS certificates of ~33 KB (an event log the size of one that embeds
+ * upstream's production policy) between our sessions and OpenSSL, as
+ * client and as server: OpenSSL fragments its Certificate message over
+ * records and reassembles ours. What each side received is checked: our
+ * verifier saw OpenSSL's whole event log, and OpenSSL's -msg log shows the
+ * Certificate messages it received and sent.
+ */
+static void test_interop_openssl_33k_certificates(void **state)
+{
+	char dir[] = "/tmp/ratls_interop_XXXXXX", path[300];
+	struct fake f = { 0 };
+	struct ratls_session c;
+	int fd = -1;
+	pid_t pid;
+	char *log;
+	size_t rx, tx;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	g_big_evlog = 31600;
+	openssl_identity(dir, 0x5E);
+	/* our client, OpenSSL's server */
+	assert_int_equal(client_vs_s_server(dir, "TLS_AES_256_GCM_SHA384", "secp384r1", &f, &c, &fd,
+					    &pid),
+			 MIGTD_OK);
+	assert_int_equal(f.policy_calls, 1);
+	assert_int_equal(f.evlog_len, g_big_evlog);
+	snprintf(path, sizeof(path), "%s/s_server.msg", dir);
+	/* the client's Finished (4 + 48 bytes) follows its Certificate */
+	assert_true(wait_for_msg(path, "<<< TLS 1.3, Handshake [length 0034], Finished"));
+	log = read_msg(path);
+	rx = msg_cert_len(log, "<<<");
+	tx = msg_cert_len(log, ">>>");
+	print_message("certificate messages, our client <-> s_server: received by OpenSSL %zu "
+		      "bytes, sent by OpenSSL %zu bytes\n",
+		      rx, tx);
+	assert_true(rx > 32000 && rx <= RATLS_MAX_HS_MSG);
+	assert_true(tx > 32000 && tx <= RATLS_MAX_HS_MSG);
+	free(log);
+	migtd_ratls_session_free(&c);
+	close(fd);
+	reap(pid);
+
+	/* our server, OpenSSL's client */
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(server_vs_s_client(dir, "TLS_AES_256_GCM_SHA384", "secp384r1", &f, true),
+			 MIGTD_OK);
+	assert_int_equal(f.policy_calls, 1);
+	assert_int_equal(f.evlog_len, g_big_evlog);
+	snprintf(path, sizeof(path), "%s/s_client.msg", dir);
+	log = read_msg(path);
+	rx = msg_cert_len(log, "<<<");
+	tx = msg_cert_len(log, ">>>");
+	print_message("certificate messages, our server <-> s_client: received by OpenSSL %zu "
+		      "bytes, sent by OpenSSL %zu bytes\n",
+		      rx, tx);
+	assert_true(rx > 32000 && rx <= RATLS_MAX_HS_MSG);
+	assert_true(tx > 32000 && tx <= RATLS_MAX_HS_MSG);
+	free(log);
+	g_big_evlog = 0;
+	rm_dir(dir);
+}
+
+/* ---- alerts as OpenSSL reads them (RFC 8446 §6, App. A) -------------------- */
+
+/* A P-384 key and a self-signed certificate with an unknown CRITICAL
+ * extension, made by OpenSSL itself, in dir (cert.der, key.pem). */
+static void openssl_critical_ext_identity(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes "
+		 "-keyout %s/key.pem -outform DER -out %s/cert.der -subj /CN=critical -days 2 "
+		 "-addext 1.2.3.4.5=critical,DER:0500 2>/dev/null",
+		 dir, dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Our server rejects OpenSSL's client after sending its own Finished:
+ * the alert must be protected with the server application traffic key
+ * (the finished client reads with it), once. Policy rejection ->
+ * handshake_failure (what upstream sends for a verifier rejection); an
+ * unknown critical extension -> bad_certificate (mbedTLS's X.509 parser
+ * refuses the certificate; rustls maps the same webpki error to
+ * bad_certificate too).
+ */
+static void test_interop_alerts_our_server(void **state)
+{
+	char dir[] = "/tmp/ratls_interop_XXXXXX", path[300];
+	struct fake f = { 0 };
+	char *log;
+	int rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s_client.msg", dir);
+	openssl_identity(dir, 0xC1);
+	f.policy_ret = MIGTD_ERR_POLICY;
+	g_msg_wait = "<<< TLS 1.3, Alert";
+	rc = server_vs_s_client(dir, "TLS_AES_256_GCM_SHA384", "secp384r1", &f, false);
+	assert_int_equal(rc, MIGTD_ERR_POLICY);
+	log = read_msg(path);
+	assert_one_protected_alert(log, "fatal handshake_failure");
+	free(log);
+
+	openssl_critical_ext_identity(dir);
+	memset(&f, 0, sizeof(f));
+	rc = server_vs_s_client(dir, "TLS_AES_256_GCM_SHA384", "secp384r1", &f, false);
+	g_msg_wait = NULL;
+	assert_int_equal(rc, MIGTD_ERR_TLS);
+	assert_int_equal(f.policy_calls, 0);
+	log = read_msg(path);
+	assert_one_protected_alert(log, "fatal bad_certificate");
+	free(log);
+	rm_dir(dir);
+}
+
+/*
+ * Our client rejects OpenSSL's server while reading the server's first
+ * flight, before its own second flight: the alert must be protected with
+ * the client handshake traffic key (the server reads with it), once.
+ */
+static void test_interop_alerts_our_client(void **state)
+{
+	char dir[] = "/tmp/ratls_interop_XXXXXX", path[300];
+	struct fake f = { 0 };
+	struct ratls_session c;
+	int fd = -1, rc;
+	pid_t pid;
+	char *log;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s_server.msg", dir);
+	openssl_identity(dir, 0x5E);
+	f.policy_ret = MIGTD_ERR_POLICY;
+	rc = client_vs_s_server(dir, "TLS_AES_256_GCM_SHA384", "secp384r1", &f, &c, &fd, &pid);
+	assert_int_equal(rc, MIGTD_ERR_POLICY);
+	assert_int_equal(migtd_ratls_abort(&c), MIGTD_OK); /* adds no second alert */
+	assert_true(wait_for_msg(path, "<<< TLS 1.3, Alert"));
+	usleep(100000);
+	log = read_msg(path);
+	assert_one_protected_alert(log, "fatal handshake_failure");
+	free(log);
+	migtd_ratls_session_free(&c);
+	close(fd);
+	reap(pid);
+
+	openssl_critical_ext_identity(dir);
+	memset(&f, 0, sizeof(f));
+	rc = client_vs_s_server(dir, "TLS_AES_256_GCM_SHA384", "secp384r1", &f, &c, &fd, &pid);
+	assert_int_equal(rc, MIGTD_ERR_TLS);
+	assert_int_equal(f.policy_calls, 0);
+	assert_int_equal(migtd_ratls_abort(&c), MIGTD_OK);
+	assert_true(wait_for_msg(path, "<<< TLS 1.3, Alert"));
+	usleep(100000);
+	log = read_msg(path);
+	assert_one_protected_alert(log, "fatal bad_certificate");
+	free(log);
+	migtd_ratls_session_free(&c);
+	close(fd);
+	reap(pid);
+	rm_dir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1726,6 +2021,9 @@ int main(void)
 		cmocka_unit_test(test_interop_openssl_client),
 		cmocka_unit_test(test_interop_openssl_client_refused),
 		cmocka_unit_test(test_interop_openssl_client_no_cert),
+		cmocka_unit_test(test_interop_openssl_33k_certificates),
+		cmocka_unit_test(test_interop_alerts_our_server),
+		cmocka_unit_test(test_interop_alerts_our_client),
 	};
 
 	return cmocka_run_group_tests(tests, setup_psa, NULL);
