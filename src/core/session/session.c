@@ -889,17 +889,29 @@ static bool st_handshake(struct migtd_session *s, uint64_t now)
 				    (unsigned)-migtd_ratls_session_tls_error(&s->tls));
 		return fail(s, tls_err(s, ret), why, now);
 	}
-	if (s->core->cfg.policy_v2)
-		MIGTD_INFO(SLOG(s), s->request_id,
-			   "handshake done: peer verified (policy-hash extension, policy v2 "
-			   "authentication, RA-TLS certificate)");
-	else
-		MIGTD_INFO(SLOG(s), s->request_id,
-			   "handshake done: peer verified (quote and RA-TLS certificate), policy: "
-			   "%s",
-			   s->policy_result < POLICY_RESULT_COUNT
-				   ? migtd_policy_result_name((enum policy_result)s->policy_result)
-				   : "not evaluated yet (TLS client)");
+	{
+		/* The certificate sizes show whether handshake messages over one
+		 * record went through (docs/tls-large-certificates.md). */
+		const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&s->tls.ssl);
+		size_t ours = s->tls.own_cert.raw.len, theirs = peer != NULL ? peer->raw.len : 0;
+
+		if (s->core->cfg.policy_v2)
+			MIGTD_INFO(
+				SLOG(s), s->request_id,
+				"handshake done: peer verified (policy-hash extension, policy v2 "
+				"authentication, RA-TLS certificate); certificates: ours %zu "
+				"bytes, peer's %zu bytes",
+				ours, theirs);
+		else
+			MIGTD_INFO(SLOG(s), s->request_id,
+				   "handshake done: peer verified (quote and RA-TLS certificate), "
+				   "policy: %s; certificates: ours %zu bytes, peer's %zu bytes",
+				   s->policy_result < POLICY_RESULT_COUNT
+					   ? migtd_policy_result_name(
+						     (enum policy_result)s->policy_result)
+					   : "not evaluated yet (TLS client)",
+				   ours, theirs);
+	}
 	{
 		struct exchange_information info;
 		size_t n = 0;
