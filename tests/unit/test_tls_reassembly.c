@@ -338,8 +338,27 @@ static void assert_alert(const struct server *sv, uint8_t desc)
 
 /* ---- read path ------------------------------------------------------------------- */
 
+/*
+ * Every offset in the plain and clang builds (~33 000 handshakes-to-
+ * ClientHello, a few seconds). Under ASan, ~10x slower, every 8th offset
+ * and every offset near the header and the 16 KiB record edges, where the
+ * reassembly changes behaviour.
+ */
+static bool offset_wanted(size_t k)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	size_t edge = k % REC_MAX;
+
+	return k % 8 == 0 || k < 64 || edge < 64 || edge > REC_MAX - 64;
+#else
+	(void)k;
+	return true;
+#endif
+}
+
 static void test_reassembly_every_offset(void **state)
 {
+	size_t tested = 0;
 	struct server *sv = server_new();
 	uint8_t *m = client_hello(BIG_MSG);
 	uint8_t *in = malloc(BIG_MSG + 5 * 8);
@@ -350,11 +369,16 @@ static void test_reassembly_every_offset(void **state)
 	 * inside the 4-byte handshake header. */
 	assert_int_equal(feed(sv, in, records_split_at(in, m, BIG_MSG, 0)), 0);
 	for (size_t k = 1; k < BIG_MSG; k++) {
-		int ret = feed(sv, in, records_split_at(in, m, BIG_MSG, k));
+		int ret;
 
+		if (!offset_wanted(k))
+			continue;
+		ret = feed(sv, in, records_split_at(in, m, BIG_MSG, k));
 		if (ret != 0)
 			fail_msg("boundary at %zu: -0x%x", k, (unsigned)-ret);
+		tested++;
 	}
+	print_message("record boundaries tested: %zu of %u offsets\n", tested, BIG_MSG - 1);
 	free(in);
 	free(m);
 	server_free(sv);
