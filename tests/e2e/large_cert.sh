@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause-Patent
 # Copyright (c) 2026 The migtd-c authors
 # e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
-# Upstream's production policy (26 352 bytes) enrolled in two Linux migtds:
-# the whole policy is event data in the CC event log, which travels in the
-# RA-TLS certificate, so each certificate is ~33 KB and its Certificate
+# Upstream's production policy (26 352 bytes) enrolled in two MigTDs: the
+# whole policy is event data in the CC event log, which travels in the
+# RA-TLS certificate, so each certificate is ~31-34 KB and its Certificate
 # message spans three TLS records (docs/tls-large-certificates.md).
 #  1. The policy as shipped: the emulated destination's FMSPC is in none of
 #     its platform blocks, so the source (TLS client, it verifies first)
@@ -15,23 +15,35 @@
 #     the same file plus a platform block for the destination's FMSPC, a
 #     TDX module block for the emulated module (major version 0) and the
 #     emulated QE's MRSIGNER; both platforms at the production TCB levels.
-#     The pre-migration completes with ~33 KB certificates both ways.
-# Takes about 2 s (both cases, plain build).
+#     The pre-migration completes with ~34 KB certificates both ways.
+# Both with two Linux migtds, then with two firmware VMs (QEMU TCG,
+# build/migtd.bin with the policy enrolled into a copy per platform, as
+# `make image POLICY=...` enrolls it; each VM prints its heap peak).
+# Takes about 10 s (2 s for the Linux migtds, 3-4 s per VM pair).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64 (scripts/deps.sh installs it)"; exit 1; }
+if [ -z "${MIGTD_BIN:-}" ]; then
+  make --no-print-directory -s build/bin/migtd build/bin/migtd-vmm build/bin/migtd-vsock-backend \
+    >/dev/null || exit 1
+fi
+make --no-print-directory -s build/migtd.bin build/bin/migtd-image >/dev/null || exit 1
 . tests/e2e/lib/programs.sh
-fail() { echo "FAIL: $*"; exit 1; }
+fail() { echo "FAIL: $*"; echo "$out" | sed 's/^/   /'; exit 1; }
 V=${MIGTD_VECTORS:-../shared/vectors}
 PROD=$V/upstream/config/policy_production_fmspc.json
+out=
 [ -f "$PROD" ] || fail "missing $PROD (set MIGTD_VECTORS)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 run() { # name expected-exit args...
   local name=$1 want=$2; shift 2
-  out=$($VMM demo "$@" 2>&1); rc=$?
+  rm -rf "$tmp/d" && mkdir -p "$tmp/d"
+  out=$(timeout 180 $VMM demo --dir "$tmp/d" "$@" 2>&1); rc=$?
   echo "== $name (exit $rc)"
-  echo "$out" | grep -E 'boot: measured|policy:|status|certificates:|verdict' | sed 's/^/   /'
+  echo "$out" | grep -E 'policy: peer rejected|status [0-9]|certificates:|heap: peak|verdict' \
+    | sed 's/^/   /'
   echo "$out" | grep -qE "$MIGTD_DIED" && fail "$name: a migtd died"
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }
@@ -40,15 +52,6 @@ status_is() { # source dest
     || fail "expected source $1 / destination $2"
 }
 
-# ---- 1. the production policy as shipped --------------------------------------
-run production 1 --policy "$PROD" --timeout-ms 20000
-echo "$out" | grep -q 'measured policy (26352 bytes)' || fail "production policy not enrolled"
-status_is 8 6
-echo "$out" | grep -q 'source migtd | error .*policy: peer rejected: PlatformNotFound' \
-  || fail "the source did not reject the destination by its platform (FMSPC)"
-echo "$out" | grep -q 'peer FMSPC 00906F000000 is not listed' || fail "rejection names no FMSPC"
-
-# ---- 2. a variant admitting both emulated platforms ----------------------------
 python3 - "$PROD" "$tmp/variant.json" <<'EOF' || fail "cannot build the variant policy"
 import copy, json, sys
 p = json.load(open(sys.argv[1]))
@@ -68,17 +71,34 @@ qe = next(b for b in blocks if "QE" in b)
 qe["QE"]["QeIdentity"]["MRSIGNER"]["reference"] = "".join("%02X" % (0x5A ^ i) for i in range(32))
 json.dump(p, open(sys.argv[2], "w"), indent=4)
 EOF
-# the production TCB levels of FMSPC 00806F050000's block, on both platforms
+# the production TCB levels of FMSPC 00806F050000's block, for both platforms
 T=08080202040100060000000000000000
 X=05000800000000000000000000000000
-run variant 0 --policy "$tmp/variant.json" --timeout-ms 20000 \
-  --src-tcb $T --dst-tcb $T --src-tdx-tcb $X --dst-tdx-tcb $X --src-qe-svn 4 --dst-qe-svn 4
-status_is 0 0
-echo "$out" | grep -q 'keys installed and verified' || fail "keys not verified"
-sizes=$(echo "$out" | sed -n 's/.*certificates: ours \([0-9]*\) bytes, peer.s \([0-9]*\) bytes.*/\1 \2/p')
-[ "$(echo "$sizes" | wc -l)" = 2 ] || fail "expected the certificate sizes from both migtds"
-for n in $sizes; do
-  [ "$n" -gt 32000 ] && [ "$n" -le 65522 ] || fail "certificate of $n bytes, expected ~33 KB"
-done
-echo "certificate sizes (ours, peer's) per migtd: $(echo $sizes)"
+TCB=(--src-tcb $T --dst-tcb $T --src-tdx-tcb $X --dst-tdx-tcb $X --src-qe-svn 4 --dst-qe-svn 4)
+
+cases() { # label, extra demo args...
+  local label=$1; shift
+  # ---- 1. the production policy as shipped
+  run "$label: production policy" 1 --policy "$PROD" --timeout-ms 20000 "$@"
+  echo "$out" | grep -q 'measured policy (26352 bytes)' || fail "production policy not enrolled"
+  status_is 8 6
+  echo "$out" | grep -q 'source .*policy: peer rejected: PlatformNotFound' \
+    || fail "the source did not reject the destination by its platform (FMSPC)"
+  echo "$out" | grep -q 'peer FMSPC 00906F000000 is not listed' || fail "rejection names no FMSPC"
+
+  # ---- 2. the variant admitting both emulated platforms
+  run "$label: variant admitting both" 0 --policy "$tmp/variant.json" --timeout-ms 20000 \
+    "${TCB[@]}" "$@"
+  status_is 0 0
+  echo "$out" | grep -q 'keys installed and verified' || fail "keys not verified"
+  sizes=$(echo "$out" | sed -n 's/.*certificates: ours \([0-9]*\) bytes, peer.s \([0-9]*\) bytes.*/\1 \2/p')
+  [ "$(echo "$sizes" | wc -l)" = 2 ] || fail "expected the certificate sizes from both MigTDs"
+  for n in $sizes; do
+    [ "$n" -gt 32000 ] && [ "$n" -le 65522 ] || fail "certificate of $n bytes, expected ~34 KB"
+  done
+  echo "$label: certificate sizes (ours, peer's) per MigTD: $(echo $sizes)"
+}
+
+cases linux
+cases vm --vm
 echo "large certificate e2e: all cases passed"
