@@ -57,6 +57,10 @@
 
 /* mbedTLS's ssl.h tests an option its config adjustment #undefs with #if;
  * we build with -Wundef -Werror. */
+/* Our mbedTLS configuration, also read directly: RATLS_MAX_HS_MSG comes
+ * from it, and static analysers that do not read mbedTLS's headers (which
+ * include it) still see it. */
+#include "migtd_mbedtls_config.h"
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wundef"
 #include <mbedtls/ssl.h>
