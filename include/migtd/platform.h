@@ -126,6 +126,12 @@ struct migtd_platform_ops {
 	 * whose shared buffer is still in flight refuses the next quote_start
 	 * with MIGTD_ERR_AGAIN until the VMM let go of it. */
 	int (*quote_cancel)(void *ctx, struct migtd_quote_call *call);
+
+	/* Give up on a started Service call the VMM has not answered
+	 * (ReportStatus, Query: the core bounds those waits,
+	 * docs/vmm-failures.md): afterwards the backend never touches call,
+	 * call->rsp or call->cmd again; a late answer is discarded. */
+	int (*service_cancel)(void *ctx, struct migtd_service_call *call);
 };
 
 /* Where a session's stream goes (docs/protocol.md §2.3.1, §2.3.2, §4). */
@@ -234,6 +240,12 @@ static inline int migtd_plat_quote_cancel(const struct migtd_platform *p,
 					  struct migtd_quote_call *call)
 {
 	return MIGTD_PLAT_CALL(p, quote_cancel, call);
+}
+
+static inline int migtd_plat_service_cancel(const struct migtd_platform *p,
+					    struct migtd_service_call *call)
+{
+	return MIGTD_PLAT_CALL(p, service_cancel, call);
 }
 
 /* 0 if the platform has no clock (then every timeout is "not yet"). */

@@ -116,6 +116,13 @@ struct migtd_config {
 	bool policy_v2;
 	const uint8_t *issuer_chain;
 	size_t issuer_chain_len;
+	/*
+	 * How long the core waits for the VMM to answer one Query, ReportStatus
+	 * or GetQuote attempt before it gives up on that call (cancels it;
+	 * docs/vmm-failures.md); 0 -> timeout_ms. WaitForRequest is not bounded:
+	 * a VMM may hold it until it has a request.
+	 */
+	uint32_t vmm_timeout_ms;
 };
 
 /* ---- one session -------------------------------------------------------------- */
@@ -185,6 +192,7 @@ struct migtd_session {
 	bool tls_inited;
 	struct ratls_session tls;
 	unsigned quote_attempt;
+	uint64_t quote_deadline_ms; /* every GetQuote attempt and back-off ends by then */
 	struct migtd_quote_call qcall;
 	const uint8_t *quote; /* view into qbuf */
 	size_t quote_len;
@@ -264,6 +272,7 @@ struct migtd_core {
 	/* the one Service call of the request loop (Query, then WaitForRequest) */
 	bool svc_busy;
 	uint64_t next_wfr_ms;
+	uint64_t query_deadline_ms; /* Query must be answered by then (boot) */
 	struct migtd_service_call svc;
 	uint8_t svc_cmd[GHCI_QUERY_CMD_LEN];
 	uint8_t svc_rsp[MIGTD_SERVICE_BUF];

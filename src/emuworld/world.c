@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -474,12 +475,27 @@ static int p_service_start(void *ctx, struct migtd_service_call *call)
 	}
 	if (fault_malformed(sd, k))
 		call->rsp[0] ^= 0x01; /* the response GUID */
-	return pending_add(sd, call, ret);
+	ret = pending_add(sd, call, ret);
+	if (ret == MIGTD_OK && k == WORLD_REPORT && sd->report_hang) {
+		/* The VMM took the status and never answers. */
+		for (unsigned i = 0; i < WORLD_MAX_PENDING; i++)
+			if (sd->pending[i].call == call)
+				sd->pending[i].polls_left = UINT_MAX;
+	}
+	return ret;
 }
 
 static int p_service_poll(void *ctx, struct migtd_service_call *call)
 {
 	return pending_poll(ctx, call);
+}
+
+static int p_service_cancel(void *ctx, struct migtd_service_call *call)
+{
+	struct side *sd = ctx;
+
+	sd->service_cancels++;
+	return pending_drop(sd, call) ? MIGTD_OK : MIGTD_ERR_STATE;
 }
 
 static uint64_t p_now(void *ctx);
@@ -618,6 +634,7 @@ static const struct migtd_stream_ops side_stream_ops = { s_open, s_send, s_recv,
 static const struct migtd_platform_ops plat_ops = {
 	p_mr_report,    p_rtmr_extend, p_servtd_rd,  p_servtd_wr, p_sys_rd,       p_service_start,
 	p_service_poll, p_quote_start, p_quote_poll, p_now,       p_quote_cancel,
+	p_service_cancel,
 };
 
 static void log_sink(void *ctx, enum migtd_log_level level, uint64_t id, const char *msg,

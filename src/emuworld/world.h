@@ -208,6 +208,8 @@ struct side {
 	uint64_t fail_servtd_wr_field; /* nonzero: TDG.SERVTD.WR of this field fails */
 	uint64_t fail_servtd_rd_field; /* nonzero: TDG.SERVTD.RD of this field fails */
 	unsigned quote_cancels;
+	bool report_hang;         /* take every ReportStatus and never answer it */
+	unsigned service_cancels; /* Service calls the core gave up on */
 	/* The platform clock is real time + clock_skip_ms: a test can move one
 	 * side's clock forward (world_skip_to) instead of sleeping. */
 	uint64_t clock_skip_ms;

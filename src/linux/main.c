@@ -112,6 +112,9 @@ static void usage(FILE *f)
 		"  --platform SOCKET    the emulated host's platform link (Unix socket)\n"
 		"  --relay SOCKET       the VMM's stream socket (vsock stand-in)\n"
 		"  --timeout-ms N       per-step timeout (default 60000)\n"
+		"  --vmm-timeout-ms N   how long one platform call waits for the emulated host:\n"
+		"                       a TDX-module call, Query, ReportStatus, one GetQuote\n"
+		"                       attempt (default 30000; docs/vmm-failures.md)\n"
 		"  --log-level L        error|warn|info|debug|trace (default info)\n"
 		"  --log-format F       text|json (default text)\n"
 		"  --help               this text\n"
@@ -186,6 +189,7 @@ int main(int argc, char **argv)
 		{ "platform", required_argument, NULL, 'P' },
 		{ "relay", required_argument, NULL, 'R' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "vmm-timeout-ms", required_argument, NULL, 'T' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "log-format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -210,7 +214,8 @@ int main(int argc, char **argv)
 	int c, fd, ret;
 	const char *dump_dir;
 	uint64_t dumped = 0;
-	unsigned long timeout = 60000;
+	unsigned long timeout = 60000, vmm_timeout = 30000;
+	const char *lost_why = NULL;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -226,6 +231,15 @@ int main(int argc, char **argv)
 			timeout = strtoul(optarg, &end, 10);
 			if (*end || !*optarg)
 				return cli_usage_error("migtd", "bad --timeout-ms '%s'", optarg);
+			break;
+		}
+		case 'T': {
+			char *end;
+
+			vmm_timeout = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || vmm_timeout == 0 || vmm_timeout > 3600000)
+				return cli_usage_error("migtd", "bad --vmm-timeout-ms '%s' (1..3600000)",
+						       optarg);
 			break;
 		}
 		case 'l':
@@ -300,9 +314,10 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 
 	/* A TDCALL-style leaf waits this long for the emulated TDX module. */
-	emu_link_fd_io(&link, fd, 30000, &io);
+	emu_link_fd_io(&link, fd, (int)vmm_timeout, &io);
 	migtd_log_init(&plat.log, log_sink, NULL, level);
 	emu_platform_init(&eplat, &io, &plat.log);
+	eplat.sync_timeout_ms = (uint32_t)vmm_timeout;
 	if (uvsock_init(&uv, relay_path) != MIGTD_OK)
 		return cli_usage_error("migtd", "relay socket path too long");
 	plat.ops = &emu_platform_ops;
@@ -318,6 +333,7 @@ int main(int argc, char **argv)
 	cfg.issuer_chain = chain;
 	cfg.issuer_chain_len = chain_len;
 	cfg.timeout_ms = (uint32_t)timeout;
+	cfg.vmm_timeout_ms = (uint32_t)vmm_timeout;
 	cfg.verify_time = (int64_t)time(NULL);
 	/* Read per session; only decides when cached collateral is refetched
 	 * (the host's clock is the VMM's: docs/collateral.md). */
@@ -336,6 +352,10 @@ int main(int argc, char **argv)
 		int wait_ms;
 
 		ret = migtd_core_poll(&core, &wake);
+		/* Without its platform a MigTD can do nothing: stop at once
+		 * (docs/vmm-failures.md), not spin on a dead socket. */
+		if (emu_platform_link_lost(&eplat, &lost_why))
+			break;
 		if (ret != MIGTD_OK)
 			break;
 		dump_verified(&core, dump_dir, &dumped);
@@ -349,7 +369,22 @@ int main(int argc, char **argv)
 		wait_ms = wake > now ? (int)(wake - now < 50 ? wake - now : 50) : 0;
 		if (eplat.rx_len)
 			wait_ms = 0; /* frames already buffered */
-		poll(pfd, n, wait_ms);
+		if (poll(pfd, n, wait_ms) > 0 && pfd[0].revents)
+			/* Answers, or the end of the link, are taken now, even
+			 * when no call of the core is waiting for one. */
+			(void)emu_platform_service_link(&eplat);
+		if (emu_platform_link_lost(&eplat, &lost_why))
+			break;
+	}
+	if (lost_why) {
+		MIGTD_ERROR(&plat.log, MIGTD_LOG_NO_REQUEST,
+			    "fatal: the platform link is gone (%s): stopping", lost_why);
+		migtd_core_fini(&core);
+		uvsock_fini(&uv);
+		close(fd);
+		free(policy);
+		free(root);
+		return CLI_EXIT_LINK_LOST;
 	}
 	if (ret != MIGTD_OK)
 		MIGTD_ERROR(&plat.log, MIGTD_LOG_NO_REQUEST, "fatal: %s (status %d)",

@@ -422,11 +422,14 @@ static void test_host_drops_garbage(void **state)
 	fds[1] = -1;
 }
 
-/* The MigTD side refuses a malformed answer instead of trusting it. */
+/* The MigTD side refuses a malformed answer instead of trusting it, and
+ * only the call it answers fails: the link and later calls keep working
+ * (docs/vmm-failures.md). */
 static void test_migtd_rejects_bad_answers(void **state)
 {
 	(void)state;
 	uint8_t rd[64] = { 0 }, rep[1024], frame[EMU_LINK_HDR_LEN + 4];
+	uint64_t v = 0;
 
 	stop = 1; /* take the host's place on the socket */
 	pthread_join(thread, NULL);
@@ -434,11 +437,102 @@ static void test_migtd_rejects_bad_answers(void **state)
 			 MIGTD_OK);
 	memset(frame + EMU_LINK_HDR_LEN, 0, 4);
 	assert_int_equal(write(fds[1], frame, sizeof(frame)), (ssize_t)sizeof(frame));
-	/* A 4-byte answer to a report request: refused, the link is marked broken. */
-	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_ERR_NETWORK);
-	assert_true(plat.broken);
+	/* A 4-byte answer to a report request: that call fails, nothing more. */
+	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_ERR_INVALID);
+	assert_false(plat.broken);
+	assert_int_equal(plat.malformed, 1);
+	/* An answer to nothing we asked (seq 77) is dropped, not fatal. */
+	assert_int_equal(emu_link_header(frame, EMU_LINK_SYS_RD | EMU_LINK_RESPONSE, 77, 4),
+			 MIGTD_OK);
+	assert_int_equal(write(fds[1], frame, sizeof(frame)), (ssize_t)sizeof(frame));
 	stop = 0;
 	pthread_create(&thread, NULL, host_thread, NULL);
+	/* The host answers again: the next TDX-module call works. */
+	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MIN_EXPORT_VERSION, &v), MIGTD_OK);
+	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_OK);
+	/* Dropped: seq 77, and the host's real (late) answer to seq 1. */
+	assert_int_equal(plat.dropped, 2);
+	assert_false(plat.broken);
+}
+
+/* A host that never answers a TDX-module call: that call fails after the
+ * sync timeout, the late answer is dropped, the link stays. */
+static void test_sync_call_timeout(void **state)
+{
+	(void)state;
+	uint8_t rd[64] = { 0 }, rep[1024], buf[EMU_LINK_FRAME_MAX];
+	uint64_t v = 0;
+	ssize_t n;
+
+	stop = 1; /* the host is stalled */
+	pthread_join(thread, NULL);
+	plat.sync_timeout_ms = 200;
+	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_ERR_TIMEOUT);
+	assert_false(plat.broken);
+	/* The host wakes up and answers the stale request, then the next ones. */
+	n = read(fds[1], buf, sizeof(buf));
+	assert_true(n >= EMU_LINK_HDR_LEN);
+	assert_int_equal(write(fds[1], buf, (size_t)n), n); /* echo: a bogus late "answer" */
+	stop = 0;
+	pthread_create(&thread, NULL, host_thread, NULL);
+	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MIN_EXPORT_VERSION, &v), MIGTD_OK);
+	assert_int_equal(plat.dropped, 1);
+	assert_false(plat.broken);
+}
+
+/* A Service call the host never answers is cancelled: its slot is free
+ * at once and a late answer is dropped. */
+static void test_service_cancel(void **state)
+{
+	(void)state;
+	uint8_t cmd[64], rsp[256];
+	size_t len = 0;
+	struct migtd_service_call call = { 0 };
+
+	stop = 1;
+	pthread_join(thread, NULL);
+	assert_int_equal(migtd_ghci_query_cmd_build(cmd, sizeof(cmd), &len), MIGTD_OK);
+	call = (struct migtd_service_call){ .cmd = cmd, .cmd_len = len, .rsp = rsp,
+					    .rsp_cap = sizeof(rsp) };
+	assert_int_equal(emu_platform_ops.service_start(&plat, &call), MIGTD_OK);
+	assert_int_equal(emu_platform_ops.service_poll(&plat, &call), MIGTD_ERR_AGAIN);
+	assert_int_equal(emu_platform_ops.service_cancel(&plat, &call), MIGTD_OK);
+	assert_null(call.plat);
+	for (size_t i = 0; i < EMU_PLATFORM_MAX_PENDING; i++)
+		assert_false(plat.pending[i].used);
+	memset(rsp, 0xEE, sizeof(rsp));
+	stop = 0;
+	pthread_create(&thread, NULL, host_thread, NULL);
+	/* The host now answers the cancelled Query; a TDX call goes on working. */
+	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MIN_EXPORT_VERSION,
+						 &(uint64_t){ 0 }),
+			 MIGTD_OK);
+	for (int i = 0; i < 100 && plat.dropped == 0; i++) {
+		usleep(2000);
+		(void)emu_platform_service_link(&plat);
+	}
+	assert_int_equal(plat.dropped, 1);
+	for (size_t i = 0; i < sizeof(rsp); i++)
+		assert_int_equal(rsp[i], 0xEE);
+}
+
+/* The host closes the link: the platform says it is lost, at once. */
+static void test_link_lost(void **state)
+{
+	(void)state;
+	const char *why = NULL;
+
+	stop = 1;
+	pthread_join(thread, NULL);
+	close(fds[1]);
+	fds[1] = -1;
+	assert_int_equal(emu_platform_service_link(&plat), MIGTD_ERR_NETWORK);
+	assert_true(emu_platform_link_lost(&plat, &why));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "closed"));
+	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MIN_EXPORT_VERSION,
+						 &(uint64_t){ 0 }),
+			 MIGTD_ERR_NETWORK);
 }
 
 int main(void)
@@ -456,6 +550,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_host_drops_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migtd_rejects_bad_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_call_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_service_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_lost, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

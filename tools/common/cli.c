@@ -37,6 +37,7 @@ void cli_print_exit_codes(FILE *f)
 		   "  3   invalid input: a file is malformed or unsuitable\n"
 		   "  4   I/O error: a file or socket could not be read or written\n"
 		   "  5   the operation could not run (resource busy, a process failed)\n"
+		   "  6   migtd: the platform link was lost (the VMM closed it or died)\n"
 		   "  10+ migtd-policy eval: 10 + the policy result (see its --help)\n");
 }
 

@@ -20,6 +20,7 @@ enum cli_exit {
 	CLI_EXIT_INPUT = 3,   /* an input is malformed or unsuitable */
 	CLI_EXIT_IO = 4,      /* a file or socket could not be read or written */
 	CLI_EXIT_RUNTIME = 5, /* the operation could not run (busy, a process died) */
+	CLI_EXIT_LINK_LOST = 6, /* migtd: its platform link is gone (the VMM died) */
 	/* migtd-policy eval: 10 + the policy result (11 InvalidPolicy ..). */
 	CLI_EXIT_VERDICT_BASE = 10,
 };

@@ -50,6 +50,8 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
 		c->cfg.poll_interval_ms = MIGTD_DEFAULT_POLL_INTERVAL_MS;
 	if (c->cfg.quote_retry_ms == 0)
 		c->cfg.quote_retry_ms = MIGTD_DEFAULT_QUOTE_RETRY_MS;
+	if (c->cfg.vmm_timeout_ms == 0)
+		c->cfg.vmm_timeout_ms = c->cfg.timeout_ms;
 	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
 		c->sessions[i].core = c;
 		c->sessions[i].index = i;
@@ -380,13 +382,21 @@ static int boot(struct migtd_core *c)
 	return MIGTD_OK;
 }
 
-/* Query (§2.2.1): start it, then wait for the answer. */
+/*
+ * Query (§2.2.1): start it, then wait for the answer -- at most
+ * vmm_timeout_ms from boot (docs/vmm-failures.md): a VMM that never answers
+ * Query leaves nothing to serve, so that is fatal (no request to report to).
+ */
 static int query_step(struct migtd_core *c, uint64_t now)
 {
 	struct ghci_query q;
 	int ret;
 
+	if (c->query_deadline_ms == 0)
+		c->query_deadline_ms = now + c->cfg.vmm_timeout_ms;
 	if (!c->svc_busy) {
+		if (now >= c->query_deadline_ms)
+			goto timeout;
 		if (now < c->next_wfr_ms)
 			return MIGTD_OK;
 		ret = migtd_plat_service_start(c->plat, &c->svc);
@@ -399,8 +409,13 @@ static int query_step(struct migtd_core *c, uint64_t now)
 		c->svc_busy = true;
 	}
 	ret = migtd_plat_service_poll(c->plat, &c->svc);
-	if (ret == MIGTD_ERR_AGAIN)
-		return MIGTD_OK;
+	if (ret == MIGTD_ERR_AGAIN) {
+		if (now < c->query_deadline_ms)
+			return MIGTD_OK;
+		(void)migtd_plat_service_cancel(c->plat, &c->svc);
+		c->svc_busy = false;
+		goto timeout;
+	}
 	c->svc_busy = false;
 	if (ret != MIGTD_OK)
 		return ret;
@@ -418,6 +433,10 @@ static int query_step(struct migtd_core *c, uint64_t now)
 	c->state = c->cfg.own_quote_once ? MIGTD_CORE_OWN_QUOTE : MIGTD_CORE_SERVE;
 	c->next_wfr_ms = now;
 	return MIGTD_OK;
+timeout:
+	MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
+		    "boot: Query: the VMM did not answer within %u ms", c->cfg.vmm_timeout_ms);
+	return MIGTD_ERR_TIMEOUT;
 }
 
 /* ---- request loop -------------------------------------------------------------- */

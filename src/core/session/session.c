@@ -727,6 +727,12 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 	size_t msg_len = 0;
 	int ret;
 
+	/* docs/vmm-failures.md: every attempt and back-off of the GetQuote
+	 * phase ends within one step timeout of the first attempt. */
+	if (s->quote_deadline_ms == 0)
+		s->quote_deadline_ms = now + c->cfg.timeout_ms;
+	if (now >= s->quote_deadline_ms)
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote: no quote within the total deadline", now);
 	if (!s->tls_inited) {
 		struct ratls_callbacks cb = { cb_verify_quote, cb_eval_policy, s };
 
@@ -762,8 +768,12 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 		return fail(s, MIGTD_ERR_QUOTE, "GetQuote failed", now);
 	s->quote_attempt++;
 	MIGTD_DEBUG(SLOG(s), s->request_id, "GetQuote attempt %u sent", s->quote_attempt);
-	/* The answer is awaited at most one step timeout (docs/status-codes.md). */
-	set_step(s, MIGTD_SS_QUOTE_WAIT, now, true);
+	/* The answer is awaited at most vmm_timeout_ms, and never past the
+	 * phase's total deadline (docs/vmm-failures.md). */
+	set_step(s, MIGTD_SS_QUOTE_WAIT, now, false);
+	s->deadline_ms = now + c->cfg.vmm_timeout_ms;
+	if (s->deadline_ms > s->quote_deadline_ms)
+		s->deadline_ms = s->quote_deadline_ms;
 	return true;
 }
 
@@ -795,10 +805,13 @@ static bool st_quote_wait(struct migtd_session *s, uint64_t now)
 		if (s->quote_attempt >= MIGTD_QUOTE_ATTEMPTS)
 			return fail(s, MIGTD_ERR_QUOTE, "quote service still busy after 6 attempts",
 				    now);
-		/* §2.6: back-off 1, 2, 4, 8, 16 s (scaled by quote_retry_ms). */
+		/* §2.6: back-off 1, 2, 4, 8, 16 s (scaled by quote_retry_ms); a
+		 * back-off past the total deadline is cut there (then 7). */
 		set_step(s, MIGTD_SS_QUOTE_BACKOFF, now, false);
 		s->deadline_ms =
 			now + ((uint64_t)s->core->cfg.quote_retry_ms << (s->quote_attempt - 1));
+		if (s->deadline_ms > s->quote_deadline_ms)
+			s->deadline_ms = s->quote_deadline_ms;
 		MIGTD_WARN(SLOG(s), s->request_id,
 			   "quote service busy (attempt %u): retry in %llu ms", s->quote_attempt,
 			   (unsigned long long)(s->deadline_ms - now));
@@ -1094,15 +1107,23 @@ static bool st_report(struct migtd_session *s, uint64_t now)
 		s->rcall.rsp = s->rrsp;
 		s->rcall.rsp_cap = sizeof(s->rrsp);
 		ret = migtd_plat_service_start(PLAT(s), &s->rcall);
-		if (ret == MIGTD_ERR_AGAIN)
-			return false;
+		if (ret == MIGTD_ERR_AGAIN) {
+			/* The channel is busy: retry, but not forever. */
+			if (s->deadline_ms == 0)
+				s->deadline_ms = now + s->core->cfg.vmm_timeout_ms;
+			if (!timed_out(s, now))
+				return false;
+			ret = MIGTD_ERR_TIMEOUT;
+		}
 	}
 	if (ret != MIGTD_OK) {
 		MIGTD_ERROR(SLOG(s), s->request_id, "ReportStatus(%u) could not be sent: %s",
 			    s->status, migtd_err_str(ret));
 		goto done;
 	}
+	/* docs/vmm-failures.md: the answer is awaited at most vmm_timeout_ms. */
 	set_step(s, MIGTD_SS_REPORT_WAIT, now, false);
+	s->deadline_ms = now + s->core->cfg.vmm_timeout_ms;
 	return true;
 done:
 	migtd_session_discard(s);
@@ -1126,8 +1147,19 @@ static bool st_report_wait(struct migtd_session *s, uint64_t now)
 {
 	int ret = migtd_plat_service_poll(PLAT(s), &s->rcall);
 
-	if (ret == MIGTD_ERR_AGAIN)
+	if (ret == MIGTD_ERR_AGAIN) {
+		if (!timed_out(s, now))
+			return false;
+		/* The VMM never answered: take rcall back from the backend and
+		 * free the slot; the status was sent, nothing else can be said. */
+		ret = migtd_plat_service_cancel(PLAT(s), &s->rcall);
+		MIGTD_ERROR(SLOG(s), s->request_id,
+			    "ReportStatus(%u) not answered within %u ms: session slot freed%s",
+			    s->status, s->core->cfg.vmm_timeout_ms,
+			    ret == MIGTD_OK ? "" : " (the backend could not cancel the call)");
+		session_release(s, now);
 		return false;
+	}
 	if (ret == MIGTD_OK)
 		ret = migtd_ghci_report_rsp_parse(s->rrsp, sizeof(s->rrsp));
 	if (ret != MIGTD_OK)

@@ -263,8 +263,17 @@ int fw_migtd_run(void)
 	ret = migtd_core_init(&core, &plat, &cfg);
 	while (ret == MIGTD_OK) {
 		uint64_t wake = 0;
+		const char *why = NULL;
 
 		ret = migtd_core_poll(&core, &wake);
+		/* Plain VM: without its platform link the MigTD can do nothing;
+		 * stop (docs/vmm-failures.md): fw_exit ends the VM, a TD would
+		 * end in ReportFatalError. */
+		if (!fw_is_td && emu_platform_link_lost(&eplat, &why)) {
+			fw_printf("migtd: the platform link is gone (%s)\n", why);
+			ret = MIGTD_ERR_NETWORK;
+			break;
+		}
 		if (ret != MIGTD_OK)
 			break;
 		if (!announced && core.state == MIGTD_CORE_SERVE) {

@@ -30,11 +30,49 @@ struct emu_sync_want {
 	size_t out_cap; /* ... if it has exactly this many bytes */
 };
 
+/* The link is gone (docs/vmm-failures.md): said once, and every call fails
+ * from now on; the program ends the MigTD (emu_platform_link_lost). */
 static void emu_fail_link(struct emu_platform *p, const char *why)
 {
 	if (!p->broken && p->log)
-		MIGTD_ERROR(p->log, MIGTD_LOG_NO_REQUEST, "platform link: %s", why);
+		MIGTD_ERROR(p->log, MIGTD_LOG_NO_REQUEST, "platform link lost: %s", why);
+	if (!p->broken)
+		p->lost_why = why;
 	p->broken = true;
+}
+
+/* A lying host can send answers as fast as it likes: say the 1st, 2nd,
+ * 4th, 8th, ... so the log cannot become the loop the host wanted. */
+static bool emu_log_now(uint64_t count)
+{
+	return (count & (count - 1)) == 0;
+}
+
+static void emu_note_malformed(struct emu_platform *p, const struct emu_link_frame *f,
+			       const char *what)
+{
+	p->malformed++;
+	if (p->log && emu_log_now(p->malformed))
+		MIGTD_WARN(p->log, MIGTD_LOG_NO_REQUEST,
+			   "platform link: malformed %s answer (seq %u, %u bytes): %s; that call "
+			   "fails, the link stays (%llu so far)",
+			   emu_link_op_name(f->op), f->seq, f->len, what,
+			   (unsigned long long)p->malformed);
+}
+
+static void emu_note_dropped(struct emu_platform *p, const struct emu_link_frame *f)
+{
+	p->dropped++;
+	if (p->log && emu_log_now(p->dropped))
+		MIGTD_WARN(p->log, MIGTD_LOG_NO_REQUEST,
+			   "platform link: %s answer with seq %u matches no call in flight "
+			   "(late or bogus): dropped (%llu so far)",
+			   emu_link_op_name(f->op), f->seq, (unsigned long long)p->dropped);
+}
+
+static uint64_t emu_link_now(const struct emu_platform *p)
+{
+	return p->io.now_ms ? p->io.now_ms(p->io.ctx) : 0;
 }
 
 void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io, struct migtd_log *log)
@@ -43,6 +81,14 @@ void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io, str
 	p->io = *io;
 	p->log = log;
 	p->next_seq = 1;
+	p->sync_timeout_ms = 30000;
+}
+
+bool emu_platform_link_lost(const struct emu_platform *p, const char **why)
+{
+	if (why)
+		*why = p->broken ? p->lost_why : NULL;
+	return p->broken;
 }
 
 static int emu_send(struct emu_platform *p, uint16_t op, uint32_t seq, size_t len)
@@ -56,7 +102,7 @@ static int emu_send(struct emu_platform *p, uint16_t op, uint32_t seq, size_t le
 		return ret;
 	ret = p->io.write_all(p->io.ctx, p->tx, EMU_LINK_HDR_LEN + len);
 	if (ret) {
-		emu_fail_link(p, "write failed");
+		emu_fail_link(p, "write failed (the host closed the link)");
 		return MIGTD_ERR_NETWORK;
 	}
 	return MIGTD_OK;
@@ -74,116 +120,148 @@ static int emu_error_payload(const struct emu_link_frame *f)
 	return (int32_t)e;
 }
 
-/* Complete an asynchronous call from its response frame. */
-static int emu_complete_pending(struct emu_platform_pending *pe, const struct emu_link_frame *f)
+/* Complete an asynchronous call from its response frame. A malformed
+ * answer completes it with MIGTD_ERR_INVALID: only this call fails. */
+static void emu_complete_pending(struct emu_platform *p, struct emu_platform_pending *pe,
+				 const struct emu_link_frame *f)
 {
 	struct wire_reader r;
 	uint64_t vmcall_status = 0;
 
-	if (pe->call == NULL) {
-		/* The core gave up on this call (quote_cancel): drop the answer. */
-		pe->used = false;
-		return MIGTD_OK;
-	}
 	pe->done = true;
+	pe->result = MIGTD_ERR_INVALID;
 	if (f->op == EMU_LINK_ERROR) {
 		pe->result = emu_error_payload(f);
-		return MIGTD_OK;
+		return;
 	}
-	if (f->op != (pe->op | EMU_LINK_RESPONSE))
-		return MIGTD_ERR_INVALID;
+	if (f->op != (pe->op | EMU_LINK_RESPONSE)) {
+		emu_note_malformed(p, f, "wrong kind");
+		return;
+	}
 	migtd_wire_reader_init(&r, f->payload, f->len);
 	migtd_wire_read_u64(&r, &vmcall_status);
-	if (migtd_wire_error(&r))
-		return MIGTD_ERR_INVALID;
+	if (migtd_wire_error(&r)) {
+		emu_note_malformed(p, f, "no VMCALL status");
+		return;
+	}
 	if (vmcall_status != 0) {
 		pe->result = MIGTD_ERR_VMCALL;
-		return MIGTD_OK;
+		return;
 	}
 	if (pe->op == EMU_LINK_SERVICE) {
 		struct migtd_service_call *c = pe->call;
 
 		/* The VMM writes the whole response page; we take exactly our buffer. */
-		if (migtd_wire_remaining(&r) != c->rsp_cap)
-			return MIGTD_ERR_INVALID;
+		if (migtd_wire_remaining(&r) != c->rsp_cap) {
+			emu_note_malformed(p, f, "response buffer of the wrong size");
+			return;
+		}
 		migtd_wire_read_bytes(&r, c->rsp, c->rsp_cap);
 	} else {
 		struct migtd_quote_call *c = pe->call;
 		size_t n = migtd_wire_remaining(&r);
 
-		if (n > c->cap || n < 16)
-			return MIGTD_ERR_INVALID;
+		/* At least the version and status words; never past our buffer. */
+		if (n > c->cap || n < 16) {
+			emu_note_malformed(p, f, n < 16 ? "GetQuote buffer under 16 bytes"
+							: "GetQuote buffer larger than ours");
+			return;
+		}
 		migtd_wire_read_bytes(&r, c->buf, n);
 	}
 	pe->result = MIGTD_OK;
-	return MIGTD_OK;
 }
 
-/* Route one frame to the sync waiter or a pending call. */
-static int emu_dispatch(struct emu_platform *p, const struct emu_link_frame *f,
-			struct emu_sync_want *want)
+/* Route one frame to the sync waiter or a pending call; anything else is
+ * dropped (a late answer to a call that timed out or was cancelled). */
+static void emu_dispatch(struct emu_platform *p, const struct emu_link_frame *f,
+			 struct emu_sync_want *want)
 {
-	/* seq 0 is never ours: the host could not make sense of our stream. */
-	if (f->seq == 0)
-		return MIGTD_ERR_INVALID;
-	if (want && !want->done && f->seq == want->seq) {
+	/* seq 0 is never ours (the host could not make sense of a request). */
+	if (f->seq != 0 && want && !want->done && f->seq == want->seq) {
 		want->done = true;
+		want->result = MIGTD_ERR_INVALID;
 		if (f->op == EMU_LINK_ERROR) {
 			want->result = emu_error_payload(f);
-			return MIGTD_OK;
+			return;
 		}
-		if (f->op != (want->op | EMU_LINK_RESPONSE) || f->len != want->out_cap)
-			return MIGTD_ERR_INVALID;
+		if (f->op != (want->op | EMU_LINK_RESPONSE) || f->len != want->out_cap) {
+			emu_note_malformed(p, f,
+					   f->len != want->out_cap ? "wrong size" : "wrong kind");
+			return;
+		}
 		memcpy(want->out, f->payload, f->len);
 		want->result = MIGTD_OK;
-		return MIGTD_OK;
+		return;
 	}
-	for (size_t i = 0; i < EMU_PLATFORM_MAX_PENDING; i++) {
+	for (size_t i = 0; f->seq != 0 && i < EMU_PLATFORM_MAX_PENDING; i++) {
 		struct emu_platform_pending *pe = &p->pending[i];
 
-		if (pe->used && !pe->done && pe->seq == f->seq)
-			return emu_complete_pending(pe, f);
+		if (pe->used && !pe->done && pe->seq == f->seq) {
+			emu_complete_pending(p, pe, f);
+			return;
+		}
 	}
-	return MIGTD_ERR_INVALID; /* an answer to nothing we asked */
+	emu_note_dropped(p, f);
 }
 
-/* Read what the link has (blocking once if wait) and dispatch whole frames. */
+/*
+ * Read what the link has and dispatch whole frames. With wait, block until
+ * want is answered, at most sync_timeout_ms (then MIGTD_ERR_TIMEOUT: the
+ * call fails, the link stays). MIGTD_ERR_NETWORK: the link is gone.
+ */
 static int emu_pump(struct emu_platform *p, struct emu_sync_want *want, bool wait)
 {
+	uint64_t end = emu_link_now(p) + (p->sync_timeout_ms ? p->sync_timeout_ms : 30000u);
+
+	if (p->broken)
+		return MIGTD_ERR_NETWORK;
 	for (;;) {
 		struct emu_link_frame f;
 		size_t used = 0, got = 0;
 		int ret;
 
 		while ((ret = emu_link_parse(p->rx, p->rx_len, &f, &used)) == MIGTD_OK) {
-			ret = emu_dispatch(p, &f, want);
+			emu_dispatch(p, &f, want);
 			memmove(p->rx, p->rx + used, p->rx_len - used);
 			p->rx_len -= used;
 			/* Answers can carry key words (SERVTD.RD of MIG_ENC_KEY): do
 			 * not leave the consumed frame behind in the buffer. */
 			mbedtls_platform_zeroize(p->rx + p->rx_len, used);
-			if (ret) {
-				emu_fail_link(p, "unexpected frame from the host");
-				return MIGTD_ERR_NETWORK;
-			}
 		}
 		if (ret != MIGTD_ERR_AGAIN) {
-			emu_fail_link(p, "malformed frame from the host");
+			/* Bad magic, version or length: no later byte can be trusted
+			 * to start a frame, so the link is as good as gone. */
+			emu_fail_link(p, "malformed frame header (the stream cannot be "
+					 "resynchronised)");
 			return MIGTD_ERR_NETWORK;
 		}
 		if (want && want->done)
 			return MIGTD_OK;
+		/* Frames that keep coming, but not ours, do not extend the wait. */
+		if (wait && p->io.now_ms && emu_link_now(p) >= end)
+			return MIGTD_ERR_TIMEOUT;
 		ret = p->io.read(p->io.ctx, p->rx + p->rx_len, sizeof(p->rx) - p->rx_len, &got,
 				 wait);
 		if (ret == MIGTD_ERR_AGAIN && !wait)
 			return MIGTD_OK;
+		if (ret == MIGTD_ERR_TIMEOUT || ret == MIGTD_ERR_AGAIN) {
+			/* Without a clock the channel's own timeout is the deadline. */
+			if (!p->io.now_ms || emu_link_now(p) >= end)
+				return MIGTD_ERR_TIMEOUT;
+			continue;
+		}
 		if (ret) {
-			emu_fail_link(p, ret == MIGTD_ERR_TIMEOUT ? "host did not answer"
-								  : "read failed");
-			return ret == MIGTD_ERR_TIMEOUT ? ret : MIGTD_ERR_NETWORK;
+			emu_fail_link(p, "end of stream or read error (the host closed the link)");
+			return MIGTD_ERR_NETWORK;
 		}
 		p->rx_len += got;
 	}
+}
+
+int emu_platform_service_link(struct emu_platform *p)
+{
+	return emu_pump(p, NULL, false);
 }
 
 /* Send a request of len payload bytes (already in tx + header) and wait for
@@ -198,6 +276,10 @@ static int emu_call(struct emu_platform *p, uint16_t op, size_t len, uint8_t *ou
 	if (ret)
 		return ret;
 	ret = emu_pump(p, &want, true);
+	if (ret == MIGTD_ERR_TIMEOUT && p->log)
+		MIGTD_WARN(p->log, MIGTD_LOG_NO_REQUEST,
+			   "platform link: %s not answered within %u ms: that call fails",
+			   emu_link_op_name(op), (unsigned)p->sync_timeout_ms);
 	if (ret)
 		return ret;
 	return want.result;
@@ -412,21 +494,30 @@ static int emu_quote_poll(void *ctx, struct migtd_quote_call *call)
 	return emu_async_poll(ctx, &call->plat);
 }
 
-/* The host may still answer: the slot stays taken (call NULL) until it
- * does, and that answer is dropped (emu_complete_pending). */
-static int emu_quote_cancel(void *ctx, struct migtd_quote_call *call)
+/* Give up on an async call: its slot is free at once, and the host's
+ * late answer, if any, matches nothing and is dropped (emu_dispatch). So
+ * calls a host never answers cannot use up the slots. */
+static int emu_async_cancel(void **plat)
 {
-	struct emu_platform_pending *pe = call->plat;
+	struct emu_platform_pending *pe = *plat;
 
-	(void)ctx;
 	if (!pe || !pe->used)
 		return MIGTD_ERR_STATE;
-	if (pe->done)
-		pe->used = false;
-	else
-		pe->call = NULL;
-	call->plat = NULL;
+	memset(pe, 0, sizeof(*pe));
+	*plat = NULL;
 	return MIGTD_OK;
+}
+
+static int emu_quote_cancel(void *ctx, struct migtd_quote_call *call)
+{
+	(void)ctx;
+	return emu_async_cancel(&call->plat);
+}
+
+static int emu_service_cancel(void *ctx, struct migtd_service_call *call)
+{
+	(void)ctx;
+	return emu_async_cancel(&call->plat);
 }
 
 static uint64_t emu_now_ms(void *ctx)
@@ -448,4 +539,5 @@ const struct migtd_platform_ops emu_platform_ops = {
 	.quote_poll = emu_quote_poll,
 	.now_ms = emu_now_ms,
 	.quote_cancel = emu_quote_cancel,
+	.service_cancel = emu_service_cancel,
 };

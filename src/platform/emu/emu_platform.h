@@ -10,6 +10,13 @@
  * virtio-serial port for the firmware -- is given as struct emu_link_io;
  * so is the clock, which is not the host's business on TDX either (TSC).
  * Freestanding-clean.
+ *
+ * Failure isolation (docs/vmm-failures.md): a malformed answer fails the one
+ * call it answers and the link keeps working; a synchronous call the host
+ * does not answer within sync_timeout_ms fails alone (its late answer is
+ * dropped); only a link that is really gone -- end of stream, reset, a write
+ * that fails, a frame header the stream cannot be resynchronised after --
+ * sets lost, which the program treats as fatal (emu_platform_link_lost).
  */
 #ifndef MIGTD_EMU_PLATFORM_H
 #define MIGTD_EMU_PLATFORM_H
@@ -37,7 +44,11 @@ struct emu_platform {
 	struct emu_link_io io;
 	struct migtd_log *log; /* may be NULL */
 	uint32_t next_seq;
-	bool broken; /* the link failed: every call fails from now on */
+	bool broken;            /* the link is gone: every call fails from now on */
+	const char *lost_why;   /* why (static text), once broken */
+	uint32_t sync_timeout_ms; /* a TDCALL-style call waits this long; 0: 30000 */
+	uint64_t dropped;       /* answers to nothing pending (late, cancelled, bogus) */
+	uint64_t malformed;     /* answers refused as malformed (their call failed) */
 	size_t rx_len;
 	struct emu_platform_pending pending[EMU_PLATFORM_MAX_PENDING];
 	uint8_t rx[EMU_LINK_FRAME_MAX];
@@ -47,5 +58,15 @@ struct emu_platform {
 extern const struct migtd_platform_ops emu_platform_ops;
 
 void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io, struct migtd_log *log);
+
+/* Read and dispatch whatever the link holds now, without waiting (the
+ * program calls it when the link is readable, so an end of stream is seen
+ * even while the core has nothing in flight). MIGTD_OK, or
+ * MIGTD_ERR_NETWORK once the link is lost. */
+int emu_platform_service_link(struct emu_platform *p);
+
+/* True once the link is really gone; *why (may be NULL) says how. A MigTD
+ * cannot do anything without its platform: the program ends (docs/cli.md). */
+bool emu_platform_link_lost(const struct emu_platform *p, const char **why);
 
 #endif /* MIGTD_EMU_PLATFORM_H */

@@ -107,6 +107,7 @@ struct tdx_platform {
 	struct migtd_quote_call *quote_busy;
 	int quote_notify_ok; /* SetupEventNotifyInterrupt succeeded */
 	int quote_abandoned; /* a cancelled GetQuote may still own quote_buf */
+	int svc_abandoned;   /* a cancelled Service call may still own the pages */
 };
 
 /* The ops table of this backend. */

@@ -88,6 +88,12 @@ static int op_service_start(void *ctx, struct migtd_service_call *c)
 
 	if (t->svc_busy)
 		return MIGTD_ERR_AGAIN; /* one shared page pair: one call at a time */
+	if (t->svc_abandoned) {
+		/* The VMM owns the pages of a cancelled call until it completes it. */
+		if (t->service_flag && !*t->service_flag)
+			return MIGTD_ERR_AGAIN;
+		t->svc_abandoned = 0;
+	}
 	if (!t->svc_cmd || !t->svc_rsp)
 		return MIGTD_ERR_UNSUPPORTED;
 	if (c->cmd_len > TDX_PAGE_SIZE || c->rsp_cap > TDX_PAGE_SIZE || c->rsp_cap == 0)
@@ -197,6 +203,18 @@ static int op_quote_cancel(void *ctx, struct migtd_quote_call *c)
 	return MIGTD_OK;
 }
 
+/* cppcheck-suppress constParameter ; the ops table fixes the signature */
+static int op_service_cancel(void *ctx, struct migtd_service_call *c)
+{
+	struct tdx_platform *t = ctx;
+
+	if (t->svc_busy != c)
+		return MIGTD_ERR_STATE;
+	t->svc_busy = NULL;
+	t->svc_abandoned = 1;
+	return MIGTD_OK;
+}
+
 /* RDRAND retried a few times per word, as Intel recommends (10). */
 int tdx_random(void *buf, size_t len)
 {
@@ -239,6 +257,7 @@ const struct migtd_platform_ops tdx_platform_ops = {
 	.quote_poll = op_quote_poll,
 	.now_ms = op_now_ms,
 	.quote_cancel = op_quote_cancel,
+	.service_cancel = op_service_cancel,
 };
 
 void tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
@@ -247,6 +266,7 @@ void tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 	t->quote_busy = NULL;
 	t->quote_notify_ok = 0;
 	t->quote_abandoned = 0;
+	t->svc_abandoned = 0;
 	p->ops = &tdx_platform_ops;
 	p->ctx = t;
 }
