@@ -332,8 +332,14 @@ $(B)/clang/tests/$(1): $$(call objs,clang,tests/unit/$(1).c $$(UNIT_SUPPORT_SRC)
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call CLANG_UNIT,$(t))))
 
-unit-bins: $(addprefix $(B)/host/tests/,$(UNIT_NAMES))
+unit-bins: $(addprefix $(B)/host/tests/,$(UNIT_NAMES)) $(B)/host/tests/link_proxy
 san-bins: $(addprefix $(B)/san/tests/,$(UNIT_NAMES))
+
+# Programs the e2e scripts drive (tests/tools/): the hostile-VMM link proxy
+# of tests/e2e/hostile_vmm.sh. Not named test_*: run-tests.sh does not run them.
+$(B)/host/tests/link_proxy: $(call objs,host,tests/tools/link_proxy.c) $(call host_libs,host)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -pie $(HOST_CFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group
 
 # Quick developer loop: host unit tests only.
 check: all unit-bins

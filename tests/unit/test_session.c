@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -862,6 +863,88 @@ static void test_64_concurrent(void **state)
 	world_free(w);
 }
 
+/*
+ * docs/vmm-failures.md: a VMM that takes ReportStatus and never answers it
+ * must not hold the session slot. 64 requests each fail fast (TDG.MR.REPORT
+ * fails: 7) and their ReportStatus hangs; the 65th waits with the VMM. Once
+ * vmm_timeout_ms passed, every slot is freed (the calls cancelled), the
+ * 65th is taken, and with a VMM that answers again a migration succeeds.
+ */
+static void test_report_unanswered_frees_slots(void **state)
+{
+	enum { N = MIGTD_MAX_SESSIONS + 1 };
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	struct emu_user_td *td[N];
+	uint64_t wake;
+
+	(void)state;
+	set_versions(w, 1, 3, 2, 5);
+	w->s[0].cfg.vmm_timeout_ms = 300;
+	w->s[0].keep_log = true;
+	world_start(w);
+	w->s[0].report_hang = true;
+	w->s[0].fail_mr_report = true;
+	for (unsigned i = 0; i < N; i++) {
+		td[i] = emu_tdx_bind_user_td(&w->s[0].h.tdx);
+		world_queue_request(&w->s[0], 3000 + i, true, td[i], 7000 + i);
+	}
+	for (int i = 0; i < 4000 && w->s[0].nreports < MIGTD_MAX_SESSIONS; i++)
+		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
+	/* Every slot holds a session whose ReportStatus the VMM sits on. */
+	assert_int_equal(w->s[0].nreports, MIGTD_MAX_SESSIONS);
+	assert_int_equal(migtd_core_active_sessions(w->s[0].core), MIGTD_MAX_SESSIONS);
+	assert_int_equal(w->s[0].next, MIGTD_MAX_SESSIONS);
+	assert_int_equal(w->s[0].service_cancels, 0);
+	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++)
+		assert_int_equal(world_report_of(&w->s[0], 3000 + i), 7);
+	/* The deadline passes: the slots are freed and the 65th is taken. */
+	w->s[0].fail_mr_report = false;
+	w->s[0].report_hang = false;
+	world_skip_to(&w->s[0], world_side_now_ms(&w->s[0]) + 300);
+	for (int i = 0; i < 200 && w->s[0].next < N; i++)
+		assert_int_equal(migtd_core_poll(w->s[0].core, &wake), MIGTD_OK);
+	assert_int_equal(w->s[0].service_cancels, MIGTD_MAX_SESSIONS);
+	assert_int_equal(w->s[0].next, N);
+	assert_non_null(strstr(w->s[0].log, "ReportStatus(7) not answered within 300 ms"));
+	/* The 65th migrates with its peer. */
+	{
+		struct emu_user_td *b = emu_tdx_bind_user_td(&w->s[1].h.tdx);
+
+		world_queue_request(&w->s[1], 3000 + MIGTD_MAX_SESSIONS, false, b, 7000 + N - 1);
+		world_run(w, MIGTD_MAX_SESSIONS + 1, 1, 20000);
+		assert_int_equal(world_report_of(&w->s[0], 3000 + MIGTD_MAX_SESSIONS), 0);
+		assert_int_equal(world_report_of(&w->s[1], 3000 + MIGTD_MAX_SESSIONS), 0);
+		assert_keys_exchanged(td[N - 1], b, 3);
+	}
+	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++)
+		assert_nothing_written(td[i]);
+	world_free(w);
+}
+
+/* docs/vmm-failures.md: a VMM that never answers Query stops the MigTD at
+ * boot (fatal, no request to report to) instead of leaving it waiting. */
+static void test_query_unanswered(void **state)
+{
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	uint64_t wake;
+	int ret = MIGTD_OK;
+
+	(void)state;
+	w->s[0].cfg.vmm_timeout_ms = 200;
+	w->s[0].faults.in_flight = UINT_MAX; /* Query taken, never answered */
+	world_start(w);
+	for (int i = 0; i < 100 && ret == MIGTD_OK; i++) {
+		ret = migtd_core_poll(w->s[0].core, &wake);
+		world_skip_to(&w->s[0], world_side_now_ms(&w->s[0]) + 50);
+	}
+	assert_int_equal(ret, MIGTD_ERR_TIMEOUT);
+	assert_int_equal(w->s[0].core->state, MIGTD_CORE_FATAL);
+	assert_int_equal(w->s[0].service_cancels, 1);
+	world_free(w);
+}
+
 static void test_config_limits(void **state)
 {
 	struct migtd_core *c = calloc(1, sizeof(*c));
@@ -1209,6 +1292,8 @@ int main(void)
 		cmocka_unit_test(test_peer_exchange_information),
 		cmocka_unit_test(test_peer_truncated_event),
 		cmocka_unit_test(test_64_concurrent),
+		cmocka_unit_test(test_report_unanswered_frees_slots),
+		cmocka_unit_test(test_query_unanswered),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

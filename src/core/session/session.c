@@ -731,8 +731,6 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 	 * phase ends within one step timeout of the first attempt. */
 	if (s->quote_deadline_ms == 0)
 		s->quote_deadline_ms = now + c->cfg.timeout_ms;
-	if (now >= s->quote_deadline_ms)
-		return fail(s, MIGTD_ERR_QUOTE, "GetQuote: no quote within the total deadline", now);
 	if (!s->tls_inited) {
 		struct ratls_callbacks cb = { cb_verify_quote, cb_eval_policy, s };
 
@@ -835,6 +833,8 @@ static bool st_quote_backoff(struct migtd_session *s, uint64_t now)
 {
 	if (!timed_out(s, now))
 		return false;
+	if (now >= s->quote_deadline_ms)
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote: no quote within the total deadline", now);
 	set_step(s, MIGTD_SS_QUOTE_START, now, false);
 	return true;
 }
