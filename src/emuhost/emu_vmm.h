@@ -199,6 +199,9 @@ void emu_vmm_init(struct emu_vmm *v);
 /* Load DIR's PKI as a new platform, listen on DIR/link.sock and DIR/relay.sock. */
 struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *name, const char *dir,
 					      char *msg, size_t msglen);
+/* "Launch the TD" without starting it: MRTD = SHA-384 of migtd_path, for a
+ * migtd a test starts itself on DIR/link.sock (serve --migtd-external). */
+int emu_vmm_measure(struct emu_vmm_platform *p, const char *migtd_path, char *msg, size_t msglen);
 /* Launch `migtd` for a platform (argv[0] = migtd path; extra args appended).
  * With p->issuer_chain set it runs as a policy v2 MigTD (policy = the signed
  * file, root_ca unused). */

@@ -324,6 +324,9 @@ static int vmm_spawn(struct emu_vmm_platform *p, const char *const argv[], bool 
 		return MIGTD_ERR_INVALID;
 	}
 	if (pid == 0) {
+		/* A group of its own: whatever it starts (and leaves holding the
+		 * log pipe) is ended with it (emu_vmm_fini). */
+		setpgid(0, 0);
 		if (capture_stdout)
 			dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
@@ -332,6 +335,7 @@ static int vmm_spawn(struct emu_vmm_platform *p, const char *const argv[], bool 
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	setpgid(pid, pid); /* also here: no race with a kill right after fork */
 	close(pipefd[1]);
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 	p->migtd_pid = pid;
@@ -348,6 +352,22 @@ static void launch_servtd(struct emu_vmm_platform *p)
 		emu_tdx_set_servtd_owner(&p->host.tdx, p->mrowner, p->mrownerconfig);
 }
 
+int emu_vmm_measure(struct emu_vmm_platform *p, const char *migtd_path, char *msg, size_t msglen)
+{
+	uint8_t *exe = NULL;
+	size_t exe_len = 0;
+
+	/* "Launching the TD" measures it: MRTD = SHA-384 of the program image. */
+	if (hostio_read_file(migtd_path, HOSTIO_READ_MAX, &exe, &exe_len) != MIGTD_OK) {
+		snprintf(msg, msglen, "cannot read %s", migtd_path);
+		return MIGTD_ERR_INVALID;
+	}
+	mbedtls_sha512(exe, exe_len, p->mrtd, 1);
+	free(exe);
+	launch_servtd(p);
+	return MIGTD_OK;
+}
+
 int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const char *policy,
 		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
 		   size_t msglen)
@@ -361,18 +381,10 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 					"--policy",      policy,        "--policy-issuer-chain",
 					p->issuer_chain, "--log-level", log_level,
 					"--timeout-ms",  timeout_ms,    NULL };
-	uint8_t *exe = NULL;
-	size_t exe_len = 0;
-	int err;
+	int err = emu_vmm_measure(p, migtd_path, msg, msglen);
 
-	/* "Launching the TD" measures it: MRTD = SHA-384 of the program image. */
-	if (hostio_read_file(migtd_path, HOSTIO_READ_MAX, &exe, &exe_len) != MIGTD_OK) {
-		snprintf(msg, msglen, "cannot read %s", migtd_path);
-		return MIGTD_ERR_INVALID;
-	}
-	mbedtls_sha512(exe, exe_len, p->mrtd, 1);
-	free(exe);
-	launch_servtd(p);
+	if (err)
+		return err;
 	/* A path with a '/' is not looked up in PATH: this runs exactly migtd_path. */
 	err = vmm_spawn(p, p->issuer_chain ? argv_v2 : argv_v1, false, msg, msglen);
 	if (err)
@@ -1305,6 +1317,37 @@ static void echo_log(struct emu_vmm_platform *p)
 	fflush(stdout);
 }
 
+/*
+ * Take what is left on a MigTD's log pipe, for at most wait_ms: the pipe
+ * ends when every writer is gone, but a process the MigTD started may still
+ * hold it (or the MigTD itself, not yet reaped). Never spins: it sleeps in
+ * poll() and gives the pipe up after the wait.
+ */
+static void drain_log(struct emu_vmm_platform *p, unsigned wait_ms)
+{
+	uint64_t end = emu_vmm_now_ms() + wait_ms;
+
+	while (p->migtd_log_fd >= 0) {
+		struct pollfd pfd = { .fd = p->migtd_log_fd, .events = POLLIN };
+		uint64_t now = emu_vmm_now_ms();
+
+		if (now >= end || poll(&pfd, 1, (int)(end - now)) <= 0) {
+			close(p->migtd_log_fd);
+			p->migtd_log_fd = -1;
+			break;
+		}
+		echo_log(p);
+	}
+}
+
+/* End what is left of a MigTD's process group (what it started), by
+ * SIGKILL: the MigTD itself was reaped already. */
+static void kill_group(pid_t pgid)
+{
+	if (pgid > 0)
+		(void)kill(-pgid, SIGKILL);
+}
+
 /* The last log lines of a MigTD that died, unless they were echoed already. */
 static void show_tail(struct emu_vmm_platform *p)
 {
@@ -1343,12 +1386,12 @@ static bool reap_migtds(struct emu_vmm *v)
 
 		if (p->migtd_pid <= 0 || waitpid(p->migtd_pid, &st, WNOHANG) != p->migtd_pid)
 			continue;
+		kill_group(p->migtd_pid);
 		p->migtd_pid = 0;
 		p->migtd_died = true;
 		p->migtd_wstatus = st;
 		describe_exit(st, how, sizeof(how));
-		while (p->migtd_log_fd >= 0)
-			echo_log(p);
+		drain_log(p, 500);
 		show_tail(p);
 		fprintf(stderr, "migtd-vmm: the migtd of platform %s died: %s\n", p->name, how);
 		died = true;
@@ -1570,9 +1613,18 @@ int emu_vmm_fini(struct emu_vmm *v)
 			abnormal++;
 		} else if (p->migtd_pid > 0) {
 			int st = 0;
+			pid_t w = 0;
 
 			kill(p->migtd_pid, SIGTERM);
-			waitpid(p->migtd_pid, &st, 0);
+			/* Bounded: a MigTD that does not stop within 10 s is killed. */
+			for (int k = 0; k < 1000 && (w = waitpid(p->migtd_pid, &st, WNOHANG)) == 0;
+			     k++)
+				usleep(10000);
+			if (w == 0) {
+				kill(p->migtd_pid, SIGKILL);
+				waitpid(p->migtd_pid, &st, 0);
+			}
+			kill_group(p->migtd_pid);
 			p->migtd_pid = 0;
 			/* Exit 0 after SIGTERM; a sanitizer report (leaks found at
 			 * exit included) makes it non-zero. */
@@ -1583,8 +1635,7 @@ int emu_vmm_fini(struct emu_vmm *v)
 				describe_exit(st, how, sizeof(how));
 				p->migtd_died = true;
 				p->migtd_wstatus = st;
-				while (p->migtd_log_fd >= 0)
-					echo_log(p);
+				drain_log(p, 500);
 				show_tail(p);
 				fprintf(stderr,
 					"migtd-vmm: the migtd of platform %s ended abnormally: %s\n",
@@ -1619,8 +1670,7 @@ int emu_vmm_fini(struct emu_vmm *v)
 			p->backend_pid = 0;
 			unlink(p->vhost_path);
 		}
-		while (p->migtd_log_fd >= 0)
-			echo_log(p);
+		drain_log(p, 500);
 		if (p->conn) {
 			close(p->conn->fd);
 			free(p->conn);

@@ -14,8 +14,9 @@
  *             stall     never forward the answer
  *             truncate  forward only its first 16 payload bytes
  *             lengthen  append 4096 zero bytes to its payload
- *             corrupt   flip every bit of payload byte 8 (the first byte of a
- *                       GHCI buffer after the VMCALL status)
+ *             corrupt   flip every bit of payload byte 16: after the VMCALL
+ *                       status, the low byte of a GetQuote buffer's status
+ *                       word, a byte of a Service response's GUID
  *             garble    break the frame header's magic (the stream cannot
  *                       be resynchronised)
  *     KIND    QUERY, WFR, REPORT (Service answers to Query, WaitForRequest,
@@ -208,7 +209,7 @@ static int on_answer(int to, const struct emu_link_frame *f, const uint8_t *raw,
 			if (plen > EMU_LINK_MAX_PAYLOAD)
 				plen = EMU_LINK_MAX_PAYLOAD;
 			break;
-		case PX_CORRUPT: out[EMU_LINK_HDR_LEN + (plen > 8 ? 8 : 0)] ^= 0xFF; break;
+		case PX_CORRUPT: out[EMU_LINK_HDR_LEN + (plen > 16 ? 16 : 0)] ^= 0xFF; break;
 		case PX_GARBLE: out[0] ^= 0xFF; break;
 		}
 		break; /* the first matching rule decides */

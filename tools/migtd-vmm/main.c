@@ -129,7 +129,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"  serve --pki DIR --control SOCKET --root-ca C [--policy P] [--timeout-ms N]\n"
 		"        [--log-level L] [--export-versions MIN:MAX] [--import-versions MIN:MAX]\n"
-		"        [--pcs DIR]...\n"
+		"        [--pcs DIR]... [--migtd-external]\n"
 		"        [--issuer-chain PEM [--mrowner HEX96] [--mrownerconfig HEX96]]\n"
 		"        [--vm [--image IMG] [--qemu PATH] [--guest-cid N]]\n"
 		"        [--td [--shim ROM] [--lenient] [--shim-test MODE]]\n"
@@ -156,6 +156,9 @@ static void usage(FILE *f)
 		"      build/tdshim.bin in the source tree), which plays the TDX module and\n"
 		"      VMM (docs/td-under-shim.md); --lenient: emulate instead of injecting #VE;\n"
 		"      --shim-test: FOR TESTS, the shim's test mode.\n"
+		"      --migtd-external: FOR TESTS: measure the migtd next to migtd-vmm as\n"
+		"      the MigTD but do not start it; the test starts it on DIR/link.sock\n"
+		"      and DIR/relay.sock (e.g. behind a hostile link proxy).\n"
 		"  ctl SOCKET COMMAND...\n"
 		"      Send one command to a 'serve' process and print its answer on stdout (an\n"
 		"      \"error ...\" answer goes to stderr, exit 1):\n"
@@ -748,6 +751,7 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		{ "issuer-chain", required_argument, NULL, 'I' },
 		{ "mrowner", required_argument, NULL, 'O' },
 		{ "mrownerconfig", required_argument, NULL, 'C' },
+		{ "migtd-external", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -755,6 +759,7 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	const char *chain = NULL;
 	bool has_owner = false;
 	uint8_t mrowner[48] = { 0 }, mrownerconfig[48] = { 0 };
+	bool external = false;
 	const char *pcs_dir[EMU_PCS_MAX];
 	unsigned npcs = 0;
 	const char *dir = NULL, *control = NULL, *policy = NULL, *root = NULL, *level = "info",
@@ -799,6 +804,7 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		case 'X': td_args.test = optarg; break;
 		case 'm': image = optarg; break;
 		case 'q': qemu = optarg; break;
+		case 'x': external = true; break;
 		case 'g':
 			guest_cid = strtoull(optarg, &end, 10);
 			if (*end || guest_cid < 3 || guest_cid >= 0xffffffffull)
@@ -818,6 +824,8 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	}
 	if (optind != argc)
 		return cli_usage_error(prog, "serve: unexpected argument '%s'", argv[optind]);
+	if (external && vm)
+		return cli_usage_error(prog, "serve: --migtd-external and --vm exclude each other");
 	if (!dir || !control || (!root && !chain))
 		return cli_usage_error(prog,
 				       "serve: --pki, --control and --root-ca (or, policy v2, "
@@ -881,9 +889,11 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		image = cli_default_path(CLI_DEFAULT_IMAGE);
 	if (!td_args.shim)
 		td_args.shim = cli_default_path(CLI_DEFAULT_TDSHIM);
-	if (vm ? serve_launch_vm(srv.plat, self, dir, image, qemu, policy, root, guest_cid,
-				 td ? &td_args : NULL, msg, sizeof(msg))
-	       : emu_vmm_launch(srv.plat, migtd, policy, root, level, tmo, msg, sizeof(msg))) {
+	if (vm	       ? serve_launch_vm(srv.plat, self, dir, image, qemu, policy, root, guest_cid,
+					 td ? &td_args : NULL, msg, sizeof(msg))
+	    : external ? emu_vmm_measure(srv.plat, migtd, msg, sizeof(msg))
+		       : emu_vmm_launch(srv.plat, migtd, policy, root, level, tmo, msg,
+					sizeof(msg))) {
 		fprintf(stderr, "migtd-vmm serve: %s\n", msg);
 		emu_vmm_fini(&srv.vmm);
 		close(srv.control_fd);
@@ -893,6 +903,9 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	signal(SIGTERM, serve_on_signal);
 	signal(SIGINT, serve_on_signal);
 	printf("serving platform %s (control socket %s)\n", dir, control);
+	if (external)
+		printf("waiting for a migtd on %s (relay %s)\n", srv.plat->link_path,
+		       srv.plat->relay_path);
 	fflush(stdout);
 	/* false: the migtd died (a MigTD serves forever). */
 	ok = emu_vmm_run(&srv.vmm, serve_done, &srv, UINT64_MAX / 2);
