@@ -49,9 +49,10 @@ struct migtd_coll_entry {
 	enum migtd_coll_state state;
 	uint8_t fmspc[6];
 	enum migtd_pck_ca ca;
-	uint32_t gen;        /* +1 each time a fetch ends, successfully or not */
-	uint64_t used;       /* LRU stamp */
-	int64_t next_update; /* earliest expiry in the collateral (unix s) */
+	uint32_t gen;         /* +1 each time a fetch ends, successfully or not */
+	uint64_t used;        /* LRU stamp */
+	int64_t next_update;  /* earliest expiry in the collateral (unix s) */
+	uint64_t deadline_ms; /* a fetch in flight is given up then (platform ms) */
 	struct migtd_quote_call call;
 	struct migtd_quote_collateral coll; /* views into buf while READY */
 	uint8_t buf[MIGTD_COLL_BUF];
@@ -69,6 +70,9 @@ struct migtd_coll_ticket {
 struct migtd_coll_cache {
 	struct migtd_coll_entry e[MIGTD_COLL_ENTRIES];
 	uint64_t clock;
+	/* How long the VMM may take to answer one fetch (0: no bound); the
+	 * core sets its vmm_timeout_ms (docs/vmm-failures.md). */
+	uint32_t fetch_timeout_ms;
 	/* statistics, for logs and tests */
 	uint64_t fetches, fetch_failures, hits;
 };

@@ -279,6 +279,7 @@ struct migtd_core {
 	/* statistics, for logs and tests */
 	uint64_t requests_received;
 	uint64_t requests_dropped; /* malformed HOB lists */
+	uint64_t wfr_failures;     /* WaitForRequest calls that failed */
 	uint64_t requests_duplicate;
 	uint64_t sessions_succeeded;
 	uint64_t sessions_failed;

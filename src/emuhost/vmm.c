@@ -1105,6 +1105,22 @@ static void stream_on_readable(struct emu_vmm *v, struct emu_vmm_stream *s)
 			stream_close(s);
 		return;
 	}
+	if ((s->revents & POLLERR) && s->kind == EMU_VMM_STREAM_TCP) {
+		int err = 0;
+		socklen_t elen = sizeof(err);
+
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err != 0) {
+			/* The other host reset the connection: nothing buffered
+			 * for it can be delivered any more, and the MigTD must
+			 * hear of the end now, not at its step timeout. The
+			 * poll would otherwise report the error forever while
+			 * the buffer is full and nothing is read. */
+			vmm_say(v, "relay", "%s: the other host's connection failed: %s",
+				s->plat->name, strerror(err));
+			stream_close(s);
+			return;
+		}
+	}
 	if (!s->peer && (s->revents & POLLHUP)) {
 		/* Never paired and the MigTD hung up: nobody will take its bytes. */
 		stream_close(s);

@@ -238,7 +238,8 @@ int main(int argc, char **argv)
 
 			vmm_timeout = strtoul(optarg, &end, 10);
 			if (*end || !*optarg || vmm_timeout == 0 || vmm_timeout > 3600000)
-				return cli_usage_error("migtd", "bad --vmm-timeout-ms '%s' (1..3600000)",
+				return cli_usage_error("migtd",
+						       "bad --vmm-timeout-ms '%s' (1..3600000)",
 						       optarg);
 			break;
 		}

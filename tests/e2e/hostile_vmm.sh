@@ -63,7 +63,7 @@ migtd() { # dir vmm-timeout-ms [rule...] -> $mpid (migtd), $ppid_ (proxy; "" wit
     link=$d/px.sock
   fi
   "$MIGTD" --platform "$link" --relay "$d/relay.sock" --policy "$POLICY" \
-    --root-ca "$t/a/root_ca.der" --timeout-ms 4000 --vmm-timeout-ms "$vt" 2>>"$d/migtd.log" &
+    --root-ca "$t/a/root_ca.der" --timeout-ms "${TMO:-4000}" --vmm-timeout-ms "$vt" 2>>"$d/migtd.log" &
   mpid=$!; pids+=($mpid)
   for _ in $(seq 150); do
     grep -q 'serving requests' "$d/migtd.log" 2>/dev/null && return 0
@@ -229,11 +229,12 @@ migrate 70
 exited_with $mpa 6 5 "migtd after a garbled frame header"
 no_keys "$t/a" 70
 
-# --- 10. the relay passes a peer's end of connection on at once: B's serve
-# dies mid-handshake (its MigTD stalled in GetQuote); A's MigTD fails the
-# session with 6 right away, not after its 4 s step timeout.
+# --- 10. the relay passes the other host's end of connection on at once:
+# (a) B's serve dies mid-handshake (its MigTD stalled in GetQuote), (b) the
+# TCP connection is reset (RST) by a middlebox after the ClientHello. A's
+# MigTD (step timeout 20 s) fails the session with 6 right away.
 echo "== relay-peer-gone"
-restart_a
+TMO=20000 restart_a
 kill -9 "$mpb" "$spb" 2>/dev/null; wait "$mpb" "$spb" 2>/dev/null
 serve "$t/b" "$t/a"; spb=$spid
 migtd "$t/b" 30000 stall:GET_QUOTE:1; mpb=$mpid
@@ -243,11 +244,35 @@ sleep 0.5
 t0=$(date +%s%N)
 kill -9 "$spb"; wait "$spb" 2>/dev/null
 sa=$(status_of "$t/a" 80); ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-echo "   source status $sa $ms ms after the destination host died"
+echo "   host died: source status $sa $ms ms later"
 [ "$sa" = 6 ] || fail "request 80: source should report 6, got $sa"
 [ $ms -lt 3000 ] || fail "request 80: the source waited $ms ms: the end was not passed on"
 no_keys "$t/a" 80
 kill -9 "$mpb" 2>/dev/null; wait "$mpb" 2>/dev/null
+serve "$t/b" "$t/a"; spb=$spid
+migtd "$t/b" 30000 stall:GET_QUOTE:1; mpb=$mpid
+cat >"$t/rst.py" <<'PY'
+import socket, struct, sys, time
+lst = socket.socket(); lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+lst.bind(("127.0.0.1", int(sys.argv[1]))); lst.listen(1)
+c, _ = lst.accept(); u = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+u.sendall(c.recv(65536))  # the ClientHello reaches B; B never answers (stalled)
+time.sleep(float(sys.argv[3]))
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+print("reset", flush=True); c.close(); time.sleep(5)
+PY
+port=$((port + 1))
+python3 "$t/rst.py" $((port + 100)) $port 1 >"$t/rst.log" 2>&1 & pids+=($!)
+sleep 0.3
+ctl "$t/b/ctl.sock" migrate 81 destination "127.0.0.1:$port" >/dev/null || fail "migrate 81 b"
+ctl "$t/a/ctl.sock" migrate 81 source "127.0.0.1:$((port + 100))" >/dev/null || fail "migrate 81 a"
+for _ in $(seq 100); do grep -q reset "$t/rst.log" && break; sleep 0.05; done
+t0=$(date +%s%N)
+sa=$(status_of "$t/a" 81); ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "   connection reset: source status $sa $ms ms later"
+[ "$sa" = 6 ] || fail "request 81: source should report 6, got $sa"
+[ $ms -lt 3000 ] || fail "request 81: the source waited $ms ms: the reset was not passed on"
+no_keys "$t/a" 81
 
 # --- 11. migtd-vmm when its migtd dies while another process holds the
 # migtd's log pipe: it reports the death and exits (5) at once, without

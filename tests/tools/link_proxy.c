@@ -62,8 +62,8 @@ enum px_kind {
 };
 
 static const char *const px_kind_names[PX_KIND_COUNT + 1] = {
-	"QUERY",     "WFR",       "REPORT", "SERVICE", "GET_QUOTE", "MR_REPORT",
-	"RTMR_EXTEND", "SERVTD_RD", "SERVTD_WR", "SYS_RD", "ANY",
+	"QUERY",       "WFR",       "REPORT",    "SERVICE", "GET_QUOTE", "MR_REPORT",
+	"RTMR_EXTEND", "SERVTD_RD", "SERVTD_WR", "SYS_RD",  "ANY",
 };
 
 enum px_action { PX_CLOSE, PX_STALL, PX_TRUNCATE, PX_LENGTHEN, PX_CORRUPT, PX_GARBLE };
@@ -301,7 +301,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!lpath || !cpath) {
-		fprintf(stderr, "usage: link_proxy --listen PATH --connect PATH [--rule RULE]...\n");
+		fprintf(stderr,
+			"usage: link_proxy --listen PATH --connect PATH [--rule RULE]...\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);

@@ -448,7 +448,8 @@ static void test_migtd_rejects_bad_answers(void **state)
 	stop = 0;
 	pthread_create(&thread, NULL, host_thread, NULL);
 	/* The host answers again: the next TDX-module call works. */
-	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MIN_EXPORT_VERSION, &v), MIGTD_OK);
+	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MIN_EXPORT_VERSION, &v),
+			 MIGTD_OK);
 	assert_int_equal(emu_platform_ops.mr_report(&plat, rd, rep), MIGTD_OK);
 	/* Dropped: seq 77, and the host's real (late) answer to seq 1. */
 	assert_int_equal(plat.dropped, 2);
@@ -475,7 +476,8 @@ static void test_sync_call_timeout(void **state)
 	assert_int_equal(write(fds[1], buf, (size_t)n), n); /* echo: a bogus late "answer" */
 	stop = 0;
 	pthread_create(&thread, NULL, host_thread, NULL);
-	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MIN_EXPORT_VERSION, &v), MIGTD_OK);
+	assert_int_equal(emu_platform_ops.sys_rd(&plat, TDX_FIELD_MIN_EXPORT_VERSION, &v),
+			 MIGTD_OK);
 	assert_int_equal(plat.dropped, 1);
 	assert_false(plat.broken);
 }
@@ -492,8 +494,9 @@ static void test_service_cancel(void **state)
 	stop = 1;
 	pthread_join(thread, NULL);
 	assert_int_equal(migtd_ghci_query_cmd_build(cmd, sizeof(cmd), &len), MIGTD_OK);
-	call = (struct migtd_service_call){ .cmd = cmd, .cmd_len = len, .rsp = rsp,
-					    .rsp_cap = sizeof(rsp) };
+	call = (struct migtd_service_call){
+		.cmd = cmd, .cmd_len = len, .rsp = rsp, .rsp_cap = sizeof(rsp)
+	};
 	assert_int_equal(emu_platform_ops.service_start(&plat, &call), MIGTD_OK);
 	assert_int_equal(emu_platform_ops.service_poll(&plat, &call), MIGTD_ERR_AGAIN);
 	assert_int_equal(emu_platform_ops.service_cancel(&plat, &call), MIGTD_OK);

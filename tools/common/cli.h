@@ -14,12 +14,12 @@
 
 /* The exit-code table shared by all tools (docs/cli.md). */
 enum cli_exit {
-	CLI_EXIT_OK = 0,      /* done; a verification or check passed */
-	CLI_EXIT_FAIL = 1,    /* the answer is negative: verification/check failed */
-	CLI_EXIT_USAGE = 2,   /* bad command line */
-	CLI_EXIT_INPUT = 3,   /* an input is malformed or unsuitable */
-	CLI_EXIT_IO = 4,      /* a file or socket could not be read or written */
-	CLI_EXIT_RUNTIME = 5, /* the operation could not run (busy, a process died) */
+	CLI_EXIT_OK = 0,        /* done; a verification or check passed */
+	CLI_EXIT_FAIL = 1,      /* the answer is negative: verification/check failed */
+	CLI_EXIT_USAGE = 2,     /* bad command line */
+	CLI_EXIT_INPUT = 3,     /* an input is malformed or unsuitable */
+	CLI_EXIT_IO = 4,        /* a file or socket could not be read or written */
+	CLI_EXIT_RUNTIME = 5,   /* the operation could not run (busy, a process died) */
 	CLI_EXIT_LINK_LOST = 6, /* migtd: its platform link is gone (the VMM died) */
 	/* migtd-policy eval: 10 + the policy result (11 InvalidPolicy ..). */
 	CLI_EXIT_VERDICT_BASE = 10,

@@ -157,12 +157,21 @@ static void step_entry(struct migtd_coll_cache *cc, struct migtd_coll_entry *e,
 			return;
 		}
 		e->state = MIGTD_COLL_FETCHING;
+		e->deadline_ms =
+			cc->fetch_timeout_ms ? migtd_plat_now_ms(plat) + cc->fetch_timeout_ms : 0;
 	}
 	if (e->state != MIGTD_COLL_FETCHING)
 		return;
 	ret = migtd_plat_quote_poll(plat, &e->call);
-	if (ret == MIGTD_ERR_AGAIN)
+	if (ret == MIGTD_ERR_AGAIN) {
+		/* A fetch the VMM never answers must not hold the entry (and
+		 * every session that needs this platform) forever. */
+		if (e->deadline_ms == 0 || migtd_plat_now_ms(plat) < e->deadline_ms)
+			return;
+		(void)migtd_plat_quote_cancel(plat, &e->call);
+		fetch_failed(cc, e, log, "the VMM did not answer in time");
 		return;
+	}
 	if (ret != MIGTD_OK) {
 		fetch_failed(cc, e, log, "GetQuote failed");
 		return;

@@ -52,6 +52,7 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
 		c->cfg.quote_retry_ms = MIGTD_DEFAULT_QUOTE_RETRY_MS;
 	if (c->cfg.vmm_timeout_ms == 0)
 		c->cfg.vmm_timeout_ms = c->cfg.timeout_ms;
+	c->coll.fetch_timeout_ms = c->cfg.vmm_timeout_ms;
 	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
 		c->sessions[i].core = c;
 		c->sessions[i].index = i;
@@ -484,8 +485,12 @@ static void wfr_answer(struct migtd_core *c, uint64_t now)
 		/* §2.3: no request id is known, so nothing is reported. */
 		c->requests_dropped++;
 		c->next_wfr_ms = now;
-		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
-			   "malformed migration request dropped: %s", migtd_err_str(ret));
+		/* 1st, 2nd, 4th, ...: a VMM that sends nothing else cannot
+		 * flood the log (docs/vmm-failures.md). */
+		if ((c->requests_dropped & (c->requests_dropped - 1)) == 0)
+			MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+				   "malformed migration request dropped: %s (%llu so far)",
+				   migtd_err_str(ret), (unsigned long long)c->requests_dropped);
 		return;
 	}
 	if (!has) {
@@ -546,8 +551,11 @@ static void wfr_step(struct migtd_core *c, uint64_t now)
 		return;
 	c->svc_busy = false;
 	if (ret != MIGTD_OK) {
-		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST, "WaitForRequest failed: %s",
-			   migtd_err_str(ret));
+		c->wfr_failures++;
+		if ((c->wfr_failures & (c->wfr_failures - 1)) == 0)
+			MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+				   "WaitForRequest failed: %s (%llu so far)", migtd_err_str(ret),
+				   (unsigned long long)c->wfr_failures);
 		c->next_wfr_ms = now + c->cfg.poll_interval_ms;
 		return;
 	}

@@ -834,7 +834,8 @@ static bool st_quote_backoff(struct migtd_session *s, uint64_t now)
 	if (!timed_out(s, now))
 		return false;
 	if (now >= s->quote_deadline_ms)
-		return fail(s, MIGTD_ERR_QUOTE, "GetQuote: no quote within the total deadline", now);
+		return fail(s, MIGTD_ERR_QUOTE, "GetQuote: no quote within the total deadline",
+			    now);
 	set_step(s, MIGTD_SS_QUOTE_START, now, false);
 	return true;
 }

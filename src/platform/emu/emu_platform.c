@@ -163,8 +163,9 @@ static void emu_complete_pending(struct emu_platform *p, struct emu_platform_pen
 
 		/* At least the version and status words; never past our buffer. */
 		if (n > c->cap || n < 16) {
-			emu_note_malformed(p, f, n < 16 ? "GetQuote buffer under 16 bytes"
-							: "GetQuote buffer larger than ours");
+			emu_note_malformed(p, f,
+					   n < 16 ? "GetQuote buffer under 16 bytes"
+						  : "GetQuote buffer larger than ours");
 			return;
 		}
 		migtd_wire_read_bytes(&r, c->buf, n);

@@ -44,11 +44,11 @@ struct emu_platform {
 	struct emu_link_io io;
 	struct migtd_log *log; /* may be NULL */
 	uint32_t next_seq;
-	bool broken;            /* the link is gone: every call fails from now on */
-	const char *lost_why;   /* why (static text), once broken */
+	bool broken;              /* the link is gone: every call fails from now on */
+	const char *lost_why;     /* why (static text), once broken */
 	uint32_t sync_timeout_ms; /* a TDCALL-style call waits this long; 0: 30000 */
-	uint64_t dropped;       /* answers to nothing pending (late, cancelled, bogus) */
-	uint64_t malformed;     /* answers refused as malformed (their call failed) */
+	uint64_t dropped;         /* answers to nothing pending (late, cancelled, bogus) */
+	uint64_t malformed;       /* answers refused as malformed (their call failed) */
 	size_t rx_len;
 	struct emu_platform_pending pending[EMU_PLATFORM_MAX_PENDING];
 	uint8_t rx[EMU_LINK_FRAME_MAX];
