@@ -553,6 +553,38 @@ static void test_service_interrupt(void **state)
 	assert_int_equal(rsp[25], 0x99);
 }
 
+/* A ReportStatus the VMM never completes (docs/vmm-failures.md): the core
+ * cancels it; the caller's buffer is never written again, and the shared
+ * pages stay the VMM's until its completion interrupt. */
+static void test_service_cancel(void **state)
+{
+	(void)state;
+	uint8_t cmd[28] = { 0 }, rsp[32] = { 0 }, rsp2[32] = { 0 };
+	struct migtd_service_call c = { .cmd = cmd, .cmd_len = 28, .rsp = rsp, .rsp_cap = 32 };
+	struct migtd_service_call next = { .cmd = cmd, .cmd_len = 28, .rsp = rsp2, .rsp_cap = 32 };
+
+	fx.t->service_flag = &fx.svc_flag;
+	responder = service_rsp;
+	cmd[24] = 0x02;
+	assert_int_equal(migtd_plat_service_cancel(&fx.p, &c), MIGTD_ERR_STATE); /* not started */
+	assert_int_equal(migtd_plat_service_start(&fx.p, &c), MIGTD_OK);
+	assert_int_equal(migtd_plat_service_poll(&fx.p, &c), MIGTD_ERR_AGAIN);
+	assert_int_equal(migtd_plat_service_cancel(&fx.p, &c), MIGTD_OK);
+	assert_int_equal(migtd_plat_service_poll(&fx.p, &c), MIGTD_ERR_STATE);
+	ncalls = 0;
+	assert_int_equal(migtd_plat_service_start(&fx.p, &next), MIGTD_ERR_AGAIN);
+	assert_int_equal(ncalls, 0);
+	fx.svc_flag = 1; /* the VMM completes the abandoned call */
+	memset(rsp, 0xEE, sizeof(rsp));
+	assert_int_equal(migtd_plat_service_start(&fx.p, &next), MIGTD_OK);
+	assert_int_equal(ncalls, 1);
+	fx.svc_flag = 1;
+	assert_int_equal(migtd_plat_service_poll(&fx.p, &next), MIGTD_OK);
+	assert_int_equal(rsp2[25], 0x99);
+	for (size_t i = 0; i < sizeof(rsp); i++)
+		assert_int_equal(rsp[i], 0xEE); /* the cancelled call's buffer */
+}
+
 /* ---- GetQuote (0x10002) + SetupEventNotifyInterrupt (0x10004) ------------------ */
 
 static void quote_vmm_rsp(struct tdx_regs *r, size_t i)
@@ -873,13 +905,13 @@ static void test_wrappers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_status_decoding),  T(test_vp_info),         T(test_mr_report),
-		T(test_mr_report_errors), T(test_rtmr_extend),     T(test_servtd_rd_enc_key),
-		T(test_servtd_rd_errors), T(test_servtd_wr),       T(test_sys_rd),
-		T(test_service_polling),  T(test_service_errors),  T(test_service_interrupt),
-		T(test_quote_polling),    T(test_quote_interrupt), T(test_quote_errors),
-		T(test_quote_cancel),     T(test_map_gpa),         T(test_report_fatal_error),
-		T(test_random_and_clock), T(test_wrappers),
+		T(test_status_decoding),    T(test_vp_info),          T(test_mr_report),
+		T(test_mr_report_errors),   T(test_rtmr_extend),      T(test_servtd_rd_enc_key),
+		T(test_servtd_rd_errors),   T(test_servtd_wr),        T(test_sys_rd),
+		T(test_service_polling),    T(test_service_errors),   T(test_service_interrupt),
+		T(test_service_cancel),     T(test_quote_polling),    T(test_quote_interrupt),
+		T(test_quote_errors),       T(test_quote_cancel),     T(test_map_gpa),
+		T(test_report_fatal_error), T(test_random_and_clock), T(test_wrappers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
