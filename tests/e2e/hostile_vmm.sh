@@ -98,7 +98,7 @@ no_keys() { # dir id
   [ "$(field "$s" dec_written)" = 0 ] && [ "$(field "$s" version_written)" = 0 ] ||
     fail "user TD of request $2 on $1 was written: $s"
 }
-port=7300
+port=$((20000 + RANDOM % 20000)) # this run's TCP ports: port+1, port+2, ...
 migrate() { # id -> starts request id on both platforms (B listens, A connects)
   port=$((port + 1))
   ctl "$t/b/ctl.sock" migrate "$1" destination "127.0.0.1:$port" >/dev/null || fail "migrate $1 b"
