@@ -324,9 +324,6 @@ static int vmm_spawn(struct emu_vmm_platform *p, const char *const argv[], bool 
 		return MIGTD_ERR_INVALID;
 	}
 	if (pid == 0) {
-		/* A group of its own: whatever it starts (and leaves holding the
-		 * log pipe) is ended with it (emu_vmm_fini). */
-		setpgid(0, 0);
 		if (capture_stdout)
 			dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
@@ -335,7 +332,6 @@ static int vmm_spawn(struct emu_vmm_platform *p, const char *const argv[], bool 
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	setpgid(pid, pid); /* also here: no race with a kill right after fork */
 	close(pipefd[1]);
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 	p->migtd_pid = pid;
@@ -1356,14 +1352,6 @@ static void drain_log(struct emu_vmm_platform *p, unsigned wait_ms)
 	}
 }
 
-/* End what is left of a MigTD's process group (what it started), by
- * SIGKILL: the MigTD itself was reaped already. */
-static void kill_group(pid_t pgid)
-{
-	if (pgid > 0)
-		(void)kill(-pgid, SIGKILL);
-}
-
 /* The last log lines of a MigTD that died, unless they were echoed already. */
 static void show_tail(struct emu_vmm_platform *p)
 {
@@ -1402,7 +1390,6 @@ static bool reap_migtds(struct emu_vmm *v)
 
 		if (p->migtd_pid <= 0 || waitpid(p->migtd_pid, &st, WNOHANG) != p->migtd_pid)
 			continue;
-		kill_group(p->migtd_pid);
 		p->migtd_pid = 0;
 		p->migtd_died = true;
 		p->migtd_wstatus = st;
@@ -1640,7 +1627,6 @@ int emu_vmm_fini(struct emu_vmm *v)
 				kill(p->migtd_pid, SIGKILL);
 				waitpid(p->migtd_pid, &st, 0);
 			}
-			kill_group(p->migtd_pid);
 			p->migtd_pid = 0;
 			/* Exit 0 after SIGTERM; a sanitizer report (leaks found at
 			 * exit included) makes it non-zero. */
