@@ -65,8 +65,10 @@ migtd() { # dir vmm-timeout-ms [rule...] -> $mpid (migtd), $ppid_ (proxy; "" wit
   "$MIGTD" --platform "$link" --relay "$d/relay.sock" --policy "$POLICY" \
     --root-ca "$t/a/root_ca.der" --timeout-ms "${TMO:-4000}" --vmm-timeout-ms "$vt" 2>>"$d/migtd.log" &
   mpid=$!; pids+=($mpid)
+  # Ready once it verified its own quote at boot (GetQuote #1 of its link;
+  # a session's own quote is therefore GetQuote #2 in the rules below).
   for _ in $(seq 150); do
-    grep -q 'serving requests' "$d/migtd.log" 2>/dev/null && return 0
+    grep -qE 'boot: own quote (verified|check failed)' "$d/migtd.log" 2>/dev/null && return 0
     kill -0 $mpid 2>/dev/null || fail "migtd of $d died at boot"
     sleep 0.1
   done
@@ -141,7 +143,7 @@ grep -q 'fatal: the platform link is gone' "$t/a/migtd.log" || fail "no fatal li
 
 # --- 2. the link closed by the VMM in the middle of a session.
 echo "== link-closed"
-restart_a close:GET_QUOTE:1
+restart_a close:GET_QUOTE:2
 migrate 10
 exited_with $mpa 6 5 "migtd after the link closed at its GetQuote answer"
 no_keys "$t/a" 10
@@ -152,7 +154,7 @@ no_keys "$t/b" 10
 # spec's status for any GetQuote failure), the link and the TDX-module
 # calls keep working, and the next request migrates.
 echo "== quote-truncated"
-restart_a truncate:GET_QUOTE:1
+restart_a truncate:GET_QUOTE:2
 migrate 20
 [ "$(status_of "$t/a" 20)" = 7 ] || fail "request 20: source should report 7"
 [ "$(status_of "$t/b" 20)" != 0 ] || fail "request 20: destination succeeded"
@@ -162,7 +164,7 @@ migrates_ok 21
 
 # --- 4. a GetQuote answer larger than the MigTD's buffer: 7, then fine.
 echo "== quote-lengthened"
-restart_a lengthen:GET_QUOTE:1
+restart_a lengthen:GET_QUOTE:2
 migrate 30
 [ "$(status_of "$t/a" 30)" = 7 ] || fail "request 30: source should report 7"
 no_keys "$t/a" 30; no_keys "$t/b" 30
@@ -173,7 +175,7 @@ migrates_ok 31
 # its GetQuote answer corrupted -> 7): the VMM has the status, the MigTD
 # logs the bad answer, frees the slot and serves the next request.
 echo "== report-truncated"
-restart_a corrupt:GET_QUOTE:1 truncate:REPORT:1
+restart_a corrupt:GET_QUOTE:2 truncate:REPORT:1
 migrate 40
 [ "$(status_of "$t/a" 40)" = 7 ] || fail "request 40: source should report 7"
 no_keys "$t/a" 40; no_keys "$t/b" 40
@@ -185,7 +187,7 @@ migrates_ok 41
 # gives up after --vmm-timeout-ms (7, no key), the slots are freed, and the
 # 65th request migrates. The MigTD sleeps while it waits.
 echo "== quote-stalled (64 requests)"
-restart_a stall:GET_QUOTE:1:64
+restart_a stall:GET_QUOTE:2:64
 for i in $(seq 100 163); do
   ctl "$t/a/ctl.sock" migrate "$i" source "127.0.0.1:9" >/dev/null || fail "migrate $i"
 done
@@ -202,7 +204,7 @@ migrates_ok 164
 # --- 7. a ReportStatus never answered: the VMM got the status, the slot is
 # freed after --vmm-timeout-ms, the next request migrates.
 echo "== report-stalled"
-restart_a corrupt:GET_QUOTE:1 stall:REPORT:1
+restart_a corrupt:GET_QUOTE:2 stall:REPORT:1
 migrate 50
 [ "$(status_of "$t/a" 50)" = 7 ] || fail "request 50: source should report 7"
 no_keys "$t/a" 50; no_keys "$t/b" 50
@@ -237,7 +239,7 @@ echo "== relay-peer-gone"
 TMO=20000 restart_a
 kill -9 "$mpb" "$spb" 2>/dev/null; wait "$mpb" "$spb" 2>/dev/null
 serve "$t/b" "$t/a"; spb=$spid
-migtd "$t/b" 30000 stall:GET_QUOTE:1; mpb=$mpid
+migtd "$t/b" 30000 stall:GET_QUOTE:2; mpb=$mpid
 migrate 80
 for _ in $(seq 50); do grep -q 'stall GET_QUOTE' "$t/b/proxy.log" && break; sleep 0.1; done
 sleep 0.5
@@ -250,7 +252,7 @@ echo "   host died: source status $sa $ms ms later"
 no_keys "$t/a" 80
 kill -9 "$mpb" 2>/dev/null; wait "$mpb" 2>/dev/null
 serve "$t/b" "$t/a"; spb=$spid
-migtd "$t/b" 30000 stall:GET_QUOTE:1; mpb=$mpid
+migtd "$t/b" 30000 stall:GET_QUOTE:2; mpb=$mpid
 cat >"$t/rst.py" <<'PY'
 import socket, struct, sys, time
 lst = socket.socket(); lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -20,8 +20,9 @@
  *             garble    break the frame header's magic (the stream cannot
  *                       be resynchronised)
  *     KIND    QUERY, WFR, REPORT (Service answers to Query, WaitForRequest,
- *             ReportStatus), GET_QUOTE, MR_REPORT, RTMR_EXTEND, SERVTD_RD,
- *             SERVTD_WR, SYS_RD, or ANY
+ *             ReportStatus), GET_QUOTE, GET_COLLATERAL (GetQuote carrying a
+ *             QGS quote or collateral request), MR_REPORT, RTMR_EXTEND,
+ *             SERVTD_RD, SERVTD_WR, SYS_RD, or ANY
  *     K       the first occurrence of KIND it applies to (1-based, default 1)
  *     N       how many occurrences from K (default 1; 0 = every one)
  *
@@ -52,6 +53,7 @@ enum px_kind {
 	PX_REPORT,
 	PX_SERVICE_OTHER,
 	PX_GET_QUOTE,
+	PX_GET_COLLATERAL,
 	PX_MR_REPORT,
 	PX_RTMR_EXTEND,
 	PX_SERVTD_RD,
@@ -62,8 +64,8 @@ enum px_kind {
 };
 
 static const char *const px_kind_names[PX_KIND_COUNT + 1] = {
-	"QUERY",       "WFR",       "REPORT",    "SERVICE", "GET_QUOTE", "MR_REPORT",
-	"RTMR_EXTEND", "SERVTD_RD", "SERVTD_WR", "SYS_RD",  "ANY",
+	"QUERY",     "WFR",         "REPORT",    "SERVICE",   "GET_QUOTE", "GET_COLLATERAL",
+	"MR_REPORT", "RTMR_EXTEND", "SERVTD_RD", "SERVTD_WR", "SYS_RD",    "ANY",
 };
 
 enum px_action { PX_CLOSE, PX_STALL, PX_TRUNCATE, PX_LENGTHEN, PX_CORRUPT, PX_GARBLE };
@@ -150,7 +152,12 @@ static unsigned request_kind(const struct emu_link_frame *f)
 		if (f->len >= 12 + 26 && f->payload[12 + 25] == GHCI_MIGTD_CMD_REPORT_STATUS)
 			return PX_REPORT;
 		return PX_SERVICE_OTHER;
-	case EMU_LINK_GET_QUOTE: return PX_GET_QUOTE;
+	case EMU_LINK_GET_QUOTE:
+		/* GHCI header (24), BE size (4), QGS header: u16 major, u16
+		 * minor, u32 type at 32 (2: GET_COLLATERAL_REQ) */
+		return f->len > 32 && f->payload[32] == GHCI_QGS_GET_COLLATERAL_REQ
+			       ? PX_GET_COLLATERAL
+			       : PX_GET_QUOTE;
 	case EMU_LINK_MR_REPORT: return PX_MR_REPORT;
 	case EMU_LINK_RTMR_EXTEND: return PX_RTMR_EXTEND;
 	case EMU_LINK_SERVTD_RD: return PX_SERVTD_RD;
