@@ -889,11 +889,11 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		image = cli_default_path(CLI_DEFAULT_IMAGE);
 	if (!td_args.shim)
 		td_args.shim = cli_default_path(CLI_DEFAULT_TDSHIM);
-	if (vm	       ? serve_launch_vm(srv.plat, self, dir, image, qemu, policy, root, guest_cid,
-					 td ? &td_args : NULL, msg, sizeof(msg))
-	    : external ? emu_vmm_measure(srv.plat, migtd, msg, sizeof(msg))
-		       : emu_vmm_launch(srv.plat, migtd, policy, root, level, tmo, msg,
-					sizeof(msg))) {
+	if (vm ? serve_launch_vm(srv.plat, self, dir, image, qemu, policy, root, guest_cid,
+				 td ? &td_args : NULL, msg, sizeof(msg))
+	    : external
+		    ? emu_vmm_measure(srv.plat, migtd, msg, sizeof(msg))
+		    : emu_vmm_launch(srv.plat, migtd, policy, root, level, tmo, msg, sizeof(msg))) {
 		fprintf(stderr, "migtd-vmm serve: %s\n", msg);
 		emu_vmm_fini(&srv.vmm);
 		close(srv.control_fd);
