@@ -6,7 +6,7 @@
 #   make test      set up everything and run every test suite
 #
 # Other targets: all (host programs into build/bin/), check (host unit tests
-# only, quick), sanitize, fuzz, fuzz-smoke, freestanding-check, bench, clean,
+# only, quick), sanitize, fuzz, fuzz-smoke, fuzz-long, freestanding-check, bench, clean,
 # image (POLICY=... ROOT_CA=...), man, install, uninstall (PREFIX=/usr/local
 # DESTDIR=), help, lint (clang-check + clang-tidy + cppcheck + format check),
 # clang-check, coverage (gcov/lcov branch coverage of src/core by the unit tests).
@@ -158,9 +158,15 @@ HOST_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) $(MBEDTLS_OPT) -g -fPIE -fstack-protector
 	-D_DEFAULT_SOURCE
 SAN_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) -O1 -g $(SAN_FLAGS) -D_DEFAULT_SOURCE
 FS_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) $(MBEDTLS_OPT) $(FS_FLAGS)
-# mbedTLS is instrumented for coverage too: the TLS record layer and our
-# patch to it (fuzz_tls_reassembly) and its X.509 parser sit inside it.
-FUZZ_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -D_DEFAULT_SOURCE
+# The fuzz targets' own mbedTLS carries libFuzzer's coverage instrumentation
+# (fuzzer-no-link): without it the fuzzer is blind inside X.509, ASN.1, ECDSA
+# and the TLS record layer (with our patch to it, fuzz_tls_reassembly), the
+# very code the certificate, quote and session targets hand hostile bytes to.
+# FUZZ_MBEDTLS_COVERAGE=0 builds it without (only to measure what the
+# instrumentation buys, docs/fuzzing.md).
+FUZZ_MBEDTLS_COVERAGE ?= 1
+FUZZ_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) -O1 -g -fsanitize=address,undefined -D_DEFAULT_SOURCE \
+	$(if $(filter 1,$(FUZZ_MBEDTLS_COVERAGE)),-fsanitize=fuzzer-no-link)
 
 LDLIBS_HOST := -lcmocka
 
@@ -168,7 +174,7 @@ LDLIBS_HOST := -lcmocka
 objs = $(patsubst %.c,$(B)/$(1)/obj/%.o,$(2))
 mbedtls_objs = $(patsubst %,$(B)/$(1)/mbedtls/%.o,$(MBEDTLS_NAMES))
 
-.PHONY: all check test demo sanitize fuzz fuzz-smoke freestanding-check bench bench-ratio bench-soak clean deps \
+.PHONY: all check test demo sanitize fuzz fuzz-smoke fuzz-long freestanding-check bench bench-ratio bench-soak clean deps \
 	unit-bins san-bins fuzz-bins bench-bins image images san-programs help
 
 all: $(addprefix $(B)/bin/,$(PROGRAMS))
@@ -234,6 +240,12 @@ $(eval $(call VARIANT,host,$(CC),$(HOST_CFLAGS),$(HOST_MBEDTLS_CFLAGS)))
 $(eval $(call VARIANT,san,$(CC),$(SAN_CFLAGS),$(SAN_MBEDTLS_CFLAGS)))
 $(eval $(call VARIANT,fs,$(CC),$(FS_CFLAGS),$(FS_MBEDTLS_CFLAGS)))
 $(eval $(call VARIANT,fuzz,$(FUZZ_CC),$(FUZZ_CFLAGS),$(FUZZ_MBEDTLS_CFLAGS)))
+# The fuzz build's mbedTLS is rebuilt when its flags change (coverage on or
+# off): the flags are kept in a file rewritten only when they differ.
+FUZZ_MBEDTLS_FLAGFILE := $(B)/fuzz/mbedtls.flags
+$(shell mkdir -p $(B)/fuzz && { [ "$$(cat $(FUZZ_MBEDTLS_FLAGFILE) 2>/dev/null)" = '$(FUZZ_MBEDTLS_CFLAGS)' ] || \
+	echo '$(FUZZ_MBEDTLS_CFLAGS)' > $(FUZZ_MBEDTLS_FLAGFILE); })
+$(call mbedtls_objs,fuzz): $(FUZZ_MBEDTLS_FLAGFILE)
 # The second compiler: clang with the very same flags (build/clang/), so a
 # construct only one compiler accepts fails here (`make clang-check`).
 CLANG ?= clang
@@ -356,6 +368,13 @@ FUZZ_SECONDS ?= 10
 fuzz-smoke: fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-tests.sh --suite fuzz-smoke $(B)/fuzz/bin
 
+# The long run, outside CI (docs/fuzzing.md): every target FUZZ_TIME seconds,
+# two at a time, the corpus kept in $(B)/fuzz-long/ between runs.
+# FUZZ_TARGETS="fuzz_a fuzz_b" runs only those, in that order.
+FUZZ_TIME ?= 600
+fuzz-long: fuzz-bins
+	@FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz-long.sh $(FUZZ_TARGETS)
+
 # ---------------------------------------------------------------- freestanding
 # Link the whole core, the real TDX backend and the freestanding mbedTLS into
 # one relocatable object -- what the firmware image links -- and require that
@@ -428,7 +447,7 @@ help:
 	@echo "make man         man pages in $(B)/man/, generated from each program's --help"
 	@echo "make install     programs, image, config, man pages, systemd unit; PREFIX=$(PREFIX)"
 	@echo "                 DESTDIR= (staging root); make uninstall removes them again"
-	@echo "make sanitize | fuzz | fuzz-smoke | freestanding-check | bench | bench-ratio | clean"
+	@echo "make sanitize | fuzz | fuzz-smoke | fuzz-long (FUZZ_TIME=600) | freestanding-check | bench | bench-ratio | clean"
 	@echo "version $(MIGTD_VERSION) (VERSION file); exit codes of the tools: docs/cli.md"
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
