@@ -50,9 +50,11 @@ findings() { # artifact-dir
 }
 
 run_one() { # name: FUZZ_TIME seconds in total, restarted after a finding
-  local name=$1 fz=$bindir/$1 corpus=$out/corpus/$1 art=$out/artifacts/$1/ log=$out/$1.log
+  local name=$1 fz=$out/bin/$1 corpus=$out/corpus/$1 art=$out/artifacts/$1/ log=$out/$1.log
   local t0 left before start
-  mkdir -p "$corpus" "$art"
+  # A copy: a rebuild during the long run must not swap the binary under it.
+  mkdir -p "$corpus" "$art" "$out/bin"
+  cp "$bindir/$name" "$fz" || return 1
   seed_corpus "$name" "$corpus"
   before=$(findings "$art")
   start=$before
