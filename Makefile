@@ -103,13 +103,15 @@ INC_tools/migtd-vsock-backend/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uv
 # Tests check private parts: every private include path.
 INC_tests/ := -Isrc/core/quote -Isrc/core/policy -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
 	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware -Itools/common -Isrc/hostio
+# The fuzz targets' own helpers (tests/fuzz/support/).
+INC_tests/fuzz/ := -Itests/fuzz/support
 INC_bench/ := -Isrc/emuworld -Isrc/emuhost -Isrc/emulink -Isrc/hostio
 # The shim ROM reuses the firmware's drivers and the emulated platform's
 # link client (docs/td-under-shim.md).
 INC_src/tdshim/ := -Isrc/tdshim -Isrc/firmware -Isrc/firmware/migtd -Isrc/platform/tdx \
 	-Isrc/platform/emu -Isrc/emulink
 INC_FOLDERS := src/tdshim/ src/platform/emu/ src/emuhost/ src/emuworld/ src/linux/ src/firmware/ \
-	tools/ tools/migtd-vmm/ tools/migtd-vsock-backend/ tests/ bench/
+	tools/ tools/migtd-vmm/ tools/migtd-vsock-backend/ tests/ tests/fuzz/ bench/
 src_inc = $(foreach d,$(INC_FOLDERS),$(if $(filter $(d)%,$(1)),$(INC_$(d))))
 
 # -Wconversion (with its sign-conversion part) is on: integer narrowing is
@@ -373,7 +375,10 @@ $(foreach f,$(FUZZ_NAMES),$(eval $(call FUZZ,$(f))))
 # Targets that drive whole cores or RA-TLS nodes on the emulated platform
 # link the in-process world (src/emuworld), as the unit tests do.
 FUZZ_EMUWORLD := fuzz_session fuzz_policy_peer
-$(addprefix $(B)/fuzz/bin/,$(filter $(FUZZ_EMUWORLD),$(FUZZ_NAMES))): $(B)/fuzz/libmigtd_emuworld.a
+# Their randomness is deterministic (tests/fuzz/support/det_random.h): its
+# hook comes before the libraries, so src/emulink/psa_random.c is not linked.
+$(addprefix $(B)/fuzz/bin/,$(filter $(FUZZ_EMUWORLD),$(FUZZ_NAMES))): \
+	$(call objs,fuzz,tests/fuzz/support/det_random.c) $(B)/fuzz/libmigtd_emuworld.a
 
 fuzz fuzz-bins: $(addprefix $(B)/fuzz/bin/,$(FUZZ_NAMES))
 

@@ -19,7 +19,7 @@
  *
  * It gets past the TLS record layer because randomness is deterministic:
  * every byte mbedTLS draws comes from a fixed-seed generator per emulated
- * platform (world_heap_side says whose turn it is), reset for every input.
+ * platform (support/det_random.h), reset for every input.
  * So the MigTD's ClientHello is the same in every run, and a session recorded
  * with the same generator (MIGTD_FUZZ_CAPTURE=DIR, below) replays to the end:
  * the server's flight and its encrypted ExchangeInformation decrypt, the key
@@ -48,6 +48,7 @@
 
 #include <psa/crypto.h>
 
+#include "det_random.h"
 #include "emu_host.h"
 #include "migtd/ghci.h"
 #include "migtd/wire.h"
@@ -65,53 +66,6 @@ enum rec_kind { REC_PEER, REC_QUERY, REC_WFR, REC_REPORT, REC_QUOTE, REC_COLL, R
  * world_new configures, and there are fewer than 20 steps. */
 #define MAX_VIRTUAL_MS 100000u
 #define MAX_POLLS 200000u
-
-/* ---- deterministic randomness (fuzz builds only) ----------------------------------- */
-
-/*
- * Not a cryptographic generator and never meant to be one: this binary is a
- * fuzz target, and the point is that the same input draws the same bytes.
- * One splitmix64 stream per emulated platform (and one for the harness,
- * world_heap_side -1), so what one side draws does not depend on how the
- * other side's polls interleave with it.
- */
-static uint64_t rng_state[3];
-
-static void rng_reset(void)
-{
-	for (unsigned i = 0; i < 3; i++)
-		rng_state[i] = 0x6d696774642d6332ull + i; /* "migtd-c2" */
-}
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length);
-
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length)
-{
-	uint64_t *s = &rng_state[world_heap_side < 0 ? 2 : world_heap_side & 1];
-
-	(void)context;
-	for (size_t i = 0; i < output_size; i += 8) {
-		uint64_t v = splitmix64(s);
-		size_t n = output_size - i < 8 ? output_size - i : 8;
-
-		memcpy(output + i, &v, n);
-	}
-	*output_length = output_size;
-	return PSA_SUCCESS;
-}
 
 /* ---- the input's records ------------------------------------------------------------ */
 
@@ -425,7 +379,7 @@ static void run_once(bool capture)
 	uint64_t start;
 	unsigned polls = 0;
 
-	rng_reset();
+	det_random_reset();
 	w = world_new(&fx, NULL, 0, NULL, 0);
 	src = &w->s[0];
 	td[0] = emu_tdx_bind_user_td(&w->s[0].h.tdx);
@@ -514,7 +468,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	rng_reset();
+	det_random_reset();
 	if (world_fixture_init(&fx) != 0)
 		fail("world_fixture_init (run from the repository: it reads config/policy.json)");
 	atexit(fixture_cleanup);
