@@ -119,8 +119,7 @@ static int io_write_all(void *ctx, const void *buf, size_t len)
 		if (emu_link_header(hdr,
 				    (ans_flags & F_ERROR) ? EMU_LINK_ERROR
 							  : (uint16_t)(op | EMU_LINK_RESPONSE),
-				    (ans_flags & F_STALE) ? seq + 1 : seq,
-				    ans_len) != MIGTD_OK)
+				    (ans_flags & F_STALE) ? seq + 1 : seq, ans_len) != MIGTD_OK)
 			return MIGTD_OK; /* too long for a frame: nothing arrives */
 		rxq_put(hdr, sizeof(hdr));
 		rxq_put(ans, ans_len);
@@ -271,7 +270,8 @@ static void do_quote(unsigned k, bool collateral, bool cancel)
 							 NULL, 0, &n);
 	}
 	if (ret == MIGTD_OK)
-		ret = migtd_ghci_getquote_req_build(slot[k].qbuf, sizeof(slot[k].qbuf), msg, n, &len);
+		ret = migtd_ghci_getquote_req_build(slot[k].qbuf, sizeof(slot[k].qbuf), msg, n,
+						    &len);
 	if (ret != MIGTD_OK)
 		die("building a GetQuote request");
 	c->buf = slot[k].qbuf;
@@ -306,7 +306,9 @@ static void do_call(unsigned k, uint8_t call, uint8_t flags)
 	switch (call % 8) {
 	case 0: (void)emu_platform_ops.mr_report(&plat, rd, report); break;
 	case 1: (void)emu_platform_ops.mr_rtmr_extend(&plat, 2, digest); break;
-	case 2: (void)emu_platform_ops.servtd_rd(&plat, &binding, TDX_FIELD_MIG_ENC_KEY(0), &v); break;
+	case 2:
+		(void)emu_platform_ops.servtd_rd(&plat, &binding, TDX_FIELD_MIG_ENC_KEY(0), &v);
+		break;
 	case 3:
 		(void)emu_platform_ops.servtd_wr(&plat, &binding, TDX_FIELD_MIG_VERSION, 1,
 						 TDX_WRITE_MASK_ALL, &v);
@@ -380,8 +382,8 @@ static void cap_service(void *ctx, struct emu_link_conn *c, uint32_t seq, const 
 		req.socket_info.mig_channel_port = 1007;
 		ret = migtd_hob_build_migration_request(hob, sizeof(hob), &req, &hob_len);
 		if (ret == MIGTD_OK)
-			ret = migtd_ghci_wfr_rsp_build(rsp, rsp_cap, GHCI_WFR_OP_REQUEST, hob, hob_len,
-						       &len);
+			ret = migtd_ghci_wfr_rsp_build(rsp, rsp_cap, GHCI_WFR_OP_REQUEST, hob,
+						       hob_len, &len);
 	} else {
 		ret = migtd_ghci_migtd_rsp_build(rsp, rsp_cap, GHCI_MIGTD_CMD_REPORT_STATUS, &len);
 	}
@@ -396,7 +398,7 @@ static void capture(const char *dir)
 {
 	/* Every kind of call once, answered by the real host. */
 	static const uint8_t script[][2] = {
-		{ 0, 0 }, { 1, 0 }, { 2, 0 }, { 3, 0 }, { 4, 0 },       { 5, 0x00 },
+		{ 0, 0 },    { 1, 0 },    { 2, 0 },    { 3, 0 },    { 4, 0 },    { 5, 0x00 },
 		{ 5, 0x10 }, { 5, 0x20 }, { 6, 0x00 }, { 6, 0x10 }, { 2, 0x80 },
 	};
 	char path[512], pki[] = "/tmp/migtd-fuzz-answers-XXXXXX", msg[256], cmd[300];
@@ -439,7 +441,8 @@ static void capture(const char *dir)
 		cap_rx_len = 0;
 		do_call(i, script[i][0], script[i][1]);
 		/* One answer per call: its payload is the record. */
-		if (emu_link_parse(cap_rx, cap_rx_len, &fr, &used) != MIGTD_OK || used != cap_rx_len)
+		if (emu_link_parse(cap_rx, cap_rx_len, &fr, &used) != MIGTD_OK ||
+		    used != cap_rx_len)
 			die("capture: not exactly one answer frame");
 		if (fr.op == EMU_LINK_ERROR)
 			die("capture: the host answered with an error");

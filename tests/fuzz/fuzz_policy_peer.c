@@ -70,7 +70,8 @@ static void write_seed(const char *dir, const uint8_t *rep, const uint8_t *log, 
 		die("mkdir");
 	snprintf(path, sizeof(path), "%s/fuzz_policy_peer/real_peer", dir);
 	f = fopen(path, "wb");
-	if (f == NULL || fwrite(rep, 1, MIGTD_VERIFIED_REPORT_SIZE, f) != MIGTD_VERIFIED_REPORT_SIZE ||
+	if (f == NULL ||
+	    fwrite(rep, 1, MIGTD_VERIFIED_REPORT_SIZE, f) != MIGTD_VERIFIED_REPORT_SIZE ||
 	    fwrite(log, 1, log_len, f) != log_len || fclose(f) != 0)
 		die("cannot write the seed");
 	fprintf(stderr, "fuzz_policy_peer: wrote %s\n", path);
@@ -203,8 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)migtd_policy_explain_render(&ex, text, sizeof(text));
 			if (verbose)
 				fprintf(stderr, "fuzz_policy_peer: %s: %s\n%s\n",
-					src ? "source" : "destination",
-					migtd_policy_result_name(r), text);
+					src ? "source" : "destination", migtd_policy_result_name(r),
+					text);
 		}
 	}
 	free(log);

@@ -504,8 +504,8 @@ static void run_once(bool capture)
 	if (getenv("FUZZ_SESSION_VERBOSE"))
 		fprintf(stderr,
 			"fuzz_session: %u reports (first status %d), %u keys, fatal %d, %u polls\n",
-			src->nreports, src->nreports ? src->reports[0].status : -1,
-			keys_installed, fatal, polls);
+			src->nreports, src->nreports ? src->reports[0].status : -1, keys_installed,
+			fatal, polls);
 	world_free(w);
 }
 
