@@ -51,7 +51,8 @@ findings() { # artifact-dir
 
 run_one() { # name: FUZZ_TIME seconds in total, restarted after a finding
   local name=$1 fz=$out/bin/$1 corpus=$out/corpus/$1 art=$out/artifacts/$1/ log=$out/$1.log
-  local t0 left before start
+  local t0 left before start dict=()
+  [ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
   # A copy: a rebuild during the long run must not swap the binary under it.
   mkdir -p "$corpus" "$art" "$out/bin"
   cp "$bindir/$name" "$fz" || return 1
@@ -64,7 +65,7 @@ run_one() { # name: FUZZ_TIME seconds in total, restarted after a finding
     left=$((time_s - ($(date +%s) - t0)))
     [ "$left" -gt 0 ] || break
     nice -n 10 "$fz" -max_total_time="$left" -rss_limit_mb=2048 -timeout=25 -print_final_stats=1 \
-      -artifact_prefix="$art" "$corpus" >>"$log" 2>&1
+      -artifact_prefix="$art" "${dict[@]}" "$corpus" >>"$log" 2>&1
     [ "$(findings "$art")" -gt "$before" ] || break # ended without a finding: time is up
     before=$(findings "$art")
   done
