@@ -22,7 +22,9 @@
  * Our own event log ("self" in EventLog references) is that MigTD's boot log.
  *
  * MIGTD_FUZZ_CAPTURE=DIR: write DIR/fuzz_policy_peer/real_peer (the peer's
- * verified report and event log from that handshake), then exit.
+ * verified report and event log from that handshake) and
+ * DIR/fuzz_ratls_cert/real_peer_cert (the server's RA-TLS certificate), then
+ * exit.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -60,19 +62,20 @@ static void die(const char *what)
 	abort();
 }
 
-static void write_seed(const char *dir, const uint8_t *rep, const uint8_t *log, size_t log_len)
+/* DIR/target/name := a then b. */
+static void write_seed(const char *dir, const char *target, const char *name, const uint8_t *a,
+		       size_t a_len, const uint8_t *b, size_t b_len)
 {
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/fuzz_policy_peer", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, target);
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
 		die("mkdir");
-	snprintf(path, sizeof(path), "%s/fuzz_policy_peer/real_peer", dir);
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
 	f = fopen(path, "wb");
-	if (f == NULL ||
-	    fwrite(rep, 1, MIGTD_VERIFIED_REPORT_SIZE, f) != MIGTD_VERIFIED_REPORT_SIZE ||
-	    fwrite(log, 1, log_len, f) != log_len || fclose(f) != 0)
+	if (f == NULL || fwrite(a, 1, a_len, f) != a_len ||
+	    (b_len && fwrite(b, 1, b_len, f) != b_len) || fclose(f) != 0)
 		die("cannot write the seed");
 	fprintf(stderr, "fuzz_policy_peer: wrote %s\n", path);
 }
@@ -121,8 +124,13 @@ static void handshake(const char *capture_dir)
 	memcpy(local_evlog, n[1]->evlog, n[1]->evlog_len);
 	if (migtd_eventlog_parse(local_evlog, n[1]->evlog_len, &local_log) != MIGTD_OK)
 		die("our own event log does not parse");
-	if (capture_dir != NULL)
-		write_seed(capture_dir, n[1]->peer_report, n[0]->evlog, n[0]->evlog_len);
+	if (capture_dir != NULL) {
+		write_seed(capture_dir, "fuzz_policy_peer", "real_peer", n[1]->peer_report,
+			   MIGTD_VERIFIED_REPORT_SIZE, n[0]->evlog, n[0]->evlog_len);
+		/* The server's RA-TLS certificate, as the client received it. */
+		write_seed(capture_dir, "fuzz_ratls_cert", "real_peer_cert",
+			   n[1]->tls.own_cert.raw.p, n[1]->tls.own_cert.raw.len, NULL, 0);
+	}
 	for (int i = 0; i < 2; i++) {
 		rp_node_free(n[i]);
 		free(n[i]);
