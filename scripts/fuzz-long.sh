@@ -15,8 +15,11 @@
 # target that crashes is started again for the rest of its time, so one
 # finding does not end its run. At the end one line per target: seconds,
 # execs, exec/s, cov and ft (libFuzzer's final stats), corpus size and the
-# findings of this run; exit status 1 if anything was found. docs/fuzzing.md says
-# how to turn a finding into a regression input.
+# findings of this run; exit status 1 if anything was found. docs/fuzzing.md
+# says how to turn a finding into a regression input.
+#
+# scripts/fuzz-long.sh --summary [TARGET...] prints the table again from the
+# logs of the last run (e.g. of a run that was interrupted).
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 2
@@ -28,6 +31,11 @@ time_s=${FUZZ_TIME:-600}
 jobs=${FUZZ_JOBS:-2}
 mkdir -p "$out"
 
+summary_only=0
+if [ "${1:-}" = --summary ]; then
+  summary_only=1
+  shift
+fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for fz in "$bindir"/fuzz_*; do [ -x "$fz" ] && targets+=("$(basename "$fz")"); done
@@ -85,6 +93,24 @@ summary() { # name
     "${execs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "$corp" "$(cat "$out/$name.new" 2>/dev/null || echo '?')"
 }
 
+print_summary() { # the table for targets[], into $out/summary.txt; status 1 on findings
+  local name total
+  {
+    printf '%-26s %6s %10s %7s %6s %7s %7s %9s\n' target seconds execs exec/s cov ft corpus findings
+    for name in "${targets[@]}"; do
+      [ -f "$out/$name.log" ] && summary "$name"
+    done
+  } | tee "$out/summary.txt"
+  total=$(awk 'NR > 1 && $8 ~ /^[0-9]+$/ {s += $8} END {print s+0}' "$out/summary.txt")
+  echo "fuzz-long: $total new findings (artifacts in $out/artifacts/)"
+  [ "$total" -eq 0 ]
+}
+
+if [ "$summary_only" = 1 ]; then
+  print_summary
+  exit
+fi
+
 echo "fuzz-long: ${#targets[@]} targets, ${time_s} s each, $jobs at a time; logs in $out/"
 running=0
 for name in "${targets[@]}"; do
@@ -99,11 +125,5 @@ for name in "${targets[@]}"; do
 done
 wait
 
-printf '%-26s %6s %10s %7s %6s %7s %7s %9s\n' target seconds execs exec/s cov ft corpus findings
-for name in "${targets[@]}"; do
-  [ -x "$bindir/$name" ] || continue
-  summary "$name"
-done | tee "$out/summary.txt"
-total=$(awk 'NR > 1 {s += $8} END {print s+0}' "$out/summary.txt")
-echo "fuzz-long: $total new findings (artifacts in $out/artifacts/)"
-[ "$total" -eq 0 ]
+print_summary
+
