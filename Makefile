@@ -6,7 +6,7 @@
 #   make test      set up everything and run every test suite
 #
 # Other targets: all (host programs into build/bin/), check (host unit tests
-# only, quick), sanitize, fuzz, fuzz-smoke, freestanding-check, bench, clean,
+# only, quick), sanitize, fuzz, fuzz-smoke, fuzz-long, freestanding-check, bench, clean,
 # image (POLICY=... ROOT_CA=...), man, install, uninstall (PREFIX=/usr/local
 # DESTDIR=), help, lint (clang-check + clang-tidy + cppcheck + format check),
 # clang-check, coverage (gcov/lcov branch coverage of src/core by the unit tests).
@@ -103,13 +103,15 @@ INC_tools/migtd-vsock-backend/ := -Isrc/emuhost -Isrc/emulink -Isrc/transport/uv
 # Tests check private parts: every private include path.
 INC_tests/ := -Isrc/core/quote -Isrc/core/policy -Isrc/platform/tdx -Isrc/platform/emu -Isrc/emulink \
 	-Isrc/transport/uvsock -Isrc/emuhost -Isrc/emuworld -Isrc/firmware -Itools/common -Isrc/hostio
+# The fuzz targets' own helpers (tests/fuzz/support/).
+INC_tests/fuzz/ := -Itests/fuzz/support
 INC_bench/ := -Isrc/emuworld -Isrc/emuhost -Isrc/emulink -Isrc/hostio
 # The shim ROM reuses the firmware's drivers and the emulated platform's
 # link client (docs/td-under-shim.md).
 INC_src/tdshim/ := -Isrc/tdshim -Isrc/firmware -Isrc/firmware/migtd -Isrc/platform/tdx \
 	-Isrc/platform/emu -Isrc/emulink
 INC_FOLDERS := src/tdshim/ src/platform/emu/ src/emuhost/ src/emuworld/ src/linux/ src/firmware/ \
-	tools/ tools/migtd-vmm/ tools/migtd-vsock-backend/ tests/ bench/
+	tools/ tools/migtd-vmm/ tools/migtd-vsock-backend/ tests/ tests/fuzz/ bench/
 src_inc = $(foreach d,$(INC_FOLDERS),$(if $(filter $(d)%,$(1)),$(INC_$(d))))
 
 # -Wconversion (with its sign-conversion part) is on: integer narrowing is
@@ -158,9 +160,22 @@ HOST_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) $(MBEDTLS_OPT) -g -fPIE -fstack-protector
 	-D_DEFAULT_SOURCE
 SAN_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) -O1 -g $(SAN_FLAGS) -D_DEFAULT_SOURCE
 FS_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) $(MBEDTLS_OPT) $(FS_FLAGS)
-# mbedTLS is instrumented for coverage too: the TLS record layer and our
-# patch to it (fuzz_tls_reassembly) and its X.509 parser sit inside it.
-FUZZ_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -D_DEFAULT_SOURCE
+# The fuzz targets' own mbedTLS carries libFuzzer's coverage instrumentation
+# (fuzzer-no-link): without it the fuzzer is blind inside X.509, ASN.1, ECDSA
+# and the TLS record layer (with our patch to it, fuzz_tls_reassembly), the
+# very code the certificate, quote and session targets hand hostile bytes to.
+# FUZZ_MBEDTLS_COVERAGE=0 builds it without (only to measure what the
+# instrumentation buys, docs/fuzzing.md).
+FUZZ_MBEDTLS_COVERAGE ?= 1
+FUZZ_MBEDTLS_CFLAGS := $(MBEDTLS_WARN) -O1 -g -fsanitize=address,undefined -D_DEFAULT_SOURCE \
+	$(if $(filter 1,$(FUZZ_MBEDTLS_COVERAGE)),-fsanitize=fuzzer-no-link)
+# ... except the constant-time arithmetic, hashes and ciphers: their branches
+# follow the numbers, not the input's structure, so their coverage only adds
+# noise, and tracing their comparisons made a whole-session input (a dozen
+# ECDSA verifications) several times slower. Still under ASan and UBSan.
+FUZZ_MBEDTLS_NOCOV := bignum bignum_core bignum_mod bignum_mod_raw ecp ecp_curves ecp_curves_new \
+	sha1 sha256 sha512 sha3 md5 aes aesni gcm ccm chacha20 chachapoly poly1305 constant_time
+$(foreach m,$(FUZZ_MBEDTLS_NOCOV),$(eval MBEDTLS_CFLAGS_fuzz_$(m) := -fno-sanitize=fuzzer-no-link -O2))
 
 LDLIBS_HOST := -lcmocka
 
@@ -168,7 +183,7 @@ LDLIBS_HOST := -lcmocka
 objs = $(patsubst %.c,$(B)/$(1)/obj/%.o,$(2))
 mbedtls_objs = $(patsubst %,$(B)/$(1)/mbedtls/%.o,$(MBEDTLS_NAMES))
 
-.PHONY: all check test demo sanitize fuzz fuzz-smoke freestanding-check bench bench-ratio bench-soak clean deps \
+.PHONY: all check test demo sanitize fuzz fuzz-smoke fuzz-long freestanding-check bench bench-ratio bench-soak clean deps \
 	unit-bins san-bins fuzz-bins bench-bins image images san-programs help
 
 all: $(addprefix $(B)/bin/,$(PROGRAMS))
@@ -208,7 +223,7 @@ $(B)/$(1)/obj/%.o: %.S
 $(B)/$(1)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c config/migtd_mbedtls_config.h
 	@mkdir -p $$(@D)
 	$$(if $$(SHOW_CC),@echo "  CC [$(1)] mbedtls/$$*.c")
-	$$(Q)$(2) $(MBEDTLS_CPPFLAGS) $(4) -c $$< -o $$@
+	$$(Q)$(2) $(MBEDTLS_CPPFLAGS) $(4) $$(MBEDTLS_CFLAGS_$(1)_$$*) -c $$< -o $$@
 
 $(B)/$(1)/libmbedtls.a: $$(call mbedtls_objs,$(1))
 	@rm -f $$@
@@ -234,6 +249,13 @@ $(eval $(call VARIANT,host,$(CC),$(HOST_CFLAGS),$(HOST_MBEDTLS_CFLAGS)))
 $(eval $(call VARIANT,san,$(CC),$(SAN_CFLAGS),$(SAN_MBEDTLS_CFLAGS)))
 $(eval $(call VARIANT,fs,$(CC),$(FS_CFLAGS),$(FS_MBEDTLS_CFLAGS)))
 $(eval $(call VARIANT,fuzz,$(FUZZ_CC),$(FUZZ_CFLAGS),$(FUZZ_MBEDTLS_CFLAGS)))
+# The fuzz build's mbedTLS is rebuilt when its flags change (coverage on or
+# off): the flags are kept in a file rewritten only when they differ.
+FUZZ_MBEDTLS_FLAGFILE := $(B)/fuzz/mbedtls.flags
+FUZZ_MBEDTLS_FLAGS_ALL := $(FUZZ_MBEDTLS_CFLAGS) nocov: $(FUZZ_MBEDTLS_NOCOV)
+$(shell mkdir -p $(B)/fuzz && { [ "$$(cat $(FUZZ_MBEDTLS_FLAGFILE) 2>/dev/null)" = '$(FUZZ_MBEDTLS_FLAGS_ALL)' ] || \
+	echo '$(FUZZ_MBEDTLS_FLAGS_ALL)' > $(FUZZ_MBEDTLS_FLAGFILE); })
+$(call mbedtls_objs,fuzz): $(FUZZ_MBEDTLS_FLAGFILE)
 # The second compiler: clang with the very same flags (build/clang/), so a
 # construct only one compiler accepts fails here (`make clang-check`).
 CLANG ?= clang
@@ -356,11 +378,26 @@ $(B)/fuzz/bin/$(1): $$(call objs,fuzz,tests/fuzz/$(1).c) $$(call host_libs,fuzz)
 endef
 $(foreach f,$(FUZZ_NAMES),$(eval $(call FUZZ,$(f))))
 
+# Targets that drive whole cores or RA-TLS nodes on the emulated platform
+# link the in-process world (src/emuworld), as the unit tests do.
+FUZZ_EMUWORLD := fuzz_session fuzz_policy_peer
+# Their randomness is deterministic (tests/fuzz/support/det_random.h): its
+# hook comes before the libraries, so src/emulink/psa_random.c is not linked.
+$(addprefix $(B)/fuzz/bin/,$(filter $(FUZZ_EMUWORLD),$(FUZZ_NAMES))): \
+	$(call objs,fuzz,tests/fuzz/support/det_random.c) $(B)/fuzz/libmigtd_emuworld.a
+
 fuzz fuzz-bins: $(addprefix $(B)/fuzz/bin/,$(FUZZ_NAMES))
 
 FUZZ_SECONDS ?= 10
 fuzz-smoke: fuzz-bins
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-tests.sh --suite fuzz-smoke $(B)/fuzz/bin
+
+# The long run, outside CI (docs/fuzzing.md): every target FUZZ_TIME seconds,
+# two at a time, the corpus kept in $(B)/fuzz-long/ between runs.
+# FUZZ_TARGETS="fuzz_a fuzz_b" runs only those, in that order.
+FUZZ_TIME ?= 600
+fuzz-long: fuzz-bins
+	@FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz-long.sh $(FUZZ_TARGETS)
 
 # ---------------------------------------------------------------- freestanding
 # Link the whole core, the real TDX backend and the freestanding mbedTLS into
@@ -434,7 +471,7 @@ help:
 	@echo "make man         man pages in $(B)/man/, generated from each program's --help"
 	@echo "make install     programs, image, config, man pages, systemd unit; PREFIX=$(PREFIX)"
 	@echo "                 DESTDIR= (staging root); make uninstall removes them again"
-	@echo "make sanitize | fuzz | fuzz-smoke | freestanding-check | bench | bench-ratio | clean"
+	@echo "make sanitize | fuzz | fuzz-smoke | fuzz-long (FUZZ_TIME=600) | freestanding-check | bench | bench-ratio | clean"
 	@echo "version $(MIGTD_VERSION) (VERSION file); exit codes of the tools: docs/cli.md"
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -80,7 +80,7 @@ run_cmocka_dir() { # suite dir
 }
 
 run_fuzz_dir() { # dir
-  local dir=$1 secs=${FUZZ_SECONDS:-10} fz name corpus seeds out rc
+  local dir=$1 secs=${FUZZ_SECONDS:-10} fz name corpus seeds dict out rc
   suite_begin fuzz-smoke "libFuzzer targets, ${secs} s each"
   for fz in "$dir"/fuzz_*; do
     [ -x "$fz" ] || continue
@@ -97,8 +97,11 @@ run_fuzz_dir() { # dir
       done <"tests/fuzz/$name.seeds"
     fi
     out=$logdir/fuzz-$name.log
+    # tests/fuzz/<name>.dict: a libFuzzer dictionary (docs/fuzzing.md).
+    dict=()
+    [ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
     timeout $((secs + 120)) "$fz" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
-      -print_final_stats=1 "$corpus" "${seeds[@]}" >"$out" 2>&1
+      -print_final_stats=1 "${dict[@]}" "$corpus" "${seeds[@]}" >"$out" 2>&1
     rc=$?
     if [ $rc -eq 0 ]; then
       count fuzz-smoke 1 0 0; r=ok
