@@ -136,6 +136,18 @@ if [ -f build/migtd-unenrolled.bin ]; then
 		fail "migtd-hash policy MROWNER"
 	$B/migtd-image enroll --image $I --policy "$t/emu.json" --policy-issuer-chain "$CH" \
 		-o "$t/emu.bin" >/dev/null || fail "enroll the emulated PKI's policy"
+	# migtd-image info names the profile: v2 with the chain's leaf subject
+	# (and the policy verifies with it), v1 with the root CA's subject.
+	info=$($B/migtd-image info --image "$t/v2.bin") || fail "info of a v2 image"
+	grep -q '^policy: v2 (signed, 172021 bytes; issuer chain of 3 certificates, leaf .*CN=MigTD Info Issuer)$' <<<"$info" ||
+		fail "info: v2 image not named v2 with its issuer leaf"
+	grep -q '^  verified with the enrolled chain: id B87BFE45-9CC7-46F9-8F2C-A6CB55BF7101, policySvn 1$' <<<"$info" ||
+		fail "info: v2 policy not verified"
+	info=$($B/migtd-image info --image build/migtd.bin) || fail "info of a v1 image"
+	grep -q '^policy: v1 (.*SGX root CA .*CN=' <<<"$info" || fail "info: v1 image not named v1"
+	grep -q '^policy: v2' <<<"$info" && fail "info: v1 image named v2"
+	info=$($B/migtd-image info --image $I) || fail "info of an unenrolled image"
+	grep -q '^policy: none usable (no policy)' <<<"$info" || fail "info: unenrolled image"
 else
 	fail "build/migtd-unenrolled.bin missing (make all)"
 fi
