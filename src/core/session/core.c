@@ -50,6 +50,8 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
 		c->cfg.poll_interval_ms = MIGTD_DEFAULT_POLL_INTERVAL_MS;
 	if (c->cfg.quote_retry_ms == 0)
 		c->cfg.quote_retry_ms = MIGTD_DEFAULT_QUOTE_RETRY_MS;
+	if (c->cfg.presession_budget == 0)
+		c->cfg.presession_budget = MIGTD_PRESESSION_BUDGET;
 	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
 		c->sessions[i].core = c;
 		c->sessions[i].index = i;
