@@ -49,8 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	migtd_pv2_explain_render(&ex, text, sizeof(text));
 	migtd_policy_v2_load(&pol, doc, size, doc, size, NULL);
 	if (migtd_presession_blob_decode(doc, size, &blob) == MIGTD_OK)
-		migtd_policy_v2_load(&pol, blob.policy, blob.policy_len, blob.chain,
-				     blob.chain_len, &ex);
+		migtd_policy_v2_load(&pol, blob.policy, blob.policy_len, blob.chain, blob.chain_len,
+				     &ex);
 	free(doc);
 	return 0;
 }

@@ -704,24 +704,24 @@ static void test_blob_in_authenticate(void **state)
 			 MIGTD_PV2_INVALID_PARAMETER);
 	assert_string_equal(ex.step, "blob");
 	/* a policy part one byte above MIGTD_PV2_MAX_POLICY */
-	assert_int_equal(migtd_presession_blob_encode(part, MIGTD_PV2_MAX_POLICY + 1,
-						      part, 4, buf, sizeof(buf), &n),
+	assert_int_equal(migtd_presession_blob_encode(part, MIGTD_PV2_MAX_POLICY + 1, part, 4, buf,
+						      sizeof(buf), &n),
 			 MIGTD_OK);
 	in.blob_len = n;
 	assert_int_equal(migtd_policy_v2_authenticate(&pol, &in, NULL, &ex),
 			 MIGTD_PV2_INVALID_PARAMETER);
 	assert_non_null(strstr(ex.detail, "cap"));
 	/* a chain part one byte above MIGTD_PV2_MAX_CHAIN */
-	assert_int_equal(migtd_presession_blob_encode(part, 10, part,
-						      MIGTD_PV2_MAX_CHAIN + 1, buf, sizeof(buf), &n),
+	assert_int_equal(migtd_presession_blob_encode(part, 10, part, MIGTD_PV2_MAX_CHAIN + 1, buf,
+						      sizeof(buf), &n),
 			 MIGTD_OK);
 	in.blob_len = n;
 	assert_int_equal(migtd_policy_v2_authenticate(&pol, &in, NULL, &ex),
 			 MIGTD_PV2_INVALID_PARAMETER);
 	assert_non_null(strstr(ex.detail, "cap"));
 	/* both parts at their caps pass step 1 (and fail later: no quote) */
-	assert_int_equal(migtd_presession_blob_encode(part, 10, part,
-						      MIGTD_PV2_MAX_CHAIN, buf, sizeof(buf), &n),
+	assert_int_equal(migtd_presession_blob_encode(part, 10, part, MIGTD_PV2_MAX_CHAIN, buf,
+						      sizeof(buf), &n),
 			 MIGTD_OK);
 	in.blob_len = n;
 	assert_int_not_equal(migtd_policy_v2_authenticate(&pol, &in, NULL, &ex), MIGTD_PV2_OK);

@@ -182,9 +182,8 @@ static enum migtd_pv2_result peer_run(const struct peer_case *c, bool local_is_s
 	if (c->tamper_log)
 		t.log_buf[72 + 14 + 4] ^= 1; /* the first separator event's digest */
 	assert_int_equal(migtd_presession_blob_encode((const uint8_t *)(c->sent ? c->sent : c->pol),
-						      c->sent ? c->sent_len : c->pol_len,
-						      c->ch, c->ch_len, blob,
-						      sizeof(blob), &blen),
+						      c->sent ? c->sent_len : c->pol_len, c->ch,
+						      c->ch_len, blob, sizeof(blob), &blen),
 			 MIGTD_OK);
 	if (c->garbage_blob)
 		blen--;

@@ -411,8 +411,8 @@ static void print_policy_profile(const uint8_t *cfv, size_t cfv_len)
 		return;
 	}
 	chain_summary(ch, chlen, subject, sizeof(subject), &n);
-	printf("policy: v2 (signed, %zu bytes; issuer chain of %u certificate%s, leaf %s)\n",
-	       plen, n, n == 1 ? "" : "s", subject);
+	printf("policy: v2 (signed, %zu bytes; issuer chain of %u certificate%s, leaf %s)\n", plen,
+	       n, n == 1 ? "" : "s", subject);
 	r = migtd_policy_v2_load(&pol, p, plen, ch, chlen, &ex);
 	if (r == MIGTD_PV2_OK)
 		printf("  verified with the enrolled chain: id %.*s, policySvn %u\n",

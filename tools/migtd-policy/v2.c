@@ -716,7 +716,8 @@ static enum migtd_pv2_result check_peer_log(const uint8_t *log, size_t len, bool
 	size_t payload_len;
 	int ret;
 
-	if (replay && migtd_eventlog_verify_rtmrs(log, len, report + MIGTD_VR_RTMR(0)) != MIGTD_OK) {
+	if (replay &&
+	    migtd_eventlog_verify_rtmrs(log, len, report + MIGTD_VR_RTMR(0)) != MIGTD_OK) {
 		ex->result = MIGTD_PV2_INVALID_EVENT_LOG;
 		snprintf(ex->step, sizeof(ex->step), "event log");
 		snprintf(ex->detail, sizeof(ex->detail),
@@ -843,7 +844,8 @@ int policy_v2_cmd_eval(int argc, char **argv)
 		       src ? ", peer policySvn not below ours" : "");
 		if (elog)
 			printf("peer event log: %s; its policy event is the peer policy\n",
-			       replay ? "replays to the peer's RTMRs" : "not replayed (--no-replay)");
+			       replay ? "replays to the peer's RTMRs"
+				      : "not replayed (--no-replay)");
 	}
 	rc = r == MIGTD_PV2_OK ? CLI_EXIT_OK : V2_VERDICT_BASE + (int)r;
 out:
