@@ -67,12 +67,14 @@
  * Bytes of peers' pre-session data (policy v2, docs/protocol.md §5.7) all
  * sessions may hold at once, unless the configuration says otherwise. One
  * peer may send up to MIGTD_PRESESSION_MAX_BLOB (1 MiB), so 64 sessions
- * could ask for 64 MiB; the firmware's whole heap is 8 MiB. 3 MiB is what
- * is left of it after 64 sessions' own working memory (about 52 KiB each,
- * measured) and the largest own pre-session data (544 KiB), with a margin:
- * docs/policy-v2.md, "Memory under many sessions". A session whose peer
- * announces more than is left fails with status 3 (OutOfResource) before
- * anything is allocated; the others go on.
+ * could ask for 64 MiB, and eight such peers alone would fill the
+ * firmware's 8 MiB heap, failing every other session's TLS allocations at
+ * random. 3 MiB holds 17 peers' data of upstream's template size (more
+ * than the 12 sessions upstream runs at once) and leaves the rest of the
+ * heap to the sessions' working memory (about 250 KiB each with 64 KiB
+ * TLS records): docs/policy-v2.md, "Memory under many sessions". A session
+ * whose peer announces more than is left fails with status 3
+ * (OutOfResource) before anything is allocated; the others go on.
  */
 #define MIGTD_PRESESSION_BUDGET (3u * 1024u * 1024u)
 /* Service buffers: one page, as upstream (§2.2). */
