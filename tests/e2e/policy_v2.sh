@@ -13,7 +13,8 @@
 #     keys) is refused by the source (8, destination 6). Requests with init
 #     data (§6.4): the initially bound MigTD's MROWNER / MROWNERCONFIG
 #     matching -> 0/0; another signer, or a policy SVN above ours -> 8 on
-#     both sides before a stream is opened (no byte relayed).
+#     both sides before a stream is opened (no byte relayed); the same
+#     through migtd-vmm serve.
 #  1. boot: a v2 MigTD with upstream's template policy and issuer chain
 #     measures and verifies them and serves; with MROWNER/MROWNERCONFIG
 #     that do not match its policy it stops (exit 3, status 9 logged).
@@ -142,10 +143,10 @@ grep -q 'MROWNER / MROWNERCONFIG do not match the policy v2' "$t/badowner.log" \
 grep -Eq "$MIGTD_DIED" "$t/badowner.log" || fail "the MigTD kept serving with a wrong MROWNER"
 echo "boot: a wrong MROWNER stops the MigTD"
 
-serve() { # log
+serve() { # log [serve options]
   rm -f "$t/ctl.sock"
   "$VMM" serve --pki "$t/a" --control "$t/ctl.sock" --issuer-chain "$CHAIN" --policy "$POLICY" \
-    --mrowner "$MRO" --mrownerconfig "$MROC" --timeout-ms 2000 >"$1" 2>&1 &
+    --mrowner "$MRO" --mrownerconfig "$MROC" --timeout-ms 2000 "${@:2}" >"$1" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do [ -S "$t/ctl.sock" ] && break; sleep 0.1; done
   [ -S "$t/ctl.sock" ] || fail "serve did not come up"
@@ -232,6 +233,21 @@ presession truncated 5
 presession silent 5
 grep -q 'length out of range' "$t/serve.log" || fail "the 4 GiB header was not refused by its length"
 "$VMM" ctl "$t/ctl.sock" shutdown >/dev/null
+wait "${pids[-1]}" 2>/dev/null
+
+# serve's init data (§6.4): a policy SVN above ours -> 8 at once, no peer needed.
+serve "$t/serve-init.log" --init-mrownerconfig "02$(printf '%094d' 0)"
+"$VMM" ctl "$t/ctl.sock" migrate 7 source "127.0.0.1:$((P + 1))" >/dev/null || fail "migrate (init data)"
+for _ in $(seq 50); do
+  r=$("$VMM" ctl "$t/ctl.sock" status 7) || fail "ctl status"
+  [ "$r" != pending ] && break
+  sleep 0.1
+done
+[ "$(echo "$r" | cut -d' ' -f2)" = 8 ] || fail "serve --init-mrownerconfig: expected status 8, got '$r'"
+grep -q 'init data' "$t/serve-init.log" || fail "serve: the refusal does not name the init data"
+echo "serve with init data of a higher policy SVN: $r"
+"$VMM" ctl "$t/ctl.sock" shutdown >/dev/null
+wait "${pids[-1]}" 2>/dev/null
 
 # ---- 3. v1 <-> v2 -----------------------------------------------------------------
 pair() { # name side-that-is-v2 src-status dst-status
