@@ -296,20 +296,6 @@ enum migtd_pv2_result migtd_policy_v2_verify_quote(const struct migtd_policy_v2 
 						   uint8_t report[MIGTD_VERIFIED_REPORT_SIZE],
 						   struct migtd_pv2_explain *ex);
 
-/* ---------------------------------------------------------------- pre-session blob */
-
-/*
- * The pre-session blob (§5.7): u32 LE policy_len | policy | u32 LE
- * chain_len | chain. build: MIGTD_OK or MIGTD_ERR_NOSPACE (*out_len = the
- * size needed). split: exact decode, both parts non-empty, no trailing
- * bytes, each part within its cap; MIGTD_OK or MIGTD_ERR_INVALID /
- * MIGTD_ERR_TRUNCATED / MIGTD_ERR_LENGTH (status 1). Views into blob.
- */
-int migtd_policy_v2_blob_build(const uint8_t *policy, size_t policy_len, const uint8_t *chain,
-			       size_t chain_len, uint8_t *out, size_t cap, size_t *out_len);
-int migtd_policy_v2_blob_split(const uint8_t *blob, size_t len, const uint8_t **policy,
-			       size_t *policy_len, const uint8_t **chain, size_t *chain_len);
-
 /* ---------------------------------------------------------------- the peer */
 
 struct migtd_pv2_peer {

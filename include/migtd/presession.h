@@ -124,8 +124,11 @@ struct migtd_presession_blob {
 
 /*
  * Decode a peer's blob exactly: both parts present and non-empty, nothing
- * after the chain. Short -> MIGTD_ERR_TRUNCATED, trailing bytes ->
- * MIGTD_ERR_LENGTH, an empty part -> MIGTD_ERR_INVALID (all status 1).
+ * after the chain. Short -> MIGTD_ERR_TRUNCATED, trailing bytes or len above
+ * MIGTD_PRESESSION_MAX_BLOB -> MIGTD_ERR_LENGTH, an empty part ->
+ * MIGTD_ERR_INVALID (all status 1). This is the one decoder of the blob:
+ * the session and policy v2's peer authentication (docs/policy-v2.md) both
+ * use it; the policy adds its own per-part caps on top.
  */
 int migtd_presession_blob_decode(const uint8_t *buf, size_t len, struct migtd_presession_blob *out);
 

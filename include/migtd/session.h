@@ -63,6 +63,20 @@
 #define MIGTD_EVENT_LOG_MAX 65536u
 /* Scratch for building our certificate in migtd_ratls_session_start. */
 #define MIGTD_CERT_WORK_SIZE (RATLS_MAX_CERT + 2048u)
+/*
+ * Bytes of peers' pre-session data (policy v2, docs/protocol.md §5.7) all
+ * sessions may hold at once, unless the configuration says otherwise. One
+ * peer may send up to MIGTD_PRESESSION_MAX_BLOB (1 MiB), so 64 sessions
+ * could ask for 64 MiB, and eight such peers alone would fill the
+ * firmware's 8 MiB heap, failing every other session's TLS allocations at
+ * random. 3 MiB holds 17 peers' data of upstream's template size (more
+ * than the 12 sessions upstream runs at once) and leaves the rest of the
+ * heap to the sessions' working memory (about 250 KiB each with 64 KiB
+ * TLS records): docs/policy-v2.md, "Memory under many sessions". A session
+ * whose peer announces more than is left fails with status 3
+ * (OutOfResource) before anything is allocated; the others go on.
+ */
+#define MIGTD_PRESESSION_BUDGET (3u * 1024u * 1024u)
 /* Service buffers: one page, as upstream (§2.2). */
 #define MIGTD_SERVICE_BUF 4096u
 #define MIGTD_REPORT_RSP_BUF 64u
@@ -123,6 +137,9 @@ struct migtd_config {
 	 * a VMM may hold it until it has a request.
 	 */
 	uint32_t vmm_timeout_ms;
+	/* Policy v2: bytes of peers' pre-session data held at once by all
+	 * sessions; 0 -> MIGTD_PRESESSION_BUDGET. */
+	size_t presession_budget;
 };
 
 /* ---- one session -------------------------------------------------------------- */
@@ -309,6 +326,8 @@ struct migtd_core {
 	uint8_t *v2_blob;
 	size_t v2_blob_len;
 	uint8_t v2_blob_hash[RATLS_POLICY_HASH_SIZE];
+	/* bytes of peers' pre-session data the sessions hold now (<= cfg.presession_budget) */
+	size_t presession_held;
 	struct migtd_pv2_explain pv2_explain;
 	uint8_t v2_own_report[MIGTD_VERIFIED_REPORT_SIZE];
 	/* cfg.own_quote_once: v2_own_report holds the boot quote's verified

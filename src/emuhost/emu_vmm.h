@@ -127,6 +127,13 @@ struct emu_vmm_platform {
 	const char *issuer_chain;
 	bool has_owner;
 	uint8_t mrowner[48], mrownerconfig[48];
+	/* Set before requests: every request to this MigTD carries init data
+	 * (has_init_data 1, the 72+512-byte Service HOB form, docs/protocol.md
+	 * §2.3.1): the TDINFO of the MigTD initially bound to the user TD, with
+	 * this MROWNER / MROWNERCONFIG and our MRTD. A policy v2 MigTD checks
+	 * them against its policy before it opens a stream (§6.4). */
+	bool has_init_data;
+	uint8_t init_mrowner[48], init_mrownerconfig[48];
 	/* A WaitForRequest the VMM holds until it has a request. */
 	bool wfr_pending;
 	uint32_t wfr_seq;

@@ -35,6 +35,7 @@
 #include "image_layout.h"
 #include "migtd/ghci.h"
 #include "migtd/hob.h"
+#include "migtd/tdreport.h"
 #include "migtd/tdvf.h"
 #include "migtd/wire.h"
 #include "uvsock.h"
@@ -223,6 +224,20 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 	mr.has_socket_info = true;
 	mr.socket_info.mig_td_cid = 2; /* VMADDR_CID_HOST: the MigTD talks to its VMM */
 	mr.socket_info.mig_channel_port = r->port;
+	if (p->has_init_data) {
+		struct tdinfo_struct ti;
+
+		/* The initially bound MigTD: ours, as the host would have
+		 * recorded it, with the owner values the caller chose. */
+		memset(&ti, 0, sizeof(ti));
+		memcpy(ti.mrtd, p->mrtd, sizeof(ti.mrtd));
+		memcpy(ti.mrowner, p->init_mrowner, sizeof(ti.mrowner));
+		memcpy(ti.mrownerconfig, p->init_mrownerconfig, sizeof(ti.mrownerconfig));
+		mr.info.has_init_data = 1;
+		if (migtd_tdreport_build_tdinfo(&ti, mr.info.init_td_info,
+						sizeof(mr.info.init_td_info), NULL) != MIGTD_OK)
+			mr.info.has_init_data = 0; /* cannot happen: the sizes are equal */
+	}
 	memset(rsp, 0, p->wfr_rsp_cap);
 	if (migtd_hob_build_migration_request(hob, sizeof(hob), &mr, &hob_len) == MIGTD_OK &&
 	    r->malformed_hob)
@@ -242,8 +257,9 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 		r->dup_while_in_progress =
 			r->duplicate_of->delivered && r->duplicate_of->status < 0;
 	emu_link_reply_service(p->conn, p->wfr_seq, 0, rsp, p->wfr_rsp_cap);
-	vmm_say(p->vmm, p->name, "request %llu delivered (%s, port %u)%s",
+	vmm_say(p->vmm, p->name, "request %llu delivered (%s, port %u%s)%s",
 		(unsigned long long)r->id, r->source ? "source" : "destination", r->port,
+		p->has_init_data ? ", with init data" : "",
 		r->malformed_hob  ? " with a MALFORMED HOB list (test)"
 		: r->duplicate_of ? " AGAIN, the original in progress (test)"
 				  : "");

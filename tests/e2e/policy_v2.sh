@@ -10,7 +10,11 @@
 #     pre-migration, keys verified on both platforms; a destination that
 #     admits only SVN >= 2 refuses the SVN 1 source (8, source 6); a
 #     destination whose policy comes from another issuer (same name, other
-#     keys) is refused by the source (8, destination 6).
+#     keys) is refused by the source (8, destination 6). Requests with init
+#     data (§6.4): the initially bound MigTD's MROWNER / MROWNERCONFIG
+#     matching -> 0/0; another signer, or a policy SVN above ours -> 8 on
+#     both sides before a stream is opened (no byte relayed); the same
+#     through migtd-vmm serve.
 #  1. boot: a v2 MigTD with upstream's template policy and issuer chain
 #     measures and verifies them and serves; with MROWNER/MROWNERCONFIG
 #     that do not match its policy it stops (exit 3, status 9 logged).
@@ -87,7 +91,7 @@ mkpol() { # issuer out [options]
 mkpol iss "$D/svn1.json" --migtd "$BIN/migtd:1"
 mkpol iss "$D/min2.json" --migtd "$BIN/migtd:2" --min-svn 2
 mkpol iss2 "$D/other.json" --migtd "$BIN/migtd:1"
-v2demo() { # name src-policy dst-policy dst-issuer expected-exit src dst
+v2demo() { # name src-policy dst-policy dst-issuer expected-exit src dst [demo options]
   local out rc so sc do dc
   read -r so sc <<<"$(owner "$D/iss/policy_issuer_chain.pem" "$2")"
   read -r do dc <<<"$(owner "$D/$4/policy_issuer_chain.pem" "$3")"
@@ -95,7 +99,7 @@ v2demo() { # name src-policy dst-policy dst-issuer expected-exit src dst
     --src-issuer-chain "$D/iss/policy_issuer_chain.pem" --src-policy "$2" \
     --src-mrowner "$so" --src-mrownerconfig "$sc" \
     --dst-issuer-chain "$D/$4/policy_issuer_chain.pem" --dst-policy "$3" \
-    --dst-mrowner "$do" --dst-mrownerconfig "$dc" 2>&1); rc=$?
+    --dst-mrowner "$do" --dst-mrownerconfig "$dc" "${@:8}" 2>&1); rc=$?
   echo "$out" | grep -Eq "$MIGTD_DIED" && { echo "$out"; fail "$1: a migtd died"; }
   [ "$rc" = "$5" ] || { echo "$out"; fail "$1: exit $rc, expected $5"; }
   echo "$out" | grep -q "session 0: source status $6 .*destination status $7 " \
@@ -110,6 +114,25 @@ echo "$LAST" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' || f
 v2demo "policy of another issuer" "$D/svn1.json" "$D/other.json" iss2 1 8 6
 echo "$LAST" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' || fail "keys written"
 
+# Init data (§6.4): each request carries the TDINFO of the initially bound
+# MigTD. Its owner values default to the side's own, which match: 0/0.
+v2demo "init data matching" "$D/svn1.json" "$D/svn1.json" iss 0 0 0 \
+  --init-mrownerconfig "$(owner "$D/iss/policy_issuer_chain.pem" "$D/svn1.json" | cut -d' ' -f2)"
+[ "$(echo "$LAST" | grep -c 'requests carry init data (MROWNER .*, policy SVN 1)')" = 2 ] \
+  || { echo "$LAST"; fail "init data: the requests carried none"; }
+echo "$LAST" | grep -q 'keys installed and verified' || fail "init data matching: keys not verified"
+# Another signer, or a policy SVN above ours (2 > 1): 8 on both sides,
+# checked before the stream opens, so not one byte reaches the relay.
+SVN2=02$(printf '%094d' 0)
+v2demo "init data of another signer" "$D/svn1.json" "$D/svn1.json" iss 1 8 8 \
+  --init-mrowner "$(printf 'ab%.0s' $(seq 48))" --show-td-state
+[ "$(echo "$LAST" | grep -c 'td-state session 0 .* bytes_sent 0$')" = 2 ] \
+  || { echo "$LAST"; fail "init data of another signer: a stream carried data"; }
+v2demo "init data with a higher policy SVN" "$D/svn1.json" "$D/svn1.json" iss 1 8 8 \
+  --init-mrownerconfig "$SVN2" --show-td-state
+[ "$(echo "$LAST" | grep -c 'td-state session 0 .* bytes_sent 0$')" = 2 ] \
+  || { echo "$LAST"; fail "init data with a higher SVN: a stream carried data"; }
+
 # ---- 1. boot --------------------------------------------------------------
 # A wrong MROWNER: the MigTD must refuse to serve (upstream panics).
 BAD=$(printf '%096d' 0)
@@ -120,10 +143,10 @@ grep -q 'MROWNER / MROWNERCONFIG do not match the policy v2' "$t/badowner.log" \
 grep -Eq "$MIGTD_DIED" "$t/badowner.log" || fail "the MigTD kept serving with a wrong MROWNER"
 echo "boot: a wrong MROWNER stops the MigTD"
 
-serve() { # log
+serve() { # log [serve options]
   rm -f "$t/ctl.sock"
   "$VMM" serve --pki "$t/a" --control "$t/ctl.sock" --issuer-chain "$CHAIN" --policy "$POLICY" \
-    --mrowner "$MRO" --mrownerconfig "$MROC" --timeout-ms 2000 >"$1" 2>&1 &
+    --mrowner "$MRO" --mrownerconfig "$MROC" --timeout-ms 2000 "${@:2}" >"$1" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do [ -S "$t/ctl.sock" ] && break; sleep 0.1; done
   [ -S "$t/ctl.sock" ] || fail "serve did not come up"
@@ -210,6 +233,21 @@ presession truncated 5
 presession silent 5
 grep -q 'length out of range' "$t/serve.log" || fail "the 4 GiB header was not refused by its length"
 "$VMM" ctl "$t/ctl.sock" shutdown >/dev/null
+wait "${pids[-1]}" 2>/dev/null
+
+# serve's init data (§6.4): a policy SVN above ours -> 8 at once, no peer needed.
+serve "$t/serve-init.log" --init-mrownerconfig "02$(printf '%094d' 0)"
+"$VMM" ctl "$t/ctl.sock" migrate 7 source "127.0.0.1:$((P + 1))" >/dev/null || fail "migrate (init data)"
+for _ in $(seq 50); do
+  r=$("$VMM" ctl "$t/ctl.sock" status 7) || fail "ctl status"
+  [ "$r" != pending ] && break
+  sleep 0.1
+done
+[ "$(echo "$r" | cut -d' ' -f2)" = 8 ] || fail "serve --init-mrownerconfig: expected status 8, got '$r'"
+grep -q 'init data' "$t/serve-init.log" || fail "serve: the refusal does not name the init data"
+echo "serve with init data of a higher policy SVN: $r"
+"$VMM" ctl "$t/ctl.sock" shutdown >/dev/null
+wait "${pids[-1]}" 2>/dev/null
 
 # ---- 3. v1 <-> v2 -----------------------------------------------------------------
 pair() { # name side-that-is-v2 src-status dst-status

@@ -100,7 +100,8 @@ $POL sign --key "$KEY" -o "$t/pcs_signed.json" "$t/pcs_data.json" || fail "sign 
 out=$($POL verify --policy "$t/pcs_signed.json" --issuer-chain "$CH") || fail "verify the PCS policy"
 grep -q '^fmspc: 50806F000000$' <<<"$out" || fail "PCS policy FMSPC from tcb_info.json"
 
-# 4. eval explains a v2 verdict (report.dat, README §2): exit 30 + result.
+# 4. eval explains a v2 verdict (report.dat, README §2): exit 30 + result, like
+# v1's eval (policy_cli.sh) with the peer's event log, --no-replay and --role.
 R=$V/src/policy/test/report.dat
 out=$($POL eval --policy "$T2/policy_v2.json" --issuer-chain "$T2/cert_chain/policy_issuer_chain.pem" --peer "$R")
 rc=$?
@@ -111,6 +112,48 @@ out=$($POL eval --policy "$TPL/policy_v2_signed.json" --issuer-chain "$TPL/polic
 rc=$?
 [ $rc -eq 42 ] && [ "$(head -n 1 <<<"$out")" = UnqualifiedMigTdInfo ] ||
 	fail "eval template policy: exit $rc (want UnqualifiedMigTdInfo, 42)"
+# The peer's event log, as v1's eval takes it (vectors README: eventlog_v2_template.bin
+# is a template image's log: its RTMRs, its tag-1 event = the template policy).
+# Reports patched here: rep_log carries the log's RTMR0..3; rep_map also the
+# template tdTcbMapping's MRTD/RTMR0/RTMR1 (which no log of ours replays to).
+EL=$V/derived/eventlog_v2_template.bin
+/usr/bin/python3 - "$R" "$t" "$V/derived/eventlog_expected_rtmrs.json" "$TPL/policy_v2_signed.json" <<'PY' || fail "patch reports"
+import json, sys
+r = bytearray(open(sys.argv[1], "rb").read())
+rt = json.load(open(sys.argv[3]))["eventlog_v2_template.bin"]["rtmr"]
+for i in range(4):
+    r[328 + 48 * i:376 + 48 * i] = bytes.fromhex(rt[i])
+open(sys.argv[2] + "/rep_log.bin", "wb").write(r)
+pd = json.load(open(sys.argv[4]))["policyData"]
+m = pd["servtdCollateral"]["servtdTcbMapping"]["tdTcbMapping"]["svnMappings"][0]["tdMeasurements"]
+r[136:184] = bytes.fromhex(m["mrtd"])
+r[328:376] = bytes.fromhex(m["rtmr0"])
+r[376:424] = bytes.fromhex(m["rtmr1"])
+open(sys.argv[2] + "/rep_map.bin", "wb").write(r)
+PY
+v2eval() { # want-first-line want-exit policy chain eval-args...
+	local want=$1 code=$2 p=$3 c=$4
+	shift 4
+	out=$($POL eval --policy "$p" --issuer-chain "$c" "$@")
+	rc=$?
+	[ $rc -eq "$code" ] && [ "$(head -n 1 <<<"$out")" = "$want" ] ||
+		fail "eval $*: exit $rc '$(head -n 1 <<<"$out")', want $want $code"
+}
+TP=$TPL/policy_v2_signed.json TC=$TPL/policy_issuer_chain.pem
+v2eval UnqualifiedMigTdInfo 42 "$TP" "$TC" --peer "$t/rep_log.bin" --peer-eventlog "$EL"
+v2eval InvalidEventLog 35 "$TP" "$TC" --peer "$R" --peer-eventlog "$EL"
+grep -q 'does not replay' <<<"$out" || fail "eval: no replay explanation"
+v2eval UnqualifiedMigTdInfo 42 "$TP" "$TC" --peer "$R" --peer-eventlog "$EL" --no-replay
+v2eval Ok 0 "$TP" "$TC" --peer "$t/rep_map.bin" --peer-eventlog "$EL" --no-replay
+grep -q '^policy satisfied (policy, then forwardPolicy, mandatory deny, peer policySvn not below ours)$' <<<"$out" ||
+	fail "eval: an Ok is not explained"
+grep -q '^peer event log: not replayed (--no-replay); its policy event is the peer policy$' <<<"$out" ||
+	fail "eval: the event log checks are not named"
+v2eval Ok 0 "$TP" "$TC" --peer "$t/rep_map.bin" --role destination
+grep -q 'then backwardPolicy' <<<"$out" || fail "eval: destination role not named"
+# The log measured the template policy; the test policy's hash is not its tag-1 event.
+v2eval PolicyHashMismatch 38 "$T2/policy_v2.json" "$T2/cert_chain/policy_issuer_chain.pem" \
+	--peer "$t/rep_log.bin" --peer-eventlog "$EL"
 
 # 5. The emulated PKI's policy for two platforms and our MigTD program.
 $VMM pki init "$t/p2" --root "$t/p1" --fmspc 00806F050022 >/dev/null || fail "pki init p2"
@@ -136,6 +179,18 @@ if [ -f build/migtd-unenrolled.bin ]; then
 		fail "migtd-hash policy MROWNER"
 	$B/migtd-image enroll --image $I --policy "$t/emu.json" --policy-issuer-chain "$CH" \
 		-o "$t/emu.bin" >/dev/null || fail "enroll the emulated PKI's policy"
+	# migtd-image info names the profile: v2 with the chain's leaf subject
+	# (and the policy verifies with it), v1 with the root CA's subject.
+	info=$($B/migtd-image info --image "$t/v2.bin") || fail "info of a v2 image"
+	grep -q '^policy: v2 (signed, 172021 bytes; issuer chain of 3 certificates, leaf .*CN=MigTD Info Issuer)$' <<<"$info" ||
+		fail "info: v2 image not named v2 with its issuer leaf"
+	grep -q '^  verified with the enrolled chain: id B87BFE45-9CC7-46F9-8F2C-A6CB55BF7101, policySvn 1$' <<<"$info" ||
+		fail "info: v2 policy not verified"
+	info=$($B/migtd-image info --image build/migtd.bin) || fail "info of a v1 image"
+	grep -q '^policy: v1 (.*SGX root CA .*CN=' <<<"$info" || fail "info: v1 image not named v1"
+	grep -q '^policy: v2' <<<"$info" && fail "info: v1 image named v2"
+	info=$($B/migtd-image info --image $I) || fail "info of an unenrolled image"
+	grep -q '^policy: none usable (no policy)' <<<"$info" || fail "info: unenrolled image"
 else
 	fail "build/migtd-unenrolled.bin missing (make all)"
 fi

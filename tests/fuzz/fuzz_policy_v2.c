@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "migtd/policy_v2.h"
+#include "migtd/presession.h"
 #include "policy_v2_internal.h"
 
 static struct migtd_policy_v2 pol;
@@ -26,8 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t report[MIGTD_VERIFIED_REPORT_SIZE];
 	struct migtd_pv2_explain ex;
-	const uint8_t *a, *b;
-	size_t al, bl;
+	struct migtd_presession_blob blob;
 	uint8_t *doc;
 	char text[512];
 
@@ -48,8 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	migtd_pv2_explain_render(&ex, text, sizeof(text));
 	migtd_policy_v2_load(&pol, doc, size, doc, size, NULL);
-	if (migtd_policy_v2_blob_split(doc, size, &a, &al, &b, &bl) == MIGTD_OK)
-		migtd_policy_v2_load(&pol, a, al, b, bl, &ex);
+	if (migtd_presession_blob_decode(doc, size, &blob) == MIGTD_OK)
+		migtd_policy_v2_load(&pol, blob.policy, blob.policy_len, blob.chain, blob.chain_len,
+				     &ex);
 	free(doc);
 	return 0;
 }

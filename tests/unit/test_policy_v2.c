@@ -20,6 +20,7 @@
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/policy_v2.h"
+#include "migtd/presession.h"
 #include "migtd/quote.h"
 #include "policy_v2_internal.h"
 #include "support/testutil.h"
@@ -354,41 +355,6 @@ static void test_caps(void **state)
 	free(chain);
 }
 
-/* ------------------------------------------------------------------ blob */
-
-static void test_blob(void **state)
-{
-	uint8_t buf[64];
-	const uint8_t *a, *b;
-	size_t al, bl, n;
-
-	(void)state;
-	assert_int_equal(migtd_policy_v2_blob_build((const uint8_t *)"POL", 3,
-						    (const uint8_t *)"CHAIN", 5, buf, 4, &n),
-			 MIGTD_ERR_NOSPACE);
-	assert_int_equal(n, 16);
-	assert_int_equal(migtd_policy_v2_blob_build((const uint8_t *)"POL", 3,
-						    (const uint8_t *)"CHAIN", 5, buf, sizeof(buf),
-						    &n),
-			 MIGTD_OK);
-	assert_int_equal(migtd_policy_v2_blob_split(buf, n, &a, &al, &b, &bl), MIGTD_OK);
-	assert_int_equal(al, 3);
-	assert_memory_equal(a, "POL", 3);
-	assert_int_equal(bl, 5);
-	assert_memory_equal(b, "CHAIN", 5);
-	for (size_t k = 0; k < n; k++)
-		assert_int_not_equal(migtd_policy_v2_blob_split(buf, k, &a, &al, &b, &bl),
-				     MIGTD_OK);
-	buf[n] = 0;
-	assert_int_equal(migtd_policy_v2_blob_split(buf, n + 1, &a, &al, &b, &bl),
-			 MIGTD_ERR_INVALID);
-	/* a 4 GB announcement is refused by length, not read */
-	buf[0] = buf[1] = buf[2] = buf[3] = 0xFF;
-	assert_int_equal(migtd_policy_v2_blob_split(buf, n, &a, &al, &b, &bl), MIGTD_ERR_LENGTH);
-	memset(buf, 0, 8);
-	assert_int_equal(migtd_policy_v2_blob_split(buf, 8, &a, &al, &b, &bl), MIGTD_ERR_INVALID);
-}
-
 /* ------------------------------------------------------------------ evaluation */
 
 static uint8_t *report;   /* report.dat */
@@ -714,6 +680,59 @@ static void test_check_init(void **state)
 	assert_int_equal(migtd_policy_v2_check_init(&pol, mo, moc, &ex), MIGTD_PV2_SVN_MISMATCH);
 }
 
+/*
+ * The blob codec itself is the wire module's (test_presession); what the
+ * policy adds is step 1 of authentication: a blob that does not decode, or
+ * a part above the policy caps, is InvalidParameter before anything else
+ * (no quote is looked at: there is none here).
+ */
+static void test_blob_in_authenticate(void **state)
+{
+	static uint8_t part[MIGTD_PV2_MAX_POLICY + 1], buf[8 + sizeof(part) + 16];
+	struct migtd_pv2_peer in;
+	size_t n = 0;
+
+	(void)state;
+	make(&pol, 3, "", own_mapping, LV_OK);
+	memset(&in, 0, sizeof(in));
+	memset(buf, 'x', sizeof(buf));
+	memset(part, 'p', sizeof(part));
+	in.blob = buf;
+	/* not a blob at all */
+	in.blob_len = 3;
+	assert_int_equal(migtd_policy_v2_authenticate(&pol, &in, NULL, &ex),
+			 MIGTD_PV2_INVALID_PARAMETER);
+	assert_string_equal(ex.step, "blob");
+	/* a policy part one byte above MIGTD_PV2_MAX_POLICY */
+	assert_int_equal(migtd_presession_blob_encode(part, MIGTD_PV2_MAX_POLICY + 1, part, 4, buf,
+						      sizeof(buf), &n),
+			 MIGTD_OK);
+	in.blob_len = n;
+	assert_int_equal(migtd_policy_v2_authenticate(&pol, &in, NULL, &ex),
+			 MIGTD_PV2_INVALID_PARAMETER);
+	assert_non_null(strstr(ex.detail, "cap"));
+	/* a chain part one byte above MIGTD_PV2_MAX_CHAIN */
+	assert_int_equal(migtd_presession_blob_encode(part, 10, part, MIGTD_PV2_MAX_CHAIN + 1, buf,
+						      sizeof(buf), &n),
+			 MIGTD_OK);
+	in.blob_len = n;
+	assert_int_equal(migtd_policy_v2_authenticate(&pol, &in, NULL, &ex),
+			 MIGTD_PV2_INVALID_PARAMETER);
+	assert_non_null(strstr(ex.detail, "cap"));
+	/* both parts at their caps pass step 1 (and fail later: no quote) */
+	assert_int_equal(migtd_presession_blob_encode(part, 10, part, MIGTD_PV2_MAX_CHAIN, buf,
+						      sizeof(buf), &n),
+			 MIGTD_OK);
+	in.blob_len = n;
+	assert_int_not_equal(migtd_policy_v2_authenticate(&pol, &in, NULL, &ex), MIGTD_PV2_OK);
+	assert_string_not_equal(ex.step, "blob");
+	/* a trailing byte */
+	in.blob_len = n + 1;
+	assert_int_equal(migtd_policy_v2_authenticate(&pol, &in, NULL, &ex),
+			 MIGTD_PV2_INVALID_PARAMETER);
+	assert_string_equal(ex.step, "blob");
+}
+
 static void test_collateral_lookup(void **state)
 {
 	struct migtd_pv2_collateral c;
@@ -764,7 +783,6 @@ int main(void)
 		cmocka_unit_test(test_servtd_documents),
 		cmocka_unit_test(test_tamper),
 		cmocka_unit_test(test_caps),
-		cmocka_unit_test(test_blob),
 		cmocka_unit_test(test_eval_vectors),
 		cmocka_unit_test(test_eval_integers),
 		cmocka_unit_test(test_eval_strings),
@@ -772,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_eval_servtd),
 		cmocka_unit_test(test_eval_direction),
 		cmocka_unit_test(test_check_init),
+		cmocka_unit_test(test_blob_in_authenticate),
 		cmocka_unit_test(test_collateral_lookup),
 		cmocka_unit_test(test_unescape_and_dates),
 	};

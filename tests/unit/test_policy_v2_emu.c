@@ -25,6 +25,7 @@
 #include "migtd/err.h"
 #include "migtd/eventlog.h"
 #include "migtd/policy_v2.h"
+#include "migtd/presession.h"
 #include "migtd/quote.h"
 
 static char dir[64], p1[96], p2[96], p3[96], iss[96], iss2[96];
@@ -180,9 +181,9 @@ static enum migtd_pv2_result peer_run(const struct peer_case *c, bool local_is_s
 		q[MIGTD_QUOTE_HEADER_SIZE + MIGTD_VR_MRTD] ^= 1;
 	if (c->tamper_log)
 		t.log_buf[72 + 14 + 4] ^= 1; /* the first separator event's digest */
-	assert_int_equal(migtd_policy_v2_blob_build((const uint8_t *)(c->sent ? c->sent : c->pol),
-						    c->sent ? c->sent_len : c->pol_len, c->ch,
-						    c->ch_len, blob, sizeof(blob), &blen),
+	assert_int_equal(migtd_presession_blob_encode((const uint8_t *)(c->sent ? c->sent : c->pol),
+						      c->sent ? c->sent_len : c->pol_len, c->ch,
+						      c->ch_len, blob, sizeof(blob), &blen),
 			 MIGTD_OK);
 	if (c->garbage_blob)
 		blen--;

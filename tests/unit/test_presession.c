@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "migtd/presession.h"
+#include "migtd/wire.h"
 
 /* §5.7 step 1, as upstream writes it: type 0xFF, reserved 0, length 8 LE,
  * "MGTD", lowest 0x0100, highest 0x0100 (LE). */
@@ -289,12 +290,64 @@ static void test_blob_round_trip_large(void **state)
 	free(out);
 }
 
+/*
+ * The cases of the policy module's former blob codec, which this one
+ * replaced: a round trip of other contents, every shorter length refused,
+ * and a buffer above the 1 MiB receive cap refused by its length before a
+ * byte is read (policy authentication hands in buffers it did not size).
+ */
+static void test_blob_former_policy_cases(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	struct migtd_presession_blob b;
+	size_t n = 0;
+	uint8_t *big;
+
+	assert_int_equal(migtd_presession_blob_encode((const uint8_t *)"POL", 3,
+						      (const uint8_t *)"CHAIN", 5, buf, 4, &n),
+			 MIGTD_ERR_NOSPACE);
+	assert_int_equal(migtd_presession_blob_size(3, 5), 16);
+	assert_int_equal(migtd_presession_blob_encode((const uint8_t *)"POL", 3,
+						      (const uint8_t *)"CHAIN", 5, buf, sizeof(buf),
+						      &n),
+			 MIGTD_OK);
+	assert_int_equal(n, 16);
+	assert_int_equal(migtd_presession_blob_decode(buf, n, &b), MIGTD_OK);
+	assert_int_equal(b.policy_len, 3);
+	assert_memory_equal(b.policy, "POL", 3);
+	assert_int_equal(b.chain_len, 5);
+	assert_memory_equal(b.chain, "CHAIN", 5);
+	for (size_t k = 0; k < n; k++)
+		assert_int_not_equal(migtd_presession_blob_decode(buf, k, &b), MIGTD_OK);
+
+	big = calloc(1, MIGTD_PRESESSION_MAX_BLOB + 1);
+	assert_non_null(big);
+	/* One byte above the cap is refused by size alone: the 64-byte source
+	 * is never read (ASan would see it). */
+	assert_int_equal(migtd_presession_blob_encode(buf, 3, buf, MIGTD_PRESESSION_MAX_BLOB - 10,
+						      big, MIGTD_PRESESSION_MAX_BLOB + 1, &n),
+			 MIGTD_ERR_LENGTH);
+	/* A well-formed blob of exactly 1 MiB decodes; one byte more does not. */
+	migtd_wire_put_u32(big, 4);
+	migtd_wire_put_u32(big + 8, MIGTD_PRESESSION_MAX_BLOB - 12);
+	assert_int_equal(migtd_presession_blob_decode(big, MIGTD_PRESESSION_MAX_BLOB, &b),
+			 MIGTD_OK);
+	assert_int_equal(b.chain_len, MIGTD_PRESESSION_MAX_BLOB - 12);
+	migtd_wire_put_u32(big + 8, MIGTD_PRESESSION_MAX_BLOB - 11);
+	assert_int_equal(migtd_presession_blob_decode(big, MIGTD_PRESESSION_MAX_BLOB + 1, &b),
+			 MIGTD_ERR_LENGTH);
+	assert_null(b.policy);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hello_write_exact),
 		cmocka_unit_test(test_hello_parse),
 		cmocka_unit_test(test_hdr_parse_bounds),
+		cmocka_unit_test(test_blob_former_policy_cases),
 		cmocka_unit_test(test_hdr_write),
 		cmocka_unit_test(test_hdr_check_types),
 		cmocka_unit_test(test_hdr_check_lengths),

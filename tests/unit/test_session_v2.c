@@ -352,6 +352,81 @@ static void test_v2_init_data(void **state)
 	free(p0);
 }
 
+/*
+ * The budget for peers' pre-session data (MIGTD_PRESESSION_BUDGET): a
+ * destination whose budget is one byte short of the source's data refuses
+ * it with 3 (OutOfResource) before allocating it, the source sees the
+ * stream end (5); with the budget exactly one peer's data, sessions after
+ * one another all pass (the bytes go back); two at once: one passes, the
+ * other gets 3, and nothing is held afterwards.
+ */
+static void test_v2_presession_budget(void **state)
+{
+	size_t l0, l1, blob;
+	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	struct migtd_core *dst;
+	struct emu_user_td *td[2][2];
+	struct pair r;
+	int st[2][2];
+
+	(void)state;
+	make_v2(&w->s[0], p0, l0, 0);
+	make_v2(&w->s[1], p1, l1, 0);
+	blob = migtd_presession_blob_size(l0, chain_len[0]);
+	w->s[1].cfg.presession_budget = blob - 1;
+	world_start(w);
+	dst = w->s[1].core;
+	assert_int_equal(dst->cfg.presession_budget, blob - 1);
+	r = migrate(w, 80);
+	if (r.src != 5 || r.dst != 3)
+		fail_msg("statuses %d/%d\n--- dst\n%s", r.src, r.dst, w->s[1].log);
+	assert_true(logged(&w->s[1], "exceed its memory budget"));
+	assert_nothing_written(r.td[0]);
+	assert_nothing_written(r.td[1]);
+	assert_int_equal(dst->presession_held, 0);
+
+	dst->cfg.presession_budget = blob;
+	for (uint64_t id = 81; id < 83; id++) {
+		r = migrate(w, id);
+		if (r.src != 0 || r.dst != 0)
+			fail_msg("statuses %d/%d\n--- dst\n%s", r.src, r.dst, w->s[1].log);
+		assert_int_equal(dst->presession_held, 0);
+	}
+
+	/* Two at once, room for one. */
+	for (int k = 0; k < 2; k++) {
+		td[k][0] = emu_tdx_bind_user_td(&w->s[0].h.tdx);
+		td[k][1] = emu_tdx_bind_user_td(&w->s[1].h.tdx);
+		assert_non_null(td[k][0]);
+		assert_non_null(td[k][1]);
+		world_queue_request(&w->s[0], 90 + (uint64_t)k, true, td[k][0],
+				    (uint32_t)(3090 + k));
+		world_queue_request(&w->s[1], 90 + (uint64_t)k, false, td[k][1],
+				    (uint32_t)(3090 + k));
+	}
+	world_run(w, w->s[0].nreports + 2, w->s[1].nreports + 2, 60000);
+	for (int k = 0; k < 2; k++) {
+		st[k][0] = world_report_of(&w->s[0], 90 + (uint64_t)k);
+		st[k][1] = world_report_of(&w->s[1], 90 + (uint64_t)k);
+	}
+	if (!((st[0][1] == 0 && st[1][1] == 3) || (st[0][1] == 3 && st[1][1] == 0)))
+		fail_msg("destination statuses %d and %d, expected 0 and 3\n--- dst\n%s", st[0][1],
+			 st[1][1], w->s[1].log);
+	for (int k = 0; k < 2; k++) {
+		/* the one that got its data migrated; the other wrote nothing */
+		assert_int_equal(st[k][0], st[k][1] == 0 ? 0 : 5);
+		if (st[k][1] == 0)
+			assert_memory_equal(td[k][1]->mig_dec_key, td[k][0]->mig_enc_key, 32);
+		else
+			assert_nothing_written(td[k][1]);
+	}
+	assert_int_equal(dst->presession_held, 0);
+	world_free(w);
+	free(p0);
+	free(p1);
+}
+
 static int group_setup(void **state)
 {
 	char path[700], msg[256];
@@ -392,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_v2_policy_hash_mismatch),
 		cmocka_unit_test(test_v2_stream_cut_in_presession),
 		cmocka_unit_test(test_v2_init_data),
+		cmocka_unit_test(test_v2_presession_budget),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

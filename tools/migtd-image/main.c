@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,10 @@ static void usage(FILE *f)
 		"         %s.\n"
 		"         -o defaults to the input image.\n"
 		"info     the stream transport the image was built with, the TDVF metadata\n"
-		"         sections and the files enrolled in the CFV.\n"
+		"         sections, the files enrolled in the CFV and the policy profile they\n"
+		"         make: v1 (policy + root CA, with the CA's subject) or v2 (signed\n"
+		"         policy + issuer chain, with the leaf's subject and whether the policy\n"
+		"         verifies with it).\n"
 		"extract  the data of the CFV file named G (a GUID, or policy | root-ca |\n"
 		"         policy-issuer-chain).\n"
 		"\n"
@@ -340,6 +344,84 @@ static void print_transport(const uint8_t *img, size_t len)
 	printf("transport: not recorded (not a migtd-c image)\n");
 }
 
+/* The leaf subject of a certificate chain (PEM or DER) and how many there are. */
+static void chain_summary(const uint8_t *data, size_t len, char *subject, size_t cap,
+			  unsigned *count)
+{
+	mbedtls_x509_crt crt;
+	char *pem = NULL;
+	int ret;
+
+	*count = 0;
+	snprintf(subject, cap, "(does not parse)");
+	mbedtls_x509_crt_init(&crt);
+	if (len && data[0] == 0x30) {
+		ret = mbedtls_x509_crt_parse_der(&crt, data, len);
+	} else {
+		/* mbedTLS wants PEM NUL-terminated, length included. */
+		pem = malloc(len + 1);
+		if (!pem)
+			tool_die(prog, "memory", MIGTD_ERR_NOMEM);
+		memcpy(pem, data, len);
+		pem[len] = '\0';
+		ret = mbedtls_x509_crt_parse(&crt, (const unsigned char *)pem, len + 1);
+	}
+	if (ret == 0) {
+		for (const mbedtls_x509_crt *c = &crt; c && c->raw.len; c = c->next)
+			(*count)++;
+		if (mbedtls_x509_dn_gets(subject, cap, &crt.subject) < 0)
+			snprintf(subject, cap, "(subject too long)");
+	}
+	mbedtls_x509_crt_free(&crt);
+	free(pem);
+}
+
+/*
+ * Which policy profile the CFV holds, decided as the firmware decides it at
+ * boot (docs/policy-v2.md): a root CA and no issuer chain is v1, an issuer
+ * chain and no root CA is v2 (the policy then must be a signed one and is
+ * loaded with the MigTD's own code), anything else stops the MigTD.
+ */
+static void print_policy_profile(const uint8_t *cfv, size_t cfv_len)
+{
+	static struct migtd_policy_v2 pol;
+	const uint8_t *p = NULL, *ca = NULL, *ch = NULL;
+	size_t plen = 0, calen = 0, chlen = 0;
+	bool has_p, has_ca, has_ch;
+	struct migtd_pv2_explain ex;
+	enum migtd_pv2_result r;
+	char subject[256];
+	unsigned n;
+
+	has_p = migtd_cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW, &migtd_cfv_guid_policy, &p,
+				    &plen) == MIGTD_OK;
+	has_ca = migtd_cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW, &migtd_cfv_guid_root_ca, &ca,
+				     &calen) == MIGTD_OK;
+	has_ch = migtd_cfv_find_file(cfv, cfv_len, CFV_FILETYPE_RAW,
+				     &migtd_cfv_guid_policy_issuer_chain, &ch, &chlen) == MIGTD_OK;
+	if (!has_p || has_ca == has_ch) {
+		printf("policy: none usable (%s%s%s): the MigTD stops at boot\n",
+		       has_p ? "policy" : "no policy", has_ca ? ", root CA" : "",
+		       has_ch ? ", issuer chain" : "");
+		return;
+	}
+	if (has_ca) {
+		chain_summary(ca, calen, subject, sizeof(subject), &n);
+		printf("policy: v1 (%zu bytes; SGX root CA %s)\n", plen, subject);
+		return;
+	}
+	chain_summary(ch, chlen, subject, sizeof(subject), &n);
+	printf("policy: v2 (signed, %zu bytes; issuer chain of %u certificate%s, leaf %s)\n", plen,
+	       n, n == 1 ? "" : "s", subject);
+	r = migtd_policy_v2_load(&pol, p, plen, ch, chlen, &ex);
+	if (r == MIGTD_PV2_OK)
+		printf("  verified with the enrolled chain: id %.*s, policySvn %u\n",
+		       (int)pol.id.len, (const char *)p + pol.id.off, pol.policy_svn);
+	else
+		printf("  does NOT verify with the enrolled chain: %s: %s\n",
+		       migtd_pv2_result_name(r), ex.detail);
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -404,6 +486,7 @@ static int cmd_info(int argc, char **argv)
 	}
 	if (it.err)
 		printf("  walk ended at 0x%zx: %s\n", it.stop_offset, migtd_err_str(it.err));
+	print_policy_profile(img + off, cfv_len);
 	free(img);
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include <jsmn.h>
 
 #include "migtd/err.h"
+#include "migtd/eventlog.h"
 #include "migtd/policy_v2.h"
 #include "../common/cli.h"
 #include "../common/toolutil.h"
@@ -54,6 +55,7 @@ void policy_v2_usage(FILE *out)
 		"       migtd-policy eval --policy SIGNED.json --issuer-chain CHAIN.pem --peer R.bin\n"
 		"                    [--local L.bin] [--peer-policy P --peer-issuer-chain C]\n"
 		"                    [--peer-eval-number N] [--role source|destination]\n"
+		"                    [--peer-eventlog E [--no-replay]]\n"
 		"\n"
 		"sign      json-signer: INPUT must already be compact JSON (one object, no\n"
 		"          whitespace outside strings); writes {\"NAME\":INPUT,\"signature\":\"HEX\"}\n"
@@ -71,6 +73,10 @@ void policy_v2_usage(FILE *out)
 		"eval      evaluate a peer's verified report under the v2 policy (rules,\n"
 		"          mandatory deny, policySvn order), explaining the verdict. The peer\n"
 		"          policy defaults to ours; L (default: R) is the \"self\" reference.\n"
+		"          With the peer's event log E, first what the MigTD checks of it: it\n"
+		"          must replay to R's RTMR0..3 (not with --no-replay; InvalidEventLog)\n"
+		"          and its policy (tag-1) event must be SHA384 of the peer policy\n"
+		"          (PolicyHashMismatch). Prints the result name, then the explanation.\n"
 		"          Exit 0 for Ok, else 30 + the v2 result:\n");
 	for (int r = 1; r < MIGTD_PV2_RESULT_COUNT; r++)
 		fprintf(out, "            %2d  %s\n", V2_VERDICT_BASE + r,
@@ -695,6 +701,43 @@ int policy_v2_cmd_generate(int argc, char **argv)
 
 /* ---------------------------------------------------------------- eval */
 
+/*
+ * What peer authentication checks of the peer's event log (docs/policy-v2.md,
+ * steps 3b and 4): it replays to the verified report's RTMRs, and its policy
+ * (tag-1) event is SHA384 of the policy the peer sent.
+ */
+static enum migtd_pv2_result check_peer_log(const uint8_t *log, size_t len, bool replay,
+					    const uint8_t *report,
+					    const struct migtd_policy_v2 *measured,
+					    struct migtd_pv2_explain *ex)
+{
+	struct eventlog_event ev;
+	const uint8_t *payload;
+	size_t payload_len;
+	int ret;
+
+	if (replay &&
+	    migtd_eventlog_verify_rtmrs(log, len, report + MIGTD_VR_RTMR(0)) != MIGTD_OK) {
+		ex->result = MIGTD_PV2_INVALID_EVENT_LOG;
+		snprintf(ex->step, sizeof(ex->step), "event log");
+		snprintf(ex->detail, sizeof(ex->detail),
+			 "the peer event log does not replay to the report's RTMR0..3");
+		return ex->result;
+	}
+	ret = migtd_eventlog_find_tagged(log, len, EVENTLOG_TAG_POLICY, &ev, &payload,
+					 &payload_len);
+	if (ret != 1 || memcmp(ev.digest, measured->doc_sha384, 48) != 0) {
+		ex->result = MIGTD_PV2_POLICY_HASH_MISMATCH;
+		snprintf(ex->step, sizeof(ex->step), "policy hash");
+		snprintf(ex->detail, sizeof(ex->detail), "%s",
+			 ret == 1   ? "SHA384 of the peer policy is not its tag-1 event digest"
+			 : ret == 0 ? "the peer event log has no policy (tag-1) event"
+				    : "the peer event log does not parse");
+		return ex->result;
+	}
+	return MIGTD_PV2_OK;
+}
+
 int policy_v2_cmd_eval(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -706,12 +749,17 @@ int policy_v2_cmd_eval(int argc, char **argv)
 		{ "peer-issuer-chain", required_argument, NULL, 'C' },
 		{ "peer-eval-number", required_argument, NULL, 'e' },
 		{ "role", required_argument, NULL, 'o' },
+		{ "peer-eventlog", required_argument, NULL, 'E' },
+		{ "no-replay", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *pf = NULL, *cf = NULL, *rf = NULL, *lf = NULL, *ppf = NULL, *pcf = NULL;
-	uint8_t *doc = NULL, *chain = NULL, *peer = NULL, *own = NULL, *pdoc = NULL, *pchain = NULL;
-	size_t dl, cl, rl, ol = 0, pdl, pcl;
+	const char *pf = NULL, *cf = NULL, *rf = NULL, *lf = NULL, *ppf = NULL, *pcf = NULL,
+		   *ef = NULL;
+	uint8_t *doc = NULL, *chain = NULL, *peer = NULL, *own = NULL, *pdoc = NULL, *pchain = NULL,
+		*elog = NULL;
+	size_t dl, cl, rl, ol = 0, pdl, pcl, el = 0;
+	bool replay = true;
 	struct migtd_pv2_explain ex;
 	struct migtd_pv2_collateral coll;
 	static char text[2048];
@@ -730,6 +778,8 @@ int policy_v2_cmd_eval(int argc, char **argv)
 		case 'P': ppf = optarg; break;
 		case 'C': pcf = optarg; break;
 		case 'e': eval = strtol(optarg, NULL, 0); break;
+		case 'E': ef = optarg; break;
+		case 'n': replay = false; break;
 		case 'o':
 			if (!strcmp(optarg, "source") || !strcmp(optarg, "destination"))
 				src = !strcmp(optarg, "source");
@@ -744,16 +794,17 @@ int policy_v2_cmd_eval(int argc, char **argv)
 		return cli_usage_error(prog, "v2 eval needs --policy, --issuer-chain and --peer "
 					     "(--peer-policy goes with --peer-issuer-chain)");
 	{
-		const char *ins[] = { pf, cf, rf, lf, ppf, pcf };
+		const char *ins[] = { pf, cf, rf, lf, ppf, pcf, ef };
 
-		if (cli_one_stdin(prog, ins, 6))
+		if (cli_one_stdin(prog, ins, 7))
 			return CLI_EXIT_USAGE;
 	}
 	if (!(doc = tool_read_file(prog, pf, &dl)) || !(chain = tool_read_file(prog, cf, &cl)) ||
 	    !(peer = tool_read_file(prog, rf, &rl)) ||
 	    (lf && !(own = tool_read_file(prog, lf, &ol))) ||
 	    (ppf && (!(pdoc = tool_read_file(prog, ppf, &pdl)) ||
-		     !(pchain = tool_read_file(prog, pcf, &pcl)))))
+		     !(pchain = tool_read_file(prog, pcf, &pcl)))) ||
+	    (ef && !(elog = tool_read_file(prog, ef, &el))))
 		goto out;
 	if (rl != MIGTD_VERIFIED_REPORT_SIZE || (own && ol != MIGTD_VERIFIED_REPORT_SIZE)) {
 		fprintf(stderr, "%s: a verified report is %u bytes\n", prog,
@@ -765,6 +816,8 @@ int policy_v2_cmd_eval(int argc, char **argv)
 	r = migtd_policy_v2_load(&pol, doc, dl, chain, cl, &ex);
 	if (r == MIGTD_PV2_OK && pdoc)
 		r = migtd_policy_v2_load(&peer_pol, pdoc, pdl, pchain, pcl, &ex);
+	if (r == MIGTD_PV2_OK && elog)
+		r = check_peer_log(elog, el, replay, peer, pdoc ? &peer_pol : &pol, &ex);
 	if (r == MIGTD_PV2_OK && eval < 0) {
 		/* the evaluation number of our collateral for the peer's FMSPC (§7.7.7 step 5) */
 		r = migtd_policy_v2_collateral(&pol, peer + MIGTD_VR_FMSPC, &coll);
@@ -783,6 +836,16 @@ int policy_v2_cmd_eval(int argc, char **argv)
 	if (r != MIGTD_PV2_OK) {
 		migtd_pv2_explain_render(&ex, text, sizeof(text));
 		fputs(text, stdout);
+	} else {
+		/* As v1's eval says it: what passed, so an Ok is not mistaken
+		 * for a check that never ran. */
+		printf("policy satisfied (policy, then %s, mandatory deny%s)\n",
+		       src ? "forwardPolicy" : "backwardPolicy",
+		       src ? ", peer policySvn not below ours" : "");
+		if (elog)
+			printf("peer event log: %s; its policy event is the peer policy\n",
+			       replay ? "replays to the peer's RTMRs"
+				      : "not replayed (--no-replay)");
 	}
 	rc = r == MIGTD_PV2_OK ? CLI_EXIT_OK : V2_VERDICT_BASE + (int)r;
 out:
@@ -792,5 +855,6 @@ out:
 	free(own);
 	free(pdoc);
 	free(pchain);
+	free(elog);
 	return rc;
 }

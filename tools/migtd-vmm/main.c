@@ -130,7 +130,8 @@ static void usage(FILE *f)
 		"  serve --pki DIR --control SOCKET --root-ca C [--policy P] [--timeout-ms N]\n"
 		"        [--log-level L] [--export-versions MIN:MAX] [--import-versions MIN:MAX]\n"
 		"        [--pcs DIR]... [--migtd-external]\n"
-		"        [--issuer-chain PEM [--mrowner HEX96] [--mrownerconfig HEX96]]\n"
+		"        [--issuer-chain PEM [--mrowner HEX96] [--mrownerconfig HEX96]\n"
+		"         [--init-mrowner HEX96] [--init-mrownerconfig HEX96]]\n"
 		"        [--vm [--image IMG] [--qemu PATH] [--guest-cid N]]\n"
 		"        [--td [--shim ROM] [--lenient] [--shim-test MODE]]\n"
 		"      Run ONE emulated platform (DIR from 'pki init') with its migtd, taking\n"
@@ -143,6 +144,9 @@ static void usage(FILE *f)
 		"      --issuer-chain PEM: a policy v2 MigTD (--policy is then the signed\n"
 		"      policy, --root-ca not used); --mrowner/--mrownerconfig: what the host\n"
 		"      gives the MigTD TD (migtd-hash --policy-v2 prints them; default zero).\n"
+		"      --init-mrowner/--init-mrownerconfig: every request carries init data\n"
+		"      (the initially bound MigTD's TDINFO) with these values; the one not\n"
+		"      given is the MigTD's own.\n"
 		"      --pcs DIR: this host's quoting service also hands out DIR's collateral\n"
 		"      (a copy of the other host's platform directory, as a PCCS would have it\n"
 		"      from Intel PCS).\n"
@@ -752,14 +756,17 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		{ "mrowner", required_argument, NULL, 'O' },
 		{ "mrownerconfig", required_argument, NULL, 'C' },
 		{ "migtd-external", no_argument, NULL, 'x' },
+		{ "init-mrowner", required_argument, NULL, 'o' },
+		{ "init-mrownerconfig", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct emu_collateral pcs[EMU_PCS_MAX];
 	const char *chain = NULL;
-	bool has_owner = false;
+	bool has_owner = false, has_init_mro = false, has_init_mroc = false;
 	uint8_t mrowner[48] = { 0 }, mrownerconfig[48] = { 0 };
 	bool external = false;
+	uint8_t init_mro[48] = { 0 }, init_mroc[48] = { 0 };
 	const char *pcs_dir[EMU_PCS_MAX];
 	unsigned npcs = 0;
 	const char *dir = NULL, *control = NULL, *policy = NULL, *root = NULL, *level = "info",
@@ -818,6 +825,14 @@ static int cmd_serve(int argc, char **argv, const char *self)
 				return cli_usage_error(prog, "serve: bad --%s (96 hex digits)",
 						       c == 'O' ? "mrowner" : "mrownerconfig");
 			break;
+		case 'o':
+		case 'n':
+			*(c == 'o' ? &has_init_mro : &has_init_mroc) = true;
+			if (vmm_parse_hex(optarg, c == 'o' ? init_mro : init_mroc, 48))
+				return cli_usage_error(prog, "serve: bad --%s (96 hex digits)",
+						       c == 'o' ? "init-mrowner"
+								: "init-mrownerconfig");
+			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: return cli_try_help(prog);
 		}
@@ -874,6 +889,9 @@ static int cmd_serve(int argc, char **argv, const char *self)
 	srv.plat->has_owner = has_owner;
 	memcpy(srv.plat->mrowner, mrowner, sizeof(mrowner));
 	memcpy(srv.plat->mrownerconfig, mrownerconfig, sizeof(mrownerconfig));
+	srv.plat->has_init_data = has_init_mro || has_init_mroc;
+	memcpy(srv.plat->init_mrowner, has_init_mro ? init_mro : mrowner, 48);
+	memcpy(srv.plat->init_mrownerconfig, has_init_mroc ? init_mroc : mrownerconfig, 48);
 	memcpy(sa.sun_path, control, strlen(control) + 1);
 	srv.control_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (srv.control_fd < 0 || bind(srv.control_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||

@@ -32,6 +32,7 @@
 #include "migtd/err.h"
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"
+#include "migtd/wire.h"
 #include "vsock_ids.h"
 #include "vmm_tool.h"
 #include "../common/cli.h"
@@ -64,6 +65,10 @@ struct pm_side {
 	const char *issuer_chain;
 	bool has_mrowner, has_mrownerconfig;
 	uint8_t mrowner[48], mrownerconfig[48];
+	/* init data in its requests (§6.4): the initially bound MigTD's
+	 * MROWNER / MROWNERCONFIG; one not given is the side's own */
+	bool has_init_mrowner, has_init_mrownerconfig;
+	uint8_t init_mrowner[48], init_mrownerconfig[48];
 };
 
 struct pm_opts {
@@ -196,6 +201,8 @@ enum {
 	S_ISSUER_CHAIN,
 	S_MROWNER,
 	S_MROWNERCONFIG,
+	S_INIT_MROWNER,
+	S_INIT_MROWNERCONFIG,
 	S_COUNT,
 	SIDE_BASE = 1024,
 	BOTH_SIDES = 3, /* code + SIDE_BASE * 3: the option for both platforms */
@@ -227,9 +234,14 @@ static const struct option pm_longopts[] = {
 	SIDE_OPT("issuer-chain", S_ISSUER_CHAIN),
 	SIDE_OPT("mrowner", S_MROWNER),
 	SIDE_OPT("mrownerconfig", S_MROWNERCONFIG),
+	SIDE_OPT("init-mrowner", S_INIT_MROWNER),
+	SIDE_OPT("init-mrownerconfig", S_INIT_MROWNERCONFIG),
 	{ "issuer-chain", required_argument, NULL, SIDE_BASE *BOTH_SIDES + S_ISSUER_CHAIN },
 	{ "mrowner", required_argument, NULL, SIDE_BASE *BOTH_SIDES + S_MROWNER },
 	{ "mrownerconfig", required_argument, NULL, SIDE_BASE *BOTH_SIDES + S_MROWNERCONFIG },
+	{ "init-mrowner", required_argument, NULL, SIDE_BASE *BOTH_SIDES + S_INIT_MROWNER },
+	{ "init-mrownerconfig", required_argument, NULL,
+	  SIDE_BASE *BOTH_SIDES + S_INIT_MROWNERCONFIG },
 	{ "src-revoke-pck", no_argument, NULL, SIDE_BASE * 1 + S_REVOKE_PCK },
 	{ "dst-revoke-pck", no_argument, NULL, SIDE_BASE * 2 + S_REVOKE_PCK },
 	{ "src-collateral-error", no_argument, NULL, SIDE_BASE * 1 + S_COLL_ERROR },
@@ -307,6 +319,13 @@ void premig_usage(FILE *f)
 		"                                 MROWNER / MROWNERCONFIG the host gives the\n"
 		"                                 MigTD TD (migtd-hash --policy-v2 prints them;\n"
 		"                                 default zero)\n"
+		"      --init-mrowner HEX96 --init-mrownerconfig HEX96 (--X-... for one side)\n"
+		"                                 every request to that MigTD carries init\n"
+		"                                 data (has_init_data 1: the TDINFO of the\n"
+		"                                 initially bound MigTD) with these values; the\n"
+		"                                 one not given is the side's own --mrowner /\n"
+		"                                 --mrownerconfig. A policy v2 MigTD refuses\n"
+		"                                 another signer or a higher policy SVN (8)\n"
 		"      --timeout-ms N             the MigTDs' per-step timeout (default 60000)\n"
 		"      --fault corrupt|drop|stall|disconnect [--fault-after BYTES]\n"
 		"              [--fault-side src|dst]   relay faults: flip byte BYTES, reset the\n"
@@ -412,6 +431,12 @@ static int pm_side_opt(struct pm_side *sd, int code, const char *arg)
 	case S_MROWNERCONFIG:
 		sd->has_mrownerconfig = true;
 		return vmm_parse_hex(arg, sd->mrownerconfig, 48);
+	case S_INIT_MROWNER:
+		sd->has_init_mrowner = true;
+		return vmm_parse_hex(arg, sd->init_mrowner, 48);
+	case S_INIT_MROWNERCONFIG:
+		sd->has_init_mrownerconfig = true;
+		return vmm_parse_hex(arg, sd->init_mrownerconfig, 48);
 	}
 	return -1;
 }
@@ -741,11 +766,30 @@ static int pm_setup(struct premig *m, const char *self)
 		m->plat[s]->has_owner = m->o.side[s].has_mrowner || m->o.side[s].has_mrownerconfig;
 		memcpy(m->plat[s]->mrowner, m->o.side[s].mrowner, 48);
 		memcpy(m->plat[s]->mrownerconfig, m->o.side[s].mrownerconfig, 48);
+		m->plat[s]->has_init_data =
+			m->o.side[s].has_init_mrowner || m->o.side[s].has_init_mrownerconfig;
+		memcpy(m->plat[s]->init_mrowner,
+		       m->o.side[s].has_init_mrowner ? m->o.side[s].init_mrowner
+						     : m->o.side[s].mrowner,
+		       48);
+		memcpy(m->plat[s]->init_mrownerconfig,
+		       m->o.side[s].has_init_mrownerconfig ? m->o.side[s].init_mrownerconfig
+							   : m->o.side[s].mrownerconfig,
+		       48);
 	}
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < 2; s++) {
+		const struct emu_vmm_platform *p = m->plat[s];
+
 		if (m->o.side[s].issuer_chain)
 			printf("  %s is a policy v2 MigTD (issuer chain %s)\n", plat_name(&m->o, s),
 			       m->o.side[s].issuer_chain);
+		if (p->has_init_data)
+			printf("  %s: requests carry init data (MROWNER %02x%02x%02x%02x..., "
+			       "policy SVN %u)\n",
+			       plat_name(&m->o, s), p->init_mrowner[0], p->init_mrowner[1],
+			       p->init_mrowner[2], p->init_mrowner[3],
+			       (unsigned)migtd_wire_get_u32(p->init_mrownerconfig));
+	}
 	if (!strcmp(pol[SRC], pol[DST]))
 		printf("  policy:      %s\n", pol[SRC]);
 	else

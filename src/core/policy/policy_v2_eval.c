@@ -22,6 +22,7 @@
 #include "migtd/err.h"
 #include "migtd/eventlog.h"
 #include "migtd/fmt.h"
+#include "migtd/presession.h"
 #include "migtd/wire.h"
 #include "policy_v2_internal.h"
 
@@ -557,6 +558,7 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 {
 	struct migtd_policy_v2 *pp = NULL;
 	const struct migtd_policy_v2 *pv;
+	struct migtd_presession_blob blob;
 	bool same;
 	struct pv2_info v, self;
 	struct eventlog_event ev;
@@ -571,11 +573,19 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 		memset(ex, 0, sizeof(*ex));
 	if (!local || !peer)
 		return migtd_pv2_fail(ex, MIGTD_PV2_INVALID_PARAMETER, "input", "no input");
-	/* 1: the blob */
-	if (migtd_policy_v2_blob_split(peer->blob, peer->blob_len, &pol, &pol_len, &chain,
-				       &chain_len))
+	/* 1: the blob, decoded by the wire module that owns its format; the
+	 * parts must also fit our caps, so a part no load could accept is
+	 * refused as the blob's fault (InvalidParameter, status 1 upstream). */
+	if (migtd_presession_blob_decode(peer->blob, peer->blob_len, &blob) != MIGTD_OK)
 		return migtd_pv2_fail(ex, MIGTD_PV2_INVALID_PARAMETER, "blob",
 				      "the pre-session blob does not decode");
+	if (blob.policy_len > MIGTD_PV2_MAX_POLICY || blob.chain_len > MIGTD_PV2_MAX_CHAIN)
+		return migtd_pv2_fail(ex, MIGTD_PV2_INVALID_PARAMETER, "blob",
+				      "a pre-session blob part is above its cap");
+	pol = blob.policy;
+	pol_len = blob.policy_len;
+	chain = blob.chain;
+	chain_len = blob.chain_len;
 	/* 2: the peer quote, with our collateral for its FMSPC */
 	r = migtd_pv2_verify_quote_ex(local, peer->quote, peer->quote_len, peer->time_mode,
 				      peer->now, peer->sig_cache, report, &eval, ex);

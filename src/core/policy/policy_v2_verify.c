@@ -714,56 +714,6 @@ enum migtd_pv2_result migtd_policy_v2_verify_quote(const struct migtd_policy_v2 
 					 NULL, ex);
 }
 
-/* ---------------------------------------------------------------- blob */
-
-int migtd_policy_v2_blob_build(const uint8_t *policy, size_t policy_len, const uint8_t *chain,
-			       size_t chain_len, uint8_t *out, size_t cap, size_t *out_len)
-{
-	size_t need;
-
-	if (policy_len > MIGTD_PV2_MAX_POLICY || chain_len > MIGTD_PV2_MAX_CHAIN)
-		return MIGTD_ERR_LENGTH;
-	need = 8 + policy_len + chain_len;
-	*out_len = need;
-	if (!out || cap < need)
-		return MIGTD_ERR_NOSPACE;
-	migtd_wire_put_u32(out, (uint32_t)policy_len);
-	memcpy(out + 4, policy, policy_len);
-	migtd_wire_put_u32(out + 4 + policy_len, (uint32_t)chain_len);
-	memcpy(out + 8 + policy_len, chain, chain_len);
-	return MIGTD_OK;
-}
-
-int migtd_policy_v2_blob_split(const uint8_t *blob, size_t len, const uint8_t **policy,
-			       size_t *policy_len, const uint8_t **chain, size_t *chain_len)
-{
-	uint32_t a, b;
-
-	if (!blob || len < 4)
-		return MIGTD_ERR_TRUNCATED;
-	a = migtd_wire_get_u32(blob);
-	if (a == 0)
-		return MIGTD_ERR_INVALID;
-	if (a > MIGTD_PV2_MAX_POLICY)
-		return MIGTD_ERR_LENGTH;
-	if (len - 4 < (size_t)a + 4)
-		return MIGTD_ERR_TRUNCATED;
-	b = migtd_wire_get_u32(blob + 4 + a);
-	if (b == 0)
-		return MIGTD_ERR_INVALID;
-	if (b > MIGTD_PV2_MAX_CHAIN)
-		return MIGTD_ERR_LENGTH;
-	if (len - 8 - a < b)
-		return MIGTD_ERR_TRUNCATED;
-	if (len - 8 - a != b)
-		return MIGTD_ERR_INVALID; /* trailing bytes */
-	*policy = blob + 4;
-	*policy_len = a;
-	*chain = blob + 8 + a;
-	*chain_len = b;
-	return MIGTD_OK;
-}
-
 /* ---------------------------------------------------------------- servtd documents */
 
 /* A signed part checked with a raw (unescaped) PEM chain. */

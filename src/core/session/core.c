@@ -53,6 +53,8 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
 	if (c->cfg.vmm_timeout_ms == 0)
 		c->cfg.vmm_timeout_ms = c->cfg.timeout_ms;
 	c->coll.fetch_timeout_ms = c->cfg.vmm_timeout_ms;
+	if (c->cfg.presession_budget == 0)
+		c->cfg.presession_budget = MIGTD_PRESESSION_BUDGET;
 	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++) {
 		c->sessions[i].core = c;
 		c->sessions[i].index = i;

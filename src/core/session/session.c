@@ -607,14 +607,28 @@ static int ps_step_once(struct migtd_session *s, const char **why)
 		ret = ps_header(s, MIGTD_PRESESSION_TYPE_DATA, &h);
 		if (ret != MIGTD_OK)
 			return ret;
-		/* Allocated only now that the length is known to be bounded. */
+		/* Allocated only now that the length is known to be bounded,
+		 * and only within what all sessions together may hold: many
+		 * peers sending 1 MiB each must not drain the heap the other
+		 * sessions need (MIGTD_PRESESSION_BUDGET, status 3). */
 		s->peer_blob_len = h.length;
 		if (h.length > 0) {
+			if (c->presession_held > c->cfg.presession_budget ||
+			    h.length > c->cfg.presession_budget - c->presession_held) {
+				*why = "the peers' pre-session data would exceed its memory budget";
+				MIGTD_WARN(SLOG(s), s->request_id,
+					   "pre-session: peer data of %u bytes refused: %zu of %zu "
+					   "budget bytes held by other sessions",
+					   (unsigned)h.length, c->presession_held,
+					   c->cfg.presession_budget);
+				return MIGTD_ERR_NOMEM;
+			}
 			s->peer_blob = mbedtls_calloc(1, h.length);
 			if (s->peer_blob == NULL) {
 				*why = "no memory for the peer's pre-session data";
 				return MIGTD_ERR_NOMEM;
 			}
+			c->presession_held += h.length;
 		}
 		break;
 	case PS_RX_DATA:
@@ -1220,8 +1234,12 @@ void migtd_session_discard(struct migtd_session *s)
 		migtd_ratls_session_free(&s->tls);
 	if (s->stream_open)
 		(void)migtd_plat_stream_close(PLAT(s), s->stream);
-	mbedtls_free(s->peer_blob); /* public data: freed, not wiped */
-	s->peer_blob = NULL;
+	if (s->peer_blob != NULL) {
+		/* public data: freed, not wiped; its bytes go back to the budget */
+		mbedtls_free(s->peer_blob);
+		s->peer_blob = NULL;
+		c->presession_held -= s->peer_blob_len;
+	}
 	wipe_secrets(s);
 	/* Then the whole slot by its size (TLS state, buffers, the quote): a
 	 * field added anywhere in struct migtd_session is covered. */

@@ -147,6 +147,10 @@ int migtd_presession_blob_decode(const uint8_t *buf, size_t len, struct migtd_pr
 	memset(out, 0, sizeof(*out));
 	if (buf == NULL && len != 0)
 		return MIGTD_ERR_INVALID;
+	/* The receive path never gets more (the DATA header is checked first),
+	 * but other callers (policy authentication, fuzzers) hand in any buffer. */
+	if (len > MIGTD_PRESESSION_MAX_BLOB)
+		return MIGTD_ERR_LENGTH;
 	migtd_wire_reader_init(&r, buf, len);
 	migtd_wire_read_u32(&r, &plen);
 	migtd_wire_read_ref(&r, &out->policy, plen);
