@@ -48,8 +48,8 @@
  * and took more raises the estimate. The allocator's own headers and
  * fragmentation are left a sixteenth of the heap.
  */
-#define FW_SESSION_PEAK_BASE (240u * 1024u)
-#define FW_SESSION_PEAK_PER_EVLOG_BYTE 4u
+#define FW_SESSION_PEAK_BASE (64u * 1024u)
+#define FW_SESSION_PEAK_PER_EVLOG_BYTE 7u
 #define FW_HEAP_USABLE (FW_RAM_HEAP_SIZE / 16u * 15u)
 
 struct fw_migtd {
