@@ -95,7 +95,8 @@ static void *count_calloc(size_t n, size_t size)
 	}
 	if (world_heap_side >= 0 && world_heap.side_cap[world_heap_side] != 0 &&
 	    (world_heap.side_cur[world_heap_side] > world_heap.side_cap[world_heap_side] ||
-	     n * size > world_heap.side_cap[world_heap_side] - world_heap.side_cur[world_heap_side])) {
+	     n * size >
+		     world_heap.side_cap[world_heap_side] - world_heap.side_cur[world_heap_side])) {
 		world_heap.failed++;
 		return NULL;
 	}

@@ -1030,9 +1030,9 @@ static void test_heap_budget_arith(void **state)
 
 	(void)state;
 	assert_true(migtd_heap_budget_admit(&b, 100, 0));
-	assert_true(migtd_heap_budget_admit(&b, 400, 2));   /* 100 + 3 * 300 = 1000 */
-	assert_false(migtd_heap_budget_admit(&b, 400, 3));  /* 1300 > 1000 */
-	assert_false(migtd_heap_budget_admit(&b, 701, 1));  /* grew past the estimate */
+	assert_true(migtd_heap_budget_admit(&b, 400, 2));  /* 100 + 3 * 300 = 1000 */
+	assert_false(migtd_heap_budget_admit(&b, 400, 3)); /* 1300 > 1000 */
+	assert_false(migtd_heap_budget_admit(&b, 701, 1)); /* grew past the estimate */
 	assert_true(migtd_heap_budget_admit(&b, 700, 1));
 	assert_false(migtd_heap_budget_admit(&b, 1001, 0)); /* over capacity */
 	b.baseline = 2000;
