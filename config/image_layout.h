@@ -81,8 +81,9 @@
  */
 #define FW_RAM_PAYLOAD_BASE 0x200000
 #define FW_RAM_PAYLOAD_SIZE 0x600000
-/* Heap for mbedTLS (MBEDTLS_MEMORY_BUFFER_ALLOC_C): ~100-200 KiB per live
- * TLS session (record buffers, certificates, the peer's quote chain). */
+/* Heap for mbedTLS (MBEDTLS_MEMORY_BUFFER_ALLOC_C): a session's peak is
+ * ~80 KB, ~240 KB with 34 KB certificates (record buffers, certificates,
+ * the peer's quote chain); requests wait for room (docs/firmware-heap.md). */
 #define FW_RAM_HEAP_BASE 0x800000
 #define FW_RAM_HEAP_SIZE 0x800000
 

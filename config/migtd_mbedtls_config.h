@@ -109,9 +109,14 @@
  * docs/tls-large-certificates.md). An RA-TLS certificate with a large
  * policy in its event log is ~33 KB, so handshake messages up to 64 KiB
  * (header included; 65535 is the patch's ceiling) are reassembled from
- * and fragmented over records of <= 16 KiB (docs/protocol.md §5.4). This
- * grows each of a session's two record buffers by ~64 KiB. */
+ * and fragmented over records of <= 16 KiB (docs/protocol.md §5.4). The
+ * record buffers grow for such a message only while it is received or
+ * sent, and shrink again when the handshake ends: the patch uses the
+ * resizing of MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH, which needs
+ * MBEDTLS_SSL_MAX_FRAGMENT_LENGTH compiled in (we never negotiate it). */
 #define MIGTD_MBEDTLS_HS_MAX_LEN 65535
+#define MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
+#define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
 /* One fatal alert per failure, under the key the peer reads with. */
 #define MIGTD_MBEDTLS_TLS13_ALERTS
 

@@ -140,7 +140,34 @@ struct migtd_config {
 	/* Policy v2: bytes of peers' pre-session data held at once by all
 	 * sessions; 0 -> MIGTD_PRESESSION_BUDGET. */
 	size_t presession_budget;
+	/*
+	 * Admission by memory (docs/firmware-heap.md). NULL: only max_sessions
+	 * limits the sessions. Otherwise asked before each WaitForRequest while
+	 * at least one session runs (active is their number): true if one more
+	 * session's heap peak fits beside them. While it says false no request
+	 * is taken -- the VMM keeps it, as when max_sessions are running -- and
+	 * it is asked again when a session ends. With no session running,
+	 * waiting cannot help: the request is taken, and if the heap still runs
+	 * out the request fails with 3 (OutOfResource, docs/status-codes.md).
+	 */
+	bool (*admit)(void *ctx, unsigned active);
+	void *admit_ctx;
 };
+
+/*
+ * The usual admission arithmetic for a heap of fixed size (the firmware's,
+ * and the tests' fake budget): every running session is assumed to reach
+ * session_peak bytes, on top of what was in use with no session running
+ * (baseline), and the heap in use now must leave one more session_peak free
+ * (sessions larger than the estimate -- a peer with a larger certificate --
+ * then hold the next one back too). All in bytes of the allocator's payload.
+ */
+struct migtd_heap_budget {
+	size_t capacity;     /* what the allocator can hand out */
+	size_t baseline;     /* in use with no session running (caller keeps it current) */
+	size_t session_peak; /* one session's heap peak, with its margin */
+};
+bool migtd_heap_budget_admit(const struct migtd_heap_budget *b, size_t in_use, unsigned active);
 
 /* ---- one session -------------------------------------------------------------- */
 
@@ -301,6 +328,7 @@ struct migtd_core {
 	uint64_t sessions_succeeded;
 	uint64_t sessions_failed;
 	unsigned peak_sessions;
+	uint64_t admission_waits; /* polls on which cfg.admit held a request back */
 	/* scratch shared by all sessions (the core is single-threaded and no
 	 * callback nests into another session) */
 	uint8_t cert_work[MIGTD_CERT_WORK_SIZE];

@@ -34,7 +34,8 @@
 #define VSOCKDEV_BUF 65536u
 /* The largest guest packet accepted: a header and one full buffer. */
 #define VSOCKDEV_MAX_PKT (VSOCKDEV_HDR_LEN + VSOCKDEV_BUF)
-#define VSOCKDEV_MAX_CONNS 64
+/* 64 sessions (MIGTD_MAX_SESSIONS), the platform link, streams still closing. */
+#define VSOCKDEV_MAX_CONNS 72
 /* RSTs for packets that belong to no connection, waiting for RX buffers. */
 #define VSOCKDEV_RST_QUEUE 32
 

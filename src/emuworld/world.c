@@ -94,10 +94,26 @@ static void *count_calloc(size_t n, size_t size)
 			return NULL;
 		}
 	}
+	if (world_heap_side >= 0 && world_heap.side_cap[world_heap_side] != 0 &&
+	    (world_heap.side_cur[world_heap_side] > world_heap.side_cap[world_heap_side] ||
+	     n * size >
+		     world_heap.side_cap[world_heap_side] - world_heap.side_cur[world_heap_side])) {
+		world_heap.failed++;
+		return NULL;
+	}
 	p = calloc(1, n * size + 16);
 	if (p == NULL)
 		return NULL;
 	p[0] = n * size;
+	/* whose bytes these are, for count_free: side + 1, or 0 */
+	p[1] = (size_t)(world_heap_side + 1);
+	if (world_heap_side >= 0) {
+		size_t *cur = &world_heap.side_cur[world_heap_side];
+
+		*cur += n * size;
+		if (*cur > world_heap.side_peak[world_heap_side])
+			world_heap.side_peak[world_heap_side] = *cur;
+	}
 	world_heap.cur += n * size;
 	if (world_heap.cur > world_heap.peak)
 		world_heap.peak = world_heap.cur;
@@ -112,6 +128,8 @@ static void count_free(void *ptr)
 		return;
 	p = (size_t *)(void *)((uint8_t *)ptr - 16);
 	world_heap.cur -= p[0];
+	if (p[1] != 0)
+		world_heap.side_cur[p[1] - 1] -= p[0];
 	free(p);
 }
 

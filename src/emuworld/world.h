@@ -59,6 +59,11 @@ struct world_heap {
 	int fail_side;
 	uint64_t fail_from;
 	uint64_t failed; /* callocs refused so far */
+	/* Bytes live per MigTD (attributed to the side whose poll allocated
+	 * them), and a fake heap size per side (0: unlimited): a calloc that
+	 * would take side_cur over side_cap returns NULL, like a full firmware
+	 * heap. */
+	size_t side_cur[2], side_peak[2], side_cap[2];
 };
 
 extern int world_heap_side;

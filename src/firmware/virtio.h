@@ -293,7 +293,7 @@ void vser_resync(struct vser *s);
 #define VSOCK_RX_CHAINS 8
 #define VSOCK_TX_SLOTS 8
 #define VSOCK_TX_DATA 4096 /* payload per packet we send (<= 0x10000) */
-#define VSOCK_MAX_CONN 24  /* 16+ concurrent sessions and the link */
+#define VSOCK_MAX_CONN 68  /* 64 concurrent sessions, spares and the link */
 
 struct vsock_hdr {
 	uint64_t src_cid, dst_cid;

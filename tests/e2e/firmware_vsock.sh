@@ -14,7 +14,8 @@
 #     VM saw exactly one virtio device, the vsock one, with its CID.
 #  2. 16 sessions at once (--barrier: all 16 in progress on both VMs
 #     before the relay passes a byte): all succeed, keys verified, >= 12
-#     really concurrent in each VM.
+#     really concurrent in each VM; then 64 at once (MIGTD_MAX_SESSIONS),
+#     all 64 in each VM at the same time, ~16 s (docs/firmware-heap.md).
 #  3. the relay cuts one side's stream in the middle of the TLS handshake:
 #     both sides report 6 (SecureSessionError: a transport failure while
 #     TLS runs, docs/status-codes.md) and no MIG_DEC_KEY word is written on
@@ -99,6 +100,22 @@ for side in source destination; do
 done
 backends_clean
 echo "   16 concurrent over vsock, keys verified; $(echo "$out" | sed -n 's/^results (\(16 sessions, [0-9.]* s\)).*/\1/p')"
+
+# MIGTD_MAX_SESSIONS at once: the heap and the streams of each VM hold 64
+# sessions (docs/firmware-heap.md); no request waits for memory with the
+# demo policy, none fails.
+run sixty-four 0 --count 64 --parallel 64 --barrier
+echo "$out" | grep -q 'verdict: OK -- 64 pre-migrations completed, keys verified on both platforms' \
+  || fail "no OK verdict for 64"
+for side in source destination; do
+  n=$(echo "$out" | sed -n "s/^ *$side vm | migtd: heap: peak [0-9]* bytes while sessions ran (up to \([0-9]*\) at once.*/\1/p" | tail -n 1)
+  [ "$n" = 64 ] || fail "$side VM: ${n:-?} sessions ran at once, expected 64"
+  echo "$out" | grep -qE "$side vm \| migtd: heap: peak .* 0 failed; 0 polls waited for memory" \
+    || fail "$side VM: an allocation failed or a request waited for memory"
+done
+backends_clean
+echo "   64 concurrent over vsock, keys verified; $(echo "$out" | sed -n 's/^results (\(64 sessions, [0-9.]* s\)).*/\1/p');" \
+     "heap peak $(echo "$out" | sed -n 's/^ *source vm | migtd: heap: peak \([0-9]*\) bytes.*/\1/p' | tail -n 1) bytes (source VM)"
 
 # The relay resets the destination's stream after its first handshake bytes.
 run cut 1 --fault drop --fault-side dst --fault-after 600 --timeout-ms 5000

@@ -996,6 +996,138 @@ static void test_small_session_limit(void **state)
 	world_free(w);
 }
 
+/* ---- admission by memory: a fake heap for the source MigTD ------------------------ */
+
+struct fake_heap_admit {
+	struct migtd_heap_budget b;
+	unsigned calls, refused;
+};
+
+/* cfg.admit over the world's per-side byte count, as the firmware does over
+ * its heap (docs/firmware-heap.md). */
+static bool fake_admit(void *ctx, unsigned active)
+{
+	struct fake_heap_admit *a = ctx;
+	bool ok = migtd_heap_budget_admit(&a->b, world_heap.side_cur[0], active);
+
+	a->calls++;
+	a->refused += !ok;
+	return ok;
+}
+
+/*
+ * Run one pre-migration on a fresh world (the source's heap peak, with
+ * collateral cached), then `n` at once with the source's heap capped at
+ * its idle use plus room for 2.5 sessions: without admission some fail
+ * with 3 (the cap is real); with it every one succeeds, at most two at once.
+ */
+static void run_heap_budget(bool with_admit, unsigned n, unsigned *ok, unsigned *oor,
+			    unsigned *peak_sessions, struct fake_heap_admit *a)
+{
+	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	struct emu_user_td *td[2][8];
+	size_t idle, one;
+
+	assert_true(n <= 8);
+	set_versions(w, 0, 4, 2, 9); /* -> MIG_VERSION 4 */
+	world_start(w);
+	td[0][0] = emu_tdx_bind_user_td(&w->s[0].h.tdx);
+	td[1][0] = emu_tdx_bind_user_td(&w->s[1].h.tdx);
+	/* The first session also fetches and caches the collateral: the
+	 * second one, alone, is what every later session costs. */
+	world_queue_request(&w->s[0], 300, true, td[0][0], 6100);
+	world_queue_request(&w->s[1], 300, false, td[1][0], 6100);
+	world_run(w, 1, 1, 30000);
+	assert_int_equal(world_report_of(&w->s[0], 300), 0);
+	td[0][0] = emu_tdx_bind_user_td(&w->s[0].h.tdx);
+	td[1][0] = emu_tdx_bind_user_td(&w->s[1].h.tdx);
+	idle = world_heap.side_cur[0];
+	world_heap.side_peak[0] = idle;
+	world_queue_request(&w->s[0], 399, true, td[0][0], 6199);
+	world_queue_request(&w->s[1], 399, false, td[1][0], 6199);
+	world_run(w, 2, 2, 30000);
+	assert_int_equal(world_report_of(&w->s[0], 399), 0);
+	one = world_heap.side_peak[0] - idle;
+	idle = world_heap.side_cur[0];
+	assert_true(one > 10000);
+
+	memset(a, 0, sizeof(*a));
+	a->b.capacity = idle + one * 5 / 2;
+	a->b.baseline = idle;
+	a->b.session_peak = one + one / 10;
+	world_heap.side_cap[0] = a->b.capacity;
+	if (with_admit) {
+		w->s[0].core->cfg.admit = fake_admit;
+		w->s[0].core->cfg.admit_ctx = a;
+	}
+	for (unsigned i = 1; i <= n; i++) {
+		td[0][i] = emu_tdx_bind_user_td(&w->s[0].h.tdx);
+		td[1][i] = emu_tdx_bind_user_td(&w->s[1].h.tdx);
+		world_queue_request(&w->s[0], 300 + i, true, td[0][i], 6100 + i);
+		world_queue_request(&w->s[1], 300 + i, false, td[1][i], 6100 + i);
+	}
+	w->s[0].core->peak_sessions = 0;
+	world_run(w, n + 2, n + 2, 60000);
+	world_heap.side_cap[0] = 0;
+	*ok = *oor = 0;
+	for (unsigned i = 1; i <= n; i++) {
+		int st = world_report_of(&w->s[0], 300 + i);
+
+		*ok += st == 0;
+		*oor += st == 3;
+		if (st == 0)
+			assert_keys_exchanged(td[0][i], td[1][i], 4);
+	}
+	*peak_sessions = w->s[0].core->peak_sessions;
+	if (with_admit)
+		assert_true(w->s[0].core->admission_waits > 0);
+	world_free(w);
+}
+
+static void test_heap_admission(void **state)
+{
+	struct fake_heap_admit a;
+	unsigned ok, oor, peak;
+
+	(void)state;
+	/* The cap bites: without admission, sessions run out of heap (3). */
+	run_heap_budget(false, 6, &ok, &oor, &peak, &a);
+	assert_true(oor > 0);
+	assert_true(ok + oor <= 6);
+	printf("    without admission: %u of 6 succeed, %u fail with 3\n", ok, oor);
+	/* With it, the requests wait for memory instead and all succeed. */
+	run_heap_budget(true, 6, &ok, &oor, &peak, &a);
+	assert_int_equal(ok, 6);
+	assert_int_equal(oor, 0);
+	assert_true(peak >= 1 && peak <= 2);
+	assert_true(a.refused > 0);
+	printf("    fake heap of idle + %zu bytes (2.5 sessions): 6 of 6 succeed with admission, "
+	       "at most %u at once, %u refusals\n",
+	       a.b.capacity - a.b.baseline, peak, a.refused);
+}
+
+/* The arithmetic itself, at its edges. */
+static void test_heap_budget_arith(void **state)
+{
+	struct migtd_heap_budget b = { .capacity = 1000, .baseline = 100, .session_peak = 300 };
+
+	(void)state;
+	assert_true(migtd_heap_budget_admit(&b, 100, 0));
+	assert_true(migtd_heap_budget_admit(&b, 400, 2));  /* 100 + 3 * 300 = 1000 */
+	assert_false(migtd_heap_budget_admit(&b, 400, 3)); /* 1300 > 1000 */
+	assert_false(migtd_heap_budget_admit(&b, 701, 1)); /* grew past the estimate */
+	assert_true(migtd_heap_budget_admit(&b, 700, 1));
+	assert_false(migtd_heap_budget_admit(&b, 1001, 0)); /* over capacity */
+	b.baseline = 2000;
+	assert_false(migtd_heap_budget_admit(&b, 0, 0));
+	b.baseline = 0;
+	b.session_peak = SIZE_MAX / 2;
+	assert_false(migtd_heap_budget_admit(&b, 0, 2)); /* no overflow */
+	b.session_peak = 0;
+	assert_true(migtd_heap_budget_admit(&b, 5000, 60)); /* no estimate: no limit */
+	assert_true(migtd_heap_budget_admit(NULL, 0, 0));
+}
+
 /* ---- a hand-driven peer (destination) that sends what we tell it ---------------- */
 
 struct rogue {
@@ -1289,6 +1421,8 @@ int main(void)
 		cmocka_unit_test(test_malformed_hob_dropped),
 		cmocka_unit_test(test_quote_retry),
 		cmocka_unit_test(test_small_session_limit),
+		cmocka_unit_test(test_heap_admission),
+		cmocka_unit_test(test_heap_budget_arith),
 		cmocka_unit_test(test_peer_exchange_information),
 		cmocka_unit_test(test_peer_truncated_event),
 		cmocka_unit_test(test_64_concurrent),

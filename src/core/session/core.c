@@ -526,13 +526,46 @@ out:
 	mbedtls_platform_zeroize(&req, sizeof(req));
 }
 
+bool migtd_heap_budget_admit(const struct migtd_heap_budget *b, size_t in_use, unsigned active)
+{
+	size_t reserved;
+
+	if (b == NULL || b->session_peak == 0)
+		return true;
+	/* (active + 1) * session_peak, without overflow */
+	if ((size_t)active + 1u > SIZE_MAX / b->session_peak)
+		return false;
+	reserved = ((size_t)active + 1u) * b->session_peak;
+	if (b->baseline > b->capacity || reserved > b->capacity - b->baseline)
+		return false;
+	return in_use <= b->capacity && b->capacity - in_use >= b->session_peak;
+}
+
+/*
+ * Whether a new request may be taken now: a free slot, and room for its
+ * heap peak if the platform said how to judge that (cfg.admit). With no
+ * session running nothing would free memory, so waiting is pointless.
+ */
+static bool may_take_request(struct migtd_core *c, bool count_wait)
+{
+	unsigned active = migtd_core_active_sessions(c);
+
+	if (active >= c->cfg.max_sessions)
+		return false;
+	if (active == 0 || c->cfg.admit == NULL || c->cfg.admit(c->cfg.admit_ctx, active))
+		return true;
+	if (count_wait)
+		c->admission_waits++;
+	return false;
+}
+
 static void wfr_step(struct migtd_core *c, uint64_t now)
 {
 	size_t len = 0;
 	int ret;
 
 	if (!c->svc_busy) {
-		if (now < c->next_wfr_ms || migtd_core_active_sessions(c) >= c->cfg.max_sessions)
+		if (now < c->next_wfr_ms || !may_take_request(c, true))
 			return;
 		if (migtd_ghci_wfr_cmd_build(c->svc_cmd, sizeof(c->svc_cmd), &len) != MIGTD_OK)
 			return;
@@ -644,7 +677,7 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 			wake = min_wake(wake, migtd_plat_now_ms(c->plat) + c->cfg.poll_interval_ms);
 		if (c->svc_busy)
 			wake = min_wake(wake, now + c->cfg.poll_interval_ms);
-		else if (migtd_core_active_sessions(c) < c->cfg.max_sessions)
+		else if (may_take_request(c, false))
 			wake = min_wake(wake, c->next_wfr_ms > now ? c->next_wfr_ms : now);
 		break;
 	case MIGTD_CORE_FATAL: ret = c->fatal; break;

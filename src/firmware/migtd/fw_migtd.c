@@ -38,9 +38,25 @@
 /* Longest idle between two core polls: virtio has no interrupts yet. */
 #define POLL_IDLE_MS 1u
 
+/*
+ * Admission by memory (docs/firmware-heap.md). One session's heap peak is
+ * estimated from the size of our own event log (it is in our certificate,
+ * and a peer with the same policy sends one alike): a fixed part (TLS
+ * context and record buffers, quote, collateral, X.509) plus a few copies
+ * of the certificate (built, sent, the peer's received and parsed). The
+ * figures are the measured peaks with margin; a session that ran alone
+ * and took more raises the estimate. The allocator's own headers and
+ * fragmentation are left a sixteenth of the heap.
+ */
+#define FW_SESSION_PEAK_BASE (64u * 1024u)
+#define FW_SESSION_PEAK_PER_EVLOG_BYTE 7u
+#define FW_HEAP_USABLE (FW_RAM_HEAP_SIZE / 16u * 15u)
+
 struct fw_migtd {
-	unsigned int busy_max; /* most sessions at once since the last idle */
-	uint64_t busy_since;   /* fw_ticks when the first of them started */
+	unsigned int busy_max;          /* most sessions at once since the last idle */
+	uint64_t busy_since;            /* fw_ticks when the first of them started */
+	struct migtd_heap_budget admit; /* cfg.admit's view of the heap */
+	uint64_t admit_waits_reported;
 };
 
 static struct fw_migtd fm;
@@ -176,14 +192,45 @@ static void idle(uint64_t wake)
 		fw_idle_ms(POLL_IDLE_MS);
 }
 
+/* The estimate of one session's heap peak, once the core has built its
+ * event log (boot). */
+static void admit_estimate(struct fw_migtd *m)
+{
+	size_t evlog = 0;
+
+	if (m->admit.session_peak != 0 || migtd_core_event_log(&core, &evlog) == NULL)
+		return;
+	m->admit.capacity = FW_HEAP_USABLE;
+	m->admit.session_peak = FW_SESSION_PEAK_BASE + FW_SESSION_PEAK_PER_EVLOG_BYTE * evlog;
+	fw_printf("migtd: heap: %u bytes usable, one session's peak estimated at %u bytes "
+		  "(event log %u bytes): requests wait while one more does not fit\n",
+		  (unsigned int)m->admit.capacity, (unsigned int)m->admit.session_peak,
+		  (unsigned int)evlog);
+}
+
+/* cfg.admit: asked only while sessions run. */
+static bool fw_admit(void *ctx, unsigned active)
+{
+	struct fw_migtd *m = ctx;
+	struct fw_heap_stats st;
+
+	admit_estimate(m);
+	fw_heap_stats(&st);
+	return migtd_heap_budget_admit(&m->admit, st.in_use, active);
+}
+
 /* Per-busy-period heap figures: reset the peak when the first session
  * starts from idle, print it (and how many sessions ran at once at most)
- * when the last one ends. */
+ * when the last one ends. While idle, what is in use is the admission
+ * baseline; a session that ran alone measures one session's peak. */
 static void heap_watch(struct fw_migtd *m, unsigned int *active_before)
 {
 	unsigned int active = migtd_core_active_sessions(&core);
 	struct fw_heap_stats st;
 
+	fw_heap_stats(&st);
+	if (active == 0 && *active_before == 0)
+		m->admit.baseline = st.in_use;
 	if (*active_before == 0 && active > 0) {
 		fw_heap_peak_reset();
 		m->busy_max = 0;
@@ -192,12 +239,25 @@ static void heap_watch(struct fw_migtd *m, unsigned int *active_before)
 	if (active > m->busy_max)
 		m->busy_max = active;
 	if (*active_before > 0 && active == 0) {
-		fw_heap_stats(&st);
 		fw_printf("migtd: heap: peak %u bytes while sessions ran (up to %u at once, "
-			  "%llu ms; in use now %u, %llu allocations, %llu failed)\n",
+			  "%llu ms; in use now %u, %llu allocations, %llu failed; %llu polls "
+			  "waited for memory)\n",
 			  (unsigned int)st.peak, m->busy_max,
 			  (unsigned long long)(fw_ticks() - m->busy_since), (unsigned int)st.in_use,
-			  (unsigned long long)st.allocs, (unsigned long long)st.failures);
+			  (unsigned long long)st.allocs, (unsigned long long)st.failures,
+			  (unsigned long long)(core.admission_waits - m->admit_waits_reported));
+		m->admit_waits_reported = core.admission_waits;
+		if (m->busy_max == 1 && st.peak > m->admit.baseline) {
+			size_t one = st.peak - m->admit.baseline;
+
+			one += one / 8u;
+			if (one > m->admit.session_peak) {
+				m->admit.session_peak = one;
+				fw_printf("migtd: heap: one session's peak estimate raised to %u "
+					  "bytes\n",
+					  (unsigned int)one);
+			}
+		}
 	}
 	*active_before = active;
 }
@@ -259,6 +319,9 @@ int fw_migtd_run(void)
 	cfg.max_sessions = MIGTD_MAX_SESSIONS;
 	/* Our own quote verified at boot, not in every session (docs/performance.md). */
 	cfg.own_quote_once = true;
+	/* Requests wait for heap instead of failing with 3 (docs/firmware-heap.md). */
+	cfg.admit = fw_admit;
+	cfg.admit_ctx = &fm;
 
 	ret = migtd_core_init(&core, &plat, &cfg);
 	while (ret == MIGTD_OK) {

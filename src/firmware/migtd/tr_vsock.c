@@ -24,16 +24,18 @@
 #include "migtd/err.h"
 #include "vsock_ids.h"
 
-/* 16 concurrent sessions (what tests/e2e/firmware_vsock.sh runs) plus
- * spares; the platform link is a stream of its own, not counted here. */
-#define TV_STREAMS 20
+/* MIGTD_MAX_SESSIONS concurrent sessions (docs/firmware-heap.md) plus
+ * spares for streams still closing; the platform link is a stream of its
+ * own, not counted here. */
+#define TV_STREAMS 66
 /*
  * Per-stream receive ring = the buf_alloc we advertise. The spec's MigTD
- * says 0x40000 but buffers without bound; ours is a fixed private ring, and
- * 64 KiB holds four full TLS records, so 20 streams + the link fit the
- * payload's bss (config/image_layout.h).
+ * says 0x40000 but buffers without bound; ours is a fixed private ring.
+ * 32 KiB holds two full TLS records (the peer waits for credit beyond
+ * that), so 66 streams + the link fit the payload's bss
+ * (config/image_layout.h).
  */
-#define TV_RX_RING 0x10000u
+#define TV_RX_RING 0x8000u
 /* Boot: how long the platform link may take to be accepted. */
 #define TV_LINK_CONNECT_POLLS 5000u
 /* Blocking link I/O gives up after this (as the virtio-serial link did). */
