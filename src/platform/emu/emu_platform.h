@@ -21,8 +21,9 @@
 #include "emu_link.h"
 #include "migtd/platform.h"
 
-/* Enough for every session's outstanding Service/GetQuote call. */
-#define EMU_PLATFORM_MAX_PENDING 160
+/* Enough for every session's outstanding Service/GetQuote call, and in the
+ * vmcall-raw profile its Send, Receive and ReportStatus. */
+#define EMU_PLATFORM_MAX_PENDING 320
 
 struct emu_platform_pending {
 	bool used;
@@ -37,7 +38,8 @@ struct emu_platform {
 	struct emu_link_io io;
 	struct migtd_log *log; /* may be NULL */
 	uint32_t next_seq;
-	bool broken; /* the link failed: every call fails from now on */
+	bool broken;      /* the link failed: every call fails from now on */
+	bool in_log_page; /* emu_platform_log_page is sending */
 	size_t rx_len;
 	struct emu_platform_pending pending[EMU_PLATFORM_MAX_PENDING];
 	uint8_t rx[EMU_LINK_FRAME_MAX];
@@ -45,6 +47,10 @@ struct emu_platform {
 };
 
 extern const struct migtd_platform_ops emu_platform_ops;
+
+/* Mirror a vmcall-raw log area page to the host (EMU_LINK_LOG_PAGE): on the
+ * emulated platform this is how the VMM sees the "shared" page. */
+int emu_platform_log_page(struct emu_platform *p, uint32_t vcpu, const uint8_t page[4096]);
 
 void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io, struct migtd_log *log);
 
