@@ -38,6 +38,7 @@
 #include "migtd/tdvf.h"
 #include "migtd/wire.h"
 #include "uvsock.h"
+#include "vmm_internal.h"
 
 uint64_t emu_vmm_now_ms(void)
 {
@@ -47,10 +48,7 @@ uint64_t emu_vmm_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void vmm_say(struct emu_vmm *v, const char *who, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void vmm_say(struct emu_vmm *v, const char *who, const char *fmt, ...)
+void vmm_say(struct emu_vmm *v, const char *who, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -102,7 +100,7 @@ static void vm_streams_finish(struct emu_vmm_platform *p, uint32_t port);
  * status yet -- the original before a duplicate copy, so a copy only gets
  * a status if the MigTD reported the same id twice (which §1.4 forbids).
  */
-static void vmm_on_report(struct emu_vmm_platform *p, uint64_t id, uint8_t status)
+struct emu_vmm_request *vmm_on_report(struct emu_vmm_platform *p, uint64_t id, uint8_t status)
 {
 	struct emu_vmm_request *r = NULL;
 
@@ -122,7 +120,7 @@ static void vmm_on_report(struct emu_vmm_platform *p, uint64_t id, uint8_t statu
 		p->stray_reports++;
 		vmm_say(p->vmm, p->name, "ReportStatus for request %llu, which is not in progress",
 			(unsigned long long)id);
-		return;
+		return NULL;
 	}
 	r->status = status;
 	r->reports++;
@@ -131,6 +129,7 @@ static void vmm_on_report(struct emu_vmm_platform *p, uint64_t id, uint8_t statu
 		status, migtd_status_name(status), r->duplicate_of ? " [for the duplicate!]" : "");
 	if (p->vm)
 		vm_streams_finish(p, r->port);
+	return r;
 }
 
 static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, const uint8_t *cmd,
@@ -207,6 +206,10 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 
 	if (!p->wfr_pending || !p->conn)
 		return;
+	if (p->raw) {
+		vmm_raw_deliver(p);
+		return;
+	}
 	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
 		struct emu_vmm_request *q = &p->reqs[i];
 
@@ -269,6 +272,8 @@ struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *nam
 	if (emu_host_platform_load(&p->host, dir, msg, msglen) != MIGTD_OK)
 		return NULL;
 	p->host.on_service = vmm_on_service;
+	p->host.on_raw = vmm_raw_on_call;
+	p->host.on_log_page = vmm_raw_on_log_page;
 	p->host.service_ctx = p;
 	/* Default migration version ranges of the emulated TDX module. */
 	p->host.tdx.min_export_version = p->host.tdx.min_import_version = 0;
@@ -352,19 +357,24 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
 		   size_t msglen)
 {
-	const char *const argv_v1[] = { migtd_path,    "--platform",  p->link_path, "--relay",
-					p->relay_path, "--policy",    policy,       "--root-ca",
-					root_ca,       "--log-level", log_level,    "--timeout-ms",
-					timeout_ms,    NULL };
-	const char *const argv_v2[] = { migtd_path,      "--platform",  p->link_path,
-					"--relay",       p->relay_path, "--policy-v2",
-					"--policy",      policy,        "--policy-issuer-chain",
-					p->issuer_chain, "--log-level", log_level,
-					"--timeout-ms",  timeout_ms,    NULL };
+	const char *argv_v1[] = { migtd_path,    "--platform",  p->link_path, "--relay",
+				  p->relay_path, "--policy",    policy,       "--root-ca",
+				  root_ca,       "--log-level", log_level,    "--timeout-ms",
+				  timeout_ms,    NULL,          NULL,         NULL };
+	const char *argv_v2[] = { migtd_path,      "--platform",  p->link_path,
+				  "--relay",       p->relay_path, "--policy-v2",
+				  "--policy",      policy,        "--policy-issuer-chain",
+				  p->issuer_chain, "--log-level", log_level,
+				  "--timeout-ms",  timeout_ms,    NULL,
+				  NULL,            NULL };
 	uint8_t *exe = NULL;
 	size_t exe_len = 0;
 	int err;
 
+	if (p->raw) { /* appended where each argv has its NULL */
+		argv_v1[13] = argv_v2[14] = "--profile";
+		argv_v1[14] = argv_v2[15] = "vmcall-raw";
+	}
 	/* "Launching the TD" measures it: MRTD = SHA-384 of the program image. */
 	if (hostio_read_file(migtd_path, HOSTIO_READ_MAX, &exe, &exe_len) != MIGTD_OK) {
 		snprintf(msg, msglen, "cannot read %s", migtd_path);
@@ -789,8 +799,9 @@ void emu_vmm_request_release(struct emu_vmm_request *r)
 	if (r->listen_fd >= 0)
 		close(r->listen_fd);
 	/* A duplicate shares the original's user TD: only the original unbinds. */
-	if (!r->duplicate_of)
+	if (!r->duplicate_of && r->td)
 		emu_tdx_unbind_user_td(r->td);
+	free(r->inq);
 	memset(r, 0, sizeof(*r));
 	r->listen_fd = -1;
 }
@@ -1524,6 +1535,7 @@ static void flush_streams(struct emu_vmm *v)
 	for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++)
 		if (v->streams[i].used && v->streams[i].peer)
 			stream_flush(v, &v->streams[i]);
+	vmm_raw_pump(v);
 }
 
 /* The longest one poll waits, so timers (connect retries, deadlines) run. */
@@ -1563,9 +1575,12 @@ int emu_vmm_fini(struct emu_vmm *v)
 	for (unsigned i = 0; i < v->nplat; i++) {
 		struct emu_vmm_platform *p = &v->plat[i];
 
-		for (size_t k = 0; k < EMU_VMM_MAX_REQUESTS; k++)
+		for (size_t k = 0; k < EMU_VMM_MAX_REQUESTS; k++) {
 			if (p->reqs[k].used && p->reqs[k].listen_fd >= 0)
 				close(p->reqs[k].listen_fd);
+			free(p->reqs[k].inq);
+			p->reqs[k].inq = NULL;
+		}
 		if (p->migtd_died) {
 			abnormal++;
 		} else if (p->migtd_pid > 0) {

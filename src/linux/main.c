@@ -29,6 +29,8 @@
 #include "emu_platform.h"
 #include "hostio.h"
 #include "migtd/log.h"
+#include "migtd/logarea.h"
+#include "migtd/rawstream.h"
 #include "migtd/session.h"
 #include "uvsock.h"
 #include "atomic_file.h"
@@ -44,6 +46,55 @@ static volatile sig_atomic_t stop;
 static struct migtd_core core;
 static struct emu_platform eplat;
 static struct uvsock uv;
+static struct migtd_rawstreams rawstreams;
+
+/*
+ * vmcall-raw log area (docs/vmcall-raw.md): a process has one vCPU. Lines go
+ * to the private provisional ring from the start; EnableLogArea copies it
+ * into the "shared" ring, whose page is mirrored to the emulated host after
+ * every line (the VMM reads it there, as it would read the shared page).
+ */
+#define LOGAREA_GPA 0xF0000000ull /* the emulated page's address, as reported */
+static struct {
+	bool on;      /* vmcall-raw profile */
+	bool enabled; /* EnableLogArea done */
+	uint8_t level;
+	struct migtd_logarea_ring provisional, shared;
+} logarea;
+
+static int logarea_enable(void *ctx, uint8_t max_level, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const uint64_t gpa = LOGAREA_GPA;
+
+	(void)ctx;
+	/* A release build stores at most Info, whatever the VMM asks (§2.4.7). */
+	logarea.level = max_level > MIGTD_LOGAREA_RELEASE_MAX_LEVEL
+				? MIGTD_LOGAREA_RELEASE_MAX_LEVEL
+				: max_level;
+	if (!logarea.enabled) {
+		migtd_logarea_ring_init(&logarea.shared, 0);
+		migtd_logarea_ring_copy(&logarea.shared, &logarea.provisional);
+		logarea.enabled = true;
+	}
+	(void)emu_platform_log_page(&eplat, 0, logarea.shared.page);
+	return migtd_logarea_desc_build(out, cap, &gpa, 1, out_len);
+}
+
+static void logarea_line(enum migtd_log_level level, uint64_t request_id, const char *msg,
+			 size_t len)
+{
+	if (!logarea.on)
+		return;
+	if (!logarea.enabled) {
+		migtd_logarea_ring_append(&logarea.provisional, request_id, (uint8_t)level, msg,
+					  len);
+		return;
+	}
+	if ((unsigned)level > logarea.level)
+		return;
+	migtd_logarea_ring_append(&logarea.shared, request_id, (uint8_t)level, msg, len);
+	(void)emu_platform_log_page(&eplat, 0, logarea.shared.page);
+}
 
 static void on_signal(int sig)
 {
@@ -71,6 +122,7 @@ static void log_sink(void *ctx, enum migtd_log_level level, uint64_t request_id,
 	struct timespec ts;
 
 	(void)ctx;
+	logarea_line(level, request_id, msg, len);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (log_format == LOG_JSON) {
 		fprintf(stderr, "{\"ts\":%lld.%03ld,\"level\":\"%s\",", (long long)ts.tv_sec,
@@ -112,6 +164,9 @@ static void usage(FILE *f)
 		"  --platform SOCKET    the emulated host's platform link (Unix socket)\n"
 		"  --relay SOCKET       the VMM's stream socket (vsock stand-in)\n"
 		"  --timeout-ms N       per-step timeout (default 60000)\n"
+		"  --profile P          service|vmcall-raw: the VMM interface (default service;\n"
+		"                       vmcall-raw: TDG.VP.VMCALL<MigTD>, streams over Send/Receive,\n"
+		"                       the log area; --relay is then not used)\n"
 		"  --log-level L        error|warn|info|debug|trace (default info)\n"
 		"  --log-format F       text|json (default text)\n"
 		"  --help               this text\n"
@@ -188,6 +243,7 @@ int main(int argc, char **argv)
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "log-format", required_argument, NULL, 'f' },
+		{ "profile", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -211,6 +267,7 @@ int main(int argc, char **argv)
 	const char *dump_dir;
 	uint64_t dumped = 0;
 	unsigned long timeout = 60000;
+	enum migtd_profile profile = MIGTD_PROFILE_SERVICE;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -241,6 +298,14 @@ int main(int argc, char **argv)
 			else
 				return cli_usage_error("migtd", "unknown log format '%s'", optarg);
 			break;
+		case 'Q':
+			if (!strcmp(optarg, "service"))
+				profile = MIGTD_PROFILE_SERVICE;
+			else if (!strcmp(optarg, "vmcall-raw"))
+				profile = MIGTD_PROFILE_VMCALL_RAW;
+			else
+				return cli_usage_error("migtd", "unknown profile '%s'", optarg);
+			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		case 'V': cli_print_version("migtd"); return CLI_EXIT_OK;
 		default: return cli_try_help("migtd");
@@ -248,8 +313,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("migtd", "unexpected argument '%s'", argv[optind]);
-	if (!platform_path || !relay_path)
+	if (!platform_path || (!relay_path && profile == MIGTD_PROFILE_SERVICE))
 		return cli_usage_error("migtd", "--platform and --relay are required");
+	if (!relay_path)
+		relay_path = "-";
 	if (timeout == 0 || timeout > 3600000)
 		return cli_usage_error("migtd", "--timeout-ms must be 1..3600000");
 	if (policy_v2) {
@@ -301,6 +368,10 @@ int main(int argc, char **argv)
 
 	/* A TDCALL-style leaf waits this long for the emulated TDX module. */
 	emu_link_fd_io(&link, fd, 30000, &io);
+	if (profile == MIGTD_PROFILE_VMCALL_RAW) {
+		logarea.on = true;
+		migtd_logarea_ring_init(&logarea.provisional, 0);
+	}
 	migtd_log_init(&plat.log, log_sink, NULL, level);
 	emu_platform_init(&eplat, &io, &plat.log);
 	if (uvsock_init(&uv, relay_path) != MIGTD_OK)
@@ -326,6 +397,15 @@ int main(int argc, char **argv)
 	cfg.max_sessions = MIGTD_MAX_SESSIONS;
 	/* Our own quote verified at boot, not in every session (docs/performance.md). */
 	cfg.own_quote_once = true;
+	if (profile == MIGTD_PROFILE_VMCALL_RAW) {
+		/* The streams are Send/Receive calls on the platform link. */
+		migtd_rawstreams_init(&rawstreams, &plat);
+		plat.stream_ops = &migtd_rawstream_ops;
+		plat.stream_ctx = &rawstreams;
+		cfg.profile = MIGTD_PROFILE_VMCALL_RAW;
+		cfg.require_socket_info = false;
+		cfg.log_area.enable = logarea_enable;
+	}
 
 	ret = migtd_core_init(&core, &plat, &cfg);
 	dump_dir = getenv("MIGTD_DUMP_VERIFIED");
