@@ -1380,6 +1380,10 @@ static int premig_main(int argc, char **argv, const char *self, bool demo)
 	/* Let the MigTDs' last log lines arrive before the results. */
 	if (ran && demo && !m->o.quiet)
 		emu_vmm_run(&m->vmm, pm_never, NULL, 30);
+	/* A MigTD logs its "reported" line after the VMM acknowledged: let the
+	 * log area page with it arrive before the rings are printed. */
+	if (ran && m->o.log_area_level >= 0)
+		emu_vmm_run(&m->vmm, pm_never, NULL, 200);
 	pm_print_results(m, secs);
 	extras_ok = pm_extras_ok(m);
 	if (m->o.raw)

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Copyright (c) 2026 The migtd-c authors
+# e2e-asan: scripts/run-tests.sh runs this again with MIGTD_BIN=build/san/bin
+#
+# The GHCI 1.5 "vmcall-raw" profile (docs/vmcall-raw.md) with real processes:
+# `migtd-vmm run --profile vmcall-raw` launches `migtd --profile vmcall-raw`
+# on both platforms and speaks TDG.VP.VMCALL<MigTD> to them over the
+# platform link. First the whole pre-migration matrix of premigration_run.sh
+# in this profile (both ways, the relay faults, policies, versions,
+# SERVTD_ATTR, a duplicate id, 64 sessions at once), then what only this
+# profile has: GetTDReport, EnableLogArea and the log ring, the refused
+# requests (11, 1, 12) and the VMM's cancel. Statuses: docs/protocol.md §1.5.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/e2e/lib/programs.sh
+t_all=$(date +%s%N)
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+PREMIG_PROFILE=vmcall-raw bash tests/e2e/premigration_run.sh || fail "the matrix in vmcall-raw"
+
+run() { # name expected-exit args...
+  name=$1; local want=$2 t0; shift 2
+  t0=$(date +%s%N)
+  out=$("$VMM" run --profile vmcall-raw --show-td-state "$@" 2>&1); local rc=$?
+  echo "== $name (exit $rc, $(( ($(date +%s%N) - t0) / 1000000 )) ms): migtd-vmm run $*"
+  echo "$out" | sed 's/^/   /'
+  if echo "$out" | grep -qE "$MIGTD_DIED"; then
+    fail "$name: a migtd process died or exited abnormally"
+  fi
+  [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
+}
+has() { echo "$out" | grep -qE -- "$1" || fail "$name: expected a line matching: $1"; }
+hasnt() { ! echo "$out" | grep -qE -- "$1" || fail "$name: unexpected line matching: $1"; }
+
+# --- GetTDReport (§2.4.6): the 1024-byte TDREPORT, MAC checked by the
+# platform's TDX module, REPORTDATA the fixed text (the VMM sent 64 other bytes).
+run get-tdreport 0 --get-tdreport
+has '^  source GetTDReport: status 0, 1024 bytes, MAC verified, REPORTDATA HostRequestedMigTDReport$'
+has '^  destination GetTDReport: status 0, 1024 bytes, MAC verified, REPORTDATA HostRequestedMigTDReport$'
+
+# --- EnableLogArea (§2.4.7): level 0 is refused (1) and enables nothing; a
+# valid level enables the ring: the boot lines (kept in the provisional
+# page) and the session's lines, each with its request id; Debug (4) is
+# clamped to Info in our (release) build.
+run log-area-bad-level 0 --log-area 0
+has '^  source EnableLogArea\(level 0\): status 1 \(InvalidParameter\), want 1$'
+has '^  source log area: 0 entries$'
+run log-area 0 --log-area 4
+has '^  source EnableLogArea\(level 4\): status 0 \(Success\), want 0$'
+has '^log source vcpu 0 #1 request - level 3: boot: measured policy'
+has '^log source vcpu 0 #[0-9]+ request 1000 level 3: keys installed'
+has '^log destination vcpu 0 #[0-9]+ request 2000 level 3: reported status 0'
+has '^log source vcpu 0 #[0-9]+ request 800 level 3: vmcall-raw operation 4: status 0'
+hasnt '^log .* level [45]: '
+
+# --- refused requests (§2.4.1): the status goes to the id the buffer carries.
+run vmm-error 0 --raw-request vmm-error
+has '^  raw request vmm-error: status 11 \(VmmInternalError\), want 11$'
+run bad-length 0 --raw-request bad-length
+has '^  raw request bad-length: status 1 \(InvalidParameter\), want 1$'
+run unknown-op 0 --raw-request unknown-op
+has '^  raw request unknown-op: status 12 \(UnsupportedOperationError\), want 12$'
+# Without policy v2, StartRebinding and GetMigtdData are unsupported (12).
+run rebinding 0 --raw-request rebinding
+has '^  raw request rebinding: status 12'
+run migtd-data 0 --raw-request migtd-data
+has '^  raw request migtd-data: status 12'
+
+# --- the VMM cancels (§2.4.4) at the first Send/Receive and in the middle of
+# the handshake: in a policy-v1 RA-TLS build the stream is only used inside
+# TLS, so the cancel surfaces as 6 on both sides (§1.5; 5 would need a
+# pre-session exchange, which only policy v2 has). Nothing is written.
+run cancel-at-start 1 --fault cancel --timeout-ms 1000
+has '^  session 0: source status 6 .*destination status 6 '
+has 'td-state session 0 source: .* dec_written 0 version_written 0 '
+run cancel-in-tls 1 --fault cancel --fault-after 600 --timeout-ms 1000
+has '^  session 0: source status 6 .*destination status 6 '
+
+# --- demo in this profile.
+name=demo
+out=$("$VMM" demo --profile vmcall-raw 2>&1); rc=$?
+echo "== demo (exit $rc)"; echo "$out" | tail -n 3 | sed 's/^/   /'
+[ "$rc" = 0 ] || fail "demo: exit $rc"
+has '^verdict: OK -- 1 pre-migration completed'
+
+echo "vmcall_raw: all cases passed in $(( ($(date +%s%N) - t_all) / 1000000 )) ms (binaries: $BIN)"
