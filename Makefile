@@ -626,7 +626,7 @@ $(B)/cov/tests/test_fw_libc: $(call objs,cov,src/firmware/libc/string.c)
 
 # The TD start pieces (acceptance, shared DMA region, CCEL) are unit-tested
 # on the host with a fake TDCALL entry (tests/unit/test_fw_tdx.c).
-FW_TDX_TEST_SRC := $(addprefix src/firmware/tdx/,accept.c shared.c ccel.c ve.c acpi.c) \
+FW_TDX_TEST_SRC := $(addprefix src/firmware/tdx/,accept.c shared.c ccel.c ve.c acpi.c crash.c) \
 	src/platform/tdx/tdx_leaves.c
 $(B)/host/tests/test_fw_tdx: $(call objs,host,$(FW_TDX_TEST_SRC))
 $(B)/san/tests/test_fw_tdx: $(call objs,san,$(FW_TDX_TEST_SRC))
