@@ -132,6 +132,7 @@ static void one_request(void)
 }
 
 static struct migtd_rawstreams rs;
+static struct migtd_rawstream rs_slot[1];
 static uint32_t h;
 static uint8_t chunk[MIGTD_RAWSTREAM_TX_CHUNK];
 
@@ -216,7 +217,7 @@ int main(void)
 	report("unknown operation -> 12", t, "per request", t);
 	migtd_core_fini(&core);
 
-	migtd_rawstreams_init(&rs, &plat);
+	migtd_rawstreams_init(&rs, &plat, rs_slot, 1);
 	migtd_rawstream_ops.open(&rs, &prm, &h);
 	t = bench_median_of(one_chunk, ROUNDS, 500);
 	snprintf(unit, sizeof(unit), "per %zu-byte chunk (Send + Receive), %.0f MB/s",

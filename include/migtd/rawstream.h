@@ -21,7 +21,6 @@
 
 #include "migtd/ghci.h"
 #include "migtd/platform.h"
-#include "migtd/session.h"
 
 /* Receive buffer: 16 pages, as upstream (§2.4.3). */
 #define MIGTD_RAWSTREAM_RX_BUF 0x10000u
@@ -47,13 +46,16 @@ struct migtd_rawstream {
 
 struct migtd_rawstreams {
 	const struct migtd_platform *plat; /* whose raw_* hooks carry the bytes */
-	struct migtd_rawstream s[MIGTD_MAX_SESSIONS];
+	struct migtd_rawstream *s;         /* n slots, caller-owned */
+	uint32_t n;
 };
 
 /* The stream table; stream_ctx is a struct migtd_rawstreams. */
 extern const struct migtd_stream_ops migtd_rawstream_ops;
 
-/* Reset r; plat may be the very platform whose stream_ctx r becomes. */
-void migtd_rawstreams_init(struct migtd_rawstreams *r, const struct migtd_platform *plat);
+/* Reset r over n slots (each ~84 KiB: a program sizes it to its session
+ * limit); plat may be the very platform whose stream_ctx r becomes. */
+void migtd_rawstreams_init(struct migtd_rawstreams *r, const struct migtd_platform *plat,
+			   struct migtd_rawstream *slots, uint32_t n);
 
 #endif /* MIGTD_RAWSTREAM_H */

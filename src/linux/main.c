@@ -47,6 +47,7 @@ static struct migtd_core core;
 static struct emu_platform eplat;
 static struct uvsock uv;
 static struct migtd_rawstreams rawstreams;
+static struct migtd_rawstream rawstream_slots[MIGTD_MAX_SESSIONS];
 
 /*
  * vmcall-raw log area (docs/vmcall-raw.md): a process has one vCPU. Lines go
@@ -399,7 +400,7 @@ int main(int argc, char **argv)
 	cfg.own_quote_once = true;
 	if (profile == MIGTD_PROFILE_VMCALL_RAW) {
 		/* The streams are Send/Receive calls on the platform link. */
-		migtd_rawstreams_init(&rawstreams, &plat);
+		migtd_rawstreams_init(&rawstreams, &plat, rawstream_slots, MIGTD_MAX_SESSIONS);
 		plat.stream_ops = &migtd_rawstream_ops;
 		plat.stream_ctx = &rawstreams;
 		cfg.profile = MIGTD_PROFILE_VMCALL_RAW;

@@ -52,6 +52,7 @@ static const struct migtd_platform_ops ops = {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct migtd_rawstreams rs;
+	static struct migtd_rawstream slot[1];
 	static struct migtd_platform plat;
 	static uint8_t out[70000];
 	const struct migtd_stream_params prm = { .mig_request_id = 1 };
@@ -60,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	plat.ops = &ops;
 	posted[0] = posted[1] = NULL;
-	migtd_rawstreams_init(&rs, &plat);
+	migtd_rawstreams_init(&rs, &plat, slot, 1);
 	if (migtd_rawstream_ops.open(&rs, &prm, &h) != MIGTD_OK)
 		abort();
 	while (i + 3 <= size) {

@@ -384,6 +384,7 @@ static void test_start_migration_and_duplicate(void **state)
 /* ---- the raw stream ------------------------------------------------------------------ */
 
 static struct migtd_rawstreams rs;
+static struct migtd_rawstream rs_slots[4];
 
 static void stream_setup(uint32_t *h)
 {
@@ -392,7 +393,7 @@ static void stream_setup(uint32_t *h)
 	memset(&F, 0, sizeof(F));
 	memset(&plat, 0, sizeof(plat));
 	plat.ops = &fake_ops;
-	migtd_rawstreams_init(&rs, &plat);
+	migtd_rawstreams_init(&rs, &plat, rs_slots, 4);
 	assert_int_equal(migtd_rawstream_ops.open(&rs, &prm, h), MIGTD_OK);
 	/* §4.4: nothing goes to the VMM on open */
 	assert_int_equal(F.n, 0);
@@ -514,6 +515,20 @@ static void test_stream_cancel_and_malformed(void **state)
 	/* unknown handles */
 	assert_int_equal(migtd_rawstream_ops.send(&rs, 999, "x", 1, &sent), MIGTD_ERR_STATE);
 	assert_int_equal(migtd_rawstream_ops.close(&rs, h + 1), MIGTD_ERR_STATE);
+	assert_int_equal(migtd_rawstream_ops.close(&rs, 4), MIGTD_ERR_STATE);
+	/* every slot taken: the core retries the open */
+	for (uint32_t i = 1; i < 4; i++) {
+		uint32_t x;
+		const struct migtd_stream_params prm = { .mig_request_id = i };
+
+		assert_int_equal(migtd_rawstream_ops.open(&rs, &prm, &x), MIGTD_OK);
+	}
+	{
+		uint32_t x;
+		const struct migtd_stream_params prm = { .mig_request_id = 9 };
+
+		assert_int_equal(migtd_rawstream_ops.open(&rs, &prm, &x), MIGTD_ERR_AGAIN);
+	}
 }
 
 int main(void)

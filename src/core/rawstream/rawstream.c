@@ -17,15 +17,19 @@
 
 #include <mbedtls/platform_util.h>
 
-void migtd_rawstreams_init(struct migtd_rawstreams *r, const struct migtd_platform *plat)
+void migtd_rawstreams_init(struct migtd_rawstreams *r, const struct migtd_platform *plat,
+			   struct migtd_rawstream *slots, uint32_t n)
 {
-	memset(r, 0, sizeof(*r));
 	r->plat = plat;
+	r->s = slots;
+	r->n = n;
+	for (uint32_t i = 0; i < n; i++)
+		memset(&slots[i], 0, offsetof(struct migtd_rawstream, txbuf));
 }
 
 static struct migtd_rawstream *rs_get(struct migtd_rawstreams *r, uint32_t stream)
 {
-	if (stream >= MIGTD_MAX_SESSIONS || !r->s[stream].used)
+	if (stream >= r->n || !r->s[stream].used)
 		return NULL;
 	return &r->s[stream];
 }
@@ -35,7 +39,7 @@ static int rs_open(void *ctx, const struct migtd_stream_params *params, uint32_t
 	struct migtd_rawstreams *r = ctx;
 
 	/* Nothing goes to the VMM: the request id is the connection (§4.4). */
-	for (uint32_t i = 0; i < MIGTD_MAX_SESSIONS; i++) {
+	for (uint32_t i = 0; i < r->n; i++) {
 		struct migtd_rawstream *s = &r->s[i];
 
 		if (s->used)
