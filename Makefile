@@ -451,7 +451,15 @@ help:
 TRANSPORT ?= virtio-vsock
 # The short name `vsock` selects the same build.
 override TRANSPORT := $(patsubst vsock,virtio-vsock,$(TRANSPORT))
-FW_TRANSPORTS := virtio-vsock virtio-serial virtio-serial-ports
+FW_TRANSPORTS := virtio-vsock virtio-serial virtio-serial-ports vmcall-raw
+# PROFILE=vmcall-raw (docs/vmcall-raw.md) is the image whose control interface
+# and stream are both TDG.VP.VMCALL<MigTD>: build/migtd-vmcall-raw.bin.
+PROFILE ?= service
+ifeq ($(PROFILE),vmcall-raw)
+override TRANSPORT := vmcall-raw
+else ifneq ($(PROFILE),service)
+$(error PROFILE=$(PROFILE): service or vmcall-raw)
+endif
 fw_tr_src = src/firmware/migtd/tr_$(subst -,_,$(patsubst virtio-%,%,$1)).c
 fw_tr_sfx = $(if $(filter virtio-vsock,$1),,-$(patsubst virtio-%,%,$1))
 FW_TR_ALL := $(foreach t,$(FW_TRANSPORTS),$(call fw_tr_src,$t))

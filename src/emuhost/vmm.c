@@ -456,7 +456,8 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 	int err;
 
 	q.n = 0;
-	if (nports == 0 || nports > EMU_VMM_VM_STREAMS_MAX) {
+	/* A vmcall-raw VM has no stream port: its streams ride the link. */
+	if ((nports == 0 && !p->raw) || nports > EMU_VMM_VM_STREAMS_MAX) {
 		snprintf(msg, msglen, "1..%u stream ports", EMU_VMM_VM_STREAMS_MAX);
 		return MIGTD_ERR_INVALID;
 	}

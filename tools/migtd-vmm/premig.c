@@ -618,13 +618,16 @@ check:
 			cmd);
 		return 2;
 	}
-	if (o->raw && (o->vm || o->malformed_hob)) {
+	if (o->raw && (o->vm_serial_port || o->malformed_hob)) {
 		fprintf(stderr,
-			"migtd-vmm %s: --profile vmcall-raw runs migtd processes (no --vm) and has "
-			"no HOB lists (--raw-request instead of --malformed-hob)\n",
+			"migtd-vmm %s: --profile vmcall-raw has no stream device (no --vm-serial) "
+			"and no HOB lists (--raw-request instead of --malformed-hob)\n",
 			cmd);
 		return 2;
 	}
+	/* The vmcall-raw image (make image PROFILE=vmcall-raw). */
+	if (o->raw && o->vm && !o->image_set)
+		o->image = "build/migtd-vmcall-raw.bin";
 	if (o->fault && !o->fault_after && o->fault != EMU_VMM_FAULT_CANCEL)
 		o->fault_after = 600; /* inside the TLS handshake */
 	/* --vm's default is the default build (virtio-vsock, found like every
@@ -776,8 +779,15 @@ static int pm_setup(struct premig *m, const char *self)
 				m->o.image);
 			return -1;
 		}
+		if (m->o.raw != !strcmp(tr, "vmcall-raw")) {
+			fprintf(stderr, "migtd-vmm: %s is a %s image: %s\n", m->o.image, tr,
+				m->o.raw ? "--profile vmcall-raw needs the vmcall-raw image (make "
+					   "image PROFILE=vmcall-raw)"
+					 : "use --profile vmcall-raw");
+			return -1;
+		}
 		m->o.vm_vsock = !strcmp(tr, "virtio-vsock");
-		if (!m->o.vm_vsock && strcmp(tr, "virtio-serial-ports") != 0) {
+		if (!m->o.vm_vsock && !m->o.raw && strcmp(tr, "virtio-serial-ports") != 0) {
 			fprintf(stderr, "migtd-vmm: %s is a %s image: use --vm-serial PORT\n",
 				m->o.image, tr);
 			return -1;
@@ -884,6 +894,12 @@ static int pm_setup(struct premig *m, const char *self)
 							    s == SRC ? MIGTD_VSOCK_DEMO_SRC_CID
 								     : MIGTD_VSOCK_DEMO_DST_CID,
 							    msg, sizeof(msg)))
+					goto fail;
+			} else if (m->o.raw) {
+				/* No stream ports: the streams are MIGTD_RAW calls on the link. */
+				m->plat[s]->raw = true;
+				if (emu_vmm_launch_vm(m->plat[s], m->o.qemu, img, 0, msg,
+						      sizeof(msg)))
 					goto fail;
 			} else if (emu_vmm_launch_vm(m->plat[s], m->o.qemu, img,
 						     (unsigned)m->o.vm_streams, msg, sizeof(msg))) {

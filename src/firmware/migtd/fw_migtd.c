@@ -260,6 +260,11 @@ int fw_migtd_run(void)
 	/* Our own quote verified at boot, not in every session (docs/performance.md). */
 	cfg.own_quote_once = true;
 
+	if (fw_transport.bind)
+		fw_transport.bind(&plat, &cfg);
+	if (fw_is_td && cfg.profile == MIGTD_PROFILE_VMCALL_RAW)
+		fw_tdx_raw_setup(&tplat);
+
 	ret = migtd_core_init(&core, &plat, &cfg);
 	while (ret == MIGTD_OK) {
 		uint64_t wake = 0;
@@ -271,9 +276,12 @@ int fw_migtd_run(void)
 			struct fw_heap_stats st;
 
 			fw_heap_stats(&st);
-			fw_printf("migtd: ready at %llu ms: measured, Query done, serving (heap in "
+			fw_printf("migtd: ready at %llu ms: measured, %s, serving (heap in "
 				  "use %u bytes)\n",
-				  (unsigned long long)fw_ticks(), (unsigned int)st.in_use);
+				  (unsigned long long)fw_ticks(),
+				  cfg.profile == MIGTD_PROFILE_VMCALL_RAW ? "vmcall-raw (no Query)"
+									  : "Query done",
+				  (unsigned int)st.in_use);
 			announced = true;
 			if (fw_is_td)
 				ret = publish_event_log();
@@ -283,6 +291,14 @@ int fw_migtd_run(void)
 		idle(wake);
 	}
 	fw_printf("migtd: fatal: %s (status %d)\n", migtd_err_str(ret), migtd_err_status(ret));
+	/* vmcall-raw in a TD: tell the VMM why, through the guest crash MSRs
+	 * (docs/protocol.md §2.7); the caller then reports the fatal error. */
+	if (fw_is_td && cfg.profile == MIGTD_PROFILE_VMCALL_RAW) {
+		const char *why = migtd_err_str(ret);
+
+		(void)fw_tdx_crash_report((uint8_t)migtd_err_status(ret), why, strlen(why),
+					  tplat.svc_cmd, tplat.shared_mask);
+	}
 	migtd_core_fini(&core);
 	mbedtls_free(policy);
 	mbedtls_free(root);

@@ -182,6 +182,10 @@ int fw_tdx_wrmsr(uint32_t msr, uint64_t value);
 /* TDG.VP.VMCALL<Instruction.IO>: size 1, 2 or 4; *value is written, or
  * receives what was read. */
 int fw_tdx_io(unsigned int size, bool write, uint16_t port, uint64_t *value);
+/* vmcall-raw image in a TD: the MigTD calls' shared pool is the DMA region
+ * (no virtio device uses it in that image), completions polled. */
+void fw_tdx_raw_setup(struct tdx_platform *t);
+
 /* TDG.VP.VMCALL<ReportFatalError> with this code (no message page). */
 void fw_tdx_report_fatal(uint64_t code);
 
