@@ -85,6 +85,39 @@ echo "== demo (exit $rc)"; echo "$out" | tail -n 3 | sed 's/^/   /'
 [ "$rc" = 0 ] || fail "demo: exit $rc"
 has '^verdict: OK -- 1 pre-migration completed'
 
+# --- migtd-vmm serve in this profile, driven by ctl: EnableLogArea with a bad
+# level (1) and a good one, GetTDReport, then the log ring with request ids.
+name=serve-ctl
+t=$(mktemp -d); spid=
+trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$t"' EXIT
+"$VMM" pki init "$t/a" >/dev/null || fail "pki init"
+"$VMM" serve --profile vmcall-raw --pki "$t/a" --control "$t/ctl.sock" \
+  --root-ca "$t/a/root_ca.der" --policy config/demo/policy.json >"$t/serve.log" 2>&1 &
+spid=$!
+for _ in $(seq 100); do [ -S "$t/ctl.sock" ] && break; sleep 0.1; done
+ctl() { "$VMM" ctl "$t/ctl.sock" "$@"; }
+wait_done() { # id
+  for _ in $(seq 100); do r=$(ctl status "$1") && [ "$r" != pending ] && { echo "$r"; return; }; sleep 0.1; done
+  echo "timeout"
+}
+ctl log-area 5 0 >/dev/null || fail "$name: log-area 5 0"
+[ "$(wait_done 5)" = "status 1 InvalidParameter" ] || fail "$name: level 0 must give 1"
+ctl log-area 6 3 >/dev/null && ctl tdreport 7 >/dev/null || fail "$name: log-area/tdreport"
+[ "$(wait_done 6)" = "status 0 Success" ] || fail "$name: log-area 6 3"
+out=$(wait_done 7)
+echo "$out" | grep -q '^status 0 Success; TDREPORT 1024 bytes, MAC verified, REPORTDATA HostRequestedMigTDReport$' \
+  || fail "$name: tdreport: $out"
+sleep 0.3
+out=$(ctl logs) || fail "$name: logs"
+echo "== $name"; echo "$out" | sed 's/^/   /'
+has '^log platform vcpu 0 #[0-9]+ request 5 level 3: reported status 1 \(InvalidParameter\)'
+has '^log platform vcpu 0 #[0-9]+ request 7 level 3: vmcall-raw operation 3: status 0'
+has '^ok [0-9]+ log entries$'
+ctl migrate 9 source 127.0.0.1:1 2>/dev/null && fail "$name: migrate must be refused"
+ctl shutdown >/dev/null
+wait "$spid" || fail "$name: serve exit $?"
+spid=
+
 # --- the firmware image of this profile (make image PROFILE=vmcall-raw) in two
 # plain QEMU (TCG) VMs: no stream device, the MigTD calls and the streams
 # over the platform link; GetTDReport and one pre-migration.
