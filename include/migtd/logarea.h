@@ -81,4 +81,34 @@ int migtd_logarea_read(const uint8_t *page, size_t len, uint32_t *vcpu, migtd_lo
 int migtd_logarea_desc_build(uint8_t *out, size_t cap, const uint64_t *gpa, uint32_t n,
 			     size_t *out_len);
 
+/* ---- the log area of one MigTD (one vCPU: our MigTDs run on one) ---------------- */
+
+/*
+ * What a program keeps: every line goes to the private provisional ring
+ * until EnableLogArea; then the provisional entries move to the "shared"
+ * ring and each later line at or below the stored level is appended there,
+ * and publish() copies its page out (into the real shared page in a TD, to
+ * the emulated host over the platform link otherwise).
+ */
+struct migtd_logarea {
+	bool enabled;
+	uint8_t level;
+	uint64_t gpa; /* of the shared page, as EnableLogArea reports it */
+	void (*publish)(void *ctx, uint32_t vcpu, const uint8_t page[MIGTD_LOGAREA_PAGE]);
+	void *ctx;
+	struct migtd_logarea_ring provisional, shared;
+};
+
+void migtd_logarea_init(struct migtd_logarea *a, uint64_t gpa,
+			void (*publish)(void *ctx, uint32_t vcpu,
+					const uint8_t page[MIGTD_LOGAREA_PAGE]),
+			void *ctx);
+/* One log line (call it from the log sink). */
+void migtd_logarea_log(struct migtd_logarea *a, uint8_t level, uint64_t request_id, const char *msg,
+		       size_t len);
+/* EnableLogArea (struct migtd_log_area_ops.enable, ctx = the area): stores
+ * min(level, MIGTD_LOGAREA_RELEASE_MAX_LEVEL) -- our builds are release
+ * builds -- and writes the descriptor for one vCPU. */
+int migtd_logarea_enable(void *area, uint8_t max_level, uint8_t *out, size_t cap, size_t *out_len);
+
 #endif /* MIGTD_LOGAREA_H */

@@ -50,51 +50,18 @@ static struct migtd_rawstreams rawstreams;
 static struct migtd_rawstream rawstream_slots[MIGTD_MAX_SESSIONS];
 
 /*
- * vmcall-raw log area (docs/vmcall-raw.md): a process has one vCPU. Lines go
- * to the private provisional ring from the start; EnableLogArea copies it
- * into the "shared" ring, whose page is mirrored to the emulated host after
- * every line (the VMM reads it there, as it would read the shared page).
+ * vmcall-raw log area (docs/vmcall-raw.md): a process has one vCPU. Its page
+ * is mirrored to the emulated host after every change (the VMM reads it
+ * there, as it would read the shared page).
  */
 #define LOGAREA_GPA 0xF0000000ull /* the emulated page's address, as reported */
-static struct {
-	bool on;      /* vmcall-raw profile */
-	bool enabled; /* EnableLogArea done */
-	uint8_t level;
-	struct migtd_logarea_ring provisional, shared;
-} logarea;
+static bool logarea_on;
+static struct migtd_logarea logarea;
 
-static int logarea_enable(void *ctx, uint8_t max_level, uint8_t *out, size_t cap, size_t *out_len)
+static void logarea_publish(void *ctx, uint32_t vcpu, const uint8_t page[MIGTD_LOGAREA_PAGE])
 {
-	const uint64_t gpa = LOGAREA_GPA;
-
 	(void)ctx;
-	/* A release build stores at most Info, whatever the VMM asks (§2.4.7). */
-	logarea.level = max_level > MIGTD_LOGAREA_RELEASE_MAX_LEVEL
-				? MIGTD_LOGAREA_RELEASE_MAX_LEVEL
-				: max_level;
-	if (!logarea.enabled) {
-		migtd_logarea_ring_init(&logarea.shared, 0);
-		migtd_logarea_ring_copy(&logarea.shared, &logarea.provisional);
-		logarea.enabled = true;
-	}
-	(void)emu_platform_log_page(&eplat, 0, logarea.shared.page);
-	return migtd_logarea_desc_build(out, cap, &gpa, 1, out_len);
-}
-
-static void logarea_line(enum migtd_log_level level, uint64_t request_id, const char *msg,
-			 size_t len)
-{
-	if (!logarea.on)
-		return;
-	if (!logarea.enabled) {
-		migtd_logarea_ring_append(&logarea.provisional, request_id, (uint8_t)level, msg,
-					  len);
-		return;
-	}
-	if ((unsigned)level > logarea.level)
-		return;
-	migtd_logarea_ring_append(&logarea.shared, request_id, (uint8_t)level, msg, len);
-	(void)emu_platform_log_page(&eplat, 0, logarea.shared.page);
+	(void)emu_platform_log_page(&eplat, vcpu, page);
 }
 
 static void on_signal(int sig)
@@ -123,7 +90,8 @@ static void log_sink(void *ctx, enum migtd_log_level level, uint64_t request_id,
 	struct timespec ts;
 
 	(void)ctx;
-	logarea_line(level, request_id, msg, len);
+	if (logarea_on)
+		migtd_logarea_log(&logarea, (uint8_t)level, request_id, msg, len);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (log_format == LOG_JSON) {
 		fprintf(stderr, "{\"ts\":%lld.%03ld,\"level\":\"%s\",", (long long)ts.tv_sec,
@@ -370,8 +338,8 @@ int main(int argc, char **argv)
 	/* A TDCALL-style leaf waits this long for the emulated TDX module. */
 	emu_link_fd_io(&link, fd, 30000, &io);
 	if (profile == MIGTD_PROFILE_VMCALL_RAW) {
-		logarea.on = true;
-		migtd_logarea_ring_init(&logarea.provisional, 0);
+		migtd_logarea_init(&logarea, LOGAREA_GPA, logarea_publish, NULL);
+		logarea_on = true;
 	}
 	migtd_log_init(&plat.log, log_sink, NULL, level);
 	emu_platform_init(&eplat, &io, &plat.log);
@@ -405,7 +373,8 @@ int main(int argc, char **argv)
 		plat.stream_ctx = &rawstreams;
 		cfg.profile = MIGTD_PROFILE_VMCALL_RAW;
 		cfg.require_socket_info = false;
-		cfg.log_area.enable = logarea_enable;
+		cfg.log_area.enable = migtd_logarea_enable;
+		cfg.log_area.ctx = &logarea;
 	}
 
 	ret = migtd_core_init(&core, &plat, &cfg);

@@ -120,7 +120,7 @@ spid=
 
 # --- the firmware image of this profile (make image PROFILE=vmcall-raw) in two
 # plain QEMU (TCG) VMs: no stream device, the MigTD calls and the streams
-# over the platform link; GetTDReport and one pre-migration.
+# over the platform link; GetTDReport, the log area and one pre-migration.
 command -v qemu-system-x86_64 >/dev/null || fail "no qemu-system-x86_64 (scripts/deps.sh installs it)"
 make --no-print-directory -s build/migtd-vmcall-raw.bin build/bin/migtd-image >/dev/null \
   || fail "cannot build build/migtd-vmcall-raw.bin"
@@ -129,7 +129,7 @@ build/bin/migtd-image info --image build/migtd-vmcall-raw.bin | grep -q '^transp
 name=firmware-vm
 t0=$(date +%s%N)
 out=$("$VMM" run --profile vmcall-raw --vm --image build/migtd-vmcall-raw.bin --get-tdreport \
-  --show-td-state --verbose 2>&1); rc=$?
+  --log-area 3 --show-td-state --verbose 2>&1); rc=$?
 echo "== $name (exit $rc, $(( ($(date +%s%N) - t0) / 1000000 )) ms)"
 echo "$out" | grep -E 'vm \| migtd:|GetTDReport|session 0|verdict' | sed 's/^/   /'
 [ "$rc" = 0 ] || { echo "$out" | tail -n 40; fail "firmware-vm: exit $rc"; }
@@ -137,6 +137,7 @@ has 'source vm \| migtd: transport vmcall-raw'
 has 'destination vm \| migtd: ready at .* vmcall-raw \(no Query\)'
 has '^  session 0: source status 0 .*destination status 0 .*keys installed and verified'
 has '^  source GetTDReport: status 0, 1024 bytes, MAC verified, REPORTDATA HostRequestedMigTDReport$'
+has '^log destination vcpu 0 #[0-9]+ request 2000 level 3: keys installed'
 # Against the Service image it refuses to start (the wrong VMM interface).
 name=firmware-wrong-image
 make --no-print-directory -s build/migtd-serial-ports.bin >/dev/null || fail "cannot build build/migtd-serial-ports.bin"

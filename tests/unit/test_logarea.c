@@ -257,6 +257,54 @@ static void test_descriptor(void **state)
 	assert_int_equal(migtd_logarea_desc_build(out, 20, gpa, 2, &n), MIGTD_ERR_NOSPACE);
 }
 
+/* ---- the area of one MigTD ---------------------------------------------------------- */
+
+static unsigned published;
+static uint8_t last_page[MIGTD_LOGAREA_PAGE];
+
+static void publish(void *ctx, uint32_t vcpu, const uint8_t page[MIGTD_LOGAREA_PAGE])
+{
+	(void)ctx;
+	assert_int_equal(vcpu, 0);
+	memcpy(last_page, page, sizeof(last_page));
+	published++;
+}
+
+static void test_area(void **state)
+{
+	static struct migtd_logarea a;
+	uint8_t out[32];
+	size_t n = 0;
+	uint32_t vcpu;
+
+	(void)state;
+	published = 0;
+	migtd_logarea_init(&a, 0xABC000, publish, NULL);
+	/* before EnableLogArea: provisional only, nothing published */
+	migtd_logarea_log(&a, 3, MIGTD_LOGAREA_NO_REQUEST, "boot", 4);
+	migtd_logarea_log(&a, 4, MIGTD_LOGAREA_NO_REQUEST, "debug at boot", 13);
+	assert_int_equal(published, 0);
+	/* level 5 asked, 3 kept (release build); the provisional lines move over */
+	assert_int_equal(migtd_logarea_enable(&a, 5, out, sizeof(out), &n), MIGTD_OK);
+	assert_int_equal(a.level, 3);
+	assert_int_equal(n, 24);
+	assert_int_equal(migtd_wire_get_u32(out), 1);
+	assert_int_equal(migtd_wire_get_u64(out + 8), 0xABC000);
+	assert_int_equal(published, 1);
+	assert_int_equal(a.shared.count, 2); /* provisional entries copied as they were */
+	/* after: lines above the level are dropped, the others published */
+	migtd_logarea_log(&a, 4, 7, "debug", 5);
+	assert_int_equal(published, 1);
+	migtd_logarea_log(&a, 1, 7, "error", 5);
+	assert_int_equal(published, 2);
+	/* a second EnableLogArea keeps the entries and takes the new level */
+	assert_int_equal(migtd_logarea_enable(&a, 1, out, sizeof(out), &n), MIGTD_OK);
+	assert_int_equal(a.level, 1);
+	migtd_logarea_log(&a, 2, 7, "warn", 4);
+	assert_int_equal(published, 3);
+	assert_int_equal(migtd_logarea_read(last_page, sizeof(last_page), &vcpu, NULL, NULL), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_reader_refuses),
 		cmocka_unit_test(test_descriptor),
+		cmocka_unit_test(test_area),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -182,3 +182,47 @@ int migtd_logarea_desc_build(uint8_t *out, size_t cap, const uint64_t *gpa, uint
 	*out_len = migtd_wire_written(&w);
 	return MIGTD_OK;
 }
+
+void migtd_logarea_init(struct migtd_logarea *a, uint64_t gpa,
+			void (*publish)(void *ctx, uint32_t vcpu,
+					const uint8_t page[MIGTD_LOGAREA_PAGE]),
+			void *ctx)
+{
+	a->enabled = false;
+	a->level = 0;
+	a->gpa = gpa;
+	a->publish = publish;
+	a->ctx = ctx;
+	migtd_logarea_ring_init(&a->provisional, 0);
+	migtd_logarea_ring_init(&a->shared, 0);
+}
+
+void migtd_logarea_log(struct migtd_logarea *a, uint8_t level, uint64_t request_id, const char *msg,
+		       size_t len)
+{
+	if (!a->enabled) {
+		migtd_logarea_ring_append(&a->provisional, request_id, level, msg, len);
+		return;
+	}
+	if (level > a->level)
+		return;
+	migtd_logarea_ring_append(&a->shared, request_id, level, msg, len);
+	if (a->publish)
+		a->publish(a->ctx, 0, a->shared.page);
+}
+
+int migtd_logarea_enable(void *area, uint8_t max_level, uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct migtd_logarea *a = area;
+
+	/* The parser refused levels outside 1..5 already (status 1). */
+	a->level = max_level > MIGTD_LOGAREA_RELEASE_MAX_LEVEL ? MIGTD_LOGAREA_RELEASE_MAX_LEVEL
+							       : max_level;
+	if (!a->enabled) {
+		migtd_logarea_ring_copy(&a->shared, &a->provisional);
+		a->enabled = true;
+	}
+	if (a->publish)
+		a->publish(a->ctx, 0, a->shared.page);
+	return migtd_logarea_desc_build(out, cap, &a->gpa, 1, out_len);
+}

@@ -33,6 +33,7 @@
 #include "migtd/cfv.h"
 #include "emu_platform.h"
 #include "migtd/log.h"
+#include "migtd/logarea.h"
 #include "migtd/session.h"
 
 /* Longest idle between two core polls: virtio has no interrupts yet. */
@@ -50,6 +51,22 @@ static struct emu_platform eplat;
  * inside the struct). */
 static struct tdx_platform tplat;
 
+/* vmcall-raw: the log area (docs/vmcall-raw.md). In a TD its page is a real
+ * shared page (the Service response page, unused in that profile); in a
+ * plain VM it is mirrored to migtd-vmm over the link. */
+#define FW_LOGAREA_EMU_GPA 0xF0000000ull
+static bool logarea_on;
+static struct migtd_logarea logarea;
+
+static void logarea_publish(void *ctx, uint32_t vcpu, const uint8_t page[MIGTD_LOGAREA_PAGE])
+{
+	(void)ctx;
+	if (fw_is_td)
+		memcpy(tplat.svc_rsp, page, MIGTD_LOGAREA_PAGE);
+	else
+		(void)emu_platform_log_page(&eplat, vcpu, page);
+}
+
 static uint64_t link_now_ms(void *ctx)
 {
 	(void)ctx;
@@ -65,6 +82,8 @@ static void log_sink(void *ctx, enum migtd_log_level level, uint64_t request_id,
 	size_t n = len < sizeof(line) - 1 ? len : sizeof(line) - 1;
 
 	(void)ctx;
+	if (logarea_on)
+		migtd_logarea_log(&logarea, (uint8_t)level, request_id, msg, len);
 	memcpy(line, msg, n);
 	line[n] = '\0';
 	if (request_id != MIGTD_LOG_NO_REQUEST)
@@ -264,6 +283,15 @@ int fw_migtd_run(void)
 		fw_transport.bind(&plat, &cfg);
 	if (fw_is_td && cfg.profile == MIGTD_PROFILE_VMCALL_RAW)
 		fw_tdx_raw_setup(&tplat);
+	if (cfg.profile == MIGTD_PROFILE_VMCALL_RAW) {
+		migtd_logarea_init(&logarea,
+				   fw_is_td ? (uint64_t)(uintptr_t)tplat.svc_rsp | tplat.shared_mask
+					    : FW_LOGAREA_EMU_GPA,
+				   logarea_publish, NULL);
+		cfg.log_area.enable = migtd_logarea_enable;
+		cfg.log_area.ctx = &logarea;
+		logarea_on = true;
+	}
 
 	ret = migtd_core_init(&core, &plat, &cfg);
 	while (ret == MIGTD_OK) {
