@@ -418,6 +418,8 @@ help:
 	@echo "                 changing either value re-enrols; both are checked before writing"
 	@echo "                   TRANSPORT=virtio-vsock (default) | virtio-serial (-> $(B)/migtd-serial.bin)"
 	@echo "                                 | virtio-serial-ports (test transport)"
+	@echo "                   PROFILE=vmcall-raw  the GHCI 1.5 MigTD-call image (-> $(B)/migtd-vmcall-raw.bin,"
+	@echo "                                 docs/vmcall-raw.md); default PROFILE=service"
 	@echo "make images      the image of every transport (docs/firmware-transports.md)"
 	@echo "make tdshim      the shim ROM build/tdshim.bin that boots the image as a TD under QEMU TCG"
 	@echo "                 (docs/td-under-shim.md; migtd-vmm demo --td)"
@@ -446,6 +448,7 @@ help:
 # src/firmware/migtd/tr_*.c per image.
 #   TRANSPORT=virtio-vsock (default)   build/migtd.bin
 #   TRANSPORT=virtio-serial            build/migtd-serial.bin (upstream's serial build)
+#   TRANSPORT=vmcall-raw (= PROFILE=vmcall-raw) build/migtd-vmcall-raw.bin
 #   TRANSPORT=virtio-serial-ports      build/migtd-serial-ports.bin (test transport:
 #                                      one named port per session, for migtd-vmm demo --vm)
 TRANSPORT ?= virtio-vsock
