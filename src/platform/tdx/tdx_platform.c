@@ -231,7 +231,7 @@ static uint64_t op_now_ms(void *ctx)
 
 static bool raw_page_used(const struct tdx_platform *t, uint32_t i)
 {
-	return (t->raw_map[i / 8] >> (i % 8)) & 1u;
+	return ((unsigned int)t->raw_map[i / 8] >> (i % 8)) & 1u;
 }
 
 static void raw_pages_mark(struct tdx_platform *t, uint32_t first, uint32_t n, bool used)
