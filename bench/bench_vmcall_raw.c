@@ -9,7 +9,7 @@
  * line. TDG.MR.REPORT is a memcpy here (the TDX module's own cost is not
  * the MigTD's). Prints the median per operation.
  *
- *   build/host/bench/bench_vmcall_raw
+ *   build/host/bench/bench_vmcall_raw [--quick]   (--quick: one short round, for callgrind)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,7 @@
 #include "migtd/session.h"
 #include "migtd/wire.h"
 
-#define ROUNDS 9
+static int ROUNDS = 9, SCALE = 1;
 
 static struct migtd_raw_call *posted[8];
 static unsigned nposted;
@@ -169,7 +169,7 @@ static void report(const char *what, double s, const char *unit, double per)
 	(void)per;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct migtd_config cfg = { 0 };
 	struct migtd_stream_params prm = { .mig_request_id = 1 };
@@ -179,6 +179,10 @@ int main(void)
 	double t;
 	char unit[64];
 
+	if (argc > 1 && !strcmp(argv[1], "--quick")) {
+		ROUNDS = 1;
+		SCALE = 100;
+	}
 	policy = bench_slurp("bench_vmcall_raw", "config/policy.json", &pl);
 	root = bench_slurp("bench_vmcall_raw",
 			   "config/Intel_SGX_Provisioning_Certification_RootCA.cer", &rl);
@@ -204,29 +208,29 @@ int main(void)
 		fprintf(stderr, "bench_vmcall_raw: the round trip is not one request\n");
 		return 1;
 	}
-	t = bench_median_of(one_request, ROUNDS, 2000);
+	t = bench_median_of(one_request, ROUNDS, 2000 / SCALE);
 	report("GetTDReport (WFR -> ReportStatus acked)", t, "per request", t);
 	req_len = 16;
 	req[8] = 3;
 	req_op = GHCI_RAW_OP_ENABLE_LOG_AREA;
-	t = bench_median_of(one_request, ROUNDS, 2000);
+	t = bench_median_of(one_request, ROUNDS, 2000 / SCALE);
 	report("EnableLogArea", t, "per request", t);
 	req_len = 8;
 	req_op = 9;
-	t = bench_median_of(one_request, ROUNDS, 2000);
+	t = bench_median_of(one_request, ROUNDS, 2000 / SCALE);
 	report("unknown operation -> 12", t, "per request", t);
 	migtd_core_fini(&core);
 
 	migtd_rawstreams_init(&rs, &plat, rs_slot, 1);
 	migtd_rawstream_ops.open(&rs, &prm, &h);
-	t = bench_median_of(one_chunk, ROUNDS, 500);
+	t = bench_median_of(one_chunk, ROUNDS, 500 / SCALE);
 	snprintf(unit, sizeof(unit), "per %zu-byte chunk (Send + Receive), %.0f MB/s",
 		 sizeof(chunk), (double)sizeof(chunk) / t / 1e6);
 	report("raw stream", t, unit, t);
 	migtd_rawstream_ops.close(&rs, h);
 
 	migtd_logarea_ring_init(&ring, 0);
-	t = bench_median_of(one_line, ROUNDS, 20000);
+	t = bench_median_of(one_line, ROUNDS, 20000 / SCALE);
 	report("log ring line (84 bytes)", t, "per line", t);
 	free(policy);
 	free(root);
