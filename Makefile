@@ -457,11 +457,15 @@ override TRANSPORT := $(patsubst vsock,virtio-vsock,$(TRANSPORT))
 FW_TRANSPORTS := virtio-vsock virtio-serial virtio-serial-ports vmcall-raw
 # PROFILE=vmcall-raw (docs/vmcall-raw.md) is the image whose control interface
 # and stream are both TDG.VP.VMCALL<MigTD>: build/migtd-vmcall-raw.bin.
+# (Only a PROFILE given on the command line is checked: an environment's
+# unrelated PROFILE variable must not break the build.)
 PROFILE ?= service
 ifeq ($(PROFILE),vmcall-raw)
 override TRANSPORT := vmcall-raw
-else ifneq ($(PROFILE),service)
+else ifeq ($(origin PROFILE),command line)
+ifneq ($(PROFILE),service)
 $(error PROFILE=$(PROFILE): service or vmcall-raw)
+endif
 endif
 fw_tr_src = src/firmware/migtd/tr_$(subst -,_,$(patsubst virtio-%,%,$1)).c
 fw_tr_sfx = $(if $(filter virtio-vsock,$1),,-$(patsubst virtio-%,%,$1))
