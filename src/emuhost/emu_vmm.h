@@ -101,6 +101,12 @@ struct emu_vmm_request {
 	uint8_t *inq;
 	size_t inq_len, inq_cap;
 	uint64_t raw_sends, raw_receives;
+	/* serve: the stream goes to another host through the relay (raw_fd is
+	 * the VMM's end of it while raw_fd_open) */
+	bool raw_fd_open;
+	int raw_fd;
+	uint8_t *outq; /* Send bytes the relay has not taken yet */
+	size_t outq_len, outq_cap;
 	size_t rdata_len;
 	bool tdreport_mac_ok, tdreport_rd_ok;
 	uint8_t rdata[EMU_VMM_RAW_RDATA_MAX];

@@ -802,6 +802,7 @@ void emu_vmm_request_release(struct emu_vmm_request *r)
 	/* A duplicate shares the original's user TD: only the original unbinds. */
 	if (!r->duplicate_of && r->td)
 		emu_tdx_unbind_user_td(r->td);
+	vmm_raw_remote_close(r);
 	free(r->inq);
 	memset(r, 0, sizeof(*r));
 	r->listen_fd = -1;
@@ -1025,6 +1026,37 @@ static void stream_remote_for(struct emu_vmm *v, struct emu_vmm_stream *s)
 			r->peer.ss_family == AF_INET6 ? "[" : "", host,
 			r->peer.ss_family == AF_INET6 ? "]" : "", serv);
 	}
+}
+
+/*
+ * vmcall-raw to another host (serve): the request's Send/Receive bytes enter
+ * the relay through one end of a socketpair, which the relay treats as the
+ * session's MigTD stream (hello already said); the other end is the VMM's
+ * (vmm_raw.c). The TCP partner comes as for a Service session.
+ */
+int vmm_raw_remote_attach(struct emu_vmm_platform *p, struct emu_vmm_request *r)
+{
+	struct emu_vmm_stream *s;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	s = stream_alloc(p->vmm);
+	if (!s) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	s->fd = sv[0];
+	s->kind = EMU_VMM_STREAM_MIGTD;
+	s->plat = p;
+	s->port = r->port;
+	s->hello_len = 16;
+	s->owner = r;
+	s->owner_seq = r->seq;
+	stream_remote_for(p->vmm, s);
+	stream_pair(p->vmm, s);
+	return sv[1];
 }
 
 static void tcp_on_writable_connecting(struct emu_vmm *v, struct emu_vmm_stream *t)
@@ -1579,6 +1611,7 @@ int emu_vmm_fini(struct emu_vmm *v)
 		for (size_t k = 0; k < EMU_VMM_MAX_REQUESTS; k++) {
 			if (p->reqs[k].used && p->reqs[k].listen_fd >= 0)
 				close(p->reqs[k].listen_fd);
+			vmm_raw_remote_close(&p->reqs[k]);
 			free(p->reqs[k].inq);
 			p->reqs[k].inq = NULL;
 		}

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "migtd/fmt.h"
 #include "migtd/ghci.h"
@@ -105,25 +107,79 @@ void emu_vmm_raw_cancel(struct emu_vmm *v, struct emu_vmm_request *r)
 		(unsigned long long)r->id);
 }
 
-static int inq_append(struct emu_vmm_request *r, const uint8_t *b, size_t n)
+/* Append n bytes to a growing queue (at most 64 MiB). */
+static int q_append(uint8_t **buf, size_t *len, size_t *qcap, const uint8_t *b, size_t n)
 {
-	if (r->inq_len + n > r->inq_cap) {
-		size_t cap = r->inq_cap ? r->inq_cap : 65536;
+	if (*len + n > *qcap) {
+		size_t cap = *qcap ? *qcap : 65536;
 		uint8_t *q;
 
-		while (cap < r->inq_len + n)
+		while (cap < *len + n)
 			cap *= 2;
 		if (cap > 64u * 1024 * 1024)
 			return -1;
-		q = realloc(r->inq, cap);
+		q = realloc(*buf, cap);
 		if (!q)
 			return -1;
-		r->inq = q;
-		r->inq_cap = cap;
+		*buf = q;
+		*qcap = cap;
 	}
-	memcpy(r->inq + r->inq_len, b, n);
-	r->inq_len += n;
+	memcpy(*buf + *len, b, n);
+	*len += n;
 	return 0;
+}
+
+static int inq_append(struct emu_vmm_request *r, const uint8_t *b, size_t n)
+{
+	return q_append(&r->inq, &r->inq_len, &r->inq_cap, b, n);
+}
+
+/* serve: the session's bytes go to another host (the relay's TCP stream). */
+static bool raw_remote(struct emu_vmm_platform *p, struct emu_vmm_request *r)
+{
+	int fd;
+
+	if (!r->has_remote)
+		return false;
+	if (!r->raw_fd_open && r->status < 0) {
+		fd = vmm_raw_remote_attach(p, r);
+		if (fd >= 0) {
+			r->raw_fd = fd;
+			r->raw_fd_open = true;
+		}
+	}
+	return true;
+}
+
+/* Move bytes between a remote request and its relay stream. */
+static void raw_remote_io(struct emu_vmm_request *r)
+{
+	uint8_t buf[16384];
+	ssize_t n;
+
+	if (!r->raw_fd_open)
+		return;
+	while (r->outq_len) {
+		n = send(r->raw_fd, r->outq, r->outq_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		memmove(r->outq, r->outq + n, r->outq_len - (size_t)n);
+		r->outq_len -= (size_t)n;
+	}
+	while ((n = recv(r->raw_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		if (!r->raw_canceled && inq_append(r, buf, (size_t)n) != 0)
+			break;
+}
+
+void vmm_raw_remote_close(struct emu_vmm_request *r)
+{
+	if (r->raw_fd_open) {
+		close(r->raw_fd);
+		r->raw_fd_open = false;
+	}
+	free(r->outq);
+	r->outq = NULL;
+	r->outq_len = r->outq_cap = 0;
 }
 
 /* ------------------------------------------------------------ requests */
@@ -301,6 +357,12 @@ static void raw_report(struct emu_vmm_platform *p, struct emu_link_conn *c, uint
 				     GHCI_RAW_DETAIL_VMM_CANCELED, NULL, 0);
 		}
 		r->inq_len = 0;
+		/* The other host sees the end of the stream once the relay
+		 * passed on what it had. */
+		if (r->raw_fd_open) {
+			raw_remote_io(r);
+			vmm_raw_remote_close(r);
+		}
 	}
 	/* §2.4.2: acknowledged = byte 0 of data_status set to 1, the rest kept. */
 	memset(ack, 0, cap);
@@ -350,12 +412,21 @@ static void raw_send(struct emu_vmm_platform *p, struct emu_link_conn *c, uint32
 		return;
 	}
 	r->raw_sends++;
-	peer = raw_peer(v, p, r);
 	memcpy(chunk, buf + GHCI_RAW_HDR_LEN, h.length);
-	if (!r->raw_canceled && raw_fault(v, p, r, peer, chunk, h.length) && peer &&
-	    !peer->raw_canceled && inq_append(peer, chunk, h.length) != 0)
-		vmm_say(v, p->name, "relay buffer full for request %llu",
-			(unsigned long long)peer->id);
+	if (raw_remote(p, r)) {
+		/* Another host: the relay's faults act on its stream. */
+		if (!r->raw_canceled &&
+		    q_append(&r->outq, &r->outq_len, &r->outq_cap, chunk, h.length) != 0)
+			vmm_say(v, p->name, "relay buffer full for request %llu",
+				(unsigned long long)r->id);
+		raw_remote_io(r);
+	} else {
+		peer = raw_peer(v, p, r);
+		if (!r->raw_canceled && raw_fault(v, p, r, peer, chunk, h.length) && peer &&
+		    !peer->raw_canceled && inq_append(peer, chunk, h.length) != 0)
+			vmm_say(v, p->name, "relay buffer full for request %llu",
+				(unsigned long long)peer->id);
+	}
 	r->bytes_sent += h.length;
 	if (r->raw_canceled) {
 		raw_complete(c, seq, cap, GHCI_RAW_STATUS_NOT_COMPLETED,
@@ -410,6 +481,7 @@ void vmm_raw_on_call(void *ctx, struct emu_link_conn *c, uint32_t seq, uint32_t 
 		r->rx_pending = true;
 		r->rx_seq = seq;
 		r->rx_cap = cap;
+		(void)raw_remote(p, r);
 		vmm_raw_pump(p->vmm);
 		return;
 	default:
@@ -431,6 +503,8 @@ void vmm_raw_pump(struct emu_vmm *v)
 			struct emu_vmm_request *r = &p->reqs[i];
 			size_t n;
 
+			if (r->used && r->raw_fd_open)
+				raw_remote_io(r);
 			if (!r->used || !r->rx_pending || !r->inq_len ||
 			    r->rx_cap <= GHCI_RAW_HDR_LEN)
 				continue;

@@ -113,10 +113,43 @@ echo "== $name"; echo "$out" | sed 's/^/   /'
 has '^log platform vcpu 0 #[0-9]+ request 5 level 3: reported status 1 \(InvalidParameter\)'
 has '^log platform vcpu 0 #[0-9]+ request 7 level 3: vmcall-raw operation 3: status 0'
 has '^ok [0-9]+ log entries$'
-ctl migrate 9 source 127.0.0.1:1 2>/dev/null && fail "$name: migrate must be refused"
 ctl shutdown >/dev/null
 wait "$spid" || fail "$name: serve exit $?"
 spid=
+
+# --- two hosts (two serve processes, TCP between them on this machine): the
+# vmcall-raw Send/Receive bytes cross the relay's TCP stream; keys verified.
+name=two-hosts
+"$VMM" pki init "$t/h1" --fmspc 00806F050000 >/dev/null || fail "pki h1"
+"$VMM" pki init "$t/h2" --root "$t/h1" --fmspc 00906F000000 --pcesvn 13 >/dev/null || fail "pki h2"
+hpids=()
+trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; kill "${hpids[@]}" 2>/dev/null; rm -rf "$t"' EXIT
+for h in h1 h2; do
+  other=$t/h1; [ $h = h1 ] && other=$t/h2
+  "$VMM" serve --profile vmcall-raw --pki "$t/$h" --pcs "$other" --control "$t/$h.sock" \
+    --root-ca "$t/h1/root_ca.der" --policy config/demo/policy.json --timeout-ms 4000 \
+    >"$t/$h.log" 2>&1 &
+  hpids+=($!)
+  for _ in $(seq 100); do [ -S "$t/$h.sock" ] && break; sleep 0.1; done
+done
+port=$((20000 + RANDOM % 20000))
+"$VMM" ctl "$t/h2.sock" migrate 1 destination "127.0.0.1:$port" >/dev/null || fail "$name: migrate h2"
+"$VMM" ctl "$t/h1.sock" migrate 1 source "127.0.0.1:$port" >/dev/null || fail "$name: migrate h1"
+for _ in $(seq 200); do
+  a=$("$VMM" ctl "$t/h1.sock" status 1) b=$("$VMM" ctl "$t/h2.sock" status 1)
+  [ "$a" != pending ] && [ "$b" != pending ] && break
+  sleep 0.1
+done
+echo "== $name: source $a, destination $b"
+[ "$a" = "status 0 Success" ] && [ "$b" = "status 0 Success" ] || fail "$name: $a / $b"
+ta=$("$VMM" ctl "$t/h1.sock" td-state 1) tb=$("$VMM" ctl "$t/h2.sock" td-state 1)
+[ "$(echo "$ta" | cut -d' ' -f3)" = "$(echo "$tb" | cut -d' ' -f5)" ] \
+  || fail "$name: destination MIG_DEC_KEY != source MIG_ENC_KEY"
+[ "$(echo "$tb" | cut -d' ' -f3)" = "$(echo "$ta" | cut -d' ' -f5)" ] \
+  || fail "$name: source MIG_DEC_KEY != destination MIG_ENC_KEY"
+for h in h1 h2; do "$VMM" ctl "$t/$h.sock" shutdown >/dev/null; done
+wait "${hpids[@]}" || fail "$name: a serve exited non-zero"
+hpids=()
 
 # --- the firmware image of this profile (make image PROFILE=vmcall-raw) in two
 # plain QEMU (TCG) VMs: no stream device, the MigTD calls and the streams

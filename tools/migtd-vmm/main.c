@@ -159,7 +159,7 @@ static void usage(FILE *f)
 		"      --shim-test: FOR TESTS, the shim's test mode.\n"
 		"      --profile vmcall-raw: the migtd speaks TDG.VP.VMCALL<MigTD>\n"
 		"      (docs/vmcall-raw.md); ctl then also takes tdreport, log-area, logs and\n"
-		"      cancel; migrate stays a Service-profile command.\n"
+		"      cancel; migrate relays its Send/Receive bytes over TCP the same way.\n"
 		"  ctl SOCKET COMMAND...\n"
 		"      Send one command to a 'serve' process and print its answer on stdout (an\n"
 		"      \"error ...\" answer goes to stderr, exit 1):\n"
@@ -557,12 +557,6 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 		argv[argc++] = t;
 	if (argc == 0) {
 		snprintf(reply, cap, "error empty command");
-		return;
-	}
-	if (s->plat->raw && !strcmp(argv[0], "migrate")) {
-		/* The raw streams are relayed between the platforms of one
-		 * migtd-vmm; over TCP only the Service profile's are (for now). */
-		snprintf(reply, cap, "error migrate: two-host sessions need --profile service");
 		return;
 	}
 	if (!strcmp(argv[0], "migrate") && argc == 4) {
