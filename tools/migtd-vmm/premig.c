@@ -618,10 +618,11 @@ check:
 			cmd);
 		return 2;
 	}
-	if (o->raw && (o->vm_serial_port || o->malformed_hob)) {
+	if (o->raw && (o->vm_serial_port || o->malformed_hob || o->td)) {
 		fprintf(stderr,
-			"migtd-vmm %s: --profile vmcall-raw has no stream device (no --vm-serial) "
-			"and no HOB lists (--raw-request instead of --malformed-hob)\n",
+			"migtd-vmm %s: --profile vmcall-raw has no stream device (no --vm-serial), "
+			"no HOB lists (--raw-request instead of --malformed-hob), and the shim's "
+			"TD does not offer TDG.VP.VMCALL<MigTD> (no --td)\n",
 			cmd);
 		return 2;
 	}
