@@ -78,6 +78,39 @@ has 'td-state session 0 source: .* dec_written 0 version_written 0 '
 run cancel-in-tls 1 --fault cancel --fault-after 600 --timeout-ms 1000
 has '^  session 0: source status 6 .*destination status 6 '
 
+# --- a policy v2 pair in this profile: the pre-session exchange (§5.7) also
+# travels over Send/Receive; GetMigtdData answers our TDINFO (512 bytes); a
+# VMM cancel during the pre-session exchange is 5, during TLS 6 (§1.5).
+V2=$(mktemp -d)
+"$VMM" pki init "$V2/src" --fmspc 00806F050000 >/dev/null || fail "v2: pki src"
+"$VMM" pki init "$V2/dst" --root "$V2/src" --fmspc 00906F000000 --pcesvn 13 --qe-isvsvn 5 \
+  >/dev/null || fail "v2: pki dst"
+"$VMM" pki policy-issuer "$V2/iss" >/dev/null || fail "v2: policy-issuer"
+"$VMM" pki policy-v2 --issuer "$V2/iss" --platform "$V2/src" --platform "$V2/dst" \
+  --migtd "$BIN/migtd:1" -o "$V2/p.json" >/dev/null || fail "v2: policy"
+CH=$V2/iss/policy_issuer_chain.pem
+MRO=$(sed -n '1,/-----END CERTIFICATE-----/p' "$CH" | openssl x509 -pubkey -noout |
+  openssl pkey -pubin -outform DER | tail -c 97 | openssl dgst -sha384 -binary |
+  od -An -v -tx1 | tr -d ' \n')
+MROC=$(/usr/bin/python3 -c 'import json,sys,struct
+d=json.load(open(sys.argv[1]))
+print((struct.pack("<I", d["policyData"]["policySvn"]) + bytes(44)).hex())' "$V2/p.json")
+v2run() { # name expected-exit args...
+  local n=$1 w=$2; shift 2
+  run "$n" "$w" --dir "$V2" --keep --src-issuer-chain "$CH" --src-policy "$V2/p.json" \
+    --src-mrowner "$MRO" --src-mrownerconfig "$MROC" --dst-issuer-chain "$CH" \
+    --dst-policy "$V2/p.json" --dst-mrowner "$MRO" --dst-mrownerconfig "$MROC" "$@"
+}
+v2run v2-pair 0 --raw-request migtd-data
+has '^  session 0: source status 0 .*destination status 0 .*keys installed and verified'
+has '^  raw request migtd-data: 512 bytes of TDINFO$'
+has '^  raw request migtd-data: status 0 \(Success\), want 0$'
+v2run v2-cancel-pre-session 1 --fault cancel --timeout-ms 3000
+has '^  session 0: source status 5 .*destination status 5 '
+v2run v2-cancel-in-tls 1 --fault cancel --fault-after 20000 --timeout-ms 3000
+has '^  session 0: source status 6 .*destination status 6 '
+rm -rf "$V2"
+
 # --- demo in this profile.
 name=demo
 out=$("$VMM" demo --profile vmcall-raw 2>&1); rc=$?

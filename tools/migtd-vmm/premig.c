@@ -359,7 +359,8 @@ void premig_usage(FILE *f)
 		"                                 (MAC by the TDX module, fixed REPORTDATA)\n"
 		"      --raw-request vmm-error|bad-length|unknown-op|rebinding|migtd-data\n"
 		"                                 vmcall-raw: one more request on the source\n"
-		"                                 MigTD (expected status 11, 1, 12, 12, 12)\n"
+		"                                 MigTD (expected status 11, 1, 12, 12, 12; a\n"
+		"                                 policy v2 MigTD answers migtd-data: 0)\n"
 		"      --only src|dst             only that side gets requests (no peer comes)\n"
 		"      --both-ways                odd sessions migrate the other way (B -> A);\n"
 		"                                 B then gets A's QE SVN (unless --dst-qe-svn)\n"
@@ -1163,6 +1164,15 @@ static bool pm_raw_extras_ok(struct premig *m)
 	}
 	if (m->raw_req) {
 		int want = pm_raw_requests[m->o.raw_request].want;
+
+		/* A policy-v2 MigTD answers GetMigtdData with its TDINFO. */
+		if (m->plat[SRC]->issuer_chain &&
+		    pm_raw_requests[m->o.raw_request].op == GHCI_RAW_OP_GET_MIGTD_DATA) {
+			want = 0;
+			ok = ok && m->raw_req->rdata_len == 512;
+			printf("  raw request migtd-data: %zu bytes of TDINFO\n",
+			       m->raw_req->rdata_len);
+		}
 
 		printf("  raw request %s: status %d (%s), want %d\n",
 		       pm_raw_requests[m->o.raw_request].name, m->raw_req->status,

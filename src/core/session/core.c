@@ -587,6 +587,20 @@ static void raw_aux(struct migtd_core *c, struct migtd_session *s, const struct 
 	if (q->operation == GHCI_RAW_OP_GET_TDREPORT) {
 		status = raw_get_tdreport(c, q->mig_request_id, data);
 		len = status == MIGTD_STATUS_SUCCESS ? TDREPORT_STRUCT_SIZE : 0;
+	} else if (q->operation == GHCI_RAW_OP_GET_MIGTD_DATA) {
+		/* Policy v2 (docs/protocol.md §2.4.1): our TDINFO_STRUCT, from
+		 * TDG.MR.REPORT over the VMM's REPORTDATA (zero if absent), for
+		 * the VMM to pass as init data later. */
+		ret = migtd_plat_mr_report(c->plat, q->reportdata, data);
+		if (ret == MIGTD_OK) {
+			memmove(data, data + TDREPORT_OFF_TDINFO, TDREPORT_TDINFO_STRUCT_SIZE);
+			len = TDREPORT_TDINFO_STRUCT_SIZE;
+		} else {
+			status = (uint8_t)migtd_err_status(MIGTD_ERR_TDCALL);
+		}
+	} else if (q->operation == GHCI_RAW_OP_START_REBINDING) {
+		/* Rebinding (Appendix B) is not in migtd-c: unsupported. */
+		status = MIGTD_STATUS_UNSUPPORTED_OPERATION;
 	} else { /* GHCI_RAW_OP_ENABLE_LOG_AREA */
 		if (c->cfg.log_area.enable == NULL) {
 			status = MIGTD_STATUS_UNSUPPORTED_OPERATION;
@@ -613,7 +627,8 @@ static void raw_wfr_answer(struct migtd_core *c, uint64_t now)
 	struct migtd_session *s;
 	int ret;
 
-	ret = migtd_ghci_raw_wfr_parse(c->raw_wfr_buf, c->raw_wfr.cap, false, &q);
+	/* A policy-v2 MigTD takes the v2 forms (init data, operations 2 and 5). */
+	ret = migtd_ghci_raw_wfr_parse(c->raw_wfr_buf, c->raw_wfr.cap, c->cfg.policy_v2, &q);
 	c->next_wfr_ms = now;
 	if (ret == MIGTD_ERR_AGAIN)
 		return; /* spurious: wait again */

@@ -518,6 +518,10 @@ static bool ps_send(struct migtd_session *s, const uint8_t *buf, size_t len, int
 					      len - s->ps_done, &sent);
 		if (*ret == MIGTD_OK && (sent == 0 || sent > len - s->ps_done))
 			*ret = MIGTD_ERR_NETWORK;
+		/* §1.5: a vmcall-raw VMM cancel before TLS is a transport
+		 * failure like any other here (5), not 10. */
+		if (*ret == MIGTD_ERR_VMM_CANCELED)
+			*ret = MIGTD_ERR_NETWORK;
 		if (*ret != MIGTD_OK)
 			return false;
 		s->ps_done += sent;
@@ -537,6 +541,8 @@ static bool ps_recv(struct migtd_session *s, uint8_t *buf, size_t len, int *ret)
 		/* The peer ending the stream mid-exchange is a network error
 		 * like any other (upstream: EOF -> NetworkError). */
 		if (*ret == MIGTD_OK && (got == 0 || got > len - s->ps_done))
+			*ret = MIGTD_ERR_NETWORK;
+		if (*ret == MIGTD_ERR_VMM_CANCELED) /* §1.5: 5 before TLS, as above */
 			*ret = MIGTD_ERR_NETWORK;
 		if (*ret != MIGTD_OK)
 			return false;
