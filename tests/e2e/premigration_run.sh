@@ -31,12 +31,14 @@ run() { # name expected-exit args...
   out=$("$VMM" run --profile "$PROFILE" --show-td-state "$@" 2>&1); local rc=$?
   echo "== $name (exit $rc, $(( ($(date +%s%N) - t0) / 1000000 )) ms): migtd-vmm run $*"
   echo "$out" | sed 's/^/   /'
-  if echo "$out" | grep -qE "$MIGTD_DIED"; then
+  if grep -E "$MIGTD_DIED" <<<"$out" >/dev/null; then
     fail "$name: a migtd process died or exited abnormally"
   fi
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }
-has() { echo "$out" | grep -qE -- "$1" || fail "$name: expected a line matching: $1"; }
+# A here-string, not a pipe: with pipefail, grep -q leaving early can fail
+# the pipeline by SIGPIPE on echo even though the line is there.
+has() { grep -E -- "$1" <<<"$out" >/dev/null || fail "$name: expected a line matching: $1"; }
 status_is() { # session source-status destination-status
   has "^  session $1: source status $2 .*destination status $3 "
 }

@@ -26,13 +26,15 @@ run() { # name expected-exit args...
   out=$("$VMM" run --profile vmcall-raw --show-td-state "$@" 2>&1); local rc=$?
   echo "== $name (exit $rc, $(( ($(date +%s%N) - t0) / 1000000 )) ms): migtd-vmm run $*"
   echo "$out" | sed 's/^/   /'
-  if echo "$out" | grep -qE "$MIGTD_DIED"; then
+  if grep -E "$MIGTD_DIED" <<<"$out" >/dev/null; then
     fail "$name: a migtd process died or exited abnormally"
   fi
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }
-has() { echo "$out" | grep -qE -- "$1" || fail "$name: expected a line matching: $1"; }
-hasnt() { ! echo "$out" | grep -qE -- "$1" || fail "$name: unexpected line matching: $1"; }
+# A here-string, not a pipe: with pipefail, grep -q leaving early can fail
+# the pipeline by SIGPIPE on echo even though the line is there.
+has() { grep -E -- "$1" <<<"$out" >/dev/null || fail "$name: expected a line matching: $1"; }
+hasnt() { ! grep -E -- "$1" <<<"$out" >/dev/null || fail "$name: unexpected line matching: $1"; }
 
 # --- GetTDReport (§2.4.6): the 1024-byte TDREPORT, MAC checked by the
 # platform's TDX module, REPORTDATA the fixed text (the VMM sent 64 other bytes).
@@ -138,7 +140,7 @@ ctl log-area 5 0 >/dev/null || fail "$name: log-area 5 0"
 ctl log-area 6 3 >/dev/null && ctl tdreport 7 >/dev/null || fail "$name: log-area/tdreport"
 [ "$(wait_done 6)" = "status 0 Success" ] || fail "$name: log-area 6 3"
 out=$(wait_done 7)
-echo "$out" | grep -q '^status 0 Success; TDREPORT 1024 bytes, MAC verified, REPORTDATA HostRequestedMigTDReport$' \
+grep '^status 0 Success; TDREPORT 1024 bytes, MAC verified, REPORTDATA HostRequestedMigTDReport$' <<<"$out" >/dev/null \
   || fail "$name: tdreport: $out"
 sleep 0.3
 out=$(ctl logs) || fail "$name: logs"
