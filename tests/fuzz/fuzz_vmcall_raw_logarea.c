@@ -46,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)migtd_logarea_read(page, sizeof(page), &vcpu, NULL, NULL);
 	/* 2: the input as a sequence of appends: u16 length, level, then text */
 	migtd_logarea_ring_init(&r, 3);
-	while (i + 3 <= size) {
+	/* At most 300 appends an input (each is checked by a full read). */
+	for (unsigned k = 0; i + 3 <= size && k < 300; k++) {
 		size_t len = (size_t)(data[i] | data[i + 1] << 8) % 700u;
 		uint8_t level = data[i + 2];
 
