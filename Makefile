@@ -461,6 +461,8 @@ help:
 	@echo "                 changing either value re-enrols; both are checked before writing"
 	@echo "                   TRANSPORT=virtio-vsock (default) | virtio-serial (-> $(B)/migtd-serial.bin)"
 	@echo "                                 | virtio-serial-ports (test transport)"
+	@echo "                   PROFILE=vmcall-raw  the GHCI 1.5 MigTD-call image (-> $(B)/migtd-vmcall-raw.bin,"
+	@echo "                                 docs/vmcall-raw.md); default PROFILE=service"
 	@echo "make images      the image of every transport (docs/firmware-transports.md)"
 	@echo "make tdshim      the shim ROM build/tdshim.bin that boots the image as a TD under QEMU TCG"
 	@echo "                 (docs/td-under-shim.md; migtd-vmm demo --td)"
@@ -489,12 +491,25 @@ help:
 # src/firmware/migtd/tr_*.c per image.
 #   TRANSPORT=virtio-vsock (default)   build/migtd.bin
 #   TRANSPORT=virtio-serial            build/migtd-serial.bin (upstream's serial build)
+#   TRANSPORT=vmcall-raw (= PROFILE=vmcall-raw) build/migtd-vmcall-raw.bin
 #   TRANSPORT=virtio-serial-ports      build/migtd-serial-ports.bin (test transport:
 #                                      one named port per session, for migtd-vmm demo --vm)
 TRANSPORT ?= virtio-vsock
 # The short name `vsock` selects the same build.
 override TRANSPORT := $(patsubst vsock,virtio-vsock,$(TRANSPORT))
-FW_TRANSPORTS := virtio-vsock virtio-serial virtio-serial-ports
+FW_TRANSPORTS := virtio-vsock virtio-serial virtio-serial-ports vmcall-raw
+# PROFILE=vmcall-raw (docs/vmcall-raw.md) is the image whose control interface
+# and stream are both TDG.VP.VMCALL<MigTD>: build/migtd-vmcall-raw.bin.
+# (Only a PROFILE given on the command line is checked: an environment's
+# unrelated PROFILE variable must not break the build.)
+PROFILE ?= service
+ifeq ($(PROFILE),vmcall-raw)
+override TRANSPORT := vmcall-raw
+else ifeq ($(origin PROFILE),command line)
+ifneq ($(PROFILE),service)
+$(error PROFILE=$(PROFILE): service or vmcall-raw)
+endif
+endif
 fw_tr_src = src/firmware/migtd/tr_$(subst -,_,$(patsubst virtio-%,%,$1)).c
 fw_tr_sfx = $(if $(filter virtio-vsock,$1),,-$(patsubst virtio-%,%,$1))
 FW_TR_ALL := $(foreach t,$(FW_TRANSPORTS),$(call fw_tr_src,$t))
@@ -669,7 +684,7 @@ $(B)/cov/tests/test_fw_libc: $(call objs,cov,src/firmware/libc/string.c)
 
 # The TD start pieces (acceptance, shared DMA region, CCEL) are unit-tested
 # on the host with a fake TDCALL entry (tests/unit/test_fw_tdx.c).
-FW_TDX_TEST_SRC := $(addprefix src/firmware/tdx/,accept.c shared.c ccel.c ve.c acpi.c) \
+FW_TDX_TEST_SRC := $(addprefix src/firmware/tdx/,accept.c shared.c ccel.c ve.c acpi.c crash.c) \
 	src/platform/tdx/tdx_leaves.c
 $(B)/host/tests/test_fw_tdx: $(call objs,host,$(FW_TDX_TEST_SRC))
 $(B)/san/tests/test_fw_tdx: $(call objs,san,$(FW_TDX_TEST_SRC))

@@ -86,6 +86,27 @@ struct migtd_quote_call {
 };
 
 
+/*
+ * One TDG.VP.VMCALL<MigTD> "vmcall-raw" call (docs/vmcall-raw.md, docs/protocol.md
+ * §2.4): leaf 1 WaitForRequest, 2 ReportStatus, 3 Send, 4 Receive. buf holds
+ * the GHCI 1.5 data buffer the caller built ({u64 data_status, u32 length,
+ * payload}), len bytes of it meaningful, cap bytes the buffer length given to
+ * the VMM (R13/R14/R15 of the leaf). The backend picks the completion vector
+ * (0x50 for leaves 1/2, 0x52 for 3/4). When poll says MIGTD_OK, the VMM has
+ * completed the call (its vector fired for this call) and the backend has
+ * copied cap bytes of the shared buffer back into buf; the caller judges them
+ * (migtd_ghci_raw_* parsers). The caller owns the struct until then.
+ */
+struct migtd_raw_call {
+	uint16_t leaf;           /* enum ghci_raw_leaf */
+	uint64_t mig_request_id; /* R13 of ReportStatus, Send, Receive */
+	uint64_t status_word;    /* R14 of ReportStatus */
+	uint8_t *buf;
+	size_t len;
+	size_t cap;
+	void *plat; /* backend bookkeeping */
+};
+
 /* TDX module, VMM, quote service and clock. Randomness is not here: mbedTLS
  * draws it through the one link-time hook mbedtls_psa_external_get_random,
  * defined once per binary (docs/layout.md), and the core draws none itself. */
@@ -132,6 +153,16 @@ struct migtd_platform_ops {
 	 * docs/vmm-failures.md): afterwards the backend never touches call,
 	 * call->rsp or call->cmd again; a late answer is discarded. */
 	int (*service_cancel)(void *ctx, struct migtd_service_call *call);
+
+	/* §2.4 TDG.VP.VMCALL<MigTD> (vmcall-raw profile only): start a call;
+	 * MIGTD_ERR_AGAIN if the VMM asked to retry or no slot is free. */
+	int (*raw_start)(void *ctx, struct migtd_raw_call *call);
+	/* MIGTD_ERR_AGAIN until the VMM completed it, then MIGTD_OK (buf filled). */
+	int (*raw_poll)(void *ctx, struct migtd_raw_call *call);
+	/* Stop waiting for a started call (a stream closed with a Receive
+	 * posted): the backend never touches call or call->buf again; a late
+	 * completion is dropped. */
+	int (*raw_cancel)(void *ctx, struct migtd_raw_call *call);
 };
 
 /* Where a session's stream goes (docs/protocol.md §2.3.1, §2.3.2, §4). */
@@ -246,6 +277,21 @@ static inline int migtd_plat_service_cancel(const struct migtd_platform *p,
 					    struct migtd_service_call *call)
 {
 	return MIGTD_PLAT_CALL(p, service_cancel, call);
+}
+
+static inline int migtd_plat_raw_start(const struct migtd_platform *p, struct migtd_raw_call *call)
+{
+	return MIGTD_PLAT_CALL(p, raw_start, call);
+}
+
+static inline int migtd_plat_raw_poll(const struct migtd_platform *p, struct migtd_raw_call *call)
+{
+	return MIGTD_PLAT_CALL(p, raw_poll, call);
+}
+
+static inline int migtd_plat_raw_cancel(const struct migtd_platform *p, struct migtd_raw_call *call)
+{
+	return MIGTD_PLAT_CALL(p, raw_cancel, call);
 }
 
 /* 0 if the platform has no clock (then every timeout is "not yet"). */

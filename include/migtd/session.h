@@ -81,7 +81,32 @@
 #define MIGTD_SERVICE_BUF 4096u
 #define MIGTD_REPORT_RSP_BUF 64u
 
+/* vmcall-raw: the WaitForRequest buffer (two pages; the largest request is
+ * 12 + 568 bytes, docs/vmcall-raw.md) and the ReportStatus data (at most a
+ * TDREPORT, or the log area descriptor). */
+#define MIGTD_RAW_WFR_BUF 8192u
+#define MIGTD_RAW_REPORT_BUF (GHCI_RAW_HDR_LEN + TDREPORT_STRUCT_SIZE)
+/* REPORTDATA of a VMM-requested TDREPORT (docs/protocol.md §2.4.6). */
+#define MIGTD_RAW_TDREPORT_TAG "HostRequestedMigTDReport"
+
 /* ---- configuration ---------------------------------------------------------- */
+
+/* The VMM interface (docs/protocol.md §0.2, §2.5): chosen at start-up. */
+enum migtd_profile {
+	MIGTD_PROFILE_SERVICE = 0, /* TDG.VP.VMCALL<Service> + HOB lists (default) */
+	MIGTD_PROFILE_VMCALL_RAW,  /* TDG.VP.VMCALL<MigTD>, GHCI 1.5 (docs/vmcall-raw.md) */
+};
+
+/*
+ * vmcall-raw EnableLogArea (docs/protocol.md §2.4.7): the program's log area,
+ * if it has one. enable() stores the level and writes the response data
+ * (the descriptor) into out; NULL hook: the MigTD has no log area and the
+ * request fails with status 12.
+ */
+struct migtd_log_area_ops {
+	int (*enable)(void *ctx, uint8_t max_level, uint8_t *out, size_t cap, size_t *out_len);
+	void *ctx;
+};
 
 struct migtd_config {
 	const uint8_t *policy; /* enrolled policy: v1 JSON, or v2 signed file (measured, tag 1) */
@@ -152,6 +177,8 @@ struct migtd_config {
 	 */
 	bool (*admit)(void *ctx, unsigned active);
 	void *admit_ctx;
+	enum migtd_profile profile;
+	struct migtd_log_area_ops log_area; /* vmcall-raw only */
 };
 
 /*
@@ -253,6 +280,13 @@ struct migtd_session {
 	uint8_t *peer_blob;  /* mbedTLS heap, <= MIGTD_PRESESSION_MAX_BLOB */
 	size_t peer_blob_len;
 	uint8_t peer_blob_hash[RATLS_POLICY_HASH_SIZE];
+	/* vmcall-raw: an auxiliary request (GetTDReport, EnableLogArea, an
+	 * error report) is a session that starts at REPORT with this data. */
+	bool aux;
+	uint8_t raw_op;
+	size_t rdata_len;
+	struct migtd_raw_call rawcall;
+	uint8_t rawbuf[MIGTD_RAW_REPORT_BUF];
 	/* ReportStatus */
 	struct migtd_service_call rcall;
 	uint8_t rcmd[GHCI_MIGTD_CMD_REPORT_LEN];
@@ -320,6 +354,10 @@ struct migtd_core {
 	struct migtd_service_call svc;
 	uint8_t svc_cmd[GHCI_QUERY_CMD_LEN];
 	uint8_t svc_rsp[MIGTD_SERVICE_BUF];
+	/* vmcall-raw: the one WaitForRequest of the request loop */
+	struct migtd_raw_call raw_wfr;
+	uint8_t raw_wfr_buf[MIGTD_RAW_WFR_BUF];
+	uint64_t requests_aux; /* vmcall-raw requests other than StartMigration */
 	/* statistics, for logs and tests */
 	uint64_t requests_received;
 	uint64_t requests_dropped; /* malformed HOB lists */

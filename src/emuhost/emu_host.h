@@ -32,6 +32,17 @@ struct emu_link_conn;
 typedef void (*emu_service_fn)(void *ctx, struct emu_link_conn *conn, uint32_t seq,
 			       const uint8_t *cmd, size_t cmd_len, size_t rsp_cap);
 
+/*
+ * The VMM's side of TDG.VP.VMCALL<MigTD> (vmcall-raw, docs/vmcall-raw.md): called
+ * for each MIGTD_RAW request with the leaf, the buffer length the MigTD gave
+ * (cap), R13, R14 and the len bytes of the buffer it built. The VMM
+ * completes it now or later with emu_link_reply_raw() (cap bytes).
+ */
+typedef void (*emu_raw_fn)(void *ctx, struct emu_link_conn *conn, uint32_t seq, uint32_t leaf,
+			   size_t cap, uint64_t r13, uint64_t r14, const uint8_t *buf, size_t len);
+/* A vmcall-raw log area page of vCPU vcpu changed (4096 bytes). */
+typedef void (*emu_log_page_fn)(void *ctx, uint32_t vcpu, const uint8_t *page);
+
 /* One platform's public collateral, as a PCCS would hand it out. */
 struct emu_collateral {
 	uint8_t fmspc[6];
@@ -57,6 +68,8 @@ struct emu_host_platform {
 	bool collateral_error;     /* answer every GET_COLLATERAL with a QGS error */
 	emu_service_fn on_service; /* NULL: every Service call fails (unsupported) */
 	void *service_ctx;
+	emu_raw_fn on_raw;           /* NULL: every MIGTD_RAW call fails (unsupported) */
+	emu_log_page_fn on_log_page; /* NULL: log pages are dropped */
 	unsigned long quotes_issued;
 	unsigned long collateral_requests;
 };
@@ -97,6 +110,11 @@ int emu_link_conn_on_readable(struct emu_link_conn *c);
 /* Answer a pending SERVICE request. */
 int emu_link_reply_service(struct emu_link_conn *c, uint32_t seq, uint64_t vmcall_status,
 			   const uint8_t *rsp, size_t rsp_len);
+
+/* Complete a pending MIGTD_RAW request: buf holds the whole shared buffer
+ * (cap bytes, as the request gave it). */
+int emu_link_reply_raw(struct emu_link_conn *c, uint32_t seq, uint64_t vmcall_status,
+		       const uint8_t *buf, size_t cap);
 
 /* Send an EMU_LINK_ERROR answer for seq. */
 int emu_link_reply_error(struct emu_link_conn *c, uint32_t seq, int err, const char *reason);

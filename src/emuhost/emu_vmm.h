@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <sys/types.h>
 
@@ -43,7 +44,22 @@ enum emu_vmm_fault {
 	EMU_VMM_FAULT_DISCONNECT, /* after some bytes, end both MigTDs' streams
 				   * cleanly (end of stream, no reset): the peer
 				   * went away */
+	EMU_VMM_FAULT_CANCEL,     /* vmcall-raw: after some bytes, cancel both
+				   * sessions (data_status 2/3, docs/vmcall-raw.md) */
 };
+
+/* vmcall-raw: what a WaitForRequest completion carries instead of a good
+ * request (test injections, docs/vmcall-raw.md). */
+enum emu_vmm_raw_inject {
+	EMU_VMM_RAW_OK = 0,
+	EMU_VMM_RAW_VMM_ERROR,  /* data_status byte 0 = 2: the MigTD reports 11 */
+	EMU_VMM_RAW_BAD_LENGTH, /* payload one byte too long: 1 */
+	EMU_VMM_RAW_UNKNOWN_OP, /* operation 9: 12 */
+};
+
+/* Largest ReportStatus data the VMM keeps (a TDREPORT, a log area descriptor). */
+#define EMU_VMM_RAW_RDATA_MAX 1024u
+#define EMU_VMM_MAX_VCPUS 4u
 
 struct emu_vmm_request {
 	bool used;
@@ -70,6 +86,30 @@ struct emu_vmm_request {
 	struct sockaddr_storage peer; /* IPv4 or IPv6 */
 	socklen_t peer_len;
 	int listen_fd;
+	/* vmcall-raw (the platform's profile): the operation delivered (0 or 1:
+	 * StartMigration), its injection, EnableLogArea's level; the Receive
+	 * the MigTD posted for this id and the bytes waiting for it; the
+	 * ReportStatus data (a GetTDReport's TDREPORT, checked: MAC and
+	 * REPORTDATA). */
+	uint8_t raw_op;
+	enum emu_vmm_raw_inject raw_inject;
+	uint8_t raw_level;
+	bool raw_canceled;
+	bool rx_pending;
+	uint32_t rx_seq;
+	size_t rx_cap;
+	uint8_t *inq;
+	size_t inq_len, inq_cap;
+	uint64_t raw_sends, raw_receives;
+	/* serve: the stream goes to another host through the relay (raw_fd is
+	 * the VMM's end of it while raw_fd_open) */
+	bool raw_fd_open;
+	int raw_fd;
+	uint8_t *outq; /* Send bytes the relay has not taken yet */
+	size_t outq_len, outq_cap;
+	size_t rdata_len;
+	bool tdreport_mac_ok, tdreport_rd_ok;
+	uint8_t rdata[EMU_VMM_RAW_RDATA_MAX];
 };
 
 struct emu_vmm;
@@ -134,6 +174,11 @@ struct emu_vmm_platform {
 	 * them against its policy before it opens a stream (§6.4). */
 	bool has_init_data;
 	uint8_t init_mrowner[48], init_mrownerconfig[48];
+	/* The MigTD speaks vmcall-raw (TDG.VP.VMCALL<MigTD>), not Service. */
+	bool raw;
+	/* vmcall-raw log area: the pages the MigTD mirrored (LOG_PAGE). */
+	uint8_t log_page[EMU_VMM_MAX_VCPUS][4096];
+	bool log_page_seen[EMU_VMM_MAX_VCPUS];
 	/* A WaitForRequest the VMM holds until it has a request. */
 	bool wfr_pending;
 	uint32_t wfr_seq;
@@ -282,6 +327,18 @@ struct emu_vmm_request *emu_vmm_find_request(struct emu_vmm_platform *p, uint64_
  * that delivers an id twice would (docs/protocol.md §1.4: the MigTD ignores it). */
 struct emu_vmm_request *emu_vmm_request_duplicate(struct emu_vmm_platform *p,
 						  struct emu_vmm_request *orig);
+/* vmcall-raw: queue an auxiliary request (GetTDReport 3, EnableLogArea 4
+ * with level, or any operation number) or a StartMigration with an
+ * injection. No user TD is bound for operations other than 1. */
+struct emu_vmm_request *emu_vmm_raw_request(struct emu_vmm_platform *p, uint64_t id, uint8_t op,
+					    uint8_t level, enum emu_vmm_raw_inject inject);
+/* vmcall-raw: cancel a session (data_status 2/3 on its Send/Receive, now
+ * and from now on). */
+void emu_vmm_raw_cancel(struct emu_vmm *v, struct emu_vmm_request *r);
+/* vmcall-raw: print the log area's entries (docs/vmcall-raw.md) to f; the
+ * number of entries printed. */
+unsigned emu_vmm_raw_print_logs(const struct emu_vmm_platform *p, FILE *f);
+
 /* Forget a finished request and unbind its user TD (frees both slots). */
 void emu_vmm_request_release(struct emu_vmm_request *r);
 

@@ -285,6 +285,18 @@ int emu_link_reply_service(struct emu_link_conn *c, uint32_t seq, uint64_t vmcal
 	return conn_send(c, EMU_LINK_SERVICE | EMU_LINK_RESPONSE, seq, 8 + rsp_len);
 }
 
+int emu_link_reply_raw(struct emu_link_conn *c, uint32_t seq, uint64_t vmcall_status,
+		       const uint8_t *buf, size_t cap)
+{
+	uint8_t *q = c->tx + EMU_LINK_HDR_LEN;
+
+	if (cap > EMU_LINK_MAX_PAYLOAD - 8)
+		return MIGTD_ERR_LENGTH;
+	migtd_wire_put_u64(q, vmcall_status);
+	memcpy(q + 8, buf, cap);
+	return conn_send(c, EMU_LINK_MIGTD_RAW | EMU_LINK_RESPONSE, seq, 8 + cap);
+}
+
 static void binding_from(const uint8_t *p, struct migtd_servtd_binding *b)
 {
 	b->handle = migtd_wire_get_u64(p);
@@ -301,6 +313,7 @@ static size_t op_len(uint16_t op)
 	case EMU_LINK_SERVTD_RD: return 48;
 	case EMU_LINK_SERVTD_WR: return 64;
 	case EMU_LINK_SYS_RD: return 8;
+	case EMU_LINK_LOG_PAGE: return EMU_LINK_LOG_PAGE_LEN;
 	default: return 0;
 	}
 }
@@ -316,6 +329,13 @@ static int conn_handle(struct emu_link_conn *c, const struct emu_link_frame *f)
 	if (!emu_link_op_known(f->op)) {
 		snprintf(why, sizeof(why), "unknown operation %u", f->op);
 		return emu_link_reply_error(c, f->seq, MIGTD_ERR_UNSUPPORTED_OP, why);
+	}
+	if (f->op == EMU_LINK_LOG_PAGE) {
+		/* A notice: never answered, a wrong one is dropped. */
+		if (f->len == EMU_LINK_LOG_PAGE_LEN && h->on_log_page)
+			h->on_log_page(h->service_ctx, migtd_wire_get_u32(f->payload),
+				       f->payload + 4);
+		return MIGTD_OK;
 	}
 	if (op_len(f->op) && f->len != op_len(f->op)) {
 		snprintf(why, sizeof(why), "%s: payload of %u bytes, expected %zu",
@@ -367,6 +387,25 @@ static int conn_handle(struct emu_link_conn *c, const struct emu_link_frame *f)
 			return emu_link_reply_error(c, f->seq, MIGTD_ERR_UNSUPPORTED,
 						    "no VMM service on this platform");
 		h->on_service(h->service_ctx, c, f->seq, f->payload + 12, f->len - 12, rsp_cap);
+		return c->dead ? MIGTD_ERR_NETWORK : MIGTD_OK;
+	}
+	case EMU_LINK_MIGTD_RAW: {
+		uint32_t leaf, cap;
+
+		if (f->len < EMU_LINK_RAW_HDR_LEN + GHCI_RAW_HDR_LEN)
+			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
+						    "MIGTD_RAW: buffer shorter than its header");
+		leaf = migtd_wire_get_u32(f->payload);
+		cap = migtd_wire_get_u32(f->payload + 4);
+		if (cap < f->len - EMU_LINK_RAW_HDR_LEN || cap > EMU_LINK_MAX_PAYLOAD - 8)
+			return emu_link_reply_error(c, f->seq, MIGTD_ERR_LENGTH,
+						    "MIGTD_RAW: buffer length out of range");
+		if (!h->on_raw)
+			return emu_link_reply_error(c, f->seq, MIGTD_ERR_UNSUPPORTED,
+						    "no vmcall-raw VMM on this platform");
+		h->on_raw(h->service_ctx, c, f->seq, leaf, cap, migtd_wire_get_u64(f->payload + 8),
+			  migtd_wire_get_u64(f->payload + 16), f->payload + EMU_LINK_RAW_HDR_LEN,
+			  f->len - EMU_LINK_RAW_HDR_LEN);
 		return c->dead ? MIGTD_ERR_NETWORK : MIGTD_OK;
 	}
 	case EMU_LINK_GET_QUOTE:

@@ -39,6 +39,7 @@
 #include "migtd/tdvf.h"
 #include "migtd/wire.h"
 #include "uvsock.h"
+#include "vmm_internal.h"
 
 uint64_t emu_vmm_now_ms(void)
 {
@@ -48,10 +49,7 @@ uint64_t emu_vmm_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void vmm_say(struct emu_vmm *v, const char *who, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void vmm_say(struct emu_vmm *v, const char *who, const char *fmt, ...)
+void vmm_say(struct emu_vmm *v, const char *who, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -103,7 +101,7 @@ static void vm_streams_finish(struct emu_vmm_platform *p, uint32_t port);
  * status yet -- the original before a duplicate copy, so a copy only gets
  * a status if the MigTD reported the same id twice (which §1.4 forbids).
  */
-static void vmm_on_report(struct emu_vmm_platform *p, uint64_t id, uint8_t status)
+struct emu_vmm_request *vmm_on_report(struct emu_vmm_platform *p, uint64_t id, uint8_t status)
 {
 	struct emu_vmm_request *r = NULL;
 
@@ -123,7 +121,7 @@ static void vmm_on_report(struct emu_vmm_platform *p, uint64_t id, uint8_t statu
 		p->stray_reports++;
 		vmm_say(p->vmm, p->name, "ReportStatus for request %llu, which is not in progress",
 			(unsigned long long)id);
-		return;
+		return NULL;
 	}
 	r->status = status;
 	r->reports++;
@@ -132,6 +130,7 @@ static void vmm_on_report(struct emu_vmm_platform *p, uint64_t id, uint8_t statu
 		status, migtd_status_name(status), r->duplicate_of ? " [for the duplicate!]" : "");
 	if (p->vm)
 		vm_streams_finish(p, r->port);
+	return r;
 }
 
 static void vmm_on_service(void *ctx, struct emu_link_conn *c, uint32_t seq, const uint8_t *cmd,
@@ -208,6 +207,10 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 
 	if (!p->wfr_pending || !p->conn)
 		return;
+	if (p->raw) {
+		vmm_raw_deliver(p);
+		return;
+	}
 	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
 		struct emu_vmm_request *q = &p->reqs[i];
 
@@ -285,6 +288,8 @@ struct emu_vmm_platform *emu_vmm_add_platform(struct emu_vmm *v, const char *nam
 	if (emu_host_platform_load(&p->host, dir, msg, msglen) != MIGTD_OK)
 		return NULL;
 	p->host.on_service = vmm_on_service;
+	p->host.on_raw = vmm_raw_on_call;
+	p->host.on_log_page = vmm_raw_on_log_page;
 	p->host.service_ctx = p;
 	/* Default migration version ranges of the emulated TDX module. */
 	p->host.tdx.min_export_version = p->host.tdx.min_import_version = 0;
@@ -384,17 +389,23 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
 		   size_t msglen)
 {
-	const char *const argv_v1[] = { migtd_path,    "--platform",  p->link_path, "--relay",
-					p->relay_path, "--policy",    policy,       "--root-ca",
-					root_ca,       "--log-level", log_level,    "--timeout-ms",
-					timeout_ms,    NULL };
-	const char *const argv_v2[] = { migtd_path,      "--platform",  p->link_path,
-					"--relay",       p->relay_path, "--policy-v2",
-					"--policy",      policy,        "--policy-issuer-chain",
-					p->issuer_chain, "--log-level", log_level,
-					"--timeout-ms",  timeout_ms,    NULL };
-	int err = emu_vmm_measure(p, migtd_path, msg, msglen);
+	const char *argv_v1[] = { migtd_path,    "--platform",  p->link_path, "--relay",
+				  p->relay_path, "--policy",    policy,       "--root-ca",
+				  root_ca,       "--log-level", log_level,    "--timeout-ms",
+				  timeout_ms,    NULL,          NULL,         NULL };
+	const char *argv_v2[] = { migtd_path,      "--platform",  p->link_path,
+				  "--relay",       p->relay_path, "--policy-v2",
+				  "--policy",      policy,        "--policy-issuer-chain",
+				  p->issuer_chain, "--log-level", log_level,
+				  "--timeout-ms",  timeout_ms,    NULL,
+				  NULL,            NULL };
+	int err;
 
+	if (p->raw) { /* appended where each argv has its NULL */
+		argv_v1[13] = argv_v2[14] = "--profile";
+		argv_v1[14] = argv_v2[15] = "vmcall-raw";
+	}
+	err = emu_vmm_measure(p, migtd_path, msg, msglen);
 	if (err)
 		return err;
 	/* A path with a '/' is not looked up in PATH: this runs exactly migtd_path. */
@@ -470,7 +481,8 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 	int err;
 
 	q.n = 0;
-	if (nports == 0 || nports > EMU_VMM_VM_STREAMS_MAX) {
+	/* A vmcall-raw VM has no stream port: its streams ride the link. */
+	if ((nports == 0 && !p->raw) || nports > EMU_VMM_VM_STREAMS_MAX) {
 		snprintf(msg, msglen, "1..%u stream ports", EMU_VMM_VM_STREAMS_MAX);
 		return MIGTD_ERR_INVALID;
 	}
@@ -813,8 +825,10 @@ void emu_vmm_request_release(struct emu_vmm_request *r)
 	if (r->listen_fd >= 0)
 		close(r->listen_fd);
 	/* A duplicate shares the original's user TD: only the original unbinds. */
-	if (!r->duplicate_of)
+	if (!r->duplicate_of && r->td)
 		emu_tdx_unbind_user_td(r->td);
+	vmm_raw_remote_close(r);
+	free(r->inq);
 	memset(r, 0, sizeof(*r));
 	r->listen_fd = -1;
 }
@@ -1037,6 +1051,37 @@ static void stream_remote_for(struct emu_vmm *v, struct emu_vmm_stream *s)
 			r->peer.ss_family == AF_INET6 ? "[" : "", host,
 			r->peer.ss_family == AF_INET6 ? "]" : "", serv);
 	}
+}
+
+/*
+ * vmcall-raw to another host (serve): the request's Send/Receive bytes enter
+ * the relay through one end of a socketpair, which the relay treats as the
+ * session's MigTD stream (hello already said); the other end is the VMM's
+ * (vmm_raw.c). The TCP partner comes as for a Service session.
+ */
+int vmm_raw_remote_attach(struct emu_vmm_platform *p, struct emu_vmm_request *r)
+{
+	struct emu_vmm_stream *s;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	s = stream_alloc(p->vmm);
+	if (!s) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	s->fd = sv[0];
+	s->kind = EMU_VMM_STREAM_MIGTD;
+	s->plat = p;
+	s->port = r->port;
+	s->hello_len = 16;
+	s->owner = r;
+	s->owner_seq = r->seq;
+	stream_remote_for(p->vmm, s);
+	stream_pair(p->vmm, s);
+	return sv[1];
 }
 
 static void tcp_on_writable_connecting(struct emu_vmm *v, struct emu_vmm_stream *t)
@@ -1586,6 +1631,7 @@ static void flush_streams(struct emu_vmm *v)
 	for (size_t i = 0; i < EMU_VMM_MAX_STREAMS; i++)
 		if (v->streams[i].used && v->streams[i].peer)
 			stream_flush(v, &v->streams[i]);
+	vmm_raw_pump(v);
 }
 
 /* The longest one poll waits, so timers (connect retries, deadlines) run. */
@@ -1625,9 +1671,13 @@ int emu_vmm_fini(struct emu_vmm *v)
 	for (unsigned i = 0; i < v->nplat; i++) {
 		struct emu_vmm_platform *p = &v->plat[i];
 
-		for (size_t k = 0; k < EMU_VMM_MAX_REQUESTS; k++)
+		for (size_t k = 0; k < EMU_VMM_MAX_REQUESTS; k++) {
 			if (p->reqs[k].used && p->reqs[k].listen_fd >= 0)
 				close(p->reqs[k].listen_fd);
+			vmm_raw_remote_close(&p->reqs[k]);
+			free(p->reqs[k].inq);
+			p->reqs[k].inq = NULL;
+		}
 		if (p->migtd_died) {
 			abnormal++;
 		} else if (p->migtd_pid > 0) {

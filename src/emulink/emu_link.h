@@ -25,8 +25,14 @@
  *   SYS_RD       field                           -> tdx_status, value
  *   SERVICE      wait_ms, u32 rsp_cap, command buffer -> vmcall_status, response buffer
  *   GET_QUOTE    GetQuote buffer (header + QGS message) -> vmcall_status, buffer
- * SERVICE and GET_QUOTE complete asynchronously (the host may answer other
- * requests first); the others are answered in order.
+   MIGTD_RAW    u32 leaf, u32 cap, u64 R13 (request id), u64 R14 (status word),
+                the GHCI 1.5 data buffer as built (docs/vmcall-raw.md)
+                                                 -> vmcall_status, buffer[cap]
+   LOG_PAGE     u32 vcpu, page[4096]: the vmcall-raw log area page of a vCPU
+                after a change (the shared page a VMM would read); no answer
+ * SERVICE, GET_QUOTE and MIGTD_RAW complete asynchronously (the host may
+ * answer other requests first; a MIGTD_RAW answer is the completion
+ * interrupt); the others are answered in order.
  */
 #ifndef MIGTD_EMU_LINK_H
 #define MIGTD_EMU_LINK_H
@@ -44,6 +50,9 @@
 #define EMU_LINK_MAX_PAYLOAD (32u * 4096u + 64u)
 #define EMU_LINK_FRAME_MAX (EMU_LINK_HDR_LEN + EMU_LINK_MAX_PAYLOAD)
 #define EMU_LINK_RESPONSE 0x8000u
+/* MIGTD_RAW request header before the buffer; LOG_PAGE payload. */
+#define EMU_LINK_RAW_HDR_LEN 24u
+#define EMU_LINK_LOG_PAGE_LEN (4u + 4096u)
 
 enum emu_link_op {
 	EMU_LINK_MR_REPORT = 1,
@@ -53,6 +62,8 @@ enum emu_link_op {
 	EMU_LINK_SYS_RD = 5,
 	EMU_LINK_SERVICE = 6,
 	EMU_LINK_GET_QUOTE = 7,
+	EMU_LINK_MIGTD_RAW = 8,
+	EMU_LINK_LOG_PAGE = 9,
 	EMU_LINK_ERROR = 0x7fff,
 };
 

@@ -57,7 +57,7 @@ int emu_link_header(uint8_t hdr[EMU_LINK_HDR_LEN], uint16_t op, uint32_t seq, si
 
 int emu_link_op_known(uint16_t op)
 {
-	return op >= EMU_LINK_MR_REPORT && op <= EMU_LINK_GET_QUOTE;
+	return op >= EMU_LINK_MR_REPORT && op <= EMU_LINK_LOG_PAGE;
 }
 
 const char *emu_link_op_name(uint16_t op)
@@ -70,6 +70,8 @@ const char *emu_link_op_name(uint16_t op)
 	case EMU_LINK_SYS_RD: return "SYS_RD";
 	case EMU_LINK_SERVICE: return "SERVICE";
 	case EMU_LINK_GET_QUOTE: return "GET_QUOTE";
+	case EMU_LINK_MIGTD_RAW: return "MIGTD_RAW";
+	case EMU_LINK_LOG_PAGE: return "LOG_PAGE";
 	case EMU_LINK_ERROR: return "ERROR";
 	default: return "unknown";
 	}

@@ -29,6 +29,8 @@
 #include "emu_platform.h"
 #include "hostio.h"
 #include "migtd/log.h"
+#include "migtd/logarea.h"
+#include "migtd/rawstream.h"
 #include "migtd/session.h"
 #include "uvsock.h"
 #include "atomic_file.h"
@@ -44,6 +46,23 @@ static volatile sig_atomic_t stop;
 static struct migtd_core core;
 static struct emu_platform eplat;
 static struct uvsock uv;
+static struct migtd_rawstreams rawstreams;
+static struct migtd_rawstream rawstream_slots[MIGTD_MAX_SESSIONS];
+
+/*
+ * vmcall-raw log area (docs/vmcall-raw.md): a process has one vCPU. Its page
+ * is mirrored to the emulated host after every change (the VMM reads it
+ * there, as it would read the shared page).
+ */
+#define LOGAREA_GPA 0xF0000000ull /* the emulated page's address, as reported */
+static bool logarea_on;
+static struct migtd_logarea logarea;
+
+static void logarea_publish(void *ctx, uint32_t vcpu, const uint8_t page[MIGTD_LOGAREA_PAGE])
+{
+	(void)ctx;
+	(void)emu_platform_log_page(&eplat, vcpu, page);
+}
 
 static void on_signal(int sig)
 {
@@ -71,6 +90,8 @@ static void log_sink(void *ctx, enum migtd_log_level level, uint64_t request_id,
 	struct timespec ts;
 
 	(void)ctx;
+	if (logarea_on)
+		migtd_logarea_log(&logarea, (uint8_t)level, request_id, msg, len);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (log_format == LOG_JSON) {
 		fprintf(stderr, "{\"ts\":%lld.%03ld,\"level\":\"%s\",", (long long)ts.tv_sec,
@@ -115,6 +136,9 @@ static void usage(FILE *f)
 		"  --vmm-timeout-ms N   how long one platform call waits for the emulated host:\n"
 		"                       a TDX-module call, Query, ReportStatus, one GetQuote\n"
 		"                       attempt (default 30000; docs/vmm-failures.md)\n"
+		"  --profile P          service|vmcall-raw: the VMM interface (default service;\n"
+		"                       vmcall-raw: TDG.VP.VMCALL<MigTD>, streams over Send/Receive,\n"
+		"                       the log area; --relay is then not used)\n"
 		"  --log-level L        error|warn|info|debug|trace (default info)\n"
 		"  --log-format F       text|json (default text)\n"
 		"  --help               this text\n"
@@ -192,6 +216,7 @@ int main(int argc, char **argv)
 		{ "vmm-timeout-ms", required_argument, NULL, 'T' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "log-format", required_argument, NULL, 'f' },
+		{ "profile", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -216,6 +241,7 @@ int main(int argc, char **argv)
 	uint64_t dumped = 0;
 	unsigned long timeout = 60000, vmm_timeout = 30000;
 	const char *lost_why = NULL;
+	enum migtd_profile profile = MIGTD_PROFILE_SERVICE;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -256,6 +282,14 @@ int main(int argc, char **argv)
 			else
 				return cli_usage_error("migtd", "unknown log format '%s'", optarg);
 			break;
+		case 'Q':
+			if (!strcmp(optarg, "service"))
+				profile = MIGTD_PROFILE_SERVICE;
+			else if (!strcmp(optarg, "vmcall-raw"))
+				profile = MIGTD_PROFILE_VMCALL_RAW;
+			else
+				return cli_usage_error("migtd", "unknown profile '%s'", optarg);
+			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		case 'V': cli_print_version("migtd"); return CLI_EXIT_OK;
 		default: return cli_try_help("migtd");
@@ -263,8 +297,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("migtd", "unexpected argument '%s'", argv[optind]);
-	if (!platform_path || !relay_path)
+	if (!platform_path || (!relay_path && profile == MIGTD_PROFILE_SERVICE))
 		return cli_usage_error("migtd", "--platform and --relay are required");
+	if (!relay_path)
+		relay_path = "-";
 	if (timeout == 0 || timeout > 3600000)
 		return cli_usage_error("migtd", "--timeout-ms must be 1..3600000");
 	if (policy_v2) {
@@ -316,6 +352,10 @@ int main(int argc, char **argv)
 
 	/* A TDCALL-style leaf waits this long for the emulated TDX module. */
 	emu_link_fd_io(&link, fd, (int)vmm_timeout, &io);
+	if (profile == MIGTD_PROFILE_VMCALL_RAW) {
+		migtd_logarea_init(&logarea, LOGAREA_GPA, logarea_publish, NULL);
+		logarea_on = true;
+	}
 	migtd_log_init(&plat.log, log_sink, NULL, level);
 	emu_platform_init(&eplat, &io, &plat.log);
 	eplat.sync_timeout_ms = (uint32_t)vmm_timeout;
@@ -343,6 +383,16 @@ int main(int argc, char **argv)
 	cfg.max_sessions = MIGTD_MAX_SESSIONS;
 	/* Our own quote verified at boot, not in every session (docs/performance.md). */
 	cfg.own_quote_once = true;
+	if (profile == MIGTD_PROFILE_VMCALL_RAW) {
+		/* The streams are Send/Receive calls on the platform link. */
+		migtd_rawstreams_init(&rawstreams, &plat, rawstream_slots, MIGTD_MAX_SESSIONS);
+		plat.stream_ops = &migtd_rawstream_ops;
+		plat.stream_ctx = &rawstreams;
+		cfg.profile = MIGTD_PROFILE_VMCALL_RAW;
+		cfg.require_socket_info = false;
+		cfg.log_area.enable = migtd_logarea_enable;
+		cfg.log_area.ctx = &logarea;
+	}
 
 	ret = migtd_core_init(&core, &plat, &cfg);
 	dump_dir = getenv("MIGTD_DUMP_VERIFIED");

@@ -9,6 +9,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -740,6 +741,103 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
+/* ---- guest-crash MSRs (§2.7) ----------------------------------------------------- */
+
+/* A hypervisor's CPUID answers: cpuid_max = EAX of 0x40000000, crash_bit
+ * in 0x40000003 EDX; every WRMSR is recorded by the fake TDCALL. */
+static uint32_t cpuid_hv_bit = 1u << 31, cpuid_max = 0x40000005, cpuid_crash = 1u << 10;
+static bool wrmsr_refused;
+
+static uint64_t crash_vmm(struct tdx_regs *r, size_t i)
+{
+	(void)i;
+	r->r10 = r->r11 == 0x20 && wrmsr_refused ? 0x8000000000000000ULL : 0;
+	if (r->r11 == 0x0A) { /* CPUID: EAX..EDX in R12..R15 */
+		uint64_t leaf = r->r12;
+
+		r->r12 = r->r13 = r->r14 = r->r15 = 0;
+		if (leaf == 1)
+			r->r14 = cpuid_hv_bit;
+		else if (leaf == 0x40000000)
+			r->r12 = cpuid_max;
+		else if (leaf == 0x40000003)
+			r->r15 = cpuid_crash;
+	}
+	return 0;
+}
+
+/* The WRMSRs made, in order: msr[k], value[k]; returns their count. */
+static size_t wrmsrs(uint64_t *msr, uint64_t *val)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ncalls; i++)
+		if (calls[i].rax == 0 && calls[i].r11 == 0x20) {
+			msr[n] = calls[i].r12;
+			val[n++] = calls[i].r13;
+		}
+	return n;
+}
+
+static void test_crash_msrs(void **state)
+{
+	static uint8_t page[4096] __attribute__((aligned(4096)));
+	static char big[5000];
+	uint64_t msr[8], val[8];
+	size_t n;
+
+	(void)state;
+	responder = crash_vmm;
+	/* with a message: P0 code, P3 GPA (shared), P4 length, then CTL = 3 */
+	memset(page, 0xEE, sizeof(page));
+	assert_int_equal(fw_tdx_crash_report(9, "policy invalid", 14, page, 1ULL << 47), MIGTD_OK);
+	n = wrmsrs(msr, val);
+	assert_int_equal(n, 4);
+	assert_int_equal(msr[0], 0x40000100);
+	assert_int_equal(val[0], 9);
+	assert_int_equal(msr[1], 0x40000103);
+	assert_int_equal(val[1], (uint64_t)(uintptr_t)page | 1ULL << 47);
+	assert_int_equal(msr[2], 0x40000104);
+	assert_int_equal(val[2], 14);
+	assert_int_equal(msr[3], 0x40000105);
+	assert_int_equal(val[3], 3);
+	assert_memory_equal(page, "policy invalid", 14);
+	assert_int_equal(page[14] | page[4095], 0); /* the rest of the page zeroed */
+	/* no message, or one of 4 KiB or more: P0 and CTL = notify only */
+	ncalls = 0;
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(fw_tdx_crash_report(0xFF, big, 4096, page, 0), MIGTD_OK);
+	n = wrmsrs(msr, val);
+	assert_int_equal(n, 2);
+	assert_int_equal(val[0], 0xFF);
+	assert_int_equal(msr[1], 0x40000105);
+	assert_int_equal(val[1], 1);
+	ncalls = 0;
+	assert_int_equal(fw_tdx_crash_report(4, NULL, 0, NULL, 0), MIGTD_OK);
+	assert_int_equal(wrmsrs(msr, val), 2);
+	/* not offered: nothing written, for each of the three conditions */
+	cpuid_crash = 0;
+	ncalls = 0;
+	assert_int_equal(fw_tdx_crash_report(4, "x", 1, page, 0), MIGTD_ERR_UNSUPPORTED);
+	assert_int_equal(wrmsrs(msr, val), 0);
+	cpuid_crash = 1u << 10;
+	cpuid_max = 0x40000003; /* must be strictly greater */
+	assert_false(fw_tdx_crash_msrs_offered());
+	cpuid_max = 0x40000004;
+	assert_true(fw_tdx_crash_msrs_offered());
+	cpuid_hv_bit = 0;
+	assert_false(fw_tdx_crash_msrs_offered());
+	cpuid_hv_bit = 1u << 31;
+	/* a WRMSR the VMM refuses: an error, and CTL is never written */
+	ncalls = 0;
+	wrmsr_refused = true;
+	assert_int_not_equal(fw_tdx_crash_report(4, "x", 1, page, 0), MIGTD_OK);
+	n = wrmsrs(msr, val);
+	assert_int_equal(n, 1);
+	assert_int_equal(msr[0], 0x40000100);
+	wrmsr_refused = false;
+}
+
 static void test_acpi_list_points_at_ccel(void **state)
 {
 	uint8_t rsdp[36], xsdt[44 + 8], ccel[56];
@@ -804,6 +902,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tdx_io, setup),
 		cmocka_unit_test_setup(test_ve_refuses, setup),
 		cmocka_unit_test_setup(test_ve_info_failure_and_fatal, setup),
+		cmocka_unit_test_setup(test_crash_msrs, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

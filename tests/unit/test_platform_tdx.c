@@ -900,6 +900,162 @@ static void test_wrappers(void **state)
 	assert_ptr_equal(migtd_plat_log(&fx.p), &fx.p.log);
 }
 
+/* ---- TDG.VP.VMCALL<MigTD> (0x10006, vmcall-raw) --------------------------------- */
+
+#define RAW_POOL_PAGES 40
+
+static uint8_t *raw_pool_setup(uint32_t *flag)
+{
+	uint8_t *pool = aligned_alloc(4096, RAW_POOL_PAGES * 4096);
+
+	assert_non_null(pool);
+	fx.t->raw_pool = pool;
+	fx.t->raw_pool_len = RAW_POOL_PAGES * 4096;
+	fx.t->raw_flag = flag;
+	return pool;
+}
+
+static void raw_call(struct migtd_raw_call *c, uint16_t leaf, uint8_t *buf, size_t len, size_t cap)
+{
+	memset(c, 0, sizeof(*c));
+	c->leaf = leaf;
+	c->buf = buf;
+	c->len = len;
+	c->cap = cap;
+}
+
+static void check_raw(const struct tdx_regs *r, uint64_t leaf)
+{
+	assert_true(r->rax == 0);
+	assert_true(r->rcx == 0xFFCC); /* RDX RBX RSI RDI R8-R15 */
+	assert_true(r->r10 == 0);
+	assert_true(r->r11 == 0x10006);
+	assert_true(r->r12 == (leaf | 1ULL << 16)); /* API version 1 */
+}
+
+static void test_raw_calls(void **state)
+{
+	uint32_t flag = 7;
+	uint8_t *pool = raw_pool_setup(&flag), wfr[8192], rs[16], snd[20], rcv[0x10000];
+	struct migtd_raw_call w, r, s, v;
+
+	(void)state;
+	/* WaitForRequest: R13 length, R14 GPA (shared), R15 vector 0x50 */
+	memset(wfr, 0, sizeof(wfr));
+	raw_call(&w, 1, wfr, 12, sizeof(wfr));
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &w), MIGTD_OK);
+	check_raw(&calls[0], 1);
+	assert_true(calls[0].r13 == 8192);
+	assert_true(calls[0].r14 == ((uint64_t)(uintptr_t)pool | SHARED_BIT));
+	assert_true(calls[0].r15 == 0x50);
+	/* ReportStatus: R13 id, R14 status word, R15 length, RBX GPA, RDI 0x50 */
+	memset(rs, 0, sizeof(rs));
+	migtd_wire_put_u32(rs + 8, 4);
+	memcpy(rs + 12, "data", 4);
+	raw_call(&r, 2, rs, 16, 16);
+	r.mig_request_id = 42;
+	r.status_word = 0x0601;
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &r), MIGTD_OK);
+	check_raw(&calls[1], 2);
+	assert_true(calls[1].r13 == 42 && calls[1].r14 == 0x0601 && calls[1].r15 == 16);
+	assert_true(calls[1].rbx == ((uint64_t)(uintptr_t)(pool + 2 * 4096) | SHARED_BIT));
+	assert_true(calls[1].rdi == 0x50);
+	assert_memory_equal(pool + 2 * 4096 + 12, "data", 4); /* the buffer went to shared */
+	/* Send / Receive: R13 id, R14 length, R15 GPA, RBX vector 0x52 */
+	memset(snd, 0, sizeof(snd));
+	raw_call(&s, 3, snd, 20, 20);
+	s.mig_request_id = 42;
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &s), MIGTD_OK);
+	check_raw(&calls[2], 3);
+	assert_true(calls[2].r13 == 42 && calls[2].r14 == 20 && calls[2].rbx == 0x52);
+	assert_true(calls[2].r15 == ((uint64_t)(uintptr_t)(pool + 3 * 4096) | SHARED_BIT));
+	memset(rcv, 0, GHCI_RAW_HDR_LEN);
+	raw_call(&v, 4, rcv, 12, sizeof(rcv));
+	v.mig_request_id = 42;
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &v), MIGTD_OK);
+	check_raw(&calls[3], 4);
+	assert_true(calls[3].r14 == 0x10000 && calls[3].rbx == 0x52);
+	/* no vector yet: nothing is looked at, even a filled buffer */
+	pool[3 * 4096] = 1;
+	assert_int_equal(migtd_plat_raw_poll(&fx.p, &s), MIGTD_ERR_AGAIN);
+	/* a vector fired: each call re-checks its own buffer (§2.4.5) */
+	flag++;
+	assert_int_equal(migtd_plat_raw_poll(&fx.p, &s), MIGTD_OK);
+	assert_int_equal(snd[0], 1);
+	assert_int_equal(migtd_plat_raw_poll(&fx.p, &w), MIGTD_ERR_AGAIN); /* still 0/0 */
+	assert_int_equal(migtd_plat_raw_poll(&fx.p, &r), MIGTD_ERR_AGAIN); /* not acked */
+	assert_int_equal(migtd_plat_raw_poll(&fx.p, &v), MIGTD_ERR_AGAIN);
+	/* the VMM answers the WaitForRequest and acknowledges the report */
+	migtd_wire_put_u64(pool, 0x0301);
+	migtd_wire_put_u32(pool + 8, 8);
+	pool[2 * 4096] = 1;
+	flag++;
+	assert_int_equal(migtd_plat_raw_poll(&fx.p, &w), MIGTD_OK);
+	assert_int_equal(migtd_wire_get_u64(wfr), 0x0301);
+	assert_int_equal(migtd_wire_get_u32(wfr + 8), 8);
+	assert_int_equal(migtd_plat_raw_poll(&fx.p, &r), MIGTD_OK);
+	assert_int_equal(rs[0], 1);
+	/* a cancel on the Receive completes it too (state 2, detail 3) */
+	pool[4 * 4096] = 2;
+	pool[4 * 4096 + 1] = 3;
+	flag++;
+	assert_int_equal(migtd_plat_raw_poll(&fx.p, &v), MIGTD_OK);
+	assert_int_equal(rcv[0], 2);
+	assert_int_equal(rcv[1], 3);
+	assert_int_equal(migtd_plat_raw_poll(&fx.p, &v), MIGTD_ERR_STATE);
+	free(pool);
+}
+
+static void test_raw_pool_and_cancel(void **state)
+{
+	uint32_t flag = 0;
+	uint8_t *pool = raw_pool_setup(&flag), rcv[0x10000];
+	struct migtd_raw_call v[3];
+
+	(void)state;
+	memset(rcv, 0, GHCI_RAW_HDR_LEN); /* a Receive's header is zero (§2.4.3) */
+	/* 40 pages hold two 16-page Receives, not three */
+	for (int i = 0; i < 2; i++) {
+		raw_call(&v[i], 4, rcv, 12, sizeof(rcv));
+		assert_int_equal(migtd_plat_raw_start(&fx.p, &v[i]), MIGTD_OK);
+	}
+	raw_call(&v[2], 4, rcv, 12, sizeof(rcv));
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &v[2]), MIGTD_ERR_AGAIN);
+	/* given up: its pages stay the VMM's until it completes the call */
+	assert_int_equal(migtd_plat_raw_cancel(&fx.p, &v[0]), MIGTD_OK);
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &v[2]), MIGTD_ERR_AGAIN);
+	pool[0] = 2;
+	pool[1] = 3;
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &v[2]), MIGTD_OK);
+	assert_true(calls[ncalls - 1].r15 == ((uint64_t)(uintptr_t)pool | SHARED_BIT));
+	/* the VMM refuses a call: its pages come back at once */
+	responder = NULL;
+	ncalls = 0;
+	assert_int_equal(migtd_plat_raw_cancel(&fx.p, &v[1]), MIGTD_OK);
+	pool[16 * 4096] = 1;
+	{
+		uint8_t small[100];
+		struct migtd_raw_call c;
+
+		raw_call(&c, 3, small, 20, 20);
+		assert_int_equal(tdx_vmcall_migtd(0, 0, 0, 0, 0, 0), MIGTD_ERR_INVALID);
+		assert_int_equal(tdx_vmcall_migtd(5, 0, 0, 0, 0, 0), MIGTD_ERR_INVALID);
+		/* bad sizes never reach the VMM */
+		raw_call(&c, 3, small, 30, 20);
+		assert_int_equal(migtd_plat_raw_start(&fx.p, &c), MIGTD_ERR_LENGTH);
+		raw_call(&c, 3, small, 5, 11);
+		assert_int_equal(migtd_plat_raw_start(&fx.p, &c), MIGTD_ERR_LENGTH);
+		raw_call(&c, 5, small, 20, 20);
+		assert_int_equal(migtd_plat_raw_start(&fx.p, &c), MIGTD_ERR_LENGTH);
+		assert_int_equal(ncalls, 0);
+	}
+	/* no pool: the profile is not set up */
+	fx.t->raw_pool = NULL;
+	raw_call(&v[0], 1, rcv, 12, 4096);
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &v[0]), MIGTD_ERR_UNSUPPORTED);
+	free(pool);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -912,6 +1068,7 @@ int main(void)
 		T(test_service_cancel),     T(test_quote_polling),    T(test_quote_interrupt),
 		T(test_quote_errors),       T(test_quote_cancel),     T(test_map_gpa),
 		T(test_report_fatal_error), T(test_random_and_clock), T(test_wrappers),
+		T(test_raw_calls), T(test_raw_pool_and_cancel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,7 @@
 #include "emu_quote.h"
 #include "emu_vmm.h"
 #include "migtd/err.h"
+#include "migtd/ghci.h"
 #include "migtd/fmt.h"
 #include "migtd/tdvf.h"
 #include "migtd/wire.h"
@@ -133,7 +134,7 @@ static void usage(FILE *f)
 		"        [--issuer-chain PEM [--mrowner HEX96] [--mrownerconfig HEX96]\n"
 		"         [--init-mrowner HEX96] [--init-mrownerconfig HEX96]]\n"
 		"        [--vm [--image IMG] [--qemu PATH] [--guest-cid N]]\n"
-		"        [--td [--shim ROM] [--lenient] [--shim-test MODE]]\n"
+		"        [--td [--shim ROM] [--lenient] [--shim-test MODE]] [--profile P]\n"
 		"      Run ONE emulated platform (DIR from 'pki init') with its migtd, taking\n"
 		"      commands on the Unix SOCKET (see 'ctl'). Each session's MigTD stream is\n"
 		"      relayed over TCP to the other host with no added framing: the source\n"
@@ -163,6 +164,9 @@ static void usage(FILE *f)
 		"      --migtd-external: FOR TESTS: measure the migtd next to migtd-vmm as\n"
 		"      the MigTD but do not start it; the test starts it on DIR/link.sock\n"
 		"      and DIR/relay.sock (e.g. behind a hostile link proxy).\n"
+		"      --profile vmcall-raw: the migtd speaks TDG.VP.VMCALL<MigTD>\n"
+		"      (docs/vmcall-raw.md); ctl then also takes tdreport, log-area, logs and\n"
+		"      cancel; migrate relays its Send/Receive bytes over TCP the same way.\n"
 		"  ctl SOCKET COMMAND...\n"
 		"      Send one command to a 'serve' process and print its answer on stdout (an\n"
 		"      \"error ...\" answer goes to stderr, exit 1):\n"
@@ -179,6 +183,12 @@ static void usage(FILE *f)
 		"                                          module's MIG_ENC_KEY, MIG_DEC_KEY and\n"
 		"                                          MIG_VERSION of that user TD (a real\n"
 		"                                          platform never exposes them)\n"
+		"        tdreport ID                       vmcall-raw: GetTDReport; status ID\n"
+		"                                          then says whether it verified\n"
+		"        log-area ID LEVEL                 vmcall-raw: EnableLogArea(LEVEL)\n"
+		"        logs                              vmcall-raw: the MigTD's log ring, one\n"
+		"                                          line per entry with its request id\n"
+		"        cancel ID                         vmcall-raw: cancel a session\n"
 		"        shutdown                          stop the platform and its migtd\n"
 		"  --help | --version\n",
 		cli_default_name(CLI_DEFAULT_POLICY));
@@ -590,6 +600,57 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 		snprintf(reply, cap, "ok port %u", s->next_port++);
 		return;
 	}
+	if (!strcmp(argv[0], "logs") && argc == 1) {
+		FILE *f;
+		unsigned n;
+
+		if (!s->plat->raw) {
+			snprintf(reply, cap, "error logs: the log area is a vmcall-raw feature");
+			return;
+		}
+		f = fmemopen(reply, cap, "w");
+		if (!f) {
+			snprintf(reply, cap, "error out of memory");
+			return;
+		}
+		n = emu_vmm_raw_print_logs(s->plat, f);
+		fprintf(f, "ok %u log entries", n);
+		fclose(f);
+		reply[cap - 1] = '\0';
+		return;
+	}
+	if ((!strcmp(argv[0], "tdreport") && argc == 2) ||
+	    (!strcmp(argv[0], "log-area") && argc == 3) ||
+	    (!strcmp(argv[0], "cancel") && argc == 2)) {
+		uint64_t id = strtoull(argv[1], NULL, 10);
+		struct emu_vmm_request *r = emu_vmm_find_request(s->plat, id);
+
+		if (!s->plat->raw) {
+			snprintf(reply, cap, "error %s: a vmcall-raw operation", argv[0]);
+			return;
+		}
+		if (!strcmp(argv[0], "cancel")) {
+			if (!r || !r->delivered || r->status >= 0) {
+				snprintf(reply, cap, "error no such request in progress");
+				return;
+			}
+			emu_vmm_raw_cancel(&s->vmm, r);
+			snprintf(reply, cap, "ok");
+			return;
+		}
+		if (r) {
+			snprintf(reply, cap, "error request %llu exists", (unsigned long long)id);
+			return;
+		}
+		r = !strcmp(argv[0], "tdreport")
+			    ? emu_vmm_raw_request(s->plat, id, GHCI_RAW_OP_GET_TDREPORT, 0,
+						  EMU_VMM_RAW_OK)
+			    : emu_vmm_raw_request(s->plat, id, GHCI_RAW_OP_ENABLE_LOG_AREA,
+						  (uint8_t)strtoul(argv[2], NULL, 10),
+						  EMU_VMM_RAW_OK);
+		snprintf(reply, cap, r ? "ok queued" : "error no room for another request");
+		return;
+	}
 	if (!strcmp(argv[0], "status") && argc == 2) {
 		struct emu_vmm_request *r =
 			emu_vmm_find_request(s->plat, strtoull(argv[1], NULL, 10));
@@ -598,6 +659,12 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 			snprintf(reply, cap, "error no such request");
 		else if (r->status < 0)
 			snprintf(reply, cap, "pending");
+		else if (r->raw_op == GHCI_RAW_OP_GET_TDREPORT && r->status == 0)
+			snprintf(reply, cap,
+				 "status 0 %s; TDREPORT %zu bytes, MAC %s, REPORTDATA %s",
+				 migtd_status_name(0), r->rdata_len,
+				 r->tdreport_mac_ok ? "verified" : "NOT verified",
+				 r->tdreport_rd_ok ? "HostRequestedMigTDReport" : "WRONG");
 		else
 			snprintf(reply, cap, "status %d %s", r->status,
 				 migtd_status_name(r->status));
@@ -608,8 +675,8 @@ static void serve_command(struct serve *s, char *line, char *reply, size_t cap)
 			emu_vmm_find_request(s->plat, strtoull(argv[1], NULL, 10));
 		char enc[65], dec[65];
 
-		if (!r) {
-			snprintf(reply, cap, "error no such request");
+		if (!r || !r->td) {
+			snprintf(reply, cap, "error no such migration request");
 			return;
 		}
 		migtd_hex(enc, sizeof(enc), r->td->mig_enc_key, 32);
@@ -758,6 +825,7 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		{ "migtd-external", no_argument, NULL, 'x' },
 		{ "init-mrowner", required_argument, NULL, 'o' },
 		{ "init-mrownerconfig", required_argument, NULL, 'n' },
+		{ "profile", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -773,7 +841,7 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		   *tmo = "60000", *image = NULL, *qemu = "qemu-system-x86_64";
 	uint16_t ex_lo = 0, ex_hi = 0, im_lo = 0, im_hi = 0;
 	unsigned long long guest_cid = MIGTD_VSOCK_DEMO_SRC_CID;
-	bool vm = false, td = false;
+	bool vm = false, td = false, raw = false;
 	struct emu_vmm_td_args td_args = { .shim = NULL };
 	char *end;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -833,6 +901,11 @@ static int cmd_serve(int argc, char **argv, const char *self)
 						       c == 'o' ? "init-mrowner"
 								: "init-mrownerconfig");
 			break;
+		case 'R':
+			if (strcmp(optarg, "service") && strcmp(optarg, "vmcall-raw"))
+				return cli_usage_error(prog, "serve: --profile service|vmcall-raw");
+			raw = !strcmp(optarg, "vmcall-raw");
+			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: return cli_try_help(prog);
 		}
@@ -841,6 +914,9 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		return cli_usage_error(prog, "serve: unexpected argument '%s'", argv[optind]);
 	if (external && vm)
 		return cli_usage_error(prog, "serve: --migtd-external and --vm exclude each other");
+	if (raw && vm)
+		return cli_usage_error(prog, "serve: --profile vmcall-raw runs the migtd program "
+					     "(no --vm)");
 	if (!dir || !control || (!root && !chain))
 		return cli_usage_error(prog,
 				       "serve: --pki, --control and --root-ca (or, policy v2, "
@@ -881,6 +957,7 @@ static int cmd_serve(int argc, char **argv, const char *self)
 		srv.plat->host.pcs[srv.plat->host.pcs_n++] = &pcs[i];
 	}
 	srv.plat->echo_log = true;
+	srv.plat->raw = raw;
 	srv.plat->host.tdx.min_export_version = ex_lo;
 	srv.plat->host.tdx.max_export_version = ex_hi;
 	srv.plat->host.tdx.min_import_version = im_lo;

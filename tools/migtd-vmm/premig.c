@@ -31,6 +31,7 @@
 #include "hostio.h"
 #include "migtd/err.h"
 #include "migtd/fmt.h"
+#include "migtd/ghci.h"
 #include "migtd/tdvf.h"
 #include "migtd/wire.h"
 #include "vsock_ids.h"
@@ -98,7 +99,28 @@ struct pm_opts {
 	 * get vhost-user-vsock-pci served by migtd-vsock-backend */
 	bool vm_vsock;
 	char dir[PATH_MAX];
+	/* --profile vmcall-raw and its extra requests (docs/vmcall-raw.md) */
+	bool raw;
+	int log_area_level; /* -1: no EnableLogArea */
+	bool get_tdreport;
+	int raw_request; /* -1: none; else an index into pm_raw_requests */
 };
+
+/* --raw-request NAME: one extra request on the source platform, and the
+ * status the spec wants for it (docs/protocol.md §2.4.1). */
+static const struct {
+	const char *name;
+	uint8_t op;
+	enum emu_vmm_raw_inject inject;
+	int want;
+} pm_raw_requests[] = {
+	{ "vmm-error", GHCI_RAW_OP_START_MIGRATION, EMU_VMM_RAW_VMM_ERROR, 11 },
+	{ "bad-length", GHCI_RAW_OP_START_MIGRATION, EMU_VMM_RAW_BAD_LENGTH, 1 },
+	{ "unknown-op", 9, EMU_VMM_RAW_UNKNOWN_OP, 12 },
+	{ "rebinding", GHCI_RAW_OP_START_REBINDING, EMU_VMM_RAW_OK, 12 },
+	{ "migtd-data", GHCI_RAW_OP_GET_MIGTD_DATA, EMU_VMM_RAW_OK, 12 },
+};
+#define PM_RAW_REQUESTS (sizeof(pm_raw_requests) / sizeof(pm_raw_requests[0]))
 
 /* What is kept of a finished session (printed at the end). */
 struct pm_result {
@@ -144,6 +166,10 @@ struct premig {
 	bool dup_seen, dup_in_progress, dup_ignored;
 	unsigned dup_orig_reports;
 	uint64_t t_start;
+	/* vmcall-raw extras: EnableLogArea and GetTDReport on both platforms,
+	 * one --raw-request on the source; settled once all reported. */
+	struct emu_vmm_request *raw_log[2], *raw_tdr[2], *raw_req;
+	uint64_t raw_deadline;
 	/* Most requests a MigTD held at once (delivered, not yet reported). */
 	unsigned peak[2];
 };
@@ -181,6 +207,10 @@ enum {
 	O_SHIM,
 	O_LENIENT,
 	O_SHIM_TEST,
+	O_PROFILE,
+	O_LOG_AREA,
+	O_GET_TDREPORT,
+	O_RAW_REQUEST,
 	/* per side: code + SIDE_BASE * (side + 1) */
 	S_POLICY = 0,
 	S_ROOT_CA,
@@ -250,6 +280,10 @@ static const struct option pm_longopts[] = {
 	{ "count", required_argument, NULL, O_COUNT },
 	{ "parallel", required_argument, NULL, O_PARALLEL },
 	{ "timeout-ms", required_argument, NULL, O_TIMEOUT },
+	{ "profile", required_argument, NULL, O_PROFILE },
+	{ "log-area", required_argument, NULL, O_LOG_AREA },
+	{ "get-tdreport", no_argument, NULL, O_GET_TDREPORT },
+	{ "raw-request", required_argument, NULL, O_RAW_REQUEST },
 	{ "fault", required_argument, NULL, O_FAULT },
 	{ "fault-after", required_argument, NULL, O_FAULT_AFTER },
 	{ "fault-side", required_argument, NULL, O_FAULT_SIDE },
@@ -333,6 +367,19 @@ void premig_usage(FILE *f)
 		"                                 both streams cleanly after BYTES; counted in\n"
 		"                                 the bytes one MigTD sends (default 600, the\n"
 		"                                 handshake); --fault-side: only that side's\n"
+		"      --fault cancel [--fault-after BYTES]   vmcall-raw: the VMM cancels both\n"
+		"                                 sessions (data_status 2/3) after BYTES\n"
+		"      --profile service|vmcall-raw   the MigTDs' VMM interface (default service;\n"
+		"                                 vmcall-raw: TDG.VP.VMCALL<MigTD>, docs/vmcall-raw.md)\n"
+		"      --log-area LEVEL           vmcall-raw: EnableLogArea(LEVEL) on both MigTDs\n"
+		"                                 (1..5 -> status 0, else 1); their log rings are\n"
+		"                                 printed at the end\n"
+		"      --get-tdreport             vmcall-raw: GetTDReport on both MigTDs, checked\n"
+		"                                 (MAC by the TDX module, fixed REPORTDATA)\n"
+		"      --raw-request vmm-error|bad-length|unknown-op|rebinding|migtd-data\n"
+		"                                 vmcall-raw: one more request on the source\n"
+		"                                 MigTD (expected status 11, 1, 12, 12, 12; a\n"
+		"                                 policy v2 MigTD answers migtd-data: 0)\n"
 		"      --only src|dst             only that side gets requests (no peer comes)\n"
 		"      --both-ways                odd sessions migrate the other way (B -> A);\n"
 		"                                 B then gets A's QE SVN (unless --dst-qe-svn)\n"
@@ -461,6 +508,7 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 	o->count = 1;
 	o->timeout_ms = 60000;
 	o->fault_side = o->only = -1;
+	o->log_area_level = o->raw_request = -1;
 	for (int s = 0; s < 2; s++) {
 		o->side[s].pcesvn = o->side[s].qe_svn = -1;
 		o->side[s].ex_lo = 1, o->side[s].ex_hi = 3;
@@ -506,8 +554,29 @@ static int pm_parse(struct pm_opts *o, int argc, char **argv, const char *cmd)
 				o->fault = EMU_VMM_FAULT_STALL;
 			else if (!strcmp(optarg, "disconnect"))
 				o->fault = EMU_VMM_FAULT_DISCONNECT;
+			else if (!strcmp(optarg, "cancel"))
+				o->fault = EMU_VMM_FAULT_CANCEL;
 			else
 				bad = 1;
+			break;
+		case O_PROFILE:
+			if (!strcmp(optarg, "vmcall-raw"))
+				o->raw = true;
+			else
+				bad = strcmp(optarg, "service") != 0;
+			break;
+		case O_LOG_AREA:
+			o->log_area_level = (int)strtoul(optarg, &end, 10);
+			bad = *end != '\0' || !*optarg || o->log_area_level > 255;
+			break;
+		case O_GET_TDREPORT: o->get_tdreport = true; break;
+		case O_RAW_REQUEST:
+			bad = 1;
+			for (unsigned k = 0; k < PM_RAW_REQUESTS; k++)
+				if (!strcmp(optarg, pm_raw_requests[k].name)) {
+					o->raw_request = (int)k;
+					bad = 0;
+				}
 			break;
 		case O_FAULT_AFTER:
 			o->fault_after = strtoul(optarg, &end, 10);
@@ -567,7 +636,26 @@ check:
 			cmd, PM_MAX_COUNT, PM_MAX_PARALLEL);
 		return 2;
 	}
-	if (o->fault && !o->fault_after)
+	if (!o->raw && (o->log_area_level >= 0 || o->get_tdreport || o->raw_request >= 0 ||
+			o->fault == EMU_VMM_FAULT_CANCEL)) {
+		fprintf(stderr,
+			"migtd-vmm %s: --log-area, --get-tdreport, --raw-request and --fault cancel "
+			"need --profile vmcall-raw\n",
+			cmd);
+		return 2;
+	}
+	if (o->raw && (o->vm_serial_port || o->malformed_hob || o->td)) {
+		fprintf(stderr,
+			"migtd-vmm %s: --profile vmcall-raw has no stream device (no --vm-serial), "
+			"no HOB lists (--raw-request instead of --malformed-hob), and the shim's "
+			"TD does not offer TDG.VP.VMCALL<MigTD> (no --td)\n",
+			cmd);
+		return 2;
+	}
+	/* The vmcall-raw image (make image PROFILE=vmcall-raw). */
+	if (o->raw && o->vm && !o->image_set)
+		o->image = "build/migtd-vmcall-raw.bin";
+	if (o->fault && !o->fault_after && o->fault != EMU_VMM_FAULT_CANCEL)
 		o->fault_after = 600; /* inside the TLS handshake */
 	/* --vm's default is the default build (virtio-vsock, found like every
 	 * default file); --vm-serial needs the virtio-serial build. */
@@ -718,8 +806,15 @@ static int pm_setup(struct premig *m, const char *self)
 				m->o.image);
 			return -1;
 		}
+		if (m->o.raw != !strcmp(tr, "vmcall-raw")) {
+			fprintf(stderr, "migtd-vmm: %s is a %s image: %s\n", m->o.image, tr,
+				m->o.raw ? "--profile vmcall-raw needs the vmcall-raw image (make "
+					   "image PROFILE=vmcall-raw)"
+					 : "use --profile vmcall-raw");
+			return -1;
+		}
 		m->o.vm_vsock = !strcmp(tr, "virtio-vsock");
-		if (!m->o.vm_vsock && strcmp(tr, "virtio-serial-ports") != 0) {
+		if (!m->o.vm_vsock && !m->o.raw && strcmp(tr, "virtio-serial-ports") != 0) {
 			fprintf(stderr, "migtd-vmm: %s is a %s image: use --vm-serial PORT\n",
 				m->o.image, tr);
 			return -1;
@@ -846,15 +941,23 @@ static int pm_setup(struct premig *m, const char *self)
 								     : MIGTD_VSOCK_DEMO_DST_CID,
 							    msg, sizeof(msg)))
 					goto fail;
+			} else if (m->o.raw) {
+				/* No stream ports: the streams are MIGTD_RAW calls on the link. */
+				m->plat[s]->raw = true;
+				if (emu_vmm_launch_vm(m->plat[s], m->o.qemu, img, 0, msg,
+						      sizeof(msg)))
+					goto fail;
 			} else if (emu_vmm_launch_vm(m->plat[s], m->o.qemu, img,
 						     (unsigned)m->o.vm_streams, msg, sizeof(msg))) {
 				goto fail;
 			}
 			migtd_hex(hex, sizeof(hex), m->plat[s]->mrtd, 48);
 			printf("  MRTD:        %s %s\n", plat_name(&m->o, s), hex);
-		} else if (emu_vmm_launch(m->plat[s], migtd, pol[s], roots[s], "info", tmo, msg,
-					  sizeof(msg)) != 0) {
-			goto fail;
+		} else {
+			m->plat[s]->raw = m->o.raw;
+			if (emu_vmm_launch(m->plat[s], migtd, pol[s], roots[s], "info", tmo, msg,
+					   sizeof(msg)) != 0)
+				goto fail;
 		}
 	}
 	return 0;
@@ -1035,6 +1138,98 @@ static void pm_sample_peak(struct premig *m)
 	}
 }
 
+static bool pm_raw_done(const struct emu_vmm_request *r)
+{
+	return !r || r->status >= 0;
+}
+
+/* The vmcall-raw extras all reported (or their 30 s are over). */
+static bool pm_raw_settled(const struct premig *m, uint64_t now)
+{
+	bool done = pm_raw_done(m->raw_req);
+
+	for (int s = 0; s < 2; s++)
+		done = done && pm_raw_done(m->raw_log[s]) && pm_raw_done(m->raw_tdr[s]);
+	return done || now >= m->raw_deadline;
+}
+
+/* Queue the vmcall-raw extras (ids 800.. are never session ids). */
+static void pm_raw_start(struct premig *m)
+{
+	m->raw_deadline = m->t_start + 30000;
+	for (int s = 0; s < 2; s++) {
+		if (m->o.log_area_level >= 0) {
+			m->raw_log[s] =
+				emu_vmm_raw_request(m->plat[s], 800u + (unsigned)s,
+						    GHCI_RAW_OP_ENABLE_LOG_AREA,
+						    (uint8_t)m->o.log_area_level, EMU_VMM_RAW_OK);
+			m->start_error = m->start_error || !m->raw_log[s];
+		}
+		if (m->o.get_tdreport) {
+			m->raw_tdr[s] =
+				emu_vmm_raw_request(m->plat[s], 810u + (unsigned)s,
+						    GHCI_RAW_OP_GET_TDREPORT, 0, EMU_VMM_RAW_OK);
+			m->start_error = m->start_error || !m->raw_tdr[s];
+		}
+	}
+	if (m->o.raw_request >= 0) {
+		unsigned k = (unsigned)m->o.raw_request;
+
+		m->raw_req = emu_vmm_raw_request(m->plat[SRC], 820, pm_raw_requests[k].op, 0,
+						 pm_raw_requests[k].inject);
+		m->start_error = m->start_error || !m->raw_req;
+	}
+}
+
+/* What the spec wants of the vmcall-raw extras, and whether it happened. */
+static bool pm_raw_extras_ok(struct premig *m)
+{
+	bool ok = true;
+
+	for (int s = 0; s < 2; s++) {
+		const struct emu_vmm_request *r = m->raw_log[s];
+
+		if (r) {
+			int want = m->o.log_area_level >= 1 && m->o.log_area_level <= 5 ? 0 : 1;
+
+			printf("  %s EnableLogArea(level %d): status %d (%s), want %d\n",
+			       plat_name(&m->o, s), m->o.log_area_level, r->status,
+			       pm_status_name(r->status), want);
+			ok = ok && r->status == want;
+		}
+		r = m->raw_tdr[s];
+		if (r) {
+			printf("  %s GetTDReport: status %d, %zu bytes, MAC %s, REPORTDATA %s\n",
+			       plat_name(&m->o, s), r->status, r->rdata_len,
+			       r->tdreport_mac_ok ? "verified" : "NOT verified",
+			       r->tdreport_rd_ok ? "HostRequestedMigTDReport" : "WRONG");
+			ok = ok && r->status == 0 && r->tdreport_mac_ok && r->tdreport_rd_ok;
+		}
+	}
+	if (m->raw_req) {
+		int want = pm_raw_requests[m->o.raw_request].want;
+
+		/* A policy-v2 MigTD answers GetMigtdData with its TDINFO. */
+		if (m->plat[SRC]->issuer_chain &&
+		    pm_raw_requests[m->o.raw_request].op == GHCI_RAW_OP_GET_MIGTD_DATA) {
+			want = 0;
+			ok = ok && m->raw_req->rdata_len == 512;
+			printf("  raw request migtd-data: %zu bytes of TDINFO\n",
+			       m->raw_req->rdata_len);
+		}
+
+		printf("  raw request %s: status %d (%s), want %d\n",
+		       pm_raw_requests[m->o.raw_request].name, m->raw_req->status,
+		       pm_status_name(m->raw_req->status), want);
+		ok = ok && m->raw_req->status == want;
+	}
+	if (m->o.log_area_level >= 0)
+		for (int s = 0; s < 2; s++)
+			printf("  %s log area: %u entries\n", plat_name(&m->o, s),
+			       emu_vmm_raw_print_logs(m->plat[s], stdout));
+	return ok;
+}
+
 /* The scheduler, called by the VMM loop between polls. */
 static bool pm_tick(void *ctx)
 {
@@ -1052,7 +1247,8 @@ static bool pm_tick(void *ctx)
 		m->bad_settled =
 			(m->bad->delivered && m->plat[SRC]->wfr_count > m->bad->wfr_at_delivery) ||
 			now >= m->bad_deadline;
-	return m->start_error || (m->finished == m->o.count && (!m->bad || m->bad_settled));
+	return m->start_error ||
+	       (m->finished == m->o.count && (!m->bad || m->bad_settled) && pm_raw_settled(m, now));
 }
 
 static bool pm_never(void *ctx)
@@ -1248,13 +1444,21 @@ static int premig_main(int argc, char **argv, const char *self, bool demo)
 		else
 			m->start_error = true;
 	}
+	if (m->o.raw)
+		pm_raw_start(m);
 	ran = emu_vmm_run(&m->vmm, pm_tick, m, UINT64_MAX / 2) && !m->start_error;
 	secs = (double)(emu_vmm_now_ms() - m->t_start) / 1000.0;
 	/* Let the MigTDs' last log lines arrive before the results. */
 	if (ran && demo && !m->o.quiet)
 		emu_vmm_run(&m->vmm, pm_never, NULL, 30);
+	/* A MigTD logs its "reported" line after the VMM acknowledged: let the
+	 * log area page with it arrive before the rings are printed. */
+	if (ran && m->o.log_area_level >= 0)
+		emu_vmm_run(&m->vmm, pm_never, NULL, 200);
 	pm_print_results(m, secs);
 	extras_ok = pm_extras_ok(m);
+	if (m->o.raw)
+		extras_ok = pm_raw_extras_ok(m) && extras_ok;
 	if (!demo)
 		pm_print_summary(m, secs);
 	abnormal = emu_vmm_fini(&m->vmm);

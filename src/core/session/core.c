@@ -34,7 +34,8 @@ int migtd_core_init(struct migtd_core *c, const struct migtd_platform *plat,
 		return MIGTD_ERR_INVALID;
 	memset(c, 0, sizeof(*c));
 	if (plat == NULL || cfg == NULL || cfg->policy == NULL || cfg->policy_len == 0 ||
-	    cfg->max_sessions > MIGTD_MAX_SESSIONS)
+	    cfg->max_sessions > MIGTD_MAX_SESSIONS ||
+	    (cfg->profile != MIGTD_PROFILE_SERVICE && cfg->profile != MIGTD_PROFILE_VMCALL_RAW))
 		return MIGTD_ERR_INVALID;
 	/* v1 enrols a root CA; v2 an issuer chain and takes the root from the policy. */
 	if (cfg->policy_v2 ? cfg->issuer_chain == NULL || cfg->issuer_chain_len == 0
@@ -376,8 +377,20 @@ static int boot(struct migtd_core *c)
 		if (ret == MIGTD_OK)
 			ret = boot_policy(c);
 	}
-	if (ret == MIGTD_OK)
-		ret = migtd_ghci_query_cmd_build(c->svc_cmd, sizeof(c->svc_cmd), &len);
+	if (ret != MIGTD_OK)
+		return ret;
+	if (c->cfg.profile == MIGTD_PROFILE_VMCALL_RAW) {
+		/* GHCI 1.5 has no Query: the MigTD call is there or the first
+		 * WaitForRequest fails (docs/vmcall-raw.md). */
+		MIGTD_INFO(core_log(c), MIGTD_LOG_NO_REQUEST,
+			   "boot: vmcall-raw profile; serving requests (at most %u at once)",
+			   c->cfg.max_sessions);
+		/* Our own quote first, if it is verified once (own_quote.c). */
+		c->state = c->cfg.own_quote_once ? MIGTD_CORE_OWN_QUOTE : MIGTD_CORE_SERVE;
+		c->next_wfr_ms = 0;
+		return MIGTD_OK;
+	}
+	ret = migtd_ghci_query_cmd_build(c->svc_cmd, sizeof(c->svc_cmd), &len);
 	if (ret != MIGTD_OK)
 		return ret;
 	svc_setup(c, len, &migtd_ghci_guid_service_common);
@@ -597,6 +610,174 @@ static void wfr_step(struct migtd_core *c, uint64_t now)
 	wfr_answer(c, now);
 }
 
+/* ---- vmcall-raw request loop (docs/protocol.md §2.4.1, §2.4.5, §2.4.6) ---------- */
+
+/* The status an unparsable WaitForRequest answer is reported with. */
+static uint8_t raw_wfr_error_status(int err)
+{
+	switch (err) {
+	case MIGTD_ERR_VMM_INTERNAL: return MIGTD_STATUS_VMM_INTERNAL_ERROR;
+	case MIGTD_ERR_UNSUPPORTED_OP: return MIGTD_STATUS_UNSUPPORTED_OPERATION;
+	default: return MIGTD_STATUS_INVALID_PARAMETER; /* lengths, reserved, values */
+	}
+}
+
+/* §2.4.6: the TDREPORT over the fixed REPORTDATA, never the VMM's bytes. */
+static uint8_t raw_get_tdreport(struct migtd_core *c, uint64_t id, uint8_t *out)
+{
+	uint8_t rd[TDREPORT_REPORT_DATA_SIZE] = { 0 };
+	int ret;
+
+	memcpy(rd, MIGTD_RAW_TDREPORT_TAG, sizeof(MIGTD_RAW_TDREPORT_TAG) - 1);
+	ret = migtd_plat_mr_report(c->plat, rd, out);
+	if (ret != MIGTD_OK) {
+		MIGTD_ERROR(core_log(c), id, "GetTDReport: TDG.MR.REPORT failed: %s",
+			    migtd_err_str(ret));
+		return (uint8_t)migtd_err_status(MIGTD_ERR_TDCALL);
+	}
+	return MIGTD_STATUS_SUCCESS;
+}
+
+static void raw_aux(struct migtd_core *c, struct migtd_session *s, const struct ghci_raw_request *q,
+		    uint64_t now)
+{
+	uint8_t data[MIGTD_RAW_REPORT_BUF - GHCI_RAW_HDR_LEN];
+	uint8_t status = MIGTD_STATUS_SUCCESS;
+	size_t len = 0;
+	int ret;
+
+	if (q->operation == GHCI_RAW_OP_GET_TDREPORT) {
+		status = raw_get_tdreport(c, q->mig_request_id, data);
+		len = status == MIGTD_STATUS_SUCCESS ? TDREPORT_STRUCT_SIZE : 0;
+	} else if (q->operation == GHCI_RAW_OP_GET_MIGTD_DATA) {
+		/* Policy v2 (docs/protocol.md §2.4.1): our TDINFO_STRUCT, from
+		 * TDG.MR.REPORT over the VMM's REPORTDATA (zero if absent), for
+		 * the VMM to pass as init data later. */
+		ret = migtd_plat_mr_report(c->plat, q->reportdata, data);
+		if (ret == MIGTD_OK) {
+			memmove(data, data + TDREPORT_OFF_TDINFO, TDREPORT_TDINFO_STRUCT_SIZE);
+			len = TDREPORT_TDINFO_STRUCT_SIZE;
+		} else {
+			status = (uint8_t)migtd_err_status(MIGTD_ERR_TDCALL);
+		}
+	} else if (q->operation == GHCI_RAW_OP_START_REBINDING) {
+		/* Rebinding (Appendix B) is not in migtd-c: unsupported. */
+		status = MIGTD_STATUS_UNSUPPORTED_OPERATION;
+	} else { /* GHCI_RAW_OP_ENABLE_LOG_AREA */
+		if (c->cfg.log_area.enable == NULL) {
+			status = MIGTD_STATUS_UNSUPPORTED_OPERATION;
+		} else {
+			ret = c->cfg.log_area.enable(c->cfg.log_area.ctx, q->max_log_level, data,
+						     sizeof(data), &len);
+			if (ret != MIGTD_OK) {
+				status = (uint8_t)migtd_err_status(ret);
+				len = 0;
+			}
+		}
+	}
+	MIGTD_INFO(core_log(c), q->mig_request_id, "vmcall-raw operation %u: status %u",
+		   q->operation, status);
+	migtd_session_begin_report(c, s, q->mig_request_id, q->operation, status, data, len, now);
+	mbedtls_platform_zeroize(data, sizeof(data));
+}
+
+/* A WaitForRequest completion is in c->raw_wfr_buf. */
+static void raw_wfr_answer(struct migtd_core *c, uint64_t now)
+{
+	struct ghci_raw_request q;
+	struct migtd_migration_request req;
+	struct migtd_session *s;
+	int ret;
+
+	/* A policy-v2 MigTD takes the v2 forms (init data, operations 2 and 5). */
+	ret = migtd_ghci_raw_wfr_parse(c->raw_wfr_buf, c->raw_wfr.cap, c->cfg.policy_v2, &q);
+	c->next_wfr_ms = now;
+	if (ret == MIGTD_ERR_AGAIN)
+		return; /* spurious: wait again */
+	if (ret != MIGTD_OK && !q.has_request_id) {
+		c->requests_dropped++;
+		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+			   "vmcall-raw request without an id dropped: %s", migtd_err_str(ret));
+		goto out;
+	}
+	if (find_request(c, q.mig_request_id) != NULL) {
+		/* §1.4, §2.4.5: an id already in progress is ignored (no report). */
+		c->requests_duplicate++;
+		MIGTD_DEBUG(core_log(c), q.mig_request_id,
+			    "request id already in progress: ignored");
+		goto out;
+	}
+	s = free_slot(c);
+	if (s == NULL) {
+		c->requests_dropped++;
+		MIGTD_ERROR(core_log(c), q.mig_request_id, "no free session slot: dropped");
+		goto out;
+	}
+	c->requests_received++;
+	if (ret != MIGTD_OK) {
+		MIGTD_WARN(core_log(c), q.mig_request_id,
+			   "vmcall-raw request (operation %u) refused: %s", q.operation,
+			   migtd_err_str(ret));
+		migtd_session_begin_report(c, s, q.mig_request_id, q.operation,
+					   raw_wfr_error_status(ret), NULL, 0, now);
+		goto out;
+	}
+	if (q.operation != GHCI_RAW_OP_START_MIGRATION) {
+		raw_aux(c, s, &q, now);
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.info = q.mig_info;
+	migtd_session_begin(c, s, &req, now);
+	mbedtls_platform_zeroize(&req, sizeof(req));
+	{
+		unsigned active = migtd_core_active_sessions(c);
+
+		if (active > c->peak_sessions)
+			c->peak_sessions = active;
+	}
+out:
+	mbedtls_platform_zeroize(&q, sizeof(q));
+}
+
+static void raw_wfr_step(struct migtd_core *c, uint64_t now)
+{
+	int ret;
+
+	if (!c->svc_busy) {
+		if (now < c->next_wfr_ms || migtd_core_active_sessions(c) >= c->cfg.max_sessions)
+			return;
+		/* §2.4.1: data_status = 0, length = 0. */
+		memset(c->raw_wfr_buf, 0, GHCI_RAW_HDR_LEN);
+		memset(&c->raw_wfr, 0, sizeof(c->raw_wfr));
+		c->raw_wfr.leaf = GHCI_RAW_LEAF_WAIT_FOR_REQUEST;
+		c->raw_wfr.buf = c->raw_wfr_buf;
+		c->raw_wfr.len = GHCI_RAW_HDR_LEN;
+		c->raw_wfr.cap = sizeof(c->raw_wfr_buf);
+		ret = migtd_plat_raw_start(c->plat, &c->raw_wfr);
+		if (ret != MIGTD_OK) {
+			if (ret != MIGTD_ERR_AGAIN)
+				MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+					   "WaitForRequest (vmcall-raw) could not be sent: %s",
+					   migtd_err_str(ret));
+			c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+			return;
+		}
+		c->svc_busy = true;
+	}
+	ret = migtd_plat_raw_poll(c->plat, &c->raw_wfr);
+	if (ret == MIGTD_ERR_AGAIN)
+		return;
+	c->svc_busy = false;
+	if (ret != MIGTD_OK) {
+		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+			   "WaitForRequest (vmcall-raw) failed: %s", migtd_err_str(ret));
+		c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+		return;
+	}
+	raw_wfr_answer(c, now);
+}
+
 static uint64_t min_wake(uint64_t a, uint64_t b)
 {
 	return b != 0 && b < a ? b : a;
@@ -636,7 +817,7 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 			goto fail;
 		__attribute__((fallthrough)); /* a comment is not enough for clang */
 	case MIGTD_CORE_QUERY:
-		ret = query_step(c, now);
+		ret = c->state == MIGTD_CORE_QUERY ? query_step(c, now) : MIGTD_OK;
 		if (ret != MIGTD_OK)
 			goto fail;
 		if (c->state == MIGTD_CORE_QUERY) {
@@ -668,7 +849,10 @@ int migtd_core_poll(struct migtd_core *c, uint64_t *next_wakeup_ms)
 		(void)step_sessions(c, wake);
 		/* A new request may start and take its first steps right away. */
 		for (unsigned rounds = 0; rounds < 4; rounds++) {
-			wfr_step(c, now);
+			if (c->cfg.profile == MIGTD_PROFILE_VMCALL_RAW)
+				raw_wfr_step(c, now);
+			else
+				wfr_step(c, now);
 			if (c->svc_busy || c->next_wfr_ms > now)
 				break;
 		}

@@ -438,6 +438,29 @@ static bool check_init_data(struct migtd_session *s, uint64_t now)
 	return true;
 }
 
+void migtd_session_begin_report(struct migtd_core *c, struct migtd_session *s, uint64_t id,
+				uint8_t op, uint8_t status, const uint8_t *data, size_t len,
+				uint64_t now)
+{
+	unsigned index = s->index;
+
+	memset(s, 0, sizeof(*s));
+	s->core = c;
+	s->index = index;
+	s->request_id = id;
+	s->aux = true;
+	s->raw_op = op;
+	s->status = status;
+	s->t_start_ms = now;
+	s->policy_result = POLICY_RESULT_COUNT;
+	if (len > sizeof(s->rawbuf) - GHCI_RAW_HDR_LEN)
+		len = 0; /* cannot happen: the callers' data is bounded */
+	if (len)
+		memcpy(s->rawbuf, data, len);
+	s->rdata_len = len;
+	set_step(s, MIGTD_SS_REPORT, now, false);
+}
+
 static bool st_open(struct migtd_session *s, uint64_t now)
 {
 	int ret;
@@ -495,6 +518,10 @@ static bool ps_send(struct migtd_session *s, const uint8_t *buf, size_t len, int
 					      len - s->ps_done, &sent);
 		if (*ret == MIGTD_OK && (sent == 0 || sent > len - s->ps_done))
 			*ret = MIGTD_ERR_NETWORK;
+		/* §1.5: a vmcall-raw VMM cancel before TLS is a transport
+		 * failure like any other here (5), not 10. */
+		if (*ret == MIGTD_ERR_VMM_CANCELED)
+			*ret = MIGTD_ERR_NETWORK;
 		if (*ret != MIGTD_OK)
 			return false;
 		s->ps_done += sent;
@@ -514,6 +541,8 @@ static bool ps_recv(struct migtd_session *s, uint8_t *buf, size_t len, int *ret)
 		/* The peer ending the stream mid-exchange is a network error
 		 * like any other (upstream: EOF -> NetworkError). */
 		if (*ret == MIGTD_OK && (got == 0 || got > len - s->ps_done))
+			*ret = MIGTD_ERR_NETWORK;
+		if (*ret == MIGTD_ERR_VMM_CANCELED) /* §1.5: 5 before TLS, as above */
 			*ret = MIGTD_ERR_NETWORK;
 		if (*ret != MIGTD_OK)
 			return false;
@@ -1106,11 +1135,65 @@ static bool st_abort(struct migtd_session *s, uint64_t now)
 	return true;
 }
 
+/*
+ * vmcall-raw ReportStatus (docs/protocol.md §2.4.2): R14 = the status word, the
+ * buffer {data_status 0, length, response data}. A status the raw call cannot
+ * carry (reserved codes) is sent as 1 instead: the VMM must hear of the end.
+ */
+static bool st_report_raw(struct migtd_session *s, uint64_t now)
+{
+	uint8_t data[MIGTD_RAW_REPORT_BUF - GHCI_RAW_HDR_LEN];
+	uint64_t word = 0;
+	size_t len = 0;
+	int ret;
+
+	if (migtd_ghci_raw_status_word(s->status, &word) != MIGTD_OK) {
+		MIGTD_WARN(SLOG(s), s->request_id, "status %u has no vmcall-raw code: reporting 1",
+			   s->status);
+		s->status = MIGTD_STATUS_INVALID_PARAMETER;
+		(void)migtd_ghci_raw_status_word(s->status, &word);
+	}
+	/* The data is built in place: move it behind the header first. */
+	memcpy(data, s->rawbuf, s->rdata_len);
+	ret = migtd_ghci_raw_build(s->rawbuf, sizeof(s->rawbuf), 0, data, s->rdata_len, &len);
+	mbedtls_platform_zeroize(data, sizeof(data));
+	if (ret == MIGTD_OK) {
+		memset(&s->rawcall, 0, sizeof(s->rawcall));
+		s->rawcall.leaf = GHCI_RAW_LEAF_REPORT_STATUS;
+		s->rawcall.mig_request_id = s->request_id;
+		s->rawcall.status_word = word;
+		s->rawcall.buf = s->rawbuf;
+		s->rawcall.len = len;
+		s->rawcall.cap = len;
+		ret = migtd_plat_raw_start(PLAT(s), &s->rawcall);
+		if (ret == MIGTD_ERR_AGAIN) {
+			/* No slot free: retry, but not forever (docs/vmm-failures.md). */
+			if (s->deadline_ms == 0)
+				s->deadline_ms = now + s->core->cfg.vmm_timeout_ms;
+			if (!timed_out(s, now))
+				return false;
+			ret = MIGTD_ERR_TIMEOUT;
+		}
+	}
+	if (ret != MIGTD_OK) {
+		MIGTD_ERROR(SLOG(s), s->request_id, "ReportStatus(%u) could not be sent: %s",
+			    s->status, migtd_err_str(ret));
+		migtd_session_discard(s);
+		return false;
+	}
+	/* docs/vmm-failures.md: the answer is awaited at most vmm_timeout_ms. */
+	set_step(s, MIGTD_SS_REPORT_WAIT, now, false);
+	s->deadline_ms = now + s->core->cfg.vmm_timeout_ms;
+	return true;
+}
+
 static bool st_report(struct migtd_session *s, uint64_t now)
 {
 	size_t len = 0;
 	int ret;
 
+	if (s->core->cfg.profile == MIGTD_PROFILE_VMCALL_RAW)
+		return st_report_raw(s, now);
 	ret = migtd_ghci_report_cmd_build(s->rcmd, sizeof(s->rcmd), s->request_id, s->status, &len);
 	if (ret == MIGTD_OK)
 		ret = migtd_ghci_service_rsp_prefill(s->rrsp, sizeof(s->rrsp),
@@ -1149,7 +1232,9 @@ static void session_release(struct migtd_session *s, uint64_t now)
 {
 	struct migtd_core *c = s->core;
 
-	if (s->status == MIGTD_STATUS_SUCCESS)
+	if (s->aux)
+		c->requests_aux++;
+	else if (s->status == MIGTD_STATUS_SUCCESS)
 		c->sessions_succeeded++;
 	else
 		c->sessions_failed++;
@@ -1158,10 +1243,39 @@ static void session_release(struct migtd_session *s, uint64_t now)
 	migtd_session_discard(s);
 }
 
+static bool st_report_wait_raw(struct migtd_session *s, uint64_t now)
+{
+	int ret = migtd_plat_raw_poll(PLAT(s), &s->rawcall);
+
+	if (ret == MIGTD_ERR_AGAIN) {
+		if (!timed_out(s, now))
+			return false;
+		/* Never acknowledged: take the call back and free the slot. */
+		ret = migtd_plat_raw_cancel(PLAT(s), &s->rawcall);
+		MIGTD_ERROR(SLOG(s), s->request_id,
+			    "ReportStatus(%u) not acknowledged within %u ms: session slot freed%s",
+			    s->status, s->core->cfg.vmm_timeout_ms,
+			    ret == MIGTD_OK ? "" : " (the backend could not cancel the call)");
+		session_release(s, now);
+		return false;
+	}
+	/* §2.4.2: done once the VMM set byte 0 of data_status to 1. */
+	if (ret == MIGTD_OK && !migtd_ghci_raw_report_acked(s->rawbuf, s->rawcall.cap))
+		ret = MIGTD_ERR_INVALID;
+	if (ret != MIGTD_OK)
+		MIGTD_WARN(SLOG(s), s->request_id, "ReportStatus not acknowledged: %s",
+			   migtd_err_str(ret));
+	session_release(s, now);
+	return false;
+}
+
 static bool st_report_wait(struct migtd_session *s, uint64_t now)
 {
-	int ret = migtd_plat_service_poll(PLAT(s), &s->rcall);
+	int ret;
 
+	if (s->core->cfg.profile == MIGTD_PROFILE_VMCALL_RAW)
+		return st_report_wait_raw(s, now);
+	ret = migtd_plat_service_poll(PLAT(s), &s->rcall);
 	if (ret == MIGTD_ERR_AGAIN) {
 		if (!timed_out(s, now))
 			return false;

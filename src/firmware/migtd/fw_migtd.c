@@ -33,6 +33,7 @@
 #include "migtd/cfv.h"
 #include "emu_platform.h"
 #include "migtd/log.h"
+#include "migtd/logarea.h"
 #include "migtd/session.h"
 
 /* Longest idle between two core polls: virtio has no interrupts yet. */
@@ -66,6 +67,22 @@ static struct emu_platform eplat;
  * inside the struct). */
 static struct tdx_platform tplat;
 
+/* vmcall-raw: the log area (docs/vmcall-raw.md). In a TD its page is a real
+ * shared page (the Service response page, unused in that profile); in a
+ * plain VM it is mirrored to migtd-vmm over the link. */
+#define FW_LOGAREA_EMU_GPA 0xF0000000ull
+static bool logarea_on;
+static struct migtd_logarea logarea;
+
+static void logarea_publish(void *ctx, uint32_t vcpu, const uint8_t page[MIGTD_LOGAREA_PAGE])
+{
+	(void)ctx;
+	if (fw_is_td)
+		memcpy(tplat.svc_rsp, page, MIGTD_LOGAREA_PAGE);
+	else
+		(void)emu_platform_log_page(&eplat, vcpu, page);
+}
+
 static uint64_t link_now_ms(void *ctx)
 {
 	(void)ctx;
@@ -81,6 +98,8 @@ static void log_sink(void *ctx, enum migtd_log_level level, uint64_t request_id,
 	size_t n = len < sizeof(line) - 1 ? len : sizeof(line) - 1;
 
 	(void)ctx;
+	if (logarea_on)
+		migtd_logarea_log(&logarea, (uint8_t)level, request_id, msg, len);
 	memcpy(line, msg, n);
 	line[n] = '\0';
 	if (request_id != MIGTD_LOG_NO_REQUEST)
@@ -323,6 +342,20 @@ int fw_migtd_run(void)
 	cfg.admit = fw_admit;
 	cfg.admit_ctx = &fm;
 
+	if (fw_transport.bind)
+		fw_transport.bind(&plat, &cfg);
+	if (fw_is_td && cfg.profile == MIGTD_PROFILE_VMCALL_RAW)
+		fw_tdx_raw_setup(&tplat);
+	if (cfg.profile == MIGTD_PROFILE_VMCALL_RAW) {
+		migtd_logarea_init(&logarea,
+				   fw_is_td ? (uint64_t)(uintptr_t)tplat.svc_rsp | tplat.shared_mask
+					    : FW_LOGAREA_EMU_GPA,
+				   logarea_publish, NULL);
+		cfg.log_area.enable = migtd_logarea_enable;
+		cfg.log_area.ctx = &logarea;
+		logarea_on = true;
+	}
+
 	ret = migtd_core_init(&core, &plat, &cfg);
 	while (ret == MIGTD_OK) {
 		uint64_t wake = 0;
@@ -343,9 +376,12 @@ int fw_migtd_run(void)
 			struct fw_heap_stats st;
 
 			fw_heap_stats(&st);
-			fw_printf("migtd: ready at %llu ms: measured, Query done, serving (heap in "
+			fw_printf("migtd: ready at %llu ms: measured, %s, serving (heap in "
 				  "use %u bytes)\n",
-				  (unsigned long long)fw_ticks(), (unsigned int)st.in_use);
+				  (unsigned long long)fw_ticks(),
+				  cfg.profile == MIGTD_PROFILE_VMCALL_RAW ? "vmcall-raw (no Query)"
+									  : "Query done",
+				  (unsigned int)st.in_use);
 			announced = true;
 			if (fw_is_td)
 				ret = publish_event_log();
@@ -355,6 +391,14 @@ int fw_migtd_run(void)
 		idle(wake);
 	}
 	fw_printf("migtd: fatal: %s (status %d)\n", migtd_err_str(ret), migtd_err_status(ret));
+	/* vmcall-raw in a TD: tell the VMM why, through the guest crash MSRs
+	 * (docs/protocol.md §2.7); the caller then reports the fatal error. */
+	if (fw_is_td && cfg.profile == MIGTD_PROFILE_VMCALL_RAW) {
+		const char *why = migtd_err_str(ret);
+
+		(void)fw_tdx_crash_report((uint8_t)migtd_err_status(ret), why, strlen(why),
+					  tplat.svc_cmd, tplat.shared_mask);
+	}
 	migtd_core_fini(&core);
 	mbedtls_free(policy);
 	mbedtls_free(root);

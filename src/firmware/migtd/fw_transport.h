@@ -15,6 +15,7 @@
 
 #include "emu_platform.h"
 #include "migtd/platform.h"
+#include "migtd/session.h"
 
 struct fw_transport {
 	const char *name;
@@ -30,6 +31,9 @@ struct fw_transport {
 	void *stream_ctx;
 	/* Called between core polls (housekeeping such as control resyncs). */
 	void (*between_polls)(void);
+	/* NULL, or (vmcall-raw) set the platform's streams and the core's
+	 * profile once the platform is chosen (docs/vmcall-raw.md). */
+	void (*bind)(struct migtd_platform *plat, struct migtd_config *cfg);
 };
 
 extern const struct fw_transport fw_transport;

@@ -182,7 +182,23 @@ int fw_tdx_wrmsr(uint32_t msr, uint64_t value);
 /* TDG.VP.VMCALL<Instruction.IO>: size 1, 2 or 4; *value is written, or
  * receives what was read. */
 int fw_tdx_io(unsigned int size, bool write, uint16_t port, uint64_t *value);
+/* vmcall-raw image in a TD: the MigTD calls' shared pool is the DMA region
+ * (no virtio device uses it in that image), completions polled. */
+void fw_tdx_raw_setup(struct tdx_platform *t);
+
 /* TDG.VP.VMCALL<ReportFatalError> with this code (no message page). */
 void fw_tdx_report_fatal(uint64_t code);
+
+/* ---- guest-crash MSRs (vmcall-raw builds, docs/protocol.md §2.7) ---------------- */
+#define FW_TDX_CRASH_PAGE 4096u
+/* CPUID (through the VMM): a hypervisor, leaves above 0x40000003, and
+ * 0x40000003 EDX bit 10. */
+bool fw_tdx_crash_msrs_offered(void);
+/* If offered: P0 = code; a message of 1..4095 bytes goes into page (one
+ * shared page, zero-padded), P3 = its GPA, P4 = its length; then CTL =
+ * notify (| message). MIGTD_ERR_UNSUPPORTED if not offered. The caller
+ * then reports the fatal error as usual. */
+int fw_tdx_crash_report(uint8_t code, const char *msg, size_t len, uint8_t *page,
+			uint64_t shared_mask);
 
 #endif /* MIGTD_FW_TDX_H */

@@ -210,6 +210,14 @@ void fw_tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
 	tdx_platform_init(p, t);
 }
 
+void fw_tdx_raw_setup(struct tdx_platform *t)
+{
+	/* Already shared (fw_tdx_start converted the whole DMA region). */
+	t->raw_pool = (uint8_t *)(uintptr_t)FW_RAM_DMA_BASE;
+	t->raw_pool_len = FW_VIRTIO_DMA_SIZE;
+	t->raw_flag = NULL;
+}
+
 int fw_tdx_publish_event_log(const uint8_t *log, size_t len)
 {
 	uint64_t ccel_gpa = (uint64_t)(uintptr_t)ccel_table;

@@ -148,7 +148,16 @@ static void emu_complete_pending(struct emu_platform *p, struct emu_platform_pen
 		pe->result = MIGTD_ERR_VMCALL;
 		return;
 	}
-	if (pe->op == EMU_LINK_SERVICE) {
+	if (pe->op == EMU_LINK_MIGTD_RAW) {
+		struct migtd_raw_call *c = pe->call;
+
+		/* The shared buffer comes back whole, as the VMM left it. */
+		if (migtd_wire_remaining(&r) != c->cap) {
+			emu_note_malformed(p, f, "MigTD buffer of the wrong size");
+			return;
+		}
+		migtd_wire_read_bytes(&r, c->buf, c->cap);
+	} else if (pe->op == EMU_LINK_SERVICE) {
 		struct migtd_service_call *c = pe->call;
 
 		/* The VMM writes the whole response page; we take exactly our buffer. */
@@ -521,6 +530,64 @@ static int emu_service_cancel(void *ctx, struct migtd_service_call *call)
 	return emu_async_cancel(&call->plat);
 }
 
+static int emu_raw_start(void *ctx, struct migtd_raw_call *call)
+{
+	struct emu_platform *p = ctx;
+	struct emu_platform_pending *pe;
+	uint8_t *q = emu_payload(p);
+	int ret;
+
+	if (call->len > call->cap || call->len < GHCI_RAW_HDR_LEN ||
+	    call->cap > EMU_LINK_MAX_PAYLOAD - EMU_LINK_RAW_HDR_LEN || call->leaf == 0 ||
+	    call->leaf > GHCI_RAW_LEAF_RECEIVE)
+		return MIGTD_ERR_LENGTH;
+	pe = emu_pending_alloc(p, EMU_LINK_MIGTD_RAW, call);
+	if (!pe)
+		return MIGTD_ERR_AGAIN;
+	migtd_wire_put_u32(q, call->leaf);
+	migtd_wire_put_u32(q + 4, (uint32_t)call->cap);
+	migtd_wire_put_u64(q + 8, call->mig_request_id);
+	migtd_wire_put_u64(q + 16, call->status_word);
+	memcpy(q + EMU_LINK_RAW_HDR_LEN, call->buf, call->len);
+	ret = emu_send(p, EMU_LINK_MIGTD_RAW, pe->seq, EMU_LINK_RAW_HDR_LEN + call->len);
+	if (ret) {
+		pe->used = false;
+		return ret;
+	}
+	call->plat = pe;
+	return MIGTD_OK;
+}
+
+static int emu_raw_poll(void *ctx, struct migtd_raw_call *call)
+{
+	return emu_async_poll(ctx, &call->plat);
+}
+
+/* Like the other cancels: the slot is free at once, a late completion is
+ * dropped (emu_async_cancel). */
+static int emu_raw_cancel(void *ctx, struct migtd_raw_call *call)
+{
+	(void)ctx;
+	return emu_async_cancel(&call->plat);
+}
+
+int emu_platform_log_page(struct emu_platform *p, uint32_t vcpu, const uint8_t page[4096])
+{
+	uint8_t *q = emu_payload(p);
+	int ret;
+
+	/* A failing link logs, and that log line would come back here. */
+	if (p->broken || p->in_log_page)
+		return MIGTD_ERR_NETWORK;
+	p->in_log_page = true;
+	migtd_wire_put_u32(q, vcpu);
+	memcpy(q + 4, page, 4096);
+	/* seq 0: a notice, never answered. */
+	ret = emu_send(p, EMU_LINK_LOG_PAGE, 0, EMU_LINK_LOG_PAGE_LEN);
+	p->in_log_page = false;
+	return ret;
+}
+
 static uint64_t emu_now_ms(void *ctx)
 {
 	struct emu_platform *p = ctx;
@@ -541,4 +608,7 @@ const struct migtd_platform_ops emu_platform_ops = {
 	.now_ms = emu_now_ms,
 	.quote_cancel = emu_quote_cancel,
 	.service_cancel = emu_service_cancel,
+	.raw_start = emu_raw_start,
+	.raw_poll = emu_raw_poll,
+	.raw_cancel = emu_raw_cancel,
 };

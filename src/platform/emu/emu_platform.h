@@ -28,8 +28,9 @@
 #include "emu_link.h"
 #include "migtd/platform.h"
 
-/* Enough for every session's outstanding Service/GetQuote call. */
-#define EMU_PLATFORM_MAX_PENDING 160
+/* Enough for every session's outstanding Service/GetQuote call, and in the
+ * vmcall-raw profile its Send, Receive and ReportStatus. */
+#define EMU_PLATFORM_MAX_PENDING 320
 
 struct emu_platform_pending {
 	bool used;
@@ -49,6 +50,7 @@ struct emu_platform {
 	uint32_t sync_timeout_ms; /* a TDCALL-style call waits this long; 0: 30000 */
 	uint64_t dropped;         /* answers to nothing pending (late, cancelled, bogus) */
 	uint64_t malformed;       /* answers refused as malformed (their call failed) */
+	bool in_log_page;          /* emu_platform_log_page is sending */
 	size_t rx_len;
 	struct emu_platform_pending pending[EMU_PLATFORM_MAX_PENDING];
 	uint8_t rx[EMU_LINK_FRAME_MAX];
@@ -56,6 +58,10 @@ struct emu_platform {
 };
 
 extern const struct migtd_platform_ops emu_platform_ops;
+
+/* Mirror a vmcall-raw log area page to the host (EMU_LINK_LOG_PAGE): on the
+ * emulated platform this is how the VMM sees the "shared" page. */
+int emu_platform_log_page(struct emu_platform *p, uint32_t vcpu, const uint8_t page[4096]);
 
 void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io, struct migtd_log *log);
 

@@ -19,6 +19,7 @@
 #ifndef MIGTD_PLATFORM_TDX_H
 #define MIGTD_PLATFORM_TDX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,9 +76,25 @@ int tdx_vmcall_get_quote(uint64_t buf_gpa, uint64_t buf_len);
 int tdx_vmcall_setup_event_notify(uint64_t vector);
 int tdx_vmcall_service(uint64_t cmd_gpa, uint64_t rsp_gpa, uint64_t vector, uint64_t wait);
 int tdx_vmcall_report_fatal_error(uint64_t code, uint64_t msg_gpa);
+/* TDG.VP.VMCALL<MigTD> leaf 1..4 (docs/protocol.md §2.4) with its registers. */
+int tdx_vmcall_migtd(uint16_t leaf, uint64_t r13, uint64_t r14, uint64_t r15, uint64_t rbx,
+		     uint64_t rdi);
 
 /* ---- the platform ops ----------------------------------------------------- */
 #define TDX_PAGE_SIZE 4096
+/* vmcall-raw: calls in flight at once, and the largest shared pool (pages). */
+#define TDX_RAW_SLOTS 160
+#define TDX_RAW_POOL_PAGES_MAX 4096
+
+/* One MigTD call in flight: its pages of the shared pool. */
+struct tdx_raw_slot {
+	struct migtd_raw_call *call; /* NULL: given up (raw_cancel), pages still the VMM's */
+	uint8_t *buf;                /* shared */
+	uint32_t first, pages;       /* in the pool */
+	uint32_t gen;                /* *raw_flag when the call was made */
+	uint16_t leaf;
+	bool used;
+};
 
 /*
  * Backend state. The firmware provides the shared pages (already converted
@@ -101,6 +118,12 @@ struct tdx_platform {
 	volatile uint32_t *service_flag; /* set by the 0x50 handler, or NULL */
 	volatile uint32_t *quote_flag;   /* set by the 0x51 handler, or NULL */
 	uint64_t tsc_khz;                /* TSC frequency for now_ms */
+	/* vmcall-raw (docs/vmcall-raw.md): shared pages for the MigTD calls'
+	 * buffers (a page multiple, at most TDX_RAW_POOL_PAGES_MAX pages), and a
+	 * counter the 0x50 and 0x52 handlers increment (NULL: poll the buffers). */
+	uint8_t *raw_pool;
+	size_t raw_pool_len;
+	volatile uint32_t *raw_flag;
 
 	/* internal */
 	struct migtd_service_call *svc_busy;
@@ -108,6 +131,8 @@ struct tdx_platform {
 	int quote_notify_ok; /* SetupEventNotifyInterrupt succeeded */
 	int quote_abandoned; /* a cancelled GetQuote may still own quote_buf */
 	int svc_abandoned;   /* a cancelled Service call may still own the pages */
+	struct tdx_raw_slot raw[TDX_RAW_SLOTS];
+	uint8_t raw_map[TDX_RAW_POOL_PAGES_MAX / 8]; /* pool pages in use */
 };
 
 /* The ops table of this backend. */

@@ -7,6 +7,8 @@
  */
 #include "tdx.h"
 
+#include "migtd/ghci.h"
+
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
@@ -252,4 +254,25 @@ int tdx_vmcall_report_fatal_error(uint64_t code, uint64_t msg_gpa)
 		r.r13 = msg_gpa;
 	}
 	return vmcall(TDX_VMCALL_REPORT_FATAL_ERROR, TDX_VMCALL_EXPOSE_R10_R15, &r);
+}
+
+/*
+ * TDG.VP.VMCALL<MigTD> (docs/protocol.md §2.4): R12 = leaf | version 1 << 16, the
+ * leaf's own registers in R13-R15, RBX, RDI; RCX exposes RDX, RBX, RSI, RDI
+ * and R8-R15 (0xFFCC), as upstream does for these calls.
+ */
+int tdx_vmcall_migtd(uint16_t leaf, uint64_t r13, uint64_t r14, uint64_t r15, uint64_t rbx,
+		     uint64_t rdi)
+{
+	struct tdx_regs r = { 0 };
+
+	if (leaf < 1 || leaf > 4)
+		return MIGTD_ERR_INVALID;
+	r.r12 = GHCI_RAW_R12(leaf);
+	r.r13 = r13;
+	r.r14 = r14;
+	r.r15 = r15;
+	r.rbx = rbx;
+	r.rdi = rdi;
+	return vmcall(TDX_VMCALL_MIGTD, TDX_VMCALL_EXPOSE_MIGTD, &r);
 }

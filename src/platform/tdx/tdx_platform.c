@@ -245,6 +245,158 @@ static uint64_t op_now_ms(void *ctx)
 	return t->tsc_khz ? tdx_rdtsc() / t->tsc_khz : 0;
 }
 
+/* ---- vmcall-raw: TDG.VP.VMCALL<MigTD> (docs/protocol.md §2.4, docs/vmcall-raw.md) ---- */
+
+static bool raw_page_used(const struct tdx_platform *t, uint32_t i)
+{
+	return ((unsigned int)t->raw_map[i / 8] >> (i % 8)) & 1u;
+}
+
+static void raw_pages_mark(struct tdx_platform *t, uint32_t first, uint32_t n, bool used)
+{
+	for (uint32_t i = first; i < first + n; i++) {
+		if (used)
+			t->raw_map[i / 8] = (uint8_t)(t->raw_map[i / 8] | (1u << (i % 8)));
+		else
+			t->raw_map[i / 8] = (uint8_t)(t->raw_map[i / 8] & ~(1u << (i % 8)));
+	}
+}
+
+/* First fit of n contiguous pool pages; UINT32_MAX if none. */
+static uint32_t raw_pages_find(const struct tdx_platform *t, uint32_t n)
+{
+	uint32_t total = (uint32_t)(t->raw_pool_len / TDX_PAGE_SIZE), run = 0;
+
+	if (total > TDX_RAW_POOL_PAGES_MAX)
+		total = TDX_RAW_POOL_PAGES_MAX;
+	for (uint32_t i = 0; i < total; i++) {
+		run = raw_page_used(t, i) ? 0 : run + 1;
+		if (run == n)
+			return i + 1 - n;
+	}
+	return UINT32_MAX;
+}
+
+/* Has the VMM completed this buffer? Read from shared memory, once per field. */
+static bool raw_buf_done(uint16_t leaf, const volatile uint8_t *b)
+{
+	uint8_t state = b[0];
+
+	switch (leaf) {
+	case GHCI_RAW_LEAF_WAIT_FOR_REQUEST: {
+		/* §2.4.1: data_status 0 with length 0 is "nothing yet". */
+		uint8_t any = 0;
+
+		for (unsigned i = 0; i < GHCI_RAW_HDR_LEN; i++)
+			any |= b[i];
+		return any != 0;
+	}
+	case GHCI_RAW_LEAF_REPORT_STATUS: return state == GHCI_RAW_STATUS_VMM_SUCCESS;
+	default: return state != GHCI_RAW_STATUS_NOT_FILLED; /* done, or cancelled */
+	}
+}
+
+static void raw_slot_free(struct tdx_platform *t, struct tdx_raw_slot *sl)
+{
+	raw_pages_mark(t, sl->first, sl->pages, false);
+	memset(sl, 0, sizeof(*sl));
+}
+
+/* Pages of calls given up are the VMM's until it completed them. */
+static void raw_reap(struct tdx_platform *t)
+{
+	for (unsigned i = 0; i < TDX_RAW_SLOTS; i++) {
+		struct tdx_raw_slot *sl = &t->raw[i];
+
+		if (sl->used && !sl->call && raw_buf_done(sl->leaf, sl->buf))
+			raw_slot_free(t, sl);
+	}
+}
+
+static int op_raw_start(void *ctx, struct migtd_raw_call *c)
+{
+	struct tdx_platform *t = ctx;
+	struct tdx_raw_slot *sl = NULL;
+	uint64_t gpa, vec;
+	uint32_t pages, first;
+	int err;
+
+	if (!t->raw_pool)
+		return MIGTD_ERR_UNSUPPORTED;
+	if (c->leaf < GHCI_RAW_LEAF_WAIT_FOR_REQUEST || c->leaf > GHCI_RAW_LEAF_RECEIVE ||
+	    c->cap < GHCI_RAW_HDR_LEN || c->len > c->cap || c->cap > 0x10000u)
+		return MIGTD_ERR_LENGTH;
+	raw_reap(t);
+	for (unsigned i = 0; i < TDX_RAW_SLOTS && !sl; i++)
+		if (!t->raw[i].used)
+			sl = &t->raw[i];
+	pages = (uint32_t)((c->cap + TDX_PAGE_SIZE - 1) / TDX_PAGE_SIZE);
+	first = raw_pages_find(t, pages);
+	if (!sl || first == UINT32_MAX)
+		return MIGTD_ERR_AGAIN; /* every buffer in use: like a VMM asking to retry */
+	sl->used = true;
+	sl->call = c;
+	sl->leaf = c->leaf;
+	sl->first = first;
+	sl->pages = pages;
+	sl->buf = t->raw_pool + (size_t)first * TDX_PAGE_SIZE;
+	raw_pages_mark(t, first, pages, true);
+	memset(sl->buf, 0, (size_t)pages * TDX_PAGE_SIZE);
+	memcpy(sl->buf, c->buf, c->len);
+	sl->gen = t->raw_flag ? *t->raw_flag : 0;
+	gpa = gpa_shared(t, sl->buf);
+	vec = c->leaf <= GHCI_RAW_LEAF_REPORT_STATUS ? TDX_VECTOR_SERVICE : TDX_VECTOR_STREAM;
+	if (!t->raw_flag)
+		vec = 0;
+	switch (c->leaf) {
+	case GHCI_RAW_LEAF_WAIT_FOR_REQUEST:
+		err = tdx_vmcall_migtd(c->leaf, c->cap, gpa, vec, 0, 0);
+		break;
+	case GHCI_RAW_LEAF_REPORT_STATUS:
+		err = tdx_vmcall_migtd(c->leaf, c->mig_request_id, c->status_word, c->cap, gpa,
+				       vec);
+		break;
+	default: err = tdx_vmcall_migtd(c->leaf, c->mig_request_id, c->cap, gpa, vec, 0); break;
+	}
+	if (err != MIGTD_OK) {
+		raw_slot_free(t, sl);
+		return err;
+	}
+	c->plat = sl;
+	return MIGTD_OK;
+}
+
+static int op_raw_poll(void *ctx, struct migtd_raw_call *c)
+{
+	struct tdx_platform *t = ctx;
+	struct tdx_raw_slot *sl = c->plat;
+
+	if (!sl || !sl->used || sl->call != c)
+		return MIGTD_ERR_STATE;
+	/* §2.4.5: only after a completion vector fired does a call look at its
+	 * buffer; any call's vector makes every waiting call look again. */
+	if (t->raw_flag && *t->raw_flag == sl->gen)
+		return MIGTD_ERR_AGAIN;
+	if (!raw_buf_done(sl->leaf, sl->buf))
+		return MIGTD_ERR_AGAIN;
+	memcpy(c->buf, sl->buf, c->cap);
+	raw_slot_free(t, sl);
+	c->plat = NULL;
+	return MIGTD_OK;
+}
+
+static int op_raw_cancel(void *ctx, struct migtd_raw_call *c)
+{
+	struct tdx_raw_slot *sl = c->plat;
+
+	(void)ctx;
+	if (!sl || !sl->used || sl->call != c)
+		return MIGTD_ERR_STATE;
+	sl->call = NULL; /* the pages stay the VMM's until it completes the call */
+	c->plat = NULL;
+	return MIGTD_OK;
+}
+
 const struct migtd_platform_ops tdx_platform_ops = {
 	.mr_report = op_mr_report,
 	.mr_rtmr_extend = op_mr_rtmr_extend,
@@ -258,6 +410,9 @@ const struct migtd_platform_ops tdx_platform_ops = {
 	.now_ms = op_now_ms,
 	.quote_cancel = op_quote_cancel,
 	.service_cancel = op_service_cancel,
+	.raw_start = op_raw_start,
+	.raw_poll = op_raw_poll,
+	.raw_cancel = op_raw_cancel,
 };
 
 void tdx_platform_init(struct migtd_platform *p, struct tdx_platform *t)
