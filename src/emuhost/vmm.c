@@ -393,12 +393,23 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 				  p->relay_path, "--policy",    policy,       "--root-ca",
 				  root_ca,       "--log-level", log_level,    "--timeout-ms",
 				  timeout_ms,    NULL,          NULL,         NULL };
-	const char *argv_v2[] = { migtd_path,      "--platform",  p->link_path,
-				  "--relay",       p->relay_path, "--policy-v2",
-				  "--policy",      policy,        "--policy-issuer-chain",
-				  p->issuer_chain, "--log-level", log_level,
-				  "--timeout-ms",  timeout_ms,    NULL,
-				  NULL,            NULL };
+	const char *argv_v2[] = { migtd_path,
+				  "--platform",
+				  p->link_path,
+				  "--relay",
+				  p->relay_path,
+				  "--policy-v2",
+				  "--policy",
+				  policy,
+				  "--policy-issuer-chain",
+				  p->issuer_chain,
+				  "--log-level",
+				  log_level,
+				  "--timeout-ms",
+				  timeout_ms,
+				  NULL,
+				  NULL,
+				  NULL };
 	int err;
 
 	if (p->raw) { /* appended where each argv has its NULL */

@@ -650,9 +650,9 @@ static int s_close(void *ctx, uint32_t stream)
 static const struct migtd_stream_ops side_stream_ops = { s_open, s_send, s_recv, s_close };
 
 static const struct migtd_platform_ops plat_ops = {
-	p_mr_report,     p_rtmr_extend,  p_servtd_rd,   p_servtd_wr,     p_sys_rd,
-	p_service_start, p_service_poll, p_quote_start, p_quote_poll,    p_now,
-	p_quote_cancel,  p_service_cancel, NULL,        NULL,            NULL, /* no vmcall-raw: the world speaks Service */
+	p_mr_report,    p_rtmr_extend, p_servtd_rd,  p_servtd_wr, p_sys_rd,       p_service_start,
+	p_service_poll, p_quote_start, p_quote_poll, p_now,       p_quote_cancel, p_service_cancel,
+	NULL,           NULL,          NULL, /* no vmcall-raw: the world speaks Service */
 };
 
 static void log_sink(void *ctx, enum migtd_log_level level, uint64_t id, const char *msg,

@@ -1061,14 +1061,29 @@ static void test_raw_pool_and_cancel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_status_decoding),    T(test_vp_info),          T(test_mr_report),
-		T(test_mr_report_errors),   T(test_rtmr_extend),      T(test_servtd_rd_enc_key),
-		T(test_servtd_rd_errors),   T(test_servtd_wr),        T(test_sys_rd),
-		T(test_service_polling),    T(test_service_errors),   T(test_service_interrupt),
-		T(test_service_cancel),     T(test_quote_polling),    T(test_quote_interrupt),
-		T(test_quote_errors),       T(test_quote_cancel),     T(test_map_gpa),
-		T(test_report_fatal_error), T(test_random_and_clock), T(test_wrappers),
-		T(test_raw_calls), T(test_raw_pool_and_cancel),
+		T(test_status_decoding),
+		T(test_vp_info),
+		T(test_mr_report),
+		T(test_mr_report_errors),
+		T(test_rtmr_extend),
+		T(test_servtd_rd_enc_key),
+		T(test_servtd_rd_errors),
+		T(test_servtd_wr),
+		T(test_sys_rd),
+		T(test_service_polling),
+		T(test_service_errors),
+		T(test_service_interrupt),
+		T(test_service_cancel),
+		T(test_quote_polling),
+		T(test_quote_interrupt),
+		T(test_quote_errors),
+		T(test_quote_cancel),
+		T(test_map_gpa),
+		T(test_report_fatal_error),
+		T(test_random_and_clock),
+		T(test_wrappers),
+		T(test_raw_calls),
+		T(test_raw_pool_and_cancel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

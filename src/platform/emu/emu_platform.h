@@ -50,7 +50,7 @@ struct emu_platform {
 	uint32_t sync_timeout_ms; /* a TDCALL-style call waits this long; 0: 30000 */
 	uint64_t dropped;         /* answers to nothing pending (late, cancelled, bogus) */
 	uint64_t malformed;       /* answers refused as malformed (their call failed) */
-	bool in_log_page;          /* emu_platform_log_page is sending */
+	bool in_log_page;         /* emu_platform_log_page is sending */
 	size_t rx_len;
 	struct emu_platform_pending pending[EMU_PLATFORM_MAX_PENDING];
 	uint8_t rx[EMU_LINK_FRAME_MAX];
