@@ -140,7 +140,7 @@ demo_ms() {
   local n=$1 runs=$2 i out
   for i in $(seq "$runs"); do
     out=$(build/bin/migtd-vmm demo --quiet --sessions "$n" 2>&1) || { echo "$out" >&2; return 1; }
-    echo "$out" | grep -q '^verdict: OK' || { echo "$out" >&2; return 1; }
+    grep -q '^verdict: OK' <<<"$out" || { echo "$out" >&2; return 1; }
     echo "$out" | sed -n 's/^results ([0-9]* sessions\{0,1\}, \([0-9.]*\) s):$/\1/p' |
       awk '{ printf "%.3f\n", $1 * 1000 }'
   done

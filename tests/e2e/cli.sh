@@ -59,8 +59,8 @@ for p in migtd migtd-vmm migtd-image migtd-hash migtd-policy migtd-quote migtd-m
   out=$("$BIN/$p" --help 2>"$t/err"); rc=$?
   [ $rc = 0 ] || fail "$p --help: exit $rc"
   [ -s "$t/err" ] && fail "$p --help wrote to stderr"
-  echo "$out" | grep -q '^usage: ' || fail "$p --help: no usage line"
-  echo "$out" | grep -q '2   usage error' || fail "$p --help: no exit-code table"
+  grep -q '^usage: ' <<<"$out" || fail "$p --help: no usage line"
+  grep -q '2   usage error' <<<"$out" || fail "$p --help: no exit-code table"
   [ "$("$BIN/$p" --version)" = "$p (migtd-c) $VERSION" ] || fail "$p --version"
   expect_rc "$p --no-such-option" 2 "unrecognized option.*no-such-option" "$BIN/$p" --no-such-option
   grep -q "Try '$p --help'" "$t/err" || fail "$p: no --help hint"
@@ -293,7 +293,7 @@ if start_serve "$t/pki" "$t/a.sock" "$t/a.log" --policy="$REPO/config/demo/polic
     [ "$st" = "status 0 SUCCESS" ] || [ "${st#status 0 }" != "$st" ] ||
       fail "IPv6 pre-migration: source $st ($(tail -n 5 "$t/a.log"))"
     l=$("$BIN/migtd-vmm" ctl "$t/b.sock" list)
-    echo "$l" | grep -Eq '^id 1 role destination phase done status 0:[A-Za-z_]+ queued_ms [0-9]+ run_ms [0-9]+$' ||
+    grep -Eq '^id 1 role destination phase done status 0:[A-Za-z_]+ queued_ms [0-9]+ run_ms [0-9]+$' <<<"$l" ||
       fail "ctl list after the session: $l"
     "$BIN/migtd-vmm" ctl "$t/b.sock" shutdown >/dev/null
   fi

@@ -24,19 +24,19 @@ run() { # name expected-exit args...
   out=$("$VMM" run --show-td-state --timeout-ms 5000 "$@" 2>&1); local rc=$?
   echo "== $name (exit $rc, $(( ($(date +%s%N) - t0) / 1000000 )) ms): migtd-vmm run $*"
   echo "$out" | grep -vE '^ {10,}(source|destination) migtd' | sed 's/^/   /'
-  if echo "$out" | grep -qE "$MIGTD_DIED"; then
+  if grep -qE "$MIGTD_DIED" <<<"$out"; then
     fail "$name: a migtd process died or exited abnormally"
   fi
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }
-has() { echo "$out" | grep -qE -- "$1" || fail "$name: expected a line matching: $1"; }
+has() { grep -qE -- "$1" <<<"$out" || fail "$name: expected a line matching: $1"; }
 count() { echo "$out" | grep -cE -- "$1"; }
 status_is() { has "^  session $1: source status $2 .*destination status $3 "; }
 td() { echo "$out" | grep -E "^  td-state session $1 $2:"; }
 no_keys() {
   local l; l=$(td "$1" "$2")
   [ -n "$l" ] || fail "$name: no td-state line for session $1 $2"
-  echo "$l" | grep -q ' dec_written 0 version_written 0 ' || fail "$name: $2 user TD written: $l"
+  grep -q ' dec_written 0 version_written 0 ' <<<"$l" || fail "$name: $2 user TD written: $l"
 }
 keys_in() {
   td "$1" "$2" | grep -q ' dec_written f version_written 1 version 3 dec_is_peer_enc yes ' \

@@ -40,12 +40,12 @@ heap_peaks() { # the VMs' "heap: peak" lines, shortened
 }
 
 run good 0
-echo "$out" | grep -q 'source vm | migtd: ready at' || fail "source VM never served"
-echo "$out" | grep -q 'destination vm | migtd: ready at' || fail "destination VM never served"
-echo "$out" | grep -q 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' \
+grep -q 'source vm | migtd: ready at' <<<"$out" || fail "source VM never served"
+grep -q 'destination vm | migtd: ready at' <<<"$out" || fail "destination VM never served"
+grep -q 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' <<<"$out" \
   || fail "keys not verified"
-echo "$out" | grep -q 'MIG_VERSION 3 on both sides' || fail "negotiated version is not 3"
-echo "$out" | grep -q 'verdict: OK' || fail "no OK verdict"
+grep -q 'MIG_VERSION 3 on both sides' <<<"$out" || fail "negotiated version is not 3"
+grep -q 'verdict: OK' <<<"$out" || fail "no OK verdict"
 for side in src dst; do
   name=$([ $side = src ] && echo source || echo destination)
   json=$(build/bin/migtd-hash --image "$t/d/$side/migtd.bin" --json) || fail "migtd-hash"
@@ -59,19 +59,19 @@ echo "   keys verified; MRTD and RTMR0..2 of both VMs = migtd-hash of the enroll
 echo "   heap peaks, 1 session: $(heap_peaks)"
 
 run reject 1 --dest-policy tests/e2e/data/policy-reject-source.json --timeout-ms 5000
-echo "$out" | grep -q "session 0: source status 8 .*destination status 6 " \
+grep -q "session 0: source status 8 .*destination status 6 " <<<"$out" \
   || fail "expected source 8 / destination 6"
-echo "$out" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' \
+grep -q 'MIG_DEC_KEY words written: source 0, destination 0' <<<"$out" \
   || fail "a key was written after a rejection"
 echo "   statuses 8 / 6, no key written"
 
 
 run sixteen 0 --sessions 16 --vm-streams 16 --barrier
-echo "$out" | grep -q 'source vm | migtd: 16 stream ports' || fail "source VM: not 16 stream ports"
-echo "$out" | grep -q 'destination vm | migtd: 16 stream ports' || fail "destination VM: not 16 stream ports"
+grep -q 'source vm | migtd: 16 stream ports' <<<"$out" || fail "source VM: not 16 stream ports"
+grep -q 'destination vm | migtd: 16 stream ports' <<<"$out" || fail "destination VM: not 16 stream ports"
 # 16 sessions and the MigTD's own quote at boot (docs/performance.md)
-echo "$out" | grep -q 'quotes issued: source 17, destination 17' || fail "not 16 + 1 quotes per side"
-echo "$out" | grep -q 'verdict: OK -- 16 pre-migrations completed, keys verified on both platforms' \
+grep -q 'quotes issued: source 17, destination 17' <<<"$out" || fail "not 16 + 1 quotes per side"
+grep -q 'verdict: OK -- 16 pre-migrations completed, keys verified on both platforms' <<<"$out" \
   || fail "no OK verdict for 16"
 # The VMM releases the relay only once all 16 requests are in progress on
 # both MigTDs; a MigTD samples its session count once per poll, so a session

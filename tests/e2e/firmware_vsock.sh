@@ -66,18 +66,18 @@ backends_clean() { # every backend ended on QEMU's close, with no bad packet
 run good 0
 for side in source destination; do
   cid=$([ $side = source ] && echo 18 || echo 19)
-  echo "$out" | grep -q "$side  *launched the MigTD VM (qemu pid [0-9]*, vhost-user-vsock guest CID $cid" \
+  grep -q "$side  *launched the MigTD VM (qemu pid [0-9]*, vhost-user-vsock guest CID $cid" <<<"$out" \
     || fail "$side: not launched with vhost-user-vsock, CID $cid"
-  echo "$out" | grep -q "$side vm | vsock: virtio-vsock .*guest CID $cid" \
+  grep -q "$side vm | vsock: virtio-vsock .*guest CID $cid" <<<"$out" \
     || fail "$side VM: its vsock driver did not read guest CID $cid"
   # Upstream's device set: the only virtio device is the vsock one (1053).
   devs=$(echo "$out" | sed -n "s/^ *$side vm | pci [0-9a-f:.]* \(1af4:[0-9a-f]*\).*/\1/p" | sort -u | paste -sd,)
   [ "$devs" = "1af4:1053" ] || fail "$side VM: virtio devices '$devs', expected only 1af4:1053"
-  echo "$out" | grep -q "$side vm | migtd: ready at" || fail "$side VM never served"
+  grep -q "$side vm | migtd: ready at" <<<"$out" || fail "$side VM never served"
 done
-echo "$out" | grep -q 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' \
+grep -q 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' <<<"$out" \
   || fail "keys not verified"
-echo "$out" | grep -q 'verdict: OK' || fail "no OK verdict"
+grep -q 'verdict: OK' <<<"$out" || fail "no OK verdict"
 backends_clean
 for side in source destination; do
   l=$(event_time "$side" "launched"); d=$(event_time "$side" "request [0-9]* delivered")
@@ -91,8 +91,8 @@ echo "   one pre-migration over vsock: $(awk -v a="$d" -v b="$r" 'BEGIN{printf "
 
 run sixteen 0 --count 16 --parallel 16 --barrier
 # 16 sessions and the MigTD's own quote at boot (docs/performance.md)
-echo "$out" | grep -q 'quotes issued: source 17, destination 17' || fail "not 16 + 1 quotes per side"
-echo "$out" | grep -q 'verdict: OK -- 16 pre-migrations completed, keys verified on both platforms' \
+grep -q 'quotes issued: source 17, destination 17' <<<"$out" || fail "not 16 + 1 quotes per side"
+grep -q 'verdict: OK -- 16 pre-migrations completed, keys verified on both platforms' <<<"$out" \
   || fail "no OK verdict for 16"
 for side in source destination; do
   n=$(echo "$out" | sed -n "s/^ *$side vm | migtd: heap: peak [0-9]* bytes while sessions ran (up to \([0-9]*\) at once.*/\1/p" | tail -n 1)
@@ -105,12 +105,12 @@ echo "   16 concurrent over vsock, keys verified; $(echo "$out" | sed -n 's/^res
 # sessions (docs/firmware-heap.md); no request waits for memory with the
 # demo policy, none fails.
 run sixty-four 0 --count 64 --parallel 64 --barrier
-echo "$out" | grep -q 'verdict: OK -- 64 pre-migrations completed, keys verified on both platforms' \
+grep -q 'verdict: OK -- 64 pre-migrations completed, keys verified on both platforms' <<<"$out" \
   || fail "no OK verdict for 64"
 for side in source destination; do
   n=$(echo "$out" | sed -n "s/^ *$side vm | migtd: heap: peak [0-9]* bytes while sessions ran (up to \([0-9]*\) at once.*/\1/p" | tail -n 1)
   [ "$n" = 64 ] || fail "$side VM: ${n:-?} sessions ran at once, expected 64"
-  echo "$out" | grep -qE "$side vm \| migtd: heap: peak .* 0 failed; 0 polls waited for memory" \
+  grep -qE "$side vm \| migtd: heap: peak .* 0 failed; 0 polls waited for memory" <<<"$out" \
     || fail "$side VM: an allocation failed or a request waited for memory"
 done
 backends_clean
@@ -119,13 +119,13 @@ echo "   64 concurrent over vsock, keys verified; $(echo "$out" | sed -n 's/^res
 
 # The relay resets the destination's stream after its first handshake bytes.
 run cut 1 --fault drop --fault-side dst --fault-after 600 --timeout-ms 5000
-echo "$out" | grep -q 'fault injected: connection from destination cut' || fail "the fault did not hit"
+grep -q 'fault injected: connection from destination cut' <<<"$out" || fail "the fault did not hit"
 # A transport failure while TLS runs is 6 on both sides (docs/status-codes.md).
-echo "$out" | grep -qE 'session 0: source status 6 .*destination status 6 ' \
+grep -qE 'session 0: source status 6 .*destination status 6 ' <<<"$out" \
   || fail "a stream cut inside the handshake must end in 6 on both sides"
-echo "$out" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' \
+grep -q 'MIG_DEC_KEY words written: source 0, destination 0' <<<"$out" \
   || fail "a key was written after the cut"
-echo "$out" | grep -q 'handshake failed' || fail "no handshake failure logged"
+grep -q 'handshake failed' <<<"$out" || fail "no handshake failure logged"
 backends_clean
 echo "   $(echo "$out" | grep -o 'session 0: source status .*')"
 # 4. Two hosts' worth of `migtd-vmm serve --vm` (here on loopback): each

@@ -44,11 +44,11 @@ run() { # name expected-exit args...
   echo "== $name (exit $rc)"
   echo "$out" | grep -E 'policy: peer rejected|status [0-9]|certificates:|heap: peak|verdict' \
     | sed 's/^/   /'
-  echo "$out" | grep -qE "$MIGTD_DIED" && fail "$name: a migtd died"
+  grep -qE "$MIGTD_DIED" <<<"$out" && fail "$name: a migtd died"
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }
 status_is() { # source dest
-  echo "$out" | grep -q "session 0: source status $1 .*destination status $2 " \
+  grep -q "session 0: source status $1 .*destination status $2 " <<<"$out" \
     || fail "expected source $1 / destination $2"
 }
 
@@ -80,17 +80,17 @@ cases() { # label, extra demo args...
   local label=$1; shift
   # ---- 1. the production policy as shipped
   run "$label: production policy" 1 --policy "$PROD" --timeout-ms 20000 "$@"
-  echo "$out" | grep -q 'measured policy (26352 bytes)' || fail "production policy not enrolled"
+  grep -q 'measured policy (26352 bytes)' <<<"$out" || fail "production policy not enrolled"
   status_is 8 6
-  echo "$out" | grep -q 'source .*policy: peer rejected: PlatformNotFound' \
+  grep -q 'source .*policy: peer rejected: PlatformNotFound' <<<"$out" \
     || fail "the source did not reject the destination by its platform (FMSPC)"
-  echo "$out" | grep -q 'peer FMSPC 00906F000000 is not listed' || fail "rejection names no FMSPC"
+  grep -q 'peer FMSPC 00906F000000 is not listed' <<<"$out" || fail "rejection names no FMSPC"
 
   # ---- 2. the variant admitting both emulated platforms
   run "$label: variant admitting both" 0 --policy "$tmp/variant.json" --timeout-ms 20000 \
     "${TCB[@]}" "$@"
   status_is 0 0
-  echo "$out" | grep -q 'keys installed and verified' || fail "keys not verified"
+  grep -q 'keys installed and verified' <<<"$out" || fail "keys not verified"
   sizes=$(echo "$out" | sed -n 's/.*certificates: ours \([0-9]*\) bytes, peer.s \([0-9]*\) bytes.*/\1 \2/p')
   [ "$(echo "$sizes" | wc -l)" = 2 ] || fail "expected the certificate sizes from both MigTDs"
   for n in $sizes; do

@@ -100,19 +100,19 @@ v2demo() { # name src-policy dst-policy dst-issuer expected-exit src dst [demo o
     --src-mrowner "$so" --src-mrownerconfig "$sc" \
     --dst-issuer-chain "$D/$4/policy_issuer_chain.pem" --dst-policy "$3" \
     --dst-mrowner "$do" --dst-mrownerconfig "$dc" "${@:8}" 2>&1); rc=$?
-  echo "$out" | grep -Eq "$MIGTD_DIED" && { echo "$out"; fail "$1: a migtd died"; }
+  grep -Eq "$MIGTD_DIED" <<<"$out" && { echo "$out"; fail "$1: a migtd died"; }
   [ "$rc" = "$5" ] || { echo "$out"; fail "$1: exit $rc, expected $5"; }
-  echo "$out" | grep -q "session 0: source status $6 .*destination status $7 " \
+  grep -q "session 0: source status $6 .*destination status $7 " <<<"$out" \
     || { echo "$out"; fail "$1: expected source $6 / destination $7"; }
   echo "$1: source $6, destination $7"
   LAST=$out
 }
 v2demo "v2 pair" "$D/svn1.json" "$D/svn1.json" iss 0 0 0
-echo "$LAST" | grep -q 'keys installed and verified' || fail "v2 pair: keys not verified"
+grep -q 'keys installed and verified' <<<"$LAST" || fail "v2 pair: keys not verified"
 v2demo "peer SVN below the admitted" "$D/svn1.json" "$D/min2.json" iss 1 6 8
-echo "$LAST" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' || fail "keys written"
+grep -q 'MIG_DEC_KEY words written: source 0, destination 0' <<<"$LAST" || fail "keys written"
 v2demo "policy of another issuer" "$D/svn1.json" "$D/other.json" iss2 1 8 6
-echo "$LAST" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' || fail "keys written"
+grep -q 'MIG_DEC_KEY words written: source 0, destination 0' <<<"$LAST" || fail "keys written"
 
 # Init data (§6.4): each request carries the TDINFO of the initially bound
 # MigTD. Its owner values default to the side's own, which match: 0/0.
@@ -120,7 +120,7 @@ v2demo "init data matching" "$D/svn1.json" "$D/svn1.json" iss 0 0 0 \
   --init-mrownerconfig "$(owner "$D/iss/policy_issuer_chain.pem" "$D/svn1.json" | cut -d' ' -f2)"
 [ "$(echo "$LAST" | grep -c 'requests carry init data (MROWNER .*, policy SVN 1)')" = 2 ] \
   || { echo "$LAST"; fail "init data: the requests carried none"; }
-echo "$LAST" | grep -q 'keys installed and verified' || fail "init data matching: keys not verified"
+grep -q 'keys installed and verified' <<<"$LAST" || fail "init data matching: keys not verified"
 # Another signer, or a policy SVN above ours (2 > 1): 8 on both sides,
 # checked before the stream opens, so not one byte reaches the relay.
 SVN2=02$(printf '%094d' 0)
@@ -254,10 +254,10 @@ pair() { # name side-that-is-v2 src-status dst-status
   local out
   out=$(timeout 60 "$VMM" demo --quiet --timeout-ms 3000 --"$2"-issuer-chain "$CHAIN" \
     --"$2"-policy "$POLICY" --"$2"-mrowner "$MRO" --"$2"-mrownerconfig "$MROC" 2>&1)
-  echo "$out" | grep -Eq "$MIGTD_DIED" && { echo "$out"; fail "$1: a migtd died"; }
-  echo "$out" | grep -q "session 0: source status $3 .*destination status $4 " \
+  grep -Eq "$MIGTD_DIED" <<<"$out" && { echo "$out"; fail "$1: a migtd died"; }
+  grep -q "session 0: source status $3 .*destination status $4 " <<<"$out" \
     || { echo "$out"; fail "$1: expected source $3 / destination $4"; }
-  echo "$out" | grep -q 'MIG_DEC_KEY words written: source 0, destination 0' \
+  grep -q 'MIG_DEC_KEY words written: source 0, destination 0' <<<"$out" \
     || fail "$1: keys written"
   echo "$1: source $3, destination $4"
 }
@@ -279,10 +279,10 @@ out=$(timeout 300 "$VMM" demo --vm --dir "$F" --keep --timeout-ms 30000 \
   --issuer-chain "$F/iss/policy_issuer_chain.pem" --policy "$F/pol.json" \
   --mrowner "$fo" --mrownerconfig "$fc" 2>&1) || { echo "$out" | tail -40; fail "firmware v2 pair"; }
 for side in source destination; do
-  echo "$out" | grep -q "$side vm | migtd: CFV: policy v2 .* bytes, policy issuer chain" \
+  grep -q "$side vm | migtd: CFV: policy v2 .* bytes, policy issuer chain" <<<"$out" \
     || { echo "$out" | tail -40; fail "the $side VM did not run as a policy v2 MigTD"; }
 done
-echo "$out" | grep -q 'session 0: source status 0 .*destination status 0 .*keys installed and verified' \
+grep -q 'session 0: source status 0 .*destination status 0 .*keys installed and verified' <<<"$out" \
   || { echo "$out" | tail -40; fail "firmware v2 pair: keys not verified"; }
 echo "firmware v2 pair: source 0, destination 0, keys verified ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
 echo "policy v2 e2e: all cases passed"

@@ -20,18 +20,18 @@ run() { # name expected-exit args...
   local name=$1 want=$2; shift 2
   out=$($VMM demo --quiet "$@" 2>&1); rc=$?
   echo "== $name (exit $rc)"; echo "$out" | sed 's/^/   /'
-  echo "$out" | grep -qE "$MIGTD_DIED" && fail "$name: a migtd died"
+  grep -qE "$MIGTD_DIED" <<<"$out" && fail "$name: a migtd died"
   [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
 }
 status_is() { # source dest
-  echo "$out" | grep -q "session 0: source status $1 .*destination status $2 " \
+  grep -q "session 0: source status $1 .*destination status $2 " <<<"$out" \
     || fail "expected source $1 / destination $2"
 }
 
 run good 0
-echo "$out" | grep -q 'keys installed and verified' || fail "keys not verified"
-echo "$out" | grep -q 'MIG_VERSION 3 on both sides' || fail "negotiated version is not 3"
-echo "$out" | grep -q 'verdict: OK' || fail "no OK verdict"
+grep -q 'keys installed and verified' <<<"$out" || fail "keys not verified"
+grep -q 'MIG_VERSION 3 on both sides' <<<"$out" || fail "negotiated version is not 3"
+grep -q 'verdict: OK' <<<"$out" || fail "no OK verdict"
 
 # The destination runs another policy (it omits the source's platform), so
 # its RTMR2 and policy digest differ from the source's: the source, which as

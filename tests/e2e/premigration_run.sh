@@ -48,11 +48,11 @@ td() { # session role -> its td-state line
 no_keys() { # session role: neither MIG_DEC_KEY nor MIG_VERSION written
   local l; l=$(td "$1" "$2")
   [ -n "$l" ] || fail "$name: no td-state line for session $1 $2"
-  echo "$l" | grep -q ' dec_written 0 version_written 0 ' || fail "$name: $2 user TD written: $l"
+  grep -q ' dec_written 0 version_written 0 ' <<<"$l" || fail "$name: $2 user TD written: $l"
 }
 keys_in() { # session role: all four MIG_DEC_KEY words = the peer's MIG_ENC_KEY, MIG_VERSION 3
   local l; l=$(td "$1" "$2")
-  echo "$l" | grep -q ' dec_written f version_written 1 version 3 dec_is_peer_enc yes ' \
+  grep -q ' dec_written f version_written 1 version 3 dec_is_peer_enc yes ' <<<"$l" \
     || fail "$name: $2 should hold the peer's key and MIG_VERSION 3: $l"
 }
 failed_no_keys() { # session source-status destination-status
