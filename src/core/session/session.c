@@ -1136,6 +1136,33 @@ static bool st_abort(struct migtd_session *s, uint64_t now)
 }
 
 /*
+ * The tail both ReportStatus forms share: `ret` is the result of building and
+ * starting the call (builders never answer MIGTD_ERR_AGAIN, so AGAIN is always
+ * a busy channel or a full slot table). Returns true once the call is out.
+ */
+static bool report_started(struct migtd_session *s, uint64_t now, int ret)
+{
+	if (ret == MIGTD_ERR_AGAIN) {
+		/* Busy: retry, but not forever (docs/vmm-failures.md). */
+		if (s->deadline_ms == 0)
+			s->deadline_ms = now + s->core->cfg.vmm_timeout_ms;
+		if (!timed_out(s, now))
+			return false;
+		ret = MIGTD_ERR_TIMEOUT;
+	}
+	if (ret != MIGTD_OK) {
+		MIGTD_ERROR(SLOG(s), s->request_id, "ReportStatus(%u) could not be sent: %s",
+			    s->status, migtd_err_str(ret));
+		migtd_session_discard(s);
+		return false;
+	}
+	/* docs/vmm-failures.md: the answer is awaited at most vmm_timeout_ms. */
+	set_step(s, MIGTD_SS_REPORT_WAIT, now, false);
+	s->deadline_ms = now + s->core->cfg.vmm_timeout_ms;
+	return true;
+}
+
+/*
  * vmcall-raw ReportStatus (docs/protocol.md §2.4.2): R14 = the status word, the
  * buffer {data_status 0, length, response data}. A status the raw call cannot
  * carry (reserved codes) is sent as 1 instead: the VMM must hear of the end.
@@ -1166,25 +1193,8 @@ static bool st_report_raw(struct migtd_session *s, uint64_t now)
 		s->rawcall.len = len;
 		s->rawcall.cap = len;
 		ret = migtd_plat_raw_start(PLAT(s), &s->rawcall);
-		if (ret == MIGTD_ERR_AGAIN) {
-			/* No slot free: retry, but not forever (docs/vmm-failures.md). */
-			if (s->deadline_ms == 0)
-				s->deadline_ms = now + s->core->cfg.vmm_timeout_ms;
-			if (!timed_out(s, now))
-				return false;
-			ret = MIGTD_ERR_TIMEOUT;
-		}
 	}
-	if (ret != MIGTD_OK) {
-		MIGTD_ERROR(SLOG(s), s->request_id, "ReportStatus(%u) could not be sent: %s",
-			    s->status, migtd_err_str(ret));
-		migtd_session_discard(s);
-		return false;
-	}
-	/* docs/vmm-failures.md: the answer is awaited at most vmm_timeout_ms. */
-	set_step(s, MIGTD_SS_REPORT_WAIT, now, false);
-	s->deadline_ms = now + s->core->cfg.vmm_timeout_ms;
-	return true;
+	return report_started(s, now, ret);
 }
 
 static bool st_report(struct migtd_session *s, uint64_t now)
@@ -1205,27 +1215,8 @@ static bool st_report(struct migtd_session *s, uint64_t now)
 		s->rcall.rsp = s->rrsp;
 		s->rcall.rsp_cap = sizeof(s->rrsp);
 		ret = migtd_plat_service_start(PLAT(s), &s->rcall);
-		if (ret == MIGTD_ERR_AGAIN) {
-			/* The channel is busy: retry, but not forever. */
-			if (s->deadline_ms == 0)
-				s->deadline_ms = now + s->core->cfg.vmm_timeout_ms;
-			if (!timed_out(s, now))
-				return false;
-			ret = MIGTD_ERR_TIMEOUT;
-		}
 	}
-	if (ret != MIGTD_OK) {
-		MIGTD_ERROR(SLOG(s), s->request_id, "ReportStatus(%u) could not be sent: %s",
-			    s->status, migtd_err_str(ret));
-		goto done;
-	}
-	/* docs/vmm-failures.md: the answer is awaited at most vmm_timeout_ms. */
-	set_step(s, MIGTD_SS_REPORT_WAIT, now, false);
-	s->deadline_ms = now + s->core->cfg.vmm_timeout_ms;
-	return true;
-done:
-	migtd_session_discard(s);
-	return false;
+	return report_started(s, now, ret);
 }
 
 static void session_release(struct migtd_session *s, uint64_t now)
