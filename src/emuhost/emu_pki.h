@@ -129,6 +129,11 @@ int emu_pki_pck_serial(const char *dir, uint8_t *serial);
 /* ECDSA P-256 over SHA-256(msg), raw r||s (the format used inside quotes). */
 int emu_pki_sign_raw(mbedtls_pk_context *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
 
+/* A private key as PEM in DIR/NAME (mode 0600), and back; the PEM buffer is
+ * wiped on every path. Shared by the v1 and v2 (policy issuer) PKI. */
+int emu_pki_key_save(mbedtls_pk_context *pk, const char *dir, const char *name);
+int emu_pki_key_load(mbedtls_pk_context *pk, const char *dir, const char *name);
+
 /* Write a whole file (hosted helper shared by the emulated host); reading is
  * hostio_read_file (src/hostio/hostio.h). */
 int emu_write_file(const char *path, const void *buf, size_t len, int mode);

@@ -154,7 +154,7 @@ static int key_generate(mbedtls_pk_context *pk)
 	return MIGTD_OK;
 }
 
-static int key_save(mbedtls_pk_context *pk, const char *dir, const char *name)
+int emu_pki_key_save(mbedtls_pk_context *pk, const char *dir, const char *name)
 {
 	unsigned char pem[KEY_PEM_MAX];
 	int ret;
@@ -166,7 +166,7 @@ static int key_save(mbedtls_pk_context *pk, const char *dir, const char *name)
 	return ret;
 }
 
-static int key_load(mbedtls_pk_context *pk, const char *dir, const char *name)
+int emu_pki_key_load(mbedtls_pk_context *pk, const char *dir, const char *name)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -651,7 +651,8 @@ int emu_pki_set_collateral(const char *dir, const struct emu_collateral_opts *o,
 		return MIGTD_ERR_INVALID;
 	}
 	mbedtls_pk_init(&tcb);
-	if ((ret = conf_read(dir, &p)) || (ret = key_load(&tcb, dir, "tcb_signing.key.pem"))) {
+	if ((ret = conf_read(dir, &p)) ||
+	    (ret = emu_pki_key_load(&tcb, dir, "tcb_signing.key.pem"))) {
 		set_msg(msg, msglen, "cannot read %s/platform.conf or its TCB signing key", dir);
 		goto out;
 	}
@@ -762,7 +763,7 @@ int emu_pki_write_crl(const char *dir, const char *issuer_name, const uint8_t *r
 	snprintf(key_file, sizeof(key_file), "%s.key.pem", issuer_name);
 	snprintf(crl_file, sizeof(crl_file), "%s.crl.der", issuer_name);
 	if ((ret = read_in(dir, cert_file, &der, &der_len)) ||
-	    (ret = key_load(&key, dir, key_file)))
+	    (ret = emu_pki_key_load(&key, dir, key_file)))
 		goto out;
 	ret = MIGTD_ERR_CRYPTO;
 	if (mbedtls_x509_crt_parse_der(&crt, der, der_len) != 0)
@@ -868,7 +869,7 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 
 	/* The root: borrowed, kept, or new. */
 	if (root_dir || (!force && file_exists(dir, "root_ca.key.pem"))) {
-		ret = key_load(&root, root_src, "root_ca.key.pem");
+		ret = emu_pki_key_load(&root, root_src, "root_ca.key.pem");
 		if (ret) {
 			set_msg(msg, msglen, "cannot load the root CA key from %s", root_src);
 			goto out;
@@ -889,7 +890,7 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 				       NULL };
 
 		if ((ret = key_generate(&root)) ||
-		    (ret = key_save(&root, dir, "root_ca.key.pem")) ||
+		    (ret = emu_pki_key_save(&root, dir, "root_ca.key.pem")) ||
 		    (ret = save_cert(dir, "root_ca.der", &s))) {
 			set_msg(msg, msglen, "cannot create the root CA in %s", dir);
 			goto out;
@@ -903,7 +904,7 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 	 */
 	if (root_dir && file_exists(root_dir, "platform_ca.key.pem") &&
 	    file_exists(root_dir, "platform_ca.der")) {
-		if ((ret = key_load(&pca, root_dir, "platform_ca.key.pem")) ||
+		if ((ret = emu_pki_key_load(&pca, root_dir, "platform_ca.key.pem")) ||
 		    (ret = copy_file(root_dir, dir, "platform_ca.key.pem", 0600)) ||
 		    (ret = copy_file(root_dir, dir, "platform_ca.der", 0644))) {
 			set_msg(msg, msglen, "cannot take the platform CA from %s", root_dir);
@@ -921,7 +922,7 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 					   NULL };
 
 		if ((ret = key_generate(&pca)) ||
-		    (ret = key_save(&pca, dir, "platform_ca.key.pem")) ||
+		    (ret = emu_pki_key_save(&pca, dir, "platform_ca.key.pem")) ||
 		    (ret = save_cert(dir, "platform_ca.der", &pca_s))) {
 			set_msg(msg, msglen, "cannot create the platform CA in %s", dir);
 			goto out;
@@ -954,9 +955,10 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 		static const char *const tcb_chain[] = { "tcb_signing.der", "root_ca.der" };
 
 		if ((ret = key_generate(&pck)) || (ret = key_generate(&tcb)) ||
-		    (ret = key_generate(&att)) || (ret = key_save(&pck, dir, "pck.key.pem")) ||
-		    (ret = key_save(&tcb, dir, "tcb_signing.key.pem")) ||
-		    (ret = key_save(&att, dir, "attestation.key.pem")) ||
+		    (ret = key_generate(&att)) ||
+		    (ret = emu_pki_key_save(&pck, dir, "pck.key.pem")) ||
+		    (ret = emu_pki_key_save(&tcb, dir, "tcb_signing.key.pem")) ||
+		    (ret = emu_pki_key_save(&att, dir, "attestation.key.pem")) ||
 		    (ret = save_cert(dir, "pck.der", &pck_s)) ||
 		    (ret = save_cert(dir, "tcb_signing.der", &tcb_s)) ||
 		    (ret = write_chain(dir, "pck_chain.pem", pck_chain, 3)) ||
@@ -1038,8 +1040,8 @@ int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen)
 			dir);
 		goto fail;
 	}
-	if ((ret = key_load(&pki->pck_key, dir, "pck.key.pem")) ||
-	    (ret = key_load(&pki->att_key, dir, "attestation.key.pem"))) {
+	if ((ret = emu_pki_key_load(&pki->pck_key, dir, "pck.key.pem")) ||
+	    (ret = emu_pki_key_load(&pki->att_key, dir, "attestation.key.pem"))) {
 		set_msg(msg, msglen, "cannot load the PCK or attestation key in %s", dir);
 		goto fail;
 	}

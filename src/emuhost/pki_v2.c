@@ -35,7 +35,6 @@
 #define V2_NOT_BEFORE "20240101000000"
 #define V2_NOT_AFTER "20491231235959"
 #define V2_CERT_MAX 2048
-#define V2_KEY_PEM_MAX 1024
 
 static void set_msg(char *msg, size_t msglen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -85,36 +84,6 @@ static int key_new(mbedtls_pk_context *pk)
 				mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE) != 0)
 		return MIGTD_ERR_CRYPTO;
 	return MIGTD_OK;
-}
-
-static int key_save(mbedtls_pk_context *pk, const char *dir, const char *name)
-{
-	unsigned char pem[V2_KEY_PEM_MAX];
-	int ret;
-
-	if (mbedtls_pk_write_key_pem(pk, pem, sizeof(pem)) != 0)
-		return MIGTD_ERR_CRYPTO;
-	ret = write_in(dir, name, pem, strlen((char *)pem), 0600);
-	mbedtls_platform_zeroize(pem, sizeof(pem));
-	return ret;
-}
-
-static int key_load(mbedtls_pk_context *pk, const char *dir, const char *name)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int ret = read_in(dir, name, &buf, &len);
-
-	if (ret)
-		return ret;
-	/* len + 1: mbedTLS wants PEM input with its terminating NUL. */
-	ret = mbedtls_pk_parse_key(pk, buf, len + 1, NULL, 0, mbedtls_psa_get_random,
-				   MBEDTLS_PSA_RANDOM_STATE)
-		      ? MIGTD_ERR_CRYPTO
-		      : MIGTD_OK;
-	mbedtls_platform_zeroize(buf, len);
-	free(buf);
-	return ret;
 }
 
 /* A P-384 certificate signed with ecdsa-with-SHA384, as PEM appended to pem. */
@@ -191,9 +160,9 @@ int emu_pki_v2_issuer_init(const char *dir, const char *cn, int force, char *msg
 	if (!ret)
 		ret = cert_pem(&root, &root, root_name, root_name, 1, 1, pem, sizeof(pem), &used);
 	if (!ret)
-		ret = key_save(&leaf, dir, "policy_issuer.key.pem");
+		ret = emu_pki_key_save(&leaf, dir, "policy_issuer.key.pem");
 	if (!ret)
-		ret = key_save(&root, dir, "policy_issuer_root.key.pem");
+		ret = emu_pki_key_save(&root, dir, "policy_issuer_root.key.pem");
 	if (!ret)
 		ret = write_in(dir, "policy_issuer_chain.pem", pem, used, 0644);
 	if (ret)
@@ -473,7 +442,7 @@ int emu_pki_v2_policy(const char *issuer_dir, const char *const *platform_dirs, 
 		return MIGTD_ERR_INVALID;
 	}
 	mbedtls_pk_init(&key);
-	ret = key_load(&key, issuer_dir, "policy_issuer.key.pem");
+	ret = emu_pki_key_load(&key, issuer_dir, "policy_issuer.key.pem");
 	if (!ret)
 		ret = read_in(issuer_dir, "policy_issuer_chain.pem", &chain, &chain_len);
 	if (ret) {
