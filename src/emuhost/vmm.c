@@ -197,6 +197,32 @@ static void vmm_break_hob(uint8_t *hob, size_t len)
 		migtd_wire_put_u16(hob, 0x0003);
 }
 
+struct emu_vmm_request *vmm_oldest_undelivered(struct emu_vmm_platform *p)
+{
+	struct emu_vmm_request *r = NULL;
+
+	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
+		struct emu_vmm_request *q = &p->reqs[i];
+
+		if (q->used && !q->delivered && (!r || q->seq < r->seq))
+			r = q;
+	}
+	return r;
+}
+
+void vmm_mark_delivered(struct emu_vmm_platform *p, struct emu_vmm_request *r)
+{
+	p->wfr_pending = false;
+	r->delivered = true;
+	r->t_delivered = emu_vmm_now_ms();
+	r->wfr_at_delivery = p->wfr_count;
+	/* A duplicate counts as "while in progress" only if the original was
+	 * delivered and has no status yet. */
+	if (r->duplicate_of)
+		r->dup_while_in_progress =
+			r->duplicate_of->delivered && r->duplicate_of->status < 0;
+}
+
 /* Answer a held WaitForRequest with the oldest undelivered request. */
 static void vmm_deliver(struct emu_vmm_platform *p)
 {
@@ -211,12 +237,7 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 		vmm_raw_deliver(p);
 		return;
 	}
-	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
-		struct emu_vmm_request *q = &p->reqs[i];
-
-		if (q->used && !q->delivered && (!r || q->seq < r->seq))
-			r = q;
-	}
+	r = vmm_oldest_undelivered(p);
 	if (!r)
 		return;
 	memset(&mr, 0, sizeof(mr));
@@ -252,13 +273,7 @@ static void vmm_deliver(struct emu_vmm_platform *p)
 		r->used = false;
 		return;
 	}
-	p->wfr_pending = false;
-	r->delivered = true;
-	r->t_delivered = emu_vmm_now_ms();
-	r->wfr_at_delivery = p->wfr_count;
-	if (r->duplicate_of)
-		r->dup_while_in_progress =
-			r->duplicate_of->delivered && r->duplicate_of->status < 0;
+	vmm_mark_delivered(p, r);
 	emu_link_reply_service(p->conn, p->wfr_seq, 0, rsp, p->wfr_rsp_cap);
 	vmm_say(p->vmm, p->name, "request %llu delivered (%s, port %u%s)%s",
 		(unsigned long long)r->id, r->source ? "source" : "destination", r->port,

@@ -19,6 +19,11 @@ struct emu_vmm_request *vmm_on_report(struct emu_vmm_platform *p, uint64_t id, u
  * VMM's end of it (a non-blocking socket), or -1. */
 int vmm_raw_remote_attach(struct emu_vmm_platform *p, struct emu_vmm_request *r);
 
+/* The oldest request not yet handed to the MigTD, or NULL. */
+struct emu_vmm_request *vmm_oldest_undelivered(struct emu_vmm_platform *p);
+/* r has just answered the held WaitForRequest: record when and how. */
+void vmm_mark_delivered(struct emu_vmm_platform *p, struct emu_vmm_request *r);
+
 /* vmm_raw.c */
 void vmm_raw_on_call(void *ctx, struct emu_link_conn *c, uint32_t seq, uint32_t leaf, size_t cap,
 		     uint64_t r13, uint64_t r14, const uint8_t *buf, size_t len);

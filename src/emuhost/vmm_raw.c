@@ -269,12 +269,7 @@ void vmm_raw_deliver(struct emu_vmm_platform *p)
 
 	if (!p->wfr_pending || !p->conn)
 		return;
-	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
-		struct emu_vmm_request *q = &p->reqs[i];
-
-		if (q->used && !q->delivered && (!r || q->seq < r->seq))
-			r = q;
-	}
+	r = vmm_oldest_undelivered(p);
 	if (!r)
 		return;
 	op = r->raw_op ? r->raw_op : GHCI_RAW_OP_START_MIGRATION;
@@ -289,13 +284,7 @@ void vmm_raw_deliver(struct emu_vmm_platform *p)
 		r->used = false;
 		return;
 	}
-	p->wfr_pending = false;
-	r->delivered = true;
-	r->t_delivered = emu_vmm_now_ms();
-	r->wfr_at_delivery = p->wfr_count;
-	if (r->duplicate_of)
-		r->dup_while_in_progress =
-			r->duplicate_of->delivered && r->duplicate_of->status < 0;
+	vmm_mark_delivered(p, r);
 	raw_complete(p->conn, p->wfr_seq, p->wfr_rsp_cap, b0, op, payload, n);
 	vmm_say(p->vmm, p->name, "vmcall-raw request %llu delivered (operation %u%s%s)%s",
 		(unsigned long long)r->id, op,
