@@ -27,6 +27,7 @@
 #include "migtd/ghci.h"
 #include "migtd/session.h"
 #include "support/testutil.h"
+#include "support/world_group.h"
 #include "world.h"
 
 static struct world_fixture g_fx;
@@ -592,19 +593,7 @@ static void test_out_of_heap(void **state)
 
 /* ---- setup ------------------------------------------------------------------------------ */
 
-static int group_setup(void **state)
-{
-	(void)state;
-	world_fail = tu_fail; /* harness failures end the current test */
-	world_heap_hook();
-	return world_fixture_init(&g_fx);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return world_fixture_fini(&g_fx);
-}
+TU_WORLD_GROUP(g_fx)
 
 int main(void)
 {

@@ -27,6 +27,7 @@
 #include "emu_tdx.h"
 #include "migtd/session.h"
 #include "support/testutil.h"
+#include "support/world_group.h"
 #include "world.h"
 
 static struct world_fixture g_fx;
@@ -295,19 +296,7 @@ static void test_collateral_refetch(void **state)
 	world_free(w);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	world_fail = tu_fail;
-	world_heap_hook();
-	return world_fixture_init(&g_fx);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return world_fixture_fini(&g_fx);
-}
+TU_WORLD_GROUP(g_fx)
 
 int main(void)
 {
