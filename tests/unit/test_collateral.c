@@ -36,6 +36,7 @@
 #include "migtd/quote.h"
 #include "migtd/session.h"
 #include "support/testutil.h"
+#include "support/world_group.h"
 #include "world.h"
 
 static struct world_fixture g_fx;
@@ -406,25 +407,9 @@ static void test_parse_bounds(void **state)
 
 /* ---- inside sessions --------------------------------------------------------------- */
 
-struct pair {
-	int src, dst;
-	struct emu_user_td *td[2];
-};
-
-static struct pair migrate(struct world *w, uint64_t id)
+static struct tu_pair migrate(struct world *w, uint64_t id)
 {
-	struct pair r;
-
-	r.td[0] = emu_tdx_bind_user_td(&w->s[0].h.tdx);
-	r.td[1] = emu_tdx_bind_user_td(&w->s[1].h.tdx);
-	assert_non_null(r.td[0]);
-	assert_non_null(r.td[1]);
-	world_queue_request(&w->s[0], id, true, r.td[0], (uint32_t)(1000 + id));
-	world_queue_request(&w->s[1], id, false, r.td[1], (uint32_t)(1000 + id));
-	world_run(w, w->s[0].nreports + 1, w->s[1].nreports + 1, 20000);
-	r.src = world_report_of(&w->s[0], id);
-	r.dst = world_report_of(&w->s[1], id);
-	return r;
+	return tu_world_migrate(w, id, 1000, 20000);
 }
 
 static void nothing_written(const struct emu_user_td *td)
@@ -439,7 +424,7 @@ static void test_session_cache_and_report(void **state)
 	static struct migtd_quote_verify_result res;
 	uint8_t report[MIGTD_VERIFIED_REPORT_SIZE];
 	unsigned long misses[2];
-	struct pair r;
+	struct tu_pair r;
 	struct plat *dst;
 
 	(void)state;
@@ -492,7 +477,7 @@ static void test_session_cache_and_report(void **state)
 static void test_session_revoked_platform(void **state)
 {
 	struct world *w;
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	/* Same FMSPC on both: the TCB Info both QGSs hand out says Revoked. */
@@ -514,7 +499,7 @@ static void test_session_revoked_platform(void **state)
 static void test_session_revoked_pck(void **state)
 {
 	struct world *w;
-	struct pair r;
+	struct tu_pair r;
 	uint8_t serial;
 
 	(void)state;
@@ -537,7 +522,7 @@ static void test_session_revoked_pck(void **state)
 static void test_session_fetch_fails_not_cached(void **state)
 {
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	world_start(w);

@@ -58,27 +58,12 @@ static void boot(struct world *w)
 	fail_msg("boot did not finish");
 }
 
-struct pair {
-	int src, dst;
-	struct emu_user_td *td[2];
-};
-
-static struct pair migrate(struct world *w, uint64_t id)
+static struct tu_pair migrate(struct world *w, uint64_t id)
 {
-	struct pair r;
-
-	for (int i = 0; i < 2; i++) {
-		r.td[i] = emu_tdx_bind_user_td(&w->s[i].h.tdx);
-		assert_non_null(r.td[i]);
-		world_queue_request(&w->s[i], id, i == 0, r.td[i], (uint32_t)(2000 + id));
-	}
-	world_run(w, w->s[0].nreports + 1, w->s[1].nreports + 1, 30000);
-	r.src = world_report_of(&w->s[0], id);
-	r.dst = world_report_of(&w->s[1], id);
-	return r;
+	return tu_world_migrate(w, id, 2000, 30000);
 }
 
-static void assert_keys_exchanged(const struct pair *r)
+static void assert_keys_exchanged(const struct tu_pair *r)
 {
 	assert_int_equal(r->td[0]->dec_key_written, 0xF);
 	assert_int_equal(r->td[1]->dec_key_written, 0xF);
@@ -113,7 +98,7 @@ static void test_verified_at_boot(void **state)
 		assert_true(fetches[i] >= 1);
 	}
 	for (uint64_t id = 1; id <= 3; id++) {
-		struct pair r = migrate(w, id);
+		struct tu_pair r = migrate(w, id);
 
 		assert_int_equal(r.src, 0);
 		assert_int_equal(r.dst, 0);
@@ -156,7 +141,7 @@ static void test_bad_own_quote_at_boot(void **state)
 			assert_int_equal(w->s[1].core->own.boot_err, MIGTD_OK);
 		}
 		for (uint64_t id = 1; id <= 2; id++) {
-			struct pair r = migrate(w, id);
+			struct tu_pair r = migrate(w, id);
 
 			assert_int_equal(r.src, 7);
 			assert_int_equal(r.dst, 6);
@@ -189,7 +174,7 @@ static void test_boot_quote_unavailable(void **state)
 	assert_false(c->own.valid);
 	assert_non_null(strstr(w->s[0].log, "boot: own quote check failed"));
 	for (uint64_t id = 1; id <= 2; id++) {
-		struct pair r = migrate(w, id);
+		struct tu_pair r = migrate(w, id);
 
 		assert_int_equal(r.src, 0);
 		assert_int_equal(r.dst, 0);
@@ -208,7 +193,7 @@ static void test_boot_quote_unanswered(void **state)
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct side *sd = &w->s[0];
 	uint64_t t0, wake = 0;
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	for (int i = 0; i < 2; i++)
@@ -247,7 +232,7 @@ static void test_boot_quote_unanswered(void **state)
 static void test_peer_quote_every_session(void **state)
 {
 	struct world *w = own_world(true);
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	boot(w);
@@ -274,7 +259,7 @@ static void test_collateral_refetch(void **state)
 {
 	struct world *w = own_world(true);
 	struct migtd_core *c;
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	boot(w);

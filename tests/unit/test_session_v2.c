@@ -30,6 +30,7 @@
 #include "migtd/session.h"
 #include "migtd/tdvf.h"
 #include "support/testutil.h"
+#include "support/world_group.h"
 #include "world.h"
 
 static struct world_fixture g_fx;
@@ -93,25 +94,9 @@ static void make_v2(struct side *sd, const char *pol, size_t len, unsigned i)
 	sd->cfg.timeout_ms = 30000;
 }
 
-struct pair {
-	int src, dst;
-	struct emu_user_td *td[2];
-};
-
-static struct pair migrate(struct world *w, uint64_t id)
+static struct tu_pair migrate(struct world *w, uint64_t id)
 {
-	struct pair r;
-
-	r.td[0] = emu_tdx_bind_user_td(&w->s[0].h.tdx);
-	r.td[1] = emu_tdx_bind_user_td(&w->s[1].h.tdx);
-	assert_non_null(r.td[0]);
-	assert_non_null(r.td[1]);
-	world_queue_request(&w->s[0], id, true, r.td[0], (uint32_t)(3000 + id));
-	world_queue_request(&w->s[1], id, false, r.td[1], (uint32_t)(3000 + id));
-	world_run(w, w->s[0].nreports + 1, w->s[1].nreports + 1, 60000);
-	r.src = world_report_of(&w->s[0], id);
-	r.dst = world_report_of(&w->s[1], id);
-	return r;
+	return tu_world_migrate(w, id, 3000, 60000);
 }
 
 static void assert_nothing_written(const struct emu_user_td *td)
@@ -131,7 +116,7 @@ static void test_v2_pair(void **state)
 	size_t l0, l1;
 	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	make_v2(&w->s[0], p0, l0, 0);
@@ -168,7 +153,7 @@ static void test_v2_pair_own_quote_once(void **state)
 	size_t l0, l1;
 	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	make_v2(&w->s[0], p0, l0, 0);
@@ -198,7 +183,7 @@ static void test_v2_lower_svn_refused(void **state)
 	size_t l0, l1;
 	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 2, 2, &l1);
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	make_v2(&w->s[0], p0, l0, 0);
@@ -222,7 +207,7 @@ static void test_v2_other_issuer_refused(void **state)
 	size_t l0, l1;
 	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(1, 1, 1, 1, &l1);
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	make_v2(&w->s[0], p0, l0, 0);
@@ -249,7 +234,7 @@ static void test_v2_policy_hash_mismatch(void **state)
 	size_t l0, l1;
 	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	make_v2(&w->s[0], p0, l0, 0);
@@ -276,7 +261,7 @@ static void test_v2_stream_cut_in_presession(void **state)
 	size_t l0, l1;
 	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
-	struct pair r;
+	struct tu_pair r;
 
 	(void)state;
 	make_v2(&w->s[0], p0, l0, 0);
@@ -367,7 +352,7 @@ static void test_v2_presession_budget(void **state)
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
 	struct migtd_core *dst;
 	struct emu_user_td *td[2][2];
-	struct pair r;
+	struct tu_pair r;
 	int st[2][2];
 
 	(void)state;

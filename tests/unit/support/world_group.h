@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
 /* Copyright (c) 2026 The migtd-c authors */
 /*
- * world_group.h -- the cmocka group setup/teardown shared by the unit tests
- * that run every case in one world fixture (src/emuworld/world.h).
+ * world_group.h -- what the unit tests that run every case in one world
+ * fixture (src/emuworld/world.h) share: the cmocka group hooks and one
+ * migration between the two sides.
  */
 #ifndef MIGTD_WORLD_GROUP_H
 #define MIGTD_WORLD_GROUP_H
 
+#include <stdint.h>
+
+#include "emu_tdx.h"
 #include "testutil.h"
 #include "world.h"
 
@@ -29,5 +33,19 @@
 		(void)state;                      \
 		return world_fixture_fini(&(fx)); \
 	}
+
+/* One migration between the world's two sides: what each side reported and
+ * the user TDs it was for. */
+struct tu_pair {
+	int src, dst;
+	struct emu_user_td *td[2];
+};
+
+/*
+ * Bind a user TD on each side, queue request ID on both (side 0 the source)
+ * for port PORT_BASE + ID, run until both have reported once more (at most
+ * MAX_MS) and return their ReportStatus values.
+ */
+struct tu_pair tu_world_migrate(struct world *w, uint64_t id, uint32_t port_base, unsigned max_ms);
 
 #endif /* MIGTD_WORLD_GROUP_H */
