@@ -56,10 +56,16 @@ migtd() { # dir vmm-timeout-ms [rule...] -> $mpid (migtd), $ppid_ (proxy; "" wit
   local d=$1 vt=$2 link=$1/link.sock; shift 2
   ppid_=""
   if [ $# -gt 0 ]; then
-    local r=(); for x in "$@"; do r+=(--rule "$x"); done
+    local r=() n0; for x in "$@"; do r+=(--rule "$x"); done
+    # Ready when this proxy says it listens (the socket file alone is not
+    # enough: it exists from bind() on, before listen()).
+    n0=$(grep -c 'link_proxy: listening on' "$d/proxy.log" 2>/dev/null || true)
     "$PROXY" --listen "$d/px.sock" --connect "$d/link.sock" "${r[@]}" 2>>"$d/proxy.log" &
     ppid_=$!; pids+=($ppid_)
-    for _ in $(seq 50); do [ -S "$d/px.sock" ] && break; sleep 0.1; done
+    for _ in $(seq 100); do
+      [ "$(grep -c 'link_proxy: listening on' "$d/proxy.log" 2>/dev/null || true)" -gt "${n0:-0}" ] && break
+      sleep 0.1
+    done
     link=$d/px.sock
   fi
   "$MIGTD" --platform "$link" --relay "$d/relay.sock" --policy "$POLICY" \

@@ -318,6 +318,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "link_proxy: cannot listen on %s: %s\n", lpath, strerror(errno));
 		return 4;
 	}
+	/* The test waits for this line, not for the socket file: the file
+	 * exists from bind() on, and a connect before listen() is refused. */
+	fprintf(stderr, "link_proxy: listening on %s\n", lpath);
 	mfd = accept(lfd, NULL, NULL);
 	close(lfd);
 	unlink(lpath);
