@@ -454,8 +454,6 @@ static enum migtd_pv2_result eval_status(struct ectx *c, const char *v, const ch
 static enum migtd_pv2_result eval_prop(struct ectx *c, const struct pv2_info *v,
 				       const struct pv2_info *self)
 {
-	static const char *const servtd_status[] = { "UpToDate", "OutOfDate", "Revoked" };
-
 	switch (c->pr->name) {
 	case PV2_P_TCB_DATE:
 		return eval_str(c, MIGTD_PV2_TCB_EVALUATION, v->tcb_date,
@@ -485,7 +483,6 @@ static enum migtd_pv2_result eval_prop(struct ectx *c, const struct pv2_info *v,
 		if (v->migtd_status == MIGTD_PV2_SERVTD_REVOKED)
 			return efail(c, MIGTD_PV2_SVN_MISMATCH, "Revoked",
 				     "a Revoked MigTD never passes");
-		(void)servtd_status;
 		return MIGTD_PV2_OK;
 	default: return efail(c, MIGTD_PV2_INVALID_POLICY, "", "unknown property");
 	}
@@ -560,7 +557,6 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 	const struct migtd_policy_v2 *pv;
 	struct migtd_presession_blob blob;
 	bool same;
-	struct pv2_info v, self;
 	struct eventlog_event ev;
 	uint8_t report[MIGTD_VERIFIED_REPORT_SIZE];
 	const uint8_t *pol, *chain, *payload;
@@ -639,27 +635,11 @@ enum migtd_pv2_result migtd_policy_v2_authenticate(const struct migtd_policy_v2 
 				 : "the peer event log has no policy (tag-1) event");
 		goto out;
 	}
-	/* 5, 6: evaluation infos */
-	build_info(&v, report, true, eval, pv, local);
-	if (peer->own_report) {
-		r = self_info(local, peer->own_report, &self);
-		if (r)
-			goto out;
-	}
-	/* 7: policy, then forward (we are the source) or backward */
-	r = eval_list(local, 0, &v, peer->own_report ? &self : NULL, ex);
-	if (!r)
-		r = eval_list(local, peer->local_is_source ? 1u : 2u, &v,
-			      peer->own_report ? &self : NULL, ex);
+	/* 5-8 */
+	r = migtd_policy_v2_evaluate(local, pv, report, eval, peer->own_report,
+				     peer->local_is_source, ex);
 	if (r)
 		goto out;
-	/* 8: a destination must not run an older policy than ours */
-	if (peer->local_is_source && pv->policy_svn < local->policy_svn) {
-		r = migtd_pv2_fail(ex, MIGTD_PV2_SVN_MISMATCH, "policy svn",
-				   "the destination's policySvn %u is below ours (%u)",
-				   (unsigned)pv->policy_svn, (unsigned)local->policy_svn);
-		goto out;
-	}
 	if (peer_report)
 		memcpy(peer_report, report, sizeof(report));
 out:
@@ -699,17 +679,21 @@ enum migtd_pv2_result migtd_policy_v2_evaluate(const struct migtd_policy_v2 *loc
 	struct pv2_info v, self;
 	enum migtd_pv2_result r;
 
+	/* 5, 6: evaluation infos */
 	build_info(&v, peer_report, true, peer_eval, peer_policy, local);
 	if (own_report) {
 		r = self_info(local, own_report, &self);
 		if (r)
 			return r;
 	}
+	/* 7: policy, then forward (we are the source) or backward */
 	r = eval_list(local, 0, &v, own_report ? &self : NULL, ex);
 	if (!r)
 		r = eval_list(local, local_is_source ? 1u : 2u, &v, own_report ? &self : NULL, ex);
+	/* 8: a destination must not run an older policy than ours */
 	if (!r && local_is_source && peer_policy->policy_svn < local->policy_svn)
 		r = migtd_pv2_fail(ex, MIGTD_PV2_SVN_MISMATCH, "policy svn",
-				   "the destination's policySvn is below ours");
+				   "the destination's policySvn %u is below ours (%u)",
+				   (unsigned)peer_policy->policy_svn, (unsigned)local->policy_svn);
 	return r;
 }
