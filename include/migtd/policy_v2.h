@@ -16,6 +16,7 @@
  *     signatures, as upstream does
  *   - migtd_policy_v2_evaluate (steps 5-8 alone, for tools and tests)
  *   - migtd_policy_v2_verify_servtd (the servtd documents on their own)
+ *   - struct migtd_policy_v2.policy_sig (the span of the outer signature)
  *
  * Memory. A loaded policy (struct migtd_policy_v2) is a fixed-size index
  * into the caller's policy and chain bytes: nothing is copied, so the bytes
@@ -190,6 +191,7 @@ struct migtd_policy_v2 {
 	const uint8_t *chain;
 	size_t chain_len;
 	struct migtd_pv2_span policy_data; /* raw policyData bytes, '{' .. '}' */
+	struct migtd_pv2_span policy_sig;  /* its hex signature (string contents) */
 	struct migtd_pv2_span id;
 	uint32_t policy_svn;
 	uint8_t doc_sha384[MIGTD_PV2_SHA384]; /* SHA384(whole signed file) */

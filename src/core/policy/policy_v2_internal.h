@@ -62,7 +62,6 @@ enum migtd_pv2_result migtd_pv2_parse(struct migtd_policy_v2 *p, const uint8_t *
 
 /* Raw spans of the signed parts, kept by migtd_pv2_parse for the verifier. */
 struct pv2_signed_parts {
-	struct migtd_pv2_span policy_sig;                    /* hex */
 	struct migtd_pv2_span identity, identity_sig;        /* tdIdentity raw, hex */
 	struct migtd_pv2_span mapping, mapping_sig;          /* tdTcbMapping raw, hex */
 	struct migtd_pv2_span identity_chain, mapping_chain; /* escaped PEM */
@@ -76,7 +75,8 @@ enum migtd_pv2_result migtd_pv2_parse_parts(struct migtd_policy_v2 *p, const uin
  * documents on their own (for the tools; same schema as inside a policy). */
 enum pv2_doc_kind {
 	PV2_DOC_POLICY,
-	PV2_DOC_OUTER, /* only {"policyData":{...},"signature":"hex"} (policy_data, policy_sig) */
+	PV2_DOC_OUTER, /* only {"policyData":{...},"signature":"hex"} (policy_data, policy_sig);
+			* no doc_sha384 (PV2_DOC_POLICY alone computes it) */
 	PV2_DOC_SERVTD_COLLATERAL, /* fills identity/mapping parts and their chains */
 	PV2_DOC_TD_IDENTITY,       /* {"tdIdentity":{...},"signature":"hex"} */
 	PV2_DOC_TD_TCB_MAPPING,    /* {"tdTcbMapping":{...},"signature":"hex"} */

@@ -499,18 +499,29 @@ static enum migtd_pv2_result parse_collaterals(struct pctx *c, int co)
 
 /* ---------------------------------------------------------------- the file */
 
+/* The outer {"policyData":{...},"signature":"hex"} object; *pd: the policyData token. */
+static enum migtd_pv2_result parse_outer(struct pctx *c, int *pd)
+{
+	int sig = get(c->d, 0, "signature");
+
+	*pd = get(c->d, 0, "policyData");
+	if (!is_type(c->d, *pd, JSMN_OBJECT) || !is_type(c->d, sig, JSMN_STRING))
+		return bad(c, 0,
+			   "the file needs \"policyData\" (object) and \"signature\" (string)");
+	c->p->policy_data = span(c->d, *pd);
+	c->p->policy_sig = span(c->d, sig);
+	return MIGTD_PV2_OK;
+}
+
 static enum migtd_pv2_result parse_tokens(struct pctx *c, struct pv2_signed_parts *sp)
 {
 	const struct jd *d = c->d;
 	struct migtd_policy_v2 *p = c->p;
-	int pd = get(d, 0, "policyData"), sig = get(d, 0, "signature"), id, ver;
-	enum migtd_pv2_result r;
+	int pd, id, ver;
+	enum migtd_pv2_result r = parse_outer(c, &pd);
 
-	if (!is_type(d, pd, JSMN_OBJECT) || !is_type(d, sig, JSMN_STRING))
-		return bad(c, 0,
-			   "the file needs \"policyData\" (object) and \"signature\" (string)");
-	p->policy_data = span(d, pd);
-	sp->policy_sig = span(d, sig);
+	if (r)
+		return r;
 	id = get(d, pd, "id");
 	ver = get(d, pd, "version");
 	/* Both must be strings; their values are checked after the signatures
@@ -541,17 +552,7 @@ static enum migtd_pv2_result parse_standalone(struct pctx *c, enum pv2_doc_kind 
 	enum migtd_pv2_result r;
 
 	switch (kind) {
-	case PV2_DOC_OUTER: {
-		int pd = get(c->d, 0, "policyData"), sig = get(c->d, 0, "signature");
-
-		if (!is_type(c->d, pd, JSMN_OBJECT) || !is_type(c->d, sig, JSMN_STRING))
-			return bad(
-				c, 0,
-				"the file needs \"policyData\" (object) and \"signature\" (string)");
-		c->p->policy_data = span(c->d, pd);
-		sp->policy_sig = span(c->d, sig);
-		return MIGTD_PV2_OK;
-	}
+	case PV2_DOC_OUTER: return parse_outer(c, &body);
 	case PV2_DOC_SERVTD_COLLATERAL: return parse_servtd(c, 0, sp);
 	case PV2_DOC_TD_IDENTITY:
 		r = signed_obj(c, 0, "tdIdentity", &body, &sp->identity, &sp->identity_sig);
@@ -595,7 +596,8 @@ enum migtd_pv2_result migtd_pv2_parse_doc(struct migtd_policy_v2 *p, enum pv2_do
 		len--;
 	p->doc = doc;
 	p->doc_len = doc_len;
-	if (mbedtls_sha512(doc, doc_len, p->doc_sha384, 1) != 0)
+	/* Only the full parse, the last one of a load, keeps the hash. */
+	if (kind == PV2_DOC_POLICY && mbedtls_sha512(doc, doc_len, p->doc_sha384, 1) != 0)
 		return migtd_pv2_fail(ex, MIGTD_PV2_NO_MEMORY, "load", "SHA-384 failed");
 	jsmn_init(&jp);
 	n = jsmn_parse(&jp, (const char *)doc, len, NULL, 0);

@@ -400,23 +400,21 @@ enum migtd_pv2_result migtd_pv2_verify_rest(struct migtd_policy_v2 *p, const uin
 {
 	mbedtls_x509_crt crt;
 	struct migtd_pv2_chain_info info;
-	struct pv2_signed_parts outer, sp;
+	struct pv2_signed_parts sp;
 	const uint8_t *doc = p->doc;
 	size_t doc_len = p->doc_len;
 	const char *why = "";
 	enum migtd_pv2_result r;
 
-	/* the policy signature over the raw policyData, before its schema */
+	/* the policy signature over the raw policyData (spans kept by
+	 * migtd_pv2_verify_outer), before its schema */
 	mbedtls_x509_crt_init(&crt);
-	r = migtd_pv2_parse_doc(p, PV2_DOC_OUTER, doc, doc_len, &outer, ex);
-	if (r)
-		goto out;
 	r = chain_load(chain, chain_len, &crt, &info, &why);
 	if (r) {
 		migtd_pv2_fail(ex, r, "signature", "policy issuer chain: %s", why);
 		goto out;
 	}
-	if (!signed_ok(doc, p->policy_data, outer.policy_sig, &crt)) {
+	if (!signed_ok(doc, p->policy_data, p->policy_sig, &crt)) {
 		r = migtd_pv2_fail(ex, MIGTD_PV2_SIGNATURE_VERIFICATION_FAILED, "signature",
 				   "the policy signature does not verify over the raw policyData "
 				   "bytes with the issuer chain's leaf key");
