@@ -534,17 +534,18 @@ static bool chain_compatible(const struct migtd_pv2_chain_info *peer,
 	       peer->issuers_are_ca;
 }
 
-/* The own evaluation info: the own verified report under the local policy. */
+/* The own evaluation info: the own verified report under the local policy.
+ * Only the evaluation number of the own platform's tcbInfo is needed, not
+ * the whole collateral (which own_report was verified with). */
 static enum migtd_pv2_result self_info(const struct migtd_policy_v2 *local, const uint8_t *own,
 				       struct pv2_info *self)
 {
-	struct migtd_pv2_collateral coll;
-	enum migtd_pv2_result r = migtd_policy_v2_collateral(local, own + MIGTD_VR_FMSPC, &coll);
+	uint32_t eval = 0;
+	enum migtd_pv2_result r = migtd_pv2_eval_number(local, own + MIGTD_VR_FMSPC, &eval);
 
 	if (r == MIGTD_PV2_NO_MEMORY)
 		return r;
-	build_info(self, own, r == MIGTD_PV2_OK, coll.tcb_evaluation_number, local, local);
-	migtd_policy_v2_collateral_free(&coll);
+	build_info(self, own, r == MIGTD_PV2_OK, eval, local, local);
 	return MIGTD_PV2_OK;
 }
 

@@ -103,6 +103,12 @@ enum migtd_pv2_result migtd_pv2_verify_rest(struct migtd_policy_v2 *p, const uin
  * the two cRLNumbers (policy_v2_verify.c). */
 enum migtd_pv2_result migtd_pv2_load_facts(struct migtd_policy_v2 *p, struct migtd_pv2_explain *ex);
 
+/* tcbInfo.tcbEvaluationDataNumber of the platform with this FMSPC, decoding
+ * only its tcbInfo: OK, INVALID_COLLATERAL (no such platform, bad string or
+ * number) or NO_MEMORY (policy_v2_verify.c). */
+enum migtd_pv2_result migtd_pv2_eval_number(const struct migtd_policy_v2 *p, const uint8_t fmspc[6],
+					    uint32_t *out);
+
 /* migtd_policy_v2_verify_quote, also giving the tcbEvaluationDataNumber of
  * the collateral used (may be NULL). */
 enum migtd_pv2_result migtd_pv2_verify_quote_ex(const struct migtd_policy_v2 *p,

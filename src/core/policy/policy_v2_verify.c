@@ -557,22 +557,48 @@ out:
 	return ret;
 }
 
+static const struct migtd_pv2_platform *find_platform(const struct migtd_policy_v2 *p,
+						      const uint8_t fmspc[6])
+{
+	for (unsigned k = 0; k < p->nplatforms; k++)
+		if (memcmp(p->platforms[k].fmspc, fmspc, 6) == 0)
+			return &p->platforms[k];
+	return NULL;
+}
+
+enum migtd_pv2_result migtd_pv2_eval_number(const struct migtd_policy_v2 *p, const uint8_t fmspc[6],
+					    uint32_t *out)
+{
+	const struct migtd_pv2_platform *pl = find_platform(p, fmspc);
+	enum migtd_pv2_result r;
+	uint8_t *js;
+	size_t len;
+
+	if (!pl)
+		return MIGTD_PV2_INVALID_COLLATERAL;
+	r = decode(p->doc, pl->tcb_info, &js, &len);
+	if (r == MIGTD_PV2_INVALID_POLICY)
+		return MIGTD_PV2_INVALID_COLLATERAL;
+	if (r)
+		return r;
+	if (eval_number(js, len, out))
+		r = MIGTD_PV2_INVALID_COLLATERAL;
+	mbedtls_free(js);
+	return r;
+}
+
 enum migtd_pv2_result migtd_policy_v2_collateral(const struct migtd_policy_v2 *p,
 						 const uint8_t fmspc[6],
 						 struct migtd_pv2_collateral *out)
 {
-	const struct migtd_pv2_platform *pl = NULL;
+	const struct migtd_pv2_platform *pl;
 	struct migtd_pv2_span parts[6];
 	const uint8_t **dst[6];
 	size_t *dst_len[6];
 	size_t total = 0, o = 0;
 
 	memset(out, 0, sizeof(*out));
-	for (unsigned k = 0; k < p->nplatforms; k++)
-		if (memcmp(p->platforms[k].fmspc, fmspc, 6) == 0) {
-			pl = &p->platforms[k];
-			break;
-		}
+	pl = find_platform(p, fmspc);
 	if (!pl)
 		return MIGTD_PV2_INVALID_COLLATERAL;
 	parts[0] = pl->tcb_info;
