@@ -39,13 +39,10 @@
 /* DER ECDSA-P384 signatures are at most 104 bytes; leave room for odd encodings. */
 #define PV2_MAX_SIG 160u
 
+/* mbedtls_sha512() with is384 = 1 writes exactly 48 bytes. */
 static int sha384(const void *p, size_t n, uint8_t out[48])
 {
-	uint8_t full[64];
-	int ret = mbedtls_sha512(p, n, full, 1);
-
-	memcpy(out, full, 48);
-	return ret;
+	return mbedtls_sha512(p, n, out, 1);
 }
 
 /* ---------------------------------------------------------------- JSON strings */
