@@ -432,6 +432,26 @@ static const char *s(const char *prop, const char *op, const char *ref)
 	return rule_buf;
 }
 
+/* One rule evaluated with ev(rules, true): global.<section>.<prop>, or
+ * servtd.migtdIdentity.<prop> when section is NULL. */
+struct rule_case {
+	const char *section, *prop, *op, *ref;
+	enum migtd_pv2_result want;
+};
+
+static void ev_cases(const struct rule_case *c, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const char *rules = c[k].section ? g(c[k].section, c[k].prop, c[k].op, c[k].ref)
+						 : s(c[k].prop, c[k].op, c[k].ref);
+		enum migtd_pv2_result r = ev(rules, true);
+
+		if (r != c[k].want)
+			print_error("case %zu: %s %s %s\n", k, c[k].prop, c[k].op, c[k].ref);
+		assert_int_equal(r, c[k].want);
+	}
+}
+
 static int setup(void **state)
 {
 	size_t n;
@@ -482,43 +502,31 @@ static void test_eval_vectors(void **state)
 
 static void test_eval_integers(void **state)
 {
+	static const char en[] = "tcbEvaluationDataNumber";
+	static const struct rule_case cases[] = {
+		{ "tcb", en, "greater-or-equal", "5", MIGTD_PV2_OK },
+		{ "tcb", en, "greater-or-equal", "6", MIGTD_PV2_TCB_EVALUATION },
+		{ "tcb", en, "equal", "5", MIGTD_PV2_OK },
+		{ "tcb", en, "equal", "\"self\"", MIGTD_PV2_OK },
+		{ "tcb", en, "greater-or-equal", "\"init\"", MIGTD_PV2_OK },
+		{ "tcb", en, "in-range", "\"1..5\"", MIGTD_PV2_OK },
+		{ "tcb", en, "in-range", "\"5..5\"", MIGTD_PV2_OK },
+		{ "tcb", en, "in-time-range", "\"6..9\"", MIGTD_PV2_TCB_EVALUATION },
+		{ "tcb", en, "in-range", "\"1..2..9\"", MIGTD_PV2_INVALID_OPERATION },
+		{ "tcb", en, "in-range", "\"a..9\"", MIGTD_PV2_INVALID_REFERENCE },
+		{ "tcb", en, "subset", "[4,5]", MIGTD_PV2_OK },
+		{ "tcb", en, "subset", "[]", MIGTD_PV2_TCB_EVALUATION },
+		{ "tcb", en, "equal", "\"five\"", MIGTD_PV2_INVALID_OPERATION },
+		{ "tcb", en, "allow-list", "5", MIGTD_PV2_INVALID_OPERATION },
+		{ "tcb", en, "equal", "[\"5\"]", MIGTD_PV2_INVALID_REFERENCE },
+		/* the CRL numbers of the local collateral are 1 */
+		{ "crl", "pckCrlNum", "greater-or-equal", "1", MIGTD_PV2_OK },
+		{ "crl", "pckCrlNum", "greater-or-equal", "2", MIGTD_PV2_CRL_EVALUATION },
+		{ "crl", "rootCaCrlNum", "equal", "2", MIGTD_PV2_CRL_EVALUATION },
+	};
+
 	(void)state;
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "greater-or-equal", "5"), true),
-			 MIGTD_PV2_OK);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "greater-or-equal", "6"), true),
-			 MIGTD_PV2_TCB_EVALUATION);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "equal", "5"), true), MIGTD_PV2_OK);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "equal", "\"self\""), true),
-			 MIGTD_PV2_OK);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "greater-or-equal", "\"init\""),
-			    true),
-			 MIGTD_PV2_OK);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "in-range", "\"1..5\""), true),
-			 MIGTD_PV2_OK);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "in-range", "\"5..5\""), true),
-			 MIGTD_PV2_OK);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "in-time-range", "\"6..9\""), true),
-			 MIGTD_PV2_TCB_EVALUATION);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "in-range", "\"1..2..9\""), true),
-			 MIGTD_PV2_INVALID_OPERATION);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "in-range", "\"a..9\""), true),
-			 MIGTD_PV2_INVALID_REFERENCE);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "subset", "[4,5]"), true),
-			 MIGTD_PV2_OK);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "subset", "[]"), true),
-			 MIGTD_PV2_TCB_EVALUATION);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "equal", "\"five\""), true),
-			 MIGTD_PV2_INVALID_OPERATION);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "allow-list", "5"), true),
-			 MIGTD_PV2_INVALID_OPERATION);
-	assert_int_equal(ev(g("tcb", "tcbEvaluationDataNumber", "equal", "[\"5\"]"), true),
-			 MIGTD_PV2_INVALID_REFERENCE);
-	/* the CRL numbers of the local collateral are 1 */
-	assert_int_equal(ev(g("crl", "pckCrlNum", "greater-or-equal", "1"), true), MIGTD_PV2_OK);
-	assert_int_equal(ev(g("crl", "pckCrlNum", "greater-or-equal", "2"), true),
-			 MIGTD_PV2_CRL_EVALUATION);
-	assert_int_equal(ev(g("crl", "rootCaCrlNum", "equal", "2"), true),
-			 MIGTD_PV2_CRL_EVALUATION);
+	ev_cases(cases, sizeof(cases) / sizeof(cases[0]));
 	/* the reference of a self rule without an own report */
 	make(&pol, 1, g("tcb", "tcbEvaluationDataNumber", "equal", "\"self\""), own_mapping, LV_OK);
 	assert_int_equal(migtd_policy_v2_evaluate(&pol, &pol, report, 5, NULL, true, &ex),
@@ -527,19 +535,20 @@ static void test_eval_integers(void **state)
 
 static void test_eval_strings(void **state)
 {
-	(void)state;
 	/* report.dat: FMSPC 30806F000000, TCB date 1761103456 */
-	assert_int_equal(ev(g("platform", "fmspc", "allow-list",
-			      "[\"00706A000000\",\"30806F000000\"]"),
-			    true),
-			 MIGTD_PV2_OK);
-	assert_int_equal(ev(g("platform", "fmspc", "deny-list", "[\"30806F000000\"]"), true),
-			 MIGTD_PV2_TCB_EVALUATION);
-	assert_int_equal(ev(g("platform", "fmspc", "equal", "\"self\""), true), MIGTD_PV2_OK);
-	assert_int_equal(ev(g("platform", "fmspc", "equal", "\"30806f000000\""), true),
-			 MIGTD_PV2_TCB_EVALUATION);
-	assert_int_equal(ev(g("platform", "fmspc", "subset", "[\"30806F000000\"]"), true),
-			 MIGTD_PV2_INVALID_OPERATION);
+	static const struct rule_case cases[] = {
+		{ "platform", "fmspc", "allow-list", "[\"00706A000000\",\"30806F000000\"]",
+		  MIGTD_PV2_OK },
+		{ "platform", "fmspc", "deny-list", "[\"30806F000000\"]",
+		  MIGTD_PV2_TCB_EVALUATION },
+		{ "platform", "fmspc", "equal", "\"self\"", MIGTD_PV2_OK },
+		{ "platform", "fmspc", "equal", "\"30806f000000\"", MIGTD_PV2_TCB_EVALUATION },
+		{ "platform", "fmspc", "subset", "[\"30806F000000\"]",
+		  MIGTD_PV2_INVALID_OPERATION },
+	};
+
+	(void)state;
+	ev_cases(cases, sizeof(cases) / sizeof(cases[0]));
 	assert_int_equal(ev(g("tcb", "tcbDate", "greater-or-equal", "\"2025-10-22T00:00:00Z\""),
 			    true),
 			 MIGTD_PV2_OK);
@@ -603,17 +612,19 @@ static void test_eval_status(void **state)
 
 static void test_eval_servtd(void **state)
 {
-	(void)state;
 	/* own_mapping: report.dat -> isvsvn 3; LV_OK: level isvsvn 1 (floor) */
-	assert_int_equal(ev(s("isvsvn", "greater-or-equal", "3"), true), MIGTD_PV2_OK);
-	assert_int_equal(ev(s("isvsvn", "greater-or-equal", "4"), true), MIGTD_PV2_SVN_MISMATCH);
-	assert_int_equal(ev(s("isvsvn", "equal", "\"self\""), true), MIGTD_PV2_OK);
-	assert_int_equal(ev(s("tcbDate", "greater-or-equal", "\"2024-01-01T00:00:00Z\""), true),
-			 MIGTD_PV2_OK);
-	assert_int_equal(ev(s("tcbDate", "greater-or-equal", "\"2024-06-01T00:00:00Z\""), true),
-			 MIGTD_PV2_SVN_MISMATCH);
-	assert_int_equal(ev(s("tcbStatusAccepted", "allow-list", "[\"UpToDate\"]"), true),
-			 MIGTD_PV2_OK);
+	static const struct rule_case cases[] = {
+		{ NULL, "isvsvn", "greater-or-equal", "3", MIGTD_PV2_OK },
+		{ NULL, "isvsvn", "greater-or-equal", "4", MIGTD_PV2_SVN_MISMATCH },
+		{ NULL, "isvsvn", "equal", "\"self\"", MIGTD_PV2_OK },
+		{ NULL, "tcbDate", "greater-or-equal", "\"2024-01-01T00:00:00Z\"", MIGTD_PV2_OK },
+		{ NULL, "tcbDate", "greater-or-equal", "\"2024-06-01T00:00:00Z\"",
+		  MIGTD_PV2_SVN_MISMATCH },
+		{ NULL, "tcbStatusAccepted", "allow-list", "[\"UpToDate\"]", MIGTD_PV2_OK },
+	};
+
+	(void)state;
+	ev_cases(cases, sizeof(cases) / sizeof(cases[0]));
 	/* a Revoked level: the rule and the mandatory deny */
 	make(&pol, 1, "", own_mapping,
 	     "[{\"tcb\":{\"isvsvn\":1},\"tcbDate\":\"2024-01-01T00:00:00Z\",\"tcbStatus\":"
