@@ -584,54 +584,43 @@ enum migtd_pv2_result migtd_pv2_eval_number(const struct migtd_policy_v2 *p, con
 	return r;
 }
 
-enum migtd_pv2_result migtd_policy_v2_collateral(const struct migtd_policy_v2 *p,
-						 const uint8_t fmspc[6],
-						 struct migtd_pv2_collateral *out)
+/* The six strings of one platform's collateral, decoded back to back into out->buf. */
+static enum migtd_pv2_result decode_collateral(const struct migtd_policy_v2 *p,
+					       const struct migtd_pv2_platform *pl,
+					       struct migtd_pv2_collateral *out)
 {
-	const struct migtd_pv2_platform *pl;
-	struct migtd_pv2_span parts[6];
-	const uint8_t **dst[6];
-	size_t *dst_len[6];
+	const struct {
+		struct migtd_pv2_span src;
+		const uint8_t **dst;
+		size_t *dst_len;
+	} parts[6] = {
+		{ pl->tcb_info, &out->c.tcb_info, &out->c.tcb_info_len },
+		{ pl->tcb_info_issuer_chain, &out->c.tcb_info_issuer_chain,
+		  &out->c.tcb_info_issuer_chain_len },
+		{ p->qe_identity, &out->c.qe_identity, &out->c.qe_identity_len },
+		{ p->qe_identity_issuer_chain, &out->c.qe_identity_issuer_chain,
+		  &out->c.qe_identity_issuer_chain_len },
+		{ p->pck_crl, &out->c.pck_crl, &out->c.pck_crl_len },
+		{ p->root_ca_crl, &out->c.root_crl, &out->c.root_crl_len },
+	};
 	size_t total = 0, o = 0;
 
-	memset(out, 0, sizeof(*out));
-	pl = find_platform(p, fmspc);
-	if (!pl)
-		return MIGTD_PV2_INVALID_COLLATERAL;
-	parts[0] = pl->tcb_info;
-	dst[0] = &out->c.tcb_info;
-	dst_len[0] = &out->c.tcb_info_len;
-	parts[1] = pl->tcb_info_issuer_chain;
-	dst[1] = &out->c.tcb_info_issuer_chain;
-	dst_len[1] = &out->c.tcb_info_issuer_chain_len;
-	parts[2] = p->qe_identity;
-	dst[2] = &out->c.qe_identity;
-	dst_len[2] = &out->c.qe_identity_len;
-	parts[3] = p->qe_identity_issuer_chain;
-	dst[3] = &out->c.qe_identity_issuer_chain;
-	dst_len[3] = &out->c.qe_identity_issuer_chain_len;
-	parts[4] = p->pck_crl;
-	dst[4] = &out->c.pck_crl;
-	dst_len[4] = &out->c.pck_crl_len;
-	parts[5] = p->root_ca_crl;
-	dst[5] = &out->c.root_crl;
-	dst_len[5] = &out->c.root_crl_len;
 	for (unsigned k = 0; k < 6; k++)
-		total += (size_t)parts[k].len + 1;
+		total += (size_t)parts[k].src.len + 1;
 	out->buf = mbedtls_calloc(1, total);
 	if (!out->buf)
 		return MIGTD_PV2_NO_MEMORY;
 	out->buf_len = total;
 	for (unsigned k = 0; k < 6; k++) {
-		long n = migtd_pv2_unescape(p->doc + parts[k].off, parts[k].len, out->buf + o,
-					    total - o);
+		long n = migtd_pv2_unescape(p->doc + parts[k].src.off, parts[k].src.len,
+					    out->buf + o, total - o);
 
 		if (n < 0) {
 			migtd_policy_v2_collateral_free(out);
 			return MIGTD_PV2_INVALID_COLLATERAL;
 		}
-		*dst[k] = out->buf + o;
-		*dst_len[k] = (size_t)n;
+		*parts[k].dst = out->buf + o;
+		*parts[k].dst_len = (size_t)n;
 		o += (size_t)n + 1;
 	}
 	if (eval_number(out->c.tcb_info, out->c.tcb_info_len, &out->tcb_evaluation_number)) {
@@ -639,6 +628,16 @@ enum migtd_pv2_result migtd_policy_v2_collateral(const struct migtd_policy_v2 *p
 		return MIGTD_PV2_INVALID_COLLATERAL;
 	}
 	return MIGTD_PV2_OK;
+}
+
+enum migtd_pv2_result migtd_policy_v2_collateral(const struct migtd_policy_v2 *p,
+						 const uint8_t fmspc[6],
+						 struct migtd_pv2_collateral *out)
+{
+	const struct migtd_pv2_platform *pl = find_platform(p, fmspc);
+
+	memset(out, 0, sizeof(*out));
+	return pl ? decode_collateral(p, pl, out) : MIGTD_PV2_INVALID_COLLATERAL;
 }
 
 void migtd_policy_v2_collateral_free(struct migtd_pv2_collateral *c)
