@@ -60,16 +60,13 @@ enum migtd_pv2_result migtd_pv2_fail(struct migtd_pv2_explain *ex, enum migtd_pv
 enum migtd_pv2_result migtd_pv2_parse(struct migtd_policy_v2 *p, const uint8_t *doc, size_t doc_len,
 				      struct migtd_pv2_explain *ex);
 
-/* Raw spans of the signed parts, kept by migtd_pv2_parse for the verifier. */
+/* Raw spans of the signed parts, kept by migtd_pv2_parse_doc for the verifier. */
 struct pv2_signed_parts {
 	struct migtd_pv2_span identity, identity_sig;        /* tdIdentity raw, hex */
 	struct migtd_pv2_span mapping, mapping_sig;          /* tdTcbMapping raw, hex */
 	struct migtd_pv2_span identity_chain, mapping_chain; /* escaped PEM */
 	bool version_ok;                                     /* policyData.version == "2.0" */
 };
-enum migtd_pv2_result migtd_pv2_parse_parts(struct migtd_policy_v2 *p, const uint8_t *doc,
-					    size_t doc_len, struct pv2_signed_parts *sp,
-					    struct migtd_pv2_explain *ex);
 
 /* What migtd_pv2_parse_doc reads: a signed policy, or one of the servtd
  * documents on their own (for the tools; same schema as inside a policy). */

@@ -564,13 +564,6 @@ static enum migtd_pv2_result parse_standalone(struct pctx *c, enum pv2_doc_kind 
 	}
 }
 
-enum migtd_pv2_result migtd_pv2_parse_parts(struct migtd_policy_v2 *p, const uint8_t *doc,
-					    size_t doc_len, struct pv2_signed_parts *sp,
-					    struct migtd_pv2_explain *ex)
-{
-	return migtd_pv2_parse_doc(p, PV2_DOC_POLICY, doc, doc_len, sp, ex);
-}
-
 enum migtd_pv2_result migtd_pv2_parse_doc(struct migtd_policy_v2 *p, enum pv2_doc_kind kind,
 					  const uint8_t *doc, size_t doc_len,
 					  struct pv2_signed_parts *sp, struct migtd_pv2_explain *ex)
@@ -630,5 +623,5 @@ enum migtd_pv2_result migtd_pv2_parse(struct migtd_policy_v2 *p, const uint8_t *
 {
 	struct pv2_signed_parts sp;
 
-	return migtd_pv2_parse_parts(p, doc, doc_len, &sp, ex);
+	return migtd_pv2_parse_doc(p, PV2_DOC_POLICY, doc, doc_len, &sp, ex);
 }

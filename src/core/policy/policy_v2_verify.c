@@ -418,7 +418,7 @@ enum migtd_pv2_result migtd_pv2_verify_rest(struct migtd_policy_v2 *p, const uin
 		goto out;
 	}
 	/* the schema, then the servtd signatures, then id / version */
-	r = migtd_pv2_parse_parts(p, doc, doc_len, &sp, ex);
+	r = migtd_pv2_parse_doc(p, PV2_DOC_POLICY, doc, doc_len, &sp, ex);
 	if (r)
 		goto out;
 	p->chain = chain;
@@ -438,8 +438,7 @@ out:
 }
 
 /* After the signatures: what the collateral must yield (§7.7.4, §7.7.6 step 2). */
-static enum migtd_pv2_result load_collateral_facts(struct migtd_policy_v2 *p,
-						   struct migtd_pv2_explain *ex)
+enum migtd_pv2_result migtd_pv2_load_facts(struct migtd_policy_v2 *p, struct migtd_pv2_explain *ex)
 {
 	enum migtd_pv2_result r = load_root(p, ex);
 
@@ -462,13 +461,8 @@ enum migtd_pv2_result migtd_policy_v2_load(struct migtd_policy_v2 *p, const uint
 	if (!r)
 		r = migtd_pv2_verify_rest(p, chain, chain_len, ex);
 	if (!r)
-		r = load_collateral_facts(p, ex);
+		r = migtd_pv2_load_facts(p, ex);
 	return r;
-}
-
-enum migtd_pv2_result migtd_pv2_load_facts(struct migtd_policy_v2 *p, struct migtd_pv2_explain *ex)
-{
-	return load_collateral_facts(p, ex);
 }
 
 /* ---------------------------------------------------------------- owner */
