@@ -221,23 +221,6 @@ static bool is_relative(const struct ectx *c)
 	       (text_is(c->p, c->pr->text, "self") || text_is(c->p, c->pr->text, "init"));
 }
 
-static int dec_u32(const uint8_t *s, size_t n, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 10)
-		return -1;
-	for (size_t k = 0; k < n; k++) {
-		if (s[k] < '0' || s[k] > '9')
-			return -1;
-		v = v * 10u + (uint64_t)(s[k] - '0');
-	}
-	if (v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 static enum migtd_pv2_result eval_int(struct ectx *c, enum migtd_pv2_result fail, bool have,
 				      uint32_t v, bool self_have, uint32_t self_v)
 {
@@ -277,8 +260,8 @@ static enum migtd_pv2_result eval_int(struct ectx *c, enum migtd_pv2_result fail
 			if (ndots != 1)
 				return efail(c, MIGTD_PV2_INVALID_OPERATION, val,
 					     "a range reference is \"a..b\"");
-			if (dec_u32(s, (size_t)(dots - s), &a) ||
-			    dec_u32(dots + 2, pr->text.len - (size_t)(dots - s) - 2, &b))
+			if (migtd_pv2_dec_u32(s, (size_t)(dots - s), &a) ||
+			    migtd_pv2_dec_u32(dots + 2, pr->text.len - (size_t)(dots - s) - 2, &b))
 				return efail(c, MIGTD_PV2_INVALID_REFERENCE, val,
 					     "the range bounds are not decimal u32");
 			ok = a <= v && v <= b;
@@ -305,7 +288,7 @@ static enum migtd_pv2_result eval_int(struct ectx *c, enum migtd_pv2_result fail
 			struct migtd_pv2_span it = c->p->items[pr->first + k];
 			uint32_t x;
 
-			if (!dec_u32(c->p->doc + it.off, it.len, &x) && x == v)
+			if (!migtd_pv2_dec_u32(c->p->doc + it.off, it.len, &x) && x == v)
 				ok = true;
 		}
 		break;

@@ -122,6 +122,10 @@ enum migtd_pv2_result migtd_pv2_verify_quote_ex(const struct migtd_policy_v2 *p,
  */
 long migtd_pv2_unescape(const uint8_t *src, size_t len, uint8_t *out, size_t cap);
 
+/* Decimal digits s[0..n) (1 to 10 of them, leading zeros allowed) as a u32
+ * into *out: 0, or -1 (policy_v2_parse.c). */
+int migtd_pv2_dec_u32(const uint8_t *s, size_t n, uint32_t *out);
+
 /* u64 unix seconds -> "YYYY-MM-DDTHH:MM:SSZ" (out: 21 bytes). */
 void migtd_pv2_iso_date(uint64_t t, char out[MIGTD_PV2_DATE_LEN + 1]);
 

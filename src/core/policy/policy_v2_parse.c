@@ -81,27 +81,35 @@ static struct migtd_pv2_span span(const struct jd *d, int i)
 	return s;
 }
 
+int migtd_pv2_dec_u32(const uint8_t *s, size_t n, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 10)
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] < '0' || s[k] > '9')
+			return -1;
+		v = v * 10u + (uint64_t)(s[k] - '0');
+	}
+	if (v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
 /* A JSON integer that fits max: digits only (jsmn strict lets "-", ".", "e" through). */
 static bool uint_of(const struct jd *d, int i, uint32_t max, uint32_t *out)
 {
-	uint64_t v = 0;
-	size_t n;
 	const uint8_t *s;
+	uint32_t v;
 
 	if (!is_type(d, i, JSMN_PRIMITIVE))
 		return false;
 	s = d->js + d->t[i].start;
-	n = tlen(d, i);
-	if (n == 0 || n > 10 || (n > 1 && s[0] == '0'))
+	if ((tlen(d, i) > 1 && s[0] == '0') || migtd_pv2_dec_u32(s, tlen(d, i), &v) || v > max)
 		return false;
-	for (size_t k = 0; k < n; k++) {
-		if (s[k] < '0' || s[k] > '9')
-			return false;
-		v = v * 10u + (uint64_t)(s[k] - '0');
-	}
-	if (v > max)
-		return false;
-	*out = (uint32_t)v;
+	*out = v;
 	return true;
 }
 
