@@ -421,28 +421,35 @@ static struct emu_platform_pending *emu_pending_alloc(struct emu_platform *p, ui
 	return NULL;
 }
 
-static int emu_service_start(void *ctx, struct migtd_service_call *call)
+/* Start an async call whose len payload bytes are already in tx: take a
+ * slot, send, and hang the slot on the call (*plat). */
+static int emu_async_start(struct emu_platform *p, uint16_t op, void *call, size_t len, void **plat)
 {
-	struct emu_platform *p = ctx;
-	struct emu_platform_pending *pe;
-	uint8_t *q = emu_payload(p);
+	struct emu_platform_pending *pe = emu_pending_alloc(p, op, call);
 	int ret;
 
-	if (call->cmd_len > EMU_LINK_MAX_PAYLOAD - 12 || call->rsp_cap > EMU_LINK_MAX_PAYLOAD - 8)
-		return MIGTD_ERR_LENGTH;
-	pe = emu_pending_alloc(p, EMU_LINK_SERVICE, call);
 	if (!pe)
 		return MIGTD_ERR_AGAIN; /* every slot busy: like a VMM asking to retry */
-	migtd_wire_put_u64(q, call->wait_ms);
-	migtd_wire_put_u32(q + 8, (uint32_t)call->rsp_cap);
-	memcpy(q + 12, call->cmd, call->cmd_len);
-	ret = emu_send(p, EMU_LINK_SERVICE, pe->seq, 12 + call->cmd_len);
+	ret = emu_send(p, op, pe->seq, len);
 	if (ret) {
 		pe->used = false;
 		return ret;
 	}
-	call->plat = pe;
+	*plat = pe;
 	return MIGTD_OK;
+}
+
+static int emu_service_start(void *ctx, struct migtd_service_call *call)
+{
+	struct emu_platform *p = ctx;
+	uint8_t *q = emu_payload(p);
+
+	if (call->cmd_len > EMU_LINK_MAX_PAYLOAD - 12 || call->rsp_cap > EMU_LINK_MAX_PAYLOAD - 8)
+		return MIGTD_ERR_LENGTH;
+	migtd_wire_put_u64(q, call->wait_ms);
+	migtd_wire_put_u32(q + 8, (uint32_t)call->rsp_cap);
+	memcpy(q + 12, call->cmd, call->cmd_len);
+	return emu_async_start(p, EMU_LINK_SERVICE, call, 12 + call->cmd_len, &call->plat);
 }
 
 static int emu_async_poll(struct emu_platform *p, void **plat)
@@ -476,27 +483,15 @@ static int emu_service_poll(void *ctx, struct migtd_service_call *call)
 static int emu_quote_start(void *ctx, struct migtd_quote_call *call)
 {
 	struct emu_platform *p = ctx;
-	struct emu_platform_pending *pe;
-	int ret;
-
 	size_t shared = call->cap < GHCI_GETQUOTE_MAX_BUF ? call->cap : GHCI_GETQUOTE_MAX_BUF;
 
 	if (call->len > shared || call->len < 24)
 		return MIGTD_ERR_LENGTH;
-	pe = emu_pending_alloc(p, EMU_LINK_GET_QUOTE, call);
-	if (!pe)
-		return MIGTD_ERR_AGAIN;
 	/* Like TDVMCALL<GetQuote> (R13 = the whole shared buffer, docs/protocol.md §2.6): the
 	 * VMM gets the buffer's full size to answer into, zeros past the request. */
 	memcpy(emu_payload(p), call->buf, call->len);
 	memset(emu_payload(p) + call->len, 0, shared - call->len);
-	ret = emu_send(p, EMU_LINK_GET_QUOTE, pe->seq, shared);
-	if (ret) {
-		pe->used = false;
-		return ret;
-	}
-	call->plat = pe;
-	return MIGTD_OK;
+	return emu_async_start(p, EMU_LINK_GET_QUOTE, call, shared, &call->plat);
 }
 
 static int emu_quote_poll(void *ctx, struct migtd_quote_call *call)
@@ -533,29 +528,19 @@ static int emu_service_cancel(void *ctx, struct migtd_service_call *call)
 static int emu_raw_start(void *ctx, struct migtd_raw_call *call)
 {
 	struct emu_platform *p = ctx;
-	struct emu_platform_pending *pe;
 	uint8_t *q = emu_payload(p);
-	int ret;
 
 	if (call->len > call->cap || call->len < GHCI_RAW_HDR_LEN ||
 	    call->cap > EMU_LINK_MAX_PAYLOAD - EMU_LINK_RAW_HDR_LEN || call->leaf == 0 ||
 	    call->leaf > GHCI_RAW_LEAF_RECEIVE)
 		return MIGTD_ERR_LENGTH;
-	pe = emu_pending_alloc(p, EMU_LINK_MIGTD_RAW, call);
-	if (!pe)
-		return MIGTD_ERR_AGAIN;
 	migtd_wire_put_u32(q, call->leaf);
 	migtd_wire_put_u32(q + 4, (uint32_t)call->cap);
 	migtd_wire_put_u64(q + 8, call->mig_request_id);
 	migtd_wire_put_u64(q + 16, call->status_word);
 	memcpy(q + EMU_LINK_RAW_HDR_LEN, call->buf, call->len);
-	ret = emu_send(p, EMU_LINK_MIGTD_RAW, pe->seq, EMU_LINK_RAW_HDR_LEN + call->len);
-	if (ret) {
-		pe->used = false;
-		return ret;
-	}
-	call->plat = pe;
-	return MIGTD_OK;
+	return emu_async_start(p, EMU_LINK_MIGTD_RAW, call, EMU_LINK_RAW_HDR_LEN + call->len,
+			       &call->plat);
 }
 
 static int emu_raw_poll(void *ctx, struct migtd_raw_call *call)
