@@ -427,17 +427,10 @@ int main(int argc, char **argv)
 		if (emu_platform_link_lost(&eplat, &lost_why))
 			break;
 	}
-	if (lost_why) {
+	if (lost_why)
 		MIGTD_ERROR(&plat.log, MIGTD_LOG_NO_REQUEST,
 			    "fatal: the platform link is gone (%s): stopping", lost_why);
-		migtd_core_fini(&core);
-		uvsock_fini(&uv);
-		close(fd);
-		free(policy);
-		free(root);
-		return CLI_EXIT_LINK_LOST;
-	}
-	if (ret != MIGTD_OK)
+	else if (ret != MIGTD_OK)
 		MIGTD_ERROR(&plat.log, MIGTD_LOG_NO_REQUEST, "fatal: %s (status %d)",
 			    migtd_err_str(ret), migtd_err_status(ret));
 	migtd_core_fini(&core);
@@ -446,6 +439,8 @@ int main(int argc, char **argv)
 	free(policy);
 	free(root);
 	free(chain);
+	if (lost_why)
+		return CLI_EXIT_LINK_LOST;
 	/* An enrolled configuration the core refuses is invalid input; any
 	 * other fatal error means the MigTD could not run (docs/cli.md). */
 	if (ret == MIGTD_OK)
