@@ -203,6 +203,15 @@ static void dump_verified(const struct migtd_core *c, const char *dir, uint64_t 
 	}
 }
 
+/* A decimal number of milliseconds, the whole argument: 0, or -1. */
+static int parse_ms(const char *arg, unsigned long *ms)
+{
+	char *end;
+
+	*ms = strtoul(arg, &end, 10);
+	return *end || !*arg ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -251,24 +260,17 @@ int main(int argc, char **argv)
 		case 'I': chain_path = optarg; break;
 		case 'P': platform_path = optarg; break;
 		case 'R': relay_path = optarg; break;
-		case 't': {
-			char *end;
-
-			timeout = strtoul(optarg, &end, 10);
-			if (*end || !*optarg)
+		case 't':
+			if (parse_ms(optarg, &timeout))
 				return cli_usage_error("migtd", "bad --timeout-ms '%s'", optarg);
 			break;
-		}
-		case 'T': {
-			char *end;
-
-			vmm_timeout = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || vmm_timeout == 0 || vmm_timeout > 3600000)
+		case 'T':
+			if (parse_ms(optarg, &vmm_timeout) || vmm_timeout == 0 ||
+			    vmm_timeout > 3600000)
 				return cli_usage_error("migtd",
 						       "bad --vmm-timeout-ms '%s' (1..3600000)",
 						       optarg);
 			break;
-		}
 		case 'l':
 			level = migtd_log_level_parse(optarg);
 			if (!level)
