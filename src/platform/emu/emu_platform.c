@@ -75,13 +75,19 @@ static uint64_t emu_link_now(const struct emu_platform *p)
 	return p->io.now_ms ? p->io.now_ms(p->io.ctx) : 0;
 }
 
+/* How long a synchronous call waits (sync_timeout_ms, 0: the default). */
+static uint32_t emu_sync_timeout(const struct emu_platform *p)
+{
+	return p->sync_timeout_ms ? p->sync_timeout_ms : EMU_PLATFORM_SYNC_TIMEOUT_MS;
+}
+
 void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io, struct migtd_log *log)
 {
 	memset(p, 0, sizeof(*p));
 	p->io = *io;
 	p->log = log;
 	p->next_seq = 1;
-	p->sync_timeout_ms = 30000;
+	p->sync_timeout_ms = EMU_PLATFORM_SYNC_TIMEOUT_MS;
 }
 
 bool emu_platform_link_lost(const struct emu_platform *p, const char **why)
@@ -222,7 +228,7 @@ static void emu_dispatch(struct emu_platform *p, const struct emu_link_frame *f,
  */
 static int emu_pump(struct emu_platform *p, struct emu_sync_want *want, bool wait)
 {
-	uint64_t end = emu_link_now(p) + (p->sync_timeout_ms ? p->sync_timeout_ms : 30000u);
+	uint64_t end = emu_link_now(p) + emu_sync_timeout(p);
 
 	if (p->broken)
 		return MIGTD_ERR_NETWORK;
@@ -289,7 +295,7 @@ static int emu_call(struct emu_platform *p, uint16_t op, size_t len, uint8_t *ou
 	if (ret == MIGTD_ERR_TIMEOUT && p->log)
 		MIGTD_WARN(p->log, MIGTD_LOG_NO_REQUEST,
 			   "platform link: %s not answered within %u ms: that call fails",
-			   emu_link_op_name(op), (unsigned)p->sync_timeout_ms);
+			   emu_link_op_name(op), (unsigned)emu_sync_timeout(p));
 	if (ret)
 		return ret;
 	return want.result;
