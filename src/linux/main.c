@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,24 +147,6 @@ static void usage(FILE *f)
 		"a MigTD has no trusted time.\n",
 		cli_default_name(CLI_DEFAULT_POLICY), cli_default_name(CLI_DEFAULT_ROOT_CA));
 	cli_print_exit_codes(f);
-}
-
-static int connect_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -1;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 static int64_t host_wall_clock(void *ctx)
@@ -344,7 +324,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "migtd: warning: root CA %s: %s (measured as given)\n", root_path,
 			why);
 	}
-	fd = connect_unix(platform_path);
+	fd = emu_fd_connect_unix(platform_path);
 	if (fd < 0)
 		return cli_error(CLI_EXIT_IO, "migtd", "cannot connect to the platform link %s: %s",
 				 platform_path, strerror(errno));

@@ -257,7 +257,7 @@ static int pump(struct px_dir *d, bool answers)
 	return 0;
 }
 
-static int unix_socket(const char *path, bool listen_on)
+static int listen_unix(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
@@ -268,13 +268,8 @@ static int unix_socket(const char *path, bool listen_on)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (listen_on) {
-		unlink(path);
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
-			close(fd);
-			return -1;
-		}
-	} else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
 		close(fd);
 		return -1;
 	}
@@ -313,7 +308,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	lfd = unix_socket(lpath, true);
+	lfd = listen_unix(lpath);
 	if (lfd < 0) {
 		fprintf(stderr, "link_proxy: cannot listen on %s: %s\n", lpath, strerror(errno));
 		return 4;
@@ -324,7 +319,7 @@ int main(int argc, char **argv)
 	mfd = accept(lfd, NULL, NULL);
 	close(lfd);
 	unlink(lpath);
-	hfd = mfd < 0 ? -1 : unix_socket(cpath, false);
+	hfd = mfd < 0 ? -1 : emu_fd_connect_unix(cpath);
 	if (hfd < 0) {
 		fprintf(stderr, "link_proxy: cannot connect %s: %s\n", cpath, strerror(errno));
 		return 4;
