@@ -31,14 +31,17 @@ struct emu_sync_want {
 };
 
 /* The link is gone (docs/vmm-failures.md): said once, and every call fails
- * from now on; the program ends the MigTD (emu_platform_link_lost). */
+ * from now on; the program ends the MigTD (emu_platform_link_lost). Marked
+ * broken before the line is logged: a log sink that mirrors to the host
+ * (emu_platform_log_page) must not write to the dead link and fail again. */
 static void emu_fail_link(struct emu_platform *p, const char *why)
 {
-	if (!p->broken && p->log)
-		MIGTD_ERROR(p->log, MIGTD_LOG_NO_REQUEST, "platform link lost: %s", why);
-	if (!p->broken)
-		p->lost_why = why;
+	if (p->broken)
+		return;
 	p->broken = true;
+	p->lost_why = why;
+	if (p->log)
+		MIGTD_ERROR(p->log, MIGTD_LOG_NO_REQUEST, "platform link lost: %s", why);
 }
 
 /* A lying host can send answers as fast as it likes: say the 1st, 2nd,
