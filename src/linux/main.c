@@ -387,9 +387,7 @@ int main(int argc, char **argv)
 		ret = migtd_core_poll(&core, &wake);
 		/* Without its platform a MigTD can do nothing: stop at once
 		 * (docs/vmm-failures.md), not spin on a dead socket. */
-		if (emu_platform_link_lost(&eplat, &lost_why))
-			break;
-		if (ret != MIGTD_OK)
+		if (ret != MIGTD_OK || emu_platform_link_lost(&eplat, NULL))
 			break;
 		dump_verified(&core, dump_dir, &dumped);
 		/* Sleep until the link or a stream has bytes, or the core's deadline. */
@@ -406,10 +404,11 @@ int main(int argc, char **argv)
 			/* Answers, or the end of the link, are taken now, even
 			 * when no call of the core is waiting for one. */
 			(void)emu_platform_service_link(&eplat);
-		if (emu_platform_link_lost(&eplat, &lost_why))
+		if (emu_platform_link_lost(&eplat, NULL))
 			break;
 	}
-	if (lost_why)
+	/* Lost in the loop or already in migtd_core_init: exit 6 either way. */
+	if (emu_platform_link_lost(&eplat, &lost_why))
 		MIGTD_ERROR(&plat.log, MIGTD_LOG_NO_REQUEST,
 			    "fatal: the platform link is gone (%s): stopping", lost_why);
 	else if (ret != MIGTD_OK)
