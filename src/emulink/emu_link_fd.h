@@ -25,6 +25,11 @@ void emu_link_fd_io(struct emu_link_fd *s, int fd, int timeout_ms, struct emu_li
  * timeout_ms. Used by both ends of the platform link. */
 int emu_fd_write_all(int fd, const void *buf, size_t len, int timeout_ms);
 
+/* A blocking, close-on-exec stream socket connected to the Unix socket at
+ * path (the host's end of the platform link): the fd, or -1 (path too
+ * long for sun_path, nobody listening). */
+int emu_fd_connect_unix(const char *path);
+
 uint64_t emu_linux_now_ms(void);
 int emu_linux_random(void *buf, size_t len);
 

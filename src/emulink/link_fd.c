@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/random.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* A peer that went away must be an error, not a SIGPIPE. */
@@ -18,6 +20,24 @@ static ssize_t emu_send_nosig(int fd, const void *p, size_t n)
 	ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
 
 	return (r < 0 && errno == ENOTSOCK) ? write(fd, p, n) : r;
+}
+
+int emu_fd_connect_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 uint64_t emu_linux_now_ms(void)

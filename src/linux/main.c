@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -151,24 +149,6 @@ static void usage(FILE *f)
 	cli_print_exit_codes(f);
 }
 
-static int connect_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -1;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static int64_t host_wall_clock(void *ctx)
 {
 	(void)ctx;
@@ -201,6 +181,15 @@ static void dump_verified(const struct migtd_core *c, const char *dir, uint64_t 
 		if (w > 0 && (size_t)w < sizeof(path))
 			atomic_file_write("migtd", path, data[i], len[i], 0644);
 	}
+}
+
+/* A decimal number of milliseconds, the whole argument: 0, or -1. */
+static int parse_ms(const char *arg, unsigned long *ms)
+{
+	char *end;
+
+	*ms = strtoul(arg, &end, 10);
+	return *end || !*arg ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -251,24 +240,17 @@ int main(int argc, char **argv)
 		case 'I': chain_path = optarg; break;
 		case 'P': platform_path = optarg; break;
 		case 'R': relay_path = optarg; break;
-		case 't': {
-			char *end;
-
-			timeout = strtoul(optarg, &end, 10);
-			if (*end || !*optarg)
+		case 't':
+			if (parse_ms(optarg, &timeout))
 				return cli_usage_error("migtd", "bad --timeout-ms '%s'", optarg);
 			break;
-		}
-		case 'T': {
-			char *end;
-
-			vmm_timeout = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || vmm_timeout == 0 || vmm_timeout > 3600000)
+		case 'T':
+			if (parse_ms(optarg, &vmm_timeout) || vmm_timeout == 0 ||
+			    vmm_timeout > 3600000)
 				return cli_usage_error("migtd",
 						       "bad --vmm-timeout-ms '%s' (1..3600000)",
 						       optarg);
 			break;
-		}
 		case 'l':
 			level = migtd_log_level_parse(optarg);
 			if (!level)
@@ -342,7 +324,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "migtd: warning: root CA %s: %s (measured as given)\n", root_path,
 			why);
 	}
-	fd = connect_unix(platform_path);
+	fd = emu_fd_connect_unix(platform_path);
 	if (fd < 0)
 		return cli_error(CLI_EXIT_IO, "migtd", "cannot connect to the platform link %s: %s",
 				 platform_path, strerror(errno));
@@ -405,9 +387,7 @@ int main(int argc, char **argv)
 		ret = migtd_core_poll(&core, &wake);
 		/* Without its platform a MigTD can do nothing: stop at once
 		 * (docs/vmm-failures.md), not spin on a dead socket. */
-		if (emu_platform_link_lost(&eplat, &lost_why))
-			break;
-		if (ret != MIGTD_OK)
+		if (ret != MIGTD_OK || emu_platform_link_lost(&eplat, NULL))
 			break;
 		dump_verified(&core, dump_dir, &dumped);
 		/* Sleep until the link or a stream has bytes, or the core's deadline. */
@@ -424,20 +404,14 @@ int main(int argc, char **argv)
 			/* Answers, or the end of the link, are taken now, even
 			 * when no call of the core is waiting for one. */
 			(void)emu_platform_service_link(&eplat);
-		if (emu_platform_link_lost(&eplat, &lost_why))
+		if (emu_platform_link_lost(&eplat, NULL))
 			break;
 	}
-	if (lost_why) {
+	/* Lost in the loop or already in migtd_core_init: exit 6 either way. */
+	if (emu_platform_link_lost(&eplat, &lost_why))
 		MIGTD_ERROR(&plat.log, MIGTD_LOG_NO_REQUEST,
 			    "fatal: the platform link is gone (%s): stopping", lost_why);
-		migtd_core_fini(&core);
-		uvsock_fini(&uv);
-		close(fd);
-		free(policy);
-		free(root);
-		return CLI_EXIT_LINK_LOST;
-	}
-	if (ret != MIGTD_OK)
+	else if (ret != MIGTD_OK)
 		MIGTD_ERROR(&plat.log, MIGTD_LOG_NO_REQUEST, "fatal: %s (status %d)",
 			    migtd_err_str(ret), migtd_err_status(ret));
 	migtd_core_fini(&core);
@@ -446,6 +420,8 @@ int main(int argc, char **argv)
 	free(policy);
 	free(root);
 	free(chain);
+	if (lost_why)
+		return CLI_EXIT_LINK_LOST;
 	/* An enrolled configuration the core refuses is invalid input; any
 	 * other fatal error means the MigTD could not run (docs/cli.md). */
 	if (ret == MIGTD_OK)

@@ -140,18 +140,22 @@ static int parse_rule(const char *arg, struct px_rule *r)
 /* What a request from the MigTD asks for (Service: by GUID and command). */
 static unsigned request_kind(const struct emu_link_frame *f)
 {
+	struct ghci_migtd_cmd mc;
+
 	switch (f->op) {
 	case EMU_LINK_SERVICE:
-		/* wait_ms u64, rsp_cap u32, then the command buffer: GUID[16],
-		 * length u32, reserved u32, version u8, command u8 */
-		if (f->len >= 12 + 16 &&
-		    !memcmp(f->payload + 12, &migtd_ghci_guid_service_common, 16))
+		/* wait_ms u64, rsp_cap u32, then the command buffer, read by the
+		 * GHCI parsers the VMM side uses */
+		if (f->len < 12)
+			return PX_SERVICE_OTHER;
+		if (migtd_ghci_query_cmd_parse(f->payload + 12, f->len - 12,
+					       &(struct ghci_query){ 0 }) == MIGTD_OK)
 			return PX_QUERY;
-		if (f->len >= 12 + 26 && f->payload[12 + 25] == GHCI_MIGTD_CMD_WAIT_FOR_REQUEST)
+		if (migtd_ghci_migtd_cmd_parse(f->payload + 12, f->len - 12, &mc) != MIGTD_OK)
+			return PX_SERVICE_OTHER;
+		if (mc.command == GHCI_MIGTD_CMD_WAIT_FOR_REQUEST)
 			return PX_WFR;
-		if (f->len >= 12 + 26 && f->payload[12 + 25] == GHCI_MIGTD_CMD_REPORT_STATUS)
-			return PX_REPORT;
-		return PX_SERVICE_OTHER;
+		return mc.command == GHCI_MIGTD_CMD_REPORT_STATUS ? PX_REPORT : PX_SERVICE_OTHER;
 	case EMU_LINK_GET_QUOTE:
 		/* GHCI header (24), BE size (4), QGS header: u16 major, u16
 		 * minor, u32 type at 32 (2: GET_COLLATERAL_REQ) */
@@ -257,7 +261,7 @@ static int pump(struct px_dir *d, bool answers)
 	return 0;
 }
 
-static int unix_socket(const char *path, bool listen_on)
+static int listen_unix(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
@@ -268,13 +272,8 @@ static int unix_socket(const char *path, bool listen_on)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (listen_on) {
-		unlink(path);
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
-			close(fd);
-			return -1;
-		}
-	} else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
 		close(fd);
 		return -1;
 	}
@@ -313,7 +312,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	lfd = unix_socket(lpath, true);
+	lfd = listen_unix(lpath);
 	if (lfd < 0) {
 		fprintf(stderr, "link_proxy: cannot listen on %s: %s\n", lpath, strerror(errno));
 		return 4;
@@ -324,7 +323,7 @@ int main(int argc, char **argv)
 	mfd = accept(lfd, NULL, NULL);
 	close(lfd);
 	unlink(lpath);
-	hfd = mfd < 0 ? -1 : unix_socket(cpath, false);
+	hfd = mfd < 0 ? -1 : emu_fd_connect_unix(cpath);
 	if (hfd < 0) {
 		fprintf(stderr, "link_proxy: cannot connect %s: %s\n", cpath, strerror(errno));
 		return 4;

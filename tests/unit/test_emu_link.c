@@ -538,6 +538,47 @@ static void test_link_lost(void **state)
 			 MIGTD_ERR_NETWORK);
 }
 
+/* migtd's vmcall-raw log area mirrors every log line to the host over the
+ * link (emu_platform_log_page). When the link goes, the "link lost" line
+ * must not be mirrored over the dead link: that write would fail, log
+ * again, and replace the reason (end of stream) with its own. */
+static unsigned mirrored_lines;
+
+static void mirror_sink(void *ctx, enum migtd_log_level level, uint64_t request_id, const char *msg,
+			size_t len)
+{
+	static uint8_t page[4096];
+
+	(void)ctx;
+	(void)level;
+	(void)request_id;
+	(void)msg;
+	(void)len;
+	mirrored_lines++;
+	(void)emu_platform_log_page(&plat, 0, page);
+}
+
+static void test_link_lost_log_mirrored(void **state)
+{
+	(void)state;
+	struct migtd_log lg;
+	const char *why = NULL;
+
+	migtd_log_init(&lg, mirror_sink, NULL, MIGTD_LOG_INFO);
+	plat.log = &lg;
+	stop = 1;
+	pthread_join(thread, NULL);
+	close(fds[1]);
+	fds[1] = -1;
+	mirrored_lines = 0;
+	assert_int_equal(emu_platform_service_link(&plat), MIGTD_ERR_NETWORK);
+	assert_true(emu_platform_link_lost(&plat, &why));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "end of stream"));
+	assert_int_equal(mirrored_lines, 1); /* said once */
+	plat.log = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +597,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sync_call_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_service_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_lost_log_mirrored, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

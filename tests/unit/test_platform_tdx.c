@@ -1056,6 +1056,33 @@ static void test_raw_pool_and_cancel(void **state)
 	free(pool);
 }
 
+/* A MigTD call the VMM refuses (retry, or an error): its pool pages and
+ * slot come back at once, so refusals cannot use up the shared pool. */
+static void test_raw_refused(void **state)
+{
+	uint32_t flag = 0;
+	uint8_t *pool = raw_pool_setup(&flag), rcv[0x10000];
+	struct migtd_raw_call v[2];
+
+	(void)state;
+	memset(rcv, 0, GHCI_RAW_HDR_LEN);
+	responder = vmcall_status_rsp;
+	raw_call(&v[0], 4, rcv, 12, sizeof(rcv));
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &v[0]), MIGTD_ERR_AGAIN);  /* retry */
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &v[0]), MIGTD_ERR_VMCALL); /* invalid */
+	assert_null(v[0].plat);
+	responder = tdcall_fails_rsp;
+	assert_int_equal(migtd_plat_raw_start(&fx.p, &v[0]), MIGTD_ERR_TDCALL);
+	/* 40 pages: both 16-page Receives fit, none of the refused kept any */
+	responder = NULL;
+	for (int i = 0; i < 2; i++) {
+		raw_call(&v[i], 4, rcv, 12, sizeof(rcv));
+		assert_int_equal(migtd_plat_raw_start(&fx.p, &v[i]), MIGTD_OK);
+	}
+	assert_true(calls[ncalls - 2].r15 == ((uint64_t)(uintptr_t)pool | SHARED_BIT));
+	free(pool);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1084,6 +1111,7 @@ int main(void)
 		T(test_wrappers),
 		T(test_raw_calls),
 		T(test_raw_pool_and_cancel),
+		T(test_raw_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,14 +31,17 @@ struct emu_sync_want {
 };
 
 /* The link is gone (docs/vmm-failures.md): said once, and every call fails
- * from now on; the program ends the MigTD (emu_platform_link_lost). */
+ * from now on; the program ends the MigTD (emu_platform_link_lost). Marked
+ * broken before the line is logged: a log sink that mirrors to the host
+ * (emu_platform_log_page) must not write to the dead link and fail again. */
 static void emu_fail_link(struct emu_platform *p, const char *why)
 {
-	if (!p->broken && p->log)
-		MIGTD_ERROR(p->log, MIGTD_LOG_NO_REQUEST, "platform link lost: %s", why);
-	if (!p->broken)
-		p->lost_why = why;
+	if (p->broken)
+		return;
 	p->broken = true;
+	p->lost_why = why;
+	if (p->log)
+		MIGTD_ERROR(p->log, MIGTD_LOG_NO_REQUEST, "platform link lost: %s", why);
 }
 
 /* A lying host can send answers as fast as it likes: say the 1st, 2nd,
@@ -75,13 +78,19 @@ static uint64_t emu_link_now(const struct emu_platform *p)
 	return p->io.now_ms ? p->io.now_ms(p->io.ctx) : 0;
 }
 
+/* How long a synchronous call waits (sync_timeout_ms, 0: the default). */
+static uint32_t emu_sync_timeout(const struct emu_platform *p)
+{
+	return p->sync_timeout_ms ? p->sync_timeout_ms : EMU_PLATFORM_SYNC_TIMEOUT_MS;
+}
+
 void emu_platform_init(struct emu_platform *p, const struct emu_link_io *io, struct migtd_log *log)
 {
 	memset(p, 0, sizeof(*p));
 	p->io = *io;
 	p->log = log;
 	p->next_seq = 1;
-	p->sync_timeout_ms = 30000;
+	p->sync_timeout_ms = EMU_PLATFORM_SYNC_TIMEOUT_MS;
 }
 
 bool emu_platform_link_lost(const struct emu_platform *p, const char **why)
@@ -222,7 +231,7 @@ static void emu_dispatch(struct emu_platform *p, const struct emu_link_frame *f,
  */
 static int emu_pump(struct emu_platform *p, struct emu_sync_want *want, bool wait)
 {
-	uint64_t end = emu_link_now(p) + (p->sync_timeout_ms ? p->sync_timeout_ms : 30000u);
+	uint64_t end = emu_link_now(p) + emu_sync_timeout(p);
 
 	if (p->broken)
 		return MIGTD_ERR_NETWORK;
@@ -289,7 +298,7 @@ static int emu_call(struct emu_platform *p, uint16_t op, size_t len, uint8_t *ou
 	if (ret == MIGTD_ERR_TIMEOUT && p->log)
 		MIGTD_WARN(p->log, MIGTD_LOG_NO_REQUEST,
 			   "platform link: %s not answered within %u ms: that call fails",
-			   emu_link_op_name(op), (unsigned)p->sync_timeout_ms);
+			   emu_link_op_name(op), (unsigned)emu_sync_timeout(p));
 	if (ret)
 		return ret;
 	return want.result;
@@ -421,28 +430,35 @@ static struct emu_platform_pending *emu_pending_alloc(struct emu_platform *p, ui
 	return NULL;
 }
 
-static int emu_service_start(void *ctx, struct migtd_service_call *call)
+/* Start an async call whose len payload bytes are already in tx: take a
+ * slot, send, and hang the slot on the call (*plat). */
+static int emu_async_start(struct emu_platform *p, uint16_t op, void *call, size_t len, void **plat)
 {
-	struct emu_platform *p = ctx;
-	struct emu_platform_pending *pe;
-	uint8_t *q = emu_payload(p);
+	struct emu_platform_pending *pe = emu_pending_alloc(p, op, call);
 	int ret;
 
-	if (call->cmd_len > EMU_LINK_MAX_PAYLOAD - 12 || call->rsp_cap > EMU_LINK_MAX_PAYLOAD - 8)
-		return MIGTD_ERR_LENGTH;
-	pe = emu_pending_alloc(p, EMU_LINK_SERVICE, call);
 	if (!pe)
 		return MIGTD_ERR_AGAIN; /* every slot busy: like a VMM asking to retry */
-	migtd_wire_put_u64(q, call->wait_ms);
-	migtd_wire_put_u32(q + 8, (uint32_t)call->rsp_cap);
-	memcpy(q + 12, call->cmd, call->cmd_len);
-	ret = emu_send(p, EMU_LINK_SERVICE, pe->seq, 12 + call->cmd_len);
+	ret = emu_send(p, op, pe->seq, len);
 	if (ret) {
 		pe->used = false;
 		return ret;
 	}
-	call->plat = pe;
+	*plat = pe;
 	return MIGTD_OK;
+}
+
+static int emu_service_start(void *ctx, struct migtd_service_call *call)
+{
+	struct emu_platform *p = ctx;
+	uint8_t *q = emu_payload(p);
+
+	if (call->cmd_len > EMU_LINK_MAX_PAYLOAD - 12 || call->rsp_cap > EMU_LINK_MAX_PAYLOAD - 8)
+		return MIGTD_ERR_LENGTH;
+	migtd_wire_put_u64(q, call->wait_ms);
+	migtd_wire_put_u32(q + 8, (uint32_t)call->rsp_cap);
+	memcpy(q + 12, call->cmd, call->cmd_len);
+	return emu_async_start(p, EMU_LINK_SERVICE, call, 12 + call->cmd_len, &call->plat);
 }
 
 static int emu_async_poll(struct emu_platform *p, void **plat)
@@ -476,27 +492,15 @@ static int emu_service_poll(void *ctx, struct migtd_service_call *call)
 static int emu_quote_start(void *ctx, struct migtd_quote_call *call)
 {
 	struct emu_platform *p = ctx;
-	struct emu_platform_pending *pe;
-	int ret;
-
 	size_t shared = call->cap < GHCI_GETQUOTE_MAX_BUF ? call->cap : GHCI_GETQUOTE_MAX_BUF;
 
 	if (call->len > shared || call->len < 24)
 		return MIGTD_ERR_LENGTH;
-	pe = emu_pending_alloc(p, EMU_LINK_GET_QUOTE, call);
-	if (!pe)
-		return MIGTD_ERR_AGAIN;
 	/* Like TDVMCALL<GetQuote> (R13 = the whole shared buffer, docs/protocol.md §2.6): the
 	 * VMM gets the buffer's full size to answer into, zeros past the request. */
 	memcpy(emu_payload(p), call->buf, call->len);
 	memset(emu_payload(p) + call->len, 0, shared - call->len);
-	ret = emu_send(p, EMU_LINK_GET_QUOTE, pe->seq, shared);
-	if (ret) {
-		pe->used = false;
-		return ret;
-	}
-	call->plat = pe;
-	return MIGTD_OK;
+	return emu_async_start(p, EMU_LINK_GET_QUOTE, call, shared, &call->plat);
 }
 
 static int emu_quote_poll(void *ctx, struct migtd_quote_call *call)
@@ -533,29 +537,19 @@ static int emu_service_cancel(void *ctx, struct migtd_service_call *call)
 static int emu_raw_start(void *ctx, struct migtd_raw_call *call)
 {
 	struct emu_platform *p = ctx;
-	struct emu_platform_pending *pe;
 	uint8_t *q = emu_payload(p);
-	int ret;
 
 	if (call->len > call->cap || call->len < GHCI_RAW_HDR_LEN ||
 	    call->cap > EMU_LINK_MAX_PAYLOAD - EMU_LINK_RAW_HDR_LEN || call->leaf == 0 ||
 	    call->leaf > GHCI_RAW_LEAF_RECEIVE)
 		return MIGTD_ERR_LENGTH;
-	pe = emu_pending_alloc(p, EMU_LINK_MIGTD_RAW, call);
-	if (!pe)
-		return MIGTD_ERR_AGAIN;
 	migtd_wire_put_u32(q, call->leaf);
 	migtd_wire_put_u32(q + 4, (uint32_t)call->cap);
 	migtd_wire_put_u64(q + 8, call->mig_request_id);
 	migtd_wire_put_u64(q + 16, call->status_word);
 	memcpy(q + EMU_LINK_RAW_HDR_LEN, call->buf, call->len);
-	ret = emu_send(p, EMU_LINK_MIGTD_RAW, pe->seq, EMU_LINK_RAW_HDR_LEN + call->len);
-	if (ret) {
-		pe->used = false;
-		return ret;
-	}
-	call->plat = pe;
-	return MIGTD_OK;
+	return emu_async_start(p, EMU_LINK_MIGTD_RAW, call, EMU_LINK_RAW_HDR_LEN + call->len,
+			       &call->plat);
 }
 
 static int emu_raw_poll(void *ctx, struct migtd_raw_call *call)

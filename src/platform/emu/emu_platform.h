@@ -31,6 +31,8 @@
 /* Enough for every session's outstanding Service/GetQuote call, and in the
  * vmcall-raw profile its Send, Receive and ReportStatus. */
 #define EMU_PLATFORM_MAX_PENDING 320
+/* How long a TDCALL-style call waits for the host by default. */
+#define EMU_PLATFORM_SYNC_TIMEOUT_MS 30000u
 
 struct emu_platform_pending {
 	bool used;
@@ -38,7 +40,7 @@ struct emu_platform_pending {
 	uint16_t op;
 	uint32_t seq;
 	int result; /* MIGTD_OK or the error the host reported */
-	void *call; /* struct migtd_service_call or migtd_quote_call */
+	void *call; /* struct migtd_service_call, migtd_quote_call or migtd_raw_call */
 };
 
 struct emu_platform {
@@ -47,7 +49,7 @@ struct emu_platform {
 	uint32_t next_seq;
 	bool broken;              /* the link is gone: every call fails from now on */
 	const char *lost_why;     /* why (static text), once broken */
-	uint32_t sync_timeout_ms; /* a TDCALL-style call waits this long; 0: 30000 */
+	uint32_t sync_timeout_ms; /* a TDCALL-style call waits this long; 0: the default */
 	uint64_t dropped;         /* answers to nothing pending (late, cancelled, bogus) */
 	uint64_t malformed;       /* answers refused as malformed (their call failed) */
 	bool in_log_page;         /* emu_platform_log_page is sending */
