@@ -314,7 +314,6 @@ static size_t op_len(uint16_t op)
 	case EMU_LINK_SERVTD_RD: return 48;
 	case EMU_LINK_SERVTD_WR: return 64;
 	case EMU_LINK_SYS_RD: return 8;
-	case EMU_LINK_LOG_PAGE: return EMU_LINK_LOG_PAGE_LEN;
 	default: return 0;
 	}
 }
