@@ -793,8 +793,7 @@ int emu_vmm_launch_vm_vsock(struct emu_vmm_platform *p, const char *qemu, const 
 	return MIGTD_OK;
 }
 
-struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
-					uint32_t port)
+struct emu_vmm_request *vmm_request_new(struct emu_vmm_platform *p, uint64_t id)
 {
 	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
 		struct emu_vmm_request *r = &p->reqs[i];
@@ -802,46 +801,48 @@ struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id,
 		if (r->used)
 			continue;
 		memset(r, 0, sizeof(*r));
-		r->td = emu_tdx_bind_user_td(&p->host.tdx);
-		if (!r->td)
-			return NULL;
 		r->used = true;
 		r->id = id;
-		r->source = source;
-		r->port = port;
 		r->status = -1;
 		r->listen_fd = -1;
 		r->t_queued = emu_vmm_now_ms();
 		r->seq = ++p->vmm->next_seq;
-		vmm_deliver(p);
 		return r;
 	}
 	return NULL;
 }
 
+struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
+					uint32_t port)
+{
+	struct emu_vmm_request *r = vmm_request_new(p, id);
+
+	if (!r)
+		return NULL;
+	r->td = emu_tdx_bind_user_td(&p->host.tdx);
+	if (!r->td) {
+		r->used = false;
+		return NULL;
+	}
+	r->source = source;
+	r->port = port;
+	vmm_deliver(p);
+	return r;
+}
+
 struct emu_vmm_request *emu_vmm_request_duplicate(struct emu_vmm_platform *p,
 						  struct emu_vmm_request *orig)
 {
-	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
-		struct emu_vmm_request *r = &p->reqs[i];
+	struct emu_vmm_request *r = vmm_request_new(p, orig->id);
 
-		if (r->used)
-			continue;
-		memset(r, 0, sizeof(*r));
-		r->used = true;
-		r->id = orig->id;
-		r->source = orig->source;
-		r->td = orig->td;
-		r->port = orig->port;
-		r->status = -1;
-		r->listen_fd = -1;
-		r->duplicate_of = orig;
-		r->t_queued = emu_vmm_now_ms();
-		r->seq = ++p->vmm->next_seq;
-		vmm_deliver(p);
-		return r;
-	}
-	return NULL;
+	if (!r)
+		return NULL;
+	r->source = orig->source;
+	r->td = orig->td;
+	r->port = orig->port;
+	r->duplicate_of = orig;
+	vmm_deliver(p);
+	return r;
 }
 
 void emu_vmm_request_release(struct emu_vmm_request *r)

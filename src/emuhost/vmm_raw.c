@@ -187,24 +187,10 @@ void vmm_raw_remote_close(struct emu_vmm_request *r)
 struct emu_vmm_request *emu_vmm_raw_request(struct emu_vmm_platform *p, uint64_t id, uint8_t op,
 					    uint8_t level, enum emu_vmm_raw_inject inject)
 {
-	struct emu_vmm_request *r = NULL;
+	struct emu_vmm_request *r = op == GHCI_RAW_OP_START_MIGRATION
+					    ? emu_vmm_request(p, id, true, 0)
+					    : vmm_request_new(p, id);
 
-	if (op == GHCI_RAW_OP_START_MIGRATION) {
-		r = emu_vmm_request(p, id, true, 0);
-	} else {
-		for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS && !r; i++) {
-			if (p->reqs[i].used)
-				continue;
-			r = &p->reqs[i];
-			memset(r, 0, sizeof(*r));
-			r->used = true;
-			r->id = id;
-			r->status = -1;
-			r->listen_fd = -1;
-			r->t_queued = emu_vmm_now_ms();
-			r->seq = ++p->vmm->next_seq;
-		}
-	}
 	if (!r)
 		return NULL;
 	r->raw_op = op;
