@@ -93,7 +93,6 @@ void emu_vmm_init(struct emu_vmm *v)
 
 /* ------------------------------------------------------------ Service */
 
-static void vmm_deliver(struct emu_vmm_platform *p);
 static void vm_streams_finish(struct emu_vmm_platform *p, uint32_t port);
 
 /*
@@ -223,8 +222,7 @@ void vmm_mark_delivered(struct emu_vmm_platform *p, struct emu_vmm_request *r)
 			r->duplicate_of->delivered && r->duplicate_of->status < 0;
 }
 
-/* Answer a held WaitForRequest with the oldest undelivered request. */
-static void vmm_deliver(struct emu_vmm_platform *p)
+void vmm_deliver(struct emu_vmm_platform *p)
 {
 	static uint8_t hob[4096], rsp[EMU_LINK_MAX_PAYLOAD];
 	struct emu_vmm_request *r = NULL;
@@ -812,8 +810,8 @@ struct emu_vmm_request *vmm_request_new(struct emu_vmm_platform *p, uint64_t id)
 	return NULL;
 }
 
-struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
-					uint32_t port)
+struct emu_vmm_request *vmm_request_bound(struct emu_vmm_platform *p, uint64_t id, bool source,
+					  uint32_t port)
 {
 	struct emu_vmm_request *r = vmm_request_new(p, id);
 
@@ -826,7 +824,16 @@ struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id,
 	}
 	r->source = source;
 	r->port = port;
-	vmm_deliver(p);
+	return r;
+}
+
+struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
+					uint32_t port)
+{
+	struct emu_vmm_request *r = vmm_request_bound(p, id, source, port);
+
+	if (r)
+		vmm_deliver(p);
 	return r;
 }
 

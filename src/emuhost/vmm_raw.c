@@ -188,7 +188,7 @@ struct emu_vmm_request *emu_vmm_raw_request(struct emu_vmm_platform *p, uint64_t
 					    uint8_t level, enum emu_vmm_raw_inject inject)
 {
 	struct emu_vmm_request *r = op == GHCI_RAW_OP_START_MIGRATION
-					    ? emu_vmm_request(p, id, true, 0)
+					    ? vmm_request_bound(p, id, true, 0)
 					    : vmm_request_new(p, id);
 
 	if (!r)
@@ -196,8 +196,8 @@ struct emu_vmm_request *emu_vmm_raw_request(struct emu_vmm_platform *p, uint64_t
 	r->raw_op = op;
 	r->raw_level = level;
 	r->raw_inject = inject;
-	if (op != GHCI_RAW_OP_START_MIGRATION)
-		vmm_raw_deliver(p);
+	/* Only now: a held WaitForRequest must see the injection too. */
+	vmm_deliver(p);
 	return r;
 }
 
