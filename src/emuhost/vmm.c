@@ -1696,6 +1696,21 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 	return true;
 }
 
+/* Wait up to ms for pid to end; past that, SIGKILL it and reap it. False:
+ * it had to be killed. */
+static bool wait_or_kill(pid_t pid, unsigned ms, int *st)
+{
+	pid_t w = 0;
+
+	for (unsigned k = 0; k < ms / 10 && (w = waitpid(pid, st, WNOHANG)) == 0; k++)
+		usleep(10000);
+	if (w != 0)
+		return true;
+	kill(pid, SIGKILL);
+	waitpid(pid, st, 0);
+	return false;
+}
+
 int emu_vmm_fini(struct emu_vmm *v)
 {
 	int abnormal = 0;
@@ -1716,17 +1731,10 @@ int emu_vmm_fini(struct emu_vmm *v)
 			abnormal++;
 		} else if (p->migtd_pid > 0) {
 			int st = 0;
-			pid_t w = 0;
 
 			kill(p->migtd_pid, SIGTERM);
 			/* Bounded: a MigTD that does not stop within 10 s is killed. */
-			for (int k = 0; k < 1000 && (w = waitpid(p->migtd_pid, &st, WNOHANG)) == 0;
-			     k++)
-				usleep(10000);
-			if (w == 0) {
-				kill(p->migtd_pid, SIGKILL);
-				waitpid(p->migtd_pid, &st, 0);
-			}
+			(void)wait_or_kill(p->migtd_pid, 10000, &st);
 			p->migtd_pid = 0;
 			/* Exit 0 after SIGTERM; a sanitizer report (leaks found at
 			 * exit included) makes it non-zero. */
@@ -1749,14 +1757,8 @@ int emu_vmm_fini(struct emu_vmm *v)
 			/* It ends by itself once QEMU closed the vhost-user
 			 * socket; a non-zero exit is a backend failure. */
 			int st = 0;
-			pid_t w = 0;
 
-			for (int k = 0; k < 200 && (w = waitpid(p->backend_pid, &st, WNOHANG)) == 0;
-			     k++)
-				usleep(10000);
-			if (w == 0) {
-				kill(p->backend_pid, SIGKILL);
-				waitpid(p->backend_pid, &st, 0);
+			if (!wait_or_kill(p->backend_pid, 2000, &st)) {
 				fprintf(stderr, "migtd-vmm: the vsock backend of %s did not stop\n",
 					p->name);
 				abnormal++;
