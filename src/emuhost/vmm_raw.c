@@ -386,7 +386,6 @@ static void raw_send(struct emu_vmm_platform *p, struct emu_link_conn *c, uint32
 		emu_link_reply_raw(c, seq, TDX_VMCALL_INVALID_OPERAND, buf, 0);
 		return;
 	}
-	r->raw_sends++;
 	memcpy(chunk, buf + GHCI_RAW_HDR_LEN, h.length);
 	if (raw_remote(p, r)) {
 		/* Another host: the relay's faults act on its stream. */
@@ -446,7 +445,6 @@ void vmm_raw_on_call(void *ctx, struct emu_link_conn *c, uint32_t seq, uint32_t 
 			raw_send(p, c, seq, cap, r, buf, len);
 			return;
 		}
-		r->raw_receives++;
 		if (r->raw_canceled || r->rx_pending) {
 			/* A second Receive for one id is a MigTD bug: cancel it. */
 			raw_complete(c, seq, cap, GHCI_RAW_STATUS_NOT_COMPLETED,
