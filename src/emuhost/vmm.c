@@ -498,6 +498,31 @@ static void qemu_common_args(struct qemu_cmd *q, const char *image)
 	qarg(q, "-device"), qarg(q, "isa-debug-exit,iobase=0xf4,iosize=0x04");
 }
 
+/* nports stream ports: a server socket per port in the platform directory,
+ * each a named virtserialport (on bus, "" or "bus=ID,"). */
+static int qemu_stream_ports(struct emu_vmm_platform *p, struct qemu_cmd *q, unsigned nports,
+			     const char *bus, char *msg, size_t msglen)
+{
+	for (unsigned i = 0; i < nports; i++) {
+		struct emu_vmm_vm_port *vp = &p->vm_port[i];
+
+		if ((size_t)snprintf(vp->path, sizeof(vp->path), "%s/stream%u.sock", p->dir, i) >=
+		    sizeof(vp->path)) {
+			snprintf(msg, msglen, "platform directory path too long for a socket");
+			return MIGTD_ERR_INVALID;
+		}
+		unlink(vp->path);
+		vp->s = NULL;
+		vp->retry_at = 0;
+		vp->wait = NULL;
+		qarg(q, "-chardev"),
+			qarg(q, "socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
+		qarg(q, "-device"),
+			qarg(q, "virtserialport,%schardev=s%u,name=migtd.stream.%u", bus, i, i);
+	}
+	return MIGTD_OK;
+}
+
 int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *image,
 		      unsigned nports, char *msg, size_t msglen)
 {
@@ -522,21 +547,9 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 	ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on");
 	ARG("-chardev"), ARG("socket,id=link,path=%s", p->link_path);
 	ARG("-device"), ARG("virtserialport,chardev=link,name=migtd.link");
-	for (unsigned i = 0; i < nports; i++) {
-		struct emu_vmm_vm_port *vp = &p->vm_port[i];
-
-		if ((size_t)snprintf(vp->path, sizeof(vp->path), "%s/stream%u.sock", p->dir, i) >=
-		    sizeof(vp->path)) {
-			snprintf(msg, msglen, "platform directory path too long for a socket");
-			return MIGTD_ERR_INVALID;
-		}
-		unlink(vp->path);
-		vp->s = NULL;
-		vp->retry_at = 0;
-		vp->wait = NULL;
-		ARG("-chardev"), ARG("socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
-		ARG("-device"), ARG("virtserialport,chardev=s%u,name=migtd.stream.%u", i, i);
-	}
+	err = qemu_stream_ports(p, &q, nports, "", msg, msglen);
+	if (err)
+		return err;
 #undef ARG
 	p->vm = true;
 	p->vm_nports = nports;
@@ -631,10 +644,7 @@ int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_arg
 	ARG("-machine"), ARG("q35,memory-backend=ram"), ARG("-m"), ARG(TD_RAM);
 	ARG("-object"),
 		ARG("memory-backend-file,id=alias,size=" TD_RAM ",mem-path=%s,share=on", ram);
-	ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
-	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio");
-	ARG("-bios"), ARG("%s", td->shim);
-	ARG("-device"), ARG("isa-debug-exit,iobase=0xf4,iosize=0x04");
+	qemu_common_args(&q, td->shim);
 	ARG("-device"), ARG("loader,file=%s,addr=" TD_IMAGE_HPA ",force-raw=on", td->image);
 	ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on,addr=0x2,id=shimser");
 	ARG("-chardev"), ARG("socket,id=link,path=%s", p->link_path);
@@ -645,25 +655,9 @@ int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_arg
 			ARG("vhost-user-vsock-pci,chardev=vsock,disable-legacy=on,addr=0x3");
 	} else {
 		ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on,addr=0x3,id=tdser");
-		for (unsigned i = 0; i < td->nports; i++) {
-			struct emu_vmm_vm_port *vp = &p->vm_port[i];
-
-			if ((size_t)snprintf(vp->path, sizeof(vp->path), "%s/stream%u.sock", p->dir,
-					     i) >= sizeof(vp->path)) {
-				snprintf(msg, msglen,
-					 "platform directory path too long for a socket");
-				return MIGTD_ERR_INVALID;
-			}
-			unlink(vp->path);
-			vp->s = NULL;
-			vp->retry_at = 0;
-			vp->wait = NULL;
-			ARG("-chardev"),
-				ARG("socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
-			ARG("-device"),
-				ARG("virtserialport,bus=tdser.0,chardev=s%u,name=migtd.stream.%u",
-				    i, i);
-		}
+		err = qemu_stream_ports(p, &q, td->nports, "bus=tdser.0,", msg, msglen);
+		if (err)
+			return err;
 	}
 	ARG("-device"), ARG("ivshmem-plain,memdev=alias,addr=0x4");
 	if (td->lenient)
