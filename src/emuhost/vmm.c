@@ -402,38 +402,31 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
 		   size_t msglen)
 {
-	const char *argv_v1[] = { migtd_path,    "--platform",  p->link_path, "--relay",
-				  p->relay_path, "--policy",    policy,       "--root-ca",
-				  root_ca,       "--log-level", log_level,    "--timeout-ms",
-				  timeout_ms,    NULL,          NULL,         NULL };
-	const char *argv_v2[] = { migtd_path,
-				  "--platform",
-				  p->link_path,
-				  "--relay",
-				  p->relay_path,
-				  "--policy-v2",
-				  "--policy",
-				  policy,
-				  "--policy-issuer-chain",
-				  p->issuer_chain,
-				  "--log-level",
-				  log_level,
-				  "--timeout-ms",
-				  timeout_ms,
-				  NULL,
-				  NULL,
-				  NULL };
+	const char *argv[20];
+	unsigned n = 0;
 	int err;
 
-	if (p->raw) { /* appended where each argv has its NULL */
-		argv_v1[13] = argv_v2[14] = "--profile";
-		argv_v1[14] = argv_v2[15] = "vmcall-raw";
+	argv[n++] = migtd_path;
+	argv[n++] = "--platform", argv[n++] = p->link_path;
+	argv[n++] = "--relay", argv[n++] = p->relay_path;
+	if (p->issuer_chain) { /* policy v2 */
+		argv[n++] = "--policy-v2";
+		argv[n++] = "--policy", argv[n++] = policy;
+		argv[n++] = "--policy-issuer-chain", argv[n++] = p->issuer_chain;
+	} else {
+		argv[n++] = "--policy", argv[n++] = policy;
+		argv[n++] = "--root-ca", argv[n++] = root_ca;
 	}
+	argv[n++] = "--log-level", argv[n++] = log_level;
+	argv[n++] = "--timeout-ms", argv[n++] = timeout_ms;
+	if (p->raw)
+		argv[n++] = "--profile", argv[n++] = "vmcall-raw";
+	argv[n] = NULL;
 	err = emu_vmm_measure(p, migtd_path, msg, msglen);
 	if (err)
 		return err;
 	/* A path with a '/' is not looked up in PATH: this runs exactly migtd_path. */
-	err = vmm_spawn(p, p->issuer_chain ? argv_v2 : argv_v1, false, msg, msglen);
+	err = vmm_spawn(p, argv, false, msg, msglen);
 	if (err)
 		return err;
 	vmm_say(p->vmm, p->name, "launched migtd (pid %d), MRTD %02x%02x%02x%02x...",
