@@ -138,4 +138,14 @@ int emu_pki_key_load(mbedtls_pk_context *pk, const char *dir, const char *name);
  * hostio_read_file (src/hostio/hostio.h). */
 int emu_write_file(const char *path, const void *buf, size_t len, int mode);
 
+/* DIR/NAME into out (cap bytes); MIGTD_ERR_INVALID if it does not fit. */
+int emu_pki_path(char *out, size_t cap, const char *dir, const char *name);
+/* Read (hostio_read_file) or write (emu_write_file) the file NAME in DIR. */
+int emu_pki_read_in(const char *dir, const char *name, uint8_t **buf, size_t *len);
+int emu_pki_write_in(const char *dir, const char *name, const void *buf, size_t len, int mode);
+/* A message into msg (msglen bytes; nothing if msg is NULL). Shared by the
+ * v1 and v2 PKI. */
+void emu_pki_set_msg(char *msg, size_t msglen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif /* MIGTD_EMU_PKI_H */

@@ -100,7 +100,6 @@ struct emu_vmm_request {
 	size_t rx_cap;
 	uint8_t *inq;
 	size_t inq_len, inq_cap;
-	uint64_t raw_sends, raw_receives;
 	/* serve: the stream goes to another host through the relay (raw_fd is
 	 * the VMM's end of it while raw_fd_open) */
 	bool raw_fd_open;

@@ -273,28 +273,29 @@ int emu_link_reply_error(struct emu_link_conn *c, uint32_t seq, int err, const c
 	return conn_send(c, EMU_LINK_ERROR, seq, 4 + n);
 }
 
-int emu_link_reply_service(struct emu_link_conn *c, uint32_t seq, uint64_t vmcall_status,
-			   const uint8_t *rsp, size_t rsp_len)
+/* An answer of an 8-byte VMCALL status and the len bytes of buf. */
+static int reply_status(struct emu_link_conn *c, uint16_t op, uint32_t seq, uint64_t vmcall_status,
+			const uint8_t *buf, size_t len)
 {
 	uint8_t *q = c->tx + EMU_LINK_HDR_LEN;
 
-	if (rsp_len > EMU_LINK_MAX_PAYLOAD - 8)
+	if (len > EMU_LINK_MAX_PAYLOAD - 8)
 		return MIGTD_ERR_LENGTH;
 	migtd_wire_put_u64(q, vmcall_status);
-	memcpy(q + 8, rsp, rsp_len);
-	return conn_send(c, EMU_LINK_SERVICE | EMU_LINK_RESPONSE, seq, 8 + rsp_len);
+	memcpy(q + 8, buf, len);
+	return conn_send(c, op | EMU_LINK_RESPONSE, seq, 8 + len);
+}
+
+int emu_link_reply_service(struct emu_link_conn *c, uint32_t seq, uint64_t vmcall_status,
+			   const uint8_t *rsp, size_t rsp_len)
+{
+	return reply_status(c, EMU_LINK_SERVICE, seq, vmcall_status, rsp, rsp_len);
 }
 
 int emu_link_reply_raw(struct emu_link_conn *c, uint32_t seq, uint64_t vmcall_status,
 		       const uint8_t *buf, size_t cap)
 {
-	uint8_t *q = c->tx + EMU_LINK_HDR_LEN;
-
-	if (cap > EMU_LINK_MAX_PAYLOAD - 8)
-		return MIGTD_ERR_LENGTH;
-	migtd_wire_put_u64(q, vmcall_status);
-	memcpy(q + 8, buf, cap);
-	return conn_send(c, EMU_LINK_MIGTD_RAW | EMU_LINK_RESPONSE, seq, 8 + cap);
+	return reply_status(c, EMU_LINK_MIGTD_RAW, seq, vmcall_status, buf, cap);
 }
 
 static void binding_from(const uint8_t *p, struct migtd_servtd_binding *b)
@@ -313,7 +314,6 @@ static size_t op_len(uint16_t op)
 	case EMU_LINK_SERVTD_RD: return 48;
 	case EMU_LINK_SERVTD_WR: return 64;
 	case EMU_LINK_SYS_RD: return 8;
-	case EMU_LINK_LOG_PAGE: return EMU_LINK_LOG_PAGE_LEN;
 	default: return 0;
 	}
 }

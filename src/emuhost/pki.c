@@ -62,10 +62,7 @@ static const uint8_t sgx_ext_oid[] = { 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01,
 		(total) += (size_t)r_; \
 	} while (0)
 
-static void set_msg(char *msg, size_t msglen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *msg, size_t msglen, const char *fmt, ...)
+void emu_pki_set_msg(char *msg, size_t msglen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -112,7 +109,7 @@ out:
 	return ret;
 }
 
-static int path_join(char *out, size_t cap, const char *dir, const char *name)
+int emu_pki_path(char *out, size_t cap, const char *dir, const char *name)
 {
 	return (size_t)snprintf(out, cap, "%s/%s", dir, name) < cap ? MIGTD_OK : MIGTD_ERR_INVALID;
 }
@@ -121,23 +118,23 @@ static int file_exists(const char *dir, const char *name)
 {
 	char p[EMU_PKI_PATH_MAX];
 
-	return path_join(p, sizeof(p), dir, name) == MIGTD_OK && access(p, F_OK) == 0;
+	return emu_pki_path(p, sizeof(p), dir, name) == MIGTD_OK && access(p, F_OK) == 0;
 }
 
-static int write_in(const char *dir, const char *name, const void *buf, size_t len, int mode)
+int emu_pki_write_in(const char *dir, const char *name, const void *buf, size_t len, int mode)
 {
 	char p[EMU_PKI_PATH_MAX];
 
-	if (path_join(p, sizeof(p), dir, name))
+	if (emu_pki_path(p, sizeof(p), dir, name))
 		return MIGTD_ERR_INVALID;
 	return emu_write_file(p, buf, len, mode);
 }
 
-static int read_in(const char *dir, const char *name, uint8_t **buf, size_t *len)
+int emu_pki_read_in(const char *dir, const char *name, uint8_t **buf, size_t *len)
 {
 	char p[EMU_PKI_PATH_MAX];
 
-	if (path_join(p, sizeof(p), dir, name))
+	if (emu_pki_path(p, sizeof(p), dir, name))
 		return MIGTD_ERR_INVALID;
 	return hostio_read_file(p, HOSTIO_READ_MAX, buf, len);
 }
@@ -161,7 +158,7 @@ int emu_pki_key_save(mbedtls_pk_context *pk, const char *dir, const char *name)
 
 	if (mbedtls_pk_write_key_pem(pk, pem, sizeof(pem)) != 0)
 		return MIGTD_ERR_CRYPTO;
-	ret = write_in(dir, name, pem, strlen((char *)pem), 0600);
+	ret = emu_pki_write_in(dir, name, pem, strlen((char *)pem), 0600);
 	mbedtls_platform_zeroize(pem, sizeof(pem));
 	return ret;
 }
@@ -172,7 +169,7 @@ int emu_pki_key_load(mbedtls_pk_context *pk, const char *dir, const char *name)
 	size_t len = 0;
 	int ret;
 
-	ret = read_in(dir, name, &buf, &len);
+	ret = emu_pki_read_in(dir, name, &buf, &len);
 	if (ret)
 		return ret;
 	/* len + 1: mbedTLS wants PEM input to include its terminating NUL. */
@@ -358,7 +355,7 @@ static int write_chain(const char *dir, const char *name, const char *const *der
 		uint8_t *der = NULL;
 		size_t der_len = 0, pem_len = 0;
 
-		ret = read_in(dir, ders[i], &der, &der_len);
+		ret = emu_pki_read_in(dir, ders[i], &der, &der_len);
 		if (ret == MIGTD_OK)
 			ret = der_to_pem(der, der_len, chain + used, sizeof(chain) - used,
 					 &pem_len);
@@ -366,7 +363,7 @@ static int write_chain(const char *dir, const char *name, const char *const *der
 		free(der);
 	}
 	if (ret == MIGTD_OK)
-		ret = write_in(dir, name, chain, used, 0644);
+		ret = emu_pki_write_in(dir, name, chain, used, 0644);
 	return ret;
 }
 
@@ -446,7 +443,7 @@ static int conf_write(const char *dir, const struct emu_platform_params *p)
 			return MIGTD_ERR_NOSPACE;
 		used += (size_t)n;
 	}
-	return write_in(dir, "platform.conf", text, used, 0644);
+	return emu_pki_write_in(dir, "platform.conf", text, used, 0644);
 }
 
 static int conf_read(const char *dir, struct emu_platform_params *p)
@@ -456,7 +453,7 @@ static int conf_read(const char *dir, struct emu_platform_params *p)
 	int ret;
 	char *line, *save = NULL;
 
-	ret = read_in(dir, "platform.conf", &buf, &len);
+	ret = emu_pki_read_in(dir, "platform.conf", &buf, &len);
 	if (ret)
 		return ret;
 	emu_platform_params_default(p);
@@ -537,7 +534,7 @@ static int write_signed_json(const char *dir, const char *name, const char *key,
 	n = snprintf(out, sizeof(out), "{\"%s\":%s,\"signature\":\"%s\"}", key, body, sighex);
 	if (n < 0 || (size_t)n >= sizeof(out))
 		return MIGTD_ERR_NOSPACE;
-	return write_in(dir, name, out, (size_t)n, 0644);
+	return emu_pki_write_in(dir, name, out, (size_t)n, 0644);
 }
 
 static const char *const tcb_statuses[] = {
@@ -647,18 +644,19 @@ int emu_pki_set_collateral(const char *dir, const struct emu_collateral_opts *o,
 
 	if ((o->tcb_status && !emu_tcb_status_valid(o->tcb_status)) ||
 	    (o->qe_tcb_status && !emu_tcb_status_valid(o->qe_tcb_status))) {
-		set_msg(msg, msglen, "%s", "unknown TCB status");
+		emu_pki_set_msg(msg, msglen, "%s", "unknown TCB status");
 		return MIGTD_ERR_INVALID;
 	}
 	mbedtls_pk_init(&tcb);
 	if ((ret = conf_read(dir, &p)) ||
 	    (ret = emu_pki_key_load(&tcb, dir, "tcb_signing.key.pem"))) {
-		set_msg(msg, msglen, "cannot read %s/platform.conf or its TCB signing key", dir);
+		emu_pki_set_msg(msg, msglen, "cannot read %s/platform.conf or its TCB signing key",
+				dir);
 		goto out;
 	}
 	ret = collateral_write(dir, &p, &tcb, o);
 	if (ret)
-		set_msg(msg, msglen, "cannot write the collateral in %s", dir);
+		emu_pki_set_msg(msg, msglen, "cannot write the collateral in %s", dir);
 out:
 	mbedtls_pk_free(&tcb);
 	return ret;
@@ -762,7 +760,7 @@ int emu_pki_write_crl(const char *dir, const char *issuer_name, const uint8_t *r
 	snprintf(cert_file, sizeof(cert_file), "%s.der", issuer_name);
 	snprintf(key_file, sizeof(key_file), "%s.key.pem", issuer_name);
 	snprintf(crl_file, sizeof(crl_file), "%s.crl.der", issuer_name);
-	if ((ret = read_in(dir, cert_file, &der, &der_len)) ||
+	if ((ret = emu_pki_read_in(dir, cert_file, &der, &der_len)) ||
 	    (ret = emu_pki_key_load(&key, dir, key_file)))
 		goto out;
 	ret = MIGTD_ERR_CRYPTO;
@@ -803,7 +801,7 @@ int emu_pki_write_crl(const char *dir, const char *issuer_name, const uint8_t *r
 			goto out;
 		total += (size_t)r;
 		len = total;
-		ret = write_in(dir, crl_file, o, len, 0644);
+		ret = emu_pki_write_in(dir, crl_file, o, len, 0644);
 	}
 out:
 	free(der);
@@ -820,17 +818,17 @@ static int save_cert(const char *dir, const char *name, const struct cert_spec *
 	size_t len = 0;
 	int ret = cert_make(s, der, sizeof(der), &len);
 
-	return ret ? ret : write_in(dir, name, der, len, 0644);
+	return ret ? ret : emu_pki_write_in(dir, name, der, len, 0644);
 }
 
 static int copy_file(const char *from_dir, const char *to_dir, const char *name, int mode)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int ret = read_in(from_dir, name, &buf, &len);
+	int ret = emu_pki_read_in(from_dir, name, &buf, &len);
 
 	if (ret == MIGTD_OK)
-		ret = write_in(to_dir, name, buf, len, mode);
+		ret = emu_pki_write_in(to_dir, name, buf, len, mode);
 	if (buf)
 		mbedtls_platform_zeroize(buf, len);
 	free(buf);
@@ -852,12 +850,12 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 	mbedtls_pk_init(&att);
 
 	if (psa_crypto_init() != PSA_SUCCESS) {
-		set_msg(msg, msglen, "%s", "PSA crypto initialisation failed");
+		emu_pki_set_msg(msg, msglen, "%s", "PSA crypto initialisation failed");
 		ret = MIGTD_ERR_CRYPTO;
 		goto out;
 	}
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		set_msg(msg, msglen, "cannot create %s", dir);
+		emu_pki_set_msg(msg, msglen, "cannot create %s", dir);
 		ret = MIGTD_ERR_INVALID;
 		goto out;
 	}
@@ -871,11 +869,12 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 	if (root_dir || (!force && file_exists(dir, "root_ca.key.pem"))) {
 		ret = emu_pki_key_load(&root, root_src, "root_ca.key.pem");
 		if (ret) {
-			set_msg(msg, msglen, "cannot load the root CA key from %s", root_src);
+			emu_pki_set_msg(msg, msglen, "cannot load the root CA key from %s",
+					root_src);
 			goto out;
 		}
 		if (root_dir && (ret = copy_file(root_dir, dir, "root_ca.der", 0644))) {
-			set_msg(msg, msglen, "cannot copy root_ca.der from %s", root_dir);
+			emu_pki_set_msg(msg, msglen, "cannot copy root_ca.der from %s", root_dir);
 			goto out;
 		}
 	} else {
@@ -892,7 +891,7 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 		if ((ret = key_generate(&root)) ||
 		    (ret = emu_pki_key_save(&root, dir, "root_ca.key.pem")) ||
 		    (ret = save_cert(dir, "root_ca.der", &s))) {
-			set_msg(msg, msglen, "cannot create the root CA in %s", dir);
+			emu_pki_set_msg(msg, msglen, "cannot create the root CA in %s", dir);
 			goto out;
 		}
 	}
@@ -907,7 +906,8 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 		if ((ret = emu_pki_key_load(&pca, root_dir, "platform_ca.key.pem")) ||
 		    (ret = copy_file(root_dir, dir, "platform_ca.key.pem", 0600)) ||
 		    (ret = copy_file(root_dir, dir, "platform_ca.der", 0644))) {
-			set_msg(msg, msglen, "cannot take the platform CA from %s", root_dir);
+			emu_pki_set_msg(msg, msglen, "cannot take the platform CA from %s",
+					root_dir);
 			goto out;
 		}
 	} else {
@@ -924,7 +924,7 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 		if ((ret = key_generate(&pca)) ||
 		    (ret = emu_pki_key_save(&pca, dir, "platform_ca.key.pem")) ||
 		    (ret = save_cert(dir, "platform_ca.der", &pca_s))) {
-			set_msg(msg, msglen, "cannot create the platform CA in %s", dir);
+			emu_pki_set_msg(msg, msglen, "cannot create the platform CA in %s", dir);
 			goto out;
 		}
 	}
@@ -963,14 +963,15 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 		    (ret = save_cert(dir, "tcb_signing.der", &tcb_s)) ||
 		    (ret = write_chain(dir, "pck_chain.pem", pck_chain, 3)) ||
 		    (ret = write_chain(dir, "tcb_signing_chain.pem", tcb_chain, 2))) {
-			set_msg(msg, msglen,
-				"cannot create the platform keys and certificates in %s", dir);
+			emu_pki_set_msg(msg, msglen,
+					"cannot create the platform keys and certificates in %s",
+					dir);
 			goto out;
 		}
 	}
 	if (psa_generate_random(mac_key, sizeof(mac_key)) != PSA_SUCCESS ||
-	    (ret = write_in(dir, "report_mac.key", mac_key, sizeof(mac_key), 0600))) {
-		set_msg(msg, msglen, "cannot create the REPORTMAC key in %s", dir);
+	    (ret = emu_pki_write_in(dir, "report_mac.key", mac_key, sizeof(mac_key), 0600))) {
+		emu_pki_set_msg(msg, msglen, "cannot create the REPORTMAC key in %s", dir);
 		ret = ret ? ret : MIGTD_ERR_CRYPTO;
 		goto out;
 	}
@@ -978,7 +979,8 @@ int emu_pki_init(const char *dir, const char *root_dir, const struct emu_platfor
 	    (ret = emu_pki_write_crl(dir, "platform_ca", NULL, 0)) ||
 	    (root_dir == NULL && (ret = emu_pki_write_crl(dir, "root_ca", NULL, 0))) ||
 	    (root_dir != NULL && (ret = copy_file(root_dir, dir, "root_ca.crl.der", 0644)))) {
-		set_msg(msg, msglen, "cannot write platform.conf / collateral / CRLs in %s", dir);
+		emu_pki_set_msg(msg, msglen, "cannot write platform.conf / collateral / CRLs in %s",
+				dir);
 		goto out;
 	}
 	ret = MIGTD_OK;
@@ -1036,13 +1038,13 @@ int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen)
 		goto fail;
 	}
 	if ((ret = conf_read(dir, &pki->params))) {
-		set_msg(msg, msglen, "cannot read %s/platform.conf (run 'migtd-vmm pki init')",
-			dir);
+		emu_pki_set_msg(msg, msglen,
+				"cannot read %s/platform.conf (run 'migtd-vmm pki init')", dir);
 		goto fail;
 	}
 	if ((ret = emu_pki_key_load(&pki->pck_key, dir, "pck.key.pem")) ||
 	    (ret = emu_pki_key_load(&pki->att_key, dir, "attestation.key.pem"))) {
-		set_msg(msg, msglen, "cannot load the PCK or attestation key in %s", dir);
+		emu_pki_set_msg(msg, msglen, "cannot load the PCK or attestation key in %s", dir);
 		goto fail;
 	}
 	if (mbedtls_ecp_write_public_key(mbedtls_pk_ec(pki->att_key), MBEDTLS_ECP_PF_UNCOMPRESSED,
@@ -1052,9 +1054,9 @@ int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen)
 		goto fail;
 	}
 	memcpy(pki->att_pub, pub + 1, 64);
-	if ((ret = read_in(dir, "pck_chain.pem", &buf, &len)) ||
+	if ((ret = emu_pki_read_in(dir, "pck_chain.pem", &buf, &len)) ||
 	    len >= sizeof(pki->pck_chain_pem)) {
-		set_msg(msg, msglen, "cannot read %s/pck_chain.pem", dir);
+		emu_pki_set_msg(msg, msglen, "cannot read %s/pck_chain.pem", dir);
 		ret = ret ? ret : MIGTD_ERR_NOSPACE;
 		goto fail;
 	}
@@ -1062,9 +1064,9 @@ int emu_pki_load(struct emu_pki *pki, const char *dir, char *msg, size_t msglen)
 	pki->pck_chain_len = len;
 	free(buf);
 	buf = NULL;
-	if ((ret = read_in(dir, "report_mac.key", &buf, &len)) ||
+	if ((ret = emu_pki_read_in(dir, "report_mac.key", &buf, &len)) ||
 	    len != sizeof(pki->report_mac_key)) {
-		set_msg(msg, msglen, "cannot read %s/report_mac.key", dir);
+		emu_pki_set_msg(msg, msglen, "cannot read %s/report_mac.key", dir);
 		ret = ret ? ret : MIGTD_ERR_INVALID;
 		goto fail;
 	}

@@ -36,45 +36,6 @@
 #define V2_NOT_AFTER "20491231235959"
 #define V2_CERT_MAX 2048
 
-static void set_msg(char *msg, size_t msglen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!msg || !msglen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, msglen, fmt, ap);
-	va_end(ap);
-}
-
-static int path_in(char *out, size_t cap, const char *dir, const char *name)
-{
-	int n = snprintf(out, cap, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
-static int read_in(const char *dir, const char *name, uint8_t **buf, size_t *len)
-{
-	char p[EMU_PKI_PATH_MAX];
-
-	if (path_in(p, sizeof(p), dir, name))
-		return MIGTD_ERR_INVALID;
-	return hostio_read_file(p, HOSTIO_READ_MAX, buf, len);
-}
-
-static int write_in(const char *dir, const char *name, const void *buf, size_t len, int mode)
-{
-	char p[EMU_PKI_PATH_MAX];
-
-	if (path_in(p, sizeof(p), dir, name))
-		return MIGTD_ERR_INVALID;
-	return emu_write_file(p, buf, len, mode);
-}
-
 /* ------------------------------------------------------------ keys and certificates */
 
 static int key_new(mbedtls_pk_context *pk)
@@ -136,15 +97,15 @@ int emu_pki_v2_issuer_init(const char *dir, const char *cn, int force, char *msg
 	int ret;
 
 	if (psa_crypto_init() != PSA_SUCCESS) {
-		set_msg(msg, msglen, "PSA crypto initialisation failed");
+		emu_pki_set_msg(msg, msglen, "PSA crypto initialisation failed");
 		return MIGTD_ERR_CRYPTO;
 	}
-	if (path_in(p, sizeof(p), dir, "policy_issuer.key.pem"))
+	if (emu_pki_path(p, sizeof(p), dir, "policy_issuer.key.pem"))
 		return MIGTD_ERR_INVALID;
 	if (!force && stat(p, &st) == 0)
 		return MIGTD_OK;
 	if (mkdir(dir, 0755) != 0 && stat(dir, &st) != 0) {
-		set_msg(msg, msglen, "cannot create %s", dir);
+		emu_pki_set_msg(msg, msglen, "cannot create %s", dir);
 		return MIGTD_ERR_INVALID;
 	}
 	snprintf(leaf_name, sizeof(leaf_name), "CN=%s,O=migtd-c,C=XX",
@@ -164,10 +125,10 @@ int emu_pki_v2_issuer_init(const char *dir, const char *cn, int force, char *msg
 	if (!ret)
 		ret = emu_pki_key_save(&root, dir, "policy_issuer_root.key.pem");
 	if (!ret)
-		ret = write_in(dir, "policy_issuer_chain.pem", pem, used, 0644);
+		ret = emu_pki_write_in(dir, "policy_issuer_chain.pem", pem, used, 0644);
 	if (ret)
-		set_msg(msg, msglen, "cannot create the policy issuer in %s: %s", dir,
-			migtd_err_str(ret));
+		emu_pki_set_msg(msg, msglen, "cannot create the policy issuer in %s: %s", dir,
+				migtd_err_str(ret));
 	mbedtls_pk_free(&root);
 	mbedtls_pk_free(&leaf);
 	return ret;
@@ -307,7 +268,7 @@ static int add_file(struct sb *b, const char *key, const char *dir, const char *
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int ret = read_in(dir, name, &buf, &len);
+	int ret = emu_pki_read_in(dir, name, &buf, &len);
 
 	if (ret)
 		return ret;
@@ -344,7 +305,7 @@ static int add_issuers(struct sb *b, const char *key, const char *dir, const cha
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	const char *second;
-	int ret = read_in(dir, name, &buf, &len);
+	int ret = emu_pki_read_in(dir, name, &buf, &len);
 
 	if (ret)
 		return ret;
@@ -438,16 +399,16 @@ int emu_pki_v2_policy(const char *issuer_dir, const char *const *platform_dirs, 
 	if (psa_crypto_init() != PSA_SUCCESS)
 		return MIGTD_ERR_CRYPTO;
 	if (!d0) {
-		set_msg(msg, msglen, "no emulated platform given");
+		emu_pki_set_msg(msg, msglen, "no emulated platform given");
 		return MIGTD_ERR_INVALID;
 	}
 	mbedtls_pk_init(&key);
 	ret = emu_pki_key_load(&key, issuer_dir, "policy_issuer.key.pem");
 	if (!ret)
-		ret = read_in(issuer_dir, "policy_issuer_chain.pem", &chain, &chain_len);
+		ret = emu_pki_read_in(issuer_dir, "policy_issuer_chain.pem", &chain, &chain_len);
 	if (ret) {
-		set_msg(msg, msglen, "%s: no policy issuer (run pki policy-issuer first)",
-			issuer_dir);
+		emu_pki_set_msg(msg, msglen, "%s: no policy issuer (run pki policy-issuer first)",
+				issuer_dir);
 		goto out;
 	}
 	sb_puts(&b, "{\"id\":");
@@ -466,8 +427,8 @@ int emu_pki_v2_policy(const char *issuer_dir, const char *const *platform_dirs, 
 			struct emu_platform_params pp;
 
 			if (emu_pki_read_params(platform_dirs[k], &pp)) {
-				set_msg(msg, msglen, "%s: not an emulated platform",
-					platform_dirs[k]);
+				emu_pki_set_msg(msg, msglen, "%s: not an emulated platform",
+						platform_dirs[k]);
 				ret = MIGTD_ERR_INVALID;
 				goto out;
 			}
@@ -521,7 +482,8 @@ int emu_pki_v2_policy(const char *issuer_dir, const char *const *platform_dirs, 
 	if (!ret)
 		ret = b.err;
 	if (ret) {
-		set_msg(msg, msglen, "cannot build the policy from %s: %s", d0, migtd_err_str(ret));
+		emu_pki_set_msg(msg, msglen, "cannot build the policy from %s: %s", d0,
+				migtd_err_str(ret));
 		goto out;
 	}
 	ret = emu_pki_v2_sign(&key, "policyData", (const uint8_t *)b.p, b.len, out, out_len);

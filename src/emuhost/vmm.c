@@ -93,7 +93,6 @@ void emu_vmm_init(struct emu_vmm *v)
 
 /* ------------------------------------------------------------ Service */
 
-static void vmm_deliver(struct emu_vmm_platform *p);
 static void vm_streams_finish(struct emu_vmm_platform *p, uint32_t port);
 
 /*
@@ -223,8 +222,7 @@ void vmm_mark_delivered(struct emu_vmm_platform *p, struct emu_vmm_request *r)
 			r->duplicate_of->delivered && r->duplicate_of->status < 0;
 }
 
-/* Answer a held WaitForRequest with the oldest undelivered request. */
-static void vmm_deliver(struct emu_vmm_platform *p)
+void vmm_deliver(struct emu_vmm_platform *p)
 {
 	static uint8_t hob[4096], rsp[EMU_LINK_MAX_PAYLOAD];
 	struct emu_vmm_request *r = NULL;
@@ -404,38 +402,31 @@ int emu_vmm_launch(struct emu_vmm_platform *p, const char *migtd_path, const cha
 		   const char *root_ca, const char *log_level, const char *timeout_ms, char *msg,
 		   size_t msglen)
 {
-	const char *argv_v1[] = { migtd_path,    "--platform",  p->link_path, "--relay",
-				  p->relay_path, "--policy",    policy,       "--root-ca",
-				  root_ca,       "--log-level", log_level,    "--timeout-ms",
-				  timeout_ms,    NULL,          NULL,         NULL };
-	const char *argv_v2[] = { migtd_path,
-				  "--platform",
-				  p->link_path,
-				  "--relay",
-				  p->relay_path,
-				  "--policy-v2",
-				  "--policy",
-				  policy,
-				  "--policy-issuer-chain",
-				  p->issuer_chain,
-				  "--log-level",
-				  log_level,
-				  "--timeout-ms",
-				  timeout_ms,
-				  NULL,
-				  NULL,
-				  NULL };
+	const char *argv[20];
+	unsigned n = 0;
 	int err;
 
-	if (p->raw) { /* appended where each argv has its NULL */
-		argv_v1[13] = argv_v2[14] = "--profile";
-		argv_v1[14] = argv_v2[15] = "vmcall-raw";
+	argv[n++] = migtd_path;
+	argv[n++] = "--platform", argv[n++] = p->link_path;
+	argv[n++] = "--relay", argv[n++] = p->relay_path;
+	if (p->issuer_chain) { /* policy v2 */
+		argv[n++] = "--policy-v2";
+		argv[n++] = "--policy", argv[n++] = policy;
+		argv[n++] = "--policy-issuer-chain", argv[n++] = p->issuer_chain;
+	} else {
+		argv[n++] = "--policy", argv[n++] = policy;
+		argv[n++] = "--root-ca", argv[n++] = root_ca;
 	}
+	argv[n++] = "--log-level", argv[n++] = log_level;
+	argv[n++] = "--timeout-ms", argv[n++] = timeout_ms;
+	if (p->raw)
+		argv[n++] = "--profile", argv[n++] = "vmcall-raw";
+	argv[n] = NULL;
 	err = emu_vmm_measure(p, migtd_path, msg, msglen);
 	if (err)
 		return err;
 	/* A path with a '/' is not looked up in PATH: this runs exactly migtd_path. */
-	err = vmm_spawn(p, p->issuer_chain ? argv_v2 : argv_v1, false, msg, msglen);
+	err = vmm_spawn(p, argv, false, msg, msglen);
 	if (err)
 		return err;
 	vmm_say(p->vmm, p->name, "launched migtd (pid %d), MRTD %02x%02x%02x%02x...",
@@ -500,6 +491,31 @@ static void qemu_common_args(struct qemu_cmd *q, const char *image)
 	qarg(q, "-device"), qarg(q, "isa-debug-exit,iobase=0xf4,iosize=0x04");
 }
 
+/* nports stream ports: a server socket per port in the platform directory,
+ * each a named virtserialport (on bus, "" or "bus=ID,"). */
+static int qemu_stream_ports(struct emu_vmm_platform *p, struct qemu_cmd *q, unsigned nports,
+			     const char *bus, char *msg, size_t msglen)
+{
+	for (unsigned i = 0; i < nports; i++) {
+		struct emu_vmm_vm_port *vp = &p->vm_port[i];
+
+		if ((size_t)snprintf(vp->path, sizeof(vp->path), "%s/stream%u.sock", p->dir, i) >=
+		    sizeof(vp->path)) {
+			snprintf(msg, msglen, "platform directory path too long for a socket");
+			return MIGTD_ERR_INVALID;
+		}
+		unlink(vp->path);
+		vp->s = NULL;
+		vp->retry_at = 0;
+		vp->wait = NULL;
+		qarg(q, "-chardev"),
+			qarg(q, "socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
+		qarg(q, "-device"),
+			qarg(q, "virtserialport,%schardev=s%u,name=migtd.stream.%u", bus, i, i);
+	}
+	return MIGTD_OK;
+}
+
 int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *image,
 		      unsigned nports, char *msg, size_t msglen)
 {
@@ -524,21 +540,9 @@ int emu_vmm_launch_vm(struct emu_vmm_platform *p, const char *qemu, const char *
 	ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on");
 	ARG("-chardev"), ARG("socket,id=link,path=%s", p->link_path);
 	ARG("-device"), ARG("virtserialport,chardev=link,name=migtd.link");
-	for (unsigned i = 0; i < nports; i++) {
-		struct emu_vmm_vm_port *vp = &p->vm_port[i];
-
-		if ((size_t)snprintf(vp->path, sizeof(vp->path), "%s/stream%u.sock", p->dir, i) >=
-		    sizeof(vp->path)) {
-			snprintf(msg, msglen, "platform directory path too long for a socket");
-			return MIGTD_ERR_INVALID;
-		}
-		unlink(vp->path);
-		vp->s = NULL;
-		vp->retry_at = 0;
-		vp->wait = NULL;
-		ARG("-chardev"), ARG("socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
-		ARG("-device"), ARG("virtserialport,chardev=s%u,name=migtd.stream.%u", i, i);
-	}
+	err = qemu_stream_ports(p, &q, nports, "", msg, msglen);
+	if (err)
+		return err;
 #undef ARG
 	p->vm = true;
 	p->vm_nports = nports;
@@ -633,10 +637,7 @@ int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_arg
 	ARG("-machine"), ARG("q35,memory-backend=ram"), ARG("-m"), ARG(TD_RAM);
 	ARG("-object"),
 		ARG("memory-backend-file,id=alias,size=" TD_RAM ",mem-path=%s,share=on", ram);
-	ARG("-nodefaults"), ARG("-no-reboot"), ARG("-display"), ARG("none");
-	ARG("-monitor"), ARG("none"), ARG("-serial"), ARG("stdio");
-	ARG("-bios"), ARG("%s", td->shim);
-	ARG("-device"), ARG("isa-debug-exit,iobase=0xf4,iosize=0x04");
+	qemu_common_args(&q, td->shim);
 	ARG("-device"), ARG("loader,file=%s,addr=" TD_IMAGE_HPA ",force-raw=on", td->image);
 	ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on,addr=0x2,id=shimser");
 	ARG("-chardev"), ARG("socket,id=link,path=%s", p->link_path);
@@ -647,25 +648,9 @@ int emu_vmm_launch_vm_td(struct emu_vmm_platform *p, const struct emu_vmm_td_arg
 			ARG("vhost-user-vsock-pci,chardev=vsock,disable-legacy=on,addr=0x3");
 	} else {
 		ARG("-device"), ARG("virtio-serial-pci,disable-legacy=on,addr=0x3,id=tdser");
-		for (unsigned i = 0; i < td->nports; i++) {
-			struct emu_vmm_vm_port *vp = &p->vm_port[i];
-
-			if ((size_t)snprintf(vp->path, sizeof(vp->path), "%s/stream%u.sock", p->dir,
-					     i) >= sizeof(vp->path)) {
-				snprintf(msg, msglen,
-					 "platform directory path too long for a socket");
-				return MIGTD_ERR_INVALID;
-			}
-			unlink(vp->path);
-			vp->s = NULL;
-			vp->retry_at = 0;
-			vp->wait = NULL;
-			ARG("-chardev"),
-				ARG("socket,id=s%u,path=%s,server=on,wait=off", i, vp->path);
-			ARG("-device"),
-				ARG("virtserialport,bus=tdser.0,chardev=s%u,name=migtd.stream.%u",
-				    i, i);
-		}
+		err = qemu_stream_ports(p, &q, td->nports, "bus=tdser.0,", msg, msglen);
+		if (err)
+			return err;
 	}
 	ARG("-device"), ARG("ivshmem-plain,memdev=alias,addr=0x4");
 	if (td->lenient)
@@ -793,8 +778,7 @@ int emu_vmm_launch_vm_vsock(struct emu_vmm_platform *p, const char *qemu, const 
 	return MIGTD_OK;
 }
 
-struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
-					uint32_t port)
+struct emu_vmm_request *vmm_request_new(struct emu_vmm_platform *p, uint64_t id)
 {
 	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
 		struct emu_vmm_request *r = &p->reqs[i];
@@ -802,46 +786,57 @@ struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id,
 		if (r->used)
 			continue;
 		memset(r, 0, sizeof(*r));
-		r->td = emu_tdx_bind_user_td(&p->host.tdx);
-		if (!r->td)
-			return NULL;
 		r->used = true;
 		r->id = id;
-		r->source = source;
-		r->port = port;
 		r->status = -1;
 		r->listen_fd = -1;
 		r->t_queued = emu_vmm_now_ms();
 		r->seq = ++p->vmm->next_seq;
-		vmm_deliver(p);
 		return r;
 	}
 	return NULL;
 }
 
+struct emu_vmm_request *vmm_request_bound(struct emu_vmm_platform *p, uint64_t id, bool source,
+					  uint32_t port)
+{
+	struct emu_vmm_request *r = vmm_request_new(p, id);
+
+	if (!r)
+		return NULL;
+	r->td = emu_tdx_bind_user_td(&p->host.tdx);
+	if (!r->td) {
+		r->used = false;
+		return NULL;
+	}
+	r->source = source;
+	r->port = port;
+	return r;
+}
+
+struct emu_vmm_request *emu_vmm_request(struct emu_vmm_platform *p, uint64_t id, bool source,
+					uint32_t port)
+{
+	struct emu_vmm_request *r = vmm_request_bound(p, id, source, port);
+
+	if (r)
+		vmm_deliver(p);
+	return r;
+}
+
 struct emu_vmm_request *emu_vmm_request_duplicate(struct emu_vmm_platform *p,
 						  struct emu_vmm_request *orig)
 {
-	for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS; i++) {
-		struct emu_vmm_request *r = &p->reqs[i];
+	struct emu_vmm_request *r = vmm_request_new(p, orig->id);
 
-		if (r->used)
-			continue;
-		memset(r, 0, sizeof(*r));
-		r->used = true;
-		r->id = orig->id;
-		r->source = orig->source;
-		r->td = orig->td;
-		r->port = orig->port;
-		r->status = -1;
-		r->listen_fd = -1;
-		r->duplicate_of = orig;
-		r->t_queued = emu_vmm_now_ms();
-		r->seq = ++p->vmm->next_seq;
-		vmm_deliver(p);
-		return r;
-	}
-	return NULL;
+	if (!r)
+		return NULL;
+	r->source = orig->source;
+	r->td = orig->td;
+	r->port = orig->port;
+	r->duplicate_of = orig;
+	vmm_deliver(p);
+	return r;
 }
 
 void emu_vmm_request_release(struct emu_vmm_request *r)
@@ -1688,6 +1683,21 @@ bool emu_vmm_run(struct emu_vmm *v, bool (*done)(void *ctx), void *ctx, uint64_t
 	return true;
 }
 
+/* Wait up to ms for pid to end; past that, SIGKILL it and reap it. False:
+ * it had to be killed. */
+static bool wait_or_kill(pid_t pid, unsigned ms, int *st)
+{
+	pid_t w = 0;
+
+	for (unsigned k = 0; k < ms / 10 && (w = waitpid(pid, st, WNOHANG)) == 0; k++)
+		usleep(10000);
+	if (w != 0)
+		return true;
+	kill(pid, SIGKILL);
+	waitpid(pid, st, 0);
+	return false;
+}
+
 int emu_vmm_fini(struct emu_vmm *v)
 {
 	int abnormal = 0;
@@ -1708,17 +1718,10 @@ int emu_vmm_fini(struct emu_vmm *v)
 			abnormal++;
 		} else if (p->migtd_pid > 0) {
 			int st = 0;
-			pid_t w = 0;
 
 			kill(p->migtd_pid, SIGTERM);
 			/* Bounded: a MigTD that does not stop within 10 s is killed. */
-			for (int k = 0; k < 1000 && (w = waitpid(p->migtd_pid, &st, WNOHANG)) == 0;
-			     k++)
-				usleep(10000);
-			if (w == 0) {
-				kill(p->migtd_pid, SIGKILL);
-				waitpid(p->migtd_pid, &st, 0);
-			}
+			(void)wait_or_kill(p->migtd_pid, 10000, &st);
 			p->migtd_pid = 0;
 			/* Exit 0 after SIGTERM; a sanitizer report (leaks found at
 			 * exit included) makes it non-zero. */
@@ -1741,14 +1744,8 @@ int emu_vmm_fini(struct emu_vmm *v)
 			/* It ends by itself once QEMU closed the vhost-user
 			 * socket; a non-zero exit is a backend failure. */
 			int st = 0;
-			pid_t w = 0;
 
-			for (int k = 0; k < 200 && (w = waitpid(p->backend_pid, &st, WNOHANG)) == 0;
-			     k++)
-				usleep(10000);
-			if (w == 0) {
-				kill(p->backend_pid, SIGKILL);
-				waitpid(p->backend_pid, &st, 0);
+			if (!wait_or_kill(p->backend_pid, 2000, &st)) {
 				fprintf(stderr, "migtd-vmm: the vsock backend of %s did not stop\n",
 					p->name);
 				abnormal++;

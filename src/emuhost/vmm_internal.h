@@ -19,6 +19,16 @@ struct emu_vmm_request *vmm_on_report(struct emu_vmm_platform *p, uint64_t id, u
  * VMM's end of it (a non-blocking socket), or -1. */
 int vmm_raw_remote_attach(struct emu_vmm_platform *p, struct emu_vmm_request *r);
 
+/* A free request slot taken for id (queued now, no user TD, not yet
+ * delivered), or NULL if all are in use. */
+struct emu_vmm_request *vmm_request_new(struct emu_vmm_platform *p, uint64_t id);
+/* vmm_request_new with a user TD bound for it (StartMigration), in role
+ * source on port; NULL if no slot or no user TD is free. */
+struct emu_vmm_request *vmm_request_bound(struct emu_vmm_platform *p, uint64_t id, bool source,
+					  uint32_t port);
+/* Answer a held WaitForRequest with the oldest undelivered request (in
+ * p's profile). */
+void vmm_deliver(struct emu_vmm_platform *p);
 /* The oldest request not yet handed to the MigTD, or NULL. */
 struct emu_vmm_request *vmm_oldest_undelivered(struct emu_vmm_platform *p);
 /* r has just answered the held WaitForRequest: record when and how. */

@@ -187,31 +187,17 @@ void vmm_raw_remote_close(struct emu_vmm_request *r)
 struct emu_vmm_request *emu_vmm_raw_request(struct emu_vmm_platform *p, uint64_t id, uint8_t op,
 					    uint8_t level, enum emu_vmm_raw_inject inject)
 {
-	struct emu_vmm_request *r = NULL;
+	struct emu_vmm_request *r = op == GHCI_RAW_OP_START_MIGRATION
+					    ? vmm_request_bound(p, id, true, 0)
+					    : vmm_request_new(p, id);
 
-	if (op == GHCI_RAW_OP_START_MIGRATION) {
-		r = emu_vmm_request(p, id, true, 0);
-	} else {
-		for (size_t i = 0; i < EMU_VMM_MAX_REQUESTS && !r; i++) {
-			if (p->reqs[i].used)
-				continue;
-			r = &p->reqs[i];
-			memset(r, 0, sizeof(*r));
-			r->used = true;
-			r->id = id;
-			r->status = -1;
-			r->listen_fd = -1;
-			r->t_queued = emu_vmm_now_ms();
-			r->seq = ++p->vmm->next_seq;
-		}
-	}
 	if (!r)
 		return NULL;
 	r->raw_op = op;
 	r->raw_level = level;
 	r->raw_inject = inject;
-	if (op != GHCI_RAW_OP_START_MIGRATION)
-		vmm_raw_deliver(p);
+	/* Only now: a held WaitForRequest must see the injection too. */
+	vmm_deliver(p);
 	return r;
 }
 
@@ -400,7 +386,6 @@ static void raw_send(struct emu_vmm_platform *p, struct emu_link_conn *c, uint32
 		emu_link_reply_raw(c, seq, TDX_VMCALL_INVALID_OPERAND, buf, 0);
 		return;
 	}
-	r->raw_sends++;
 	memcpy(chunk, buf + GHCI_RAW_HDR_LEN, h.length);
 	if (raw_remote(p, r)) {
 		/* Another host: the relay's faults act on its stream. */
@@ -460,7 +445,6 @@ void vmm_raw_on_call(void *ctx, struct emu_link_conn *c, uint32_t seq, uint32_t 
 			raw_send(p, c, seq, cap, r, buf, len);
 			return;
 		}
-		r->raw_receives++;
 		if (r->raw_canceled || r->rx_pending) {
 			/* A second Receive for one id is a MigTD bug: cancel it. */
 			raw_complete(c, seq, cap, GHCI_RAW_STATUS_NOT_COMPLETED,

@@ -29,6 +29,7 @@
 #include "migtd/err.h"
 #include "migtd/eventlog.h"
 #include "migtd/policy_v2.h"
+#include "../common/atomic_file.h"
 #include "../common/cli.h"
 #include "../common/toolutil.h"
 #include "v2.h"
@@ -157,22 +158,11 @@ static size_t minify(const uint8_t *b, size_t n, uint8_t *out)
 	return o;
 }
 
+/* The output (-o PATH, "-" or none: stdout), as every tool writes one
+ * (docs/cli.md, "Output files"). */
 static int write_out(const char *path, const void *b, size_t n)
 {
-	FILE *f = path && strcmp(path, "-") ? fopen(path, "wb") : stdout;
-	int bad;
-
-	if (!f) {
-		fprintf(stderr, "%s: %s: cannot write\n", prog, path);
-		return CLI_EXIT_IO;
-	}
-	bad = fwrite(b, 1, n, f) != n;
-	bad |= f == stdout ? fflush(f) != 0 : fclose(f) != 0;
-	if (bad) {
-		fprintf(stderr, "%s: %s: write failed\n", prog, path ? path : "stdout");
-		return CLI_EXIT_IO;
-	}
-	return CLI_EXIT_OK;
+	return atomic_file_write(prog, path ? path : "-", b, n, 0644) ? CLI_EXIT_IO : CLI_EXIT_OK;
 }
 
 /* ---------------------------------------------------------------- sign */

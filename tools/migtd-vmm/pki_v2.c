@@ -19,11 +19,11 @@
 
 #include <mbedtls/sha512.h>
 
-#include "emu_pki.h"
 #include "emu_pki_v2.h"
 #include "hostio.h"
 #include "migtd/err.h"
 #include "migtd/tdvf.h"
+#include "../common/atomic_file.h"
 #include "../common/cli.h"
 #include "vmm_tool.h"
 
@@ -196,9 +196,8 @@ int vmm_cmd_pki_policy_v2(int argc, char **argv)
 		rc = CLI_EXIT_RUNTIME;
 		goto out;
 	}
-	rc = emu_write_file(out, pol, out_len, 0644) == MIGTD_OK ? CLI_EXIT_OK : CLI_EXIT_IO;
-	if (rc)
-		fprintf(stderr, "%s: %s: cannot write\n", prog, out);
+	/* A user's output file: docs/cli.md, "Output files" ("-": stdout). */
+	rc = atomic_file_write(prog, out, pol, out_len, 0644) ? CLI_EXIT_IO : CLI_EXIT_OK;
 out:
 	free(chain);
 	free(rules);
