@@ -453,15 +453,11 @@ static void exit_ioio(void)
 	if (shim_raise_ve(VE_REASON_IO, qual, 0, 0, len))
 		return;
 	/* lenient: do it for the TD (no string forms) */
-	if (in) {
-		uint32_t v = size == 1 ? fw_inb(port) : fw_inl(port);
-
-		V64(VMCB_RAX) = (V64(VMCB_RAX) & ~((1ull << (8 * size)) - 1)) | v;
-	} else if (size == 1) {
-		fw_outb(port, (uint8_t)V64(VMCB_RAX));
-	} else {
-		fw_outl(port, (uint32_t)V64(VMCB_RAX));
-	}
+	if (in)
+		V64(VMCB_RAX) =
+			(V64(VMCB_RAX) & ~((1ull << (8 * size)) - 1)) | shim_io_in(port, size);
+	else
+		shim_io_out(port, size, (uint32_t)V64(VMCB_RAX));
 	skip(len);
 }
 

@@ -186,6 +186,9 @@ void shim_vmcall(void);
 /* Completions of asynchronous Service/GetQuote calls: after every exit. */
 void shim_vmm_poll(void);
 int shim_link_init(void);
+/* Port I/O of size 1, 2 or 4 on the real (emulated) devices. */
+uint32_t shim_io_in(uint16_t port, unsigned int size);
+void shim_io_out(uint16_t port, unsigned int size, uint32_t v);
 /* Whether the TD may see PCI device dev (this ROM's own are hidden). */
 bool shim_pci_visible(unsigned int dev);
 
