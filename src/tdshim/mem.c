@@ -23,6 +23,7 @@
 #include "migtd/err.h"
 #include "migtd/tdvf.h"
 #include "migtd/tdx_abi.h"
+#include "tdx/fw_tdx.h"
 
 #define NPT_P 0x1ull
 #define NPT_RW 0x2ull
@@ -31,10 +32,8 @@
 #define NPT_ADDR 0x000FFFFFFFFFF000ull
 #define NPT_POOL_PAGES 96
 
-/* TDX statuses of TDG.MEM.PAGE.ACCEPT (docs/td-under-shim.md). */
-#define TDX_OPERAND_INVALID 0xC000010000000000ull
-#define TDX_PAGE_ALREADY_ACCEPTED 0x00000B0A00000000ull
-#define TDX_PAGE_SIZE_MISMATCH 0xC0000B0B00000001ull
+/* TDX statuses of TDG.MEM.PAGE.ACCEPT (docs/td-under-shim.md) beyond the
+ * ones the firmware acts on (FW_TDX_STATUS_*, tdx/fw_tdx.h). */
 #define TDX_EPT_WALK_FAILED 0xC0000B0000000000ull
 
 static _Alignas(4096) uint64_t npt_pool[NPT_POOL_PAGES][512];
@@ -216,9 +215,9 @@ uint64_t shim_mem_accept(uint64_t gpa, unsigned int level)
 			return TDX_EPT_WALK_FAILED; /* not a page of this TD, or shared */
 	}
 	if (accepted == size / SHIM_PAGE)
-		return TDX_PAGE_ALREADY_ACCEPTED;
+		return FW_TDX_STATUS_ALREADY_ACCEPTED;
 	if (accepted)
-		return TDX_PAGE_SIZE_MISMATCH; /* a 2 MiB accept over 4 KiB-accepted pages */
+		return FW_TDX_STATUS_PAGE_SIZE_MISMATCH; /* a 2 MiB accept over 4 KiB-accepted pages */
 	for (uint64_t off = 0; off < size; off += SHIM_PAGE)
 		accept_4k(gpa + off);
 	return TDX_SUCCESS;

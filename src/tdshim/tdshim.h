@@ -82,6 +82,8 @@ uint64_t shim_npt_root(void);
 /* The TD enabled paging: drop the shadow identity tables. */
 void shim_mem_shadow_done(void);
 enum shim_page shim_page_state(uint64_t gpa);
+/* The TDX status of a refused operand (class 0xC0000100, docs/td-under-shim.md). */
+#define TDX_OPERAND_INVALID 0xC000010000000000ull
 /* TDG.MEM.PAGE.ACCEPT: a TDX status. */
 uint64_t shim_mem_accept(uint64_t gpa, unsigned int level);
 /* MapGPA of [gpa, gpa + len) (shared bit in gpa selects the direction);
