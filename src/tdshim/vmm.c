@@ -307,12 +307,13 @@ static uint64_t wait_for_request(uint64_t rsp_gpa, const uint8_t *cmd, uint32_t 
 			migtd_wire_put_u32(svc_wfr.rsp + 20, 1);
 		wfr_answered = true;
 	}
-	/* the host's answer, into this call's response page */
+	/* the host's answer, into this call's response page; kept for the
+	 * next WaitForRequest if it does not fit this one */
+	if (svc_wfr.call.rsp_cap > rsp_cap)
+		return TDX_VMCALL_INVALID_OPERAND;
 	wfr_answered = false;
 	svc_wfr.rsp_gpa = rsp_gpa;
 	svc_wfr.vector = vector;
-	if (svc_wfr.call.rsp_cap > rsp_cap)
-		return TDX_VMCALL_INVALID_OPERAND;
 	service_deliver(&svc_wfr, MIGTD_OK);
 	return TDX_VMCALL_SUCCESS;
 }
