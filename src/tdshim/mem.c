@@ -256,26 +256,27 @@ uint64_t shim_mem_map_gpa(uint64_t gpa, uint64_t len, uint64_t max, uint64_t *ne
 	return TDX_VMCALL_SUCCESS;
 }
 
+/* The L1 pointer to [base, base + len) of the TD if every page in it is in
+ * state want (private pages at their private HPA, shared ones at HPA =
+ * GPA), else NULL. */
+static void *td_pages(uint64_t base, uint64_t len, enum shim_page want)
+{
+	if (len == 0 || !in_td_ram(base, len))
+		return NULL;
+	for (uint64_t p = base & ~(SHIM_PAGE - 1); p < base + len; p += SHIM_PAGE)
+		if (page_state[p / SHIM_PAGE] != want)
+			return NULL;
+	return shim_hpa(want == SP_PRIVATE ? private_hpa(base) : base);
+}
+
 void *shim_td_private(uint64_t gpa, uint64_t len)
 {
-	if (len == 0 || (gpa & SHIM_SHARED_BIT) || !in_td_ram(gpa, len))
-		return NULL;
-	for (uint64_t p = gpa & ~(SHIM_PAGE - 1); p < gpa + len; p += SHIM_PAGE)
-		if (page_state[p / SHIM_PAGE] != SP_PRIVATE)
-			return NULL;
-	return shim_hpa(private_hpa(gpa));
+	return (gpa & SHIM_SHARED_BIT) ? NULL : td_pages(gpa, len, SP_PRIVATE);
 }
 
 void *shim_td_shared(uint64_t gpa, uint64_t len)
 {
-	uint64_t base = gpa & ~SHIM_SHARED_BIT;
-
-	if (len == 0 || !(gpa & SHIM_SHARED_BIT) || !in_td_ram(base, len))
-		return NULL;
-	for (uint64_t p = base & ~(SHIM_PAGE - 1); p < base + len; p += SHIM_PAGE)
-		if (page_state[p / SHIM_PAGE] != SP_SHARED)
-			return NULL;
-	return shim_hpa(base);
+	return (gpa & SHIM_SHARED_BIT) ? td_pages(gpa & ~SHIM_SHARED_BIT, len, SP_SHARED) : NULL;
 }
 
 void *shim_td_any(uint64_t gpa)
