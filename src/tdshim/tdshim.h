@@ -135,7 +135,6 @@ struct shim_vcpu {
 	uint64_t pending[4];   /* vectors to inject when the TD allows (a bitmap) */
 	uint8_t notify_vector; /* SetupEventNotifyInterrupt */
 	bool halted;           /* TDVMCALL<HLT> with interrupts on: wait */
-	bool done;             /* the TD ended (fatal error, halt forever) */
 };
 extern struct shim_vcpu shim_cpu;
 
