@@ -88,6 +88,9 @@ void fw_spurious_irq(void);
 int fw_timer_init(void);
 /* Milliseconds since fw_timer_init (TSC, calibrated against the PIT); 0 without a timer. */
 uint64_t fw_ticks(void);
+/* The TSC frequency that calibration found, in counts per ms (= kHz); 0
+ * without a timer. */
+uint64_t fw_tsc_per_ms(void);
 /* Sleep in sti;hlt (woken by the 1 ms tick) until ms milliseconds have passed. */
 void fw_idle_ms(uint64_t ms);
 

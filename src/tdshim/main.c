@@ -42,28 +42,6 @@ void shim_finish(uint8_t code, const char *why)
 	fw_exit(code);
 }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-/* The TD's TSC frequency for CPUID 0x15, measured against our tick. */
-static void measure_tsc(void)
-{
-	uint64_t t0 = fw_ticks(), c0;
-
-	while (fw_ticks() == t0)
-		__asm__ volatile("sti; hlt; cli");
-	t0 = fw_ticks();
-	c0 = rdtsc();
-	while (fw_ticks() < t0 + 20)
-		__asm__ volatile("sti; hlt; cli");
-	shim_set_tsc_khz((rdtsc() - c0) / 20);
-}
-
 void tdshim_main(void)
 {
 	char mode[16];
@@ -77,7 +55,8 @@ void tdshim_main(void)
 		fw_exit(FW_EXIT_FAIL);
 	}
 	t_start = fw_ticks();
-	measure_tsc();
+	/* The TD's TSC frequency for CPUID 0x15: the tick's own calibration. */
+	shim_set_tsc_khz(fw_tsc_per_ms());
 	if (fw_cfg_read_file("opt/tdshim/mode", mode, sizeof(mode)) == 0 &&
 	    strcmp(mode, "lenient") == 0)
 		shim_mode = SHIM_LENIENT;

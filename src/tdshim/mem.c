@@ -23,6 +23,7 @@
 #include "migtd/err.h"
 #include "migtd/tdvf.h"
 #include "migtd/tdx_abi.h"
+#include "tdx/fw_tdx.h"
 
 #define NPT_P 0x1ull
 #define NPT_RW 0x2ull
@@ -31,10 +32,8 @@
 #define NPT_ADDR 0x000FFFFFFFFFF000ull
 #define NPT_POOL_PAGES 96
 
-/* TDX statuses of TDG.MEM.PAGE.ACCEPT (docs/td-under-shim.md). */
-#define TDX_OPERAND_INVALID 0xC000010000000000ull
-#define TDX_PAGE_ALREADY_ACCEPTED 0x00000B0A00000000ull
-#define TDX_PAGE_SIZE_MISMATCH 0xC0000B0B00000001ull
+/* TDX statuses of TDG.MEM.PAGE.ACCEPT (docs/td-under-shim.md) beyond the
+ * ones the firmware acts on (FW_TDX_STATUS_*, tdx/fw_tdx.h). */
 #define TDX_EPT_WALK_FAILED 0xC0000B0000000000ull
 
 static _Alignas(4096) uint64_t npt_pool[NPT_POOL_PAGES][512];
@@ -216,9 +215,9 @@ uint64_t shim_mem_accept(uint64_t gpa, unsigned int level)
 			return TDX_EPT_WALK_FAILED; /* not a page of this TD, or shared */
 	}
 	if (accepted == size / SHIM_PAGE)
-		return TDX_PAGE_ALREADY_ACCEPTED;
+		return FW_TDX_STATUS_ALREADY_ACCEPTED;
 	if (accepted)
-		return TDX_PAGE_SIZE_MISMATCH; /* a 2 MiB accept over 4 KiB-accepted pages */
+		return FW_TDX_STATUS_PAGE_SIZE_MISMATCH; /* a 2 MiB accept over 4 KiB-accepted pages */
 	for (uint64_t off = 0; off < size; off += SHIM_PAGE)
 		accept_4k(gpa + off);
 	return TDX_SUCCESS;
@@ -257,26 +256,27 @@ uint64_t shim_mem_map_gpa(uint64_t gpa, uint64_t len, uint64_t max, uint64_t *ne
 	return TDX_VMCALL_SUCCESS;
 }
 
+/* The L1 pointer to [base, base + len) of the TD if every page in it is in
+ * state want (private pages at their private HPA, shared ones at HPA =
+ * GPA), else NULL. */
+static void *td_pages(uint64_t base, uint64_t len, enum shim_page want)
+{
+	if (len == 0 || !in_td_ram(base, len))
+		return NULL;
+	for (uint64_t p = base & ~(SHIM_PAGE - 1); p < base + len; p += SHIM_PAGE)
+		if (page_state[p / SHIM_PAGE] != want)
+			return NULL;
+	return shim_hpa(want == SP_PRIVATE ? private_hpa(base) : base);
+}
+
 void *shim_td_private(uint64_t gpa, uint64_t len)
 {
-	if (len == 0 || (gpa & SHIM_SHARED_BIT) || !in_td_ram(gpa, len))
-		return NULL;
-	for (uint64_t p = gpa & ~(SHIM_PAGE - 1); p < gpa + len; p += SHIM_PAGE)
-		if (page_state[p / SHIM_PAGE] != SP_PRIVATE)
-			return NULL;
-	return shim_hpa(private_hpa(gpa));
+	return (gpa & SHIM_SHARED_BIT) ? NULL : td_pages(gpa, len, SP_PRIVATE);
 }
 
 void *shim_td_shared(uint64_t gpa, uint64_t len)
 {
-	uint64_t base = gpa & ~SHIM_SHARED_BIT;
-
-	if (len == 0 || !(gpa & SHIM_SHARED_BIT) || !in_td_ram(base, len))
-		return NULL;
-	for (uint64_t p = base & ~(SHIM_PAGE - 1); p < base + len; p += SHIM_PAGE)
-		if (page_state[p / SHIM_PAGE] != SP_SHARED)
-			return NULL;
-	return shim_hpa(base);
+	return (gpa & SHIM_SHARED_BIT) ? td_pages(gpa & ~SHIM_SHARED_BIT, len, SP_SHARED) : NULL;
 }
 
 void *shim_td_any(uint64_t gpa)

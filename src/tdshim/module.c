@@ -21,7 +21,6 @@
 #include "mbedtls/platform_util.h"
 #include "migtd/tdx_abi.h"
 
-#define TDX_OPERAND_INVALID 0xC000010000000000ull
 #define TDX_NO_VALID_VE_INFO 0xC000070400000000ull
 
 extern struct emu_platform shim_link;

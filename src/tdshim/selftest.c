@@ -32,14 +32,13 @@
 
 #include "fw.h"
 #include "migtd/tdx_abi.h"
+#include "tdx/fw_tdx.h"
 
 #define PROBE_GPA 0x200000u   /* TempMem: private from the start */
 #define ACCEPT_GPA 0x1403000u /* PermMem, inside 0x1400000..0x1600000 */
 #define ACCEPT_2M 0x1400000u
 #define UNACCEPTED_GPA 0x1800000u /* PermMem never accepted */
 #define DMA_GPA 0x1A00000u        /* PermMem: accepted by the probe step 0 */
-#define TDX_PAGE_ALREADY_ACCEPTED 0x00000B0A00000000ull
-#define TDX_PAGE_SIZE_MISMATCH 0xC0000B0B00000001ull
 
 static unsigned int failures;
 static unsigned int step;
@@ -194,11 +193,11 @@ void shim_selftest_step(uint64_t rax)
 	case 1: check("accept of a pending 4 KiB page", rax == TDX_SUCCESS, rax); break;
 	case 2:
 		check("double accept gives TDX_PAGE_ALREADY_ACCEPTED",
-		      rax == TDX_PAGE_ALREADY_ACCEPTED, rax);
+		      rax == FW_TDX_STATUS_ALREADY_ACCEPTED, rax);
 		break;
 	case 3:
 		check("2 MiB accept over an accepted 4 KiB page gives TDX_PAGE_SIZE_MISMATCH",
-		      rax == TDX_PAGE_SIZE_MISMATCH, rax);
+		      rax == FW_TDX_STATUS_PAGE_SIZE_MISMATCH, rax);
 		break;
 	default:
 		check("load from unaccepted memory raised #VE (EPT violation) at its GPA",

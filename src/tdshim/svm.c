@@ -245,16 +245,21 @@ static uint64_t td_linear_to_gpa(uint64_t la)
 	return table | (la & 0xFFF);
 }
 
+/* The n bytes at the TD's CS:RIP; the TD's tables are walked once per
+ * page the instruction touches. */
 static int read_insn(uint8_t *out, unsigned int n)
 {
 	uint64_t rip = V64(VMCB_RIP) + *(volatile uint64_t *)(vmcb + VMCB_CS + 8);
+	const uint8_t *p = NULL;
 
-	for (unsigned int i = 0; i < n; i++) {
-		uint64_t gpa = td_linear_to_gpa(rip + i);
-		const uint8_t *p = gpa == ~0ull ? NULL : shim_td_any(gpa);
+	for (unsigned int i = 0; i < n; i++, p++) {
+		if (i == 0 || ((rip + i) & (SHIM_PAGE - 1)) == 0) {
+			uint64_t gpa = td_linear_to_gpa(rip + i);
 
-		if (!p)
-			return -1;
+			p = gpa == ~0ull ? NULL : shim_td_any(gpa);
+			if (!p)
+				return -1;
+		}
 		out[i] = *p;
 	}
 	return 0;
@@ -453,15 +458,11 @@ static void exit_ioio(void)
 	if (shim_raise_ve(VE_REASON_IO, qual, 0, 0, len))
 		return;
 	/* lenient: do it for the TD (no string forms) */
-	if (in) {
-		uint32_t v = size == 1 ? fw_inb(port) : fw_inl(port);
-
-		V64(VMCB_RAX) = (V64(VMCB_RAX) & ~((1ull << (8 * size)) - 1)) | v;
-	} else if (size == 1) {
-		fw_outb(port, (uint8_t)V64(VMCB_RAX));
-	} else {
-		fw_outl(port, (uint32_t)V64(VMCB_RAX));
-	}
+	if (in)
+		V64(VMCB_RAX) =
+			(V64(VMCB_RAX) & ~((1ull << (8 * size)) - 1)) | shim_io_in(port, size);
+	else
+		shim_io_out(port, size, (uint32_t)V64(VMCB_RAX));
 	skip(len);
 }
 

@@ -82,6 +82,8 @@ uint64_t shim_npt_root(void);
 /* The TD enabled paging: drop the shadow identity tables. */
 void shim_mem_shadow_done(void);
 enum shim_page shim_page_state(uint64_t gpa);
+/* The TDX status of a refused operand (class 0xC0000100, docs/td-under-shim.md). */
+#define TDX_OPERAND_INVALID 0xC000010000000000ull
 /* TDG.MEM.PAGE.ACCEPT: a TDX status. */
 uint64_t shim_mem_accept(uint64_t gpa, unsigned int level);
 /* MapGPA of [gpa, gpa + len) (shared bit in gpa selects the direction);
@@ -133,7 +135,6 @@ struct shim_vcpu {
 	uint64_t pending[4];   /* vectors to inject when the TD allows (a bitmap) */
 	uint8_t notify_vector; /* SetupEventNotifyInterrupt */
 	bool halted;           /* TDVMCALL<HLT> with interrupts on: wait */
-	bool done;             /* the TD ended (fatal error, halt forever) */
 };
 extern struct shim_vcpu shim_cpu;
 
@@ -186,6 +187,9 @@ void shim_vmcall(void);
 /* Completions of asynchronous Service/GetQuote calls: after every exit. */
 void shim_vmm_poll(void);
 int shim_link_init(void);
+/* Port I/O of size 1, 2 or 4 on the real (emulated) devices. */
+uint32_t shim_io_in(uint16_t port, unsigned int size);
+void shim_io_out(uint16_t port, unsigned int size, uint32_t v);
 /* Whether the TD may see PCI device dev (this ROM's own are hidden). */
 bool shim_pci_visible(unsigned int dev);
 

@@ -82,34 +82,28 @@ bool shim_pci_visible(unsigned int dev)
 
 /* ---- IO and MMIO --------------------------------------------------------- */
 
-static uint32_t io_in(uint16_t port, unsigned int size)
+/* The firmware's port I/O (this ROM is no TD: raw IN/OUT); it has no
+ * 16-bit read. */
+uint32_t shim_io_in(uint16_t port, unsigned int size)
 {
-	uint32_t v = 0;
+	uint16_t w;
 
-	if (size == 1) {
-		uint8_t b;
-
-		__asm__ volatile("inb %1, %0" : "=a"(b) : "Nd"(port));
-		v = b;
-	} else if (size == 2) {
-		uint16_t w;
-
-		__asm__ volatile("inw %1, %0" : "=a"(w) : "Nd"(port));
-		v = w;
-	} else {
-		__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	}
-	return v;
+	if (size == 1)
+		return fw_inb(port);
+	if (size == 4)
+		return fw_inl(port);
+	__asm__ volatile("inw %1, %0" : "=a"(w) : "Nd"(port));
+	return w;
 }
 
-static void io_out(uint16_t port, unsigned int size, uint32_t v)
+void shim_io_out(uint16_t port, unsigned int size, uint32_t v)
 {
 	if (size == 1)
-		__asm__ volatile("outb %0, %1" : : "a"((uint8_t)v), "Nd"(port));
+		fw_outb(port, (uint8_t)v);
 	else if (size == 2)
-		__asm__ volatile("outw %0, %1" : : "a"((uint16_t)v), "Nd"(port));
+		fw_outw(port, (uint16_t)v);
 	else
-		__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+		fw_outl(port, v);
 }
 
 /* The ports of a MigTD VM: COM1, the CMOS RTC, PCI configuration of the
@@ -145,9 +139,9 @@ static uint64_t vmcall_io(void)
 
 			shim_finish(code, code == FW_EXIT_OK ? "the TD exited" : "the TD failed");
 		}
-		io_out(port, size, (uint32_t)*R(SR_R15));
+		shim_io_out(port, size, (uint32_t)*R(SR_R15));
 	} else {
-		*R(SR_R11) = io_in(port, size);
+		*R(SR_R11) = shim_io_in(port, size);
 		if (shim_test == TEST_BAD_RTC && port == 0x71)
 			*R(SR_R11) = 0x7F; /* not BCD, not binary time: an unreadable RTC */
 	}
@@ -313,12 +307,13 @@ static uint64_t wait_for_request(uint64_t rsp_gpa, const uint8_t *cmd, uint32_t 
 			migtd_wire_put_u32(svc_wfr.rsp + 20, 1);
 		wfr_answered = true;
 	}
-	/* the host's answer, into this call's response page */
+	/* the host's answer, into this call's response page; kept for the
+	 * next WaitForRequest if it does not fit this one */
+	if (svc_wfr.call.rsp_cap > rsp_cap)
+		return TDX_VMCALL_INVALID_OPERAND;
 	wfr_answered = false;
 	svc_wfr.rsp_gpa = rsp_gpa;
 	svc_wfr.vector = vector;
-	if (svc_wfr.call.rsp_cap > rsp_cap)
-		return TDX_VMCALL_INVALID_OPERAND;
 	service_deliver(&svc_wfr, MIGTD_OK);
 	return TDX_VMCALL_SUCCESS;
 }

@@ -120,6 +120,11 @@ uint64_t fw_ticks(void)
 	return (rdtsc() - tsc0) / tsc_per_ms;
 }
 
+uint64_t fw_tsc_per_ms(void)
+{
+	return tsc_per_ms;
+}
+
 /* sti;hlt is atomic: an interrupt between them still wakes the hlt. Raw
  * HLT is plain-VM only (the TD-path lint checks the vm_ prefix). */
 __attribute__((noinline)) static void vm_sti_hlt(void)

@@ -120,20 +120,27 @@ static int send_pkt(struct vsock *v, const struct vsock_hdr *h, const void *payl
 	return MIGTD_ERR_TIMEOUT;
 }
 
-static int send_ctl(struct vsock *v, struct vsock_conn *c, uint16_t op, uint32_t flags)
+/* The header of a packet of connection c, with our current credit. */
+static struct vsock_hdr conn_hdr(const struct vsock *v, const struct vsock_conn *c, uint16_t op,
+				 uint32_t len, uint32_t flags)
 {
-	struct vsock_hdr h = {
+	return (struct vsock_hdr){
 		.src_cid = v->guest_cid,
 		.dst_cid = c->peer_cid,
 		.src_port = c->local_port,
 		.dst_port = c->peer_port,
-		.len = 0,
+		.len = len,
 		.type = VSOCK_TYPE_STREAM,
 		.op = op,
 		.flags = flags,
 		.buf_alloc = c->rx_cap,
 		.fwd_cnt = c->fwd_cnt,
 	};
+}
+
+static int send_ctl(struct vsock *v, struct vsock_conn *c, uint16_t op, uint32_t flags)
+{
+	struct vsock_hdr h = conn_hdr(v, c, op, 0, flags);
 
 	c->last_fwd_sent = c->fwd_cnt;
 	return send_pkt(v, &h, NULL, true);
@@ -497,17 +504,7 @@ int vsock_send(struct vsock *v, struct vsock_conn *c, const void *buf, size_t le
 	/* cppcheck-suppress knownConditionTrueFalse ; false positive: no credit left gives 0 */
 	if (n == 0)
 		return MIGTD_ERR_AGAIN;
-	h = (struct vsock_hdr){
-		.src_cid = v->guest_cid,
-		.dst_cid = c->peer_cid,
-		.src_port = c->local_port,
-		.dst_port = c->peer_port,
-		.len = n,
-		.type = VSOCK_TYPE_STREAM,
-		.op = VSOCK_OP_RW,
-		.buf_alloc = c->rx_cap,
-		.fwd_cnt = c->fwd_cnt,
-	};
+	h = conn_hdr(v, c, VSOCK_OP_RW, n, 0);
 	err = send_pkt(v, &h, buf, false);
 	if (err)
 		return err;
