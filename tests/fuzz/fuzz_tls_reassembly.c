@@ -27,14 +27,6 @@
 
 #include "migtd/ratls.h"
 
-/* The PSA RNG hook lives in the hosted library (see fuzz_ratls_cert.c). */
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length);
-typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uint8_t *, size_t,
-				    size_t *);
-rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
-
 #define FQ_LEN 700
 #define MSG_MAX 70000u
 #define STREAM_MAX (MSG_MAX * 2u)

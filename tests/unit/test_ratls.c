@@ -43,17 +43,6 @@
 #include "ratls_pair.h"
 #include "support/testutil.h"
 
-/*
- * The PSA RNG hook lives in the hosted library, which the Makefile links
- * before libmbedtls.a: reference it here so the linker pulls it in.
- */
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length);
-typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uint8_t *, size_t,
-				    size_t *);
-rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
-
 #define EXAMPLE_CERT "upstream/derived/ratls_cert_example.der"
 #define EXAMPLE_KEY "upstream/derived/ratls_cert_example_key.pem"
 #define EXAMPLE_RD "upstream/derived/ratls_cert_example_expected_reportdata.hex"

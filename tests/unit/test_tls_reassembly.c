@@ -40,14 +40,6 @@
 #include "ratls_pair.h"
 #include "support/testutil.h"
 
-/* The PSA RNG hook lives in the hosted library (see test_ratls.c). */
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length);
-typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uint8_t *, size_t,
-				    size_t *);
-rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
-
 #define REC_MAX 16384u          /* RFC 8446 §5.1 */
 #define CT_MAX (REC_MAX + 256u) /* TLSCiphertext limit, §5.2 */
 #define BIG_MSG 33000u          /* a policy-v1 certificate with upstream's policy */
