@@ -182,6 +182,11 @@ LDLIBS_HOST := -lcmocka
 # ---------------------------------------------------------------- helpers
 objs = $(patsubst %.c,$(B)/$(1)/obj/%.o,$(2))
 mbedtls_objs = $(patsubst %,$(B)/$(1)/mbedtls/%.o,$(MBEDTLS_NAMES))
+# $(call write_if_changed,FILE,TEXT), at parse time: FILE holds TEXT, and is
+# rewritten only when it held something else -- a prerequisite that is newer
+# exactly when TEXT (flags, settings) changed since the last build.
+write_if_changed = $(shell mkdir -p $(dir $(1)) && { [ "$$(cat $(1) 2>/dev/null)" = '$(2)' ] || \
+	printf '%s\n' '$(2)' > $(1); })
 
 .PHONY: all check test demo sanitize fuzz fuzz-smoke fuzz-long freestanding-check bench bench-ratio bench-soak clean deps \
 	unit-bins san-bins fuzz-bins bench-bins image images san-programs help
@@ -253,8 +258,7 @@ $(eval $(call VARIANT,fuzz,$(FUZZ_CC),$(FUZZ_CFLAGS),$(FUZZ_MBEDTLS_CFLAGS)))
 # off): the flags are kept in a file rewritten only when they differ.
 FUZZ_MBEDTLS_FLAGFILE := $(B)/fuzz/mbedtls.flags
 FUZZ_MBEDTLS_FLAGS_ALL := $(FUZZ_MBEDTLS_CFLAGS) nocov: $(FUZZ_MBEDTLS_NOCOV)
-$(shell mkdir -p $(B)/fuzz && { [ "$$(cat $(FUZZ_MBEDTLS_FLAGFILE) 2>/dev/null)" = '$(FUZZ_MBEDTLS_FLAGS_ALL)' ] || \
-	echo '$(FUZZ_MBEDTLS_FLAGS_ALL)' > $(FUZZ_MBEDTLS_FLAGFILE); })
+$(call write_if_changed,$(FUZZ_MBEDTLS_FLAGFILE),$(FUZZ_MBEDTLS_FLAGS_ALL))
 $(call mbedtls_objs,fuzz): $(FUZZ_MBEDTLS_FLAGFILE)
 # The second compiler: clang with the very same flags (build/clang/), so a
 # construct only one compiler accepts fails here (`make clang-check`).
@@ -560,8 +564,7 @@ endif
 IMAGE_CONFIG := POLICY=$(POLICY) ROOT_CA=$(ROOT_CA) POLICY_V2=$(POLICY_V2) POLICY_ISSUER_CHAIN=$(POLICY_ISSUER_CHAIN)
 IMAGE_STAMP := $(B)/image-config.stamp
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
-$(shell mkdir -p $(B) && { [ "$$(cat $(IMAGE_STAMP) 2>/dev/null)" = '$(IMAGE_CONFIG)' ] || \
-	printf '%s\n' '$(IMAGE_CONFIG)' > $(IMAGE_STAMP); })
+$(call write_if_changed,$(IMAGE_STAMP),$(IMAGE_CONFIG))
 endif
 
 # One ELF, payload blob and image pair per transport ($1 = transport).

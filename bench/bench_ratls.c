@@ -44,13 +44,6 @@
 #include "ratls_pair.h"
 #include "benchutil.h"
 
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length);
-typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uint8_t *, size_t,
-				    size_t *);
-rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
-
 #define QUOTE_VEC "go-tdx-guest/tdx_prod_quote_SPR_E4.dat"
 #define ROOT_VEC "upstream/config/Intel_SGX_Provisioning_Certification_RootCA.cer"
 #define T_2023_07_01 1688169600

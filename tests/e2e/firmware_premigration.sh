@@ -26,6 +26,7 @@ VMM=build/bin/migtd-vmm
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*"; echo "$out" | sed 's/^/   /'; exit 1; }
+. tests/e2e/lib/tdreport.sh
 
 run() { # name expected-exit args...
   local name=$1 want=$2; shift 2
@@ -46,15 +47,7 @@ grep -q 'session 0: source status 0 (Success), destination status 0 (Success), k
   || fail "keys not verified"
 grep -q 'MIG_VERSION 3 on both sides' <<<"$out" || fail "negotiated version is not 3"
 grep -q 'verdict: OK' <<<"$out" || fail "no OK verdict"
-for side in src dst; do
-  name=$([ $side = src ] && echo source || echo destination)
-  json=$(build/bin/migtd-hash --image "$t/d/$side/migtd.bin" --json) || fail "migtd-hash"
-  for f in mrtd rtmr0 rtmr1 rtmr2; do
-    want=$(echo "$json" | sed -n "s/.*\"$f\": \"\([0-9a-f]*\)\".*/\1/p")
-    got=$(echo "$out" | sed -n "s/^  $name TDREPORT: $f \([0-9a-f]*\)$/\1/p")
-    [ -n "$want" ] && [ "$want" = "$got" ] || fail "$name $f: TDREPORT '$got', migtd-hash '$want'"
-  done
-done
+check_tdreports "$t/d"
 echo "   keys verified; MRTD and RTMR0..2 of both VMs = migtd-hash of the enrolled images"
 echo "   heap peaks, 1 session: $(heap_peaks)"
 

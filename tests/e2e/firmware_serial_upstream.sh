@@ -30,6 +30,7 @@ t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 out=
 fail() { echo "FAIL: $*"; echo "$out" | sed 's/^/   /'; exit 1; }
+. tests/e2e/lib/tdreport.sh
 # A here-string, not echo | grep -q: grep -q stops reading early, and with
 # pipefail the echo's SIGPIPE would make a match look like a failure.
 has() { grep -q "$1" <<<"$out"; }
@@ -65,15 +66,7 @@ has 'source vm | pci 00:..\.0 1af4:1003 ' || fail "source VM: no transitional vi
 has 'session 0: source status 0 (Success), destination status 0 (Success), keys installed and verified' \
   || fail "keys not verified"
 has 'verdict: OK' || fail "no OK verdict"
-for side in src dst; do
-  name=$([ $side = src ] && echo source || echo destination)
-  json=$(build/bin/migtd-hash --image "$t/d/$side/migtd.bin" --json) || fail "migtd-hash"
-  for f in mrtd rtmr0 rtmr1 rtmr2; do
-    want=$(echo "$json" | sed -n "s/.*\"$f\": \"\([0-9a-f]*\)\".*/\1/p")
-    got=$(echo "$out" | sed -n "s/^  $name TDREPORT: $f \([0-9a-f]*\)$/\1/p")
-    [ -n "$want" ] && [ "$want" = "$got" ] || fail "$name $f: TDREPORT '$got', migtd-hash '$want'"
-  done
-done
+check_tdreports "$t/d"
 # Boot to serving: from the VMM starting QEMU to the MigTD's first
 # WaitForRequest (it has measured, run Query and asks for work).
 b2s() { # side

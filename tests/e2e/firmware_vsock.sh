@@ -26,15 +26,7 @@
 # answered) and one pre-migration's wall time.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64 (scripts/deps.sh installs it)"; exit 1; }
-# The image and the plain programs; with MIGTD_BIN (suite e2e-asan) the
-# sanitized migtd-vmm and migtd-vsock-backend next to it are used.
-if [ -z "${MIGTD_BIN:-}" ]; then
-  make --no-print-directory -s build/bin/migtd build/bin/migtd-vmm build/bin/migtd-vsock-backend \
-    >/dev/null || exit 1
-fi
-make --no-print-directory -s build/migtd.bin build/bin/migtd-image >/dev/null || exit 1
-. tests/e2e/lib/programs.sh
+. tests/e2e/lib/vsock_vm.sh
 [ -x "$BIN/migtd-vsock-backend" ] || { echo "FAIL: $BIN/migtd-vsock-backend not built"; exit 1; }
 build/bin/migtd-image info --image build/migtd.bin | grep -q '^transport: virtio-vsock' \
   || { echo "FAIL: build/migtd.bin is not the virtio-vsock build"; exit 1; }

@@ -22,13 +22,7 @@
 # Takes about 10 s (2 s for the Linux migtds, 3-4 s per VM pair).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64 (scripts/deps.sh installs it)"; exit 1; }
-if [ -z "${MIGTD_BIN:-}" ]; then
-  make --no-print-directory -s build/bin/migtd build/bin/migtd-vmm build/bin/migtd-vsock-backend \
-    >/dev/null || exit 1
-fi
-make --no-print-directory -s build/migtd.bin build/bin/migtd-image >/dev/null || exit 1
-. tests/e2e/lib/programs.sh
+. tests/e2e/lib/vsock_vm.sh
 fail() { echo "FAIL: $*"; echo "$out" | sed 's/^/   /'; exit 1; }
 V=${MIGTD_VECTORS:-../shared/vectors}
 PROD=$V/upstream/config/policy_production_fmspc.json

@@ -20,25 +20,12 @@ cd "$(dirname "$0")/../.."
 T=1000 # the MigTDs' per-step timeout in the failure cases (ms)
 # The VMM interface the whole matrix runs in: tests/e2e/vmcall_raw.sh runs it
 # again with PREMIG_PROFILE=vmcall-raw (docs/vmcall-raw.md).
-PROFILE=${PREMIG_PROFILE:-service}
+VMM_PROFILE=${PREMIG_PROFILE:-service}
 t_all=$(date +%s%N)
 
 fail() { echo "FAIL: $*"; exit 1; }
 
-run() { # name expected-exit args...
-  name=$1; local want=$2 t0; shift 2
-  t0=$(date +%s%N)
-  out=$("$VMM" run --profile "$PROFILE" --show-td-state "$@" 2>&1); local rc=$?
-  echo "== $name (exit $rc, $(( ($(date +%s%N) - t0) / 1000000 )) ms): migtd-vmm run $*"
-  echo "$out" | sed 's/^/   /'
-  if grep -E "$MIGTD_DIED" <<<"$out" >/dev/null; then
-    fail "$name: a migtd process died or exited abnormally"
-  fi
-  [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
-}
-# A here-string, not a pipe: with pipefail, grep -q leaving early can fail
-# the pipeline by SIGPIPE on echo even though the line is there.
-has() { grep -E -- "$1" <<<"$out" >/dev/null || fail "$name: expected a line matching: $1"; }
+. tests/e2e/lib/vmm_run.sh
 status_is() { # session source-status destination-status
   has "^  session $1: source status $2 .*destination status $3 "
 }
@@ -164,7 +151,7 @@ has 'destination migtd \| error \[req 2001\] policy: InvalidPolicy'
 # request, so migtd-vmm reports the process ended and no session ran.
 printf 'not a certificate' >"$tmpd/junk.der"
 name=invalid-root-ca
-out=$("$VMM" run --profile "$PROFILE" --show-td-state --dst-root-ca "$tmpd/junk.der" \
+out=$("$VMM" run --profile "$VMM_PROFILE" --show-td-state --dst-root-ca "$tmpd/junk.der" \
   --timeout-ms $T 2>&1); rc=$?
 echo "== $name (exit $rc): migtd-vmm run --dst-root-ca junk"
 echo "$out" | sed 's/^/   /'
@@ -187,7 +174,7 @@ status_is 0 -2 5; no_keys 0 destination
 # never gets a status for it, its user TD is untouched, and the session
 # queued behind it succeeds.
 # (vmcall-raw has no HOB lists: its malformed requests are in vmcall_raw.sh.)
-if [ "$PROFILE" = service ]; then
+if [ "$VMM_PROFILE" = service ]; then
   run malformed-hob 0 --malformed-hob --verbose
   has '^  malformed HOB request 900: delivered, then the MigTD asked for the next request; no ReportStatus \(dropped, spec 2.3\); nothing written to its user TD$'
   has 'source migtd \| warn +malformed migration request dropped'
@@ -219,4 +206,4 @@ run concurrent-64 0 --count 64 --parallel 64 --barrier --timeout-ms 60000
 has '^summary: 64 sessions, 64 at a time: 64 succeeded with keys verified, 0 failed'
 has '^peak requests in progress at once: source 64, destination 64$'
 
-echo "premigration_run ($PROFILE): all cases passed in $(( ($(date +%s%N) - t_all) / 1000000 )) ms (binaries: $BIN)"
+echo "premigration_run ($VMM_PROFILE): all cases passed in $(( ($(date +%s%N) - t_all) / 1000000 )) ms (binaries: $BIN)"

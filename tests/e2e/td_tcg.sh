@@ -38,6 +38,7 @@ t=$(mktemp -d)
 SERVE_PID=
 trap '[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null; rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*"; echo "$out" | sed 's/^/   /' | tail -n 40; exit 1; }
+. tests/e2e/lib/tdreport.sh
 $VMM pki init "$t/p" >/dev/null || { out=; fail "pki init"; }
 
 # One TD under `serve --td`; waits for PATTERN in its log (or the VM's end).
@@ -104,15 +105,7 @@ grep -q -- 'session 0: source status 0 (Success), destination status 0 (Success)
   || fail "keys not verified"
 grep -q -- 'verdict: OK' <<<"$out" || fail "no OK verdict"
 [ "$(echo "$out" | grep -c 'launched the MigTD as a TD under the shim')" = 2 ] || fail "not two TDs"
-for side in src dst; do
-  name=$([ $side = src ] && echo source || echo destination)
-  json=$(build/bin/migtd-hash --image "$t/d/$side/migtd.bin" --json) || fail "migtd-hash"
-  for f in mrtd rtmr0 rtmr1 rtmr2; do
-    want=$(echo "$json" | sed -n "s/.*\"$f\": \"\([0-9a-f]*\)\".*/\1/p")
-    got=$(echo "$out" | sed -n "s/^  $name TDREPORT: $f \([0-9a-f]*\)$/\1/p")
-    [ -n "$want" ] && [ "$want" = "$got" ] || fail "$name $f: TDREPORT '$got', migtd-hash '$want'"
-  done
-done
+check_tdreports "$t/d"
 echo "   keys verified; MRTD and RTMR0..2 of both TDs = migtd-hash of the enrolled images"
 # exits of one pre-migration: the summary at ReportStatus minus the one at serving
 for side in source destination; do

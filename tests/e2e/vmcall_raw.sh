@@ -20,20 +20,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 PREMIG_PROFILE=vmcall-raw bash tests/e2e/premigration_run.sh || fail "the matrix in vmcall-raw"
 
-run() { # name expected-exit args...
-  name=$1; local want=$2 t0; shift 2
-  t0=$(date +%s%N)
-  out=$("$VMM" run --profile vmcall-raw --show-td-state "$@" 2>&1); local rc=$?
-  echo "== $name (exit $rc, $(( ($(date +%s%N) - t0) / 1000000 )) ms): migtd-vmm run $*"
-  echo "$out" | sed 's/^/   /'
-  if grep -E "$MIGTD_DIED" <<<"$out" >/dev/null; then
-    fail "$name: a migtd process died or exited abnormally"
-  fi
-  [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
-}
-# A here-string, not a pipe: with pipefail, grep -q leaving early can fail
-# the pipeline by SIGPIPE on echo even though the line is there.
-has() { grep -E -- "$1" <<<"$out" >/dev/null || fail "$name: expected a line matching: $1"; }
+VMM_PROFILE=vmcall-raw
+. tests/e2e/lib/vmm_run.sh
 hasnt() { ! grep -E -- "$1" <<<"$out" >/dev/null || fail "$name: unexpected line matching: $1"; }
 
 # --- GetTDReport (§2.4.6): the 1024-byte TDREPORT, MAC checked by the

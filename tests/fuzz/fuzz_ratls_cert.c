@@ -19,17 +19,6 @@
 
 #include "migtd/ratls.h"
 
-/*
- * The PSA RNG hook lives in the hosted library, which the Makefile links
- * before libmbedtls.a: reference it here so the linker pulls it in.
- */
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length);
-typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uint8_t *, size_t,
-				    size_t *);
-rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
-
 /* SHA384 of the example certificate's public key || 16 zero bytes. */
 static const uint8_t example_rd[TDREPORT_REPORT_DATA_SIZE] = {
 	0x58, 0x78, 0xcd, 0xda, 0x96, 0xa8, 0x91, 0x85, 0xdb, 0x8e, 0x85, 0x58,

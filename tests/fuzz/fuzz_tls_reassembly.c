@@ -26,14 +26,7 @@
 #include <psa/crypto.h>
 
 #include "migtd/ratls.h"
-
-/* The PSA RNG hook lives in the hosted library (see fuzz_ratls_cert.c). */
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length);
-typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uint8_t *, size_t,
-				    size_t *);
-rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
+#include "tls_hello.h"
 
 #define FQ_LEN 700
 #define MSG_MAX 70000u
@@ -126,7 +119,6 @@ static int capture_hello(void)
 	static uint8_t out[2048];
 	struct ratls_session c;
 	struct feed f = { .cap = out, .cap_max = sizeof(out) };
-	size_t off;
 	int ret = -1;
 
 	if (start(&c, RATLS_CLIENT, &f) != 0 || migtd_ratls_handshake_step(&c) != MIGTD_ERR_AGAIN)
@@ -137,13 +129,7 @@ static int capture_hello(void)
 	if (5 + g_hello_len != f.cap_len || g_hello_len > sizeof(g_hello))
 		goto out;
 	memcpy(g_hello, out + 5, g_hello_len);
-	/* where the extensions' length is: after version, random, session id,
-	 * cipher suites, compression methods */
-	off = 4 + 2 + 32;
-	off += 1 + g_hello[off];
-	off += 2 + ((size_t)g_hello[off] << 8 | g_hello[off + 1]);
-	off += 1 + g_hello[off];
-	g_ext_len_off = off;
+	g_ext_len_off = tls_hello_ext_len_off(g_hello);
 	ret = 0;
 out:
 	migtd_ratls_session_free(&c);
@@ -165,36 +151,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The padded ClientHello of total bytes (>= g_hello_len + 4) into g_msg. */
-static size_t padded_hello(size_t total)
-{
-	size_t pad = total - g_hello_len - 4, el, body = total - 4;
-
-	memcpy(g_msg, g_hello, g_hello_len);
-	g_msg[g_hello_len] = 0xFE;
-	g_msg[g_hello_len + 1] = 0x01;
-	g_msg[g_hello_len + 2] = (uint8_t)(pad >> 8);
-	g_msg[g_hello_len + 3] = (uint8_t)pad;
-	memset(g_msg + g_hello_len + 4, 0x5C, pad);
-	el = ((size_t)g_msg[g_ext_len_off] << 8 | g_msg[g_ext_len_off + 1]) + 4 + pad;
-	g_msg[g_ext_len_off] = (uint8_t)(el >> 8);
-	g_msg[g_ext_len_off + 1] = (uint8_t)el;
-	g_msg[1] = (uint8_t)(body >> 16);
-	g_msg[2] = (uint8_t)(body >> 8);
-	g_msg[3] = (uint8_t)body;
-	return total;
-}
-
-static size_t put_record(size_t at, uint8_t type, const uint8_t *p, size_t n)
-{
-	g_stream[at] = type;
-	g_stream[at + 1] = 0x03;
-	g_stream[at + 2] = 0x03;
-	g_stream[at + 3] = (uint8_t)(n >> 8);
-	g_stream[at + 4] = (uint8_t)n;
-	memcpy(g_stream + at + 5, p, n);
-	return at + 5 + n;
-}
 
 /*
  * Structured input: [pad 2][flip pos 2][flip xor 1] then 2-byte record
@@ -211,7 +167,8 @@ static size_t structured(const uint8_t *d, size_t n)
 	total = g_hello_len + 4 + ((size_t)d[0] << 8 | d[1]);
 	if (total > 65600)
 		total = 65600; /* a little over the limit */
-	padded_hello(total);
+	memcpy(g_msg, g_hello, g_hello_len);
+	tls_hello_pad(g_msg, g_hello_len, g_ext_len_off, total);
 	pos = ((size_t)d[2] << 8 | d[3]) % total;
 	g_msg[pos] ^= d[4];
 	d += 5;
@@ -222,10 +179,10 @@ static size_t structured(const uint8_t *d, size_t n)
 		size_t len = 1 + (v & 0x7FFFu) % 16400u;
 
 		if (v & 0x8000u)
-			at = put_record(at, 0x15, alert, sizeof(alert));
+			at = tls_put_record(g_stream, at, 0x15, alert, sizeof(alert));
 		if (len > total - off)
 			len = total - off;
-		at = put_record(at, 0x16, g_msg + off, len);
+		at = tls_put_record(g_stream, at, 0x16, g_msg + off, len);
 		off += len;
 		i++;
 	}

@@ -43,17 +43,6 @@
 #include "ratls_pair.h"
 #include "support/testutil.h"
 
-/*
- * The PSA RNG hook lives in the hosted library, which the Makefile links
- * before libmbedtls.a: reference it here so the linker pulls it in.
- */
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length);
-typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uint8_t *, size_t,
-				    size_t *);
-rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
-
 #define EXAMPLE_CERT "upstream/derived/ratls_cert_example.der"
 #define EXAMPLE_KEY "upstream/derived/ratls_cert_example_key.pem"
 #define EXAMPLE_RD "upstream/derived/ratls_cert_example_expected_reportdata.hex"
@@ -1472,53 +1461,78 @@ static void assert_one_protected_alert(const char *log, const char *want)
 	assert_null(strstr(log, "bad_record_mac"));
 }
 
-/* Connect our client to `openssl s_server` on port (started with extra args). */
-static int client_vs_s_server(const char *dir, const char *suites, const char *groups,
-			      struct fake *f, struct ratls_session *c, int *fd_out, pid_t *pid_out)
+/*
+ * Start `openssl` with head (its tool and the tool's own arguments,
+ * NULL-terminated) plus what both s_server and s_client take: the §5.1
+ * profile (TLS 1.3, the given suites and groups, ECDSA P-384 signatures),
+ * the RA-TLS identity in dir unless no_cert, and the -msg log in
+ * dir/<tool>.msg. stdin/stdout as spawn_openssl().
+ */
+static pid_t spawn_openssl_tls(const char *dir, char *const head[], const char *suites,
+			       const char *groups, bool no_cert, int in_fd, int out_fd)
 {
-	char port_s[16], cert[256], key[256], su[64], gr[64];
-	struct sockaddr_in sa;
-	int fd = -1, port = free_port(), i;
-	size_t el;
-	uint8_t *evlog = interop_evlog(&el);
-	char msgf[256];
+	char cert[256], key[256], su[64], gr[64], msgf[256];
+	char *const profile[] = { "-tls1_3",  "-ciphersuites",          su,     "-groups",  gr,
+				  "-sigalgs", "ecdsa_secp384r1_sha384", "-msg", "-msgfile", msgf };
+	char *const identity[] = { "-cert", cert, "-certform", "DER", "-key", key };
+	char *argv[32];
+	size_t n = 0;
 
-	snprintf(port_s, sizeof(port_s), "%d", port);
 	snprintf(cert, sizeof(cert), "%s/cert.der", dir);
 	snprintf(key, sizeof(key), "%s/key.pem", dir);
 	snprintf(su, sizeof(su), "%s", suites);
 	snprintf(gr, sizeof(gr), "%s", groups);
+	snprintf(msgf, sizeof(msgf), "%s/%s.msg", dir, head[1]);
+	for (; head[n] != NULL; n++)
+		argv[n] = head[n];
+	assert_true(n + sizeof(profile) / sizeof(profile[0]) +
+			    sizeof(identity) / sizeof(identity[0]) <
+		    sizeof(argv) / sizeof(argv[0]));
+	for (size_t k = 0; k < sizeof(profile) / sizeof(profile[0]); k++)
+		argv[n++] = profile[k];
+	for (size_t k = 0; !no_cert && k < sizeof(identity) / sizeof(identity[0]); k++)
+		argv[n++] = identity[k];
+	argv[n] = NULL;
+	return spawn_openssl(dir, argv, in_fd, out_fd);
+}
+
+/*
+ * Read from s until want bytes arrived (into buf, up to cap), ~5 s at most;
+ * returns how many arrived.
+ */
+static size_t read_until(struct ratls_session *s, uint8_t *buf, size_t cap, size_t want)
+{
+	size_t n_got = 0;
+
+	for (int i = 0; i < 500 && n_got < want; i++) {
+		long n = migtd_ratls_read(s, buf + n_got, cap - n_got);
+
+		if (n == MIGTD_ERR_AGAIN) {
+			usleep(10000);
+			continue;
+		}
+		assert_true(n > 0);
+		n_got += (size_t)n;
+	}
+	return n_got;
+}
+
+/* Connect our client to `openssl s_server` on port (started with extra args). */
+static int client_vs_s_server(const char *dir, const char *suites, const char *groups,
+			      struct fake *f, struct ratls_session *c, int *fd_out, pid_t *pid_out)
+{
+	char port_s[16];
+	struct sockaddr_in sa;
+	int fd = -1, port = free_port(), i;
+	size_t el;
+	uint8_t *evlog = interop_evlog(&el);
+
+	snprintf(port_s, sizeof(port_s), "%d", port);
 	{
-		char *argv[] = { "openssl",
-				 "s_server",
-				 "-accept",
-				 port_s,
-				 "-naccept",
-				 "1",
-				 "-tls1_3",
-				 "-ciphersuites",
-				 su,
-				 "-groups",
-				 gr,
-				 "-sigalgs",
-				 "ecdsa_secp384r1_sha384",
-				 "-cert",
-				 cert,
-				 "-certform",
-				 "DER",
-				 "-key",
-				 key,
-				 "-Verify",
-				 "1",
-				 "-rev",
-				 "-msg",
-				 "-msgfile",
-				 msgf,
-				 NULL };
+		char *const head[] = { "openssl", "s_server", "-accept", port_s, "-naccept",
+				       "1",       "-Verify",  "1",       "-rev", NULL };
 
-		snprintf(msgf, sizeof(msgf), "%s/s_server.msg", dir);
-
-		*pid_out = spawn_openssl(dir, argv, -1, -1);
+		*pid_out = spawn_openssl_tls(dir, head, suites, groups, false, -1, -1);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -1575,16 +1589,7 @@ static void test_interop_openssl_server(void **state)
 	/* -rev: the server answers each line reversed. OpenSSL also sends
 	 * NewSessionTicket messages, which the client must ignore. */
 	assert_int_equal(migtd_ratls_write(&c, (const uint8_t *)line, 40), 40);
-	for (i = 0; i < 500 && n_got < 40; i++) {
-		long n = migtd_ratls_read(&c, got + n_got, sizeof(got) - n_got);
-
-		if (n == MIGTD_ERR_AGAIN) {
-			usleep(10000);
-			continue;
-		}
-		assert_true(n > 0);
-		n_got += (size_t)n;
-	}
+	n_got = read_until(&c, got, sizeof(got), 40);
 	assert_int_equal(n_got, 40);
 	for (i = 0; i < 39; i++)
 		assert_int_equal(got[i], line[38 - i]);
@@ -1641,7 +1646,7 @@ static const char *g_msg_wait;
 static int server_vs_s_client(const char *dir, const char *suites, const char *groups,
 			      struct fake *f, bool exchange)
 {
-	char conn[32], cert[256], key[256], su[64], gr[64];
+	char conn[32];
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
 	int lfd = socket(AF_INET, SOCK_STREAM, 0), fd = -1, in[2], out[2], rc, i;
@@ -1656,40 +1661,14 @@ static int server_vs_s_client(const char *dir, const char *suites, const char *g
 	assert_int_equal(listen(lfd, 1), 0);
 	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
 	snprintf(conn, sizeof(conn), "127.0.0.1:%d", ntohs(sa.sin_port));
-	snprintf(cert, sizeof(cert), "%s/cert.der", dir);
-	snprintf(key, sizeof(key), "%s/key.pem", dir);
-	snprintf(su, sizeof(su), "%s", suites);
-	snprintf(gr, sizeof(gr), "%s", groups);
+	snprintf(msgf, sizeof(msgf), "%s/s_client.msg", dir);
 	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(out), 0);
 	{
-		char *argv[] = { "openssl",
-				 "s_client",
-				 "-connect",
-				 conn,
-				 "-tls1_3",
-				 "-ciphersuites",
-				 su,
-				 "-groups",
-				 gr,
-				 "-sigalgs",
-				 "ecdsa_secp384r1_sha384",
-				 "-cert",
-				 cert,
-				 "-certform",
-				 "DER",
-				 "-key",
-				 key,
-				 "-quiet",
-				 "-msg",
-				 "-msgfile",
-				 msgf,
-				 NULL };
+		char *const head[] = { "openssl", "s_client", "-connect", conn, "-quiet", NULL };
 
-		snprintf(msgf, sizeof(msgf), "%s/s_client.msg", dir);
-		if (g_s_client_no_cert) /* cut "-cert cert -certform DER -key key" */
-			memmove(&argv[11], &argv[17], 5 * sizeof(argv[0]));
-		pid = spawn_openssl(dir, argv, in[0], out[1]);
+		pid = spawn_openssl_tls(dir, head, suites, groups, g_s_client_no_cert, in[0],
+					out[1]);
 	}
 	close(in[0]);
 	close(out[1]);
@@ -1714,16 +1693,7 @@ static int server_vs_s_client(const char *dir, const char *suites, const char *g
 		size_t n_got = 0;
 
 		assert_int_equal(write(in[1], ping, strlen(ping)), (ssize_t)strlen(ping));
-		for (i = 0; i < 500 && n_got < strlen(ping); i++) {
-			long n = migtd_ratls_read(&s, (uint8_t *)got + n_got, sizeof(got) - n_got);
-
-			if (n == MIGTD_ERR_AGAIN) {
-				usleep(10000);
-				continue;
-			}
-			assert_true(n > 0);
-			n_got += (size_t)n;
-		}
+		n_got = read_until(&s, (uint8_t *)got, sizeof(got), strlen(ping));
 		assert_int_equal(n_got, strlen(ping));
 		assert_memory_equal(got, ping, n_got);
 		assert_int_equal(migtd_ratls_write(&s, (const uint8_t *)pong, strlen(pong)),
@@ -1836,6 +1806,21 @@ static void test_interop_openssl_client_refused(void **state)
  * verifier saw OpenSSL's whole event log, and OpenSSL's -msg log shows the
  * Certificate messages it received and sent.
  */
+/* The Certificate messages OpenSSL received and sent, as its -msg log at
+ * path shows them (between it and us: who): both ~33 KB, within our limit. */
+static void assert_big_cert_msgs(const char *path, const char *who)
+{
+	char *log = read_msg(path);
+	size_t rx = msg_cert_len(log, "<<<"), tx = msg_cert_len(log, ">>>");
+
+	print_message("certificate messages, %s: received by OpenSSL %zu bytes, sent by OpenSSL "
+		      "%zu bytes\n",
+		      who, rx, tx);
+	assert_true(rx > 32000 && rx <= RATLS_MAX_HS_MSG);
+	assert_true(tx > 32000 && tx <= RATLS_MAX_HS_MSG);
+	free(log);
+}
+
 static void test_interop_openssl_33k_certificates(void **state)
 {
 	char dir[] = "/tmp/ratls_interop_XXXXXX", path[300];
@@ -1843,8 +1828,6 @@ static void test_interop_openssl_33k_certificates(void **state)
 	struct ratls_session c;
 	int fd = -1;
 	pid_t pid;
-	char *log;
-	size_t rx, tx;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -1859,15 +1842,7 @@ static void test_interop_openssl_33k_certificates(void **state)
 	snprintf(path, sizeof(path), "%s/s_server.msg", dir);
 	/* the client's Finished (4 + 48 bytes) follows its Certificate */
 	assert_true(wait_for_msg(path, "<<< TLS 1.3, Handshake [length 0034], Finished"));
-	log = read_msg(path);
-	rx = msg_cert_len(log, "<<<");
-	tx = msg_cert_len(log, ">>>");
-	print_message("certificate messages, our client <-> s_server: received by OpenSSL %zu "
-		      "bytes, sent by OpenSSL %zu bytes\n",
-		      rx, tx);
-	assert_true(rx > 32000 && rx <= RATLS_MAX_HS_MSG);
-	assert_true(tx > 32000 && tx <= RATLS_MAX_HS_MSG);
-	free(log);
+	assert_big_cert_msgs(path, "our client <-> s_server");
 	migtd_ratls_session_free(&c);
 	close(fd);
 	reap(pid);
@@ -1879,15 +1854,7 @@ static void test_interop_openssl_33k_certificates(void **state)
 	assert_int_equal(f.policy_calls, 1);
 	assert_int_equal(f.evlog_len, g_big_evlog);
 	snprintf(path, sizeof(path), "%s/s_client.msg", dir);
-	log = read_msg(path);
-	rx = msg_cert_len(log, "<<<");
-	tx = msg_cert_len(log, ">>>");
-	print_message("certificate messages, our server <-> s_client: received by OpenSSL %zu "
-		      "bytes, sent by OpenSSL %zu bytes\n",
-		      rx, tx);
-	assert_true(rx > 32000 && rx <= RATLS_MAX_HS_MSG);
-	assert_true(tx > 32000 && tx <= RATLS_MAX_HS_MSG);
-	free(log);
+	assert_big_cert_msgs(path, "our server <-> s_client");
 	g_big_evlog = 0;
 	rm_dir(dir);
 }

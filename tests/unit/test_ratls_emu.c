@@ -38,13 +38,6 @@
 #include "ratls_pair.h"
 #include "support/testutil.h"
 
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length);
-typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uint8_t *, size_t,
-				    size_t *);
-rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
-
 static const uint8_t g_mrtd[48] = { 0x4d, 0x69, 0x67, 0x54, 0x44, 0x2d, 0x63, 0x2d, 0x65 };
 
 enum { PLAT_A, PLAT_B, PLAT_F, NPLAT };

@@ -39,14 +39,7 @@
 #include "migtd/ratls.h"
 #include "ratls_pair.h"
 #include "support/testutil.h"
-
-/* The PSA RNG hook lives in the hosted library (see test_ratls.c). */
-psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
-					     uint8_t *output, size_t output_size,
-					     size_t *output_length);
-typedef psa_status_t (*rng_hook_fn)(mbedtls_psa_external_random_context_t *, uint8_t *, size_t,
-				    size_t *);
-rng_hook_fn migtd_test_rng_hook = mbedtls_psa_external_get_random;
+#include "../fuzz/support/tls_hello.h"
 
 #define REC_MAX 16384u          /* RFC 8446 §5.1 */
 #define CT_MAX (REC_MAX + 256u) /* TLSCiphertext limit, §5.2 */
@@ -206,7 +199,7 @@ static uint8_t *client_hello(size_t total)
 	struct ratls_session c;
 	struct stream *st = calloc(1, sizeof(*st));
 	uint8_t *m;
-	size_t hs_len, off, ext_len_off, pad;
+	size_t hs_len;
 
 	assert_non_null(st);
 	start(&c, RATLS_CLIENT, st, 100);
@@ -221,43 +214,9 @@ static uint8_t *client_hello(size_t total)
 	m = calloc(1, total);
 	assert_non_null(m);
 	memcpy(m, st->out + 5, hs_len);
-	/* body: version 2, random 32, session id, suites, compression, exts */
-	off = 4 + 2 + 32;
-	off += 1 + m[off];
-	off += 2 + ((size_t)m[off] << 8 | m[off + 1]);
-	off += 1 + m[off];
-	ext_len_off = off;
-	pad = total - hs_len - 4;
-	m[hs_len] = 0xFE;
-	m[hs_len + 1] = 0x01;
-	m[hs_len + 2] = (uint8_t)(pad >> 8);
-	m[hs_len + 3] = (uint8_t)pad;
-	memset(m + hs_len + 4, 0x5C, pad);
-	{
-		size_t el = ((size_t)m[ext_len_off] << 8 | m[ext_len_off + 1]) + 4 + pad;
-		size_t body = total - 4;
-
-		assert_true(el <= 0xFFFF);
-		m[ext_len_off] = (uint8_t)(el >> 8);
-		m[ext_len_off + 1] = (uint8_t)el;
-		m[1] = (uint8_t)(body >> 16);
-		m[2] = (uint8_t)(body >> 8);
-		m[3] = (uint8_t)body;
-	}
+	assert_true(tls_hello_pad(m, hs_len, tls_hello_ext_len_off(m), total) <= 0xFFFF);
 	free(st);
 	return m;
-}
-
-/* Append one plaintext record of type t. */
-static size_t put_record(uint8_t *out, size_t at, uint8_t t, const uint8_t *p, size_t n)
-{
-	out[at] = t;
-	out[at + 1] = 0x03;
-	out[at + 2] = 0x03;
-	out[at + 3] = (uint8_t)(n >> 8);
-	out[at + 4] = (uint8_t)n;
-	memcpy(out + at + 5, p, n);
-	return at + 5 + n;
 }
 
 /* Records of msg[0..len) with a boundary at k (0: none) and the others
@@ -275,7 +234,7 @@ static size_t records_split_at(uint8_t *out, const uint8_t *msg, size_t len, siz
 			next = pos + REC_MAX;
 		if (next > len)
 			next = len;
-		at = put_record(out, at, 0x16, msg + pos, next - pos);
+		at = tls_put_record(out, at, 0x16, msg + pos, next - pos);
 		pos = next;
 	}
 	return at;
@@ -394,7 +353,7 @@ static void test_reassembly_one_byte_records(void **state)
 	(void)state;
 	assert_non_null(in);
 	for (size_t i = 0; i < BIG_MSG; i++)
-		n = put_record(in, n, 0x16, m + i, 1);
+		n = tls_put_record(in, n, 0x16, m + i, 1);
 	assert_int_equal(feed(sv, in, n), 0);
 	free(in);
 	free(m);
@@ -416,11 +375,11 @@ static void test_interleaved_records_refused(void **state)
 	(void)state;
 	assert_non_null(in);
 	for (int i = 0; i < 3; i++) {
-		size_t n = put_record(in, 0, 0x16, m, 10000);
+		size_t n = tls_put_record(in, 0, 0x16, m, 10000);
 
-		n = put_record(in, n, other_type[i], other[i], other_len[i]);
-		n = put_record(in, n, 0x16, m + 10000, REC_MAX);
-		n = put_record(in, n, 0x16, m + 10000 + REC_MAX, BIG_MSG - 10000 - REC_MAX);
+		n = tls_put_record(in, n, other_type[i], other[i], other_len[i]);
+		n = tls_put_record(in, n, 0x16, m + 10000, REC_MAX);
+		n = tls_put_record(in, n, 0x16, m + 10000 + REC_MAX, BIG_MSG - 10000 - REC_MAX);
 		assert_int_equal(feed(sv, in, n), MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE);
 	}
 	free(in);
@@ -455,12 +414,12 @@ static void test_peer_lies_about_length(void **state)
 	/* Announces 16 MiB - 1: refused with decode_error(50) as soon as the
 	 * header is in, before any of the body is buffered. */
 	set_len24(m, 0xFFFFFF);
-	n = put_record(in, 0, 0x16, m, 100);
+	n = tls_put_record(in, 0, 0x16, m, 100);
 	assert_int_equal(feed(sv, in, n), MBEDTLS_ERR_SSL_DECODE_ERROR);
 	assert_alert(sv, 50);
 	/* The same with the header itself split over two records. */
-	n = put_record(in, 0, 0x16, m, 2);
-	n = put_record(in, n, 0x16, m + 2, 2);
+	n = tls_put_record(in, 0, 0x16, m, 2);
+	n = tls_put_record(in, n, 0x16, m + 2, 2);
 	assert_int_equal(feed(sv, in, n), MBEDTLS_ERR_SSL_DECODE_ERROR);
 	assert_alert(sv, 50);
 
@@ -494,7 +453,7 @@ static void test_message_size_limit(void **state)
 	assert_int_equal(feed(sv, in, records_split_at(in, m, RATLS_MAX_HS_MSG, 40000)), 0);
 	/* One byte over: refused when its header arrives, with decode_error. */
 	set_len24(m, RATLS_MAX_HS_MSG - 4 + 1);
-	n = put_record(in, 0, 0x16, m, REC_MAX);
+	n = tls_put_record(in, 0, 0x16, m, REC_MAX);
 	assert_int_equal(feed(sv, in, n), MBEDTLS_ERR_SSL_DECODE_ERROR);
 	assert_alert(sv, 50);
 	free(in);
@@ -512,15 +471,15 @@ static void test_record_overflow(void **state)
 	(void)state;
 	assert_non_null(in);
 	/* 2^14 bytes of plaintext is a record; one more is record_overflow(22). */
-	n = put_record(in, 0, 0x16, m, REC_MAX);
+	n = tls_put_record(in, 0, 0x16, m, REC_MAX);
 	assert_int_equal(feed(sv, in, n), MBEDTLS_ERR_SSL_CONN_EOF); /* waits for the rest */
-	n = put_record(in, 0, 0x16, m, REC_MAX + 1);
+	n = tls_put_record(in, 0, 0x16, m, REC_MAX + 1);
 	assert_int_equal(feed(sv, in, n), MBEDTLS_ERR_SSL_INVALID_RECORD);
 	assert_alert(sv, 22);
 	/* A record longer than any protected record: refused from its header
 	 * (the input buffer would now hold it, the limit must not move). */
 	memset(in, 0, 70000);
-	n = put_record(in, 0, 0x16, m, CT_MAX + 1);
+	n = tls_put_record(in, 0, 0x16, m, CT_MAX + 1);
 	assert_int_equal(feed(sv, in, n), MBEDTLS_ERR_SSL_INVALID_RECORD);
 	assert_alert(sv, 22);
 	in[0] = 0x16;
