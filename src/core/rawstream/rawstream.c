@@ -106,7 +106,6 @@ static int rs_send(void *ctx, uint32_t stream, const void *buf, size_t len, size
 	if (ret != MIGTD_OK)
 		goto out;
 	s->tx_busy = true;
-	s->sends++;
 	*sent = n;
 	return MIGTD_OK;
 out:
@@ -128,10 +127,8 @@ static int rs_post_receive(struct migtd_rawstreams *r, struct migtd_rawstream *s
 	s->rx.len = GHCI_RAW_HDR_LEN;
 	s->rx.cap = sizeof(s->rxbuf);
 	ret = migtd_plat_raw_start(r->plat, &s->rx);
-	if (ret == MIGTD_OK) {
+	if (ret == MIGTD_OK)
 		s->rx_busy = true;
-		s->receives++;
-	}
 	return ret;
 }
 
