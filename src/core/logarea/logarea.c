@@ -94,23 +94,16 @@ void migtd_logarea_ring_append(struct migtd_logarea_ring *r, uint64_t request_id
 	ring_header(r);
 }
 
-struct copy_ctx {
-	struct migtd_logarea_ring *dst;
-};
-
-static void copy_one(void *ctx, const struct migtd_logarea_entry *e)
+static void copy_one(void *dst, const struct migtd_logarea_entry *e)
 {
-	struct copy_ctx *c = ctx;
-
-	migtd_logarea_ring_append(c->dst, e->request_id, e->level, e->msg, e->len);
+	migtd_logarea_ring_append(dst, e->request_id, e->level, e->msg, e->len);
 }
 
 void migtd_logarea_ring_copy(struct migtd_logarea_ring *dst, const struct migtd_logarea_ring *src)
 {
-	struct copy_ctx c = { dst };
 	uint32_t vcpu;
 
-	(void)migtd_logarea_read(src->page, sizeof(src->page), &vcpu, copy_one, &c);
+	(void)migtd_logarea_read(src->page, sizeof(src->page), &vcpu, copy_one, dst);
 }
 
 int migtd_logarea_read(const uint8_t *page, size_t len, uint32_t *vcpu, migtd_logarea_visit_fn fn,
