@@ -37,7 +37,6 @@ struct migtd_rawstream {
 	bool rx_busy;  /* a Receive is posted */
 	size_t rx_off; /* unread payload: rxbuf[12 + rx_off .. 12 + rx_len) */
 	size_t rx_len;
-	uint64_t sends, receives; /* calls made (statistics) */
 	struct migtd_raw_call tx;
 	struct migtd_raw_call rx;
 	uint8_t txbuf[MIGTD_RAWSTREAM_TX_BUF];

@@ -240,6 +240,40 @@ static void test_reader_refuses(void **state)
 	assert_true(migtd_logarea_read(bad, sizeof(bad), &vcpu, NULL, NULL) < 0);
 }
 
+/* The reader's bounds at the page end: an entry may end exactly there, one
+ * byte more is refused; a header that does not fit wraps to 40. */
+static void test_reader_page_end(void **state)
+{
+	static struct migtd_logarea_ring r;
+	static uint8_t page[MIGTD_LOGAREA_PAGE];
+	const uint32_t fill =
+		MIGTD_LOGAREA_PAGE - MIGTD_LOGAREA_HDR_LEN - MIGTD_LOGAREA_ENTRY_HDR_LEN;
+	uint32_t vcpu;
+
+	(void)state;
+	migtd_logarea_ring_init(&r, 5);
+	memcpy(page, r.page, sizeof(page));
+	migtd_wire_put_u64(page + 40, 9);
+	migtd_wire_put_u64(page + 48, 0x77);
+	page[56] = 2;
+	migtd_wire_put_u32(page + 60, fill);
+	memset(page + 64, 'x', fill);
+	migtd_wire_put_u64(page + 32, MIGTD_LOGAREA_PAGE);
+	assert_int_equal(migtd_logarea_read(page, sizeof(page), &vcpu, NULL, NULL), 1);
+	assert_int_equal(vcpu, 5);
+	migtd_wire_put_u32(page + 60, fill + 1);
+	assert_int_equal(migtd_logarea_read(page, sizeof(page), &vcpu, NULL, NULL),
+			 MIGTD_ERR_LENGTH);
+	/* start 8 bytes before the page end: no header fits, the walk wraps */
+	migtd_wire_put_u32(page + 60, fill - 32);
+	memset(page + MIGTD_LOGAREA_PAGE - 8, 0xff, 8);
+	migtd_wire_put_u64(page + 24, MIGTD_LOGAREA_PAGE - 8);
+	migtd_wire_put_u64(page + 32, MIGTD_LOGAREA_PAGE - 8);
+	assert_int_equal(migtd_logarea_read(page, sizeof(page), &vcpu, NULL, NULL), 0);
+	migtd_wire_put_u64(page + 32, MIGTD_LOGAREA_PAGE - 32);
+	assert_int_equal(migtd_logarea_read(page, sizeof(page), &vcpu, NULL, NULL), 1);
+}
+
 static void test_descriptor(void **state)
 {
 	uint8_t out[64];
@@ -313,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_long_message_is_cut),
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_reader_refuses),
+		cmocka_unit_test(test_reader_page_end),
 		cmocka_unit_test(test_descriptor),
 		cmocka_unit_test(test_area),
 	};

@@ -94,70 +94,71 @@ void migtd_logarea_ring_append(struct migtd_logarea_ring *r, uint64_t request_id
 	ring_header(r);
 }
 
-struct copy_ctx {
-	struct migtd_logarea_ring *dst;
-};
-
-static void copy_one(void *ctx, const struct migtd_logarea_entry *e)
+static void copy_one(void *dst, const struct migtd_logarea_entry *e)
 {
-	struct copy_ctx *c = ctx;
-
-	migtd_logarea_ring_append(c->dst, e->request_id, e->level, e->msg, e->len);
+	migtd_logarea_ring_append(dst, e->request_id, e->level, e->msg, e->len);
 }
 
 void migtd_logarea_ring_copy(struct migtd_logarea_ring *dst, const struct migtd_logarea_ring *src)
 {
-	struct copy_ctx c = { dst };
 	uint32_t vcpu;
 
-	(void)migtd_logarea_read(src->page, sizeof(src->page), &vcpu, copy_one, &c);
+	(void)migtd_logarea_read(src->page, sizeof(src->page), &vcpu, copy_one, dst);
 }
 
 int migtd_logarea_read(const uint8_t *page, size_t len, uint32_t *vcpu, migtd_logarea_visit_fn fn,
 		       void *ctx)
 {
+	struct wire_reader r;
+	const uint8_t *sig;
 	uint64_t start, end;
-	uint32_t pos;
-	int n = 0;
+	uint32_t v;
+	int err, n = 0;
 
 	*vcpu = 0;
 	if (len < PAGE)
 		return MIGTD_ERR_TRUNCATED;
-	if (memcmp(page, MIGTD_LOGAREA_SIGNATURE, sizeof(MIGTD_LOGAREA_SIGNATURE)) != 0)
+	migtd_wire_reader_init(&r, page, PAGE);
+	migtd_wire_read_ref(&r, &sig, sizeof(MIGTD_LOGAREA_SIGNATURE));
+	if (memcmp(sig, MIGTD_LOGAREA_SIGNATURE, sizeof(MIGTD_LOGAREA_SIGNATURE)) != 0)
 		return MIGTD_ERR_INVALID;
-	if (migtd_wire_get_u32(page + 20) != 0)
-		return MIGTD_ERR_RESERVED;
-	*vcpu = migtd_wire_get_u32(page + 16);
-	start = migtd_wire_get_u64(page + 24);
-	end = migtd_wire_get_u64(page + 32);
+	migtd_wire_read_u32(&r, &v);
+	err = migtd_wire_read_zero(&r, 4);
+	if (err)
+		return err;
+	*vcpu = v;
+	migtd_wire_read_u64(&r, &start);
+	migtd_wire_read_u64(&r, &end);
 	if (start < HDR || start > PAGE || end < HDR || end > PAGE)
 		return MIGTD_ERR_LENGTH;
-	pos = (uint32_t)start;
+	migtd_wire_seek(&r, (size_t)start);
 	/* Each entry takes at least 24 bytes: at most (4096 - 40) / 24 + 1 of them. */
-	for (unsigned guard = 0; pos != end; guard++) {
-		struct migtd_logarea_entry e;
+	for (unsigned guard = 0; migtd_wire_pos(&r) != end; guard++) {
+		struct migtd_logarea_entry e = { 0 };
+		size_t pos = migtd_wire_pos(&r);
+		const uint8_t *msg;
 
 		if (guard > PAGE / EHDR)
 			return MIGTD_ERR_LENGTH;
-		if (pos + EHDR > PAGE || migtd_wire_get_u64(page + pos) == 0) {
+		if (migtd_wire_remaining(&r) >= EHDR)
+			migtd_wire_read_u64(&r, &e.id);
+		if (e.id == 0) {
+			/* The wrap gap; an empty slot where entries must be at 40. */
 			if (pos == HDR)
-				return MIGTD_ERR_LENGTH; /* an empty slot where entries must be */
-			pos = HDR;
+				return MIGTD_ERR_LENGTH;
+			migtd_wire_seek(&r, HDR);
 			continue;
 		}
-		e.id = migtd_wire_get_u64(page + pos);
-		e.request_id = migtd_wire_get_u64(page + pos + 8);
-		e.level = page[pos + 16];
-		e.len = migtd_wire_get_u32(page + pos + 20);
-		if (e.len > PAGE - EHDR - pos)
+		migtd_wire_read_u64(&r, &e.request_id);
+		migtd_wire_read_u8(&r, &e.level);
+		migtd_wire_skip(&r, 3);
+		migtd_wire_read_u32(&r, &e.len);
+		if (migtd_wire_read_ref(&r, &msg, e.len))
 			return MIGTD_ERR_LENGTH;
-		e.msg = (const char *)page + pos + EHDR;
+		e.msg = (const char *)msg;
 		if (fn)
 			fn(ctx, &e);
 		n++;
-		pos += EHDR + e.len;
-		if (pos > PAGE)
-			return MIGTD_ERR_LENGTH;
 	}
 	return n;
 }

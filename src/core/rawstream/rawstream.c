@@ -34,6 +34,30 @@ static struct migtd_rawstream *rs_get(struct migtd_rawstreams *r, uint32_t strea
 	return &r->s[stream];
 }
 
+/* The open, unfailed stream a send or receive of len bytes may use. */
+static int rs_ready(struct migtd_rawstreams *r, uint32_t stream, size_t len,
+		    struct migtd_rawstream **out)
+{
+	struct migtd_rawstream *s = rs_get(r, stream);
+
+	*out = s;
+	if (!s)
+		return MIGTD_ERR_STATE;
+	if (s->err)
+		return s->err;
+	if (len == 0)
+		return MIGTD_ERR_INVALID;
+	return MIGTD_OK;
+}
+
+/* A failure other than "not yet" sticks to the stream; returns ret. */
+static int rs_latch(struct migtd_rawstream *s, int ret)
+{
+	if (ret != MIGTD_OK && ret != MIGTD_ERR_AGAIN)
+		s->err = ret;
+	return ret;
+}
+
 static int rs_open(void *ctx, const struct migtd_stream_params *params, uint32_t *stream)
 {
 	struct migtd_rawstreams *r = ctx;
@@ -78,24 +102,20 @@ static int rs_tx_poll(struct migtd_rawstreams *r, struct migtd_rawstream *s)
 static int rs_send(void *ctx, uint32_t stream, const void *buf, size_t len, size_t *sent)
 {
 	struct migtd_rawstreams *r = ctx;
-	struct migtd_rawstream *s = rs_get(r, stream);
+	struct migtd_rawstream *s;
 	size_t n = len < MIGTD_RAWSTREAM_TX_CHUNK ? len : MIGTD_RAWSTREAM_TX_CHUNK;
 	size_t out = 0;
 	int ret;
 
 	*sent = 0;
-	if (!s)
-		return MIGTD_ERR_STATE;
-	if (s->err)
-		return s->err;
-	if (len == 0)
-		return MIGTD_ERR_INVALID;
+	ret = rs_ready(r, stream, len, &s);
+	if (ret != MIGTD_OK)
+		return ret;
 	ret = rs_tx_poll(r, s);
+	if (ret == MIGTD_OK)
+		ret = migtd_ghci_raw_build(s->txbuf, sizeof(s->txbuf), 0, buf, n, &out);
 	if (ret != MIGTD_OK)
-		goto out;
-	ret = migtd_ghci_raw_build(s->txbuf, sizeof(s->txbuf), 0, buf, n, &out);
-	if (ret != MIGTD_OK)
-		goto out;
+		return rs_latch(s, ret);
 	memset(&s->tx, 0, sizeof(s->tx));
 	s->tx.leaf = GHCI_RAW_LEAF_SEND;
 	s->tx.mig_request_id = s->id;
@@ -104,15 +124,10 @@ static int rs_send(void *ctx, uint32_t stream, const void *buf, size_t len, size
 	s->tx.cap = out; /* §2.4.3: the buffer length passed is 12 + n */
 	ret = migtd_plat_raw_start(r->plat, &s->tx);
 	if (ret != MIGTD_OK)
-		goto out;
+		return rs_latch(s, ret);
 	s->tx_busy = true;
-	s->sends++;
 	*sent = n;
 	return MIGTD_OK;
-out:
-	if (ret != MIGTD_ERR_AGAIN)
-		s->err = ret;
-	return ret;
 }
 
 static int rs_post_receive(struct migtd_rawstreams *r, struct migtd_rawstream *s)
@@ -128,50 +143,43 @@ static int rs_post_receive(struct migtd_rawstreams *r, struct migtd_rawstream *s
 	s->rx.len = GHCI_RAW_HDR_LEN;
 	s->rx.cap = sizeof(s->rxbuf);
 	ret = migtd_plat_raw_start(r->plat, &s->rx);
-	if (ret == MIGTD_OK) {
+	if (ret == MIGTD_OK)
 		s->rx_busy = true;
-		s->receives++;
-	}
 	return ret;
 }
 
 static int rs_recv(void *ctx, uint32_t stream, void *buf, size_t cap, size_t *got)
 {
 	struct migtd_rawstreams *r = ctx;
-	struct migtd_rawstream *s = rs_get(r, stream);
+	struct migtd_rawstream *s;
 	const uint8_t *p;
 	size_t n;
 	int ret;
 
 	*got = 0;
-	if (!s)
-		return MIGTD_ERR_STATE;
-	if (s->err)
-		return s->err;
-	if (cap == 0)
-		return MIGTD_ERR_INVALID;
+	ret = rs_ready(r, stream, cap, &s);
+	if (ret != MIGTD_OK)
+		return ret;
 	if (s->rx_off == s->rx_len) {
 		if (!s->rx_busy) {
 			ret = rs_post_receive(r, s);
 			if (ret != MIGTD_OK)
-				goto out;
+				return rs_latch(s, ret);
 		}
 		ret = migtd_plat_raw_poll(r->plat, &s->rx);
 		if (ret == MIGTD_ERR_AGAIN)
 			return ret;
 		s->rx_busy = false;
-		if (ret != MIGTD_OK)
-			goto out;
-		ret = migtd_ghci_raw_stream_completion(s->rxbuf, sizeof(s->rxbuf), true, &p, &n);
+		if (ret == MIGTD_OK)
+			ret = migtd_ghci_raw_stream_completion(s->rxbuf, sizeof(s->rxbuf), true, &p,
+							       &n);
 		if (ret == MIGTD_ERR_AGAIN) {
 			/* §2.4.3: byte 0 != 1 is "not yet": ask again. */
 			ret = rs_post_receive(r, s);
-			if (ret != MIGTD_OK)
-				goto out;
-			return MIGTD_ERR_AGAIN;
+			return rs_latch(s, ret == MIGTD_OK ? MIGTD_ERR_AGAIN : ret);
 		}
 		if (ret != MIGTD_OK)
-			goto out;
+			return rs_latch(s, ret);
 		s->rx_off = 0;
 		s->rx_len = n;
 	}
@@ -182,10 +190,6 @@ static int rs_recv(void *ctx, uint32_t stream, void *buf, size_t cap, size_t *go
 	s->rx_off += n;
 	*got = n;
 	return MIGTD_OK;
-out:
-	if (ret != MIGTD_ERR_AGAIN)
-		s->err = ret;
-	return ret;
 }
 
 static int rs_close(void *ctx, uint32_t stream)

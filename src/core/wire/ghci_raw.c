@@ -72,7 +72,7 @@ static int raw_parse_enable_log(struct wire_reader *p, size_t n, struct ghci_raw
 int migtd_ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
 			     struct ghci_raw_request *out)
 {
-	struct wire_reader r, payload;
+	struct wire_reader r, peek, payload;
 	uint64_t data_status;
 	uint32_t length;
 	uint8_t byte0;
@@ -88,11 +88,10 @@ int migtd_ghci_raw_wfr_parse(const uint8_t *buf, size_t len, bool policy_v2,
 	if (data_status == 0 && length == 0)
 		return MIGTD_ERR_AGAIN;
 
-	/* Upstream reads the id for error reports before looking at length. */
-	if (migtd_wire_remaining(&r) >= GHCI_RAW_ID_LEN) {
-		out->has_request_id = true;
-		out->mig_request_id = migtd_wire_get_u64(buf + GHCI_RAW_HDR_LEN);
-	}
+	/* Upstream reads the id for error reports before looking at length:
+	 * a peek through a copy of the reader. */
+	peek = r;
+	out->has_request_id = migtd_wire_read_u64(&peek, &out->mig_request_id) == MIGTD_OK;
 	byte0 = (uint8_t)data_status;
 	out->operation = (uint8_t)(data_status >> 8);
 	if (byte0 != GHCI_RAW_STATUS_VMM_SUCCESS)
