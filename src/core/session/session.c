@@ -760,14 +760,30 @@ static bool st_read_td(struct migtd_session *s, uint64_t now)
 	return true;
 }
 
+const char *migtd_session_quote_request(struct migtd_core *c,
+					const uint8_t rd[TDREPORT_REPORT_DATA_SIZE],
+					struct migtd_quote_call *call, uint8_t *qbuf, size_t cap)
+{
+	uint8_t *tdreport = c->cert_work;
+	uint8_t *msg = c->cert_work + TDREPORT_STRUCT_SIZE;
+	size_t msg_len = 0;
+	int ret;
+
+	if (migtd_plat_mr_report(c->plat, rd, tdreport) != MIGTD_OK)
+		return "TDG.MR.REPORT failed";
+	ret = migtd_ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
+						 tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
+	if (ret == MIGTD_OK)
+		ret = migtd_quote_call_prepare(call, qbuf, cap, msg, msg_len);
+	return ret == MIGTD_OK ? NULL : "GetQuote request cannot be built";
+}
+
 /* §5.2 + §2.6: fresh key (once), REPORTDATA, TDREPORT, GetQuote. */
 static bool st_quote_start(struct migtd_session *s, uint64_t now)
 {
 	struct migtd_core *c = s->core;
 	uint8_t rd[TDREPORT_REPORT_DATA_SIZE];
-	uint8_t *tdreport = c->cert_work;
-	uint8_t *msg = c->cert_work + TDREPORT_STRUCT_SIZE;
-	size_t msg_len = 0;
+	const char *why;
 	int ret;
 
 	/* docs/vmm-failures.md: every attempt and back-off of the GetQuote
@@ -786,15 +802,9 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 	ret = migtd_ratls_session_report_data(&s->tls, rd);
 	if (ret != MIGTD_OK)
 		return fail(s, ret, "REPORTDATA failed", now);
-	ret = migtd_plat_mr_report(PLAT(s), rd, tdreport);
-	if (ret != MIGTD_OK)
-		return fail(s, MIGTD_ERR_QUOTE, "TDG.MR.REPORT failed", now);
-	ret = migtd_ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
-						 tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
-	if (ret == MIGTD_OK)
-		ret = migtd_quote_call_prepare(&s->qcall, s->qbuf, sizeof(s->qbuf), msg, msg_len);
-	if (ret != MIGTD_OK)
-		return fail(s, MIGTD_ERR_QUOTE, "GetQuote request cannot be built", now);
+	why = migtd_session_quote_request(c, rd, &s->qcall, s->qbuf, sizeof(s->qbuf));
+	if (why != NULL)
+		return fail(s, MIGTD_ERR_QUOTE, why, now);
 	ret = migtd_plat_quote_start(PLAT(s), &s->qcall);
 	if (ret == MIGTD_ERR_AGAIN) {
 		/* The backend's one GetQuote channel is taken (another session,

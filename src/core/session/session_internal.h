@@ -8,6 +8,7 @@
 #define MIGTD_SESSION_INTERNAL_H
 
 #include "migtd/session.h"
+#include "migtd/tdreport.h"
 
 static inline const struct migtd_log *core_log(const struct migtd_core *c)
 {
@@ -29,6 +30,13 @@ uint64_t migtd_session_wakeup(const struct migtd_session *s, uint64_t now);
 
 /* Drop a session without a report (fini): free TLS, close, wipe. */
 void migtd_session_discard(struct migtd_session *s);
+
+/* TDG.MR.REPORT over rd, then a GetQuote request for that TDREPORT prepared
+ * in call/qbuf (c->cert_work is the scratch). NULL when ready, else why it
+ * failed (status 7 for the caller, docs/protocol.md §2.6). */
+const char *migtd_session_quote_request(struct migtd_core *c,
+					const uint8_t rd[TDREPORT_REPORT_DATA_SIZE],
+					struct migtd_quote_call *call, uint8_t *qbuf, size_t cap);
 
 /* Collateral that failed its own checks is dropped so the next
  * verification fetches it anew. */
