@@ -249,23 +249,29 @@ static int boot_root_ca(struct migtd_core *c)
 	return MIGTD_OK;
 }
 
-/* Log a policy v2 explanation line by line. */
-static void log_pv2(const struct migtd_core *c, uint64_t request_id, enum migtd_log_level level)
+void migtd_core_log_lines(const struct migtd_core *c, enum migtd_log_level level,
+			  uint64_t request_id, const char *prefix, const char *text)
 {
-	char text[512];
 	const char *p = text;
 
-	migtd_pv2_explain_render(&c->pv2_explain, text, sizeof(text));
 	while (*p != '\0') {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
 
 		if (n > 0)
-			migtd_logf(core_log(c), level, request_id, "policy v2: %.*s", (int)n, p);
+			migtd_logf(core_log(c), level, request_id, "%s: %.*s", prefix, (int)n, p);
 		p += n;
 		if (*p == '\n')
 			p++;
 	}
+}
+
+void migtd_core_log_pv2(const struct migtd_core *c, uint64_t request_id, enum migtd_log_level level)
+{
+	char text[512];
+
+	migtd_pv2_explain_render(&c->pv2_explain, text, sizeof(text));
+	migtd_core_log_lines(c, level, request_id, "policy v2", text);
 }
 
 /*
@@ -293,7 +299,7 @@ static int boot_policy_v2(struct migtd_core *c)
 		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
 			    "boot: the enrolled policy v2 does not load: %s",
 			    migtd_pv2_result_name(r));
-		log_pv2(c, MIGTD_LOG_NO_REQUEST, MIGTD_LOG_ERROR);
+		migtd_core_log_pv2(c, MIGTD_LOG_NO_REQUEST, MIGTD_LOG_ERROR);
 		return r == MIGTD_PV2_NO_MEMORY ? MIGTD_ERR_NOMEM : MIGTD_ERR_INVALID_POLICY;
 	}
 	ret = migtd_plat_mr_report(c->plat, zero_rd, raw);
@@ -314,7 +320,7 @@ static int boot_policy_v2(struct migtd_core *c)
 			    "host must create this TD with the values migtd-hash --policy-v2 "
 			    "prints",
 			    migtd_pv2_result_name(r));
-		log_pv2(c, MIGTD_LOG_NO_REQUEST, MIGTD_LOG_ERROR);
+		migtd_core_log_pv2(c, MIGTD_LOG_NO_REQUEST, MIGTD_LOG_ERROR);
 		return MIGTD_ERR_INVALID_POLICY;
 	}
 	cap = migtd_presession_blob_size(c->cfg.policy_len, c->cfg.issuer_chain_len);

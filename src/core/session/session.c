@@ -187,19 +187,9 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 static void log_explanation(struct migtd_session *s, enum migtd_log_level level)
 {
 	struct migtd_core *c = s->core;
-	const char *p = c->text;
 
 	migtd_policy_explain_render(&c->explain, c->text, sizeof(c->text));
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-
-		if (n > 0)
-			migtd_logf(SLOG(s), level, s->request_id, "policy: %.*s", (int)n, p);
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
+	migtd_core_log_lines(c, level, s->request_id, "policy", c->text);
 }
 
 static int cb_eval_policy(void *ctx, bool is_src,
@@ -315,22 +305,8 @@ static int cb_authenticate_v2(void *ctx, bool is_src, const uint8_t *local_quote
 	MIGTD_INFO(SLOG(s), s->request_id,
 		   "policy v2: peer authenticated (quote, policy, event log, MigTD SVN)");
 	return MIGTD_OK;
-fail : {
-	char text[512];
-	const char *p = text;
-
-	migtd_pv2_explain_render(ex, text, sizeof(text));
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-
-		if (n > 0)
-			MIGTD_ERROR(SLOG(s), s->request_id, "policy v2: %.*s", (int)n, p);
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
-}
+fail:
+	migtd_core_log_pv2(c, s->request_id, MIGTD_LOG_ERROR);
 	return migtd_pv2_result_err(r);
 }
 

@@ -38,6 +38,14 @@ const char *migtd_session_quote_request(struct migtd_core *c,
 					const uint8_t rd[TDREPORT_REPORT_DATA_SIZE],
 					struct migtd_quote_call *call, uint8_t *qbuf, size_t cap);
 
+/* Log text line by line, each line as "prefix: line" (empty lines left out). */
+void migtd_core_log_lines(const struct migtd_core *c, enum migtd_log_level level,
+			  uint64_t request_id, const char *prefix, const char *text);
+
+/* Log c->pv2_explain, rendered, line by line ("policy v2: ..."). */
+void migtd_core_log_pv2(const struct migtd_core *c, uint64_t request_id,
+			enum migtd_log_level level);
+
 /* Collateral that failed its own checks is dropped so the next
  * verification fetches it anew. */
 void migtd_session_drop_bad_collateral(struct migtd_core *c,
