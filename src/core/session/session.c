@@ -372,10 +372,18 @@ void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
 	}
 	/* §6.4: only a policy v2 build parses init_td_info (strict HOB layout). */
 	if (c->cfg.policy_v2 && req->info.has_init_data == 1) {
+		struct tdinfo_struct ti;
+
+		/* init_td_info is a TDINFO_STRUCT: read with its parser. It
+		 * cannot fail (exact size); if it did, the owner values stay
+		 * zero and check_init_data() refuses the request. */
 		s->has_init = true;
-		memcpy(s->init_mrowner, req->info.init_td_info + 112, sizeof(s->init_mrowner));
-		memcpy(s->init_mrownerconfig, req->info.init_td_info + 160,
-		       sizeof(s->init_mrownerconfig));
+		if (migtd_tdreport_parse_tdinfo(req->info.init_td_info,
+						sizeof(req->info.init_td_info), &ti) == MIGTD_OK) {
+			memcpy(s->init_mrowner, ti.mrowner, sizeof(s->init_mrowner));
+			memcpy(s->init_mrownerconfig, ti.mrownerconfig,
+			       sizeof(s->init_mrownerconfig));
+		}
 	}
 	s->t_start_ms = now;
 	/* The wall clock is read per session, never once at boot. */
