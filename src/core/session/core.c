@@ -683,7 +683,7 @@ static void raw_aux(struct migtd_core *c, struct migtd_session *s, const struct 
 	}
 	MIGTD_INFO(core_log(c), q->mig_request_id, "vmcall-raw operation %u: status %u",
 		   q->operation, status);
-	migtd_session_begin_report(c, s, q->mig_request_id, q->operation, status, data, len, now);
+	migtd_session_begin_report(c, s, q->mig_request_id, status, data, len, now);
 	mbedtls_platform_zeroize(data, sizeof(data));
 }
 
@@ -724,8 +724,8 @@ static void raw_wfr_answer(struct migtd_core *c, uint64_t now)
 		MIGTD_WARN(core_log(c), q.mig_request_id,
 			   "vmcall-raw request (operation %u) refused: %s", q.operation,
 			   migtd_err_str(ret));
-		migtd_session_begin_report(c, s, q.mig_request_id, q.operation,
-					   raw_wfr_error_status(ret), NULL, 0, now);
+		migtd_session_begin_report(c, s, q.mig_request_id, raw_wfr_error_status(ret), NULL,
+					   0, now);
 		goto out;
 	}
 	if (q.operation != GHCI_RAW_OP_START_MIGRATION) {

@@ -423,8 +423,7 @@ static bool check_init_data(struct migtd_session *s, uint64_t now)
 }
 
 void migtd_session_begin_report(struct migtd_core *c, struct migtd_session *s, uint64_t id,
-				uint8_t op, uint8_t status, const uint8_t *data, size_t len,
-				uint64_t now)
+				uint8_t status, const uint8_t *data, size_t len, uint64_t now)
 {
 	unsigned index = s->index;
 
@@ -433,7 +432,6 @@ void migtd_session_begin_report(struct migtd_core *c, struct migtd_session *s, u
 	s->index = index;
 	s->request_id = id;
 	s->aux = true;
-	s->raw_op = op;
 	s->status = status;
 	s->t_start_ms = now;
 	s->policy_result = POLICY_RESULT_COUNT;

@@ -22,8 +22,7 @@ void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
 /* vmcall-raw: start a session in slot s that only reports status (and
  * data, at most MIGTD_RAW_REPORT_BUF - 12 bytes) for request id. */
 void migtd_session_begin_report(struct migtd_core *c, struct migtd_session *s, uint64_t id,
-				uint8_t op, uint8_t status, const uint8_t *data, size_t len,
-				uint64_t now);
+				uint8_t status, const uint8_t *data, size_t len, uint64_t now);
 
 /* The time this session wants to be polled again (0: only on I/O). */
 uint64_t migtd_session_wakeup(const struct migtd_session *s, uint64_t now);
