@@ -56,11 +56,6 @@ static bool own_layout(const uint8_t *quote, size_t len, struct own_layout *l)
 	return l->rd_off + 64 <= l->sig_off && l->sig_off + 64 <= len;
 }
 
-static int64_t wall_now(const struct migtd_core *c)
-{
-	return c->cfg.wall_clock ? c->cfg.wall_clock(c->cfg.wall_clock_ctx) : c->cfg.verify_time;
-}
-
 /* The collateral entry the kept result was judged with, if still the same fetch. */
 static bool coll_unchanged(const struct migtd_core *c, int64_t now_s)
 {
@@ -138,7 +133,7 @@ static int boot_collateral(void *ctx, const uint8_t fmspc[6], enum migtd_pck_ca 
 	struct migtd_core *c = ctx;
 
 	return migtd_coll_provide(&c->coll, c->plat, core_log(c), MIGTD_LOG_NO_REQUEST,
-				  &c->own.ticket, fmspc, ca, wall_now(c), out);
+				  &c->own.ticket, fmspc, ca, core_wall_now(c), out);
 }
 
 /* The boot check is over, passed or not: the core serves requests. */

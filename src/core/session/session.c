@@ -387,8 +387,7 @@ void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
 	}
 	s->t_start_ms = now;
 	/* The wall clock is read per session, never once at boot. */
-	s->wall_time =
-		c->cfg.wall_clock ? c->cfg.wall_clock(c->cfg.wall_clock_ctx) : c->cfg.verify_time;
+	s->wall_time = core_wall_now(c);
 	s->policy_result = POLICY_RESULT_COUNT;
 	set_step(s, MIGTD_SS_OPEN, now, false);
 	MIGTD_INFO(SLOG(s), s->request_id,

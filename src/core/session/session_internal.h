@@ -15,6 +15,12 @@ static inline const struct migtd_log *core_log(const struct migtd_core *c)
 	return migtd_plat_log(c->plat);
 }
 
+/* Now in seconds by the configured wall clock; cfg.verify_time without one. */
+static inline int64_t core_wall_now(const struct migtd_core *c)
+{
+	return c->cfg.wall_clock ? c->cfg.wall_clock(c->cfg.wall_clock_ctx) : c->cfg.verify_time;
+}
+
 /* Start a session in slot s for a parsed request (state OPEN). */
 void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
 			 const struct migtd_migration_request *req, uint64_t now);
