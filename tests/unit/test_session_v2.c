@@ -123,12 +123,6 @@ static void v2_world_free(struct world *w, char *pol[2])
 	free(pol[1]);
 }
 
-static void assert_nothing_written(const struct emu_user_td *td)
-{
-	assert_int_equal(td->dec_key_written, 0);
-	assert_false(td->mig_version_written);
-}
-
 static bool logged(const struct side *sd, const char *what)
 {
 	return sd->log != NULL && strstr(sd->log, what) != NULL;
@@ -207,8 +201,8 @@ static void test_v2_lower_svn_refused(void **state)
 	if (r.src != 6 || r.dst != 8)
 		fail_msg("statuses %d/%d\n--- dst\n%s", r.src, r.dst, w->s[1].log);
 	assert_true(logged(&w->s[1], "SvnMismatch"));
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	v2_world_free(w, p);
 }
 
@@ -226,8 +220,8 @@ static void test_v2_other_issuer_refused(void **state)
 	r = migrate(w, 20);
 	if (r.src != 8 || r.dst != 6)
 		fail_msg("statuses %d/%d\n--- src\n%s", r.src, r.dst, w->s[0].log);
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	v2_world_free(w, p);
 }
 
@@ -254,8 +248,8 @@ static void test_v2_policy_hash_mismatch(void **state)
 	if (r.src != 6 || r.dst != 9)
 		fail_msg("statuses %d/%d\n--- dst\n%s", r.src, r.dst, w->s[1].log);
 	assert_true(logged(&w->s[1], "policy-hash extension does not match"));
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	v2_world_free(w, p);
 }
 
@@ -275,8 +269,8 @@ static void test_v2_stream_cut_in_presession(void **state)
 		fail_msg("statuses %d/%d\n--- src\n%s\n--- dst\n%s", r.src, r.dst, w->s[0].log,
 			 w->s[1].log);
 	assert_true(logged(&w->s[1], "pre-session failed"));
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	v2_world_free(w, p);
 }
 
@@ -365,8 +359,8 @@ static void test_v2_presession_budget(void **state)
 	if (r.src != 5 || r.dst != 3)
 		fail_msg("statuses %d/%d\n--- dst\n%s", r.src, r.dst, w->s[1].log);
 	assert_true(logged(&w->s[1], "exceed its memory budget"));
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	assert_int_equal(dst->presession_held, 0);
 
 	dst->cfg.presession_budget = blob;
@@ -402,7 +396,7 @@ static void test_v2_presession_budget(void **state)
 		if (st[k][1] == 0)
 			assert_memory_equal(td[k][1]->mig_dec_key, td[k][0]->mig_enc_key, 32);
 		else
-			assert_nothing_written(td[k][1]);
+			tu_assert_nothing_written(td[k][1]);
 	}
 	assert_int_equal(dst->presession_held, 0);
 	v2_world_free(w, p);
