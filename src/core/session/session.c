@@ -488,50 +488,43 @@ enum ps_step {
 	PS_DONE,
 };
 
-/* Move `len` bytes of the current message; true when all are through.
- * *ret: MIGTD_OK, MIGTD_ERR_AGAIN (wait) or the stream error (5). */
-static bool ps_send(struct migtd_session *s, const uint8_t *buf, size_t len, int *ret)
+/*
+ * Move `len` bytes of the current message out of buf (send) or into it;
+ * true when all are through. *ret: MIGTD_OK, MIGTD_ERR_AGAIN (wait) or the
+ * stream error (5). A call that moves nothing (the peer ended the stream
+ * mid-exchange) or claims more than asked is a network error like any
+ * other (upstream: EOF -> NetworkError), and so is a vmcall-raw VMM cancel
+ * before TLS (§1.5: 5, not 10).
+ */
+static bool ps_move(struct migtd_session *s, bool send, uint8_t *buf, size_t len, int *ret)
 {
 	while (s->ps_done < len) {
-		size_t sent = 0;
+		uint8_t *p = buf + s->ps_done;
+		size_t left = len - s->ps_done, n = 0;
 
-		*ret = migtd_plat_stream_send(PLAT(s), s->stream, buf + s->ps_done,
-					      len - s->ps_done, &sent);
-		if (*ret == MIGTD_OK && (sent == 0 || sent > len - s->ps_done))
+		*ret = send ? migtd_plat_stream_send(PLAT(s), s->stream, p, left, &n)
+			    : migtd_plat_stream_recv(PLAT(s), s->stream, p, left, &n);
+		if (*ret == MIGTD_OK && (n == 0 || n > left))
 			*ret = MIGTD_ERR_NETWORK;
-		/* §1.5: a vmcall-raw VMM cancel before TLS is a transport
-		 * failure like any other here (5), not 10. */
 		if (*ret == MIGTD_ERR_VMM_CANCELED)
 			*ret = MIGTD_ERR_NETWORK;
 		if (*ret != MIGTD_OK)
 			return false;
-		s->ps_done += sent;
+		s->ps_done += n;
 	}
 	*ret = MIGTD_OK;
 	s->ps_done = 0;
 	return true;
 }
 
+static bool ps_send(struct migtd_session *s, uint8_t *buf, size_t len, int *ret)
+{
+	return ps_move(s, true, buf, len, ret);
+}
+
 static bool ps_recv(struct migtd_session *s, uint8_t *buf, size_t len, int *ret)
 {
-	while (s->ps_done < len) {
-		size_t got = 0;
-
-		*ret = migtd_plat_stream_recv(PLAT(s), s->stream, buf + s->ps_done,
-					      len - s->ps_done, &got);
-		/* The peer ending the stream mid-exchange is a network error
-		 * like any other (upstream: EOF -> NetworkError). */
-		if (*ret == MIGTD_OK && (got == 0 || got > len - s->ps_done))
-			*ret = MIGTD_ERR_NETWORK;
-		if (*ret == MIGTD_ERR_VMM_CANCELED) /* §1.5: 5 before TLS, as above */
-			*ret = MIGTD_ERR_NETWORK;
-		if (*ret != MIGTD_OK)
-			return false;
-		s->ps_done += got;
-	}
-	*ret = MIGTD_OK;
-	s->ps_done = 0;
-	return true;
+	return ps_move(s, false, buf, len, ret);
 }
 
 /* A header received at step `want`: decode and judge it (status 1 if bad). */
