@@ -164,9 +164,9 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 		migtd_session_drop_bad_collateral(c, &c->qres);
 		return ret;
 	}
-	if (own)
+	if (own) {
 		migtd_own_quote_remember(c, quote, quote_len, report, &c->qres);
-	if (s->quote_verifications % 2 == 0 && quote_len <= sizeof(c->last_peer_quote)) {
+	} else if (quote_len <= sizeof(c->last_peer_quote)) {
 		memcpy(c->last_peer_quote, quote, quote_len);
 		c->last_peer_quote_len = quote_len;
 		memcpy(c->last_peer_report, report, MIGTD_VERIFIED_REPORT_SIZE);
