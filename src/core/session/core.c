@@ -488,6 +488,18 @@ static struct migtd_session *free_slot(struct migtd_core *c)
 	return NULL;
 }
 
+/* A migration request starts a session in slot s: note the peak. */
+static void begin_migration(struct migtd_core *c, struct migtd_session *s,
+			    const struct migtd_migration_request *req, uint64_t now)
+{
+	unsigned active;
+
+	migtd_session_begin(c, s, req, now);
+	active = migtd_core_active_sessions(c);
+	if (active > c->peak_sessions)
+		c->peak_sessions = active;
+}
+
 /* A WaitForRequest answer arrived in c->svc_rsp. */
 static void wfr_answer(struct migtd_core *c, uint64_t now)
 {
@@ -534,13 +546,7 @@ static void wfr_answer(struct migtd_core *c, uint64_t now)
 		goto out;
 	}
 	c->requests_received++;
-	migtd_session_begin(c, s, &req, now);
-	{
-		unsigned active = migtd_core_active_sessions(c);
-
-		if (active > c->peak_sessions)
-			c->peak_sessions = active;
-	}
+	begin_migration(c, s, &req, now);
 out:
 	mbedtls_platform_zeroize(&req, sizeof(req));
 }
@@ -734,14 +740,8 @@ static void raw_wfr_answer(struct migtd_core *c, uint64_t now)
 	}
 	memset(&req, 0, sizeof(req));
 	req.info = q.mig_info;
-	migtd_session_begin(c, s, &req, now);
+	begin_migration(c, s, &req, now);
 	mbedtls_platform_zeroize(&req, sizeof(req));
-	{
-		unsigned active = migtd_core_active_sessions(c);
-
-		if (active > c->peak_sessions)
-			c->peak_sessions = active;
-	}
 out:
 	mbedtls_platform_zeroize(&q, sizeof(q));
 }
