@@ -751,7 +751,9 @@ static void raw_wfr_step(struct migtd_core *c, uint64_t now)
 	int ret;
 
 	if (!c->svc_busy) {
-		if (now < c->next_wfr_ms || migtd_core_active_sessions(c) >= c->cfg.max_sessions)
+		/* A free slot, and cfg.admit's word as for the service profile
+		 * (docs/firmware-heap.md). */
+		if (now < c->next_wfr_ms || !may_take_request(c, true))
 			return;
 		/* §2.4.1: data_status = 0, length = 0. */
 		memset(c->raw_wfr_buf, 0, GHCI_RAW_HDR_LEN);
