@@ -584,6 +584,18 @@ static bool may_take_request(struct migtd_core *c, bool count_wait)
 	return false;
 }
 
+/* A WaitForRequest that failed: counted, logged for the 1st, 2nd, 4th, ...
+ * failure only (docs/vmm-failures.md: a VMM cannot flood the log), and
+ * tried again after poll_interval_ms. */
+static void wfr_failed(struct migtd_core *c, uint64_t now, int ret, const char *what)
+{
+	c->wfr_failures++;
+	if ((c->wfr_failures & (c->wfr_failures - 1)) == 0)
+		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST, "%s failed: %s (%llu so far)", what,
+			   migtd_err_str(ret), (unsigned long long)c->wfr_failures);
+	c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+}
+
 static void wfr_step(struct migtd_core *c, uint64_t now)
 {
 	size_t len = 0;
@@ -611,12 +623,7 @@ static void wfr_step(struct migtd_core *c, uint64_t now)
 		return;
 	c->svc_busy = false;
 	if (ret != MIGTD_OK) {
-		c->wfr_failures++;
-		if ((c->wfr_failures & (c->wfr_failures - 1)) == 0)
-			MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
-				   "WaitForRequest failed: %s (%llu so far)", migtd_err_str(ret),
-				   (unsigned long long)c->wfr_failures);
-		c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+		wfr_failed(c, now, ret, "WaitForRequest");
 		return;
 	}
 	wfr_answer(c, now);
@@ -778,9 +785,7 @@ static void raw_wfr_step(struct migtd_core *c, uint64_t now)
 		return;
 	c->svc_busy = false;
 	if (ret != MIGTD_OK) {
-		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
-			   "WaitForRequest (vmcall-raw) failed: %s", migtd_err_str(ret));
-		c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+		wfr_failed(c, now, ret, "WaitForRequest (vmcall-raw)");
 		return;
 	}
 	raw_wfr_answer(c, now);
