@@ -715,8 +715,11 @@ static void raw_wfr_answer(struct migtd_core *c, uint64_t now)
 		return; /* spurious: wait again */
 	if (ret != MIGTD_OK && !q.has_request_id) {
 		c->requests_dropped++;
-		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
-			   "vmcall-raw request without an id dropped: %s", migtd_err_str(ret));
+		/* 1st, 2nd, 4th, ... only, as in wfr_answer (docs/vmm-failures.md) */
+		if ((c->requests_dropped & (c->requests_dropped - 1)) == 0)
+			MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+				   "vmcall-raw request without an id dropped: %s (%llu so far)",
+				   migtd_err_str(ret), (unsigned long long)c->requests_dropped);
 		goto out;
 	}
 	if (find_request(c, q.mig_request_id) != NULL) {
