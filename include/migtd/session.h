@@ -283,7 +283,6 @@ struct migtd_session {
 	/* vmcall-raw: an auxiliary request (GetTDReport, EnableLogArea, an
 	 * error report) is a session that starts at REPORT with this data. */
 	bool aux;
-	uint8_t raw_op;
 	size_t rdata_len;
 	struct migtd_raw_call rawcall;
 	uint8_t rawbuf[MIGTD_RAW_REPORT_BUF];

@@ -412,12 +412,6 @@ static struct tu_pair migrate(struct world *w, uint64_t id)
 	return tu_world_migrate(w, id, 1000, 20000);
 }
 
-static void nothing_written(const struct emu_user_td *td)
-{
-	assert_int_equal(td->dec_key_written, 0);
-	assert_false(td->mig_version_written);
-}
-
 static void test_session_cache_and_report(void **state)
 {
 	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
@@ -490,8 +484,8 @@ static void test_session_revoked_platform(void **state)
 	 * handshake_failure: 6 (docs/protocol.md §1.5). */
 	assert_int_equal(r.src, 7);
 	assert_int_equal(r.dst, 6);
-	nothing_written(r.td[0]);
-	nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	world_free(w);
 	restore();
 }
@@ -512,8 +506,8 @@ static void test_session_revoked_pck(void **state)
 	r = migrate(w, 4);
 	assert_int_equal(r.src, 7);
 	assert_int_equal(r.dst, 6);
-	nothing_written(r.td[0]);
-	nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	assert_non_null(strstr(w->s[0].log, "certificate is revoked"));
 	world_free(w);
 	restore();
@@ -532,8 +526,8 @@ static void test_session_fetch_fails_not_cached(void **state)
 	r = migrate(w, 5);
 	assert_int_equal(r.src, 7);
 	assert_int_equal(r.dst, 6);
-	nothing_written(r.td[0]);
-	nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	assert_int_equal(w->s[0].core->coll.fetch_failures, 1);
 	/* Nothing was cached: once the VMM answers, the next session fetches and succeeds. */
 	w->s[0].h.collateral_error = false;

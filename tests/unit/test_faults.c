@@ -121,15 +121,6 @@ static void run(struct run *r, uint64_t id, unsigned want)
 		r->status[i] = world_report_of(&w->s[i], id);
 }
 
-static void assert_nothing_written(const struct emu_user_td *td)
-{
-	static const uint8_t zero[32];
-
-	assert_int_equal(td->dec_key_written, 0);
-	assert_false(td->mig_version_written);
-	assert_memory_equal(td->mig_dec_key, zero, 32);
-}
-
 /* What a user TD may hold after a status: success -- the peer's key in all
  * four MIG_DEC_KEY words and MIG_VERSION; anything else -- nothing. */
 static void assert_consistent(const struct run *r, int side)
@@ -141,7 +132,7 @@ static void assert_consistent(const struct run *r, int side)
 		assert_true(td->mig_version_written);
 		assert_memory_equal(td->mig_dec_key, peer->mig_enc_key, 32);
 	} else {
-		assert_nothing_written(td);
+		tu_assert_nothing_written(td);
 	}
 }
 

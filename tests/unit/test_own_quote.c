@@ -71,12 +71,6 @@ static void assert_keys_exchanged(const struct tu_pair *r)
 	assert_memory_equal(r->td[1]->mig_dec_key, r->td[0]->mig_enc_key, 32);
 }
 
-static void assert_nothing_written(const struct emu_user_td *td)
-{
-	assert_int_equal(td->dec_key_written, 0);
-	assert_false(td->mig_version_written);
-}
-
 /* Verified once at boot, then only reused; the peer's quote every time. */
 static void test_verified_at_boot(void **state)
 {
@@ -145,8 +139,8 @@ static void test_bad_own_quote_at_boot(void **state)
 
 			assert_int_equal(r.src, 7);
 			assert_int_equal(r.dst, 6);
-			assert_nothing_written(r.td[0]);
-			assert_nothing_written(r.td[1]);
+			tu_assert_nothing_written(r.td[0]);
+			tu_assert_nothing_written(r.td[1]);
 		}
 		assert_non_null(strstr(w->s[0].log, "own quote verification failed"));
 		assert_int_equal(w->s[0].core->own.reuses, 0);
@@ -245,8 +239,8 @@ static void test_peer_quote_every_session(void **state)
 	 * the boot one, the peer's fails. */
 	assert_int_equal(r.src, 7);
 	assert_int_equal(r.dst, 6);
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	assert_non_null(strstr(w->s[0].log, "peer quote verification failed"));
 	assert_int_equal(w->s[0].core->own.reuses, 2);
 	assert_int_equal(w->s[0].core->peer_quotes_verified, 1);

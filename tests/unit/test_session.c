@@ -51,15 +51,6 @@ static const char permissive_policy[] =
 	"{\"operation\":\"greater-or-equal\",\"reference\":0}}}},"
 	"{\"MigTD\":{\"TDINFO\":{\"MRTD\":{\"operation\":\"equal\",\"reference\":\"self\"}}}}]}";
 
-static void assert_nothing_written(const struct emu_user_td *td)
-{
-	static const uint8_t zero[32];
-
-	assert_int_equal(td->dec_key_written, 0);
-	assert_false(td->mig_version_written);
-	assert_memory_equal(td->mig_dec_key, zero, 32);
-}
-
 static void assert_keys_exchanged(const struct emu_user_td *a, const struct emu_user_td *b,
 				  uint16_t version)
 {
@@ -208,8 +199,8 @@ static void test_policy_rejects(void **state)
 		r = migrate_one(w, 20, true, 20000);
 		assert_int_equal(rejecting == 0 ? r.src : r.dst, 8);
 		assert_int_equal(rejecting == 0 ? r.dst : r.src, 6);
-		assert_nothing_written(r.td[0]);
-		assert_nothing_written(r.td[1]);
+		tu_assert_nothing_written(r.td[0]);
+		tu_assert_nothing_written(r.td[1]);
 		/* The explanation names the property and both values. */
 		assert_non_null(strstr(v->log, "policy: peer rejected"));
 		assert_non_null(strstr(v->log, "RTMR2"));
@@ -247,8 +238,8 @@ static void test_invalid_policy_per_request(void **state)
 			r = migrate_one(w, 60 + id, true, 20000);
 			assert_int_equal(bad_side == 0 ? r.src : r.dst, 9);
 			assert_int_equal(bad_side == 0 ? r.dst : r.src, 6);
-			assert_nothing_written(r.td[0]);
-			assert_nothing_written(r.td[1]);
+			tu_assert_nothing_written(r.td[0]);
+			tu_assert_nothing_written(r.td[1]);
 		}
 		assert_non_null(strstr(v->log, "policy: InvalidPolicy"));
 		world_free(w);
@@ -320,8 +311,8 @@ static void test_corrupted_stream(void **state)
 		assert_true(w->net.flipped);
 		assert_int_equal(r.src, 6);
 		assert_int_equal(r.dst, 6);
-		assert_nothing_written(r.td[0]);
-		assert_nothing_written(r.td[1]);
+		tu_assert_nothing_written(r.td[0]);
+		tu_assert_nothing_written(r.td[1]);
 		world_free(w);
 	}
 	/* A byte of the source's ExchangeInformation record (header 5, 40 + content
@@ -338,7 +329,7 @@ static void test_corrupted_stream(void **state)
 		r = migrate_one(w, 31, true, 20000);
 		assert_true(w->net.flipped);
 		assert_int_equal(r.dst, 6);
-		assert_nothing_written(r.td[1]);
+		tu_assert_nothing_written(r.td[1]);
 		assert_int_equal(r.src, 0);
 		world_free(w);
 	}
@@ -363,8 +354,8 @@ static void test_disconnect_in_tls(void **state)
 		r = migrate_one(w, 32, true, 20000);
 		assert_int_equal(r.src, 6);
 		assert_int_equal(r.dst, 6);
-		assert_nothing_written(r.td[0]);
-		assert_nothing_written(r.td[1]);
+		tu_assert_nothing_written(r.td[0]);
+		tu_assert_nothing_written(r.td[1]);
 		world_free(w);
 	}
 }
@@ -389,8 +380,8 @@ static void test_exchange_write_fails(void **state)
 	assert_int_equal(r.src, 6);
 	assert_int_equal(r.dst, 6);
 	assert_non_null(strstr(w->s[0].log, "send-info failed"));
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	world_free(w);
 }
 
@@ -407,7 +398,7 @@ static void test_peer_never_answers(void **state)
 	r = migrate_one(w, 40, false, 10000);
 	assert_int_equal(r.src, 5);
 	assert_true(world_now_ms() - t0 >= 300);
-	assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[0]);
 	assert_non_null(strstr(w->s[0].log, "TLS handshake timed out"));
 	world_free(w);
 }
@@ -425,7 +416,7 @@ static void test_servtd_attr_nonzero(void **state)
 	world_queue_request(&w->s[1], 50, false, b, 1050);
 	world_run(w, 1, 1, 20000);
 	assert_int_equal(world_report_of(&w->s[0], 50), 1);
-	assert_nothing_written(a);
+	tu_assert_nothing_written(a);
 	/* The destination checks its own user TD only. */
 	assert_int_equal(world_report_of(&w->s[1], 50), 0);
 	world_free(w);
@@ -448,8 +439,8 @@ static void test_wrong_binding_handle(void **state)
 	/* The source closed its connected stream: the destination, already
 	 * in its TLS handshake, sees a transport failure inside TLS (6). */
 	assert_int_equal(world_report_of(&w->s[1], 60), 6);
-	assert_nothing_written(a);
-	assert_nothing_written(b);
+	tu_assert_nothing_written(a);
+	tu_assert_nothing_written(b);
 	world_free(w);
 }
 
@@ -464,8 +455,8 @@ static void test_versions_disjoint(void **state)
 	r = migrate_one(w, 70, true, 20000);
 	assert_int_equal(r.src, 1);
 	assert_int_equal(r.dst, 1);
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	world_free(w);
 }
 
@@ -482,8 +473,8 @@ static void test_version_rules(void **state)
 		r = migrate_one(w, 71, true, 20000);
 		assert_int_equal(r.src, 1);
 		assert_int_equal(r.dst, 1);
-		assert_nothing_written(r.td[0]);
-		assert_nothing_written(r.td[1]);
+		tu_assert_nothing_written(r.td[0]);
+		tu_assert_nothing_written(r.td[1]);
 		world_free(w);
 	}
 	/* §3.1: a version field above 0xFFFF -> 1, before TLS (the peer, already
@@ -497,8 +488,8 @@ static void test_version_rules(void **state)
 		r = migrate_one(w, 72, true, 20000);
 		assert_int_equal(r.dst, 1);
 		assert_int_equal(r.src, 6);
-		assert_nothing_written(r.td[0]);
-		assert_nothing_written(r.td[1]);
+		tu_assert_nothing_written(r.td[0]);
+		tu_assert_nothing_written(r.td[1]);
 		world_free(w);
 	}
 }
@@ -580,8 +571,8 @@ static void test_quote_retry(void **state)
 		assert_int_equal(r.src, 7);
 		assert_int_equal(w->s[0].quotes, 6);
 		assert_true(r.dst == 5 || r.dst == 6);
-		assert_nothing_written(r.td[0]);
-		assert_nothing_written(r.td[1]);
+		tu_assert_nothing_written(r.td[0]);
+		tu_assert_nothing_written(r.td[1]);
 		world_free(w);
 	}
 }
@@ -656,8 +647,8 @@ static void test_quote_backoff_schedule(void **state)
 			assert_true(world_report_of(&w->s[1], 110) == 5 ||
 				    world_report_of(&w->s[1], 110) == 6);
 			assert_non_null(strstr(w->s[0].log, "still busy after 6 attempts"));
-			assert_nothing_written(a);
-			assert_nothing_written(b);
+			tu_assert_nothing_written(a);
+			tu_assert_nothing_written(b);
 		} else {
 			assert_int_equal(world_report_of(&w->s[0], 110), 0);
 			assert_int_equal(world_report_of(&w->s[1], 110), 0);
@@ -700,8 +691,8 @@ static void test_quote_unanswered(void **state)
 	assert_null(w->s[0].quote_pending);
 	assert_true(world_side_now_ms(&w->s[0]) - t_start >= MIGTD_DEFAULT_TIMEOUT_MS);
 	assert_non_null(strstr(w->s[0].log, "GetQuote not answered in time"));
-	assert_nothing_written(a);
-	assert_nothing_written(b);
+	tu_assert_nothing_written(a);
+	tu_assert_nothing_written(b);
 	/* The VMM answers again: the next request migrates. */
 	w->s[0].quote_hang = false;
 	{
@@ -797,7 +788,7 @@ static void test_failure_codes(void **state)
 		assert_int_equal(r.td[0]->dec_key_written, 0);
 		assert_int_equal(r.td[0]->mig_version_written, f == F_WR_DEC_KEY);
 		if (want[f].dst != 0)
-			assert_nothing_written(r.td[1]);
+			tu_assert_nothing_written(r.td[1]);
 		else
 			assert_int_equal(r.td[1]->dec_key_written, 0xF);
 		world_free(w);
@@ -920,7 +911,7 @@ static void test_report_unanswered_frees_slots(void **state)
 		assert_keys_exchanged(td[N - 1], b, 3);
 	}
 	for (unsigned i = 0; i < MIGTD_MAX_SESSIONS; i++)
-		assert_nothing_written(td[i]);
+		tu_assert_nothing_written(td[i]);
 	world_free(w);
 }
 
@@ -1303,7 +1294,7 @@ static int exchange_with_rogue(const uint8_t *msg, size_t n, size_t split, bool 
 		assert_int_equal(td->dec_key_written, 0xF);
 		assert_memory_equal(td->mig_dec_key, msg, 32);
 	} else {
-		assert_nothing_written(td);
+		tu_assert_nothing_written(td);
 	}
 	migtd_ratls_session_free(&r->tls);
 	free(r->log2);

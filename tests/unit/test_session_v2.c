@@ -99,10 +99,28 @@ static struct tu_pair migrate(struct world *w, uint64_t id)
 	return tu_world_migrate(w, id, 3000, 60000);
 }
 
-static void assert_nothing_written(const struct emu_user_td *td)
+/* A world of two v2 MigTDs: side 0 with a policy of issuer 0 (policySvn 1,
+ * SVN 1, peers from 1), side 1 with one of issuer i1 mapping it to SVN svn1
+ * and admitting peers from min1. pol[] keeps the policies (and len[] their
+ * sizes) for v2_world_free(). */
+static struct world *v2_world(unsigned i1, uint16_t svn1, uint16_t min1, char *pol[2],
+			      size_t len[2])
 {
-	assert_int_equal(td->dec_key_written, 0);
-	assert_false(td->mig_version_written);
+	struct world *w;
+
+	pol[0] = make_policy(0, 1, 1, 1, &len[0]);
+	pol[1] = make_policy(i1, 1, svn1, min1, &len[1]);
+	w = world_new(&g_fx, NULL, 0, NULL, 0);
+	make_v2(&w->s[0], pol[0], len[0], 0);
+	make_v2(&w->s[1], pol[1], len[1], i1);
+	return w;
+}
+
+static void v2_world_free(struct world *w, char *pol[2])
+{
+	world_free(w);
+	free(pol[0]);
+	free(pol[1]);
 }
 
 static bool logged(const struct side *sd, const char *what)
@@ -113,14 +131,12 @@ static bool logged(const struct side *sd, const char *what)
 /* Two v2 MigTDs with policies of one issuer complete a pre-migration. */
 static void test_v2_pair(void **state)
 {
-	size_t l0, l1;
-	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
-	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	char *p[2];
+	size_t l[2];
+	struct world *w = v2_world(0, 1, 1, p, l);
 	struct tu_pair r;
 
 	(void)state;
-	make_v2(&w->s[0], p0, l0, 0);
-	make_v2(&w->s[1], p1, l1, 0);
 	world_start(w);
 	r = migrate(w, 1);
 	if (r.src != 0 || r.dst != 0)
@@ -140,9 +156,7 @@ static void test_v2_pair(void **state)
 	r = migrate(w, 2);
 	assert_int_equal(r.src, 0);
 	assert_int_equal(r.dst, 0);
-	world_free(w);
-	free(p0);
-	free(p1);
+	v2_world_free(w, p);
 }
 
 /* With own_quote_once (the programs' setting) the own quote is verified
@@ -150,14 +164,12 @@ static void test_v2_pair(void **state)
  * every session after. */
 static void test_v2_pair_own_quote_once(void **state)
 {
-	size_t l0, l1;
-	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
-	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	char *p[2];
+	size_t l[2];
+	struct world *w = v2_world(0, 1, 1, p, l);
 	struct tu_pair r;
 
 	(void)state;
-	make_v2(&w->s[0], p0, l0, 0);
-	make_v2(&w->s[1], p1, l1, 0);
 	w->s[0].cfg.own_quote_once = w->s[1].cfg.own_quote_once = true;
 	world_start(w);
 	for (uint64_t id = 60; id < 63; id++) {
@@ -171,56 +183,46 @@ static void test_v2_pair_own_quote_once(void **state)
 		/* one GetQuote at boot, then one per session */
 		assert_int_equal(w->s[i].quotes, 1 + 3);
 	}
-	world_free(w);
-	free(p0);
-	free(p1);
+	v2_world_free(w, p);
 }
 
 /* The source's MigTD maps to SVN 1, the destination admits from SVN 2: the
  * destination refuses the source (8), the source sees TLS fail (6). */
 static void test_v2_lower_svn_refused(void **state)
 {
-	size_t l0, l1;
-	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 2, 2, &l1);
-	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	char *p[2];
+	size_t l[2];
+	struct world *w = v2_world(0, 2, 2, p, l);
 	struct tu_pair r;
 
 	(void)state;
-	make_v2(&w->s[0], p0, l0, 0);
-	make_v2(&w->s[1], p1, l1, 0);
 	world_start(w);
 	r = migrate(w, 10);
 	if (r.src != 6 || r.dst != 8)
 		fail_msg("statuses %d/%d\n--- dst\n%s", r.src, r.dst, w->s[1].log);
 	assert_true(logged(&w->s[1], "SvnMismatch"));
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
-	world_free(w);
-	free(p0);
-	free(p1);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
+	v2_world_free(w, p);
 }
 
 /* The destination's policy comes from another issuer (same name, other
  * keys): the source, verifying first, refuses it (8); the destination 6. */
 static void test_v2_other_issuer_refused(void **state)
 {
-	size_t l0, l1;
-	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(1, 1, 1, 1, &l1);
-	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	char *p[2];
+	size_t l[2];
+	struct world *w = v2_world(1, 1, 1, p, l);
 	struct tu_pair r;
 
 	(void)state;
-	make_v2(&w->s[0], p0, l0, 0);
-	make_v2(&w->s[1], p1, l1, 1);
 	world_start(w);
 	r = migrate(w, 20);
 	if (r.src != 8 || r.dst != 6)
 		fail_msg("statuses %d/%d\n--- src\n%s", r.src, r.dst, w->s[0].log);
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
-	world_free(w);
-	free(p0);
-	free(p1);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
+	v2_world_free(w, p);
 }
 
 /*
@@ -231,14 +233,12 @@ static void test_v2_other_issuer_refused(void **state)
  */
 static void test_v2_policy_hash_mismatch(void **state)
 {
-	size_t l0, l1;
-	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
-	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	char *p[2];
+	size_t l[2];
+	struct world *w = v2_world(0, 1, 1, p, l);
 	struct tu_pair r;
 
 	(void)state;
-	make_v2(&w->s[0], p0, l0, 0);
-	make_v2(&w->s[1], p1, l1, 0);
 	/* HELLO 16, DATA header 8, policy_len 4, then 200 bytes into the policy
 	 * (1-based offset). */
 	w->net.flip_offset = 16 + 8 + 4 + 200;
@@ -248,24 +248,20 @@ static void test_v2_policy_hash_mismatch(void **state)
 	if (r.src != 6 || r.dst != 9)
 		fail_msg("statuses %d/%d\n--- dst\n%s", r.src, r.dst, w->s[1].log);
 	assert_true(logged(&w->s[1], "policy-hash extension does not match"));
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
-	world_free(w);
-	free(p0);
-	free(p1);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
+	v2_world_free(w, p);
 }
 
 /* The relay ends the stream inside the pre-session data: 5 on both sides. */
 static void test_v2_stream_cut_in_presession(void **state)
 {
-	size_t l0, l1;
-	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
-	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	char *p[2];
+	size_t l[2];
+	struct world *w = v2_world(0, 1, 1, p, l);
 	struct tu_pair r;
 
 	(void)state;
-	make_v2(&w->s[0], p0, l0, 0);
-	make_v2(&w->s[1], p1, l1, 0);
 	w->net.cut_after = 16 + 8 + 100;
 	world_start(w);
 	r = migrate(w, 40);
@@ -273,11 +269,9 @@ static void test_v2_stream_cut_in_presession(void **state)
 		fail_msg("statuses %d/%d\n--- src\n%s\n--- dst\n%s", r.src, r.dst, w->s[0].log,
 			 w->s[1].log);
 	assert_true(logged(&w->s[1], "pre-session failed"));
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
-	world_free(w);
-	free(p0);
-	free(p1);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
+	v2_world_free(w, p);
 }
 
 /* §6.4: a request whose initially bound MigTD had a higher policy SVN, or
@@ -347,18 +341,16 @@ static void test_v2_init_data(void **state)
  */
 static void test_v2_presession_budget(void **state)
 {
-	size_t l0, l1, blob;
-	char *p0 = make_policy(0, 1, 1, 1, &l0), *p1 = make_policy(0, 1, 1, 1, &l1);
-	struct world *w = world_new(&g_fx, NULL, 0, NULL, 0);
+	char *p[2];
+	size_t l[2], blob;
+	struct world *w = v2_world(0, 1, 1, p, l);
 	struct migtd_core *dst;
 	struct emu_user_td *td[2][2];
 	struct tu_pair r;
 	int st[2][2];
 
 	(void)state;
-	make_v2(&w->s[0], p0, l0, 0);
-	make_v2(&w->s[1], p1, l1, 0);
-	blob = migtd_presession_blob_size(l0, chain_len[0]);
+	blob = migtd_presession_blob_size(l[0], chain_len[0]);
 	w->s[1].cfg.presession_budget = blob - 1;
 	world_start(w);
 	dst = w->s[1].core;
@@ -367,8 +359,8 @@ static void test_v2_presession_budget(void **state)
 	if (r.src != 5 || r.dst != 3)
 		fail_msg("statuses %d/%d\n--- dst\n%s", r.src, r.dst, w->s[1].log);
 	assert_true(logged(&w->s[1], "exceed its memory budget"));
-	assert_nothing_written(r.td[0]);
-	assert_nothing_written(r.td[1]);
+	tu_assert_nothing_written(r.td[0]);
+	tu_assert_nothing_written(r.td[1]);
 	assert_int_equal(dst->presession_held, 0);
 
 	dst->cfg.presession_budget = blob;
@@ -404,12 +396,10 @@ static void test_v2_presession_budget(void **state)
 		if (st[k][1] == 0)
 			assert_memory_equal(td[k][1]->mig_dec_key, td[k][0]->mig_enc_key, 32);
 		else
-			assert_nothing_written(td[k][1]);
+			tu_assert_nothing_written(td[k][1]);
 	}
 	assert_int_equal(dst->presession_held, 0);
-	world_free(w);
-	free(p0);
-	free(p1);
+	v2_world_free(w, p);
 }
 
 static int group_setup(void **state)

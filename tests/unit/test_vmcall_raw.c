@@ -381,6 +381,51 @@ static void test_start_migration_and_duplicate(void **state)
 	migtd_core_fini(&core);
 }
 
+static bool refuse_admit(void *ctx, unsigned active)
+{
+	(void)active;
+	(*(unsigned *)ctx)++;
+	return false;
+}
+
+/* cfg.admit (docs/firmware-heap.md) is asked before each WaitForRequest of
+ * this profile too: while it refuses, no request is taken beside a running
+ * session; once none runs, the next WaitForRequest goes out. */
+static void test_admission(void **state)
+{
+	struct ghci_raw_request q;
+	struct wire_writer w;
+	struct migtd_raw_call *rs;
+	uint8_t p[600];
+	unsigned asked = 0;
+
+	(void)state;
+	boot(false);
+	core.cfg.admit = refuse_admit;
+	core.cfg.admit_ctx = &asked;
+	memset(&q, 0, sizeof(q));
+	q.operation = GHCI_RAW_OP_START_MIGRATION;
+	q.mig_info.mig_request_id = 78;
+	q.mig_info.migration_source = 1;
+	q.mig_info.binding_handle = 0x1234;
+	migtd_wire_writer_init(&w, p, sizeof(p));
+	assert_int_equal(migtd_ghci_raw_wfr_payload_write(&w, &q), MIGTD_OK);
+	complete(must(GHCI_RAW_LEAF_WAIT_FOR_REQUEST), 1, 1, p, migtd_wire_written(&w));
+	poll_core();
+	assert_int_equal(migtd_core_active_sessions(&core), 1);
+	assert_null(pending(GHCI_RAW_LEAF_WAIT_FOR_REQUEST));
+	assert_true(asked > 0);
+	assert_true(core.admission_waits > 0);
+	/* the session ends (its report acknowledged): requests are taken again */
+	rs = must(GHCI_RAW_LEAF_REPORT_STATUS);
+	rs->buf[0] = GHCI_RAW_STATUS_VMM_SUCCESS;
+	F.done[(struct migtd_raw_call **)rs->plat - F.pending] = true;
+	poll_core();
+	assert_int_equal(migtd_core_active_sessions(&core), 0);
+	assert_non_null(pending(GHCI_RAW_LEAF_WAIT_FOR_REQUEST));
+	migtd_core_fini(&core);
+}
+
 /* ---- the raw stream ------------------------------------------------------------------ */
 
 static struct migtd_rawstreams rs;
@@ -538,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_get_tdreport),
 		cmocka_unit_test(test_enable_log_area),
 		cmocka_unit_test(test_start_migration_and_duplicate),
+		cmocka_unit_test(test_admission),
 		cmocka_unit_test(test_stream_send),
 		cmocka_unit_test(test_stream_receive),
 		cmocka_unit_test(test_stream_cancel_and_malformed),

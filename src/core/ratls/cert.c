@@ -230,15 +230,6 @@ int migtd_ratls_cert_write(psa_key_id_t key, const uint8_t *quote, size_t quote_
 	if (psa_export_public_key(key, pub, sizeof(pub), &pub_len) != PSA_SUCCESS ||
 	    pub_len != RATLS_PUBKEY_SIZE)
 		return MIGTD_ERR_CRYPTO;
-	return migtd_ratls_cert_write_pub(key, pub, quote, quote_len, evlog, evlog_len, flags, buf,
-					  cap, out_len);
-}
-
-int migtd_ratls_cert_write_pub(psa_key_id_t key, const uint8_t pub[RATLS_PUBKEY_SIZE],
-			       const uint8_t *quote, size_t quote_len, const uint8_t *evlog,
-			       size_t evlog_len, unsigned flags, uint8_t *buf, size_t cap,
-			       size_t *out_len)
-{
 	return migtd_ratls_cert_write_v2(key, pub, quote, quote_len, evlog, evlog_len, NULL, flags,
 					 buf, cap, out_len);
 }

@@ -34,19 +34,12 @@ int migtd_ratls_parse_cert(mbedtls_x509_crt *crt, const uint8_t *der, size_t der
 
 /*
  * migtd_ratls_cert_write() for a key whose 97-byte public point the caller
- * already has: exporting a PSA ECC public key computes the point from the
- * private scalar (a P-384 scalar multiplication) on every call, so a
- * session exports it once (migtd_ratls_session_init) and passes it here.
- */
-int migtd_ratls_cert_write_pub(psa_key_id_t key, const uint8_t pub[RATLS_PUBKEY_SIZE],
-			       const uint8_t *quote, size_t quote_len, const uint8_t *evlog,
-			       size_t evlog_len, unsigned flags, uint8_t *buf, size_t cap,
-			       size_t *out_len);
-
-/*
- * migtd_ratls_cert_write_pub() with, when policy_hash is not NULL, the policy
- * v2 policy-hash extension (…1.4, 48 bytes, after the quote, §5.3) carrying
- * SHA384 of our own pre-session data (§5.7).
+ * already has (exporting a PSA ECC public key computes the point from the
+ * private scalar, a P-384 scalar multiplication, on every call, so a
+ * session exports it once in migtd_ratls_session_init), with, when
+ * policy_hash is not NULL, the policy v2 policy-hash extension (…1.4, 48
+ * bytes, after the quote, §5.3) carrying SHA384 of our own pre-session
+ * data (§5.7).
  */
 int migtd_ratls_cert_write_v2(psa_key_id_t key, const uint8_t pub[RATLS_PUBKEY_SIZE],
 			      const uint8_t *quote, size_t quote_len, const uint8_t *evlog,

@@ -249,23 +249,29 @@ static int boot_root_ca(struct migtd_core *c)
 	return MIGTD_OK;
 }
 
-/* Log a policy v2 explanation line by line. */
-static void log_pv2(const struct migtd_core *c, uint64_t request_id, enum migtd_log_level level)
+void migtd_core_log_lines(const struct migtd_core *c, enum migtd_log_level level,
+			  uint64_t request_id, const char *prefix, const char *text)
 {
-	char text[512];
 	const char *p = text;
 
-	migtd_pv2_explain_render(&c->pv2_explain, text, sizeof(text));
 	while (*p != '\0') {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
 
 		if (n > 0)
-			migtd_logf(core_log(c), level, request_id, "policy v2: %.*s", (int)n, p);
+			migtd_logf(core_log(c), level, request_id, "%s: %.*s", prefix, (int)n, p);
 		p += n;
 		if (*p == '\n')
 			p++;
 	}
+}
+
+void migtd_core_log_pv2(const struct migtd_core *c, uint64_t request_id, enum migtd_log_level level)
+{
+	char text[512];
+
+	migtd_pv2_explain_render(&c->pv2_explain, text, sizeof(text));
+	migtd_core_log_lines(c, level, request_id, "policy v2", text);
 }
 
 /*
@@ -293,7 +299,7 @@ static int boot_policy_v2(struct migtd_core *c)
 		MIGTD_ERROR(core_log(c), MIGTD_LOG_NO_REQUEST,
 			    "boot: the enrolled policy v2 does not load: %s",
 			    migtd_pv2_result_name(r));
-		log_pv2(c, MIGTD_LOG_NO_REQUEST, MIGTD_LOG_ERROR);
+		migtd_core_log_pv2(c, MIGTD_LOG_NO_REQUEST, MIGTD_LOG_ERROR);
 		return r == MIGTD_PV2_NO_MEMORY ? MIGTD_ERR_NOMEM : MIGTD_ERR_INVALID_POLICY;
 	}
 	ret = migtd_plat_mr_report(c->plat, zero_rd, raw);
@@ -314,7 +320,7 @@ static int boot_policy_v2(struct migtd_core *c)
 			    "host must create this TD with the values migtd-hash --policy-v2 "
 			    "prints",
 			    migtd_pv2_result_name(r));
-		log_pv2(c, MIGTD_LOG_NO_REQUEST, MIGTD_LOG_ERROR);
+		migtd_core_log_pv2(c, MIGTD_LOG_NO_REQUEST, MIGTD_LOG_ERROR);
 		return MIGTD_ERR_INVALID_POLICY;
 	}
 	cap = migtd_presession_blob_size(c->cfg.policy_len, c->cfg.issuer_chain_len);
@@ -482,6 +488,18 @@ static struct migtd_session *free_slot(struct migtd_core *c)
 	return NULL;
 }
 
+/* A migration request starts a session in slot s: note the peak. */
+static void begin_migration(struct migtd_core *c, struct migtd_session *s,
+			    const struct migtd_migration_request *req, uint64_t now)
+{
+	unsigned active;
+
+	migtd_session_begin(c, s, req, now);
+	active = migtd_core_active_sessions(c);
+	if (active > c->peak_sessions)
+		c->peak_sessions = active;
+}
+
 /* A WaitForRequest answer arrived in c->svc_rsp. */
 static void wfr_answer(struct migtd_core *c, uint64_t now)
 {
@@ -528,13 +546,7 @@ static void wfr_answer(struct migtd_core *c, uint64_t now)
 		goto out;
 	}
 	c->requests_received++;
-	migtd_session_begin(c, s, &req, now);
-	{
-		unsigned active = migtd_core_active_sessions(c);
-
-		if (active > c->peak_sessions)
-			c->peak_sessions = active;
-	}
+	begin_migration(c, s, &req, now);
 out:
 	mbedtls_platform_zeroize(&req, sizeof(req));
 }
@@ -572,6 +584,18 @@ static bool may_take_request(struct migtd_core *c, bool count_wait)
 	return false;
 }
 
+/* A WaitForRequest that failed: counted, logged for the 1st, 2nd, 4th, ...
+ * failure only (docs/vmm-failures.md: a VMM cannot flood the log), and
+ * tried again after poll_interval_ms. */
+static void wfr_failed(struct migtd_core *c, uint64_t now, int ret, const char *what)
+{
+	c->wfr_failures++;
+	if ((c->wfr_failures & (c->wfr_failures - 1)) == 0)
+		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST, "%s failed: %s (%llu so far)", what,
+			   migtd_err_str(ret), (unsigned long long)c->wfr_failures);
+	c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+}
+
 static void wfr_step(struct migtd_core *c, uint64_t now)
 {
 	size_t len = 0;
@@ -599,12 +623,7 @@ static void wfr_step(struct migtd_core *c, uint64_t now)
 		return;
 	c->svc_busy = false;
 	if (ret != MIGTD_OK) {
-		c->wfr_failures++;
-		if ((c->wfr_failures & (c->wfr_failures - 1)) == 0)
-			MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
-				   "WaitForRequest failed: %s (%llu so far)", migtd_err_str(ret),
-				   (unsigned long long)c->wfr_failures);
-		c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+		wfr_failed(c, now, ret, "WaitForRequest");
 		return;
 	}
 	wfr_answer(c, now);
@@ -677,7 +696,7 @@ static void raw_aux(struct migtd_core *c, struct migtd_session *s, const struct 
 	}
 	MIGTD_INFO(core_log(c), q->mig_request_id, "vmcall-raw operation %u: status %u",
 		   q->operation, status);
-	migtd_session_begin_report(c, s, q->mig_request_id, q->operation, status, data, len, now);
+	migtd_session_begin_report(c, s, q->mig_request_id, status, data, len, now);
 	mbedtls_platform_zeroize(data, sizeof(data));
 }
 
@@ -696,8 +715,11 @@ static void raw_wfr_answer(struct migtd_core *c, uint64_t now)
 		return; /* spurious: wait again */
 	if (ret != MIGTD_OK && !q.has_request_id) {
 		c->requests_dropped++;
-		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
-			   "vmcall-raw request without an id dropped: %s", migtd_err_str(ret));
+		/* 1st, 2nd, 4th, ... only, as in wfr_answer (docs/vmm-failures.md) */
+		if ((c->requests_dropped & (c->requests_dropped - 1)) == 0)
+			MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
+				   "vmcall-raw request without an id dropped: %s (%llu so far)",
+				   migtd_err_str(ret), (unsigned long long)c->requests_dropped);
 		goto out;
 	}
 	if (find_request(c, q.mig_request_id) != NULL) {
@@ -718,8 +740,8 @@ static void raw_wfr_answer(struct migtd_core *c, uint64_t now)
 		MIGTD_WARN(core_log(c), q.mig_request_id,
 			   "vmcall-raw request (operation %u) refused: %s", q.operation,
 			   migtd_err_str(ret));
-		migtd_session_begin_report(c, s, q.mig_request_id, q.operation,
-					   raw_wfr_error_status(ret), NULL, 0, now);
+		migtd_session_begin_report(c, s, q.mig_request_id, raw_wfr_error_status(ret), NULL,
+					   0, now);
 		goto out;
 	}
 	if (q.operation != GHCI_RAW_OP_START_MIGRATION) {
@@ -728,14 +750,8 @@ static void raw_wfr_answer(struct migtd_core *c, uint64_t now)
 	}
 	memset(&req, 0, sizeof(req));
 	req.info = q.mig_info;
-	migtd_session_begin(c, s, &req, now);
+	begin_migration(c, s, &req, now);
 	mbedtls_platform_zeroize(&req, sizeof(req));
-	{
-		unsigned active = migtd_core_active_sessions(c);
-
-		if (active > c->peak_sessions)
-			c->peak_sessions = active;
-	}
 out:
 	mbedtls_platform_zeroize(&q, sizeof(q));
 }
@@ -745,7 +761,9 @@ static void raw_wfr_step(struct migtd_core *c, uint64_t now)
 	int ret;
 
 	if (!c->svc_busy) {
-		if (now < c->next_wfr_ms || migtd_core_active_sessions(c) >= c->cfg.max_sessions)
+		/* A free slot, and cfg.admit's word as for the service profile
+		 * (docs/firmware-heap.md). */
+		if (now < c->next_wfr_ms || !may_take_request(c, true))
 			return;
 		/* §2.4.1: data_status = 0, length = 0. */
 		memset(c->raw_wfr_buf, 0, GHCI_RAW_HDR_LEN);
@@ -770,9 +788,7 @@ static void raw_wfr_step(struct migtd_core *c, uint64_t now)
 		return;
 	c->svc_busy = false;
 	if (ret != MIGTD_OK) {
-		MIGTD_WARN(core_log(c), MIGTD_LOG_NO_REQUEST,
-			   "WaitForRequest (vmcall-raw) failed: %s", migtd_err_str(ret));
-		c->next_wfr_ms = now + c->cfg.poll_interval_ms;
+		wfr_failed(c, now, ret, "WaitForRequest (vmcall-raw)");
 		return;
 	}
 	raw_wfr_answer(c, now);

@@ -56,11 +56,6 @@ static bool own_layout(const uint8_t *quote, size_t len, struct own_layout *l)
 	return l->rd_off + 64 <= l->sig_off && l->sig_off + 64 <= len;
 }
 
-static int64_t wall_now(const struct migtd_core *c)
-{
-	return c->cfg.wall_clock ? c->cfg.wall_clock(c->cfg.wall_clock_ctx) : c->cfg.verify_time;
-}
-
 /* The collateral entry the kept result was judged with, if still the same fetch. */
 static bool coll_unchanged(const struct migtd_core *c, int64_t now_s)
 {
@@ -138,7 +133,7 @@ static int boot_collateral(void *ctx, const uint8_t fmspc[6], enum migtd_pck_ca 
 	struct migtd_core *c = ctx;
 
 	return migtd_coll_provide(&c->coll, c->plat, core_log(c), MIGTD_LOG_NO_REQUEST,
-				  &c->own.ticket, fmspc, ca, wall_now(c), out);
+				  &c->own.ticket, fmspc, ca, core_wall_now(c), out);
 }
 
 /* The boot check is over, passed or not: the core serves requests. */
@@ -162,24 +157,16 @@ static bool boot_quote_start(struct migtd_core *c, uint64_t now)
 {
 	struct migtd_own_quote *o = &c->own;
 	uint8_t rd[TDREPORT_REPORT_DATA_SIZE];
-	uint8_t *tdreport = c->cert_work;
-	uint8_t *msg = c->cert_work + TDREPORT_STRUCT_SIZE;
-	size_t msg_len = 0;
+	const char *why;
 	int ret;
 
 	if (o->deadline_ms == 0)
 		o->deadline_ms = now + c->cfg.timeout_ms;
 	/* REPORTDATA binds nothing: this quote never leaves the MigTD. */
 	memset(rd, 0, sizeof(rd));
-	ret = migtd_plat_mr_report(c->plat, rd, tdreport);
-	if (ret != MIGTD_OK)
-		return boot_done(c, MIGTD_ERR_QUOTE, "TDG.MR.REPORT failed");
-	ret = migtd_ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
-						 tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
-	if (ret == MIGTD_OK)
-		ret = migtd_quote_call_prepare(&o->call, o->qbuf, sizeof(o->qbuf), msg, msg_len);
-	if (ret != MIGTD_OK)
-		return boot_done(c, MIGTD_ERR_QUOTE, "GetQuote request cannot be built");
+	why = migtd_session_quote_request(c, rd, &o->call, o->qbuf, sizeof(o->qbuf));
+	if (why != NULL)
+		return boot_done(c, MIGTD_ERR_QUOTE, why);
 	ret = migtd_plat_quote_start(c->plat, &o->call);
 	if (ret == MIGTD_ERR_AGAIN)
 		return now >= o->deadline_ms

@@ -164,9 +164,9 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 		migtd_session_drop_bad_collateral(c, &c->qres);
 		return ret;
 	}
-	if (own)
+	if (own) {
 		migtd_own_quote_remember(c, quote, quote_len, report, &c->qres);
-	if (s->quote_verifications % 2 == 0 && quote_len <= sizeof(c->last_peer_quote)) {
+	} else if (quote_len <= sizeof(c->last_peer_quote)) {
 		memcpy(c->last_peer_quote, quote, quote_len);
 		c->last_peer_quote_len = quote_len;
 		memcpy(c->last_peer_report, report, MIGTD_VERIFIED_REPORT_SIZE);
@@ -187,19 +187,9 @@ static int cb_verify_quote(void *ctx, const uint8_t *quote, size_t quote_len,
 static void log_explanation(struct migtd_session *s, enum migtd_log_level level)
 {
 	struct migtd_core *c = s->core;
-	const char *p = c->text;
 
 	migtd_policy_explain_render(&c->explain, c->text, sizeof(c->text));
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-
-		if (n > 0)
-			migtd_logf(SLOG(s), level, s->request_id, "policy: %.*s", (int)n, p);
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
+	migtd_core_log_lines(c, level, s->request_id, "policy", c->text);
 }
 
 static int cb_eval_policy(void *ctx, bool is_src,
@@ -315,22 +305,8 @@ static int cb_authenticate_v2(void *ctx, bool is_src, const uint8_t *local_quote
 	MIGTD_INFO(SLOG(s), s->request_id,
 		   "policy v2: peer authenticated (quote, policy, event log, MigTD SVN)");
 	return MIGTD_OK;
-fail : {
-	char text[512];
-	const char *p = text;
-
-	migtd_pv2_explain_render(ex, text, sizeof(text));
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-
-		if (n > 0)
-			MIGTD_ERROR(SLOG(s), s->request_id, "policy v2: %.*s", (int)n, p);
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
-}
+fail:
+	migtd_core_log_pv2(c, s->request_id, MIGTD_LOG_ERROR);
 	return migtd_pv2_result_err(r);
 }
 
@@ -396,15 +372,22 @@ void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
 	}
 	/* §6.4: only a policy v2 build parses init_td_info (strict HOB layout). */
 	if (c->cfg.policy_v2 && req->info.has_init_data == 1) {
+		struct tdinfo_struct ti;
+
+		/* init_td_info is a TDINFO_STRUCT: read with its parser. It
+		 * cannot fail (exact size); if it did, the owner values stay
+		 * zero and check_init_data() refuses the request. */
 		s->has_init = true;
-		memcpy(s->init_mrowner, req->info.init_td_info + 112, sizeof(s->init_mrowner));
-		memcpy(s->init_mrownerconfig, req->info.init_td_info + 160,
-		       sizeof(s->init_mrownerconfig));
+		if (migtd_tdreport_parse_tdinfo(req->info.init_td_info,
+						sizeof(req->info.init_td_info), &ti) == MIGTD_OK) {
+			memcpy(s->init_mrowner, ti.mrowner, sizeof(s->init_mrowner));
+			memcpy(s->init_mrownerconfig, ti.mrownerconfig,
+			       sizeof(s->init_mrownerconfig));
+		}
 	}
 	s->t_start_ms = now;
 	/* The wall clock is read per session, never once at boot. */
-	s->wall_time =
-		c->cfg.wall_clock ? c->cfg.wall_clock(c->cfg.wall_clock_ctx) : c->cfg.verify_time;
+	s->wall_time = core_wall_now(c);
 	s->policy_result = POLICY_RESULT_COUNT;
 	set_step(s, MIGTD_SS_OPEN, now, false);
 	MIGTD_INFO(SLOG(s), s->request_id,
@@ -439,8 +422,7 @@ static bool check_init_data(struct migtd_session *s, uint64_t now)
 }
 
 void migtd_session_begin_report(struct migtd_core *c, struct migtd_session *s, uint64_t id,
-				uint8_t op, uint8_t status, const uint8_t *data, size_t len,
-				uint64_t now)
+				uint8_t status, const uint8_t *data, size_t len, uint64_t now)
 {
 	unsigned index = s->index;
 
@@ -449,7 +431,6 @@ void migtd_session_begin_report(struct migtd_core *c, struct migtd_session *s, u
 	s->index = index;
 	s->request_id = id;
 	s->aux = true;
-	s->raw_op = op;
 	s->status = status;
 	s->t_start_ms = now;
 	s->policy_result = POLICY_RESULT_COUNT;
@@ -507,50 +488,43 @@ enum ps_step {
 	PS_DONE,
 };
 
-/* Move `len` bytes of the current message; true when all are through.
- * *ret: MIGTD_OK, MIGTD_ERR_AGAIN (wait) or the stream error (5). */
-static bool ps_send(struct migtd_session *s, const uint8_t *buf, size_t len, int *ret)
+/*
+ * Move `len` bytes of the current message out of buf (send) or into it;
+ * true when all are through. *ret: MIGTD_OK, MIGTD_ERR_AGAIN (wait) or the
+ * stream error (5). A call that moves nothing (the peer ended the stream
+ * mid-exchange) or claims more than asked is a network error like any
+ * other (upstream: EOF -> NetworkError), and so is a vmcall-raw VMM cancel
+ * before TLS (§1.5: 5, not 10).
+ */
+static bool ps_move(struct migtd_session *s, bool send, uint8_t *buf, size_t len, int *ret)
 {
 	while (s->ps_done < len) {
-		size_t sent = 0;
+		uint8_t *p = buf + s->ps_done;
+		size_t left = len - s->ps_done, n = 0;
 
-		*ret = migtd_plat_stream_send(PLAT(s), s->stream, buf + s->ps_done,
-					      len - s->ps_done, &sent);
-		if (*ret == MIGTD_OK && (sent == 0 || sent > len - s->ps_done))
+		*ret = send ? migtd_plat_stream_send(PLAT(s), s->stream, p, left, &n)
+			    : migtd_plat_stream_recv(PLAT(s), s->stream, p, left, &n);
+		if (*ret == MIGTD_OK && (n == 0 || n > left))
 			*ret = MIGTD_ERR_NETWORK;
-		/* §1.5: a vmcall-raw VMM cancel before TLS is a transport
-		 * failure like any other here (5), not 10. */
 		if (*ret == MIGTD_ERR_VMM_CANCELED)
 			*ret = MIGTD_ERR_NETWORK;
 		if (*ret != MIGTD_OK)
 			return false;
-		s->ps_done += sent;
+		s->ps_done += n;
 	}
 	*ret = MIGTD_OK;
 	s->ps_done = 0;
 	return true;
 }
 
+static bool ps_send(struct migtd_session *s, uint8_t *buf, size_t len, int *ret)
+{
+	return ps_move(s, true, buf, len, ret);
+}
+
 static bool ps_recv(struct migtd_session *s, uint8_t *buf, size_t len, int *ret)
 {
-	while (s->ps_done < len) {
-		size_t got = 0;
-
-		*ret = migtd_plat_stream_recv(PLAT(s), s->stream, buf + s->ps_done,
-					      len - s->ps_done, &got);
-		/* The peer ending the stream mid-exchange is a network error
-		 * like any other (upstream: EOF -> NetworkError). */
-		if (*ret == MIGTD_OK && (got == 0 || got > len - s->ps_done))
-			*ret = MIGTD_ERR_NETWORK;
-		if (*ret == MIGTD_ERR_VMM_CANCELED) /* §1.5: 5 before TLS, as above */
-			*ret = MIGTD_ERR_NETWORK;
-		if (*ret != MIGTD_OK)
-			return false;
-		s->ps_done += got;
-	}
-	*ret = MIGTD_OK;
-	s->ps_done = 0;
-	return true;
+	return ps_move(s, false, buf, len, ret);
 }
 
 /* A header received at step `want`: decode and judge it (status 1 if bad). */
@@ -760,14 +734,30 @@ static bool st_read_td(struct migtd_session *s, uint64_t now)
 	return true;
 }
 
+const char *migtd_session_quote_request(struct migtd_core *c,
+					const uint8_t rd[TDREPORT_REPORT_DATA_SIZE],
+					struct migtd_quote_call *call, uint8_t *qbuf, size_t cap)
+{
+	uint8_t *tdreport = c->cert_work;
+	uint8_t *msg = c->cert_work + TDREPORT_STRUCT_SIZE;
+	size_t msg_len = 0;
+	int ret;
+
+	if (migtd_plat_mr_report(c->plat, rd, tdreport) != MIGTD_OK)
+		return "TDG.MR.REPORT failed";
+	ret = migtd_ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
+						 tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
+	if (ret == MIGTD_OK)
+		ret = migtd_quote_call_prepare(call, qbuf, cap, msg, msg_len);
+	return ret == MIGTD_OK ? NULL : "GetQuote request cannot be built";
+}
+
 /* §5.2 + §2.6: fresh key (once), REPORTDATA, TDREPORT, GetQuote. */
 static bool st_quote_start(struct migtd_session *s, uint64_t now)
 {
 	struct migtd_core *c = s->core;
 	uint8_t rd[TDREPORT_REPORT_DATA_SIZE];
-	uint8_t *tdreport = c->cert_work;
-	uint8_t *msg = c->cert_work + TDREPORT_STRUCT_SIZE;
-	size_t msg_len = 0;
+	const char *why;
 	int ret;
 
 	/* docs/vmm-failures.md: every attempt and back-off of the GetQuote
@@ -786,15 +776,9 @@ static bool st_quote_start(struct migtd_session *s, uint64_t now)
 	ret = migtd_ratls_session_report_data(&s->tls, rd);
 	if (ret != MIGTD_OK)
 		return fail(s, ret, "REPORTDATA failed", now);
-	ret = migtd_plat_mr_report(PLAT(s), rd, tdreport);
-	if (ret != MIGTD_OK)
-		return fail(s, MIGTD_ERR_QUOTE, "TDG.MR.REPORT failed", now);
-	ret = migtd_ghci_qgs_get_quote_req_build(msg, sizeof(c->cert_work) - TDREPORT_STRUCT_SIZE,
-						 tdreport, TDREPORT_STRUCT_SIZE, NULL, 0, &msg_len);
-	if (ret == MIGTD_OK)
-		ret = migtd_quote_call_prepare(&s->qcall, s->qbuf, sizeof(s->qbuf), msg, msg_len);
-	if (ret != MIGTD_OK)
-		return fail(s, MIGTD_ERR_QUOTE, "GetQuote request cannot be built", now);
+	why = migtd_session_quote_request(c, rd, &s->qcall, s->qbuf, sizeof(s->qbuf));
+	if (why != NULL)
+		return fail(s, MIGTD_ERR_QUOTE, why, now);
 	ret = migtd_plat_quote_start(PLAT(s), &s->qcall);
 	if (ret == MIGTD_ERR_AGAIN) {
 		/* The backend's one GetQuote channel is taken (another session,

@@ -8,10 +8,17 @@
 #define MIGTD_SESSION_INTERNAL_H
 
 #include "migtd/session.h"
+#include "migtd/tdreport.h"
 
 static inline const struct migtd_log *core_log(const struct migtd_core *c)
 {
 	return migtd_plat_log(c->plat);
+}
+
+/* Now in seconds by the configured wall clock; cfg.verify_time without one. */
+static inline int64_t core_wall_now(const struct migtd_core *c)
+{
+	return c->cfg.wall_clock ? c->cfg.wall_clock(c->cfg.wall_clock_ctx) : c->cfg.verify_time;
 }
 
 /* Start a session in slot s for a parsed request (state OPEN). */
@@ -21,14 +28,28 @@ void migtd_session_begin(struct migtd_core *c, struct migtd_session *s,
 /* vmcall-raw: start a session in slot s that only reports status (and
  * data, at most MIGTD_RAW_REPORT_BUF - 12 bytes) for request id. */
 void migtd_session_begin_report(struct migtd_core *c, struct migtd_session *s, uint64_t id,
-				uint8_t op, uint8_t status, const uint8_t *data, size_t len,
-				uint64_t now);
+				uint8_t status, const uint8_t *data, size_t len, uint64_t now);
 
 /* The time this session wants to be polled again (0: only on I/O). */
 uint64_t migtd_session_wakeup(const struct migtd_session *s, uint64_t now);
 
 /* Drop a session without a report (fini): free TLS, close, wipe. */
 void migtd_session_discard(struct migtd_session *s);
+
+/* TDG.MR.REPORT over rd, then a GetQuote request for that TDREPORT prepared
+ * in call/qbuf (c->cert_work is the scratch). NULL when ready, else why it
+ * failed (status 7 for the caller, docs/protocol.md §2.6). */
+const char *migtd_session_quote_request(struct migtd_core *c,
+					const uint8_t rd[TDREPORT_REPORT_DATA_SIZE],
+					struct migtd_quote_call *call, uint8_t *qbuf, size_t cap);
+
+/* Log text line by line, each line as "prefix: line" (empty lines left out). */
+void migtd_core_log_lines(const struct migtd_core *c, enum migtd_log_level level,
+			  uint64_t request_id, const char *prefix, const char *text);
+
+/* Log c->pv2_explain, rendered, line by line ("policy v2: ..."). */
+void migtd_core_log_pv2(const struct migtd_core *c, uint64_t request_id,
+			enum migtd_log_level level);
 
 /* Collateral that failed its own checks is dropped so the next
  * verification fetches it anew. */

@@ -28,3 +28,12 @@ struct tu_pair tu_world_migrate(struct world *w, uint64_t id, uint32_t port_base
 	r.dst = world_report_of(&w->s[1], id);
 	return r;
 }
+
+void tu_assert_nothing_written(const struct emu_user_td *td)
+{
+	static const uint8_t zero[32];
+
+	assert_int_equal(td->dec_key_written, 0);
+	assert_false(td->mig_version_written);
+	assert_memory_equal(td->mig_dec_key, zero, 32);
+}

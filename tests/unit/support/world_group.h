@@ -3,7 +3,7 @@
 /*
  * world_group.h -- what the unit tests that run every case in one world
  * fixture (src/emuworld/world.h) share: the cmocka group hooks and one
- * migration between the two sides.
+ * migration between the two sides, and what a failed one must leave.
  */
 #ifndef MIGTD_WORLD_GROUP_H
 #define MIGTD_WORLD_GROUP_H
@@ -47,5 +47,9 @@ struct tu_pair {
  * MAX_MS) and return their ReportStatus values.
  */
 struct tu_pair tu_world_migrate(struct world *w, uint64_t id, uint32_t port_base, unsigned max_ms);
+
+/* Nothing of a migration reached the user TD: no key word, no version, and
+ * its migration decryption key still zero. */
+void tu_assert_nothing_written(const struct emu_user_td *td);
 
 #endif /* MIGTD_WORLD_GROUP_H */
