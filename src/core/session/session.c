@@ -527,6 +527,10 @@ static bool ps_recv(struct migtd_session *s, uint8_t *buf, size_t len, int *ret)
 	return ps_move(s, false, buf, len, ret);
 }
 
+/* ps_rx holds either an 8-byte message header or the 8-byte HELLO payload. */
+_Static_assert(MIGTD_PRESESSION_HELLO_SIZE == MIGTD_PRESESSION_HDR_SIZE,
+	       "ps_rx is sized for a header and must also hold a HELLO payload");
+
 /* A header received at step `want`: decode and judge it (status 1 if bad). */
 static int ps_header(struct migtd_session *s, uint8_t want, struct migtd_presession_hdr *h)
 {
